@@ -1,0 +1,1 @@
+//! packread (skeleton; see its issue).

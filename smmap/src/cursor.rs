@@ -1,0 +1,194 @@
+//! [`WindowCursor`]: a position in a file, backed by a mapped window.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::manager::FileToken;
+use crate::region::{Lease, MapRegion};
+
+/// A cursor into one file of a manager: a range of bytes in a mapped window.
+///
+/// Move it with [`use_region`](Self::use_region), read with
+/// [`buffer`](Self::buffer). While the cursor is valid its window stays
+/// mapped; a slice from `buffer()` borrows the cursor, so the window can't go
+/// away, nor the cursor move, while the slice is alive.
+///
+/// Moving within the current window touches no lock and makes no system call.
+/// Clones are independent cursors on the same file, starting on the same
+/// window.
+#[derive(Default)]
+pub struct WindowCursor {
+    file: Option<Arc<FileToken>>,
+    lease: Option<Lease>,
+    /// File offset of the cursor's first byte.
+    begin: u64,
+    /// Offset of the cursor's first byte inside the region.
+    ofs: usize,
+    size: usize,
+    /// The largest request: the manager's window size, or `u64::MAX`.
+    max_request: u64,
+}
+
+impl WindowCursor {
+    pub(crate) fn new(file: Arc<FileToken>) -> WindowCursor {
+        let max_request = file.shared.max_request();
+        WindowCursor {
+            file: Some(file),
+            lease: None,
+            begin: 0,
+            ofs: 0,
+            size: 0,
+            max_request,
+        }
+    }
+
+    /// Points the cursor at `size` bytes from file offset `offset`, mapping a
+    /// window if no mapped one contains `offset`. A `size` of 0 asks for as
+    /// much as possible. The cursor may end up smaller than asked for: it never
+    /// exceeds the manager's window size, the window's end or the file's end.
+    ///
+    /// An `offset` at or past the end of the file leaves the cursor invalid
+    /// ([`is_valid`](Self::is_valid) is false), as in upstream smmap; the
+    /// file's size is asked of the OS again first, so a file that grew is seen
+    /// at its new size.
+    ///
+    /// # Errors
+    /// [`Error::NotAssociated`] for a cursor made with `default()`,
+    /// [`Error::Io`] if the file can't be opened or mapped (after idle windows
+    /// were unloaded and the operation retried), [`Error::HandleLimit`] if a new
+    /// window is needed and every allowed one is in use. The cursor is invalid
+    /// afterwards.
+    pub fn use_region(&mut self, offset: u64, size: usize) -> Result<&mut Self, Error> {
+        let request = if size == 0 {
+            self.max_request
+        } else {
+            (size as u64).min(self.max_request)
+        };
+        if let Some(lease) = &self.lease {
+            let region = lease.region();
+            if region.includes_ofs(offset) {
+                self.place(offset, request);
+                return Ok(self);
+            }
+        }
+        self.lease = None;
+        let file = self.file.as_ref().ok_or(Error::NotAssociated)?;
+        if let Some(lease) = file.shared.obtain(file, offset, request)? {
+            self.lease = Some(lease);
+            self.place(offset, request);
+        }
+        Ok(self)
+    }
+
+    fn place(&mut self, offset: u64, request: u64) {
+        let region = self
+            .lease
+            .as_ref()
+            .expect("placed on a leased region")
+            .region();
+        let ofs = (offset - region.ofs_begin()) as usize;
+        self.begin = offset;
+        self.ofs = ofs;
+        self.size = request.min((region.size() - ofs) as u64) as usize;
+    }
+
+    /// Lets go of the current window (it stays mapped, idle, until a limit or
+    /// `collect()` unloads it). The cursor becomes invalid; `size()` keeps its
+    /// last value, as upstream's does.
+    pub fn unuse_region(&mut self) {
+        self.lease = None;
+    }
+
+    /// Whether the cursor currently points into a mapped window.
+    pub fn is_valid(&self) -> bool {
+        self.lease.is_some()
+    }
+
+    /// Whether the cursor belongs to a manager and a file.
+    pub fn is_associated(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// The cursor's bytes: `size()` bytes from `ofs_begin()`. Empty if the
+    /// cursor is invalid.
+    #[inline]
+    pub fn buffer(&self) -> &[u8] {
+        match &self.lease {
+            Some(lease) => &lease.region().buffer()[self.ofs..self.ofs + self.size],
+            None => &[],
+        }
+    }
+
+    /// The whole window the cursor is in, from the window's first byte (file
+    /// offset `region().ofs_begin()`). Empty if the cursor is invalid.
+    pub fn map(&self) -> &[u8] {
+        self.lease.as_ref().map_or(&[], |l| l.region().buffer())
+    }
+
+    /// File offset of the cursor's first byte.
+    pub fn ofs_begin(&self) -> u64 {
+        self.begin
+    }
+
+    /// File offset one past the cursor's last byte.
+    pub fn ofs_end(&self) -> u64 {
+        self.begin + self.size as u64
+    }
+
+    /// Number of bytes the cursor exposes.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Whether file offset `ofs` lies within the cursor's bytes (false for an
+    /// invalid cursor).
+    pub fn includes_ofs(&self, ofs: u64) -> bool {
+        self.is_valid() && self.begin <= ofs && ofs < self.ofs_end()
+    }
+
+    /// The size of the cursor's file, asked of the operating system.
+    ///
+    /// # Errors
+    /// [`Error::NotAssociated`], or [`Error::Io`] if the file can't be stat'ed.
+    pub fn file_size(&self) -> Result<u64, Error> {
+        let file = self.file.as_ref().ok_or(Error::NotAssociated)?;
+        file.shared.file_size(file)
+    }
+
+    /// The path the cursor was made from; `None` for a cursor made from an
+    /// open `File` or with `default()`.
+    pub fn path(&self) -> Option<&Path> {
+        self.file.as_ref().and_then(|f| f.path.as_deref())
+    }
+
+    /// The window the cursor is in, if valid.
+    pub fn region(&self) -> Option<&MapRegion> {
+        self.lease.as_ref().map(Lease::region)
+    }
+}
+
+impl Clone for WindowCursor {
+    fn clone(&self) -> Self {
+        WindowCursor {
+            file: self.file.clone(),
+            lease: self.lease.clone(),
+            begin: self.begin,
+            ofs: self.ofs,
+            size: self.size,
+            max_request: self.max_request,
+        }
+    }
+}
+
+impl fmt::Debug for WindowCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WindowCursor")
+            .field("path", &self.path())
+            .field("region", &self.region())
+            .field("ofs_begin", &self.begin)
+            .field("size", &self.size)
+            .finish()
+    }
+}

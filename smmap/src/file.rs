@@ -1,0 +1,128 @@
+//! What the manager knows about one file: its descriptor, size, identity and
+//! its mapped regions, sorted by offset.
+
+use std::fs::{File, Metadata};
+use std::io;
+use std::path::PathBuf;
+use std::sync::{Arc, Weak};
+
+use crate::align::align_to;
+use crate::manager::FileToken;
+use crate::region::MapRegion;
+use crate::window::MapWindow;
+
+/// Which file on disk a descriptor refers to (device and inode on Unix).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Identity(u64, u64);
+
+impl Identity {
+    #[cfg(unix)]
+    pub(crate) fn of(meta: &Metadata) -> Option<Identity> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Identity(meta.dev(), meta.ino()))
+    }
+
+    #[cfg(not(unix))]
+    pub(crate) fn of(_meta: &Metadata) -> Option<Identity> {
+        None
+    }
+}
+
+/// The state of one file, kept under the manager's lock.
+pub(crate) struct FileState {
+    /// The path cursors were made from, or `None` for a caller's `File`.
+    pub(crate) path: Option<PathBuf>,
+    /// The open descriptor, if any. Path files hold one only while they have
+    /// mapped regions (or while a mapping is being made); a caller's `File` is
+    /// held until the last cursor and region are gone.
+    pub(crate) handle: Option<File>,
+    /// The file's size as last seen by the operating system.
+    pub(crate) size: Option<u64>,
+    /// Which file the regions were mapped from.
+    pub(crate) identity: Option<Identity>,
+    /// Mapped regions, sorted by start offset.
+    pub(crate) regions: Vec<Arc<MapRegion>>,
+    /// The cursors' shared token; dead once the last cursor is gone.
+    pub(crate) token: Weak<FileToken>,
+}
+
+impl FileState {
+    pub(crate) fn new(path: Option<PathBuf>, handle: Option<File>) -> FileState {
+        FileState {
+            path,
+            handle,
+            size: None,
+            identity: None,
+            regions: Vec::new(),
+            token: Weak::new(),
+        }
+    }
+
+    /// Whether the descriptor belongs to the caller (it can't be reopened).
+    pub(crate) fn is_callers_file(&self) -> bool {
+        self.path.is_none()
+    }
+
+    /// The region that contains `offset`, if one is mapped.
+    ///
+    /// Regions start at strictly increasing offsets; the one with the largest
+    /// start at or below `offset` is the only candidate.
+    pub(crate) fn find(&self, offset: u64) -> Option<&Arc<MapRegion>> {
+        let pos = self.regions.partition_point(|r| r.ofs_begin() <= offset);
+        pos.checked_sub(1)
+            .map(|i| &self.regions[i])
+            .filter(|r| r.includes_ofs(offset))
+    }
+
+    /// Places a new window for `offset` as upstream smmap does: start with
+    /// `request` bytes at `offset`, grow left to the previous region's end and
+    /// right to the next region's start (at most `max_window` bytes), align to
+    /// `granularity`, then cut at the next region or end of file.
+    pub(crate) fn place(
+        &self,
+        offset: u64,
+        request: u64,
+        max_window: u64,
+        granularity: u64,
+    ) -> MapWindow {
+        let size = self.size.unwrap_or(0);
+        let pos = self.regions.partition_point(|r| r.ofs_begin() <= offset);
+        let left = pos.checked_sub(1).map_or(MapWindow::new(0, 0), |i| {
+            MapWindow::from_region(&self.regions[i])
+        });
+        let right = self
+            .regions
+            .get(pos)
+            .map_or(MapWindow::new(size, 0), |r| MapWindow::from_region(r));
+        let mut mid = MapWindow::new(offset, request);
+        mid.extend_left_to(&left, max_window);
+        mid.extend_right_to(&right, max_window);
+        mid.align_to(granularity);
+        let limit = right.ofs.min(size);
+        if mid.ofs_end() > limit {
+            mid.size = limit.saturating_sub(mid.ofs);
+        }
+        mid
+    }
+
+    /// Places a whole-file window for the static manager: from 0, or, if the
+    /// file grew past its regions, from the end of the region before `offset`
+    /// (aligned down) to the end of the file.
+    pub(crate) fn place_whole(&self, offset: u64, granularity: u64) -> MapWindow {
+        let size = self.size.unwrap_or(0);
+        let pos = self.regions.partition_point(|r| r.ofs_begin() <= offset);
+        let start = pos.checked_sub(1).map_or(0, |i| {
+            align_to(self.regions[i].ofs_end(), granularity, false)
+        });
+        let end = self
+            .regions
+            .get(pos)
+            .map_or(size, |r| r.ofs_begin().min(size));
+        MapWindow::new(start, end.saturating_sub(start))
+    }
+
+    /// Reads size and identity from the open descriptor.
+    pub(crate) fn stat_handle(&self) -> Option<io::Result<Metadata>> {
+        self.handle.as_ref().map(File::metadata)
+    }
+}
