@@ -18,6 +18,28 @@ use crate::region::{Lease, MapRegion};
 /// Moving within the current window touches no lock and makes no system call.
 /// Clones are independent cursors on the same file, starting on the same
 /// window.
+///
+/// ```
+/// # fn main() -> Result<(), smmap::Error> {
+/// let manager = smmap::SlidingWindowMapManager::new();
+/// let mut cursor = manager.make_cursor("Cargo.toml");
+/// let first_line_end = cursor.use_region(0, 0)?.buffer().iter().position(|&b| b == b'\n');
+/// assert!(first_line_end.is_some());
+/// # Ok(()) }
+/// ```
+///
+/// A slice can't outlive a move of its cursor (upstream raises `BufferError`
+/// at run time, or reads an unmapped window):
+///
+/// ```compile_fail
+/// # fn main() -> Result<(), smmap::Error> {
+/// let manager = smmap::SlidingWindowMapManager::new();
+/// let mut cursor = manager.make_cursor("Cargo.toml");
+/// let slice = cursor.use_region(0, 10)?.buffer();
+/// cursor.use_region(5, 10)?; // error: `cursor` is still borrowed by `slice`
+/// println!("{}", slice[0]);
+/// # Ok(()) }
+/// ```
 #[derive(Default)]
 pub struct WindowCursor {
     file: Option<Arc<FileToken>>,
@@ -189,6 +211,6 @@ impl fmt::Debug for WindowCursor {
             .field("region", &self.region())
             .field("ofs_begin", &self.begin)
             .field("size", &self.size)
-            .finish()
+            .finish_non_exhaustive()
     }
 }

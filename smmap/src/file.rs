@@ -17,6 +17,7 @@ pub(crate) struct Identity(u64, u64);
 
 impl Identity {
     #[cfg(unix)]
+    #[allow(clippy::unnecessary_wraps)] // `None` on other platforms
     pub(crate) fn of(meta: &Metadata) -> Option<Identity> {
         use std::os::unix::fs::MetadataExt;
         Some(Identity(meta.dev(), meta.ino()))

@@ -247,7 +247,7 @@ impl Shared {
         if let Some(region) = state.file(slot).find(offset) {
             return Ok(Some(Lease::new(region)));
         }
-        self.refresh(state, token, offset)?;
+        Self::refresh(state, token, offset)?;
         let size = state.file(slot).size.unwrap_or(0);
         if offset >= size {
             let file = state.file(slot);
@@ -284,7 +284,7 @@ impl Shared {
         };
         // Unloading this file's last idle region closes its descriptor.
         if state.file(slot).handle.is_none() {
-            self.refresh(state, token, offset)?;
+            Self::refresh(state, token, offset)?;
         }
 
         let map = |state: &mut State| {
@@ -300,7 +300,7 @@ impl Shared {
             Err(err) if is_resource_exhaustion(&err) => {
                 state.stats.os_refusals_retried += 1;
                 state.unload_all_idle();
-                self.refresh(state, token, offset)?;
+                Self::refresh(state, token, offset)?;
                 map(state).map_err(|source| Error::Io {
                     action: Action::Map,
                     path: token.path.clone(),
@@ -326,11 +326,11 @@ impl Shared {
         file.regions.insert(pos, region);
         state.memory += window.size as usize;
         state.regions += 1;
-        let stats = &mut state.stats;
-        stats.windows_mapped += 1;
-        stats.bytes_mapped += window.size;
-        stats.peak_mapped_memory = stats.peak_mapped_memory.max(state.memory);
-        stats.peak_windows = stats.peak_windows.max(state.regions);
+        let counters = &mut state.stats;
+        counters.windows_mapped += 1;
+        counters.bytes_mapped += window.size;
+        counters.peak_mapped_memory = counters.peak_mapped_memory.max(state.memory);
+        counters.peak_windows = counters.peak_windows.max(state.regions);
         Ok(Some(lease))
     }
 
@@ -340,7 +340,7 @@ impl Shared {
     /// another file, the old file's idle regions are unloaded, and if some are
     /// still in use the request fails rather than mixing two files' bytes.
     /// Regions that reach past a shrunken end are unloaded when idle.
-    fn refresh(&self, state: &mut State, token: &FileToken, offset: u64) -> Result<(), Error> {
+    fn refresh(state: &mut State, token: &FileToken, offset: u64) -> Result<(), Error> {
         let slot = token.slot;
         let io_err = |action, source| Error::Io {
             action,

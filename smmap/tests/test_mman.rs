@@ -100,7 +100,7 @@ fn test_memory_manager() {
 }
 
 /// One configuration of upstream's `test_memman_operation`.
-fn memman_operation(man: MapManager, from_file: bool, fc: &FileCreator, data: &[u8]) {
+fn memman_operation(man: &MapManager, from_file: bool, fc: &FileCreator, data: &[u8]) {
     let fsize = fc.size();
     let sliding = man.window_size() != 0;
     let mut c = if from_file {
@@ -242,13 +242,13 @@ fn test_memman_operation() {
     for from_file in [false, true] {
         let stat =
             StaticWindowMapManager::with_limits(0, (fc.size() / 3) as usize, max_num_handles);
-        memman_operation(stat.into(), from_file, &fc, &data);
+        memman_operation(&stat.into(), from_file, &fc, &data);
         let slide = SlidingWindowMapManager::with_limits(
             (fc.size() / 100) as usize,
             (fc.size() / 3) as usize,
             max_num_handles,
         );
-        memman_operation(slide.into(), from_file, &fc, &data);
+        memman_operation(&slide.into(), from_file, &fc, &data);
     }
 }
 

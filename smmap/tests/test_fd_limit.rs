@@ -1,0 +1,90 @@
+//! Reads many files under a low open-file limit (upstream's CI runs under
+//! `ulimit -n 48`). The limit is set for a child process: this test binary
+//! runs itself through `sh -c 'ulimit -n 48; exec ...'`.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Rng, pattern_byte};
+use smmap::SlidingWindowMapManager;
+
+const FILES: usize = 200;
+const CHILD_ENV: &str = "SMMAP_FD_LIMIT_CHILD_DIR";
+
+#[test]
+fn many_files_under_a_low_open_file_limit() {
+    if let Ok(dir) = std::env::var(CHILD_ENV) {
+        return child(dir.as_ref());
+    }
+    let dir = common::temp_dir("fdlimit");
+    for i in 0..FILES {
+        let len = 20_000 + i as u64 * 37;
+        std::fs::write(
+            dir.join(format!("f{i}")),
+            (0..len).map(pattern_byte).collect::<Vec<_>>(),
+        )
+        .unwrap();
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 48 && exec "$0" --exact many_files_under_a_low_open_file_limit --nocapture --test-threads 1"#)
+        .arg(exe)
+        .env(CHILD_ENV, &dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("fd-limit child ok"),
+        "the child ran the checks:\n{stdout}"
+    );
+}
+
+fn child(dir: &std::path::Path) {
+    // Make sure the limit is really in force: opening 60 files must fail.
+    let opened: Vec<_> = (0..60)
+        .map_while(|i| std::fs::File::open(dir.join(format!("f{i}"))).ok())
+        .collect();
+    assert!(opened.len() < 48, "the open-file limit is in force");
+    drop(opened);
+
+    let man = SlidingWindowMapManager::with_limits(8192, 0, 0);
+    // Every file keeps a cursor placed on one of its windows: 200 files with
+    // windows in use, far more than the 48 descriptors the process may open.
+    let mut cursors: Vec<_> = (0..FILES)
+        .map(|i| man.make_cursor(dir.join(format!("f{i}"))))
+        .collect();
+    let mut rng = Rng::new(99);
+    for round in 0..5 {
+        for c in &mut cursors {
+            let size = c.file_size().unwrap();
+            let ofs = if round == 0 {
+                0
+            } else {
+                rng.range(0, size - 1)
+            };
+            assert!(c.use_region(ofs, 100).unwrap().is_valid());
+            assert!(
+                c.buffer()
+                    .iter()
+                    .enumerate()
+                    .all(|(k, &b)| b == pattern_byte(ofs + k as u64))
+            );
+        }
+    }
+    let stats = man.stats();
+    assert!(
+        man.num_open_files() == FILES,
+        "every file has a window in use"
+    );
+    assert!(man.num_open_descriptors() < 48);
+    assert!(
+        stats.descriptors_closed > 0,
+        "the OS ran out of descriptors and the manager recovered: {stats:?}"
+    );
+    println!("fd-limit child ok: {stats:?}");
+}
