@@ -1,1 +1,82 @@
-//! packread (skeleton; see its issue).
+/*!
+Read git object databases by random access through sliding memory-map windows.
+
+`packread` reads what `git cat-file` reads — packs (`.pack` + `.idx` v1/v2),
+loose objects and alternates, SHA-1 and SHA-256 — through [`smmap`] window
+cursors: every zlib stream is inflated straight from the mapped windows (also
+when it crosses a window end), delta chains are resolved through a bounded
+delta-base cache, and one window manager bounds the mapped memory and open
+handles of the whole database.
+
+# Example
+
+```
+# fn main() -> Result<(), Box<dyn std::error::Error>> {
+# let dir = std::env::temp_dir().join(format!("packread-doc-{}", std::process::id()));
+# std::fs::create_dir_all(&dir)?;
+# let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+# git(&["init", "-q"])?;
+# std::fs::write(dir.join("hello.txt"), "hello\n")?;
+# git(&["add", "hello.txt"])?;
+# git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+# git(&["gc", "-q"])?;
+let odb = packread::Odb::open(&dir)?;
+let id = odb.resolve_prefix("ce013625")?; // the blob "hello\n"
+let object = odb.read(&id)?;
+assert_eq!(object.kind, packread::ObjectKind::Blob);
+assert_eq!(object.data, b"hello\n");
+# std::fs::remove_dir_all(&dir)?;
+# Ok(()) }
+```
+
+Bounded resources: open the database with small windows and a memory limit,
+and read from several threads, each with its own [`Reader`]:
+
+```no_run
+# fn main() -> Result<(), packread::Error> {
+let odb = packread::OpenOptions::new()
+    .window_size(1 << 20)      // 1 MiB windows
+    .max_memory(64 << 20)      // at most 64 MiB mapped (windows in use excepted)
+    .max_handles(256)          // at most 256 windows
+    .open(".")?;
+std::thread::scope(|s| {
+    for _ in 0..2 {
+        s.spawn(|| {
+            let mut reader = odb.reader();
+            for id in odb.object_ids().unwrap() {
+                let _ = reader.read(&id).unwrap();
+            }
+        });
+    }
+});
+# Ok(()) }
+```
+*/
+#![deny(missing_docs)]
+
+mod alternates;
+mod bytes;
+mod cache;
+mod decode;
+mod delta;
+mod entry;
+mod error;
+mod index;
+mod inflate;
+mod kind;
+mod loose;
+mod odb;
+mod oid;
+mod pack;
+mod repo;
+
+pub use cache::DEFAULT_DELTA_BASE_CACHE_LIMIT;
+pub use decode::{DEFAULT_MAX_DELTA_CHAIN, Decoded};
+pub use entry::{EntryHeader, EntryKind};
+pub use error::{Corruption, Error};
+pub use index::{IndexVersion, PackIndex, PrefixLookup};
+pub use kind::ObjectKind;
+pub use odb::{EntryInfo, Location, Object, Odb, OpenOptions, Reader};
+pub use oid::{HashKind, Hasher, ObjectId, Prefix};
+pub use pack::{PACK_HEADER_LEN, Pack, PackCursors};
+pub use smmap;

@@ -1,0 +1,105 @@
+//! `objects/info/alternates`: more object directories to search, as git reads them.
+
+use std::path::{Path, PathBuf};
+
+/// git's limit on alternates of alternates.
+pub(crate) const MAX_DEPTH: usize = 5;
+
+/// Undoes git's C-style quoting of a path (`"..."` with `\n`, `\t`, `\\`,
+/// `\"`, octal escapes); `None` if the quoting is broken.
+fn unquote_c_style(s: &str) -> Option<Vec<u8>> {
+    let inner = s.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = Vec::new();
+    let mut bytes = inner.bytes();
+    while let Some(b) = bytes.next() {
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let e = bytes.next()?;
+        out.push(match e {
+            b'a' => 7,
+            b'b' => 8,
+            b'f' => 12,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'v' => 11,
+            b'\\' | b'"' => e,
+            b'0'..=b'3' => {
+                let d2 = bytes.next().filter(u8::is_ascii_digit)?;
+                let d3 = bytes.next().filter(u8::is_ascii_digit)?;
+                (e - b'0') * 64 + (d2 - b'0') * 8 + (d3 - b'0')
+            }
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+#[cfg(unix)]
+fn path_from_bytes(b: Vec<u8>) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    PathBuf::from(std::ffi::OsString::from_vec(b))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(b: Vec<u8>) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(&b).into_owned())
+}
+
+/// The object directories listed in `objects_dir/info/alternates`, resolved
+/// relative to `objects_dir`, in file order. Comments (`#`) and empty lines
+/// are skipped; quoted lines are unquoted (taken literally if the quoting is
+/// broken, as git does).
+pub(crate) fn read(objects_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let file = objects_dir.join("info").join("alternates");
+    let text = match std::fs::read(&file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let text = String::from_utf8_lossy(&text);
+    Ok(parse(&text, objects_dir))
+}
+
+pub(crate) fn parse(text: &str, objects_dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let path = if line.starts_with('"') {
+            unquote_c_style(line).map_or_else(|| PathBuf::from(line), path_from_bytes)
+        } else {
+            PathBuf::from(line)
+        };
+        out.push(if path.is_absolute() {
+            path
+        } else {
+            objects_dir.join(path)
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_like_git() {
+        let base = Path::new("/repo/.git/objects");
+        let text = "# comment\n\n/abs/objects\n../../other/.git/objects\n\"/quoted\\tpath\"\n\"/broken\\q\"\r\n";
+        assert_eq!(
+            parse(text, base),
+            vec![
+                PathBuf::from("/abs/objects"),
+                PathBuf::from("/repo/.git/objects/../../other/.git/objects"),
+                PathBuf::from("/quoted\tpath"),
+                PathBuf::from("\"/broken\\q\""),
+            ]
+        );
+    }
+}

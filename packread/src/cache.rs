@@ -1,0 +1,116 @@
+//! The delta-base cache: recently inflated bases, least recently used out
+//! first, bounded in bytes (git's `core.deltaBaseCacheLimit`).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::kind::ObjectKind;
+
+/// git's default `core.deltaBaseCacheLimit`: 96 MiB.
+pub const DEFAULT_DELTA_BASE_CACHE_LIMIT: usize = 96 * 1024 * 1024;
+
+struct Entry {
+    kind: ObjectKind,
+    data: Vec<u8>,
+    stamp: u64,
+}
+
+/// Bases keyed by (pack, offset).
+pub(crate) struct DeltaBaseCache {
+    limit: usize,
+    bytes: usize,
+    clock: u64,
+    map: HashMap<(u32, u64), Entry>,
+    lru: BTreeMap<u64, (u32, u64)>,
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
+}
+
+impl DeltaBaseCache {
+    pub(crate) fn new(limit: usize) -> DeltaBaseCache {
+        DeltaBaseCache {
+            limit,
+            bytes: 0,
+            clock: 0,
+            map: HashMap::new(),
+            lru: BTreeMap::new(),
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// The cached base at `(pack, offset)`, marked as just used.
+    pub(crate) fn get(&mut self, pack: u32, offset: u64) -> Option<(ObjectKind, &[u8])> {
+        let Some(e) = self.map.get_mut(&(pack, offset)) else {
+            self.misses += 1;
+            return None;
+        };
+        self.hits += 1;
+        self.clock += 1;
+        self.lru.remove(&e.stamp);
+        e.stamp = self.clock;
+        self.lru.insert(self.clock, (pack, offset));
+        Some((e.kind, &e.data))
+    }
+
+    /// Whether `(pack, offset)` is cached (without marking it used).
+    pub(crate) fn contains(&self, pack: u32, offset: u64) -> bool {
+        self.map.contains_key(&(pack, offset))
+    }
+
+    /// Caches a copy of `data` unless it is larger than the whole cache;
+    /// unloads least recently used bases to stay within the limit. Returns the
+    /// buffer of an evicted entry for reuse, if any.
+    pub(crate) fn put(&mut self, pack: u32, offset: u64, kind: ObjectKind, data: &[u8]) {
+        if data.len() > self.limit / 2 || self.map.contains_key(&(pack, offset)) {
+            return;
+        }
+        let mut spare = None;
+        while self.bytes + data.len() > self.limit {
+            let Some((_, key)) = self.lru.pop_first() else {
+                break;
+            };
+            if let Some(old) = self.map.remove(&key) {
+                self.bytes -= old.data.len();
+                spare = Some(old.data);
+            }
+        }
+        let mut buf = spare.unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(data);
+        self.clock += 1;
+        self.bytes += buf.len();
+        self.lru.insert(self.clock, (pack, offset));
+        self.map.insert(
+            (pack, offset),
+            Entry {
+                kind,
+                data: buf,
+                stamp: self.clock,
+            },
+        );
+    }
+
+    /// Bytes held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn least_recently_used_goes_first_and_the_limit_holds() {
+        let mut c = DeltaBaseCache::new(100);
+        c.put(0, 1, ObjectKind::Blob, &[1; 40]);
+        c.put(0, 2, ObjectKind::Blob, &[2; 40]);
+        assert!(c.get(0, 1).is_some());
+        c.put(0, 3, ObjectKind::Tree, &[3; 40]);
+        assert!(c.contains(0, 1) && !c.contains(0, 2) && c.contains(0, 3));
+        assert_eq!(c.bytes(), 80);
+        c.put(1, 9, ObjectKind::Blob, &[9; 51]);
+        assert!(!c.contains(1, 9), "larger than half the cache: not cached");
+        assert_eq!(c.get(0, 3).unwrap(), (ObjectKind::Tree, &[3u8; 40][..]));
+    }
+}

@@ -1,0 +1,265 @@
+//! Decoding pack entries into objects: header, inflation from the windows,
+//! delta chains through the delta-base cache.
+
+use flate2::Decompress;
+
+use crate::cache::DeltaBaseCache;
+use crate::delta;
+use crate::entry::{EntryHeader, EntryKind};
+use crate::error::{Corruption, Error};
+use crate::inflate::{InflateError, inflate_exact, inflate_prefix};
+use crate::kind::ObjectKind;
+use crate::oid::ObjectId;
+use crate::pack::{Pack, PackCursors};
+
+/// Longest delta chain followed before giving up (git writes at most 4095).
+pub const DEFAULT_MAX_DELTA_CHAIN: usize = 10_000;
+
+/// zlib can't compress better than about 1032:1; an entry that claims more
+/// than this many bytes per compressed byte is corrupt (or hostile).
+const MAX_DEFLATE_RATIO: u64 = 1032;
+
+/// One delta of a chain being resolved.
+#[derive(Clone, Copy, Debug)]
+struct Link {
+    offset: u64,
+    data_offset: u64,
+    size: u64,
+}
+
+/// Per-reader decoding state: the inflater, the delta-base cache and
+/// buffers reused from object to object.
+pub(crate) struct DecodeState {
+    z: Decompress,
+    pub(crate) cache: DeltaBaseCache,
+    chain: Vec<Link>,
+    delta: Vec<u8>,
+    scratch: Vec<u8>,
+    max_chain: usize,
+}
+
+/// What decoding a packed object found out on the way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    /// The object's kind.
+    pub kind: ObjectKind,
+    /// Number of deltas applied (0 for a whole object).
+    pub depth: usize,
+}
+
+impl DecodeState {
+    pub(crate) fn new(cache_limit: usize, max_chain: usize) -> DecodeState {
+        DecodeState {
+            z: Decompress::new(true),
+            cache: DeltaBaseCache::new(cache_limit),
+            chain: Vec::new(),
+            delta: Vec::new(),
+            scratch: Vec::new(),
+            max_chain,
+        }
+    }
+}
+
+fn inflate_error(pack: &Pack, offset: u64, e: InflateError) -> Error {
+    match e {
+        InflateError::Map(e) => Error::Map(e),
+        InflateError::Corrupt(reason) => pack.corrupt(offset, reason),
+    }
+}
+
+/// Checks that an entry's announced size is possible for its compressed
+/// extent, then sizes `out` for it.
+fn prepare(pack: &Pack, offset: u64, h: &EntryHeader, out: &mut Vec<u8>) -> Result<(), Error> {
+    let data_offset = offset + u64::from(h.header_len);
+    let room = pack.data_end().saturating_sub(data_offset);
+    if h.size > room.saturating_mul(MAX_DEFLATE_RATIO) + 64 {
+        return Err(pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)));
+    }
+    let size = usize::try_from(h.size)
+        .map_err(|_| pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)))?;
+    out.clear();
+    out.try_reserve_exact(size)
+        .map_err(|_| pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)))?;
+    out.resize(size, 0);
+    Ok(())
+}
+
+/// Inflates the entry at `offset` (header `h`) into `out`.
+fn inflate_entry(
+    pack: &Pack,
+    c: &mut PackCursors,
+    z: &mut Decompress,
+    offset: u64,
+    h: &EntryHeader,
+    out: &mut Vec<u8>,
+) -> Result<u64, Error> {
+    prepare(pack, offset, h, out)?;
+    let data_offset = offset + u64::from(h.header_len);
+    inflate_exact(z, &mut c.data, data_offset, pack.data_end(), out)
+        .map_err(|e| inflate_error(pack, offset, e))
+}
+
+/// The offset of a `REF_DELTA` base, which must be in the same pack.
+fn ref_base_offset(
+    pack: &Pack,
+    c: &mut PackCursors,
+    offset: u64,
+    base: &ObjectId,
+) -> Result<u64, Error> {
+    match pack.index().lookup(&mut c.index, base)? {
+        Some(pos) => pack.index().offset_at(&mut c.index, pos),
+        None => Err(pack.corrupt(offset, Corruption::MissingDeltaBase(*base))),
+    }
+}
+
+/// Reads the object whose entry is at `offset` of pack number `pack_id` into
+/// `out`, resolving its delta chain.
+pub(crate) fn read_object(
+    pack: &Pack,
+    pack_id: u32,
+    c: &mut PackCursors,
+    st: &mut DecodeState,
+    offset: u64,
+    out: &mut Vec<u8>,
+) -> Result<Decoded, Error> {
+    st.chain.clear();
+    let mut at = offset;
+    // 1. Walk down the chain to a cached base or a whole object.
+    let kind = loop {
+        if let Some((kind, data)) = st.cache.get(pack_id, at) {
+            out.clear();
+            out.extend_from_slice(data);
+            break kind;
+        }
+        let h = pack.entry_header(&mut c.data, at)?;
+        let base_offset = match h.kind {
+            EntryKind::Base(kind) => {
+                inflate_entry(pack, c, &mut st.z, at, &h, out)?;
+                break kind;
+            }
+            EntryKind::OfsDelta { base_offset } => base_offset,
+            EntryKind::RefDelta { base } => {
+                let base_offset = ref_base_offset(pack, c, at, &base)?;
+                // Only REF_DELTA can point forward; a cycle must take one.
+                if base_offset == at || st.chain.iter().any(|l| l.offset == base_offset) {
+                    return Err(pack.corrupt(at, Corruption::DeltaCycle));
+                }
+                base_offset
+            }
+        };
+        st.chain.push(Link {
+            offset: at,
+            data_offset: at + u64::from(h.header_len),
+            size: h.size,
+        });
+        if st.chain.len() > st.max_chain {
+            return Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(st.max_chain)));
+        }
+        at = base_offset;
+    };
+    let depth = st.chain.len();
+    // 2. Apply the deltas, innermost first, caching each base on the way up.
+    let mut base_at = at;
+    while let Some(link) = st.chain.pop() {
+        st.cache.put(pack_id, base_at, kind, out);
+        let h = EntryHeader {
+            kind: EntryKind::OfsDelta {
+                base_offset: base_at,
+            },
+            size: link.size,
+            header_len: 0,
+        };
+        prepare(pack, link.data_offset, &h, &mut st.delta)?;
+        inflate_exact(
+            &mut st.z,
+            &mut c.data,
+            link.data_offset,
+            pack.data_end(),
+            &mut st.delta,
+        )
+        .map_err(|e| inflate_error(pack, link.offset, e))?;
+        delta::apply(out, &st.delta, &mut st.scratch)
+            .map_err(|reason| pack.corrupt(link.offset, reason))?;
+        std::mem::swap(out, &mut st.scratch);
+        base_at = link.offset;
+    }
+    Ok(Decoded { kind, depth })
+}
+
+/// The kind and size of the object at `offset`, without inflating more than
+/// the first bytes of a delta (its size header), as git's `packed_object_info`.
+pub(crate) fn read_header(
+    pack: &Pack,
+    c: &mut PackCursors,
+    st: &mut DecodeState,
+    offset: u64,
+) -> Result<(ObjectKind, u64), Error> {
+    let h = pack.entry_header(&mut c.data, offset)?;
+    let size = match h.kind {
+        EntryKind::Base(kind) => return Ok((kind, h.size)),
+        _ => delta_result_size(pack, c, st, offset, &h)?,
+    };
+    let (kind, _) = resolve_kind(pack, c, st, offset, h)?;
+    Ok((kind, size))
+}
+
+/// The result size a delta entry announces.
+pub(crate) fn delta_result_size(
+    pack: &Pack,
+    c: &mut PackCursors,
+    st: &mut DecodeState,
+    offset: u64,
+    h: &EntryHeader,
+) -> Result<u64, Error> {
+    let mut head = [0u8; 20];
+    let want = head
+        .len()
+        .min(usize::try_from(h.size).unwrap_or(usize::MAX));
+    let n = inflate_prefix(
+        &mut st.z,
+        &mut c.data,
+        offset + u64::from(h.header_len),
+        pack.data_end(),
+        &mut head[..want],
+    )
+    .map_err(|e| inflate_error(pack, offset, e))?;
+    let (_, result, _) = delta::sizes(&head[..n]).map_err(|reason| pack.corrupt(offset, reason))?;
+    Ok(result)
+}
+
+/// Follows a delta's bases (headers only) to the whole object at the bottom:
+/// its kind, and the chain's depth.
+pub(crate) fn resolve_kind(
+    pack: &Pack,
+    c: &mut PackCursors,
+    st: &mut DecodeState,
+    offset: u64,
+    first: EntryHeader,
+) -> Result<(ObjectKind, usize), Error> {
+    st.chain.clear();
+    let mut at = offset;
+    let mut h = first;
+    loop {
+        let base_offset = match h.kind {
+            EntryKind::Base(kind) => return Ok((kind, st.chain.len())),
+            EntryKind::OfsDelta { base_offset } => base_offset,
+            EntryKind::RefDelta { base } => {
+                let base_offset = ref_base_offset(pack, c, at, &base)?;
+                if base_offset == at || st.chain.iter().any(|l| l.offset == base_offset) {
+                    return Err(pack.corrupt(at, Corruption::DeltaCycle));
+                }
+                base_offset
+            }
+        };
+        st.chain.push(Link {
+            offset: at,
+            data_offset: 0,
+            size: 0,
+        });
+        if st.chain.len() > st.max_chain {
+            return Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(st.max_chain)));
+        }
+        at = base_offset;
+        h = pack.entry_header(&mut c.data, at)?;
+    }
+}

@@ -1,0 +1,158 @@
+//! Applying delta data, with the checks of git's `patch_delta`.
+
+use crate::error::Corruption;
+
+/// Reads a delta size varint (7 bits per byte, least significant first).
+fn varint(data: &[u8], pos: &mut usize) -> Result<u64, Corruption> {
+    let mut v = 0u64;
+    let mut shift = 0u32;
+    loop {
+        let &c = data
+            .get(*pos)
+            .ok_or(Corruption::BadDelta("truncated size header"))?;
+        *pos += 1;
+        if shift > 63 {
+            return Err(Corruption::BadDelta("size header overflows"));
+        }
+        v |= u64::from(c & 0x7f)
+            .checked_shl(shift)
+            .ok_or(Corruption::BadDelta("size header overflows"))?;
+        if c & 0x80 == 0 {
+            return Ok(v);
+        }
+        shift += 7;
+    }
+}
+
+/// The base and result sizes a delta announces, and where its opcodes start.
+pub(crate) fn sizes(delta: &[u8]) -> Result<(u64, u64, usize), Corruption> {
+    let mut pos = 0;
+    let base = varint(delta, &mut pos)?;
+    let result = varint(delta, &mut pos)?;
+    Ok((base, result, pos))
+}
+
+/// Applies `delta` to `base`, writing the result into `out` (cleared first).
+pub(crate) fn apply(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), Corruption> {
+    if delta.len() < 4 {
+        return Err(Corruption::BadDelta("delta too small"));
+    }
+    let (base_size, result_size, mut pos) = sizes(delta)?;
+    if base_size != base.len() as u64 {
+        return Err(Corruption::BadDelta("base size differs from the base"));
+    }
+    let result_size =
+        usize::try_from(result_size).map_err(|_| Corruption::ObjectTooLarge(result_size))?;
+    out.clear();
+    out.try_reserve_exact(result_size)
+        .map_err(|_| Corruption::ObjectTooLarge(result_size as u64))?;
+    while pos < delta.len() {
+        let cmd = delta[pos];
+        pos += 1;
+        if cmd & 0x80 != 0 {
+            let mut arg = |bit: u8, shift: u32| -> Result<usize, Corruption> {
+                if cmd & bit == 0 {
+                    return Ok(0);
+                }
+                let &b = delta
+                    .get(pos)
+                    .ok_or(Corruption::BadDelta("truncated copy parameters"))?;
+                pos += 1;
+                Ok(usize::from(b) << shift)
+            };
+            let off = arg(0x01, 0)? | arg(0x02, 8)? | arg(0x04, 16)? | arg(0x08, 24)?;
+            let mut size = arg(0x10, 0)? | arg(0x20, 8)? | arg(0x40, 16)?;
+            if size == 0 {
+                size = 0x10000;
+            }
+            let end = off.checked_add(size).filter(|&e| e <= base.len());
+            let Some(end) = end else {
+                return Err(Corruption::BadDelta("copy from outside the base"));
+            };
+            if size > result_size - out.len() {
+                return Err(Corruption::BadDelta("copy past the result size"));
+            }
+            out.extend_from_slice(&base[off..end]);
+        } else if cmd != 0 {
+            let n = usize::from(cmd);
+            if n > result_size - out.len() || n > delta.len() - pos {
+                return Err(Corruption::BadDelta(
+                    "insert past the result size or the delta",
+                ));
+            }
+            out.extend_from_slice(&delta[pos..pos + n]);
+            pos += n;
+        } else {
+            return Err(Corruption::BadDelta("unexpected delta opcode 0"));
+        }
+    }
+    if out.len() != result_size {
+        return Err(Corruption::BadDelta("result size differs from the header"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, Corruption> {
+        let mut out = Vec::new();
+        apply(base, delta, &mut out).map(|()| out)
+    }
+
+    #[test]
+    fn copy_and_insert() {
+        let base = b"hello world";
+        // base 11, result 11: copy 6 from 0, insert "there"
+        let delta = [11, 11, 0x90, 6, 5, b't', b'h', b'e', b'r', b'e'];
+        assert_eq!(run(base, &delta).unwrap(), b"hello there");
+        // An omitted o2 does not shift o3: offset 0x010000 is out of range.
+        assert_eq!(
+            run(base, &[11, 1, 0x95, 0, 1, 1]),
+            Err(Corruption::BadDelta("copy from outside the base"))
+        );
+    }
+
+    #[test]
+    fn size_zero_means_64k() {
+        let base = vec![7u8; 0x10000];
+        let mut delta = vec![0x80, 0x80, 0x04, 0x80, 0x80, 0x04, 0x80];
+        assert_eq!(run(&base, &delta).unwrap(), base);
+        delta.push(0);
+        assert_eq!(
+            run(&base, &delta),
+            Err(Corruption::BadDelta("unexpected delta opcode 0"))
+        );
+    }
+
+    #[test]
+    fn patch_delta_checks() {
+        assert_eq!(
+            run(b"abc", &[3, 1, 1]),
+            Err(Corruption::BadDelta("delta too small"))
+        );
+        assert_eq!(
+            run(b"abc", &[4, 1, 1, b'x']),
+            Err(Corruption::BadDelta("base size differs from the base"))
+        );
+        assert_eq!(
+            run(b"abc", &[3, 1, 2, b'x', b'y']),
+            Err(Corruption::BadDelta(
+                "insert past the result size or the delta"
+            ))
+        );
+        assert_eq!(
+            run(b"abc", &[3, 2, 1, b'x']),
+            Err(Corruption::BadDelta("result size differs from the header"))
+        );
+        assert_eq!(
+            run(b"abc", &[3, 3, 0x91, 0]),
+            Err(Corruption::BadDelta("truncated copy parameters"))
+        );
+        assert_eq!(
+            run(b"abc", &[3, 2, 0x90, 3]),
+            Err(Corruption::BadDelta("copy past the result size"))
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! The crate's error type: every failure names the file and the offset.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::oid::{ObjectId, Prefix};
+
+/// What exactly is wrong with a corrupt file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Corruption {
+    /// The file is shorter than its format requires.
+    TooSmall,
+    /// The pack does not start with `PACK`.
+    BadPackSignature,
+    /// A pack version other than 2 or 3, or an index version other than 1 or 2.
+    UnsupportedVersion(u32),
+    /// The index's size doesn't match its object count.
+    WrongIndexSize {
+        /// Objects in the fan-out table.
+        objects: u32,
+    },
+    /// The fan-out table decreases.
+    NonMonotonicFanout,
+    /// Pack and index disagree on the number of objects.
+    ObjectCountMismatch {
+        /// Objects according to the pack header.
+        pack: u32,
+        /// Objects according to the index.
+        index: u32,
+    },
+    /// An entry header runs past the end of the pack data or overflows.
+    BadObjectHeader,
+    /// Entry type 0 or 5.
+    BadObjectType(u8),
+    /// An `OFS_DELTA` base offset that is 0, overflows or lies outside the pack.
+    BadDeltaBaseOffset,
+    /// An index entry's offset lies outside the pack data.
+    OffsetOutOfRange(u64),
+    /// An index entry points into the 64-bit offset table beyond its end.
+    BadLargeOffsetIndex(u32),
+    /// The zlib stream is invalid.
+    Inflate(String),
+    /// The zlib stream ends before the end of the file.
+    TruncatedStream,
+    /// The inflated size differs from the size the header announced.
+    SizeMismatch {
+        /// Size from the header.
+        expected: u64,
+        /// Size that came out (at least).
+        actual: u64,
+    },
+    /// A delta is invalid, as git's `patch_delta` would find.
+    BadDelta(&'static str),
+    /// A `REF_DELTA` base is not in the pack.
+    MissingDeltaBase(ObjectId),
+    /// A chain of deltas that leads back to itself.
+    DeltaCycle,
+    /// A delta chain longer than the configured limit.
+    DeltaChainTooLong(usize),
+    /// An object larger than this process can hold.
+    ObjectTooLarge(u64),
+    /// A loose object whose header is not `<type> <size>\0`.
+    BadLooseHeader,
+    /// A loose object with bytes after its zlib stream.
+    GarbageAfterLooseObject,
+    /// A checksum over the file doesn't match the trailer.
+    ChecksumMismatch {
+        /// The trailer's value.
+        expected: ObjectId,
+        /// The computed value.
+        actual: ObjectId,
+    },
+    /// The index's copy of the pack checksum differs from the pack's trailer.
+    PackChecksumMismatch,
+    /// An entry's CRC32 differs from the index's.
+    CrcMismatch {
+        /// The index's value.
+        expected: u32,
+        /// The computed value.
+        actual: u32,
+    },
+    /// An object's bytes hash to another id than its name.
+    HashMismatch {
+        /// The name it is stored under.
+        expected: ObjectId,
+        /// The hash of its content.
+        actual: ObjectId,
+    },
+}
+
+impl fmt::Display for Corruption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Corruption::TooSmall => f.write_str("file too small"),
+            Corruption::BadPackSignature => f.write_str("bad pack signature"),
+            Corruption::UnsupportedVersion(v) => write!(f, "version {v} is not supported"),
+            Corruption::WrongIndexSize { objects } => {
+                write!(f, "wrong index file size for {objects} objects")
+            }
+            Corruption::NonMonotonicFanout => f.write_str("non-monotonic index fan-out table"),
+            Corruption::ObjectCountMismatch { pack, index } => {
+                write!(f, "pack has {pack} objects but its index {index}")
+            }
+            Corruption::BadObjectHeader => f.write_str("bad object header"),
+            Corruption::BadObjectType(t) => write!(f, "bad object type {t}"),
+            Corruption::BadDeltaBaseOffset => f.write_str("delta base offset is out of bound"),
+            Corruption::OffsetOutOfRange(o) => write!(f, "object offset {o} lies outside the pack"),
+            Corruption::BadLargeOffsetIndex(i) => {
+                write!(f, "64-bit offset index {i} is out of range")
+            }
+            Corruption::Inflate(msg) => write!(f, "inflate failed: {msg}"),
+            Corruption::TruncatedStream => f.write_str("zlib stream is truncated"),
+            Corruption::SizeMismatch { expected, actual } => {
+                write!(
+                    f,
+                    "inflated size {actual} differs from the header's {expected}"
+                )
+            }
+            Corruption::BadDelta(why) => write!(f, "bad delta: {why}"),
+            Corruption::MissingDeltaBase(id) => write!(f, "delta base {id} is not in the pack"),
+            Corruption::DeltaCycle => f.write_str("delta chain forms a cycle"),
+            Corruption::DeltaChainTooLong(n) => write!(f, "delta chain longer than {n}"),
+            Corruption::ObjectTooLarge(n) => {
+                write!(f, "object of {n} bytes is too large for this process")
+            }
+            Corruption::BadLooseHeader => f.write_str("bad loose object header"),
+            Corruption::GarbageAfterLooseObject => f.write_str("garbage at end of loose object"),
+            Corruption::ChecksumMismatch { expected, actual } => {
+                write!(
+                    f,
+                    "checksum mismatch: trailer says {expected}, content hashes to {actual}"
+                )
+            }
+            Corruption::PackChecksumMismatch => {
+                f.write_str("index's pack checksum differs from the pack's trailer")
+            }
+            Corruption::CrcMismatch { expected, actual } => {
+                write!(
+                    f,
+                    "CRC32 {actual:08x} differs from the index's {expected:08x}"
+                )
+            }
+            Corruption::HashMismatch { expected, actual } => {
+                write!(f, "object {expected} hashes to {actual}")
+            }
+        }
+    }
+}
+
+/// Everything that can go wrong reading an object database.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file or directory could not be read.
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// The window manager could not map a window of a file.
+    Map(smmap::Error),
+    /// A file is corrupt.
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// The offset in the file where the problem lies.
+        offset: u64,
+        /// What is wrong.
+        reason: Corruption,
+    },
+    /// No object has this id.
+    NotFound(ObjectId),
+    /// No object starts with this prefix.
+    PrefixNotFound(Prefix),
+    /// More than one object starts with this prefix.
+    Ambiguous(Prefix),
+    /// The path is not a repository, a `.git` directory or an objects directory.
+    NotARepository(PathBuf),
+    /// The repository uses a hash or extension this crate can't read.
+    Unsupported {
+        /// The repository's config file.
+        path: PathBuf,
+        /// What is unsupported.
+        what: String,
+    },
+}
+
+impl Error {
+    /// Whether the error means "no such object" (as opposed to a failure).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound(_) | Error::PrefixNotFound(_))
+    }
+
+    pub(crate) fn corrupt(path: impl Into<PathBuf>, offset: u64, reason: Corruption) -> Error {
+        Error::Corrupt {
+            path: path.into(),
+            offset,
+            reason,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, source } => {
+                write!(f, "could not read '{}': {source}", path.display())
+            }
+            Error::Map(err) => err.fmt(f),
+            Error::Corrupt {
+                path,
+                offset,
+                reason,
+            } => {
+                write!(
+                    f,
+                    "'{}' is corrupt at offset {offset}: {reason}",
+                    path.display()
+                )
+            }
+            Error::NotFound(id) => write!(f, "object {id} not found"),
+            Error::PrefixNotFound(p) => write!(f, "no object starts with {p}"),
+            Error::Ambiguous(p) => write!(f, "short object ID {p} is ambiguous"),
+            Error::NotARepository(p) => write!(
+                f,
+                "not a git repository (or objects directory): '{}'",
+                p.display()
+            ),
+            Error::Unsupported { path, what } => write!(f, "'{}': {what}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            Error::Map(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+impl From<smmap::Error> for Error {
+    fn from(err: smmap::Error) -> Self {
+        Error::Map(err)
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(err: Error) -> Self {
+        let kind = match &err {
+            Error::Io { source, .. } => source.kind(),
+            Error::NotFound(_) | Error::PrefixNotFound(_) => io::ErrorKind::NotFound,
+            _ => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, err)
+    }
+}

@@ -1,0 +1,349 @@
+//! Pack index files (`.idx`, versions 1 and 2): fan-out, binary search by id
+//! and by prefix, offsets (with the 64-bit table), CRC32s and checksums.
+
+use std::path::{Path, PathBuf};
+
+use smmap::{MapManager, WindowCursor};
+
+use crate::bytes::{be_u32_at, be_u64_at, read_at};
+use crate::error::{Corruption, Error};
+use crate::oid::{HashKind, ObjectId, Prefix};
+
+const V2_MAGIC: [u8; 4] = [0xff, b't', b'O', b'c'];
+
+/// The two index formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexVersion {
+    /// Version 1: 32-bit offsets, no CRC32s.
+    V1,
+    /// Version 2: CRC32s and a 64-bit offset table.
+    V2,
+}
+
+/// What a prefix lookup found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrefixLookup {
+    /// No id starts with the prefix.
+    None,
+    /// Exactly one does: its position in the index.
+    Unique(u32),
+    /// Several do.
+    Ambiguous,
+}
+
+/// An open pack index. Reads go through a [`WindowCursor`] the caller owns
+/// (one per thread), so an index of any size is read through small windows.
+#[derive(Debug)]
+pub struct PackIndex {
+    path: PathBuf,
+    manager: MapManager,
+    version: IndexVersion,
+    hash: HashKind,
+    num_objects: u32,
+    fanout: Box<[u32; 256]>,
+    file_size: u64,
+    /// Where the fan-out table starts (0 for v1, 8 for v2).
+    fanout_at: u64,
+    names_at: u64,
+    /// Distance between two names (v1 interleaves offsets and names).
+    name_stride: u64,
+    crc_at: u64,
+    ofs32_at: u64,
+    ofs64_at: u64,
+    num_large: u64,
+}
+
+impl PackIndex {
+    /// Opens the index at `path`, whose ids are of kind `hash`, reading it
+    /// through windows of `manager`. Checks the header, the fan-out table and
+    /// the file size as git's `load_idx` does.
+    pub fn open(
+        path: impl AsRef<Path>,
+        manager: &MapManager,
+        hash: HashKind,
+    ) -> Result<PackIndex, Error> {
+        let path = path.as_ref().to_owned();
+        let mut c = manager.make_cursor(&path);
+        let corrupt = |offset, reason| Error::corrupt(&path, offset, reason);
+        let file_size = c.file_size()?;
+        let h = hash.len() as u64;
+        if file_size < 4 * 256 + 2 * h {
+            return Err(corrupt(0, Corruption::TooSmall));
+        }
+        let mut head = [0u8; 8];
+        read_at(&mut c, 0, &mut head)?;
+        let (version, fanout_at) = if head[..4] == V2_MAGIC {
+            let v = u32::from_be_bytes(head[4..].try_into().expect("4 bytes"));
+            if v != 2 {
+                return Err(corrupt(4, Corruption::UnsupportedVersion(v)));
+            }
+            (IndexVersion::V2, 8)
+        } else {
+            (IndexVersion::V1, 0)
+        };
+        let mut raw = [0u8; 1024];
+        if read_at(&mut c, fanout_at, &mut raw)? < 1024 {
+            return Err(corrupt(fanout_at, Corruption::TooSmall));
+        }
+        let mut fanout = Box::new([0u32; 256]);
+        for (i, v) in fanout.iter_mut().enumerate() {
+            *v = u32::from_be_bytes(raw[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
+            if i > 0 && *v < fanout_at_prev(&raw, i) {
+                return Err(corrupt(
+                    fanout_at + 4 * i as u64,
+                    Corruption::NonMonotonicFanout,
+                ));
+            }
+        }
+        let n = u64::from(fanout[255]);
+        let mut index = PackIndex {
+            path: path.clone(),
+            manager: manager.clone(),
+            version,
+            hash,
+            num_objects: fanout[255],
+            fanout,
+            file_size,
+            fanout_at,
+            names_at: 0,
+            name_stride: 0,
+            crc_at: 0,
+            ofs32_at: 0,
+            ofs64_at: 0,
+            num_large: 0,
+        };
+        let wrong_size = || corrupt(0, Corruption::WrongIndexSize { objects: n as u32 });
+        match version {
+            IndexVersion::V1 => {
+                if file_size != 1024 + n * (h + 4) + 2 * h {
+                    return Err(wrong_size());
+                }
+                index.names_at = 1024 + 4;
+                index.name_stride = h + 4;
+            }
+            IndexVersion::V2 => {
+                let min = 8 + 1024 + n * (h + 8) + 2 * h;
+                let max = min + n.saturating_sub(1) * 8;
+                if file_size < min || file_size > max || (file_size - min) % 8 != 0 {
+                    return Err(wrong_size());
+                }
+                index.names_at = 8 + 1024;
+                index.name_stride = h;
+                index.crc_at = index.names_at + n * h;
+                index.ofs32_at = index.crc_at + n * 4;
+                index.ofs64_at = index.ofs32_at + n * 4;
+                index.num_large = (file_size - min) / 8;
+            }
+        }
+        Ok(index)
+    }
+
+    /// A new cursor on the index file, for the read methods.
+    pub fn cursor(&self) -> WindowCursor {
+        self.manager.make_cursor(&self.path)
+    }
+
+    /// The index file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Format version.
+    pub fn version(&self) -> IndexVersion {
+        self.version
+    }
+
+    /// The kind of the ids in the index.
+    pub fn hash_kind(&self) -> HashKind {
+        self.hash
+    }
+
+    /// Number of objects.
+    pub fn len(&self) -> u32 {
+        self.num_objects
+    }
+
+    /// Whether the index lists no object.
+    pub fn is_empty(&self) -> bool {
+        self.num_objects == 0
+    }
+
+    /// The file's size in bytes.
+    pub fn file_size(&self) -> u64 {
+        self.file_size
+    }
+
+    /// The fan-out table: entry `b` counts the ids whose first byte is `<= b`.
+    pub fn fanout(&self) -> &[u32; 256] {
+        &self.fanout
+    }
+
+    fn corrupt(&self, offset: u64, reason: Corruption) -> Error {
+        Error::corrupt(&self.path, offset, reason)
+    }
+
+    fn name_ofs(&self, i: u32) -> u64 {
+        self.names_at + u64::from(i) * self.name_stride
+    }
+
+    /// The id at position `i` (ids are sorted).
+    pub fn oid_at(&self, c: &mut WindowCursor, i: u32) -> Result<ObjectId, Error> {
+        let mut buf = [0u8; 32];
+        let h = self.hash.len();
+        let ofs = self.name_ofs(i);
+        if read_at(c, ofs, &mut buf[..h])? < h {
+            return Err(self.corrupt(ofs, Corruption::TooSmall));
+        }
+        Ok(ObjectId::from_bytes(self.hash, &buf[..h]))
+    }
+
+    /// Compares the name at position `i` with `f`, reading it in place when it
+    /// lies in one window.
+    fn with_name<T>(
+        &self,
+        c: &mut WindowCursor,
+        i: u32,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<T, Error> {
+        let h = self.hash.len();
+        let ofs = self.name_ofs(i);
+        if c.includes_ofs(ofs) && c.ofs_end() >= ofs + h as u64 {
+            let start = (ofs - c.ofs_begin()) as usize;
+            return Ok(f(&c.buffer()[start..start + h]));
+        }
+        if c.use_region(ofs, h)?.is_valid() && c.size() >= h {
+            return Ok(f(&c.buffer()[..h]));
+        }
+        let mut buf = [0u8; 32];
+        if read_at(c, ofs, &mut buf[..h])? < h {
+            return Err(self.corrupt(ofs, Corruption::TooSmall));
+        }
+        Ok(f(&buf[..h]))
+    }
+
+    /// The range of positions whose ids start with byte `b`.
+    fn bucket(&self, b: u8) -> (u32, u32) {
+        let lo = if b == 0 {
+            0
+        } else {
+            self.fanout[b as usize - 1]
+        };
+        (lo, self.fanout[b as usize])
+    }
+
+    /// The position of `id`, if the index lists it.
+    pub fn lookup(&self, c: &mut WindowCursor, id: &ObjectId) -> Result<Option<u32>, Error> {
+        let want = id.as_bytes();
+        if want.len() != self.hash.len() {
+            return Ok(None);
+        }
+        let (mut lo, mut hi) = self.bucket(want[0]);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.with_name(c, mid, |name| name.cmp(want))? {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(Some(mid)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Finds the ids starting with `prefix`: none, exactly one, or several.
+    pub fn lookup_prefix(
+        &self,
+        c: &mut WindowCursor,
+        prefix: &Prefix,
+    ) -> Result<PrefixLookup, Error> {
+        if prefix.hex_len() > self.hash.hex_len() {
+            return Ok(PrefixLookup::None);
+        }
+        let (lo, hi) = if prefix.hex_len() >= 2 {
+            self.bucket(prefix.first_byte())
+        } else {
+            // One digit: the 16 buckets of that high nibble.
+            let first = prefix.first_byte();
+            (self.bucket(first).0, self.bucket(first | 0x0f).1)
+        };
+        // First position whose name is not below the prefix.
+        let (mut l, mut h) = (lo, hi);
+        while l < h {
+            let mid = l + (h - l) / 2;
+            if self.with_name(c, mid, |name| prefix.cmp_name(name).is_lt())? {
+                l = mid + 1;
+            } else {
+                h = mid;
+            }
+        }
+        let matches = |c: &mut WindowCursor, i: u32| -> Result<bool, Error> {
+            Ok(i < hi && self.with_name(c, i, |name| prefix.cmp_name(name).is_eq())?)
+        };
+        Ok(match (matches(c, l)?, matches(c, l + 1)?) {
+            (false, _) => PrefixLookup::None,
+            (true, false) => PrefixLookup::Unique(l),
+            (true, true) => PrefixLookup::Ambiguous,
+        })
+    }
+
+    /// The pack offset of the object at position `i`.
+    pub fn offset_at(&self, c: &mut WindowCursor, i: u32) -> Result<u64, Error> {
+        let at = match self.version {
+            IndexVersion::V1 => self.names_at - 4 + u64::from(i) * self.name_stride,
+            IndexVersion::V2 => self.ofs32_at + u64::from(i) * 4,
+        };
+        let v = be_u32_at(c, at)?.ok_or_else(|| self.corrupt(at, Corruption::TooSmall))?;
+        if self.version == IndexVersion::V1 || v & 0x8000_0000 == 0 {
+            return Ok(u64::from(v));
+        }
+        let k = v & 0x7fff_ffff;
+        if u64::from(k) >= self.num_large {
+            return Err(self.corrupt(at, Corruption::BadLargeOffsetIndex(k)));
+        }
+        let at64 = self.ofs64_at + u64::from(k) * 8;
+        be_u64_at(c, at64)?.ok_or_else(|| self.corrupt(at64, Corruption::TooSmall))
+    }
+
+    /// The CRC32 of the packed entry at position `i` (version 2 only).
+    pub fn crc32_at(&self, c: &mut WindowCursor, i: u32) -> Result<Option<u32>, Error> {
+        if self.version == IndexVersion::V1 {
+            return Ok(None);
+        }
+        let at = self.crc_at + u64::from(i) * 4;
+        be_u32_at(c, at)?
+            .map(Some)
+            .ok_or_else(|| self.corrupt(at, Corruption::TooSmall))
+    }
+
+    /// The index's copy of the pack's trailer checksum.
+    pub fn pack_checksum(&self, c: &mut WindowCursor) -> Result<ObjectId, Error> {
+        self.checksum_at(c, self.file_size - 2 * self.hash.len() as u64)
+    }
+
+    /// The index's own trailer checksum (over all bytes before it).
+    pub fn index_checksum(&self, c: &mut WindowCursor) -> Result<ObjectId, Error> {
+        self.checksum_at(c, self.file_size - self.hash.len() as u64)
+    }
+
+    fn checksum_at(&self, c: &mut WindowCursor, at: u64) -> Result<ObjectId, Error> {
+        let h = self.hash.len();
+        let mut buf = [0u8; 32];
+        if read_at(c, at, &mut buf[..h])? < h {
+            return Err(self.corrupt(at, Corruption::TooSmall));
+        }
+        Ok(ObjectId::from_bytes(self.hash, &buf[..h]))
+    }
+
+    /// Offset of the fan-out table in the file.
+    pub fn fanout_offset(&self) -> u64 {
+        self.fanout_at
+    }
+
+    /// Number of entries in the 64-bit offset table.
+    pub fn num_large_offsets(&self) -> u64 {
+        self.num_large
+    }
+}
+
+fn fanout_at_prev(raw: &[u8; 1024], i: usize) -> u32 {
+    u32::from_be_bytes(raw[(i - 1) * 4..i * 4].try_into().expect("4 bytes"))
+}

@@ -1,0 +1,727 @@
+//! The object database: packs, loose objects and alternates, searched in git's order.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use smmap::{MapManager, SlidingWindowMapManager, StaticWindowMapManager};
+
+use crate::alternates;
+use crate::cache::DEFAULT_DELTA_BASE_CACHE_LIMIT;
+use crate::decode::{self, DEFAULT_MAX_DELTA_CHAIN, DecodeState, Decoded};
+use crate::entry::{EntryHeader, EntryKind};
+use crate::error::{Corruption, Error};
+use crate::index::PrefixLookup;
+use crate::kind::ObjectKind;
+use crate::loose;
+use crate::oid::{HashKind, ObjectId, Prefix};
+use crate::pack::{Pack, PackCursors};
+use crate::repo;
+
+/// How to open a database: window limits, caches, hash.
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    window_size: usize,
+    max_memory: usize,
+    max_handles: usize,
+    static_windows: bool,
+    manager: Option<MapManager>,
+    delta_base_cache_limit: usize,
+    max_delta_chain: usize,
+    hash: Option<HashKind>,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            window_size: 0,
+            max_memory: 0,
+            max_handles: 0,
+            static_windows: false,
+            manager: None,
+            delta_base_cache_limit: DEFAULT_DELTA_BASE_CACHE_LIMIT,
+            max_delta_chain: DEFAULT_MAX_DELTA_CHAIN,
+            hash: None,
+        }
+    }
+}
+
+impl OpenOptions {
+    /// Defaults: smmap's sliding manager with its default limits, a 96 MiB
+    /// delta-base cache per reader (git's default), and the repository's hash.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The size of the sliding windows (0: smmap's default, 1 GiB on 64-bit).
+    #[must_use]
+    pub fn window_size(mut self, bytes: usize) -> Self {
+        self.window_size = bytes;
+        self
+    }
+
+    /// The soft limit on mapped memory (0: smmap's default).
+    #[must_use]
+    pub fn max_memory(mut self, bytes: usize) -> Self {
+        self.max_memory = bytes;
+        self
+    }
+
+    /// The limit on mapped windows, i.e. open handles (0: none).
+    #[must_use]
+    pub fn max_handles(mut self, n: usize) -> Self {
+        self.max_handles = n;
+        self
+    }
+
+    /// Map whole files instead of sliding windows (for comparison).
+    #[must_use]
+    pub fn static_windows(mut self, yes: bool) -> Self {
+        self.static_windows = yes;
+        self
+    }
+
+    /// Use this manager (and its limits), e.g. one shared by many databases.
+    #[must_use]
+    pub fn manager(mut self, manager: MapManager) -> Self {
+        self.manager = Some(manager);
+        self
+    }
+
+    /// Bytes of delta bases each reader keeps (0 disables the cache).
+    #[must_use]
+    pub fn delta_base_cache_limit(mut self, bytes: usize) -> Self {
+        self.delta_base_cache_limit = bytes;
+        self
+    }
+
+    /// The longest delta chain followed before the pack is called corrupt.
+    #[must_use]
+    pub fn max_delta_chain(mut self, n: usize) -> Self {
+        self.max_delta_chain = n;
+        self
+    }
+
+    /// The hash of the ids, for object directories without a repository config.
+    #[must_use]
+    pub fn hash(mut self, hash: HashKind) -> Self {
+        self.hash = Some(hash);
+        self
+    }
+
+    fn make_manager(&self) -> MapManager {
+        if let Some(m) = &self.manager {
+            return m.clone();
+        }
+        if self.static_windows {
+            StaticWindowMapManager::with_limits(0, self.max_memory, self.max_handles).into()
+        } else {
+            SlidingWindowMapManager::with_limits(
+                self.window_size,
+                self.max_memory,
+                self.max_handles,
+            )
+            .into()
+        }
+    }
+
+    /// Opens the database of `path`: a work tree, a `.git` directory (bare
+    /// repository) or an `objects` directory.
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<Odb, Error> {
+        let found = repo::discover(path.as_ref())?;
+        let hash = match self.hash {
+            Some(h) => h,
+            None => found.hash,
+        };
+        Odb::from_objects_dir(&found.objects_dir, hash, self)
+    }
+
+    /// Opens a single pack by its `.idx` or `.pack` path, as a database.
+    pub fn open_pack(&self, path: impl AsRef<Path>) -> Result<Odb, Error> {
+        let idx = path.as_ref().with_extension("idx");
+        let manager = self.make_manager();
+        let hash = self.hash.unwrap_or_default();
+        let pack = Pack::open(&idx, &manager, hash)?;
+        Ok(Odb::assemble(
+            manager,
+            hash,
+            vec![Source {
+                objects_dir: None,
+                packs: 0..1,
+            }],
+            vec![pack],
+            self,
+        ))
+    }
+}
+
+/// One object directory: its packs (a range of `Inner::packs`) and loose objects.
+#[derive(Debug)]
+struct Source {
+    /// `None` for a lone pack opened with `open_pack`.
+    objects_dir: Option<PathBuf>,
+    packs: std::ops::Range<usize>,
+}
+
+struct Inner {
+    hash: HashKind,
+    manager: MapManager,
+    sources: Vec<Source>,
+    packs: Vec<Pack>,
+    cache_limit: usize,
+    max_chain: usize,
+    pool: Mutex<Vec<ReaderState>>,
+}
+
+/// A git object database, `Send + Sync`: clone it or share it between threads.
+///
+/// Every pack and index is read through one window manager, so its limits on
+/// mapped memory and handles hold for the whole database. Reads through the
+/// database itself borrow a pooled [`Reader`] (cursors, inflater, delta-base
+/// cache); for long runs, take a [`Reader`] per thread.
+#[derive(Clone)]
+pub struct Odb {
+    inner: Arc<Inner>,
+}
+
+/// Where an object is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// In pack number `pack` (see [`Odb::packs`]), at `offset`.
+    Packed {
+        /// The pack's number.
+        pack: usize,
+        /// The object's position in the pack's index.
+        index_position: u32,
+        /// The entry's offset in the pack.
+        offset: u64,
+    },
+    /// In a loose file.
+    Loose {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// Facts about one pack entry, as `git verify-pack -v` lists them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryInfo {
+    /// The object's id.
+    pub id: ObjectId,
+    /// The entry's offset in the pack.
+    pub offset: u64,
+    /// The entry's header.
+    pub header: EntryHeader,
+    /// Bytes the entry takes in the pack: header, base reference and stream.
+    pub size_in_pack: u64,
+    /// The CRC32 the index records (version 2 indices).
+    pub crc32: Option<u32>,
+    /// The kind of the object (of the chain's base, for deltas).
+    pub kind: ObjectKind,
+    /// Deltas between the entry and a whole object (0 for whole objects).
+    pub depth: usize,
+    /// The id of the immediate delta base.
+    pub base: Option<ObjectId>,
+}
+
+/// An object's kind and bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Object {
+    /// What kind of object it is.
+    pub kind: ObjectKind,
+    /// Its content (without git's `"<type> <size>\0"` header).
+    pub data: Vec<u8>,
+}
+
+impl Odb {
+    /// Opens the database of `path` with default options (see [`OpenOptions`]).
+    pub fn open(path: impl AsRef<Path>) -> Result<Odb, Error> {
+        OpenOptions::new().open(path)
+    }
+
+    fn from_objects_dir(
+        objects_dir: &Path,
+        hash: HashKind,
+        opts: &OpenOptions,
+    ) -> Result<Odb, Error> {
+        let manager = opts.make_manager();
+        let mut dirs = vec![objects_dir.to_owned()];
+        collect_alternates(objects_dir, 0, &mut dirs);
+        let mut packs = Vec::new();
+        let mut sources = Vec::new();
+        for dir in dirs {
+            let start = packs.len();
+            let mut found = open_packs(&dir.join("pack"), &manager, hash)?;
+            // git: newest first.
+            found.sort_by(|a, b| {
+                b.mtime()
+                    .cmp(&a.mtime())
+                    .then_with(|| a.data_path().cmp(b.data_path()))
+            });
+            packs.extend(found);
+            sources.push(Source {
+                objects_dir: Some(dir),
+                packs: start..packs.len(),
+            });
+        }
+        Ok(Odb::assemble(manager, hash, sources, packs, opts))
+    }
+
+    fn assemble(
+        manager: MapManager,
+        hash: HashKind,
+        sources: Vec<Source>,
+        packs: Vec<Pack>,
+        o: &OpenOptions,
+    ) -> Odb {
+        Odb {
+            inner: Arc::new(Inner {
+                hash,
+                manager,
+                sources,
+                packs,
+                cache_limit: o.delta_base_cache_limit,
+                max_chain: o.max_delta_chain.max(1),
+                pool: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// The hash the database's ids use.
+    pub fn hash_kind(&self) -> HashKind {
+        self.inner.hash
+    }
+
+    /// The window manager every pack and index is read through.
+    pub fn manager(&self) -> &MapManager {
+        &self.inner.manager
+    }
+
+    /// The packs, in lookup order (each object directory's, newest first).
+    pub fn packs(&self) -> &[Pack] {
+        &self.inner.packs
+    }
+
+    /// The object directories, primary first, then alternates in git's order.
+    pub fn object_dirs(&self) -> impl Iterator<Item = &Path> {
+        self.inner
+            .sources
+            .iter()
+            .filter_map(|s| s.objects_dir.as_deref())
+    }
+
+    /// A reader with its own cursors and caches; cheap after the first (they
+    /// are pooled). Use one per thread.
+    pub fn reader(&self) -> Reader<'_> {
+        let state = self
+            .inner
+            .pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let state = state.unwrap_or_else(|| ReaderState {
+            cursors: Vec::new(),
+            current: None,
+            last_hit: None,
+            decode: DecodeState::new(self.inner.cache_limit, self.inner.max_chain),
+        });
+        Reader {
+            odb: self,
+            state: Some(state),
+        }
+    }
+
+    /// Whether the database has the object.
+    pub fn contains(&self, id: &ObjectId) -> Result<bool, Error> {
+        self.reader().contains(id)
+    }
+
+    /// Reads an object.
+    pub fn read(&self, id: &ObjectId) -> Result<Object, Error> {
+        let mut data = Vec::new();
+        let kind = self.reader().read_into(id, &mut data)?;
+        Ok(Object { kind, data })
+    }
+
+    /// Reads an object into `out` (replacing its content), reusing its allocation.
+    pub fn read_into(&self, id: &ObjectId, out: &mut Vec<u8>) -> Result<ObjectKind, Error> {
+        self.reader().read_into(id, out)
+    }
+
+    /// An object's kind and size, without inflating more than git would.
+    pub fn header(&self, id: &ObjectId) -> Result<(ObjectKind, u64), Error> {
+        self.reader().header(id)
+    }
+
+    /// The object that `hex` (a full or abbreviated id) names.
+    pub fn resolve_prefix(&self, hex: &str) -> Result<ObjectId, Error> {
+        self.reader().resolve_prefix(hex)
+    }
+
+    /// Where the object is stored, in lookup order.
+    pub fn locate(&self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        self.reader().locate(id)
+    }
+
+    /// Every object id, sorted, each once (`cat-file --batch-all-objects`).
+    pub fn object_ids(&self) -> Result<Vec<ObjectId>, Error> {
+        let mut ids = self.object_ids_pack_order()?;
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// Every object id, each once, in git's `--unordered` order: for each
+    /// object directory, its loose objects, then each pack in pack order.
+    pub fn object_ids_pack_order(&self) -> Result<Vec<ObjectId>, Error> {
+        let mut r = self.reader();
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for s in 0..self.inner.sources.len() {
+            let source = &self.inner.sources[s];
+            if let Some(dir) = &source.objects_dir {
+                for id in loose::list(dir, self.inner.hash)? {
+                    if seen.insert(id) {
+                        out.push(id);
+                    }
+                }
+            }
+            for p in source.packs.clone() {
+                for (id, _) in r.pack_order(p)? {
+                    if seen.insert(id) {
+                        out.push(id);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Every alternate of `dir`, recursively (depth-limited as git), skipping
+/// missing directories and ones already listed.
+fn collect_alternates(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if depth >= alternates::MAX_DEPTH {
+        return;
+    }
+    let Ok(list) = alternates::read(dir) else {
+        return;
+    };
+    for alt in list {
+        let Ok(real) = std::fs::canonicalize(&alt) else {
+            continue;
+        };
+        if !real.is_dir()
+            || out
+                .iter()
+                .any(|d| std::fs::canonicalize(d).is_ok_and(|d| d == real))
+        {
+            continue;
+        }
+        out.push(real.clone());
+        collect_alternates(&real, depth + 1, out);
+    }
+}
+
+/// Opens every pack in `pack_dir` that has both an index and a data file.
+fn open_packs(pack_dir: &Path, manager: &MapManager, hash: HashKind) -> Result<Vec<Pack>, Error> {
+    let entries = match std::fs::read_dir(pack_dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(Error::Io {
+                path: pack_dir.to_owned(),
+                source,
+            });
+        }
+    };
+    let mut packs = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|source| Error::Io {
+                path: pack_dir.to_owned(),
+                source,
+            })?
+            .path();
+        if path.extension().is_some_and(|e| e == "idx") && path.with_extension("pack").is_file() {
+            packs.push(Pack::open(&path, manager, hash)?);
+        }
+    }
+    Ok(packs)
+}
+
+/// What a [`Reader`] keeps between reads.
+struct ReaderState {
+    cursors: Vec<Option<PackCursors>>,
+    /// The pack whose cursors may hold windows; all others' are released.
+    current: Option<usize>,
+    /// The pack of the last hit, tried first by the next lookup (git's MRU).
+    last_hit: Option<usize>,
+    decode: DecodeState,
+}
+
+impl ReaderState {
+    /// Lets go of the windows the current pack's cursors hold.
+    fn release(&mut self) {
+        if let Some(c) = self.current.take().and_then(|p| self.cursors[p].as_mut()) {
+            c.index.unuse_region();
+            c.data.unuse_region();
+        }
+    }
+}
+
+/// Reads objects with its own cursors, inflater and delta-base cache.
+/// Returned to its database's pool when dropped.
+pub struct Reader<'a> {
+    odb: &'a Odb,
+    state: Option<ReaderState>,
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(mut state) = self.state.take() {
+            // Pooled readers hold no windows: idle windows stay evictable.
+            state.release();
+            self.odb
+                .inner
+                .pool
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(state);
+        }
+    }
+}
+
+impl Reader<'_> {
+    fn parts(&mut self, pack: usize) -> (&Pack, &mut PackCursors, &mut DecodeState) {
+        let p = &self.odb.inner.packs[pack];
+        let st = self.state.as_mut().expect("present until drop");
+        if st.cursors.len() <= pack {
+            st.cursors.resize_with(self.odb.inner.packs.len(), || None);
+        }
+        // A reader pins the windows of one pack at a time (at most two
+        // windows), as git's `unuse_pack` lets go of a pack's window.
+        if st.current != Some(pack) {
+            st.release();
+            st.current = Some(pack);
+        }
+        let cursors = st.cursors[pack].get_or_insert_with(|| p.cursors());
+        (p, cursors, &mut st.decode)
+    }
+
+    /// The position of `id` in pack `pack`'s index.
+    fn find_in_pack(&mut self, pack: usize, id: &ObjectId) -> Result<Option<(u32, u64)>, Error> {
+        let (p, c, _) = self.parts(pack);
+        match p.index().lookup(&mut c.index, id)? {
+            Some(pos) => Ok(Some((pos, p.index().offset_at(&mut c.index, pos)?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Where the object is stored: each object directory's packs (newest
+    /// first), then its loose objects, as git looks.
+    pub fn locate(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        let odb = self.odb;
+        let hint = self.state.as_ref().expect("present until drop").last_hit;
+        if let Some(pack) = hint
+            && let Some((index_position, offset)) = self.find_in_pack(pack, id)?
+        {
+            return Ok(Some(Location::Packed {
+                pack,
+                index_position,
+                offset,
+            }));
+        }
+        for source in &odb.inner.sources {
+            for pack in source.packs.clone() {
+                if Some(pack) == hint {
+                    continue;
+                }
+                if let Some((index_position, offset)) = self.find_in_pack(pack, id)? {
+                    self.state.as_mut().expect("present until drop").last_hit = Some(pack);
+                    return Ok(Some(Location::Packed {
+                        pack,
+                        index_position,
+                        offset,
+                    }));
+                }
+            }
+            if let Some(dir) = &source.objects_dir {
+                let path = loose::path_of(dir, id);
+                if path.is_file() {
+                    return Ok(Some(Location::Loose { path }));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether the database has the object.
+    pub fn contains(&mut self, id: &ObjectId) -> Result<bool, Error> {
+        Ok(self.locate(id)?.is_some())
+    }
+
+    /// Reads an object into `out`, replacing its content.
+    pub fn read_into(&mut self, id: &ObjectId, out: &mut Vec<u8>) -> Result<ObjectKind, Error> {
+        match self.locate(id)? {
+            Some(Location::Packed { pack, offset, .. }) => {
+                Ok(self.read_packed(pack, offset, out)?.kind)
+            }
+            Some(Location::Loose { path }) => loose::read(&path, out)?.ok_or(Error::NotFound(*id)),
+            None => Err(Error::NotFound(*id)),
+        }
+    }
+
+    /// Reads an object.
+    pub fn read(&mut self, id: &ObjectId) -> Result<Object, Error> {
+        let mut data = Vec::new();
+        let kind = self.read_into(id, &mut data)?;
+        Ok(Object { kind, data })
+    }
+
+    /// Decodes the entry at `offset` of pack number `pack` into `out`.
+    pub fn read_packed(
+        &mut self,
+        pack: usize,
+        offset: u64,
+        out: &mut Vec<u8>,
+    ) -> Result<Decoded, Error> {
+        let (p, c, st) = self.parts(pack);
+        decode::read_object(p, pack as u32, c, st, offset, out)
+    }
+
+    /// An object's kind and size: whole objects from their entry header,
+    /// deltas from the delta's size header and their base's entry header.
+    pub fn header(&mut self, id: &ObjectId) -> Result<(ObjectKind, u64), Error> {
+        match self.locate(id)? {
+            Some(Location::Packed { pack, offset, .. }) => {
+                let (p, c, st) = self.parts(pack);
+                decode::read_header(p, c, st, offset)
+            }
+            Some(Location::Loose { path }) => {
+                loose::read_header(&path)?.ok_or(Error::NotFound(*id))
+            }
+            None => Err(Error::NotFound(*id)),
+        }
+    }
+
+    /// The object that `hex` names: a full id, or a prefix that exactly one
+    /// object (in any pack or loose) starts with.
+    pub fn resolve_prefix(&mut self, hex: &str) -> Result<ObjectId, Error> {
+        let hash = self.odb.inner.hash;
+        if hex.len() == hash.hex_len()
+            && let Some(id) = ObjectId::from_hex(hex)
+        {
+            return Ok(id);
+        }
+        let prefix = Prefix::from_hex(hex).filter(|p| p.hex_len() <= hash.hex_len());
+        let Some(prefix) = prefix else {
+            return Err(Error::PrefixNotFound(Prefix::from_hex("0").expect("valid")));
+        };
+        let mut found: Option<ObjectId> = None;
+        let mut note = |id: ObjectId| -> Result<(), Error> {
+            match found {
+                Some(f) if f != id => Err(Error::Ambiguous(prefix)),
+                _ => {
+                    found = Some(id);
+                    Ok(())
+                }
+            }
+        };
+        let odb = self.odb;
+        for source in &odb.inner.sources {
+            for pack in source.packs.clone() {
+                let (p, c, _) = self.parts(pack);
+                match p.index().lookup_prefix(&mut c.index, &prefix)? {
+                    PrefixLookup::None => {}
+                    PrefixLookup::Unique(pos) => note(p.index().oid_at(&mut c.index, pos)?)?,
+                    PrefixLookup::Ambiguous => return Err(Error::Ambiguous(prefix)),
+                }
+            }
+            if let Some(dir) = &source.objects_dir {
+                for id in loose_with_prefix(dir, &prefix, hash)? {
+                    note(id)?;
+                }
+            }
+        }
+        found.ok_or(Error::PrefixNotFound(prefix))
+    }
+
+    /// The entries of pack `pack` in pack order, as (id, offset).
+    pub fn pack_order(&mut self, pack: usize) -> Result<Vec<(ObjectId, u64)>, Error> {
+        let (p, c, _) = self.parts(pack);
+        let sorted = p.entries_by_offset(&mut c.index)?;
+        let mut out = Vec::with_capacity(sorted.len());
+        for &(offset, pos) in sorted {
+            out.push((p.index().oid_at(&mut c.index, pos)?, offset));
+        }
+        Ok(out)
+    }
+
+    /// Facts about the entry at index position `pos` of pack `pack`: what
+    /// `git verify-pack -v` prints, and the CRC32.
+    pub fn entry_info(&mut self, pack: usize, pos: u32) -> Result<EntryInfo, Error> {
+        let (p, c, st) = self.parts(pack);
+        let id = p.index().oid_at(&mut c.index, pos)?;
+        let offset = p.index().offset_at(&mut c.index, pos)?;
+        let crc32 = p.index().crc32_at(&mut c.index, pos)?;
+        let size_in_pack = p.next_offset(&mut c.index, offset)? - offset;
+        let header = p.entry_header(&mut c.data, offset)?;
+        let (kind, depth) = decode::resolve_kind(p, c, st, offset, header)?;
+        let base = match header.kind {
+            EntryKind::Base(_) => None,
+            EntryKind::RefDelta { base } => Some(base),
+            EntryKind::OfsDelta { base_offset } => Some(
+                p.oid_at_offset(c, base_offset)?
+                    .ok_or_else(|| p.corrupt(offset, Corruption::BadDeltaBaseOffset))?,
+            ),
+        };
+        Ok(EntryInfo {
+            id,
+            offset,
+            header,
+            size_in_pack,
+            crc32,
+            kind,
+            depth,
+            base,
+        })
+    }
+
+    /// Delta-base cache hits and misses so far.
+    pub fn cache_stats(&self) -> (u64, u64) {
+        let st = self.state.as_ref().expect("present until drop");
+        (st.decode.cache.hits, st.decode.cache.misses)
+    }
+}
+
+/// Loose objects under `dir` whose ids start with `prefix`.
+fn loose_with_prefix(dir: &Path, prefix: &Prefix, hash: HashKind) -> Result<Vec<ObjectId>, Error> {
+    let hex = prefix.to_string();
+    if hex.len() < 2 {
+        return Ok(loose::list(dir, hash)?
+            .into_iter()
+            .filter(|id| prefix.matches(id))
+            .collect());
+    }
+    let sub = dir.join(&hex[..2]);
+    let entries = match std::fs::read_dir(&sub) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(Error::Io { path: sub, source }),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::Io {
+            path: sub.clone(),
+            source,
+        })?;
+        if let Some(rest) = entry.file_name().to_str()
+            && let Some(id) = ObjectId::from_hex(&format!("{}{rest}", &hex[..2]))
+            && id.kind() == hash
+            && prefix.matches(&id)
+        {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}

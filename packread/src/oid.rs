@@ -1,0 +1,274 @@
+//! Object ids and the hash functions that make them.
+
+use std::fmt;
+
+use sha1::Digest;
+
+/// The hash function of a repository: SHA-1 (the default) or SHA-256
+/// (`extensions.objectFormat = sha256`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum HashKind {
+    /// 20-byte object names.
+    #[default]
+    Sha1,
+    /// 32-byte object names.
+    Sha256,
+}
+
+impl HashKind {
+    /// Length of an object id in bytes.
+    pub const fn len(self) -> usize {
+        match self {
+            HashKind::Sha1 => 20,
+            HashKind::Sha256 => 32,
+        }
+    }
+
+    /// Length of an object id in hex digits.
+    pub const fn hex_len(self) -> usize {
+        self.len() * 2
+    }
+
+    /// The all-zero id of this kind (git's null OID).
+    pub const fn null(self) -> ObjectId {
+        ObjectId {
+            kind: self,
+            bytes: [0; 32],
+        }
+    }
+
+    /// git's name for the format (`sha1`, `sha256`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            HashKind::Sha1 => "sha1",
+            HashKind::Sha256 => "sha256",
+        }
+    }
+
+    /// A new incremental hasher.
+    pub fn hasher(self) -> Hasher {
+        match self {
+            HashKind::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
+            HashKind::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+        }
+    }
+}
+
+/// An incremental SHA-1 or SHA-256.
+#[derive(Clone)]
+pub enum Hasher {
+    /// SHA-1.
+    Sha1(sha1::Sha1),
+    /// SHA-256.
+    Sha256(sha2::Sha256),
+}
+
+impl Hasher {
+    /// Feeds bytes.
+    pub fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Hasher::Sha1(h) => h.update(bytes),
+            Hasher::Sha256(h) => h.update(bytes),
+        }
+    }
+
+    /// The digest of everything fed so far.
+    pub fn finish(self) -> ObjectId {
+        match self {
+            Hasher::Sha1(h) => ObjectId::from_bytes(HashKind::Sha1, &h.finalize()),
+            Hasher::Sha256(h) => ObjectId::from_bytes(HashKind::Sha256, &h.finalize()),
+        }
+    }
+}
+
+/// The id (name) of an object: a SHA-1 or SHA-256 digest.
+///
+/// Ids of one kind order like their bytes, which is the order of a pack index.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId {
+    // `bytes` first: the derived order compares the digest first.
+    bytes: [u8; 32],
+    kind: HashKind,
+}
+
+impl PartialOrd for HashKind {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for HashKind {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.len().cmp(&other.len())
+    }
+}
+
+impl ObjectId {
+    /// The id made of `bytes`, which must be `kind.len()` long.
+    ///
+    /// # Panics
+    /// If `bytes` has the wrong length.
+    pub fn from_bytes(kind: HashKind, bytes: &[u8]) -> ObjectId {
+        assert_eq!(bytes.len(), kind.len(), "object id of the wrong length");
+        let mut id = kind.null();
+        id.bytes[..bytes.len()].copy_from_slice(bytes);
+        id
+    }
+
+    /// Parses a full-length hex id of either kind (40 or 64 digits).
+    pub fn from_hex(hex: &str) -> Option<ObjectId> {
+        let kind = match hex.len() {
+            40 => HashKind::Sha1,
+            64 => HashKind::Sha256,
+            _ => return None,
+        };
+        let mut id = kind.null();
+        hex::decode_to_slice(hex, &mut id.bytes[..kind.len()]).ok()?;
+        Some(id)
+    }
+
+    /// The hash kind.
+    pub fn kind(&self) -> HashKind {
+        self.kind
+    }
+
+    /// The raw digest.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.kind.len()]
+    }
+
+    /// Whether this is the all-zero id.
+    pub fn is_null(&self) -> bool {
+        self.as_bytes().iter().all(|&b| b == 0)
+    }
+
+    /// The id in lowercase hex.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.as_bytes())
+    }
+
+    /// The id of an object of `kind` with body `data`, as git computes it
+    /// (the hash of `"<kind> <len>\0"` followed by the body).
+    pub fn compute(hash: HashKind, kind: crate::ObjectKind, data: &[u8]) -> ObjectId {
+        let mut h = hash.hasher();
+        h.update(format!("{} {}\0", kind.as_str(), data.len()).as_bytes());
+        h.update(data);
+        h.finish()
+    }
+}
+
+impl fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut buf = [0u8; 64];
+        let n = self.kind.hex_len();
+        hex::encode_to_slice(self.as_bytes(), &mut buf[..n]).map_err(|_| fmt::Error)?;
+        f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl fmt::Debug for ObjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ObjectId({self})")
+    }
+}
+
+/// An abbreviated object id: 1 or more hex digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prefix {
+    /// The digits as bytes, the last one padded with a zero nibble if odd.
+    bytes: [u8; 32],
+    /// Number of hex digits.
+    hex_len: usize,
+}
+
+impl Prefix {
+    /// Parses 1 up to 64 hex digits (either case).
+    pub fn from_hex(hex: &str) -> Option<Prefix> {
+        if hex.is_empty() || hex.len() > 64 {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (i, c) in hex.bytes().enumerate() {
+            let v = (c as char).to_digit(16)? as u8;
+            bytes[i / 2] |= if i % 2 == 0 { v << 4 } else { v };
+        }
+        Some(Prefix {
+            bytes,
+            hex_len: hex.len(),
+        })
+    }
+
+    /// Number of hex digits.
+    pub fn hex_len(&self) -> usize {
+        self.hex_len
+    }
+
+    /// The first byte (what the fan-out table is indexed by).
+    pub fn first_byte(&self) -> u8 {
+        self.bytes[0]
+    }
+
+    /// Compares `name` (a raw id) with the prefix, over the prefix's digits only.
+    pub fn cmp_name(&self, name: &[u8]) -> std::cmp::Ordering {
+        let full = self.hex_len / 2;
+        let n = full.min(name.len());
+        match name[..n].cmp(&self.bytes[..n]) {
+            std::cmp::Ordering::Equal if self.hex_len % 2 == 1 && full < name.len() => {
+                (name[full] & 0xf0).cmp(&self.bytes[full])
+            }
+            o => o,
+        }
+    }
+
+    /// Whether `id` starts with this prefix.
+    pub fn matches(&self, id: &ObjectId) -> bool {
+        self.hex_len <= id.kind().hex_len() && self.cmp_name(id.as_bytes()).is_eq()
+    }
+}
+
+impl fmt::Display for Prefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = hex::encode(&self.bytes[..self.hex_len.div_ceil(2)]);
+        f.write_str(&hex[..self.hex_len])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_blob_id_matches_git() {
+        let id = ObjectId::compute(HashKind::Sha1, crate::ObjectKind::Blob, b"");
+        assert_eq!(id.to_hex(), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+        let id = ObjectId::compute(HashKind::Sha256, crate::ObjectKind::Blob, b"");
+        assert_eq!(
+            id.to_hex(),
+            "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813"
+        );
+    }
+
+    #[test]
+    fn prefixes_compare_over_their_digits() {
+        let id = ObjectId::from_hex("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391").unwrap();
+        for p in [
+            "e",
+            "e6",
+            "e69",
+            "E69DE29",
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391",
+        ] {
+            assert!(Prefix::from_hex(p).unwrap().matches(&id), "{p}");
+        }
+        for p in [
+            "f",
+            "e7",
+            "e6a",
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c53910",
+        ] {
+            assert!(!Prefix::from_hex(p).unwrap().matches(&id), "{p}");
+        }
+        assert!(Prefix::from_hex("xyz").is_none());
+        assert_eq!(Prefix::from_hex("abc").unwrap().to_string(), "abc");
+    }
+}

@@ -1,0 +1,243 @@
+//! A pack: its `.pack` data file and `.idx` index, read through window cursors.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::SystemTime;
+
+use smmap::{MapManager, WindowCursor};
+
+use crate::bytes::read_at;
+use crate::entry::{self, EntryHeader, MAX_HEADER_LEN};
+use crate::error::{Corruption, Error};
+use crate::index::PackIndex;
+use crate::oid::{HashKind, ObjectId};
+
+/// Size of the pack header (`PACK`, version, object count).
+pub const PACK_HEADER_LEN: u64 = 12;
+
+/// One cursor on a pack's index and one on its data: what a thread needs to
+/// read from the pack. Cheap to make; keep one per pack per thread.
+#[derive(Debug)]
+pub struct PackCursors {
+    /// On the `.idx` file.
+    pub index: WindowCursor,
+    /// On the `.pack` file.
+    pub data: WindowCursor,
+}
+
+/// An open pack: index and data.
+#[derive(Debug)]
+pub struct Pack {
+    index: PackIndex,
+    data_path: PathBuf,
+    manager: MapManager,
+    version: u32,
+    data_size: u64,
+    checksum: ObjectId,
+    mtime: Option<SystemTime>,
+    /// Entries sorted by offset: (offset, index position). Built on first use.
+    by_offset: OnceLock<Vec<(u64, u32)>>,
+}
+
+impl Pack {
+    /// Opens the pack whose index is `index_path` (the data file is the same
+    /// path with `.pack`). Checks the pack header, that pack and index agree on
+    /// the object count, and that the index belongs to this pack (its copy of
+    /// the pack checksum equals the pack's trailer), as git does.
+    pub fn open(
+        index_path: impl AsRef<Path>,
+        manager: &MapManager,
+        hash: HashKind,
+    ) -> Result<Pack, Error> {
+        let index = PackIndex::open(index_path.as_ref(), manager, hash)?;
+        let data_path = index.path().with_extension("pack");
+        let mut c = manager.make_cursor(&data_path);
+        let corrupt = |offset, reason| Error::corrupt(&data_path, offset, reason);
+        let data_size = c.file_size()?;
+        let h = hash.len() as u64;
+        if data_size < PACK_HEADER_LEN + h {
+            return Err(corrupt(0, Corruption::TooSmall));
+        }
+        let mut head = [0u8; 12];
+        read_at(&mut c, 0, &mut head)?;
+        if &head[..4] != b"PACK" {
+            return Err(corrupt(0, Corruption::BadPackSignature));
+        }
+        let version = u32::from_be_bytes(head[4..8].try_into().expect("4 bytes"));
+        if version != 2 && version != 3 {
+            return Err(corrupt(4, Corruption::UnsupportedVersion(version)));
+        }
+        let count = u32::from_be_bytes(head[8..12].try_into().expect("4 bytes"));
+        if count != index.len() {
+            return Err(corrupt(
+                8,
+                Corruption::ObjectCountMismatch {
+                    pack: count,
+                    index: index.len(),
+                },
+            ));
+        }
+        let mut trailer = [0u8; 32];
+        read_at(&mut c, data_size - h, &mut trailer[..h as usize])?;
+        let checksum = ObjectId::from_bytes(hash, &trailer[..h as usize]);
+        let mut ic = index.cursor();
+        if index.pack_checksum(&mut ic)? != checksum {
+            return Err(Error::corrupt(
+                index.path(),
+                index.file_size() - 2 * h,
+                Corruption::PackChecksumMismatch,
+            ));
+        }
+        let mtime = std::fs::metadata(&data_path)
+            .and_then(|m| m.modified())
+            .ok();
+        Ok(Pack {
+            index,
+            data_path,
+            manager: manager.clone(),
+            version,
+            data_size,
+            checksum,
+            mtime,
+            by_offset: OnceLock::new(),
+        })
+    }
+
+    /// New cursors for reading this pack.
+    pub fn cursors(&self) -> PackCursors {
+        PackCursors {
+            index: self.index.cursor(),
+            data: self.manager.make_cursor(&self.data_path),
+        }
+    }
+
+    /// The index.
+    pub fn index(&self) -> &PackIndex {
+        &self.index
+    }
+
+    /// The data file's path.
+    pub fn data_path(&self) -> &Path {
+        &self.data_path
+    }
+
+    /// The pack format version (2 or 3).
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// The data file's size when it was opened.
+    pub fn data_size(&self) -> u64 {
+        self.data_size
+    }
+
+    /// The pack's trailer checksum (also its name).
+    pub fn checksum(&self) -> ObjectId {
+        self.checksum
+    }
+
+    /// Number of objects.
+    pub fn len(&self) -> u32 {
+        self.index.len()
+    }
+
+    /// Whether the pack holds no object.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    pub(crate) fn mtime(&self) -> Option<SystemTime> {
+        self.mtime
+    }
+
+    /// The hash kind of the pack's ids.
+    pub fn hash_kind(&self) -> HashKind {
+        self.index.hash_kind()
+    }
+
+    /// Where entry data ends: the start of the trailer.
+    pub fn data_end(&self) -> u64 {
+        self.data_size - self.hash_kind().len() as u64
+    }
+
+    pub(crate) fn corrupt(&self, offset: u64, reason: Corruption) -> Error {
+        Error::corrupt(&self.data_path, offset, reason)
+    }
+
+    /// Reads the header of the entry at `offset`.
+    pub fn entry_header(&self, c: &mut WindowCursor, offset: u64) -> Result<EntryHeader, Error> {
+        let end = self.data_end();
+        if offset < PACK_HEADER_LEN || offset >= end {
+            return Err(self.corrupt(offset, Corruption::OffsetOutOfRange(offset)));
+        }
+        let max = MAX_HEADER_LEN.min(usize::try_from(end - offset).unwrap_or(MAX_HEADER_LEN));
+        // In place when the header lies in one window, else copied across the window end.
+        if !c.includes_ofs(offset) || c.ofs_end() < offset + max as u64 {
+            c.use_region(offset, max)?;
+        }
+        let decoded =
+            if c.is_valid() && c.ofs_begin() <= offset && c.ofs_end() >= offset + max as u64 {
+                let start = (offset - c.ofs_begin()) as usize;
+                entry::decode(&c.buffer()[start..start + max], offset, self.hash_kind())
+            } else {
+                let mut buf = [0u8; MAX_HEADER_LEN];
+                let n = read_at(c, offset, &mut buf[..max])?;
+                entry::decode(&buf[..n], offset, self.hash_kind())
+            };
+        decoded.map_err(|reason| self.corrupt(offset, reason))
+    }
+
+    /// Entries sorted by pack offset, as (offset, index position): git's
+    /// reverse index. Built once, on first use.
+    pub fn entries_by_offset(&self, c: &mut WindowCursor) -> Result<&[(u64, u32)], Error> {
+        if let Some(v) = self.by_offset.get() {
+            return Ok(v);
+        }
+        let mut v = Vec::with_capacity(self.len() as usize);
+        for i in 0..self.len() {
+            let offset = self.index.offset_at(c, i)?;
+            if offset < PACK_HEADER_LEN || offset >= self.data_end() {
+                return Err(Error::corrupt(
+                    self.index.path(),
+                    0,
+                    Corruption::OffsetOutOfRange(offset),
+                ));
+            }
+            v.push((offset, i));
+        }
+        v.sort_unstable();
+        if let Some(w) = v.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(Error::corrupt(
+                self.index.path(),
+                0,
+                Corruption::OffsetOutOfRange(w[0].0),
+            ));
+        }
+        Ok(self.by_offset.get_or_init(|| v))
+    }
+
+    /// The offset where the entry at `offset` ends (the next entry, or the
+    /// trailer), from the reverse index.
+    pub fn next_offset(&self, c: &mut WindowCursor, offset: u64) -> Result<u64, Error> {
+        let end = self.data_end();
+        let sorted = self.entries_by_offset(c)?;
+        let i = sorted.partition_point(|&(o, _)| o <= offset);
+        Ok(sorted.get(i).map_or(end, |&(o, _)| o))
+    }
+
+    /// The id of the entry at `offset`, from the reverse index.
+    pub fn oid_at_offset(
+        &self,
+        cursors: &mut PackCursors,
+        offset: u64,
+    ) -> Result<Option<ObjectId>, Error> {
+        let sorted = self.entries_by_offset(&mut cursors.index)?;
+        match sorted.binary_search_by_key(&offset, |&(o, _)| o) {
+            Ok(i) => {
+                let pos = sorted[i].1;
+                Ok(Some(self.index.oid_at(&mut cursors.index, pos)?))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+}

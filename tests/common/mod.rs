@@ -1,0 +1,129 @@
+//! Shared helpers for the workspace tests: fixture repositories made by real
+//! git (scripts in `fixtures/`, run through gix-testtools) and git as the oracle.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use packread::{ObjectId, ObjectKind, OpenOptions};
+
+/// The directory a fixture script made (run once, then cached).
+pub fn fixture(script: &str) -> PathBuf {
+    gix_testtools::scripted_fixture_read_only(format!("../../fixtures/{script}"))
+        .unwrap_or_else(|e| panic!("fixture script {script} failed: {e}"))
+}
+
+/// `git` in `dir`, with a neutral environment (C locale, no user config).
+pub fn git(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .env("LC_ALL", "C")
+        .env("LANG", "C")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_OBJECT_DIRECTORY")
+        .env_remove("GIT_ALTERNATE_OBJECT_DIRECTORIES");
+    cmd
+}
+
+/// Runs git with `args` in `dir` and returns its stdout; panics on failure.
+pub fn git_out(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = git(dir).args(args).output().expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// What git says about one object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitObject {
+    pub id: ObjectId,
+    pub kind: ObjectKind,
+    pub size: u64,
+    pub data: Vec<u8>,
+}
+
+/// Every object of the repository at `dir` with its bytes, as `git cat-file
+/// --batch-all-objects --batch` prints them.
+pub fn git_objects(dir: &Path) -> Vec<GitObject> {
+    let out = git_out(dir, &["cat-file", "--batch-all-objects", "--batch"]);
+    let mut objects = Vec::new();
+    let mut rest = &out[..];
+    while !rest.is_empty() {
+        let nl = rest.iter().position(|&b| b == b'\n').expect("header line");
+        let line = std::str::from_utf8(&rest[..nl]).unwrap();
+        let mut parts = line.split(' ');
+        let id = ObjectId::from_hex(parts.next().unwrap()).unwrap();
+        let kind: ObjectKind = parts.next().unwrap().parse().unwrap();
+        let size: u64 = parts.next().unwrap().parse().unwrap();
+        let data = rest[nl + 1..nl + 1 + size as usize].to_vec();
+        assert_eq!(rest[nl + 1 + size as usize], b'\n');
+        rest = &rest[nl + 2 + size as usize..];
+        objects.push(GitObject {
+            id,
+            kind,
+            size,
+            data,
+        });
+    }
+    objects
+}
+
+/// Answers of `git cat-file --batch-check` for `names`, one line each.
+pub fn git_batch_check(dir: &Path, names: &[String]) -> Vec<String> {
+    let mut child = git(dir)
+        .args(["cat-file", "--batch-check"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = names.join("\n") + "\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The configurations every oracle test runs under: smmap's defaults, tiny
+/// sliding windows with tiny limits (every header, stream and delta base
+/// crosses window ends; eviction all the time), and whole-file maps.
+pub fn configurations() -> Vec<(&'static str, OpenOptions)> {
+    vec![
+        ("default", OpenOptions::new()),
+        (
+            "tiny-windows",
+            OpenOptions::new()
+                .window_size(4096)
+                .max_memory(16 * 1024)
+                .max_handles(6),
+        ),
+        (
+            "one-page-windows-no-cache",
+            OpenOptions::new()
+                .window_size(1)
+                .max_memory(1)
+                .max_handles(4)
+                .delta_base_cache_limit(0),
+        ),
+        ("static", OpenOptions::new().static_windows(true)),
+    ]
+}
+
+/// Objects by id.
+pub fn by_id(objects: &[GitObject]) -> HashMap<ObjectId, &GitObject> {
+    objects.iter().map(|o| (o.id, o)).collect()
+}
