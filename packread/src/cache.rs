@@ -53,6 +53,7 @@ impl DeltaBaseCache {
     }
 
     /// Whether `(pack, offset)` is cached (without marking it used).
+    #[cfg(test)]
     pub(crate) fn contains(&self, pack: u32, offset: u64) -> bool {
         self.map.contains_key(&(pack, offset))
     }
@@ -91,6 +92,7 @@ impl DeltaBaseCache {
     }
 
     /// Bytes held.
+    #[cfg(test)]
     pub(crate) fn bytes(&self) -> usize {
         self.bytes
     }

@@ -124,7 +124,7 @@ impl PackIndex {
             IndexVersion::V2 => {
                 let min = 8 + 1024 + n * (h + 8) + 2 * h;
                 let max = min + n.saturating_sub(1) * 8;
-                if file_size < min || file_size > max || (file_size - min) % 8 != 0 {
+                if file_size < min || file_size > max || !(file_size - min).is_multiple_of(8) {
                     return Err(wrong_size());
                 }
                 index.names_at = 8 + 1024;

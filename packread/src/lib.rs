@@ -69,6 +69,8 @@ mod odb;
 mod oid;
 mod pack;
 mod repo;
+mod stream;
+mod verify;
 
 pub use cache::DEFAULT_DELTA_BASE_CACHE_LIMIT;
 pub use decode::{DEFAULT_MAX_DELTA_CHAIN, Decoded};
@@ -80,3 +82,4 @@ pub use odb::{EntryInfo, Location, Object, Odb, OpenOptions, Reader};
 pub use oid::{HashKind, Hasher, ObjectId, Prefix};
 pub use pack::{PACK_HEADER_LEN, Pack, PackCursors};
 pub use smmap;
+pub use stream::ObjectStream;

@@ -133,10 +133,11 @@ pub(crate) fn read(path: &Path, out: &mut Vec<u8>) -> Result<Option<ObjectKind>,
     Ok(Some(kind))
 }
 
+/// A loose object's kind, size and a reader of its body.
+pub(crate) type LooseStream = (ObjectKind, u64, Box<dyn Read + Send>);
+
 /// A streaming reader of a loose object's body.
-pub(crate) fn open_stream(
-    path: &Path,
-) -> Result<Option<(ObjectKind, u64, impl Read + use<>)>, Error> {
+pub(crate) fn open_stream(path: &Path) -> Result<Option<LooseStream>, Error> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -164,7 +165,7 @@ pub(crate) fn open_stream(
     }
     let (kind, size, _) =
         parse_header(&head).ok_or_else(|| corrupt(path, Corruption::BadLooseHeader))?;
-    Ok(Some((kind, size, dec)))
+    Ok(Some((kind, size, Box::new(dec))))
 }
 
 /// Every loose object id under `objects_dir`, in directory order.

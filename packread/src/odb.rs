@@ -17,6 +17,7 @@ use crate::loose;
 use crate::oid::{HashKind, ObjectId, Prefix};
 use crate::pack::{Pack, PackCursors};
 use crate::repo;
+use crate::stream::ObjectStream;
 
 /// How to open a database: window limits, caches, hash.
 #[derive(Clone, Debug)]
@@ -341,6 +342,11 @@ impl Odb {
         let mut data = Vec::new();
         let kind = self.reader().read_into(id, &mut data)?;
         Ok(Object { kind, data })
+    }
+
+    /// The object as a reader (see [`Reader::stream`]).
+    pub fn stream(&self, id: &ObjectId) -> Result<ObjectStream, Error> {
+        self.reader().stream(id)
     }
 
     /// Reads an object into `out` (replacing its content), reusing its allocation.
@@ -685,6 +691,68 @@ impl Reader<'_> {
             depth,
             base,
         })
+    }
+
+    /// The object as a [`Read`](std::io::Read)er: whole packed and loose
+    /// objects are inflated as they are read, never held whole; deltas are
+    /// resolved into memory first.
+    pub fn stream(&mut self, id: &ObjectId) -> Result<ObjectStream, Error> {
+        match self.locate(id)? {
+            Some(Location::Packed { pack, offset, .. }) => {
+                let (p, c, _) = self.parts(pack);
+                let h = p.entry_header(&mut c.data, offset)?;
+                if let EntryKind::Base(kind) = h.kind {
+                    let data_offset = offset + u64::from(h.header_len);
+                    let path = p.data_path().to_owned();
+                    return Ok(ObjectStream::packed(
+                        kind,
+                        h.size,
+                        c.data.clone(),
+                        data_offset,
+                        p.data_end(),
+                        offset,
+                        path,
+                    ));
+                }
+                let mut data = Vec::new();
+                let decoded = self.read_packed(pack, offset, &mut data)?;
+                Ok(ObjectStream::memory(decoded.kind, data))
+            }
+            Some(Location::Loose { path }) => {
+                let (kind, size, reader) =
+                    loose::open_stream(&path)?.ok_or(Error::NotFound(*id))?;
+                Ok(ObjectStream::loose(kind, size, reader, path))
+            }
+            None => Err(Error::NotFound(*id)),
+        }
+    }
+
+    /// Checks the entry at index position `pos` of pack `pack` as `git
+    /// verify-pack` does: its CRC32 (version 2 indices) and that its object
+    /// hashes to its id. Returns the entry's facts.
+    pub fn verify_entry(
+        &mut self,
+        pack: usize,
+        pos: u32,
+        buf: &mut Vec<u8>,
+    ) -> Result<EntryInfo, Error> {
+        let info = self.entry_info(pack, pos)?;
+        let hash = self.odb.inner.hash;
+        let (p, c, _) = self.parts(pack);
+        p.verify_crc32(c, pos, info.offset, info.offset + info.size_in_pack)?;
+        let decoded = self.read_packed(pack, info.offset, buf)?;
+        let actual = ObjectId::compute(hash, decoded.kind, buf);
+        if actual != info.id {
+            let p = &self.odb.inner.packs[pack];
+            return Err(p.corrupt(
+                info.offset,
+                Corruption::HashMismatch {
+                    expected: info.id,
+                    actual,
+                },
+            ));
+        }
+        Ok(info)
     }
 
     /// Delta-base cache hits and misses so far.

@@ -15,6 +15,7 @@ pub enum HashKind {
     Sha256,
 }
 
+#[allow(clippy::len_without_is_empty)] // a hash is never empty
 impl HashKind {
     /// Length of an object id in bytes.
     pub const fn len(self) -> usize {

@@ -1,0 +1,210 @@
+//! Streaming an object's bytes with `std::io::Read`.
+
+use std::io::{self, Read};
+use std::path::PathBuf;
+
+use flate2::{Decompress, FlushDecompress, Status};
+use smmap::WindowCursor;
+
+use crate::bytes::window_at;
+use crate::error::{Corruption, Error};
+use crate::kind::ObjectKind;
+
+/// An object's bytes as a reader. Whole objects in packs are inflated from
+/// the windows as they are read, and loose objects from their file, so
+/// neither is held in memory whole; deltas are resolved first.
+///
+/// The stream checks what it reads: a short, long or corrupt stream is an
+/// `InvalidData` error, never a silent truncation.
+pub struct ObjectStream {
+    kind: ObjectKind,
+    size: u64,
+    inner: Inner,
+}
+
+enum Inner {
+    Memory(io::Cursor<Vec<u8>>),
+    Packed(Box<Packed>),
+    Loose {
+        reader: Box<dyn Read + Send>,
+        path: PathBuf,
+        produced: u64,
+    },
+}
+
+struct Packed {
+    cursor: WindowCursor,
+    z: Decompress,
+    pos: u64,
+    limit: u64,
+    produced: u64,
+    done: bool,
+    entry_offset: u64,
+    path: PathBuf,
+}
+
+impl ObjectStream {
+    pub(crate) fn memory(kind: ObjectKind, data: Vec<u8>) -> ObjectStream {
+        ObjectStream {
+            kind,
+            size: data.len() as u64,
+            inner: Inner::Memory(io::Cursor::new(data)),
+        }
+    }
+
+    pub(crate) fn packed(
+        kind: ObjectKind,
+        size: u64,
+        cursor: WindowCursor,
+        data_offset: u64,
+        limit: u64,
+        entry_offset: u64,
+        path: PathBuf,
+    ) -> ObjectStream {
+        let packed = Packed {
+            cursor,
+            z: Decompress::new(true),
+            pos: data_offset,
+            limit,
+            produced: 0,
+            done: false,
+            entry_offset,
+            path,
+        };
+        ObjectStream {
+            kind,
+            size,
+            inner: Inner::Packed(Box::new(packed)),
+        }
+    }
+
+    pub(crate) fn loose(
+        kind: ObjectKind,
+        size: u64,
+        reader: Box<dyn Read + Send>,
+        path: PathBuf,
+    ) -> ObjectStream {
+        ObjectStream {
+            kind,
+            size,
+            inner: Inner::Loose {
+                reader,
+                path,
+                produced: 0,
+            },
+        }
+    }
+
+    /// The object's kind.
+    pub fn kind(&self) -> ObjectKind {
+        self.kind
+    }
+
+    /// The object's size: how many bytes the stream yields.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+}
+
+fn invalid(path: &std::path::Path, offset: u64, reason: Corruption) -> io::Error {
+    Error::corrupt(path, offset, reason).into()
+}
+
+impl Packed {
+    fn read(&mut self, size: u64, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.done || out.is_empty() {
+                return Ok(0);
+            }
+            let want = usize::try_from(size - self.produced)
+                .unwrap_or(usize::MAX)
+                .min(out.len());
+            let mut probe = [0u8; 1];
+            let dst = if want == 0 {
+                &mut probe[..]
+            } else {
+                &mut out[..want]
+            };
+            let window = window_at(&mut self.cursor, self.pos).map_err(io::Error::from)?;
+            let input = &window[..window
+                .len()
+                .min(usize::try_from(self.limit.saturating_sub(self.pos)).unwrap_or(usize::MAX))];
+            let (in0, out0) = (self.z.total_in(), self.z.total_out());
+            let status = self
+                .z
+                .decompress(input, dst, FlushDecompress::None)
+                .map_err(|e| {
+                    invalid(
+                        &self.path,
+                        self.entry_offset,
+                        Corruption::Inflate(e.to_string()),
+                    )
+                })?;
+            let consumed = self.z.total_in() - in0;
+            let made = (self.z.total_out() - out0) as usize;
+            self.pos += consumed;
+            if want == 0 && made > 0 {
+                return Err(invalid(
+                    &self.path,
+                    self.entry_offset,
+                    Corruption::SizeMismatch {
+                        expected: size,
+                        actual: size + 1,
+                    },
+                ));
+            }
+            self.produced += made as u64;
+            if status == Status::StreamEnd {
+                if self.produced != size {
+                    let reason = Corruption::SizeMismatch {
+                        expected: size,
+                        actual: self.produced,
+                    };
+                    return Err(invalid(&self.path, self.entry_offset, reason));
+                }
+                self.done = true;
+                self.cursor.unuse_region();
+            } else if consumed == 0 && made == 0 {
+                let reason = if input.is_empty() {
+                    Corruption::TruncatedStream
+                } else {
+                    Corruption::Inflate("no progress".into())
+                };
+                return Err(invalid(&self.path, self.entry_offset, reason));
+            }
+            if made > 0 {
+                return Ok(made);
+            }
+        }
+    }
+}
+
+impl Read for ObjectStream {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        match &mut self.inner {
+            Inner::Memory(c) => c.read(out),
+            Inner::Packed(p) => p.read(self.size, out),
+            Inner::Loose {
+                reader,
+                path,
+                produced,
+            } => {
+                let n = reader
+                    .read(out)
+                    .map_err(|e| invalid(path, 0, Corruption::Inflate(e.to_string())))?;
+                *produced += n as u64;
+                if *produced > self.size || (n == 0 && !out.is_empty() && *produced != self.size) {
+                    return Err(invalid(
+                        path,
+                        0,
+                        Corruption::SizeMismatch {
+                            expected: self.size,
+                            actual: *produced,
+                        },
+                    ));
+                }
+                Ok(n)
+            }
+        }
+    }
+}

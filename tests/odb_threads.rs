@@ -1,0 +1,53 @@
+//! Many threads reading random objects from one shared database under tiny
+//! limits, every byte checked against git.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{fixture, git_objects};
+use packread::OpenOptions;
+
+#[test]
+fn threads_read_one_database_under_tiny_limits() {
+    let repo = fixture("make_alternates.sh").join("top");
+    let objects = Arc::new(git_objects(&repo));
+    let threads = 4;
+    // Each reader pins at most two windows; room for every thread plus one.
+    let odb = OpenOptions::new()
+        .window_size(4096)
+        .max_memory(64 * 1024)
+        .max_handles(2 * threads + 2)
+        .delta_base_cache_limit(64 * 1024)
+        .open(&repo)
+        .unwrap();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let odb = odb.clone();
+            let objects = Arc::clone(&objects);
+            s.spawn(move || {
+                let mut r = odb.reader();
+                let mut buf = Vec::new();
+                let mut x = 0x9e37_79b9_u64 + t as u64;
+                for _ in 0..1500 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let o = &objects[(x % objects.len() as u64) as usize];
+                    let kind = r.read_into(&o.id, &mut buf).unwrap();
+                    assert_eq!(kind, o.kind);
+                    assert!(buf == o.data, "thread {t}: {}", o.id);
+                    if x.is_multiple_of(7) {
+                        assert_eq!(odb.header(&o.id).unwrap(), (o.kind, o.size));
+                    }
+                }
+            });
+        }
+    });
+    let stats = odb.manager().stats();
+    assert!(stats.peak_windows <= 2 * threads + 2, "{stats:?}");
+    assert!(
+        stats.windows_unloaded > 50,
+        "eviction happened all the time: {stats:?}"
+    );
+}

@@ -1,0 +1,214 @@
+//! Per-entry facts, pack order, prefixes, streams and verification, against git.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use common::{configurations, fixture, git_objects, git_out};
+use packread::{EntryKind, Error, ObjectId, Odb};
+
+/// `git verify-pack -v` lines by id: (type, size, size in pack, offset, depth+base).
+fn git_verify_pack(repo: &Path, idx: &Path) -> HashMap<ObjectId, Vec<String>> {
+    let out = git_out(repo, &["verify-pack", "-v", idx.to_str().unwrap()]);
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<_> = l.split_whitespace().map(str::to_owned).collect();
+            let id = ObjectId::from_hex(f.first()?)?;
+            Some((id, f[1..].to_vec()))
+        })
+        .collect()
+}
+
+fn check_entries(repo: &Path) {
+    for (label, opts) in configurations() {
+        let odb = opts.open(repo).unwrap();
+        let mut r = odb.reader();
+        let mut buf = Vec::new();
+        for (p, pack) in odb.packs().iter().enumerate() {
+            let git = git_verify_pack(repo, pack.index().path());
+            assert_eq!(git.len(), pack.len() as usize);
+            for pos in 0..pack.len() {
+                let info = r
+                    .verify_entry(p, pos, &mut buf)
+                    .unwrap_or_else(|e| panic!("{label}: {e}"));
+                let mut mine = vec![
+                    info.kind.to_string(),
+                    info.header.size.to_string(),
+                    info.size_in_pack.to_string(),
+                    info.offset.to_string(),
+                ];
+                if let Some(base) = info.base {
+                    mine.push(info.depth.to_string());
+                    mine.push(base.to_string());
+                }
+                assert_eq!(
+                    mine, git[&info.id],
+                    "{label}: verify-pack -v line of {}",
+                    info.id
+                );
+            }
+            pack.verify_checksum(&mut pack.cursors()).unwrap();
+            pack.index()
+                .verify_checksum(&mut pack.index().cursor())
+                .unwrap();
+        }
+    }
+}
+
+#[test]
+fn entries_match_verify_pack_for_every_packing() {
+    let dir = fixture("make_history.sh");
+    for repo in [
+        "ofs.git",
+        "ref.git",
+        "v1.git",
+        "large-offsets.git",
+        "deep",
+        "mixed.git",
+    ] {
+        check_entries(&dir.join(repo));
+    }
+    check_entries(&fixture("make_sha256.sh").join("sha256"));
+}
+
+#[test]
+fn mixed_pack_has_ref_and_ofs_deltas_and_reads_right() {
+    let repo = fixture("make_history.sh").join("mixed.git");
+    let odb = Odb::open(&repo).unwrap();
+    let mut r = odb.reader();
+    let (mut ofs, mut refs) = (0, 0);
+    for (p, pack) in odb.packs().iter().enumerate() {
+        for pos in 0..pack.len() {
+            match r.entry_info(p, pos).unwrap().header.kind {
+                EntryKind::OfsDelta { .. } => ofs += 1,
+                EntryKind::RefDelta { .. } => refs += 1,
+                EntryKind::Base(_) => {}
+            }
+        }
+    }
+    assert!(ofs > 0 && refs > 0, "ofs {ofs}, ref {refs}");
+    for o in git_objects(&repo) {
+        assert_eq!(r.read(&o.id).unwrap().data, o.data);
+    }
+}
+
+#[test]
+fn pack_order_matches_git_unordered() {
+    for repo in [
+        fixture("make_alternates.sh").join("top"),
+        fixture("make_history.sh").join("ofs.git"),
+    ] {
+        let out = git_out(
+            &repo,
+            &[
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check=%(objectname)",
+                "--unordered",
+            ],
+        );
+        let git: Vec<_> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| ObjectId::from_hex(l).unwrap())
+            .collect();
+        let odb = Odb::open(&repo).unwrap();
+        let mine = odb.object_ids_pack_order().unwrap();
+        let mut a = mine.clone();
+        let mut b = git.clone();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "the same objects");
+        // Each pack's objects come in offset order, as git's.
+        let pack_pos: HashMap<_, _> = mine.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let git_pos: Vec<_> = git.iter().map(|id| pack_pos[id]).collect();
+        let inversions = git_pos.windows(2).filter(|w| w[0] > w[1]).count();
+        assert!(
+            inversions <= odb.packs().len() * 2 + 2,
+            "pack order, loose first: {inversions} inversions"
+        );
+    }
+}
+
+#[test]
+fn prefixes_resolve_and_ambiguity_is_reported_even_inside_one_pack() {
+    for repo in [
+        fixture("make_history.sh").join("ofs.git"),
+        fixture("make_alternates.sh").join("top"),
+    ] {
+        let objects = git_objects(&repo);
+        let hexes: Vec<String> = objects.iter().map(|o| o.id.to_hex()).collect();
+        let odb = Odb::open(&repo).unwrap();
+        let mut r = odb.reader();
+        let mut ambiguous_seen = 0;
+        for hex in &hexes {
+            for len in [2, 3, 4, 5, 7, 40] {
+                let prefix = &hex[..len];
+                let n = hexes.iter().filter(|h| h.starts_with(prefix)).count();
+                match r.resolve_prefix(prefix) {
+                    Ok(id) => assert!(n == 1 && id.to_hex() == *hex, "{prefix}: {n} matches"),
+                    Err(Error::Ambiguous(p)) => {
+                        assert!(n > 1, "{prefix}");
+                        assert_eq!(p.to_string(), prefix);
+                        ambiguous_seen += 1;
+                    }
+                    Err(e) => panic!("{prefix}: {e}"),
+                }
+            }
+            // Upper case works too; git's own abbreviation resolves uniquely.
+            assert_eq!(
+                r.resolve_prefix(&hex.to_uppercase()).unwrap().to_hex(),
+                *hex
+            );
+        }
+        assert!(ambiguous_seen > 0);
+        let short =
+            String::from_utf8(git_out(&repo, &["rev-parse", "--short", &hexes[0]])).unwrap();
+        assert_eq!(r.resolve_prefix(short.trim()).unwrap().to_hex(), hexes[0]);
+        assert!(matches!(
+            r.resolve_prefix("ffffffffff"),
+            Err(Error::PrefixNotFound(_))
+        ));
+    }
+    // Inside one pack: two ids of the same pack sharing 3 digits.
+    let repo = fixture("make_history.sh").join("ofs.git");
+    let odb = Odb::open(&repo).unwrap();
+    assert_eq!(odb.packs().len(), 1);
+    let mut hexes: Vec<_> = git_objects(&repo).iter().map(|o| o.id.to_hex()).collect();
+    hexes.sort();
+    let pair = hexes
+        .windows(2)
+        .find(|w| w[0][..3] == w[1][..3])
+        .expect("a 3-digit collision among 340 ids");
+    assert!(matches!(
+        odb.resolve_prefix(&pair[0][..3]),
+        Err(Error::Ambiguous(_))
+    ));
+}
+
+#[test]
+fn streams_yield_exactly_the_objects_bytes() {
+    let repo = fixture("make_alternates.sh").join("top");
+    for (label, opts) in configurations() {
+        let odb = opts.open(&repo).unwrap();
+        for o in git_objects(&repo) {
+            let mut s = odb.stream(&o.id).unwrap();
+            assert_eq!((s.kind(), s.size()), (o.kind, o.size));
+            let mut got = Vec::new();
+            // Small reads, so that a stream crosses many window ends.
+            let mut chunk = [0u8; 777];
+            loop {
+                let n = s.read(&mut chunk).unwrap();
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&chunk[..n]);
+            }
+            assert!(got == o.data, "{label}: stream of {}", o.id);
+        }
+    }
+}
