@@ -98,7 +98,8 @@ mod tests {
                 PathBuf::from("/abs/objects"),
                 PathBuf::from("/repo/.git/objects/../../other/.git/objects"),
                 PathBuf::from("/quoted\tpath"),
-                PathBuf::from("\"/broken\\q\""),
+                // Broken quoting: taken literally, hence relative.
+                PathBuf::from("/repo/.git/objects/\"/broken\\q\""),
             ]
         );
     }
