@@ -146,29 +146,23 @@ impl OpenOptions {
         Ok(Odb::assemble(
             manager,
             hash,
-            vec![Source {
-                objects_dir: None,
-                packs: 0..1,
-            }],
+            Vec::new(),
             vec![pack],
+            Vec::new(),
             self,
         ))
     }
 }
 
-/// One object directory: its packs (a range of `Inner::packs`) and loose objects.
-#[derive(Debug)]
-struct Source {
-    /// `None` for a lone pack opened with `open_pack`.
-    objects_dir: Option<PathBuf>,
-    packs: std::ops::Range<usize>,
-}
-
 struct Inner {
     hash: HashKind,
     manager: MapManager,
-    sources: Vec<Source>,
+    /// Object directories (for loose objects): primary, then alternates.
+    dirs: Vec<PathBuf>,
+    /// Every directory's packs, in git's order (see `from_objects_dir`).
     packs: Vec<Pack>,
+    /// What git would have reported while reading the alternates.
+    warnings: Vec<String>,
     cache_limit: usize,
     max_chain: usize,
     pool: Mutex<Vec<ReaderState>>,
@@ -247,40 +241,42 @@ impl Odb {
     ) -> Result<Odb, Error> {
         let manager = opts.make_manager();
         let mut dirs = vec![objects_dir.to_owned()];
-        collect_alternates(objects_dir, 0, &mut dirs);
-        let mut packs = Vec::new();
-        let mut sources = Vec::new();
-        for dir in dirs {
-            let start = packs.len();
-            let mut found = open_packs(&dir.join("pack"), &manager, hash)?;
-            // git: newest first.
-            found.sort_by(|a, b| {
-                b.mtime()
-                    .cmp(&a.mtime())
-                    .then_with(|| a.data_path().cmp(b.data_path()))
-            });
-            packs.extend(found);
-            sources.push(Source {
-                objects_dir: Some(dir),
-                packs: start..packs.len(),
-            });
+        let mut warnings = Vec::new();
+        collect_alternates(objects_dir, 0, &mut dirs, &mut warnings);
+        // git installs each pack at the front of its list, directory by
+        // directory in readdir order, then sorts stably: local packs first,
+        // then by the pack's mtime in seconds, newest first.
+        let mut packs: Vec<(bool, u64, Pack)> = Vec::new();
+        for (i, dir) in dirs.iter().enumerate() {
+            for pack in open_packs(&dir.join("pack"), &manager, hash)? {
+                let secs = pack
+                    .mtime()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_secs());
+                packs.push((i == 0, secs, pack));
+            }
         }
-        Ok(Odb::assemble(manager, hash, sources, packs, opts))
+        packs.reverse();
+        packs.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        let packs = packs.into_iter().map(|(_, _, p)| p).collect();
+        Ok(Odb::assemble(manager, hash, dirs, packs, warnings, opts))
     }
 
     fn assemble(
         manager: MapManager,
         hash: HashKind,
-        sources: Vec<Source>,
+        dirs: Vec<PathBuf>,
         packs: Vec<Pack>,
+        warnings: Vec<String>,
         o: &OpenOptions,
     ) -> Odb {
         Odb {
             inner: Arc::new(Inner {
                 hash,
                 manager,
-                sources,
+                dirs,
                 packs,
+                warnings,
                 cache_limit: o.delta_base_cache_limit,
                 max_chain: o.max_delta_chain.max(1),
                 pool: Mutex::new(Vec::new()),
@@ -298,17 +294,21 @@ impl Odb {
         &self.inner.manager
     }
 
-    /// The packs, in lookup order (each object directory's, newest first).
+    /// Problems with the alternates that were skipped, in git's words
+    /// (git prints each as an `error:` line).
+    pub fn warnings(&self) -> &[String] {
+        &self.inner.warnings
+    }
+
+    /// The packs, in git's lookup order: the repository's own first, then
+    /// the alternates', each group newest first.
     pub fn packs(&self) -> &[Pack] {
         &self.inner.packs
     }
 
     /// The object directories, primary first, then alternates in git's order.
     pub fn object_dirs(&self) -> impl Iterator<Item = &Path> {
-        self.inner
-            .sources
-            .iter()
-            .filter_map(|s| s.objects_dir.as_deref())
+        self.inner.dirs.iter().map(PathBuf::as_path)
     }
 
     /// A reader with its own cursors and caches; cheap after the first (they
@@ -376,26 +376,49 @@ impl Odb {
         Ok(ids)
     }
 
-    /// Every object id, each once, in git's `--unordered` order: for each
-    /// object directory, its loose objects, then each pack in pack order.
+    /// Every object id, each once, in git 2.47's `--unordered` order: the
+    /// loose objects of each object directory (fan-out directories in order,
+    /// files in directory order), then each pack in pack order.
     pub fn object_ids_pack_order(&self) -> Result<Vec<ObjectId>, Error> {
+        Ok(self
+            .object_locations_pack_order()?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect())
+    }
+
+    /// Like [`object_ids_pack_order`](Self::object_ids_pack_order), with the
+    /// copy of each object that the order reaches first.
+    pub fn object_locations_pack_order(&self) -> Result<Vec<(ObjectId, Location)>, Error> {
         let mut r = self.reader();
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for s in 0..self.inner.sources.len() {
-            let source = &self.inner.sources[s];
-            if let Some(dir) = &source.objects_dir {
-                for id in loose::list(dir, self.inner.hash)? {
-                    if seen.insert(id) {
-                        out.push(id);
-                    }
+        for dir in &self.inner.dirs {
+            for id in loose::list(dir, self.inner.hash)? {
+                if seen.insert(id) {
+                    out.push((
+                        id,
+                        Location::Loose {
+                            path: loose::path_of(dir, &id),
+                        },
+                    ));
                 }
             }
-            for p in source.packs.clone() {
-                for (id, _) in r.pack_order(p)? {
-                    if seen.insert(id) {
-                        out.push(id);
-                    }
+        }
+        for pack in 0..self.inner.packs.len() {
+            let (p, c, _) = r.parts(pack);
+            let sorted = p.entries_by_offset(&mut c.index)?;
+            for &(offset, index_position) in sorted {
+                let id = p.index().oid_at(&mut c.index, index_position)?;
+                if seen.insert(id) {
+                    out.push((
+                        id,
+                        Location::Packed {
+                            pack,
+                            index_position,
+                            offset,
+                        },
+                    ));
                 }
             }
         }
@@ -404,27 +427,52 @@ impl Odb {
 }
 
 /// Every alternate of `dir`, recursively (depth-limited as git), skipping
-/// missing directories and ones already listed.
-fn collect_alternates(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    if depth >= alternates::MAX_DEPTH {
-        return;
-    }
+/// missing directories and ones already listed, with git's messages for
+/// the ones skipped.
+fn collect_alternates(
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<PathBuf>,
+    warnings: &mut Vec<String>,
+) {
     let Ok(list) = alternates::read(dir) else {
         return;
     };
+    if depth >= alternates::MAX_DEPTH {
+        if !list.is_empty() {
+            warnings.push(format!(
+                "{}: ignoring alternate object stores, nesting too deep",
+                dir.display()
+            ));
+        }
+        return;
+    }
     for alt in list {
-        let Ok(real) = std::fs::canonicalize(&alt) else {
+        // git's realpath allows only the last component to be missing.
+        let parent_ok = alt
+            .parent()
+            .is_none_or(|p| p.as_os_str().is_empty() || p.exists());
+        if !parent_ok {
+            warnings.push(format!(
+                "unable to normalize alternate object path: {}",
+                alt.display()
+            ));
             continue;
-        };
-        if !real.is_dir()
-            || out
-                .iter()
-                .any(|d| std::fs::canonicalize(d).is_ok_and(|d| d == real))
-        {
+        }
+        let real = std::fs::canonicalize(&alt).unwrap_or_else(|_| alt.clone());
+        if !real.is_dir() {
+            warnings.push(format!(
+                "object directory {} does not exist; check .git/objects/info/alternates",
+                real.display()
+            ));
+            continue;
+        }
+        let primary = out.first().and_then(|d| std::fs::canonicalize(d).ok());
+        if primary.as_ref() == Some(&real) || out.iter().skip(1).any(|d| *d == real) {
             continue;
         }
         out.push(real.clone());
-        collect_alternates(&real, depth + 1, out);
+        collect_alternates(&real, depth + 1, out, warnings);
     }
 }
 
@@ -523,8 +571,9 @@ impl Reader<'_> {
         }
     }
 
-    /// Where the object is stored: each object directory's packs (newest
-    /// first), then its loose objects, as git looks.
+    /// Where the object is stored: the packs in git's order (the pack of the
+    /// last hit first, like git's most-recently-used list), then loose
+    /// objects of each object directory, as git 2.47 looks.
     pub fn locate(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
         let odb = self.odb;
         let hint = self.state.as_ref().expect("present until drop").last_hit;
@@ -537,25 +586,23 @@ impl Reader<'_> {
                 offset,
             }));
         }
-        for source in &odb.inner.sources {
-            for pack in source.packs.clone() {
-                if Some(pack) == hint {
-                    continue;
-                }
-                if let Some((index_position, offset)) = self.find_in_pack(pack, id)? {
-                    self.state.as_mut().expect("present until drop").last_hit = Some(pack);
-                    return Ok(Some(Location::Packed {
-                        pack,
-                        index_position,
-                        offset,
-                    }));
-                }
+        for pack in 0..odb.inner.packs.len() {
+            if Some(pack) == hint {
+                continue;
             }
-            if let Some(dir) = &source.objects_dir {
-                let path = loose::path_of(dir, id);
-                if path.is_file() {
-                    return Ok(Some(Location::Loose { path }));
-                }
+            if let Some((index_position, offset)) = self.find_in_pack(pack, id)? {
+                self.state.as_mut().expect("present until drop").last_hit = Some(pack);
+                return Ok(Some(Location::Packed {
+                    pack,
+                    index_position,
+                    offset,
+                }));
+            }
+        }
+        for dir in &odb.inner.dirs {
+            let path = loose::path_of(dir, id);
+            if path.is_file() {
+                return Ok(Some(Location::Loose { path }));
             }
         }
         Ok(None)
@@ -634,19 +681,17 @@ impl Reader<'_> {
             }
         };
         let odb = self.odb;
-        for source in &odb.inner.sources {
-            for pack in source.packs.clone() {
-                let (p, c, _) = self.parts(pack);
-                match p.index().lookup_prefix(&mut c.index, &prefix)? {
-                    PrefixLookup::None => {}
-                    PrefixLookup::Unique(pos) => note(p.index().oid_at(&mut c.index, pos)?)?,
-                    PrefixLookup::Ambiguous => return Err(Error::Ambiguous(prefix)),
-                }
+        for pack in 0..odb.inner.packs.len() {
+            let (p, c, _) = self.parts(pack);
+            match p.index().lookup_prefix(&mut c.index, &prefix)? {
+                PrefixLookup::None => {}
+                PrefixLookup::Unique(pos) => note(p.index().oid_at(&mut c.index, pos)?)?,
+                PrefixLookup::Ambiguous => return Err(Error::Ambiguous(prefix)),
             }
-            if let Some(dir) = &source.objects_dir {
-                for id in loose_with_prefix(dir, &prefix, hash)? {
-                    note(id)?;
-                }
+        }
+        for dir in &odb.inner.dirs {
+            for id in loose_with_prefix(dir, &prefix, hash)? {
+                note(id)?;
             }
         }
         found.ok_or(Error::PrefixNotFound(prefix))
@@ -755,10 +800,72 @@ impl Reader<'_> {
         Ok(info)
     }
 
+    /// Reads the object stored at `loc` into `out`.
+    pub fn read_location(
+        &mut self,
+        loc: &Location,
+        out: &mut Vec<u8>,
+    ) -> Result<ObjectKind, Error> {
+        match loc {
+            Location::Packed { pack, offset, .. } => {
+                Ok(self.read_packed(*pack, *offset, out)?.kind)
+            }
+            Location::Loose { path } => loose::read(path, out)?.ok_or_else(|| missing_loose(path)),
+        }
+    }
+
+    /// Kind and size of the object stored at `loc` (see [`header`](Self::header)).
+    pub fn header_location(&mut self, loc: &Location) -> Result<(ObjectKind, u64), Error> {
+        match loc {
+            Location::Packed { pack, offset, .. } => {
+                let (p, c, st) = self.parts(*pack);
+                decode::read_header(p, c, st, *offset)
+            }
+            Location::Loose { path } => {
+                loose::read_header(path)?.ok_or_else(|| missing_loose(path))
+            }
+        }
+    }
+
+    /// What the object at `loc` takes on disk (a pack entry's bytes, or the
+    /// loose file's size) and its immediate delta base, as git's
+    /// `%(objectsize:disk)` and `%(deltabase)` report them.
+    pub fn disk_facts(&mut self, loc: &Location) -> Result<(u64, Option<ObjectId>), Error> {
+        match loc {
+            Location::Packed { pack, offset, .. } => {
+                let (p, c, _) = self.parts(*pack);
+                let size = p.next_offset(&mut c.index, *offset)? - offset;
+                let base = match p.entry_header(&mut c.data, *offset)?.kind {
+                    EntryKind::Base(_) => None,
+                    EntryKind::RefDelta { base } => Some(base),
+                    EntryKind::OfsDelta { base_offset } => Some(
+                        p.oid_at_offset(c, base_offset)?
+                            .ok_or_else(|| p.corrupt(*offset, Corruption::BadDeltaBaseOffset))?,
+                    ),
+                };
+                Ok((size, base))
+            }
+            Location::Loose { path } => {
+                let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                Ok((meta.len(), None))
+            }
+        }
+    }
+
     /// Delta-base cache hits and misses so far.
     pub fn cache_stats(&self) -> (u64, u64) {
         let st = self.state.as_ref().expect("present until drop");
         (st.decode.cache.hits, st.decode.cache.misses)
+    }
+}
+
+fn missing_loose(path: &Path) -> Error {
+    Error::Io {
+        path: path.to_owned(),
+        source: std::io::Error::from(std::io::ErrorKind::NotFound),
     }
 }
 

@@ -10,8 +10,16 @@ use std::process::{Command, Stdio};
 use packread::{ObjectId, ObjectKind, OpenOptions};
 
 /// The directory a fixture script made (run once, then cached).
+///
+/// Scripts live in the workspace's `fixtures/`; gix-testtools takes paths
+/// relative to `<crate>/tests/fixtures`, for the root package and `packread`.
 pub fn fixture(script: &str) -> PathBuf {
-    gix_testtools::scripted_fixture_read_only(format!("../../fixtures/{script}"))
+    let up = if Path::new("fixtures/lib.sh").is_file() {
+        "../.."
+    } else {
+        "../../.."
+    };
+    gix_testtools::scripted_fixture_read_only(format!("{up}/fixtures/{script}"))
         .unwrap_or_else(|e| panic!("fixture script {script} failed: {e}"))
 }
 

@@ -1,0 +1,228 @@
+//! `packread`: dump and verify git objects through sliding memory-map windows,
+//! printing what git prints.
+
+mod cat_file;
+mod dump;
+mod format;
+mod names;
+mod progress;
+mod show_index;
+mod stats;
+mod verify_pack;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use packread::{Odb, OpenOptions};
+
+const USAGE: &str = "usage: packread [--git-dir=<path>] [--window-size=<n>] [--memory-limit=<n>]
+                [--handle-limit=<n>] [--delta-cache=<n>] [--static]
+                <command> [<args>]
+
+commands:
+   cat-file      show object contents, type or size (git cat-file)
+   verify-pack   validate packed archive files (git verify-pack)
+   show-index    show a pack index read from stdin (git show-index)
+   dump          write objects to files in a directory
+   stats         read objects and report what the mapping layer did
+
+Sizes take k, m and g suffixes (1m = 1048576). Objects are named by full or
+abbreviated hex ids; revision syntax (HEAD~2, main:path) is not supported.";
+
+/// How the program ends, short of success.
+#[derive(Debug)]
+pub enum Exit {
+    /// `fatal: <msg>`, exit 128.
+    Fatal(String),
+    /// A usage error: the message, then the command's usage; exit 129.
+    Usage(String, &'static str),
+    /// stdout was closed under us (`| head`): stop quietly.
+    BrokenPipe,
+}
+
+impl From<io::Error> for Exit {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Exit::BrokenPipe
+        } else {
+            Exit::Fatal(e.to_string())
+        }
+    }
+}
+
+impl From<packread::Error> for Exit {
+    fn from(e: packread::Error) -> Self {
+        Exit::Fatal(e.to_string())
+    }
+}
+
+/// Options that come before the command.
+#[derive(Debug, Default)]
+pub struct Global {
+    git_dir: Option<PathBuf>,
+    window_size: Option<usize>,
+    memory_limit: Option<usize>,
+    handle_limit: Option<usize>,
+    delta_cache: Option<usize>,
+    static_windows: bool,
+}
+
+impl Global {
+    /// The open options these global options describe.
+    pub fn options(&self) -> OpenOptions {
+        let mut o = OpenOptions::new().static_windows(self.static_windows);
+        if let Some(n) = self.window_size {
+            o = o.window_size(n);
+        }
+        if let Some(n) = self.memory_limit {
+            o = o.max_memory(n);
+        }
+        if let Some(n) = self.handle_limit {
+            o = o.max_handles(n);
+        }
+        if let Some(n) = self.delta_cache {
+            o = o.delta_base_cache_limit(n);
+        }
+        o
+    }
+
+    /// The repository's database: `--git-dir`, else `$GIT_DIR`, else found
+    /// from the current directory upwards, as git does.
+    pub fn open(&self) -> Result<Odb, Exit> {
+        let dir = self
+            .git_dir
+            .clone()
+            .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
+        let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+        match self.options().open(&dir) {
+            Ok(odb) => {
+                // git reports broken alternates on every command.
+                for w in odb.warnings() {
+                    eprintln!("error: {w}");
+                }
+                Ok(odb)
+            }
+            Err(packread::Error::NotARepository(_)) if self.git_dir.is_none() => Err(Exit::Fatal(
+                "not a git repository (or any of the parent directories): .git".into(),
+            )),
+            Err(packread::Error::NotARepository(p)) => Err(Exit::Fatal(format!(
+                "not a git repository: '{}'",
+                p.display()
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// Parses a size with git's `k`/`m`/`g` suffixes.
+pub fn parse_size(s: &str) -> Option<usize> {
+    let (num, mult) = match s.chars().last()?.to_ascii_lowercase() {
+        'k' => (&s[..s.len() - 1], 1usize << 10),
+        'm' => (&s[..s.len() - 1], 1 << 20),
+        'g' => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<usize>().ok()?.checked_mul(mult)
+}
+
+/// Splits `--name=value` or takes the value from the next argument.
+pub fn option_value(
+    arg: &str,
+    name: &str,
+    rest: &mut impl Iterator<Item = String>,
+) -> Option<Result<String, Exit>> {
+    if let Some(v) = arg.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+        return Some(Ok(v.to_owned()));
+    }
+    if arg == name {
+        return Some(rest.next().ok_or_else(|| {
+            Exit::Usage(
+                format!("error: option `{}' requires a value", &name[2..]),
+                USAGE,
+            )
+        }));
+    }
+    None
+}
+
+fn run(args: Vec<String>) -> Result<i32, Exit> {
+    let mut global = Global::default();
+    let mut it = args.into_iter();
+    let command = loop {
+        let Some(arg) = it.next() else {
+            return Err(Exit::Usage(String::new(), USAGE));
+        };
+        let size = |v: Result<String, Exit>, what: &str| -> Result<usize, Exit> {
+            let v = v?;
+            parse_size(&v).ok_or_else(|| Exit::Fatal(format!("invalid {what} '{v}'")))
+        };
+        if let Some(v) = option_value(&arg, "--git-dir", &mut it) {
+            global.git_dir = Some(PathBuf::from(v?));
+        } else if let Some(v) = option_value(&arg, "--window-size", &mut it) {
+            global.window_size = Some(size(v, "window size")?);
+        } else if let Some(v) = option_value(&arg, "--memory-limit", &mut it) {
+            global.memory_limit = Some(size(v, "memory limit")?);
+        } else if let Some(v) = option_value(&arg, "--handle-limit", &mut it) {
+            global.handle_limit = Some(size(v, "handle limit")?);
+        } else if let Some(v) = option_value(&arg, "--delta-cache", &mut it) {
+            global.delta_cache = Some(size(v, "delta cache size")?);
+        } else if arg == "--static" {
+            global.static_windows = true;
+        } else if arg == "-h" || arg == "--help" || arg == "help" {
+            println!("{USAGE}");
+            return Ok(0);
+        } else if arg == "--version" || arg == "version" {
+            println!("packread version {}", env!("CARGO_PKG_VERSION"));
+            return Ok(0);
+        } else if arg.starts_with('-') {
+            return Err(Exit::Usage(format!("unknown option: {arg}"), USAGE));
+        } else {
+            break arg;
+        }
+    };
+    let rest: Vec<String> = it.collect();
+    match command.as_str() {
+        "cat-file" => cat_file::run(&global, rest),
+        "verify-pack" => verify_pack::run(&global, rest),
+        "show-index" => show_index::run(&rest),
+        "dump" => dump::run(&global, rest),
+        "stats" => stats::run(&global, &rest),
+        other => Err(Exit::Usage(
+            format!("packread: '{other}' is not a packread command."),
+            USAGE,
+        )),
+    }
+}
+
+fn main() {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let args: Result<Vec<String>, _> = args.into_iter().map(OsString::into_string).collect();
+    let code = match args {
+        Err(bad) => {
+            eprintln!(
+                "fatal: argument is not valid UTF-8: {}",
+                bad.to_string_lossy()
+            );
+            128
+        }
+        Ok(args) => match run(args) {
+            Ok(code) => code,
+            Err(Exit::Fatal(msg)) => {
+                let _ = io::stdout().flush();
+                eprintln!("fatal: {msg}");
+                128
+            }
+            Err(Exit::Usage(msg, usage)) => {
+                if !msg.is_empty() {
+                    eprintln!("{msg}\n");
+                }
+                eprintln!("{usage}");
+                129
+            }
+            Err(Exit::BrokenPipe) => 141,
+        },
+    };
+    let _ = io::stdout().flush();
+    std::process::exit(code);
+}

@@ -1,0 +1,85 @@
+//! Object names on the command line (full or abbreviated hex ids), and
+//! git's C-style quoting of paths.
+
+use packread::{Error, ObjectId, Reader};
+
+/// git's shortest abbreviation (`MINIMUM_ABBREV`).
+const MINIMUM_ABBREV: usize = 4;
+
+/// What a name on the command line refers to.
+pub enum Resolved {
+    /// An object id (not necessarily present, for a full id).
+    Id(ObjectId),
+    /// A well-formed abbreviation that no object starts with, or no hex at all.
+    Invalid,
+    /// An abbreviation several objects start with.
+    Ambiguous,
+}
+
+/// Resolves `name` as git's `get_oid` would for hex names.
+pub fn resolve(reader: &mut Reader<'_>, hex_len: usize, name: &str) -> Result<Resolved, Error> {
+    let is_hex = !name.is_empty() && name.bytes().all(|b| b.is_ascii_hexdigit());
+    if !is_hex || name.len() < MINIMUM_ABBREV || name.len() > hex_len {
+        return Ok(Resolved::Invalid);
+    }
+    if name.len() == hex_len {
+        return Ok(
+            ObjectId::from_hex(&name.to_ascii_lowercase()).map_or(Resolved::Invalid, Resolved::Id)
+        );
+    }
+    match reader.resolve_prefix(name) {
+        Ok(id) => Ok(Resolved::Id(id)),
+        Err(Error::Ambiguous(_)) => Ok(Resolved::Ambiguous),
+        Err(Error::PrefixNotFound(_)) => Ok(Resolved::Invalid),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `name` looks like revision syntax rather than an object id.
+pub fn looks_like_revision(name: &str) -> bool {
+    !name.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Quotes `path` as git's `quote_c_style` does (with `core.quotePath` on):
+/// unchanged unless it holds control characters, `"`, `\` or non-ASCII bytes.
+pub fn quote_c_style(path: &[u8]) -> Vec<u8> {
+    let needs = path
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\' || b >= 0x7f);
+    if !needs {
+        return path.to_vec();
+    }
+    let mut out = vec![b'"'];
+    for &b in path {
+        match b {
+            7 => out.extend_from_slice(b"\\a"),
+            8 => out.extend_from_slice(b"\\b"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            11 => out.extend_from_slice(b"\\v"),
+            12 => out.extend_from_slice(b"\\f"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b if !(0x20..0x7f).contains(&b) => {
+                out.extend_from_slice(format!("\\{b:03o}").as_bytes());
+            }
+            b => out.push(b),
+        }
+    }
+    out.push(b'"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote_c_style;
+
+    #[test]
+    fn quotes_like_git() {
+        assert_eq!(quote_c_style(b"plain.txt"), b"plain.txt");
+        assert_eq!(quote_c_style(b"tab\there"), b"\"tab\\there\"");
+        assert_eq!(quote_c_style("é".as_bytes()), b"\"\\303\\251\"");
+        assert_eq!(quote_c_style(b"q\"b\\"), b"\"q\\\"b\\\\\"");
+    }
+}

@@ -1,0 +1,137 @@
+//! `packread show-index`: git's `show-index`, reading an index from stdin.
+
+use std::io::{self, BufWriter, Read, Write};
+
+use packread::{HashKind, ObjectId};
+
+use crate::Exit;
+
+const USAGE: &str =
+    "usage: packread show-index [--object-format=<hash-algorithm>] < <pack-idx-file>";
+
+/// Reads exactly `buf.len()` bytes, or says it couldn't.
+fn read_exact(input: &mut impl Read, buf: &mut [u8]) -> Result<bool, Exit> {
+    match input.read_exact(buf) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn be32(b: &[u8]) -> u32 {
+    u32::from_be_bytes(b.try_into().expect("4 bytes"))
+}
+
+pub fn run(args: &[String]) -> Result<i32, Exit> {
+    let mut hash = HashKind::Sha1;
+    for arg in args {
+        match arg.strip_prefix("--object-format=") {
+            Some("sha1") => hash = HashKind::Sha1,
+            Some("sha256") => hash = HashKind::Sha256,
+            Some(other) => return Err(Exit::Fatal(format!("unknown hash algorithm '{other}'"))),
+            None => {
+                return Err(Exit::Usage(
+                    format!("error: unknown option `{}'", arg.trim_start_matches('-')),
+                    USAGE,
+                ));
+            }
+        }
+    }
+    let stdin = io::stdin();
+    let mut input = io::BufReader::new(stdin.lock());
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let result = show(&mut input, &mut out, hash);
+    out.flush()?;
+    result.map(|()| 0)
+}
+
+fn show(input: &mut impl Read, out: &mut impl Write, hash: HashKind) -> Result<(), Exit> {
+    let die = |msg: &str| Exit::Fatal(msg.to_owned());
+    let h = hash.len();
+    let mut head = [0u8; 8];
+    if !read_exact(input, &mut head)? {
+        return Err(die("unable to read header"));
+    }
+    let mut fanout = [0u8; 1024];
+    let version = if head[..4] == [0xff, b't', b'O', b'c'] {
+        let v = be32(&head[4..]);
+        if v != 2 {
+            return Err(die("unknown index version"));
+        }
+        if !read_exact(input, &mut fanout)? {
+            return Err(die("unable to read index"));
+        }
+        2
+    } else {
+        fanout[..8].copy_from_slice(&head);
+        if !read_exact(input, &mut fanout[8..])? {
+            return Err(die("unable to read index"));
+        }
+        1
+    };
+    let mut nr = 0u32;
+    for i in 0..256 {
+        let n = be32(&fanout[i * 4..i * 4 + 4]);
+        if n < nr {
+            return Err(die("corrupt index file"));
+        }
+        nr = n;
+    }
+    if version == 1 {
+        let mut entry = vec![0u8; 4 + h];
+        for i in 0..nr {
+            if !read_exact(input, &mut entry)? {
+                return Err(Exit::Fatal(format!("unable to read entry {i}/{nr}")));
+            }
+            writeln!(
+                out,
+                "{} {}",
+                be32(&entry[..4]),
+                ObjectId::from_bytes(hash, &entry[4..])
+            )?;
+        }
+        return Ok(());
+    }
+    let n = nr as usize;
+    let mut names = Vec::with_capacity(n);
+    let mut name = vec![0u8; h];
+    for i in 0..nr {
+        if !read_exact(input, &mut name)? {
+            return Err(Exit::Fatal(format!("unable to read sha1 {i}/{nr}")));
+        }
+        names.push(ObjectId::from_bytes(hash, &name));
+    }
+    let mut read_u32s = |what: &str| -> Result<Vec<u32>, Exit> {
+        let mut v = Vec::with_capacity(n);
+        let mut b = [0u8; 4];
+        for i in 0..nr {
+            if !read_exact(input, &mut b)? {
+                return Err(Exit::Fatal(format!("unable to read {what} {i}/{nr}")));
+            }
+            v.push(be32(&b));
+        }
+        Ok(v)
+    };
+    let crcs = read_u32s("crc")?;
+    let offsets = read_u32s("32b offset")?;
+    let mut off64_nr = 0u32;
+    for i in 0..n {
+        let off = offsets[i];
+        let offset = if off & 0x8000_0000 == 0 {
+            u64::from(off)
+        } else {
+            if off & 0x7fff_ffff != off64_nr {
+                return Err(die("inconsistent 64b offset index"));
+            }
+            let mut b = [0u8; 8];
+            if !read_exact(input, &mut b)? {
+                return Err(Exit::Fatal(format!("unable to read 64b offset {off64_nr}")));
+            }
+            off64_nr += 1;
+            u64::from_be_bytes(b)
+        };
+        writeln!(out, "{offset} {} ({:08x})", names[i], crcs[i])?;
+    }
+    Ok(())
+}

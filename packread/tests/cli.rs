@@ -1,0 +1,440 @@
+//! The `packread` binary against `git` on every fixture: stdout byte for
+//! byte, exit codes, and the important stderr lines.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::{fixture, git, git_objects};
+
+fn packread(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_packread"));
+    cmd.current_dir(dir)
+        .env("LC_ALL", "C")
+        .env_remove("GIT_DIR");
+    cmd
+}
+
+fn output(mut cmd: Command, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = cmd
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn first_line(b: &[u8]) -> String {
+    String::from_utf8_lossy(b)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn last_line(b: &[u8]) -> String {
+    String::from_utf8_lossy(b)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Runs both with `args` in `dir` and asserts the same stdout and exit code;
+/// returns both outputs for further checks.
+fn same(dir: &Path, args: &[&str], stdin: &[u8]) -> (Output, Output) {
+    let theirs = output(git(dir), args, stdin);
+    let ours = output(packread(dir), args, stdin);
+    assert!(
+        ours.stdout == theirs.stdout,
+        "stdout differs for {args:?} in {}:\n--- packread ({} bytes)\n{}\n--- git ({} bytes)\n{}",
+        dir.display(),
+        ours.stdout.len(),
+        String::from_utf8_lossy(&ours.stdout[..ours.stdout.len().min(2000)]),
+        theirs.stdout.len(),
+        String::from_utf8_lossy(&theirs.stdout[..theirs.stdout.len().min(2000)]),
+    );
+    assert_eq!(
+        ours.status.code(),
+        theirs.status.code(),
+        "exit code for {args:?}: {}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    (ours, theirs)
+}
+
+/// Like `same`, and the first and last stderr lines match too.
+fn same_with_stderr(dir: &Path, args: &[&str], stdin: &[u8]) {
+    let (ours, theirs) = same(dir, args, stdin);
+    assert_eq!(
+        first_line(&ours.stderr),
+        first_line(&theirs.stderr),
+        "first stderr line for {args:?}"
+    );
+    assert_eq!(
+        last_line(&ours.stderr),
+        last_line(&theirs.stderr),
+        "last stderr line for {args:?}"
+    );
+}
+
+fn repos() -> Vec<PathBuf> {
+    let h = fixture("make_history.sh");
+    let mut v: Vec<_> = [
+        "ofs.git",
+        "ref.git",
+        "v1.git",
+        "large-offsets.git",
+        "deep",
+        "mixed.git",
+    ]
+    .iter()
+    .map(|r| h.join(r))
+    .collect();
+    v.push(fixture("make_alternates.sh").join("top"));
+    v.push(fixture("make_sha256.sh").join("sha256"));
+    v.push(fixture("make_empty.sh").join("empty"));
+    v
+}
+
+const ALL_ATOMS: &str = "%(objectname) %(objecttype) %(objectsize) %(objectsize:disk) %(deltabase)";
+
+#[test]
+fn batch_all_objects_in_every_form() {
+    for repo in repos() {
+        for args in [
+            vec!["cat-file", "--batch-all-objects", "--batch"],
+            vec!["cat-file", "--batch-all-objects", "--batch-check"],
+            vec![
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check",
+                "--unordered",
+            ],
+            vec![
+                "cat-file",
+                "--batch-all-objects",
+                "--batch",
+                "--unordered",
+                "--buffer",
+            ],
+            vec![
+                "cat-file",
+                "--batch-all-objects",
+                &format!("--batch-check={ALL_ATOMS}"),
+            ],
+            vec![
+                "cat-file",
+                "--batch-all-objects",
+                "--unordered",
+                &format!("--batch-check={ALL_ATOMS}"),
+            ],
+            vec![
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check=%(objectname)",
+                "-Z",
+            ],
+            vec![
+                "cat-file",
+                "--batch-all-objects",
+                "--batch=100%% %x %(objecttype)",
+            ],
+        ] {
+            same(&repo, &args, b"");
+        }
+    }
+}
+
+/// Names to feed on stdin: full, abbreviated, upper-case, too short,
+/// missing, ambiguous, nonsense, empty, with rest text.
+fn names(repo: &Path) -> Vec<String> {
+    let objects = git_objects(repo);
+    let mut hexes: Vec<_> = objects.iter().map(|o| o.id.to_hex()).collect();
+    hexes.sort();
+    let mut v = Vec::new();
+    for h in hexes.iter().step_by(3) {
+        v.push(h.clone());
+        v.push(h[..7].to_owned());
+        v.push(h.to_uppercase());
+        v.push(format!("{h}  some rest\ttext"));
+    }
+    if let Some(w) = hexes.windows(2).find(|w| w[0][..4] == w[1][..4]) {
+        v.push(w[0][..4].to_owned());
+    }
+    let null = "0".repeat(hexes.first().map_or(40, String::len));
+    // (Revision syntax such as HEAD is out of scope: git resolves it, packread says missing.)
+    v.extend([
+        null.clone(),
+        format!("{}1", &null[1..]),
+        "abc".into(),
+        "zzzz".into(),
+        String::new(),
+    ]);
+    v.extend(["deadbeefdeadbeef".into(), "fffffff".into()]);
+    v
+}
+
+#[test]
+fn batch_on_stdin_with_formats_and_delimiters() {
+    for repo in repos() {
+        let names = names(&repo);
+        let lines = names.join("\n") + "\n";
+        let crlf = names.join("\r\n") + "\r\n";
+        let nul: Vec<u8> = names.iter().flat_map(|n| n.bytes().chain([0])).collect();
+        for fmt in [
+            "--batch",
+            "--batch-check",
+            &format!("--batch-check={ALL_ATOMS} [%(rest)]"),
+            "--batch=%(objectname)|%(rest)|",
+        ] {
+            same(&repo, &["cat-file", fmt], lines.as_bytes());
+            same(&repo, &["cat-file", fmt, "--buffer"], crlf.as_bytes());
+            same(&repo, &["cat-file", fmt, "-z"], &nul);
+            same(&repo, &["cat-file", fmt, "-Z"], &nul);
+        }
+    }
+}
+
+#[test]
+fn single_object_modes() {
+    for repo in repos() {
+        let objects = git_objects(&repo);
+        for o in objects.iter().step_by(7) {
+            let full = o.id.to_hex();
+            for name in [full.clone(), full[..8].to_owned()] {
+                for mode in ["-t", "-s", "-e", "-p"] {
+                    same_with_stderr(&repo, &["cat-file", mode, &name], b"");
+                }
+                for ty in ["blob", "tree", "commit", "tag"] {
+                    same_with_stderr(&repo, &["cat-file", ty, &name], b"");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn errors_and_exit_codes_match_git() {
+    let repo = fixture("make_history.sh").join("ofs.git");
+    let mut hexes: Vec<_> = git_objects(&repo).iter().map(|o| o.id.to_hex()).collect();
+    hexes.sort();
+    let ambiguous = hexes
+        .windows(2)
+        .find(|w| w[0][..4] == w[1][..4])
+        .map(|w| w[0][..4].to_owned());
+    let missing = "1".repeat(40);
+    let mut cases: Vec<Vec<String>> = vec![
+        vec!["-t".into(), missing.clone()],
+        vec!["-s".into(), missing.clone()],
+        vec!["-e".into(), missing.clone()],
+        vec!["-p".into(), missing.clone()],
+        vec!["blob".into(), missing.clone()],
+        vec!["-t".into(), "deadbeef".into()],
+        vec!["-e".into(), "deadbeef".into()],
+        vec!["-t".into(), "abc".into()],
+        vec!["foo".into(), hexes[0].clone()],
+    ];
+    if let Some(a) = ambiguous {
+        cases.push(vec!["-t".into(), a]);
+    }
+    for case in &cases {
+        let mut args = vec!["cat-file"];
+        args.extend(case.iter().map(String::as_str));
+        same_with_stderr(&repo, &args, b"");
+    }
+    // Usage errors: exit code 129 and git's message on the first line.
+    for args in [
+        &["cat-file", "-t"][..],
+        &["cat-file", "-t", "a", "b"],
+        &["cat-file", "--batch-all-objects"],
+        &["cat-file", "--batch", "x"],
+        &["cat-file", "-t", "-s", "x"],
+        &["cat-file", "--batch", "--batch-check"],
+        &["cat-file", "-s", "-t", "x"],
+        &["cat-file", "-p", "-e", "x"],
+        &["cat-file", "--batch", "-t"],
+    ] {
+        let (ours, theirs) = same(&repo, args, b"");
+        assert_eq!(ours.status.code(), Some(129));
+        assert_eq!(
+            first_line(&ours.stderr),
+            first_line(&theirs.stderr),
+            "{args:?}"
+        );
+    }
+    for fmt in ["--batch-check=%(xyz)", "--batch-check=%(objectname"] {
+        same_with_stderr(
+            &repo,
+            &["cat-file", fmt],
+            format!("{}\n", hexes[0]).as_bytes(),
+        );
+    }
+    // Revision syntax: git's fatal line, plus a hint that it is unsupported.
+    let out = output(packread(&repo), &["cat-file", "-t", "HEAD~2"], b"");
+    assert_eq!(out.status.code(), Some(128));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not supported") && err.ends_with("fatal: Not a valid object name HEAD~2\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn verify_pack_and_show_index_on_every_pack() {
+    for repo in repos() {
+        let sha256 = repo.ends_with("sha256");
+        for e in walk(&repo)
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+        {
+            let idx = e.to_str().unwrap();
+            let pack = idx.replace(".idx", ".pack");
+            let bare = idx.trim_end_matches(".idx");
+            for args in [
+                vec!["verify-pack", "-v", idx],
+                vec!["verify-pack", "-s", &pack],
+                vec!["verify-pack", bare],
+            ] {
+                same(&repo, &args, b"");
+            }
+            let bytes = std::fs::read(&e).unwrap();
+            let args: &[&str] = if sha256 {
+                &["show-index", "--object-format=sha256"]
+            } else {
+                &["show-index"]
+            };
+            same(&repo, args, &bytes);
+            // Truncated indices: the same partial output and fatal message.
+            for cut in [0, 7, 500, 1032 + 30, bytes.len() / 2, bytes.len() - 50] {
+                same_with_stderr(&repo, args, &bytes[..cut.min(bytes.len())]);
+            }
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn verify_pack_says_bad_on_corrupt_packs() {
+    let repo = fixture("make_history.sh").join("ofs.git");
+    let src = walk(&repo)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("packread-cli-corrupt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let original = std::fs::read(&src).unwrap();
+    let pack = dir.join("pack-test.pack");
+    std::fs::copy(src.with_extension("idx"), dir.join("pack-test.idx")).unwrap();
+    let len = original.len();
+    // Inside zlib streams, in an entry header, and in the trailer.
+    for at in [2000, len / 2, len - 300, 12, len - 5] {
+        let mut bytes = original.clone();
+        bytes[at] ^= 0xff;
+        std::fs::write(&pack, &bytes).unwrap();
+        for flags in [&["-v"][..], &["-s"], &[]] {
+            let mut args = vec!["verify-pack"];
+            args.extend_from_slice(flags);
+            args.push(pack.to_str().unwrap());
+            let (ours, _) = same(&dir, &args, b"");
+            assert_eq!(
+                ours.status.code(),
+                Some(1),
+                "byte {at} flipped: {}",
+                String::from_utf8_lossy(&ours.stderr)
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    // A pack that isn't there.
+    same_with_stderr(
+        &repo,
+        &["verify-pack", "-v", "/nonexistent/pack-x.idx"],
+        b"",
+    );
+}
+
+#[test]
+fn dump_writes_every_object_and_never_overwrites() {
+    let repo = fixture("make_alternates.sh").join("top");
+    let dir = std::env::temp_dir().join(format!("packread-dump-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = output(packread(&repo), &["dump", dir.to_str().unwrap()], b"");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let objects = git_objects(&repo);
+    for o in &objects {
+        let hex = o.id.to_hex();
+        assert_eq!(
+            std::fs::read(dir.join(&hex[..2]).join(&hex[2..])).unwrap(),
+            o.data
+        );
+    }
+    let again = output(packread(&repo), &["dump", dir.to_str().unwrap()], b"");
+    assert_eq!(again.status.code(), Some(128));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not overwriting"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn stats_report_the_mapping_layer() {
+    let repo = fixture("make_history.sh").join("ofs.git");
+    let out = output(
+        packread(&repo),
+        &["--window-size=4k", "--memory-limit=16k", "stats"],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let field = |name: &str| -> u64 {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {text}"));
+        line[name.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(field("objects read:"), git_objects(&repo).len() as u64);
+    assert!(field("windows unloaded:") > 10, "{text}");
+    assert!(
+        field("peak mapped memory:") <= 16 * 1024 + 2 * 8192,
+        "{text}"
+    );
+}
