@@ -426,6 +426,26 @@ impl Odb {
     }
 }
 
+impl std::fmt::Debug for Odb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Odb")
+            .field("hash", &self.inner.hash)
+            .field("dirs", &self.inner.dirs)
+            .field("packs", &self.inner.packs.len())
+            .field("manager", &self.inner.manager)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Reader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let st = self.state.as_ref().expect("present until drop");
+        f.debug_struct("Reader")
+            .field("current_pack", &st.current)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Every alternate of `dir`, recursively (depth-limited as git), skipping
 /// missing directories and ones already listed, with git's messages for
 /// the ones skipped.

@@ -106,6 +106,15 @@ impl ObjectStream {
     }
 }
 
+impl std::fmt::Debug for ObjectStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectStream")
+            .field("kind", &self.kind)
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
 fn invalid(path: &std::path::Path, offset: u64, reason: Corruption) -> io::Error {
     Error::corrupt(path, offset, reason).into()
 }

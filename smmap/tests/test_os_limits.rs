@@ -1,6 +1,8 @@
-//! Reads many files under a low open-file limit (upstream's CI runs under
-//! `ulimit -n 48`). The limit is set for a child process: this test binary
-//! runs itself through `sh -c 'ulimit -n 48; exec ...'`.
+//! The manager under limits the OS enforces: a low open-file limit
+//! (upstream's CI runs under `ulimit -n 48`) and a small address space
+//! (`ulimit -v`), where the OS refuses mappings with `ENOMEM`. Each limit is
+//! set for a child process: this test binary runs itself through
+//! `sh -c 'ulimit ...; exec ...'`.
 
 mod common;
 
@@ -87,4 +89,71 @@ fn child(dir: &std::path::Path) {
         "the OS ran out of descriptors and the manager recovered: {stats:?}"
     );
     println!("fd-limit child ok: {stats:?}");
+}
+
+const AS_CHILD_ENV: &str = "SMMAP_AS_LIMIT_CHILD_FILE";
+const BIG: u64 = 1 << 30;
+const WINDOW: usize = 16 << 20;
+
+#[test]
+fn mappings_refused_by_the_os_unload_idle_windows_and_retry() {
+    if let Ok(file) = std::env::var(AS_CHILD_ENV) {
+        return as_child(file.as_ref());
+    }
+    let dir = common::temp_dir("aslimit");
+    let path = dir.join("big");
+    // A sparse 1 GiB file with the pattern at the start of every window.
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(BIG).unwrap();
+    use std::os::unix::fs::FileExt;
+    for w in 0..BIG / WINDOW as u64 {
+        let at = w * WINDOW as u64;
+        f.write_all_at(&(at..at + 64).map(pattern_byte).collect::<Vec<_>>(), at)
+            .unwrap();
+    }
+    drop(f);
+    let exe = std::env::current_exe().unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -v 400000 && exec "$0" --exact mappings_refused_by_the_os_unload_idle_windows_and_retry --nocapture --test-threads 1"#)
+        .arg(exe)
+        .env(AS_CHILD_ENV, &path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("as-limit child ok"),
+        "the child ran the checks:\n{stdout}"
+    );
+}
+
+fn as_child(path: &std::path::Path) {
+    // No memory limit of our own (8 GiB): only the OS's 400 MB address space.
+    let man = SlidingWindowMapManager::with_limits(WINDOW, 0, 0);
+    let mut c = man.make_cursor(path);
+    for round in 0..2 {
+        for w in 0..BIG / WINDOW as u64 {
+            let at = w * WINDOW as u64;
+            assert!(
+                c.use_region(at, 64).unwrap().is_valid(),
+                "round {round}, window {w}"
+            );
+            assert!(
+                c.buffer()
+                    .iter()
+                    .enumerate()
+                    .all(|(k, &b)| b == pattern_byte(at + k as u64))
+            );
+        }
+    }
+    let stats = man.stats();
+    assert!(
+        stats.os_refusals_retried > 0,
+        "the OS refused mappings and the manager recovered: {stats:?}"
+    );
+    assert!(stats.peak_mapped_memory < 400_000 * 1024, "{stats:?}");
+    println!("as-limit child ok: {stats:?}");
 }
