@@ -311,12 +311,12 @@ fn hostile_sizes_are_refused_before_allocating() {
 #[test]
 fn databases_are_send_and_sync() {
     fn check<T: Send + Sync>() {}
+    fn send<T: Send>() {}
     check::<Odb>();
     check::<packread::Pack>();
     check::<smmap::MapManager>();
     check::<smmap::WindowCursor>();
     check::<smmap::SlidingWindowMapBuffer>();
-    fn send<T: Send>() {}
     send::<packread::ObjectStream>();
 }
 

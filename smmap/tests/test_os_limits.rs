@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::os::unix::fs::FileExt;
 use std::process::Command;
 
 use common::{Rng, pattern_byte};
@@ -105,7 +106,6 @@ fn mappings_refused_by_the_os_unload_idle_windows_and_retry() {
     // A sparse 1 GiB file with the pattern at the start of every window.
     let f = std::fs::File::create(&path).unwrap();
     f.set_len(BIG).unwrap();
-    use std::os::unix::fs::FileExt;
     for w in 0..BIG / WINDOW as u64 {
         let at = w * WINDOW as u64;
         f.write_all_at(&(at..at + 64).map(pattern_byte).collect::<Vec<_>>(), at)
