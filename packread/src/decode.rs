@@ -1,16 +1,22 @@
 //! Decoding pack entries into objects: header, inflation from the windows,
 //! delta chains through the delta-base cache.
 
+use std::collections::HashMap;
+
 use flate2::Decompress;
 
 use crate::cache::DeltaBaseCache;
 use crate::delta;
 use crate::entry::{EntryHeader, EntryKind};
 use crate::error::{Corruption, Error};
+use crate::hashing::BuildMulHasher;
 use crate::inflate::{InflateError, inflate_exact, inflate_prefix};
 use crate::kind::ObjectKind;
 use crate::oid::ObjectId;
 use crate::pack::{Pack, PackCursors};
+
+/// Entries of the kind memo before it is cleared (about 100 MB).
+const MAX_MEMO_KINDS: usize = 4 << 20;
 
 /// Longest delta chain followed before giving up (git writes at most 4095).
 pub const DEFAULT_MAX_DELTA_CHAIN: usize = 10_000;
@@ -31,6 +37,9 @@ struct Link {
 /// buffers reused from object to object.
 pub(crate) struct DecodeState {
     z: Decompress,
+    /// Resolved kinds of entries by (pack, offset), so that finding the kind
+    /// of a delta walks each chain link once rather than once per object.
+    kinds: HashMap<(u32, u64), ObjectKind, BuildMulHasher>,
     pub(crate) cache: DeltaBaseCache,
     chain: Vec<Link>,
     delta: Vec<u8>,
@@ -51,6 +60,7 @@ impl DecodeState {
     pub(crate) fn new(cache_limit: usize, max_chain: usize) -> DecodeState {
         DecodeState {
             z: Decompress::new(true),
+            kinds: HashMap::default(),
             cache: DeltaBaseCache::new(cache_limit),
             chain: Vec::new(),
             delta: Vec::new(),
@@ -190,6 +200,7 @@ pub(crate) fn read_object(
 /// the first bytes of a delta (its size header), as git's `packed_object_info`.
 pub(crate) fn read_header(
     pack: &Pack,
+    pack_id: u32,
     c: &mut PackCursors,
     st: &mut DecodeState,
     offset: u64,
@@ -199,7 +210,7 @@ pub(crate) fn read_header(
         EntryKind::Base(kind) => return Ok((kind, h.size)),
         _ => delta_result_size(pack, c, st, offset, &h)?,
     };
-    let (kind, _) = resolve_kind(pack, c, st, offset, h)?;
+    let (kind, _) = resolve_kind(pack, pack_id, c, st, offset, h)?;
     Ok((kind, size))
 }
 
@@ -228,20 +239,24 @@ pub(crate) fn delta_result_size(
 }
 
 /// Follows a delta's bases (headers only) to the whole object at the bottom:
-/// its kind, and the chain's depth.
+/// its kind, and the chain's depth. Kinds found are remembered per (pack,
+/// offset) for the next walk through the same links (`pack_id` `u32::MAX`
+/// remembers nothing, for callers that need the depth).
 pub(crate) fn resolve_kind(
     pack: &Pack,
+    pack_id: u32,
     c: &mut PackCursors,
     st: &mut DecodeState,
     offset: u64,
     first: EntryHeader,
 ) -> Result<(ObjectKind, usize), Error> {
     st.chain.clear();
+    let memo = pack_id != u32::MAX;
     let mut at = offset;
     let mut h = first;
-    loop {
+    let kind = loop {
         let base_offset = match h.kind {
-            EntryKind::Base(kind) => return Ok((kind, st.chain.len())),
+            EntryKind::Base(kind) => break kind,
             EntryKind::OfsDelta { base_offset } => base_offset,
             EntryKind::RefDelta { base } => {
                 let base_offset = ref_base_offset(pack, c, at, &base)?;
@@ -251,15 +266,23 @@ pub(crate) fn resolve_kind(
                 base_offset
             }
         };
-        st.chain.push(Link {
-            offset: at,
-            data_offset: 0,
-            size: 0,
-        });
+        st.chain.push(Link { offset: at, data_offset: 0, size: 0 });
         if st.chain.len() > st.max_chain {
             return Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(st.max_chain)));
         }
         at = base_offset;
+        if memo && let Some(&kind) = st.kinds.get(&(pack_id, at)) {
+            break kind;
+        }
         h = pack.entry_header(&mut c.data, at)?;
+    };
+    if memo {
+        if st.kinds.len() + st.chain.len() > MAX_MEMO_KINDS {
+            st.kinds.clear();
+        }
+        for l in &st.chain {
+            st.kinds.insert((pack_id, l.offset), kind);
+        }
     }
+    Ok((kind, st.chain.len()))
 }

@@ -61,6 +61,7 @@ mod decode;
 mod delta;
 mod entry;
 mod error;
+mod hashing;
 mod index;
 mod inflate;
 mod kind;

@@ -10,6 +10,7 @@ use crate::alternates;
 use crate::cache::DEFAULT_DELTA_BASE_CACHE_LIMIT;
 use crate::decode::{self, DEFAULT_MAX_DELTA_CHAIN, DecodeState, Decoded};
 use crate::entry::{EntryHeader, EntryKind};
+use crate::hashing::BuildMulHasher;
 use crate::error::{Corruption, Error};
 use crate::index::PrefixLookup;
 use crate::kind::ObjectKind;
@@ -371,8 +372,20 @@ impl Odb {
 
     /// Every object id, sorted, each once (`cat-file --batch-all-objects`).
     pub fn object_ids(&self) -> Result<Vec<ObjectId>, Error> {
-        let mut ids = self.object_ids_pack_order()?;
+        let mut r = self.reader();
+        let mut ids = Vec::new();
+        for dir in &self.inner.dirs {
+            ids.extend(loose::list(dir, self.inner.hash)?);
+        }
+        for pack in 0..self.inner.packs.len() {
+            let (p, c, _) = r.parts(pack);
+            ids.reserve(p.len() as usize);
+            for pos in 0..p.len() {
+                ids.push(p.index().oid_at(&mut c.index, pos)?);
+            }
+        }
         ids.sort_unstable();
+        ids.dedup();
         Ok(ids)
     }
 
@@ -391,7 +404,7 @@ impl Odb {
     /// copy of each object that the order reaches first.
     pub fn object_locations_pack_order(&self) -> Result<Vec<(ObjectId, Location)>, Error> {
         let mut r = self.reader();
-        let mut seen = HashSet::new();
+        let mut seen: HashSet<ObjectId, BuildMulHasher> = HashSet::default();
         let mut out = Vec::new();
         for dir in &self.inner.dirs {
             for id in loose::list(dir, self.inner.hash)? {
@@ -668,7 +681,7 @@ impl Reader<'_> {
         match self.locate(id)? {
             Some(Location::Packed { pack, offset, .. }) => {
                 let (p, c, st) = self.parts(pack);
-                decode::read_header(p, c, st, offset)
+                decode::read_header(p, pack as u32, c, st, offset)
             }
             Some(Location::Loose { path }) => {
                 loose::read_header(&path)?.ok_or(Error::NotFound(*id))
@@ -737,7 +750,7 @@ impl Reader<'_> {
         let crc32 = p.index().crc32_at(&mut c.index, pos)?;
         let size_in_pack = p.next_offset(&mut c.index, offset)? - offset;
         let header = p.entry_header(&mut c.data, offset)?;
-        let (kind, depth) = decode::resolve_kind(p, c, st, offset, header)?;
+        let (kind, depth) = decode::resolve_kind(p, u32::MAX, c, st, offset, header)?;
         let base = match header.kind {
             EntryKind::Base(_) => None,
             EntryKind::RefDelta { base } => Some(base),
@@ -839,7 +852,7 @@ impl Reader<'_> {
         match loc {
             Location::Packed { pack, offset, .. } => {
                 let (p, c, st) = self.parts(*pack);
-                decode::read_header(p, c, st, *offset)
+                decode::read_header(p, *pack as u32, c, st, *offset)
             }
             Location::Loose { path } => {
                 loose::read_header(path)?.ok_or_else(|| missing_loose(path))

@@ -134,12 +134,13 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             return Err(usage("fatal: batch modes take no arguments"));
         }
         let format = Format::parse(fmt.as_deref().unwrap_or(DEFAULT)).map_err(Exit::Fatal)?;
+        // git buffers the output of --batch-all-objects as if --buffer were given.
         let opts = BatchOptions {
             kind,
             format,
             all,
             unordered,
-            buffer,
+            buffer: buffer || all,
             nul_input: z || big_z,
             nul_output: big_z,
         };
