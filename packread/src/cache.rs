@@ -52,34 +52,50 @@ impl DeltaBaseCache {
         Some((e.kind, &e.data))
     }
 
+    /// Changes the limit, unloading least recently used bases if needed.
+    pub(crate) fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
+        while self.bytes > self.limit {
+            let Some((_, key)) = self.lru.pop_first() else {
+                break;
+            };
+            if let Some(old) = self.map.remove(&key) {
+                self.bytes -= old.data.capacity();
+            }
+        }
+    }
+
     /// Whether `(pack, offset)` is cached (without marking it used).
-    #[cfg(test)]
     pub(crate) fn contains(&self, pack: u32, offset: u64) -> bool {
         self.map.contains_key(&(pack, offset))
     }
 
-    /// Caches a copy of `data` unless it is larger than the whole cache;
-    /// unloads least recently used bases to stay within the limit. Returns the
-    /// buffer of an evicted entry for reuse, if any.
+    /// Caches a copy of `data` unless it is larger than half the cache or
+    /// already cached, unloading least recently used bases to stay within the
+    /// limit, counted in allocated bytes. Evicted buffers are reused when
+    /// their size fits, so a full cache allocates little.
     pub(crate) fn put(&mut self, pack: u32, offset: u64, kind: ObjectKind, data: &[u8]) {
         if data.len() > self.limit / 2 || self.map.contains_key(&(pack, offset)) {
             return;
         }
-        let mut spare = None;
+        let mut spare: Option<Vec<u8>> = None;
         while self.bytes + data.len() > self.limit {
             let Some((_, key)) = self.lru.pop_first() else {
                 break;
             };
             if let Some(old) = self.map.remove(&key) {
-                self.bytes -= old.data.len();
-                spare = Some(old.data);
+                self.bytes -= old.data.capacity();
+                let cap = old.data.capacity();
+                if cap >= data.len() && cap <= 2 * data.len().max(64) {
+                    spare = Some(old.data);
+                }
             }
         }
-        let mut buf = spare.unwrap_or_default();
+        let mut buf = spare.unwrap_or_else(|| Vec::with_capacity(data.len()));
         buf.clear();
         buf.extend_from_slice(data);
         self.clock += 1;
-        self.bytes += buf.len();
+        self.bytes += buf.capacity();
         self.lru.insert(self.clock, (pack, offset));
         self.map.insert(
             (pack, offset),
@@ -89,9 +105,17 @@ impl DeltaBaseCache {
                 stamp: self.clock,
             },
         );
+        while self.bytes > self.limit {
+            let Some((_, key)) = self.lru.pop_first() else {
+                break;
+            };
+            if let Some(old) = self.map.remove(&key) {
+                self.bytes -= old.data.capacity();
+            }
+        }
     }
 
-    /// Bytes held.
+    /// Bytes held (allocated).
     #[cfg(test)]
     pub(crate) fn bytes(&self) -> usize {
         self.bytes

@@ -1,22 +1,16 @@
 //! Decoding pack entries into objects: header, inflation from the windows,
 //! delta chains through the delta-base cache.
 
-use std::collections::HashMap;
-
 use flate2::Decompress;
 
 use crate::cache::DeltaBaseCache;
 use crate::delta;
 use crate::entry::{EntryHeader, EntryKind};
 use crate::error::{Corruption, Error};
-use crate::hashing::BuildMulHasher;
 use crate::inflate::{InflateError, inflate_exact, inflate_prefix};
 use crate::kind::ObjectKind;
 use crate::oid::ObjectId;
 use crate::pack::{Pack, PackCursors};
-
-/// Entries of the kind memo before it is cleared (about 100 MB).
-const MAX_MEMO_KINDS: usize = 4 << 20;
 
 /// Longest delta chain followed before giving up (git writes at most 4095).
 pub const DEFAULT_MAX_DELTA_CHAIN: usize = 10_000;
@@ -37,9 +31,6 @@ struct Link {
 /// buffers reused from object to object.
 pub(crate) struct DecodeState {
     z: Decompress,
-    /// Resolved kinds of entries by (pack, offset), so that finding the kind
-    /// of a delta walks each chain link once rather than once per object.
-    kinds: HashMap<(u32, u64), ObjectKind, BuildMulHasher>,
     pub(crate) cache: DeltaBaseCache,
     chain: Vec<Link>,
     delta: Vec<u8>,
@@ -60,7 +51,6 @@ impl DecodeState {
     pub(crate) fn new(cache_limit: usize, max_chain: usize) -> DecodeState {
         DecodeState {
             z: Decompress::new(true),
-            kinds: HashMap::default(),
             cache: DeltaBaseCache::new(cache_limit),
             chain: Vec::new(),
             delta: Vec::new(),
@@ -135,11 +125,11 @@ pub(crate) fn read_object(
     st.chain.clear();
     let mut at = offset;
     // 1. Walk down the chain to a cached base or a whole object.
-    let kind = loop {
-        if let Some((kind, data)) = st.cache.get(pack_id, at) {
-            out.clear();
-            out.extend_from_slice(data);
-            break kind;
+    let mut base_cached = false;
+    let mut kind = loop {
+        if st.cache.contains(pack_id, at) {
+            base_cached = true;
+            break ObjectKind::Blob; // replaced below from the cache entry
         }
         let h = pack.entry_header(&mut c.data, at)?;
         let base_offset = match h.kind {
@@ -168,10 +158,19 @@ pub(crate) fn read_object(
         at = base_offset;
     };
     let depth = st.chain.len();
-    // 2. Apply the deltas, innermost first, caching each base on the way up.
+    // 2. Apply the deltas, innermost first. The first base is used straight
+    //    from the cache if it is there (no copy); every base made here is
+    //    copied into the cache, as git caches each base it used.
     let mut base_at = at;
+    if base_cached {
+        let (k, data) = st.cache.get(pack_id, at).expect("checked above");
+        kind = k;
+        if st.chain.is_empty() {
+            out.clear();
+            out.extend_from_slice(data);
+        }
+    }
     while let Some(link) = st.chain.pop() {
-        st.cache.put(pack_id, base_at, kind, out);
         let h = EntryHeader {
             kind: EntryKind::OfsDelta {
                 base_offset: base_at,
@@ -188,9 +187,20 @@ pub(crate) fn read_object(
             &mut st.delta,
         )
         .map_err(|e| inflate_error(pack, link.offset, e))?;
-        delta::apply(out, &st.delta, &mut st.scratch)
-            .map_err(|reason| pack.corrupt(link.offset, reason))?;
-        std::mem::swap(out, &mut st.scratch);
+        if base_cached {
+            let (_, base) = st
+                .cache
+                .get(pack_id, base_at)
+                .expect("still cached: nothing was added");
+            delta::apply(base, &st.delta, out)
+                .map_err(|reason| pack.corrupt(link.offset, reason))?;
+            base_cached = false;
+        } else {
+            delta::apply(out, &st.delta, &mut st.scratch)
+                .map_err(|reason| pack.corrupt(link.offset, reason))?;
+            st.cache.put(pack_id, base_at, kind, out);
+            std::mem::swap(out, &mut st.scratch);
+        }
         base_at = link.offset;
     }
     Ok(Decoded { kind, depth })
@@ -239,9 +249,10 @@ pub(crate) fn delta_result_size(
 }
 
 /// Follows a delta's bases (headers only) to the whole object at the bottom:
-/// its kind, and the chain's depth. Kinds found are remembered per (pack,
-/// offset) for the next walk through the same links (`pack_id` `u32::MAX`
-/// remembers nothing, for callers that need the depth).
+/// its kind, and the chain's depth. Kinds found are remembered in the pack
+/// (one byte per object, shared by all readers), so that the next walk
+/// through the same links stops early (`pack_id` `u32::MAX` remembers
+/// nothing, for callers that need the full depth).
 pub(crate) fn resolve_kind(
     pack: &Pack,
     pack_id: u32,
@@ -266,23 +277,22 @@ pub(crate) fn resolve_kind(
                 base_offset
             }
         };
-        st.chain.push(Link { offset: at, data_offset: 0, size: 0 });
+        st.chain.push(Link {
+            offset: at,
+            data_offset: 0,
+            size: 0,
+        });
         if st.chain.len() > st.max_chain {
             return Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(st.max_chain)));
         }
         at = base_offset;
-        if memo && let Some(&kind) = st.kinds.get(&(pack_id, at)) {
+        if memo && let Some(kind) = pack.known_kind(&mut c.index, at)? {
             break kind;
         }
         h = pack.entry_header(&mut c.data, at)?;
     };
-    if memo {
-        if st.kinds.len() + st.chain.len() > MAX_MEMO_KINDS {
-            st.kinds.clear();
-        }
-        for l in &st.chain {
-            st.kinds.insert((pack_id, l.offset), kind);
-        }
+    if memo && !st.chain.is_empty() {
+        pack.remember_kind(&mut c.index, st.chain.iter().map(|l| l.offset), kind)?;
     }
     Ok((kind, st.chain.len()))
 }

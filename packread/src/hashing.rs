@@ -1,5 +1,5 @@
 //! Cheap hashers for keys that are already well mixed: pack offsets and
-//! object ids (whose bytes are digests). SipHash's protection against
+//! object ids (whose bytes are digests). `SipHash`'s protection against
 //! chosen keys is not needed for values no attacker picks freely.
 
 use std::hash::{BuildHasherDefault, Hasher};

@@ -10,8 +10,8 @@ use crate::alternates;
 use crate::cache::DEFAULT_DELTA_BASE_CACHE_LIMIT;
 use crate::decode::{self, DEFAULT_MAX_DELTA_CHAIN, DecodeState, Decoded};
 use crate::entry::{EntryHeader, EntryKind};
-use crate::hashing::BuildMulHasher;
 use crate::error::{Corruption, Error};
+use crate::hashing::BuildMulHasher;
 use crate::index::PrefixLookup;
 use crate::kind::ObjectKind;
 use crate::loose;
@@ -285,6 +285,11 @@ impl Odb {
         }
     }
 
+    /// Bytes of delta bases each reader keeps by default.
+    pub fn delta_base_cache_limit(&self) -> usize {
+        self.inner.cache_limit
+    }
+
     /// The hash the database's ids use.
     pub fn hash_kind(&self) -> HashKind {
         self.inner.hash
@@ -321,12 +326,13 @@ impl Odb {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
-        let state = state.unwrap_or_else(|| ReaderState {
+        let mut state = state.unwrap_or_else(|| ReaderState {
             cursors: Vec::new(),
             current: None,
-            last_hit: None,
+            mru: (0..self.inner.packs.len()).collect(),
             decode: DecodeState::new(self.inner.cache_limit, self.inner.max_chain),
         });
+        state.decode.cache.set_limit(self.inner.cache_limit);
         Reader {
             odb: self,
             state: Some(state),
@@ -541,8 +547,9 @@ struct ReaderState {
     cursors: Vec<Option<PackCursors>>,
     /// The pack whose cursors may hold windows; all others' are released.
     current: Option<usize>,
-    /// The pack of the last hit, tried first by the next lookup (git's MRU).
-    last_hit: Option<usize>,
+    /// Pack numbers, most recently hit first: the order lookups try them,
+    /// as git's `packed_git_mru` (a hit moves its pack to the front).
+    mru: Vec<usize>,
     decode: DecodeState,
 }
 
@@ -604,27 +611,17 @@ impl Reader<'_> {
         }
     }
 
-    /// Where the object is stored: the packs in git's order (the pack of the
-    /// last hit first, like git's most-recently-used list), then loose
-    /// objects of each object directory, as git 2.47 looks.
+    /// Where the object is stored: the packs in git's most-recently-used
+    /// order (git's pack order at first; each hit moves its pack to the
+    /// front), then loose objects of each object directory, as git 2.47 looks.
     pub fn locate(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
         let odb = self.odb;
-        let hint = self.state.as_ref().expect("present until drop").last_hit;
-        if let Some(pack) = hint
-            && let Some((index_position, offset)) = self.find_in_pack(pack, id)?
-        {
-            return Ok(Some(Location::Packed {
-                pack,
-                index_position,
-                offset,
-            }));
-        }
-        for pack in 0..odb.inner.packs.len() {
-            if Some(pack) == hint {
-                continue;
-            }
+        let packs = odb.inner.packs.len();
+        for k in 0..packs {
+            let pack = self.state.as_ref().expect("present until drop").mru[k];
             if let Some((index_position, offset)) = self.find_in_pack(pack, id)? {
-                self.state.as_mut().expect("present until drop").last_hit = Some(pack);
+                // git moves the pack of a hit to the front of its list.
+                self.state.as_mut().expect("present until drop").mru[..=k].rotate_right(1);
                 return Ok(Some(Location::Packed {
                     pack,
                     index_position,
@@ -886,6 +883,22 @@ impl Reader<'_> {
                 Ok((meta.len(), None))
             }
         }
+    }
+
+    /// Sets this reader's delta-base cache limit in bytes (0 disables it),
+    /// e.g. to split one budget between the readers of several threads.
+    pub fn set_delta_base_cache_limit(&mut self, bytes: usize) {
+        self.state
+            .as_mut()
+            .expect("present until drop")
+            .decode
+            .cache
+            .set_limit(bytes);
+    }
+
+    /// The database this reader reads.
+    pub fn odb(&self) -> &Odb {
+        self.odb
     }
 
     /// Delta-base cache hits and misses so far.

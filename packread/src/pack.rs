@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::SystemTime;
 
 use smmap::{MapManager, WindowCursor};
@@ -10,6 +11,7 @@ use crate::bytes::read_at;
 use crate::entry::{self, EntryHeader, MAX_HEADER_LEN};
 use crate::error::{Corruption, Error};
 use crate::index::PackIndex;
+use crate::kind::ObjectKind;
 use crate::oid::{HashKind, ObjectId};
 
 /// Size of the pack header (`PACK`, version, object count).
@@ -37,6 +39,9 @@ pub struct Pack {
     mtime: Option<SystemTime>,
     /// Entries sorted by offset: (offset, index position). Built on first use.
     by_offset: OnceLock<Vec<(u64, u32)>>,
+    /// Resolved object kinds by position in `by_offset` (0: not known yet),
+    /// shared by every reader of the pack: one byte per object.
+    kinds: OnceLock<Box<[AtomicU8]>>,
 }
 
 impl Pack {
@@ -100,6 +105,7 @@ impl Pack {
             checksum,
             mtime,
             by_offset: OnceLock::new(),
+            kinds: OnceLock::new(),
         })
     }
 
@@ -214,6 +220,42 @@ impl Pack {
             ));
         }
         Ok(self.by_offset.get_or_init(|| v))
+    }
+
+    /// The kind of the object at `offset` if an earlier walk resolved it.
+    pub(crate) fn known_kind(
+        &self,
+        c: &mut WindowCursor,
+        offset: u64,
+    ) -> Result<Option<ObjectKind>, Error> {
+        let sorted = self.entries_by_offset(c)?;
+        let Ok(i) = sorted.binary_search_by_key(&offset, |&(o, _)| o) else {
+            return Ok(None);
+        };
+        let kinds = self
+            .kinds
+            .get_or_init(|| (0..sorted.len()).map(|_| AtomicU8::new(0)).collect());
+        Ok(ObjectKind::from_pack_type(kinds[i].load(Ordering::Relaxed)))
+    }
+
+    /// Remembers the kind of the objects at `offsets` for later walks.
+    pub(crate) fn remember_kind(
+        &self,
+        c: &mut WindowCursor,
+        offsets: impl Iterator<Item = u64>,
+        kind: ObjectKind,
+    ) -> Result<(), Error> {
+        let sorted = self.entries_by_offset(c)?;
+        let kinds = self
+            .kinds
+            .get_or_init(|| (0..sorted.len()).map(|_| AtomicU8::new(0)).collect());
+        let t = crate::entry::EntryKind::Base(kind).pack_type();
+        for offset in offsets {
+            if let Ok(i) = sorted.binary_search_by_key(&offset, |&(o, _)| o) {
+                kinds[i].store(t, Ordering::Relaxed);
+            }
+        }
+        Ok(())
     }
 
     /// The offset where the entry at `offset` ends (the next entry, or the

@@ -6,6 +6,7 @@ use packread::{Location, ObjectId, ObjectKind, Odb, Reader};
 
 use crate::format::{DEFAULT, Facts, Format};
 use crate::names::{Resolved, looks_like_revision, quote_c_style, resolve};
+use crate::pipeline;
 use crate::progress::Progress;
 use crate::{Exit, Global};
 
@@ -320,10 +321,13 @@ fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32, Exit> {
 
 /// Reads stdin records: lines (CR stripped) or NUL-terminated.
 fn records(nul: bool) -> impl Iterator<Item = io::Result<Vec<u8>>> {
-    let mut input = io::stdin().lock();
+    let input = io::stdin();
     std::iter::from_fn(move || {
         let mut buf = Vec::new();
-        match input.read_until(if nul { 0 } else { b'\n' }, &mut buf) {
+        match input
+            .lock()
+            .read_until(if nul { 0 } else { b'\n' }, &mut buf)
+        {
             Ok(0) => None,
             Ok(_) => {
                 if nul {
@@ -345,37 +349,110 @@ fn records(nul: bool) -> impl Iterator<Item = io::Result<Vec<u8>>> {
     })
 }
 
-struct BatchRun<'a, W: Write> {
+/// One unit of batch work, already looked up by the feeder (which alone
+/// resolves names and finds objects, in input order, so that git's
+/// most-recently-used pack order gives the same answers as git's).
+enum Job {
+    /// A status line (`<name> missing`), which ignores the format.
+    Status(Vec<u8>, &'static str),
+    /// Objects to show, each with where it is stored and its `%(rest)`.
+    Objects(Vec<(ObjectId, Location, Vec<u8>)>),
+    /// The feeder failed: the fatal message.
+    Failed(String),
+}
+
+/// Splits an input line into the name and `%(rest)` (when the format uses
+/// it: at the first whitespace, the rest with leading whitespace dropped).
+fn split_rest(line: &[u8], split: bool) -> (&[u8], &[u8]) {
+    if !split {
+        return (line, &[]);
+    }
+    let end = line
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(line.len());
+    let mut rest = &line[end..];
+    while let [first, tail @ ..] = rest
+        && first.is_ascii_whitespace()
+    {
+        rest = tail;
+    }
+    (&line[..end], rest)
+}
+
+/// The job for one input line.
+fn named_job(
+    r: &mut Reader<'_>,
+    hex_len: usize,
+    line: &[u8],
+    split: bool,
+) -> Result<Job, packread::Error> {
+    let (name, rest) = split_rest(line, split);
+    let Ok(text) = std::str::from_utf8(name) else {
+        return Ok(Job::Status(name.to_vec(), "missing"));
+    };
+    let id = match resolve(r, hex_len, text)? {
+        Resolved::Id(id) => id,
+        Resolved::Ambiguous => return Ok(Job::Status(name.to_vec(), "ambiguous")),
+        Resolved::Invalid => return Ok(Job::Status(name.to_vec(), "missing")),
+    };
+    Ok(match r.locate(&id)? {
+        Some(loc) => Job::Objects(vec![(id, loc, rest.to_vec())]),
+        None => Job::Status(name.to_vec(), "missing"),
+    })
+}
+
+/// Turns jobs into output bytes; one per thread, each with its own reader.
+struct Renderer<'a> {
     odb: &'a Odb,
     reader: Reader<'a>,
     opts: &'a BatchOptions,
-    out: W,
     data: Vec<u8>,
 }
 
-impl<W: Write> BatchRun<'_, W> {
+impl<'a> Renderer<'a> {
+    fn new(odb: &'a Odb, opts: &'a BatchOptions, cache: usize) -> Renderer<'a> {
+        let mut reader = odb.reader();
+        reader.set_delta_base_cache_limit(cache);
+        Renderer {
+            odb,
+            reader,
+            opts,
+            data: Vec::new(),
+        }
+    }
+
     fn delim(&self) -> u8 {
         if self.opts.nul_output { 0 } else { b'\n' }
     }
 
-    /// Writes a status line (`<name> missing`) that ignores the format.
-    fn status(&mut self, name: &[u8], what: &str) -> Result<(), Exit> {
-        self.out.write_all(name)?;
-        write!(self.out, " {what}")?;
-        let d = self.delim();
-        self.out.write_all(&[d])?;
-        self.flush_unless_buffered()
-    }
-
-    fn flush_unless_buffered(&mut self) -> Result<(), Exit> {
-        if !self.opts.buffer {
-            self.out.flush()?;
+    fn render(&mut self, job: Job) -> Result<Vec<u8>, Exit> {
+        let mut out = Vec::new();
+        match job {
+            Job::Status(name, what) => {
+                out.extend_from_slice(&name);
+                out.push(b' ');
+                out.extend_from_slice(what.as_bytes());
+                out.push(self.delim());
+            }
+            Job::Objects(objects) => {
+                for (id, loc, rest) in objects {
+                    self.object(id, &loc, &rest, &mut out)?;
+                }
+            }
+            Job::Failed(msg) => return Err(Exit::Fatal(msg)),
         }
-        Ok(())
+        Ok(out)
     }
 
     /// One object, found at `loc`: its format line, then its contents with `--batch`.
-    fn object(&mut self, id: ObjectId, loc: &Location, rest: &[u8]) -> Result<(), Exit> {
+    fn object(
+        &mut self,
+        id: ObjectId,
+        loc: &Location,
+        rest: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Exit> {
         let fmt = &self.opts.format;
         let (mut kind, mut size) = (ObjectKind::Blob, 0);
         if self.opts.kind == Batch::Contents {
@@ -397,89 +474,124 @@ impl<W: Write> BatchRun<'_, W> {
             delta_base: base.unwrap_or_else(|| self.odb.hash_kind().null()),
             rest,
         };
-        fmt.write(&mut self.out, &facts)?;
+        fmt.write(out, &facts)?;
         let d = self.delim();
-        self.out.write_all(&[d])?;
+        out.push(d);
         if self.opts.kind == Batch::Contents {
-            self.out.write_all(&self.data)?;
-            self.out.write_all(&[d])?;
+            out.extend_from_slice(&self.data);
+            out.push(d);
         }
-        self.flush_unless_buffered()
-    }
-
-    fn named(&mut self, line: &[u8]) -> Result<(), Exit> {
-        let (name, rest) = if self.opts.format.splits_rest() {
-            let end = line
-                .iter()
-                .position(u8::is_ascii_whitespace)
-                .unwrap_or(line.len());
-            let mut rest = &line[end..];
-            while let [first, tail @ ..] = rest
-                && first.is_ascii_whitespace()
-            {
-                rest = tail;
-            }
-            (&line[..end], rest)
-        } else {
-            (line, &line[line.len()..])
-        };
-        let Ok(text) = std::str::from_utf8(name) else {
-            return self.status(name, "missing");
-        };
-        let id = match resolve(&mut self.reader, self.odb.hash_kind().hex_len(), text)? {
-            Resolved::Id(id) => id,
-            Resolved::Ambiguous => return self.status(name, "ambiguous"),
-            Resolved::Invalid => return self.status(name, "missing"),
-        };
-        match self.reader.locate(&id)? {
-            Some(loc) => self.object(id, &loc, rest),
-            None => self.status(name, "missing"),
-        }
+        Ok(())
     }
 }
 
+/// Jobs in flight per worker: enough to keep every core busy past a slow
+/// object, few enough to keep finished output from piling up in memory.
+const WINDOW_PER_THREAD: usize = 4;
+
+/// Objects per job with `--batch-all-objects`.
+const RUN: usize = 64;
+
 fn run_batch(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
     let odb = global.open()?;
-    let stdout = io::stdout();
-    let out = BufWriter::with_capacity(if opts.buffer { 1 << 16 } else { 1 << 13 }, stdout.lock());
-    let mut run = BatchRun {
-        odb: &odb,
-        reader: odb.reader(),
-        opts,
-        out,
-        data: Vec::new(),
-    };
-    if opts.all {
-        let located: Vec<(ObjectId, Option<Location>)> = if opts.unordered {
-            odb.object_locations_pack_order()?
-                .into_iter()
-                .map(|(id, loc)| (id, Some(loc)))
-                .collect()
-        } else {
-            odb.object_ids()?.into_iter().map(|id| (id, None)).collect()
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let feeder_odb = odb.clone();
+    let (all, unordered, nul, split) = (
+        opts.all,
+        opts.unordered,
+        opts.nul_input,
+        opts.format.splits_rest(),
+    );
+    let feed = move |push: &mut dyn FnMut(Job) -> bool| {
+        let odb = feeder_odb;
+        let mut r = odb.reader();
+        let hex_len = odb.hash_kind().hex_len();
+        let fail = |push: &mut dyn FnMut(Job) -> bool, e: packread::Error| {
+            push(Job::Failed(e.to_string()));
         };
-        let mut progress = Progress::new(
-            "Reading objects",
-            located.len() as u64,
-            io::stderr().is_terminal(),
-        );
-        for (id, loc) in located {
-            let loc = match loc {
-                Some(loc) => loc,
-                None => run
-                    .reader
-                    .locate(&id)?
-                    .ok_or(packread::Error::NotFound(id))?,
+        if !all {
+            // A read error ends the input, as EOF does for git.
+            for line in records(nul).map_while(Result::ok) {
+                match named_job(&mut r, hex_len, &line, split) {
+                    Ok(job) => {
+                        if !push(job) {
+                            return;
+                        }
+                    }
+                    Err(e) => return fail(push, e),
+                }
+            }
+            return;
+        }
+        // Runs of consecutive objects: few handoffs between threads, and in
+        // pack order each worker's delta-base cache sees neighbouring objects.
+        let located: Box<dyn Iterator<Item = Result<(ObjectId, Location), packread::Error>>> =
+            if unordered {
+                match odb.object_locations_pack_order() {
+                    Ok(v) => Box::new(v.into_iter().map(Ok)),
+                    Err(e) => return fail(push, e),
+                }
+            } else {
+                match odb.object_ids() {
+                    Ok(ids) => Box::new(ids.into_iter().map(|id| {
+                        r.locate(&id)?
+                            .map(|loc| (id, loc))
+                            .ok_or(packread::Error::NotFound(id))
+                    })),
+                    Err(e) => return fail(push, e),
+                }
             };
-            run.object(id, &loc, b"")?;
+        let mut run = Vec::with_capacity(RUN);
+        for item in located {
+            match item {
+                Ok((id, loc)) => run.push((id, loc, Vec::new())),
+                Err(e) => {
+                    if !run.is_empty() && !push(Job::Objects(std::mem::take(&mut run))) {
+                        return;
+                    }
+                    return fail(push, e);
+                }
+            }
+            if run.len() == RUN
+                && !push(Job::Objects(std::mem::replace(
+                    &mut run,
+                    Vec::with_capacity(RUN),
+                )))
+            {
+                return;
+            }
+        }
+        if !run.is_empty() {
+            push(Job::Objects(run));
+        }
+    };
+    let stdout = io::stdout();
+    let out = std::cell::RefCell::new(BufWriter::with_capacity(1 << 16, stdout.lock()));
+    let mut progress = Progress::new(
+        "Reading object runs",
+        0,
+        opts.all && io::stderr().is_terminal(),
+    );
+    pipeline::ordered(
+        feed,
+        threads,
+        WINDOW_PER_THREAD * threads,
+        || Renderer::new(&odb, opts, global.delta_cache_budget() / threads),
+        Renderer::render,
+        |bytes: Result<Vec<u8>, Exit>| -> Result<(), Exit> {
+            out.borrow_mut().write_all(&bytes?)?;
             progress.tick(1);
-        }
-        progress.finish();
-    } else {
-        for line in records(opts.nul_input) {
-            run.named(&line?)?;
-        }
-    }
-    run.out.flush()?;
+            Ok(())
+        },
+        || -> Result<(), Exit> {
+            // Without --buffer, answer each request as soon as possible.
+            if !opts.buffer {
+                out.borrow_mut().flush()?;
+            }
+            Ok(())
+        },
+    )?;
+    progress.finish();
+    out.borrow_mut().flush()?;
     Ok(0)
 }

@@ -34,19 +34,23 @@ impl Progress {
         if !self.enabled {
             return;
         }
-        let percent = (self.done * 100).checked_div(self.total).unwrap_or(100);
+        let percent = (self.done * 100).checked_div(self.total).unwrap_or(0);
         let due = self
             .last
             .is_none_or(|t| t.elapsed() >= Duration::from_millis(100));
-        if percent != self.last_percent && due {
+        if (percent != self.last_percent || self.total == 0) && due {
             self.last_percent = percent;
             self.last = Some(Instant::now());
             let mut err = std::io::stderr().lock();
-            let _ = write!(
-                err,
-                "\r{}: {:3}% ({}/{})",
-                self.title, percent, self.done, self.total
-            );
+            if self.total == 0 {
+                let _ = write!(err, "\r{}: {}", self.title, self.done);
+            } else {
+                let _ = write!(
+                    err,
+                    "\r{}: {:3}% ({}/{})",
+                    self.title, percent, self.done, self.total
+                );
+            }
             let _ = err.flush();
         }
     }
@@ -58,11 +62,15 @@ impl Progress {
 
     pub fn finish(&mut self) {
         if self.enabled {
-            let percent = (self.done * 100).checked_div(self.total).unwrap_or(100);
-            eprintln!(
-                "\r{}: {:3}% ({}/{}), done.",
-                self.title, percent, self.done, self.total
-            );
+            if self.total == 0 {
+                eprintln!("\r{}: {}, done.", self.title, self.done);
+            } else {
+                let percent = (self.done * 100).checked_div(self.total).unwrap_or(100);
+                eprintln!(
+                    "\r{}: {:3}% ({}/{}), done.",
+                    self.title, percent, self.done, self.total
+                );
+            }
             self.enabled = false;
         }
     }

@@ -168,6 +168,7 @@ fn verify_one(global: &Global, idx: &Path, hash: HashKind) -> Result<Report, Str
         .min(order.len().max(1));
     let chunk = order.len().div_ceil(threads).max(1);
     let done = AtomicU64::new(0);
+    let budget = global.delta_cache_budget();
     let mut progress = Progress::new(
         "Checking objects",
         order.len() as u64,
@@ -180,6 +181,7 @@ fn verify_one(global: &Global, idx: &Path, hash: HashKind) -> Result<Report, Str
                 let (odb, done) = (&odb, &done);
                 s.spawn(move || {
                     let mut r = odb.reader();
+                    r.set_delta_base_cache_limit(budget / threads);
                     let mut buf = Vec::new();
                     let mut infos = Vec::with_capacity(part.len());
                     for &(offset, pos) in part {
