@@ -104,6 +104,7 @@ fn repos() -> Vec<PathBuf> {
     .map(|r| h.join(r))
     .collect();
     v.push(fixture("make_alternates.sh").join("top"));
+    v.push(fixture("make_alternates.sh").join("dups"));
     v.push(fixture("make_sha256.sh").join("sha256"));
     v.push(fixture("make_empty.sh").join("empty"));
     v

@@ -528,7 +528,17 @@ fn run_batch(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
         let located: Box<dyn Iterator<Item = Result<(ObjectId, Location), packread::Error>>> =
             if unordered {
                 match odb.object_locations_pack_order() {
-                    Ok(v) => Box::new(v.into_iter().map(Ok)),
+                    // git describes a packed object where it iterates it, but
+                    // a loose one through a normal lookup (packs first, MRU).
+                    Ok(v) => Box::new(v.into_iter().map(|(id, loc)| {
+                        match loc {
+                            Location::Loose { .. } => r
+                                .locate(&id)?
+                                .map(|loc| (id, loc))
+                                .ok_or(packread::Error::NotFound(id)),
+                            packed => Ok((id, packed)),
+                        }
+                    })),
                     Err(e) => return fail(push, e),
                 }
             } else {
