@@ -536,7 +536,7 @@ fn run_batch(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
                                 .locate(&id)?
                                 .map(|loc| (id, loc))
                                 .ok_or(packread::Error::NotFound(id)),
-                            packed => Ok((id, packed)),
+                            packed @ Location::Packed { .. } => Ok((id, packed)),
                         }
                     })),
                     Err(e) => return fail(push, e),
