@@ -112,6 +112,40 @@ fn ref_base_offset(
     }
 }
 
+/// Records the delta entry at `at` (header `h`) in the chain that started at
+/// `start` and returns its base's offset, guarding against cycles and chains
+/// longer than the limit.
+fn follow(
+    pack: &Pack,
+    c: &mut PackCursors,
+    st: &mut DecodeState,
+    start: u64,
+    at: u64,
+    h: &EntryHeader,
+) -> Result<u64, Error> {
+    let base_offset = match h.kind {
+        EntryKind::Base(_) => unreachable!("only deltas have bases"),
+        EntryKind::OfsDelta { base_offset } => base_offset,
+        EntryKind::RefDelta { base } => {
+            let base_offset = ref_base_offset(pack, c, at, &base)?;
+            // Only REF_DELTA can point forward; a cycle must take one.
+            if base_offset == at || st.chain.iter().any(|l| l.offset == base_offset) {
+                return Err(pack.corrupt(at, Corruption::DeltaCycle));
+            }
+            base_offset
+        }
+    };
+    st.chain.push(Link {
+        offset: at,
+        data_offset: at + u64::from(h.header_len),
+        size: h.size,
+    });
+    if st.chain.len() > st.max_chain {
+        return Err(pack.corrupt(start, Corruption::DeltaChainTooLong(st.max_chain)));
+    }
+    Ok(base_offset)
+}
+
 /// Reads the object whose entry is at `offset` of pack number `pack_id` into
 /// `out`, resolving its delta chain.
 pub(crate) fn read_object(
@@ -132,30 +166,11 @@ pub(crate) fn read_object(
             break ObjectKind::Blob; // replaced below from the cache entry
         }
         let h = pack.entry_header(&mut c.data, at)?;
-        let base_offset = match h.kind {
-            EntryKind::Base(kind) => {
-                inflate_entry(pack, c, &mut st.z, at, &h, out)?;
-                break kind;
-            }
-            EntryKind::OfsDelta { base_offset } => base_offset,
-            EntryKind::RefDelta { base } => {
-                let base_offset = ref_base_offset(pack, c, at, &base)?;
-                // Only REF_DELTA can point forward; a cycle must take one.
-                if base_offset == at || st.chain.iter().any(|l| l.offset == base_offset) {
-                    return Err(pack.corrupt(at, Corruption::DeltaCycle));
-                }
-                base_offset
-            }
-        };
-        st.chain.push(Link {
-            offset: at,
-            data_offset: at + u64::from(h.header_len),
-            size: h.size,
-        });
-        if st.chain.len() > st.max_chain {
-            return Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(st.max_chain)));
+        if let EntryKind::Base(kind) = h.kind {
+            inflate_entry(pack, c, &mut st.z, at, &h, out)?;
+            break kind;
         }
-        at = base_offset;
+        at = follow(pack, c, st, offset, at, &h)?;
     };
     let depth = st.chain.len();
     // 2. Apply the deltas, innermost first. The first base is used straight
@@ -266,26 +281,10 @@ pub(crate) fn resolve_kind(
     let mut at = offset;
     let mut h = first;
     let kind = loop {
-        let base_offset = match h.kind {
-            EntryKind::Base(kind) => break kind,
-            EntryKind::OfsDelta { base_offset } => base_offset,
-            EntryKind::RefDelta { base } => {
-                let base_offset = ref_base_offset(pack, c, at, &base)?;
-                if base_offset == at || st.chain.iter().any(|l| l.offset == base_offset) {
-                    return Err(pack.corrupt(at, Corruption::DeltaCycle));
-                }
-                base_offset
-            }
-        };
-        st.chain.push(Link {
-            offset: at,
-            data_offset: 0,
-            size: 0,
-        });
-        if st.chain.len() > st.max_chain {
-            return Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(st.max_chain)));
+        if let EntryKind::Base(kind) = h.kind {
+            break kind;
         }
-        at = base_offset;
+        at = follow(pack, c, st, offset, at, &h)?;
         if memo && let Some(kind) = pack.known_kind(&mut c.index, at)? {
             break kind;
         }

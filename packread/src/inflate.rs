@@ -24,6 +24,50 @@ impl From<Corruption> for InflateError {
     }
 }
 
+/// What one [`step`] did.
+pub(crate) struct Step {
+    /// Compressed bytes taken.
+    pub(crate) consumed: u64,
+    /// Bytes written to the output.
+    pub(crate) made: usize,
+    /// Whether the stream ended (its Adler-32 checked).
+    pub(crate) end: bool,
+}
+
+/// One step of inflating straight from the windows: feeds the mapped bytes
+/// from file offset `pos` (up to `limit`, the end of the entry data) into
+/// `z`, writing into `dst`. Fails on invalid data, and when no progress is
+/// possible: input exhausted (a truncated stream) or a stuck stream.
+pub(crate) fn step(
+    z: &mut Decompress,
+    cursor: &mut WindowCursor,
+    pos: u64,
+    limit: u64,
+    dst: &mut [u8],
+) -> Result<Step, InflateError> {
+    let window = window_at(cursor, pos)?;
+    let room = usize::try_from(limit.saturating_sub(pos)).unwrap_or(usize::MAX);
+    let input = &window[..window.len().min(room)];
+    let (in0, out0) = (z.total_in(), z.total_out());
+    let status = z
+        .decompress(input, dst, FlushDecompress::None)
+        .map_err(|e| Corruption::Inflate(e.to_string()))?;
+    let step = Step {
+        consumed: z.total_in() - in0,
+        made: (z.total_out() - out0) as usize,
+        end: status == Status::StreamEnd,
+    };
+    if !step.end && step.consumed == 0 && step.made == 0 {
+        let stuck = if input.is_empty() {
+            Corruption::TruncatedStream
+        } else {
+            Corruption::Inflate("no progress".into())
+        };
+        return Err(stuck.into());
+    }
+    Ok(step)
+}
+
 /// Inflates the zlib stream at file offset `ofs` (which must end before
 /// `limit`) into exactly `out`, feeding the inflater window by window from
 /// the cursor: the compressed bytes are never copied. Returns the number of
@@ -42,11 +86,6 @@ pub(crate) fn inflate_exact(
     let mut pos = ofs;
     let mut produced = 0usize;
     loop {
-        let window = window_at(cursor, pos)?;
-        let input = &window[..window
-            .len()
-            .min(usize::try_from(limit.saturating_sub(pos)).unwrap_or(usize::MAX))];
-        let (in0, out0) = (z.total_in(), z.total_out());
         // Once `out` is full, a one-byte probe tells the stream's end from extra data.
         let mut probe = [0u8; 1];
         let full = produced == out.len();
@@ -55,42 +94,25 @@ pub(crate) fn inflate_exact(
         } else {
             &mut out[produced..]
         };
-        let status = z
-            .decompress(input, dst, FlushDecompress::None)
-            .map_err(|e| Corruption::Inflate(e.to_string()))?;
-        let consumed = z.total_in() - in0;
-        let made = (z.total_out() - out0) as usize;
-        pos += consumed;
-        if full && made > 0 {
+        let s = step(z, cursor, pos, limit, dst)?;
+        pos += s.consumed;
+        if full && s.made > 0 {
             return Err(Corruption::SizeMismatch {
                 expected: out.len() as u64,
                 actual: out.len() as u64 + 1,
             }
             .into());
         }
-        produced += made;
-        match status {
-            Status::StreamEnd => {
-                if produced != out.len() {
-                    return Err(Corruption::SizeMismatch {
-                        expected: out.len() as u64,
-                        actual: produced as u64,
-                    }
-                    .into());
+        produced += s.made;
+        if s.end {
+            if produced != out.len() {
+                return Err(Corruption::SizeMismatch {
+                    expected: out.len() as u64,
+                    actual: produced as u64,
                 }
-                return Ok(pos - ofs);
+                .into());
             }
-            Status::Ok | Status::BufError => {
-                if consumed == 0 && made == 0 {
-                    // No progress: out of input (truncated) or a stuck stream.
-                    return Err(if input.is_empty() {
-                        Corruption::TruncatedStream
-                    } else {
-                        Corruption::Inflate("no progress".into())
-                    }
-                    .into());
-                }
-            }
+            return Ok(pos - ofs);
         }
     }
 }
@@ -109,28 +131,11 @@ pub(crate) fn inflate_prefix(
     let mut pos = ofs;
     let mut produced = 0usize;
     while produced < out.len() {
-        let window = window_at(cursor, pos)?;
-        let input = &window[..window
-            .len()
-            .min(usize::try_from(limit.saturating_sub(pos)).unwrap_or(usize::MAX))];
-        let (in0, out0) = (z.total_in(), z.total_out());
-        let status = z
-            .decompress(input, &mut out[produced..], FlushDecompress::None)
-            .map_err(|e| Corruption::Inflate(e.to_string()))?;
-        let consumed = z.total_in() - in0;
-        let made = (z.total_out() - out0) as usize;
-        pos += consumed;
-        produced += made;
-        if status == Status::StreamEnd {
+        let s = step(z, cursor, pos, limit, &mut out[produced..])?;
+        pos += s.consumed;
+        produced += s.made;
+        if s.end {
             break;
-        }
-        if consumed == 0 && made == 0 {
-            return Err(if input.is_empty() {
-                Corruption::TruncatedStream
-            } else {
-                Corruption::Inflate("no progress".into())
-            }
-            .into());
         }
     }
     Ok(produced)

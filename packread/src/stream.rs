@@ -3,11 +3,11 @@
 use std::io::{self, Read};
 use std::path::PathBuf;
 
-use flate2::{Decompress, FlushDecompress, Status};
+use flate2::Decompress;
 use smmap::WindowCursor;
 
-use crate::bytes::window_at;
 use crate::error::{Corruption, Error};
+use crate::inflate::{InflateError, step};
 use crate::kind::ObjectKind;
 
 /// An object's bytes as a reader. Whole objects in packs are inflated from
@@ -121,6 +121,7 @@ fn invalid(path: &std::path::Path, offset: u64, reason: Corruption) -> io::Error
 
 impl Packed {
     fn read(&mut self, size: u64, out: &mut [u8]) -> io::Result<usize> {
+        let corrupt = |path: &std::path::Path, offset, reason| invalid(path, offset, reason);
         loop {
             if self.done || out.is_empty() {
                 return Ok(0);
@@ -128,61 +129,42 @@ impl Packed {
             let want = usize::try_from(size - self.produced)
                 .unwrap_or(usize::MAX)
                 .min(out.len());
+            // Once all bytes are out, a one-byte probe checks that the stream ends.
             let mut probe = [0u8; 1];
             let dst = if want == 0 {
                 &mut probe[..]
             } else {
                 &mut out[..want]
             };
-            let window = window_at(&mut self.cursor, self.pos).map_err(io::Error::from)?;
-            let input = &window[..window
-                .len()
-                .min(usize::try_from(self.limit.saturating_sub(self.pos)).unwrap_or(usize::MAX))];
-            let (in0, out0) = (self.z.total_in(), self.z.total_out());
-            let status = self
-                .z
-                .decompress(input, dst, FlushDecompress::None)
-                .map_err(|e| {
-                    invalid(
-                        &self.path,
-                        self.entry_offset,
-                        Corruption::Inflate(e.to_string()),
-                    )
-                })?;
-            let consumed = self.z.total_in() - in0;
-            let made = (self.z.total_out() - out0) as usize;
-            self.pos += consumed;
-            if want == 0 && made > 0 {
-                return Err(invalid(
-                    &self.path,
-                    self.entry_offset,
-                    Corruption::SizeMismatch {
-                        expected: size,
-                        actual: size + 1,
-                    },
-                ));
+            let s = match step(&mut self.z, &mut self.cursor, self.pos, self.limit, dst) {
+                Ok(s) => s,
+                Err(InflateError::Map(e)) => return Err(e.into()),
+                Err(InflateError::Corrupt(reason)) => {
+                    return Err(corrupt(&self.path, self.entry_offset, reason));
+                }
+            };
+            self.pos += s.consumed;
+            if want == 0 && s.made > 0 {
+                let reason = Corruption::SizeMismatch {
+                    expected: size,
+                    actual: size + 1,
+                };
+                return Err(corrupt(&self.path, self.entry_offset, reason));
             }
-            self.produced += made as u64;
-            if status == Status::StreamEnd {
+            self.produced += s.made as u64;
+            if s.end {
                 if self.produced != size {
                     let reason = Corruption::SizeMismatch {
                         expected: size,
                         actual: self.produced,
                     };
-                    return Err(invalid(&self.path, self.entry_offset, reason));
+                    return Err(corrupt(&self.path, self.entry_offset, reason));
                 }
                 self.done = true;
                 self.cursor.unuse_region();
-            } else if consumed == 0 && made == 0 {
-                let reason = if input.is_empty() {
-                    Corruption::TruncatedStream
-                } else {
-                    Corruption::Inflate("no progress".into())
-                };
-                return Err(invalid(&self.path, self.entry_offset, reason));
             }
-            if made > 0 {
-                return Ok(made);
+            if s.made > 0 {
+                return Ok(s.made);
             }
         }
     }

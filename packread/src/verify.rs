@@ -8,28 +8,13 @@ use crate::index::{IndexVersion, PackIndex};
 use crate::oid::{HashKind, ObjectId};
 use crate::pack::{Pack, PackCursors};
 
-/// Hashes `[0, end)` of the cursor's file, window by window.
-fn hash_range(c: &mut WindowCursor, hash: HashKind, end: u64) -> Result<ObjectId, smmap::Error> {
-    let mut h = hash.hasher();
-    let mut pos = 0;
-    while pos < end {
-        let w = window_at(c, pos)?;
-        if w.is_empty() {
-            break;
-        }
-        let n = w
-            .len()
-            .min(usize::try_from(end - pos).unwrap_or(usize::MAX));
-        h.update(&w[..n]);
-        pos += n as u64;
-    }
-    c.unuse_region();
-    Ok(h.finish())
-}
-
-/// The CRC32 of `[start, end)` of the cursor's file.
-pub(crate) fn crc32_range(c: &mut WindowCursor, start: u64, end: u64) -> Result<u32, smmap::Error> {
-    let mut h = crc32fast::Hasher::new();
+/// Feeds `[start, end)` of the cursor's file to `f`, window by window.
+fn for_each_window(
+    c: &mut WindowCursor,
+    start: u64,
+    end: u64,
+    mut f: impl FnMut(&[u8]),
+) -> Result<(), smmap::Error> {
     let mut pos = start;
     while pos < end {
         let w = window_at(c, pos)?;
@@ -39,9 +24,24 @@ pub(crate) fn crc32_range(c: &mut WindowCursor, start: u64, end: u64) -> Result<
         let n = w
             .len()
             .min(usize::try_from(end - pos).unwrap_or(usize::MAX));
-        h.update(&w[..n]);
+        f(&w[..n]);
         pos += n as u64;
     }
+    Ok(())
+}
+
+/// Hashes `[0, end)` of the cursor's file.
+fn hash_range(c: &mut WindowCursor, hash: HashKind, end: u64) -> Result<ObjectId, smmap::Error> {
+    let mut h = hash.hasher();
+    for_each_window(c, 0, end, |w| h.update(w))?;
+    c.unuse_region();
+    Ok(h.finish())
+}
+
+/// The CRC32 of `[start, end)` of the cursor's file.
+pub(crate) fn crc32_range(c: &mut WindowCursor, start: u64, end: u64) -> Result<u32, smmap::Error> {
+    let mut h = crc32fast::Hasher::new();
+    for_each_window(c, start, end, |w| h.update(w))?;
     Ok(h.finalize())
 }
 

@@ -29,22 +29,33 @@ fn many_files_under_a_low_open_file_limit() {
         )
         .unwrap();
     }
+    run_child(
+        "ulimit -n 48",
+        "many_files_under_a_low_open_file_limit",
+        CHILD_ENV,
+        &dir,
+        "fd-limit child ok",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs test `name` of this binary again in a child process under the shell
+/// limit `ulimit`, with `env` set to `value`, and checks it printed `ok`.
+fn run_child(ulimit: &str, name: &str, env: &str, value: &std::path::Path, ok: &str) {
     let exe = std::env::current_exe().unwrap();
     let out = Command::new("sh")
         .arg("-c")
-        .arg(r#"ulimit -n 48 && exec "$0" --exact many_files_under_a_low_open_file_limit --nocapture --test-threads 1"#)
+        .arg(format!(
+            r#"{ulimit} && exec "$0" --exact {name} --nocapture --test-threads 1"#
+        ))
         .arg(exe)
-        .env(CHILD_ENV, &dir)
+        .env(env, value)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    std::fs::remove_dir_all(&dir).unwrap();
     assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("fd-limit child ok"),
-        "the child ran the checks:\n{stdout}"
-    );
+    assert!(stdout.contains(ok), "the child ran the checks:\n{stdout}");
 }
 
 fn child(dir: &std::path::Path) {
@@ -112,22 +123,14 @@ fn mappings_refused_by_the_os_unload_idle_windows_and_retry() {
             .unwrap();
     }
     drop(f);
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(r#"ulimit -v 400000 && exec "$0" --exact mappings_refused_by_the_os_unload_idle_windows_and_retry --nocapture --test-threads 1"#)
-        .arg(exe)
-        .env(AS_CHILD_ENV, &path)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("as-limit child ok"),
-        "the child ran the checks:\n{stdout}"
+    run_child(
+        "ulimit -v 400000",
+        "mappings_refused_by_the_os_unload_idle_windows_and_retry",
+        AS_CHILD_ENV,
+        &path,
+        "as-limit child ok",
     );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn as_child(path: &std::path::Path) {
