@@ -395,6 +395,31 @@ impl Odb {
         Ok(ids)
     }
 
+    /// Calls `f` with every object id, sorted, each once, until it returns
+    /// false. A database of one pack and no loose objects is walked straight
+    /// from its index (already sorted and unique) without listing the ids.
+    pub fn for_each_object_id(&self, mut f: impl FnMut(ObjectId) -> bool) -> Result<(), Error> {
+        let no_loose = self.inner.dirs.iter().try_fold(true, |acc, d| {
+            Ok::<bool, Error>(acc && loose::list(d, self.inner.hash)?.is_empty())
+        })?;
+        if self.inner.packs.len() == 1 && no_loose {
+            let pack = &self.inner.packs[0];
+            let mut c = pack.index().cursor();
+            for pos in 0..pack.len() {
+                if !f(pack.index().oid_at(&mut c, pos)?) {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        for id in self.object_ids()? {
+            if !f(id) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Every object id, each once, in git 2.47's `--unordered` order: the
     /// loose objects of each object directory (fan-out directories in order,
     /// files in directory order), then each pack in pack order.

@@ -319,15 +319,13 @@ fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32, Exit> {
     Ok(0)
 }
 
-/// Reads stdin records: lines (CR stripped) or NUL-terminated.
-fn records(nul: bool) -> impl Iterator<Item = io::Result<Vec<u8>>> {
-    let input = io::stdin();
+/// Reads stdin records: lines (CR stripped) or NUL-terminated, each with
+/// whether more input is already buffered (so reading on won't wait).
+fn records(nul: bool) -> impl Iterator<Item = io::Result<(Vec<u8>, bool)>> {
+    let mut input = io::BufReader::with_capacity(1 << 16, io::stdin());
     std::iter::from_fn(move || {
         let mut buf = Vec::new();
-        match input
-            .lock()
-            .read_until(if nul { 0 } else { b'\n' }, &mut buf)
-        {
+        match input.read_until(if nul { 0 } else { b'\n' }, &mut buf) {
             Ok(0) => None,
             Ok(_) => {
                 if nul {
@@ -342,21 +340,27 @@ fn records(nul: bool) -> impl Iterator<Item = io::Result<Vec<u8>>> {
                         buf.pop();
                     }
                 }
-                Some(Ok(buf))
+                Some(Ok((buf, !input.buffer().is_empty())))
             }
             Err(e) => Some(Err(e)),
         }
     })
 }
 
-/// One unit of batch work, already looked up by the feeder (which alone
-/// resolves names and finds objects, in input order, so that git's
-/// most-recently-used pack order gives the same answers as git's).
-enum Job {
+/// One answer, already looked up by the feeder (which alone resolves names
+/// and finds objects, in input order, so that git's most-recently-used pack
+/// order gives the same answers as git's).
+enum Piece {
     /// A status line (`<name> missing`), which ignores the format.
     Status(Vec<u8>, &'static str),
-    /// Objects to show, each with where it is stored and its `%(rest)`.
-    Objects(Vec<(ObjectId, Location, Vec<u8>)>),
+    /// An object to show, with where it is stored and its `%(rest)`.
+    Object(ObjectId, Location, Vec<u8>),
+}
+
+/// One unit of batch work.
+enum Job {
+    /// Answers in input order.
+    Pieces(Vec<Piece>),
     /// The feeder failed: the fatal message.
     Failed(String),
 }
@@ -380,25 +384,25 @@ fn split_rest(line: &[u8], split: bool) -> (&[u8], &[u8]) {
     (&line[..end], rest)
 }
 
-/// The job for one input line.
-fn named_job(
+/// The answer for one input line.
+fn named_piece(
     r: &mut Reader<'_>,
     hex_len: usize,
     line: &[u8],
     split: bool,
-) -> Result<Job, packread::Error> {
+) -> Result<Piece, packread::Error> {
     let (name, rest) = split_rest(line, split);
     let Ok(text) = std::str::from_utf8(name) else {
-        return Ok(Job::Status(name.to_vec(), "missing"));
+        return Ok(Piece::Status(name.to_vec(), "missing"));
     };
     let id = match resolve(r, hex_len, text)? {
         Resolved::Id(id) => id,
-        Resolved::Ambiguous => return Ok(Job::Status(name.to_vec(), "ambiguous")),
-        Resolved::Invalid => return Ok(Job::Status(name.to_vec(), "missing")),
+        Resolved::Ambiguous => return Ok(Piece::Status(name.to_vec(), "ambiguous")),
+        Resolved::Invalid => return Ok(Piece::Status(name.to_vec(), "missing")),
     };
     Ok(match r.locate(&id)? {
-        Some(loc) => Job::Objects(vec![(id, loc, rest.to_vec())]),
-        None => Job::Status(name.to_vec(), "missing"),
+        Some(loc) => Piece::Object(id, loc, rest.to_vec()),
+        None => Piece::Status(name.to_vec(), "missing"),
     })
 }
 
@@ -428,19 +432,20 @@ impl<'a> Renderer<'a> {
 
     fn render(&mut self, job: Job) -> Result<Vec<u8>, Exit> {
         let mut out = Vec::new();
-        match job {
-            Job::Status(name, what) => {
-                out.extend_from_slice(&name);
-                out.push(b' ');
-                out.extend_from_slice(what.as_bytes());
-                out.push(self.delim());
-            }
-            Job::Objects(objects) => {
-                for (id, loc, rest) in objects {
-                    self.object(id, &loc, &rest, &mut out)?;
-                }
-            }
+        let pieces = match job {
+            Job::Pieces(pieces) => pieces,
             Job::Failed(msg) => return Err(Exit::Fatal(msg)),
+        };
+        for piece in pieces {
+            match piece {
+                Piece::Status(name, what) => {
+                    out.extend_from_slice(&name);
+                    out.push(b' ');
+                    out.extend_from_slice(what.as_bytes());
+                    out.push(self.delim());
+                }
+                Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, &mut out)?,
+            }
         }
         Ok(out)
     }
@@ -510,69 +515,87 @@ fn run_batch(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
             push(Job::Failed(e.to_string()));
         };
         if !all {
+            // Lines already buffered on stdin go into one job (fewer handoffs
+            // between threads); a line after which the input would have to be
+            // waited for ends the job, so interactive use is answered at once.
+            let mut run = Vec::new();
             // A read error ends the input, as EOF does for git.
-            for line in records(nul).map_while(Result::ok) {
-                match named_job(&mut r, hex_len, &line, split) {
-                    Ok(job) => {
-                        if !push(job) {
-                            return;
+            for (line, more) in records(nul).map_while(Result::ok) {
+                match named_piece(&mut r, hex_len, &line, split) {
+                    Ok(piece) => run.push(piece),
+                    Err(e) => {
+                        if !run.is_empty() {
+                            push(Job::Pieces(std::mem::take(&mut run)));
                         }
+                        return fail(push, e);
                     }
-                    Err(e) => return fail(push, e),
                 }
+                if (!more || run.len() >= RUN) && !push(Job::Pieces(std::mem::take(&mut run))) {
+                    return;
+                }
+            }
+            if !run.is_empty() {
+                push(Job::Pieces(run));
             }
             return;
         }
         // Runs of consecutive objects: few handoffs between threads, and in
         // pack order each worker's delta-base cache sees neighbouring objects.
-        let located: Box<dyn Iterator<Item = Result<(ObjectId, Location), packread::Error>>> =
-            if unordered {
-                match odb.object_locations_pack_order() {
-                    // git describes a packed object where it iterates it, but
-                    // a loose one through a normal lookup (packs first, MRU).
-                    Ok(v) => Box::new(v.into_iter().map(|(id, loc)| {
-                        match loc {
-                            Location::Loose { .. } => r
-                                .locate(&id)?
-                                .map(|loc| (id, loc))
-                                .ok_or(packread::Error::NotFound(id)),
-                            packed @ Location::Packed { .. } => Ok((id, packed)),
-                        }
-                    })),
-                    Err(e) => return fail(push, e),
-                }
-            } else {
-                match odb.object_ids() {
-                    Ok(ids) => Box::new(ids.into_iter().map(|id| {
-                        r.locate(&id)?
-                            .map(|loc| (id, loc))
-                            .ok_or(packread::Error::NotFound(id))
-                    })),
-                    Err(e) => return fail(push, e),
-                }
-            };
         let mut run = Vec::with_capacity(RUN);
-        for item in located {
+        let mut stopped = false;
+        let mut add = |item: Result<(ObjectId, Location), packread::Error>,
+                       push: &mut dyn FnMut(Job) -> bool| {
             match item {
-                Ok((id, loc)) => run.push((id, loc, Vec::new())),
+                Ok((id, loc)) => run.push(Piece::Object(id, loc, Vec::new())),
                 Err(e) => {
-                    if !run.is_empty() && !push(Job::Objects(std::mem::take(&mut run))) {
-                        return;
+                    if !run.is_empty() {
+                        push(Job::Pieces(std::mem::take(&mut run)));
                     }
-                    return fail(push, e);
+                    push(Job::Failed(e.to_string()));
+                    stopped = true;
+                    return false;
                 }
             }
             if run.len() == RUN
-                && !push(Job::Objects(std::mem::replace(
+                && !push(Job::Pieces(std::mem::replace(
                     &mut run,
                     Vec::with_capacity(RUN),
                 )))
             {
-                return;
+                stopped = true;
+                return false;
             }
+            true
+        };
+        let listed = if unordered {
+            odb.object_locations_pack_order().map(|v| {
+                for (id, loc) in v {
+                    // git describes a packed object where it iterates it, but
+                    // a loose one through a normal lookup (packs first, MRU).
+                    let item = match loc {
+                        Location::Loose { .. } => r.locate(&id).and_then(|l| {
+                            l.map(|loc| (id, loc)).ok_or(packread::Error::NotFound(id))
+                        }),
+                        packed @ Location::Packed { .. } => Ok((id, packed)),
+                    };
+                    if !add(item, push) {
+                        break;
+                    }
+                }
+            })
+        } else {
+            odb.for_each_object_id(|id| {
+                let item = r
+                    .locate(&id)
+                    .and_then(|l| l.map(|loc| (id, loc)).ok_or(packread::Error::NotFound(id)));
+                add(item, push)
+            })
+        };
+        if let Err(e) = listed {
+            return fail(push, e);
         }
-        if !run.is_empty() {
-            push(Job::Objects(run));
+        if !stopped && !run.is_empty() {
+            push(Job::Pieces(run));
         }
     };
     let stdout = io::stdout();
