@@ -211,6 +211,53 @@ fn pack_version_3_reads_like_version_2() {
 }
 
 #[test]
+fn ref_delta_on_an_ofs_delta_base_resolves() {
+    let dir = temp("ref-on-ofs");
+    // base "hello" at 12; OFS delta "xyz" against it; REF delta "abc"
+    // against the OFS delta's result (by id): a REF -> OFS -> base chain.
+    let base = blob(b"hello");
+    let base_len = header(3, 5).len() + zlib(b"hello").len();
+    let ofs_id = ObjectId::compute(HashKind::Sha1, ObjectKind::Blob, b"xyz");
+    let ofs = Entry {
+        pack_type: 6,
+        extra: vec![base_len as u8],
+        data: delta_data(),
+        id: ofs_id,
+        claimed_size: None,
+    };
+    let abc_id = ObjectId::compute(HashKind::Sha1, ObjectKind::Blob, b"abc");
+    let refd = Entry {
+        pack_type: 7,
+        extra: ofs_id.as_bytes().to_vec(),
+        data: vec![3, 3, 3, b'a', b'b', b'c'],
+        id: abc_id,
+        claimed_size: None,
+    };
+    let idx = write_pack(&dir, 2, &[base, ofs, refd]);
+    for opts in [
+        OpenOptions::new(),
+        OpenOptions::new()
+            .window_size(1)
+            .max_memory(1)
+            .delta_base_cache_limit(0),
+    ] {
+        let odb = opts.open_pack(&idx).unwrap();
+        assert_eq!(odb.read(&abc_id).unwrap().data, b"abc");
+        assert_eq!(odb.header(&abc_id).unwrap(), (ObjectKind::Blob, 3));
+        assert_eq!(odb.read(&ofs_id).unwrap().data, b"xyz");
+        let mut r = odb.reader();
+        let pos = odb.packs()[0]
+            .index()
+            .lookup(&mut odb.packs()[0].index().cursor(), &abc_id)
+            .unwrap()
+            .unwrap();
+        let info = r.verify_entry(0, pos, &mut Vec::new()).unwrap();
+        assert_eq!((info.depth, info.base), (2, Some(ofs_id)));
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn bad_base_offsets_and_missing_bases_are_typed_errors() {
     let dir = temp("bases");
     // OFS_DELTA pointing before the pack header, and one whose REF base is absent.
