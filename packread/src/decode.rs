@@ -107,7 +107,7 @@ fn ref_base_offset(
     base: &ObjectId,
 ) -> Result<u64, Error> {
     match pack.index().lookup(&mut c.index, base)? {
-        Some(pos) => pack.index().offset_at(&mut c.index, pos),
+        Some(pos) => pack.checked_offset(&mut c.index, pos),
         None => Err(pack.corrupt(offset, Corruption::MissingDeltaBase(*base))),
     }
 }

@@ -631,7 +631,7 @@ impl Reader<'_> {
     fn find_in_pack(&mut self, pack: usize, id: &ObjectId) -> Result<Option<(u32, u64)>, Error> {
         let (p, c, _) = self.parts(pack);
         match p.index().lookup(&mut c.index, id)? {
-            Some(pos) => Ok(Some((pos, p.index().offset_at(&mut c.index, pos)?))),
+            Some(pos) => Ok(Some((pos, p.checked_offset(&mut c.index, pos)?))),
             None => Ok(None),
         }
     }

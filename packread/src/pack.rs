@@ -258,6 +258,17 @@ impl Pack {
         Ok(())
     }
 
+    /// The pack offset of the object at index position `pos`, from an index
+    /// whose offset table has been checked as a whole: every offset lies in
+    /// the pack's data and no two entries share one (checked once, when the
+    /// reverse index is built). A corrupt offset that redirects one object's
+    /// id to another object's entry always duplicates that entry's offset, so
+    /// it can't make a read return the other object's bytes.
+    pub fn checked_offset(&self, c: &mut WindowCursor, pos: u32) -> Result<u64, Error> {
+        self.entries_by_offset(c)?;
+        self.index.offset_at(c, pos)
+    }
+
     /// The offset where the entry at `offset` ends (the next entry, or the
     /// trailer), from the reverse index.
     pub fn next_offset(&self, c: &mut WindowCursor, offset: u64) -> Result<u64, Error> {
