@@ -400,6 +400,45 @@ fn dump_writes_every_object_and_never_overwrites() {
             o.data
         );
     }
+    // One pack on its own: exactly that pack's objects.
+    let pack_dir = dir.with_extension("pack");
+    let idx = walk(&repo)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "idx"))
+        .unwrap();
+    let idx = std::fs::canonicalize(idx).unwrap();
+    let out = output(
+        packread(&repo),
+        &[
+            "dump",
+            &format!("--pack={}", idx.display()),
+            pack_dir.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let index = std::fs::read(&idx).unwrap();
+    let shown = output(git(&repo), &["show-index"], &index);
+    let ids: Vec<_> = String::from_utf8(shown.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split(' ').nth(1).unwrap().to_owned())
+        .collect();
+    let by_id = common::by_id(&objects);
+    for hex in &ids {
+        let id = packread::ObjectId::from_hex(hex).unwrap();
+        assert_eq!(
+            std::fs::read(pack_dir.join(&hex[..2]).join(&hex[2..])).unwrap(),
+            by_id[&id].data
+        );
+    }
+    let files = walk(&pack_dir).len();
+    assert_eq!(files, ids.len(), "exactly the pack's objects");
+    std::fs::remove_dir_all(&pack_dir).unwrap();
     let again = output(packread(&repo), &["dump", dir.to_str().unwrap()], b"");
     assert_eq!(again.status.code(), Some(128));
     assert!(String::from_utf8_lossy(&again.stderr).contains("not overwriting"));

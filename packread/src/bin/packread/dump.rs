@@ -10,19 +10,23 @@ use crate::names::{Resolved, resolve};
 use crate::progress::Progress;
 use crate::{Exit, Global};
 
-const USAGE: &str = "usage: packread dump [--type=<type>] <directory> [<object>...]
+const USAGE: &str = "usage: packread dump [--type=<type>] [--pack=<pack>] <directory> [<object>...]
 
 Writes the contents of each named object (all objects if none are named) to
 <directory>/<first two hex digits>/<remaining hex digits>. Existing files are
 never overwritten.
 
-    --type=<type>         only objects of this type (blob, tree, commit, tag)";
+    --type=<type>         only objects of this type (blob, tree, commit, tag)
+    --pack=<pack>         the objects of this pack (.pack or .idx) instead of the repository's";
 
 pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     let mut only: Option<ObjectKind> = None;
+    let mut pack: Option<String> = None;
     let mut positional = Vec::new();
     for arg in args {
-        if let Some(t) = arg.strip_prefix("--type=") {
+        if let Some(p) = arg.strip_prefix("--pack=") {
+            pack = Some(p.to_owned());
+        } else if let Some(t) = arg.strip_prefix("--type=") {
             only = Some(
                 t.parse()
                     .map_err(|()| Exit::Fatal(format!("invalid object type \"{t}\"")))?,
@@ -42,7 +46,21 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         return Err(Exit::Usage("fatal: <directory> required".into(), USAGE));
     }
     let dir = PathBuf::from(positional.remove(0));
-    let odb = global.open()?;
+    let odb = match &pack {
+        // A lone pack: its ids' hash comes from the repository we are in, if any.
+        Some(p) => {
+            let hash = global.open().map(|odb| odb.hash_kind()).unwrap_or_default();
+            let idx = std::path::Path::new(p).with_extension("idx");
+            if !idx.is_file() || !idx.with_extension("pack").is_file() {
+                return Err(Exit::Fatal(format!(
+                    "Cannot open existing pack file '{}'",
+                    idx.display()
+                )));
+            }
+            global.options().hash(hash).open_pack(&idx)?
+        }
+        None => global.open()?,
+    };
     let mut r = odb.reader();
     let targets: Vec<(ObjectId, Option<Location>)> = if positional.is_empty() {
         odb.object_locations_pack_order()?
