@@ -177,6 +177,8 @@ pub enum Error {
     PrefixNotFound(Prefix),
     /// More than one object starts with this prefix.
     Ambiguous(Prefix),
+    /// A name that is neither a full id nor a hex prefix of one.
+    InvalidName(String),
     /// The path is not a repository, a `.git` directory or an objects directory.
     NotARepository(PathBuf),
     /// The repository uses a hash or extension this crate can't read.
@@ -224,6 +226,7 @@ impl fmt::Display for Error {
             Error::NotFound(id) => write!(f, "object {id} not found"),
             Error::PrefixNotFound(p) => write!(f, "no object starts with {p}"),
             Error::Ambiguous(p) => write!(f, "short object ID {p} is ambiguous"),
+            Error::InvalidName(n) => write!(f, "'{n}' is not a hex object id or a prefix of one"),
             Error::NotARepository(p) => write!(
                 f,
                 "not a git repository (or objects directory): '{}'",

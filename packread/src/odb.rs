@@ -713,7 +713,8 @@ impl Reader<'_> {
     }
 
     /// The object that `hex` names: a full id, or a prefix that exactly one
-    /// object (in any pack or loose) starts with.
+    /// object (in any pack or loose) starts with. A name that is not hex, or
+    /// longer than an id, is [`Error::InvalidName`].
     pub fn resolve_prefix(&mut self, hex: &str) -> Result<ObjectId, Error> {
         let hash = self.odb.inner.hash;
         if hex.len() == hash.hex_len()
@@ -723,7 +724,7 @@ impl Reader<'_> {
         }
         let prefix = Prefix::from_hex(hex).filter(|p| p.hex_len() <= hash.hex_len());
         let Some(prefix) = prefix else {
-            return Err(Error::PrefixNotFound(Prefix::from_hex("0").expect("valid")));
+            return Err(Error::InvalidName(hex.to_owned()));
         };
         let mut found: Option<ObjectId> = None;
         let mut note = |id: ObjectId| -> Result<(), Error> {
