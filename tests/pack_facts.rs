@@ -164,6 +164,11 @@ fn prefixes_resolve_and_ambiguity_is_reported_even_inside_one_pack() {
             r.resolve_prefix("ffffffffff"),
             Err(Error::PrefixNotFound(_))
         ));
+        assert!(matches!(r.resolve_prefix("HEAD~2"), Err(Error::InvalidName(n)) if n == "HEAD~2"));
+        assert!(matches!(
+            r.resolve_prefix(&"a".repeat(41)),
+            Err(Error::InvalidName(_))
+        ));
     }
     // Inside one pack: two ids of the same pack sharing 3 digits.
     let repo = fixture("make_history.sh").join("ofs.git");
