@@ -325,3 +325,34 @@ fn d9_io_errors_are_typed_and_name_the_file() {
     ));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A file truncated while one of its windows is cached idle: the window is
+/// checked before it goes back into use, so reads past the new end give an
+/// invalid cursor (not SIGBUS) and reads before it get a window within it.
+#[test]
+fn truncated_files_are_checked_before_idle_windows_are_reused() {
+    let fc = FileCreator::new(64 * G, "trunc-idle");
+    let man = SlidingWindowMapManager::with_limits(16 * G as usize, 0, 0);
+    let mut c = man.make_cursor(fc.path());
+    c.use_region(0, 0).unwrap();
+    assert_eq!(c.region().unwrap().size() as u64, 16 * G);
+    c.unuse_region(); // idle, still cached
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(fc.path())
+        .unwrap()
+        .set_len(4 * G)
+        .unwrap();
+    assert!(
+        !c.use_region(5 * G, 1).unwrap().is_valid(),
+        "past the new end: invalid, no SIGBUS"
+    );
+    assert!(c.use_region(G, 1).unwrap().is_valid());
+    let r = c.region().unwrap();
+    assert!(
+        r.ofs_end() <= 4 * G,
+        "the new window lies within the file: {r:?}"
+    );
+    assert_eq!(c.buffer()[0], pattern_byte(G));
+    assert_eq!(man.num_file_handles(), 1, "the stale window was unloaded");
+}
