@@ -56,7 +56,8 @@ pub enum Error {
         offset: u64,
     },
     /// The file at the cursor's path was replaced by another file while
-    /// windows of the old one are still in use.
+    /// cursors of the old one exist (make new cursors once the old ones are
+    /// gone to read the new file).
     FileReplaced {
         /// The path whose file changed.
         path: PathBuf,

@@ -347,8 +347,9 @@ impl Shared {
     /// Makes sure the file is open and its size and identity are current.
     ///
     /// A path is reopened only when its descriptor was closed; if it now names
-    /// another file, the old file's idle regions are unloaded, and if some are
-    /// still in use the request fails rather than mixing two files' bytes.
+    /// another file, the old file's idle regions are unloaded and the request
+    /// fails, as will every later one on this file record: two files' bytes are
+    /// never mixed.
     /// Regions that reach past a shrunken end are unloaded when idle.
     fn refresh(state: &mut State, token: &FileToken, offset: u64) -> Result<(), Error> {
         let slot = token.slot;
@@ -384,13 +385,15 @@ impl Shared {
         let identity = Identity::of(&meta);
         let file = state.file(slot);
         if file.identity.is_some() && file.identity != identity {
+            // The path now names another file. Whatever the caller derived
+            // from the old one (a pack's index, say) doesn't hold for the new
+            // one: fail every request on this file record from now on. A
+            // record made once all cursors and windows are gone starts anew.
             state.unload_idle_of(slot);
-            let file = state.file(slot);
-            if !file.regions.is_empty() {
-                let path = token.path.clone().unwrap_or_default();
-                file.handle = None;
-                return Err(Error::FileReplaced { path });
-            }
+            state.file(slot).handle = None;
+            return Err(Error::FileReplaced {
+                path: token.path.clone().unwrap_or_default(),
+            });
         }
         let file = state.file(slot);
         file.identity = identity;

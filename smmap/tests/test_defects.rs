@@ -356,3 +356,28 @@ fn truncated_files_are_checked_before_idle_windows_are_reused() {
     assert_eq!(c.buffer()[0], pattern_byte(G));
     assert_eq!(man.num_file_handles(), 1, "the stale window was unloaded");
 }
+
+/// A path replaced after its windows and descriptor are gone (say, closed
+/// under descriptor pressure): cursors that knew the old file fail with
+/// `FileReplaced` on every request, never read the new file's bytes as the
+/// old's; a cursor made after they are gone reads the new file.
+#[test]
+fn replaced_files_fail_for_cursors_of_the_old_one() {
+    let fc = FileCreator::new(16 * G, "replaced-sticky");
+    let man = SlidingWindowMapManager::with_limits(4 * G as usize, 0, 0);
+    let mut c = man.make_cursor(fc.path());
+    c.use_region(0, 0).unwrap();
+    c.unuse_region();
+    assert_eq!(man.collect(), 1);
+    assert_eq!(man.num_open_descriptors(), 0);
+    let tmp = fc.path().with_extension("new");
+    std::fs::write(&tmp, vec![0xCD; 16 * G as usize]).unwrap();
+    std::fs::rename(&tmp, fc.path()).unwrap();
+    for _ in 0..2 {
+        let err = c.use_region(G, 1).unwrap_err();
+        assert!(matches!(err, Error::FileReplaced { .. }), "{err}");
+    }
+    drop(c);
+    let mut fresh = man.make_cursor(fc.path());
+    assert_eq!(fresh.use_region(G, 1).unwrap().buffer()[0], 0xCD);
+}
