@@ -164,7 +164,7 @@ fn packs_removed_truncated_grown_or_replaced_between_reads() {
     let odb = opts.open(&repo).unwrap();
     let pack = the_pack(&repo);
     let mut bytes = std::fs::read(&pack).unwrap();
-    bytes.extend_from_slice(&[0x55; 100_000]);
+    bytes.resize(bytes.len() + 100_000, 0x55);
     std::fs::write(&pack, &bytes).unwrap();
     assert_eq!(read_all(&odb, &objects), (objects.len(), 0));
     drop(odb);
