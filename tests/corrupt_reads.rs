@@ -6,33 +6,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{GitObject, fixture, git_objects};
+use common::{GitObject, copy_repo, fixture, git_objects};
 use packread::{Error, OpenOptions};
-
-/// A private copy of a bare repository, with its pack files writable.
-fn copy_repo(src: &Path, name: &str) -> PathBuf {
-    let dst = std::env::temp_dir().join(format!("packread-corrupt-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dst);
-    copy_dir(src, &dst);
-    dst
-}
-
-fn copy_dir(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).unwrap();
-    for e in std::fs::read_dir(src).unwrap() {
-        let e = e.unwrap();
-        let to = dst.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to);
-        } else {
-            std::fs::copy(e.path(), &to).unwrap();
-            let mut perm = std::fs::metadata(&to).unwrap().permissions();
-            #[allow(clippy::permissions_set_readonly_false)]
-            perm.set_readonly(false);
-            std::fs::set_permissions(&to, perm).unwrap();
-        }
-    }
-}
 
 fn pack_file(repo: &Path, ext: &str) -> PathBuf {
     std::fs::read_dir(repo.join("objects/pack"))

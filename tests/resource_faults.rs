@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{fixture, git_objects};
+use common::{copy_repo, fixture, git_objects};
 use packread::{Error, ObjectId, OpenOptions};
 
 const CHILD_ENV: &str = "PACKREAD_FD_LIMIT_CHILD_REPO";
@@ -63,27 +63,6 @@ fn child(repo: &Path) {
         odb.packs().len(),
         objects.len()
     );
-}
-
-/// A private copy of a bare repository whose files we may change.
-fn copy_repo(src: &Path, name: &str) -> PathBuf {
-    let dst = std::env::temp_dir().join(format!("packread-faults-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dst);
-    copy_dir(src, &dst);
-    dst
-}
-
-fn copy_dir(src: &Path, dst: &Path) {
-    std::fs::create_dir_all(dst).unwrap();
-    for e in std::fs::read_dir(src).unwrap() {
-        let e = e.unwrap();
-        let to = dst.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &to);
-        } else {
-            std::fs::write(&to, std::fs::read(e.path()).unwrap()).unwrap();
-        }
-    }
 }
 
 fn the_pack(repo: &Path) -> PathBuf {
@@ -184,7 +163,7 @@ fn packs_removed_truncated_grown_or_replaced_between_reads() {
     assert!(bad > 0);
     for dir in ["removed", "truncated", "grown", "replaced"] {
         std::fs::remove_dir_all(
-            std::env::temp_dir().join(format!("packread-faults-{}-{dir}", std::process::id())),
+            std::env::temp_dir().join(format!("packread-test-{}-{dir}", std::process::id())),
         )
         .unwrap();
     }

@@ -135,3 +135,26 @@ pub fn configurations() -> Vec<(&'static str, OpenOptions)> {
 pub fn by_id(objects: &[GitObject]) -> HashMap<ObjectId, &GitObject> {
     objects.iter().map(|o| (o.id, o)).collect()
 }
+
+/// A private copy of the repository at `src` under the temp dir, with
+/// writable files, for tests that damage it.
+pub fn copy_repo(src: &Path, name: &str) -> PathBuf {
+    let dst = std::env::temp_dir().join(format!("packread-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dst);
+    copy_dir(src, &dst);
+    dst
+}
+
+fn copy_dir(src: &Path, dst: &Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap() {
+        let e = e.unwrap();
+        let to = dst.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to);
+        } else {
+            // Written anew rather than copied: git's pack files are read-only.
+            std::fs::write(&to, std::fs::read(e.path()).unwrap()).unwrap();
+        }
+    }
+}
