@@ -1,1 +1,0 @@
-//! Root package: owns the workspace-level tests and benches.
