@@ -168,34 +168,46 @@ pub(crate) fn open_stream(path: &Path) -> Result<Option<LooseStream>, Error> {
     Ok(Some((kind, size, Box::new(dec))))
 }
 
-/// Every loose object id under `objects_dir`, in directory order.
+/// Every loose object id under `objects_dir`, fan-out directories in order,
+/// files in directory order.
 pub(crate) fn list(objects_dir: &Path, hash: HashKind) -> Result<Vec<ObjectId>, Error> {
     let mut ids = Vec::new();
     for fan in 0..=255u8 {
-        let dir = objects_dir.join(format!("{fan:02x}"));
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(source) => return Err(Error::Io { path: dir, source }),
-        };
-        for entry in entries {
-            let entry = entry.map_err(|source| Error::Io {
-                path: dir.clone(),
-                source,
-            })?;
-            let name = entry.file_name();
-            let Some(rest) = name.to_str() else { continue };
-            if rest.len() != hash.hex_len() - 2 {
-                continue;
-            }
-            if let Some(id) =
-                ObjectId::from_hex(&format!("{fan:02x}{rest}")).filter(|id| id.kind() == hash)
-            {
-                ids.push(id);
-            }
-        }
+        list_fan(objects_dir, fan, hash, &mut ids)?;
     }
     Ok(ids)
+}
+
+/// Appends the loose object ids of fan-out directory `fan` to `ids`.
+pub(crate) fn list_fan(
+    objects_dir: &Path,
+    fan: u8,
+    hash: HashKind,
+    ids: &mut Vec<ObjectId>,
+) -> Result<(), Error> {
+    let dir = objects_dir.join(format!("{fan:02x}"));
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(Error::Io { path: dir, source }),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|source| Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        let name = entry.file_name();
+        let Some(rest) = name.to_str() else { continue };
+        if rest.len() != hash.hex_len() - 2 {
+            continue;
+        }
+        if let Some(id) =
+            ObjectId::from_hex(&format!("{fan:02x}{rest}")).filter(|id| id.kind() == hash)
+        {
+            ids.push(id);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

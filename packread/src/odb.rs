@@ -378,11 +378,21 @@ impl Odb {
 
     /// Every object id, sorted, each once (`cat-file --batch-all-objects`).
     pub fn object_ids(&self) -> Result<Vec<ObjectId>, Error> {
-        let mut r = self.reader();
+        self.sorted_ids(self.loose_ids()?)
+    }
+
+    /// The loose object ids of every object directory.
+    fn loose_ids(&self) -> Result<Vec<ObjectId>, Error> {
         let mut ids = Vec::new();
         for dir in &self.inner.dirs {
             ids.extend(loose::list(dir, self.inner.hash)?);
         }
+        Ok(ids)
+    }
+
+    /// `loose` and every packed id, sorted, each once.
+    fn sorted_ids(&self, mut ids: Vec<ObjectId>) -> Result<Vec<ObjectId>, Error> {
+        let mut r = self.reader();
         for pack in 0..self.inner.packs.len() {
             let (p, c, _) = r.parts(pack);
             ids.reserve(p.len() as usize);
@@ -399,10 +409,8 @@ impl Odb {
     /// false. A database of one pack and no loose objects is walked straight
     /// from its index (already sorted and unique) without listing the ids.
     pub fn for_each_object_id(&self, mut f: impl FnMut(ObjectId) -> bool) -> Result<(), Error> {
-        let no_loose = self.inner.dirs.iter().try_fold(true, |acc, d| {
-            Ok::<bool, Error>(acc && loose::list(d, self.inner.hash)?.is_empty())
-        })?;
-        if self.inner.packs.len() == 1 && no_loose {
+        let loose = self.loose_ids()?;
+        if self.inner.packs.len() == 1 && loose.is_empty() {
             let pack = &self.inner.packs[0];
             let mut c = pack.index().cursor();
             for pos in 0..pack.len() {
@@ -412,7 +420,7 @@ impl Odb {
             }
             return Ok(());
         }
-        for id in self.object_ids()? {
+        for id in self.sorted_ids(loose)? {
             if !f(id) {
                 break;
             }
@@ -753,17 +761,6 @@ impl Reader<'_> {
         found.ok_or(Error::PrefixNotFound(prefix))
     }
 
-    /// The entries of pack `pack` in pack order, as (id, offset).
-    pub fn pack_order(&mut self, pack: usize) -> Result<Vec<(ObjectId, u64)>, Error> {
-        let (p, c, _) = self.parts(pack);
-        let sorted = p.entries_by_offset(&mut c.index)?;
-        let mut out = Vec::with_capacity(sorted.len());
-        for &(offset, pos) in sorted {
-            out.push((p.index().oid_at(&mut c.index, pos)?, offset));
-        }
-        Ok(out)
-    }
-
     /// Facts about the entry at index position `pos` of pack `pack`: what
     /// `git verify-pack -v` prints, and the CRC32.
     pub fn entry_info(&mut self, pack: usize, pos: u32) -> Result<EntryInfo, Error> {
@@ -774,14 +771,7 @@ impl Reader<'_> {
         let size_in_pack = p.next_offset(&mut c.index, offset)? - offset;
         let header = p.entry_header(&mut c.data, offset)?;
         let (kind, depth) = decode::resolve_kind(p, u32::MAX, c, st, offset, header)?;
-        let base = match header.kind {
-            EntryKind::Base(_) => None,
-            EntryKind::RefDelta { base } => Some(base),
-            EntryKind::OfsDelta { base_offset } => Some(
-                p.oid_at_offset(c, base_offset)?
-                    .ok_or_else(|| p.corrupt(offset, Corruption::BadDeltaBaseOffset))?,
-            ),
-        };
+        let base = p.delta_base_id(c, offset, &header.kind)?;
         Ok(EntryInfo {
             id,
             offset,
@@ -891,14 +881,8 @@ impl Reader<'_> {
             Location::Packed { pack, offset, .. } => {
                 let (p, c, _) = self.parts(*pack);
                 let size = p.next_offset(&mut c.index, *offset)? - offset;
-                let base = match p.entry_header(&mut c.data, *offset)?.kind {
-                    EntryKind::Base(_) => None,
-                    EntryKind::RefDelta { base } => Some(base),
-                    EntryKind::OfsDelta { base_offset } => Some(
-                        p.oid_at_offset(c, base_offset)?
-                            .ok_or_else(|| p.corrupt(*offset, Corruption::BadDeltaBaseOffset))?,
-                    ),
-                };
+                let kind = p.entry_header(&mut c.data, *offset)?.kind;
+                let base = p.delta_base_id(c, *offset, &kind)?;
                 Ok((size, base))
             }
             Location::Loose { path } => {
@@ -943,32 +927,12 @@ fn missing_loose(path: &Path) -> Error {
 
 /// Loose objects under `dir` whose ids start with `prefix`.
 fn loose_with_prefix(dir: &Path, prefix: &Prefix, hash: HashKind) -> Result<Vec<ObjectId>, Error> {
-    let hex = prefix.to_string();
-    if hex.len() < 2 {
-        return Ok(loose::list(dir, hash)?
-            .into_iter()
-            .filter(|id| prefix.matches(id))
-            .collect());
+    let mut ids = Vec::new();
+    if prefix.hex_len() < 2 {
+        ids = loose::list(dir, hash)?;
+    } else {
+        loose::list_fan(dir, prefix.first_byte(), hash, &mut ids)?;
     }
-    let sub = dir.join(&hex[..2]);
-    let entries = match std::fs::read_dir(&sub) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(Error::Io { path: sub, source }),
-    };
-    let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| Error::Io {
-            path: sub.clone(),
-            source,
-        })?;
-        if let Some(rest) = entry.file_name().to_str()
-            && let Some(id) = ObjectId::from_hex(&format!("{}{rest}", &hex[..2]))
-            && id.kind() == hash
-            && prefix.matches(&id)
-        {
-            out.push(id);
-        }
-    }
-    Ok(out)
+    ids.retain(|id| prefix.matches(id));
+    Ok(ids)
 }

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use smmap::{MapManager, WindowCursor};
 
 use crate::bytes::read_at;
-use crate::entry::{self, EntryHeader, MAX_HEADER_LEN};
+use crate::entry::{self, EntryHeader, EntryKind, MAX_HEADER_LEN};
 use crate::error::{Corruption, Error};
 use crate::index::PackIndex;
 use crate::kind::ObjectKind;
@@ -249,7 +249,7 @@ impl Pack {
         let kinds = self
             .kinds
             .get_or_init(|| (0..sorted.len()).map(|_| AtomicU8::new(0)).collect());
-        let t = crate::entry::EntryKind::Base(kind).pack_type();
+        let t = EntryKind::Base(kind).pack_type();
         for offset in offsets {
             if let Ok(i) = sorted.binary_search_by_key(&offset, |&(o, _)| o) {
                 kinds[i].store(t, Ordering::Relaxed);
@@ -276,6 +276,24 @@ impl Pack {
         let sorted = self.entries_by_offset(c)?;
         let i = sorted.partition_point(|&(o, _)| o <= offset);
         Ok(sorted.get(i).map_or(end, |&(o, _)| o))
+    }
+
+    /// The id of the immediate delta base of the entry at `offset` (of kind
+    /// `kind`), or `None` for a whole object.
+    pub(crate) fn delta_base_id(
+        &self,
+        cursors: &mut PackCursors,
+        offset: u64,
+        kind: &EntryKind,
+    ) -> Result<Option<ObjectId>, Error> {
+        match *kind {
+            EntryKind::Base(_) => Ok(None),
+            EntryKind::RefDelta { base } => Ok(Some(base)),
+            EntryKind::OfsDelta { base_offset } => self
+                .oid_at_offset(cursors, base_offset)?
+                .map(Some)
+                .ok_or_else(|| self.corrupt(offset, Corruption::BadDeltaBaseOffset)),
+        }
     }
 
     /// The id of the entry at `offset`, from the reverse index.

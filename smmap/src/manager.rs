@@ -244,19 +244,17 @@ impl Shared {
         let mut guard = self.lock();
         let state = &mut *guard;
         let slot = token.slot;
+        if let Some(region) = state.file(slot).find(offset)
+            && !region.is_idle()
+        {
+            return Ok(Some(Lease::new(region)));
+        }
+        // An idle window goes back into use, or a new one is needed: check the
+        // file first (one fstat), so that a file truncated by someone else
+        // gives an error here rather than SIGBUS on the next read.
+        Self::refresh(state, token, offset)?;
         if let Some(region) = state.file(slot).find(offset) {
-            if !region.is_idle() {
-                return Ok(Some(Lease::new(region)));
-            }
-            // An idle window goes back into use: check first that the file
-            // still covers it (one fstat), so that a file truncated by someone
-            // else gives an error here rather than SIGBUS on the next read.
-            Self::refresh(state, token, offset)?;
-            if let Some(region) = state.file(slot).find(offset) {
-                return Ok(Some(Lease::new(region)));
-            }
-        } else {
-            Self::refresh(state, token, offset)?;
+            return Ok(Some(Lease::new(region)));
         }
         let size = state.file(slot).size.unwrap_or(0);
         if offset >= size {
