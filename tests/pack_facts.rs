@@ -5,6 +5,7 @@ mod common;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::{configurations, fixture, git_objects, git_out};
 use packread::{EntryKind, Error, ObjectId, Odb};
@@ -31,6 +32,7 @@ fn check_entries(repo: &Path) {
         for (p, pack) in odb.packs().iter().enumerate() {
             let git = git_verify_pack(repo, pack.index().path());
             assert_eq!(git.len(), pack.len() as usize);
+            let mut one_by_one = Vec::new();
             for pos in 0..pack.len() {
                 let info = r
                     .verify_entry(p, pos, &mut buf)
@@ -50,6 +52,21 @@ fn check_entries(repo: &Path) {
                     "{label}: verify-pack -v line of {}",
                     info.id
                 );
+                one_by_one.push(info);
+            }
+            // The delta-tree walk finds the same facts, in pack order, with
+            // any number of threads, holding all bases or (almost) none.
+            one_by_one.sort_by_key(|i| i.offset);
+            for (threads, limit) in [(1, usize::MAX), (3, usize::MAX), (2, 0), (3, 5000)] {
+                let done = AtomicU64::new(0);
+                let walked = odb
+                    .verify_pack(p, threads, limit, &done)
+                    .unwrap_or_else(|e| panic!("{label}: walk: {e}"));
+                assert_eq!(
+                    walked, one_by_one,
+                    "{label}: {threads} threads, limit {limit}"
+                );
+                assert_eq!(done.load(Ordering::Relaxed), u64::from(pack.len()));
             }
             pack.verify_checksum(&mut pack.cursors()).unwrap();
             pack.index()

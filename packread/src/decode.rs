@@ -58,6 +58,11 @@ impl DecodeState {
             max_chain,
         }
     }
+
+    /// The inflater, for callers that inflate entries themselves.
+    pub(crate) fn inflater(&mut self) -> &mut Decompress {
+        &mut self.z
+    }
 }
 
 fn inflate_error(pack: &Pack, offset: u64, e: InflateError) -> Error {
@@ -85,7 +90,7 @@ fn prepare(pack: &Pack, offset: u64, h: &EntryHeader, out: &mut Vec<u8>) -> Resu
 }
 
 /// Inflates the entry at `offset` (header `h`) into `out`.
-fn inflate_entry(
+pub(crate) fn inflate_entry(
     pack: &Pack,
     c: &mut PackCursors,
     z: &mut Decompress,

@@ -71,6 +71,8 @@ mod oid;
 mod pack;
 mod repo;
 mod stream;
+mod traverse;
+mod tree;
 mod verify;
 
 pub use cache::DEFAULT_DELTA_BASE_CACHE_LIMIT;

@@ -2,6 +2,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use smmap::{MapManager, SlidingWindowMapManager, StaticWindowMapManager};
@@ -310,6 +311,35 @@ impl Odb {
     /// the alternates', each group newest first.
     pub fn packs(&self) -> &[Pack] {
         &self.inner.packs
+    }
+
+    /// Checks every entry of pack number `pack` — its CRC32, its zlib stream,
+    /// its delta and its object id — and returns the entries' facts in pack
+    /// order, as `git index-pack --verify` does: the delta trees are walked
+    /// base first with `threads` threads, so each entry is inflated once and
+    /// each delta applied once to a base held in memory. Bases are held up
+    /// to `memory_limit` bytes in all; past it, a delta's base is decoded
+    /// again from the pack. `progress` counts the entries checked.
+    ///
+    /// The error is the first problem a thread met; to name the first bad
+    /// entry in pack order, check the entries one by one with
+    /// [`Reader::verify_entry`]. The trailers are checked separately
+    /// ([`Pack::verify_checksum`], [`PackIndex::verify_checksum`]).
+    ///
+    /// [`PackIndex::verify_checksum`]: crate::PackIndex::verify_checksum
+    pub fn verify_pack(
+        &self,
+        pack: usize,
+        threads: usize,
+        memory_limit: usize,
+        progress: &AtomicU64,
+    ) -> Result<Vec<EntryInfo>, Error> {
+        let opts = crate::traverse::WalkOptions {
+            threads,
+            memory_limit,
+            max_chain: self.inner.max_chain,
+        };
+        crate::traverse::verify_entries(&self.inner.packs[pack], &opts, progress)
     }
 
     /// The object directories, primary first, then alternates in git's order.

@@ -151,8 +151,14 @@ impl ObjectId {
     /// The id of an object of `kind` with body `data`, as git computes it
     /// (the hash of `"<kind> <len>\0"` followed by the body).
     pub fn compute(hash: HashKind, kind: crate::ObjectKind, data: &[u8]) -> ObjectId {
+        use std::io::Write;
+        // "<kind> <len>\0", without allocating: at most 6 + 1 + 20 + 1 bytes.
+        let mut header = [0u8; 32];
+        let mut w = &mut header[..];
+        write!(w, "{} {}\0", kind.as_str(), data.len()).expect("fits in 32 bytes");
+        let n = 32 - w.len();
         let mut h = hash.hasher();
-        h.update(format!("{} {}\0", kind.as_str(), data.len()).as_bytes());
+        h.update(&header[..n]);
         h.update(data);
         h.finish()
     }

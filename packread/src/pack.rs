@@ -117,6 +117,11 @@ impl Pack {
         }
     }
 
+    /// The window manager the pack is read through.
+    pub fn manager(&self) -> &MapManager {
+        &self.manager
+    }
+
     /// The index.
     pub fn index(&self) -> &PackIndex {
         &self.index

@@ -7,7 +7,7 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use packread::{Corruption, EntryInfo, Error, HashKind, OpenOptions};
+use packread::{Corruption, EntryInfo, Error, HashKind, Odb, OpenOptions};
 
 use crate::progress::Progress;
 use crate::{Exit, Global};
@@ -156,87 +156,89 @@ fn verify_one(global: &Global, idx: &Path, hash: HashKind) -> Result<Report, Str
     let opts: OpenOptions = global.options().hash(hash);
     let odb = opts.open_pack(idx).map_err(|e| e.to_string())?;
     let pack = &odb.packs()[0];
-    let order: Vec<(u64, u32)> = pack
-        .entries_by_offset(&mut pack.index().cursor())
-        .map_err(|e| e.to_string())?
-        .to_vec();
 
-    // Entries in pack order, split into one contiguous run per core: delta
-    // bases mostly precede their deltas, so each reader's cache stays warm.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(order.len().max(1));
-    let chunk = order.len().div_ceil(threads).max(1);
-    let done = AtomicU64::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let budget = global.delta_cache_budget();
     let mut progress = Progress::new(
         "Checking objects",
-        order.len() as u64,
+        u64::from(pack.len()),
         io::stderr().is_terminal(),
     );
-    let results: Vec<Result<Vec<EntryInfo>, (u64, Error)>> = std::thread::scope(|s| {
+    let done = AtomicU64::new(0);
+    // The delta trees, base first, on every core; if anything is wrong, the
+    // entries one by one in pack order, to name the first bad one as git does.
+    // The trailers are hashed meanwhile; entry errors are reported first.
+    let (walked, trailers) = std::thread::scope(|s| {
+        let walk = s.spawn(|| odb.verify_pack(0, threads, budget, &done));
+        let trailers = s.spawn(|| {
+            let mut c = pack.cursors();
+            pack.verify_checksum(&mut c)?;
+            pack.index().verify_checksum(&mut c.index)
+        });
+        while progress.is_enabled() && !walk.is_finished() {
+            progress.set(done.load(Ordering::Relaxed));
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let walked = walk.join().expect("verification threads don't panic");
+        (walked, trailers.join().expect("hashing doesn't panic"))
+    });
+    let entries = match walked {
+        Ok(entries) => entries,
+        Err(walk_error) => {
+            return Err(match first_bad_entry(&odb, threads, budget)? {
+                Some((offset, e)) => entry_message(offset, &e),
+                None => walk_error.to_string(),
+            });
+        }
+    };
+    progress.finish();
+    trailers.map_err(|e| match e {
+        Error::Corrupt {
+            path,
+            reason: Corruption::ChecksumMismatch { .. },
+            ..
+        } if path == pack.data_path() => {
+            format!("pack is corrupted ({} mismatch)", hash_name(hash))
+        }
+        other => other.to_string(),
+    })?;
+    Ok(Report { entries })
+}
+
+/// The first entry in pack order that fails verification, checking entries
+/// one by one (each read through its delta chain), split into one
+/// contiguous run per thread.
+fn first_bad_entry(
+    odb: &Odb,
+    threads: usize,
+    budget: usize,
+) -> Result<Option<(u64, Error)>, String> {
+    let pack = &odb.packs()[0];
+    let order = pack
+        .entries_by_offset(&mut pack.index().cursor())
+        .map_err(|e| e.to_string())?;
+    let chunk = order.len().div_ceil(threads).max(1);
+    let threads = order.len().div_ceil(chunk).max(1);
+    let bad: Vec<Option<(u64, Error)>> = std::thread::scope(|s| {
         let workers: Vec<_> = order
             .chunks(chunk)
             .map(|part| {
-                let (odb, done) = (&odb, &done);
                 s.spawn(move || {
                     let mut r = odb.reader();
                     r.set_delta_base_cache_limit(budget / threads);
                     let mut buf = Vec::new();
-                    let mut infos = Vec::with_capacity(part.len());
-                    for &(offset, pos) in part {
-                        infos.push(r.verify_entry(0, pos, &mut buf).map_err(|e| (offset, e))?);
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Ok(infos)
+                    part.iter().find_map(|&(offset, pos)| {
+                        r.verify_entry(0, pos, &mut buf).err().map(|e| (offset, e))
+                    })
                 })
             })
             .collect();
-        while progress.is_enabled()
-            && !workers
-                .iter()
-                .all(std::thread::ScopedJoinHandle::is_finished)
-        {
-            progress.set(done.load(Ordering::Relaxed));
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
         workers
             .into_iter()
             .map(|w| w.join().expect("verification threads don't panic"))
             .collect()
     });
-    progress.set(done.load(Ordering::Relaxed));
-    // The first bad entry in pack order, as index-pack reports it.
-    let mut entries = Vec::with_capacity(order.len());
-    let mut first_bad: Option<(u64, Error)> = None;
-    for r in results {
-        match r {
-            Ok(infos) => entries.extend(infos),
-            Err((offset, e)) => {
-                if first_bad.as_ref().is_none_or(|(o, _)| offset < *o) {
-                    first_bad = Some((offset, e));
-                }
-            }
-        }
-    }
-    if let Some((offset, e)) = first_bad {
-        return Err(entry_message(offset, &e));
-    }
-    progress.finish();
-    let mut c = pack.cursors();
-    pack.verify_checksum(&mut c).map_err(|e| match e {
-        Error::Corrupt {
-            reason: Corruption::ChecksumMismatch { .. },
-            ..
-        } => {
-            format!("pack is corrupted ({} mismatch)", hash_name(hash))
-        }
-        other => other.to_string(),
-    })?;
-    pack.index()
-        .verify_checksum(&mut c.index)
-        .map_err(|e| e.to_string())?;
-    Ok(Report { entries })
+    Ok(bad.into_iter().flatten().min_by_key(|(offset, _)| *offset))
 }
 
 fn hash_name(hash: HashKind) -> &'static str {

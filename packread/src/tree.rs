@@ -1,0 +1,144 @@
+//! A pack's delta trees: every entry's header and its delta base as a
+//! position in offset order, with the children of each entry listed, so that
+//! a whole pack can be decoded base first (see `traverse.rs`).
+
+use crate::entry::{EntryHeader, EntryKind};
+use crate::error::{Corruption, Error};
+use crate::pack::Pack;
+
+/// No parent: the entry is a whole object.
+pub(crate) const ROOT: u32 = u32::MAX;
+
+/// The delta trees of one pack. Entries are numbered by their position in
+/// offset order ([`Pack::entries_by_offset`]).
+pub(crate) struct DeltaTree<'p> {
+    /// (offset, index position) of every entry, by offset.
+    pub(crate) sorted: &'p [(u64, u32)],
+    /// Every entry's header.
+    pub(crate) headers: Vec<EntryHeader>,
+    /// Every entry's delta base, or [`ROOT`].
+    pub(crate) parent: Vec<u32>,
+    /// The children of entry `i` are `children[first[i]..first[i + 1]]`.
+    first: Vec<u32>,
+    children: Vec<u32>,
+    /// The whole objects.
+    pub(crate) roots: Vec<u32>,
+}
+
+impl<'p> DeltaTree<'p> {
+    /// Reads every entry header of `pack` and links each delta to its base,
+    /// with `threads` threads. Fails on the first entry whose base is not an
+    /// entry of this pack, and if some deltas can't be reached from a whole
+    /// object (a cycle of `REF_DELTA`s).
+    pub(crate) fn build(pack: &'p Pack, threads: usize) -> Result<DeltaTree<'p>, Error> {
+        let sorted = pack.entries_by_offset(&mut pack.index().cursor())?;
+        let n = sorted.len();
+        let chunk = n.div_ceil(threads.max(1)).max(1);
+        let parts: Vec<Result<Vec<(EntryHeader, u32)>, Error>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..n)
+                .step_by(chunk)
+                .map(|start| s.spawn(move || link(pack, sorted, start..n.min(start + chunk))))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("header readers don't panic"))
+                .collect()
+        });
+        let mut headers = Vec::with_capacity(n);
+        let mut parent = Vec::with_capacity(n);
+        for part in parts {
+            for (h, p) in part? {
+                headers.push(h);
+                parent.push(p);
+            }
+        }
+        let roots = (0..n as u32)
+            .filter(|&i| parent[i as usize] == ROOT)
+            .collect();
+        // Children lists, compressed: count, prefix sums, fill.
+        let mut first = vec![0u32; n + 1];
+        for &p in &parent {
+            if p != ROOT {
+                first[p as usize + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            first[i + 1] += first[i];
+        }
+        let mut fill = first.clone();
+        let mut children = vec![0u32; first[n] as usize];
+        for (i, &p) in parent.iter().enumerate() {
+            if p != ROOT {
+                let slot = &mut fill[p as usize];
+                children[*slot as usize] = i as u32;
+                *slot += 1;
+            }
+        }
+        let tree = DeltaTree {
+            sorted,
+            headers,
+            parent,
+            first,
+            children,
+            roots,
+        };
+        tree.check_reachable(pack)?;
+        Ok(tree)
+    }
+
+    /// The children of entry `i`.
+    pub(crate) fn children(&self, i: u32) -> &[u32] {
+        let i = i as usize;
+        &self.children[self.first[i] as usize..self.first[i + 1] as usize]
+    }
+
+    /// Every entry hangs below a whole object, unless some `REF_DELTA`s form a
+    /// cycle (each entry has one base, so unreached entries lead into one).
+    fn check_reachable(&self, pack: &Pack) -> Result<(), Error> {
+        let mut reached = vec![false; self.sorted.len()];
+        let mut stack = self.roots.clone();
+        while let Some(i) = stack.pop() {
+            reached[i as usize] = true;
+            stack.extend_from_slice(self.children(i));
+        }
+        match reached.iter().position(|&r| !r) {
+            None => Ok(()),
+            Some(i) => Err(pack.corrupt(self.sorted[i].0, Corruption::DeltaCycle)),
+        }
+    }
+}
+
+/// The headers and delta bases of the entries `range` (positions in offset
+/// order).
+fn link(
+    pack: &Pack,
+    sorted: &[(u64, u32)],
+    range: std::ops::Range<usize>,
+) -> Result<Vec<(EntryHeader, u32)>, Error> {
+    let mut c = pack.cursors();
+    let position = |offset: u64| {
+        sorted
+            .binary_search_by_key(&offset, |&(o, _)| o)
+            .ok()
+            .map(|i| i as u32)
+    };
+    let mut out = Vec::with_capacity(range.len());
+    for &(offset, _) in &sorted[range] {
+        let h = pack.entry_header(&mut c.data, offset)?;
+        let p = match h.kind {
+            EntryKind::Base(_) => ROOT,
+            EntryKind::OfsDelta { base_offset } => position(base_offset)
+                .filter(|_| base_offset < offset)
+                .ok_or_else(|| pack.corrupt(offset, Corruption::BadDeltaBaseOffset))?,
+            EntryKind::RefDelta { base } => {
+                let missing = || pack.corrupt(offset, Corruption::MissingDeltaBase(base));
+                let pos = pack.index().lookup(&mut c.index, &base)?;
+                let pos = pos.ok_or_else(missing)?;
+                let base_offset = pack.checked_offset(&mut c.index, pos)?;
+                position(base_offset).ok_or_else(missing)?
+            }
+        };
+        out.push((h, p));
+    }
+    Ok(out)
+}
