@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Runs the same work with git and packread on one repository, alternating
-runs, and prints median wall times, peak memory (max RSS) and ratios as a
-markdown table. Outputs are compared byte for byte once per row.
+"""Runs the same work with git, packread and (if given) gitoxide's `gix` on
+one repository, alternating runs, and prints median wall times, peak memory
+(max RSS) and ratios as a markdown table. git's and packread's outputs are
+compared byte for byte once per row; gix runs only the rows it has a command
+for (`gix free pack verify`; `gix odb stats`, which reads every header), and
+its output is not compared.
 
-usage: compare-with-git.py REPO [--runs N] [--packread PATH] [--git PATH] [--random N]
+usage: compare-with-git.py REPO [--runs N] [--packread PATH] [--git PATH] [--gix PATH] [--random N]
 """
 import argparse
 import filecmp
@@ -33,6 +36,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--packread", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "release", "packread"))
     ap.add_argument("--git", default="git")
+    ap.add_argument("--gix", default=None, help="gitoxide's gix binary, for its columns")
     ap.add_argument("--random", type=int, default=20000, help="objects in the random-access row")
     ap.add_argument("--packread-args", default="", help="global options for packread, e.g. '--window-size=1m'")
     args = ap.parse_args()
@@ -54,31 +58,43 @@ def main():
     idxs = sorted(os.path.join(packs_dir, f) for f in os.listdir(packs_dir) if f.endswith(".idx"))
     biggest = max(idxs, key=lambda p: os.path.getsize(p[:-4] + ".pack"))
 
+    # (title, git args, packread args, gix args or None, stdin, compare outputs)
     rows = [
         ("every object's bytes, pack order (`--batch-all-objects --batch --unordered`)",
-         ["cat-file", "--batch-all-objects", "--batch", "--unordered"], ["cat-file", "--batch-all-objects", "--batch", "--unordered"], None, True),
+         ["cat-file", "--batch-all-objects", "--batch", "--unordered"],
+         ["cat-file", "--batch-all-objects", "--batch", "--unordered"], None, None, True),
         ("every object's bytes, id order (`--batch-all-objects --batch`)",
-         ["cat-file", "--batch-all-objects", "--batch"], ["cat-file", "--batch-all-objects", "--batch"], None, True),
+         ["cat-file", "--batch-all-objects", "--batch"], ["cat-file", "--batch-all-objects", "--batch"],
+         None, None, True),
         ("%d random objects by id (`--batch` on stdin)" % args.random,
-         ["cat-file", "--batch"], ["cat-file", "--batch"], random_input, True),
-        ("verify the biggest pack (`index-pack --verify`, 2 threads / `verify-pack`)",
-         ["-c", "pack.threads=2", "index-pack", "--verify", biggest[:-4] + ".pack"], ["verify-pack", biggest], None, False),
-        ("all headers (`--batch-all-objects --batch-check`)",
-         ["cat-file", "--batch-all-objects", "--batch-check"], ["cat-file", "--batch-all-objects", "--batch-check"], None, True),
+         ["cat-file", "--batch"], ["cat-file", "--batch"], None, random_input, True),
+        ("verify the biggest pack (`index-pack --verify`, 2 threads / `verify-pack` / `gix free pack verify`)",
+         ["-c", "pack.threads=2", "index-pack", "--verify", biggest[:-4] + ".pack"], ["verify-pack", biggest],
+         ["free", "pack", "verify", biggest], None, False),
+        ("all headers (`--batch-all-objects --batch-check` / `gix odb stats`)",
+         ["cat-file", "--batch-all-objects", "--batch-check"], ["cat-file", "--batch-all-objects", "--batch-check"],
+         ["odb", "stats"], None, True),
     ]
     print("repository: %s (%d objects, %d packs, biggest %.1f MB)" % (
         repo, len(ids), len(idxs), os.path.getsize(biggest[:-4] + ".pack") / 1e6), file=sys.stderr)
-    print("| work | git | packread | packread / git | git max RSS | packread max RSS |")
-    print("|---|---|---|---|---|---|")
-    for title, gargs, pargs, stdin, compare in rows:
-        times = {"git": [], "packread": []}
-        rss = {"git": 0, "packread": 0}
-        outs = {"git": os.path.join(tmp, "git.out"), "packread": os.path.join(tmp, "packread.out")}
+    gix = [os.path.abspath(args.gix)] if args.gix else None
+    if gix:
+        print("| work | git | gix | packread | packread / git | packread / gix | max RSS git / gix / packread |")
+        print("|---|---|---|---|---|---|---|")
+    else:
+        print("| work | git | packread | packread / git | git max RSS | packread max RSS |")
+        print("|---|---|---|---|---|---|")
+    for title, gargs, pargs, xargs, stdin, compare in rows:
+        tools = [("git", git + gargs), ("packread", pr + pargs)]
+        if gix and xargs:
+            tools.append(("gix", gix + xargs))
+        times = {name: [] for name, _ in tools}
+        rss = {name: 0 for name, _ in tools}
+        outs = {name: os.path.join(tmp, name + ".out") for name, _ in tools}
         for i in range(args.runs):
-            order = [("git", git + gargs), ("packread", pr + pargs)]
-            if i % 2:
-                order.reverse()
-            for name, cmd in order:
+            # Each tool in turn, the order rotated from run to run.
+            k = i % len(tools)
+            for name, cmd in tools[k:] + tools[:k]:
                 t, m, code = run(cmd, repo, stdin, outs[name])
                 if code != 0:
                     sys.exit("%s failed (exit %d): %s" % (name, code, " ".join(cmd)))
@@ -88,8 +104,16 @@ def main():
         # high-water mark to every child it forks (Linux), skewing max RSS.
         if compare and not filecmp.cmp(outs["git"], outs["packread"], shallow=False):
             sys.exit("outputs differ for: %s" % title)
-        g, p = statistics.median(times["git"]), statistics.median(times["packread"])
-        print("| %s | %.2f s | %.2f s | %.2f | %d MB | %d MB |" % (title, g, p, p / g, rss["git"] // 1024, rss["packread"] // 1024))
+        med = {name: statistics.median(t) for name, t in times.items()}
+        mb = {name: "%d MB" % (m // 1024) for name, m in rss.items()}
+        g, p = med["git"], med["packread"]
+        if gix:
+            x = med.get("gix")
+            print("| %s | %.2f s | %s | %.2f s | %.2f | %s | %s / %s / %s |" % (
+                title, g, "%.2f s" % x if x else "—", p, p / g, "%.2f" % (p / x) if x else "—",
+                mb["git"], mb.get("gix", "—"), mb["packread"]))
+        else:
+            print("| %s | %.2f s | %.2f s | %.2f | %s | %s |" % (title, g, p, p / g, mb["git"], mb["packread"]))
         sys.stdout.flush()
 
 

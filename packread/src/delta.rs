@@ -32,8 +32,35 @@ pub(crate) fn sizes(delta: &[u8]) -> Result<(u64, u64, usize), Corruption> {
     Ok((base, result, pos))
 }
 
+/// Where a patched result goes.
+pub(crate) trait Sink {
+    /// Called once, with the result's size, before any piece.
+    fn start(&mut self, size: usize) -> Result<(), Corruption>;
+    /// The next piece of the result.
+    fn piece(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn start(&mut self, size: usize) -> Result<(), Corruption> {
+        self.clear();
+        self.try_reserve_exact(size)
+            .map_err(|_| Corruption::ObjectTooLarge(size as u64))
+    }
+
+    fn piece(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
 /// Applies `delta` to `base`, writing the result into `out` (cleared first).
 pub(crate) fn apply(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), Corruption> {
+    patch(base, delta, out)
+}
+
+/// Checks `delta` against `base` as git's `patch_delta` does and hands the
+/// result to `sink` piece by piece (copies from the base, inserted bytes):
+/// a result no one needs whole (only its hash, say) is never made.
+pub(crate) fn patch(base: &[u8], delta: &[u8], sink: &mut impl Sink) -> Result<(), Corruption> {
     if delta.len() < 4 {
         return Err(Corruption::BadDelta("delta too small"));
     }
@@ -43,9 +70,8 @@ pub(crate) fn apply(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), 
     }
     let result_size =
         usize::try_from(result_size).map_err(|_| Corruption::ObjectTooLarge(result_size))?;
-    out.clear();
-    out.try_reserve_exact(result_size)
-        .map_err(|_| Corruption::ObjectTooLarge(result_size as u64))?;
+    sink.start(result_size)?;
+    let mut made = 0usize;
     while pos < delta.len() {
         let cmd = delta[pos];
         pos += 1;
@@ -69,24 +95,26 @@ pub(crate) fn apply(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), 
             let Some(end) = end else {
                 return Err(Corruption::BadDelta("copy from outside the base"));
             };
-            if size > result_size - out.len() {
+            if size > result_size - made {
                 return Err(Corruption::BadDelta("copy past the result size"));
             }
-            out.extend_from_slice(&base[off..end]);
+            sink.piece(&base[off..end]);
+            made += size;
         } else if cmd != 0 {
             let n = usize::from(cmd);
-            if n > result_size - out.len() || n > delta.len() - pos {
+            if n > result_size - made || n > delta.len() - pos {
                 return Err(Corruption::BadDelta(
                     "insert past the result size or the delta",
                 ));
             }
-            out.extend_from_slice(&delta[pos..pos + n]);
+            sink.piece(&delta[pos..pos + n]);
+            made += n;
             pos += n;
         } else {
             return Err(Corruption::BadDelta("unexpected delta opcode 0"));
         }
     }
-    if out.len() != result_size {
+    if made != result_size {
         return Err(Corruption::BadDelta("result size differs from the header"));
     }
     Ok(())

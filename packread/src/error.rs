@@ -88,6 +88,9 @@ pub enum Corruption {
         /// The hash of its content.
         actual: ObjectId,
     },
+    /// SHA-1 collision detection (git's SHA-1DC) found the hashed bytes to
+    /// be part of a collision attack; the digest names two contents.
+    Sha1Collision(ObjectId),
 }
 
 impl fmt::Display for Corruption {
@@ -144,6 +147,9 @@ impl fmt::Display for Corruption {
             }
             Corruption::HashMismatch { expected, actual } => {
                 write!(f, "object {expected} hashes to {actual}")
+            }
+            Corruption::Sha1Collision(id) => {
+                write!(f, "SHA-1 appears to be part of a collision attack: {id}")
             }
         }
     }

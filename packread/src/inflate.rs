@@ -38,19 +38,32 @@ pub(crate) struct Step {
 /// from file offset `pos` (up to `limit`, the end of the entry data) into
 /// `z`, writing into `dst`. Fails on invalid data, and when no progress is
 /// possible: input exhausted (a truncated stream) or a stuck stream.
+///
+/// `whole` says that `dst` has room for all the rest of the stream: zlib
+/// then skips copying the output into its own window when the stream ends
+/// in this step (it needs that copy only to go on in another call).
 pub(crate) fn step(
     z: &mut Decompress,
     cursor: &mut WindowCursor,
     pos: u64,
     limit: u64,
     dst: &mut [u8],
+    whole: bool,
 ) -> Result<Step, InflateError> {
     let window = window_at(cursor, pos)?;
     let room = usize::try_from(limit.saturating_sub(pos)).unwrap_or(usize::MAX);
     let input = &window[..window.len().min(room)];
     let (in0, out0) = (z.total_in(), z.total_out());
     let status = z
-        .decompress(input, dst, FlushDecompress::None)
+        .decompress(
+            input,
+            dst,
+            if whole {
+                FlushDecompress::Finish
+            } else {
+                FlushDecompress::None
+            },
+        )
         .map_err(|e| Corruption::Inflate(e.to_string()))?;
     let step = Step {
         consumed: z.total_in() - in0,
@@ -94,7 +107,7 @@ pub(crate) fn inflate_exact(
         } else {
             &mut out[produced..]
         };
-        let s = step(z, cursor, pos, limit, dst)?;
+        let s = step(z, cursor, pos, limit, dst, true)?;
         pos += s.consumed;
         if full && s.made > 0 {
             return Err(Corruption::SizeMismatch {
@@ -131,7 +144,7 @@ pub(crate) fn inflate_prefix(
     let mut pos = ofs;
     let mut produced = 0usize;
     while produced < out.len() {
-        let s = step(z, cursor, pos, limit, &mut out[produced..])?;
+        let s = step(z, cursor, pos, limit, &mut out[produced..], false)?;
         pos += s.consumed;
         produced += s.made;
         if s.end {

@@ -70,6 +70,7 @@ mod odb;
 mod oid;
 mod pack;
 mod repo;
+mod revindex;
 mod stream;
 mod traverse;
 mod tree;

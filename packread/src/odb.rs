@@ -435,23 +435,34 @@ impl Odb {
         Ok(ids)
     }
 
-    /// Calls `f` with every object id, sorted, each once, until it returns
-    /// false. A database of one pack and no loose objects is walked straight
-    /// from its index (already sorted and unique) without listing the ids.
-    pub fn for_each_object_id(&self, mut f: impl FnMut(ObjectId) -> bool) -> Result<(), Error> {
+    /// Calls `f` with every object id, sorted, each once, and where a lookup
+    /// of it (through `r`, as [`Reader::locate`]) finds it, until `f`
+    /// returns false. A database of one pack and no loose objects is walked
+    /// straight from its index, without a lookup per id.
+    pub fn for_each_object_location(
+        &self,
+        r: &mut Reader<'_>,
+        mut f: impl FnMut(ObjectId, Location) -> bool,
+    ) -> Result<(), Error> {
         let loose = self.loose_ids()?;
         if self.inner.packs.len() == 1 && loose.is_empty() {
-            let pack = &self.inner.packs[0];
-            let mut c = pack.index().cursor();
-            for pos in 0..pack.len() {
-                if !f(pack.index().oid_at(&mut c, pos)?) {
+            let (p, c, _) = r.parts(0);
+            for pos in 0..p.len() {
+                let id = p.index().oid_at(&mut c.index, pos)?;
+                let loc = Location::Packed {
+                    pack: 0,
+                    index_position: pos,
+                    offset: p.checked_offset(&mut c.index, pos)?,
+                };
+                if !f(id, loc) {
                     break;
                 }
             }
             return Ok(());
         }
         for id in self.sorted_ids(loose)? {
-            if !f(id) {
+            let loc = r.locate(&id)?.ok_or(Error::NotFound(id))?;
+            if !f(id, loc) {
                 break;
             }
         }
@@ -862,7 +873,8 @@ impl Reader<'_> {
         let (p, c, _) = self.parts(pack);
         p.verify_crc32(c, pos, info.offset, info.offset + info.size_in_pack)?;
         let decoded = self.read_packed(pack, info.offset, buf)?;
-        let actual = ObjectId::compute(hash, decoded.kind, buf);
+        let actual = ObjectId::compute_checked(hash, decoded.kind, buf)
+            .map_err(|reason| self.odb.inner.packs[pack].corrupt(info.offset, reason))?;
         if actual != info.id {
             let p = &self.odb.inner.packs[pack];
             return Err(p.corrupt(

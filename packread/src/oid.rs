@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use sha1::Digest;
+use sha2::Digest;
+
+use crate::error::Corruption;
 
 /// The hash function of a repository: SHA-1 (the default) or SHA-256
 /// (`extensions.objectFormat = sha256`).
@@ -49,17 +51,21 @@ impl HashKind {
     /// A new incremental hasher.
     pub fn hasher(self) -> Hasher {
         match self {
-            HashKind::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
+            HashKind::Sha1 => Hasher::Sha1(sha1dc::Hasher::new()),
             HashKind::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
         }
     }
 }
 
 /// An incremental SHA-1 or SHA-256.
+///
+/// SHA-1 is computed with collision detection, as git's SHA-1DC does: input
+/// crafted for a collision attack (the `SHAttered` PDFs, say) is reported by
+/// [`try_finish`](Self::try_finish).
 #[derive(Clone)]
 pub enum Hasher {
-    /// SHA-1.
-    Sha1(sha1::Sha1),
+    /// SHA-1, with collision detection.
+    Sha1(sha1dc::Hasher),
     /// SHA-256.
     Sha256(sha2::Sha256),
 }
@@ -73,11 +79,28 @@ impl Hasher {
         }
     }
 
-    /// The digest of everything fed so far.
+    /// The digest of everything fed so far, even if it is part of a SHA-1
+    /// collision attack (see [`try_finish`](Self::try_finish)).
     pub fn finish(self) -> ObjectId {
+        self.try_finish().unwrap_or_else(|c| match c {
+            Corruption::Sha1Collision(id) => id,
+            _ => unreachable!("the only failure"),
+        })
+    }
+
+    /// The digest of everything fed so far, or
+    /// [`Corruption::Sha1Collision`] if SHA-1 collision detection found the
+    /// input to be part of a collision attack (git then refuses the object).
+    pub fn try_finish(self) -> Result<ObjectId, Corruption> {
         match self {
-            Hasher::Sha1(h) => ObjectId::from_bytes(HashKind::Sha1, &h.finalize()),
-            Hasher::Sha256(h) => ObjectId::from_bytes(HashKind::Sha256, &h.finalize()),
+            Hasher::Sha1(h) => match h.finalize() {
+                Ok(d) => Ok(ObjectId::from_bytes(HashKind::Sha1, d.as_ref())),
+                Err(c) => Err(Corruption::Sha1Collision(ObjectId::from_bytes(
+                    HashKind::Sha1,
+                    c.digest().as_ref(),
+                ))),
+            },
+            Hasher::Sha256(h) => Ok(ObjectId::from_bytes(HashKind::Sha256, &h.finalize())),
         }
     }
 }
@@ -151,16 +174,39 @@ impl ObjectId {
     /// The id of an object of `kind` with body `data`, as git computes it
     /// (the hash of `"<kind> <len>\0"` followed by the body).
     pub fn compute(hash: HashKind, kind: crate::ObjectKind, data: &[u8]) -> ObjectId {
+        Self::hasher_for(hash, kind, data).finish()
+    }
+
+    /// Like [`compute`](Self::compute), failing with
+    /// [`Corruption::Sha1Collision`] where SHA-1 collision detection finds
+    /// the object to be part of a collision attack.
+    pub fn compute_checked(
+        hash: HashKind,
+        kind: crate::ObjectKind,
+        data: &[u8],
+    ) -> Result<ObjectId, Corruption> {
+        Self::hasher_for(hash, kind, data).try_finish()
+    }
+
+    /// A hasher fed with the object's header and body.
+    fn hasher_for(hash: HashKind, kind: crate::ObjectKind, data: &[u8]) -> Hasher {
+        let mut h = Self::object_hasher(hash, kind, data.len());
+        h.update(data);
+        h
+    }
+
+    /// A hasher fed with the header of an object of `kind` and `size`
+    /// bytes, for its body to follow.
+    pub(crate) fn object_hasher(hash: HashKind, kind: crate::ObjectKind, size: usize) -> Hasher {
         use std::io::Write;
         // "<kind> <len>\0", without allocating: at most 6 + 1 + 20 + 1 bytes.
         let mut header = [0u8; 32];
         let mut w = &mut header[..];
-        write!(w, "{} {}\0", kind.as_str(), data.len()).expect("fits in 32 bytes");
+        write!(w, "{} {size}\0", kind.as_str()).expect("fits in 32 bytes");
         let n = 32 - w.len();
         let mut h = hash.hasher();
         h.update(&header[..n]);
-        h.update(data);
-        h.finish()
+        h
     }
 }
 
@@ -243,6 +289,47 @@ impl fmt::Display for Prefix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The SHA-mbles chosen-prefix collision (Leurent and Peyrin, 2020), as
+    /// the `sha1dc` crate ships it with its tests: cargo unpacks it with the
+    /// crate's sources into its registry.
+    fn shambles(name: &str) -> Vec<u8> {
+        let home = std::env::var_os("CARGO_HOME").map_or_else(
+            || std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"),
+            std::path::PathBuf::from,
+        );
+        let registry = home.join("registry").join("src");
+        for index in std::fs::read_dir(&registry).expect("cargo's registry") {
+            let data = index
+                .unwrap()
+                .path()
+                .join("sha1dc-0.1.5/tests/data")
+                .join(name);
+            if let Ok(bytes) = std::fs::read(&data) {
+                return bytes;
+            }
+        }
+        panic!("{name} not found under {}", registry.display());
+    }
+
+    #[test]
+    fn sha1_collision_attacks_are_detected_as_git_does() {
+        for name in ["sha-mbles-1.bin", "sha-mbles-2.bin"] {
+            let mut h = HashKind::Sha1.hasher();
+            h.update(&shambles(name));
+            // Both files have this digest; git refuses it.
+            let colliding = "8ac60ba76f1999a1ab70223f225aefdc78d4ddc0";
+            assert_eq!(h.clone().finish().to_hex(), colliding);
+            match h.try_finish() {
+                Err(Corruption::Sha1Collision(id)) => assert_eq!(id.to_hex(), colliding),
+                other => panic!("{name}: {other:?}"),
+            }
+        }
+        // Ordinary input passes.
+        let mut h = HashKind::Sha1.hasher();
+        h.update(b"hello\n");
+        assert!(h.try_finish().is_ok());
+    }
 
     #[test]
     fn empty_blob_id_matches_git() {

@@ -13,6 +13,7 @@ use crate::error::{Corruption, Error};
 use crate::index::PackIndex;
 use crate::kind::ObjectKind;
 use crate::oid::{HashKind, ObjectId};
+use crate::revindex::RevIndex;
 
 /// Size of the pack header (`PACK`, version, object count).
 pub const PACK_HEADER_LEN: u64 = 12;
@@ -38,7 +39,7 @@ pub struct Pack {
     checksum: ObjectId,
     mtime: Option<SystemTime>,
     /// Entries sorted by offset: (offset, index position). Built on first use.
-    by_offset: OnceLock<Vec<(u64, u32)>>,
+    by_offset: OnceLock<RevIndex>,
     /// Resolved object kinds by position in `by_offset` (0: not known yet),
     /// shared by every reader of the pack: one byte per object.
     kinds: OnceLock<Box<[AtomicU8]>>,
@@ -201,8 +202,13 @@ impl Pack {
     /// Entries sorted by pack offset, as (offset, index position): git's
     /// reverse index. Built once, on first use.
     pub fn entries_by_offset(&self, c: &mut WindowCursor) -> Result<&[(u64, u32)], Error> {
-        if let Some(v) = self.by_offset.get() {
-            return Ok(v);
+        Ok(self.rev_index(c)?.entries())
+    }
+
+    /// The reverse index, built on first use.
+    fn rev_index(&self, c: &mut WindowCursor) -> Result<&RevIndex, Error> {
+        if let Some(r) = self.by_offset.get() {
+            return Ok(r);
         }
         let mut v = Vec::with_capacity(self.len() as usize);
         for i in 0..self.len() {
@@ -224,7 +230,19 @@ impl Pack {
                 Corruption::OffsetOutOfRange(w[0].0),
             ));
         }
-        Ok(self.by_offset.get_or_init(|| v))
+        Ok(self
+            .by_offset
+            .get_or_init(|| RevIndex::new(v, self.data_end())))
+    }
+
+    /// The position in offset order ([`entries_by_offset`](Self::entries_by_offset))
+    /// of the entry at exactly `offset`.
+    pub(crate) fn position_of(
+        &self,
+        c: &mut WindowCursor,
+        offset: u64,
+    ) -> Result<Option<usize>, Error> {
+        Ok(self.rev_index(c)?.position(offset))
     }
 
     /// The kind of the object at `offset` if an earlier walk resolved it.
@@ -233,13 +251,10 @@ impl Pack {
         c: &mut WindowCursor,
         offset: u64,
     ) -> Result<Option<ObjectKind>, Error> {
-        let sorted = self.entries_by_offset(c)?;
-        let Ok(i) = sorted.binary_search_by_key(&offset, |&(o, _)| o) else {
+        let Some(i) = self.position_of(c, offset)? else {
             return Ok(None);
         };
-        let kinds = self
-            .kinds
-            .get_or_init(|| (0..sorted.len()).map(|_| AtomicU8::new(0)).collect());
+        let kinds = self.kinds();
         Ok(ObjectKind::from_pack_type(kinds[i].load(Ordering::Relaxed)))
     }
 
@@ -250,17 +265,20 @@ impl Pack {
         offsets: impl Iterator<Item = u64>,
         kind: ObjectKind,
     ) -> Result<(), Error> {
-        let sorted = self.entries_by_offset(c)?;
-        let kinds = self
-            .kinds
-            .get_or_init(|| (0..sorted.len()).map(|_| AtomicU8::new(0)).collect());
+        let kinds = self.kinds();
         let t = EntryKind::Base(kind).pack_type();
         for offset in offsets {
-            if let Ok(i) = sorted.binary_search_by_key(&offset, |&(o, _)| o) {
+            if let Some(i) = self.position_of(c, offset)? {
                 kinds[i].store(t, Ordering::Relaxed);
             }
         }
         Ok(())
+    }
+
+    /// The kind memo, one byte per entry in offset order.
+    fn kinds(&self) -> &[AtomicU8] {
+        self.kinds
+            .get_or_init(|| (0..self.len()).map(|_| AtomicU8::new(0)).collect())
     }
 
     /// The pack offset of the object at index position `pos`, from an index
@@ -278,9 +296,9 @@ impl Pack {
     /// trailer), from the reverse index.
     pub fn next_offset(&self, c: &mut WindowCursor, offset: u64) -> Result<u64, Error> {
         let end = self.data_end();
-        let sorted = self.entries_by_offset(c)?;
-        let i = sorted.partition_point(|&(o, _)| o <= offset);
-        Ok(sorted.get(i).map_or(end, |&(o, _)| o))
+        let r = self.rev_index(c)?;
+        let i = r.position_after(offset);
+        Ok(r.entries().get(i).map_or(end, |&(o, _)| o))
     }
 
     /// The id of the immediate delta base of the entry at `offset` (of kind
@@ -307,13 +325,13 @@ impl Pack {
         cursors: &mut PackCursors,
         offset: u64,
     ) -> Result<Option<ObjectId>, Error> {
-        let sorted = self.entries_by_offset(&mut cursors.index)?;
-        match sorted.binary_search_by_key(&offset, |&(o, _)| o) {
-            Ok(i) => {
-                let pos = sorted[i].1;
+        let r = self.rev_index(&mut cursors.index)?;
+        match r.position(offset) {
+            Some(i) => {
+                let pos = r.entries()[i].1;
                 Ok(Some(self.index.oid_at(&mut cursors.index, pos)?))
             }
-            Err(_) => Ok(None),
+            None => Ok(None),
         }
     }
 }

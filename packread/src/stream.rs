@@ -136,7 +136,14 @@ impl Packed {
             } else {
                 &mut out[..want]
             };
-            let s = match step(&mut self.z, &mut self.cursor, self.pos, self.limit, dst) {
+            let s = match step(
+                &mut self.z,
+                &mut self.cursor,
+                self.pos,
+                self.limit,
+                dst,
+                false,
+            ) {
                 Ok(s) => s,
                 Err(InflateError::Map(e)) => return Err(e.into()),
                 Err(InflateError::Corrupt(reason)) => {

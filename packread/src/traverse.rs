@@ -15,7 +15,7 @@ use crate::entry::EntryKind;
 use crate::error::{Corruption, Error};
 use crate::kind::ObjectKind;
 use crate::odb::EntryInfo;
-use crate::oid::ObjectId;
+use crate::oid::{HashKind, Hasher, ObjectId};
 use crate::pack::{Pack, PackCursors};
 use crate::tree::DeltaTree;
 
@@ -127,6 +127,26 @@ impl<'a> Work<'a> {
     }
 }
 
+/// Hashes a patched object piece by piece.
+struct HashSink {
+    hash: HashKind,
+    kind: ObjectKind,
+    hasher: Option<Hasher>,
+}
+
+impl delta::Sink for HashSink {
+    fn start(&mut self, size: usize) -> Result<(), Corruption> {
+        self.hasher = Some(ObjectId::object_hasher(self.hash, self.kind, size));
+        Ok(())
+    }
+
+    fn piece(&mut self, bytes: &[u8]) {
+        if let Some(h) = &mut self.hasher {
+            h.update(bytes);
+        }
+    }
+}
+
 /// One thread's cursors and buffers.
 struct Worker<'a> {
     pack: &'a Pack,
@@ -154,6 +174,9 @@ impl<'a> Worker<'a> {
         let crc32 = pack.index().crc32_at(&mut c.index, pos)?;
         pack.verify_crc32(c, pos, offset, end)?;
         let z = self.decode.inflater();
+        // A delta without deltas of its own is hashed as it is patched: its
+        // bytes are never made.
+        let mut streamed = None;
         let base_id = match h.kind {
             EntryKind::Base(_) => {
                 decode::inflate_entry(pack, c, z, offset, &h, &mut self.out)?;
@@ -171,8 +194,19 @@ impl<'a> Worker<'a> {
                     decode::read_object(pack, 0, c, st, base_offset, &mut self.reread)?;
                     &self.reread
                 };
-                delta::apply(base, &self.delta, &mut self.out)
-                    .map_err(|reason| pack.corrupt(offset, reason))?;
+                let patched = if tree.children(t.entry).is_empty() {
+                    let mut sink = HashSink {
+                        hash: pack.hash_kind(),
+                        kind: t.kind,
+                        hasher: None,
+                    };
+                    let r = delta::patch(base, &self.delta, &mut sink);
+                    streamed = sink.hasher;
+                    r
+                } else {
+                    delta::apply(base, &self.delta, &mut self.out)
+                };
+                patched.map_err(|reason| pack.corrupt(offset, reason))?;
                 Some(match h.kind {
                     EntryKind::RefDelta { base } => base,
                     _ => pack.index().oid_at(&mut c.index, base_pos)?,
@@ -180,7 +214,11 @@ impl<'a> Worker<'a> {
             }
         };
         let id = pack.index().oid_at(&mut c.index, pos)?;
-        let actual = ObjectId::compute(pack.hash_kind(), t.kind, &self.out);
+        let actual = match streamed {
+            Some(h) => h.try_finish(),
+            None => ObjectId::compute_checked(pack.hash_kind(), t.kind, &self.out),
+        }
+        .map_err(|reason| pack.corrupt(offset, reason))?;
         if actual != id {
             return Err(pack.corrupt(
                 offset,

@@ -4,7 +4,7 @@
 
 use crate::entry::{EntryHeader, EntryKind};
 use crate::error::{Corruption, Error};
-use crate::pack::Pack;
+use crate::pack::{Pack, PackCursors};
 
 /// No parent: the entry is a whole object.
 pub(crate) const ROOT: u32 = u32::MAX;
@@ -116,18 +116,15 @@ fn link(
     range: std::ops::Range<usize>,
 ) -> Result<Vec<(EntryHeader, u32)>, Error> {
     let mut c = pack.cursors();
-    let position = |offset: u64| {
-        sorted
-            .binary_search_by_key(&offset, |&(o, _)| o)
-            .ok()
-            .map(|i| i as u32)
+    let position = |c: &mut PackCursors, offset: u64| -> Result<Option<u32>, Error> {
+        Ok(pack.position_of(&mut c.index, offset)?.map(|i| i as u32))
     };
     let mut out = Vec::with_capacity(range.len());
     for &(offset, _) in &sorted[range] {
         let h = pack.entry_header(&mut c.data, offset)?;
         let p = match h.kind {
             EntryKind::Base(_) => ROOT,
-            EntryKind::OfsDelta { base_offset } => position(base_offset)
+            EntryKind::OfsDelta { base_offset } => position(&mut c, base_offset)?
                 .filter(|_| base_offset < offset)
                 .ok_or_else(|| pack.corrupt(offset, Corruption::BadDeltaBaseOffset))?,
             EntryKind::RefDelta { base } => {
@@ -135,7 +132,7 @@ fn link(
                 let pos = pack.index().lookup(&mut c.index, &base)?;
                 let pos = pos.ok_or_else(missing)?;
                 let base_offset = pack.checked_offset(&mut c.index, pos)?;
-                position(base_offset).ok_or_else(missing)?
+                position(&mut c, base_offset)?.ok_or_else(missing)?
             }
         };
         out.push((h, p));

@@ -494,13 +494,17 @@ impl<'a> Renderer<'a> {
 /// object, few enough to keep finished output from piling up in memory.
 const WINDOW_PER_THREAD: usize = 4;
 
-/// Objects per job with `--batch-all-objects`.
-const RUN: usize = 64;
+/// Objects per job: few handoffs between threads, and for contents little
+/// finished output waiting in memory.
+fn run_len(kind: Batch) -> usize {
+    if kind == Batch::Contents { 64 } else { 1024 }
+}
 
 fn run_batch(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
     let odb = global.open()?;
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let feeder_odb = odb.clone();
+    let run_len = run_len(opts.kind);
     let (all, unordered, nul, split) = (
         opts.all,
         opts.unordered,
@@ -530,7 +534,7 @@ fn run_batch(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
                         return fail(push, e);
                     }
                 }
-                if (!more || run.len() >= RUN) && !push(Job::Pieces(std::mem::take(&mut run))) {
+                if (!more || run.len() >= run_len) && !push(Job::Pieces(std::mem::take(&mut run))) {
                     return;
                 }
             }
@@ -541,7 +545,7 @@ fn run_batch(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
         }
         // Runs of consecutive objects: few handoffs between threads, and in
         // pack order each worker's delta-base cache sees neighbouring objects.
-        let mut run = Vec::with_capacity(RUN);
+        let mut run = Vec::with_capacity(run_len);
         let mut stopped = false;
         let mut add = |item: Result<(ObjectId, Location), packread::Error>,
                        push: &mut dyn FnMut(Job) -> bool| {
@@ -556,10 +560,10 @@ fn run_batch(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
                     return false;
                 }
             }
-            if run.len() == RUN
+            if run.len() == run_len
                 && !push(Job::Pieces(std::mem::replace(
                     &mut run,
-                    Vec::with_capacity(RUN),
+                    Vec::with_capacity(run_len),
                 )))
             {
                 stopped = true;
@@ -584,14 +588,12 @@ fn run_batch(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
                 }
             })
         } else {
-            odb.for_each_object_id(|id| {
-                let item = r
-                    .locate(&id)
-                    .and_then(|l| l.map(|loc| (id, loc)).ok_or(packread::Error::NotFound(id)));
-                add(item, push)
-            })
+            odb.for_each_object_location(&mut r, |id, loc| add(Ok((id, loc)), push))
         };
         if let Err(e) = listed {
+            if !run.is_empty() {
+                push(Job::Pieces(std::mem::take(&mut run)));
+            }
             return fail(push, e);
         }
         if !stopped && !run.is_empty() {
