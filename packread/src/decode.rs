@@ -212,11 +212,11 @@ pub(crate) fn read_object(
                 .cache
                 .get(pack_id, base_at)
                 .expect("still cached: nothing was added");
-            delta::apply(base, &st.delta, out)
+            delta::apply_delta(base, &st.delta, out)
                 .map_err(|reason| pack.corrupt(link.offset, reason))?;
             base_cached = false;
         } else {
-            delta::apply(out, &st.delta, &mut st.scratch)
+            delta::apply_delta(out, &st.delta, &mut st.scratch)
                 .map_err(|reason| pack.corrupt(link.offset, reason))?;
             st.cache.put(pack_id, base_at, kind, out);
             std::mem::swap(out, &mut st.scratch);

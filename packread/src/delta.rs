@@ -52,8 +52,21 @@ impl Sink for Vec<u8> {
     }
 }
 
-/// Applies `delta` to `base`, writing the result into `out` (cleared first).
-pub(crate) fn apply(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), Corruption> {
+/// Applies git delta data (as a delta pack entry inflates to) to `base`,
+/// writing the result into `out` (cleared first), with every check of git's
+/// `patch_delta`: the base size the delta announces, copies inside the base,
+/// inserts inside the delta, the result size. A result larger than memory
+/// allows is [`Corruption::ObjectTooLarge`], never an abort.
+///
+/// ```
+/// // base 11 bytes, result 11: copy 6 bytes from offset 0, insert "there"
+/// let delta = [11, 11, 0x90, 6, 5, b't', b'h', b'e', b'r', b'e'];
+/// let mut out = Vec::new();
+/// packread::apply_delta(b"hello world", &delta, &mut out)?;
+/// assert_eq!(out, b"hello there");
+/// # Ok::<(), packread::Corruption>(())
+/// ```
+pub fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), Corruption> {
     patch(base, delta, out)
 }
 
@@ -67,6 +80,13 @@ pub(crate) fn patch(base: &[u8], delta: &[u8], sink: &mut impl Sink) -> Result<(
     let (base_size, result_size, mut pos) = sizes(delta)?;
     if base_size != base.len() as u64 {
         return Err(Corruption::BadDelta("base size differs from the base"));
+    }
+    // One opcode byte makes at most 64 KiB (a copy with no size bytes): a
+    // larger result is impossible, and refused before anything is reserved.
+    if result_size > (delta.len() - pos) as u64 * 0x10000 {
+        return Err(Corruption::BadDelta(
+            "result larger than the delta can make",
+        ));
     }
     let result_size =
         usize::try_from(result_size).map_err(|_| Corruption::ObjectTooLarge(result_size))?;
@@ -126,7 +146,7 @@ mod tests {
 
     fn run(base: &[u8], delta: &[u8]) -> Result<Vec<u8>, Corruption> {
         let mut out = Vec::new();
-        apply(base, delta, &mut out).map(|()| out)
+        apply_delta(base, delta, &mut out).map(|()| out)
     }
 
     #[test]
@@ -139,6 +159,33 @@ mod tests {
         assert_eq!(
             run(base, &[11, 1, 0x95, 0, 1, 1]),
             Err(Corruption::BadDelta("copy from outside the base"))
+        );
+    }
+
+    /// Found by the `delta` fuzz target: a delta announcing a result of
+    /// 2^63 - 1 bytes had that much reserved before its opcodes were read.
+    #[test]
+    fn impossible_result_sizes_are_refused_before_reserving() {
+        let delta = [
+            0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x90,
+        ];
+        assert_eq!(
+            run(b"", &delta),
+            Err(Corruption::BadDelta(
+                "result larger than the delta can make"
+            ))
+        );
+        // Just possible: one copy opcode of 64 KiB.
+        let base = vec![5u8; 0x10000];
+        assert_eq!(
+            run(&base, &[0x80, 0x80, 0x04, 0x80, 0x80, 0x04, 0x80]).unwrap(),
+            base
+        );
+        assert_eq!(
+            run(&base, &[0x80, 0x80, 0x04, 0x81, 0x80, 0x04, 0x80]),
+            Err(Corruption::BadDelta(
+                "result larger than the delta can make"
+            ))
         );
     }
 

@@ -78,6 +78,7 @@ mod verify;
 
 pub use cache::DEFAULT_DELTA_BASE_CACHE_LIMIT;
 pub use decode::{DEFAULT_MAX_DELTA_CHAIN, Decoded};
+pub use delta::apply_delta;
 pub use entry::{EntryHeader, EntryKind};
 pub use error::{Corruption, Error};
 pub use index::{IndexVersion, PackIndex, PrefixLookup};

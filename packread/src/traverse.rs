@@ -204,7 +204,7 @@ impl<'a> Worker<'a> {
                     streamed = sink.hasher;
                     r
                 } else {
-                    delta::apply(base, &self.delta, &mut self.out)
+                    delta::apply_delta(base, &self.delta, &mut self.out)
                 };
                 patched.map_err(|reason| pack.corrupt(offset, reason))?;
                 Some(match h.kind {

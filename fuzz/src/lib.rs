@@ -1,0 +1,179 @@
+//! What the fuzz targets share: scratch files (packread reads files through
+//! memory maps, so every input is written to a file first), pack and index
+//! builders, and one routine that reads everything a database holds and
+//! checks that the answers agree with each other.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::AtomicU64;
+
+use packread::{HashKind, Location, ObjectId, Odb, OpenOptions};
+
+/// This process's scratch directory (on tmpfs where there is one).
+pub fn scratch() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let shm = Path::new("/dev/shm");
+        let base = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!("packread-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("objects/pack")).expect("scratch directory");
+        dir
+    })
+}
+
+/// SHA-1 of `data` (plain digest; fuzzed data may be anything).
+pub fn sha1(data: &[u8]) -> [u8; 20] {
+    let mut h = sha1dc::Hasher::new();
+    h.update(data);
+    match h.finalize() {
+        Ok(d) => d.into(),
+        Err(c) => c.digest().into(),
+    }
+}
+
+/// A version 2 index for a pack with checksum `pack_sum`, listing
+/// `entries` (id, offset, CRC32) in the order given (sorted or not: the
+/// fuzzer decides), with a 64-bit table for offsets that need one.
+pub fn idx_v2(entries: &[([u8; 20], u64, u32)], pack_sum: &[u8; 20]) -> Vec<u8> {
+    let mut out = vec![0xff, b't', b'O', b'c', 0, 0, 0, 2];
+    let mut fanout = [0u32; 256];
+    for (id, _, _) in entries {
+        for f in &mut fanout[usize::from(id[0])..] {
+            *f += 1;
+        }
+    }
+    for f in fanout {
+        out.extend_from_slice(&f.to_be_bytes());
+    }
+    for (id, _, _) in entries {
+        out.extend_from_slice(id);
+    }
+    for (_, _, crc) in entries {
+        out.extend_from_slice(&crc.to_be_bytes());
+    }
+    let mut large = Vec::new();
+    for &(_, offset, _) in entries {
+        if let Ok(small) = u32::try_from(offset)
+            .map_err(drop)
+            .and_then(|o| if o & 0x8000_0000 == 0 { Ok(o) } else { Err(()) })
+        {
+            out.extend_from_slice(&small.to_be_bytes());
+        } else {
+            out.extend_from_slice(&(0x8000_0000 | large.len() as u32).to_be_bytes());
+            large.push(offset);
+        }
+    }
+    for o in large {
+        out.extend_from_slice(&o.to_be_bytes());
+    }
+    out.extend_from_slice(pack_sum);
+    let sum = sha1(&out);
+    out.extend_from_slice(&sum);
+    out
+}
+
+/// A pack file: header for `count` entries, `body`, trailer.
+pub fn pack_file(count: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = b"PACK\0\0\0\x02".to_vec();
+    out.extend_from_slice(&count.to_be_bytes());
+    out.extend_from_slice(body);
+    let sum = sha1(&out);
+    out.extend_from_slice(&sum);
+    out
+}
+
+/// Writes `idx` and `pack` as the scratch repository's only pack; returns
+/// the index's path.
+pub fn write_pack(idx: &[u8], pack: &[u8]) -> PathBuf {
+    let dir = scratch().join("objects/pack");
+    let idx_path = dir.join("pack-fuzz.idx");
+    std::fs::write(&idx_path, idx).expect("write the index");
+    std::fs::write(dir.join("pack-fuzz.pack"), pack).expect("write the pack");
+    idx_path
+}
+
+/// Small windows and limits, so that reads cross window ends and windows
+/// are unloaded all the time.
+pub fn tiny() -> OpenOptions {
+    OpenOptions::new()
+        .window_size(4096)
+        .max_memory(16 * 1024)
+        .max_handles(16)
+        .delta_base_cache_limit(64 * 1024)
+}
+
+/// Reads every object of every pack in every way packread offers, and
+/// checks that the answers agree: a read that succeeds has the kind and
+/// size the header reports, and a stream of it yields the same bytes.
+/// Errors are fine (the input is hostile); panics, hangs and disagreements
+/// are not.
+pub fn read_everything(odb: &Odb) {
+    let mut r = odb.reader();
+    let mut buf = Vec::new();
+    for (p, pack) in odb.packs().iter().enumerate() {
+        for pos in 0..pack.len().min(64) {
+            let _ = r.entry_info(p, pos);
+            let _ = r.verify_entry(p, pos, &mut buf);
+            let Ok(offset) = pack.checked_offset(&mut pack.index().cursor(), pos) else {
+                continue;
+            };
+            let loc = Location::Packed {
+                pack: p,
+                index_position: pos,
+                offset,
+            };
+            let header = r.header_location(&loc);
+            let _ = r.disk_facts(&loc);
+            if let Ok(kind) = r.read_location(&loc, &mut buf) {
+                let header = header.expect("a readable object has a header");
+                assert_eq!(header, (kind, buf.len() as u64), "header and read agree");
+                // The stream reads the same entry when the id leads there
+                // (a fuzzed index may list an id twice, or out of order).
+                let mut c = pack.index().cursor();
+                if let Ok(id) = pack.index().oid_at(&mut c, pos)
+                    && odb.packs().len() == 1
+                    && pack.index().lookup(&mut c, &id).ok() == Some(Some(pos))
+                {
+                    stream_agrees(odb, &id, &buf);
+                }
+            }
+        }
+        let _ = odb.verify_pack(p, 2, 8192, &AtomicU64::new(0));
+        let _ = pack.verify_checksum(&mut pack.cursors());
+    }
+    let _ = odb.object_locations_pack_order();
+}
+
+/// If `id`'s stream opens and reads to its end, it yields `want`.
+fn stream_agrees(odb: &Odb, id: &ObjectId, want: &[u8]) {
+    let Ok(mut s) = odb.stream(id) else { return };
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 1000];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+            Err(_) => return,
+        }
+    }
+    assert_eq!(got, want, "a stream yields what a read does");
+}
+
+/// Deflates `data` (zlib format).
+pub fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    z.write_all(data).expect("in memory");
+    z.finish().expect("in memory")
+}
+
+/// Opens the scratch repository's objects with `opts`.
+pub fn open(opts: OpenOptions) -> Option<Odb> {
+    opts.hash(HashKind::Sha1)
+        .open(scratch().join("objects"))
+        .ok()
+}
