@@ -1,8 +1,11 @@
 //! Hand-made packs for what git never writes: `REF_DELTA` cycles, pack
 //! version 3, bad base offsets and missing bases.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::{entry_header, idx_v2, zlib};
 use packread::{Corruption, Error, HashKind, ObjectId, ObjectKind, Odb, OpenOptions};
 
 /// One entry to write: its type byte (1–4, 6, 7), the header extension (OFS
@@ -14,26 +17,6 @@ struct Entry {
     id: ObjectId,
     /// A size for the header other than the data's (hostile input).
     claimed_size: Option<u64>,
-}
-
-fn zlib(data: &[u8]) -> Vec<u8> {
-    use std::io::Write;
-    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn header(pack_type: u8, size: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut c = (pack_type << 4) | (size & 15) as u8;
-    let mut size = size >> 4;
-    while size > 0 {
-        out.push(c | 0x80);
-        c = (size & 0x7f) as u8;
-        size >>= 7;
-    }
-    out.push(c);
-    out
 }
 
 fn sha1(parts: &[&[u8]]) -> ObjectId {
@@ -53,7 +36,7 @@ fn write_pack(dir: &Path, version: u32, entries: &[Entry]) -> PathBuf {
     let mut index: Vec<(ObjectId, u32, u64)> = Vec::new();
     for e in entries {
         let start = pack.len();
-        pack.extend(header(
+        pack.extend(entry_header(
             e.pack_type,
             e.claimed_size.unwrap_or(e.data.len() as u64),
         ));
@@ -63,27 +46,7 @@ fn write_pack(dir: &Path, version: u32, entries: &[Entry]) -> PathBuf {
     }
     let trailer = sha1(&[&pack]);
     pack.extend_from_slice(trailer.as_bytes());
-    index.sort();
-    let mut idx = vec![0xff, b't', b'O', b'c', 0, 0, 0, 2];
-    for b in 0..=255u8 {
-        let n = index
-            .iter()
-            .filter(|(id, ..)| id.as_bytes()[0] <= b)
-            .count() as u32;
-        idx.extend_from_slice(&n.to_be_bytes());
-    }
-    for (id, ..) in &index {
-        idx.extend_from_slice(id.as_bytes());
-    }
-    for (_, crc, _) in &index {
-        idx.extend_from_slice(&crc.to_be_bytes());
-    }
-    for (.., ofs) in &index {
-        idx.extend_from_slice(&(*ofs as u32).to_be_bytes());
-    }
-    idx.extend_from_slice(trailer.as_bytes());
-    let own = sha1(&[&idx]);
-    idx.extend_from_slice(own.as_bytes());
+    let idx = idx_v2(&index, &trailer);
     std::fs::write(dir.join("pack-test.pack"), pack).unwrap();
     let path = dir.join("pack-test.idx");
     std::fs::write(&path, idx).unwrap();
@@ -216,7 +179,7 @@ fn ref_delta_on_an_ofs_delta_base_resolves() {
     // base "hello" at 12; OFS delta "xyz" against it; REF delta "abc"
     // against the OFS delta's result (by id): a REF -> OFS -> base chain.
     let base = blob(b"hello");
-    let base_len = header(3, 5).len() + zlib(b"hello").len();
+    let base_len = entry_header(3, 5).len() + zlib(b"hello").len();
     let ofs_id = ObjectId::compute(HashKind::Sha1, ObjectKind::Blob, b"xyz");
     let ofs = Entry {
         pack_type: 6,

@@ -65,7 +65,7 @@ impl DecodeState {
     }
 }
 
-fn inflate_error(pack: &Pack, offset: u64, e: InflateError) -> Error {
+pub(crate) fn inflate_error(pack: &Pack, offset: u64, e: InflateError) -> Error {
     match e {
         InflateError::Map(e) => Error::Map(e),
         InflateError::Corrupt(reason) => pack.corrupt(offset, reason),

@@ -130,6 +130,40 @@ pub(crate) fn inflate_exact(
     }
 }
 
+/// Inflates the zlib stream at file offset `ofs` (which must end before
+/// `limit`) and hold exactly `size` bytes, handing the output to `sink` in
+/// pieces of at most `buf.len()` bytes: an object of any size is checked
+/// with `buf` of memory. Returns the number of compressed bytes taken.
+pub(crate) fn inflate_to(
+    z: &mut Decompress,
+    cursor: &mut WindowCursor,
+    ofs: u64,
+    limit: u64,
+    size: u64,
+    buf: &mut [u8],
+    mut sink: impl FnMut(&[u8]),
+) -> Result<u64, InflateError> {
+    z.reset(true);
+    let mut pos = ofs;
+    let mut produced = 0u64;
+    loop {
+        let s = step(z, cursor, pos, limit, buf, false)?;
+        pos += s.consumed;
+        produced += s.made as u64;
+        let mismatch = Corruption::SizeMismatch {
+            expected: size,
+            actual: produced,
+        };
+        if produced > size || (s.end && produced != size) {
+            return Err(mismatch.into());
+        }
+        sink(&buf[..s.made]);
+        if s.end {
+            return Ok(pos - ofs);
+        }
+    }
+}
+
 /// Inflates at most `out.len()` bytes of the stream at `ofs`, for peeking at
 /// the start of an entry (a delta's size header). Returns how many bytes came
 /// out; the stream need not end.

@@ -51,6 +51,31 @@ std::thread::scope(|s| {
 });
 # Ok(()) }
 ```
+
+# Files that change under a reader
+
+packread never writes to a repository, but git may rewrite it meanwhile
+(`git gc`, `git repack`). What is guarded, and what can't be:
+
+- A pack **removed** while open keeps being read through its open
+  descriptor and its mapped windows (the operating system keeps the file
+  until both are gone); new windows of it fail with a typed error once its
+  descriptor was given back.
+- A pack **replaced** under the same name (`git repack` writing a new pack
+  with the same name, say) is noticed when a window is mapped or reused (the
+  file's device and inode are compared): reads of the old file end with
+  [`smmap::Error::FileReplaced`], never mixing the two files' bytes.
+- A pack that **grows** is read as it was: only offsets the index names are
+  read, and the known size is refreshed when a window is mapped.
+- A pack **truncated** while open is noticed before a window is mapped and
+  before an idle window is reused (its size is checked, and windows past the
+  new end are unloaded), so reads return a typed error instead of touching
+  missing pages. What no reader can guard without a system call on every
+  read: a file truncated *while a cursor is reading from a window* of it.
+  Touching a mapped page past the new end of file raises `SIGBUS`, as it does
+  for git, libgit2 and every other reader that maps files. git never
+  truncates a pack it has written (it writes new files and renames them), so
+  this takes another program rewriting packs in place.
 */
 #![deny(missing_docs)]
 

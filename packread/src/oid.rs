@@ -105,6 +105,17 @@ impl Hasher {
     }
 }
 
+impl std::io::Write for Hasher {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The id (name) of an object: a SHA-1 or SHA-256 digest.
 ///
 /// Ids of one kind order like their bytes, which is the order of a pack index.
@@ -190,14 +201,15 @@ impl ObjectId {
 
     /// A hasher fed with the object's header and body.
     fn hasher_for(hash: HashKind, kind: crate::ObjectKind, data: &[u8]) -> Hasher {
-        let mut h = Self::object_hasher(hash, kind, data.len());
+        let mut h = Self::object_hasher(hash, kind, data.len() as u64);
         h.update(data);
         h
     }
 
-    /// A hasher fed with the header of an object of `kind` and `size`
-    /// bytes, for its body to follow.
-    pub(crate) fn object_hasher(hash: HashKind, kind: crate::ObjectKind, size: usize) -> Hasher {
+    /// A hasher fed with git's header for an object of `kind` and `size`
+    /// bytes, for its body to follow: hashing a body that arrives in pieces
+    /// (an [`ObjectStream`](crate::ObjectStream), say) gives its id.
+    pub fn object_hasher(hash: HashKind, kind: crate::ObjectKind, size: u64) -> Hasher {
         use std::io::Write;
         // "<kind> <len>\0", without allocating: at most 6 + 1 + 20 + 1 bytes.
         let mut header = [0u8; 32];

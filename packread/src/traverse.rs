@@ -13,6 +13,7 @@ use crate::decode::{self, DecodeState};
 use crate::delta;
 use crate::entry::EntryKind;
 use crate::error::{Corruption, Error};
+use crate::inflate::inflate_to;
 use crate::kind::ObjectKind;
 use crate::odb::EntryInfo;
 use crate::oid::{HashKind, Hasher, ObjectId};
@@ -127,6 +128,9 @@ impl<'a> Work<'a> {
     }
 }
 
+/// Bytes inflated at a time for objects hashed as they are inflated.
+const CHUNK: usize = 64 * 1024;
+
 /// Hashes a patched object piece by piece.
 struct HashSink {
     hash: HashKind,
@@ -136,7 +140,7 @@ struct HashSink {
 
 impl delta::Sink for HashSink {
     fn start(&mut self, size: usize) -> Result<(), Corruption> {
-        self.hasher = Some(ObjectId::object_hasher(self.hash, self.kind, size));
+        self.hasher = Some(ObjectId::object_hasher(self.hash, self.kind, size as u64));
         Ok(())
     }
 
@@ -156,6 +160,7 @@ struct Worker<'a> {
     delta: Vec<u8>,
     reread: Vec<u8>,
     out: Vec<u8>,
+    chunk: Vec<u8>,
     infos: Vec<(u32, EntryInfo)>,
 }
 
@@ -174,10 +179,31 @@ impl<'a> Worker<'a> {
         let crc32 = pack.index().crc32_at(&mut c.index, pos)?;
         pack.verify_crc32(c, pos, offset, end)?;
         let z = self.decode.inflater();
-        // A delta without deltas of its own is hashed as it is patched: its
-        // bytes are never made.
+        // An entry without deltas of its own is hashed as it is inflated or
+        // patched: its bytes are never made whole (a 4 GiB blob is checked
+        // with 64 KiB of memory).
+        let leaf = tree.children(t.entry).is_empty();
         let mut streamed = None;
         let base_id = match h.kind {
+            EntryKind::Base(kind) if leaf => {
+                let mut hasher = ObjectId::object_hasher(pack.hash_kind(), kind, h.size);
+                let data = offset + u64::from(h.header_len);
+                self.chunk.resize(CHUNK, 0);
+                inflate_to(
+                    z,
+                    &mut c.data,
+                    data,
+                    pack.data_end(),
+                    h.size,
+                    &mut self.chunk,
+                    |p| {
+                        hasher.update(p);
+                    },
+                )
+                .map_err(|e| decode::inflate_error(pack, offset, e))?;
+                streamed = Some(hasher);
+                None
+            }
             EntryKind::Base(_) => {
                 decode::inflate_entry(pack, c, z, offset, &h, &mut self.out)?;
                 None
@@ -194,7 +220,7 @@ impl<'a> Worker<'a> {
                     decode::read_object(pack, 0, c, st, base_offset, &mut self.reread)?;
                     &self.reread
                 };
-                let patched = if tree.children(t.entry).is_empty() {
+                let patched = if leaf {
                     let mut sink = HashSink {
                         hash: pack.hash_kind(),
                         kind: t.kind,
@@ -291,6 +317,7 @@ pub(crate) fn verify_entries(
                         delta: Vec::new(),
                         reread: Vec::new(),
                         out: Vec::new(),
+                        chunk: Vec::new(),
                         infos: Vec::new(),
                     };
                     while let Some(t) = work.next() {
