@@ -67,9 +67,10 @@ packread never writes to a repository, but git may rewrite it meanwhile
   [`smmap::Error::FileReplaced`], never mixing the two files' bytes.
 - A pack that **grows** is read as it was: only offsets the index names are
   read, and the known size is refreshed when a window is mapped.
-- A pack **truncated** while open is noticed before a window is mapped and
-  before an idle window is reused (its size is checked, and windows past the
-  new end are unloaded), so reads return a typed error instead of touching
+- A pack **truncated** while open is noticed before a window is mapped, and
+  before an idle window is reused if the pack's size was last asked more
+  than [`smmap::IDLE_RECHECK_INTERVAL`] (100 ms) ago (windows past the new
+  end are unloaded), so reads return a typed error instead of touching
   missing pages. What no reader can guard without a system call on every
   read: a file truncated *while a cursor is reading from a window* of it.
   Touching a mapped page past the new end of file raises `SIGBUS`, as it does

@@ -5,6 +5,7 @@ use std::fs::{File, Metadata};
 use std::io;
 use std::path::PathBuf;
 use std::sync::{Arc, Weak};
+use std::time::Instant;
 
 use crate::align::align_to;
 use crate::manager::FileToken;
@@ -39,6 +40,8 @@ pub(crate) struct FileState {
     pub(crate) handle: Option<File>,
     /// The file's size as last seen by the operating system.
     pub(crate) size: Option<u64>,
+    /// When the operating system was last asked (size and identity).
+    pub(crate) checked: Option<Instant>,
     /// Which file the regions were mapped from.
     pub(crate) identity: Option<Identity>,
     /// Mapped regions, sorted by start offset.
@@ -53,6 +56,7 @@ impl FileState {
             path,
             handle,
             size: None,
+            checked: None,
             identity: None,
             regions: Vec::new(),
             token: Weak::new(),

@@ -135,7 +135,8 @@ pub use buffer::SlidingWindowMapBuffer;
 pub use cursor::WindowCursor;
 pub use error::{Action, Error};
 pub use manager::{
-    ManagerKind, MapManager, SlidingWindowMapManager, StaticWindowMapManager, Stats,
+    IDLE_RECHECK_INTERVAL, ManagerKind, MapManager, SlidingWindowMapManager,
+    StaticWindowMapManager, Stats,
 };
 pub use region::MapRegion;
 pub use window::MapWindow;

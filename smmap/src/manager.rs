@@ -8,6 +8,7 @@ use std::io;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use crate::align::{allocation_granularity, is_64_bit};
 use crate::cursor::WindowCursor;
@@ -251,8 +252,18 @@ impl Shared {
         }
         // An idle window goes back into use, or a new one is needed: check the
         // file first (one fstat), so that a file truncated by someone else
-        // gives an error here rather than SIGBUS on the next read.
-        Self::refresh(state, token, offset)?;
+        // gives an error here rather than SIGBUS on the next read. Always
+        // before mapping; before reusing an idle window unless the file was
+        // checked in the last `IDLE_RECHECK_INTERVAL` (a reader moving back
+        // and forth between windows would pay an fstat per move).
+        let file = state.file(slot);
+        let reuse = file.find(offset).is_some();
+        let fresh = file
+            .checked
+            .is_some_and(|t| t.elapsed() < IDLE_RECHECK_INTERVAL);
+        if !(reuse && fresh) {
+            Self::refresh(state, token, offset)?;
+        }
         if let Some(region) = state.file(slot).find(offset) {
             return Ok(Some(Lease::new(region)));
         }
@@ -396,6 +407,7 @@ impl Shared {
         let file = state.file(slot);
         file.identity = identity;
         file.size = Some(meta.len());
+        file.checked = Some(Instant::now());
         if file.regions.iter().any(|r| r.ofs_end() > meta.len()) {
             let mut i = 0;
             while i < state.file(slot).regions.len() {
@@ -429,6 +441,14 @@ impl Shared {
         Ok(meta.len())
     }
 }
+
+/// How long a file's size, once asked of the operating system, is trusted
+/// before an idle window of it goes back into use; a window is never mapped
+/// without asking. A file truncated by another program is noticed when its
+/// idle windows are reused later than this, and always when a window is
+/// mapped; reads through a window in use can't be guarded (they raise
+/// `SIGBUS` on pages past the new end, as for every reader of mapped files).
+pub const IDLE_RECHECK_INTERVAL: Duration = Duration::from_millis(100);
 
 /// A handle on a window manager of either kind; cheap to clone, `Send + Sync`.
 ///

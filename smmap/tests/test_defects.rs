@@ -343,6 +343,8 @@ fn truncated_files_are_checked_before_idle_windows_are_reused() {
         .unwrap()
         .set_len(4 * G)
         .unwrap();
+    // The size learnt when the window was mapped is trusted this long.
+    std::thread::sleep(smmap::IDLE_RECHECK_INTERVAL + std::time::Duration::from_millis(50));
     assert!(
         !c.use_region(5 * G, 1).unwrap().is_valid(),
         "past the new end: invalid, no SIGBUS"
