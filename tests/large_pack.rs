@@ -15,7 +15,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::{entry_header, git, git_out, idx_v2, ofs_distance, zlib};
+use common::{entry_header, git, git_cat_file_batch, git_out, idx_v2, ofs_distance, zlib};
 use packread::{HashKind, ObjectId, ObjectKind, Odb, OpenOptions};
 
 const WINDOW: usize = 1 << 20;
@@ -77,24 +77,8 @@ fn splice_delta(base: &[u8], new: &[u8]) -> (Vec<u8>, Vec<u8>) {
 fn batch_check(repo: &Path, odb: &Odb, ids: &[ObjectId]) -> (String, String) {
     let fmt =
         "--batch-check=%(objectname) %(objecttype) %(objectsize) %(objectsize:disk) %(deltabase)";
-    let mut input = String::new();
-    for id in ids {
-        writeln!(input, "{id}").unwrap();
-    }
-    let mut child = git(repo)
-        .args(["cat-file", fmt])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
+    let names: Vec<String> = ids.iter().map(ObjectId::to_hex).collect();
+    let theirs = git_cat_file_batch(repo, fmt, &names).join("\n") + "\n";
     let mut r = odb.reader();
     let mut ours = String::new();
     for id in ids {
@@ -104,7 +88,7 @@ fn batch_check(repo: &Path, odb: &Odb, ids: &[ObjectId]) -> (String, String) {
         let base = base.unwrap_or(HashKind::Sha1.null());
         writeln!(ours, "{id} {kind} {size} {disk} {base}").unwrap();
     }
-    (String::from_utf8(out.stdout).unwrap(), ours)
+    (theirs, ours)
 }
 
 #[test]

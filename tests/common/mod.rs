@@ -85,8 +85,14 @@ pub fn git_objects(dir: &Path) -> Vec<GitObject> {
 
 /// Answers of `git cat-file --batch-check` for `names`, one line each.
 pub fn git_batch_check(dir: &Path, names: &[String]) -> Vec<String> {
+    git_cat_file_batch(dir, "--batch-check", names)
+}
+
+/// Answers of `git cat-file <option>` (a `--batch-check=<format>`, say) for
+/// `names`, one line each.
+pub fn git_cat_file_batch(dir: &Path, option: &str, names: &[String]) -> Vec<String> {
     let mut child = git(dir)
-        .args(["cat-file", "--batch-check"])
+        .args(["cat-file", option])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
