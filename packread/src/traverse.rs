@@ -165,7 +165,9 @@ struct Worker<'a> {
 }
 
 impl<'a> Worker<'a> {
-    /// Decodes and checks the task's entry, leaving its bytes in `self.out`.
+    /// Decodes and checks the task's entry and records its facts. An entry
+    /// with deltas of its own is left whole in `self.out` for them; others
+    /// are hashed as they are inflated or patched, never made whole.
     fn run(&mut self, t: &Task<'a>, opts: &WalkOptions) -> Result<(), Error> {
         let (pack, tree) = (self.pack, self.tree);
         let i = t.entry as usize;
