@@ -58,11 +58,8 @@ pub fn idx_v2(entries: &[([u8; 20], u64, u32)], pack_sum: &[u8; 20]) -> Vec<u8> 
     }
     let mut large = Vec::new();
     for &(_, offset, _) in entries {
-        if let Ok(small) = u32::try_from(offset)
-            .map_err(drop)
-            .and_then(|o| if o & 0x8000_0000 == 0 { Ok(o) } else { Err(()) })
-        {
-            out.extend_from_slice(&small.to_be_bytes());
+        if offset < 0x8000_0000 {
+            out.extend_from_slice(&(offset as u32).to_be_bytes());
         } else {
             out.extend_from_slice(&(0x8000_0000 | large.len() as u32).to_be_bytes());
             large.push(offset);

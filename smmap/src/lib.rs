@@ -100,9 +100,11 @@ be modified in place or truncated while they are mapped; appending is fine. Git
 never modifies packs, indices or loose objects in place, which is what this crate
 is for. To limit the damage of a file truncated by someone else, the manager
 checks the file's size every time it maps a window (a window never reaches past
-the end of the file as it is then) and every time an idle window goes back into
-use, and unloads windows that reach past a shrunken end: a read past the new end
-gives an invalid cursor. What cannot be guarded against is a file truncated
+the end of the file as it is then) and when an idle window goes back into use
+if the last check is older than [`IDLE_RECHECK_INTERVAL`] (100 ms: a reader
+moving back and forth between windows would otherwise pay a system call per
+move), and unloads windows that reach past a shrunken end: a read past the new
+end gives an invalid cursor. What cannot be guarded against is a file truncated
 while a cursor is on a window and reads from it: the OS then raises `SIGBUS` on
 the missing pages (checking the size before every read would cost a system call
 per read).
