@@ -7,7 +7,7 @@
 //! its chain and relies on the delta-base cache).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 
 use crate::decode::{self, DecodeState};
 use crate::delta;
@@ -161,7 +161,9 @@ struct Worker<'a> {
     reread: Vec<u8>,
     out: Vec<u8>,
     chunk: Vec<u8>,
-    infos: Vec<(u32, EntryInfo)>,
+    /// Every entry's facts, by position in offset order: each thread fills
+    /// the slots of the entries it checks.
+    infos: &'a [OnceLock<EntryInfo>],
 }
 
 impl<'a> Worker<'a> {
@@ -256,19 +258,18 @@ impl<'a> Worker<'a> {
                 },
             ));
         }
-        self.infos.push((
-            t.entry,
-            EntryInfo {
-                id,
-                offset,
-                header: h,
-                size_in_pack: end - offset,
-                crc32,
-                kind: t.kind,
-                depth: t.depth as usize,
-                base: base_id,
-            },
-        ));
+        let info = EntryInfo {
+            id,
+            offset,
+            header: h,
+            size_in_pack: end - offset,
+            crc32,
+            kind: t.kind,
+            depth: t.depth as usize,
+            base: base_id,
+        };
+        // Each entry is one task: its slot is empty.
+        let _ = self.infos[i].set(info);
         Ok(())
     }
 }
@@ -306,10 +307,11 @@ pub(crate) fn verify_entries(
         failed: AtomicBool::new(false),
     };
 
-    let results: Vec<Result<Vec<(u32, EntryInfo)>, Error>> = std::thread::scope(|s| {
+    let slots: Vec<OnceLock<EntryInfo>> = (0..tree.sorted.len()).map(|_| OnceLock::new()).collect();
+    let results: Vec<Result<(), Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let (work, tree, held) = (&work, &tree, &held);
+                let (work, tree, held, infos) = (&work, &tree, &held, &slots[..]);
                 s.spawn(move || {
                     let mut w = Worker {
                         pack,
@@ -320,7 +322,7 @@ pub(crate) fn verify_entries(
                         reread: Vec::new(),
                         out: Vec::new(),
                         chunk: Vec::new(),
-                        infos: Vec::new(),
+                        infos,
                     };
                     while let Some(t) = work.next() {
                         if let Err(e) = w.run(&t, opts) {
@@ -344,7 +346,7 @@ pub(crate) fn verify_entries(
                             base: base.clone(),
                         }));
                     }
-                    Ok(w.infos)
+                    Ok(())
                 })
             })
             .collect();
@@ -353,16 +355,14 @@ pub(crate) fn verify_entries(
             .map(|h| h.join().expect("verification threads don't panic"))
             .collect()
     });
-    let mut infos: Vec<Option<EntryInfo>> = vec![None; tree.sorted.len()];
-    for r in results {
-        for (i, info) in r? {
-            infos[i as usize] = Some(info);
-        }
-    }
-    infos
+    results.into_iter().collect::<Result<(), Error>>()?;
+    slots
         .into_iter()
         .enumerate()
-        .map(|(i, info)| info.ok_or_else(|| pack.corrupt(tree.sorted[i].0, Corruption::DeltaCycle)))
+        .map(|(i, info)| {
+            info.into_inner()
+                .ok_or_else(|| pack.corrupt(tree.sorted[i].0, Corruption::DeltaCycle))
+        })
         .collect()
 }
 
