@@ -435,6 +435,13 @@ impl Odb {
         Ok(ids)
     }
 
+    /// Whether the database is one pack and nothing else (no loose objects,
+    /// no other packs): its index then lists every object once, sorted, and
+    /// where a lookup would find it.
+    pub fn is_one_pack(&self) -> Result<bool, Error> {
+        Ok(self.inner.packs.len() == 1 && self.loose_ids()?.is_empty())
+    }
+
     /// Calls `f` with every object id, sorted, each once, and where a lookup
     /// of it (through `r`, as [`Reader::locate`]) finds it, until `f`
     /// returns false. A database of one pack and no loose objects is walked
@@ -446,14 +453,8 @@ impl Odb {
     ) -> Result<(), Error> {
         let loose = self.loose_ids()?;
         if self.inner.packs.len() == 1 && loose.is_empty() {
-            let (p, c, _) = r.parts(0);
-            for pos in 0..p.len() {
-                let id = p.index().oid_at(&mut c.index, pos)?;
-                let loc = Location::Packed {
-                    pack: 0,
-                    index_position: pos,
-                    offset: p.checked_offset(&mut c.index, pos)?,
-                };
+            for pos in 0..self.inner.packs[0].len() {
+                let (id, loc) = r.location_at(0, pos)?;
                 if !f(id, loc) {
                     break;
                 }
@@ -800,6 +801,21 @@ impl Reader<'_> {
             }
         }
         found.ok_or(Error::PrefixNotFound(prefix))
+    }
+
+    /// The id and location of the object at index position `pos` of pack
+    /// `pack` (its offset from an offset table checked as a whole, see
+    /// [`Pack::checked_offset`]).
+    pub fn location_at(&mut self, pack: usize, pos: u32) -> Result<(ObjectId, Location), Error> {
+        let (p, c, _) = self.parts(pack);
+        let id = p.index().oid_at(&mut c.index, pos)?;
+        let offset = p.checked_offset(&mut c.index, pos)?;
+        let loc = Location::Packed {
+            pack,
+            index_position: pos,
+            offset,
+        };
+        Ok((id, loc))
     }
 
     /// Facts about the entry at index position `pos` of pack `pack`: what

@@ -361,6 +361,9 @@ enum Piece {
 enum Job {
     /// Answers in input order.
     Pieces(Vec<Piece>),
+    /// The objects at index positions `start..end` of the database's only
+    /// pack (`--batch-all-objects`: the workers look them up, not the feeder).
+    Positions(u32, u32),
     /// The feeder failed: the fatal message.
     Failed(String),
 }
@@ -434,6 +437,13 @@ impl<'a> Renderer<'a> {
         let mut out = Vec::new();
         let pieces = match job {
             Job::Pieces(pieces) => pieces,
+            Job::Positions(start, end) => {
+                for pos in start..end {
+                    let (id, loc) = self.reader.location_at(0, pos)?;
+                    self.object(id, &loc, &[], &mut out)?;
+                }
+                return Ok(out);
+            }
             Job::Failed(msg) => return Err(Exit::Fatal(msg)),
         };
         for piece in pieces {
@@ -588,7 +598,23 @@ fn run_batch(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
                 }
             })
         } else {
-            odb.for_each_object_location(&mut r, |id, loc| add(Ok((id, loc)), push))
+            match odb.is_one_pack() {
+                // One pack: its index is the sorted list; workers take ranges.
+                Ok(true) => {
+                    let n = odb.packs()[0].len();
+                    let step = run_len as u32;
+                    for start in (0..n).step_by(run_len) {
+                        if !push(Job::Positions(start, n.min(start + step))) {
+                            break;
+                        }
+                    }
+                    Ok(())
+                }
+                Ok(false) => {
+                    odb.for_each_object_location(&mut r, |id, loc| add(Ok((id, loc)), push))
+                }
+                Err(e) => Err(e),
+            }
         };
         if let Err(e) = listed {
             if !run.is_empty() {
