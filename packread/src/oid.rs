@@ -312,13 +312,18 @@ mod tests {
         );
         let registry = home.join("registry").join("src");
         for index in std::fs::read_dir(&registry).expect("cargo's registry") {
-            let data = index
-                .unwrap()
-                .path()
-                .join("sha1dc-0.1.5/tests/data")
-                .join(name);
-            if let Ok(bytes) = std::fs::read(&data) {
-                return bytes;
+            for krate in std::fs::read_dir(index.unwrap().path())
+                .into_iter()
+                .flatten()
+            {
+                let krate = krate.unwrap().path();
+                let is_sha1dc = krate
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("sha1dc-"));
+                if is_sha1dc && let Ok(bytes) = std::fs::read(krate.join("tests/data").join(name)) {
+                    return bytes;
+                }
             }
         }
         panic!("{name} not found under {}", registry.display());
