@@ -73,8 +73,8 @@ pub(crate) fn inflate_error(pack: &Pack, offset: u64, e: InflateError) -> Error 
 }
 
 /// Checks that an entry's announced size is possible for its compressed
-/// extent, then sizes `out` for it.
-fn prepare(pack: &Pack, offset: u64, h: &EntryHeader, out: &mut Vec<u8>) -> Result<(), Error> {
+/// extent, then reserves room for it in `out` (emptied); returns the size.
+fn prepare(pack: &Pack, offset: u64, h: &EntryHeader, out: &mut Vec<u8>) -> Result<usize, Error> {
     let data_offset = offset + u64::from(h.header_len);
     let room = pack.data_end().saturating_sub(data_offset);
     if h.size > room.saturating_mul(MAX_DEFLATE_RATIO) + 64 {
@@ -85,8 +85,7 @@ fn prepare(pack: &Pack, offset: u64, h: &EntryHeader, out: &mut Vec<u8>) -> Resu
     out.clear();
     out.try_reserve_exact(size)
         .map_err(|_| pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)))?;
-    out.resize(size, 0);
-    Ok(())
+    Ok(size)
 }
 
 /// Inflates the entry at `offset` (header `h`) into `out`.
@@ -98,9 +97,9 @@ pub(crate) fn inflate_entry(
     h: &EntryHeader,
     out: &mut Vec<u8>,
 ) -> Result<u64, Error> {
-    prepare(pack, offset, h, out)?;
+    let size = prepare(pack, offset, h, out)?;
     let data_offset = offset + u64::from(h.header_len);
-    inflate_exact(z, &mut c.data, data_offset, pack.data_end(), out)
+    inflate_exact(z, &mut c.data, data_offset, pack.data_end(), out, size)
         .map_err(|e| inflate_error(pack, offset, e))
 }
 
@@ -198,13 +197,14 @@ pub(crate) fn read_object(
             size: link.size,
             header_len: 0,
         };
-        prepare(pack, link.data_offset, &h, &mut st.delta)?;
+        let size = prepare(pack, link.data_offset, &h, &mut st.delta)?;
         inflate_exact(
             &mut st.z,
             &mut c.data,
             link.data_offset,
             pack.data_end(),
             &mut st.delta,
+            size,
         )
         .map_err(|e| inflate_error(pack, link.offset, e))?;
         if base_cached {

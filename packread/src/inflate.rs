@@ -50,21 +50,30 @@ pub(crate) fn step(
     dst: &mut [u8],
     whole: bool,
 ) -> Result<Step, InflateError> {
+    let flush = if whole {
+        FlushDecompress::Finish
+    } else {
+        FlushDecompress::None
+    };
+    step_with(z, cursor, pos, limit, |z, input| {
+        z.decompress(input, dst, flush)
+    })
+}
+
+/// [`step`] with the call into zlib given: into a slice, or into a vector's
+/// spare capacity.
+fn step_with(
+    z: &mut Decompress,
+    cursor: &mut WindowCursor,
+    pos: u64,
+    limit: u64,
+    call: impl FnOnce(&mut Decompress, &[u8]) -> Result<Status, flate2::DecompressError>,
+) -> Result<Step, InflateError> {
     let window = window_at(cursor, pos)?;
     let room = usize::try_from(limit.saturating_sub(pos)).unwrap_or(usize::MAX);
     let input = &window[..window.len().min(room)];
     let (in0, out0) = (z.total_in(), z.total_out());
-    let status = z
-        .decompress(
-            input,
-            dst,
-            if whole {
-                FlushDecompress::Finish
-            } else {
-                FlushDecompress::None
-            },
-        )
-        .map_err(|e| Corruption::Inflate(e.to_string()))?;
+    let status = call(z, input).map_err(|e| Corruption::Inflate(e.to_string()))?;
     let step = Step {
         consumed: z.total_in() - in0,
         made: (z.total_out() - out0) as usize,
@@ -82,46 +91,54 @@ pub(crate) fn step(
 }
 
 /// Inflates the zlib stream at file offset `ofs` (which must end before
-/// `limit`) into exactly `out`, feeding the inflater window by window from
-/// the cursor: the compressed bytes are never copied. Returns the number of
-/// compressed bytes the stream took.
+/// `limit`) into `out`, which must come out exactly `size` bytes long; the
+/// inflater writes straight into `out`'s spare capacity (reserve it first:
+/// nothing is zero-filled), fed window by window from the cursor (the
+/// compressed bytes are never copied). Returns the number of compressed
+/// bytes the stream took.
 ///
-/// Fails if the stream is invalid, ends early, or holds more than `out.len()`
+/// Fails if the stream is invalid, ends early, or holds more than `size`
 /// bytes.
 pub(crate) fn inflate_exact(
     z: &mut Decompress,
     cursor: &mut WindowCursor,
     ofs: u64,
     limit: u64,
-    out: &mut [u8],
+    out: &mut Vec<u8>,
+    size: usize,
 ) -> Result<u64, InflateError> {
     z.reset(true);
+    out.clear();
     let mut pos = ofs;
-    let mut produced = 0usize;
     loop {
-        // Once `out` is full, a one-byte probe tells the stream's end from extra data.
+        // Once `out` is full, a one-byte probe tells the stream's end from
+        // extra data.
+        let full = out.len() >= size;
         let mut probe = [0u8; 1];
-        let full = produced == out.len();
-        let dst = if full {
-            &mut probe[..]
+        let s = if full {
+            step(z, cursor, pos, limit, &mut probe, true)?
         } else {
-            &mut out[produced..]
+            if out.capacity() == out.len() {
+                out.reserve_exact(size - out.len());
+            }
+            step_with(z, cursor, pos, limit, |z, input| {
+                z.decompress_vec(input, out, FlushDecompress::Finish)
+            })?
         };
-        let s = step(z, cursor, pos, limit, dst, true)?;
         pos += s.consumed;
-        if full && s.made > 0 {
+        let made = out.len() + if full { s.made } else { 0 };
+        if made > size {
             return Err(Corruption::SizeMismatch {
-                expected: out.len() as u64,
-                actual: out.len() as u64 + 1,
+                expected: size as u64,
+                actual: made as u64,
             }
             .into());
         }
-        produced += s.made;
         if s.end {
-            if produced != out.len() {
+            if out.len() != size {
                 return Err(Corruption::SizeMismatch {
-                    expected: out.len() as u64,
-                    actual: produced as u64,
+                    expected: size as u64,
+                    actual: out.len() as u64,
                 }
                 .into());
             }
