@@ -107,6 +107,7 @@ pub(crate) fn inflate_exact(
     out: &mut Vec<u8>,
     size: usize,
 ) -> Result<u64, InflateError> {
+    debug_assert!(out.capacity() >= size, "the caller reserves `size` bytes");
     z.reset(true);
     out.clear();
     let mut pos = ofs;
@@ -118,9 +119,6 @@ pub(crate) fn inflate_exact(
         let s = if full {
             step(z, cursor, pos, limit, &mut probe, true)?
         } else {
-            if out.capacity() == out.len() {
-                out.reserve_exact(size - out.len());
-            }
             step_with(z, cursor, pos, limit, |z, input| {
                 z.decompress_vec(input, out, FlushDecompress::Finish)
             })?

@@ -408,20 +408,10 @@ impl Odb {
 
     /// Every object id, sorted, each once (`cat-file --batch-all-objects`).
     pub fn object_ids(&self) -> Result<Vec<ObjectId>, Error> {
-        self.sorted_ids(self.loose_ids()?)
-    }
-
-    /// The loose object ids of every object directory.
-    fn loose_ids(&self) -> Result<Vec<ObjectId>, Error> {
         let mut ids = Vec::new();
         for dir in &self.inner.dirs {
             ids.extend(loose::list(dir, self.inner.hash)?);
         }
-        Ok(ids)
-    }
-
-    /// `loose` and every packed id, sorted, each once.
-    fn sorted_ids(&self, mut ids: Vec<ObjectId>) -> Result<Vec<ObjectId>, Error> {
         let mut r = self.reader();
         for pack in 0..self.inner.packs.len() {
             let (p, c, _) = r.parts(pack);
@@ -437,9 +427,21 @@ impl Odb {
 
     /// Whether the database is one pack and nothing else (no loose objects,
     /// no other packs): its index then lists every object once, sorted, and
-    /// where a lookup would find it.
+    /// where a lookup would find it. Stops at the first loose object found.
     pub fn is_one_pack(&self) -> Result<bool, Error> {
-        Ok(self.inner.packs.len() == 1 && self.loose_ids()?.is_empty())
+        if self.inner.packs.len() != 1 {
+            return Ok(false);
+        }
+        let mut ids = Vec::new();
+        for dir in &self.inner.dirs {
+            for fan in 0..=255u8 {
+                loose::list_fan(dir, fan, self.inner.hash, &mut ids)?;
+                if !ids.is_empty() {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// Calls `f` with every object id, sorted, each once, and where a lookup
@@ -451,8 +453,7 @@ impl Odb {
         r: &mut Reader<'_>,
         mut f: impl FnMut(ObjectId, Location) -> bool,
     ) -> Result<(), Error> {
-        let loose = self.loose_ids()?;
-        if self.inner.packs.len() == 1 && loose.is_empty() {
+        if self.is_one_pack()? {
             for pos in 0..self.inner.packs[0].len() {
                 let (id, loc) = r.location_at(0, pos)?;
                 if !f(id, loc) {
@@ -461,7 +462,7 @@ impl Odb {
             }
             return Ok(());
         }
-        for id in self.sorted_ids(loose)? {
+        for id in self.object_ids()? {
             let loc = r.locate(&id)?.ok_or(Error::NotFound(id))?;
             if !f(id, loc) {
                 break;

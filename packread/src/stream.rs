@@ -121,7 +121,6 @@ fn invalid(path: &std::path::Path, offset: u64, reason: Corruption) -> io::Error
 
 impl Packed {
     fn read(&mut self, size: u64, out: &mut [u8]) -> io::Result<usize> {
-        let corrupt = |path: &std::path::Path, offset, reason| invalid(path, offset, reason);
         loop {
             if self.done || out.is_empty() {
                 return Ok(0);
@@ -147,7 +146,7 @@ impl Packed {
                 Ok(s) => s,
                 Err(InflateError::Map(e)) => return Err(e.into()),
                 Err(InflateError::Corrupt(reason)) => {
-                    return Err(corrupt(&self.path, self.entry_offset, reason));
+                    return Err(invalid(&self.path, self.entry_offset, reason));
                 }
             };
             self.pos += s.consumed;
@@ -156,7 +155,7 @@ impl Packed {
                     expected: size,
                     actual: size + 1,
                 };
-                return Err(corrupt(&self.path, self.entry_offset, reason));
+                return Err(invalid(&self.path, self.entry_offset, reason));
             }
             self.produced += s.made as u64;
             if s.end {
@@ -165,7 +164,7 @@ impl Packed {
                         expected: size,
                         actual: self.produced,
                     };
-                    return Err(corrupt(&self.path, self.entry_offset, reason));
+                    return Err(invalid(&self.path, self.entry_offset, reason));
                 }
                 self.done = true;
                 self.cursor.unuse_region();
