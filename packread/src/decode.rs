@@ -1,13 +1,11 @@
 //! Decoding pack entries into objects: header, inflation from the windows,
 //! delta chains through the delta-base cache.
 
-use flate2::Decompress;
-
 use crate::cache::DeltaBaseCache;
 use crate::delta;
 use crate::entry::{EntryHeader, EntryKind};
 use crate::error::{Corruption, Error};
-use crate::inflate::{InflateError, inflate_exact, inflate_prefix};
+use crate::inflate::{self, InflateError, Inflater, inflate_exact, inflate_prefix};
 use crate::kind::ObjectKind;
 use crate::oid::ObjectId;
 use crate::pack::{Pack, PackCursors};
@@ -30,7 +28,7 @@ struct Link {
 /// Per-reader decoding state: the inflater, the delta-base cache and
 /// buffers reused from object to object.
 pub(crate) struct DecodeState {
-    z: Decompress,
+    z: Box<Inflater>,
     pub(crate) cache: DeltaBaseCache,
     chain: Vec<Link>,
     delta: Vec<u8>,
@@ -50,7 +48,7 @@ pub struct Decoded {
 impl DecodeState {
     pub(crate) fn new(cache_limit: usize, max_chain: usize) -> DecodeState {
         DecodeState {
-            z: Decompress::new(true),
+            z: inflate::inflater(),
             cache: DeltaBaseCache::new(cache_limit),
             chain: Vec::new(),
             delta: Vec::new(),
@@ -60,7 +58,7 @@ impl DecodeState {
     }
 
     /// The inflater, for callers that inflate entries themselves.
-    pub(crate) fn inflater(&mut self) -> &mut Decompress {
+    pub(crate) fn inflater(&mut self) -> &mut Inflater {
         &mut self.z
     }
 }
@@ -88,18 +86,20 @@ fn prepare(pack: &Pack, offset: u64, h: &EntryHeader, out: &mut Vec<u8>) -> Resu
     Ok(size)
 }
 
-/// Inflates the entry at `offset` (header `h`) into `out`.
+/// Inflates the entry at `offset` (header `h`) into `out`. Its stream must
+/// end before `limit`: the next entry's offset where the caller knows it,
+/// else the end of the pack's entries.
 pub(crate) fn inflate_entry(
     pack: &Pack,
     c: &mut PackCursors,
-    z: &mut Decompress,
-    offset: u64,
+    z: &mut Inflater,
+    (offset, limit): (u64, u64),
     h: &EntryHeader,
     out: &mut Vec<u8>,
 ) -> Result<u64, Error> {
     let size = prepare(pack, offset, h, out)?;
     let data_offset = offset + u64::from(h.header_len);
-    inflate_exact(z, &mut c.data, data_offset, pack.data_end(), out, size)
+    inflate_exact(z, &mut c.data, data_offset, limit, out, size)
         .map_err(|e| inflate_error(pack, offset, e))
 }
 
@@ -171,7 +171,7 @@ pub(crate) fn read_object(
         }
         let h = pack.entry_header(&mut c.data, at)?;
         if let EntryKind::Base(kind) = h.kind {
-            inflate_entry(pack, c, &mut st.z, at, &h, out)?;
+            inflate_entry(pack, c, &mut st.z, (at, pack.data_end()), &h, out)?;
             break kind;
         }
         at = follow(pack, c, st, offset, at, &h)?;

@@ -1,10 +1,28 @@
 //! Inflating zlib streams straight from the mapped windows.
+//!
+//! The inflater is `sirocco`'s: a table-driven decoder in libdeflate's
+//! style that takes its input in pieces of any size, so a stream that
+//! crosses a window end is fed window by window and never copied, and that
+//! writes into a buffer we own (the output's history stays in it).
 
-use flate2::{Decompress, FlushDecompress, Status};
+use sirocco::Format;
+use sirocco::inflate::{Decoder, Error as ZError};
 use smmap::WindowCursor;
 
 use crate::bytes::window_at;
 use crate::error::Corruption;
+
+/// A zlib inflater, reused from stream to stream (its tables are costly to
+/// set up, and it holds about 14 KiB: keep it boxed).
+pub(crate) type Inflater = Decoder;
+
+/// A new inflater for zlib streams.
+pub(crate) fn inflater() -> Box<Inflater> {
+    Box::new(Decoder::new(Format::Zlib))
+}
+
+/// The smallest buffer [`inflate_to`] can stream through.
+pub(crate) const MIN_STREAM_BUFFER: usize = sirocco::inflate::MIN_BUFFER_LEN;
 
 /// Why an inflation failed.
 pub(crate) enum InflateError {
@@ -24,83 +42,124 @@ impl From<Corruption> for InflateError {
     }
 }
 
+/// What a stream's data error means for a pack entry.
+fn corruption(e: ZError) -> Corruption {
+    match e {
+        ZError::Truncated => Corruption::TruncatedStream,
+        e => Corruption::Inflate(e.to_string()),
+    }
+}
+
 /// What one [`step`] did.
 pub(crate) struct Step {
     /// Compressed bytes taken.
     pub(crate) consumed: u64,
-    /// Bytes written to the output.
+    /// Bytes written to the buffer, after what was in it.
     pub(crate) made: usize,
     /// Whether the stream ended (its Adler-32 checked).
-    pub(crate) end: bool,
+    pub(crate) done: bool,
+    /// Whether the buffer is full and the stream may go on.
+    pub(crate) full: bool,
 }
 
 /// One step of inflating straight from the windows: feeds the mapped bytes
-/// from file offset `pos` (up to `limit`, the end of the entry data) into
-/// `z`, writing into `dst`. Fails on invalid data, and when no progress is
-/// possible: input exhausted (a truncated stream) or a stuck stream.
+/// from file offset `pos` (up to `limit`, the end of the entry data) to
+/// `z`, which writes into `buf` after the output it already holds (`buf`
+/// must start with what the last step left in it).
 ///
-/// `whole` says that `dst` has room for all the rest of the stream: zlib
-/// then skips copying the output into its own window when the stream ends
-/// in this step (it needs that copy only to go on in another call).
+/// Fails on invalid data and on a stream cut off at `limit`. A step with no
+/// room left to go on is [`ZError::BufferFull`], which callers read as "the
+/// stream holds more than announced"; every other step makes progress.
 pub(crate) fn step(
-    z: &mut Decompress,
+    z: &mut Inflater,
     cursor: &mut WindowCursor,
     pos: u64,
     limit: u64,
-    dst: &mut [u8],
-    whole: bool,
-) -> Result<Step, InflateError> {
-    let flush = if whole {
-        FlushDecompress::Finish
-    } else {
-        FlushDecompress::None
-    };
-    step_with(z, cursor, pos, limit, |z, input| {
-        z.decompress(input, dst, flush)
-    })
-}
-
-/// [`step`] with the call into zlib given: into a slice, or into a vector's
-/// spare capacity.
-fn step_with(
-    z: &mut Decompress,
-    cursor: &mut WindowCursor,
-    pos: u64,
-    limit: u64,
-    call: impl FnOnce(&mut Decompress, &[u8]) -> Result<Status, flate2::DecompressError>,
-) -> Result<Step, InflateError> {
+    buf: &mut [u8],
+) -> Result<Step, StepError> {
     let window = window_at(cursor, pos)?;
     let room = usize::try_from(limit.saturating_sub(pos)).unwrap_or(usize::MAX);
+    // Past the end of the file there is no more input either.
+    let last = window.len() >= room || window.is_empty();
     let input = &window[..window.len().min(room)];
-    let (in0, out0) = (z.total_in(), z.total_out());
-    let status = call(z, input).map_err(|e| Corruption::Inflate(e.to_string()))?;
-    let step = Step {
-        consumed: z.total_in() - in0,
+    let out0 = z.total_out();
+    let p = z.decompress(input, buf, last)?;
+    let s = Step {
+        consumed: p.consumed as u64,
         made: (z.total_out() - out0) as usize,
-        end: status == Status::StreamEnd,
+        done: p.done,
+        full: p.full,
     };
-    if !step.end && step.consumed == 0 && step.made == 0 {
-        let stuck = if input.is_empty() {
-            Corruption::TruncatedStream
+    if !s.done && s.consumed == 0 && s.made == 0 {
+        // Never loop on a step that did nothing.
+        return Err(if s.full {
+            StepError::Full
         } else {
-            Corruption::Inflate("no progress".into())
-        };
-        return Err(stuck.into());
+            StepError::Data(ZError::BadData)
+        });
     }
-    Ok(step)
+    Ok(s)
+}
+
+/// Why a [`step`] failed.
+pub(crate) enum StepError {
+    Map(smmap::Error),
+    /// The stream needs room past the end of the buffer.
+    Full,
+    Data(ZError),
+}
+
+impl From<smmap::Error> for StepError {
+    fn from(e: smmap::Error) -> Self {
+        StepError::Map(e)
+    }
+}
+
+impl From<ZError> for StepError {
+    fn from(e: ZError) -> Self {
+        match e {
+            ZError::BufferFull => StepError::Full,
+            e => StepError::Data(e),
+        }
+    }
+}
+
+impl StepError {
+    /// The error, for a stream announced to hold `size` bytes.
+    pub(crate) fn for_size(self, size: u64) -> InflateError {
+        match self {
+            StepError::Map(e) => InflateError::Map(e),
+            StepError::Full => too_long(size).into(),
+            StepError::Data(e) => corruption(e).into(),
+        }
+    }
+}
+
+/// A stream that holds more than the `size` bytes announced.
+pub(crate) fn too_long(size: u64) -> Corruption {
+    Corruption::SizeMismatch {
+        expected: size,
+        actual: size + 1,
+    }
+}
+
+/// A stream that ended after `actual` of the `size` bytes announced.
+fn too_short(size: u64, actual: u64) -> Corruption {
+    Corruption::SizeMismatch {
+        expected: size,
+        actual,
+    }
 }
 
 /// Inflates the zlib stream at file offset `ofs` (which must end before
-/// `limit`) into `out`, which must come out exactly `size` bytes long; the
-/// inflater writes straight into `out`'s spare capacity (reserve it first:
-/// nothing is zero-filled), fed window by window from the cursor (the
-/// compressed bytes are never copied). Returns the number of compressed
-/// bytes the stream took.
+/// `limit`) into `out`, which must come out exactly `size` bytes long, fed
+/// window by window from the cursor (the compressed bytes are never
+/// copied). Returns the number of compressed bytes the stream took.
 ///
 /// Fails if the stream is invalid, ends early, or holds more than `size`
-/// bytes.
+/// bytes. Reserve `size` bytes in `out` first: it is filled in place.
 pub(crate) fn inflate_exact(
-    z: &mut Decompress,
+    z: &mut Inflater,
     cursor: &mut WindowCursor,
     ofs: u64,
     limit: u64,
@@ -108,37 +167,18 @@ pub(crate) fn inflate_exact(
     size: usize,
 ) -> Result<u64, InflateError> {
     debug_assert!(out.capacity() >= size, "the caller reserves `size` bytes");
-    z.reset(true);
+    z.reset();
     out.clear();
+    out.resize(size, 0);
     let mut pos = ofs;
+    let mut made = 0;
     loop {
-        // Once `out` is full, a one-byte probe tells the stream's end from
-        // extra data.
-        let full = out.len() >= size;
-        let mut probe = [0u8; 1];
-        let s = if full {
-            step(z, cursor, pos, limit, &mut probe, true)?
-        } else {
-            step_with(z, cursor, pos, limit, |z, input| {
-                z.decompress_vec(input, out, FlushDecompress::Finish)
-            })?
-        };
+        let s = step(z, cursor, pos, limit, out).map_err(|e| e.for_size(size as u64))?;
         pos += s.consumed;
-        let made = out.len() + if full { s.made } else { 0 };
-        if made > size {
-            return Err(Corruption::SizeMismatch {
-                expected: size as u64,
-                actual: made as u64,
-            }
-            .into());
-        }
-        if s.end {
-            if out.len() != size {
-                return Err(Corruption::SizeMismatch {
-                    expected: size as u64,
-                    actual: out.len() as u64,
-                }
-                .into());
+        made += s.made;
+        if s.done {
+            if made != size {
+                return Err(too_short(size as u64, made as u64).into());
             }
             return Ok(pos - ofs);
         }
@@ -147,10 +187,11 @@ pub(crate) fn inflate_exact(
 
 /// Inflates the zlib stream at file offset `ofs` (which must end before
 /// `limit`) and hold exactly `size` bytes, handing the output to `sink` in
-/// pieces of at most `buf.len()` bytes: an object of any size is checked
-/// with `buf` of memory. Returns the number of compressed bytes taken.
+/// pieces: an object of any size is checked with `buf` of memory (at least
+/// [`MIN_STREAM_BUFFER`] bytes, which keeps the stream's history). Returns
+/// the number of compressed bytes taken.
 pub(crate) fn inflate_to(
-    z: &mut Decompress,
+    z: &mut Inflater,
     cursor: &mut WindowCursor,
     ofs: u64,
     limit: u64,
@@ -158,23 +199,28 @@ pub(crate) fn inflate_to(
     buf: &mut [u8],
     mut sink: impl FnMut(&[u8]),
 ) -> Result<u64, InflateError> {
-    z.reset(true);
+    debug_assert!(buf.len() >= MIN_STREAM_BUFFER);
+    z.reset();
     let mut pos = ofs;
     let mut produced = 0u64;
+    let mut filled = 0;
     loop {
-        let s = step(z, cursor, pos, limit, buf, false)?;
+        let s = step(z, cursor, pos, limit, buf).map_err(|e| e.for_size(size))?;
         pos += s.consumed;
         produced += s.made as u64;
-        let mismatch = Corruption::SizeMismatch {
-            expected: size,
-            actual: produced,
-        };
-        if produced > size || (s.end && produced != size) {
-            return Err(mismatch.into());
+        if produced > size {
+            return Err(too_long(size).into());
         }
-        sink(&buf[..s.made]);
-        if s.end {
+        sink(&buf[filled..filled + s.made]);
+        filled += s.made;
+        if s.done {
+            if produced != size {
+                return Err(too_short(size, produced).into());
+            }
             return Ok(pos - ofs);
+        }
+        if s.full {
+            filled -= z.make_room(buf);
         }
     }
 }
@@ -183,22 +229,172 @@ pub(crate) fn inflate_to(
 /// the start of an entry (a delta's size header). Returns how many bytes came
 /// out; the stream need not end.
 pub(crate) fn inflate_prefix(
-    z: &mut Decompress,
+    z: &mut Inflater,
     cursor: &mut WindowCursor,
     ofs: u64,
     limit: u64,
     out: &mut [u8],
 ) -> Result<usize, InflateError> {
-    z.reset(true);
+    z.reset();
     let mut pos = ofs;
-    let mut produced = 0usize;
-    while produced < out.len() {
-        let s = step(z, cursor, pos, limit, &mut out[produced..], false)?;
+    let mut made = 0;
+    loop {
+        let s = match step(z, cursor, pos, limit, out) {
+            Ok(s) => s,
+            // Full: the peek has what it asked for.
+            Err(StepError::Full) => return Ok(made),
+            Err(e) => return Err(e.for_size(0)),
+        };
         pos += s.consumed;
-        produced += s.made;
-        if s.end {
-            break;
+        made += s.made;
+        if s.done || s.full {
+            return Ok(made);
         }
     }
-    Ok(produced)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smmap::SlidingWindowMapManager;
+
+    /// A file holding `pad` bytes, a zlib stream of `data`, and more bytes;
+    /// returns its path and the stream's extent.
+    fn stream_file(name: &str, data: &[u8], pad: usize) -> (std::path::PathBuf, u64, u64) {
+        let z = sirocco::compress(Format::Zlib, sirocco::deflate::Level::DEFAULT, data);
+        let mut file = vec![0xee; pad];
+        file.extend_from_slice(&z);
+        file.extend_from_slice(&[0x78; 100]);
+        let path =
+            std::env::temp_dir().join(format!("packread-inflate-{}-{name}", std::process::id()));
+        std::fs::write(&path, &file).unwrap();
+        (path, pad as u64, (pad + z.len()) as u64)
+    }
+
+    /// 1 MiB of words, made up the same way each time: about 4:1 in zlib,
+    /// so the stream crosses some 60 windows of 4 KiB.
+    fn text() -> Vec<u8> {
+        let mut x = 12345u32;
+        let mut out = Vec::new();
+        while out.len() < 1 << 20 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let word = [
+                "pack", "window", "delta", "base", "zlib", "tree", "blob", "\n",
+            ];
+            out.extend_from_slice(word[(x >> 16) as usize % word.len()].as_bytes());
+            out.push(b' ' + (x >> 28) as u8);
+        }
+        out.truncate(1 << 20);
+        out
+    }
+
+    fn cursor(path: &std::path::Path) -> WindowCursor {
+        SlidingWindowMapManager::with_limits(4096, 16 * 4096, 8).make_cursor(path)
+    }
+
+    fn size_mismatch(e: InflateError) -> (u64, u64) {
+        match e {
+            InflateError::Corrupt(Corruption::SizeMismatch { expected, actual }) => {
+                (expected, actual)
+            }
+            InflateError::Corrupt(c) => panic!("not a size mismatch: {c:?}"),
+            InflateError::Map(e) => panic!("not a size mismatch: {e}"),
+        }
+    }
+
+    #[test]
+    fn streams_across_windows_come_out_exactly() {
+        let data = text();
+        let (path, start, end) = stream_file("exact", &data, 4000);
+        let mut c = cursor(&path);
+        let mut z = inflater();
+        let mut out = Vec::with_capacity(data.len());
+        let used = inflate_exact(&mut z, &mut c, start, end + 100, &mut out, data.len());
+        assert_eq!(used.ok(), Some(end - start));
+        assert!(out == data);
+
+        // Through a buffer that keeps only the history past its first fill.
+        let mut buf = vec![0; MIN_STREAM_BUFFER];
+        let mut got = Vec::new();
+        let used = inflate_to(
+            &mut z,
+            &mut c,
+            start,
+            end,
+            data.len() as u64,
+            &mut buf,
+            |p| got.extend_from_slice(p),
+        );
+        assert_eq!(used.ok(), Some(end - start));
+        assert!(got == data);
+
+        let mut head = [0u8; 20];
+        let n = inflate_prefix(&mut z, &mut c, start, end, &mut head).ok();
+        assert_eq!(n, Some(20));
+        assert_eq!(head[..], data[..20]);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn wrong_sizes_and_cut_streams_are_corruptions() {
+        let data = text();
+        let (path, start, end) = stream_file("wrong", &data, 10);
+        let mut c = cursor(&path);
+        let mut z = inflater();
+        let n = data.len();
+        let mut out = Vec::with_capacity(n + 1);
+        let e = inflate_exact(&mut z, &mut c, start, end, &mut out, n - 1).err();
+        assert_eq!(size_mismatch(e.unwrap()), (n as u64 - 1, n as u64));
+        let e = inflate_exact(&mut z, &mut c, start, end, &mut out, n + 1).err();
+        assert_eq!(size_mismatch(e.unwrap()), (n as u64 + 1, n as u64));
+
+        let mut buf = vec![0; MIN_STREAM_BUFFER];
+        for (size, mismatch) in [(n - 1, (n - 1, n)), (n + 1, (n + 1, n))] {
+            let e = inflate_to(&mut z, &mut c, start, end, size as u64, &mut buf, |_| ()).err();
+            assert_eq!(
+                size_mismatch(e.unwrap()),
+                (mismatch.0 as u64, mismatch.1 as u64)
+            );
+        }
+
+        // The stream must end before the limit.
+        for limit in [start, start + 1, (start + end) / 2, end - 1] {
+            let e = inflate_exact(&mut z, &mut c, start, limit, &mut out, n).err();
+            assert!(
+                matches!(e, Some(InflateError::Corrupt(Corruption::TruncatedStream))),
+                "limit {limit}"
+            );
+        }
+        // The inflater is reusable after a failure.
+        assert_eq!(
+            inflate_exact(&mut z, &mut c, start, end, &mut out, n).ok(),
+            Some(end - start)
+        );
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn damage_is_found() {
+        let data = text();
+        let z = sirocco::compress(Format::Zlib, sirocco::deflate::Level::DEFAULT, &data);
+        for at in [0, 1, z.len() / 3, z.len() - 3] {
+            let mut bad = z.clone();
+            bad[at] ^= 0x10;
+            let path =
+                std::env::temp_dir().join(format!("packread-inflate-{}-bad", std::process::id()));
+            std::fs::write(&path, &bad).unwrap();
+            let mut c = cursor(&path);
+            let mut out = Vec::with_capacity(data.len());
+            let r = inflate_exact(
+                &mut inflater(),
+                &mut c,
+                0,
+                bad.len() as u64,
+                &mut out,
+                data.len(),
+            );
+            assert!(matches!(r, Err(InflateError::Corrupt(_))), "flip at {at}");
+            std::fs::remove_file(path).unwrap();
+        }
+    }
 }

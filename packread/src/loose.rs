@@ -9,7 +9,8 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use flate2::{Decompress, FlushDecompress, Status};
+use sirocco::Format;
+use sirocco::inflate::{Decoder, Error as ZError, Reader};
 
 use crate::error::{Corruption, Error};
 use crate::kind::ObjectKind;
@@ -57,18 +58,28 @@ fn read_file(path: &Path) -> Result<Option<Vec<u8>>, Error> {
     }
 }
 
-/// Inflates the header of a loose object's compressed bytes.
-fn header_of(
-    path: &Path,
-    z: &mut Decompress,
-    compressed: &[u8],
-) -> Result<(ObjectKind, u64, usize), Error> {
+/// What a data error in a loose file's stream means.
+fn inflate_error(path: &Path, e: ZError) -> Error {
+    corrupt(
+        path,
+        match e {
+            ZError::Truncated => Corruption::TruncatedStream,
+            e => Corruption::Inflate(e.to_string()),
+        },
+    )
+}
+
+/// Inflates the header of a loose object's compressed bytes (what follows
+/// it need not be whole).
+fn header_of(path: &Path, compressed: &[u8]) -> Result<(ObjectKind, u64, usize), Error> {
     let mut head = [0u8; MAX_HEADER_LEN];
-    z.reset(true);
-    let _ = z
-        .decompress(compressed, &mut head, FlushDecompress::None)
-        .map_err(|e| corrupt(path, Corruption::Inflate(e.to_string())))?;
-    let n = z.total_out() as usize;
+    let mut z = Decoder::new(Format::Zlib);
+    let n = match z.decompress(compressed, &mut head, false) {
+        Ok(p) => p.output.len(),
+        // A buffer full before anything came out can't be.
+        Err(ZError::BufferFull) => 0,
+        Err(e) => return Err(inflate_error(path, e)),
+    };
     parse_header(&head[..n]).ok_or_else(|| corrupt(path, Corruption::BadLooseHeader))
 }
 
@@ -77,7 +88,7 @@ pub(crate) fn read_header(path: &Path) -> Result<Option<(ObjectKind, u64)>, Erro
     let Some(bytes) = read_file(path)? else {
         return Ok(None);
     };
-    let (kind, size, _) = header_of(path, &mut Decompress::new(true), &bytes)?;
+    let (kind, size, _) = header_of(path, &bytes)?;
     Ok(Some((kind, size)))
 }
 
@@ -86,35 +97,32 @@ pub(crate) fn read(path: &Path, out: &mut Vec<u8>) -> Result<Option<ObjectKind>,
     let Some(bytes) = read_file(path)? else {
         return Ok(None);
     };
-    let mut z = Decompress::new(true);
-    let (kind, size, header_len) = header_of(path, &mut z, &bytes)?;
+    let (kind, size, header_len) = header_of(path, &bytes)?;
     if size > (bytes.len() as u64).saturating_mul(1032) + 64 {
         return Err(corrupt(path, Corruption::ObjectTooLarge(size)));
     }
     let size =
         usize::try_from(size).map_err(|_| corrupt(path, Corruption::ObjectTooLarge(size)))?;
-    // Inflate header and body together into one buffer, then drop the header.
-    z.reset(true);
+    // Inflate header and body together into one buffer, then drop the
+    // header; one byte more than announced tells a long stream.
     out.clear();
     out.try_reserve_exact(header_len + size + 1)
         .map_err(|_| corrupt(path, Corruption::ObjectTooLarge(size as u64)))?;
     out.resize(header_len + size + 1, 0);
-    let status = z
-        .decompress(&bytes, out, FlushDecompress::Finish)
-        .map_err(|e| corrupt(path, Corruption::Inflate(e.to_string())))?;
-    let produced = z.total_out() as usize;
-    if status != Status::StreamEnd {
-        return Err(corrupt(
-            path,
-            if produced > header_len + size {
-                Corruption::SizeMismatch {
-                    expected: size as u64,
-                    actual: (produced - header_len) as u64,
-                }
-            } else {
-                Corruption::TruncatedStream
-            },
-        ));
+    let mut z = Box::new(Decoder::new(Format::Zlib));
+    let long = Corruption::SizeMismatch {
+        expected: size as u64,
+        actual: size as u64 + 1,
+    };
+    let p = match z.decompress(&bytes, out, true) {
+        Ok(p) => p,
+        Err(ZError::BufferFull) => return Err(corrupt(path, long)),
+        Err(e) => return Err(inflate_error(path, e)),
+    };
+    let (produced, consumed) = (p.output.len(), p.consumed);
+    if !p.done {
+        // The stream went on past the room for what was announced.
+        return Err(corrupt(path, long));
     }
     if produced != header_len + size {
         return Err(corrupt(
@@ -125,7 +133,7 @@ pub(crate) fn read(path: &Path, out: &mut Vec<u8>) -> Result<Option<ObjectKind>,
             },
         ));
     }
-    if (z.total_in() as usize) < bytes.len() {
+    if consumed < bytes.len() {
         return Err(corrupt(path, Corruption::GarbageAfterLooseObject));
     }
     out.truncate(produced);
@@ -148,7 +156,7 @@ pub(crate) fn open_stream(path: &Path) -> Result<Option<LooseStream>, Error> {
             });
         }
     };
-    let mut dec = flate2::read::ZlibDecoder::new(io::BufReader::new(file));
+    let mut dec = Reader::new(Format::Zlib, io::BufReader::new(file));
     let mut head = Vec::with_capacity(MAX_HEADER_LEN);
     let mut byte = [0u8; 1];
     loop {

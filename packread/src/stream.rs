@@ -3,11 +3,10 @@
 use std::io::{self, Read};
 use std::path::PathBuf;
 
-use flate2::Decompress;
 use smmap::WindowCursor;
 
 use crate::error::{Corruption, Error};
-use crate::inflate::{InflateError, step};
+use crate::inflate::{self, InflateError, Inflater, step, too_long};
 use crate::kind::ObjectKind;
 
 /// An object's bytes as a reader. Whole objects in packs are inflated from
@@ -34,7 +33,16 @@ enum Inner {
 
 struct Packed {
     cursor: WindowCursor,
-    z: Decompress,
+    z: Box<Inflater>,
+    /// The inflater's buffer (it keeps the stream's history), made on the
+    /// first read: the whole object if it is small, else [`STREAM_BUFFER`].
+    buf: Vec<u8>,
+    /// Output in `buf` not read yet.
+    pending: std::ops::Range<usize>,
+    /// Output in `buf`, read or not.
+    filled: usize,
+    /// `buf` is full: make room before inflating on.
+    full: bool,
     pos: u64,
     limit: u64,
     produced: u64,
@@ -63,7 +71,11 @@ impl ObjectStream {
     ) -> ObjectStream {
         let packed = Packed {
             cursor,
-            z: Decompress::new(true),
+            z: inflate::inflater(),
+            buf: Vec::new(),
+            pending: 0..0,
+            filled: 0,
+            full: false,
             pos: data_offset,
             limit,
             produced: 0,
@@ -119,30 +131,42 @@ fn invalid(path: &std::path::Path, offset: u64, reason: Corruption) -> io::Error
     Error::corrupt(path, offset, reason).into()
 }
 
+/// The buffer a large packed object is inflated through.
+const STREAM_BUFFER: usize = 256 * 1024;
+const _: () = assert!(STREAM_BUFFER >= inflate::MIN_STREAM_BUFFER);
+
 impl Packed {
     fn read(&mut self, size: u64, out: &mut [u8]) -> io::Result<usize> {
         loop {
+            if !self.pending.is_empty() {
+                let ready = &self.buf[self.pending.clone()];
+                let n = ready.len().min(out.len());
+                out[..n].copy_from_slice(&ready[..n]);
+                self.pending.start += n;
+                return Ok(n);
+            }
             if self.done || out.is_empty() {
                 return Ok(0);
             }
-            let want = usize::try_from(size - self.produced)
-                .unwrap_or(usize::MAX)
-                .min(out.len());
-            // Once all bytes are out, a one-byte probe checks that the stream ends.
-            let mut probe = [0u8; 1];
-            let dst = if want == 0 {
-                &mut probe[..]
-            } else {
-                &mut out[..want]
-            };
-            let s = match step(
+            if self.buf.is_empty() && size > 0 {
+                // Small objects are inflated whole, large ones through a
+                // buffer that holds more than the 32 KiB of history.
+                let len = usize::try_from(size).map_or(STREAM_BUFFER, |s| s.min(STREAM_BUFFER));
+                self.buf = vec![0; len];
+            }
+            if self.full {
+                self.filled -= self.z.make_room(&mut self.buf);
+                self.full = false;
+            }
+            let s = step(
                 &mut self.z,
                 &mut self.cursor,
                 self.pos,
                 self.limit,
-                dst,
-                false,
-            ) {
+                &mut self.buf,
+            )
+            .map_err(|e| e.for_size(size));
+            let s = match s {
                 Ok(s) => s,
                 Err(InflateError::Map(e)) => return Err(e.into()),
                 Err(InflateError::Corrupt(reason)) => {
@@ -150,15 +174,14 @@ impl Packed {
                 }
             };
             self.pos += s.consumed;
-            if want == 0 && s.made > 0 {
-                let reason = Corruption::SizeMismatch {
-                    expected: size,
-                    actual: size + 1,
-                };
-                return Err(invalid(&self.path, self.entry_offset, reason));
-            }
+            self.pending = self.filled..self.filled + s.made;
+            self.filled += s.made;
             self.produced += s.made as u64;
-            if s.end {
+            self.full = s.full;
+            if self.produced > size {
+                return Err(invalid(&self.path, self.entry_offset, too_long(size)));
+            }
+            if s.done {
                 if self.produced != size {
                     let reason = Corruption::SizeMismatch {
                         expected: size,
@@ -168,9 +191,6 @@ impl Packed {
                 }
                 self.done = true;
                 self.cursor.unuse_region();
-            }
-            if s.made > 0 {
-                return Ok(s.made);
             }
         }
     }

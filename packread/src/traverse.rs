@@ -7,7 +7,7 @@
 //! its chain and relies on the delta-base cache).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use crate::decode::{self, DecodeState};
 use crate::delta;
@@ -128,8 +128,9 @@ impl<'a> Work<'a> {
     }
 }
 
-/// Bytes inflated at a time for objects hashed as they are inflated.
-const CHUNK: usize = 64 * 1024;
+/// The buffer objects hashed as they are inflated go through: past it, the
+/// inflater keeps the last 32 KiB as history, so each refill makes 224 KiB.
+const CHUNK: usize = 256 * 1024;
 
 /// Hashes a patched object piece by piece.
 struct HashSink {
@@ -151,6 +152,14 @@ impl delta::Sink for HashSink {
     }
 }
 
+/// What the walk found out about an entry, beyond what the tree knows.
+#[derive(Clone, Copy)]
+struct Checked {
+    entry: u32,
+    kind: ObjectKind,
+    depth: u32,
+}
+
 /// One thread's cursors and buffers.
 struct Worker<'a> {
     pack: &'a Pack,
@@ -161,9 +170,9 @@ struct Worker<'a> {
     reread: Vec<u8>,
     out: Vec<u8>,
     chunk: Vec<u8>,
-    /// Every entry's facts, by position in offset order: each thread fills
-    /// the slots of the entries it checks.
-    infos: &'a [OnceLock<EntryInfo>],
+    /// The entries this thread checked (kept per thread: no shared writes
+    /// while decoding).
+    checked: Vec<Checked>,
 }
 
 impl<'a> Worker<'a> {
@@ -173,49 +182,39 @@ impl<'a> Worker<'a> {
     fn run(&mut self, t: &Task<'a>, opts: &WalkOptions) -> Result<(), Error> {
         let (pack, tree) = (self.pack, self.tree);
         let i = t.entry as usize;
-        let (offset, pos) = tree.sorted[i];
-        let end = tree.sorted.get(i + 1).map_or(pack.data_end(), |&(o, _)| o);
+        let offset = tree.sorted[i].0;
+        let end = tree.end(i);
         let h = tree.headers[i];
         let c = &mut self.c;
         if t.depth as usize > opts.max_chain {
             return Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(opts.max_chain)));
         }
-        let crc32 = pack.index().crc32_at(&mut c.index, pos)?;
-        pack.verify_crc32(c, pos, offset, end)?;
+        let crc32 = tree.crc32[i];
+        pack.check_crc32(c, crc32, offset, end)?;
         let z = self.decode.inflater();
         // An entry without deltas of its own is hashed as it is inflated or
         // patched: its bytes are never made whole (a 4 GiB blob is checked
-        // with 64 KiB of memory).
+        // with 256 KiB of memory).
         let leaf = tree.children(t.entry).is_empty();
         let mut streamed = None;
-        let base_id = match h.kind {
+        match h.kind {
             EntryKind::Base(kind) if leaf => {
                 let mut hasher = ObjectId::object_hasher(pack.hash_kind(), kind, h.size);
                 let data = offset + u64::from(h.header_len);
                 self.chunk.resize(CHUNK, 0);
-                inflate_to(
-                    z,
-                    &mut c.data,
-                    data,
-                    pack.data_end(),
-                    h.size,
-                    &mut self.chunk,
-                    |p| {
-                        hasher.update(p);
-                    },
-                )
+                inflate_to(z, &mut c.data, data, end, h.size, &mut self.chunk, |p| {
+                    hasher.update(p);
+                })
                 .map_err(|e| decode::inflate_error(pack, offset, e))?;
                 streamed = Some(hasher);
-                None
             }
             EntryKind::Base(_) => {
-                decode::inflate_entry(pack, c, z, offset, &h, &mut self.out)?;
-                None
+                decode::inflate_entry(pack, c, z, (offset, end), &h, &mut self.out)?;
             }
             EntryKind::OfsDelta { .. } | EntryKind::RefDelta { .. } => {
-                decode::inflate_entry(pack, c, z, offset, &h, &mut self.delta)?;
+                decode::inflate_entry(pack, c, z, (offset, end), &h, &mut self.delta)?;
                 let p = tree.parent[i];
-                let (base_offset, base_pos) = tree.sorted[p as usize];
+                let base_offset = tree.sorted[p as usize].0;
                 let base = if let Some(b) = &t.base {
                     &b.data
                 } else {
@@ -237,13 +236,9 @@ impl<'a> Worker<'a> {
                     delta::apply_delta(base, &self.delta, &mut self.out)
                 };
                 patched.map_err(|reason| pack.corrupt(offset, reason))?;
-                Some(match h.kind {
-                    EntryKind::RefDelta { base } => base,
-                    _ => pack.index().oid_at(&mut c.index, base_pos)?,
-                })
             }
-        };
-        let id = pack.index().oid_at(&mut c.index, pos)?;
+        }
+        let id = tree.ids[i];
         let actual = match streamed {
             Some(h) => h.try_finish(),
             None => ObjectId::compute_checked(pack.hash_kind(), t.kind, &self.out),
@@ -258,18 +253,11 @@ impl<'a> Worker<'a> {
                 },
             ));
         }
-        let info = EntryInfo {
-            id,
-            offset,
-            header: h,
-            size_in_pack: end - offset,
-            crc32,
+        self.checked.push(Checked {
+            entry: t.entry,
             kind: t.kind,
-            depth: t.depth as usize,
-            base: base_id,
-        };
-        // Each entry is one task: its slot is empty.
-        let _ = self.infos[i].set(info);
+            depth: t.depth,
+        });
         Ok(())
     }
 }
@@ -307,11 +295,10 @@ pub(crate) fn verify_entries(
         failed: AtomicBool::new(false),
     };
 
-    let slots: Vec<OnceLock<EntryInfo>> = (0..tree.sorted.len()).map(|_| OnceLock::new()).collect();
-    let results: Vec<Result<(), Error>> = std::thread::scope(|s| {
+    let results: Vec<Result<Vec<Checked>, Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let (work, tree, held, infos) = (&work, &tree, &held, &slots[..]);
+                let (work, tree, held) = (&work, &tree, &held);
                 s.spawn(move || {
                     let mut w = Worker {
                         pack,
@@ -322,7 +309,7 @@ pub(crate) fn verify_entries(
                         reread: Vec::new(),
                         out: Vec::new(),
                         chunk: Vec::new(),
-                        infos,
+                        checked: Vec::new(),
                     };
                     while let Some(t) = work.next() {
                         if let Err(e) = w.run(&t, opts) {
@@ -346,7 +333,7 @@ pub(crate) fn verify_entries(
                             base: base.clone(),
                         }));
                     }
-                    Ok(())
+                    Ok(w.checked)
                 })
             })
             .collect();
@@ -355,13 +342,35 @@ pub(crate) fn verify_entries(
             .map(|h| h.join().expect("verification threads don't panic"))
             .collect()
     });
-    results.into_iter().collect::<Result<(), Error>>()?;
-    slots
+    let mut walked: Vec<Option<(ObjectKind, u32)>> = vec![None; tree.sorted.len()];
+    for checked in results {
+        for c in checked? {
+            walked[c.entry as usize] = Some((c.kind, c.depth));
+        }
+    }
+    walked
         .into_iter()
         .enumerate()
-        .map(|(i, info)| {
-            info.into_inner()
-                .ok_or_else(|| pack.corrupt(tree.sorted[i].0, Corruption::DeltaCycle))
+        .map(|(i, walked)| {
+            let (offset, _) = tree.sorted[i];
+            let (kind, depth) =
+                walked.ok_or_else(|| pack.corrupt(offset, Corruption::DeltaCycle))?;
+            let header = tree.headers[i];
+            let end = tree.end(i);
+            Ok(EntryInfo {
+                id: tree.ids[i],
+                offset,
+                header,
+                size_in_pack: end - offset,
+                crc32: tree.crc32[i],
+                kind,
+                depth: depth as usize,
+                base: match header.kind {
+                    EntryKind::Base(_) => None,
+                    EntryKind::RefDelta { base } => Some(base),
+                    EntryKind::OfsDelta { .. } => Some(tree.ids[tree.parent[i] as usize]),
+                },
+            })
         })
         .collect()
 }

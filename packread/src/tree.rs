@@ -4,6 +4,7 @@
 
 use crate::entry::{EntryHeader, EntryKind};
 use crate::error::{Corruption, Error};
+use crate::oid::ObjectId;
 use crate::pack::{Pack, PackCursors};
 
 /// No parent: the entry is a whole object.
@@ -16,6 +17,10 @@ pub(crate) struct DeltaTree<'p> {
     pub(crate) sorted: &'p [(u64, u32)],
     /// Every entry's header.
     pub(crate) headers: Vec<EntryHeader>,
+    /// Every entry's object id, from the index.
+    pub(crate) ids: Vec<ObjectId>,
+    /// Every entry's CRC32, from the index (none in version 1 indices).
+    pub(crate) crc32: Vec<Option<u32>>,
     /// Every entry's delta base, or [`ROOT`].
     pub(crate) parent: Vec<u32>,
     /// The children of entry `i` are `children[first[i]..first[i + 1]]`.
@@ -23,6 +28,8 @@ pub(crate) struct DeltaTree<'p> {
     children: Vec<u32>,
     /// The whole objects.
     pub(crate) roots: Vec<u32>,
+    /// Where the last entry ends: the start of the pack's trailer.
+    data_end: u64,
 }
 
 impl<'p> DeltaTree<'p> {
@@ -34,7 +41,7 @@ impl<'p> DeltaTree<'p> {
         let sorted = pack.entries_by_offset(&mut pack.index().cursor())?;
         let n = sorted.len();
         let chunk = n.div_ceil(threads.max(1)).max(1);
-        let parts: Vec<Result<Vec<(EntryHeader, u32)>, Error>> = std::thread::scope(|s| {
+        let parts: Vec<Result<Vec<Linked>, Error>> = std::thread::scope(|s| {
             let workers: Vec<_> = (0..n)
                 .step_by(chunk)
                 .map(|start| s.spawn(move || link(pack, sorted, start..n.min(start + chunk))))
@@ -46,10 +53,14 @@ impl<'p> DeltaTree<'p> {
         });
         let mut headers = Vec::with_capacity(n);
         let mut parent = Vec::with_capacity(n);
+        let mut ids = Vec::with_capacity(n);
+        let mut crc32 = Vec::with_capacity(n);
         for part in parts {
-            for (h, p) in part? {
-                headers.push(h);
-                parent.push(p);
+            for l in part? {
+                headers.push(l.header);
+                parent.push(l.parent);
+                ids.push(l.id);
+                crc32.push(l.crc32);
             }
         }
         let roots = (0..n as u32)
@@ -77,13 +88,21 @@ impl<'p> DeltaTree<'p> {
         let tree = DeltaTree {
             sorted,
             headers,
+            ids,
+            crc32,
             parent,
             first,
             children,
             roots,
+            data_end: pack.data_end(),
         };
         tree.check_reachable(pack)?;
         Ok(tree)
+    }
+
+    /// Where entry `i` ends: where the next one starts.
+    pub(crate) fn end(&self, i: usize) -> u64 {
+        self.sorted.get(i + 1).map_or(self.data_end, |&(o, _)| o)
     }
 
     /// The children of entry `i`.
@@ -108,20 +127,32 @@ impl<'p> DeltaTree<'p> {
     }
 }
 
+/// What [`link`] finds out about one entry.
+struct Linked {
+    header: EntryHeader,
+    parent: u32,
+    id: ObjectId,
+    crc32: Option<u32>,
+}
+
 /// The headers and delta bases of the entries `range` (positions in offset
-/// order).
+/// order), with their ids and CRC32s: gathered here, in one loop that
+/// overlaps its reads of the index (found in index order, needed in offset
+/// order), rather than one at a time amid the decoding.
 fn link(
     pack: &Pack,
     sorted: &[(u64, u32)],
     range: std::ops::Range<usize>,
-) -> Result<Vec<(EntryHeader, u32)>, Error> {
+) -> Result<Vec<Linked>, Error> {
     let mut c = pack.cursors();
     let position = |c: &mut PackCursors, offset: u64| -> Result<Option<u32>, Error> {
         Ok(pack.position_of(&mut c.index, offset)?.map(|i| i as u32))
     };
     let mut out = Vec::with_capacity(range.len());
-    for &(offset, _) in &sorted[range] {
+    for &(offset, pos) in &sorted[range] {
         let h = pack.entry_header(&mut c.data, offset)?;
+        let id = pack.index().oid_at(&mut c.index, pos)?;
+        let crc32 = pack.index().crc32_at(&mut c.index, pos)?;
         let p = match h.kind {
             EntryKind::Base(_) => ROOT,
             EntryKind::OfsDelta { base_offset } => position(&mut c, base_offset)?
@@ -135,7 +166,12 @@ fn link(
                 position(&mut c, base_offset)?.ok_or_else(missing)?
             }
         };
-        out.push((h, p));
+        out.push(Linked {
+            header: h,
+            parent: p,
+            id,
+            crc32,
+        });
     }
     Ok(out)
 }

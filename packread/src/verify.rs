@@ -4,7 +4,7 @@ use smmap::WindowCursor;
 
 use crate::bytes::window_at;
 use crate::error::{Corruption, Error};
-use crate::index::{IndexVersion, PackIndex};
+use crate::index::PackIndex;
 use crate::oid::{HashKind, ObjectId};
 use crate::pack::{Pack, PackCursors};
 
@@ -93,13 +93,22 @@ impl Pack {
         offset: u64,
         end: u64,
     ) -> Result<(), Error> {
-        if self.index().version() == IndexVersion::V1 {
+        let expected = self.index().crc32_at(&mut c.index, pos)?;
+        self.check_crc32(c, expected, offset, end)
+    }
+
+    /// Checks the CRC32 of the entry bytes `offset..end` against `expected`
+    /// (none: a version 1 index, which records no CRC32s).
+    pub(crate) fn check_crc32(
+        &self,
+        c: &mut PackCursors,
+        expected: Option<u32>,
+        offset: u64,
+        end: u64,
+    ) -> Result<(), Error> {
+        let Some(expected) = expected else {
             return Ok(());
-        }
-        let expected = self
-            .index()
-            .crc32_at(&mut c.index, pos)?
-            .unwrap_or_default();
+        };
         let actual = crc32_range(&mut c.data, offset, end)?;
         if expected != actual {
             return Err(self.corrupt(offset, Corruption::CrcMismatch { expected, actual }));

@@ -165,11 +165,13 @@ fn copy_dir(src: &Path, dst: &Path) {
     }
 }
 
-/// zlib-deflates `data`.
+/// zlib-deflates `data` (at zlib's default level).
 pub fn zlib(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
+    sirocco::compress(
+        sirocco::Format::Zlib,
+        sirocco::deflate::Level::DEFAULT,
+        data,
+    )
 }
 
 /// A pack entry header: type (1–4, 6, 7) and size varint.
