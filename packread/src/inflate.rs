@@ -358,7 +358,7 @@ mod tests {
         }
 
         // The stream must end before the limit.
-        for limit in [start, start + 1, (start + end) / 2, end - 1] {
+        for limit in [start, start + 1, u64::midpoint(start, end), end - 1] {
             let e = inflate_exact(&mut z, &mut c, start, limit, &mut out, n).err();
             assert!(
                 matches!(e, Some(InflateError::Corrupt(Corruption::TruncatedStream))),
