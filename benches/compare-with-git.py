@@ -2,7 +2,8 @@
 """Runs the same work with git, packread and (if given) gitoxide's `gix` on
 one repository, alternating runs, and prints median wall times, peak memory
 (max RSS) and ratios as a markdown table. git's and packread's outputs are
-compared byte for byte once per row; gix runs only the rows it has a command
+compared byte for byte once per row (an untimed run; the timed runs write
+to /dev/null); gix runs only the rows it has a command
 for (`gix free pack verify`; `gix odb stats`, which reads every header), and
 its output is not compared.
 
@@ -91,19 +92,27 @@ def main():
         times = {name: [] for name, _ in tools}
         rss = {name: 0 for name, _ in tools}
         outs = {name: os.path.join(tmp, name + ".out") for name, _ in tools}
-        for i in range(args.runs):
-            # Each tool in turn, the order rotated from run to run.
-            k = i % len(tools)
-            for name, cmd in tools[k:] + tools[:k]:
-                t, m, code = run(cmd, repo, stdin, outs[name])
-                if code != 0:
-                    sys.exit("%s failed (exit %d): %s" % (name, code, " ".join(cmd)))
-                times[name].append(t)
-                rss[name] = max(rss[name], m)
+        # One untimed run of each writes its output to a file, to compare;
+        # the timed runs write to /dev/null, so that writing back gigabytes
+        # of page cache doesn't land in the next tool's time.
+        for name, cmd in tools:
+            if run(cmd, repo, stdin, outs[name])[2] != 0:
+                sys.exit("%s failed: %s" % (name, " ".join(cmd)))
         # Compared in chunks: a parent with a large RSS would hand its
         # high-water mark to every child it forks (Linux), skewing max RSS.
         if compare and not filecmp.cmp(outs["git"], outs["packread"], shallow=False):
             sys.exit("outputs differ for: %s" % title)
+        for o in outs.values():
+            os.unlink(o)
+        for i in range(args.runs):
+            # Each tool in turn, the order rotated from run to run.
+            k = i % len(tools)
+            for name, cmd in tools[k:] + tools[:k]:
+                t, m, code = run(cmd, repo, stdin, os.devnull)
+                if code != 0:
+                    sys.exit("%s failed (exit %d): %s" % (name, code, " ".join(cmd)))
+                times[name].append(t)
+                rss[name] = max(rss[name], m)
         med = {name: statistics.median(t) for name, t in times.items()}
         mb = {name: "%d MB" % (m // 1024) for name, m in rss.items()}
         g, p = med["git"], med["packread"]

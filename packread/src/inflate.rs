@@ -67,8 +67,14 @@ pub(crate) struct Step {
 /// `z`, which writes into `buf` after the output it already holds (`buf`
 /// must start with what the last step left in it).
 ///
+/// `size`, the stream's announced output if known, lets the first step of
+/// a stream take the inflater's one-shot loop (faster than feeding input in
+/// pieces) when the window surely holds the whole stream, though `limit`
+/// lies beyond it; if the stream goes on after all, it starts again in
+/// pieces.
+///
 /// Fails on invalid data and on a stream cut off at `limit`. A step with no
-/// room left to go on is [`ZError::BufferFull`], which callers read as "the
+/// room left to go on is [`StepError::Full`], which callers read as "the
 /// stream holds more than announced"; every other step makes progress.
 pub(crate) fn step(
     z: &mut Inflater,
@@ -76,6 +82,7 @@ pub(crate) fn step(
     pos: u64,
     limit: u64,
     buf: &mut [u8],
+    size: Option<u64>,
 ) -> Result<Step, StepError> {
     let window = window_at(cursor, pos)?;
     let room = usize::try_from(limit.saturating_sub(pos)).unwrap_or(usize::MAX);
@@ -83,7 +90,18 @@ pub(crate) fn step(
     let last = window.len() >= room || window.is_empty();
     let input = &window[..window.len().min(room)];
     let out0 = z.total_out();
-    let p = z.decompress(input, buf, last)?;
+    let fresh = z.total_in() == 0 && out0 == 0;
+    let p = match size {
+        Some(size) if !last && fresh && holds_stream(input.len(), size) => {
+            if let Ok(p) = z.decompress(input, buf, true) {
+                p
+            } else {
+                z.reset();
+                z.decompress(input, buf, false)?
+            }
+        }
+        _ => z.decompress(input, buf, last)?,
+    };
     let s = Step {
         consumed: p.consumed as u64,
         made: (z.total_out() - out0) as usize,
@@ -99,6 +117,14 @@ pub(crate) fn step(
         });
     }
     Ok(s)
+}
+
+/// Whether `len` input bytes surely hold a zlib stream of `size` bytes, as
+/// any encoder writes it: stored blocks, the worst case, add 5 bytes to each
+/// 64 KiB, the stream's header and trailer 6 (a hostile stream may be
+/// longer: then [`step`] starts again).
+fn holds_stream(len: usize, size: u64) -> bool {
+    len as u64 >= size.saturating_add(size / 8192).saturating_add(64)
 }
 
 /// Why a [`step`] failed.
@@ -173,7 +199,8 @@ pub(crate) fn inflate_exact(
     let mut pos = ofs;
     let mut made = 0;
     loop {
-        let s = step(z, cursor, pos, limit, out).map_err(|e| e.for_size(size as u64))?;
+        let s = step(z, cursor, pos, limit, out, Some(size as u64))
+            .map_err(|e| e.for_size(size as u64))?;
         pos += s.consumed;
         made += s.made;
         if s.done {
@@ -205,7 +232,7 @@ pub(crate) fn inflate_to(
     let mut produced = 0u64;
     let mut filled = 0;
     loop {
-        let s = step(z, cursor, pos, limit, buf).map_err(|e| e.for_size(size))?;
+        let s = step(z, cursor, pos, limit, buf, Some(size)).map_err(|e| e.for_size(size))?;
         pos += s.consumed;
         produced += s.made as u64;
         if produced > size {
@@ -239,7 +266,7 @@ pub(crate) fn inflate_prefix(
     let mut pos = ofs;
     let mut made = 0;
     loop {
-        let s = match step(z, cursor, pos, limit, out) {
+        let s = match step(z, cursor, pos, limit, out, None) {
             Ok(s) => s,
             // Full: the peek has what it asked for.
             Err(StepError::Full) => return Ok(made),
@@ -396,5 +423,61 @@ mod tests {
             assert!(matches!(r, Err(InflateError::Corrupt(_))), "flip at {at}");
             std::fs::remove_file(path).unwrap();
         }
+    }
+
+    /// A zlib stream of `data` in one stored block after `empty` empty
+    /// ones: far longer than its output.
+    fn padded_stream(data: &[u8], empty: usize) -> Vec<u8> {
+        let mut z = vec![0x78, 0x01];
+        for _ in 0..empty {
+            z.extend_from_slice(&[0x00, 0x00, 0x00, 0xff, 0xff]);
+        }
+        let len = data.len() as u16;
+        z.push(0x01);
+        z.extend_from_slice(&len.to_le_bytes());
+        z.extend_from_slice(&(!len).to_le_bytes());
+        z.extend_from_slice(data);
+        let (mut a, mut b) = (1u32, 0u32);
+        for &x in data {
+            a = (a + u32::from(x)) % 65521;
+            b = (b + a) % 65521;
+        }
+        z.extend_from_slice(&((b << 16) | a).to_be_bytes());
+        z
+    }
+
+    #[test]
+    fn streams_longer_than_their_window_promises_start_again_in_pieces() {
+        // 5 bytes of output in a 10 KB stream: the first window seems to
+        // hold it all, the one-shot attempt runs out of input, and the
+        // stream is inflated again piece by piece.
+        let z = padded_stream(b"hello", 2000);
+        let mut file = vec![0xee; 100];
+        file.extend_from_slice(&z);
+        file.extend_from_slice(&[0; 50]);
+        let path =
+            std::env::temp_dir().join(format!("packread-inflate-{}-long", std::process::id()));
+        std::fs::write(&path, &file).unwrap();
+        let (start, end) = (100, 100 + z.len() as u64);
+        let mut c = cursor(&path);
+        let mut z = inflater();
+        let mut out = Vec::with_capacity(5);
+        let used = inflate_exact(&mut z, &mut c, start, end + 50, &mut out, 5);
+        assert_eq!(used.ok(), Some(end - start));
+        assert_eq!(out, b"hello");
+        let mut buf = vec![0; MIN_STREAM_BUFFER];
+        let mut got = Vec::new();
+        let used = inflate_to(&mut z, &mut c, start, end + 50, 5, &mut buf, |p| {
+            got.extend_from_slice(p)
+        });
+        assert_eq!(used.ok(), Some(end - start));
+        assert_eq!(got, b"hello");
+        // Cut short, it is still a truncated stream.
+        let e = inflate_exact(&mut z, &mut c, start, end - 1, &mut out, 5).err();
+        assert!(matches!(
+            e,
+            Some(InflateError::Corrupt(Corruption::TruncatedStream))
+        ));
+        std::fs::remove_file(path).unwrap();
     }
 }

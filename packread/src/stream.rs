@@ -164,6 +164,7 @@ impl Packed {
                 self.pos,
                 self.limit,
                 &mut self.buf,
+                Some(size),
             )
             .map_err(|e| e.for_size(size));
             let s = match s {
