@@ -468,7 +468,7 @@ mod tests {
         let mut buf = vec![0; MIN_STREAM_BUFFER];
         let mut got = Vec::new();
         let used = inflate_to(&mut z, &mut c, start, end + 50, 5, &mut buf, |p| {
-            got.extend_from_slice(p)
+            got.extend_from_slice(p);
         });
         assert_eq!(used.ok(), Some(end - start));
         assert_eq!(got, b"hello");
