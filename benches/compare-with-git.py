@@ -3,11 +3,16 @@
 one repository, alternating runs, and prints median wall times, peak memory
 (max RSS) and ratios as a markdown table. git's and packread's outputs are
 compared byte for byte once per row (an untimed run; the timed runs write
-to /dev/null); gix runs only the rows it has a command
-for (`gix free pack verify`; `gix odb stats`, which reads every header), and
-its output is not compared.
+to /dev/null).
 
-usage: compare-with-git.py REPO [--runs N] [--packread PATH] [--git PATH] [--gix PATH] [--random N]
+gitoxide's column comes from two programs: the `gix` CLI (`--gix`) for the
+rows it has a command for (`gix free pack verify`; `gix odb stats`, which
+reads every header; their outputs aren't comparable), and `benches/gix-peer`
+(`--gix-peer`) for the `cat-file` rows: gitoxide's object database doing
+what cat-file does, with cat-file's output, which is compared with git's.
+
+usage: compare-with-git.py REPO [--runs N] [--packread PATH] [--git PATH] [--gix PATH]
+                                [--gix-peer PATH] [--random N]
 """
 import argparse
 import filecmp
@@ -37,7 +42,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--packread", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "release", "packread"))
     ap.add_argument("--git", default="git")
-    ap.add_argument("--gix", default=None, help="gitoxide's gix binary, for its columns")
+    ap.add_argument("--gix", default=None, help="gitoxide's gix binary, for the verify and header rows")
+    ap.add_argument("--gix-peer", default=None, help="benches/gix-peer's binary, for the cat-file rows")
     ap.add_argument("--random", type=int, default=20000, help="objects in the random-access row")
     ap.add_argument("--packread-args", default="", help="global options for packread, e.g. '--window-size=1m'")
     args = ap.parse_args()
@@ -59,36 +65,40 @@ def main():
     idxs = sorted(os.path.join(packs_dir, f) for f in os.listdir(packs_dir) if f.endswith(".idx"))
     biggest = max(idxs, key=lambda p: os.path.getsize(p[:-4] + ".pack"))
 
-    # (title, git args, packread args, gix args or None, stdin, compare outputs)
+    objects_dir = os.path.join(repo, gitdir, "objects")
+    # (title, git args, packread args, gix CLI args or None, gix-peer mode or None, stdin, compare outputs)
     rows = [
         ("every object's bytes, pack order (`--batch-all-objects --batch --unordered`)",
          ["cat-file", "--batch-all-objects", "--batch", "--unordered"],
-         ["cat-file", "--batch-all-objects", "--batch", "--unordered"], None, None, True),
+         ["cat-file", "--batch-all-objects", "--batch", "--unordered"], None, "pack-order", None, True),
         ("every object's bytes, id order (`--batch-all-objects --batch`)",
          ["cat-file", "--batch-all-objects", "--batch"], ["cat-file", "--batch-all-objects", "--batch"],
-         None, None, True),
+         None, "id-order", None, True),
         ("%d random objects by id (`--batch` on stdin)" % args.random,
-         ["cat-file", "--batch"], ["cat-file", "--batch"], None, random_input, True),
+         ["cat-file", "--batch"], ["cat-file", "--batch"], None, "batch", random_input, True),
         ("verify the biggest pack (`index-pack --verify`, 2 threads / `verify-pack` / `gix free pack verify`)",
          ["-c", "pack.threads=2", "index-pack", "--verify", biggest[:-4] + ".pack"], ["verify-pack", biggest],
-         ["free", "pack", "verify", biggest], None, False),
+         ["free", "pack", "verify", biggest], None, None, False),
         ("all headers (`--batch-all-objects --batch-check` / `gix odb stats`)",
          ["cat-file", "--batch-all-objects", "--batch-check"], ["cat-file", "--batch-all-objects", "--batch-check"],
-         ["odb", "stats"], None, True),
+         ["odb", "stats"], None, None, True),
     ]
     print("repository: %s (%d objects, %d packs, biggest %.1f MB)" % (
         repo, len(ids), len(idxs), os.path.getsize(biggest[:-4] + ".pack") / 1e6), file=sys.stderr)
     gix = [os.path.abspath(args.gix)] if args.gix else None
-    if gix:
+    peer = os.path.abspath(args.gix_peer) if args.gix_peer else None
+    if gix or peer:
         print("| work | git | gix | packread | packread / git | packread / gix | max RSS git / gix / packread |")
         print("|---|---|---|---|---|---|---|")
     else:
         print("| work | git | packread | packread / git | git max RSS | packread max RSS |")
         print("|---|---|---|---|---|---|")
-    for title, gargs, pargs, xargs, stdin, compare in rows:
+    for title, gargs, pargs, xargs, mode, stdin, compare in rows:
         tools = [("git", git + gargs), ("packread", pr + pargs)]
         if gix and xargs:
             tools.append(("gix", gix + xargs))
+        if peer and mode:
+            tools.append(("gix", [peer, objects_dir, mode]))
         times = {name: [] for name, _ in tools}
         rss = {name: 0 for name, _ in tools}
         outs = {name: os.path.join(tmp, name + ".out") for name, _ in tools}
@@ -102,6 +112,8 @@ def main():
         # high-water mark to every child it forks (Linux), skewing max RSS.
         if compare and not filecmp.cmp(outs["git"], outs["packread"], shallow=False):
             sys.exit("outputs differ for: %s" % title)
+        if mode and "gix" in outs and not filecmp.cmp(outs["git"], outs["gix"], shallow=False):
+            sys.exit("gix-peer's output differs from git's for: %s" % title)
         for o in outs.values():
             os.unlink(o)
         for i in range(args.runs):
@@ -116,7 +128,7 @@ def main():
         med = {name: statistics.median(t) for name, t in times.items()}
         mb = {name: "%d MB" % (m // 1024) for name, m in rss.items()}
         g, p = med["git"], med["packread"]
-        if gix:
+        if gix or peer:
             x = med.get("gix")
             print("| %s | %.2f s | %s | %.2f s | %.2f | %s | %s / %s / %s |" % (
                 title, g, "%.2f s" % x if x else "—", p, p / g, "%.2f" % (p / x) if x else "—",

@@ -36,6 +36,20 @@ fn check_all(repo: &Path, label: &str, opts: &OpenOptions) -> usize {
         );
         assert!(reader.contains(&o.id).unwrap());
     }
+    // Again, backwards and each twice: objects made from deltas are cached
+    // by now, and come straight from the cache or serve as bases.
+    for o in objects.iter().rev() {
+        for pass in 0..2 {
+            let kind = reader
+                .read_into(&o.id, &mut buf)
+                .unwrap_or_else(|e| panic!("{label}: read {} again: {e}", o.id));
+            assert!(
+                kind == o.kind && buf == o.data,
+                "{label}: {} read again ({pass})",
+                o.id
+            );
+        }
+    }
     // The sorted listing is git's --batch-all-objects order.
     let ids: Vec<_> = objects.iter().map(|o| o.id).collect();
     assert_eq!(odb.object_ids().unwrap(), ids, "{label}: object ids");

@@ -1,5 +1,6 @@
-//! The delta-base cache: recently inflated bases, least recently used out
-//! first, bounded in bytes (git's `core.deltaBaseCacheLimit`).
+//! The delta-base cache: objects recently made from deltas, kept as bases
+//! for the deltas read next; least recently used out first, bounded in bytes
+//! (git's `core.deltaBaseCacheLimit`).
 
 use std::collections::{BTreeMap, HashMap};
 

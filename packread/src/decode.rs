@@ -177,18 +177,15 @@ pub(crate) fn read_object(
         at = follow(pack, c, st, offset, at, &h)?;
     };
     let depth = st.chain.len();
-    // 2. Apply the deltas, innermost first. The first base is used straight
-    //    from the cache if it is there (no copy); every base made here is
-    //    copied into the cache, as git caches each base it used.
     let mut base_at = at;
-    if base_cached {
-        let (k, data) = st.cache.get(pack_id, at).expect("checked above");
-        kind = k;
-        if st.chain.is_empty() {
-            out.clear();
-            out.extend_from_slice(data);
-        }
+    if base_cached && depth == 0 {
+        let (kind, data) = st.cache.get(pack_id, at).expect("checked above");
+        out.clear();
+        out.extend_from_slice(data);
+        return Ok(Decoded { kind, depth });
     }
+    // 2. Apply the deltas, innermost first. A cached base is used straight
+    //    from the cache (no copy).
     while let Some(link) = st.chain.pop() {
         let h = EntryHeader {
             kind: EntryKind::OfsDelta {
@@ -208,20 +205,29 @@ pub(crate) fn read_object(
         )
         .map_err(|e| inflate_error(pack, link.offset, e))?;
         if base_cached {
-            let (_, base) = st
+            let (k, base) = st
                 .cache
                 .get(pack_id, base_at)
-                .expect("still cached: nothing was added");
+                .expect("checked above, and nothing was added since");
+            kind = k;
             delta::apply_delta(base, &st.delta, out)
                 .map_err(|reason| pack.corrupt(link.offset, reason))?;
             base_cached = false;
         } else {
             delta::apply_delta(out, &st.delta, &mut st.scratch)
                 .map_err(|reason| pack.corrupt(link.offset, reason))?;
-            st.cache.put(pack_id, base_at, kind, out);
             std::mem::swap(out, &mut st.scratch);
         }
         base_at = link.offset;
+    }
+    // 3. Cache the object made, as gitoxide does, rather than each base on
+    //    the way, as git does: the bases of a pack's deltas are mostly
+    //    objects read themselves, earlier (pack order) or again (any order),
+    //    and one copy per read keeps the cache from churning. Every object
+    //    of the benchmark pack in id order: 4.1 s -> 2.1 s; 20,000 at random
+    //    0.57 -> 0.34 s; pack order unchanged.
+    if depth > 0 {
+        st.cache.put(pack_id, offset, kind, out);
     }
     Ok(Decoded { kind, depth })
 }
