@@ -12,7 +12,7 @@ reads every header; their outputs aren't comparable), and `benches/gix-peer`
 what cat-file does, with cat-file's output, which is compared with git's.
 
 usage: compare-with-git.py REPO [--runs N] [--packread PATH] [--git PATH] [--gix PATH]
-                                [--gix-peer PATH] [--random N]
+                                [--gix-peer PATH] [--random N] [--rows pack,id,random,verify,headers]
 """
 import argparse
 import filecmp
@@ -46,6 +46,8 @@ def main():
     ap.add_argument("--gix-peer", default=None, help="benches/gix-peer's binary, for the cat-file rows")
     ap.add_argument("--random", type=int, default=20000, help="objects in the random-access row")
     ap.add_argument("--packread-args", default="", help="global options for packread, e.g. '--window-size=1m'")
+    ap.add_argument("--rows", default="pack,id,random,verify,headers",
+                    help="which rows to run, of: pack,id,random,verify,headers (default: all)")
     args = ap.parse_args()
     repo = os.path.abspath(args.repo)
     pr = [os.path.abspath(args.packread)] + args.packread_args.split()
@@ -83,6 +85,11 @@ def main():
          ["cat-file", "--batch-all-objects", "--batch-check"], ["cat-file", "--batch-all-objects", "--batch-check"],
          ["odb", "stats"], None, None, True),
     ]
+    keys = ["pack", "id", "random", "verify", "headers"]
+    wanted = set(args.rows.split(","))
+    if not wanted <= set(keys):
+        sys.exit("--rows takes some of: %s" % ",".join(keys))
+    rows = [row for key, row in zip(keys, rows) if key in wanted]
     print("repository: %s (%d objects, %d packs, biggest %.1f MB)" % (
         repo, len(ids), len(idxs), os.path.getsize(biggest[:-4] + ".pack") / 1e6), file=sys.stderr)
     gix = [os.path.abspath(args.gix)] if args.gix else None
