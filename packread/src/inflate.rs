@@ -480,4 +480,39 @@ mod tests {
         ));
         std::fs::remove_file(path).unwrap();
     }
+
+    #[test]
+    fn a_one_shot_start_that_fills_the_buffer_goes_on_in_pieces() {
+        // A big window holds the whole stream and more (but not the limit):
+        // the first step takes the one-shot loop, fills the small buffer,
+        // and the stream goes on from there.
+        let data = text();
+        let (path, start, end) = stream_file("oneshot", &data, 10);
+        let mut file = std::fs::read(&path).unwrap();
+        file.resize(file.len() + (2 << 20), 0);
+        std::fs::write(&path, &file).unwrap();
+        let mut c = SlidingWindowMapManager::with_limits(4 << 20, 8 << 20, 4).make_cursor(&path);
+        let mut z = inflater();
+        let far = file.len() as u64 + 1000;
+        let mut buf = vec![0; MIN_STREAM_BUFFER];
+        let mut got = Vec::new();
+        let used = inflate_to(
+            &mut z,
+            &mut c,
+            start,
+            far,
+            data.len() as u64,
+            &mut buf,
+            |p| {
+                got.extend_from_slice(p);
+            },
+        );
+        assert_eq!(used.ok(), Some(end - start));
+        assert!(got == data);
+        let mut out = Vec::with_capacity(data.len());
+        let used = inflate_exact(&mut z, &mut c, start, far, &mut out, data.len());
+        assert_eq!(used.ok(), Some(end - start));
+        assert!(out == data);
+        std::fs::remove_file(path).unwrap();
+    }
 }
