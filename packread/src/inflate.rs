@@ -67,23 +67,22 @@ pub(crate) struct Step {
 /// `z`, which writes into `buf` after the output it already holds (`buf`
 /// must start with what the last step left in it).
 ///
-/// `size`, the stream's announced output if known, lets the first step of
-/// a stream take the inflater's one-shot loop (faster than feeding input in
-/// pieces) when the window surely holds the whole stream, though `limit`
-/// lies beyond it; if the stream goes on after all, it starts again in
-/// pieces.
+/// `size`, the stream's announced output, lets the first step of a stream
+/// take the inflater's one-shot loop (faster than feeding input in pieces)
+/// when the window surely holds the whole stream, though `limit` lies beyond
+/// it; if the stream goes on after all, it starts again in pieces.
 ///
-/// Fails on invalid data and on a stream cut off at `limit`. A step with no
-/// room left to go on is [`StepError::Full`], which callers read as "the
-/// stream holds more than announced"; every other step makes progress.
+/// Fails on invalid data, on a stream cut off at `limit`, and when `buf` is
+/// full and the stream goes on (it holds more than `size`). Every step that
+/// succeeds makes progress.
 pub(crate) fn step(
     z: &mut Inflater,
     cursor: &mut WindowCursor,
     pos: u64,
     limit: u64,
     buf: &mut [u8],
-    size: Option<u64>,
-) -> Result<Step, StepError> {
+    size: u64,
+) -> Result<Step, InflateError> {
     let window = window_at(cursor, pos)?;
     let room = usize::try_from(limit.saturating_sub(pos)).unwrap_or(usize::MAX);
     // Past the end of the file there is no more input either.
@@ -91,16 +90,19 @@ pub(crate) fn step(
     let input = &window[..window.len().min(room)];
     let out0 = z.total_out();
     let fresh = z.total_in() == 0 && out0 == 0;
-    let p = match size {
-        Some(size) if !last && fresh && holds_stream(input.len(), size) => {
-            if let Ok(p) = z.decompress(input, buf, true) {
-                p
-            } else {
-                z.reset();
-                z.decompress(input, buf, false)?
-            }
+    let failed = |e: ZError| match e {
+        ZError::BufferFull => too_long(size),
+        e => corruption(e),
+    };
+    let p = if !last && fresh && holds_stream(input.len(), size) {
+        if let Ok(p) = z.decompress(input, buf, true) {
+            p
+        } else {
+            z.reset();
+            z.decompress(input, buf, false).map_err(failed)?
         }
-        _ => z.decompress(input, buf, last)?,
+    } else {
+        z.decompress(input, buf, last).map_err(failed)?
     };
     let s = Step {
         consumed: p.consumed as u64,
@@ -111,10 +113,11 @@ pub(crate) fn step(
     if !s.done && s.consumed == 0 && s.made == 0 {
         // Never loop on a step that did nothing.
         return Err(if s.full {
-            StepError::Full
+            too_long(size)
         } else {
-            StepError::Data(ZError::BadData)
-        });
+            Corruption::Inflate("no progress".into())
+        }
+        .into());
     }
     Ok(s)
 }
@@ -125,40 +128,6 @@ pub(crate) fn step(
 /// longer: then [`step`] starts again).
 fn holds_stream(len: usize, size: u64) -> bool {
     len as u64 >= size.saturating_add(size / 8192).saturating_add(64)
-}
-
-/// Why a [`step`] failed.
-pub(crate) enum StepError {
-    Map(smmap::Error),
-    /// The stream needs room past the end of the buffer.
-    Full,
-    Data(ZError),
-}
-
-impl From<smmap::Error> for StepError {
-    fn from(e: smmap::Error) -> Self {
-        StepError::Map(e)
-    }
-}
-
-impl From<ZError> for StepError {
-    fn from(e: ZError) -> Self {
-        match e {
-            ZError::BufferFull => StepError::Full,
-            e => StepError::Data(e),
-        }
-    }
-}
-
-impl StepError {
-    /// The error, for a stream announced to hold `size` bytes.
-    pub(crate) fn for_size(self, size: u64) -> InflateError {
-        match self {
-            StepError::Map(e) => InflateError::Map(e),
-            StepError::Full => too_long(size).into(),
-            StepError::Data(e) => corruption(e).into(),
-        }
-    }
 }
 
 /// A stream that holds more than the `size` bytes announced.
@@ -199,8 +168,7 @@ pub(crate) fn inflate_exact(
     let mut pos = ofs;
     let mut made = 0;
     loop {
-        let s = step(z, cursor, pos, limit, out, Some(size as u64))
-            .map_err(|e| e.for_size(size as u64))?;
+        let s = step(z, cursor, pos, limit, out, size as u64)?;
         pos += s.consumed;
         made += s.made;
         if s.done {
@@ -232,7 +200,7 @@ pub(crate) fn inflate_to(
     let mut produced = 0u64;
     let mut filled = 0;
     loop {
-        let s = step(z, cursor, pos, limit, buf, Some(size)).map_err(|e| e.for_size(size))?;
+        let s = step(z, cursor, pos, limit, buf, size)?;
         pos += s.consumed;
         produced += s.made as u64;
         if produced > size {
@@ -266,14 +234,10 @@ pub(crate) fn inflate_prefix(
     let mut pos = ofs;
     let mut made = 0;
     loop {
-        let s = match step(z, cursor, pos, limit, out, None) {
-            Ok(s) => s,
-            // Full: the peek has what it asked for.
-            Err(StepError::Full) => return Ok(made),
-            Err(e) => return Err(e.for_size(0)),
-        };
+        let s = step(z, cursor, pos, limit, out, out.len() as u64)?;
         pos += s.consumed;
         made += s.made;
+        // Full: the peek has what it asked for.
         if s.done || s.full {
             return Ok(made);
         }

@@ -158,16 +158,14 @@ impl Packed {
                 self.filled -= self.z.make_room(&mut self.buf);
                 self.full = false;
             }
-            let s = step(
+            let s = match step(
                 &mut self.z,
                 &mut self.cursor,
                 self.pos,
                 self.limit,
                 &mut self.buf,
-                Some(size),
-            )
-            .map_err(|e| e.for_size(size));
-            let s = match s {
+                size,
+            ) {
                 Ok(s) => s,
                 Err(InflateError::Map(e)) => return Err(e.into()),
                 Err(InflateError::Corrupt(reason)) => {
