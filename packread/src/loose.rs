@@ -10,9 +10,10 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use sirocco::Format;
-use sirocco::inflate::{Decoder, Error as ZError, Reader};
+use sirocco::inflate::{Error as ZError, Reader};
 
 use crate::error::{Corruption, Error};
+use crate::inflate::{self, Inflater};
 use crate::kind::ObjectKind;
 use crate::oid::{HashKind, ObjectId};
 
@@ -71,9 +72,13 @@ fn inflate_error(path: &Path, e: ZError) -> Error {
 
 /// Inflates the header of a loose object's compressed bytes (what follows
 /// it need not be whole).
-fn header_of(path: &Path, compressed: &[u8]) -> Result<(ObjectKind, u64, usize), Error> {
+fn header_of(
+    path: &Path,
+    z: &mut Inflater,
+    compressed: &[u8],
+) -> Result<(ObjectKind, u64, usize), Error> {
     let mut head = [0u8; MAX_HEADER_LEN];
-    let mut z = Decoder::new(Format::Zlib);
+    z.reset();
     let n = match z.decompress(compressed, &mut head, false) {
         Ok(p) => p.output.len(),
         // A buffer full before anything came out can't be.
@@ -88,7 +93,7 @@ pub(crate) fn read_header(path: &Path) -> Result<Option<(ObjectKind, u64)>, Erro
     let Some(bytes) = read_file(path)? else {
         return Ok(None);
     };
-    let (kind, size, _) = header_of(path, &bytes)?;
+    let (kind, size, _) = header_of(path, &mut inflate::inflater(), &bytes)?;
     Ok(Some((kind, size)))
 }
 
@@ -97,7 +102,8 @@ pub(crate) fn read(path: &Path, out: &mut Vec<u8>) -> Result<Option<ObjectKind>,
     let Some(bytes) = read_file(path)? else {
         return Ok(None);
     };
-    let (kind, size, header_len) = header_of(path, &bytes)?;
+    let mut z = inflate::inflater();
+    let (kind, size, header_len) = header_of(path, &mut z, &bytes)?;
     if size > (bytes.len() as u64).saturating_mul(1032) + 64 {
         return Err(corrupt(path, Corruption::ObjectTooLarge(size)));
     }
@@ -109,7 +115,7 @@ pub(crate) fn read(path: &Path, out: &mut Vec<u8>) -> Result<Option<ObjectKind>,
     out.try_reserve_exact(header_len + size + 1)
         .map_err(|_| corrupt(path, Corruption::ObjectTooLarge(size as u64)))?;
     out.resize(header_len + size + 1, 0);
-    let mut z = Box::new(Decoder::new(Format::Zlib));
+    z.reset();
     let long = Corruption::SizeMismatch {
         expected: size as u64,
         actual: size as u64 + 1,
