@@ -293,6 +293,22 @@ mod tests {
         }
     }
 
+    /// Inflates through the smallest buffer, collecting the pieces: the
+    /// compressed length taken (or the error) and the bytes.
+    fn stream_all(
+        z: &mut Inflater,
+        c: &mut WindowCursor,
+        (start, limit): (u64, u64),
+        size: u64,
+    ) -> (Result<u64, InflateError>, Vec<u8>) {
+        let mut buf = vec![0; MIN_STREAM_BUFFER];
+        let mut got = Vec::new();
+        let used = inflate_to(z, c, start, limit, size, &mut buf, |p| {
+            got.extend_from_slice(p);
+        });
+        (used, got)
+    }
+
     #[test]
     fn streams_across_windows_come_out_exactly() {
         let data = text();
@@ -305,17 +321,7 @@ mod tests {
         assert!(out == data);
 
         // Through a buffer that keeps only the history past its first fill.
-        let mut buf = vec![0; MIN_STREAM_BUFFER];
-        let mut got = Vec::new();
-        let used = inflate_to(
-            &mut z,
-            &mut c,
-            start,
-            end,
-            data.len() as u64,
-            &mut buf,
-            |p| got.extend_from_slice(p),
-        );
+        let (used, got) = stream_all(&mut z, &mut c, (start, end), data.len() as u64);
         assert_eq!(used.ok(), Some(end - start));
         assert!(got == data);
 
@@ -339,9 +345,10 @@ mod tests {
         let e = inflate_exact(&mut z, &mut c, start, end, &mut out, n + 1).err();
         assert_eq!(size_mismatch(e.unwrap()), (n as u64 + 1, n as u64));
 
-        let mut buf = vec![0; MIN_STREAM_BUFFER];
         for (size, mismatch) in [(n - 1, (n - 1, n)), (n + 1, (n + 1, n))] {
-            let e = inflate_to(&mut z, &mut c, start, end, size as u64, &mut buf, |_| ()).err();
+            let e = stream_all(&mut z, &mut c, (start, end), size as u64)
+                .0
+                .err();
             assert_eq!(
                 size_mismatch(e.unwrap()),
                 (mismatch.0 as u64, mismatch.1 as u64)
@@ -429,11 +436,7 @@ mod tests {
         let used = inflate_exact(&mut z, &mut c, start, end + 50, &mut out, 5);
         assert_eq!(used.ok(), Some(end - start));
         assert_eq!(out, b"hello");
-        let mut buf = vec![0; MIN_STREAM_BUFFER];
-        let mut got = Vec::new();
-        let used = inflate_to(&mut z, &mut c, start, end + 50, 5, &mut buf, |p| {
-            got.extend_from_slice(p);
-        });
+        let (used, got) = stream_all(&mut z, &mut c, (start, end + 50), 5);
         assert_eq!(used.ok(), Some(end - start));
         assert_eq!(got, b"hello");
         // Cut short, it is still a truncated stream.
@@ -458,19 +461,7 @@ mod tests {
         let mut c = SlidingWindowMapManager::with_limits(4 << 20, 8 << 20, 4).make_cursor(&path);
         let mut z = inflater();
         let far = file.len() as u64 + 1000;
-        let mut buf = vec![0; MIN_STREAM_BUFFER];
-        let mut got = Vec::new();
-        let used = inflate_to(
-            &mut z,
-            &mut c,
-            start,
-            far,
-            data.len() as u64,
-            &mut buf,
-            |p| {
-                got.extend_from_slice(p);
-            },
-        );
+        let (used, got) = stream_all(&mut z, &mut c, (start, far), data.len() as u64);
         assert_eq!(used.ok(), Some(end - start));
         assert!(got == data);
         let mut out = Vec::with_capacity(data.len());
