@@ -180,6 +180,82 @@ pub(crate) fn inflate_exact(
     }
 }
 
+/// A zlib stream inflated piece by piece through a buffer that keeps its
+/// history (at least [`MIN_STREAM_BUFFER`] bytes, or room for the whole
+/// output): the state [`inflate_to`] and object streams share. It checks
+/// that the stream holds exactly the `size` bytes announced.
+pub(crate) struct Pieces {
+    start: u64,
+    pos: u64,
+    limit: u64,
+    size: u64,
+    produced: u64,
+    /// Output in the buffer.
+    filled: usize,
+    /// The buffer is full: make room before inflating on.
+    full: bool,
+    done: bool,
+}
+
+impl Pieces {
+    /// The stream at file offset `ofs`, which must end before `limit` and
+    /// hold exactly `size` bytes; inflate it with a reset inflater.
+    pub(crate) fn new(ofs: u64, limit: u64, size: u64) -> Pieces {
+        Pieces {
+            start: ofs,
+            pos: ofs,
+            limit,
+            size,
+            produced: 0,
+            filled: 0,
+            full: false,
+            done: false,
+        }
+    }
+
+    /// Inflates the next piece into `buf` (the same buffer each call) and
+    /// returns where it lies there (it may be empty); `None` once the stream
+    /// has ended, with exactly `size` bytes.
+    pub(crate) fn next(
+        &mut self,
+        z: &mut Inflater,
+        cursor: &mut WindowCursor,
+        buf: &mut [u8],
+    ) -> Result<Option<std::ops::Range<usize>>, InflateError> {
+        if self.done {
+            return Ok(None);
+        }
+        if self.full {
+            self.filled -= z.make_room(buf);
+            self.full = false;
+        }
+        let s = step(z, cursor, self.pos, self.limit, buf, self.size)?;
+        self.pos += s.consumed;
+        self.produced += s.made as u64;
+        if self.produced > self.size {
+            return Err(too_long(self.size).into());
+        }
+        if s.done && self.produced != self.size {
+            return Err(too_short(self.size, self.produced).into());
+        }
+        self.done = s.done;
+        self.full = s.full;
+        let piece = self.filled..self.filled + s.made;
+        self.filled += s.made;
+        Ok(Some(piece))
+    }
+
+    /// Whether the stream has ended (its last piece may still be unread).
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Compressed bytes taken so far.
+    pub(crate) fn consumed(&self) -> u64 {
+        self.pos - self.start
+    }
+}
+
 /// Inflates the zlib stream at file offset `ofs` (which must end before
 /// `limit`) and hold exactly `size` bytes, handing the output to `sink` in
 /// pieces: an object of any size is checked with `buf` of memory (at least
@@ -196,28 +272,11 @@ pub(crate) fn inflate_to(
 ) -> Result<u64, InflateError> {
     debug_assert!(buf.len() >= MIN_STREAM_BUFFER);
     z.reset();
-    let mut pos = ofs;
-    let mut produced = 0u64;
-    let mut filled = 0;
-    loop {
-        let s = step(z, cursor, pos, limit, buf, size)?;
-        pos += s.consumed;
-        produced += s.made as u64;
-        if produced > size {
-            return Err(too_long(size).into());
-        }
-        sink(&buf[filled..filled + s.made]);
-        filled += s.made;
-        if s.done {
-            if produced != size {
-                return Err(too_short(size, produced).into());
-            }
-            return Ok(pos - ofs);
-        }
-        if s.full {
-            filled -= z.make_room(buf);
-        }
+    let mut pieces = Pieces::new(ofs, limit, size);
+    while let Some(piece) = pieces.next(z, cursor, buf)? {
+        sink(&buf[piece]);
     }
+    Ok(pieces.consumed())
 }
 
 /// Inflates at most `out.len()` bytes of the stream at `ofs`, for peeking at

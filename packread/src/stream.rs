@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use smmap::WindowCursor;
 
 use crate::error::{Corruption, Error};
-use crate::inflate::{self, InflateError, Inflater, step, too_long};
+use crate::inflate::{self, InflateError, Inflater, Pieces};
 use crate::kind::ObjectKind;
 
 /// An object's bytes as a reader. Whole objects in packs are inflated from
@@ -39,14 +39,7 @@ struct Packed {
     buf: Vec<u8>,
     /// Output in `buf` not read yet.
     pending: std::ops::Range<usize>,
-    /// Output in `buf`, read or not.
-    filled: usize,
-    /// `buf` is full: make room before inflating on.
-    full: bool,
-    pos: u64,
-    limit: u64,
-    produced: u64,
-    done: bool,
+    pieces: Pieces,
     entry_offset: u64,
     path: PathBuf,
 }
@@ -74,12 +67,7 @@ impl ObjectStream {
             z: inflate::inflater(),
             buf: Vec::new(),
             pending: 0..0,
-            filled: 0,
-            full: false,
-            pos: data_offset,
-            limit,
-            produced: 0,
-            done: false,
+            pieces: Pieces::new(data_offset, limit, size),
             entry_offset,
             path,
         };
@@ -145,7 +133,7 @@ impl Packed {
                 self.pending.start += n;
                 return Ok(n);
             }
-            if self.done || out.is_empty() {
+            if out.is_empty() {
                 return Ok(0);
             }
             if self.buf.is_empty() && size > 0 {
@@ -154,41 +142,18 @@ impl Packed {
                 let len = usize::try_from(size).map_or(STREAM_BUFFER, |s| s.min(STREAM_BUFFER));
                 self.buf = vec![0; len];
             }
-            if self.full {
-                self.filled -= self.z.make_room(&mut self.buf);
-                self.full = false;
-            }
-            let s = match step(
-                &mut self.z,
-                &mut self.cursor,
-                self.pos,
-                self.limit,
-                &mut self.buf,
-                size,
-            ) {
-                Ok(s) => s,
+            let piece = self
+                .pieces
+                .next(&mut self.z, &mut self.cursor, &mut self.buf);
+            match piece {
+                Ok(Some(piece)) => self.pending = piece,
+                Ok(None) => return Ok(0),
                 Err(InflateError::Map(e)) => return Err(e.into()),
                 Err(InflateError::Corrupt(reason)) => {
                     return Err(invalid(&self.path, self.entry_offset, reason));
                 }
-            };
-            self.pos += s.consumed;
-            self.pending = self.filled..self.filled + s.made;
-            self.filled += s.made;
-            self.produced += s.made as u64;
-            self.full = s.full;
-            if self.produced > size {
-                return Err(invalid(&self.path, self.entry_offset, too_long(size)));
             }
-            if s.done {
-                if self.produced != size {
-                    let reason = Corruption::SizeMismatch {
-                        expected: size,
-                        actual: self.produced,
-                    };
-                    return Err(invalid(&self.path, self.entry_offset, reason));
-                }
-                self.done = true;
+            if self.pieces.is_done() {
                 self.cursor.unuse_region();
             }
         }
