@@ -76,7 +76,11 @@ fn all_in_pack_order(c: &mut Criterion) {
 
 fn random_by_id(c: &mut Criterion) {
     let repo = repo();
-    let mut ids = Odb::open(&repo).unwrap().object_ids().unwrap();
+    let mut ids: Vec<ObjectId> = Odb::open(&repo)
+        .unwrap()
+        .object_ids()
+        .collect::<Result<_, _>>()
+        .unwrap();
     let mut x = 0x9e37_79b9_u64;
     for i in (1..ids.len()).rev() {
         x ^= x << 13;

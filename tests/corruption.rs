@@ -5,9 +5,9 @@
 
 mod common;
 
+use packread::pack::verify::VerifyOptions;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -114,6 +114,7 @@ fn verify_fails(dir: &Path) -> bool {
         return true;
     };
     let pack = &odb.packs()[0];
+    let pack_id = odb.pack_ids().next().unwrap();
     let trailer_fails = pack.verify_checksum(&mut pack.cursors()).is_err()
         || pack
             .index()
@@ -121,11 +122,14 @@ fn verify_fails(dir: &Path) -> bool {
             .is_err();
     let mut r = odb.reader();
     let mut buf = Vec::new();
-    let entry_fails = (0..pack.len()).any(|pos| r.verify_entry(0, pos, &mut buf).is_err());
+    let entry_fails = (0..pack.len()).any(|pos| r.verify_entry(pack_id, pos, &mut buf).is_err());
     drop(r);
     // The delta-tree walk agrees, holding bases or decoding them again.
     for limit in [usize::MAX, 0] {
-        let walk = odb.verify_pack(0, 2, limit, &AtomicU64::new(0));
+        let walk = odb.verify_pack(
+            pack_id,
+            &VerifyOptions::new().threads(2).memory_budget(limit),
+        );
         assert_eq!(
             walk.is_err(),
             entry_fails,

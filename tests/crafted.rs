@@ -53,6 +53,13 @@ fn write_pack(dir: &Path, version: u32, entries: &[Entry]) -> PathBuf {
     path
 }
 
+fn blob_header(size: u64) -> packread::Header {
+    packread::Header {
+        kind: ObjectKind::Blob,
+        size,
+    }
+}
+
 fn id(n: u8) -> ObjectId {
     ObjectId::from_bytes(HashKind::Sha1, &[n; 20])
 }
@@ -154,7 +161,7 @@ fn pack_version_3_reads_like_version_2() {
     assert_eq!(odb.packs()[0].version(), 3);
     assert_eq!(odb.read(&base_id).unwrap().data, b"hello");
     assert_eq!(odb.read(&result_id).unwrap().data, b"xyz");
-    assert_eq!(odb.header(&result_id).unwrap(), (ObjectKind::Blob, 3));
+    assert_eq!(odb.header(&result_id).unwrap(), blob_header(3));
     // Versions other than 2 and 3 are refused.
     let idx4 = write_pack(&temp("v4"), 4, &[blob(b"x")]);
     let err = OpenOptions::new().open_pack(&idx4).unwrap_err();
@@ -206,7 +213,7 @@ fn ref_delta_on_an_ofs_delta_base_resolves() {
     ] {
         let odb = opts.open_pack(&idx).unwrap();
         assert_eq!(odb.read(&abc_id).unwrap().data, b"abc");
-        assert_eq!(odb.header(&abc_id).unwrap(), (ObjectKind::Blob, 3));
+        assert_eq!(odb.header(&abc_id).unwrap(), blob_header(3));
         assert_eq!(odb.read(&ofs_id).unwrap().data, b"xyz");
         let mut r = odb.reader();
         let pos = odb.packs()[0]
@@ -214,7 +221,9 @@ fn ref_delta_on_an_ofs_delta_base_resolves() {
             .lookup(&mut odb.packs()[0].index().cursor(), &abc_id)
             .unwrap()
             .unwrap();
-        let info = r.verify_entry(0, pos, &mut Vec::new()).unwrap();
+        let info = r
+            .verify_entry(odb.pack_ids().next().unwrap(), pos, &mut Vec::new())
+            .unwrap();
         assert_eq!((info.depth, info.base), (2, Some(ofs_id)));
     }
     std::fs::remove_dir_all(dir).unwrap();
@@ -323,7 +332,7 @@ fn databases_are_send_and_sync() {
     fn check<T: Send + Sync>() {}
     fn send<T: Send>() {}
     check::<Odb>();
-    check::<packread::Pack>();
+    check::<packread::pack::Pack>();
     check::<smmap::MapManager>();
     check::<smmap::WindowCursor>();
     check::<smmap::SlidingWindowMapBuffer>();

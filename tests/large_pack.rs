@@ -83,8 +83,11 @@ fn batch_check(repo: &Path, odb: &Odb, ids: &[ObjectId]) -> (String, String) {
     let mut ours = String::new();
     for id in ids {
         let loc = r.locate(id).unwrap().expect("present");
-        let (kind, size) = r.header_location(&loc).unwrap();
-        let (disk, base) = r.disk_facts(&loc).unwrap();
+        let packread::Header { kind, size } = r.header_location(&loc).unwrap();
+        let packread::DiskInfo {
+            disk_size: disk,
+            delta_base: base,
+        } = r.disk_info(&loc).unwrap();
         let base = base.unwrap_or(HashKind::Sha1.null());
         writeln!(ours, "{id} {kind} {size} {disk} {base}").unwrap();
     }
@@ -245,7 +248,7 @@ fn git_pack_over_4_gib_reads_and_verifies_with_4_mib_mapped() {
     assert!(pack.data_size() > 4 << 30, "a pack over 4 GiB");
     // Every object's facts and bytes: git's facts; bytes that hash to the
     // object's id (read through streams: a 1.1 GiB blob is never held).
-    let ids: Vec<ObjectId> = odb.object_ids().unwrap();
+    let ids: Vec<ObjectId> = odb.object_ids().collect::<Result<_, _>>().unwrap();
     assert_eq!(ids.len() as u64, 2 * BIGS);
     let (g, p) = batch_check(&repo, &odb, &ids);
     assert_eq!(p, g);
@@ -256,7 +259,7 @@ fn git_pack_over_4_gib_reads_and_verifies_with_4_mib_mapped() {
         let packread::Location::Packed { offset, .. } = loc else {
             panic!("packed");
         };
-        let (disk, _) = r.disk_facts(&loc).unwrap();
+        let disk = r.disk_info(&loc).unwrap().disk_size;
         beyond += u32::from(offset > 1 << 32);
         across += u32::from(offset < 1 << 32 && offset + disk > 1 << 32);
         let mut s = odb.stream(id).unwrap();
@@ -276,7 +279,10 @@ fn git_pack_over_4_gib_reads_and_verifies_with_4_mib_mapped() {
     let idx = pack.index().path().to_str().unwrap().to_owned();
     let git_lines = String::from_utf8(git_out(&repo, &["verify-pack", "-v", &idx])).unwrap();
     let walked = odb
-        .verify_pack(0, 2, 64 << 20, &std::sync::atomic::AtomicU64::new(0))
+        .verify_pack(
+            odb.pack_ids().next().unwrap(),
+            &packread::pack::verify::VerifyOptions::new().threads(2),
+        )
         .unwrap();
     for e in &walked {
         let line = format!(

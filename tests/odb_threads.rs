@@ -38,7 +38,8 @@ fn threads_read_one_database_under_tiny_limits() {
                     assert_eq!(kind, o.kind);
                     assert!(buf == o.data, "thread {t}: {}", o.id);
                     if x.is_multiple_of(7) {
-                        assert_eq!(odb.header(&o.id).unwrap(), (o.kind, o.size));
+                        let h = odb.header(&o.id).unwrap();
+                        assert_eq!((h.kind, h.size), (o.kind, o.size));
                     }
                 }
             });

@@ -8,7 +8,9 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::{configurations, fixture, git_objects, git_out};
-use packread::{EntryKind, Error, ObjectId, Odb};
+use packread::pack::EntryKind;
+use packread::pack::verify::VerifyOptions;
+use packread::{Error, ObjectId, Odb};
 
 /// `git verify-pack -v` lines by id: (type, size, size in pack, offset, depth+base).
 fn git_verify_pack(repo: &Path, idx: &Path) -> HashMap<ObjectId, Vec<String>> {
@@ -29,7 +31,7 @@ fn check_entries(repo: &Path) {
         let odb = opts.open(repo).unwrap();
         let mut r = odb.reader();
         let mut buf = Vec::new();
-        for (p, pack) in odb.packs().iter().enumerate() {
+        for (p, pack) in odb.pack_ids().zip(odb.packs()) {
             let git = git_verify_pack(repo, pack.index().path());
             assert_eq!(git.len(), pack.len() as usize);
             let mut one_by_one = Vec::new();
@@ -59,8 +61,12 @@ fn check_entries(repo: &Path) {
             one_by_one.sort_by_key(|i| i.offset);
             for (threads, limit) in [(1, usize::MAX), (3, usize::MAX), (2, 0), (3, 5000)] {
                 let done = AtomicU64::new(0);
+                let opts = VerifyOptions::new()
+                    .threads(threads)
+                    .memory_budget(limit)
+                    .progress(&done);
                 let walked = odb
-                    .verify_pack(p, threads, limit, &done)
+                    .verify_pack(p, &opts)
                     .unwrap_or_else(|e| panic!("{label}: walk: {e}"));
                 assert_eq!(
                     walked, one_by_one,
@@ -98,7 +104,7 @@ fn mixed_pack_has_ref_and_ofs_deltas_and_reads_right() {
     let odb = Odb::open(&repo).unwrap();
     let mut r = odb.reader();
     let (mut ofs, mut refs) = (0, 0);
-    for (p, pack) in odb.packs().iter().enumerate() {
+    for (p, pack) in odb.pack_ids().zip(odb.packs()) {
         for pos in 0..pack.len() {
             match r.entry_info(p, pos).unwrap().header.kind {
                 EntryKind::OfsDelta { .. } => ofs += 1,

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::oid::{ObjectId, Prefix};
+use crate::object::{ObjectId, Prefix, Sha1Collision};
 
 /// What exactly is wrong with a corrupt file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +91,12 @@ pub enum Corruption {
     /// SHA-1 collision detection (git's SHA-1DC) found the hashed bytes to
     /// be part of a collision attack; the digest names two contents.
     Sha1Collision(ObjectId),
+}
+
+impl From<Sha1Collision> for Corruption {
+    fn from(c: Sha1Collision) -> Self {
+        Corruption::Sha1Collision(c.digest())
+    }
 }
 
 impl fmt::Display for Corruption {
@@ -187,6 +193,11 @@ pub enum Error {
     InvalidName(String),
     /// The path is not a repository, a `.git` directory or an objects directory.
     NotARepository(PathBuf),
+    /// An option given to [`OpenOptions`](crate::OpenOptions) that can't be
+    /// used (a window size of 0, say).
+    InvalidOption(String),
+    /// A long operation was stopped through its interrupt flag.
+    Interrupted,
     /// The repository uses a hash or extension this crate can't read.
     Unsupported {
         /// The repository's config file.
@@ -239,6 +250,8 @@ impl fmt::Display for Error {
                 p.display()
             ),
             Error::Unsupported { path, what } => write!(f, "'{}': {what}", path.display()),
+            Error::InvalidOption(what) => write!(f, "invalid option: {what}"),
+            Error::Interrupted => f.write_str("interrupted"),
         }
     }
 }
@@ -264,6 +277,8 @@ impl From<Error> for io::Error {
         let kind = match &err {
             Error::Io { source, .. } => source.kind(),
             Error::NotFound(_) | Error::PrefixNotFound(_) => io::ErrorKind::NotFound,
+            Error::InvalidOption(_) => io::ErrorKind::InvalidInput,
+            Error::Interrupted => io::ErrorKind::Interrupted,
             _ => io::ErrorKind::InvalidData,
         };
         io::Error::new(kind, err)

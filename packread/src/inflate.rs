@@ -9,7 +9,6 @@ use sirocco::Format;
 use sirocco::inflate::{Decoder, Error as ZError};
 use smmap::WindowCursor;
 
-use crate::bytes::window_at;
 use crate::error::Corruption;
 
 /// A zlib inflater, reused from stream to stream (its tables are costly to
@@ -83,7 +82,7 @@ pub(crate) fn step(
     buf: &mut [u8],
     size: u64,
 ) -> Result<Step, InflateError> {
-    let window = window_at(cursor, pos)?;
+    let window = cursor.window_at(pos)?;
     let room = usize::try_from(limit.saturating_sub(pos)).unwrap_or(usize::MAX);
     // Past the end of the file there is no more input either.
     let last = window.len() >= room || window.is_empty();

@@ -39,12 +39,13 @@ let odb = packread::OpenOptions::new()
     .max_memory(64 << 20)      // at most 64 MiB mapped (windows in use excepted)
     .max_handles(256)          // at most 256 windows
     .open(".")?;
+let ids: Vec<_> = odb.object_ids().collect::<Result<_, _>>()?;
 std::thread::scope(|s| {
-    for _ in 0..2 {
-        s.spawn(|| {
-            let mut reader = odb.reader();
-            for id in odb.object_ids().unwrap() {
-                let _ = reader.read(&id).unwrap();
+    for part in ids.chunks(ids.len().div_ceil(2).max(1)) {
+        let mut reader = odb.reader(); // one per thread
+        s.spawn(move || {
+            for id in part {
+                let _ = reader.read(id).unwrap();
             }
         });
     }
@@ -77,40 +78,28 @@ packread never writes to a repository, but git may rewrite it meanwhile
   for git, libgit2 and every other reader that maps files. git never
   truncates a pack it has written (it writes new files and renames them), so
   this takes another program rewriting packs in place.
+
+# Layout
+
+- [`Odb`], [`Reader`] and what they answer: the high-level API.
+- [`object`]: kinds, ids, hashing, and the parsing of object content.
+- [`pack`]: packs at the level of their files (index, entries, deltas,
+  verification), for tools that inspect packs themselves.
+- [`smmap`]: the window manager everything is read through.
 */
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
-mod alternates;
-mod bytes;
-mod cache;
-mod decode;
-mod delta;
-mod entry;
 mod error;
-mod hashing;
-mod index;
 mod inflate;
-mod kind;
-mod loose;
+pub mod object;
 mod odb;
-mod oid;
-mod pack;
-mod repo;
-mod revindex;
-mod stream;
-mod traverse;
-mod tree;
-mod verify;
+pub mod pack;
 
-pub use cache::DEFAULT_DELTA_BASE_CACHE_LIMIT;
-pub use decode::{DEFAULT_MAX_DELTA_CHAIN, Decoded};
-pub use delta::apply_delta;
-pub use entry::{EntryHeader, EntryKind};
 pub use error::{Corruption, Error};
-pub use index::{IndexVersion, PackIndex, PrefixLookup};
-pub use kind::ObjectKind;
-pub use odb::{EntryInfo, Location, Object, Odb, OpenOptions, Reader};
-pub use oid::{HashKind, Hasher, ObjectId, Prefix};
-pub use pack::{PACK_HEADER_LEN, Pack, PackCursors};
+pub use object::{HashKind, ObjectId, ObjectKind};
+pub use odb::{
+    CacheStats, DiskInfo, Header, Location, Object, ObjectIds, ObjectInfo, ObjectStream, Odb,
+    OpenOptions, PackId, Reader,
+};
 pub use smmap;
-pub use stream::ObjectStream;

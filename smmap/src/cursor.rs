@@ -189,6 +189,67 @@ impl WindowCursor {
     pub fn region(&self) -> Option<&MapRegion> {
         self.lease.as_ref().map(Lease::region)
     }
+
+    /// Copies up to `buf.len()` bytes from file offset `offset` into `buf`,
+    /// moving the cursor across windows as needed, and returns how many were
+    /// copied: fewer only at the end of the file.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), smmap::Error> {
+    /// // 16-byte windows: a read of 40 bytes crosses three of them.
+    /// let manager = smmap::SlidingWindowMapManager::with_limits(16, 0, 0);
+    /// let mut cursor = manager.make_cursor("Cargo.toml");
+    /// let mut buf = [0u8; 40];
+    /// assert_eq!(cursor.read_at(0, &mut buf)?, 40);
+    /// assert_eq!(&buf[..], &std::fs::read("Cargo.toml").unwrap()[..40]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`use_region`](Self::use_region).
+    pub fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
+        let mut done = 0;
+        while done < buf.len() {
+            let at = offset + done as u64;
+            if !self.includes_ofs(at) && !self.use_region(at, buf.len() - done)?.is_valid() {
+                break;
+            }
+            let avail = &self.buffer()[(at - self.begin) as usize..];
+            let n = avail.len().min(buf.len() - done);
+            buf[done..done + n].copy_from_slice(&avail[..n]);
+            done += n;
+        }
+        Ok(done)
+    }
+
+    /// The mapped bytes from file offset `offset` to the end of the window
+    /// that holds it, without copying; the cursor moves there if needed (and
+    /// stays put when `offset` is already in its window). Empty at or past
+    /// the end of the file.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), smmap::Error> {
+    /// let manager = smmap::SlidingWindowMapManager::with_limits(4096, 0, 0);
+    /// let mut cursor = manager.make_cursor("Cargo.toml");
+    /// let rest = cursor.window_at(10)?;
+    /// assert_eq!(rest[0], std::fs::read("Cargo.toml").unwrap()[10]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`use_region`](Self::use_region).
+    #[inline]
+    pub fn window_at(&mut self, offset: u64) -> Result<&[u8], Error> {
+        if !self.includes_ofs(offset) {
+            self.use_region(offset, 0)?;
+            if !self.is_valid() {
+                return Ok(&[]);
+            }
+        }
+        let map = self.map();
+        let start = (offset - self.region().map_or(0, MapRegion::ofs_begin)) as usize;
+        Ok(&map[start..])
+    }
 }
 
 impl Clone for WindowCursor {

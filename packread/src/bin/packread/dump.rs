@@ -28,8 +28,8 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             pack = Some(p.to_owned());
         } else if let Some(t) = arg.strip_prefix("--type=") {
             only = Some(
-                t.parse()
-                    .map_err(|()| Exit::Fatal(format!("invalid object type \"{t}\"")))?,
+                t.parse::<ObjectKind>()
+                    .map_err(|e| Exit::Fatal(e.to_string()))?,
             );
         } else if arg == "-h" || arg == "--help" {
             return Err(Exit::Usage(String::new(), USAGE));

@@ -17,7 +17,7 @@ pub enum Resolved {
 }
 
 /// Resolves `name` as git's `get_oid` would for hex names.
-pub fn resolve(reader: &mut Reader<'_>, hex_len: usize, name: &str) -> Result<Resolved, Error> {
+pub fn resolve(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolved, Error> {
     let is_hex = !name.is_empty() && name.bytes().all(|b| b.is_ascii_hexdigit());
     if !is_hex || name.len() < MINIMUM_ABBREV || name.len() > hex_len {
         return Ok(Resolved::Invalid);

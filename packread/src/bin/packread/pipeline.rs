@@ -46,20 +46,43 @@ impl Window {
     }
 }
 
+/// Where a feeder hands its jobs: each job waits for room in the window of
+/// jobs in flight.
+pub struct Jobs<J> {
+    win: Arc<Window>,
+    tx: mpsc::Sender<(usize, J)>,
+    seq: usize,
+}
+
+impl<J> Jobs<J> {
+    /// Hands over a job; false once no more are wanted (the consumer stopped).
+    pub fn push(&mut self, job: J) -> bool {
+        let sent = self.win.acquire() && self.tx.send((self.seq, job)).is_ok();
+        self.seq += 1;
+        sent
+    }
+}
+
+/// What takes the results, in job order.
+pub trait Consumer<R, E> {
+    /// Takes the next result.
+    fn take(&mut self, result: R) -> Result<(), E>;
+    /// Called whenever the next result is not ready yet (to flush output,
+    /// say).
+    fn idle(&mut self) -> Result<(), E>;
+}
+
 /// Runs the pipeline. `feed` runs on a detached thread (it may block, e.g.
-/// on stdin, and is abandoned if the sink fails) and hands each job to the
-/// function it is given, which returns false once no more are wanted;
-/// `work` runs on `threads` workers, each with a state from `init`; `sink`
-/// gets each result in job order, and `idle` is called whenever the sink
-/// would have to wait.
+/// on stdin, and is abandoned if the consumer fails) and hands each job to
+/// [`Jobs::push`]; `work` runs on `threads` workers, each with a state from
+/// `init`; `consumer` gets each result in job order.
 pub fn ordered<J, R, S, E>(
-    feed: impl FnOnce(&mut dyn FnMut(J) -> bool) + Send + 'static,
+    feed: impl FnOnce(&mut Jobs<J>) + Send + 'static,
     threads: usize,
     window: usize,
     init: impl Fn() -> S + Sync,
     work: impl Fn(&mut S, J) -> R + Sync,
-    mut sink: impl FnMut(R) -> Result<(), E>,
-    mut idle: impl FnMut() -> Result<(), E>,
+    consumer: &mut impl Consumer<R, E>,
 ) -> Result<(), E>
 where
     J: Send + 'static,
@@ -72,15 +95,12 @@ where
         stop: AtomicBool::new(false),
     });
     let (job_tx, job_rx) = mpsc::channel::<(usize, J)>();
-    let feeder_win = Arc::clone(&win);
-    std::thread::spawn(move || {
-        let mut seq = 0usize;
-        feed(&mut |job| {
-            let sent = feeder_win.acquire() && job_tx.send((seq, job)).is_ok();
-            seq += 1;
-            sent
-        });
-    });
+    let mut jobs = Jobs {
+        win: Arc::clone(&win),
+        tx: job_tx,
+        seq: 0,
+    };
+    std::thread::spawn(move || feed(&mut jobs));
     let job_rx = Mutex::new(job_rx);
     let (res_tx, res_rx) = mpsc::channel::<(usize, R)>();
     std::thread::scope(|s| {
@@ -118,7 +138,7 @@ where
                 let msg = match res_rx.try_recv() {
                     Ok(m) => m,
                     Err(mpsc::TryRecvError::Empty) => {
-                        idle()?;
+                        consumer.idle()?;
                         match res_rx.recv() {
                             Ok(m) => m,
                             Err(_) => break,
@@ -130,7 +150,7 @@ where
                 while let Some(r) = pending.remove(&next) {
                     next += 1;
                     win.release();
-                    sink(r)?;
+                    consumer.take(r)?;
                 }
             }
             Ok(())

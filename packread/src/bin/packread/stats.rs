@@ -42,7 +42,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     progress.finish();
     let m = odb.manager();
     let s = m.stats();
-    let (hits, misses) = r.cache_stats();
+    let packread::CacheStats { hits, misses } = r.cache_stats();
     let limit = |n: usize| {
         if n == usize::MAX {
             "none".to_owned()

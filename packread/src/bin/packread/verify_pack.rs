@@ -7,7 +7,8 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use packread::{Corruption, EntryInfo, Error, HashKind, Odb, OpenOptions};
+use packread::pack::verify::{EntryInfo, VerifyOptions};
+use packread::{Corruption, Error, HashKind, Odb, OpenOptions};
 
 use crate::progress::Progress;
 use crate::{Exit, Global};
@@ -169,11 +170,20 @@ fn verify_one(global: &Global, idx: &Path, hash: HashKind) -> Result<Report, Str
     // entries one by one in pack order, to name the first bad one as git does.
     // The trailers are hashed meanwhile; entry errors are reported first.
     let (walked, trailers) = std::thread::scope(|s| {
-        let walk = s.spawn(|| odb.verify_pack(0, threads, budget, &done));
+        let walk = s.spawn(|| {
+            let opts = VerifyOptions::new()
+                .threads(threads)
+                .memory_budget(budget)
+                .progress(&done);
+            odb.verify_pack(
+                odb.pack_ids().next().expect("a database of one pack"),
+                &opts,
+            )
+        });
         let trailers = s.spawn(|| {
             let mut c = pack.cursors();
             pack.verify_checksum(&mut c)?;
-            pack.index().verify_checksum(&mut c.index)
+            pack.index().verify_checksum(&mut pack.index().cursor())
         });
         while progress.is_enabled() && !walk.is_finished() {
             progress.set(done.load(Ordering::Relaxed));
@@ -215,7 +225,7 @@ fn first_bad_entry(
 ) -> Result<Option<(u64, Error)>, String> {
     let pack = &odb.packs()[0];
     let order = pack
-        .entries_by_offset(&mut pack.index().cursor())
+        .entries_by_offset(&mut pack.cursors())
         .map_err(|e| e.to_string())?;
     let chunk = order.len().div_ceil(threads).max(1);
     let threads = order.len().div_ceil(chunk).max(1);
@@ -228,7 +238,13 @@ fn first_bad_entry(
                     r.set_delta_base_cache_limit(budget / threads);
                     let mut buf = Vec::new();
                     part.iter().find_map(|&(offset, pos)| {
-                        r.verify_entry(0, pos, &mut buf).err().map(|e| (offset, e))
+                        r.verify_entry(
+                            odb.pack_ids().next().expect("a database of one pack"),
+                            pos,
+                            &mut buf,
+                        )
+                        .err()
+                        .map(|e| (offset, e))
                     })
                 })
             })

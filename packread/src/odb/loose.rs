@@ -14,8 +14,8 @@ use sirocco::inflate::{Error as ZError, Reader};
 
 use crate::error::{Corruption, Error};
 use crate::inflate::{self, Inflater};
-use crate::kind::ObjectKind;
-use crate::oid::{HashKind, ObjectId};
+use crate::object::ObjectKind;
+use crate::object::{HashKind, ObjectId};
 
 /// git's `MAX_HEADER_LEN`: the NUL must come within the first 32 bytes.
 const MAX_HEADER_LEN: usize = 32;

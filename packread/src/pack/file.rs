@@ -7,25 +7,35 @@ use std::time::SystemTime;
 
 use smmap::{MapManager, WindowCursor};
 
-use crate::bytes::read_at;
-use crate::entry::{self, EntryHeader, EntryKind, MAX_HEADER_LEN};
 use crate::error::{Corruption, Error};
-use crate::index::PackIndex;
-use crate::kind::ObjectKind;
-use crate::oid::{HashKind, ObjectId};
-use crate::revindex::RevIndex;
+use crate::object::ObjectKind;
+use crate::object::{HashKind, ObjectId};
+use crate::pack::entry::{self, EntryHeader, EntryKind, MAX_HEADER_LEN};
+use crate::pack::index::PackIndex;
+use crate::pack::revindex::RevIndex;
 
 /// Size of the pack header (`PACK`, version, object count).
 pub const PACK_HEADER_LEN: u64 = 12;
 
-/// One cursor on a pack's index and one on its data: what a thread needs to
-/// read from the pack. Cheap to make; keep one per pack per thread.
+/// A cursor on a pack's index and one on its data: what a thread needs to
+/// read from the pack, made by [`Pack::cursors`]. Cheap to make; keep one per
+/// pack per thread. While a cursor points into a window, that window stays
+/// mapped (at most two windows per `PackCursors`).
 #[derive(Debug)]
 pub struct PackCursors {
     /// On the `.idx` file.
-    pub index: WindowCursor,
+    pub(crate) index: WindowCursor,
     /// On the `.pack` file.
-    pub data: WindowCursor,
+    pub(crate) data: WindowCursor,
+}
+
+impl PackCursors {
+    /// Lets go of both windows (they stay mapped, idle, until a limit of the
+    /// window manager unloads them).
+    pub fn release(&mut self) {
+        self.index.unuse_region();
+        self.data.unuse_region();
+    }
 }
 
 /// An open pack: index and data.
@@ -65,7 +75,7 @@ impl Pack {
             return Err(corrupt(0, Corruption::TooSmall));
         }
         let mut head = [0u8; 12];
-        read_at(&mut c, 0, &mut head)?;
+        c.read_at(0, &mut head)?;
         if &head[..4] != b"PACK" {
             return Err(corrupt(0, Corruption::BadPackSignature));
         }
@@ -84,7 +94,7 @@ impl Pack {
             ));
         }
         let mut trailer = [0u8; 32];
-        read_at(&mut c, data_size - h, &mut trailer[..h as usize])?;
+        c.read_at(data_size - h, &mut trailer[..h as usize])?;
         let checksum = ObjectId::from_bytes(hash, &trailer[..h as usize]);
         let mut ic = index.cursor();
         if index.pack_checksum(&mut ic)? != checksum {
@@ -176,8 +186,18 @@ impl Pack {
         Error::corrupt(&self.data_path, offset, reason)
     }
 
-    /// Reads the header of the entry at `offset`.
-    pub fn entry_header(&self, c: &mut WindowCursor, offset: u64) -> Result<EntryHeader, Error> {
+    /// Reads the header of the entry at `offset`: its type, size, and the
+    /// base a delta names.
+    pub fn entry_header(&self, c: &mut PackCursors, offset: u64) -> Result<EntryHeader, Error> {
+        self.header_at(&mut c.data, offset)
+    }
+
+    /// [`entry_header`](Self::entry_header) through the data cursor alone.
+    pub(crate) fn header_at(
+        &self,
+        c: &mut WindowCursor,
+        offset: u64,
+    ) -> Result<EntryHeader, Error> {
         let end = self.data_end();
         if offset < PACK_HEADER_LEN || offset >= end {
             return Err(self.corrupt(offset, Corruption::OffsetOutOfRange(offset)));
@@ -193,7 +213,7 @@ impl Pack {
                 entry::decode(&c.buffer()[start..start + max], offset, self.hash_kind())
             } else {
                 let mut buf = [0u8; MAX_HEADER_LEN];
-                let n = read_at(c, offset, &mut buf[..max])?;
+                let n = c.read_at(offset, &mut buf[..max])?;
                 entry::decode(&buf[..n], offset, self.hash_kind())
             };
         decoded.map_err(|reason| self.corrupt(offset, reason))
@@ -201,8 +221,8 @@ impl Pack {
 
     /// Entries sorted by pack offset, as (offset, index position): git's
     /// reverse index. Built once, on first use.
-    pub fn entries_by_offset(&self, c: &mut WindowCursor) -> Result<&[(u64, u32)], Error> {
-        Ok(self.rev_index(c)?.entries())
+    pub fn entries_by_offset(&self, c: &mut PackCursors) -> Result<&[(u64, u32)], Error> {
+        Ok(self.rev_index(&mut c.index)?.entries())
     }
 
     /// The reverse index, built on first use.
@@ -287,16 +307,16 @@ impl Pack {
     /// reverse index is built). A corrupt offset that redirects one object's
     /// id to another object's entry always duplicates that entry's offset, so
     /// it can't make a read return the other object's bytes.
-    pub fn checked_offset(&self, c: &mut WindowCursor, pos: u32) -> Result<u64, Error> {
-        self.entries_by_offset(c)?;
-        self.index.offset_at(c, pos)
+    pub fn checked_offset(&self, c: &mut PackCursors, pos: u32) -> Result<u64, Error> {
+        self.rev_index(&mut c.index)?;
+        self.index.offset_at(&mut c.index, pos)
     }
 
     /// The offset where the entry at `offset` ends (the next entry, or the
     /// trailer), from the reverse index.
-    pub fn next_offset(&self, c: &mut WindowCursor, offset: u64) -> Result<u64, Error> {
+    pub fn next_offset(&self, c: &mut PackCursors, offset: u64) -> Result<u64, Error> {
         let end = self.data_end();
-        let r = self.rev_index(c)?;
+        let r = self.rev_index(&mut c.index)?;
         let i = r.position_after(offset);
         Ok(r.entries().get(i).map_or(end, |&(o, _)| o))
     }

@@ -56,9 +56,36 @@ impl fmt::Display for ObjectKind {
     }
 }
 
+/// A name that is not one of git's four object types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseKindError(String);
+
+impl ParseKindError {
+    /// The name that was given.
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ParseKindError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid object type \"{}\"", self.0)
+    }
+}
+
+impl std::error::Error for ParseKindError {}
+
+/// Parses git's type names.
+///
+/// ```
+/// use packread::object::ObjectKind;
+/// assert_eq!("tree".parse::<ObjectKind>(), Ok(ObjectKind::Tree));
+/// let err = "trees".parse::<ObjectKind>().unwrap_err();
+/// assert_eq!(err.to_string(), "invalid object type \"trees\"");
+/// ```
 impl FromStr for ObjectKind {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        ObjectKind::from_name(s.as_bytes()).ok_or(())
+    type Err = ParseKindError;
+    fn from_str(s: &str) -> Result<Self, ParseKindError> {
+        ObjectKind::from_name(s.as_bytes()).ok_or_else(|| ParseKindError(s.to_owned()))
     }
 }

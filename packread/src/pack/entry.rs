@@ -2,8 +2,8 @@
 //! the `REF_DELTA` base id.
 
 use crate::error::Corruption;
-use crate::kind::ObjectKind;
-use crate::oid::{HashKind, ObjectId};
+use crate::object::ObjectKind;
+use crate::object::{HashKind, ObjectId};
 
 /// The longest header: a 10-byte size varint, then a 10-byte offset or a 32-byte id.
 pub(crate) const MAX_HEADER_LEN: usize = 10 + 32;

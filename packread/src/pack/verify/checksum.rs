@@ -2,11 +2,10 @@
 
 use smmap::WindowCursor;
 
-use crate::bytes::window_at;
 use crate::error::{Corruption, Error};
-use crate::index::PackIndex;
-use crate::oid::{HashKind, ObjectId};
-use crate::pack::{Pack, PackCursors};
+use crate::object::{HashKind, ObjectId};
+use crate::pack::file::{Pack, PackCursors};
+use crate::pack::index::PackIndex;
 
 /// Feeds `[start, end)` of the cursor's file to `f`, window by window.
 fn for_each_window(
@@ -17,7 +16,7 @@ fn for_each_window(
 ) -> Result<(), smmap::Error> {
     let mut pos = start;
     while pos < end {
-        let w = window_at(c, pos)?;
+        let w = c.window_at(pos)?;
         if w.is_empty() {
             break;
         }

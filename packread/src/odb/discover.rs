@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::oid::HashKind;
+use crate::object::HashKind;
 
 /// What discovery found.
 pub(crate) struct Found {

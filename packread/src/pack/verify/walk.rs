@@ -6,32 +6,19 @@
 //! pack cheaper than reading its objects one by one (where each read walks
 //! its chain and relies on the delta-base cache).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use crate::decode::{self, DecodeState};
-use crate::delta;
-use crate::entry::EntryKind;
 use crate::error::{Corruption, Error};
 use crate::inflate::inflate_to;
-use crate::kind::ObjectKind;
-use crate::odb::EntryInfo;
-use crate::oid::{HashKind, Hasher, ObjectId};
-use crate::pack::{Pack, PackCursors};
-use crate::tree::DeltaTree;
-
-/// How to walk a pack.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct WalkOptions {
-    /// Threads to decode with (at least one).
-    pub(crate) threads: usize,
-    /// Bytes of decoded bases held for their pending deltas, all threads
-    /// together. Past it, a delta's base is decoded again when the delta is
-    /// reached instead of being held (slower, but memory stays bounded).
-    pub(crate) memory_limit: usize,
-    /// Longest delta chain accepted.
-    pub(crate) max_chain: usize,
-}
+use crate::object::ObjectKind;
+use crate::object::{HashKind, Hasher, ObjectId};
+use crate::pack::decode::{self, DecodeState};
+use crate::pack::delta;
+use crate::pack::entry::EntryKind;
+use crate::pack::file::{Pack, PackCursors};
+use crate::pack::verify::tree::DeltaTree;
+use crate::pack::verify::{EntryInfo, VerifyOptions};
 
 /// A decoded base, shared by the deltas waiting for it; its bytes are
 /// counted in `held` while it lives.
@@ -179,15 +166,15 @@ impl<'a> Worker<'a> {
     /// Decodes and checks the task's entry and records its facts. An entry
     /// with deltas of its own is left whole in `self.out` for them; others
     /// are hashed as they are inflated or patched, never made whole.
-    fn run(&mut self, t: &Task<'a>, opts: &WalkOptions) -> Result<(), Error> {
+    fn run(&mut self, t: &Task<'a>, max_chain: usize) -> Result<(), Error> {
         let (pack, tree) = (self.pack, self.tree);
         let i = t.entry as usize;
         let offset = tree.sorted[i].0;
         let end = tree.end(i);
         let h = tree.headers[i];
         let c = &mut self.c;
-        if t.depth as usize > opts.max_chain {
-            return Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(opts.max_chain)));
+        if t.depth as usize > max_chain {
+            return Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(max_chain)));
         }
         let crc32 = tree.crc32[i];
         pack.check_crc32(c, crc32, offset, end)?;
@@ -243,7 +230,7 @@ impl<'a> Worker<'a> {
             Some(h) => h.try_finish(),
             None => ObjectId::compute_checked(pack.hash_kind(), t.kind, &self.out),
         }
-        .map_err(|reason| pack.corrupt(offset, reason))?;
+        .map_err(|c| pack.corrupt(offset, c.into()))?;
         if actual != id {
             return Err(pack.corrupt(
                 offset,
@@ -267,13 +254,14 @@ impl<'a> Worker<'a> {
 /// first problem a thread met, not necessarily the first in pack order.
 pub(crate) fn verify_entries(
     pack: &Pack,
-    opts: &WalkOptions,
-    progress: &AtomicU64,
+    opts: &VerifyOptions<'_>,
+    max_chain: usize,
 ) -> Result<Vec<EntryInfo>, Error> {
     // Each thread pins up to two windows (index and data); leave two of the
     // manager's windows for other readers.
     let room = pack.manager().max_file_handles().saturating_sub(2) / 2;
-    let threads = opts.threads.min(room).max(1);
+    let threads = opts.thread_count().min(room).max(1);
+    let memory_budget = opts.budget();
     let tree = DeltaTree::build(pack, threads)?;
     let held = AtomicUsize::new(0);
     let roots = tree.roots.iter().rev().map(|&r| Task {
@@ -304,7 +292,7 @@ pub(crate) fn verify_entries(
                         pack,
                         tree,
                         c: pack.cursors(),
-                        decode: DecodeState::new(0, opts.max_chain),
+                        decode: DecodeState::new(0, max_chain),
                         delta: Vec::new(),
                         reread: Vec::new(),
                         out: Vec::new(),
@@ -312,11 +300,17 @@ pub(crate) fn verify_entries(
                         checked: Vec::new(),
                     };
                     while let Some(t) = work.next() {
-                        if let Err(e) = w.run(&t, opts) {
+                        if opts.interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+                            work.fail();
+                            return Err(Error::Interrupted);
+                        }
+                        if let Err(e) = w.run(&t, max_chain) {
                             work.fail();
                             return Err(e);
                         }
-                        progress.fetch_add(1, Ordering::Relaxed);
+                        if let Some(p) = opts.progress {
+                            p.fetch_add(1, Ordering::Relaxed);
+                        }
                         // Done with the base: let it go before deciding
                         // whether this entry's bytes may be held.
                         drop(t.base);
@@ -324,7 +318,7 @@ pub(crate) fn verify_entries(
                         let base = if children.is_empty() {
                             None
                         } else {
-                            hold(&mut w.out, held, opts.memory_limit)
+                            hold(&mut w.out, held, memory_budget)
                         };
                         work.done(children.iter().map(|&child| Task {
                             entry: child,

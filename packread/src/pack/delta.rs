@@ -62,7 +62,7 @@ impl Sink for Vec<u8> {
 /// // base 11 bytes, result 11: copy 6 bytes from offset 0, insert "there"
 /// let delta = [11, 11, 0x90, 6, 5, b't', b'h', b'e', b'r', b'e'];
 /// let mut out = Vec::new();
-/// packread::apply_delta(b"hello world", &delta, &mut out)?;
+/// packread::pack::apply_delta(b"hello world", &delta, &mut out)?;
 /// assert_eq!(out, b"hello there");
 /// # Ok::<(), packread::Corruption>(())
 /// ```

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::kind::ObjectKind;
+use crate::object::ObjectKind;
 
 /// git's default `core.deltaBaseCacheLimit`: 96 MiB.
 pub const DEFAULT_DELTA_BASE_CACHE_LIMIT: usize = 96 * 1024 * 1024;

@@ -1,14 +1,14 @@
 //! Decoding pack entries into objects: header, inflation from the windows,
 //! delta chains through the delta-base cache.
 
-use crate::cache::DeltaBaseCache;
-use crate::delta;
-use crate::entry::{EntryHeader, EntryKind};
 use crate::error::{Corruption, Error};
 use crate::inflate::{self, InflateError, Inflater, inflate_exact, inflate_prefix};
-use crate::kind::ObjectKind;
-use crate::oid::ObjectId;
-use crate::pack::{Pack, PackCursors};
+use crate::object::ObjectId;
+use crate::object::ObjectKind;
+use crate::pack::cache::DeltaBaseCache;
+use crate::pack::delta;
+use crate::pack::entry::{EntryHeader, EntryKind};
+use crate::pack::file::{Pack, PackCursors};
 
 /// Longest delta chain followed before giving up (git writes at most 4095).
 pub const DEFAULT_MAX_DELTA_CHAIN: usize = 10_000;
@@ -111,7 +111,7 @@ fn ref_base_offset(
     base: &ObjectId,
 ) -> Result<u64, Error> {
     match pack.index().lookup(&mut c.index, base)? {
-        Some(pos) => pack.checked_offset(&mut c.index, pos),
+        Some(pos) => pack.checked_offset(c, pos),
         None => Err(pack.corrupt(offset, Corruption::MissingDeltaBase(*base))),
     }
 }
@@ -169,7 +169,7 @@ pub(crate) fn read_object(
             base_cached = true;
             break ObjectKind::Blob; // replaced below from the cache entry
         }
-        let h = pack.entry_header(&mut c.data, at)?;
+        let h = pack.header_at(&mut c.data, at)?;
         if let EntryKind::Base(kind) = h.kind {
             inflate_entry(pack, c, &mut st.z, (at, pack.data_end()), &h, out)?;
             if !st.chain.is_empty() {
@@ -246,7 +246,7 @@ pub(crate) fn read_header(
     st: &mut DecodeState,
     offset: u64,
 ) -> Result<(ObjectKind, u64), Error> {
-    let h = pack.entry_header(&mut c.data, offset)?;
+    let h = pack.header_at(&mut c.data, offset)?;
     let size = match h.kind {
         EntryKind::Base(kind) => return Ok((kind, h.size)),
         _ => delta_result_size(pack, c, st, offset, &h)?,
@@ -304,7 +304,7 @@ pub(crate) fn resolve_kind(
         if memo && let Some(kind) = pack.known_kind(&mut c.index, at)? {
             break kind;
         }
-        h = pack.entry_header(&mut c.data, at)?;
+        h = pack.header_at(&mut c.data, at)?;
     };
     if memo && !st.chain.is_empty() {
         pack.remember_kind(&mut c.index, st.chain.iter().map(|l| l.offset), kind)?;

@@ -2,10 +2,10 @@
 //! position in offset order, with the children of each entry listed, so that
 //! a whole pack can be decoded base first (see `traverse.rs`).
 
-use crate::entry::{EntryHeader, EntryKind};
 use crate::error::{Corruption, Error};
-use crate::oid::ObjectId;
-use crate::pack::{Pack, PackCursors};
+use crate::object::ObjectId;
+use crate::pack::entry::{EntryHeader, EntryKind};
+use crate::pack::file::{Pack, PackCursors};
 
 /// No parent: the entry is a whole object.
 pub(crate) const ROOT: u32 = u32::MAX;
@@ -38,7 +38,7 @@ impl<'p> DeltaTree<'p> {
     /// entry of this pack, and if some deltas can't be reached from a whole
     /// object (a cycle of `REF_DELTA`s).
     pub(crate) fn build(pack: &'p Pack, threads: usize) -> Result<DeltaTree<'p>, Error> {
-        let sorted = pack.entries_by_offset(&mut pack.index().cursor())?;
+        let sorted = pack.entries_by_offset(&mut pack.cursors())?;
         let n = sorted.len();
         let chunk = n.div_ceil(threads.max(1)).max(1);
         let parts: Vec<Result<Vec<Linked>, Error>> = std::thread::scope(|s| {
@@ -150,7 +150,7 @@ fn link(
     };
     let mut out = Vec::with_capacity(range.len());
     for &(offset, pos) in &sorted[range] {
-        let h = pack.entry_header(&mut c.data, offset)?;
+        let h = pack.header_at(&mut c.data, offset)?;
         let id = pack.index().oid_at(&mut c.index, pos)?;
         let crc32 = pack.index().crc32_at(&mut c.index, pos)?;
         let p = match h.kind {
@@ -162,7 +162,7 @@ fn link(
                 let missing = || pack.corrupt(offset, Corruption::MissingDeltaBase(base));
                 let pos = pack.index().lookup(&mut c.index, &base)?;
                 let pos = pos.ok_or_else(missing)?;
-                let base_offset = pack.checked_offset(&mut c.index, pos)?;
+                let base_offset = pack.checked_offset(&mut c, pos)?;
                 position(&mut c, base_offset)?.ok_or_else(missing)?
             }
         };

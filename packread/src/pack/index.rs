@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 
 use smmap::{MapManager, WindowCursor};
 
-use crate::bytes::{be_u32_at, be_u64_at, read_at};
 use crate::error::{Corruption, Error};
-use crate::oid::{HashKind, ObjectId, Prefix};
+use crate::object::{HashKind, ObjectId, Prefix};
 
 const V2_MAGIC: [u8; 4] = [0xff, b't', b'O', b'c'];
 
@@ -71,7 +70,7 @@ impl PackIndex {
             return Err(corrupt(0, Corruption::TooSmall));
         }
         let mut head = [0u8; 8];
-        read_at(&mut c, 0, &mut head)?;
+        c.read_at(0, &mut head)?;
         let (version, fanout_at) = if head[..4] == V2_MAGIC {
             let v = u32::from_be_bytes(head[4..].try_into().expect("4 bytes"));
             if v != 2 {
@@ -82,7 +81,7 @@ impl PackIndex {
             (IndexVersion::V1, 0)
         };
         let mut raw = [0u8; 1024];
-        if read_at(&mut c, fanout_at, &mut raw)? < 1024 {
+        if c.read_at(fanout_at, &mut raw)? < 1024 {
             return Err(corrupt(fanout_at, Corruption::TooSmall));
         }
         let mut fanout = Box::new([0u32; 256]);
@@ -191,7 +190,7 @@ impl PackIndex {
         let mut buf = [0u8; 32];
         let h = self.hash.len();
         let ofs = self.name_ofs(i);
-        if read_at(c, ofs, &mut buf[..h])? < h {
+        if c.read_at(ofs, &mut buf[..h])? < h {
             return Err(self.corrupt(ofs, Corruption::TooSmall));
         }
         Ok(ObjectId::from_bytes(self.hash, &buf[..h]))
@@ -215,7 +214,7 @@ impl PackIndex {
             return Ok(f(&c.buffer()[..h]));
         }
         let mut buf = [0u8; 32];
-        if read_at(c, ofs, &mut buf[..h])? < h {
+        if c.read_at(ofs, &mut buf[..h])? < h {
             return Err(self.corrupt(ofs, Corruption::TooSmall));
         }
         Ok(f(&buf[..h]))
@@ -327,7 +326,7 @@ impl PackIndex {
     fn checksum_at(&self, c: &mut WindowCursor, at: u64) -> Result<ObjectId, Error> {
         let h = self.hash.len();
         let mut buf = [0u8; 32];
-        if read_at(c, at, &mut buf[..h])? < h {
+        if c.read_at(at, &mut buf[..h])? < h {
             return Err(self.corrupt(at, Corruption::TooSmall));
         }
         Ok(ObjectId::from_bytes(self.hash, &buf[..h]))
@@ -346,4 +345,16 @@ impl PackIndex {
 
 fn fanout_at_prev(raw: &[u8; 1024], i: usize) -> u32 {
     u32::from_be_bytes(raw[(i - 1) * 4..i * 4].try_into().expect("4 bytes"))
+}
+
+/// Reads a big-endian `u32` at `ofs`; `None` past the end of the file.
+fn be_u32_at(cursor: &mut WindowCursor, ofs: u64) -> Result<Option<u32>, smmap::Error> {
+    let mut b = [0u8; 4];
+    Ok((cursor.read_at(ofs, &mut b)? == 4).then(|| u32::from_be_bytes(b)))
+}
+
+/// Reads a big-endian `u64` at `ofs`; `None` past the end of the file.
+fn be_u64_at(cursor: &mut WindowCursor, ofs: u64) -> Result<Option<u64>, smmap::Error> {
+    let mut b = [0u8; 8];
+    Ok((cursor.read_at(ofs, &mut b)? == 8).then(|| u64::from_be_bytes(b)))
 }

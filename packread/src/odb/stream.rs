@@ -7,7 +7,7 @@ use smmap::WindowCursor;
 
 use crate::error::{Corruption, Error};
 use crate::inflate::{self, InflateError, Inflater, Pieces};
-use crate::kind::ObjectKind;
+use crate::object::ObjectKind;
 
 /// An object's bytes as a reader. Whole objects in packs are inflated from
 /// the windows as they are read, and loose objects from their file, so

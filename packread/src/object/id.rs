@@ -1,10 +1,9 @@
-//! Object ids and the hash functions that make them.
+//! Object ids, abbreviated ids and the hash kinds that make them.
 
 use std::fmt;
 
-use sha2::Digest;
-
-use crate::error::Corruption;
+use super::hash::{Hasher, Sha1Collision};
+use super::kind::ObjectKind;
 
 /// The hash function of a repository: SHA-1 (the default) or SHA-256
 /// (`extensions.objectFormat = sha256`).
@@ -48,71 +47,16 @@ impl HashKind {
         }
     }
 
-    /// A new incremental hasher.
+    /// A new incremental hasher of this kind.
+    ///
+    /// ```
+    /// use packread::object::HashKind;
+    /// let mut h = HashKind::Sha1.hasher();
+    /// h.update(b"blob 6\0hello\n");
+    /// assert_eq!(h.finish().to_hex(), "ce013625030ba8dba906f756967f9e9ca394464a");
+    /// ```
     pub fn hasher(self) -> Hasher {
-        match self {
-            HashKind::Sha1 => Hasher::Sha1(sha1dc::Hasher::new()),
-            HashKind::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
-        }
-    }
-}
-
-/// An incremental SHA-1 or SHA-256.
-///
-/// SHA-1 is computed with collision detection, as git's SHA-1DC does: input
-/// crafted for a collision attack (the `SHAttered` PDFs, say) is reported by
-/// [`try_finish`](Self::try_finish).
-#[derive(Clone)]
-pub enum Hasher {
-    /// SHA-1, with collision detection.
-    Sha1(sha1dc::Hasher),
-    /// SHA-256.
-    Sha256(sha2::Sha256),
-}
-
-impl Hasher {
-    /// Feeds bytes.
-    pub fn update(&mut self, bytes: &[u8]) {
-        match self {
-            Hasher::Sha1(h) => h.update(bytes),
-            Hasher::Sha256(h) => h.update(bytes),
-        }
-    }
-
-    /// The digest of everything fed so far, even if it is part of a SHA-1
-    /// collision attack (see [`try_finish`](Self::try_finish)).
-    pub fn finish(self) -> ObjectId {
-        self.try_finish().unwrap_or_else(|c| match c {
-            Corruption::Sha1Collision(id) => id,
-            _ => unreachable!("the only failure"),
-        })
-    }
-
-    /// The digest of everything fed so far, or
-    /// [`Corruption::Sha1Collision`] if SHA-1 collision detection found the
-    /// input to be part of a collision attack (git then refuses the object).
-    pub fn try_finish(self) -> Result<ObjectId, Corruption> {
-        match self {
-            Hasher::Sha1(h) => match h.finalize() {
-                Ok(d) => Ok(ObjectId::from_bytes(HashKind::Sha1, d.as_ref())),
-                Err(c) => Err(Corruption::Sha1Collision(ObjectId::from_bytes(
-                    HashKind::Sha1,
-                    c.digest().as_ref(),
-                ))),
-            },
-            Hasher::Sha256(h) => Ok(ObjectId::from_bytes(HashKind::Sha256, &h.finalize())),
-        }
-    }
-}
-
-impl std::io::Write for Hasher {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        Hasher::new(self)
     }
 }
 
@@ -184,23 +128,23 @@ impl ObjectId {
 
     /// The id of an object of `kind` with body `data`, as git computes it
     /// (the hash of `"<kind> <len>\0"` followed by the body).
-    pub fn compute(hash: HashKind, kind: crate::ObjectKind, data: &[u8]) -> ObjectId {
+    pub fn compute(hash: HashKind, kind: ObjectKind, data: &[u8]) -> ObjectId {
         Self::hasher_for(hash, kind, data).finish()
     }
 
-    /// Like [`compute`](Self::compute), failing with
-    /// [`Corruption::Sha1Collision`] where SHA-1 collision detection finds
-    /// the object to be part of a collision attack.
+    /// Like [`compute`](Self::compute), failing with [`Sha1Collision`]
+    /// where SHA-1 collision detection finds the object to be part of a
+    /// collision attack.
     pub fn compute_checked(
         hash: HashKind,
-        kind: crate::ObjectKind,
+        kind: ObjectKind,
         data: &[u8],
-    ) -> Result<ObjectId, Corruption> {
+    ) -> Result<ObjectId, Sha1Collision> {
         Self::hasher_for(hash, kind, data).try_finish()
     }
 
     /// A hasher fed with the object's header and body.
-    fn hasher_for(hash: HashKind, kind: crate::ObjectKind, data: &[u8]) -> Hasher {
+    fn hasher_for(hash: HashKind, kind: ObjectKind, data: &[u8]) -> Hasher {
         let mut h = Self::object_hasher(hash, kind, data.len() as u64);
         h.update(data);
         h
@@ -209,7 +153,7 @@ impl ObjectId {
     /// A hasher fed with git's header for an object of `kind` and `size`
     /// bytes, for its body to follow: hashing a body that arrives in pieces
     /// (an [`ObjectStream`](crate::ObjectStream), say) gives its id.
-    pub fn object_hasher(hash: HashKind, kind: crate::ObjectKind, size: u64) -> Hasher {
+    pub fn object_hasher(hash: HashKind, kind: ObjectKind, size: u64) -> Hasher {
         use std::io::Write;
         // "<kind> <len>\0", without allocating: at most 6 + 1 + 20 + 1 bytes.
         let mut header = [0u8; 32];
@@ -302,57 +246,11 @@ impl fmt::Display for Prefix {
 mod tests {
     use super::*;
 
-    /// The SHA-mbles chosen-prefix collision (Leurent and Peyrin, 2020), as
-    /// the `sha1dc` crate ships it with its tests: cargo unpacks it with the
-    /// crate's sources into its registry.
-    fn shambles(name: &str) -> Vec<u8> {
-        let home = std::env::var_os("CARGO_HOME").map_or_else(
-            || std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo"),
-            std::path::PathBuf::from,
-        );
-        let registry = home.join("registry").join("src");
-        for index in std::fs::read_dir(&registry).expect("cargo's registry") {
-            for krate in std::fs::read_dir(index.unwrap().path())
-                .into_iter()
-                .flatten()
-            {
-                let krate = krate.unwrap().path();
-                let is_sha1dc = krate
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("sha1dc-"));
-                if is_sha1dc && let Ok(bytes) = std::fs::read(krate.join("tests/data").join(name)) {
-                    return bytes;
-                }
-            }
-        }
-        panic!("{name} not found under {}", registry.display());
-    }
-
-    #[test]
-    fn sha1_collision_attacks_are_detected_as_git_does() {
-        for name in ["sha-mbles-1.bin", "sha-mbles-2.bin"] {
-            let mut h = HashKind::Sha1.hasher();
-            h.update(&shambles(name));
-            // Both files have this digest; git refuses it.
-            let colliding = "8ac60ba76f1999a1ab70223f225aefdc78d4ddc0";
-            assert_eq!(h.clone().finish().to_hex(), colliding);
-            match h.try_finish() {
-                Err(Corruption::Sha1Collision(id)) => assert_eq!(id.to_hex(), colliding),
-                other => panic!("{name}: {other:?}"),
-            }
-        }
-        // Ordinary input passes.
-        let mut h = HashKind::Sha1.hasher();
-        h.update(b"hello\n");
-        assert!(h.try_finish().is_ok());
-    }
-
     #[test]
     fn empty_blob_id_matches_git() {
-        let id = ObjectId::compute(HashKind::Sha1, crate::ObjectKind::Blob, b"");
+        let id = ObjectId::compute(HashKind::Sha1, ObjectKind::Blob, b"");
         assert_eq!(id.to_hex(), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
-        let id = ObjectId::compute(HashKind::Sha256, crate::ObjectKind::Blob, b"");
+        let id = ObjectId::compute(HashKind::Sha256, ObjectKind::Blob, b"");
         assert_eq!(
             id.to_hex(),
             "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813"

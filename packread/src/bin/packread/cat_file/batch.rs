@@ -1,0 +1,416 @@
+//! The batch modes: `--batch`, `--batch-check` and `--batch-all-objects`.
+//!
+//! A [`Feeder`] (one thread) turns stdin's lines, or the database's list of
+//! objects, into [`Job`]s; [`Renderer`]s (one per core) turn jobs into
+//! output bytes; the [`Output`] writes them in input order.
+
+use std::io::{self, BufRead, BufWriter, IsTerminal, StdoutLock, Write};
+
+use packread::{Location, ObjectId, ObjectKind, Odb, Reader};
+
+use super::{Batch, BatchOptions};
+use crate::format::Facts;
+use crate::names::{Resolved, resolve};
+use crate::pipeline::{self, Consumer, Jobs};
+use crate::progress::Progress;
+use crate::{Exit, Global};
+
+/// Jobs in flight per worker: enough to keep every core busy past a slow
+/// object, few enough to keep finished output from piling up in memory.
+const WINDOW_PER_THREAD: usize = 4;
+
+/// Objects per job: few handoffs between threads, and for contents little
+/// finished output waiting in memory.
+fn run_len(kind: Batch) -> usize {
+    if kind == Batch::Contents { 64 } else { 1024 }
+}
+
+/// Runs a batch mode.
+pub(super) fn run(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
+    let odb = global.open()?;
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let feeder = Feeder::new(&odb, opts);
+    let stdout = io::stdout();
+    let mut output = Output {
+        out: BufWriter::with_capacity(1 << 16, stdout.lock()),
+        buffer: opts.buffer,
+        progress: Progress::new(
+            "Reading object runs",
+            0,
+            opts.all && io::stderr().is_terminal(),
+        ),
+    };
+    let result = pipeline::ordered(
+        move |jobs| feeder.run(jobs),
+        threads,
+        WINDOW_PER_THREAD * threads,
+        || Renderer::new(&odb, opts, global.delta_cache_budget() / threads),
+        Renderer::render,
+        &mut output,
+    );
+    // What was answered before a failure is written out before the failure
+    // is reported.
+    let flushed = output.out.flush();
+    result?;
+    flushed?;
+    output.progress.finish();
+    Ok(0)
+}
+
+/// Reads stdin records: lines (CR stripped) or NUL-terminated, each with
+/// whether more input is already buffered (so reading on won't wait).
+fn records(nul: bool) -> impl Iterator<Item = io::Result<(Vec<u8>, bool)>> {
+    let mut input = io::BufReader::with_capacity(1 << 16, io::stdin());
+    std::iter::from_fn(move || {
+        let mut buf = Vec::new();
+        match input.read_until(if nul { 0 } else { b'\n' }, &mut buf) {
+            Ok(0) => None,
+            Ok(_) => {
+                if nul {
+                    if buf.last() == Some(&0) {
+                        buf.pop();
+                    }
+                } else {
+                    if buf.last() == Some(&b'\n') {
+                        buf.pop();
+                    }
+                    if buf.last() == Some(&b'\r') {
+                        buf.pop();
+                    }
+                }
+                Some(Ok((buf, !input.buffer().is_empty())))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    })
+}
+
+/// One answer, already looked up by the feeder (which alone resolves names
+/// and finds objects, in input order, so that git's most-recently-used pack
+/// order gives the same answers as git's).
+enum Piece {
+    /// A status line (`<name> missing`), which ignores the format.
+    Status(Vec<u8>, &'static str),
+    /// An object to show, with where it is stored and its `%(rest)`.
+    Object(ObjectId, Location, Vec<u8>),
+}
+
+/// One unit of batch work.
+enum Job {
+    /// Answers in input order.
+    Pieces(Vec<Piece>),
+    /// The objects at index positions `start..end` of the database's only
+    /// pack (`--batch-all-objects`: the workers look them up, not the feeder).
+    Positions(u32, u32),
+    /// The feeder failed: the fatal message.
+    Failed(String),
+}
+
+/// Splits an input line into the name and `%(rest)` (when the format uses
+/// it: at the first whitespace, the rest with leading whitespace dropped).
+fn split_rest(line: &[u8], split: bool) -> (&[u8], &[u8]) {
+    if !split {
+        return (line, &[]);
+    }
+    let end = line
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(line.len());
+    let mut rest = &line[end..];
+    while let [first, tail @ ..] = rest
+        && first.is_ascii_whitespace()
+    {
+        rest = tail;
+    }
+    (&line[..end], rest)
+}
+
+/// Why the feeder stopped early.
+enum Stop {
+    /// The consumer wants no more jobs.
+    Unwanted,
+    /// A lookup failed: what is fatal.
+    Failed(packread::Error),
+}
+
+/// Turns the input (stdin's names, or every object of the database) into
+/// jobs, in input order. It alone resolves names and finds objects, so
+/// lookups see git's most-recently-used pack order.
+struct Feeder {
+    odb: Odb,
+    reader: Reader,
+    /// The pieces of the job being gathered.
+    run: Vec<Piece>,
+    run_len: usize,
+    input: Input,
+}
+
+/// What a batch reads.
+#[derive(Clone, Copy)]
+enum Input {
+    /// Names on stdin: NUL-terminated or lines; whether `%(rest)` is split off.
+    Stdin { nul: bool, split_rest: bool },
+    /// Every object, sorted by id.
+    AllSorted,
+    /// Every object, in git's `--unordered` order.
+    AllUnordered,
+}
+
+impl Feeder {
+    fn new(odb: &Odb, opts: &BatchOptions) -> Feeder {
+        let run_len = run_len(opts.kind);
+        Feeder {
+            odb: odb.clone(),
+            reader: odb.reader(),
+            run: Vec::with_capacity(run_len),
+            run_len,
+            input: match (opts.all, opts.unordered) {
+                (false, _) => Input::Stdin {
+                    nul: opts.nul_input,
+                    split_rest: opts.format.splits_rest(),
+                },
+                (true, false) => Input::AllSorted,
+                (true, true) => Input::AllUnordered,
+            },
+        }
+    }
+
+    /// Feeds every job, then the failure if one ended the feed.
+    fn run(mut self, jobs: &mut Jobs<Job>) {
+        let fed = match self.input {
+            Input::Stdin { nul, split_rest } => self.stdin_names(jobs, nul, split_rest),
+            Input::AllSorted => self.sorted(jobs),
+            Input::AllUnordered => self.pack_order(jobs),
+        };
+        match fed {
+            Ok(()) => {
+                self.flush(jobs);
+            }
+            Err(Stop::Unwanted) => {}
+            Err(Stop::Failed(e)) => {
+                if self.flush(jobs) {
+                    jobs.push(Job::Failed(e.to_string()));
+                }
+            }
+        }
+    }
+
+    /// Hands over the job gathered so far, if any; false if unwanted.
+    fn flush(&mut self, jobs: &mut Jobs<Job>) -> bool {
+        if self.run.is_empty() {
+            return true;
+        }
+        let run = std::mem::replace(&mut self.run, Vec::with_capacity(self.run_len));
+        jobs.push(Job::Pieces(run))
+    }
+
+    /// Adds a piece, handing over the job once it is full (or, with
+    /// `now`, at once).
+    fn add(&mut self, piece: Piece, now: bool, jobs: &mut Jobs<Job>) -> Result<(), Stop> {
+        self.run.push(piece);
+        if (now || self.run.len() >= self.run_len) && !self.flush(jobs) {
+            return Err(Stop::Unwanted);
+        }
+        Ok(())
+    }
+
+    /// Lines already buffered on stdin go into one job (fewer handoffs
+    /// between threads); a line after which the input would have to be
+    /// waited for ends the job, so interactive use is answered at once.
+    fn stdin_names(&mut self, jobs: &mut Jobs<Job>, nul: bool, split: bool) -> Result<(), Stop> {
+        // A read error ends the input, as EOF does for git.
+        for (line, more) in records(nul).map_while(Result::ok) {
+            let piece = self.named_piece(&line, split).map_err(Stop::Failed)?;
+            self.add(piece, !more, jobs)?;
+        }
+        Ok(())
+    }
+
+    /// The answer for one input line.
+    fn named_piece(&mut self, line: &[u8], split: bool) -> Result<Piece, packread::Error> {
+        let (name, rest) = split_rest(line, split);
+        let Ok(text) = std::str::from_utf8(name) else {
+            return Ok(Piece::Status(name.to_vec(), "missing"));
+        };
+        let hex_len = self.odb.hash_kind().hex_len();
+        let id = match resolve(&mut self.reader, hex_len, text)? {
+            Resolved::Id(id) => id,
+            Resolved::Ambiguous => return Ok(Piece::Status(name.to_vec(), "ambiguous")),
+            Resolved::Invalid => return Ok(Piece::Status(name.to_vec(), "missing")),
+        };
+        Ok(match self.reader.locate(&id)? {
+            Some(loc) => Piece::Object(id, loc, rest.to_vec()),
+            None => Piece::Status(name.to_vec(), "missing"),
+        })
+    }
+
+    /// `--batch-all-objects --unordered`: git's pack order.
+    fn pack_order(&mut self, jobs: &mut Jobs<Job>) -> Result<(), Stop> {
+        let listed = self
+            .odb
+            .object_locations_pack_order()
+            .map_err(Stop::Failed)?;
+        for (id, loc) in listed {
+            // git describes a packed object where it iterates it, but a
+            // loose one through a normal lookup (packs first, MRU).
+            let loc = match loc {
+                Location::Loose { .. } => self
+                    .reader
+                    .locate(&id)
+                    .and_then(|l| l.ok_or(packread::Error::NotFound(id)))
+                    .map_err(Stop::Failed)?,
+                packed @ Location::Packed { .. } => packed,
+            };
+            self.add(Piece::Object(id, loc, Vec::new()), false, jobs)?;
+        }
+        Ok(())
+    }
+
+    /// `--batch-all-objects`: sorted by id. Runs of consecutive objects
+    /// make few handoffs between threads; on a database of one pack, the
+    /// workers take ranges of its index and look the objects up themselves.
+    fn sorted(&mut self, jobs: &mut Jobs<Job>) -> Result<(), Stop> {
+        if self.odb.is_one_pack().map_err(Stop::Failed)? {
+            let n = self.odb.packs()[0].len();
+            let step = self.run_len as u32;
+            for start in (0..n).step_by(self.run_len) {
+                if !jobs.push(Job::Positions(start, n.min(start + step))) {
+                    return Err(Stop::Unwanted);
+                }
+            }
+            return Ok(());
+        }
+        let odb = self.odb.clone();
+        let mut reader = odb.reader();
+        let mut stop = None;
+        odb.for_each_object_location(&mut reader, |id, loc| {
+            match self.add(Piece::Object(id, loc, Vec::new()), false, jobs) {
+                Ok(()) => true,
+                Err(s) => {
+                    stop = Some(s);
+                    false
+                }
+            }
+        })
+        .map_err(Stop::Failed)?;
+        stop.map_or(Ok(()), Err)
+    }
+}
+
+/// Turns jobs into output bytes; one per thread, each with its own reader.
+struct Renderer<'a> {
+    odb: &'a Odb,
+    reader: Reader,
+    opts: &'a BatchOptions,
+    data: Vec<u8>,
+}
+
+impl<'a> Renderer<'a> {
+    fn new(odb: &'a Odb, opts: &'a BatchOptions, cache: usize) -> Renderer<'a> {
+        let mut reader = odb.reader();
+        reader.set_delta_base_cache_limit(cache);
+        Renderer {
+            odb,
+            reader,
+            opts,
+            data: Vec::new(),
+        }
+    }
+
+    fn delim(&self) -> u8 {
+        if self.opts.nul_output { 0 } else { b'\n' }
+    }
+
+    fn render(&mut self, job: Job) -> Result<Vec<u8>, Exit> {
+        let mut out = Vec::new();
+        let pieces = match job {
+            Job::Pieces(pieces) => pieces,
+            Job::Positions(start, end) => {
+                let pack = self.odb.pack_ids().next().expect("one pack");
+                for pos in start..end {
+                    let (id, loc) = self.reader.location_at(pack, pos)?;
+                    self.object(id, &loc, &[], &mut out)?;
+                }
+                return Ok(out);
+            }
+            Job::Failed(msg) => return Err(Exit::Fatal(msg)),
+        };
+        for piece in pieces {
+            match piece {
+                Piece::Status(name, what) => {
+                    out.extend_from_slice(&name);
+                    out.push(b' ');
+                    out.extend_from_slice(what.as_bytes());
+                    out.push(self.delim());
+                }
+                Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, &mut out)?,
+            }
+        }
+        Ok(out)
+    }
+
+    /// One object, found at `loc`: its format line, then its contents with `--batch`.
+    fn object(
+        &mut self,
+        id: ObjectId,
+        loc: &Location,
+        rest: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Exit> {
+        let fmt = &self.opts.format;
+        let (mut kind, mut size) = (ObjectKind::Blob, 0);
+        if self.opts.kind == Batch::Contents {
+            kind = self.reader.read_location(loc, &mut self.data)?;
+            size = self.data.len() as u64;
+        } else if fmt.needs_header() {
+            let h = self.reader.header_location(loc)?;
+            (kind, size) = (h.kind, h.size);
+        }
+        let (disk_size, base) = if fmt.needs_location() {
+            let d = self.reader.disk_info(loc)?;
+            (d.disk_size, d.delta_base)
+        } else {
+            (0, None)
+        };
+        let facts = Facts {
+            id,
+            kind,
+            size,
+            disk_size,
+            delta_base: base.unwrap_or_else(|| self.odb.hash_kind().null()),
+            rest,
+        };
+        fmt.write(out, &facts)?;
+        let d = self.delim();
+        out.push(d);
+        if self.opts.kind == Batch::Contents {
+            out.extend_from_slice(&self.data);
+            out.push(d);
+        }
+        Ok(())
+    }
+}
+
+/// Writes the rendered answers to stdout in input order.
+struct Output<'a> {
+    out: BufWriter<StdoutLock<'a>>,
+    /// `--buffer` (or `--batch-all-objects`): flush only when full.
+    buffer: bool,
+    progress: Progress,
+}
+
+impl Consumer<Result<Vec<u8>, Exit>, Exit> for Output<'_> {
+    fn take(&mut self, bytes: Result<Vec<u8>, Exit>) -> Result<(), Exit> {
+        self.out.write_all(&bytes?)?;
+        self.progress.tick(1);
+        Ok(())
+    }
+
+    fn idle(&mut self) -> Result<(), Exit> {
+        // Without --buffer, answer each request as soon as possible.
+        if !self.buffer {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+}

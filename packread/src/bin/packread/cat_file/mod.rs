@@ -1,0 +1,190 @@
+//! `packread cat-file`: git's `cat-file`, byte for byte. This module reads
+//! the arguments; `single` answers for one object, `batch` for many.
+
+mod batch;
+mod single;
+
+use crate::format::{DEFAULT, Format};
+use crate::{Exit, Global};
+
+const USAGE: &str = "usage: packread cat-file <type> <object>
+   or: packread cat-file (-e | -p) <object>
+   or: packread cat-file (-t | -s) <object>
+   or: packread cat-file (--batch | --batch-check) [--batch-all-objects]
+                         [--buffer] [--unordered] [-z | -Z]
+
+    -e                    check if <object> exists
+    -p                    pretty-print <object> content
+    -t                    show object type
+    -s                    show object size
+    --batch[=<format>]    show full <object> contents
+    --batch-check[=<format>]
+                          like --batch, but don't emit <contents>
+    --batch-all-objects   with --batch[-check]: ignores stdin, batches all known objects
+    --buffer              buffer --batch output
+    --unordered           do not order objects before emitting them
+    -z                    stdin is NUL-terminated
+    -Z                    stdin and stdout is NUL-terminated
+
+<object> is a full or abbreviated hex object id (revision syntax is not supported).";
+
+fn usage(msg: impl Into<String>) -> Exit {
+    Exit::Usage(msg.into(), USAGE)
+}
+
+/// A single-object mode.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Type,
+    Size,
+    Exists,
+    Pretty,
+}
+
+/// What a batch prints for each object.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Batch {
+    Contents,
+    Check,
+}
+
+/// The batch options, as given.
+#[allow(clippy::struct_excessive_bools)] // mirrors git's independent flags
+struct BatchOptions {
+    kind: Batch,
+    format: Format,
+    all: bool,
+    unordered: bool,
+    buffer: bool,
+    nul_input: bool,
+    nul_output: bool,
+}
+
+/// Parses `cat-file`'s arguments and runs the mode they name.
+pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
+    let mut mode: Option<(Mode, char)> = None;
+    let mut batch: Option<(Batch, Option<String>)> = None;
+    let (mut all, mut unordered, mut buffer, mut z, mut big_z) =
+        (false, false, false, false, false);
+    let mut positional = Vec::new();
+    for arg in args {
+        let set_mode = |mode: &mut Option<(Mode, char)>, m, c| -> Result<(), Exit> {
+            match *mode {
+                Some((_, old)) if old != c => Err(usage(format!(
+                    "error: options '-{c}' and '-{old}' cannot be used together"
+                ))),
+                _ => {
+                    *mode = Some((m, c));
+                    Ok(())
+                }
+            }
+        };
+        let mut set_batch = |kind, fmt: Option<String>| -> Result<(), Exit> {
+            if batch.is_some() {
+                return Err(usage("error: only one batch option may be specified"));
+            }
+            batch = Some((kind, fmt));
+            Ok(())
+        };
+        match arg.as_str() {
+            "-t" => set_mode(&mut mode, Mode::Type, 't')?,
+            "-s" => set_mode(&mut mode, Mode::Size, 's')?,
+            "-e" => set_mode(&mut mode, Mode::Exists, 'e')?,
+            "-p" => set_mode(&mut mode, Mode::Pretty, 'p')?,
+            "--batch" => set_batch(Batch::Contents, None)?,
+            "--batch-check" => set_batch(Batch::Check, None)?,
+            "--batch-all-objects" => all = true,
+            "--unordered" => unordered = true,
+            "--no-unordered" => unordered = false,
+            "--buffer" => buffer = true,
+            "--no-buffer" => buffer = false,
+            "-z" => z = true,
+            "-Z" => big_z = true,
+            "-h" | "--help" => return Err(usage("")),
+            a if a.starts_with("--batch=") => {
+                set_batch(Batch::Contents, Some(a["--batch=".len()..].to_owned()))?;
+            }
+            a if a.starts_with("--batch-check=") => {
+                set_batch(Batch::Check, Some(a["--batch-check=".len()..].to_owned()))?;
+            }
+            "--batch-command"
+            | "--follow-symlinks"
+            | "--textconv"
+            | "--filters"
+            | "--allow-unknown-type" => {
+                return Err(Exit::Fatal(format!(
+                    "packread cat-file does not support {arg}"
+                )));
+            }
+            a if a.starts_with('-') && a.len() > 1 => {
+                return Err(usage(format!(
+                    "error: unknown option `{}'",
+                    a.trim_start_matches('-')
+                )));
+            }
+            _ => positional.push(arg),
+        }
+    }
+
+    if let Some((kind, fmt)) = batch {
+        if let Some((_, c)) = mode {
+            return Err(usage(format!(
+                "fatal: '-{c}' is incompatible with batch mode"
+            )));
+        }
+        if !positional.is_empty() {
+            return Err(usage("fatal: batch modes take no arguments"));
+        }
+        let format = Format::parse(fmt.as_deref().unwrap_or(DEFAULT)).map_err(Exit::Fatal)?;
+        // git buffers the output of --batch-all-objects as if --buffer were given.
+        let opts = BatchOptions {
+            kind,
+            format,
+            all,
+            unordered,
+            buffer: buffer || all,
+            nul_input: z || big_z,
+            nul_output: big_z,
+        };
+        return batch::run(global, &opts);
+    }
+    if all {
+        return Err(usage("fatal: '--batch-all-objects' requires a batch mode"));
+    }
+    if unordered || buffer || z || big_z {
+        let opt = if unordered {
+            "--unordered"
+        } else if buffer {
+            "--buffer"
+        } else if z {
+            "-z"
+        } else {
+            "-Z"
+        };
+        return Err(usage(format!("fatal: '{opt}' requires a batch mode")));
+    }
+    match mode {
+        Some((m, c)) => {
+            let obj = match positional.len() {
+                0 => return Err(usage(format!("fatal: <object> required with '-{c}'"))),
+                1 => positional.pop().expect("one"),
+                _ => return Err(usage("fatal: too many arguments")),
+            };
+            single::one_object(global, m, &obj)
+        }
+        None => match positional.len() {
+            2 => {
+                let obj = positional.pop().expect("two");
+                let ty = positional.pop().expect("two");
+                single::typed_object(global, &ty, &obj)
+            }
+            0 => Err(usage("")),
+            1 => Err(usage(
+                "fatal: only two arguments allowed in <type> <object> mode, not 1",
+            )),
+            n => Err(usage(format!(
+                "fatal: only two arguments allowed in <type> <object> mode, not {n}"
+            ))),
+        },
+    }
+}

@@ -1,0 +1,99 @@
+//! The single-object modes: `-e`, `-t`, `-s`, `-p` and `<type> <object>`.
+
+use std::io::{self, BufWriter, Write};
+
+use packread::object::{ObjectKind, tree};
+use packread::{ObjectId, Odb, Reader};
+
+use super::Mode;
+use crate::names::{Resolved, looks_like_revision, quote_c_style, resolve};
+use crate::{Exit, Global};
+
+/// Resolves a command-line name to an id, or dies as git does.
+fn name_to_id(odb: &Odb, r: &mut Reader, name: &str) -> Result<ObjectId, Exit> {
+    match resolve(r, odb.hash_kind().hex_len(), name)? {
+        Resolved::Id(id) => Ok(id),
+        Resolved::Ambiguous => {
+            eprintln!("error: short object ID {name} is ambiguous");
+            Err(Exit::Fatal(format!("Not a valid object name {name}")))
+        }
+        Resolved::Invalid => {
+            if looks_like_revision(name) {
+                eprintln!(
+                    "hint: packread names objects by full or abbreviated hex ids only;\n\
+                     hint: revision syntax such as HEAD~2 or main:path is not supported"
+                );
+            }
+            Err(Exit::Fatal(format!("Not a valid object name {name}")))
+        }
+    }
+}
+
+/// `-e`, `-t`, `-s` or `-p` of the object `name` names.
+pub(super) fn one_object(global: &Global, mode: Mode, name: &str) -> Result<i32, Exit> {
+    let odb = global.open()?;
+    let mut r = odb.reader();
+    let id = name_to_id(&odb, &mut r, name)?;
+    let loc = r.locate(&id)?;
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match mode {
+        Mode::Exists => return Ok(i32::from(loc.is_none())),
+        Mode::Type | Mode::Size => {
+            let Some(loc) = loc else {
+                return Err(Exit::Fatal(
+                    "git cat-file: could not get object info".into(),
+                ));
+            };
+            let header = r.header_location(&loc)?;
+            if mode == Mode::Type {
+                writeln!(out, "{}", header.kind)?;
+            } else {
+                writeln!(out, "{}", header.size)?;
+            }
+        }
+        Mode::Pretty => {
+            let Some(loc) = loc else {
+                return Err(Exit::Fatal(format!("Not a valid object name {name}")));
+            };
+            let mut data = Vec::new();
+            let kind = r.read_location(&loc, &mut data)?;
+            if kind == ObjectKind::Tree {
+                pretty_tree(&odb, &data, &mut out, name)?;
+            } else {
+                out.write_all(&data)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// Prints a tree as `git ls-tree` does: `<mode> <type> <id>\t<path>`.
+fn pretty_tree(odb: &Odb, data: &[u8], out: &mut impl Write, name: &str) -> Result<(), Exit> {
+    for entry in tree::entries(data, odb.hash_kind()) {
+        let entry = entry.map_err(|_| Exit::Fatal(format!("unable to read tree ({name})")))?;
+        write!(out, "{:06o} {} {}\t", entry.mode, entry.kind(), entry.id)?;
+        out.write_all(&quote_c_style(entry.name))?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// `cat-file <type> <object>`: the object's bytes, peeling tags (and commits
+/// to their tree) until the type matches, as git's `read_object_with_reference`.
+pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32, Exit> {
+    let want: ObjectKind = ty.parse().map_err(|e| Exit::Fatal(format!("{e}")))?;
+    let odb = global.open()?;
+    let mut r = odb.reader();
+    let id = name_to_id(&odb, &mut r, name)?;
+    let mut data = Vec::new();
+    if r.read_peeled(&id, want, &mut data)?.is_none() {
+        return Err(Exit::Fatal(format!("git cat-file {name}: bad file")));
+    }
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(&data)?;
+    out.flush()?;
+    Ok(0)
+}

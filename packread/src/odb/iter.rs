@@ -1,0 +1,232 @@
+//! Listing every object: by id (lazily, merged across packs and loose
+//! objects) and in git's `--unordered` order.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::error::Error;
+use crate::object::ObjectId;
+use crate::odb::id_set::IdSet;
+use crate::odb::{Location, Odb, PackId, Reader, loose};
+
+impl Odb {
+    /// Every object id, sorted, each once (`cat-file --batch-all-objects`),
+    /// read lazily: the packs' indices are merged as the iterator goes (they
+    /// are sorted already); loose object ids are listed when iteration
+    /// starts. An error ends the iteration.
+    pub fn object_ids(&self) -> ObjectIds {
+        ObjectIds {
+            reader: self.reader(),
+            sources: Vec::new(),
+            heap: BinaryHeap::new(),
+            last: None,
+            state: IterState::NotStarted,
+        }
+    }
+
+    /// Whether the database is one pack and nothing else (no loose objects,
+    /// no other packs): its index then lists every object once, sorted, and
+    /// where a lookup would find it. Stops at the first loose object found.
+    pub fn is_one_pack(&self) -> Result<bool, Error> {
+        if self.inner.packs.len() != 1 {
+            return Ok(false);
+        }
+        let mut ids = Vec::new();
+        for dir in &self.inner.dirs {
+            for fan in 0..=255u8 {
+                loose::list_fan(dir, fan, self.inner.hash, &mut ids)?;
+                if !ids.is_empty() {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Calls `f` with every object id, sorted, each once, and where a lookup
+    /// of it (through `r`, as [`Reader::locate`]) finds it, until `f`
+    /// returns false. A database of one pack and no loose objects is walked
+    /// straight from its index, without a lookup per id.
+    pub fn for_each_object_location(
+        &self,
+        r: &mut Reader,
+        mut f: impl FnMut(ObjectId, Location) -> bool,
+    ) -> Result<(), Error> {
+        if self.is_one_pack()? {
+            let pack = PackId::new(0);
+            for pos in 0..self.inner.packs[0].len() {
+                let (id, loc) = r.location_at(pack, pos)?;
+                if !f(id, loc) {
+                    break;
+                }
+            }
+            return Ok(());
+        }
+        for id in self.object_ids() {
+            let id = id?;
+            let loc = r.locate(&id)?.ok_or(Error::NotFound(id))?;
+            if !f(id, loc) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every object id, each once, in git 2.47's `--unordered` order: the
+    /// loose objects of each object directory (fan-out directories in order,
+    /// files in directory order), then each pack in pack order.
+    pub fn object_ids_pack_order(&self) -> Result<Vec<ObjectId>, Error> {
+        Ok(self
+            .object_locations_pack_order()?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect())
+    }
+
+    /// Like [`object_ids_pack_order`](Self::object_ids_pack_order), with the
+    /// copy of each object that the order reaches first.
+    pub fn object_locations_pack_order(&self) -> Result<Vec<(ObjectId, Location)>, Error> {
+        let mut r = self.reader();
+        let mut seen = IdSet::default();
+        let mut out = Vec::new();
+        for dir in &self.inner.dirs {
+            for id in loose::list(dir, self.inner.hash)? {
+                if seen.insert(id) {
+                    let path = loose::path_of(dir, &id);
+                    out.push((id, Location::Loose { path }));
+                }
+            }
+        }
+        for pack in self.pack_ids() {
+            let (p, c, _) = r.parts(pack);
+            let sorted = p.entries_by_offset(c)?;
+            for &(offset, index_position) in sorted {
+                let id = p.index().oid_at(&mut c.index, index_position)?;
+                if seen.insert(id) {
+                    out.push((
+                        id,
+                        Location::Packed {
+                            pack,
+                            index_position,
+                            offset,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Where the merge takes ids from.
+enum Source {
+    /// A pack's index, from position `next` on.
+    Pack { pack: PackId, next: u32, len: u32 },
+    /// Every loose object id of every object directory, sorted.
+    Loose(std::vec::IntoIter<ObjectId>),
+}
+
+enum IterState {
+    NotStarted,
+    Running,
+    Done,
+}
+
+/// Every object id of a database, sorted, each once: see
+/// [`Odb::object_ids`].
+pub struct ObjectIds {
+    reader: Reader,
+    sources: Vec<Source>,
+    /// The next id of each source that has one.
+    heap: BinaryHeap<Reverse<(ObjectId, usize)>>,
+    last: Option<ObjectId>,
+    state: IterState,
+}
+
+impl ObjectIds {
+    fn start(&mut self) -> Result<(), Error> {
+        let odb = self.reader.odb().clone();
+        let mut loose_ids = Vec::new();
+        for dir in odb.object_dirs() {
+            loose_ids.extend(loose::list(dir, odb.hash_kind())?);
+        }
+        loose_ids.sort_unstable();
+        if !loose_ids.is_empty() {
+            self.sources.push(Source::Loose(loose_ids.into_iter()));
+        }
+        for pack in odb.pack_ids() {
+            let len = odb.pack(pack).len();
+            self.sources.push(Source::Pack { pack, next: 0, len });
+        }
+        for s in 0..self.sources.len() {
+            self.refill(s)?;
+        }
+        Ok(())
+    }
+
+    /// Puts source `s`'s next id on the heap, if it has one.
+    fn refill(&mut self, s: usize) -> Result<(), Error> {
+        let id = match &mut self.sources[s] {
+            Source::Loose(ids) => ids.next(),
+            Source::Pack { pack, next, len } => {
+                if *next < *len {
+                    let (p, c, _) = self.reader.parts(*pack);
+                    let id = p.index().oid_at(&mut c.index, *next)?;
+                    *next += 1;
+                    Some(id)
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(id) = id {
+            self.heap.push(Reverse((id, s)));
+        }
+        Ok(())
+    }
+
+    fn step(&mut self) -> Result<Option<ObjectId>, Error> {
+        if let IterState::NotStarted = self.state {
+            self.state = IterState::Running;
+            self.start()?;
+        }
+        while let Some(Reverse((id, s))) = self.heap.pop() {
+            self.refill(s)?;
+            if self.last != Some(id) {
+                self.last = Some(id);
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl Iterator for ObjectIds {
+    type Item = Result<ObjectId, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let IterState::Done = self.state {
+            return None;
+        }
+        match self.step() {
+            Ok(Some(id)) => Some(Ok(id)),
+            Ok(None) => {
+                self.state = IterState::Done;
+                None
+            }
+            Err(e) => {
+                self.state = IterState::Done;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for ObjectIds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ObjectIds")
+            .field("sources", &self.sources.len())
+            .field("last", &self.last)
+            .finish_non_exhaustive()
+    }
+}

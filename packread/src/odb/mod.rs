@@ -1,0 +1,328 @@
+//! The object database: packs, loose objects and alternates, searched in
+//! git's order, and the [`Reader`]s that read from it.
+
+pub(crate) mod alternates;
+pub(crate) mod discover;
+mod id_set;
+mod iter;
+pub(crate) mod loose;
+mod options;
+mod packs;
+mod prefix;
+mod reader;
+pub(crate) mod stream;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use smmap::MapManager;
+
+use crate::error::Error;
+use crate::object::{HashKind, ObjectId, ObjectKind};
+use crate::pack::Pack;
+use crate::pack::verify::{EntryInfo, VerifyOptions, walk};
+
+pub use iter::ObjectIds;
+pub use options::OpenOptions;
+pub use reader::{CacheStats, DiskInfo, Header, Object, ObjectInfo, Reader};
+pub use stream::ObjectStream;
+
+use reader::ReaderState;
+
+/// The number of a pack in its database: its place in
+/// [`Odb::packs`], which lists packs in git's lookup order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PackId(u32);
+
+impl PackId {
+    /// The pack's position in [`Odb::packs`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    pub(crate) fn new(i: usize) -> PackId {
+        PackId(u32::try_from(i).expect("fewer than 2^32 packs"))
+    }
+
+    /// The key the delta-base cache files this pack's objects under.
+    pub(crate) fn key(self) -> u32 {
+        self.0
+    }
+}
+
+/// Where an object is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// In a pack.
+    Packed {
+        /// Which pack.
+        pack: PackId,
+        /// The object's position in the pack's index.
+        index_position: u32,
+        /// The entry's offset in the pack.
+        offset: u64,
+    },
+    /// In a loose file.
+    Loose {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+struct Inner {
+    hash: HashKind,
+    manager: MapManager,
+    /// Object directories (for loose objects): primary, then alternates.
+    dirs: Vec<PathBuf>,
+    /// Every directory's packs, in git's order (see `packs::open_all`).
+    packs: Vec<Pack>,
+    /// What git would have reported while reading the alternates.
+    warnings: Vec<String>,
+    cache_limit: usize,
+    max_chain: usize,
+    /// Reader states given back, for the next reader to take.
+    pool: Mutex<Vec<ReaderState>>,
+}
+
+/// A git object database: a repository's packs, loose objects and
+/// alternates. `Send + Sync`, and cheap to clone (clones share everything).
+///
+/// Every pack and index is read through one window manager, so its limits on
+/// mapped memory and handles hold for the whole database. The reading
+/// methods here take a pooled [`Reader`] (cursors, inflater, delta-base
+/// cache) for the one call; for many reads, keep a [`Reader`] per thread.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = std::env::temp_dir().join(format!("packread-doc-odb-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+/// # git(&["init", "-q"])?;
+/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
+/// # git(&["add", "hello.txt"])?;
+/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+/// use packread::{Odb, object::ObjectKind};
+///
+/// let odb = Odb::open(&dir)?;
+/// let id = odb.resolve_prefix("ce01")?;
+/// assert_eq!(odb.header(&id)?.kind, ObjectKind::Blob);
+/// assert_eq!(odb.read(&id)?.data, b"hello\n");
+/// assert!(odb.try_read(&odb.hash_kind().null())?.is_none());
+/// let ids: Vec<_> = odb.object_ids().collect::<Result<_, _>>()?;
+/// assert_eq!(ids.len(), 3); // the blob, its tree and the commit
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Odb {
+    inner: Arc<Inner>,
+}
+
+impl Odb {
+    /// Opens the database of `path` (a work tree, a `.git` directory or an
+    /// `objects` directory) with default options (see [`OpenOptions`]).
+    pub fn open(path: impl AsRef<Path>) -> Result<Odb, Error> {
+        OpenOptions::new().open(path)
+    }
+
+    pub(crate) fn assemble(
+        manager: MapManager,
+        hash: HashKind,
+        dirs: Vec<PathBuf>,
+        packs: Vec<Pack>,
+        warnings: Vec<String>,
+        o: &OpenOptions,
+    ) -> Odb {
+        Odb {
+            inner: Arc::new(Inner {
+                hash,
+                manager,
+                dirs,
+                packs,
+                warnings,
+                cache_limit: o.cache_limit(),
+                max_chain: o.chain_limit(),
+                pool: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// Bytes of delta bases each reader keeps by default.
+    pub fn delta_base_cache_limit(&self) -> usize {
+        self.inner.cache_limit
+    }
+
+    /// The hash the database's ids use.
+    pub fn hash_kind(&self) -> HashKind {
+        self.inner.hash
+    }
+
+    /// The window manager every pack and index is read through.
+    pub fn manager(&self) -> &MapManager {
+        &self.inner.manager
+    }
+
+    /// Problems with the alternates that were skipped, in git's words
+    /// (git prints each as an `error:` line).
+    pub fn warnings(&self) -> &[String] {
+        &self.inner.warnings
+    }
+
+    /// The packs, in git's lookup order: the repository's own first, then
+    /// the alternates', each group newest first. A pack's [`PackId`] is its
+    /// position here.
+    pub fn packs(&self) -> &[Pack] {
+        &self.inner.packs
+    }
+
+    /// The ids of the packs, in the order of [`packs`](Self::packs).
+    pub fn pack_ids(&self) -> impl ExactSizeIterator<Item = PackId> + use<> {
+        (0..self.inner.packs.len()).map(PackId::new)
+    }
+
+    /// The pack `id` names.
+    ///
+    /// # Panics
+    /// If `id` comes from another database with more packs.
+    pub fn pack(&self, id: PackId) -> &Pack {
+        &self.inner.packs[id.index()]
+    }
+
+    /// The object directories, primary first, then alternates in git's order.
+    pub fn object_dirs(&self) -> impl Iterator<Item = &Path> {
+        self.inner.dirs.iter().map(PathBuf::as_path)
+    }
+
+    /// Checks every entry of a pack — its CRC32, its zlib stream, its delta
+    /// and its object id — and returns the entries' facts in pack order, as
+    /// `git index-pack --verify` does: the delta trees are walked base first
+    /// on several threads, so each entry is inflated once and each delta
+    /// applied once to a base held in memory (within the options' budget).
+    ///
+    /// The error is the first problem a thread met; to name the first bad
+    /// entry in pack order, check the entries one by one with
+    /// [`Reader::verify_entry`]. The trailers are checked separately
+    /// ([`Pack::verify_checksum`], [`PackIndex::verify_checksum`]).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("packread-doc-verify-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+    /// # git(&["init", "-q"])?;
+    /// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
+    /// # git(&["add", "hello.txt"])?;
+    /// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+    /// # git(&["gc", "-q"])?;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use packread::pack::verify::VerifyOptions;
+    ///
+    /// let odb = packread::Odb::open(&dir)?;
+    /// let checked = AtomicU64::new(0);
+    /// let pack = odb.pack_ids().next().unwrap();
+    /// let entries = odb.verify_pack(pack, &VerifyOptions::new().threads(2).progress(&checked))?;
+    /// assert_eq!(entries.len() as u64, checked.load(Ordering::Relaxed));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// [`PackIndex::verify_checksum`]: crate::pack::PackIndex::verify_checksum
+    pub fn verify_pack(
+        &self,
+        pack: PackId,
+        options: &VerifyOptions<'_>,
+    ) -> Result<Vec<EntryInfo>, Error> {
+        walk::verify_entries(self.pack(pack), options, self.inner.max_chain)
+    }
+
+    /// A reader with its own cursors and caches; cheap after the first (they
+    /// are pooled). Use one per thread; a reader owns what it needs, so it
+    /// can be stored or sent to another thread.
+    pub fn reader(&self) -> Reader {
+        let state = self
+            .inner
+            .pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let state = state.unwrap_or_else(|| {
+            ReaderState::new(
+                self.inner.packs.len(),
+                self.inner.cache_limit,
+                self.inner.max_chain,
+            )
+        });
+        Reader::new(self.clone(), state)
+    }
+
+    /// Gives a reader's state back to the pool.
+    fn give_back(&self, state: ReaderState) {
+        self.inner
+            .pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(state);
+    }
+
+    /// Whether the database has the object.
+    pub fn contains(&self, id: &ObjectId) -> Result<bool, Error> {
+        self.reader().contains(id)
+    }
+
+    /// Reads an object; [`Error::NotFound`] if there is none with this id.
+    pub fn read(&self, id: &ObjectId) -> Result<Object, Error> {
+        self.reader().read(id)
+    }
+
+    /// Reads an object; `None` if there is none with this id.
+    pub fn try_read(&self, id: &ObjectId) -> Result<Option<Object>, Error> {
+        self.reader().try_read(id)
+    }
+
+    /// The object as a [`Read`](std::io::Read)er (see [`Reader::stream`]).
+    pub fn stream(&self, id: &ObjectId) -> Result<ObjectStream, Error> {
+        self.reader().stream(id)
+    }
+
+    /// Reads an object into `out` (replacing its content), reusing its allocation.
+    pub fn read_into(&self, id: &ObjectId, out: &mut Vec<u8>) -> Result<ObjectKind, Error> {
+        self.reader().read_into(id, out)
+    }
+
+    /// An object's kind and size, without inflating more than git would.
+    pub fn header(&self, id: &ObjectId) -> Result<Header, Error> {
+        self.reader().header(id)
+    }
+
+    /// An object's kind and size; `None` if there is no such object.
+    pub fn try_header(&self, id: &ObjectId) -> Result<Option<Header>, Error> {
+        self.reader().try_header(id)
+    }
+
+    /// Everything known about where and how an object is stored (see
+    /// [`Reader::info`]).
+    pub fn info(&self, id: &ObjectId) -> Result<ObjectInfo, Error> {
+        self.reader().info(id)
+    }
+
+    /// The object that `hex` (a full or abbreviated id) names.
+    pub fn resolve_prefix(&self, hex: &str) -> Result<ObjectId, Error> {
+        self.reader().resolve_prefix(hex)
+    }
+
+    /// Where the object is stored, in lookup order.
+    pub fn locate(&self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        self.reader().locate(id)
+    }
+}
+
+impl std::fmt::Debug for Odb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Odb")
+            .field("hash", &self.inner.hash)
+            .field("dirs", &self.inner.dirs)
+            .field("packs", &self.inner.packs.len())
+            .field("manager", &self.inner.manager)
+            .finish_non_exhaustive()
+    }
+}

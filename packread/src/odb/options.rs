@@ -1,0 +1,189 @@
+//! [`OpenOptions`]: how a database is opened (windows, limits, caches, hash).
+
+use std::path::Path;
+
+use smmap::{MapManager, SlidingWindowMapManager, StaticWindowMapManager};
+
+use crate::error::Error;
+use crate::object::HashKind;
+use crate::odb::{Odb, discover, packs};
+use crate::pack::{DEFAULT_DELTA_BASE_CACHE_LIMIT, DEFAULT_MAX_DELTA_CHAIN, Pack};
+
+/// How to open a database: window size and limits of the window manager,
+/// the delta-base cache, the hash.
+///
+/// Unset values take smmap's defaults (1 GiB windows and a memory limit of
+/// 8 GiB on 64-bit systems, no handle limit), git's 96 MiB delta-base cache
+/// per reader, and the repository's own hash.
+///
+/// ```no_run
+/// # fn main() -> Result<(), packread::Error> {
+/// let odb = packread::OpenOptions::new()
+///     .window_size(1 << 20)   // 1 MiB windows
+///     .max_memory(64 << 20)   // at most 64 MiB mapped (windows in use excepted)
+///     .max_handles(256)       // at most 256 windows mapped
+///     .delta_base_cache_limit(32 << 20)
+///     .open("path/to/repo")?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct OpenOptions {
+    window_size: Option<usize>,
+    max_memory: Option<usize>,
+    max_handles: Option<usize>,
+    static_windows: bool,
+    manager: Option<MapManager>,
+    delta_base_cache_limit: usize,
+    max_delta_chain: usize,
+    hash: Option<HashKind>,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            window_size: None,
+            max_memory: None,
+            max_handles: None,
+            static_windows: false,
+            manager: None,
+            delta_base_cache_limit: DEFAULT_DELTA_BASE_CACHE_LIMIT,
+            max_delta_chain: DEFAULT_MAX_DELTA_CHAIN,
+            hash: None,
+        }
+    }
+}
+
+impl OpenOptions {
+    /// Defaults: smmap's sliding manager with its default limits, a 96 MiB
+    /// delta-base cache per reader (git's default), and the repository's hash.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The size of the sliding windows in bytes (at least 1; rounded up to the
+    /// page size by smmap). Unset: smmap's default, 1 GiB on 64-bit systems.
+    #[must_use]
+    pub fn window_size(mut self, bytes: usize) -> Self {
+        self.window_size = Some(bytes);
+        self
+    }
+
+    /// The soft limit on mapped memory in bytes (at least 1): idle windows
+    /// are unloaded, least recently used first, to stay below it. Unset:
+    /// smmap's default.
+    #[must_use]
+    pub fn max_memory(mut self, bytes: usize) -> Self {
+        self.max_memory = Some(bytes);
+        self
+    }
+
+    /// The limit on mapped windows, i.e. open handles (at least 1). Unset:
+    /// no limit.
+    #[must_use]
+    pub fn max_handles(mut self, n: usize) -> Self {
+        self.max_handles = Some(n);
+        self
+    }
+
+    /// Map whole files instead of sliding windows (for comparison).
+    #[must_use]
+    pub fn static_windows(mut self, yes: bool) -> Self {
+        self.static_windows = yes;
+        self
+    }
+
+    /// Use this manager (and its limits) instead of making one, e.g. one
+    /// manager shared by many databases. The window options are then unused.
+    #[must_use]
+    pub fn manager(mut self, manager: MapManager) -> Self {
+        self.manager = Some(manager);
+        self
+    }
+
+    /// Bytes of delta bases each reader keeps; 0 turns the cache off.
+    #[must_use]
+    pub fn delta_base_cache_limit(mut self, bytes: usize) -> Self {
+        self.delta_base_cache_limit = bytes;
+        self
+    }
+
+    /// The longest delta chain followed before the pack is called corrupt
+    /// (at least 1; git writes at most 4,095).
+    #[must_use]
+    pub fn max_delta_chain(mut self, n: usize) -> Self {
+        self.max_delta_chain = n;
+        self
+    }
+
+    /// The hash of the ids, for object directories without a repository
+    /// config (and to override the config).
+    #[must_use]
+    pub fn hash(mut self, hash: HashKind) -> Self {
+        self.hash = Some(hash);
+        self
+    }
+
+    pub(crate) fn cache_limit(&self) -> usize {
+        self.delta_base_cache_limit
+    }
+
+    pub(crate) fn chain_limit(&self) -> usize {
+        self.max_delta_chain
+    }
+
+    /// Refuses values that can't be used.
+    fn check(&self) -> Result<(), Error> {
+        let zero = |name: &str, v: Option<usize>| match v {
+            Some(0) => Err(Error::InvalidOption(format!("{name} must be at least 1"))),
+            _ => Ok(()),
+        };
+        zero("the window size", self.window_size)?;
+        zero("the memory limit", self.max_memory)?;
+        zero("the handle limit", self.max_handles)?;
+        zero("the delta chain limit", Some(self.max_delta_chain))
+    }
+
+    fn make_manager(&self) -> Result<MapManager, Error> {
+        self.check()?;
+        if let Some(m) = &self.manager {
+            return Ok(m.clone());
+        }
+        // smmap's constructors take 0 for "the default".
+        let memory = self.max_memory.unwrap_or(0);
+        let handles = self.max_handles.unwrap_or(0);
+        Ok(if self.static_windows {
+            StaticWindowMapManager::with_limits(0, memory, handles).into()
+        } else {
+            let window = self.window_size.unwrap_or(0);
+            SlidingWindowMapManager::with_limits(window, memory, handles).into()
+        })
+    }
+
+    /// Opens the database of `path`: a work tree, a `.git` directory (bare
+    /// repository) or an `objects` directory.
+    pub fn open(&self, path: impl AsRef<Path>) -> Result<Odb, Error> {
+        let manager = self.make_manager()?;
+        let found = discover::discover(path.as_ref())?;
+        let hash = self.hash.unwrap_or(found.hash);
+        let (dirs, warnings) = packs::object_dirs(&found.objects_dir);
+        let packs = packs::open_all(&dirs, &manager, hash)?;
+        Ok(Odb::assemble(manager, hash, dirs, packs, warnings, self))
+    }
+
+    /// Opens a single pack by its `.idx` or `.pack` path, as a database of
+    /// that pack alone (no loose objects).
+    pub fn open_pack(&self, path: impl AsRef<Path>) -> Result<Odb, Error> {
+        let manager = self.make_manager()?;
+        let idx = path.as_ref().with_extension("idx");
+        let hash = self.hash.unwrap_or_default();
+        let pack = Pack::open(&idx, &manager, hash)?;
+        Ok(Odb::assemble(
+            manager,
+            hash,
+            Vec::new(),
+            vec![pack],
+            Vec::new(),
+            self,
+        ))
+    }
+}

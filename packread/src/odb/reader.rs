@@ -1,0 +1,523 @@
+//! [`Reader`]: reads objects with its own cursors, inflater and delta-base
+//! cache; and what reads answer ([`Object`], [`Header`], [`ObjectInfo`]).
+
+use std::path::Path;
+
+use crate::error::Error;
+use crate::object::{ObjectId, ObjectKind};
+use crate::odb::stream::ObjectStream;
+use crate::odb::{Location, Odb, PackId, loose};
+use crate::pack::decode::{self, DecodeState};
+use crate::pack::verify::{EntryInfo, entry};
+use crate::pack::{Decoded, EntryKind, Pack, PackCursors};
+
+/// An object's kind and bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Object {
+    /// What kind of object it is.
+    pub kind: ObjectKind,
+    /// Its content (without git's `"<type> <size>\0"` header).
+    pub data: Vec<u8>,
+}
+
+/// An object's kind and size: what `git cat-file --batch-check` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// What kind of object it is.
+    pub kind: ObjectKind,
+    /// Its size in bytes (of the object, not of its storage).
+    pub size: u64,
+}
+
+/// What an object takes on disk, as git's `%(objectsize:disk)` and
+/// `%(deltabase)` report it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DiskInfo {
+    /// A pack entry's bytes (header, base reference and stream), or a loose
+    /// file's size.
+    pub disk_size: u64,
+    /// The immediate delta base of a packed delta.
+    pub delta_base: Option<ObjectId>,
+}
+
+/// Everything known about one object without reading its content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// Its kind and size.
+    pub header: Header,
+    /// Where the copy a lookup finds is stored.
+    pub location: Location,
+    /// What that copy takes on disk, and its delta base.
+    pub disk: DiskInfo,
+    /// Deltas between the stored entry and a whole object (0 for whole and
+    /// loose objects).
+    pub num_deltas: usize,
+}
+
+/// Delta-base cache counters of a [`Reader`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Delta bases found in the cache.
+    pub hits: u64,
+    /// Delta bases that had to be decoded.
+    pub misses: u64,
+}
+
+/// What a [`Reader`] keeps between reads, and what the pool keeps for the
+/// next reader.
+pub(crate) struct ReaderState {
+    cursors: Vec<Option<PackCursors>>,
+    /// The pack whose cursors may hold windows; all others' are released.
+    current: Option<usize>,
+    /// Pack numbers, most recently hit first: the order lookups try them,
+    /// as git's `packed_git_mru` (a hit moves its pack to the front).
+    mru: Vec<usize>,
+    decode: DecodeState,
+}
+
+impl ReaderState {
+    pub(crate) fn new(packs: usize, cache_limit: usize, max_chain: usize) -> ReaderState {
+        ReaderState {
+            cursors: Vec::new(),
+            current: None,
+            mru: (0..packs).collect(),
+            decode: DecodeState::new(cache_limit, max_chain),
+        }
+    }
+
+    /// Lets go of the windows the current pack's cursors hold.
+    fn release(&mut self) {
+        if let Some(c) = self.current.take().and_then(|p| self.cursors[p].as_mut()) {
+            c.release();
+        }
+    }
+}
+
+/// Reads objects with its own cursors, inflater and delta-base cache.
+///
+/// A reader owns a handle on its database: store it, move it to another
+/// thread, keep one per worker. When dropped, its caches go back to the
+/// database's pool for the next reader. A reader holds at most two windows
+/// mapped (of one pack) between calls.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = std::env::temp_dir().join(format!("packread-doc-reader-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+/// # git(&["init", "-q"])?;
+/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
+/// # git(&["add", "hello.txt"])?;
+/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+/// # git(&["gc", "-q"])?;
+/// use std::io::Read;
+///
+/// let odb = packread::OpenOptions::new().window_size(4096).max_memory(16384).open(&dir)?;
+/// let ids: Vec<_> = odb.object_ids().collect::<Result<_, _>>()?;
+/// // Readers are 'static and Send: one per thread.
+/// let workers: Vec<_> = ids
+///     .chunks(2)
+///     .map(|part| {
+///         let (mut reader, part) = (odb.reader(), part.to_vec());
+///         std::thread::spawn(move || -> std::io::Result<u64> {
+///             let mut bytes = 0;
+///             for id in &part {
+///                 bytes += reader.header(id)?.size;
+///                 let mut stream = reader.stream(id)?;
+///                 let mut data = Vec::new();
+///                 stream.read_to_end(&mut data)?;
+///                 assert_eq!(data.len() as u64, stream.size());
+///             }
+///             Ok(bytes)
+///         })
+///     })
+///     .collect();
+/// for w in workers {
+///     assert!(w.join().unwrap()? > 0);
+/// }
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
+pub struct Reader {
+    odb: Odb,
+    /// Present until the reader is dropped.
+    state: Option<ReaderState>,
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        if let Some(mut state) = self.state.take() {
+            // Pooled readers hold no windows: idle windows stay evictable.
+            state.release();
+            self.odb.give_back(state);
+        }
+    }
+}
+
+impl Reader {
+    pub(crate) fn new(odb: Odb, mut state: ReaderState) -> Reader {
+        state.decode.cache.set_limit(odb.inner.cache_limit);
+        Reader {
+            odb,
+            state: Some(state),
+        }
+    }
+
+    fn state(&mut self) -> &mut ReaderState {
+        self.state.as_mut().expect("present until drop")
+    }
+
+    /// The pack, its cursors (pinning its windows, releasing the previous
+    /// pack's) and the decoding state.
+    pub(crate) fn parts(&mut self, pack: PackId) -> (&Pack, &mut PackCursors, &mut DecodeState) {
+        let i = pack.index();
+        let p = &self.odb.inner.packs[i];
+        let st = self.state.as_mut().expect("present until drop");
+        if st.cursors.len() <= i {
+            st.cursors.resize_with(self.odb.inner.packs.len(), || None);
+        }
+        // A reader pins the windows of one pack at a time (at most two
+        // windows), as git's `unuse_pack` lets go of a pack's window.
+        if st.current != Some(i) {
+            st.release();
+            st.current = Some(i);
+        }
+        let cursors = st.cursors[i].get_or_insert_with(|| p.cursors());
+        (p, cursors, &mut st.decode)
+    }
+
+    /// The position and offset of `id` in pack `pack`.
+    fn find_in_pack(&mut self, pack: PackId, id: &ObjectId) -> Result<Option<(u32, u64)>, Error> {
+        let (p, c, _) = self.parts(pack);
+        match p.index().lookup(&mut c.index, id)? {
+            Some(pos) => Ok(Some((pos, p.checked_offset(c, pos)?))),
+            None => Ok(None),
+        }
+    }
+
+    /// Where the object is stored: the packs in git's most-recently-used
+    /// order (git's pack order at first; each hit moves its pack to the
+    /// front), then loose objects of each object directory, as git 2.47 looks.
+    pub fn locate(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        let packs = self.odb.inner.packs.len();
+        for k in 0..packs {
+            let pack = PackId::new(self.state().mru[k]);
+            if let Some((index_position, offset)) = self.find_in_pack(pack, id)? {
+                // git moves the pack of a hit to the front of its list.
+                self.state().mru[..=k].rotate_right(1);
+                return Ok(Some(Location::Packed {
+                    pack,
+                    index_position,
+                    offset,
+                }));
+            }
+        }
+        for dir in &self.odb.inner.dirs {
+            let path = loose::path_of(dir, id);
+            if path.is_file() {
+                return Ok(Some(Location::Loose { path }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether the database has the object.
+    pub fn contains(&mut self, id: &ObjectId) -> Result<bool, Error> {
+        Ok(self.locate(id)?.is_some())
+    }
+
+    /// Reads an object into `out`, replacing its content;
+    /// [`Error::NotFound`] if there is no such object.
+    pub fn read_into(&mut self, id: &ObjectId, out: &mut Vec<u8>) -> Result<ObjectKind, Error> {
+        match self.locate(id)? {
+            Some(Location::Packed { pack, offset, .. }) => {
+                Ok(self.read_packed(pack, offset, out)?.kind)
+            }
+            Some(Location::Loose { path }) => loose::read(&path, out)?.ok_or(Error::NotFound(*id)),
+            None => Err(Error::NotFound(*id)),
+        }
+    }
+
+    /// Reads an object; [`Error::NotFound`] if there is no such object.
+    pub fn read(&mut self, id: &ObjectId) -> Result<Object, Error> {
+        let mut data = Vec::new();
+        let kind = self.read_into(id, &mut data)?;
+        Ok(Object { kind, data })
+    }
+
+    /// Reads an object; `None` if there is no such object.
+    pub fn try_read(&mut self, id: &ObjectId) -> Result<Option<Object>, Error> {
+        not_found_is_none(self.read(id), id)
+    }
+
+    /// Decodes the entry at `offset` of pack `pack` into `out`.
+    pub fn read_packed(
+        &mut self,
+        pack: PackId,
+        offset: u64,
+        out: &mut Vec<u8>,
+    ) -> Result<Decoded, Error> {
+        let (p, c, st) = self.parts(pack);
+        decode::read_object(p, pack.key(), c, st, offset, out)
+    }
+
+    /// An object's kind and size: whole objects from their entry header,
+    /// deltas from the delta's size header and their base's entry header;
+    /// [`Error::NotFound`] if there is no such object.
+    pub fn header(&mut self, id: &ObjectId) -> Result<Header, Error> {
+        match self.locate(id)? {
+            Some(loc) => self.header_at_location(&loc, id),
+            None => Err(Error::NotFound(*id)),
+        }
+    }
+
+    /// An object's kind and size; `None` if there is no such object.
+    pub fn try_header(&mut self, id: &ObjectId) -> Result<Option<Header>, Error> {
+        not_found_is_none(self.header(id), id)
+    }
+
+    fn header_at_location(&mut self, loc: &Location, id: &ObjectId) -> Result<Header, Error> {
+        let (kind, size) = match loc {
+            Location::Packed { pack, offset, .. } => {
+                let (p, c, st) = self.parts(*pack);
+                decode::read_header(p, pack.key(), c, st, *offset)?
+            }
+            Location::Loose { path } => loose::read_header(path)?.ok_or(Error::NotFound(*id))?,
+        };
+        Ok(Header { kind, size })
+    }
+
+    /// Kind and size of the object stored at `loc` (see [`header`](Self::header)).
+    pub fn header_location(&mut self, loc: &Location) -> Result<Header, Error> {
+        match loc {
+            Location::Packed { .. } => self.header_at_location(loc, &self.odb.hash_kind().null()),
+            Location::Loose { path } => {
+                let (kind, size) = loose::read_header(path)?.ok_or_else(|| missing_loose(path))?;
+                Ok(Header { kind, size })
+            }
+        }
+    }
+
+    /// Everything known about an object without reading its content: kind
+    /// and size, where it is, what it takes on disk, its delta base and the
+    /// length of its delta chain. Costs more than [`header`](Self::header):
+    /// the chain is followed to its end, and a pack's reverse index is built
+    /// on first use.
+    pub fn info(&mut self, id: &ObjectId) -> Result<ObjectInfo, Error> {
+        let location = self.locate(id)?.ok_or(Error::NotFound(*id))?;
+        let header = self.header_at_location(&location, id)?;
+        let disk = self.disk_info(&location)?;
+        let num_deltas = match &location {
+            Location::Packed { pack, offset, .. } => {
+                let (p, c, st) = self.parts(*pack);
+                let h = p.header_at(&mut c.data, *offset)?;
+                decode::resolve_kind(p, u32::MAX, c, st, *offset, h)?.1
+            }
+            Location::Loose { .. } => 0,
+        };
+        Ok(ObjectInfo {
+            header,
+            location,
+            disk,
+            num_deltas,
+        })
+    }
+
+    /// The id and location of the object at index position `pos` of pack
+    /// `pack` (its offset from an offset table checked as a whole, see
+    /// [`Pack::checked_offset`]).
+    pub fn location_at(&mut self, pack: PackId, pos: u32) -> Result<(ObjectId, Location), Error> {
+        let (p, c, _) = self.parts(pack);
+        let id = p.index().oid_at(&mut c.index, pos)?;
+        let offset = p.checked_offset(c, pos)?;
+        let loc = Location::Packed {
+            pack,
+            index_position: pos,
+            offset,
+        };
+        Ok((id, loc))
+    }
+
+    /// Facts about the entry at index position `pos` of pack `pack`: what
+    /// `git verify-pack -v` prints, and the CRC32.
+    pub fn entry_info(&mut self, pack: PackId, pos: u32) -> Result<EntryInfo, Error> {
+        let (p, c, st) = self.parts(pack);
+        entry::entry_info(p, c, st, pos)
+    }
+
+    /// Checks the entry at index position `pos` of pack `pack` as `git
+    /// verify-pack` does: its CRC32 (version 2 indices) and that its object
+    /// hashes to its id; the object is decoded into `buf`. Returns the
+    /// entry's facts.
+    pub fn verify_entry(
+        &mut self,
+        pack: PackId,
+        pos: u32,
+        buf: &mut Vec<u8>,
+    ) -> Result<EntryInfo, Error> {
+        let (p, c, st) = self.parts(pack);
+        entry::verify_entry(p, pack.key(), c, st, pos, buf)
+    }
+
+    /// The object as a [`Read`](std::io::Read)er: whole packed and loose
+    /// objects are inflated as they are read, never held whole; deltas are
+    /// resolved into memory first.
+    pub fn stream(&mut self, id: &ObjectId) -> Result<ObjectStream, Error> {
+        match self.locate(id)? {
+            Some(Location::Packed { pack, offset, .. }) => {
+                let (p, c, _) = self.parts(pack);
+                let h = p.header_at(&mut c.data, offset)?;
+                if let EntryKind::Base(kind) = h.kind {
+                    let data_offset = offset + u64::from(h.header_len);
+                    let path = p.data_path().to_owned();
+                    return Ok(ObjectStream::packed(
+                        kind,
+                        h.size,
+                        c.data.clone(),
+                        data_offset,
+                        p.data_end(),
+                        offset,
+                        path,
+                    ));
+                }
+                let mut data = Vec::new();
+                let decoded = self.read_packed(pack, offset, &mut data)?;
+                Ok(ObjectStream::memory(decoded.kind, data))
+            }
+            Some(Location::Loose { path }) => {
+                let (kind, size, reader) =
+                    loose::open_stream(&path)?.ok_or(Error::NotFound(*id))?;
+                Ok(ObjectStream::loose(kind, size, reader, path))
+            }
+            None => Err(Error::NotFound(*id)),
+        }
+    }
+
+    /// Reads the object stored at `loc` into `out`.
+    pub fn read_location(
+        &mut self,
+        loc: &Location,
+        out: &mut Vec<u8>,
+    ) -> Result<ObjectKind, Error> {
+        match loc {
+            Location::Packed { pack, offset, .. } => {
+                Ok(self.read_packed(*pack, *offset, out)?.kind)
+            }
+            Location::Loose { path } => loose::read(path, out)?.ok_or_else(|| missing_loose(path)),
+        }
+    }
+
+    /// Reads the object `id` names, following tags (and a commit to its
+    /// tree) until an object of kind `want` is reached, as `git cat-file
+    /// <type> <object>` does. `Ok(None)` when the chain ends elsewhere: at a
+    /// missing object, or at an object that can't be peeled to `want`.
+    pub fn read_peeled(
+        &mut self,
+        id: &ObjectId,
+        want: ObjectKind,
+        out: &mut Vec<u8>,
+    ) -> Result<Option<ObjectId>, Error> {
+        let hex_len = self.odb.hash_kind().hex_len();
+        let mut id = *id;
+        for _ in 0..=MAX_PEEL {
+            let Some(loc) = self.locate(&id)? else {
+                return Ok(None);
+            };
+            let kind = self.read_location(&loc, out)?;
+            if kind == want {
+                return Ok(Some(id));
+            }
+            let field: &[u8] = match (kind, want) {
+                (ObjectKind::Tag, _) => b"object ",
+                (ObjectKind::Commit, ObjectKind::Tree) => b"tree ",
+                _ => return Ok(None),
+            };
+            let target = out
+                .strip_prefix(field)
+                .and_then(|rest| rest.get(..hex_len))
+                .and_then(|hex| std::str::from_utf8(hex).ok())
+                .and_then(ObjectId::from_hex);
+            match target {
+                Some(t) => id = t,
+                None => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// What the object at `loc` takes on disk (a pack entry's bytes, or the
+    /// loose file's size) and its immediate delta base.
+    pub fn disk_info(&mut self, loc: &Location) -> Result<DiskInfo, Error> {
+        match loc {
+            Location::Packed { pack, offset, .. } => {
+                let (p, c, _) = self.parts(*pack);
+                let disk_size = p.next_offset(c, *offset)? - offset;
+                let kind = p.header_at(&mut c.data, *offset)?.kind;
+                let delta_base = p.delta_base_id(c, *offset, &kind)?;
+                Ok(DiskInfo {
+                    disk_size,
+                    delta_base,
+                })
+            }
+            Location::Loose { path } => {
+                let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                Ok(DiskInfo {
+                    disk_size: meta.len(),
+                    delta_base: None,
+                })
+            }
+        }
+    }
+
+    /// Sets this reader's delta-base cache limit in bytes (0 turns it off),
+    /// e.g. to split one budget between the readers of several threads.
+    pub fn set_delta_base_cache_limit(&mut self, bytes: usize) {
+        self.state().decode.cache.set_limit(bytes);
+    }
+
+    /// The database this reader reads.
+    pub fn odb(&self) -> &Odb {
+        &self.odb
+    }
+
+    /// Delta-base cache hits and misses so far.
+    pub fn cache_stats(&self) -> CacheStats {
+        let st = self.state.as_ref().expect("present until drop");
+        CacheStats {
+            hits: st.decode.cache.hits,
+            misses: st.decode.cache.misses,
+        }
+    }
+}
+
+/// A bound on peeling: ids are hashes of content, so a chain of tags can't
+/// loop, but a hostile repository could make one long enough to keep a
+/// reader busy.
+const MAX_PEEL: usize = 1024;
+
+fn not_found_is_none<T>(r: Result<T, Error>, id: &ObjectId) -> Result<Option<T>, Error> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(Error::NotFound(missing)) if missing == *id => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn missing_loose(path: &Path) -> Error {
+    Error::Io {
+        path: path.to_owned(),
+        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+    }
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let st = self.state.as_ref().expect("present until drop");
+        f.debug_struct("Reader")
+            .field("current_pack", &st.current)
+            .finish_non_exhaustive()
+    }
+}
