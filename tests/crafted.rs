@@ -5,8 +5,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{entry_header, idx_v2, zlib};
+use common::{idx_v2, zlib};
 use packread::{Corruption, Error, HashKind, ObjectId, ObjectKind, Odb, OpenOptions};
+use packwrite::entry_header;
 
 /// One entry to write: its type byte (1–4, 6, 7), the header extension (OFS
 /// offset bytes or REF id) and the raw (uncompressed) data.
@@ -19,33 +20,24 @@ struct Entry {
     claimed_size: Option<u64>,
 }
 
-fn sha1(parts: &[&[u8]]) -> ObjectId {
-    let mut h = HashKind::Sha1.hasher();
-    for p in parts {
-        h.update(p);
-    }
-    h.finish()
-}
-
 /// Writes `pack-test.pack` and a matching v2 `pack-test.idx` into `dir`.
 fn write_pack(dir: &Path, version: u32, entries: &[Entry]) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
-    let mut pack = b"PACK".to_vec();
-    pack.extend_from_slice(&version.to_be_bytes());
-    pack.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+    let mut body = Vec::new();
     let mut index: Vec<(ObjectId, u32, u64)> = Vec::new();
     for e in entries {
-        let start = pack.len();
-        pack.extend(entry_header(
+        let start = body.len();
+        body.extend(entry_header(
             e.pack_type,
             e.claimed_size.unwrap_or(e.data.len() as u64),
         ));
-        pack.extend_from_slice(&e.extra);
-        pack.extend(zlib(&e.data));
-        index.push((e.id, crc32fast::hash(&pack[start..]), start as u64));
+        body.extend_from_slice(&e.extra);
+        body.extend(zlib(&e.data));
+        let offset = (packread::pack::PACK_HEADER_LEN as usize + start) as u64;
+        index.push((e.id, crc32fast::hash(&body[start..]), offset));
     }
-    let trailer = sha1(&[&pack]);
-    pack.extend_from_slice(trailer.as_bytes());
+    let pack = packwrite::pack_file(version, entries.len() as u32, &body);
+    let trailer = ObjectId::from_bytes(HashKind::Sha1, &pack[pack.len() - 20..]);
     let idx = idx_v2(&index, &trailer);
     std::fs::write(dir.join("pack-test.pack"), pack).unwrap();
     let path = dir.join("pack-test.idx");

@@ -15,8 +15,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::{entry_header, git, git_cat_file_batch, git_out, idx_v2, ofs_distance, zlib};
+use common::{git, git_cat_file_batch, git_out, idx_v2, zlib};
 use packread::{HashKind, ObjectId, ObjectKind, Odb, OpenOptions};
+use packwrite::{entry_header, ofs_distance};
 
 const WINDOW: usize = 1 << 20;
 const LIMIT: usize = 4 << 20;
@@ -137,9 +138,8 @@ fn sparse_pack_over_4_gib_reads_like_git_with_4_mib_mapped() {
     ];
     let pack_path = repo.join("objects/pack/pack-big.pack");
     let mut f = File::create(&pack_path).unwrap();
-    let mut head = b"PACK\0\0\0\x02".to_vec();
-    head.extend_from_slice(&(entries.len() as u32).to_be_bytes());
-    f.write_all(&head).unwrap();
+    f.write_all(&packwrite::pack_header(2, entries.len() as u32))
+        .unwrap();
     for (at, bytes, _) in &entries {
         f.seek(SeekFrom::Start(*at)).unwrap();
         f.write_all(bytes).unwrap();

@@ -80,7 +80,7 @@ fuzz_target!(|data: &[u8]| {
     let len = usize::from(u16::from_le_bytes([len[0], len[1]])) % (rest.len() + 1);
     let (base, delta) = rest.split_at(len);
     let mut out = vec![1, 2, 3];
-    let ours = packread::apply_delta(base, delta, &mut out);
+    let ours = packread::pack::apply_delta(base, delta, &mut out);
     match reference(base, delta) {
         Some(want) => {
             assert!(ours.is_ok(), "rejected a good delta: {ours:?}");

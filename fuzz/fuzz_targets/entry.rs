@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     offsets.push(12);
     offsets.sort_unstable();
     offsets.dedup();
-    let pack = packread_fuzz::pack_file(offsets.len() as u32, body);
+    let pack = packwrite::pack_file(2, offsets.len() as u32, body);
     let end = pack.len() as u64 - 20;
     let mut entries: Vec<([u8; 20], u64, u32)> = offsets
         .iter()
@@ -35,12 +35,12 @@ fuzz_target!(|data: &[u8]| {
         .map(|(i, &o)| {
             let next = offsets.get(i + 1).copied().unwrap_or(end);
             let crc = crc32fast::hash(&pack[o as usize..next as usize]);
-            (packread_fuzz::sha1(&[i as u8]), o, crc)
+            (packwrite::sha1(&[i as u8]), o, crc)
         })
         .collect();
     entries.sort_unstable();
     let sum: [u8; 20] = pack[pack.len() - 20..].try_into().expect("20 bytes");
-    let idx = packread_fuzz::idx_v2(&entries, &sum);
+    let idx = packwrite::idx_v2(&entries, &sum);
     packread_fuzz::write_pack(&idx, &pack);
     if let Some(odb) = packread_fuzz::open(packread_fuzz::tiny()) {
         packread_fuzz::read_everything(&odb);

@@ -2,8 +2,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use packread::object::Prefix;
+use packread::pack::PackIndex;
 use packread::smmap::SlidingWindowMapManager;
-use packread::{HashKind, ObjectId, PackIndex, Prefix};
+use packread::{HashKind, ObjectId};
 
 fuzz_target!(|data: &[u8]| {
     let path = packread_fuzz::scratch().join("objects/pack/pack-index.idx");

@@ -1,13 +1,14 @@
 //! What the fuzz targets share: scratch files (packread reads files through
-//! memory maps, so every input is written to a file first), pack and index
-//! builders, and one routine that reads everything a database holds and
-//! checks that the answers agree with each other.
+//! memory maps, so every input is written to a file first) and one routine
+//! that reads everything a database holds and checks that the answers agree
+//! with each other. Packs and indices are built with `packwrite`, which
+//! packread's tests use too.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use std::sync::atomic::AtomicU64;
 
+use packread::pack::verify::VerifyOptions;
 use packread::{HashKind, Location, ObjectId, Odb, OpenOptions};
 
 /// This process's scratch directory (on tmpfs where there is one).
@@ -24,64 +25,6 @@ pub fn scratch() -> &'static Path {
         std::fs::create_dir_all(dir.join("objects/pack")).expect("scratch directory");
         dir
     })
-}
-
-/// SHA-1 of `data` (plain digest; fuzzed data may be anything).
-pub fn sha1(data: &[u8]) -> [u8; 20] {
-    let mut h = sha1dc::Hasher::new();
-    h.update(data);
-    match h.finalize() {
-        Ok(d) => d.into(),
-        Err(c) => c.digest().into(),
-    }
-}
-
-/// A version 2 index for a pack with checksum `pack_sum`, listing
-/// `entries` (id, offset, CRC32) in the order given (sorted or not: the
-/// fuzzer decides), with a 64-bit table for offsets that need one.
-pub fn idx_v2(entries: &[([u8; 20], u64, u32)], pack_sum: &[u8; 20]) -> Vec<u8> {
-    let mut out = vec![0xff, b't', b'O', b'c', 0, 0, 0, 2];
-    let mut fanout = [0u32; 256];
-    for (id, _, _) in entries {
-        for f in &mut fanout[usize::from(id[0])..] {
-            *f += 1;
-        }
-    }
-    for f in fanout {
-        out.extend_from_slice(&f.to_be_bytes());
-    }
-    for (id, _, _) in entries {
-        out.extend_from_slice(id);
-    }
-    for (_, _, crc) in entries {
-        out.extend_from_slice(&crc.to_be_bytes());
-    }
-    let mut large = Vec::new();
-    for &(_, offset, _) in entries {
-        if offset < 0x8000_0000 {
-            out.extend_from_slice(&(offset as u32).to_be_bytes());
-        } else {
-            out.extend_from_slice(&(0x8000_0000 | large.len() as u32).to_be_bytes());
-            large.push(offset);
-        }
-    }
-    for o in large {
-        out.extend_from_slice(&o.to_be_bytes());
-    }
-    out.extend_from_slice(pack_sum);
-    let sum = sha1(&out);
-    out.extend_from_slice(&sum);
-    out
-}
-
-/// A pack file: header for `count` entries, `body`, trailer.
-pub fn pack_file(count: u32, body: &[u8]) -> Vec<u8> {
-    let mut out = b"PACK\0\0\0\x02".to_vec();
-    out.extend_from_slice(&count.to_be_bytes());
-    out.extend_from_slice(body);
-    let sum = sha1(&out);
-    out.extend_from_slice(&sum);
-    out
 }
 
 /// Writes `idx` and `pack` as the scratch repository's only pack; returns
@@ -112,11 +55,11 @@ pub fn tiny() -> OpenOptions {
 pub fn read_everything(odb: &Odb) {
     let mut r = odb.reader();
     let mut buf = Vec::new();
-    for (p, pack) in odb.packs().iter().enumerate() {
+    for (p, pack) in odb.pack_ids().zip(odb.packs()) {
         for pos in 0..pack.len().min(64) {
             let _ = r.entry_info(p, pos);
             let _ = r.verify_entry(p, pos, &mut buf);
-            let Ok(offset) = pack.checked_offset(&mut pack.index().cursor(), pos) else {
+            let Ok(offset) = pack.checked_offset(&mut pack.cursors(), pos) else {
                 continue;
             };
             let loc = Location::Packed {
@@ -125,10 +68,14 @@ pub fn read_everything(odb: &Odb) {
                 offset,
             };
             let header = r.header_location(&loc);
-            let _ = r.disk_facts(&loc);
+            let _ = r.disk_info(&loc);
             if let Ok(kind) = r.read_location(&loc, &mut buf) {
                 let header = header.expect("a readable object has a header");
-                assert_eq!(header, (kind, buf.len() as u64), "header and read agree");
+                assert_eq!(
+                    (header.kind, header.size),
+                    (kind, buf.len() as u64),
+                    "header and read agree"
+                );
                 // The stream reads the same entry when the id leads there
                 // (a fuzzed index may list an id twice, or out of order).
                 let mut c = pack.index().cursor();
@@ -140,10 +87,12 @@ pub fn read_everything(odb: &Odb) {
                 }
             }
         }
-        let _ = odb.verify_pack(p, 2, 8192, &AtomicU64::new(0));
+        let opts = VerifyOptions::new().threads(2).memory_budget(8192);
+        let _ = odb.verify_pack(p, &opts);
         let _ = pack.verify_checksum(&mut pack.cursors());
     }
     let _ = odb.object_locations_pack_order();
+    let _ = odb.object_ids().count();
 }
 
 /// If `id`'s stream opens and reads to its end, it yields `want`.

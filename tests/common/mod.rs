@@ -174,68 +174,14 @@ pub fn zlib(data: &[u8]) -> Vec<u8> {
     )
 }
 
-/// A pack entry header: type (1–4, 6, 7) and size varint.
-pub fn entry_header(pack_type: u8, size: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut c = (pack_type << 4) | (size & 15) as u8;
-    let mut size = size >> 4;
-    while size > 0 {
-        out.push(c | 0x80);
-        c = (size & 0x7f) as u8;
-        size >>= 7;
-    }
-    out.push(c);
-    out
-}
-
-/// An `OFS_DELTA` base offset: the distance back to the base, as git writes it.
-pub fn ofs_distance(mut d: u64) -> Vec<u8> {
-    let mut out = vec![(d & 0x7f) as u8];
-    d >>= 7;
-    while d > 0 {
-        d -= 1;
-        out.push(0x80 | (d & 0x7f) as u8);
-        d >>= 7;
-    }
-    out.reverse();
-    out
-}
-
-/// A version 2 index of `entries` (id, CRC32, offset; any order) for the
-/// pack whose trailer is `pack_sum`, with a 64-bit table for offsets of
-/// 2^31 and more.
+/// A version 2 index of `entries` (id, CRC32, offset; any order, sorted
+/// here) for the pack whose trailer is `pack_sum` (see [`packwrite::idx_v2`]).
 pub fn idx_v2(entries: &[(ObjectId, u32, u64)], pack_sum: &ObjectId) -> Vec<u8> {
-    let mut index = entries.to_vec();
-    index.sort();
-    let mut idx = vec![0xff, b't', b'O', b'c', 0, 0, 0, 2];
-    for b in 0..=255u8 {
-        let n = index
-            .iter()
-            .filter(|(id, ..)| id.as_bytes()[0] <= b)
-            .count() as u32;
-        idx.extend_from_slice(&n.to_be_bytes());
-    }
-    for (id, ..) in &index {
-        idx.extend_from_slice(id.as_bytes());
-    }
-    for (_, crc, _) in &index {
-        idx.extend_from_slice(&crc.to_be_bytes());
-    }
-    let mut large = Vec::new();
-    for &(.., ofs) in &index {
-        if ofs < 1 << 31 {
-            idx.extend_from_slice(&(ofs as u32).to_be_bytes());
-        } else {
-            idx.extend_from_slice(&(0x8000_0000 | large.len() as u32).to_be_bytes());
-            large.push(ofs);
-        }
-    }
-    for ofs in large {
-        idx.extend_from_slice(&ofs.to_be_bytes());
-    }
-    idx.extend_from_slice(pack_sum.as_bytes());
-    let mut h = packread::HashKind::Sha1.hasher();
-    h.update(&idx);
-    idx.extend_from_slice(h.finish().as_bytes());
-    idx
+    let mut index: Vec<([u8; 20], u64, u32)> = entries
+        .iter()
+        .map(|(id, crc, ofs)| (id.as_bytes().try_into().expect("SHA-1"), *ofs, *crc))
+        .collect();
+    index.sort_unstable();
+    let sum: [u8; 20] = pack_sum.as_bytes().try_into().expect("SHA-1");
+    packwrite::idx_v2(&index, &sum)
 }

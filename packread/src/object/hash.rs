@@ -6,6 +6,62 @@ use std::fmt;
 use sha2::Digest;
 
 use super::id::{HashKind, ObjectId};
+use super::kind::ObjectKind;
+
+impl HashKind {
+    /// A new incremental hasher of this kind.
+    ///
+    /// ```
+    /// use packread::object::HashKind;
+    /// let mut h = HashKind::Sha1.hasher();
+    /// h.update(b"blob 6\0hello\n");
+    /// assert_eq!(h.finish().to_hex(), "ce013625030ba8dba906f756967f9e9ca394464a");
+    /// ```
+    pub fn hasher(self) -> Hasher {
+        Hasher::new(self)
+    }
+}
+
+impl ObjectId {
+    /// The id of an object of `kind` with body `data`, as git computes it
+    /// (the hash of `"<kind> <len>\0"` followed by the body).
+    pub fn compute(hash: HashKind, kind: ObjectKind, data: &[u8]) -> ObjectId {
+        Self::hasher_for(hash, kind, data).finish()
+    }
+
+    /// Like [`compute`](Self::compute), failing with [`Sha1Collision`]
+    /// where SHA-1 collision detection finds the object to be part of a
+    /// collision attack.
+    pub fn compute_checked(
+        hash: HashKind,
+        kind: ObjectKind,
+        data: &[u8],
+    ) -> Result<ObjectId, Sha1Collision> {
+        Self::hasher_for(hash, kind, data).try_finish()
+    }
+
+    /// A hasher fed with the object's header and body.
+    fn hasher_for(hash: HashKind, kind: ObjectKind, data: &[u8]) -> Hasher {
+        let mut h = Self::object_hasher(hash, kind, data.len() as u64);
+        h.update(data);
+        h
+    }
+
+    /// A hasher fed with git's header for an object of `kind` and `size`
+    /// bytes, for its body to follow: hashing a body that arrives in pieces
+    /// (an [`ObjectStream`](crate::ObjectStream), say) gives its id.
+    pub fn object_hasher(hash: HashKind, kind: ObjectKind, size: u64) -> Hasher {
+        use std::io::Write;
+        // "<kind> <len>\0", without allocating: at most 6 + 1 + 20 + 1 bytes.
+        let mut header = [0u8; 32];
+        let mut w = &mut header[..];
+        write!(w, "{} {size}\0", kind.as_str()).expect("fits in 32 bytes");
+        let n = 32 - w.len();
+        let mut h = hash.hasher();
+        h.update(&header[..n]);
+        h
+    }
+}
 
 /// An incremental SHA-1 or SHA-256, made by [`HashKind::hasher`].
 ///
@@ -167,5 +223,16 @@ mod tests {
         let mut h = HashKind::Sha1.hasher();
         h.update(b"hello\n");
         assert!(h.try_finish().is_ok());
+    }
+
+    #[test]
+    fn empty_blob_id_matches_git() {
+        let id = ObjectId::compute(HashKind::Sha1, ObjectKind::Blob, b"");
+        assert_eq!(id.to_hex(), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+        let id = ObjectId::compute(HashKind::Sha256, ObjectKind::Blob, b"");
+        assert_eq!(
+            id.to_hex(),
+            "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813"
+        );
     }
 }
