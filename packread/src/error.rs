@@ -161,7 +161,28 @@ impl fmt::Display for Corruption {
     }
 }
 
-/// Everything that can go wrong reading an object database.
+/// Everything that can go wrong reading an object database. Every failure
+/// to read a file names the file (and, for corruption, the offset).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = std::env::temp_dir().join(format!("packread-doc-error-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # std::process::Command::new("git").args(["init", "-q"]).current_dir(&dir).output()?;
+/// use packread::{Error, ObjectId};
+///
+/// let odb = packread::Odb::open(&dir)?;
+/// let id = ObjectId::from_hex("ce013625030ba8dba906f756967f9e9ca394464a").unwrap();
+/// match odb.read(&id) {
+///     Err(Error::NotFound(missing)) => assert_eq!(missing, id),
+///     other => panic!("{other:?}"),
+/// }
+/// assert!(matches!(odb.resolve_prefix("zz"), Err(Error::InvalidName(_))));
+/// let err = packread::OpenOptions::new().window_size(0).open(&dir).unwrap_err();
+/// assert_eq!(err.to_string(), "invalid option: the window size must be at least 1");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

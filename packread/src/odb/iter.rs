@@ -134,6 +134,25 @@ enum IterState {
 
 /// Every object id of a database, sorted, each once: see
 /// [`Odb::object_ids`].
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = std::env::temp_dir().join(format!("packread-doc-ids-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+/// # git(&["init", "-q"])?;
+/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
+/// # git(&["add", "hello.txt"])?;
+/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+/// # git(&["gc", "-q"])?;
+/// let odb = packread::Odb::open(&dir)?;
+/// let ids = odb.object_ids().collect::<Result<Vec<_>, _>>()?;
+/// assert!(ids.windows(2).all(|w| w[0] < w[1]));
+/// // Lazily: the first id without listing the rest.
+/// assert_eq!(odb.object_ids().next().transpose()?, Some(ids[0]));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
 pub struct ObjectIds {
     reader: Reader,
     sources: Vec<Source>,

@@ -31,6 +31,25 @@ use reader::ReaderState;
 
 /// The number of a pack in its database: its place in
 /// [`Odb::packs`], which lists packs in git's lookup order.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = std::env::temp_dir().join(format!("packread-doc-packid-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+/// # git(&["init", "-q"])?;
+/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
+/// # git(&["add", "hello.txt"])?;
+/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+/// # git(&["gc", "-q"])?;
+/// let odb = packread::Odb::open(&dir)?;
+/// for (id, pack) in odb.pack_ids().zip(odb.packs()) {
+///     assert!(std::ptr::eq(odb.pack(id), pack));
+///     assert_eq!(odb.packs()[id.index()].len(), 3);
+/// }
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PackId(u32);
 
@@ -50,7 +69,32 @@ impl PackId {
     }
 }
 
-/// Where an object is stored.
+/// Where an object is stored: what [`Reader::locate`] finds, and what the
+/// `*_location` reads take (a lookup made once, read many ways).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = std::env::temp_dir().join(format!("packread-doc-location-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+/// # git(&["init", "-q"])?;
+/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
+/// # git(&["add", "hello.txt"])?;
+/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+/// # git(&["gc", "-q"])?;
+/// use packread::{Location, ObjectKind};
+///
+/// let odb = packread::Odb::open(&dir)?;
+/// let mut reader = odb.reader();
+/// let id = reader.resolve_prefix("ce01")?;
+/// let Some(Location::Packed { pack, offset, .. }) = reader.locate(&id)? else {
+///     panic!("git gc packed it");
+/// };
+/// assert_eq!(odb.pack(pack).data_path().extension().unwrap(), "pack");
+/// assert_eq!(reader.read_packed(pack, offset, &mut Vec::new())?.kind, ObjectKind::Blob);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Location {
     /// In a pack.

@@ -40,7 +40,30 @@ pub struct DiskInfo {
     pub delta_base: Option<ObjectId>,
 }
 
-/// Everything known about one object without reading its content.
+/// Everything known about one object without reading its content: what
+/// [`Reader::info`] answers.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = std::env::temp_dir().join(format!("packread-doc-info-{}", std::process::id()));
+/// # std::fs::create_dir_all(&dir)?;
+/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+/// # git(&["init", "-q"])?;
+/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
+/// # git(&["add", "hello.txt"])?;
+/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+/// # git(&["gc", "-q"])?;
+/// use packread::{Location, ObjectKind};
+///
+/// let odb = packread::Odb::open(&dir)?;
+/// let info = odb.info(&odb.resolve_prefix("ce01")?)?;
+/// assert_eq!((info.header.kind, info.header.size), (ObjectKind::Blob, 6));
+/// assert!(matches!(info.location, Location::Packed { .. }));
+/// assert_eq!(info.num_deltas, 0);
+/// assert_eq!(info.disk.delta_base, None);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectInfo {
     /// Its kind and size.

@@ -1,5 +1,5 @@
 //! Verifying packs as `git verify-pack` and `git index-pack --verify` do:
-//! the trailers' checksums ([`checksum`]), each entry's CRC32, zlib stream,
+//! the trailers' checksums ([`Pack::verify_checksum`](crate::pack::Pack::verify_checksum)), each entry's CRC32, zlib stream,
 //! delta and object id, either all at once by walking the delta trees base
 //! first ([`Odb::verify_pack`](crate::Odb::verify_pack)) or one entry at a
 //! time ([`Reader::verify_entry`](crate::Reader::verify_entry)).
