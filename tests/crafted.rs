@@ -324,6 +324,8 @@ fn databases_are_send_and_sync() {
     fn check<T: Send + Sync>() {}
     fn send<T: Send>() {}
     check::<Odb>();
+    send::<packread::Reader>();
+    send::<packread::ObjectIds>();
     check::<packread::pack::Pack>();
     check::<smmap::MapManager>();
     check::<smmap::WindowCursor>();

@@ -52,3 +52,34 @@ fn threads_read_one_database_under_tiny_limits() {
         "eviction happened all the time: {stats:?}"
     );
 }
+
+#[test]
+fn readers_and_id_iterators_outlive_the_handle_they_came_from() {
+    let repo = fixture("make_alternates.sh").join("top");
+    let objects = git_objects(&repo);
+    // The database handle is dropped at once: readers and the id iterator
+    // own what they need, so they can be kept and sent to other threads.
+    let (ids, readers) = {
+        let odb = OpenOptions::new().window_size(4096).open(&repo).unwrap();
+        (odb.object_ids(), [odb.reader(), odb.reader()])
+    };
+    let listed: Vec<_> = ids.collect::<Result<_, _>>().unwrap();
+    assert_eq!(listed, objects.iter().map(|o| o.id).collect::<Vec<_>>());
+    let objects = Arc::new(objects);
+    let workers: Vec<_> = readers
+        .into_iter()
+        .enumerate()
+        .map(|(t, mut reader)| {
+            let objects = Arc::clone(&objects);
+            std::thread::spawn(move || {
+                for o in objects.iter().skip(t).step_by(2) {
+                    let read = reader.read(&o.id).unwrap();
+                    assert_eq!((read.kind, &read.data), (o.kind, &o.data), "{}", o.id);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+}

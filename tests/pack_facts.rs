@@ -99,6 +99,31 @@ fn entries_match_verify_pack_for_every_packing() {
 }
 
 #[test]
+fn verification_stops_when_interrupted() {
+    let repo = fixture("make_history.sh").join("deep");
+    let odb = Odb::open(&repo).unwrap();
+    let pack = odb.pack_ids().next().unwrap();
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    let done = AtomicU64::new(0);
+    let opts = VerifyOptions::new()
+        .threads(2)
+        .interrupt(&stop)
+        .progress(&done);
+    assert!(matches!(
+        odb.verify_pack(pack, &opts),
+        Err(Error::Interrupted)
+    ));
+    assert_eq!(
+        done.load(Ordering::Relaxed),
+        0,
+        "nothing checked after the flag"
+    );
+    stop.store(false, Ordering::Relaxed);
+    let entries = odb.verify_pack(pack, &opts).unwrap();
+    assert_eq!(entries.len() as u64, done.load(Ordering::Relaxed));
+}
+
+#[test]
 fn mixed_pack_has_ref_and_ofs_deltas_and_reads_right() {
     let repo = fixture("make_history.sh").join("mixed.git");
     let odb = Odb::open(&repo).unwrap();
