@@ -150,7 +150,7 @@ impl SlidingWindowMapBuffer {
             return Err(Error::OutOfBounds {
                 path: cursor.path().map(Into::into),
                 offset: abs,
-                len: self.offset + i,
+                len: cursor.file_size()?,
             });
         }
         let map = cursor.map();
@@ -252,26 +252,33 @@ impl SlidingWindowMapBuffer {
         }
         let finder = memmem::Finder::new(needle);
         let keep = needle.len() - 1;
-        // The last `keep` bytes of the previous window, to find matches that
-        // start there and end in the next one.
-        let mut carry: Vec<u8> = Vec::with_capacity(2 * keep);
+        // The last `keep` bytes before `at`, gathered from as many windows as
+        // it takes (a needle may be longer than a window): matches that start
+        // there and end in the next window are found in `joined`.
+        let mut tail: Vec<u8> = Vec::with_capacity(keep);
+        let mut joined: Vec<u8> = Vec::with_capacity(2 * keep);
         let mut at = start;
         while at < end {
             let limit = usize::try_from(end - at).unwrap_or(usize::MAX);
             let window = self.window_at(at)?;
             let chunk = &window[..window.len().min(limit)];
-            if !carry.is_empty() {
-                let carry_start = at - carry.len() as u64;
-                carry.extend_from_slice(&chunk[..chunk.len().min(keep)]);
-                if let Some(i) = finder.find(&carry) {
-                    return Ok(Some(carry_start + i as u64));
+            if !tail.is_empty() {
+                // A match starting in `tail` ends within `keep` bytes of
+                // `chunk`; one that needs more than `chunk` has is found
+                // with the next window, and `chunk` is then too short to
+                // hold an earlier-starting match of its own.
+                joined.clear();
+                joined.extend_from_slice(&tail);
+                joined.extend_from_slice(&chunk[..chunk.len().min(keep)]);
+                if let Some(i) = finder.find(&joined) {
+                    return Ok(Some(at - tail.len() as u64 + i as u64));
                 }
-                carry.clear();
             }
             if let Some(i) = finder.find(chunk) {
                 return Ok(Some(at + i as u64));
             }
-            carry.extend_from_slice(&chunk[chunk.len().saturating_sub(keep)..]);
+            tail.extend_from_slice(&chunk[chunk.len().saturating_sub(keep)..]);
+            tail.drain(..tail.len().saturating_sub(keep));
             at += chunk.len() as u64;
         }
         Ok(None)
@@ -297,24 +304,29 @@ impl SlidingWindowMapBuffer {
         }
         let finder = memmem::FinderRev::new(needle);
         let keep = needle.len() - 1;
-        // The first `keep` bytes of the window after the current one.
-        let mut carry: Vec<u8> = Vec::with_capacity(2 * keep);
+        // The first `keep` bytes from `stop` on, gathered from as many
+        // windows as it takes: matches that start in the current window and
+        // end there are found in `joined`.
+        let mut head: Vec<u8> = Vec::with_capacity(keep);
+        let mut joined: Vec<u8> = Vec::with_capacity(2 * keep);
         let mut stop = end;
         while stop > start {
             let (chunk_start, chunk) = self.window_before(stop, start)?;
-            if !carry.is_empty() {
-                let mut joined = chunk[chunk.len().saturating_sub(keep)..].to_vec();
-                let joined_start = stop - joined.len() as u64;
-                joined.extend_from_slice(&carry);
+            if !head.is_empty() {
+                let from = chunk.len().saturating_sub(keep);
+                joined.clear();
+                joined.extend_from_slice(&chunk[from..]);
+                joined.extend_from_slice(&head);
                 if let Some(i) = finder.rfind(&joined) {
-                    return Ok(Some(joined_start + i as u64));
+                    return Ok(Some(chunk_start + (from + i) as u64));
                 }
-                carry.clear();
             }
             if let Some(i) = finder.rfind(chunk) {
                 return Ok(Some(chunk_start + i as u64));
             }
-            carry.extend_from_slice(&chunk[..chunk.len().min(keep)]);
+            let mut next = chunk[..chunk.len().min(keep)].to_vec();
+            next.extend_from_slice(&head[..head.len().min(keep - next.len())]);
+            head = next;
             stop = chunk_start;
         }
         Ok(None)
@@ -329,11 +341,14 @@ impl SlidingWindowMapBuffer {
             // A one-byte request grows the new window to the left.
             cursor.use_region(abs, 1)?;
         }
-        let region = cursor.region().ok_or_else(|| Error::OutOfBounds {
-            path: cursor.path().map(Into::into),
-            offset: abs,
-            len: self.offset + self.len,
-        })?;
+        let Some(region) = cursor.region() else {
+            // The file shrank below the buffer's end.
+            return Err(Error::OutOfBounds {
+                path: cursor.path().map(Into::into),
+                offset: abs,
+                len: cursor.file_size()?,
+            });
+        };
         let window_start = region.ofs_begin().max(self.offset + floor);
         let from = (window_start - region.ofs_begin()) as usize;
         let to = (abs + 1 - region.ofs_begin()) as usize;

@@ -5,8 +5,21 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::manager::FileToken;
 use crate::region::{Lease, MapRegion};
+use crate::shared::FileToken;
+
+/// What a cursor was made from: see [`WindowCursor::path_or_fd`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathOrFd<'a> {
+    /// A path ([`MapManager::make_cursor`](crate::MapManager::make_cursor)).
+    Path(&'a Path),
+    /// A descriptor number the caller keeps
+    /// ([`MapManager::make_cursor_from_fd`](crate::MapManager::make_cursor_from_fd)).
+    Fd(i32),
+    /// A `File` handed to the manager
+    /// ([`MapManager::make_cursor_from_file`](crate::MapManager::make_cursor_from_file)).
+    File,
+}
 
 /// A cursor into one file of a manager: a range of bytes in a mapped window.
 ///
@@ -180,9 +193,35 @@ impl WindowCursor {
     }
 
     /// The path the cursor was made from; `None` for a cursor made from an
-    /// open `File` or with `default()`.
+    /// open `File`, from a descriptor, or with `default()`.
     pub fn path(&self) -> Option<&Path> {
         self.file.as_ref().and_then(|f| f.path.as_deref())
+    }
+
+    /// The descriptor number the cursor was made from
+    /// ([`MapManager::make_cursor_from_fd`](crate::MapManager::make_cursor_from_fd));
+    /// `None` for other cursors. Upstream raises `ValueError` here for path
+    /// cursors.
+    pub fn fd(&self) -> Option<i32> {
+        self.file.as_ref().and_then(|f| f.fd)
+    }
+
+    /// What the cursor was made from: a path, a descriptor, or an open
+    /// `File` (upstream's `path_or_fd()`).
+    ///
+    /// ```
+    /// let manager = smmap::SlidingWindowMapManager::new();
+    /// let cursor = manager.make_cursor("Cargo.toml");
+    /// assert_eq!(cursor.path_or_fd(), Some(smmap::PathOrFd::Path("Cargo.toml".as_ref())));
+    /// assert_eq!(smmap::WindowCursor::default().path_or_fd(), None);
+    /// ```
+    pub fn path_or_fd(&self) -> Option<PathOrFd<'_>> {
+        let f = self.file.as_ref()?;
+        Some(match (&f.path, f.fd) {
+            (Some(path), _) => PathOrFd::Path(path),
+            (None, Some(fd)) => PathOrFd::Fd(fd),
+            (None, None) => PathOrFd::File,
+        })
     }
 
     /// The window the cursor is in, if valid.

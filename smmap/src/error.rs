@@ -65,13 +65,15 @@ pub enum Error {
     /// The cursor belongs to no manager and file (made with
     /// [`WindowCursor::default`](crate::WindowCursor::default)).
     NotAssociated,
-    /// An offset lies at or beyond the end of the file or buffer.
+    /// An offset lies at or beyond the end of the file, or an index at or
+    /// beyond the end of a buffer.
     OutOfBounds {
         /// The file's path, if known.
         path: Option<PathBuf>,
-        /// The offset that was asked for.
+        /// The file offset, or the buffer index, that was asked for.
         offset: u64,
-        /// The length it had to be below.
+        /// The length of that file (for a file offset) or of the buffer (for
+        /// a buffer index): `offset` had to be below it.
         len: u64,
     },
     /// A range whose start lies after its end.

@@ -4,11 +4,9 @@
 use std::fs::{File, Metadata};
 use std::io;
 use std::path::PathBuf;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Instant;
 
-use crate::align::align_to;
-use crate::manager::FileToken;
 use crate::region::MapRegion;
 use crate::window::MapWindow;
 
@@ -44,10 +42,11 @@ pub(crate) struct FileState {
     pub(crate) checked: Option<Instant>,
     /// Which file the regions were mapped from.
     pub(crate) identity: Option<Identity>,
-    /// Mapped regions, sorted by start offset.
+    /// Mapped regions, sorted by start offset, which strictly increase.
     pub(crate) regions: Vec<Arc<MapRegion>>,
-    /// The cursors' shared token; dead once the last cursor is gone.
-    pub(crate) token: Weak<FileToken>,
+    /// Whole-file regions a static manager replaced after the file grew,
+    /// kept mapped (and counted) until no cursor reads from them.
+    pub(crate) retired: Vec<Arc<MapRegion>>,
 }
 
 impl FileState {
@@ -59,8 +58,13 @@ impl FileState {
             checked: None,
             identity: None,
             regions: Vec::new(),
-            token: Weak::new(),
+            retired: Vec::new(),
         }
+    }
+
+    /// Whether no region of the file is mapped.
+    pub(crate) fn has_no_windows(&self) -> bool {
+        self.regions.is_empty() && self.retired.is_empty()
     }
 
     /// Whether the descriptor belongs to the caller (it can't be reopened).
@@ -79,18 +83,19 @@ impl FileState {
             .filter(|r| r.includes_ofs(offset))
     }
 
-    /// Places a new window for `offset` as upstream smmap does: start with
-    /// `request` bytes at `offset`, grow left to the previous region's end and
-    /// right to the next region's start (at most `max_window` bytes), align to
-    /// `granularity`, then cut at the next region or end of file.
+    /// Places a new window for `offset` in a file of `size` bytes as
+    /// upstream smmap does: start with `request` bytes at `offset`, grow left
+    /// to the previous region's end and right to the next region's start (at
+    /// most `max_window` bytes), align to `granularity`, then cut at the next
+    /// region or the end of the file.
     pub(crate) fn place(
         &self,
         offset: u64,
         request: u64,
         max_window: u64,
         granularity: u64,
+        size: u64,
     ) -> MapWindow {
-        let size = self.size.unwrap_or(0);
         let pos = self.regions.partition_point(|r| r.ofs_begin() <= offset);
         let left = pos.checked_sub(1).map_or(MapWindow::new(0, 0), |i| {
             MapWindow::from_region(&self.regions[i])
@@ -108,22 +113,6 @@ impl FileState {
             mid.size = limit.saturating_sub(mid.ofs);
         }
         mid
-    }
-
-    /// Places a whole-file window for the static manager: from 0, or, if the
-    /// file grew past its regions, from the end of the region before `offset`
-    /// (aligned down) to the end of the file.
-    pub(crate) fn place_whole(&self, offset: u64, granularity: u64) -> MapWindow {
-        let size = self.size.unwrap_or(0);
-        let pos = self.regions.partition_point(|r| r.ofs_begin() <= offset);
-        let start = pos.checked_sub(1).map_or(0, |i| {
-            align_to(self.regions[i].ofs_end(), granularity, false)
-        });
-        let end = self
-            .regions
-            .get(pos)
-            .map_or(size, |r| r.ofs_begin().min(size));
-        MapWindow::new(start, end.saturating_sub(start))
     }
 
     /// Reads size and identity from the open descriptor.

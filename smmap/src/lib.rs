@@ -121,6 +121,7 @@ a file has windows (on Unix a mapping needs no open descriptor), and are closed
 early if the OS runs out of them.
 */
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 mod align;
 mod buffer;
@@ -129,16 +130,16 @@ mod error;
 mod file;
 mod manager;
 mod region;
+mod shared;
+#[allow(unsafe_code)] // the one place that maps memory
 mod sys;
 mod window;
 
 pub use align::{align_to_mmap, allocation_granularity, is_64_bit};
 pub use buffer::SlidingWindowMapBuffer;
-pub use cursor::WindowCursor;
+pub use cursor::{PathOrFd, WindowCursor};
 pub use error::{Action, Error};
-pub use manager::{
-    IDLE_RECHECK_INTERVAL, ManagerKind, MapManager, SlidingWindowMapManager,
-    StaticWindowMapManager, Stats,
-};
+pub use manager::{MapManager, SlidingWindowMapManager, StaticWindowMapManager};
 pub use region::MapRegion;
+pub use shared::{IDLE_RECHECK_INTERVAL, ManagerKind, Stats};
 pub use window::MapWindow;

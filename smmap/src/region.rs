@@ -76,6 +76,10 @@ impl MapRegion {
 
     /// Maps `[ofs, ofs + len)` of `file`; `len` must not pass the file's end.
     pub(crate) fn map(file: &File, ofs: u64, len: u64) -> std::io::Result<MapRegion> {
+        #[cfg(test)]
+        if let Some(fault) = fault::take() {
+            return Err(fault());
+        }
         let len = usize::try_from(len)
             .map_err(|_| std::io::Error::other("window larger than the address space"))?;
         let map = sys::map_read_only(file, ofs, len)?;
@@ -165,5 +169,27 @@ impl Drop for Lease {
     fn drop(&mut self) {
         self.0.last_use.store(tick(), Ordering::Relaxed);
         self.0.clients.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Unit tests make the next mapping on their thread fail, after running
+/// whatever the test wants to happen just then (a file truncated, say).
+#[cfg(test)]
+pub(crate) mod fault {
+    use std::cell::RefCell;
+
+    type Fault = Box<dyn FnOnce() -> std::io::Error>;
+
+    thread_local! {
+        static NEXT: RefCell<Option<Fault>> = RefCell::new(None);
+    }
+
+    /// The next `MapRegion::map` on this thread runs `f` and fails with its error.
+    pub(crate) fn on_next_map(f: impl FnOnce() -> std::io::Error + 'static) {
+        NEXT.with(|n| *n.borrow_mut() = Some(Box::new(f)));
+    }
+
+    pub(super) fn take() -> Option<Fault> {
+        NEXT.with(|n| n.borrow_mut().take())
     }
 }

@@ -36,8 +36,11 @@ pub(crate) fn page_size() -> u64 {
 ///
 /// On Unix the mapping is private (`MAP_PRIVATE`, `PROT_READ`): it works on
 /// filesystems that refuse shared mappings and the process can never write
-/// through it. The caller checks beforehand that `offset + len` does not pass
-/// the file's current end, so no page of the mapping lies beyond end of file.
+/// through it. The manager places every window from the size it asked of the
+/// operating system through this very descriptor just before (`fstat` in
+/// `Shared::refresh`, after which nothing places a window from an older
+/// size), so no page of the mapping lies beyond the end of file as it was
+/// then.
 pub(crate) fn map_read_only(file: &File, offset: u64, len: usize) -> io::Result<Mmap> {
     let mut options = MmapOptions::new();
     options.offset(offset).len(len);
@@ -49,9 +52,11 @@ pub(crate) fn map_read_only(file: &File, offset: u64, len: usize) -> io::Result<
         // (git packs, indices and loose objects are never modified in place);
         // the crate documentation states this contract for callers. The
         // mapping is read-only and private, so nothing we do can modify the
-        // file, and `offset + len` was checked against the file's size just
-        // before this call. The returned `Mmap` owns the mapping and unmaps it
-        // exactly once when dropped; every slice handed out borrows from it.
+        // file, and `offset + len` lies within the size the manager last
+        // asked of this descriptor: `Shared::place` computes the window from
+        // that size, after any refresh, and every retry places it anew. The
+        // returned `Mmap` owns the mapping and unmaps it exactly once when
+        // dropped; every slice handed out borrows from it.
         unsafe { options.map_copy_read_only(file) }
     }
     #[cfg(not(unix))]
