@@ -207,6 +207,13 @@ fn the_library_has_no_import_cycles() {
 }
 
 #[test]
+fn smmap_has_no_import_cycles() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../smmap/src");
+    let cycles = sibling_cycles(&src, "");
+    assert!(cycles.is_empty(), "import cycles: {cycles:#?}");
+}
+
+#[test]
 fn the_cli_has_no_import_cycles() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin/packread");
     let cycles = sibling_cycles(&src, "");

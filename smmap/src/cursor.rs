@@ -110,7 +110,7 @@ impl WindowCursor {
         }
         self.lease = None;
         let file = self.file.as_ref().ok_or(Error::NotAssociated)?;
-        if let Some(lease) = file.shared.obtain(file, offset, request)? {
+        if let Some(lease) = file.shared.obtain(file, offset, size as u64)? {
             self.lease = Some(lease);
             self.place(offset, request);
         }

@@ -30,6 +30,23 @@ impl fmt::Display for Action {
 ///
 /// Each variant names the file (when it has a path) and the offset it concerns.
 /// Converts into [`std::io::Error`] for use behind `Read`/`Seek`.
+///
+/// ```
+/// use smmap::{Action, Error, SlidingWindowMapManager};
+///
+/// let manager = SlidingWindowMapManager::with_limits(4096, 0, 1);
+/// let mut a = manager.make_cursor("Cargo.toml");
+/// a.use_region(0, 1).unwrap();
+/// // One window allowed, and it is in use.
+/// let mut b = manager.make_cursor("src/lib.rs");
+/// let err = b.use_region(0, 1).unwrap_err();
+/// assert!(matches!(err, Error::HandleLimit { limit: 1, .. }));
+/// assert!(err.to_string().contains("src/lib.rs"));
+///
+/// let err = manager.make_cursor("no such file").use_region(0, 1).unwrap_err();
+/// assert!(matches!(err, Error::Io { action: Action::Open, .. }));
+/// assert_eq!(std::io::Error::from(err).kind(), std::io::ErrorKind::NotFound);
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

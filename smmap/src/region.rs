@@ -29,6 +29,22 @@ fn tick() -> u64 {
 /// collectable; 2 or more = in use, never unmapped). The mapping itself is
 /// reference counted too, so it stays mapped as long as anything can still
 /// read from it, whatever the counts say.
+///
+/// ```
+/// # fn main() -> Result<(), smmap::Error> {
+/// // On its own, outside a manager (offsets must be aligned to the granularity).
+/// let region = smmap::MapRegion::new("Cargo.toml", 0, 10)?;
+/// assert_eq!((region.ofs_begin(), region.size(), region.client_count()), (0, 10, 1));
+/// assert!(region.includes_ofs(9) && !region.includes_ofs(10));
+/// assert_eq!(region.buffer(), &std::fs::read("Cargo.toml").unwrap()[..10]);
+///
+/// // Through a manager, each cursor on it is one more client.
+/// let manager = smmap::SlidingWindowMapManager::new();
+/// let mut cursor = manager.make_cursor("Cargo.toml");
+/// cursor.use_region(0, 10)?;
+/// assert_eq!(cursor.region().unwrap().client_count(), 2);
+/// # Ok(()) }
+/// ```
 pub struct MapRegion {
     map: Mmap,
     ofs: u64,

@@ -436,18 +436,18 @@ impl Shared {
     }
 
     /// Finds or maps a region for `offset` and takes a lease on it. `Ok(None)`
-    /// means `offset` lies at or past the end of the file. `request` is the
-    /// cursor's wish (at most the window size); a new window is placed for
-    /// it as upstream places one.
+    /// means `offset` lies at or past the end of the file. `asked` is the
+    /// size the cursor was asked for (0: as much as possible); a new window
+    /// is placed for it as upstream places one.
     pub(crate) fn obtain(
         &self,
         token: &FileToken,
         offset: u64,
-        request: u64,
+        asked: u64,
     ) -> Result<Option<Lease>, Error> {
         let mut guard = self.lock();
         let state = &mut *guard;
-        let found = self.obtain_locked(state, token, offset, request);
+        let found = self.obtain_locked(state, token, offset, asked);
         if !matches!(found, Ok(Some(_))) {
             // Whatever went wrong, a file without windows keeps no descriptor.
             state.close_if_windowless(token.slot);
@@ -460,7 +460,7 @@ impl Shared {
         state: &mut State,
         token: &FileToken,
         offset: u64,
-        request: u64,
+        asked: u64,
     ) -> Result<Option<Lease>, Error> {
         let slot = token.slot;
         if let Some(region) = state.file(slot).find(offset)
@@ -513,7 +513,7 @@ impl Shared {
             source,
         };
         for retried in [false, true] {
-            let Some(window) = self.place(state, token, offset, request)? else {
+            let Some(window) = self.place(state, token, offset, asked)? else {
                 return Ok(None);
             };
             let handle = state.file(slot).handle.as_ref().expect("place opened it");
@@ -540,7 +540,7 @@ impl Shared {
         state: &mut State,
         token: &FileToken,
         offset: u64,
-        request: u64,
+        asked: u64,
     ) -> Result<Option<MapWindow>, Error> {
         let slot = token.slot;
         loop {
@@ -554,16 +554,13 @@ impl Shared {
             if offset >= size {
                 return Ok(None);
             }
+            // Upstream's request: `min(size or fsize, window_size or fsize)`
+            // (a sliding manager always has a window size).
+            let request = if asked == 0 { size } else { asked }.min(self.max_request());
             let window = match self.kind {
-                // Upstream clamps the request to the file's size, then to
-                // the window size: `min(size or fsize, window or fsize)`.
-                ManagerKind::Sliding => file.place(
-                    offset,
-                    request.min(size),
-                    self.max_request(),
-                    self.granularity,
-                    size,
-                ),
+                ManagerKind::Sliding => {
+                    file.place(offset, request, self.max_request(), self.granularity, size)
+                }
                 ManagerKind::Static => MapWindow::new(0, size),
             };
             // The memory limit is soft: windows in use are never unloaded.
@@ -729,7 +726,7 @@ mod tests {
                 .unwrap()
                 .set_len(10_000)
                 .unwrap();
-            io::Error::from_raw_os_error(libc::ENOMEM)
+            io::Error::from(io::ErrorKind::OutOfMemory)
         });
         let lease = shared
             .obtain(&token, 8_192, 16_384)
@@ -756,7 +753,7 @@ mod tests {
         std::fs::write(&path, vec![7u8; 10_000]).unwrap();
         let shared = shared(4096, usize::MAX);
         let token = shared.token_for_path(&path);
-        fault::on_next_map(|| io::Error::from_raw_os_error(libc::EINVAL));
+        fault::on_next_map(|| io::Error::other("refused"));
         assert!(shared.obtain(&token, 0, 1).is_err());
         assert_eq!(shared.counts().open_descriptors, 0);
         drop(token);

@@ -2,7 +2,8 @@
 //! (upstream's CI runs under `ulimit -n 48`) and a small address space
 //! (`ulimit -v`), where the OS refuses mappings with `ENOMEM`. Each limit is
 //! set for a child process: this test binary runs itself through
-//! `sh -c 'ulimit ...; exec ...'`.
+//! `sh -c 'ulimit ...; exec ...'`. Unix only (ulimit, sh).
+#![cfg(unix)]
 
 mod common;
 

@@ -11,7 +11,7 @@ use std::io::Write;
 use common::{FileCreator, pattern};
 use smmap::{Error, SlidingWindowMapBuffer, SlidingWindowMapManager, StaticWindowMapManager};
 
-/// Upstream clamps a request to the file's size before placing it:
+/// Upstream takes a request of size 0 as the file's size before placing it:
 /// `size = min(size or fsize, window_size or fsize)`.
 #[test]
 fn requests_past_the_end_are_placed_as_upstream_places_them() {
@@ -23,12 +23,12 @@ fn requests_past_the_end_are_placed_as_upstream_places_them() {
     let r = c.region().unwrap();
     assert_eq!((r.ofs_begin(), r.size()), (53_248, 15_094));
     assert_eq!((c.ofs_begin(), c.size()), (67_392, 950));
-    // The same for a request larger than the file.
+    // An explicit size is clamped to the window only, as upstream does.
     let man = SlidingWindowMapManager::with_limits(79_198, 0, 0);
     let mut c = man.make_cursor(f.path());
     c.use_region(67_392, 1_000_000).unwrap();
     let r = c.region().unwrap();
-    assert_eq!((r.ofs_begin(), r.size()), (53_248, 15_094));
+    assert_eq!((r.ofs_begin(), r.size()), (65_536, 2_806));
     // A file larger than the window: unchanged (the window size clamps).
     let big = FileCreator::new(8_005_195, "place-big");
     let man = SlidingWindowMapManager::with_limits(80_051, 0, 0);
