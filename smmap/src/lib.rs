@@ -135,6 +135,11 @@ mod shared;
 mod sys;
 mod window;
 
+/// The examples of `README.md`, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
+
 pub use align::{align_to_mmap, allocation_granularity, is_64_bit};
 pub use buffer::SlidingWindowMapBuffer;
 pub use cursor::{PathOrFd, WindowCursor};
