@@ -36,6 +36,21 @@ impl HashKind {
         }
     }
 
+    /// The id of the empty tree, which git treats as present in every
+    /// repository (it is built in, whether stored or not).
+    ///
+    /// ```
+    /// use packread::object::HashKind;
+    /// assert_eq!(HashKind::Sha1.empty_tree().to_hex(), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+    /// ```
+    pub fn empty_tree(self) -> ObjectId {
+        let hex = match self {
+            HashKind::Sha1 => "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+            HashKind::Sha256 => "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+        };
+        ObjectId::from_hex(hex).expect("a valid id")
+    }
+
     /// git's name for the format (`sha1`, `sha256`).
     pub const fn name(self) -> &'static str {
         match self {

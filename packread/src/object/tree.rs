@@ -1,4 +1,6 @@
-//! Tree objects: their entries, parsed in place from the object's bytes.
+//! Tree objects: their entries, parsed in place from the object's bytes with
+//! git's rules (`decode_tree_entry` in git's tree-walk.c): the same entries
+//! accepted, the same refused, with git's words.
 
 use std::fmt;
 
@@ -8,8 +10,9 @@ use super::kind::ObjectKind;
 /// One entry of a tree: `<mode> <name>\0<id>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TreeEntry<'a> {
-    /// The mode, as written (octal digits read as a number).
-    pub mode: u32,
+    /// The mode as written (octal digits read as a number, kept to 16 bits
+    /// as git keeps it).
+    pub mode: u16,
     /// The name, as bytes (git doesn't require UTF-8).
     pub name: &'a [u8],
     /// The id of the entry's object.
@@ -17,33 +20,50 @@ pub struct TreeEntry<'a> {
 }
 
 impl TreeEntry<'_> {
-    /// The kind of object the mode says the entry names: a tree for
-    /// directories, a commit for submodules (gitlinks), a blob otherwise.
+    /// The mode as git reads it (`canon_mode`): a regular file is `100644`
+    /// or `100755` (by its owner's execute bit), a symlink `120000`, a
+    /// directory `040000`, and anything else a submodule, `160000`.
+    pub fn canonical_mode(&self) -> u32 {
+        let mode = u32::from(self.mode);
+        match mode & 0o170_000 {
+            0o100_000 => 0o100_000 | if mode & 0o100 != 0 { 0o755 } else { 0o644 },
+            0o120_000 => 0o120_000,
+            0o040_000 => 0o040_000,
+            _ => 0o160_000,
+        }
+    }
+
+    /// The kind of object the (canonical) mode says the entry names: a tree
+    /// for directories, a commit for submodules, a blob otherwise.
     pub fn kind(&self) -> ObjectKind {
-        match self.mode & 0o170_000 {
-            0o160_000 => ObjectKind::Commit,
+        match self.canonical_mode() {
             0o040_000 => ObjectKind::Tree,
+            0o160_000 => ObjectKind::Commit,
             _ => ObjectKind::Blob,
         }
     }
 }
 
-/// A tree's bytes could not be parsed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TreeError {
-    /// Where in the tree's bytes the bad entry starts.
-    pub offset: usize,
-    /// What is wrong with it.
-    pub reason: &'static str,
+/// What is wrong with a tree's bytes, in git's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreeError {
+    /// Fewer bytes left than an entry needs, or no NUL where the last
+    /// entry's name must end (`too-short tree object`).
+    TooShort,
+    /// A mode that is not octal digits up to a space (`malformed mode in
+    /// tree entry`).
+    MalformedMode,
+    /// An entry with an empty name (`empty filename in tree entry`).
+    EmptyName,
 }
 
 impl fmt::Display for TreeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "malformed tree entry at byte {}: {}",
-            self.offset, self.reason
-        )
+        f.write_str(match self {
+            TreeError::TooShort => "too-short tree object",
+            TreeError::MalformedMode => "malformed mode in tree entry",
+            TreeError::EmptyName => "empty filename in tree entry",
+        })
     }
 }
 
@@ -54,45 +74,71 @@ impl std::error::Error for TreeError {}
 ///
 /// ```
 /// use packread::object::{HashKind, ObjectKind, tree};
-/// let mut data = b"100644 hello.txt\0".to_vec();
+/// let mut data = b"100664 hello.txt\0".to_vec();
 /// data.extend_from_slice(&[0xce; 20]);
 /// let entries: Vec<_> = tree::entries(&data, HashKind::Sha1).collect::<Result<_, _>>()?;
 /// assert_eq!(entries[0].name, b"hello.txt");
-/// assert_eq!(entries[0].mode, 0o100644);
+/// assert_eq!(entries[0].canonical_mode(), 0o100644);
 /// assert_eq!(entries[0].kind(), ObjectKind::Blob);
-/// assert!(tree::entries(b"100644 cut", HashKind::Sha1).next().unwrap().is_err());
+/// let err = tree::entries(b"100644 cut", HashKind::Sha1).next().unwrap().unwrap_err();
+/// assert_eq!(err.to_string(), "too-short tree object");
 /// # Ok::<(), packread::object::tree::TreeError>(())
 /// ```
 pub fn entries(data: &[u8], hash: HashKind) -> Entries<'_> {
-    Entries { data, pos: 0, hash }
+    Entries {
+        rest: data,
+        hash,
+        failed: false,
+    }
 }
 
 /// The iterator [`entries`] returns.
 #[derive(Clone, Debug)]
 pub struct Entries<'a> {
-    data: &'a [u8],
-    pos: usize,
+    rest: &'a [u8],
     hash: HashKind,
+    failed: bool,
 }
 
 impl<'a> Entries<'a> {
-    fn parse(&self) -> Result<(TreeEntry<'a>, usize), &'static str> {
-        let rest = &self.data[self.pos..];
-        let sp = memchr::memchr(b' ', rest).ok_or("no space after the mode")?;
-        let mode = std::str::from_utf8(&rest[..sp])
-            .ok()
-            .filter(|m| !m.is_empty() && m.bytes().all(|b| (b'0'..=b'7').contains(&b)))
-            .and_then(|m| u32::from_str_radix(m, 8).ok())
-            .ok_or("bad mode")?;
-        let nul = sp + 1 + memchr::memchr(0, &rest[sp + 1..]).ok_or("no NUL after the name")?;
+    /// Decodes the entry at the start of `rest`, as git's
+    /// `decode_tree_entry` and `update_tree_entry` do.
+    fn decode(&self) -> Result<(TreeEntry<'a>, usize), TreeError> {
+        let buf = self.rest;
         let h = self.hash.len();
-        let id = rest.get(nul + 1..nul + 1 + h).ok_or("truncated id")?;
+        if buf.len() < h + 3 || buf[buf.len() - (h + 1)] != 0 {
+            return Err(TreeError::TooShort);
+        }
+        if buf[0] == b' ' {
+            return Err(TreeError::MalformedMode);
+        }
+        // Octal digits up to a space (a NUL, always present here, stops it).
+        let mut mode: u32 = 0;
+        let mut i = 0;
+        loop {
+            let c = buf[i];
+            i += 1;
+            if c == b' ' {
+                break;
+            }
+            if !(b'0'..=b'7').contains(&c) {
+                return Err(TreeError::MalformedMode);
+            }
+            mode = (mode << 3).wrapping_add(u32::from(c - b'0'));
+        }
+        let name_len = memchr::memchr(0, &buf[i..]).expect("a NUL is known to follow");
+        if name_len == 0 {
+            return Err(TreeError::EmptyName);
+        }
+        // The first NUL lies at or before the one checked above, which has
+        // a whole id after it.
+        let end = i + name_len + 1 + h;
         let entry = TreeEntry {
-            mode,
-            name: &rest[sp + 1..nul],
-            id: ObjectId::from_bytes(self.hash, id),
+            mode: mode as u16,
+            name: &buf[i..i + name_len],
+            id: ObjectId::from_bytes(self.hash, &buf[i + name_len + 1..end]),
         };
-        Ok((entry, nul + 1 + h))
+        Ok((entry, end))
     }
 }
 
@@ -100,19 +146,83 @@ impl<'a> Iterator for Entries<'a> {
     type Item = Result<TreeEntry<'a>, TreeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.pos >= self.data.len() {
+        if self.failed || self.rest.is_empty() {
             return None;
         }
-        match self.parse() {
+        match self.decode() {
             Ok((entry, len)) => {
-                self.pos += len;
+                self.rest = &self.rest[len..];
                 Some(Ok(entry))
             }
-            Err(reason) => {
-                let offset = self.pos;
-                self.pos = self.data.len();
-                Some(Err(TreeError { offset, reason }))
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(mode: &str, name: &[u8]) -> Vec<u8> {
+        let mut v = format!("{mode} ").into_bytes();
+        v.extend_from_slice(name);
+        v.push(0);
+        v.extend_from_slice(&[7; 20]);
+        v
+    }
+
+    fn parse(data: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, TreeError> {
+        entries(data, HashKind::Sha1)
+            .map(|e| e.map(|e| (e.canonical_mode(), e.name.to_vec())))
+            .collect()
+    }
+
+    #[test]
+    fn modes_are_read_as_git_reads_them() {
+        for (mode, canon) in [
+            ("100644", 0o100_644),
+            ("100664", 0o100_644),
+            ("100600", 0o100_644),
+            ("100755", 0o100_755),
+            ("100700", 0o100_755),
+            ("120755", 0o120_000),
+            ("40755", 0o040_000),
+            ("040000", 0o040_000),
+            ("160644", 0o160_000),
+            ("644", 0o160_000),
+            ("0", 0o160_000),
+            // 16 bits kept: 0o1100644 wraps to 0o100644.
+            ("1100644", 0o100_644),
+        ] {
+            assert_eq!(
+                parse(&entry(mode, b"n")),
+                Ok(vec![(canon, b"n".to_vec())]),
+                "{mode}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_trees_get_gits_errors() {
+        let good = entry("100644", b"fine");
+        let with = |bad: &[u8]| [good.clone(), bad.to_vec()].concat();
+        assert_eq!(
+            parse(&with(&entry("100644", b""))),
+            Err(TreeError::EmptyName)
+        );
+        assert_eq!(
+            parse(&with(&entry("10a644", b"x"))),
+            Err(TreeError::MalformedMode)
+        );
+        assert_eq!(
+            parse(&with(&entry(" 100644", b"x"))),
+            Err(TreeError::MalformedMode)
+        );
+        assert_eq!(parse(&with(b"100644 cut\0abc")), Err(TreeError::TooShort));
+        assert_eq!(parse(b"1 \0"), Err(TreeError::TooShort));
+        assert_eq!(parse(b""), Ok(vec![]));
     }
 }

@@ -111,6 +111,10 @@ pub enum Location {
         /// The file.
         path: PathBuf,
     },
+    /// Nowhere: git's built-in empty tree ([`HashKind::empty_tree`]), which
+    /// git finds before any pack or loose file (so a stored copy takes no
+    /// room on disk and has no delta base, as git reports it).
+    Builtin,
 }
 
 struct Inner {

@@ -222,6 +222,10 @@ impl Reader {
     /// order (git's pack order at first; each hit moves its pack to the
     /// front), then loose objects of each object directory, as git 2.47 looks.
     pub fn locate(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        // git looks at its built-in objects first.
+        if *id == self.odb.hash_kind().empty_tree() {
+            return Ok(Some(Location::Builtin));
+        }
         let packs = self.odb.inner.packs.len();
         for k in 0..packs {
             let pack = PackId::new(self.state().mru[k]);
@@ -253,10 +257,8 @@ impl Reader {
     /// [`Error::NotFound`] if there is no such object.
     pub fn read_into(&mut self, id: &ObjectId, out: &mut Vec<u8>) -> Result<ObjectKind, Error> {
         match self.locate(id)? {
-            Some(Location::Packed { pack, offset, .. }) => {
-                Ok(self.read_packed(pack, offset, out)?.kind)
-            }
             Some(Location::Loose { path }) => loose::read(&path, out)?.ok_or(Error::NotFound(*id)),
+            Some(loc) => self.read_location(&loc, out),
             None => Err(Error::NotFound(*id)),
         }
     }
@@ -306,6 +308,7 @@ impl Reader {
                 decode::read_header(p, pack.key(), c, st, *offset)?
             }
             Location::Loose { path } => loose::read_header(path)?.ok_or(Error::NotFound(*id))?,
+            Location::Builtin => (ObjectKind::Tree, 0),
         };
         Ok(Header { kind, size })
     }
@@ -313,7 +316,9 @@ impl Reader {
     /// Kind and size of the object stored at `loc` (see [`header`](Self::header)).
     pub fn header_location(&mut self, loc: &Location) -> Result<Header, Error> {
         match loc {
-            Location::Packed { .. } => self.header_at_location(loc, &self.odb.hash_kind().null()),
+            Location::Packed { .. } | Location::Builtin => {
+                self.header_at_location(loc, &self.odb.hash_kind().null())
+            }
             Location::Loose { path } => {
                 let (kind, size) = loose::read_header(path)?.ok_or_else(|| missing_loose(path))?;
                 Ok(Header { kind, size })
@@ -336,7 +341,7 @@ impl Reader {
                 let h = p.header_at(&mut c.data, *offset)?;
                 decode::resolve_kind(p, u32::MAX, c, st, *offset, h)?.1
             }
-            Location::Loose { .. } => 0,
+            Location::Loose { .. } | Location::Builtin => 0,
         };
         Ok(ObjectInfo {
             header,
@@ -412,6 +417,7 @@ impl Reader {
                     loose::open_stream(&path)?.ok_or(Error::NotFound(*id))?;
                 Ok(ObjectStream::loose(kind, size, reader, path))
             }
+            Some(Location::Builtin) => Ok(ObjectStream::memory(ObjectKind::Tree, Vec::new())),
             None => Err(Error::NotFound(*id)),
         }
     }
@@ -427,12 +433,16 @@ impl Reader {
                 Ok(self.read_packed(*pack, *offset, out)?.kind)
             }
             Location::Loose { path } => loose::read(path, out)?.ok_or_else(|| missing_loose(path)),
+            Location::Builtin => {
+                out.clear();
+                Ok(ObjectKind::Tree)
+            }
         }
     }
 
-    /// Reads the object `id` names, following tags (and a commit to its
-    /// tree) until an object of kind `want` is reached, as `git cat-file
-    /// <type> <object>` does. `Ok(None)` when the chain ends elsewhere: at a
+    /// Reads the object `id` names, following tags to their objects and
+    /// commits to their trees until an object of kind `want` is reached, as
+    /// `git cat-file <type> <object>` does. `Ok(None)` when the chain ends elsewhere: at a
     /// missing object, or at an object that can't be peeled to `want`.
     pub fn read_peeled(
         &mut self,
@@ -450,9 +460,12 @@ impl Reader {
             if kind == want {
                 return Ok(Some(id));
             }
-            let field: &[u8] = match (kind, want) {
-                (ObjectKind::Tag, _) => b"object ",
-                (ObjectKind::Commit, ObjectKind::Tree) => b"tree ",
+            // git's `read_object_with_reference`: a commit leads to its
+            // tree line's object whatever is wanted (a blob, in a commit
+            // whose tree line names one), a tag to its object.
+            let field: &[u8] = match kind {
+                ObjectKind::Tag => b"object ",
+                ObjectKind::Commit => b"tree ",
                 _ => return Ok(None),
             };
             let target = out
@@ -492,6 +505,10 @@ impl Reader {
                     delta_base: None,
                 })
             }
+            Location::Builtin => Ok(DiskInfo {
+                disk_size: 0,
+                delta_base: None,
+            }),
         }
     }
 

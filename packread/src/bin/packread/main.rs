@@ -36,8 +36,13 @@ abbreviated hex ids; revision syntax (HEAD~2, main:path) is not supported.";
 pub enum Exit {
     /// `fatal: <msg>`, exit 128.
     Fatal(String),
-    /// A usage error: the message, then the command's usage; exit 129.
+    /// A usage error: the message (a `fatal:` one followed by a blank line,
+    /// as git's `usage_msg_opt` does), then the command's usage; exit 129.
     Usage(String, &'static str),
+    /// `-h`: the command's usage on stdout, exit 129 (as git).
+    Help(&'static str),
+    /// A usage error git reports in one line, without the usage; exit 129.
+    UsageLine(String),
     /// stdout was closed under us (`| head`): stop quietly.
     BrokenPipe,
 }
@@ -136,6 +141,19 @@ pub fn parse_size(s: &str) -> Option<usize> {
     num.parse::<usize>().ok()?.checked_mul(mult)
 }
 
+/// git's complaint about an option it doesn't know: `unknown option` for a
+/// long one (its name as given, without the dashes), `unknown switch` for
+/// a short one (its first letter).
+pub fn unknown_option(arg: &str, usage: &'static str) -> Exit {
+    let msg = if let Some(long) = arg.strip_prefix("--") {
+        format!("error: unknown option `{long}'")
+    } else {
+        let c = arg[1..].chars().next().unwrap_or('-');
+        format!("error: unknown switch `{c}'")
+    };
+    Exit::Usage(msg, usage)
+}
+
 /// Splits `--name=value` or takes the value from the next argument.
 pub fn option_value(
     arg: &str,
@@ -224,10 +242,22 @@ fn main() {
                 128
             }
             Err(Exit::Usage(msg, usage)) => {
-                if !msg.is_empty() {
+                let _ = io::stdout().flush();
+                if msg.starts_with("fatal:") {
                     eprintln!("{msg}\n");
+                } else if !msg.is_empty() {
+                    eprintln!("{msg}");
                 }
                 eprintln!("{usage}");
+                129
+            }
+            Err(Exit::Help(usage)) => {
+                println!("{usage}");
+                129
+            }
+            Err(Exit::UsageLine(msg)) => {
+                let _ = io::stdout().flush();
+                eprintln!("{msg}");
                 129
             }
             Err(Exit::BrokenPipe) => 141,

@@ -29,12 +29,8 @@ pub fn run(args: &[String]) -> Result<i32, Exit> {
             Some("sha1") => hash = HashKind::Sha1,
             Some("sha256") => hash = HashKind::Sha256,
             Some(other) => return Err(Exit::Fatal(format!("unknown hash algorithm '{other}'"))),
-            None => {
-                return Err(Exit::Usage(
-                    format!("error: unknown option `{}'", arg.trim_start_matches('-')),
-                    USAGE,
-                ));
-            }
+            None if arg == "-h" => return Err(Exit::Help(USAGE)),
+            None => return Err(crate::unknown_option(arg, USAGE)),
         }
     }
     let stdin = io::stdin();

@@ -39,12 +39,8 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
                     other => return Err(Exit::Fatal(format!("unknown hash algorithm '{other}'"))),
                 });
             }
-            a if a.starts_with('-') && a.len() > 1 => {
-                return Err(Exit::Usage(
-                    format!("error: unknown option `{}'", a.trim_start_matches('-')),
-                    USAGE,
-                ));
-            }
+            "-h" => return Err(Exit::Help(USAGE)),
+            a if a.starts_with('-') && a.len() > 1 => return Err(crate::unknown_option(a, USAGE)),
             _ => packs.push(arg),
         }
     }

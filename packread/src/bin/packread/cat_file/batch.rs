@@ -106,23 +106,22 @@ enum Job {
     Failed(String),
 }
 
-/// Splits an input line into the name and `%(rest)` (when the format uses
-/// it: at the first whitespace, the rest with leading whitespace dropped).
+/// Splits an input line into the name and `%(rest)` as git does: the line
+/// is a C string (it ends at a NUL), and when the format uses `%(rest)` it
+/// is split at the first space or tab, the whole run of spaces and tabs cut
+/// out, and the rest kept verbatim (trailing blanks too). Other whitespace
+/// (CR, VT, FF) separates nothing.
 fn split_rest(line: &[u8], split: bool) -> (&[u8], &[u8]) {
+    let line = &line[..memchr::memchr(0, line).unwrap_or(line.len())];
+    let is_blank = |b: &u8| *b == b' ' || *b == b'\t';
     if !split {
         return (line, &[]);
     }
-    let end = line
-        .iter()
-        .position(u8::is_ascii_whitespace)
-        .unwrap_or(line.len());
-    let mut rest = &line[end..];
-    while let [first, tail @ ..] = rest
-        && first.is_ascii_whitespace()
-    {
-        rest = tail;
-    }
-    (&line[..end], rest)
+    let Some(end) = line.iter().position(is_blank) else {
+        return (line, &[]);
+    };
+    let skip = line[end..].iter().take_while(|b| is_blank(b)).count();
+    (&line[..end], &line[end + skip..])
 }
 
 /// Why the feeder stopped early.
@@ -259,7 +258,7 @@ impl Feeder {
                     .locate(&id)
                     .and_then(|l| l.ok_or(packread::Error::NotFound(id)))
                     .map_err(Stop::Failed)?,
-                packed @ Location::Packed { .. } => packed,
+                other => other,
             };
             self.add(Piece::Object(id, loc, Vec::new()), false, jobs)?;
         }
@@ -327,8 +326,15 @@ impl<'a> Renderer<'a> {
             Job::Pieces(pieces) => pieces,
             Job::Positions(start, end) => {
                 let pack = self.odb.pack_ids().next().expect("one pack");
+                let empty_tree = self.odb.hash_kind().empty_tree();
                 for pos in start..end {
-                    let (id, loc) = self.reader.location_at(pack, pos)?;
+                    let (id, mut loc) = self.reader.location_at(pack, pos)?;
+                    // The sorted listing looks each object up, and a lookup
+                    // finds git's built-in empty tree before any stored copy
+                    // (`--unordered` describes the copy it iterates).
+                    if id == empty_tree {
+                        loc = Location::Builtin;
+                    }
                     self.object(id, &loc, &[], &mut out)?;
                 }
                 return Ok(out);

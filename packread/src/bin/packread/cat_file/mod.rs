@@ -5,7 +5,7 @@ mod batch;
 mod single;
 
 use crate::format::{DEFAULT, Format};
-use crate::{Exit, Global};
+use crate::{Exit, Global, unknown_option};
 
 const USAGE: &str = "usage: packread cat-file <type> <object>
    or: packread cat-file (-e | -p) <object>
@@ -67,10 +67,11 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     let (mut all, mut unordered, mut buffer, mut z, mut big_z) =
         (false, false, false, false, false);
     let mut positional = Vec::new();
-    for arg in args {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
         let set_mode = |mode: &mut Option<(Mode, char)>, m, c| -> Result<(), Exit> {
             match *mode {
-                Some((_, old)) if old != c => Err(usage(format!(
+                Some((_, old)) if old != c => Err(Exit::UsageLine(format!(
                     "error: options '-{c}' and '-{old}' cannot be used together"
                 ))),
                 _ => {
@@ -81,7 +82,9 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         };
         let mut set_batch = |kind, fmt: Option<String>| -> Result<(), Exit> {
             if batch.is_some() {
-                return Err(usage("error: only one batch option may be specified"));
+                return Err(Exit::UsageLine(
+                    "error: only one batch option may be specified".into(),
+                ));
             }
             batch = Some((kind, fmt));
             Ok(())
@@ -100,7 +103,8 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             "--no-buffer" => buffer = false,
             "-z" => z = true,
             "-Z" => big_z = true,
-            "-h" | "--help" => return Err(usage("")),
+            "-h" => return Err(Exit::Help(USAGE)),
+            "--" => positional.extend(args.by_ref()),
             a if a.starts_with("--batch=") => {
                 set_batch(Batch::Contents, Some(a["--batch=".len()..].to_owned()))?;
             }
@@ -116,12 +120,7 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
                     "packread cat-file does not support {arg}"
                 )));
             }
-            a if a.starts_with('-') && a.len() > 1 => {
-                return Err(usage(format!(
-                    "error: unknown option `{}'",
-                    a.trim_start_matches('-')
-                )));
-            }
+            a if a.starts_with('-') && a.len() > 1 => return Err(unknown_option(a, USAGE)),
             _ => positional.push(arg),
         }
     }

@@ -59,7 +59,7 @@ pub(super) fn one_object(global: &Global, mode: Mode, name: &str) -> Result<i32,
             let mut data = Vec::new();
             let kind = r.read_location(&loc, &mut data)?;
             if kind == ObjectKind::Tree {
-                pretty_tree(&odb, &data, &mut out, name)?;
+                pretty_tree(&odb, &data, &mut out)?;
             } else {
                 out.write_all(&data)?;
             }
@@ -69,11 +69,21 @@ pub(super) fn one_object(global: &Global, mode: Mode, name: &str) -> Result<i32,
     Ok(0)
 }
 
-/// Prints a tree as `git ls-tree` does: `<mode> <type> <id>\t<path>`.
-fn pretty_tree(odb: &Odb, data: &[u8], out: &mut impl Write, name: &str) -> Result<(), Exit> {
-    for entry in tree::entries(data, odb.hash_kind()) {
-        let entry = entry.map_err(|_| Exit::Fatal(format!("unable to read tree ({name})")))?;
-        write!(out, "{:06o} {} {}\t", entry.mode, entry.kind(), entry.id)?;
+/// Prints a tree as `git ls-tree` does: `<mode> <type> <id>\t<path>`, modes
+/// as git reads them. A malformed tree prints nothing and dies with git's
+/// words, as git does (it parses the whole tree first).
+fn pretty_tree(odb: &Odb, data: &[u8], out: &mut impl Write) -> Result<(), Exit> {
+    let entries: Vec<_> = tree::entries(data, odb.hash_kind())
+        .collect::<Result<_, _>>()
+        .map_err(|e| Exit::Fatal(e.to_string()))?;
+    for entry in entries {
+        write!(
+            out,
+            "{:06o} {} {}\t",
+            entry.canonical_mode(),
+            entry.kind(),
+            entry.id
+        )?;
         out.write_all(&quote_c_style(entry.name))?;
         out.write_all(b"\n")?;
     }

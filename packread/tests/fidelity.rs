@@ -1,0 +1,292 @@
+//! The differential harness of git fidelity: each case runs one command
+//! with git 2.47 and with packread on a repository git built
+//! (`fixtures/make_fidelity.sh` and the other fixtures) and compares stdout
+//! byte for byte, the exit code, and stderr.
+//!
+//! Cases are data: a repository, the arguments and stdin, where `{name}`
+//! stands for a value found at run time (`{E}`: the empty tree; `{HEAD}`:
+//! the repository's HEAD commit; `{modes}` etc.: the ids
+//! `make_fidelity.sh` wrote to `oddtrees.<name>`). Adding a case is a line.
+//!
+//! stderr is compared exactly, except the usage text after a usage error
+//! (and on stdout for `-h`): packread's names itself and lists its own
+//! options (a deliberate difference, see README.md); that both print one is
+//! compared.
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::{fixture, git, git_out};
+
+/// One command, run by both.
+struct Case {
+    repo: &'static str,
+    args: &'static [&'static str],
+    stdin: &'static str,
+}
+
+const fn case(repo: &'static str, args: &'static [&'static str]) -> Case {
+    Case {
+        repo,
+        args,
+        stdin: "",
+    }
+}
+
+const fn batch(repo: &'static str, args: &'static [&'static str], stdin: &'static str) -> Case {
+    Case { repo, args, stdin }
+}
+
+const ALL: &str =
+    "--batch-check=%(objectname) %(objecttype) %(objectsize) %(objectsize:disk) %(deltabase)";
+const REST: &str = "--batch-check=<%(objectname)> <%(rest)>";
+
+const CASES: &[Case] = &[
+    // 1. The built-in empty tree: present in every repository, and found
+    //    before a stored copy (disk size 0, no delta base), except where
+    //    `--unordered` describes the copy it iterates.
+    case("plain", &["cat-file", "-t", "{E}"]),
+    case("plain", &["cat-file", "-s", "{E}"]),
+    case("plain", &["cat-file", "-e", "{E}"]),
+    case("plain", &["cat-file", "-p", "{E}"]),
+    case("plain", &["cat-file", "tree", "{E}"]),
+    batch("plain", &["cat-file", "--batch"], "{E}\n"),
+    batch("plain", &[ALL], "{E}\n"),
+    case("plain", &["cat-file", "--batch-all-objects", ALL]),
+    case("emptyroot", &["cat-file", "-t", "{E}"]),
+    case("emptyroot", &["cat-file", "-p", "{E}"]),
+    batch("emptyroot", &["cat-file", ALL], "{E}\n"),
+    case("emptyroot", &["cat-file", "--batch-all-objects", ALL]),
+    case(
+        "emptyroot",
+        &["cat-file", "--batch-all-objects", "--unordered", ALL],
+    ),
+    case("emptyroot", &["cat-file", "--batch-all-objects", "--batch"]),
+    case(
+        "emptyroot",
+        &["cat-file", "--batch-all-objects", "--unordered", "--batch"],
+    ),
+    // The empty blob is not built in.
+    case(
+        "plain",
+        &["cat-file", "-e", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"],
+    ),
+    // 3. Trees as git prints them: modes read as git reads them; malformed
+    //    trees refused with git's words and nothing printed.
+    case("oddtrees", &["cat-file", "-p", "{modes}"]),
+    case("oddtrees", &["cat-file", "tree", "{modes}"]),
+    case("oddtrees", &["cat-file", "-p", "{emptyname}"]),
+    case("oddtrees", &["cat-file", "-p", "{truncated}"]),
+    case("oddtrees", &["cat-file", "-p", "{badmode}"]),
+    case("oddtrees", &["cat-file", "-p", "{spacemode}"]),
+    batch("oddtrees", &["cat-file", "--batch"], "{modes}\n{badmode}\n"),
+    // A commit whose tree line names a blob: `cat-file blob` follows it.
+    case("oddtrees", &["cat-file", "blob", "{blobcommit}"]),
+    case("oddtrees", &["cat-file", "blob", "{blobcommittag}"]),
+    case("oddtrees", &["cat-file", "tree", "{blobcommit}"]),
+    case("oddtrees", &["cat-file", "commit", "{blobcommittag}"]),
+    case("oddtrees", &["cat-file", "tag", "{blobcommit}"]),
+    case("oddtrees", &["cat-file", "-p", "{blobcommittag}"]),
+    // 5. Batch input: split at the first space or tab only, the rest kept
+    //    verbatim; a NUL ends the name; CR kept under -z.
+    batch("plain", &["cat-file", REST], "{HEAD} \t x y \n"),
+    batch("plain", &["cat-file", REST], "{HEAD}\tfoo bar\t\n"),
+    batch("plain", &["cat-file", REST], " {HEAD}\n"),
+    batch("plain", &["cat-file", REST], "{HEAD}\u{b}foo\n"),
+    batch("plain", &["cat-file", REST], "{HEAD}\u{c}foo\n"),
+    batch("plain", &["cat-file", REST], "{HEAD}\rfoo\n"),
+    batch("plain", &["cat-file", REST], "{HEAD}\r\n"),
+    batch("plain", &["cat-file", REST], "{HEAD}\0junk rest\n"),
+    batch("plain", &["cat-file", REST], "{HEAD} a\0b\n"),
+    batch("plain", &["cat-file", "--batch-check"], "{HEAD} two\n"),
+    batch(
+        "plain",
+        &["cat-file", "--batch-check", "-z"],
+        "{HEAD}\r\0{HEAD}\0",
+    ),
+    batch("plain", &["cat-file", REST, "-z"], "{HEAD} x\ny\0"),
+    batch("plain", &["cat-file", REST, "-Z"], "{HEAD} x\0{E}\0"),
+    // 9. Options as git parses them.
+    case("plain", &["cat-file"]),
+    case("plain", &["cat-file", "-h"]),
+    case("plain", &["cat-file", "-t"]),
+    case("plain", &["cat-file", "-t", "-s", "{HEAD}"]),
+    case("plain", &["cat-file", "--batch", "--batch-check"]),
+    case("plain", &["cat-file", "-p", "--batch"]),
+    case("plain", &["cat-file", "--frobnicate"]),
+    case("plain", &["cat-file", "-x"]),
+    case("plain", &["cat-file", "-e", "--", "{HEAD}"]),
+    case("plain", &["cat-file", "--", "-e", "{HEAD}"]),
+    case("plain", &["cat-file", "blob"]),
+    case("plain", &["cat-file", "-t", "{HEAD}", "extra"]),
+    case("plain", &["cat-file", "--batch-all-objects"]),
+    case("plain", &["cat-file", "--buffer", "-t", "{HEAD}"]),
+    case("plain", &["cat-file", "trees", "{HEAD}"]),
+    case(
+        "plain",
+        &["cat-file", "-e", "0000000000000000000000000000000000000000"],
+    ),
+    case(
+        "plain",
+        &["cat-file", "-t", "0000000000000000000000000000000000000000"],
+    ),
+    case(
+        "plain",
+        &["cat-file", "-p", "0000000000000000000000000000000000000000"],
+    ),
+    case("plain", &["verify-pack", "-h"]),
+    case("plain", &["show-index", "-h"]),
+];
+
+/// The fixture repositories by name.
+fn repo(name: &str) -> PathBuf {
+    fixture("make_fidelity.sh").join(name)
+}
+
+/// The value `{name}` stands for in `repo`.
+fn value(repo: &Path, name: &str) -> String {
+    match name {
+        "E" => "4b825dc642cb6eb9a060e54bf8d69288fbee4904".into(),
+        "HEAD" => String::from_utf8(git_out(repo, &["rev-parse", "HEAD"]))
+            .unwrap()
+            .trim()
+            .to_owned(),
+        other => {
+            let file = fixture("make_fidelity.sh").join(format!("oddtrees.{other}"));
+            std::fs::read_to_string(&file)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+                .trim()
+                .to_owned()
+        }
+    }
+}
+
+/// `text` with every `{name}` replaced.
+fn fill(repo: &Path, text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..].find('}').map(|c| open + c);
+        match close {
+            Some(close)
+                if close > open + 1
+                    && rest[open + 1..close]
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                out.push_str(&rest[..open]);
+                out.push_str(&value(repo, &rest[open + 1..close]));
+                rest = &rest[close + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..=open]);
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn run(mut cmd: Command, args: &[String], stdin: &[u8]) -> Output {
+    let mut child = cmd
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn packread(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_packread"));
+    cmd.current_dir(dir)
+        .env("LC_ALL", "C")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_OBJECT_DIRECTORY")
+        .env_remove("GIT_ALTERNATE_OBJECT_DIRECTORIES");
+    cmd
+}
+
+/// stderr without the usage text (but with a marker where it was).
+fn stderr_of(out: &Output) -> String {
+    let text = String::from_utf8_lossy(&out.stderr);
+    match text.find("usage: ") {
+        Some(at) if at == 0 || text[..at].ends_with('\n') => format!("{}<usage>", &text[..at]),
+        _ => text.into_owned(),
+    }
+}
+
+fn show(bytes: &[u8]) -> String {
+    let s = String::from_utf8_lossy(&bytes[..bytes.len().min(3000)]);
+    format!("{s:?}")
+}
+
+#[test]
+fn packread_answers_as_git_does() {
+    let mut failures = Vec::new();
+    for c in CASES {
+        let dir = repo(c.repo);
+        let args: Vec<String> = c.args.iter().map(|a| fill(&dir, a)).collect();
+        // A bare `--batch-check=...` is `cat-file`'s.
+        let args = if args[0].starts_with("--batch") {
+            std::iter::once("cat-file".to_owned()).chain(args).collect()
+        } else {
+            args
+        };
+        let stdin = fill(&dir, c.stdin);
+        let theirs = run(git(&dir), &args, stdin.as_bytes());
+        let ours = run(packread(&dir), &args, stdin.as_bytes());
+        let mut why = Vec::new();
+        // `-h` prints the usage on stdout: that both do is what is compared.
+        let usage = |o: &Output| o.stdout.starts_with(b"usage: ");
+        if ours.stdout != theirs.stdout && !(usage(&ours) && usage(&theirs)) {
+            why.push(format!(
+                "stdout\n    git:      {}\n    packread: {}",
+                show(&theirs.stdout),
+                show(&ours.stdout)
+            ));
+        }
+        if ours.status.code() != theirs.status.code() {
+            why.push(format!(
+                "exit code: git {:?}, packread {:?}",
+                theirs.status.code(),
+                ours.status.code()
+            ));
+        }
+        let (gs, ps) = (stderr_of(&theirs), stderr_of(&ours));
+        if gs != ps {
+            why.push(format!(
+                "stderr\n    git:      {gs:?}\n    packread: {ps:?}"
+            ));
+        }
+        if !why.is_empty() {
+            failures.push(format!(
+                "{} $ {:?} < {:?}\n  {}",
+                c.repo,
+                args,
+                stdin,
+                why.join("\n  ")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from git:\n\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n\n")
+    );
+}
