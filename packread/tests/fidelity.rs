@@ -23,10 +23,13 @@ use std::process::{Command, Output, Stdio};
 use common::{fixture, git, git_out};
 
 /// One command, run by both.
+#[derive(Clone, Copy)]
 struct Case {
     repo: &'static str,
     args: &'static [&'static str],
     stdin: &'static str,
+    /// packread's own options, put before the command (git runs without).
+    ours: &'static [&'static str],
 }
 
 const fn case(repo: &'static str, args: &'static [&'static str]) -> Case {
@@ -34,12 +37,26 @@ const fn case(repo: &'static str, args: &'static [&'static str]) -> Case {
         repo,
         args,
         stdin: "",
+        ours: &[],
     }
 }
 
 const fn batch(repo: &'static str, args: &'static [&'static str], stdin: &'static str) -> Case {
-    Case { repo, args, stdin }
+    Case {
+        repo,
+        args,
+        stdin,
+        ours: &[],
+    }
 }
+
+/// A case packread runs with its own options `ours` (tiny limits, say).
+const fn with(ours: &'static [&'static str], c: Case) -> Case {
+    Case { ours, ..c }
+}
+
+const ONE_HANDLE: &[&str] = &["--handle-limit=1", "--window-size=4k", "--memory-limit=8k"];
+const TWO_HANDLES: &[&str] = &["--handle-limit=2", "--window-size=4k"];
 
 const ALL: &str =
     "--batch-check=%(objectname) %(objecttype) %(objectsize) %(objectsize:disk) %(deltabase)";
@@ -140,6 +157,35 @@ const CASES: &[Case] = &[
     ),
     case("plain", &["verify-pack", "-h"]),
     case("plain", &["show-index", "-h"]),
+    // 11. The smallest handle limits: one reader, one window at a time.
+    with(
+        ONE_HANDLE,
+        case("ambiguous", &["cat-file", "--batch-all-objects", "--batch"]),
+    ),
+    with(
+        ONE_HANDLE,
+        case(
+            "ambiguous",
+            &["cat-file", "--batch-all-objects", "--unordered", ALL],
+        ),
+    ),
+    with(ONE_HANDLE, case("emptyroot", &["cat-file", "-p", "{HEAD}"])),
+    with(
+        ONE_HANDLE,
+        batch("plain", &["cat-file", "--batch"], "{HEAD}\n{E}\nnothing\n"),
+    ),
+    with(
+        ONE_HANDLE,
+        case("ambiguous", &["verify-pack", "-v", "{idx}"]),
+    ),
+    with(
+        TWO_HANDLES,
+        case("ambiguous", &["cat-file", "--batch-all-objects", "--batch"]),
+    ),
+    with(
+        TWO_HANDLES,
+        case("ambiguous", &["verify-pack", "-v", "{idx}"]),
+    ),
 ];
 
 /// The fixture repositories by name.
@@ -155,6 +201,15 @@ fn value(repo: &Path, name: &str) -> String {
             .unwrap()
             .trim()
             .to_owned(),
+        "idx" => {
+            let pack_dir = repo.join(".git/objects/pack");
+            let idx = std::fs::read_dir(&pack_dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|e| e == "idx"))
+                .expect("a pack");
+            idx.to_str().unwrap().to_owned()
+        }
         other => {
             let file = fixture("make_fidelity.sh").join(format!("oddtrees.{other}"));
             std::fs::read_to_string(&file)
@@ -248,7 +303,13 @@ fn packread_answers_as_git_does() {
         };
         let stdin = fill(&dir, c.stdin);
         let theirs = run(git(&dir), &args, stdin.as_bytes());
-        let ours = run(packread(&dir), &args, stdin.as_bytes());
+        let ours_args: Vec<String> = c
+            .ours
+            .iter()
+            .map(|a| (*a).to_owned())
+            .chain(args.iter().cloned())
+            .collect();
+        let ours = run(packread(&dir), &ours_args, stdin.as_bytes());
         let mut why = Vec::new();
         // `-h` prints the usage on stdout: that both do is what is compared.
         let usage = |o: &Output| o.stdout.starts_with(b"usage: ");
@@ -274,8 +335,9 @@ fn packread_answers_as_git_does() {
         }
         if !why.is_empty() {
             failures.push(format!(
-                "{} $ {:?} < {:?}\n  {}",
+                "{} $ {:?} {:?} < {:?}\n  {}",
                 c.repo,
+                c.ours,
                 args,
                 stdin,
                 why.join("\n  ")

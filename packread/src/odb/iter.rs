@@ -101,7 +101,7 @@ impl Odb {
             let (p, c, _) = r.parts(pack);
             let sorted = p.entries_by_offset(c)?;
             for &(offset, index_position) in sorted {
-                let id = p.index().oid_at(&mut c.index, index_position)?;
+                let id = p.index().oid_at(c.index_cursor(), index_position)?;
                 if seen.insert(id) {
                     out.push((
                         id,
@@ -190,7 +190,7 @@ impl ObjectIds {
             Source::Pack { pack, next, len } => {
                 if *next < *len {
                     let (p, c, _) = self.reader.parts(*pack);
-                    let id = p.index().oid_at(&mut c.index, *next)?;
+                    let id = p.index().oid_at(c.index_cursor(), *next)?;
                     *next += 1;
                     Some(id)
                 } else {

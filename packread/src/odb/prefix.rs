@@ -37,9 +37,9 @@ impl Reader {
         let odb = self.odb().clone();
         for pack in odb.pack_ids() {
             let (p, c, _) = self.parts(pack);
-            match p.index().lookup_prefix(&mut c.index, &prefix)? {
+            match p.index().lookup_prefix(c.index_cursor(), &prefix)? {
                 PrefixLookup::None => {}
-                PrefixLookup::Unique(pos) => note(p.index().oid_at(&mut c.index, pos)?)?,
+                PrefixLookup::Unique(pos) => note(p.index().oid_at(c.index_cursor(), pos)?)?,
                 PrefixLookup::Ambiguous => return Err(Error::Ambiguous(prefix)),
             }
         }

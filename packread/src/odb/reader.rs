@@ -212,7 +212,7 @@ impl Reader {
     /// The position and offset of `id` in pack `pack`.
     fn find_in_pack(&mut self, pack: PackId, id: &ObjectId) -> Result<Option<(u32, u64)>, Error> {
         let (p, c, _) = self.parts(pack);
-        match p.index().lookup(&mut c.index, id)? {
+        match p.index().lookup(c.index_cursor(), id)? {
             Some(pos) => Ok(Some((pos, p.checked_offset(c, pos)?))),
             None => Ok(None),
         }
@@ -338,7 +338,7 @@ impl Reader {
         let num_deltas = match &location {
             Location::Packed { pack, offset, .. } => {
                 let (p, c, st) = self.parts(*pack);
-                let h = p.header_at(&mut c.data, *offset)?;
+                let h = p.header_at(c.data_cursor(), *offset)?;
                 decode::resolve_kind(p, u32::MAX, c, st, *offset, h)?.1
             }
             Location::Loose { .. } | Location::Builtin => 0,
@@ -356,7 +356,7 @@ impl Reader {
     /// [`Pack::checked_offset`]).
     pub fn location_at(&mut self, pack: PackId, pos: u32) -> Result<(ObjectId, Location), Error> {
         let (p, c, _) = self.parts(pack);
-        let id = p.index().oid_at(&mut c.index, pos)?;
+        let id = p.index().oid_at(c.index_cursor(), pos)?;
         let offset = p.checked_offset(c, pos)?;
         let loc = Location::Packed {
             pack,
@@ -394,14 +394,14 @@ impl Reader {
         match self.locate(id)? {
             Some(Location::Packed { pack, offset, .. }) => {
                 let (p, c, _) = self.parts(pack);
-                let h = p.header_at(&mut c.data, offset)?;
+                let h = p.header_at(c.data_cursor(), offset)?;
                 if let EntryKind::Base(kind) = h.kind {
                     let data_offset = offset + u64::from(h.header_len);
                     let path = p.data_path().to_owned();
                     return Ok(ObjectStream::packed(
                         kind,
                         h.size,
-                        c.data.clone(),
+                        c.data_cursor().clone(),
                         data_offset,
                         p.data_end(),
                         offset,
@@ -488,7 +488,7 @@ impl Reader {
             Location::Packed { pack, offset, .. } => {
                 let (p, c, _) = self.parts(*pack);
                 let disk_size = p.next_offset(c, *offset)? - offset;
-                let kind = p.header_at(&mut c.data, *offset)?.kind;
+                let kind = p.header_at(c.data_cursor(), *offset)?.kind;
                 let delta_base = p.delta_base_id(c, *offset, &kind)?;
                 Ok(DiskInfo {
                     disk_size,

@@ -99,7 +99,7 @@ pub(crate) fn inflate_entry(
 ) -> Result<u64, Error> {
     let size = prepare(pack, offset, h, out)?;
     let data_offset = offset + u64::from(h.header_len);
-    inflate_exact(z, &mut c.data, data_offset, limit, out, size)
+    inflate_exact(z, c.data_cursor(), data_offset, limit, out, size)
         .map_err(|e| inflate_error(pack, offset, e))
 }
 
@@ -110,7 +110,7 @@ fn ref_base_offset(
     offset: u64,
     base: &ObjectId,
 ) -> Result<u64, Error> {
-    match pack.index().lookup(&mut c.index, base)? {
+    match pack.index().lookup(c.index_cursor(), base)? {
         Some(pos) => pack.checked_offset(c, pos),
         None => Err(pack.corrupt(offset, Corruption::MissingDeltaBase(*base))),
     }
@@ -169,7 +169,7 @@ pub(crate) fn read_object(
             base_cached = true;
             break ObjectKind::Blob; // replaced below from the cache entry
         }
-        let h = pack.header_at(&mut c.data, at)?;
+        let h = pack.header_at(c.data_cursor(), at)?;
         if let EntryKind::Base(kind) = h.kind {
             inflate_entry(pack, c, &mut st.z, (at, pack.data_end()), &h, out)?;
             if !st.chain.is_empty() {
@@ -201,7 +201,7 @@ pub(crate) fn read_object(
         let size = prepare(pack, link.data_offset, &h, &mut st.delta)?;
         inflate_exact(
             &mut st.z,
-            &mut c.data,
+            c.data_cursor(),
             link.data_offset,
             pack.data_end(),
             &mut st.delta,
@@ -246,7 +246,7 @@ pub(crate) fn read_header(
     st: &mut DecodeState,
     offset: u64,
 ) -> Result<(ObjectKind, u64), Error> {
-    let h = pack.header_at(&mut c.data, offset)?;
+    let h = pack.header_at(c.data_cursor(), offset)?;
     let size = match h.kind {
         EntryKind::Base(kind) => return Ok((kind, h.size)),
         _ => delta_result_size(pack, c, st, offset, &h)?,
@@ -269,7 +269,7 @@ pub(crate) fn delta_result_size(
         .min(usize::try_from(h.size).unwrap_or(usize::MAX));
     let n = inflate_prefix(
         &mut st.z,
-        &mut c.data,
+        c.data_cursor(),
         offset + u64::from(h.header_len),
         pack.data_end(),
         &mut head[..want],
@@ -301,13 +301,13 @@ pub(crate) fn resolve_kind(
             break kind;
         }
         at = follow(pack, c, st, offset, at, &h)?;
-        if memo && let Some(kind) = pack.known_kind(&mut c.index, at)? {
+        if memo && let Some(kind) = pack.known_kind(c.index_cursor(), at)? {
             break kind;
         }
-        h = pack.header_at(&mut c.data, at)?;
+        h = pack.header_at(c.data_cursor(), at)?;
     };
     if memo && !st.chain.is_empty() {
-        pack.remember_kind(&mut c.index, st.chain.iter().map(|l| l.offset), kind)?;
+        pack.remember_kind(c.index_cursor(), st.chain.iter().map(|l| l.offset), kind)?;
     }
     Ok((kind, st.chain.len()))
 }

@@ -20,16 +20,41 @@ pub const PACK_HEADER_LEN: u64 = 12;
 /// A cursor on a pack's index and one on its data: what a thread needs to
 /// read from the pack, made by [`Pack::cursors`]. Cheap to make; keep one per
 /// pack per thread. While a cursor points into a window, that window stays
-/// mapped (at most two windows per `PackCursors`).
+/// mapped: at most two windows per `PackCursors`, or one under a window
+/// manager that allows fewer than two (each cursor then lets go of its
+/// window before the other takes one, as upstream smmap works with one
+/// handle).
 #[derive(Debug)]
 pub struct PackCursors {
     /// On the `.idx` file.
-    pub(crate) index: WindowCursor,
+    index: WindowCursor,
     /// On the `.pack` file.
-    pub(crate) data: WindowCursor,
+    data: WindowCursor,
+    /// Hold one window at a time.
+    one_window: bool,
 }
 
 impl PackCursors {
+    /// The cursor on the index (the data cursor lets go of its window first
+    /// if only one may be held).
+    #[inline]
+    pub(crate) fn index_cursor(&mut self) -> &mut WindowCursor {
+        if self.one_window {
+            self.data.unuse_region();
+        }
+        &mut self.index
+    }
+
+    /// The cursor on the pack data (the index cursor lets go of its window
+    /// first if only one may be held).
+    #[inline]
+    pub(crate) fn data_cursor(&mut self) -> &mut WindowCursor {
+        if self.one_window {
+            self.index.unuse_region();
+        }
+        &mut self.data
+    }
+
     /// Lets go of both windows (they stay mapped, idle, until a limit of the
     /// window manager unloads them).
     pub fn release(&mut self) {
@@ -96,6 +121,8 @@ impl Pack {
         let mut trailer = [0u8; 32];
         c.read_at(data_size - h, &mut trailer[..h as usize])?;
         let checksum = ObjectId::from_bytes(hash, &trailer[..h as usize]);
+        // One window at a time, so that even a manager allowing one works.
+        drop(c);
         let mut ic = index.cursor();
         if index.pack_checksum(&mut ic)? != checksum {
             return Err(Error::corrupt(
@@ -125,6 +152,7 @@ impl Pack {
         PackCursors {
             index: self.index.cursor(),
             data: self.manager.make_cursor(&self.data_path),
+            one_window: self.manager.max_file_handles() < 2,
         }
     }
 
@@ -189,7 +217,7 @@ impl Pack {
     /// Reads the header of the entry at `offset`: its type, size, and the
     /// base a delta names.
     pub fn entry_header(&self, c: &mut PackCursors, offset: u64) -> Result<EntryHeader, Error> {
-        self.header_at(&mut c.data, offset)
+        self.header_at(c.data_cursor(), offset)
     }
 
     /// [`entry_header`](Self::entry_header) through the data cursor alone.
@@ -222,7 +250,7 @@ impl Pack {
     /// Entries sorted by pack offset, as (offset, index position): git's
     /// reverse index. Built once, on first use.
     pub fn entries_by_offset(&self, c: &mut PackCursors) -> Result<&[(u64, u32)], Error> {
-        Ok(self.rev_index(&mut c.index)?.entries())
+        Ok(self.rev_index(c.index_cursor())?.entries())
     }
 
     /// The reverse index, built on first use.
@@ -308,15 +336,15 @@ impl Pack {
     /// id to another object's entry always duplicates that entry's offset, so
     /// it can't make a read return the other object's bytes.
     pub fn checked_offset(&self, c: &mut PackCursors, pos: u32) -> Result<u64, Error> {
-        self.rev_index(&mut c.index)?;
-        self.index.offset_at(&mut c.index, pos)
+        self.rev_index(c.index_cursor())?;
+        self.index.offset_at(c.index_cursor(), pos)
     }
 
     /// The offset where the entry at `offset` ends (the next entry, or the
     /// trailer), from the reverse index.
     pub fn next_offset(&self, c: &mut PackCursors, offset: u64) -> Result<u64, Error> {
         let end = self.data_end();
-        let r = self.rev_index(&mut c.index)?;
+        let r = self.rev_index(c.index_cursor())?;
         let i = r.position_after(offset);
         Ok(r.entries().get(i).map_or(end, |&(o, _)| o))
     }
@@ -345,11 +373,11 @@ impl Pack {
         cursors: &mut PackCursors,
         offset: u64,
     ) -> Result<Option<ObjectId>, Error> {
-        let r = self.rev_index(&mut cursors.index)?;
+        let r = self.rev_index(cursors.index_cursor())?;
         match r.position(offset) {
             Some(i) => {
                 let pos = r.entries()[i].1;
-                Ok(Some(self.index.oid_at(&mut cursors.index, pos)?))
+                Ok(Some(self.index.oid_at(cursors.index_cursor(), pos)?))
             }
             None => Ok(None),
         }

@@ -154,7 +154,12 @@ fn verify_one(global: &Global, idx: &Path, hash: HashKind) -> Result<Report, Str
     let odb = opts.open_pack(idx).map_err(|e| e.to_string())?;
     let pack = &odb.packs()[0];
 
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    // Each thread may hold two windows; under a small handle limit, fewer
+    // threads, and the trailers hashed after the entries rather than beside.
+    let room = odb.manager().max_file_handles().saturating_sub(2) / 2;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let threads = cores.min(room).max(1);
+    let beside = room >= 2;
     let budget = global.delta_cache_budget();
     let mut progress = Progress::new(
         "Checking objects",
@@ -165,6 +170,12 @@ fn verify_one(global: &Global, idx: &Path, hash: HashKind) -> Result<Report, Str
     // The delta trees, base first, on every core; if anything is wrong, the
     // entries one by one in pack order, to name the first bad one as git does.
     // The trailers are hashed meanwhile; entry errors are reported first.
+    let check_trailers = || {
+        let mut c = pack.cursors();
+        pack.verify_checksum(&mut c)?;
+        drop(c);
+        pack.index().verify_checksum(&mut pack.index().cursor())
+    };
     let (walked, trailers) = std::thread::scope(|s| {
         let walk = s.spawn(|| {
             let opts = VerifyOptions::new()
@@ -176,17 +187,17 @@ fn verify_one(global: &Global, idx: &Path, hash: HashKind) -> Result<Report, Str
                 &opts,
             )
         });
-        let trailers = s.spawn(|| {
-            let mut c = pack.cursors();
-            pack.verify_checksum(&mut c)?;
-            pack.index().verify_checksum(&mut pack.index().cursor())
-        });
+        let trailers = beside.then(|| s.spawn(check_trailers));
         while progress.is_enabled() && !walk.is_finished() {
             progress.set(done.load(Ordering::Relaxed));
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         let walked = walk.join().expect("verification threads don't panic");
-        (walked, trailers.join().expect("hashing doesn't panic"))
+        let trailers = match trailers {
+            Some(t) => t.join().expect("hashing doesn't panic"),
+            None => check_trailers(),
+        };
+        (walked, trailers)
     });
     let entries = match walked {
         Ok(entries) => entries,

@@ -66,12 +66,12 @@ impl Pack {
     /// the index's copy of it matches. Reads the whole pack through windows.
     pub fn verify_checksum(&self, c: &mut PackCursors) -> Result<(), Error> {
         let end = self.data_end();
-        let actual = hash_range(&mut c.data, self.hash_kind(), end)?;
+        let actual = hash_range(c.data_cursor(), self.hash_kind(), end)?;
         let expected = self.checksum();
         if expected != actual {
             return Err(self.corrupt(end, Corruption::ChecksumMismatch { expected, actual }));
         }
-        if self.index().pack_checksum(&mut c.index)? != expected {
+        if self.index().pack_checksum(c.index_cursor())? != expected {
             let at = self.index().file_size() - 2 * self.hash_kind().len() as u64;
             return Err(Error::corrupt(
                 self.index().path(),
@@ -92,7 +92,7 @@ impl Pack {
         offset: u64,
         end: u64,
     ) -> Result<(), Error> {
-        let expected = self.index().crc32_at(&mut c.index, pos)?;
+        let expected = self.index().crc32_at(c.index_cursor(), pos)?;
         self.check_crc32(c, expected, offset, end)
     }
 
@@ -108,7 +108,7 @@ impl Pack {
         let Some(expected) = expected else {
             return Ok(());
         };
-        let actual = crc32_range(&mut c.data, offset, end)?;
+        let actual = crc32_range(c.data_cursor(), offset, end)?;
         if expected != actual {
             return Err(self.corrupt(offset, Corruption::CrcMismatch { expected, actual }));
         }

@@ -14,11 +14,11 @@ pub(crate) fn entry_info(
     st: &mut DecodeState,
     pos: u32,
 ) -> Result<EntryInfo, Error> {
-    let id = pack.index().oid_at(&mut c.index, pos)?;
-    let offset = pack.index().offset_at(&mut c.index, pos)?;
-    let crc32 = pack.index().crc32_at(&mut c.index, pos)?;
+    let id = pack.index().oid_at(c.index_cursor(), pos)?;
+    let offset = pack.index().offset_at(c.index_cursor(), pos)?;
+    let crc32 = pack.index().crc32_at(c.index_cursor(), pos)?;
     let size_in_pack = pack.next_offset(c, offset)? - offset;
-    let header = pack.header_at(&mut c.data, offset)?;
+    let header = pack.header_at(c.data_cursor(), offset)?;
     let (kind, depth) = decode::resolve_kind(pack, u32::MAX, c, st, offset, header)?;
     let base = pack.delta_base_id(c, offset, &header.kind)?;
     Ok(EntryInfo {

@@ -146,13 +146,15 @@ fn link(
 ) -> Result<Vec<Linked>, Error> {
     let mut c = pack.cursors();
     let position = |c: &mut PackCursors, offset: u64| -> Result<Option<u32>, Error> {
-        Ok(pack.position_of(&mut c.index, offset)?.map(|i| i as u32))
+        Ok(pack
+            .position_of(c.index_cursor(), offset)?
+            .map(|i| i as u32))
     };
     let mut out = Vec::with_capacity(range.len());
     for &(offset, pos) in &sorted[range] {
-        let h = pack.header_at(&mut c.data, offset)?;
-        let id = pack.index().oid_at(&mut c.index, pos)?;
-        let crc32 = pack.index().crc32_at(&mut c.index, pos)?;
+        let h = pack.header_at(c.data_cursor(), offset)?;
+        let id = pack.index().oid_at(c.index_cursor(), pos)?;
+        let crc32 = pack.index().crc32_at(c.index_cursor(), pos)?;
         let p = match h.kind {
             EntryKind::Base(_) => ROOT,
             EntryKind::OfsDelta { base_offset } => position(&mut c, base_offset)?
@@ -160,7 +162,7 @@ fn link(
                 .ok_or_else(|| pack.corrupt(offset, Corruption::BadDeltaBaseOffset))?,
             EntryKind::RefDelta { base } => {
                 let missing = || pack.corrupt(offset, Corruption::MissingDeltaBase(base));
-                let pos = pack.index().lookup(&mut c.index, &base)?;
+                let pos = pack.index().lookup(c.index_cursor(), &base)?;
                 let pos = pos.ok_or_else(missing)?;
                 let base_offset = pack.checked_offset(&mut c, pos)?;
                 position(&mut c, base_offset)?.ok_or_else(missing)?

@@ -189,9 +189,17 @@ impl<'a> Worker<'a> {
                 let mut hasher = ObjectId::object_hasher(pack.hash_kind(), kind, h.size);
                 let data = offset + u64::from(h.header_len);
                 self.chunk.resize(CHUNK, 0);
-                inflate_to(z, &mut c.data, data, end, h.size, &mut self.chunk, |p| {
-                    hasher.update(p);
-                })
+                inflate_to(
+                    z,
+                    c.data_cursor(),
+                    data,
+                    end,
+                    h.size,
+                    &mut self.chunk,
+                    |p| {
+                        hasher.update(p);
+                    },
+                )
                 .map_err(|e| decode::inflate_error(pack, offset, e))?;
                 streamed = Some(hasher);
             }

@@ -28,8 +28,13 @@ fn run_len(kind: Batch) -> usize {
 /// Runs a batch mode.
 pub(super) fn run(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
     let odb = global.open()?;
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let feeder = Feeder::new(&odb, opts);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    // Each reader may hold two windows: the feeder's and one per worker must
+    // fit the handle limit. Where they don't, one worker does the lookups
+    // itself, in input order, and the feeder holds no window.
+    let room = odb.manager().max_file_handles().saturating_sub(2) / 2;
+    let threads = cores.min(room).max(1);
+    let feeder = Feeder::new(&odb, opts, room >= 2);
     let stdout = io::stdout();
     let mut output = Output {
         out: BufWriter::with_capacity(1 << 16, stdout.lock()),
@@ -85,14 +90,18 @@ fn records(nul: bool) -> impl Iterator<Item = io::Result<(Vec<u8>, bool)>> {
     })
 }
 
-/// One answer, already looked up by the feeder (which alone resolves names
-/// and finds objects, in input order, so that git's most-recently-used pack
-/// order gives the same answers as git's).
+/// One answer. Names are resolved and objects found in input order (by the
+/// feeder, or by the only worker), so that git's most-recently-used pack
+/// order gives the same answers as git's.
 enum Piece {
     /// A status line (`<name> missing`), which ignores the format.
     Status(Vec<u8>, &'static str),
     /// An object to show, with where it is stored and its `%(rest)`.
     Object(ObjectId, Location, Vec<u8>),
+    /// An input line for the worker to resolve (whether `%(rest)` is split off).
+    Line(Vec<u8>, bool),
+    /// An object for the worker to find.
+    Id(ObjectId),
 }
 
 /// One unit of batch work.
@@ -124,6 +133,24 @@ fn split_rest(line: &[u8], split: bool) -> (&[u8], &[u8]) {
     (&line[..end], &line[end + skip..])
 }
 
+/// The answer for one input line, looked up through `reader`.
+fn named_piece(reader: &mut Reader, line: &[u8], split: bool) -> Result<Piece, packread::Error> {
+    let (name, rest) = split_rest(line, split);
+    let Ok(text) = std::str::from_utf8(name) else {
+        return Ok(Piece::Status(name.to_vec(), "missing"));
+    };
+    let hex_len = reader.odb().hash_kind().hex_len();
+    let id = match resolve(reader, hex_len, text)? {
+        Resolved::Id(id) => id,
+        Resolved::Ambiguous => return Ok(Piece::Status(name.to_vec(), "ambiguous")),
+        Resolved::Invalid => return Ok(Piece::Status(name.to_vec(), "missing")),
+    };
+    Ok(match reader.locate(&id)? {
+        Some(loc) => Piece::Object(id, loc, rest.to_vec()),
+        None => Piece::Status(name.to_vec(), "missing"),
+    })
+}
+
 /// Why the feeder stopped early.
 enum Stop {
     /// The consumer wants no more jobs.
@@ -142,6 +169,8 @@ struct Feeder {
     run: Vec<Piece>,
     run_len: usize,
     input: Input,
+    /// Whether the feeder looks objects up (else the only worker does).
+    resolves: bool,
 }
 
 /// What a batch reads.
@@ -156,7 +185,7 @@ enum Input {
 }
 
 impl Feeder {
-    fn new(odb: &Odb, opts: &BatchOptions) -> Feeder {
+    fn new(odb: &Odb, opts: &BatchOptions, resolves: bool) -> Feeder {
         let run_len = run_len(opts.kind);
         Feeder {
             odb: odb.clone(),
@@ -171,6 +200,7 @@ impl Feeder {
                 (true, false) => Input::AllSorted,
                 (true, true) => Input::AllUnordered,
             },
+            resolves,
         }
     }
 
@@ -219,28 +249,14 @@ impl Feeder {
     fn stdin_names(&mut self, jobs: &mut Jobs<Job>, nul: bool, split: bool) -> Result<(), Stop> {
         // A read error ends the input, as EOF does for git.
         for (line, more) in records(nul).map_while(Result::ok) {
-            let piece = self.named_piece(&line, split).map_err(Stop::Failed)?;
+            let piece = if self.resolves {
+                named_piece(&mut self.reader, &line, split).map_err(Stop::Failed)?
+            } else {
+                Piece::Line(line, split)
+            };
             self.add(piece, !more, jobs)?;
         }
         Ok(())
-    }
-
-    /// The answer for one input line.
-    fn named_piece(&mut self, line: &[u8], split: bool) -> Result<Piece, packread::Error> {
-        let (name, rest) = split_rest(line, split);
-        let Ok(text) = std::str::from_utf8(name) else {
-            return Ok(Piece::Status(name.to_vec(), "missing"));
-        };
-        let hex_len = self.odb.hash_kind().hex_len();
-        let id = match resolve(&mut self.reader, hex_len, text)? {
-            Resolved::Id(id) => id,
-            Resolved::Ambiguous => return Ok(Piece::Status(name.to_vec(), "ambiguous")),
-            Resolved::Invalid => return Ok(Piece::Status(name.to_vec(), "missing")),
-        };
-        Ok(match self.reader.locate(&id)? {
-            Some(loc) => Piece::Object(id, loc, rest.to_vec()),
-            None => Piece::Status(name.to_vec(), "missing"),
-        })
     }
 
     /// `--batch-all-objects --unordered`: git's pack order.
@@ -252,15 +268,19 @@ impl Feeder {
         for (id, loc) in listed {
             // git describes a packed object where it iterates it, but a
             // loose one through a normal lookup (packs first, MRU).
-            let loc = match loc {
-                Location::Loose { .. } => self
-                    .reader
-                    .locate(&id)
-                    .and_then(|l| l.ok_or(packread::Error::NotFound(id)))
-                    .map_err(Stop::Failed)?,
-                other => other,
+            let piece = match loc {
+                Location::Loose { .. } if !self.resolves => Piece::Id(id),
+                Location::Loose { .. } => {
+                    let loc = self
+                        .reader
+                        .locate(&id)
+                        .and_then(|l| l.ok_or(packread::Error::NotFound(id)))
+                        .map_err(Stop::Failed)?;
+                    Piece::Object(id, loc, Vec::new())
+                }
+                other => Piece::Object(id, other, Vec::new()),
             };
-            self.add(Piece::Object(id, loc, Vec::new()), false, jobs)?;
+            self.add(piece, false, jobs)?;
         }
         Ok(())
     }
@@ -280,6 +300,17 @@ impl Feeder {
             return Ok(());
         }
         let odb = self.odb.clone();
+        if !self.resolves {
+            // The worker looks them up; the listing holds no window meanwhile.
+            let ids: Vec<ObjectId> = odb
+                .object_ids()
+                .collect::<Result<_, _>>()
+                .map_err(Stop::Failed)?;
+            for id in ids {
+                self.add(Piece::Id(id), false, jobs)?;
+            }
+            return Ok(());
+        }
         let mut reader = odb.reader();
         let mut stop = None;
         odb.for_each_object_location(&mut reader, |id, loc| {
@@ -343,16 +374,31 @@ impl<'a> Renderer<'a> {
         };
         for piece in pieces {
             match piece {
-                Piece::Status(name, what) => {
-                    out.extend_from_slice(&name);
-                    out.push(b' ');
-                    out.extend_from_slice(what.as_bytes());
-                    out.push(self.delim());
-                }
+                Piece::Status(name, what) => self.status(&name, what, &mut out),
                 Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, &mut out)?,
+                Piece::Line(line, split) => match named_piece(&mut self.reader, &line, split)? {
+                    Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, &mut out)?,
+                    Piece::Status(name, what) => self.status(&name, what, &mut out),
+                    Piece::Line(..) | Piece::Id(_) => unreachable!("resolved"),
+                },
+                Piece::Id(id) => {
+                    let loc = self
+                        .reader
+                        .locate(&id)?
+                        .ok_or(packread::Error::NotFound(id))?;
+                    self.object(id, &loc, &[], &mut out)?;
+                }
             }
         }
         Ok(out)
+    }
+
+    /// A status line: `<name> <what>`.
+    fn status(&self, name: &[u8], what: &str, out: &mut Vec<u8>) {
+        out.extend_from_slice(name);
+        out.push(b' ');
+        out.extend_from_slice(what.as_bytes());
+        out.push(self.delim());
     }
 
     /// One object, found at `loc`: its format line, then its contents with `--batch`.
