@@ -30,6 +30,8 @@ struct Case {
     stdin: &'static str,
     /// packread's own options, put before the command (git runs without).
     ours: &'static [&'static str],
+    /// Environment variables for both.
+    env: &'static [(&'static str, &'static str)],
 }
 
 const fn case(repo: &'static str, args: &'static [&'static str]) -> Case {
@@ -38,6 +40,7 @@ const fn case(repo: &'static str, args: &'static [&'static str]) -> Case {
         args,
         stdin: "",
         ours: &[],
+        env: &[],
     }
 }
 
@@ -47,7 +50,13 @@ const fn batch(repo: &'static str, args: &'static [&'static str], stdin: &'stati
         args,
         stdin,
         ours: &[],
+        env: &[],
     }
+}
+
+/// A case both run with the environment variables `env`.
+const fn env(env: &'static [(&'static str, &'static str)], c: Case) -> Case {
+    Case { env, ..c }
 }
 
 /// A case packread runs with its own options `ours` (tiny limits, say).
@@ -157,6 +166,46 @@ const CASES: &[Case] = &[
     ),
     case("plain", &["verify-pack", "-h"]),
     case("plain", &["show-index", "-h"]),
+    // 10. Finding the repository and its objects as git does.
+    case(
+        "plain",
+        &["--git-dir={dir_plain}", "cat-file", "-t", "{HEAD}"],
+    ),
+    case(
+        "plain",
+        &["--git-dir={dir_plain}/.git", "cat-file", "-t", "{HEAD}"],
+    ),
+    case(
+        "plain",
+        &["--git-dir={dir_plain}/nothing", "cat-file", "-t", "{HEAD}"],
+    ),
+    env(
+        &[("GIT_DIR", "{dir_plain}")],
+        case("emptyroot", &["cat-file", "-t", "{HEAD}"]),
+    ),
+    env(
+        &[("GIT_DIR", "{dir_plain}/.git")],
+        case("emptyroot", &["cat-file", "-e", "{hello}"]),
+    ),
+    env(
+        &[("GIT_OBJECT_DIRECTORY", "{dir_plain}/.git/objects")],
+        case("emptyroot", &["cat-file", "-p", "{hello}"]),
+    ),
+    env(
+        &[(
+            "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+            "/nowhere:{dir_plain}/.git/objects",
+        )],
+        case("emptyroot", &["cat-file", "-p", "{hello}"]),
+    ),
+    env(
+        &[(
+            "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+            "{dir_plain}/.git/objects",
+        )],
+        batch("emptyroot", &["cat-file", ALL], "{hello}\n{HEAD}\n"),
+    ),
+    case("crlfalt", &["cat-file", "-p", "{HEAD}"]),
     // 11. The smallest handle limits: one reader, one window at a time.
     with(
         ONE_HANDLE,
@@ -197,6 +246,12 @@ fn repo(name: &str) -> PathBuf {
 fn value(repo: &Path, name: &str) -> String {
     match name {
         "E" => "4b825dc642cb6eb9a060e54bf8d69288fbee4904".into(),
+        "hello" => "ce013625030ba8dba906f756967f9e9ca394464a".into(),
+        other if other.starts_with("dir_") => {
+            let dir = fixture("make_fidelity.sh").join(&other[4..]);
+            let dir = std::fs::canonicalize(dir).unwrap();
+            dir.to_str().unwrap().to_owned()
+        }
         "HEAD" => String::from_utf8(git_out(repo, &["rev-parse", "HEAD"]))
             .unwrap()
             .trim()
@@ -231,7 +286,7 @@ fn fill(repo: &Path, text: &str) -> String {
                 if close > open + 1
                     && rest[open + 1..close]
                         .bytes()
-                        .all(|b| b.is_ascii_alphanumeric()) =>
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
             {
                 out.push_str(&rest[..open]);
                 out.push_str(&value(repo, &rest[open + 1..close]));
@@ -302,14 +357,19 @@ fn packread_answers_as_git_does() {
             args
         };
         let stdin = fill(&dir, c.stdin);
-        let theirs = run(git(&dir), &args, stdin.as_bytes());
+        let vars: Vec<(&str, String)> = c.env.iter().map(|(k, v)| (*k, fill(&dir, v))).collect();
+        let mut theirs_cmd = git(&dir);
+        theirs_cmd.envs(vars.iter().map(|(k, v)| (*k, v.as_str())));
+        let theirs = run(theirs_cmd, &args, stdin.as_bytes());
         let ours_args: Vec<String> = c
             .ours
             .iter()
             .map(|a| (*a).to_owned())
             .chain(args.iter().cloned())
             .collect();
-        let ours = run(packread(&dir), &ours_args, stdin.as_bytes());
+        let mut ours_cmd = packread(&dir);
+        ours_cmd.envs(vars.iter().map(|(k, v)| (*k, v.as_str())));
+        let ours = run(ours_cmd, &ours_args, stdin.as_bytes());
         let mut why = Vec::new();
         // `-h` prints the usage on stdout: that both do is what is compared.
         let usage = |o: &Output| o.stdout.starts_with(b"usage: ");
@@ -335,8 +395,9 @@ fn packread_answers_as_git_does() {
         }
         if !why.is_empty() {
             failures.push(format!(
-                "{} $ {:?} {:?} < {:?}\n  {}",
+                "{} $ {:?} {:?} {:?} < {:?}\n  {}",
                 c.repo,
+                vars,
                 c.ours,
                 args,
                 stdin,

@@ -63,10 +63,58 @@ pub(crate) fn read(objects_dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(parse(&text, objects_dir))
 }
 
+/// The entries of `GIT_ALTERNATE_OBJECT_DIRECTORIES`: separated by `:` (`;`
+/// on Windows), each possibly C-quoted, as git splits them.
+pub(crate) fn split_env(value: &str) -> Vec<PathBuf> {
+    let sep = if cfg!(windows) { ';' } else { ':' };
+    let mut out = Vec::new();
+    let mut rest = value;
+    while !rest.is_empty() {
+        let (entry, tail) = if rest.starts_with('"') {
+            // A quoted entry runs to its closing quote.
+            let mut end = None;
+            let mut escaped = false;
+            for (i, c) in rest.char_indices().skip(1) {
+                match c {
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => {
+                        end = Some(i + 1);
+                        break;
+                    }
+                    _ => escaped = false,
+                }
+            }
+            match end {
+                Some(e) => (
+                    &rest[..e],
+                    rest[e..].strip_prefix(sep).unwrap_or(&rest[e..]),
+                ),
+                None => (rest, ""),
+            }
+        } else {
+            match rest.find(sep) {
+                Some(i) => (&rest[..i], &rest[i + 1..]),
+                None => (rest, ""),
+            }
+        };
+        if !entry.is_empty() {
+            let path = if entry.starts_with('"') {
+                unquote_c_style(entry).map_or_else(|| PathBuf::from(entry), path_from_bytes)
+            } else {
+                PathBuf::from(entry)
+            };
+            out.push(path);
+        }
+        rest = tail;
+    }
+    out
+}
+
 pub(crate) fn parse(text: &str, objects_dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
+    // Lines end at LF only: a CR before it is part of the path, as git
+    // reads it (such a directory is then not found).
+    for line in text.split('\n') {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
@@ -91,7 +139,7 @@ mod tests {
     #[test]
     fn parses_like_git() {
         let base = Path::new("/repo/.git/objects");
-        let text = "# comment\n\n/abs/objects\n../../other/.git/objects\n\"/quoted\\tpath\"\n\"/broken\\q\"\r\n";
+        let text = "# comment\n\n/abs/objects\n../../other/.git/objects\n\"/quoted\\tpath\"\n\"/broken\\q\"\n/crlf\r\n";
         assert_eq!(
             parse(text, base),
             vec![
@@ -100,7 +148,23 @@ mod tests {
                 PathBuf::from("/quoted\tpath"),
                 // Broken quoting: taken literally, hence relative.
                 PathBuf::from("/repo/.git/objects/\"/broken\\q\""),
+                // A CR is part of the path, as git reads it.
+                PathBuf::from("/crlf\r"),
             ]
         );
+    }
+
+    #[test]
+    fn splits_the_environment_like_git() {
+        assert_eq!(
+            split_env("/a/objects:rel:\"/with:colon\":/b"),
+            vec![
+                PathBuf::from("/a/objects"),
+                PathBuf::from("rel"),
+                PathBuf::from("/with:colon"),
+                PathBuf::from("/b"),
+            ]
+        );
+        assert!(split_env("").is_empty());
     }
 }

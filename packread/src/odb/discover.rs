@@ -94,6 +94,27 @@ pub(crate) fn discover(path: &Path) -> Result<Found, Error> {
         });
     }
     let git_dir = find_git_dir(path).ok_or_else(|| Error::NotARepository(path.to_owned()))?;
+    found_at(git_dir)
+}
+
+/// The object directory and hash of the git directory `git_dir` itself (or
+/// of the one a `.git` file there points to), as git's `GIT_DIR` names one:
+/// no search upwards, and a work tree is not a git directory.
+pub(crate) fn at_git_dir(git_dir: &Path) -> Result<Found, Error> {
+    let not_one = || Error::NotARepository(git_dir.to_owned());
+    let dir = if git_dir.is_file() {
+        follow_gitfile(git_dir).ok_or_else(not_one)?
+    } else {
+        git_dir.to_owned()
+    };
+    if !is_git_dir(&dir) {
+        return Err(not_one());
+    }
+    found_at(dir)
+}
+
+/// What a git directory holds: its (common) objects directory and hash.
+fn found_at(git_dir: PathBuf) -> Result<Found, Error> {
     let common = match std::fs::read_to_string(git_dir.join("commondir")) {
         Ok(c) => {
             let c = Path::new(c.trim());

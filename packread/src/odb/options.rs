@@ -1,12 +1,12 @@
 //! [`OpenOptions`]: how a database is opened (windows, limits, caches, hash).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use smmap::{MapManager, SlidingWindowMapManager, StaticWindowMapManager};
 
 use crate::error::Error;
 use crate::object::HashKind;
-use crate::odb::{Odb, discover, packs};
+use crate::odb::{Odb, alternates, discover, packs};
 use crate::pack::{DEFAULT_DELTA_BASE_CACHE_LIMIT, DEFAULT_MAX_DELTA_CHAIN, Pack};
 
 /// How to open a database: window size and limits of the window manager,
@@ -36,6 +36,8 @@ pub struct OpenOptions {
     delta_base_cache_limit: usize,
     max_delta_chain: usize,
     hash: Option<HashKind>,
+    objects_dir: Option<PathBuf>,
+    alternates: Vec<PathBuf>,
 }
 
 impl Default for OpenOptions {
@@ -49,6 +51,8 @@ impl Default for OpenOptions {
             delta_base_cache_limit: DEFAULT_DELTA_BASE_CACHE_LIMIT,
             max_delta_chain: DEFAULT_MAX_DELTA_CHAIN,
             hash: None,
+            objects_dir: None,
+            alternates: Vec::new(),
         }
     }
 }
@@ -123,6 +127,35 @@ impl OpenOptions {
         self
     }
 
+    /// Read objects from this directory instead of the repository's
+    /// `objects` (git's `GIT_OBJECT_DIRECTORY`).
+    #[must_use]
+    pub fn objects_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.objects_dir = Some(dir.into());
+        self
+    }
+
+    /// More object directories to search, before those the objects
+    /// directory's `info/alternates` lists (git's
+    /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, see [`split_alternates`](Self::split_alternates)).
+    #[must_use]
+    pub fn alternates(mut self, dirs: impl IntoIterator<Item = PathBuf>) -> Self {
+        self.alternates = dirs.into_iter().collect();
+        self
+    }
+
+    /// The directories of a `GIT_ALTERNATE_OBJECT_DIRECTORIES` value: `:`
+    /// separated (`;` on Windows), each possibly C-quoted, as git splits it.
+    ///
+    /// ```
+    /// use std::path::PathBuf;
+    /// let dirs = packread::OpenOptions::split_alternates("/a/objects:\"/b:c\"");
+    /// assert_eq!(dirs, [PathBuf::from("/a/objects"), PathBuf::from("/b:c")]);
+    /// ```
+    pub fn split_alternates(value: &str) -> Vec<PathBuf> {
+        alternates::split_env(value)
+    }
+
     pub(crate) fn cache_limit(&self) -> usize {
         self.delta_base_cache_limit
     }
@@ -159,13 +192,37 @@ impl OpenOptions {
         })
     }
 
-    /// Opens the database of `path`: a work tree, a `.git` directory (bare
-    /// repository) or an `objects` directory.
+    /// Opens the database of `path`: a work tree (searched upwards for its
+    /// repository, as git does), a `.git` directory (bare repository) or an
+    /// `objects` directory.
     pub fn open(&self, path: impl AsRef<Path>) -> Result<Odb, Error> {
+        self.open_found(discover::discover(path.as_ref())?)
+    }
+
+    /// Opens the database of the git directory `git_dir` (or of the one a
+    /// `.git` file there points to), as git's `--git-dir` and `GIT_DIR`
+    /// name it: no search, and a work tree is not a git directory.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("packread-doc-gitdir-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # std::process::Command::new("git").args(["init", "-q"]).current_dir(&dir).output()?;
+    /// let opts = packread::OpenOptions::new();
+    /// assert!(opts.open_git_dir(dir.join(".git")).is_ok());
+    /// assert!(matches!(opts.open_git_dir(&dir), Err(packread::Error::NotARepository(_))));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn open_git_dir(&self, git_dir: impl AsRef<Path>) -> Result<Odb, Error> {
+        self.open_found(discover::at_git_dir(git_dir.as_ref())?)
+    }
+
+    fn open_found(&self, found: discover::Found) -> Result<Odb, Error> {
         let manager = self.make_manager()?;
-        let found = discover::discover(path.as_ref())?;
         let hash = self.hash.unwrap_or(found.hash);
-        let (dirs, warnings) = packs::object_dirs(&found.objects_dir);
+        let objects_dir = self.objects_dir.as_ref().unwrap_or(&found.objects_dir);
+        let (dirs, warnings) = packs::object_dirs(objects_dir, &self.alternates);
         let packs = packs::open_all(&dirs, &manager, hash)?;
         Ok(Odb::assemble(manager, hash, dirs, packs, warnings, self))
     }

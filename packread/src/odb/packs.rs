@@ -11,11 +11,15 @@ use crate::object::HashKind;
 use crate::odb::alternates;
 use crate::pack::Pack;
 
-/// The object directories: `objects_dir`, then its alternates in git's
-/// order; and what git would have reported about alternates it skipped.
-pub(crate) fn object_dirs(objects_dir: &Path) -> (Vec<PathBuf>, Vec<String>) {
+/// The object directories: `objects_dir`, then `extra` alternates (git's
+/// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which git links first), then the
+/// alternates `objects_dir/info/alternates` lists, each with its own
+/// alternates, in git's order; and what git would have reported about
+/// alternates it skipped.
+pub(crate) fn object_dirs(objects_dir: &Path, extra: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
     let mut dirs = vec![objects_dir.to_owned()];
     let mut warnings = Vec::new();
+    link_alternates(extra.to_vec(), 0, &mut dirs, &mut warnings);
     collect_alternates(objects_dir, 0, &mut dirs, &mut warnings);
     (dirs, warnings)
 }
@@ -65,6 +69,17 @@ fn collect_alternates(
         }
         return;
     }
+    link_alternates(list, depth, out, warnings);
+}
+
+/// Adds each of `list` (and, recursively, its alternates) that exists and
+/// isn't listed yet.
+fn link_alternates(
+    list: Vec<PathBuf>,
+    depth: usize,
+    out: &mut Vec<PathBuf>,
+    warnings: &mut Vec<String>,
+) {
     for alt in list {
         // git's realpath allows only the last component to be missing.
         let parent_ok = alt

@@ -102,23 +102,46 @@ impl Global {
         o
     }
 
-    /// The repository's database: `--git-dir`, else `$GIT_DIR`, else found
-    /// from the current directory upwards, as git does.
+    /// The repository's database, found as git finds it: `--git-dir`, else
+    /// `$GIT_DIR` (a git directory, not searched for), else from the current
+    /// directory upwards; `$GIT_OBJECT_DIRECTORY` and
+    /// `$GIT_ALTERNATE_OBJECT_DIRECTORIES` as git reads them.
     pub fn open(&self) -> Result<Odb, Exit> {
-        let dir = self
+        let mut opts = self.options();
+        if let Some(dir) = std::env::var_os("GIT_OBJECT_DIRECTORY").filter(|d| !d.is_empty()) {
+            opts = opts.objects_dir(PathBuf::from(dir));
+        }
+        if let Some(alts) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
+            opts = opts.alternates(OpenOptions::split_alternates(&alts.to_string_lossy()));
+        }
+        let git_dir = self
             .git_dir
             .clone()
             .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
-        let dir = dir.unwrap_or_else(|| PathBuf::from("."));
-        match self.options().open(&dir) {
+        let opened = match &git_dir {
+            Some(dir) => opts.open_git_dir(dir),
+            None => opts.open("."),
+        };
+        match opened {
             Ok(odb) => {
-                // git reports broken alternates on every command.
+                // git reports broken alternates on every command, control
+                // characters shown as '?' (as its error() does).
                 for w in odb.warnings() {
-                    eprintln!("error: {w}");
+                    let shown: String = w
+                        .chars()
+                        .map(|c| {
+                            if c.is_control() && c != '\t' && c != '\n' {
+                                '?'
+                            } else {
+                                c
+                            }
+                        })
+                        .collect();
+                    eprintln!("error: {shown}");
                 }
                 Ok(odb)
             }
-            Err(packread::Error::NotARepository(_)) if self.git_dir.is_none() => Err(Exit::Fatal(
+            Err(packread::Error::NotARepository(_)) if git_dir.is_none() => Err(Exit::Fatal(
                 "not a git repository (or any of the parent directories): .git".into(),
             )),
             Err(packread::Error::NotARepository(p)) => Err(Exit::Fatal(format!(
