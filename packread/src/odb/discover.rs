@@ -94,7 +94,7 @@ pub(crate) fn discover(path: &Path) -> Result<Found, Error> {
         });
     }
     let git_dir = find_git_dir(path).ok_or_else(|| Error::NotARepository(path.to_owned()))?;
-    found_at(git_dir)
+    found_at(&git_dir)
 }
 
 /// The object directory and hash of the git directory `git_dir` itself (or
@@ -110,11 +110,11 @@ pub(crate) fn at_git_dir(git_dir: &Path) -> Result<Found, Error> {
     if !is_git_dir(&dir) {
         return Err(not_one());
     }
-    found_at(dir)
+    found_at(&dir)
 }
 
 /// What a git directory holds: its (common) objects directory and hash.
-fn found_at(git_dir: PathBuf) -> Result<Found, Error> {
+fn found_at(git_dir: &Path) -> Result<Found, Error> {
     let common = match std::fs::read_to_string(git_dir.join("commondir")) {
         Ok(c) => {
             let c = Path::new(c.trim());
@@ -124,7 +124,7 @@ fn found_at(git_dir: PathBuf) -> Result<Found, Error> {
                 git_dir.join(c)
             }
         }
-        Err(_) => git_dir.clone(),
+        Err(_) => git_dir.to_owned(),
     };
     let hash = repo_hash(&common)?;
     Ok(Found {

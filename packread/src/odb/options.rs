@@ -196,7 +196,7 @@ impl OpenOptions {
     /// repository, as git does), a `.git` directory (bare repository) or an
     /// `objects` directory.
     pub fn open(&self, path: impl AsRef<Path>) -> Result<Odb, Error> {
-        self.open_found(discover::discover(path.as_ref())?)
+        self.open_found(&discover::discover(path.as_ref())?)
     }
 
     /// Opens the database of the git directory `git_dir` (or of the one a
@@ -215,10 +215,10 @@ impl OpenOptions {
     /// # Ok(()) }
     /// ```
     pub fn open_git_dir(&self, git_dir: impl AsRef<Path>) -> Result<Odb, Error> {
-        self.open_found(discover::at_git_dir(git_dir.as_ref())?)
+        self.open_found(&discover::at_git_dir(git_dir.as_ref())?)
     }
 
-    fn open_found(&self, found: discover::Found) -> Result<Odb, Error> {
+    fn open_found(&self, found: &discover::Found) -> Result<Odb, Error> {
         let manager = self.make_manager()?;
         let hash = self.hash.unwrap_or(found.hash);
         let objects_dir = self.objects_dir.as_ref().unwrap_or(&found.objects_dir);
