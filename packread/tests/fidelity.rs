@@ -117,6 +117,38 @@ const CASES: &[Case] = &[
     case("oddtrees", &["cat-file", "commit", "{blobcommittag}"]),
     case("oddtrees", &["cat-file", "tag", "{blobcommit}"]),
     case("oddtrees", &["cat-file", "-p", "{blobcommittag}"]),
+    // 4. Ambiguous short ids: git's candidates block on stderr (tags, then
+    //    commits with date and subject, trees, blobs), in single mode with
+    //    a fatal, in batch mode with `<name> ambiguous` and going on.
+    case("ambiguous", &["cat-file", "-t", "{amb0}"]),
+    case("ambiguous", &["cat-file", "-p", "{amb1}"]),
+    case("ambiguous", &["cat-file", "-s", "{AMB2}"]),
+    case("ambiguous", &["cat-file", "-e", "{amb3}"]),
+    case("ambiguous", &["cat-file", "commit", "{amb4}"]),
+    case("ambiguous", &["cat-file", "-t", "{ambtag}"]),
+    batch("ambiguous", &["cat-file", "--batch-check"], "{amball}"),
+    batch("ambiguous", &["cat-file", "--batch"], "{amball}"),
+    with(
+        ONE_HANDLE,
+        batch("ambiguous", &["cat-file", "--batch-check"], "{amball}"),
+    ),
+    // Hex names longer than an id, and of every length up to it.
+    case("ambiguous", &["cat-file", "-t", "{HEAD}0"]),
+    case(
+        "ambiguous",
+        &["cat-file", "-t", "{HEAD}ffffffffffffffffffffffff"],
+    ),
+    case(
+        "ambiguous",
+        &["cat-file", "-t", "{HEAD}fffffffffffffffffffffffff"],
+    ),
+    batch(
+        "ambiguous",
+        &["cat-file", "--batch-check"],
+        "{HEAD}0\n{amb0}00000000000000000000000000000000000000\n",
+    ),
+    case("ambiguous", &["cat-file", "-t", "00000"]),
+    case("ambiguous", &["cat-file", "-t", "abc"]),
     // 5. Batch input: split at the first space or tab only, the rest kept
     //    verbatim; a NUL ends the name; CR kept under -z.
     batch("plain", &["cat-file", REST], "{HEAD} \t x y \n"),
@@ -247,6 +279,28 @@ fn value(repo: &Path, name: &str) -> String {
     match name {
         "E" => "4b825dc642cb6eb9a060e54bf8d69288fbee4904".into(),
         "hello" => "ce013625030ba8dba906f756967f9e9ca394464a".into(),
+        "amball" => ambiguous_prefixes(repo).join("\n") + "\n",
+        "ambtag" => {
+            // A prefix one of whose candidates is a tag.
+            let tags = git_out(
+                repo,
+                &["for-each-ref", "--format=%(objectname)", "refs/tags"],
+            );
+            let tags = String::from_utf8(tags).unwrap();
+            ambiguous_prefixes(repo)
+                .into_iter()
+                .find(|p| tags.lines().any(|t| t.starts_with(p.as_str())))
+                .expect("a tag among the candidates of some prefix")
+        }
+        other if other.starts_with("amb") || other.starts_with("AMB") => {
+            let i: usize = other[3..].parse().unwrap();
+            let p = ambiguous_prefixes(repo)[i].clone();
+            if other.starts_with("AMB") {
+                p.to_ascii_uppercase()
+            } else {
+                p
+            }
+        }
         other if other.starts_with("dir_") => {
             let dir = fixture("make_fidelity.sh").join(&other[4..]);
             let dir = std::fs::canonicalize(dir).unwrap();
@@ -273,6 +327,28 @@ fn value(repo: &Path, name: &str) -> String {
                 .to_owned()
         }
     }
+}
+
+/// The 4-digit prefixes several objects of `repo` start with.
+fn ambiguous_prefixes(repo: &Path) -> Vec<String> {
+    let ids = git_out(
+        repo,
+        &[
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objectname)",
+        ],
+    );
+    let ids = String::from_utf8(ids).unwrap();
+    let prefixes: Vec<&str> = ids.lines().map(|l| &l[..4]).collect();
+    let mut amb: Vec<String> = prefixes
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0].to_owned())
+        .collect();
+    amb.dedup();
+    assert!(amb.len() >= 5, "the fixture has ambiguous prefixes");
+    amb
 }
 
 /// `text` with every `{name}` replaced.

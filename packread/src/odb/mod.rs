@@ -236,6 +236,12 @@ impl Odb {
         &self.inner.packs[id.index()]
     }
 
+    /// The number of objects in the packs (loose objects are not counted), as
+    /// git's `approximate_object_count`: what git sizes abbreviations by.
+    pub fn approximate_object_count(&self) -> u64 {
+        self.inner.packs.iter().map(|p| u64::from(p.len())).sum()
+    }
+
     /// The object directories, primary first, then alternates in git's order.
     pub fn object_dirs(&self) -> impl Iterator<Item = &Path> {
         self.inner.dirs.iter().map(PathBuf::as_path)

@@ -63,3 +63,75 @@ fn loose_with_prefix(dir: &Path, prefix: &Prefix, hash: HashKind) -> Result<Vec<
     ids.retain(|id| prefix.matches(id));
     Ok(ids)
 }
+
+impl Reader {
+    /// Every object whose id starts with `prefix`, in packs or loose, sorted,
+    /// each once: the candidates of an abbreviation (git's built-in empty
+    /// tree is none, as in git).
+    pub fn prefix_candidates(&mut self, prefix: &Prefix) -> Result<Vec<ObjectId>, Error> {
+        let odb = self.odb().clone();
+        let mut ids = Vec::new();
+        for pack in odb.pack_ids() {
+            let (p, c, _) = self.parts(pack);
+            for pos in p.index().prefix_range(c.index_cursor(), prefix)? {
+                ids.push(p.index().oid_at(c.index_cursor(), pos)?);
+            }
+        }
+        for dir in odb.object_dirs() {
+            ids.extend(loose_with_prefix(dir, prefix, odb.hash_kind())?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// The length, in hex digits, of the shortest abbreviation of `id` that
+    /// is at least `min` digits long and that no other object of the
+    /// database starts with (git's `find_unique_abbrev`).
+    pub fn unique_abbrev_len(&mut self, id: &ObjectId, min: usize) -> Result<usize, Error> {
+        let odb = self.odb().clone();
+        let hex_len = odb.hash_kind().hex_len();
+        // The longest prefix `id` shares with another object, in digits.
+        let mut shared = 0;
+        let mut note = |other: &ObjectId| {
+            if other != id {
+                shared = shared.max(common_hex_digits(id, other));
+            }
+        };
+        for pack in odb.pack_ids() {
+            let (p, c, _) = self.parts(pack);
+            let at = p.index().lower_bound(c.index_cursor(), id)?;
+            // The neighbours in sorted order share the longest prefixes.
+            for pos in [at.checked_sub(1), Some(at), at.checked_add(1)]
+                .into_iter()
+                .flatten()
+            {
+                if pos < p.len() {
+                    note(&p.index().oid_at(c.index_cursor(), pos)?);
+                }
+            }
+        }
+        for dir in odb.object_dirs() {
+            let mut ids = Vec::new();
+            loose::list_fan(dir, id.as_bytes()[0], odb.hash_kind(), &mut ids)?;
+            ids.iter().for_each(&mut note);
+        }
+        Ok((shared + 1).max(min).min(hex_len))
+    }
+}
+
+/// How many leading hex digits two ids share.
+fn common_hex_digits(a: &ObjectId, b: &ObjectId) -> usize {
+    let mut n = 0;
+    for (x, y) in a.as_bytes().iter().zip(b.as_bytes()) {
+        if x == y {
+            n += 2;
+        } else {
+            if x >> 4 == y >> 4 {
+                n += 1;
+            }
+            break;
+        }
+    }
+    n
+}

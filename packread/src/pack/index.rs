@@ -254,8 +254,45 @@ impl PackIndex {
         c: &mut WindowCursor,
         prefix: &Prefix,
     ) -> Result<PrefixLookup, Error> {
-        if prefix.hex_len() > self.hash.hex_len() {
+        let Some((l, hi)) = self.first_not_below(c, prefix)? else {
             return Ok(PrefixLookup::None);
+        };
+        let matches = |c: &mut WindowCursor, i: u32| -> Result<bool, Error> {
+            Ok(i < hi && self.with_name(c, i, |name| prefix.cmp_name(name).is_eq())?)
+        };
+        Ok(match (matches(c, l)?, matches(c, l + 1)?) {
+            (false, _) => PrefixLookup::None,
+            (true, false) => PrefixLookup::Unique(l),
+            (true, true) => PrefixLookup::Ambiguous,
+        })
+    }
+
+    /// The positions of every id that starts with `prefix` (empty if none).
+    pub fn prefix_range(
+        &self,
+        c: &mut WindowCursor,
+        prefix: &Prefix,
+    ) -> Result<std::ops::Range<u32>, Error> {
+        let Some((l, hi)) = self.first_not_below(c, prefix)? else {
+            return Ok(0..0);
+        };
+        let mut end = l;
+        while end < hi && self.with_name(c, end, |name| prefix.cmp_name(name).is_eq())? {
+            end += 1;
+        }
+        Ok(l..end)
+    }
+
+    /// The first position whose id is not below `prefix`, within the fan-out
+    /// buckets the prefix can lie in (and the end of those buckets); `None`
+    /// for a prefix longer than an id.
+    fn first_not_below(
+        &self,
+        c: &mut WindowCursor,
+        prefix: &Prefix,
+    ) -> Result<Option<(u32, u32)>, Error> {
+        if prefix.hex_len() > self.hash.hex_len() {
+            return Ok(None);
         }
         let (lo, hi) = if prefix.hex_len() >= 2 {
             self.bucket(prefix.first_byte())
@@ -264,7 +301,6 @@ impl PackIndex {
             let first = prefix.first_byte();
             (self.bucket(first).0, self.bucket(first | 0x0f).1)
         };
-        // First position whose name is not below the prefix.
         let (mut l, mut h) = (lo, hi);
         while l < h {
             let mid = l + (h - l) / 2;
@@ -274,14 +310,23 @@ impl PackIndex {
                 h = mid;
             }
         }
-        let matches = |c: &mut WindowCursor, i: u32| -> Result<bool, Error> {
-            Ok(i < hi && self.with_name(c, i, |name| prefix.cmp_name(name).is_eq())?)
-        };
-        Ok(match (matches(c, l)?, matches(c, l + 1)?) {
-            (false, _) => PrefixLookup::None,
-            (true, false) => PrefixLookup::Unique(l),
-            (true, true) => PrefixLookup::Ambiguous,
-        })
+        Ok(Some((l, hi)))
+    }
+
+    /// The first position whose id is not below `id`: where `id` is, or
+    /// would be, in the index.
+    pub fn lower_bound(&self, c: &mut WindowCursor, id: &ObjectId) -> Result<u32, Error> {
+        let want = id.as_bytes();
+        let (mut lo, mut hi) = self.bucket(want[0]);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.with_name(c, mid, |name| name < want)? {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        Ok(lo)
     }
 
     /// The pack offset of the object at position `i`.

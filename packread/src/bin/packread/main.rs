@@ -1,6 +1,7 @@
 //! `packread`: dump and verify git objects through sliding memory-map windows,
 //! printing what git prints.
 
+mod ambiguous;
 mod cat_file;
 mod dump;
 mod format;

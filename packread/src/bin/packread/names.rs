@@ -1,10 +1,14 @@
 //! Object names on the command line (full or abbreviated hex ids), and
 //! git's C-style quoting of paths.
 
+use packread::object::Prefix;
 use packread::{Error, ObjectId, Reader};
 
 /// git's shortest abbreviation (`MINIMUM_ABBREV`).
 const MINIMUM_ABBREV: usize = 4;
+
+/// git's longest abbreviation (`GIT_MAX_HEXSZ`, whatever the repository's hash).
+const MAX_HEX_LEN: usize = 64;
 
 /// What a name on the command line refers to.
 pub enum Resolved {
@@ -19,8 +23,21 @@ pub enum Resolved {
 /// Resolves `name` as git's `get_oid` would for hex names.
 pub fn resolve(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolved, Error> {
     let is_hex = !name.is_empty() && name.bytes().all(|b| b.is_ascii_hexdigit());
-    if !is_hex || name.len() < MINIMUM_ABBREV || name.len() > hex_len {
+    if !is_hex || name.len() < MINIMUM_ABBREV || name.len() > MAX_HEX_LEN {
         return Ok(Resolved::Invalid);
+    }
+    if name.len() > hex_len {
+        // git takes up to 64 digits as an abbreviation and compares only
+        // an id's worth of them: the object named by the first digits, if
+        // it exists.
+        let prefix = Prefix::from_hex(&name[..hex_len].to_ascii_lowercase());
+        let found = match prefix {
+            Some(p) => reader.prefix_candidates(&p)?,
+            None => Vec::new(),
+        };
+        return Ok(found
+            .first()
+            .map_or(Resolved::Invalid, |id| Resolved::Id(*id)));
     }
     if name.len() == hex_len {
         return Ok(

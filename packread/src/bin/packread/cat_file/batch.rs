@@ -9,6 +9,7 @@ use std::io::{self, BufRead, BufWriter, IsTerminal, StdoutLock, Write};
 use packread::{Location, ObjectId, ObjectKind, Odb, Reader};
 
 use super::{Batch, BatchOptions};
+use crate::ambiguous;
 use crate::format::Facts;
 use crate::names::{Resolved, resolve};
 use crate::pipeline::{self, Consumer, Jobs};
@@ -142,7 +143,12 @@ fn named_piece(reader: &mut Reader, line: &[u8], split: bool) -> Result<Piece, p
     let hex_len = reader.odb().hash_kind().hex_len();
     let id = match resolve(reader, hex_len, text)? {
         Resolved::Id(id) => id,
-        Resolved::Ambiguous => return Ok(Piece::Status(name.to_vec(), "ambiguous")),
+        Resolved::Ambiguous => {
+            // git reports the candidates on stderr and goes on.
+            let report = ambiguous::report(reader, text)?.join("\n");
+            eprintln!("{report}");
+            return Ok(Piece::Status(name.to_vec(), "ambiguous"));
+        }
         Resolved::Invalid => return Ok(Piece::Status(name.to_vec(), "missing")),
     };
     Ok(match reader.locate(&id)? {

@@ -6,6 +6,7 @@ use packread::object::{ObjectKind, tree};
 use packread::{ObjectId, Odb, Reader};
 
 use super::Mode;
+use crate::ambiguous;
 use crate::names::{Resolved, looks_like_revision, quote_c_style, resolve};
 use crate::{Exit, Global};
 
@@ -14,7 +15,9 @@ fn name_to_id(odb: &Odb, r: &mut Reader, name: &str) -> Result<ObjectId, Exit> {
     match resolve(r, odb.hash_kind().hex_len(), name)? {
         Resolved::Id(id) => Ok(id),
         Resolved::Ambiguous => {
-            eprintln!("error: short object ID {name} is ambiguous");
+            for line in ambiguous::report(r, name)? {
+                eprintln!("{line}");
+            }
             Err(Exit::Fatal(format!("Not a valid object name {name}")))
         }
         Resolved::Invalid => {

@@ -1,0 +1,173 @@
+//! git's report of an ambiguous short object id: `error: short object ID
+//! <hex> is ambiguous`, then `hint: The candidates are:` and one line per
+//! candidate (tags, commits, trees, blobs; by id within a type), each with
+//! git's abbreviation and, for commits and tags, git's summary.
+
+use packread::object::Prefix;
+use packread::{ObjectId, ObjectKind, Reader};
+
+/// git's shortest abbreviation of auto length (`FALLBACK_DEFAULT_ABBREV`).
+const FALLBACK_ABBREV: usize = 7;
+
+/// The lines git prints on stderr for the ambiguous `name`.
+pub fn report(reader: &mut Reader, name: &str) -> Result<Vec<String>, packread::Error> {
+    let lower = name.to_ascii_lowercase();
+    let mut lines = vec![format!("error: short object ID {lower} is ambiguous")];
+    let Some(prefix) = Prefix::from_hex(&lower) else {
+        return Ok(lines);
+    };
+    let mut candidates = Vec::new();
+    for id in reader.prefix_candidates(&prefix)? {
+        let kind = reader.try_header(&id).ok().flatten().map(|h| h.kind);
+        candidates.push((kind, id));
+    }
+    // Tags, commits, trees, blobs (git sorts by type % 4), then by id.
+    let order = |k: Option<ObjectKind>| match k {
+        Some(ObjectKind::Tag) => 0,
+        Some(ObjectKind::Commit) => 1,
+        Some(ObjectKind::Tree) => 2,
+        Some(ObjectKind::Blob) => 3,
+        None => 4,
+    };
+    candidates.sort_by_key(|&(k, id)| (order(k), id));
+    let min = auto_abbrev(reader.odb().approximate_object_count());
+    lines.push("hint: The candidates are:".to_owned());
+    for (kind, id) in candidates {
+        let len = reader.unique_abbrev_len(&id, min)?;
+        let hex = &id.to_hex()[..len];
+        let what = match kind {
+            None => format!("{hex} [bad object]"),
+            Some(ObjectKind::Tree) => format!("{hex} tree"),
+            Some(ObjectKind::Blob) => format!("{hex} blob"),
+            Some(ObjectKind::Commit) => {
+                let data = reader.read(&id)?.data;
+                let (date, subject) = commit_summary(&data);
+                format!("{hex} commit {date} - {subject}")
+            }
+            Some(ObjectKind::Tag) => {
+                let data = reader.read(&id)?.data;
+                match tag_summary(&data) {
+                    Some((date, name)) => format!("{hex} tag {date} - {name}"),
+                    None => format!("{hex} [bad tag, could not parse it]"),
+                }
+            }
+        };
+        lines.push(format!("hint:   {what}"));
+    }
+    Ok(lines)
+}
+
+/// git's abbreviation length for `count` objects when `core.abbrev` is
+/// auto: enough digits for 2^(bits/2) objects, at least 7.
+fn auto_abbrev(count: u64) -> usize {
+    let msb = 63 - count.max(1).leading_zeros() as usize;
+    (msb + 1).div_ceil(2).max(FALLBACK_ABBREV)
+}
+
+/// The headers of a commit or tag (up to the blank line) and its message.
+fn split_message(data: &[u8]) -> (&[u8], &[u8]) {
+    match memchr::memmem::find(data, b"\n\n") {
+        Some(i) => (&data[..=i], &data[i + 2..]),
+        None => (data, &[]),
+    }
+}
+
+/// The value of header `name` (the first such line).
+fn header<'a>(headers: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    headers.split(|&b| b == b'\n').find_map(|line| {
+        line.strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix(b" "))
+    })
+}
+
+/// The timestamp and zone of an identity line (`Name <email> 1700000000 +0200`).
+fn ident_date(ident: &[u8]) -> Option<(i64, i32)> {
+    let after_email = &ident[memchr::memrchr(b'>', ident)? + 1..];
+    let text = std::str::from_utf8(after_email).ok()?;
+    let mut parts = text.split_ascii_whitespace();
+    let time: i64 = parts.next()?.parse().ok()?;
+    let zone = parts.next().and_then(|z| {
+        let sign = if z.starts_with('-') { -1 } else { 1 };
+        let digits: i32 = z.trim_start_matches(['+', '-']).parse().ok()?;
+        Some(sign * ((digits / 100) * 60 + digits % 100))
+    });
+    Some((time, zone.unwrap_or(0)))
+}
+
+/// A date as git's `DATE_SHORT` shows it: `YYYY-MM-DD` in the zone given
+/// (in minutes east of UTC).
+fn short_date(time: i64, zone_minutes: i32) -> String {
+    let local = time + i64::from(zone_minutes) * 60;
+    let days = local.div_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// git's `%ad` (author date, `DATE_SHORT`, in the author's zone) and `%s`
+/// (the subject: the message's first paragraph, its lines joined by spaces).
+fn commit_summary(data: &[u8]) -> (String, String) {
+    let (headers, message) = split_message(data);
+    let date = header(headers, b"author")
+        .and_then(ident_date)
+        .map(|(t, z)| short_date(t, z))
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(message);
+    let subject: Vec<&str> = text
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim_end)
+        .collect();
+    (date, subject.join(" "))
+}
+
+/// A tag's date (its tagger's, `DATE_SHORT` in UTC, 1970-01-01 without a
+/// tagger) and name, as git shows them; `None` if git can't parse the tag.
+fn tag_summary(data: &[u8]) -> Option<(String, String)> {
+    let (headers, _) = split_message(data);
+    let mut lines = headers.split(|&b| b == b'\n');
+    let object = lines.next()?.strip_prefix(b"object ")?;
+    ObjectId::from_hex(std::str::from_utf8(object).ok()?)?;
+    lines.next()?.strip_prefix(b"type ")?;
+    let name = header(headers, b"tag")?;
+    let time = header(headers, b"tagger")
+        .and_then(ident_date)
+        .map_or(0, |(t, _)| t);
+    Some((
+        short_date(time, 0),
+        String::from_utf8_lossy(name).into_owned(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_the_zone_given() {
+        assert_eq!(short_date(0, 0), "1970-01-01");
+        assert_eq!(short_date(1_700_000_000, 0), "2023-11-14");
+        // 22:13 UTC is the next day at +0530 and +1400, the same at -0700.
+        assert_eq!(short_date(1_700_000_000, 330), "2023-11-15");
+        assert_eq!(short_date(1_700_000_000, -420), "2023-11-14");
+        assert_eq!(short_date(951_782_400, 0), "2000-02-29");
+        assert_eq!(short_date(-86_400, 0), "1969-12-31");
+    }
+
+    #[test]
+    fn abbreviations_grow_with_the_object_count() {
+        assert_eq!(auto_abbrev(0), 7);
+        assert_eq!(auto_abbrev(1_500), 7);
+        assert_eq!(auto_abbrev(1 << 16), 9);
+        assert_eq!(auto_abbrev(1_240_000), 11);
+    }
+}
