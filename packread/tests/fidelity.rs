@@ -168,6 +168,39 @@ const CASES: &[Case] = &[
     ),
     batch("plain", &["cat-file", REST, "-z"], "{HEAD} x\ny\0"),
     batch("plain", &["cat-file", REST, "-Z"], "{HEAD} x\0{E}\0"),
+    // 7. Damaged and odd loose objects: unreadable ones are missing (with
+    //    git's error lines), blobs stream whatever their stream holds, an
+    //    unknown type is fatal, and what was answered before is kept.
+    case("damaged", &["cat-file", "-t", "{bad1}"]),
+    case("damaged", &["cat-file", "-s", "{bad1}"]),
+    case("damaged", &["cat-file", "-p", "{bad1}"]),
+    case("damaged", &["cat-file", "-e", "{bad1}"]),
+    case("damaged", &["cat-file", "-s", "{bad2}"]),
+    case("damaged", &["cat-file", "-p", "{bad2}"]),
+    case("damaged", &["cat-file", "-p", "{bad3}"]),
+    case("damaged", &["cat-file", "-p", "{hello}"]),
+    case("damaged", &["cat-file", "-p", "{bad4}"]),
+    batch(
+        "damaged",
+        &["cat-file", "--batch"],
+        "{bad1}\n{bad2}\n{bad3}\n{hello}\n{bad4}\n",
+    ),
+    batch(
+        "damaged",
+        &["cat-file", ALL],
+        "{bad1}\n{bad2}\n{bad3}\n{hello}\n{bad4}\n",
+    ),
+    case(
+        "damaged",
+        &["cat-file", "--batch-all-objects", "--batch-check"],
+    ),
+    case("damaged-type", &["cat-file", "-t", "{badtype}"]),
+    case("damaged-type", &["cat-file", "-p", "{badtype}"]),
+    batch(
+        "damaged-type",
+        &["cat-file", "--batch-check"],
+        "{HEAD}\n{badtype}\n{HEAD}\n",
+    ),
     // 9. Options as git parses them.
     case("plain", &["cat-file"]),
     case("plain", &["cat-file", "-h"]),
@@ -279,6 +312,11 @@ fn value(repo: &Path, name: &str) -> String {
     match name {
         "E" => "4b825dc642cb6eb9a060e54bf8d69288fbee4904".into(),
         "hello" => "ce013625030ba8dba906f756967f9e9ca394464a".into(),
+        "bad1" => "1".repeat(40),
+        "bad2" => "2".repeat(40),
+        "bad3" => format!("{}3", "2".repeat(39)),
+        "bad4" => "3".repeat(40),
+        "badtype" => "342e708865ce77ac7a82ea01336b81e3be8abf30".into(),
         "amball" => ambiguous_prefixes(repo).join("\n") + "\n",
         "ambtag" => {
             // A prefix one of whose candidates is a tag.

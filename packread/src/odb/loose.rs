@@ -77,6 +77,22 @@ fn header_of(
     z: &mut Inflater,
     compressed: &[u8],
 ) -> Result<(ObjectKind, u64, usize), Error> {
+    // zlib's own words for a stream header it refuses (what git reports).
+    if let [cmf, flg, ..] = compressed {
+        // zlib checks the header's check bits before its method.
+        if (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 != 0 {
+            return Err(corrupt(
+                path,
+                Corruption::Inflate("incorrect header check".into()),
+            ));
+        }
+        if cmf & 0x0f != 8 {
+            return Err(corrupt(
+                path,
+                Corruption::Inflate("unknown compression method".into()),
+            ));
+        }
+    }
     let mut head = [0u8; MAX_HEADER_LEN];
     z.reset();
     let n = match z.decompress(compressed, &mut head, false) {
@@ -85,7 +101,22 @@ fn header_of(
         Err(ZError::BufferFull) => 0,
         Err(e) => return Err(inflate_error(path, e)),
     };
-    parse_header(&head[..n]).ok_or_else(|| corrupt(path, Corruption::BadLooseHeader))
+    parse_header(&head[..n]).ok_or_else(|| corrupt(path, header_problem(&head[..n])))
+}
+
+/// Why a header `parse_header` refused is wrong: an object type git doesn't
+/// know (with a well-formed size), or anything else.
+fn header_problem(head: &[u8]) -> Corruption {
+    let text = head.split(|&b| b == 0).next().unwrap_or_default();
+    if let Some(sp) = text.iter().position(|&b| b == b' ') {
+        let size = &text[sp + 1..];
+        if head.contains(&0) && !size.is_empty() && size.iter().all(u8::is_ascii_digit) {
+            return Corruption::UnknownObjectType(
+                String::from_utf8_lossy(&text[..sp]).into_owned(),
+            );
+        }
+    }
+    Corruption::BadLooseHeader
 }
 
 /// Kind and size of the loose object at `path`, inflating only its header.
@@ -95,6 +126,25 @@ pub(crate) fn read_header(path: &Path) -> Result<Option<(ObjectKind, u64)>, Erro
     };
     let (kind, size, _) = header_of(path, &mut inflate::inflater(), &bytes)?;
     Ok(Some((kind, size)))
+}
+
+/// Reads the loose object at `path` as git streams a blob: whatever its
+/// zlib stream inflates to after the header, however many bytes the header
+/// announced, bytes after the stream ignored. `Ok(None)` if there is none.
+pub(crate) fn read_streamed(path: &Path, out: &mut Vec<u8>) -> Result<Option<ObjectKind>, Error> {
+    let Some(bytes) = read_file(path)? else {
+        return Ok(None);
+    };
+    let mut z = inflate::inflater();
+    let (kind, _, header_len) = header_of(path, &mut z, &bytes)?;
+    z.reset();
+    let mut reader = sirocco::inflate::Reader::new(Format::Zlib, &bytes[..]);
+    out.clear();
+    reader
+        .read_to_end(out)
+        .map_err(|e| corrupt(path, Corruption::Inflate(e.to_string())))?;
+    out.drain(..header_len.min(out.len()));
+    Ok(Some(kind))
 }
 
 /// Reads the loose object at `path` into `out`; `Ok(None)` if there is none.

@@ -440,6 +440,24 @@ impl Reader {
         }
     }
 
+    /// Reads the object stored at `loc` as git streams a blob to its output
+    /// (`cat-file -p`, `cat-file blob`, `--batch`): a loose object's content
+    /// is whatever its zlib stream inflates to, even where that is more or
+    /// less than its header announced, and bytes after the stream are
+    /// ignored; everything else reads as [`read_location`](Self::read_location).
+    pub fn read_location_as_streamed(
+        &mut self,
+        loc: &Location,
+        out: &mut Vec<u8>,
+    ) -> Result<ObjectKind, Error> {
+        match loc {
+            Location::Loose { path } => {
+                loose::read_streamed(path, out)?.ok_or_else(|| missing_loose(path))
+            }
+            other => self.read_location(other, out),
+        }
+    }
+
     /// Reads the object `id` names, following tags to their objects and
     /// commits to their trees until an object of kind `want` is reached, as
     /// `git cat-file <type> <object>` does. `Ok(None)` when the chain ends elsewhere: at a

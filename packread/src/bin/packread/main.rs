@@ -3,6 +3,7 @@
 
 mod ambiguous;
 mod cat_file;
+mod damage;
 mod dump;
 mod format;
 mod names;

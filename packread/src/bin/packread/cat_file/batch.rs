@@ -10,6 +10,7 @@ use packread::{Location, ObjectId, ObjectKind, Odb, Reader};
 
 use super::{Batch, BatchOptions};
 use crate::ambiguous;
+use crate::damage::{self, Damage};
 use crate::format::Facts;
 use crate::names::{Resolved, resolve};
 use crate::pipeline::{self, Consumer, Jobs};
@@ -333,6 +334,14 @@ impl Feeder {
     }
 }
 
+/// What a job came to.
+struct Rendered {
+    /// Its output, up to the failure if there was one.
+    bytes: Vec<u8>,
+    /// The failure that ended the job early.
+    error: Option<Exit>,
+}
+
 /// Turns jobs into output bytes; one per thread, each with its own reader.
 struct Renderer<'a> {
     odb: &'a Odb,
@@ -357,8 +366,15 @@ impl<'a> Renderer<'a> {
         if self.opts.nul_output { 0 } else { b'\n' }
     }
 
-    fn render(&mut self, job: Job) -> Result<Vec<u8>, Exit> {
+    /// A job's output: what was rendered, and the failure that cut it short
+    /// (the output before it is still written, as git's would be).
+    fn render(&mut self, job: Job) -> Rendered {
         let mut out = Vec::new();
+        let error = self.render_into(job, &mut out).err();
+        Rendered { bytes: out, error }
+    }
+
+    fn render_into(&mut self, job: Job, out: &mut Vec<u8>) -> Result<(), Exit> {
         let pieces = match job {
             Job::Pieces(pieces) => pieces,
             Job::Positions(start, end) => {
@@ -372,19 +388,19 @@ impl<'a> Renderer<'a> {
                     if id == empty_tree {
                         loc = Location::Builtin;
                     }
-                    self.object(id, &loc, &[], &mut out)?;
+                    self.object(id, &loc, &[], out)?;
                 }
-                return Ok(out);
+                return Ok(());
             }
             Job::Failed(msg) => return Err(Exit::Fatal(msg)),
         };
         for piece in pieces {
             match piece {
-                Piece::Status(name, what) => self.status(&name, what, &mut out),
-                Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, &mut out)?,
+                Piece::Status(name, what) => self.status(&name, what, out),
+                Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, out)?,
                 Piece::Line(line, split) => match named_piece(&mut self.reader, &line, split)? {
-                    Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, &mut out)?,
-                    Piece::Status(name, what) => self.status(&name, what, &mut out),
+                    Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, out)?,
+                    Piece::Status(name, what) => self.status(&name, what, out),
                     Piece::Line(..) | Piece::Id(_) => unreachable!("resolved"),
                 },
                 Piece::Id(id) => {
@@ -392,11 +408,26 @@ impl<'a> Renderer<'a> {
                         .reader
                         .locate(&id)?
                         .ok_or(packread::Error::NotFound(id))?;
-                    self.object(id, &loc, &[], &mut out)?;
+                    self.object(id, &loc, &[], out)?;
                 }
             }
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// Reads the object at `loc` into `self.data`: its kind and the size
+    /// for the header line. A loose blob is streamed as git streams it
+    /// (the header's size, whatever content the stream holds).
+    fn contents(&mut self, loc: &Location) -> Result<(ObjectKind, u64), packread::Error> {
+        if let Location::Loose { .. } = loc {
+            let h = self.reader.header_location(loc)?;
+            if h.kind == ObjectKind::Blob {
+                self.reader.read_location_as_streamed(loc, &mut self.data)?;
+                return Ok((h.kind, h.size));
+            }
+        }
+        let kind = self.reader.read_location(loc, &mut self.data)?;
+        Ok((kind, self.data.len() as u64))
     }
 
     /// A status line: `<name> <what>`.
@@ -417,12 +448,25 @@ impl<'a> Renderer<'a> {
     ) -> Result<(), Exit> {
         let fmt = &self.opts.format;
         let (mut kind, mut size) = (ObjectKind::Blob, 0);
-        if self.opts.kind == Batch::Contents {
-            kind = self.reader.read_location(loc, &mut self.data)?;
-            size = self.data.len() as u64;
+        let read = if self.opts.kind == Batch::Contents {
+            self.contents(loc)
         } else if fmt.needs_header() {
-            let h = self.reader.header_location(loc)?;
-            (kind, size) = (h.kind, h.size);
+            self.reader.header_location(loc).map(|h| (h.kind, h.size))
+        } else {
+            Ok((kind, size))
+        };
+        match read {
+            Ok(found) => (kind, size) = found,
+            // A damaged loose object is missing for git, after its error lines.
+            Err(e) => match damage::classify(&id, loc, &e) {
+                Some(Damage::Missing(lines)) => {
+                    eprintln!("{}", lines.join("\n"));
+                    self.status(id.to_hex().as_bytes(), "missing", out);
+                    return Ok(());
+                }
+                Some(Damage::Fatal(msg)) => return Err(Exit::Fatal(msg)),
+                None => return Err(e.into()),
+            },
         }
         let (disk_size, base) = if fmt.needs_location() {
             let d = self.reader.disk_info(loc)?;
@@ -457,9 +501,12 @@ struct Output<'a> {
     progress: Progress,
 }
 
-impl Consumer<Result<Vec<u8>, Exit>, Exit> for Output<'_> {
-    fn take(&mut self, bytes: Result<Vec<u8>, Exit>) -> Result<(), Exit> {
-        self.out.write_all(&bytes?)?;
+impl Consumer<Rendered, Exit> for Output<'_> {
+    fn take(&mut self, rendered: Rendered) -> Result<(), Exit> {
+        self.out.write_all(&rendered.bytes)?;
+        if let Some(e) = rendered.error {
+            return Err(e);
+        }
         self.progress.tick(1);
         Ok(())
     }

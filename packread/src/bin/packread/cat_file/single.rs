@@ -3,10 +3,11 @@
 use std::io::{self, BufWriter, Write};
 
 use packread::object::{ObjectKind, tree};
-use packread::{ObjectId, Odb, Reader};
+use packread::{Location, ObjectId, Odb, Reader};
 
 use super::Mode;
 use crate::ambiguous;
+use crate::damage::{self, Damage};
 use crate::names::{Resolved, looks_like_revision, quote_c_style, resolve};
 use crate::{Exit, Global};
 
@@ -40,6 +41,19 @@ pub(super) fn one_object(global: &Global, mode: Mode, name: &str) -> Result<i32,
     let loc = r.locate(&id)?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
+    // A damaged loose object is missing for git, after its error lines.
+    let missing = |e: packread::Error, loc: &Location, fatal: String| -> Exit {
+        match damage::classify(&id, loc, &e) {
+            Some(Damage::Missing(lines)) => {
+                for line in lines {
+                    eprintln!("{line}");
+                }
+                Exit::Fatal(fatal)
+            }
+            Some(Damage::Fatal(msg)) => Exit::Fatal(msg),
+            None => e.into(),
+        }
+    };
     match mode {
         Mode::Exists => return Ok(i32::from(loc.is_none())),
         Mode::Type | Mode::Size => {
@@ -48,7 +62,9 @@ pub(super) fn one_object(global: &Global, mode: Mode, name: &str) -> Result<i32,
                     "git cat-file: could not get object info".into(),
                 ));
             };
-            let header = r.header_location(&loc)?;
+            let header = r
+                .header_location(&loc)
+                .map_err(|e| missing(e, &loc, "git cat-file: could not get object info".into()))?;
             if mode == Mode::Type {
                 writeln!(out, "{}", header.kind)?;
             } else {
@@ -60,7 +76,10 @@ pub(super) fn one_object(global: &Global, mode: Mode, name: &str) -> Result<i32,
                 return Err(Exit::Fatal(format!("Not a valid object name {name}")));
             };
             let mut data = Vec::new();
-            let kind = r.read_location(&loc, &mut data)?;
+            // Blobs are streamed as git streams them (see the batch's).
+            let kind = r
+                .read_location_as_streamed(&loc, &mut data)
+                .map_err(|e| missing(e, &loc, format!("Not a valid object name {name}")))?;
             if kind == ObjectKind::Tree {
                 pretty_tree(&odb, &data, &mut out)?;
             } else {
