@@ -231,6 +231,34 @@ const CASES: &[Case] = &[
     ),
     case("plain", &["verify-pack", "-h"]),
     case("plain", &["show-index", "-h"]),
+    // 8. show-index follows the repository's hash; its option in one word
+    //    or two; other arguments ignored. verify-pack's unknown format.
+    batch("sha256", &["show-index"], "@{idx}"),
+    batch(
+        "sha256",
+        &["show-index", "--object-format", "sha256"],
+        "@{idx}",
+    ),
+    batch("sha256", &["show-index", "extra", "args"], "@{idx}"),
+    batch("sha256", &["show-index"], "@{idx_ambiguous}"),
+    batch("plain", &["show-index"], "@{idx_ambiguous}"),
+    batch(
+        "plain",
+        &["show-index", "--object-format=md5"],
+        "@{idx_ambiguous}",
+    ),
+    batch(
+        "plain",
+        &["show-index", "--object-format"],
+        "@{idx_ambiguous}",
+    ),
+    case("sha256", &["verify-pack", "--object-format=md5", "{idx}"]),
+    case(
+        "sha256",
+        &["verify-pack", "-v", "--object-format=md5", "{idx}"],
+    ),
+    case("ambiguous", &["verify-pack", "-v", "{idx}"]),
+    case("sha256", &["verify-pack", "-v", "{idx}"]),
     // 10. Finding the repository and its objects as git does.
     case(
         "plain",
@@ -304,7 +332,10 @@ const CASES: &[Case] = &[
 
 /// The fixture repositories by name.
 fn repo(name: &str) -> PathBuf {
-    fixture("make_fidelity.sh").join(name)
+    match name {
+        "sha256" => fixture("make_sha256.sh").join("sha256"),
+        _ => fixture("make_fidelity.sh").join(name),
+    }
 }
 
 /// The value `{name}` stands for in `repo`.
@@ -348,14 +379,22 @@ fn value(repo: &Path, name: &str) -> String {
             .unwrap()
             .trim()
             .to_owned(),
-        "idx" => {
+        other if other.starts_with("idx") => {
+            let repo = match other.strip_prefix("idx_") {
+                Some(name) => self::repo(name),
+                None => repo.to_owned(),
+            };
             let pack_dir = repo.join(".git/objects/pack");
             let idx = std::fs::read_dir(&pack_dir)
                 .unwrap()
                 .map(|e| e.unwrap().path())
                 .find(|p| p.extension().is_some_and(|e| e == "idx"))
                 .expect("a pack");
-            idx.to_str().unwrap().to_owned()
+            std::fs::canonicalize(idx)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
         }
         other => {
             let file = fixture("make_fidelity.sh").join(format!("oddtrees.{other}"));
@@ -470,11 +509,15 @@ fn packread_answers_as_git_does() {
         } else {
             args
         };
-        let stdin = fill(&dir, c.stdin);
+        // `@<path>`: the bytes of a file.
+        let stdin = match fill(&dir, c.stdin).strip_prefix('@') {
+            Some(path) => std::fs::read(path).unwrap(),
+            None => fill(&dir, c.stdin).into_bytes(),
+        };
         let vars: Vec<(&str, String)> = c.env.iter().map(|(k, v)| (*k, fill(&dir, v))).collect();
         let mut theirs_cmd = git(&dir);
         theirs_cmd.envs(vars.iter().map(|(k, v)| (*k, v.as_str())));
-        let theirs = run(theirs_cmd, &args, stdin.as_bytes());
+        let theirs = run(theirs_cmd, &args, &stdin);
         let ours_args: Vec<String> = c
             .ours
             .iter()
@@ -483,7 +526,7 @@ fn packread_answers_as_git_does() {
             .collect();
         let mut ours_cmd = packread(&dir);
         ours_cmd.envs(vars.iter().map(|(k, v)| (*k, v.as_str())));
-        let ours = run(ours_cmd, &ours_args, stdin.as_bytes());
+        let ours = run(ours_cmd, &ours_args, &stdin);
         let mut why = Vec::new();
         // `-h` prints the usage on stdout: that both do is what is compared.
         let usage = |o: &Output| o.stdout.starts_with(b"usage: ");
@@ -514,7 +557,7 @@ fn packread_answers_as_git_does() {
                 vars,
                 c.ours,
                 args,
-                stdin,
+                show(&stdin[..stdin.len().min(200)]),
                 why.join("\n  ")
             ));
         }

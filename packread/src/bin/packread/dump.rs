@@ -49,7 +49,7 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     let odb = match &pack {
         // A lone pack: its ids' hash comes from the repository we are in, if any.
         Some(p) => {
-            let hash = global.open().map(|odb| odb.hash_kind()).unwrap_or_default();
+            let hash = global.repository_hash().unwrap_or_default();
             let idx = std::path::Path::new(p).with_extension("idx");
             if !idx.is_file() || !idx.with_extension("pack").is_file() {
                 return Err(Exit::Fatal(format!(

@@ -17,7 +17,7 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use packread::{Odb, OpenOptions};
+use packread::{HashKind, Odb, OpenOptions};
 
 const USAGE: &str = "usage: packread [--git-dir=<path>] [--window-size=<n>] [--memory-limit=<n>]
                 [--handle-limit=<n>] [--delta-cache=<n>] [--static]
@@ -104,11 +104,9 @@ impl Global {
         o
     }
 
-    /// The repository's database, found as git finds it: `--git-dir`, else
-    /// `$GIT_DIR` (a git directory, not searched for), else from the current
-    /// directory upwards; `$GIT_OBJECT_DIRECTORY` and
-    /// `$GIT_ALTERNATE_OBJECT_DIRECTORIES` as git reads them.
-    pub fn open(&self) -> Result<Odb, Exit> {
+    /// The database as [`open`](Self::open) finds it, without reporting
+    /// anything.
+    fn open_quietly(&self) -> Result<Odb, packread::Error> {
         let mut opts = self.options();
         if let Some(dir) = std::env::var_os("GIT_OBJECT_DIRECTORY").filter(|d| !d.is_empty()) {
             opts = opts.objects_dir(PathBuf::from(dir));
@@ -120,10 +118,25 @@ impl Global {
             .git_dir
             .clone()
             .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
-        let opened = match &git_dir {
+        match &git_dir {
             Some(dir) => opts.open_git_dir(dir),
             None => opts.open("."),
-        };
+        }
+    }
+
+    /// The hash of the repository we are in, if we are in one (git's
+    /// gentle setup: outside a repository, no error).
+    pub fn repository_hash(&self) -> Option<HashKind> {
+        self.open_quietly().ok().map(|odb| odb.hash_kind())
+    }
+
+    /// The repository's database, found as git finds it: `--git-dir`, else
+    /// `$GIT_DIR` (a git directory, not searched for), else from the current
+    /// directory upwards; `$GIT_OBJECT_DIRECTORY` and
+    /// `$GIT_ALTERNATE_OBJECT_DIRECTORIES` as git reads them.
+    pub fn open(&self) -> Result<Odb, Exit> {
+        let opened = self.open_quietly();
+        let git_dir_given = self.git_dir.is_some() || std::env::var_os("GIT_DIR").is_some();
         match opened {
             Ok(odb) => {
                 // git reports broken alternates on every command, control
@@ -143,7 +156,7 @@ impl Global {
                 }
                 Ok(odb)
             }
-            Err(packread::Error::NotARepository(_)) if git_dir.is_none() => Err(Exit::Fatal(
+            Err(packread::Error::NotARepository(_)) if !git_dir_given => Err(Exit::Fatal(
                 "not a git repository (or any of the parent directories): .git".into(),
             )),
             Err(packread::Error::NotARepository(p)) => Err(Exit::Fatal(format!(
@@ -238,7 +251,7 @@ fn run(args: Vec<String>) -> Result<i32, Exit> {
     match command.as_str() {
         "cat-file" => cat_file::run(&global, rest),
         "verify-pack" => verify_pack::run(&global, rest),
-        "show-index" => show_index::run(&rest),
+        "show-index" => show_index::run(&global, rest),
         "dump" => dump::run(&global, rest),
         "stats" => stats::run(&global, &rest),
         other => Err(Exit::Usage(

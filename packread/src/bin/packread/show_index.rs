@@ -4,7 +4,7 @@ use std::io::{self, BufWriter, Read, Write};
 
 use packread::{HashKind, ObjectId};
 
-use crate::Exit;
+use crate::{Exit, Global};
 
 const USAGE: &str =
     "usage: packread show-index [--object-format=<hash-algorithm>] < <pack-idx-file>";
@@ -22,17 +22,31 @@ fn be32(b: &[u8]) -> u32 {
     u32::from_be_bytes(b.try_into().expect("4 bytes"))
 }
 
-pub fn run(args: &[String]) -> Result<i32, Exit> {
-    let mut hash = HashKind::Sha1;
-    for arg in args {
-        match arg.strip_prefix("--object-format=") {
-            Some("sha1") => hash = HashKind::Sha1,
-            Some("sha256") => hash = HashKind::Sha256,
-            Some(other) => return Err(Exit::Fatal(format!("unknown hash algorithm '{other}'"))),
-            None if arg == "-h" => return Err(Exit::Help(USAGE)),
-            None => return Err(crate::unknown_option(arg, USAGE)),
+/// Reads the arguments as git does: `--object-format` in one word or two,
+/// arguments that are no options ignored; without the option, the hash of
+/// the repository we are in (if any), else SHA-1.
+pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
+    let mut format: Option<String> = None;
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        if let Some(v) = crate::option_value(&arg, "--object-format", &mut it) {
+            format = Some(v.map_err(|_| {
+                Exit::UsageLine("error: option `object-format' requires a value".into())
+            })?);
+        } else if arg == "-h" {
+            return Err(Exit::Help(USAGE));
+        } else if arg == "--" {
+            break;
+        } else if arg.starts_with('-') && arg.len() > 1 {
+            return Err(crate::unknown_option(&arg, USAGE));
         }
     }
+    let hash = match format.as_deref() {
+        Some("sha1") => HashKind::Sha1,
+        Some("sha256") => HashKind::Sha256,
+        Some(_) => return Err(Exit::Fatal("Unknown hash algorithm".into())),
+        None => global.repository_hash().unwrap_or_default(),
+    };
     let stdin = io::stdin();
     let mut input = io::BufReader::new(stdin.lock());
     let stdout = io::stdout();

@@ -22,7 +22,8 @@ const USAGE: &str = "usage: packread verify-pack [-v | --verbose] [-s | --stat-o
 
 pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     let (mut verbose, mut stat_only) = (false, false);
-    let mut hash: Option<HashKind> = None;
+    // An unknown format fails each pack, as git's index-pack child does.
+    let mut hash: Option<Result<HashKind, String>> = None;
     let mut packs = Vec::new();
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -34,9 +35,9 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             "--" => packs.extend(it.by_ref()),
             a if a.starts_with("--object-format=") => {
                 hash = Some(match &a["--object-format=".len()..] {
-                    "sha1" => HashKind::Sha1,
-                    "sha256" => HashKind::Sha256,
-                    other => return Err(Exit::Fatal(format!("unknown hash algorithm '{other}'"))),
+                    "sha1" => Ok(HashKind::Sha1),
+                    "sha256" => Ok(HashKind::Sha256),
+                    other => Err(format!("unknown hash algorithm '{other}'")),
                 });
             }
             "-h" => return Err(Exit::Help(USAGE)),
@@ -48,7 +49,7 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         return Err(Exit::Usage(String::new(), USAGE));
     }
     // The hash: as asked, else the repository's if we are in one, else SHA-1.
-    let hash = hash.unwrap_or_else(|| global.open().map(|odb| odb.hash_kind()).unwrap_or_default());
+    let hash = hash.unwrap_or_else(|| Ok(global.repository_hash().unwrap_or_default()));
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = false;
@@ -59,7 +60,7 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             .unwrap_or(&arg);
         let pack_name = format!("{base}.pack");
         let idx = PathBuf::from(format!("{base}.idx"));
-        match verify_one(global, &idx, hash) {
+        match hash.clone().and_then(|hash| verify_one(global, &idx, hash)) {
             Ok(report) => {
                 if verbose || stat_only {
                     report.write(&mut out, stat_only)?;
