@@ -64,7 +64,12 @@ pub enum Corruption {
     /// A loose object whose header is not `<type> <size>\0`.
     BadLooseHeader,
     /// A loose object of a type git doesn't know (`<name> <size>\0`).
-    UnknownObjectType(String),
+    UnknownObjectType {
+        /// The type's name, as written.
+        name: String,
+        /// The size the header announces.
+        size: u64,
+    },
     /// A loose object with bytes after its zlib stream.
     GarbageAfterLooseObject,
     /// A checksum over the file doesn't match the trailer.
@@ -137,7 +142,9 @@ impl fmt::Display for Corruption {
                 write!(f, "object of {n} bytes is too large for this process")
             }
             Corruption::BadLooseHeader => f.write_str("bad loose object header"),
-            Corruption::UnknownObjectType(name) => write!(f, "invalid object type \"{name}\""),
+            Corruption::UnknownObjectType { name, .. } => {
+                write!(f, "invalid object type \"{name}\"")
+            }
             Corruption::GarbageAfterLooseObject => f.write_str("garbage at end of loose object"),
             Corruption::ChecksumMismatch { expected, actual } => {
                 write!(

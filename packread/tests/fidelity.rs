@@ -229,6 +229,33 @@ const CASES: &[Case] = &[
         "plain",
         &["cat-file", "-p", "0000000000000000000000000000000000000000"],
     ),
+    case("plain", &["cat-file", "--textconv", "{HEAD}"]),
+    case("plain", &["cat-file", "--filters", "{HEAD}"]),
+    case("plain", &["cat-file", "--filters"]),
+    case("plain", &["cat-file", "--textconv", "-t", "{HEAD}"]),
+    case("plain", &["cat-file", "-t", "--textconv", "{HEAD}"]),
+    case(
+        "damaged-type",
+        &["cat-file", "-t", "--allow-unknown-type", "{badtype}"],
+    ),
+    case(
+        "damaged-type",
+        &["cat-file", "-s", "--allow-unknown-type", "{badtype}"],
+    ),
+    case(
+        "damaged-type",
+        &["cat-file", "-p", "--allow-unknown-type", "{badtype}"],
+    ),
+    case(
+        "damaged-type",
+        &["cat-file", "--allow-unknown-type", "-t", "{HEAD}"],
+    ),
+    case("damaged-type", &["cat-file", "--allow-unknown-type"]),
+    batch(
+        "damaged-type",
+        &["cat-file", "--batch-check", "--allow-unknown-type"],
+        "{HEAD}\n",
+    ),
     case("plain", &["verify-pack", "-h"]),
     case("plain", &["show-index", "-h"]),
     // 8. show-index follows the repository's hash; its option in one word

@@ -109,11 +109,13 @@ fn header_of(
 fn header_problem(head: &[u8]) -> Corruption {
     let text = head.split(|&b| b == 0).next().unwrap_or_default();
     if let Some(sp) = text.iter().position(|&b| b == b' ') {
-        let size = &text[sp + 1..];
-        if head.contains(&0) && !size.is_empty() && size.iter().all(u8::is_ascii_digit) {
-            return Corruption::UnknownObjectType(
-                String::from_utf8_lossy(&text[..sp]).into_owned(),
-            );
+        let size = std::str::from_utf8(&text[sp + 1..])
+            .ok()
+            .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|s| s.parse().ok());
+        if let (true, Some(size)) = (head.contains(&0), size) {
+            let name = String::from_utf8_lossy(&text[..sp]).into_owned();
+            return Corruption::UnknownObjectType { name, size };
         }
     }
     Corruption::BadLooseHeader

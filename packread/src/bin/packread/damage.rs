@@ -29,7 +29,7 @@ pub fn classify(id: &ObjectId, loc: &Location, err: &Error) -> Option<Damage> {
         Corruption::TruncatedStream | Corruption::BadLooseHeader => {
             Damage::Missing(vec![format!("error: unable to unpack {id} header")])
         }
-        Corruption::UnknownObjectType(_) => Damage::Fatal("invalid object type".into()),
+        Corruption::UnknownObjectType { .. } => Damage::Fatal("invalid object type".into()),
         _ => return None,
     })
 }

@@ -35,6 +35,8 @@ fn usage(msg: impl Into<String>) -> Exit {
 /// A single-object mode.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Mode {
+    /// `--textconv` or `--filters` (not supported beyond git's errors).
+    Filter,
     Type,
     Size,
     Exists,
@@ -62,24 +64,26 @@ struct BatchOptions {
 
 /// Parses `cat-file`'s arguments and runs the mode they name.
 pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
-    let mut mode: Option<(Mode, char)> = None;
+    let mut mode: Option<(Mode, &'static str)> = None;
     let mut batch: Option<(Batch, Option<String>)> = None;
     let (mut all, mut unordered, mut buffer, mut z, mut big_z) =
         (false, false, false, false, false);
     let mut positional = Vec::new();
+    let mut unknown_type = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        let set_mode = |mode: &mut Option<(Mode, char)>, m, c| -> Result<(), Exit> {
-            match *mode {
-                Some((_, old)) if old != c => Err(Exit::UsageLine(format!(
-                    "error: options '-{c}' and '-{old}' cannot be used together"
-                ))),
-                _ => {
-                    *mode = Some((m, c));
-                    Ok(())
+        let set_mode =
+            |mode: &mut Option<(Mode, &'static str)>, m, c: &'static str| -> Result<(), Exit> {
+                match *mode {
+                    Some((_, old)) if old != c => Err(Exit::UsageLine(format!(
+                        "error: options '{c}' and '{old}' cannot be used together"
+                    ))),
+                    _ => {
+                        *mode = Some((m, c));
+                        Ok(())
+                    }
                 }
-            }
-        };
+            };
         let mut set_batch = |kind, fmt: Option<String>| -> Result<(), Exit> {
             if batch.is_some() {
                 return Err(Exit::UsageLine(
@@ -90,10 +94,12 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             Ok(())
         };
         match arg.as_str() {
-            "-t" => set_mode(&mut mode, Mode::Type, 't')?,
-            "-s" => set_mode(&mut mode, Mode::Size, 's')?,
-            "-e" => set_mode(&mut mode, Mode::Exists, 'e')?,
-            "-p" => set_mode(&mut mode, Mode::Pretty, 'p')?,
+            "-t" => set_mode(&mut mode, Mode::Type, "-t")?,
+            "-s" => set_mode(&mut mode, Mode::Size, "-s")?,
+            "-e" => set_mode(&mut mode, Mode::Exists, "-e")?,
+            "-p" => set_mode(&mut mode, Mode::Pretty, "-p")?,
+            "--textconv" => set_mode(&mut mode, Mode::Filter, "--textconv")?,
+            "--filters" => set_mode(&mut mode, Mode::Filter, "--filters")?,
             "--batch" => set_batch(Batch::Contents, None)?,
             "--batch-check" => set_batch(Batch::Check, None)?,
             "--batch-all-objects" => all = true,
@@ -111,24 +117,43 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             a if a.starts_with("--batch-check=") => {
                 set_batch(Batch::Check, Some(a["--batch-check=".len()..].to_owned()))?;
             }
-            "--batch-command"
-            | "--follow-symlinks"
-            | "--textconv"
-            | "--filters"
-            | "--allow-unknown-type" => {
+            "--batch-command" | "--follow-symlinks" => {
                 return Err(Exit::Fatal(format!(
                     "packread cat-file does not support {arg}"
                 )));
             }
+            "--allow-unknown-type" => unknown_type = true,
+            "--no-allow-unknown-type" => unknown_type = false,
             a if a.starts_with('-') && a.len() > 1 => return Err(unknown_option(a, USAGE)),
             _ => positional.push(arg),
         }
     }
 
+    if unknown_type && mode.is_some() && !matches!(mode, Some((Mode::Type | Mode::Size, _))) {
+        return Err(Exit::Fatal(
+            "git cat-file --allow-unknown-type: use with -s or -t".into(),
+        ));
+    }
+    if let Some((Mode::Filter, option)) = mode {
+        // `--textconv`/`--filters` <object>:<path>: a path needs revisions,
+        // and batches with filters need attributes; neither is supported.
+        return match positional.as_slice() {
+            _ if batch.is_some() => Err(Exit::Fatal(format!(
+                "packread cat-file does not support {option}"
+            ))),
+            [] => Err(usage(format!("fatal: <rev> required with '{option}'"))),
+            [name] if !name.contains(':') => Err(Exit::Fatal(format!(
+                "<object>:<path> required, only <object> '{name}' given"
+            ))),
+            _ => Err(Exit::Fatal(format!(
+                "packread cat-file does not support {option}"
+            ))),
+        };
+    }
     if let Some((kind, fmt)) = batch {
         if let Some((_, c)) = mode {
             return Err(usage(format!(
-                "fatal: '-{c}' is incompatible with batch mode"
+                "fatal: '{c}' is incompatible with batch mode"
             )));
         }
         if !positional.is_empty() {
@@ -165,11 +190,11 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     match mode {
         Some((m, c)) => {
             let obj = match positional.len() {
-                0 => return Err(usage(format!("fatal: <object> required with '-{c}'"))),
+                0 => return Err(usage(format!("fatal: <object> required with '{c}'"))),
                 1 => positional.pop().expect("one"),
                 _ => return Err(usage("fatal: too many arguments")),
             };
-            single::one_object(global, m, &obj)
+            single::one_object(global, m, &obj, unknown_type)
         }
         None => match positional.len() {
             2 => {

@@ -3,7 +3,7 @@
 use std::io::{self, BufWriter, Write};
 
 use packread::object::{ObjectKind, tree};
-use packread::{Location, ObjectId, Odb, Reader};
+use packread::{Corruption, Location, ObjectId, Odb, Reader};
 
 use super::Mode;
 use crate::ambiguous;
@@ -34,7 +34,12 @@ fn name_to_id(odb: &Odb, r: &mut Reader, name: &str) -> Result<ObjectId, Exit> {
 }
 
 /// `-e`, `-t`, `-s` or `-p` of the object `name` names.
-pub(super) fn one_object(global: &Global, mode: Mode, name: &str) -> Result<i32, Exit> {
+pub(super) fn one_object(
+    global: &Global,
+    mode: Mode,
+    name: &str,
+    unknown_type: bool,
+) -> Result<i32, Exit> {
     let odb = global.open()?;
     let mut r = odb.reader();
     let id = name_to_id(&odb, &mut r, name)?;
@@ -56,19 +61,33 @@ pub(super) fn one_object(global: &Global, mode: Mode, name: &str) -> Result<i32,
     };
     match mode {
         Mode::Exists => return Ok(i32::from(loc.is_none())),
+        // Caught by the caller, which knows the option's name.
+        Mode::Filter => return Err(Exit::Fatal("filters are not supported".into())),
         Mode::Type | Mode::Size => {
             let Some(loc) = loc else {
                 return Err(Exit::Fatal(
                     "git cat-file: could not get object info".into(),
                 ));
             };
-            let header = r
-                .header_location(&loc)
-                .map_err(|e| missing(e, &loc, "git cat-file: could not get object info".into()))?;
+            let (kind, size) = match r.header_location(&loc) {
+                Ok(h) => (h.kind.to_string(), h.size),
+                // `--allow-unknown-type`: the type as written.
+                Err(packread::Error::Corrupt {
+                    reason: Corruption::UnknownObjectType { name, size },
+                    ..
+                }) if unknown_type => (name, size),
+                Err(e) => {
+                    return Err(missing(
+                        e,
+                        &loc,
+                        "git cat-file: could not get object info".into(),
+                    ));
+                }
+            };
             if mode == Mode::Type {
-                writeln!(out, "{}", header.kind)?;
+                writeln!(out, "{kind}")?;
             } else {
-                writeln!(out, "{}", header.size)?;
+                writeln!(out, "{size}")?;
             }
         }
         Mode::Pretty => {
