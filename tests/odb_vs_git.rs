@@ -138,10 +138,7 @@ fn loose_packed_and_alternates() {
     let top = dir.join("top");
     check_repo(&top);
     let odb = Odb::open(&top).unwrap();
-    let dirs: Vec<_> = odb
-        .object_dirs()
-        .map(std::borrow::ToOwned::to_owned)
-        .collect();
+    let dirs = odb.object_dirs();
     assert_eq!(dirs.len(), 3, "own objects, mid's, shared's: {dirs:?}");
     assert!(dirs[1].ends_with("mid/.git/objects") && dirs[2].ends_with("shared/.git/objects"));
     assert!(odb.packs().len() >= 4, "two own packs, mid's and shared's");

@@ -170,3 +170,53 @@ fn packs_removed_truncated_grown_or_replaced_between_reads() {
         .unwrap();
     }
 }
+
+/// A pack written while the database is open (a `git gc` or fetch beside a
+/// long batch) is found: a lookup that misses scans the directories again,
+/// as git does, and so does an abbreviation no object has.
+#[test]
+fn packs_written_while_open_are_found_after_a_miss() {
+    use std::io::Write as _;
+
+    let src = fixture("make_history.sh").join("ofs.git");
+    let repo = copy_repo(&src, "new-pack");
+    let odb = OpenOptions::new().window_size(4096).open(&repo).unwrap();
+    let mut reader = odb.reader();
+    let before = odb.packs().len();
+    // A new object, packed on its own into a second pack.
+    let mut hash = common::git(&repo)
+        .args(["hash-object", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    hash.stdin
+        .take()
+        .unwrap()
+        .write_all(b"appeared later\n")
+        .unwrap();
+    let out = hash.wait_with_output().unwrap();
+    let hex = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let id = ObjectId::from_hex(&hex).unwrap();
+    let mut pack = common::git(&repo)
+        .args(["pack-objects", "-q", "objects/pack/pack"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    pack.stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{hex}\n").as_bytes())
+        .unwrap();
+    assert!(pack.wait().unwrap().success());
+    std::fs::remove_file(repo.join("objects").join(&hex[..2]).join(&hex[2..])).unwrap();
+    // Found through the new pack, by a reader made before it existed.
+    let loc = reader.locate(&id).unwrap().expect("found after a rescan");
+    assert!(matches!(loc, packread::Location::Packed { .. }), "{loc:?}");
+    assert_eq!(reader.read(&id).unwrap().data, b"appeared later\n");
+    assert_eq!(odb.packs().len(), before + 1);
+    // Other readers catch up too, and so do abbreviations.
+    assert_eq!(odb.reader().resolve_prefix(&hex[..10]).unwrap(), id);
+    std::fs::remove_dir_all(&repo).unwrap();
+}

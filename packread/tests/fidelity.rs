@@ -326,6 +326,16 @@ const CASES: &[Case] = &[
         batch("emptyroot", &["cat-file", ALL], "{hello}\n{HEAD}\n"),
     ),
     case("crlfalt", &["cat-file", "-p", "{HEAD}"]),
+    // 6. A miss makes git scan the directories again (reporting a broken
+    //    alternate each time) and restart its most-recently-used order.
+    case("crlfalt", &["cat-file", "-p", "{hello}"]),
+    case("crlfalt", &["cat-file", "-e", "{hello}"]),
+    case("crlfalt", &["cat-file", "-t", "ce01362"]),
+    batch(
+        "crlfalt",
+        &["cat-file", "--batch-check"],
+        "{hello}\n{HEAD}\n{hello}\nffff\n",
+    ),
     // 11. The smallest handle limits: one reader, one window at a time.
     with(
         ONE_HANDLE,

@@ -28,11 +28,12 @@ impl Odb {
     /// no other packs): its index then lists every object once, sorted, and
     /// where a lookup would find it. Stops at the first loose object found.
     pub fn is_one_pack(&self) -> Result<bool, Error> {
-        if self.inner.packs.len() != 1 {
+        let set = self.set();
+        if set.packs.len() != 1 || set.order.len() != 1 {
             return Ok(false);
         }
         let mut ids = Vec::new();
-        for dir in &self.inner.dirs {
+        for dir in &set.dirs {
             for fan in 0..=255u8 {
                 loose::list_fan(dir, fan, self.inner.hash, &mut ids)?;
                 if !ids.is_empty() {
@@ -54,7 +55,7 @@ impl Odb {
     ) -> Result<(), Error> {
         if self.is_one_pack()? {
             let pack = PackId::new(0);
-            for pos in 0..self.inner.packs[0].len() {
+            for pos in 0..self.pack(pack).len() {
                 let (id, loc) = r.location_at(pack, pos)?;
                 if !f(id, loc) {
                     break;
@@ -89,7 +90,8 @@ impl Odb {
         let mut r = self.reader();
         let mut seen = IdSet::default();
         let mut out = Vec::new();
-        for dir in &self.inner.dirs {
+        let set = r.snapshot();
+        for dir in &set.dirs {
             for id in loose::list(dir, self.inner.hash)? {
                 if seen.insert(id) {
                     let path = loose::path_of(dir, &id);
@@ -97,7 +99,7 @@ impl Odb {
                 }
             }
         }
-        for pack in self.pack_ids() {
+        for &pack in &set.order {
             let (p, c, _) = r.parts(pack);
             let sorted = p.entries_by_offset(c)?;
             for &(offset, index_position) in sorted {
@@ -165,16 +167,17 @@ pub struct ObjectIds {
 impl ObjectIds {
     fn start(&mut self) -> Result<(), Error> {
         let odb = self.reader.odb().clone();
+        let set = self.reader.snapshot();
         let mut loose_ids = Vec::new();
-        for dir in odb.object_dirs() {
+        for dir in &set.dirs {
             loose_ids.extend(loose::list(dir, odb.hash_kind())?);
         }
         loose_ids.sort_unstable();
         if !loose_ids.is_empty() {
             self.sources.push(Source::Loose(loose_ids.into_iter()));
         }
-        for pack in odb.pack_ids() {
-            let len = odb.pack(pack).len();
+        for &pack in &set.order {
+            let len = set.packs[pack.index()].len();
             self.sources.push(Source::Pack { pack, next: 0, len });
         }
         for s in 0..self.sources.len() {

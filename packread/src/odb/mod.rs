@@ -13,7 +13,8 @@ mod reader;
 pub(crate) mod stream;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use smmap::MapManager;
 
@@ -27,6 +28,7 @@ pub use options::OpenOptions;
 pub use reader::{CacheStats, DiskInfo, Header, Object, ObjectInfo, Reader};
 pub use stream::ObjectStream;
 
+use packs::PackSet;
 use reader::ReaderState;
 
 /// The number of a pack in its database: its place in
@@ -44,7 +46,7 @@ use reader::ReaderState;
 /// # git(&["gc", "-q"])?;
 /// let odb = packread::Odb::open(&dir)?;
 /// for (id, pack) in odb.pack_ids().zip(odb.packs()) {
-///     assert!(std::ptr::eq(odb.pack(id), pack));
+///     assert!(std::sync::Arc::ptr_eq(&odb.pack(id), &pack));
 ///     assert_eq!(odb.packs()[id.index()].len(), 3);
 /// }
 /// # std::fs::remove_dir_all(&dir)?;
@@ -120,16 +122,44 @@ pub enum Location {
 struct Inner {
     hash: HashKind,
     manager: MapManager,
-    /// Object directories (for loose objects): primary, then alternates.
-    dirs: Vec<PathBuf>,
-    /// Every directory's packs, in git's order (see `packs::open_all`).
-    packs: Vec<Pack>,
-    /// What git would have reported while reading the alternates.
-    warnings: Vec<String>,
+    /// The packs and directories as last scanned.
+    set: RwLock<Arc<PackSet>>,
+    /// Bumped by every scan that changed the set; readers compare.
+    generation: AtomicU64,
+    /// What a rescan starts from: the objects directory (none for a lone
+    /// pack's database) and the alternates given besides its own.
+    objects_dir: Option<PathBuf>,
+    extra_alternates: Vec<PathBuf>,
     cache_limit: usize,
     max_chain: usize,
     /// Reader states given back, for the next reader to take.
     pool: Mutex<Vec<ReaderState>>,
+}
+
+/// The packs of a database at one moment (see [`Odb::packs`]): derefs to
+/// a slice of packs, indexed by [`PackId::index`].
+#[derive(Clone)]
+pub struct Packs(Arc<PackSet>);
+
+impl std::ops::Deref for Packs {
+    type Target = [Arc<Pack>];
+    fn deref(&self) -> &[Arc<Pack>] {
+        &self.0.packs
+    }
+}
+
+impl IntoIterator for Packs {
+    type Item = Arc<Pack>;
+    type IntoIter = std::vec::IntoIter<Arc<Pack>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.packs.clone().into_iter()
+    }
+}
+
+impl std::fmt::Debug for Packs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.packs.iter()).finish()
+    }
 }
 
 /// A git object database: a repository's packs, loose objects and
@@ -176,23 +206,81 @@ impl Odb {
     pub(crate) fn assemble(
         manager: MapManager,
         hash: HashKind,
-        dirs: Vec<PathBuf>,
-        packs: Vec<Pack>,
-        warnings: Vec<String>,
+        set: PackSet,
+        (objects_dir, extra_alternates): (Option<PathBuf>, Vec<PathBuf>),
         o: &OpenOptions,
     ) -> Odb {
         Odb {
             inner: Arc::new(Inner {
                 hash,
                 manager,
-                dirs,
-                packs,
-                warnings,
+                set: RwLock::new(Arc::new(set)),
+                generation: AtomicU64::new(0),
+                objects_dir,
+                extra_alternates,
                 cache_limit: o.cache_limit(),
                 max_chain: o.chain_limit(),
                 pool: Mutex::new(Vec::new()),
             }),
         }
+    }
+
+    /// The packs and directories as last scanned.
+    pub(crate) fn set(&self) -> Arc<PackSet> {
+        Arc::clone(
+            &self
+                .inner
+                .set
+                .read()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+
+    /// How many scans changed the set so far.
+    pub(crate) fn generation(&self) -> u64 {
+        self.inner.generation.load(Ordering::Acquire)
+    }
+
+    /// Scans the object directories again, as git does after a lookup
+    /// misses (`reprepare_packed_git`): alternates are read again, packs
+    /// that appeared are opened, packs whose files are gone are no longer
+    /// searched, and the lookup order is sorted again (readers restart
+    /// their most-recently-used order from it). Returns what git reports
+    /// about the alternates while reading them (it reports them again on
+    /// every scan).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("packread-doc-refresh-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+    /// # git(&["init", "-q"])?;
+    /// let odb = packread::Odb::open(&dir)?;
+    /// assert_eq!(odb.packs().len(), 0);
+    /// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
+    /// # git(&["add", "hello.txt"])?;
+    /// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+    /// # git(&["gc", "-q"])?;
+    /// // ... `git gc` writes a pack ...
+    /// odb.refresh()?;
+    /// assert_eq!(odb.packs().len(), 1);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn refresh(&self) -> Result<Vec<String>, Error> {
+        let Some(objects_dir) = &self.inner.objects_dir else {
+            return Ok(Vec::new());
+        };
+        let (dirs, warnings) = packs::object_dirs(objects_dir, &self.inner.extra_alternates);
+        let mut set = self
+            .inner
+            .set
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let fresh = set.rescan(dirs, warnings.clone(), &self.inner.manager, self.inner.hash)?;
+        *set = Arc::new(fresh);
+        self.inner.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(warnings)
     }
 
     /// Bytes of delta bases each reader keeps by default.
@@ -210,41 +298,46 @@ impl Odb {
         &self.inner.manager
     }
 
-    /// Problems with the alternates that were skipped, in git's words
-    /// (git prints each as an `error:` line).
-    pub fn warnings(&self) -> &[String] {
-        &self.inner.warnings
+    /// Problems with the alternates that were skipped when the database was
+    /// last scanned, in git's words (git prints each as an `error:` line).
+    pub fn warnings(&self) -> Vec<String> {
+        self.set().warnings.clone()
     }
 
-    /// The packs, in git's lookup order: the repository's own first, then
-    /// the alternates', each group newest first. A pack's [`PackId`] is its
-    /// position here.
-    pub fn packs(&self) -> &[Pack] {
-        &self.inner.packs
+    /// The packs: those found when the database was opened, in git's lookup
+    /// order (the repository's own first, then the alternates', each group
+    /// newest first), then those [`refresh`](Self::refresh) found. A pack's
+    /// [`PackId`] is its position here.
+    pub fn packs(&self) -> Packs {
+        Packs(self.set())
     }
 
     /// The ids of the packs, in the order of [`packs`](Self::packs).
     pub fn pack_ids(&self) -> impl ExactSizeIterator<Item = PackId> + use<> {
-        (0..self.inner.packs.len()).map(PackId::new)
+        (0..self.set().packs.len()).map(PackId::new)
     }
 
     /// The pack `id` names.
     ///
     /// # Panics
     /// If `id` comes from another database with more packs.
-    pub fn pack(&self, id: PackId) -> &Pack {
-        &self.inner.packs[id.index()]
+    pub fn pack(&self, id: PackId) -> Arc<Pack> {
+        Arc::clone(&self.set().packs[id.index()])
     }
 
     /// The number of objects in the packs (loose objects are not counted), as
     /// git's `approximate_object_count`: what git sizes abbreviations by.
     pub fn approximate_object_count(&self) -> u64 {
-        self.inner.packs.iter().map(|p| u64::from(p.len())).sum()
+        let set = self.set();
+        set.order
+            .iter()
+            .map(|id| u64::from(set.packs[id.index()].len()))
+            .sum()
     }
 
     /// The object directories, primary first, then alternates in git's order.
-    pub fn object_dirs(&self) -> impl Iterator<Item = &Path> {
-        self.inner.dirs.iter().map(PathBuf::as_path)
+    pub fn object_dirs(&self) -> Vec<PathBuf> {
+        self.set().dirs.clone()
     }
 
     /// Checks every entry of a pack — its CRC32, its zlib stream, its delta
@@ -286,7 +379,7 @@ impl Odb {
         pack: PackId,
         options: &VerifyOptions<'_>,
     ) -> Result<Vec<EntryInfo>, Error> {
-        walk::verify_entries(self.pack(pack), options, self.inner.max_chain)
+        walk::verify_entries(&self.pack(pack), options, self.inner.max_chain)
     }
 
     /// A reader with its own cursors and caches; cheap after the first (they
@@ -300,8 +393,11 @@ impl Odb {
             .unwrap_or_else(PoisonError::into_inner)
             .pop();
         let state = state.unwrap_or_else(|| {
+            // The scan's number first: a scan in between is caught up with.
+            let generation = self.generation();
             ReaderState::new(
-                self.inner.packs.len(),
+                self.set(),
+                generation,
                 self.inner.cache_limit,
                 self.inner.max_chain,
             )
@@ -374,8 +470,8 @@ impl std::fmt::Debug for Odb {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Odb")
             .field("hash", &self.inner.hash)
-            .field("dirs", &self.inner.dirs)
-            .field("packs", &self.inner.packs.len())
+            .field("dirs", &self.set().dirs)
+            .field("packs", &self.set().packs.len())
             .field("manager", &self.inner.manager)
             .finish_non_exhaustive()
     }

@@ -223,8 +223,9 @@ impl OpenOptions {
         let hash = self.hash.unwrap_or(found.hash);
         let objects_dir = self.objects_dir.as_ref().unwrap_or(&found.objects_dir);
         let (dirs, warnings) = packs::object_dirs(objects_dir, &self.alternates);
-        let packs = packs::open_all(&dirs, &manager, hash)?;
-        Ok(Odb::assemble(manager, hash, dirs, packs, warnings, self))
+        let set = packs::PackSet::open(dirs, warnings, &manager, hash)?;
+        let roots = (Some(objects_dir.clone()), self.alternates.clone());
+        Ok(Odb::assemble(manager, hash, set, roots, self))
     }
 
     /// Opens a single pack by its `.idx` or `.pack` path, as a database of
@@ -234,13 +235,9 @@ impl OpenOptions {
         let idx = path.as_ref().with_extension("idx");
         let hash = self.hash.unwrap_or_default();
         let pack = Pack::open(&idx, &manager, hash)?;
-        Ok(Odb::assemble(
-            manager,
-            hash,
-            Vec::new(),
-            vec![pack],
-            Vec::new(),
-            self,
-        ))
+        let set = packs::PackSet::of_one(pack);
+        // A rescan of a lone pack's database finds nothing more.
+        let roots = (None, Vec::new());
+        Ok(Odb::assemble(manager, hash, set, roots, self))
     }
 }

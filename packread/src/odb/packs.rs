@@ -3,12 +3,13 @@
 //! git's lookup order.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use smmap::MapManager;
 
 use crate::error::Error;
 use crate::object::HashKind;
-use crate::odb::alternates;
+use crate::odb::{PackId, alternates};
 use crate::pack::Pack;
 
 /// The object directories: `objects_dir`, then `extra` alternates (git's
@@ -24,28 +25,103 @@ pub(crate) fn object_dirs(objects_dir: &Path, extra: &[PathBuf]) -> (Vec<PathBuf
     (dirs, warnings)
 }
 
-/// Every pack of every directory (`dirs[0]` is the repository's own), in
-/// git's order: git installs each pack at the front of its list, directory
-/// by directory in readdir order, then sorts stably: local packs first,
-/// then by the pack's mtime in seconds, newest first.
-pub(crate) fn open_all(
-    dirs: &[PathBuf],
-    manager: &MapManager,
-    hash: HashKind,
-) -> Result<Vec<Pack>, Error> {
-    let mut packs: Vec<(bool, u64, Pack)> = Vec::new();
-    for (i, dir) in dirs.iter().enumerate() {
-        for pack in open_dir(&dir.join("pack"), manager, hash)? {
-            let secs = pack
-                .mtime()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_secs());
-            packs.push((i == 0, secs, pack));
+/// The packs of a database at one moment, and the order git searches them
+/// in. A pack's [`PackId`] is its place in `packs`, which only grows: a
+/// refresh appends the packs it finds, and leaves out of `order` those
+/// whose files are gone.
+pub(crate) struct PackSet {
+    /// Every pack ever opened, by `PackId`.
+    pub(crate) packs: Vec<Arc<Pack>>,
+    /// git's lookup order: local packs first, then by mtime (newest
+    /// first), ties in the order git's list had them.
+    pub(crate) order: Vec<PackId>,
+    /// The object directories, primary first.
+    pub(crate) dirs: Vec<PathBuf>,
+    /// What git would have reported while reading the alternates.
+    pub(crate) warnings: Vec<String>,
+    /// Each pack's place in git's list before sorting (git puts a pack it
+    /// finds at the front), whether it is local, and its mtime in seconds.
+    keys: Vec<(i64, bool, u64)>,
+}
+
+impl PackSet {
+    /// The packs of `dirs` (`dirs[0]` the repository's own).
+    pub(crate) fn open(
+        dirs: Vec<PathBuf>,
+        warnings: Vec<String>,
+        manager: &MapManager,
+        hash: HashKind,
+    ) -> Result<PackSet, Error> {
+        let empty = PackSet {
+            packs: Vec::new(),
+            order: Vec::new(),
+            dirs: Vec::new(),
+            warnings: Vec::new(),
+            keys: Vec::new(),
+        };
+        let mut set = empty.rescan(dirs, warnings, manager, hash)?;
+        // PackIds in git's order from the start.
+        let order: Vec<usize> = set.order.iter().map(|id| id.index()).collect();
+        set.packs = order.iter().map(|&i| Arc::clone(&set.packs[i])).collect();
+        set.keys = order.iter().map(|&i| set.keys[i]).collect();
+        set.order = (0..set.packs.len()).map(PackId::new).collect();
+        Ok(set)
+    }
+
+    /// A set of one pack and no object directory (a lone pack's database).
+    pub(crate) fn of_one(pack: Pack) -> PackSet {
+        PackSet {
+            packs: vec![Arc::new(pack)],
+            order: vec![PackId::new(0)],
+            dirs: Vec::new(),
+            warnings: Vec::new(),
+            keys: vec![(0, true, 0)],
         }
     }
-    packs.reverse();
-    packs.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
-    Ok(packs.into_iter().map(|(_, _, p)| p).collect())
+
+    /// This set with the packs `dirs` hold now: the packs already open are
+    /// kept, new ones opened, and those whose files are gone left out of
+    /// the order, as git's `reprepare_packed_git` (which also sorts the
+    /// list again).
+    pub(crate) fn rescan(
+        &self,
+        dirs: Vec<PathBuf>,
+        warnings: Vec<String>,
+        manager: &MapManager,
+        hash: HashKind,
+    ) -> Result<PackSet, Error> {
+        let mut packs = self.packs.clone();
+        let mut keys = self.keys.clone();
+        let known: std::collections::HashSet<PathBuf> =
+            packs.iter().map(|p| p.index().path().to_owned()).collect();
+        // git puts each pack it finds at the front of its list.
+        let mut front = keys.iter().map(|k| k.0).min().unwrap_or(0);
+        for (i, dir) in dirs.iter().enumerate() {
+            for pack in open_dir(&dir.join("pack"), manager, hash, &known)? {
+                let secs = pack
+                    .mtime()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_secs());
+                front -= 1;
+                keys.push((front, i == 0, secs));
+                packs.push(Arc::new(pack));
+            }
+        }
+        let mut order: Vec<usize> = (0..packs.len())
+            .filter(|&i| packs[i].index().path().is_file() && packs[i].data_path().is_file())
+            .collect();
+        order.sort_by(|&a, &b| {
+            let (ka, kb) = (keys[a], keys[b]);
+            kb.1.cmp(&ka.1).then(kb.2.cmp(&ka.2)).then(ka.0.cmp(&kb.0))
+        });
+        Ok(PackSet {
+            packs,
+            order: order.into_iter().map(PackId::new).collect(),
+            dirs,
+            warnings,
+            keys,
+        })
+    }
 }
 
 /// Every alternate of `dir`, recursively (depth-limited as git), skipping
@@ -109,8 +185,14 @@ fn link_alternates(
     }
 }
 
-/// Opens every pack in `pack_dir` that has both an index and a data file.
-fn open_dir(pack_dir: &Path, manager: &MapManager, hash: HashKind) -> Result<Vec<Pack>, Error> {
+/// Opens every pack in `pack_dir` that has both an index and a data file,
+/// in directory order, but for those whose index is in `known`.
+fn open_dir(
+    pack_dir: &Path,
+    manager: &MapManager,
+    hash: HashKind,
+    known: &std::collections::HashSet<PathBuf>,
+) -> Result<Vec<Pack>, Error> {
     let entries = match std::fs::read_dir(pack_dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -129,7 +211,10 @@ fn open_dir(pack_dir: &Path, manager: &MapManager, hash: HashKind) -> Result<Vec
                 source,
             })?
             .path();
-        if path.extension().is_some_and(|e| e == "idx") && path.with_extension("pack").is_file() {
+        if path.extension().is_some_and(|e| e == "idx")
+            && path.with_extension("pack").is_file()
+            && !known.contains(&path)
+        {
             packs.push(Pack::open(&path, manager, hash)?);
         }
     }

@@ -14,6 +14,19 @@ impl Reader {
     /// longer than an id, is [`Error::InvalidName`]; a prefix no object has
     /// is [`Error::PrefixNotFound`], one several have [`Error::Ambiguous`].
     pub fn resolve_prefix(&mut self, hex: &str) -> Result<ObjectId, Error> {
+        match self.resolve_prefix_once(hex) {
+            // Nothing found: git scans the directories again and looks once
+            // more (new packs may have appeared).
+            Err(Error::PrefixNotFound(_)) => {
+                let warnings = self.odb().refresh()?;
+                self.note_refresh(warnings);
+                self.resolve_prefix_once(hex)
+            }
+            other => other,
+        }
+    }
+
+    fn resolve_prefix_once(&mut self, hex: &str) -> Result<ObjectId, Error> {
         let hash = self.odb().hash_kind();
         if hex.len() == hash.hex_len()
             && let Some(id) = ObjectId::from_hex(hex)
@@ -34,8 +47,8 @@ impl Reader {
                 }
             }
         };
-        let odb = self.odb().clone();
-        for pack in odb.pack_ids() {
+        let set = self.snapshot();
+        for &pack in &set.order {
             let (p, c, _) = self.parts(pack);
             match p.index().lookup_prefix(c.index_cursor(), &prefix)? {
                 PrefixLookup::None => {}
@@ -43,7 +56,7 @@ impl Reader {
                 PrefixLookup::Ambiguous => return Err(Error::Ambiguous(prefix)),
             }
         }
-        for dir in odb.object_dirs() {
+        for dir in &set.dirs {
             for id in loose_with_prefix(dir, &prefix, hash)? {
                 note(id)?;
             }
@@ -70,14 +83,15 @@ impl Reader {
     /// tree is none, as in git).
     pub fn prefix_candidates(&mut self, prefix: &Prefix) -> Result<Vec<ObjectId>, Error> {
         let odb = self.odb().clone();
+        let set = self.snapshot();
         let mut ids = Vec::new();
-        for pack in odb.pack_ids() {
+        for &pack in &set.order {
             let (p, c, _) = self.parts(pack);
             for pos in p.index().prefix_range(c.index_cursor(), prefix)? {
                 ids.push(p.index().oid_at(c.index_cursor(), pos)?);
             }
         }
-        for dir in odb.object_dirs() {
+        for dir in &set.dirs {
             ids.extend(loose_with_prefix(dir, prefix, odb.hash_kind())?);
         }
         ids.sort_unstable();
@@ -90,6 +104,7 @@ impl Reader {
     /// database starts with (git's `find_unique_abbrev`).
     pub fn unique_abbrev_len(&mut self, id: &ObjectId, min: usize) -> Result<usize, Error> {
         let odb = self.odb().clone();
+        let set = self.snapshot();
         let hex_len = odb.hash_kind().hex_len();
         // The longest prefix `id` shares with another object, in digits.
         let mut shared = 0;
@@ -98,7 +113,7 @@ impl Reader {
                 shared = shared.max(common_hex_digits(id, other));
             }
         };
-        for pack in odb.pack_ids() {
+        for &pack in &set.order {
             let (p, c, _) = self.parts(pack);
             let at = p.index().lower_bound(c.index_cursor(), id)?;
             // The neighbours in sorted order share the longest prefixes.
@@ -111,7 +126,7 @@ impl Reader {
                 }
             }
         }
-        for dir in odb.object_dirs() {
+        for dir in &set.dirs {
             let mut ids = Vec::new();
             loose::list_fan(dir, id.as_bytes()[0], odb.hash_kind(), &mut ids)?;
             ids.iter().for_each(&mut note);

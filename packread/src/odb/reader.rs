@@ -2,9 +2,11 @@
 //! cache; and what reads answer ([`Object`], [`Header`], [`ObjectInfo`]).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::object::{ObjectId, ObjectKind};
+use crate::odb::packs::PackSet;
 use crate::odb::stream::ObjectStream;
 use crate::odb::{Location, Odb, PackId, loose};
 use crate::pack::decode::{self, DecodeState};
@@ -89,22 +91,48 @@ pub struct CacheStats {
 /// What a [`Reader`] keeps between reads, and what the pool keeps for the
 /// next reader.
 pub(crate) struct ReaderState {
+    /// The packs as the database last scanned them, and that scan's number.
+    set: Arc<PackSet>,
+    generation: u64,
     cursors: Vec<Option<PackCursors>>,
     /// The pack whose cursors may hold windows; all others' are released.
     current: Option<usize>,
-    /// Pack numbers, most recently hit first: the order lookups try them,
-    /// as git's `packed_git_mru` (a hit moves its pack to the front).
-    mru: Vec<usize>,
+    /// Packs, most recently hit first: the order lookups try them, as git's
+    /// `packed_git_mru` (a hit moves its pack to the front; a scan starts
+    /// it again from the lookup order).
+    mru: Vec<PackId>,
     decode: DecodeState,
+    /// Warnings of the scans this reader's misses made, not yet taken.
+    refresh_warnings: Vec<String>,
 }
 
 impl ReaderState {
-    pub(crate) fn new(packs: usize, cache_limit: usize, max_chain: usize) -> ReaderState {
+    pub(crate) fn new(
+        set: Arc<PackSet>,
+        generation: u64,
+        cache_limit: usize,
+        max_chain: usize,
+    ) -> ReaderState {
         ReaderState {
+            mru: set.order.clone(),
+            set,
+            generation,
             cursors: Vec::new(),
             current: None,
-            mru: (0..packs).collect(),
             decode: DecodeState::new(cache_limit, max_chain),
+            refresh_warnings: Vec::new(),
+        }
+    }
+
+    /// Takes the database's packs as last scanned, if they changed since:
+    /// the most-recently-used order starts again from the lookup order.
+    fn catch_up(&mut self, odb: &Odb) {
+        let generation = odb.generation();
+        if generation != self.generation {
+            self.release();
+            self.set = odb.set();
+            self.generation = generation;
+            self.mru = self.set.order.clone();
         }
     }
 
@@ -180,10 +208,34 @@ impl Drop for Reader {
 impl Reader {
     pub(crate) fn new(odb: Odb, mut state: ReaderState) -> Reader {
         state.decode.cache.set_limit(odb.inner.cache_limit);
+        state.catch_up(&odb);
         Reader {
             odb,
             state: Some(state),
         }
+    }
+
+    /// After a scan this reader asked for: its packs, and its warnings kept
+    /// for [`take_refresh_warnings`](Self::take_refresh_warnings).
+    pub(crate) fn note_refresh(&mut self, warnings: Vec<String>) {
+        self.catch_up();
+        self.state().refresh_warnings.extend(warnings);
+    }
+
+    /// The packs and directories this reader reads, brought up to the
+    /// database's latest scan: what `parts` indexes.
+    pub(crate) fn snapshot(&mut self) -> Arc<PackSet> {
+        self.catch_up();
+        Arc::clone(&self.state().set)
+    }
+
+    /// Takes the database's latest scan, if there was one since.
+    fn catch_up(&mut self) {
+        let odb = &self.odb;
+        self.state
+            .as_mut()
+            .expect("present until drop")
+            .catch_up(odb);
     }
 
     fn state(&mut self) -> &mut ReaderState {
@@ -194,10 +246,14 @@ impl Reader {
     /// pack's) and the decoding state.
     pub(crate) fn parts(&mut self, pack: PackId) -> (&Pack, &mut PackCursors, &mut DecodeState) {
         let i = pack.index();
-        let p = &self.odb.inner.packs[i];
+        // An id from a scan newer than this reader's.
+        if i >= self.state().set.packs.len() {
+            self.catch_up();
+        }
         let st = self.state.as_mut().expect("present until drop");
         if st.cursors.len() <= i {
-            st.cursors.resize_with(self.odb.inner.packs.len(), || None);
+            let n = st.set.packs.len();
+            st.cursors.resize_with(n, || None);
         }
         // A reader pins the windows of one pack at a time (at most two
         // windows), as git's `unuse_pack` lets go of a pack's window.
@@ -205,8 +261,15 @@ impl Reader {
             st.release();
             st.current = Some(i);
         }
-        let cursors = st.cursors[i].get_or_insert_with(|| p.cursors());
-        (p, cursors, &mut st.decode)
+        let ReaderState {
+            set,
+            cursors,
+            decode,
+            ..
+        } = st;
+        let p: &Pack = &set.packs[i];
+        let cursors = cursors[i].get_or_insert_with(|| p.cursors());
+        (p, cursors, decode)
     }
 
     /// The position and offset of `id` in pack `pack`.
@@ -226,9 +289,29 @@ impl Reader {
         if *id == self.odb.hash_kind().empty_tree() {
             return Ok(Some(Location::Builtin));
         }
-        let packs = self.odb.inner.packs.len();
-        for k in 0..packs {
-            let pack = PackId::new(self.state().mru[k]);
+        self.catch_up();
+        if let Some(found) = self.locate_packed(id)? {
+            return Ok(Some(found));
+        }
+        let set = &self.state.as_ref().expect("present until drop").set;
+        for dir in &set.dirs {
+            let path = loose::path_of(dir, id);
+            if path.is_file() {
+                return Ok(Some(Location::Loose { path }));
+            }
+        }
+        // A miss: git scans the directories again (packs may have appeared,
+        // `git gc` or a fetch running beside us) and looks in the packs once
+        // more.
+        let warnings = self.odb.refresh()?;
+        self.note_refresh(warnings);
+        self.locate_packed(id)
+    }
+
+    /// Where the object is in a pack, trying them most recently hit first.
+    fn locate_packed(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        for k in 0..self.state().mru.len() {
+            let pack = self.state().mru[k];
             if let Some((index_position, offset)) = self.find_in_pack(pack, id)? {
                 // git moves the pack of a hit to the front of its list.
                 self.state().mru[..=k].rotate_right(1);
@@ -239,13 +322,14 @@ impl Reader {
                 }));
             }
         }
-        for dir in &self.odb.inner.dirs {
-            let path = loose::path_of(dir, id);
-            if path.is_file() {
-                return Ok(Some(Location::Loose { path }));
-            }
-        }
         Ok(None)
+    }
+
+    /// What git reported while scanning the directories again after misses
+    /// of this reader's lookups, since the last call (git prints each as an
+    /// `error:` line, on every scan).
+    pub fn take_refresh_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.state().refresh_warnings)
     }
 
     /// Whether the database has the object.

@@ -139,21 +139,8 @@ impl Global {
         let git_dir_given = self.git_dir.is_some() || std::env::var_os("GIT_DIR").is_some();
         match opened {
             Ok(odb) => {
-                // git reports broken alternates on every command, control
-                // characters shown as '?' (as its error() does).
-                for w in odb.warnings() {
-                    let shown: String = w
-                        .chars()
-                        .map(|c| {
-                            if c.is_control() && c != '\t' && c != '\n' {
-                                '?'
-                            } else {
-                                c
-                            }
-                        })
-                        .collect();
-                    eprintln!("error: {shown}");
-                }
+                // git reports broken alternates on every command.
+                report_warnings(odb.warnings());
                 Ok(odb)
             }
             Err(packread::Error::NotARepository(_)) if !git_dir_given => Err(Exit::Fatal(
@@ -165,6 +152,24 @@ impl Global {
             ))),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// Prints what git reports about the alternates while reading them, as its
+/// `error()` does: control characters shown as '?'.
+pub fn report_warnings(warnings: impl IntoIterator<Item = String>) {
+    for w in warnings {
+        let shown: String = w
+            .chars()
+            .map(|c| {
+                if c.is_control() && c != '\t' && c != '\n' {
+                    '?'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        eprintln!("error: {shown}");
     }
 }
 

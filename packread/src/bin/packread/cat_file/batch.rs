@@ -142,7 +142,10 @@ fn named_piece(reader: &mut Reader, line: &[u8], split: bool) -> Result<Piece, p
         return Ok(Piece::Status(name.to_vec(), "missing"));
     };
     let hex_len = reader.odb().hash_kind().hex_len();
-    let id = match resolve(reader, hex_len, text)? {
+    let resolved = resolve(reader, hex_len, text)?;
+    // A prefix no object has made git scan the directories again.
+    crate::report_warnings(reader.take_refresh_warnings());
+    let id = match resolved {
         Resolved::Id(id) => id,
         Resolved::Ambiguous => {
             // git reports the candidates on stderr and goes on.
@@ -152,7 +155,10 @@ fn named_piece(reader: &mut Reader, line: &[u8], split: bool) -> Result<Piece, p
         }
         Resolved::Invalid => return Ok(Piece::Status(name.to_vec(), "missing")),
     };
-    Ok(match reader.locate(&id)? {
+    let found = reader.locate(&id)?;
+    // A miss made git scan the directories again, reporting the alternates.
+    crate::report_warnings(reader.take_refresh_warnings());
+    Ok(match found {
         Some(loc) => Piece::Object(id, loc, rest.to_vec()),
         None => Piece::Status(name.to_vec(), "missing"),
     })

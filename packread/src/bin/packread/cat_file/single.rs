@@ -13,7 +13,10 @@ use crate::{Exit, Global};
 
 /// Resolves a command-line name to an id, or dies as git does.
 fn name_to_id(odb: &Odb, r: &mut Reader, name: &str) -> Result<ObjectId, Exit> {
-    match resolve(r, odb.hash_kind().hex_len(), name)? {
+    let resolved = resolve(r, odb.hash_kind().hex_len(), name)?;
+    // A prefix no object has made git scan the directories again.
+    crate::report_warnings(r.take_refresh_warnings());
+    match resolved {
         Resolved::Id(id) => Ok(id),
         Resolved::Ambiguous => {
             for line in ambiguous::report(r, name)? {
@@ -44,6 +47,8 @@ pub(super) fn one_object(
     let mut r = odb.reader();
     let id = name_to_id(&odb, &mut r, name)?;
     let loc = r.locate(&id)?;
+    // A miss made git scan the directories again, reporting the alternates.
+    crate::report_warnings(r.take_refresh_warnings());
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     // A damaged loose object is missing for git, after its error lines.
@@ -139,7 +144,9 @@ pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32,
     let mut r = odb.reader();
     let id = name_to_id(&odb, &mut r, name)?;
     let mut data = Vec::new();
-    if r.read_peeled(&id, want, &mut data)?.is_none() {
+    let peeled = r.read_peeled(&id, want, &mut data)?;
+    crate::report_warnings(r.take_refresh_warnings());
+    if peeled.is_none() {
         return Err(Exit::Fatal(format!("git cat-file {name}: bad file")));
     }
     let stdout = io::stdout();
