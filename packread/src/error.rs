@@ -229,6 +229,15 @@ pub enum Error {
     InvalidOption(String),
     /// A long operation was stopped through its interrupt flag.
     Interrupted,
+    /// The multi-pack-index is broken in a way git won't read past.
+    MultiPackIndex {
+        /// The file.
+        path: PathBuf,
+        /// What git reports first (as `error:` lines).
+        errors: Vec<String>,
+        /// What git dies with.
+        fatal: String,
+    },
     /// The repository uses a hash or extension this crate can't read.
     Unsupported {
         /// The repository's config file.
@@ -283,6 +292,9 @@ impl fmt::Display for Error {
             Error::Unsupported { path, what } => write!(f, "'{}': {what}", path.display()),
             Error::InvalidOption(what) => write!(f, "invalid option: {what}"),
             Error::Interrupted => f.write_str("interrupted"),
+            Error::MultiPackIndex { path, fatal, .. } => {
+                write!(f, "'{}': {fatal}", path.display())
+            }
         }
     }
 }

@@ -101,6 +101,27 @@ const CASES: &[Case] = &[
         "plain",
         &["cat-file", "-e", "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"],
     ),
+    // 2. The multi-pack-index: objects found through it first (the copy in
+    //    the pack it chose), the packs it covers skipped, `--unordered` in
+    //    git's order, `core.multiPackIndex` honoured.
+    case("midx", &["cat-file", "--batch-all-objects", ALL]),
+    case(
+        "midx",
+        &["cat-file", "--batch-all-objects", "--unordered", ALL],
+    ),
+    case(
+        "midx",
+        &["cat-file", "--batch-all-objects", "--unordered", "--batch"],
+    ),
+    batch("midx", &["cat-file", ALL], "{allids}"),
+    batch("midx", &["cat-file", "--batch-check"], "{allprefixes}"),
+    case("midx-off", &["cat-file", "--batch-all-objects", ALL]),
+    case(
+        "midx-off",
+        &["cat-file", "--batch-all-objects", "--unordered", ALL],
+    ),
+    batch("midx-off", &["cat-file", ALL], "{allids}"),
+    with(ONE_HANDLE, batch("midx", &["cat-file", ALL], "{allids}")),
     // 3. Trees as git prints them: modes read as git reads them; malformed
     //    trees refused with git's words and nothing printed.
     case("oddtrees", &["cat-file", "-p", "{modes}"]),
@@ -386,6 +407,20 @@ fn value(repo: &Path, name: &str) -> String {
         "bad4" => "3".repeat(40),
         "badtype" => "342e708865ce77ac7a82ea01336b81e3be8abf30".into(),
         "amball" => ambiguous_prefixes(repo).join("\n") + "\n",
+        "allids" | "allprefixes" => {
+            let ids = git_out(
+                repo,
+                &[
+                    "cat-file",
+                    "--batch-all-objects",
+                    "--batch-check=%(objectname)",
+                ],
+            );
+            let ids = String::from_utf8(ids).unwrap();
+            let len = if name == "allids" { 40 } else { 4 };
+            let lines: Vec<&str> = ids.lines().map(|l| &l[..len]).collect();
+            lines.join("\n") + "\n"
+        }
         "ambtag" => {
             // A prefix one of whose candidates is a tag.
             let tags = git_out(

@@ -9,6 +9,8 @@ use crate::object::HashKind;
 pub(crate) struct Found {
     pub(crate) objects_dir: PathBuf,
     pub(crate) hash: HashKind,
+    /// `core.multiPackIndex` (on unless the config turns it off).
+    pub(crate) multi_pack_index: bool,
 }
 
 fn is_git_dir(p: &Path) -> bool {
@@ -88,9 +90,11 @@ pub(crate) fn discover(path: &Path) -> Result<Found, Error> {
     // An objects directory given directly.
     if path.join("pack").is_dir() && !path.join("HEAD").exists() {
         let hash = path.parent().map_or(Ok(HashKind::Sha1), repo_hash)?;
+        let multi_pack_index = path.parent().is_none_or(uses_midx);
         return Ok(Found {
             objects_dir: path.to_owned(),
             hash,
+            multi_pack_index,
         });
     }
     let git_dir = find_git_dir(path).ok_or_else(|| Error::NotARepository(path.to_owned()))?;
@@ -130,7 +134,22 @@ fn found_at(git_dir: &Path) -> Result<Found, Error> {
     Ok(Found {
         objects_dir: common.join("objects"),
         hash,
+        multi_pack_index: uses_midx(&common),
     })
+}
+
+/// Whether git reads the multi-pack-index of the repository whose git
+/// directory is `git_dir` (`core.multiPackIndex`, true unless set false).
+fn uses_midx(git_dir: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(git_dir.join("config")) else {
+        return true;
+    };
+    !matches!(
+        config_value(&text, "core", "multipackindex")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref(),
+        Some("false" | "no" | "off" | "0")
+    )
 }
 
 /// The hash of the repository whose git directory is `git_dir`, from its

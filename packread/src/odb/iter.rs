@@ -75,7 +75,9 @@ impl Odb {
 
     /// Every object id, each once, in git 2.47's `--unordered` order: the
     /// loose objects of each object directory (fan-out directories in order,
-    /// files in directory order), then each pack in pack order.
+    /// files in directory order), then each pack in pack order (the packs
+    /// a multi-pack-index covers first, the last of them first, as git
+    /// loads them).
     pub fn object_ids_pack_order(&self) -> Result<Vec<ObjectId>, Error> {
         Ok(self
             .object_locations_pack_order()?
@@ -99,7 +101,16 @@ impl Odb {
                 }
             }
         }
-        for &pack in &set.order {
+        // git's list of all packs: those the multi-pack-index covers, each
+        // put at the front as it is loaded (so the last pack-int-id first),
+        // then the others in the lookup order.
+        let mut packs: Vec<PackId> = Vec::new();
+        if let Some(m) = &set.midx {
+            packs.extend(m.packs.iter().rev().flatten());
+        }
+        let covered = |id: &PackId| set.midx.as_ref().is_some_and(|m| m.covers[id.index()]);
+        packs.extend(set.order.iter().filter(|id| !covered(id)));
+        for pack in packs {
             let (p, c, _) = r.parts(pack);
             let sorted = p.entries_by_offset(c)?;
             for &(offset, index_position) in sorted {

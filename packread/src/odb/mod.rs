@@ -130,6 +130,8 @@ struct Inner {
     /// pack's database) and the alternates given besides its own.
     objects_dir: Option<PathBuf>,
     extra_alternates: Vec<PathBuf>,
+    /// Whether the multi-pack-index is read (`core.multiPackIndex`).
+    use_midx: bool,
     cache_limit: usize,
     max_chain: usize,
     /// Reader states given back, for the next reader to take.
@@ -207,7 +209,7 @@ impl Odb {
         manager: MapManager,
         hash: HashKind,
         set: PackSet,
-        (objects_dir, extra_alternates): (Option<PathBuf>, Vec<PathBuf>),
+        (objects_dir, extra_alternates, use_midx): (Option<PathBuf>, Vec<PathBuf>, bool),
         o: &OpenOptions,
     ) -> Odb {
         Odb {
@@ -218,6 +220,7 @@ impl Odb {
                 generation: AtomicU64::new(0),
                 objects_dir,
                 extra_alternates,
+                use_midx,
                 cache_limit: o.cache_limit(),
                 max_chain: o.chain_limit(),
                 pool: Mutex::new(Vec::new()),
@@ -277,7 +280,14 @@ impl Odb {
             .set
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let fresh = set.rescan(dirs, warnings.clone(), &self.inner.manager, self.inner.hash)?;
+        let fresh = set.rescan(
+            dirs,
+            warnings,
+            &self.inner.manager,
+            self.inner.hash,
+            self.inner.use_midx,
+        )?;
+        let warnings = fresh.warnings.clone();
         *set = Arc::new(fresh);
         self.inner.generation.fetch_add(1, Ordering::AcqRel);
         Ok(warnings)

@@ -223,8 +223,12 @@ impl OpenOptions {
         let hash = self.hash.unwrap_or(found.hash);
         let objects_dir = self.objects_dir.as_ref().unwrap_or(&found.objects_dir);
         let (dirs, warnings) = packs::object_dirs(objects_dir, &self.alternates);
-        let set = packs::PackSet::open(dirs, warnings, &manager, hash)?;
-        let roots = (Some(objects_dir.clone()), self.alternates.clone());
+        let set = packs::PackSet::open(dirs, warnings, &manager, hash, found.multi_pack_index)?;
+        let roots = (
+            Some(objects_dir.clone()),
+            self.alternates.clone(),
+            found.multi_pack_index,
+        );
         Ok(Odb::assemble(manager, hash, set, roots, self))
     }
 
@@ -237,7 +241,7 @@ impl OpenOptions {
         let pack = Pack::open(&idx, &manager, hash)?;
         let set = packs::PackSet::of_one(pack);
         // A rescan of a lone pack's database finds nothing more.
-        let roots = (None, Vec::new());
+        let roots = (None, Vec::new(), false);
         Ok(Odb::assemble(manager, hash, set, roots, self))
     }
 }

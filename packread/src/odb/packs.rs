@@ -10,7 +10,7 @@ use smmap::MapManager;
 use crate::error::Error;
 use crate::object::HashKind;
 use crate::odb::{PackId, alternates};
-use crate::pack::Pack;
+use crate::pack::{MidxRejected, MultiPackIndex, Pack};
 
 /// The object directories: `objects_dir`, then `extra` alternates (git's
 /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which git links first), then the
@@ -42,6 +42,17 @@ pub(crate) struct PackSet {
     /// Each pack's place in git's list before sorting (git puts a pack it
     /// finds at the front), whether it is local, and its mtime in seconds.
     keys: Vec<(i64, bool, u64)>,
+    /// The repository's multi-pack-index, if it has one git would use.
+    pub(crate) midx: Option<Arc<Midx>>,
+}
+
+/// A multi-pack-index and the packs it covers.
+pub(crate) struct Midx {
+    pub(crate) index: MultiPackIndex,
+    /// The pack of each pack-int-id (none where the pack is missing).
+    pub(crate) packs: Vec<Option<PackId>>,
+    /// Whether each pack (by `PackId`) is one it covers.
+    pub(crate) covers: Vec<bool>,
 }
 
 impl PackSet {
@@ -51,6 +62,7 @@ impl PackSet {
         warnings: Vec<String>,
         manager: &MapManager,
         hash: HashKind,
+        use_midx: bool,
     ) -> Result<PackSet, Error> {
         let empty = PackSet {
             packs: Vec::new(),
@@ -58,13 +70,21 @@ impl PackSet {
             dirs: Vec::new(),
             warnings: Vec::new(),
             keys: Vec::new(),
+            midx: None,
         };
-        let mut set = empty.rescan(dirs, warnings, manager, hash)?;
+        let mut set = empty.rescan(dirs, warnings, manager, hash, use_midx)?;
         // PackIds in git's order from the start.
         let order: Vec<usize> = set.order.iter().map(|id| id.index()).collect();
         set.packs = order.iter().map(|&i| Arc::clone(&set.packs[i])).collect();
         set.keys = order.iter().map(|&i| set.keys[i]).collect();
         set.order = (0..set.packs.len()).map(PackId::new).collect();
+        // The multi-pack-index's view, with the PackIds renumbered.
+        set.midx = set.midx.take().map(|m| {
+            Arc::new(link_midx(
+                &set.packs,
+                Arc::try_unwrap(m).ok().expect("not shared yet").index,
+            ))
+        });
         Ok(set)
     }
 
@@ -76,6 +96,7 @@ impl PackSet {
             dirs: Vec::new(),
             warnings: Vec::new(),
             keys: vec![(0, true, 0)],
+            midx: None,
         }
     }
 
@@ -86,9 +107,10 @@ impl PackSet {
     pub(crate) fn rescan(
         &self,
         dirs: Vec<PathBuf>,
-        warnings: Vec<String>,
+        mut warnings: Vec<String>,
         manager: &MapManager,
         hash: HashKind,
+        use_midx: bool,
     ) -> Result<PackSet, Error> {
         let mut packs = self.packs.clone();
         let mut keys = self.keys.clone();
@@ -114,13 +136,65 @@ impl PackSet {
             let (ka, kb) = (keys[a], keys[b]);
             kb.1.cmp(&ka.1).then(kb.2.cmp(&ka.2)).then(ka.0.cmp(&kb.0))
         });
+        // The repository's multi-pack-index (`core.multiPackIndex`, on by
+        // default); one git rejects is reported and not used.
+        let midx = match dirs.first().filter(|_| use_midx) {
+            Some(dir) => {
+                match MultiPackIndex::open(&dir.join("pack/multi-pack-index"), manager, hash) {
+                    Ok(Some(index)) => Some(Arc::new(link_midx(&packs, index))),
+                    Ok(None) => None,
+                    Err(MidxRejected::Ignored(why)) => {
+                        warnings.push(why);
+                        None
+                    }
+                    Err(MidxRejected::Fatal { errors, fatal }) => {
+                        return Err(Error::MultiPackIndex {
+                            path: dir.join("pack/multi-pack-index"),
+                            errors,
+                            fatal,
+                        });
+                    }
+                }
+            }
+            None => None,
+        };
         Ok(PackSet {
             packs,
             order: order.into_iter().map(PackId::new).collect(),
             dirs,
             warnings,
             keys,
+            midx,
         })
+    }
+}
+
+/// The multi-pack-index `index` over `packs`: each pack-int-id's pack, found
+/// by its index's file name.
+fn link_midx(packs: &[Arc<Pack>], index: MultiPackIndex) -> Midx {
+    let name_of = |p: &Arc<Pack>| {
+        p.index()
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    };
+    let mut covers = vec![false; packs.len()];
+    let ids = index
+        .pack_names()
+        .iter()
+        .map(|name| {
+            let i = packs
+                .iter()
+                .position(|p| name_of(p).as_deref() == Some(name.as_str()))?;
+            // Only the repository's own packs (the index lives beside them).
+            covers[i] = true;
+            Some(PackId::new(i))
+        })
+        .collect();
+    Midx {
+        index,
+        packs: ids,
+        covers,
     }
 }
 

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::object::{ObjectId, ObjectKind};
+use smmap::WindowCursor;
+
 use crate::odb::packs::PackSet;
 use crate::odb::stream::ObjectStream;
 use crate::odb::{Location, Odb, PackId, loose};
@@ -104,6 +106,8 @@ pub(crate) struct ReaderState {
     decode: DecodeState,
     /// Warnings of the scans this reader's misses made, not yet taken.
     refresh_warnings: Vec<String>,
+    /// On the multi-pack-index of `set`, once used.
+    midx_cursor: Option<WindowCursor>,
 }
 
 impl ReaderState {
@@ -121,6 +125,7 @@ impl ReaderState {
             current: None,
             decode: DecodeState::new(cache_limit, max_chain),
             refresh_warnings: Vec::new(),
+            midx_cursor: None,
         }
     }
 
@@ -133,11 +138,15 @@ impl ReaderState {
             self.set = odb.set();
             self.generation = generation;
             self.mru = self.set.order.clone();
+            self.midx_cursor = None;
         }
     }
 
     /// Lets go of the windows the current pack's cursors hold.
     fn release(&mut self) {
+        if let Some(c) = &mut self.midx_cursor {
+            c.unuse_region();
+        }
         if let Some(c) = self.current.take().and_then(|p| self.cursors[p].as_mut()) {
             c.release();
         }
@@ -308,10 +317,19 @@ impl Reader {
         self.locate_packed(id)
     }
 
-    /// Where the object is in a pack, trying them most recently hit first.
+    /// Where the object is in a pack: through the multi-pack-index first,
+    /// then in the packs it doesn't cover, most recently hit first (as git's
+    /// `find_pack_entry`).
     fn locate_packed(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        if let Some(found) = self.locate_in_midx(id)? {
+            return Ok(Some(found));
+        }
         for k in 0..self.state().mru.len() {
             let pack = self.state().mru[k];
+            let st = self.state();
+            if st.set.midx.as_ref().is_some_and(|m| m.covers[pack.index()]) {
+                continue;
+            }
             if let Some((index_position, offset)) = self.find_in_pack(pack, id)? {
                 // git moves the pack of a hit to the front of its list.
                 self.state().mru[..=k].rotate_right(1);
@@ -323,6 +341,44 @@ impl Reader {
             }
         }
         Ok(None)
+    }
+
+    /// Where the multi-pack-index, if there is one, says the object is.
+    fn locate_in_midx(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        // Under a small handle limit, its window and the packs' are never
+        // held at once.
+        let tight = self.odb.manager().max_file_handles() < 4;
+        let st = self.state();
+        let Some(midx) = st.set.midx.clone() else {
+            return Ok(None);
+        };
+        if tight {
+            st.release();
+        }
+        let c = st.midx_cursor.get_or_insert_with(|| midx.index.cursor());
+        let found = match midx.index.lookup(c, id)? {
+            Some(pos) => Some(midx.index.location_at(c, pos)?),
+            None => None,
+        };
+        if tight {
+            c.unuse_region();
+        }
+        let Some((pack_int_id, offset)) = found else {
+            return Ok(None);
+        };
+        // A pack the index names that is gone: git finds nothing there.
+        let Some(pack) = midx.packs[pack_int_id as usize] else {
+            return Ok(None);
+        };
+        let (p, c, _) = self.parts(pack);
+        let Some(index_position) = p.index().lookup(c.index_cursor(), id)? else {
+            return Ok(None);
+        };
+        Ok(Some(Location::Packed {
+            pack,
+            index_position,
+            offset,
+        }))
     }
 
     /// What git reported while scanning the directories again after misses

@@ -40,6 +40,7 @@ pub(crate) mod delta;
 pub(crate) mod entry;
 pub(crate) mod file;
 pub(crate) mod index;
+pub(crate) mod midx;
 pub(crate) mod revindex;
 pub mod verify;
 
@@ -49,3 +50,4 @@ pub use delta::apply_delta;
 pub use entry::{EntryHeader, EntryKind};
 pub use file::{PACK_HEADER_LEN, Pack, PackCursors};
 pub use index::{IndexVersion, PackIndex, PrefixLookup};
+pub use midx::{MidxRejected, MultiPackIndex};

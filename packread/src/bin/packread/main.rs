@@ -150,6 +150,12 @@ impl Global {
                 "not a git repository: '{}'",
                 p.display()
             ))),
+            Err(packread::Error::MultiPackIndex { errors, fatal, .. }) => {
+                for e in errors {
+                    eprintln!("error: {e}");
+                }
+                Err(Exit::Fatal(fatal))
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -1,0 +1,342 @@
+//! The multi-pack-index (`objects/pack/multi-pack-index`): one sorted list
+//! of the objects of several packs, each with the pack (the one git chose
+//! when writing it, its preferred pack first) and the offset to read it at.
+//! git looks objects up through it before the packs it doesn't cover.
+//!
+//! Read through window cursors like a pack index, and checked as git's
+//! `load_multi_pack_index` checks it: a file that fails is not used (git
+//! reports it and falls back to the packs).
+
+use std::path::{Path, PathBuf};
+
+use smmap::{MapManager, WindowCursor};
+
+use crate::error::{Corruption, Error};
+use crate::object::{HashKind, ObjectId};
+
+const SIGNATURE: &[u8; 4] = b"MIDX";
+const HEADER_LEN: u64 = 12;
+
+/// An open multi-pack-index.
+#[derive(Debug)]
+pub struct MultiPackIndex {
+    path: PathBuf,
+    manager: MapManager,
+    hash: HashKind,
+    /// The `.idx` file names of the packs, by pack-int-id.
+    pack_names: Vec<String>,
+    fanout: Box<[u32; 256]>,
+    num_objects: u32,
+    /// Where the chunks start.
+    oid_lookup: u64,
+    object_offsets: u64,
+    large_offsets: Option<(u64, u64)>,
+}
+
+/// Why a multi-pack-index is not used, in git's words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MidxRejected {
+    /// git reports it (an `error:` line) and reads the packs instead.
+    Ignored(String),
+    /// git reports the `error:` lines, then dies with the last message.
+    Fatal {
+        /// The `error:` lines before.
+        errors: Vec<String>,
+        /// The fatal message.
+        fatal: String,
+    },
+}
+
+fn ignored(msg: impl Into<String>) -> MidxRejected {
+    MidxRejected::Ignored(msg.into())
+}
+
+fn fatal(msg: impl Into<String>) -> MidxRejected {
+    MidxRejected::Fatal {
+        errors: Vec::new(),
+        fatal: msg.into(),
+    }
+}
+
+fn fatal_after(error: impl Into<String>, msg: impl Into<String>) -> MidxRejected {
+    MidxRejected::Fatal {
+        errors: vec![error.into()],
+        fatal: msg.into(),
+    }
+}
+
+impl MultiPackIndex {
+    /// Opens the multi-pack-index at `path`, if there is one: `Ok(None)`
+    /// when there is no file, `Err(MidxRejected)` when git would not use it.
+    pub fn open(
+        path: &Path,
+        manager: &MapManager,
+        hash: HashKind,
+    ) -> Result<Option<MultiPackIndex>, MidxRejected> {
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let io = |e: smmap::Error| ignored(format!("could not read multi-pack-index: {e}"));
+        let mut c = manager.make_cursor(path);
+        let size = c.file_size().map_err(io)?;
+        let h = hash.len() as u64;
+        let small = || {
+            ignored(format!(
+                "multi-pack-index file {} is too small",
+                path.display()
+            ))
+        };
+        if size < HEADER_LEN + 12 + h {
+            return Err(small());
+        }
+        let mut head = [0u8; 12];
+        c.read_at(0, &mut head).map_err(io)?;
+        if &head[..4] != SIGNATURE {
+            let found = u32::from_be_bytes(head[..4].try_into().expect("4 bytes"));
+            return Err(fatal(format!(
+                "multi-pack-index signature 0x{found:08x} does not match signature 0x{:08x}",
+                u32::from_be_bytes(*SIGNATURE)
+            )));
+        }
+        if head[4] != 1 && head[4] != 2 {
+            return Err(fatal(format!(
+                "multi-pack-index version {} not recognized",
+                head[4]
+            )));
+        }
+        let want_oid_version = match hash {
+            HashKind::Sha1 => 1,
+            HashKind::Sha256 => 2,
+        };
+        if head[5] != want_oid_version {
+            return Err(ignored(format!(
+                "multi-pack-index hash version {} does not match version {want_oid_version}",
+                head[5]
+            )));
+        }
+        let num_chunks = u64::from(head[6]);
+        let num_packs = u32::from_be_bytes(head[8..12].try_into().expect("4 bytes"));
+        // The table of contents: {id, offset} rows, then a terminating row.
+        let toc_len = (num_chunks + 1) * 12;
+        if HEADER_LEN + toc_len > size - h {
+            return Err(small());
+        }
+        let mut toc = vec![0u8; toc_len as usize];
+        c.read_at(HEADER_LEN, &mut toc).map_err(io)?;
+        // Read as git's `read_table_of_contents`: each chunk runs to the
+        // next row's offset; the last row's id must be zero.
+        let row = |i: usize| -> (u32, u64) {
+            let r = &toc[i * 12..i * 12 + 12];
+            (
+                u32::from_be_bytes(r[..4].try_into().expect("4 bytes")),
+                u64::from_be_bytes(r[4..].try_into().expect("8 bytes")),
+            )
+        };
+        let mut chunks: Vec<(u32, u64, u64)> = Vec::new();
+        for i in 0..num_chunks as usize {
+            let (id, at) = row(i);
+            if id == 0 {
+                return Err(ignored(
+                    "terminating chunk id appears earlier than expected",
+                ));
+            }
+            if at % 4 != 0 {
+                return Err(ignored(format!("chunk id {id:x} not 4-byte aligned")));
+            }
+            let (_, next) = row(i + 1);
+            if next < at || next > size - h {
+                return Err(ignored(format!(
+                    "improper chunk offset(s) {at:x} and {next:x}"
+                )));
+            }
+            if chunks.iter().any(|&(cid, ..)| cid == id) {
+                return Err(ignored(format!("duplicate chunk ID {id:x} found")));
+            }
+            chunks.push((id, at, next - at));
+        }
+        let (final_id, _) = row(num_chunks as usize);
+        if final_id != 0 {
+            return Err(ignored(format!("final chunk has non-zero id {final_id:x}")));
+        }
+        let chunk = |id: &[u8; 4]| -> Option<(u64, u64)> {
+            let id = u32::from_be_bytes(*id);
+            chunks
+                .iter()
+                .find(|&&(cid, ..)| cid == id)
+                .map(|&(_, at, len)| (at, len))
+        };
+        let (pnam, pnam_len) = chunk(b"PNAM").ok_or_else(|| {
+            fatal("multi-pack-index required pack-name chunk missing or corrupted")
+        })?;
+        let (oidf, oidf_len) = chunk(b"OIDF").ok_or_else(|| {
+            fatal("multi-pack-index required OID fanout chunk missing or corrupted")
+        })?;
+        let (oidl, oidl_len) = chunk(b"OIDL").ok_or_else(|| {
+            fatal("multi-pack-index required OID lookup chunk missing or corrupted")
+        })?;
+        let (ooff, ooff_len) = chunk(b"OOFF").ok_or_else(|| {
+            fatal("multi-pack-index required object offsets chunk missing or corrupted")
+        })?;
+        if oidf_len != 256 * 4 {
+            return Err(fatal_after(
+                "multi-pack-index OID fanout is of the wrong size",
+                "multi-pack-index required OID fanout chunk missing or corrupted",
+            ));
+        }
+        let mut raw = [0u8; 1024];
+        c.read_at(oidf, &mut raw).map_err(io)?;
+        let mut fanout = Box::new([0u32; 256]);
+        for (i, f) in fanout.iter_mut().enumerate() {
+            *f = u32::from_be_bytes(raw[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
+            if i > 0 && *f < raw_fanout(&raw, i - 1) {
+                return Err(fatal_after(
+                    format!(
+                        "oid fanout out of order: fanout[{}] = {:x} > {:x} = fanout[{i}]",
+                        i - 1,
+                        raw_fanout(&raw, i - 1),
+                        *f
+                    ),
+                    "multi-pack-index required OID fanout chunk missing or corrupted",
+                ));
+            }
+        }
+        let num_objects = fanout[255];
+        if oidl_len != u64::from(num_objects) * h {
+            return Err(fatal_after(
+                "multi-pack-index OID lookup chunk is the wrong size",
+                "multi-pack-index required OID lookup chunk missing or corrupted",
+            ));
+        }
+        if ooff_len != u64::from(num_objects) * 8 {
+            return Err(fatal_after(
+                "multi-pack-index object offset chunk is the wrong size",
+                "multi-pack-index required object offsets chunk missing or corrupted",
+            ));
+        }
+        let large_offsets = chunk(b"LOFF").map(|(at, len)| (at, len / 8));
+        // Pack names: NUL-terminated, one per pack.
+        let mut names_raw = vec![0u8; usize::try_from(pnam_len).map_err(|_| small())?];
+        c.read_at(pnam, &mut names_raw).map_err(io)?;
+        let mut pack_names = Vec::with_capacity(num_packs as usize);
+        let mut rest = &names_raw[..];
+        for _ in 0..num_packs {
+            let nul = rest
+                .iter()
+                .position(|&b| b == 0)
+                .ok_or_else(|| fatal("multi-pack-index pack-name chunk is too short"))?;
+            pack_names.push(String::from_utf8_lossy(&rest[..nul]).into_owned());
+            rest = &rest[nul + 1..];
+        }
+        if head[4] == 1
+            && let Some(w) = pack_names.windows(2).find(|w| w[0] >= w[1])
+        {
+            return Err(fatal(format!(
+                "multi-pack-index pack names out of order: '{}' before '{}'",
+                w[0], w[1]
+            )));
+        }
+        Ok(Some(MultiPackIndex {
+            path: path.to_owned(),
+            manager: manager.clone(),
+            hash,
+            pack_names,
+            fanout,
+            num_objects,
+            oid_lookup: oidl,
+            object_offsets: ooff,
+            large_offsets,
+        }))
+    }
+
+    /// A cursor on the file, for the reading methods.
+    pub fn cursor(&self) -> WindowCursor {
+        self.manager.make_cursor(&self.path)
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The `.idx` file names of the packs it covers, by pack-int-id.
+    pub fn pack_names(&self) -> &[String] {
+        &self.pack_names
+    }
+
+    /// How many objects it lists (each once).
+    pub fn len(&self) -> u32 {
+        self.num_objects
+    }
+
+    /// Whether it lists no object.
+    pub fn is_empty(&self) -> bool {
+        self.num_objects == 0
+    }
+
+    fn corrupt(&self, offset: u64, reason: Corruption) -> Error {
+        Error::corrupt(&self.path, offset, reason)
+    }
+
+    /// The id at position `i`.
+    pub fn oid_at(&self, c: &mut WindowCursor, i: u32) -> Result<ObjectId, Error> {
+        let h = self.hash.len();
+        let at = self.oid_lookup + u64::from(i) * h as u64;
+        let mut buf = [0u8; 32];
+        if c.read_at(at, &mut buf[..h])? < h {
+            return Err(self.corrupt(at, Corruption::TooSmall));
+        }
+        Ok(ObjectId::from_bytes(self.hash, &buf[..h]))
+    }
+
+    /// The position of `id`, if listed.
+    pub fn lookup(&self, c: &mut WindowCursor, id: &ObjectId) -> Result<Option<u32>, Error> {
+        let want = id.as_bytes();
+        if want.len() != self.hash.len() {
+            return Ok(None);
+        }
+        let b = usize::from(want[0]);
+        let (mut lo, mut hi) = (if b == 0 { 0 } else { self.fanout[b - 1] }, self.fanout[b]);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.oid_at(c, mid)?.as_bytes().cmp(want) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(Some(mid)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The pack-int-id and offset of the object at position `i`.
+    pub fn location_at(&self, c: &mut WindowCursor, i: u32) -> Result<(u32, u64), Error> {
+        let at = self.object_offsets + u64::from(i) * 8;
+        let mut buf = [0u8; 8];
+        if c.read_at(at, &mut buf)? < 8 {
+            return Err(self.corrupt(at, Corruption::TooSmall));
+        }
+        let pack = u32::from_be_bytes(buf[..4].try_into().expect("4 bytes"));
+        let offset = u32::from_be_bytes(buf[4..].try_into().expect("4 bytes"));
+        if pack as usize >= self.pack_names.len() {
+            return Err(self.corrupt(at, Corruption::BadLargeOffsetIndex(pack)));
+        }
+        // The most significant bit names a 64-bit offset, where there are any.
+        if offset & 0x8000_0000 != 0
+            && let Some((loff, count)) = self.large_offsets
+        {
+            let k = u64::from(offset & 0x7fff_ffff);
+            if k >= count {
+                return Err(self.corrupt(at, Corruption::BadLargeOffsetIndex(offset)));
+            }
+            let mut big = [0u8; 8];
+            if c.read_at(loff + k * 8, &mut big)? < 8 {
+                return Err(self.corrupt(loff + k * 8, Corruption::TooSmall));
+            }
+            return Ok((pack, u64::from_be_bytes(big)));
+        }
+        Ok((pack, u64::from(offset)))
+    }
+}
+
+fn raw_fanout(raw: &[u8; 1024], i: usize) -> u32 {
+    u32::from_be_bytes(raw[i * 4..i * 4 + 4].try_into().expect("4 bytes"))
+}
