@@ -4,9 +4,8 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use common::{fixture, git, git_objects};
 
@@ -18,22 +17,8 @@ fn packread(dir: &Path) -> Command {
     cmd
 }
 
-fn output(mut cmd: Command, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = cmd
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+fn output(cmd: Command, args: &[&str], stdin: &[u8]) -> Output {
+    common::run_with_stdin(cmd, args, stdin)
 }
 
 fn first_line(b: &[u8]) -> String {

@@ -37,6 +37,30 @@ pub fn git(dir: &Path) -> Command {
     cmd
 }
 
+/// Runs `cmd` with `args`, feeding it `stdin` (from another thread, so a
+/// large input can't deadlock against its output), and collects its output.
+pub fn run_with_stdin<S: AsRef<std::ffi::OsStr>>(
+    mut cmd: Command,
+    args: &[S],
+    stdin: &[u8],
+) -> std::process::Output {
+    let mut child = cmd
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
 /// Runs git with `args` in `dir` and returns its stdout; panics on failure.
 pub fn git_out(dir: &Path, args: &[&str]) -> Vec<u8> {
     let out = git(dir).args(args).output().expect("git runs");
