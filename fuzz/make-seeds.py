@@ -5,7 +5,7 @@ usage: make-seeds.py REPO CORPUS_DIR
 
 Seeds: every index (index), index + pack pairs (pack), small packs as entry
 bodies with their offsets (entry), deltas with their whole-object bases
-(delta), loose objects raw and inflated (loose).
+(delta), loose objects raw and inflated (loose), multi-pack-indices (midx).
 """
 import os
 import struct
@@ -47,13 +47,16 @@ def entries(pack):
 
 def main():
     repo, corpus = sys.argv[1], sys.argv[2]
-    dirs = {t: os.path.join(corpus, t) for t in ("index", "pack", "entry", "delta", "loose")}
+    dirs = {t: os.path.join(corpus, t) for t in ("index", "pack", "entry", "delta", "loose", "midx")}
     for d in dirs.values():
         os.makedirs(d, exist_ok=True)
     n = 0
     for root, _, files in os.walk(repo):
         for f in sorted(files):
             path = os.path.join(root, f)
+            if f == "multi-pack-index":
+                n += 1
+                open(os.path.join(dirs["midx"], "midx-%d" % n), "wb").write(open(path, "rb").read())
             if f.endswith(".idx"):
                 idx = open(path, "rb").read()
                 pack = open(path[:-4] + ".pack", "rb").read()

@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(index entry delta loose pack)
+[ ${#targets[@]} -gt 0 ] || targets=(index entry delta loose pack midx)
 jobs=${JOBS:-$(nproc)}
 
 seeds="$here/seeds"
@@ -34,6 +34,10 @@ if [ ! -d "$seeds" ]; then
       git add -A && git -c user.name=f -c user.email=f@f commit -qm "round $r"
     done
     git repack -adq --depth=5
+    # A multi-pack-index over two packs, for the midx target's seeds.
+    (cd .. && git clone -q --bare repo midx.git && cd midx.git &&
+      git rev-list --objects HEAD~3 | cut -d' ' -f1 | git pack-objects -q objects/pack/pack >/dev/null &&
+      git multi-pack-index write)
     git clone -q --bare . ../ref.git && cd ../ref.git
     git -c repack.useDeltaBaseOffset=false repack -adfq
     mkdir ../v1 && cp objects/pack/*.pack ../v1/pack-v1.pack

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::Error;
+use crate::error::{Corruption, Error};
 use crate::object::{ObjectId, ObjectKind};
 use smmap::WindowCursor;
 
@@ -374,6 +374,16 @@ impl Reader {
         let Some(index_position) = p.index().lookup(c.index_cursor(), id)? else {
             return Ok(None);
         };
+        // A multi-pack-index that disagrees with the pack's own index would
+        // send the read elsewhere in the pack: refuse it rather than answer
+        // with another entry's bytes.
+        if p.checked_offset(c, index_position)? != offset {
+            return Err(Error::corrupt(
+                midx.index.path(),
+                0,
+                Corruption::OffsetOutOfRange(offset),
+            ));
+        }
         Ok(Some(Location::Packed {
             pack,
             index_position,

@@ -217,7 +217,8 @@ impl MultiPackIndex {
         // Pack names: NUL-terminated, one per pack.
         let mut names_raw = vec![0u8; usize::try_from(pnam_len).map_err(|_| small())?];
         c.read_at(pnam, &mut names_raw).map_err(io)?;
-        let mut pack_names = Vec::with_capacity(num_packs as usize);
+        // Each name takes at least its NUL: no more names than bytes.
+        let mut pack_names = Vec::with_capacity(names_raw.len().min(num_packs as usize));
         let mut rest = &names_raw[..];
         for _ in 0..num_packs {
             let nul = rest
@@ -339,4 +340,64 @@ impl MultiPackIndex {
 
 fn raw_fanout(raw: &[u8; 1024], i: usize) -> u32 {
     u32::from_be_bytes(raw[i * 4..i * 4 + 4].try_into().expect("4 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A multi-pack-index of no objects, with `num_packs` in its header and
+    /// `names` as its PNAM chunk.
+    fn midx_bytes(num_packs: u32, names: &[u8]) -> Vec<u8> {
+        let mut out = b"MIDX\x01\x01\x04\x00".to_vec();
+        out.extend_from_slice(&num_packs.to_be_bytes());
+        let toc_end = 12 + 5 * 12;
+        let pnam = toc_end as u64;
+        let oidf = pnam + names.len() as u64;
+        let oidl = oidf + 1024;
+        let ooff = oidl;
+        let end = ooff;
+        for (id, at) in [
+            (b"PNAM", pnam),
+            (b"OIDF", oidf),
+            (b"OIDL", oidl),
+            (b"OOFF", ooff),
+        ] {
+            out.extend_from_slice(id);
+            out.extend_from_slice(&at.to_be_bytes());
+        }
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&end.to_be_bytes());
+        out.extend_from_slice(names);
+        out.extend_from_slice(&[0; 1024]);
+        out.extend_from_slice(&[0; 20]);
+        out
+    }
+
+    fn open(bytes: &[u8], name: &str) -> Result<Option<MultiPackIndex>, MidxRejected> {
+        let dir = std::env::temp_dir().join(format!("packread-midx-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("multi-pack-index");
+        std::fs::write(&path, bytes).unwrap();
+        let manager = smmap::SlidingWindowMapManager::with_limits(4096, 0, 0);
+        let r = MultiPackIndex::open(&path, &manager, HashKind::Sha1);
+        std::fs::remove_dir_all(&dir).unwrap();
+        r
+    }
+
+    #[test]
+    fn a_well_formed_empty_index_opens() {
+        let midx = open(&midx_bytes(1, b"pack-a.idx\0\0"), "empty")
+            .unwrap()
+            .unwrap();
+        assert_eq!(midx.pack_names(), ["pack-a.idx"]);
+        assert!(midx.is_empty());
+    }
+
+    #[test]
+    fn a_huge_pack_count_is_refused_without_reserving_for_it() {
+        // Found by fuzzing: the count was reserved before the names were read.
+        let err = open(&midx_bytes(u32::MAX, b"pack-a.idx\0\0"), "huge").unwrap_err();
+        assert_eq!(err, fatal("multi-pack-index pack-name chunk is too short"));
+    }
 }
