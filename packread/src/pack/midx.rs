@@ -351,8 +351,8 @@ mod tests {
     fn midx_bytes(num_packs: u32, names: &[u8]) -> Vec<u8> {
         let mut out = b"MIDX\x01\x01\x04\x00".to_vec();
         out.extend_from_slice(&num_packs.to_be_bytes());
-        let toc_end = 12 + 5 * 12;
-        let pnam = toc_end as u64;
+        let toc_end: u64 = 12 + 5 * 12;
+        let pnam = toc_end;
         let oidf = pnam + names.len() as u64;
         let oidl = oidf + 1024;
         let ooff = oidl;
