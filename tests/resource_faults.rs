@@ -218,5 +218,23 @@ fn packs_written_while_open_are_found_after_a_miss() {
     assert_eq!(odb.packs().len(), before + 1);
     // Other readers catch up too, and so do abbreviations.
     assert_eq!(odb.reader().resolve_prefix(&hex[..10]).unwrap(), id);
+    // Without refreshing on a miss, a database opened before the pack was
+    // written doesn't find it until asked to refresh.
+    let repo2 = copy_repo(&src, "no-refresh");
+    let quiet = OpenOptions::new()
+        .refresh_on_miss(false)
+        .open(&repo2)
+        .unwrap();
+    for entry in std::fs::read_dir(repo.join("objects/pack")).unwrap() {
+        let path = entry.unwrap().path();
+        let to = repo2.join("objects/pack").join(path.file_name().unwrap());
+        if !to.exists() {
+            std::fs::copy(&path, &to).unwrap();
+        }
+    }
+    assert_eq!(quiet.locate(&id).unwrap(), None);
+    quiet.refresh().unwrap();
+    assert!(quiet.locate(&id).unwrap().is_some());
+    std::fs::remove_dir_all(&repo2).unwrap();
     std::fs::remove_dir_all(&repo).unwrap();
 }

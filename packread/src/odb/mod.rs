@@ -132,6 +132,8 @@ struct Inner {
     extra_alternates: Vec<PathBuf>,
     /// Whether the multi-pack-index is read (`core.multiPackIndex`).
     use_midx: bool,
+    /// Whether a lookup that misses scans the directories again.
+    refresh_on_miss: bool,
     cache_limit: usize,
     max_chain: usize,
     /// Reader states given back, for the next reader to take.
@@ -221,6 +223,7 @@ impl Odb {
                 objects_dir,
                 extra_alternates,
                 use_midx,
+                refresh_on_miss: o.refreshes_on_miss(),
                 cache_limit: o.cache_limit(),
                 max_chain: o.chain_limit(),
                 pool: Mutex::new(Vec::new()),
@@ -237,6 +240,11 @@ impl Odb {
                 .read()
                 .unwrap_or_else(PoisonError::into_inner),
         )
+    }
+
+    /// Whether lookups that miss refresh (see [`OpenOptions::refresh_on_miss`]).
+    pub(crate) fn refreshes_on_miss(&self) -> bool {
+        self.inner.refresh_on_miss
     }
 
     /// How many scans changed the set so far.

@@ -38,6 +38,7 @@ pub struct OpenOptions {
     hash: Option<HashKind>,
     objects_dir: Option<PathBuf>,
     alternates: Vec<PathBuf>,
+    refresh_on_miss: bool,
 }
 
 impl Default for OpenOptions {
@@ -53,6 +54,7 @@ impl Default for OpenOptions {
             hash: None,
             objects_dir: None,
             alternates: Vec::new(),
+            refresh_on_miss: true,
         }
     }
 }
@@ -154,6 +156,21 @@ impl OpenOptions {
     /// ```
     pub fn split_alternates(value: &str) -> Vec<PathBuf> {
         alternates::split_env(value)
+    }
+
+    /// Whether a lookup that finds nothing scans the object directories
+    /// again and looks once more, as git does (on by default: packs that
+    /// appear while the database is open, after a `git gc` or a fetch, are
+    /// found). Turn it off where many lookups miss and no pack appears:
+    /// [`Odb::refresh`] still picks up new packs when called.
+    #[must_use]
+    pub fn refresh_on_miss(mut self, yes: bool) -> Self {
+        self.refresh_on_miss = yes;
+        self
+    }
+
+    pub(crate) fn refreshes_on_miss(&self) -> bool {
+        self.refresh_on_miss
     }
 
     pub(crate) fn cache_limit(&self) -> usize {

@@ -17,7 +17,7 @@ impl Reader {
         match self.resolve_prefix_once(hex) {
             // Nothing found: git scans the directories again and looks once
             // more (new packs may have appeared).
-            Err(Error::PrefixNotFound(_)) => {
+            Err(Error::PrefixNotFound(_)) if self.odb().refreshes_on_miss() => {
                 let warnings = self.odb().refresh()?;
                 self.note_refresh(warnings);
                 self.resolve_prefix_once(hex)

@@ -312,6 +312,9 @@ impl Reader {
         // A miss: git scans the directories again (packs may have appeared,
         // `git gc` or a fetch running beside us) and looks in the packs once
         // more.
+        if !self.odb.refreshes_on_miss() {
+            return Ok(None);
+        }
         let warnings = self.odb.refresh()?;
         self.note_refresh(warnings);
         self.locate_packed(id)
