@@ -157,8 +157,11 @@ impl ReaderState {
 ///
 /// A reader owns a handle on its database: store it, move it to another
 /// thread, keep one per worker. When dropped, its caches go back to the
-/// database's pool for the next reader. A reader holds at most two windows
-/// mapped (of one pack) between calls.
+/// database's pool for the next reader. Between calls a reader holds at most
+/// three windows mapped: two of one pack and one of the multi-pack-index
+/// (that one is let go of after each lookup under a window manager allowing
+/// fewer than four, and a pack's cursors hold one at a time under one
+/// allowing fewer than two).
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {

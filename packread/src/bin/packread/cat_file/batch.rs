@@ -31,10 +31,11 @@ fn run_len(kind: Batch) -> usize {
 pub(super) fn run(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
     let odb = global.open()?;
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    // Each reader may hold two windows: the feeder's and one per worker must
+    // The feeder's reader may hold three windows (the multi-pack-index's
+    // and two of a pack), each worker's two: all must
     // fit the handle limit. Where they don't, one worker does the lookups
     // itself, in input order, and the feeder holds no window.
-    let room = odb.manager().max_file_handles().saturating_sub(2) / 2;
+    let room = odb.manager().max_file_handles().saturating_sub(3) / 2;
     let threads = cores.min(room).max(1);
     let feeder = Feeder::new(&odb, opts, room >= 2);
     let stdout = io::stdout();
