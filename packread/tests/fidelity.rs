@@ -121,6 +121,13 @@ const CASES: &[Case] = &[
     ),
     batch("midx-off", &["cat-file", ALL], "{allids}"),
     with(ONE_HANDLE, batch("midx", &["cat-file", ALL], "{allids}")),
+    // An alternate's own multi-pack-index.
+    case("altmidx", &["cat-file", "--batch-all-objects", ALL]),
+    case(
+        "altmidx",
+        &["cat-file", "--batch-all-objects", "--unordered", ALL],
+    ),
+    batch("altmidx", &["cat-file", ALL], "{allids}"),
     // 3. Trees as git prints them: modes read as git reads them; malformed
     //    trees refused with git's words and nothing printed.
     case("oddtrees", &["cat-file", "-p", "{modes}"]),

@@ -105,11 +105,10 @@ impl Odb {
         // put at the front as it is loaded (so the last pack-int-id first),
         // then the others in the lookup order.
         let mut packs: Vec<PackId> = Vec::new();
-        if let Some(m) = &set.midx {
+        for m in set.midxs.iter().rev() {
             packs.extend(m.packs.iter().rev().flatten());
         }
-        let covered = |id: &PackId| set.midx.as_ref().is_some_and(|m| m.covers[id.index()]);
-        packs.extend(set.order.iter().filter(|id| !covered(id)));
+        packs.extend(set.order.iter().filter(|id| !set.covered[id.index()]));
         for pack in packs {
             let (p, c, _) = r.parts(pack);
             let sorted = p.entries_by_offset(c)?;

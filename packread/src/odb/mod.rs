@@ -347,10 +347,19 @@ impl Odb {
     /// git's `approximate_object_count`: what git sizes abbreviations by.
     pub fn approximate_object_count(&self) -> u64 {
         let set = self.set();
-        set.order
+        // A multi-pack-index counts for the packs it covers.
+        let packs: u64 = set
+            .order
             .iter()
+            .filter(|id| !set.covered[id.index()])
             .map(|id| u64::from(set.packs[id.index()].len()))
-            .sum()
+            .sum();
+        packs
+            + set
+                .midxs
+                .iter()
+                .map(|m| u64::from(m.index.len()))
+                .sum::<u64>()
     }
 
     /// The object directories, primary first, then alternates in git's order.

@@ -42,8 +42,11 @@ pub(crate) struct PackSet {
     /// Each pack's place in git's list before sorting (git puts a pack it
     /// finds at the front), whether it is local, and its mtime in seconds.
     keys: Vec<(i64, bool, u64)>,
-    /// The repository's multi-pack-index, if it has one git would use.
-    pub(crate) midx: Option<Arc<Midx>>,
+    /// The multi-pack-indices git would use (one per object directory at
+    /// most), in the order git's list has them.
+    pub(crate) midxs: Vec<Arc<Midx>>,
+    /// Whether each pack (by `PackId`) is one a multi-pack-index covers.
+    pub(crate) covered: Vec<bool>,
 }
 
 /// A multi-pack-index and the packs it covers.
@@ -51,8 +54,6 @@ pub(crate) struct Midx {
     pub(crate) index: MultiPackIndex,
     /// The pack of each pack-int-id (none where the pack is missing).
     pub(crate) packs: Vec<Option<PackId>>,
-    /// Whether each pack (by `PackId`) is one it covers.
-    pub(crate) covers: Vec<bool>,
 }
 
 impl PackSet {
@@ -70,7 +71,8 @@ impl PackSet {
             dirs: Vec::new(),
             warnings: Vec::new(),
             keys: Vec::new(),
-            midx: None,
+            midxs: Vec::new(),
+            covered: Vec::new(),
         };
         let mut set = empty.rescan(dirs, warnings, manager, hash, use_midx)?;
         // PackIds in git's order from the start.
@@ -78,13 +80,14 @@ impl PackSet {
         set.packs = order.iter().map(|&i| Arc::clone(&set.packs[i])).collect();
         set.keys = order.iter().map(|&i| set.keys[i]).collect();
         set.order = (0..set.packs.len()).map(PackId::new).collect();
-        // The multi-pack-index's view, with the PackIds renumbered.
-        set.midx = set.midx.take().map(|m| {
-            Arc::new(link_midx(
-                &set.packs,
-                Arc::try_unwrap(m).ok().expect("not shared yet").index,
-            ))
-        });
+        // The multi-pack-indices' view, with the PackIds renumbered.
+        let midxs = std::mem::take(&mut set.midxs);
+        set.covered = vec![false; set.packs.len()];
+        for m in midxs {
+            let index = Arc::try_unwrap(m).ok().expect("not shared yet").index;
+            let linked = link_midx(&set.packs, index, &mut set.covered);
+            set.midxs.push(Arc::new(linked));
+        }
         Ok(set)
     }
 
@@ -96,7 +99,8 @@ impl PackSet {
             dirs: Vec::new(),
             warnings: Vec::new(),
             keys: vec![(0, true, 0)],
-            midx: None,
+            midxs: Vec::new(),
+            covered: vec![false],
         }
     }
 
@@ -136,66 +140,65 @@ impl PackSet {
             let (ka, kb) = (keys[a], keys[b]);
             kb.1.cmp(&ka.1).then(kb.2.cmp(&ka.2)).then(ka.0.cmp(&kb.0))
         });
-        // The repository's multi-pack-index (`core.multiPackIndex`, on by
-        // default); one git rejects is reported and not used.
-        let midx = match dirs.first().filter(|_| use_midx) {
-            Some(dir) => {
-                match MultiPackIndex::open(&dir.join("pack/multi-pack-index"), manager, hash) {
-                    Ok(Some(index)) => Some(Arc::new(link_midx(&packs, index))),
-                    Ok(None) => None,
-                    Err(MidxRejected::Ignored(why)) => {
-                        warnings.push(why);
-                        None
-                    }
-                    Err(MidxRejected::Fatal { errors, fatal }) => {
-                        return Err(Error::MultiPackIndex {
-                            path: dir.join("pack/multi-pack-index"),
-                            errors,
-                            fatal,
-                        });
-                    }
+        // Each object directory's multi-pack-index (`core.multiPackIndex`,
+        // on by default); one git rejects is reported and not used. git
+        // keeps the first it loads first and puts each later one second.
+        let mut midxs: Vec<Arc<Midx>> = Vec::new();
+        let mut covered = vec![false; packs.len()];
+        for dir in dirs.iter().filter(|_| use_midx) {
+            let path = dir.join("pack/multi-pack-index");
+            let index = match MultiPackIndex::open(&path, manager, hash) {
+                Ok(Some(index)) => index,
+                Ok(None) => continue,
+                Err(MidxRejected::Ignored(why)) => {
+                    warnings.push(why);
+                    continue;
                 }
-            }
-            None => None,
-        };
+                Err(MidxRejected::Fatal { errors, fatal }) => {
+                    return Err(Error::MultiPackIndex {
+                        path,
+                        errors,
+                        fatal,
+                    });
+                }
+            };
+            let linked = Arc::new(link_midx(&packs, index, &mut covered));
+            let at = midxs.len().min(1);
+            midxs.insert(at, linked);
+        }
         Ok(PackSet {
             packs,
             order: order.into_iter().map(PackId::new).collect(),
             dirs,
             warnings,
             keys,
-            midx,
+            midxs,
+            covered,
         })
     }
 }
 
-/// The multi-pack-index `index` over `packs`: each pack-int-id's pack, found
-/// by its index's file name.
-fn link_midx(packs: &[Arc<Pack>], index: MultiPackIndex) -> Midx {
-    let name_of = |p: &Arc<Pack>| {
-        p.index()
-            .path()
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-    };
-    let mut covers = vec![false; packs.len()];
+/// The multi-pack-index `index` over `packs`: each pack-int-id's pack, the
+/// one of that name in the index's own pack directory; the packs found are
+/// marked in `covered`.
+fn link_midx(packs: &[Arc<Pack>], index: MultiPackIndex, covered: &mut [bool]) -> Midx {
+    let pack_dir = index.path().parent().map(Path::to_path_buf);
     let ids = index
         .pack_names()
         .iter()
         .map(|name| {
-            let i = packs
-                .iter()
-                .position(|p| name_of(p).as_deref() == Some(name.as_str()))?;
-            // Only the repository's own packs (the index lives beside them).
-            covers[i] = true;
+            let i = packs.iter().position(|p| {
+                let idx = p.index().path();
+                idx.parent().map(Path::to_path_buf) == pack_dir
+                    && idx
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy() == name.as_str())
+            })?;
+            covered[i] = true;
             Some(PackId::new(i))
         })
         .collect();
-    Midx {
-        index,
-        packs: ids,
-        covers,
-    }
+    Midx { index, packs: ids }
 }
 
 /// Every alternate of `dir`, recursively (depth-limited as git), skipping

@@ -106,8 +106,8 @@ pub(crate) struct ReaderState {
     decode: DecodeState,
     /// Warnings of the scans this reader's misses made, not yet taken.
     refresh_warnings: Vec<String>,
-    /// On the multi-pack-index of `set`, once used.
-    midx_cursor: Option<WindowCursor>,
+    /// On each multi-pack-index of `set`, once used.
+    midx_cursors: Vec<Option<WindowCursor>>,
 }
 
 impl ReaderState {
@@ -125,7 +125,7 @@ impl ReaderState {
             current: None,
             decode: DecodeState::new(cache_limit, max_chain),
             refresh_warnings: Vec::new(),
-            midx_cursor: None,
+            midx_cursors: Vec::new(),
         }
     }
 
@@ -138,13 +138,13 @@ impl ReaderState {
             self.set = odb.set();
             self.generation = generation;
             self.mru = self.set.order.clone();
-            self.midx_cursor = None;
+            self.midx_cursors.clear();
         }
     }
 
     /// Lets go of the windows the current pack's cursors hold.
     fn release(&mut self) {
-        if let Some(c) = &mut self.midx_cursor {
+        for c in self.midx_cursors.iter_mut().flatten() {
             c.unuse_region();
         }
         if let Some(c) = self.current.take().and_then(|p| self.cursors[p].as_mut()) {
@@ -333,7 +333,7 @@ impl Reader {
         for k in 0..self.state().mru.len() {
             let pack = self.state().mru[k];
             let st = self.state();
-            if st.set.midx.as_ref().is_some_and(|m| m.covers[pack.index()]) {
+            if st.set.covered[pack.index()] {
                 continue;
             }
             if let Some((index_position, offset)) = self.find_in_pack(pack, id)? {
@@ -349,31 +349,40 @@ impl Reader {
         Ok(None)
     }
 
-    /// Where the multi-pack-index, if there is one, says the object is.
+    /// Where the multi-pack-indices, if there are any, say the object is
+    /// (the first that lists it, in git's order).
     fn locate_in_midx(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
-        // Under a small handle limit, its window and the packs' are never
-        // held at once.
+        // Under a small handle limit, their windows and the packs' are
+        // never held at once.
         let tight = self.odb.manager().max_file_handles() < 4;
         let st = self.state();
-        let Some(midx) = st.set.midx.clone() else {
+        let midxs = st.set.midxs.clone();
+        if midxs.is_empty() {
             return Ok(None);
-        };
+        }
         if tight {
             st.release();
         }
-        let c = st.midx_cursor.get_or_insert_with(|| midx.index.cursor());
-        let found = match midx.index.lookup(c, id)? {
-            Some(pos) => Some(midx.index.location_at(c, pos)?),
-            None => None,
-        };
-        if tight {
-            c.unuse_region();
+        st.midx_cursors.resize_with(midxs.len(), || None);
+        let mut found = None;
+        for (m, midx) in midxs.iter().enumerate() {
+            let c = st.midx_cursors[m].get_or_insert_with(|| midx.index.cursor());
+            let hit = match midx.index.lookup(c, id)? {
+                Some(pos) => Some(midx.index.location_at(c, pos)?),
+                None => None,
+            };
+            if tight {
+                c.unuse_region();
+            }
+            // A pack the index names that is gone: git looks on.
+            if let Some((pack_int_id, offset)) = hit
+                && let Some(pack) = midx.packs[pack_int_id as usize]
+            {
+                found = Some((midx, pack, offset));
+                break;
+            }
         }
-        let Some((pack_int_id, offset)) = found else {
-            return Ok(None);
-        };
-        // A pack the index names that is gone: git finds nothing there.
-        let Some(pack) = midx.packs[pack_int_id as usize] else {
+        let Some((midx, pack, offset)) = found else {
             return Ok(None);
         };
         let (p, c, _) = self.parts(pack);
