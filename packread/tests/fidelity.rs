@@ -313,6 +313,12 @@ const CASES: &[Case] = &[
     ),
     case("ambiguous", &["verify-pack", "-v", "{idx}"]),
     case("sha256", &["verify-pack", "-v", "{idx}"]),
+    case(
+        "plain",
+        &["verify-pack", "-v", "{dir_badpacks}/trailer.idx"],
+    ),
+    case("plain", &["verify-pack", "{dir_badpacks}/fanout.idx"]),
+    case("plain", &["verify-pack", "-v", "{dir_badpacks}/fanout.idx"]),
     // 10. Finding the repository and its objects as git does.
     case(
         "plain",

@@ -127,6 +127,26 @@ impl Report {
 }
 
 /// git's message for an entry that fails: `pack has bad object at offset N: ...`.
+/// git's words for a pack that can't be opened for verification.
+fn open_message(err: &Error, idx: &Path, hash: HashKind) -> String {
+    match err {
+        // git hashes the pack and compares with its trailer, which the
+        // index's copy no longer matches.
+        Error::Corrupt {
+            reason: Corruption::PackChecksumMismatch,
+            ..
+        } => format!("pack is corrupted ({} mismatch)", hash_name(hash)),
+        Error::Corrupt {
+            reason: Corruption::NonMonotonicFanout,
+            ..
+        } => {
+            eprintln!("error: non-monotonic index {}", idx.display());
+            format!("Cannot open existing pack idx file for '{}'", idx.display())
+        }
+        other => other.to_string(),
+    }
+}
+
 fn entry_message(offset: u64, err: &Error) -> String {
     let why = match err {
         Error::Corrupt {
@@ -152,7 +172,9 @@ fn verify_one(global: &Global, idx: &Path, hash: HashKind) -> Result<Report, Str
         ));
     }
     let opts: OpenOptions = global.options().hash(hash);
-    let odb = opts.open_pack(idx).map_err(|e| e.to_string())?;
+    let odb = opts
+        .open_pack(idx)
+        .map_err(|e| open_message(&e, idx, hash))?;
     let pack = &odb.packs()[0];
 
     // Each thread may hold two windows; under a small handle limit, fewer
