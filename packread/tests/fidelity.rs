@@ -195,6 +195,77 @@ const CASES: &[Case] = &[
     ),
     batch("plain", &["cat-file", REST, "-z"], "{HEAD} x\ny\0"),
     batch("plain", &["cat-file", REST, "-Z"], "{HEAD} x\0{E}\0"),
+    // --batch-command: contents/info/flush parsed as git parses them, the
+    // name all of the rest, answers at once or (with --buffer) at flush.
+    batch(
+        "plain",
+        &["cat-file", "--batch-command"],
+        "info {HEAD}\ncontents {hello}\ninfo nothing\n",
+    ),
+    batch(
+        "plain",
+        &["cat-file", "--batch-command", "--buffer"],
+        "info {HEAD}\nflush\ncontents {hello}\n",
+    ),
+    batch(
+        "plain",
+        &["cat-file", "--batch-command", "--buffer"],
+        "info {HEAD}\nbogus\n",
+    ),
+    batch(
+        "plain",
+        &["cat-file", "--batch-command", "--buffer"],
+        "info {HEAD}\nflush\nbogus\n",
+    ),
+    batch(
+        "plain",
+        &["cat-file", "--batch-command"],
+        "info {HEAD}\nbogus\n",
+    ),
+    batch(
+        "plain",
+        &["cat-file", "--batch-command"],
+        "info {HEAD}\nflush\n",
+    ),
+    batch("plain", &["cat-file", "--batch-command"], "\n"),
+    batch("plain", &["cat-file", "--batch-command"], " info {HEAD}\n"),
+    batch("plain", &["cat-file", "--batch-command"], "infox {HEAD}\n"),
+    batch("plain", &["cat-file", "--batch-command"], "info\t{HEAD}\n"),
+    batch(
+        "plain",
+        &["cat-file", "--batch-command", "--buffer"],
+        "flush \n",
+    ),
+    batch(
+        "plain",
+        &["cat-file", "--batch-command"],
+        "info  {HEAD}\ninfo {HEAD} extra\ninfo \n",
+    ),
+    batch(
+        "plain",
+        &["cat-file", "--batch-command", "-z"],
+        "info {HEAD}\0contents {hello}\0\0",
+    ),
+    batch(
+        "plain",
+        &["cat-file", "--batch-command", "-Z", "--buffer"],
+        "info {HEAD}\0flush\0contents {E}\0",
+    ),
+    batch(
+        "plain",
+        &["cat-file", "--batch-command=%(objectname)|%(rest)|"],
+        "info {HEAD}\n",
+    ),
+    batch("plain", &["cat-file", "--batch-command"], "info {HEAD}"),
+    case("plain", &["cat-file", "--batch-command", "--batch"]),
+    with(
+        ONE_HANDLE,
+        batch(
+            "ambiguous",
+            &["cat-file", "--batch-command"],
+            "info {amb0}\ncontents {HEAD}\n",
+        ),
+    ),
     // 7. Damaged and odd loose objects: unreadable ones are missing (with
     //    git's error lines), blobs stream whatever their stream holds, an
     //    unknown type is fatal, and what was answered before is kept.

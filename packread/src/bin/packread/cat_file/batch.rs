@@ -24,7 +24,7 @@ const WINDOW_PER_THREAD: usize = 4;
 /// Objects per job: few handoffs between threads, and for contents little
 /// finished output waiting in memory.
 fn run_len(kind: Batch) -> usize {
-    if kind == Batch::Contents { 64 } else { 1024 }
+    if kind == Batch::Check { 1024 } else { 64 }
 }
 
 /// Runs a batch mode.
@@ -66,8 +66,10 @@ pub(super) fn run(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
 }
 
 /// Reads stdin records: lines (CR stripped) or NUL-terminated, each with
-/// whether more input is already buffered (so reading on won't wait).
-fn records(nul: bool) -> impl Iterator<Item = io::Result<(Vec<u8>, bool)>> {
+/// whether more input is already buffered (so reading on won't wait). With
+/// `keep_nul`, a record keeps its terminating NUL (git's `--batch-command`
+/// strips nothing under `-z`: an empty record is one NUL long).
+fn records(nul: bool, keep_nul: bool) -> impl Iterator<Item = io::Result<(Vec<u8>, bool)>> {
     let mut input = io::BufReader::with_capacity(1 << 16, io::stdin());
     std::iter::from_fn(move || {
         let mut buf = Vec::new();
@@ -75,7 +77,7 @@ fn records(nul: bool) -> impl Iterator<Item = io::Result<(Vec<u8>, bool)>> {
             Ok(0) => None,
             Ok(_) => {
                 if nul {
-                    if buf.last() == Some(&0) {
+                    if buf.last() == Some(&0) && !keep_nul {
                         buf.pop();
                     }
                 } else {
@@ -105,6 +107,9 @@ enum Piece {
     Line(Vec<u8>, bool),
     /// An object for the worker to find.
     Id(ObjectId),
+    /// A `--batch-command` answer: with the contents (`contents`) or not
+    /// (`info`).
+    Command(bool, Box<Piece>),
 }
 
 /// One unit of batch work.
@@ -116,6 +121,8 @@ enum Job {
     Positions(u32, u32),
     /// The feeder failed: the fatal message.
     Failed(String),
+    /// `flush` of `--batch-command --buffer`: write out what was answered.
+    Flush,
 }
 
 /// Splits an input line into the name and `%(rest)` as git does: the line
@@ -165,12 +172,57 @@ fn named_piece(reader: &mut Reader, line: &[u8], split: bool) -> Result<Piece, p
     })
 }
 
+/// One `--batch-command` record.
+enum Command<'a> {
+    Contents(&'a [u8]),
+    Info(&'a [u8]),
+    Flush,
+}
+
+/// Parses a `--batch-command` record as git does (prefix matching in the
+/// order `contents`, `info`, `flush`); the error is git's fatal message.
+fn parse_command(line: &[u8]) -> Result<Command<'_>, String> {
+    let shown = || {
+        String::from_utf8_lossy(&line[..memchr::memchr(0, line).unwrap_or(line.len())]).into_owned()
+    };
+    let Some(&first) = line.first() else {
+        return Err("empty command in input".into());
+    };
+    if matches!(first, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
+        return Err(format!("whitespace before command: '{}'", shown()));
+    }
+    for (word, info) in [(&b"contents"[..], false), (&b"info"[..], true)] {
+        if let Some(rest) = line.strip_prefix(word) {
+            let name = rest
+                .strip_prefix(b" ")
+                .ok_or_else(|| format!("{} requires arguments", String::from_utf8_lossy(word)))?;
+            return Ok(if info {
+                Command::Info(name)
+            } else {
+                Command::Contents(name)
+            });
+        }
+    }
+    if let Some(rest) = line.strip_prefix(b"flush") {
+        // The record is a C string: it ends at a NUL.
+        return if rest.first().is_none_or(|&b| b == 0) {
+            Ok(Command::Flush)
+        } else {
+            Err("flush takes no arguments".into())
+        };
+    }
+    Err(format!("unknown command: '{}'", shown()))
+}
+
 /// Why the feeder stopped early.
 enum Stop {
     /// The consumer wants no more jobs.
     Unwanted,
     /// A lookup failed: what is fatal.
     Failed(packread::Error),
+    /// The input is wrong, as git says (the answers still queued are not
+    /// given).
+    Fatal(String),
 }
 
 /// Turns the input (stdin's names, or every object of the database) into
@@ -196,6 +248,9 @@ enum Input {
     AllSorted,
     /// Every object, in git's `--unordered` order.
     AllUnordered,
+    /// `--batch-command` records on stdin; with `--buffer`, answers wait
+    /// for `flush` or the end of the input.
+    Commands { nul: bool, buffer: bool },
 }
 
 impl Feeder {
@@ -207,6 +262,10 @@ impl Feeder {
             run: Vec::with_capacity(run_len),
             run_len,
             input: match (opts.all, opts.unordered) {
+                (false, _) if opts.kind == Batch::Command => Input::Commands {
+                    nul: opts.nul_input,
+                    buffer: opts.buffer,
+                },
                 (false, _) => Input::Stdin {
                     nul: opts.nul_input,
                     split_rest: opts.format.splits_rest(),
@@ -224,6 +283,7 @@ impl Feeder {
             Input::Stdin { nul, split_rest } => self.stdin_names(jobs, nul, split_rest),
             Input::AllSorted => self.sorted(jobs),
             Input::AllUnordered => self.pack_order(jobs),
+            Input::Commands { nul, buffer } => self.commands(jobs, nul, buffer),
         };
         match fed {
             Ok(()) => {
@@ -233,6 +293,11 @@ impl Feeder {
             Err(Stop::Failed(e)) => {
                 if self.flush(jobs) {
                     jobs.push(Job::Failed(e.to_string()));
+                }
+            }
+            Err(Stop::Fatal(msg)) => {
+                if self.flush(jobs) {
+                    jobs.push(Job::Failed(msg));
                 }
             }
         }
@@ -262,13 +327,58 @@ impl Feeder {
     /// waited for ends the job, so interactive use is answered at once.
     fn stdin_names(&mut self, jobs: &mut Jobs<Job>, nul: bool, split: bool) -> Result<(), Stop> {
         // A read error ends the input, as EOF does for git.
-        for (line, more) in records(nul).map_while(Result::ok) {
+        for (line, more) in records(nul, false).map_while(Result::ok) {
             let piece = if self.resolves {
                 named_piece(&mut self.reader, &line, split).map_err(Stop::Failed)?
             } else {
                 Piece::Line(line, split)
             };
             self.add(piece, !more, jobs)?;
+        }
+        Ok(())
+    }
+
+    /// `--batch-command`: each record is `contents <name>`, `info <name>` or
+    /// `flush`, parsed as git parses them.
+    fn commands(&mut self, jobs: &mut Jobs<Job>, nul: bool, buffer: bool) -> Result<(), Stop> {
+        // A read error ends the input, as EOF does for git.
+        for (line, more) in records(nul, true).map_while(Result::ok) {
+            let command = match parse_command(&line) {
+                Ok(c) => c,
+                Err(msg) => {
+                    // git dies with the queued commands not run.
+                    if buffer {
+                        self.run.clear();
+                    }
+                    return Err(Stop::Fatal(msg));
+                }
+            };
+            let (contents, name) = match command {
+                Command::Flush if !buffer => {
+                    return Err(Stop::Fatal("flush is only for --buffer mode".into()));
+                }
+                Command::Flush => {
+                    if !self.flush(jobs) || !jobs.push(Job::Flush) {
+                        return Err(Stop::Unwanted);
+                    }
+                    continue;
+                }
+                Command::Contents(name) => (true, name),
+                Command::Info(name) => (false, name),
+            };
+            // The name is all of the rest; `%(rest)` is always empty.
+            let piece = if self.resolves {
+                named_piece(&mut self.reader, name, false).map_err(Stop::Failed)?
+            } else {
+                Piece::Line(name.to_vec(), false)
+            };
+            let piece = Piece::Command(contents, Box::new(piece));
+            if buffer {
+                // Answers wait for `flush` (or the end of the input).
+                self.run.push(piece);
+            } else {
+                self.add(piece, !more, jobs)?;
+            }
         }
         Ok(())
     }
@@ -345,6 +455,8 @@ impl Feeder {
 struct Rendered {
     /// Its output, up to the failure if there was one.
     bytes: Vec<u8>,
+    /// Write everything out now (`flush`).
+    flush: bool,
     /// The failure that ended the job early.
     error: Option<Exit>,
 }
@@ -355,6 +467,8 @@ struct Renderer<'a> {
     reader: Reader,
     opts: &'a BatchOptions,
     data: Vec<u8>,
+    /// Whether the answer being rendered shows the contents.
+    contents: bool,
 }
 
 impl<'a> Renderer<'a> {
@@ -366,6 +480,7 @@ impl<'a> Renderer<'a> {
             reader,
             opts,
             data: Vec::new(),
+            contents: opts.kind == Batch::Contents,
         }
     }
 
@@ -377,11 +492,17 @@ impl<'a> Renderer<'a> {
     /// (the output before it is still written, as git's would be).
     fn render(&mut self, job: Job) -> Rendered {
         let mut out = Vec::new();
+        let flush = matches!(job, Job::Flush);
         let error = self.render_into(job, &mut out).err();
-        Rendered { bytes: out, error }
+        Rendered {
+            bytes: out,
+            flush,
+            error,
+        }
     }
 
     fn render_into(&mut self, job: Job, out: &mut Vec<u8>) -> Result<(), Exit> {
+        self.contents = self.opts.kind == Batch::Contents;
         let pieces = match job {
             Job::Pieces(pieces) => pieces,
             Job::Positions(start, end) => {
@@ -400,15 +521,26 @@ impl<'a> Renderer<'a> {
                 return Ok(());
             }
             Job::Failed(msg) => return Err(Exit::Fatal(msg)),
+            Job::Flush => return Ok(()),
         };
         for piece in pieces {
+            self.piece(piece, out)?;
+        }
+        Ok(())
+    }
+
+    /// Renders one answer.
+    fn piece(&mut self, piece: Piece, out: &mut Vec<u8>) -> Result<(), Exit> {
+        {
             match piece {
                 Piece::Status(name, what) => self.status(&name, what, out),
                 Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, out)?,
                 Piece::Line(line, split) => match named_piece(&mut self.reader, &line, split)? {
                     Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, out)?,
                     Piece::Status(name, what) => self.status(&name, what, out),
-                    Piece::Line(..) | Piece::Id(_) => unreachable!("resolved"),
+                    Piece::Line(..) | Piece::Id(_) | Piece::Command(..) => {
+                        unreachable!("resolved")
+                    }
                 },
                 Piece::Id(id) => {
                     let loc = self
@@ -416,6 +548,10 @@ impl<'a> Renderer<'a> {
                         .locate(&id)?
                         .ok_or(packread::Error::NotFound(id))?;
                     self.object(id, &loc, &[], out)?;
+                }
+                Piece::Command(contents, inner) => {
+                    self.contents = contents;
+                    self.piece(*inner, out)?;
                 }
             }
         }
@@ -425,7 +561,7 @@ impl<'a> Renderer<'a> {
     /// Reads the object at `loc` into `self.data`: its kind and the size
     /// for the header line. A loose blob is streamed as git streams it
     /// (the header's size, whatever content the stream holds).
-    fn contents(&mut self, loc: &Location) -> Result<(ObjectKind, u64), packread::Error> {
+    fn read_contents(&mut self, loc: &Location) -> Result<(ObjectKind, u64), packread::Error> {
         if let Location::Loose { .. } = loc {
             let h = self.reader.header_location(loc)?;
             if h.kind == ObjectKind::Blob {
@@ -455,8 +591,8 @@ impl<'a> Renderer<'a> {
     ) -> Result<(), Exit> {
         let fmt = &self.opts.format;
         let (mut kind, mut size) = (ObjectKind::Blob, 0);
-        let read = if self.opts.kind == Batch::Contents {
-            self.contents(loc)
+        let read = if self.contents {
+            self.read_contents(loc)
         } else if fmt.needs_header() {
             self.reader.header_location(loc).map(|h| (h.kind, h.size))
         } else {
@@ -492,7 +628,7 @@ impl<'a> Renderer<'a> {
         fmt.write(out, &facts)?;
         let d = self.delim();
         out.push(d);
-        if self.opts.kind == Batch::Contents {
+        if self.contents {
             out.extend_from_slice(&self.data);
             out.push(d);
         }
@@ -513,6 +649,9 @@ impl Consumer<Rendered, Exit> for Output<'_> {
         self.out.write_all(&rendered.bytes)?;
         if let Some(e) = rendered.error {
             return Err(e);
+        }
+        if rendered.flush {
+            self.out.flush()?;
         }
         self.progress.tick(1);
         Ok(())

@@ -48,6 +48,8 @@ enum Mode {
 enum Batch {
     Contents,
     Check,
+    /// `--batch-command`: each input line says `contents`, `info` or `flush`.
+    Command,
 }
 
 /// The batch options, as given.
@@ -117,7 +119,14 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             a if a.starts_with("--batch-check=") => {
                 set_batch(Batch::Check, Some(a["--batch-check=".len()..].to_owned()))?;
             }
-            "--batch-command" | "--follow-symlinks" => {
+            "--batch-command" => set_batch(Batch::Command, None)?,
+            a if a.starts_with("--batch-command=") => {
+                set_batch(
+                    Batch::Command,
+                    Some(a["--batch-command=".len()..].to_owned()),
+                )?;
+            }
+            "--follow-symlinks" => {
                 return Err(Exit::Fatal(format!(
                     "packread cat-file does not support {arg}"
                 )));
