@@ -10,16 +10,19 @@ use crate::{Exit, Global, unknown_option};
 const USAGE: &str = "usage: packread cat-file <type> <object>
    or: packread cat-file (-e | -p) <object>
    or: packread cat-file (-t | -s) <object>
-   or: packread cat-file (--batch | --batch-check) [--batch-all-objects]
+   or: packread cat-file (--batch | --batch-check | --batch-command) [--batch-all-objects]
                          [--buffer] [--unordered] [-z | -Z]
 
     -e                    check if <object> exists
     -p                    pretty-print <object> content
     -t                    show object type
     -s                    show object size
+    --allow-unknown-type  allow -s and -t to work with objects of unknown type
     --batch[=<format>]    show full <object> contents
     --batch-check[=<format>]
                           like --batch, but don't emit <contents>
+    --batch-command[=<format>]
+                          read commands from stdin (contents, info, flush)
     --batch-all-objects   with --batch[-check]: ignores stdin, batches all known objects
     --buffer              buffer --batch output
     --unordered           do not order objects before emitting them
