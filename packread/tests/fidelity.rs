@@ -435,6 +435,8 @@ const CASES: &[Case] = &[
     case("crlfalt", &["cat-file", "-p", "{hello}"]),
     case("crlfalt", &["cat-file", "-e", "{hello}"]),
     case("crlfalt", &["cat-file", "-t", "ce01362"]),
+    case("crlfalt", &["cat-file", "blob", "{hello}"]),
+    case("crlfalt", &["cat-file", "tree", "{hello}"]),
     batch(
         "crlfalt",
         &["cat-file", "--batch-check"],

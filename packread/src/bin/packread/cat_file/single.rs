@@ -144,6 +144,12 @@ pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32,
     let mut r = odb.reader();
     let id = name_to_id(&odb, &mut r, name)?;
     let mut data = Vec::new();
+    // git looks a wanted blob up twice before it reads it (its type, then
+    // the type of what a tag names): a missing one makes it scan the
+    // directories, and report a broken alternate, twice more.
+    if want == ObjectKind::Blob && !r.contains(&id)? {
+        r.contains(&id)?;
+    }
     let peeled = r.read_peeled(&id, want, &mut data)?;
     crate::report_warnings(r.take_refresh_warnings());
     if peeled.is_none() {
