@@ -9,6 +9,7 @@
 //! assert!(Prefix::from_hex("ce0136").unwrap().matches(&id));
 //! ```
 
+pub mod commit;
 mod hash;
 mod id;
 mod kind;

@@ -3,8 +3,9 @@
 //! candidate (tags, commits, trees, blobs; by id within a type), each with
 //! git's abbreviation and, for commits and tags, git's summary.
 
-use packread::object::Prefix;
-use packread::{ObjectId, ObjectKind, Reader};
+use packread::object::commit::{self, Signature, Tag};
+use packread::object::{HashKind, Prefix};
+use packread::{ObjectKind, Reader};
 
 /// git's shortest abbreviation of auto length (`FALLBACK_DEFAULT_ABBREV`).
 const FALLBACK_ABBREV: usize = 7;
@@ -46,7 +47,7 @@ pub fn report(reader: &mut Reader, name: &str) -> Result<Vec<String>, packread::
             }
             Some(ObjectKind::Tag) => {
                 let data = reader.read(&id)?.data;
-                match tag_summary(&data) {
+                match tag_summary(&data, reader.odb().hash_kind()) {
                     Some((date, name)) => format!("{hex} tag {date} - {name}"),
                     None => format!("{hex} [bad tag, could not parse it]"),
                 }
@@ -62,36 +63,6 @@ pub fn report(reader: &mut Reader, name: &str) -> Result<Vec<String>, packread::
 fn auto_abbrev(count: u64) -> usize {
     let msb = 63 - count.max(1).leading_zeros() as usize;
     (msb + 1).div_ceil(2).max(FALLBACK_ABBREV)
-}
-
-/// The headers of a commit or tag (up to the blank line) and its message.
-fn split_message(data: &[u8]) -> (&[u8], &[u8]) {
-    match memchr::memmem::find(data, b"\n\n") {
-        Some(i) => (&data[..=i], &data[i + 2..]),
-        None => (data, &[]),
-    }
-}
-
-/// The value of header `name` (the first such line).
-fn header<'a>(headers: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    headers.split(|&b| b == b'\n').find_map(|line| {
-        line.strip_prefix(name)
-            .and_then(|rest| rest.strip_prefix(b" "))
-    })
-}
-
-/// The timestamp and zone of an identity line (`Name <email> 1700000000 +0200`).
-fn ident_date(ident: &[u8]) -> Option<(i64, i32)> {
-    let after_email = &ident[memchr::memrchr(b'>', ident)? + 1..];
-    let text = std::str::from_utf8(after_email).ok()?;
-    let mut parts = text.split_ascii_whitespace();
-    let time: i64 = parts.next()?.parse().ok()?;
-    let zone = parts.next().and_then(|z| {
-        let sign = if z.starts_with('-') { -1 } else { 1 };
-        let digits: i32 = z.trim_start_matches(['+', '-']).parse().ok()?;
-        Some(sign * ((digits / 100) * 60 + digits % 100))
-    });
-    Some((time, zone.unwrap_or(0)))
 }
 
 /// A date as git's `DATE_SHORT` shows it: `YYYY-MM-DD` in the zone given
@@ -112,39 +83,26 @@ fn short_date(time: i64, zone_minutes: i32) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// git's `%ad` (author date, `DATE_SHORT`, in the author's zone) and `%s`
-/// (the subject: the message's first paragraph, its lines joined by spaces).
+/// git's `%ad` (author date, `DATE_SHORT`, in the author's zone; nothing
+/// without an author git can read) and `%s`, read as laxly as git's
+/// `--format` reads a commit.
 fn commit_summary(data: &[u8]) -> (String, String) {
-    let (headers, message) = split_message(data);
-    let date = header(headers, b"author")
-        .and_then(ident_date)
-        .map(|(t, z)| short_date(t, z))
+    let (headers, message) = commit::split(data);
+    let date = commit::header(headers, b"author")
+        .and_then(Signature::parse)
+        .map(|s| short_date(s.time, s.zone_minutes))
         .unwrap_or_default();
-    let text = String::from_utf8_lossy(message);
-    let subject: Vec<&str> = text
-        .lines()
-        .skip_while(|l| l.trim().is_empty())
-        .take_while(|l| !l.trim().is_empty())
-        .map(str::trim_end)
-        .collect();
-    (date, subject.join(" "))
+    (date, commit::subject(message))
 }
 
 /// A tag's date (its tagger's, `DATE_SHORT` in UTC, 1970-01-01 without a
 /// tagger) and name, as git shows them; `None` if git can't parse the tag.
-fn tag_summary(data: &[u8]) -> Option<(String, String)> {
-    let (headers, _) = split_message(data);
-    let mut lines = headers.split(|&b| b == b'\n');
-    let object = lines.next()?.strip_prefix(b"object ")?;
-    ObjectId::from_hex(std::str::from_utf8(object).ok()?)?;
-    lines.next()?.strip_prefix(b"type ")?;
-    let name = header(headers, b"tag")?;
-    let time = header(headers, b"tagger")
-        .and_then(ident_date)
-        .map_or(0, |(t, _)| t);
+fn tag_summary(data: &[u8], hash: HashKind) -> Option<(String, String)> {
+    let tag = Tag::parse(data, hash).ok()?;
+    let time = tag.tagger.map_or(0, |s| s.time);
     Some((
         short_date(time, 0),
-        String::from_utf8_lossy(name).into_owned(),
+        String::from_utf8_lossy(tag.name?).into_owned(),
     ))
 }
 
