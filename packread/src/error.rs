@@ -98,6 +98,12 @@ pub enum Corruption {
     /// SHA-1 collision detection (git's SHA-1DC) found the hashed bytes to
     /// be part of a collision attack; the digest names two contents.
     Sha1Collision(ObjectId),
+    /// A loose ref whose content is neither `ref: <name>` nor an id
+    /// (git: `ignoring broken ref`), or a symbolic ref to a name git refuses.
+    BadRef(&'static str),
+    /// A `packed-refs` line git can't read (git: `unexpected line in
+    /// packed-refs`); the offset is the line's.
+    BadPackedRefsLine,
 }
 
 impl From<Sha1Collision> for Corruption {
@@ -167,6 +173,8 @@ impl fmt::Display for Corruption {
             Corruption::Sha1Collision(id) => {
                 write!(f, "SHA-1 appears to be part of a collision attack: {id}")
             }
+            Corruption::BadRef(why) => write!(f, "broken ref: {why}"),
+            Corruption::BadPackedRefsLine => f.write_str("unexpected line in packed-refs"),
         }
     }
 }
@@ -251,6 +259,13 @@ impl Error {
     /// Whether the error means "no such object" (as opposed to a failure).
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound(_) | Error::PrefixNotFound(_))
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
     }
 
     pub(crate) fn corrupt(path: impl Into<PathBuf>, offset: u64, reason: Corruption) -> Error {

@@ -95,6 +95,7 @@ mod inflate;
 pub mod object;
 mod odb;
 pub mod pack;
+pub mod refs;
 
 pub use error::{Corruption, Error};
 pub use object::{HashKind, ObjectId, ObjectKind};

@@ -117,9 +117,10 @@ pub(crate) fn at_git_dir(git_dir: &Path) -> Result<Found, Error> {
     found_at(&dir)
 }
 
-/// What a git directory holds: its (common) objects directory and hash.
-fn found_at(git_dir: &Path) -> Result<Found, Error> {
-    let common = match std::fs::read_to_string(git_dir.join("commondir")) {
+/// The directory shared by all of a repository's work trees: what a linked
+/// work tree's `commondir` file names, else `git_dir` itself.
+pub(crate) fn common_dir(git_dir: &Path) -> PathBuf {
+    match std::fs::read_to_string(git_dir.join("commondir")) {
         Ok(c) => {
             let c = Path::new(c.trim());
             if c.is_absolute() {
@@ -129,7 +130,12 @@ fn found_at(git_dir: &Path) -> Result<Found, Error> {
             }
         }
         Err(_) => git_dir.to_owned(),
-    };
+    }
+}
+
+/// What a git directory holds: its (common) objects directory and hash.
+fn found_at(git_dir: &Path) -> Result<Found, Error> {
+    let common = common_dir(git_dir);
     let hash = repo_hash(&common)?;
     Ok(Found {
         objects_dir: common.join("objects"),
@@ -154,7 +160,7 @@ fn uses_midx(git_dir: &Path) -> bool {
 
 /// The hash of the repository whose git directory is `git_dir`, from its
 /// config (`extensions.objectFormat`); SHA-1 without one.
-fn repo_hash(git_dir: &Path) -> Result<HashKind, Error> {
+pub(crate) fn repo_hash(git_dir: &Path) -> Result<HashKind, Error> {
     let config = git_dir.join("config");
     let Ok(text) = std::fs::read_to_string(&config) else {
         return Ok(HashKind::Sha1);

@@ -1,0 +1,297 @@
+//! References as git's files backend stores them: loose refs (one file per
+//! ref), `packed-refs` (with the peeled ids of annotated tags), symbolic
+//! refs such as `HEAD`, and linked work trees, whose `HEAD` and per-worktree
+//! refs live in their own git directory while the rest is shared through
+//! `commondir`. A repository whose refs are in the reftable format is
+//! refused, never misread.
+//!
+//! ```no_run
+//! use packread::refs::{RefStore, Target};
+//! let refs = RefStore::open(".git".as_ref())?;
+//! if let Some(head) = refs.resolve("HEAD")? {
+//!     println!("HEAD is {} ({:?})", head.name, head.id);
+//! }
+//! for r in refs.all()? {
+//!     match r {
+//!         Ok(r) => println!("{} {:?}", r.name, r.target),
+//!         Err(broken) => eprintln!("warning: {broken}"),
+//!     }
+//! }
+//! # Ok::<(), packread::Error>(())
+//! ```
+
+mod loose;
+mod name;
+mod packed;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use crate::error::{Corruption, Error};
+use crate::object::{HashKind, ObjectId};
+use crate::odb::discover;
+
+pub use name::is_valid_name;
+use packed::PackedRefs;
+
+/// How many symbolic refs git follows before it gives up
+/// (`SYMREF_MAXDEPTH`).
+const MAX_SYMREF_DEPTH: usize = 5;
+
+/// What a ref holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// An object id; `peeled` is what an annotated tag peels to when
+    /// `packed-refs` records it.
+    Object {
+        /// The id.
+        id: ObjectId,
+        /// The id the tag peels to (packed refs only).
+        peeled: Option<ObjectId>,
+    },
+    /// Another ref's name (`ref: refs/heads/main`).
+    Symbolic(String),
+}
+
+/// A ref and what it holds, not followed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    /// The full name (`refs/heads/main`, `HEAD`).
+    pub name: String,
+    /// Its content.
+    pub target: Target,
+}
+
+/// Where a ref leads once symbolic refs are followed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    /// The last ref of the chain (`refs/heads/main` for `HEAD`).
+    pub name: String,
+    /// Its id; `None` when the chain ends at a ref that doesn't exist (an
+    /// unborn branch, or what git calls a dangling symref).
+    pub id: Option<ObjectId>,
+    /// Whether the name asked for was a symbolic ref.
+    pub symbolic: bool,
+}
+
+/// The refs of one repository (one work tree's view of them).
+///
+/// Cheap to share between threads; `packed-refs` is read once and read
+/// again when its size or modification time changes.
+#[derive(Debug)]
+pub struct RefStore {
+    git_dir: PathBuf,
+    common_dir: PathBuf,
+    hash: HashKind,
+    packed: Mutex<Option<CachedPacked>>,
+}
+
+#[derive(Debug)]
+struct CachedPacked {
+    stamp: (u64, Option<SystemTime>),
+    refs: Arc<PackedRefs>,
+}
+
+impl RefStore {
+    /// The refs of the git directory `git_dir` (the `.git` directory, a
+    /// bare repository, or a linked work tree's directory under
+    /// `.git/worktrees`).
+    ///
+    /// Fails with [`Error::Unsupported`] when the repository keeps its refs
+    /// in the reftable format (`extensions.refStorage = reftable`) or uses
+    /// an object format this crate doesn't know.
+    pub fn open(git_dir: &Path) -> Result<RefStore, Error> {
+        let common_dir = discover::common_dir(git_dir);
+        let hash = discover::repo_hash(&common_dir)?;
+        let config = common_dir.join("config");
+        if let Ok(text) = std::fs::read_to_string(&config)
+            && let Some(storage) = discover::config_value(&text, "extensions", "refstorage")
+            && !storage.eq_ignore_ascii_case("files")
+        {
+            return Err(Error::Unsupported {
+                path: config,
+                what: format!("ref storage format '{storage}' (only 'files' is read)"),
+            });
+        }
+        Ok(RefStore {
+            git_dir: git_dir.to_owned(),
+            common_dir,
+            hash,
+            packed: Mutex::new(None),
+        })
+    }
+
+    /// The hash the repository's ids use.
+    pub fn hash_kind(&self) -> HashKind {
+        self.hash
+    }
+
+    /// The ref called `name` (a full name: `HEAD`, `refs/heads/main`), not
+    /// followed if it is symbolic: the loose file if there is one, else the
+    /// `packed-refs` line. `Ok(None)` when there is no such ref or the name
+    /// is not one git accepts ([`is_valid_name`]).
+    ///
+    /// A loose ref git can't read is an [`Error::Corrupt`] naming its file
+    /// (git's `ignoring broken ref`).
+    pub fn find(&self, name: &str) -> Result<Option<Reference>, Error> {
+        if !is_valid_name(name, true) {
+            return Ok(None);
+        }
+        if let Some(target) = loose::read(&self.loose_path(name), self.hash)? {
+            return Ok(Some(Reference {
+                name: name.to_owned(),
+                target,
+            }));
+        }
+        let packed = self.packed()?;
+        Ok(packed.find(name).map(|p| Reference {
+            name: p.name.clone(),
+            target: Target::Object {
+                id: p.id,
+                peeled: p.peeled,
+            },
+        }))
+    }
+
+    /// Follows `name` through symbolic refs, as git's
+    /// `refs_resolve_ref_unsafe` does: `Ok(None)` if there is no ref
+    /// `name`; an id-less [`Resolved`] if the chain ends at a ref that
+    /// doesn't exist; an error for a broken ref on the way, a symbolic ref
+    /// to a name git refuses, or a chain longer than git follows.
+    pub fn resolve(&self, name: &str) -> Result<Option<Resolved>, Error> {
+        let mut current = name.to_owned();
+        for depth in 0..=MAX_SYMREF_DEPTH {
+            let Some(found) = self.find(&current)? else {
+                if depth == 0 {
+                    return Ok(None);
+                }
+                if !is_valid_name(&current, true) {
+                    return Err(self.broken(name, "symbolic ref to an invalid name"));
+                }
+                return Ok(Some(Resolved {
+                    name: current,
+                    id: None,
+                    symbolic: true,
+                }));
+            };
+            match found.target {
+                Target::Object { id, .. } => {
+                    return Ok(Some(Resolved {
+                        name: current,
+                        id: Some(id),
+                        symbolic: depth > 0,
+                    }));
+                }
+                Target::Symbolic(next) => current = next,
+            }
+        }
+        Err(self.broken(name, "symbolic refs nested too deep"))
+    }
+
+    /// Every ref under `refs/` (loose ones shadowing packed ones), sorted
+    /// by name as `git for-each-ref` lists them; a loose ref git can't read
+    /// is an `Err` in its place (git warns and goes on). The outer error is
+    /// for a directory or `packed-refs` that can't be read.
+    pub fn all(&self) -> Result<Vec<Result<Reference, Error>>, Error> {
+        let mut files = Vec::new();
+        let shared = self.common_dir.join("refs");
+        loose::walk(&shared, "refs", &mut files)?;
+        if self.common_dir != self.git_dir {
+            files.retain(|(name, _)| !per_worktree(name));
+            for dir in PER_WORKTREE_DIRS {
+                let name = dir.trim_end_matches('/');
+                loose::walk(&self.git_dir.join(name), name, &mut files)?;
+            }
+        }
+        let mut found: Vec<(String, Result<Reference, Error>)> = Vec::new();
+        for (name, path) in files {
+            let result = if is_valid_name(&name, false) {
+                match loose::read(&path, self.hash) {
+                    Ok(Some(target)) => Ok(Reference {
+                        name: name.clone(),
+                        target,
+                    }),
+                    Ok(None) => continue,
+                    Err(e) => Err(e),
+                }
+            } else {
+                let why = "the name is not one git allows";
+                Err(Error::corrupt(&path, 0, Corruption::BadRef(why)))
+            };
+            found.push((name, result));
+        }
+        let packed = self.packed()?;
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        for p in packed.refs.iter().filter(|p| p.name.starts_with("refs/")) {
+            if found
+                .binary_search_by(|(n, _)| n.as_str().cmp(&p.name))
+                .is_err()
+            {
+                found.push((
+                    p.name.clone(),
+                    Ok(Reference {
+                        name: p.name.clone(),
+                        target: Target::Object {
+                            id: p.id,
+                            peeled: p.peeled,
+                        },
+                    }),
+                ));
+            }
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(found.into_iter().map(|(_, r)| r).collect())
+    }
+
+    /// The file a loose ref `name` lives in: per-worktree refs (`HEAD` and
+    /// other one-level names, `refs/bisect/`, `refs/worktree/`,
+    /// `refs/rewritten/`) in the work tree's git directory, the rest in the
+    /// common directory.
+    fn loose_path(&self, name: &str) -> PathBuf {
+        if !name.contains('/') || per_worktree(name) {
+            self.git_dir.join(name)
+        } else {
+            self.common_dir.join(name)
+        }
+    }
+
+    /// The parsed `packed-refs`, read again if the file changed.
+    fn packed(&self) -> Result<Arc<PackedRefs>, Error> {
+        let path = self.common_dir.join("packed-refs");
+        let stamp = match std::fs::metadata(&path) {
+            Ok(m) => (m.len(), m.modified().ok()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Arc::new(PackedRefs::default()));
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let mut cached = self
+            .packed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = cached.as_ref()
+            && c.stamp == stamp
+        {
+            return Ok(Arc::clone(&c.refs));
+        }
+        let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        let refs = Arc::new(PackedRefs::parse(&path, &data, self.hash)?);
+        *cached = Some(CachedPacked {
+            stamp,
+            refs: Arc::clone(&refs),
+        });
+        Ok(refs)
+    }
+
+    fn broken(&self, name: &str, why: &'static str) -> Error {
+        Error::corrupt(self.loose_path(name), 0, Corruption::BadRef(why))
+    }
+}
+
+/// The ref folders each work tree has for itself.
+const PER_WORKTREE_DIRS: [&str; 3] = ["refs/bisect/", "refs/worktree/", "refs/rewritten/"];
+
+fn per_worktree(name: &str) -> bool {
+    PER_WORKTREE_DIRS.iter().any(|d| name.starts_with(d))
+}
