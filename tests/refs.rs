@@ -192,3 +192,58 @@ fn reftable_repositories_are_refused() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn ref_names_as_git_check_ref_format_judges_them() {
+    let dir = fixture("make_refs.sh").join("repo");
+    let names = [
+        "refs/heads/main",
+        "HEAD",
+        "main",
+        "refs/heads/a..b",
+        "refs/heads/x.lock",
+        "refs/heads/x.lock/y",
+        "refs/heads/.hidden",
+        "refs/heads/a/",
+        "refs/heads//a",
+        "/refs/heads/a",
+        "refs/heads/a.",
+        "refs/heads/a@{b",
+        "refs/heads/a@b",
+        "@",
+        "refs/@",
+        "refs/heads/a b",
+        "refs/heads/a~b",
+        "refs/heads/a^b",
+        "refs/heads/a:b",
+        "refs/heads/a?b",
+        "refs/heads/a*b",
+        "refs/heads/a[b",
+        "refs/heads/a\\b",
+        "refs/heads/a\tb",
+        "refs/heads/a\u{7f}b",
+        "refs/heads/ünï",
+        "refs/heads/a.b",
+        "refs/heads/-dash",
+        "refs/heads/lock",
+        "refs/tags/v1.0",
+        "refs/heads/a/.b",
+        "refs/heads/a.lo",
+        "",
+    ];
+    for name in names {
+        for one_level in [false, true] {
+            let mut cmd = common::git(&dir);
+            cmd.arg("check-ref-format");
+            if one_level {
+                cmd.arg("--allow-onelevel");
+            }
+            let git = cmd.arg(name).output().unwrap().status.success();
+            assert_eq!(
+                packread::refs::is_valid_name(name, one_level),
+                git,
+                "{name:?} one_level={one_level}"
+            );
+        }
+    }
+}
