@@ -253,6 +253,35 @@ pub enum Error {
         /// What is unsupported.
         what: String,
     },
+    /// A revision that names no object (see
+    /// [`Repository::rev_parse`](crate::Repository::rev_parse)).
+    Revision {
+        /// The revision as given.
+        name: String,
+        /// Why it names nothing.
+        problem: RevisionProblem,
+    },
+}
+
+/// Why a revision names no object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RevisionProblem {
+    /// No ref, id or abbreviation by that name, or a suffix that leads
+    /// nowhere (`HEAD^3` of a commit with one parent, `blob^{tree}`).
+    Unknown,
+    /// `<rev>:<path>` where the tree has no such path.
+    PathNotInTree {
+        /// The path, as looked up.
+        path: String,
+        /// The revision whose tree was searched.
+        rev: String,
+    },
+    /// A `./` or `../` path that climbs out of the repository.
+    PathOutsideRepository(String),
+    /// A form that needs what this crate doesn't read (reflogs, the index,
+    /// upstream configuration, message search).
+    Unsupported(&'static str),
 }
 
 impl Error {
@@ -310,6 +339,18 @@ impl fmt::Display for Error {
             Error::MultiPackIndex { path, fatal, .. } => {
                 write!(f, "'{}': {fatal}", path.display())
             }
+            Error::Revision { name, problem } => match problem {
+                RevisionProblem::Unknown => write!(f, "unknown revision '{name}'"),
+                RevisionProblem::PathNotInTree { path, rev } => {
+                    write!(f, "path '{path}' does not exist in '{rev}'")
+                }
+                RevisionProblem::PathOutsideRepository(path) => {
+                    write!(f, "'{path}' is outside repository")
+                }
+                RevisionProblem::Unsupported(what) => {
+                    write!(f, "'{name}': {what} is not supported")
+                }
+            },
         }
     }
 }

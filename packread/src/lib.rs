@@ -96,11 +96,14 @@ pub mod object;
 mod odb;
 pub mod pack;
 pub mod refs;
+mod repository;
+pub mod revision;
 
-pub use error::{Corruption, Error};
+pub use error::{Corruption, Error, RevisionProblem};
 pub use object::{HashKind, ObjectId, ObjectKind};
 pub use odb::{
     CacheStats, DiskInfo, Header, Location, Object, ObjectIds, ObjectInfo, ObjectStream, Odb,
     OpenOptions, PackId, Reader,
 };
+pub use repository::Repository;
 pub use smmap;

@@ -105,6 +105,12 @@ pub(crate) fn discover(path: &Path) -> Result<Found, Error> {
 /// of the one a `.git` file there points to), as git's `GIT_DIR` names one:
 /// no search upwards, and a work tree is not a git directory.
 pub(crate) fn at_git_dir(git_dir: &Path) -> Result<Found, Error> {
+    found_at(&resolve_git_dir(git_dir)?)
+}
+
+/// The git directory `git_dir` names as `GIT_DIR` names one: itself, or
+/// what the `.git` file it is points to.
+pub(crate) fn resolve_git_dir(git_dir: &Path) -> Result<PathBuf, Error> {
     let not_one = || Error::NotARepository(git_dir.to_owned());
     let dir = if git_dir.is_file() {
         follow_gitfile(git_dir).ok_or_else(not_one)?
@@ -114,7 +120,7 @@ pub(crate) fn at_git_dir(git_dir: &Path) -> Result<Found, Error> {
     if !is_git_dir(&dir) {
         return Err(not_one());
     }
-    found_at(&dir)
+    Ok(dir)
 }
 
 /// The directory shared by all of a repository's work trees: what a linked

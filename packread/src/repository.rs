@@ -1,0 +1,80 @@
+//! A repository: its object database and its refs, and revisions resolved
+//! against both.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::object::ObjectId;
+use crate::odb::{Odb, OpenOptions, discover};
+use crate::refs::RefStore;
+use crate::revision::{self, Revision};
+
+/// A repository opened as git opens one: its objects (with alternates) and
+/// its refs. Share it between threads by reference; each call reads with a
+/// reader of its own.
+///
+/// ```no_run
+/// use packread::Repository;
+/// let repo = Repository::discover(".")?;
+/// let tree = repo.rev_parse("HEAD^{tree}")?;
+/// let readme = repo.rev_parse_with_path("HEAD:README.md")?;
+/// println!("{tree} {} {:o}", readme.id, readme.path.unwrap().1);
+/// # Ok::<(), packread::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Repository {
+    git_dir: PathBuf,
+    odb: Odb,
+    refs: RefStore,
+}
+
+impl Repository {
+    /// The repository `path` belongs to: `path` itself if it is a git
+    /// directory, else the `.git` (directory or file) of `path` or of the
+    /// nearest directory above it.
+    pub fn discover(path: impl AsRef<Path>) -> Result<Repository, Error> {
+        let path = path.as_ref();
+        let git_dir =
+            discover::find_git_dir(path).ok_or_else(|| Error::NotARepository(path.to_owned()))?;
+        Repository::open_git_dir(&git_dir, &OpenOptions::new())
+    }
+
+    /// The repository whose git directory is `git_dir` (as `GIT_DIR` names
+    /// one; a `.git` file is followed), its objects opened with `options`.
+    pub fn open_git_dir(git_dir: &Path, options: &OpenOptions) -> Result<Repository, Error> {
+        let git_dir = discover::resolve_git_dir(git_dir)?;
+        let odb = options.open_git_dir(&git_dir)?;
+        let refs = RefStore::open(&git_dir)?;
+        Ok(Repository { git_dir, odb, refs })
+    }
+
+    /// The git directory.
+    pub fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
+    /// The object database.
+    pub fn odb(&self) -> &Odb {
+        &self.odb
+    }
+
+    /// The refs.
+    pub fn refs(&self) -> &RefStore {
+        &self.refs
+    }
+
+    /// The object `spec` names, as `git rev-parse --verify` resolves it:
+    /// `HEAD`, `main~2`, `v1.0^{tree}`, `HEAD:src/lib.rs`, `a1b2c3`, ... An
+    /// abbreviation several objects share is [`Error::Ambiguous`]; a name
+    /// that leads nowhere is [`Error::Revision`].
+    pub fn rev_parse(&self, spec: &str) -> Result<ObjectId, Error> {
+        self.rev_parse_with_path(spec).map(|r| r.id)
+    }
+
+    /// Like [`rev_parse`](Self::rev_parse), with the path and mode of a
+    /// `<rev>:<path>` answer and git's warnings.
+    pub fn rev_parse_with_path(&self, spec: &str) -> Result<Revision, Error> {
+        let mut reader = self.odb.reader();
+        revision::resolve(&mut reader, &self.refs, spec)
+    }
+}

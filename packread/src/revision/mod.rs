@@ -1,0 +1,206 @@
+//! Revisions as git's `get_oid_with_context` reads them: ids and
+//! abbreviations, ref names with git's lookup rules, `@`, `<rev>^<n>`,
+//! `<rev>~<n>`, `<rev>^{<type>}`, `<rev>^{}`, describe output
+//! (`v1.0-3-g<hex>`) and `<rev>:<path>`. Forms that need reflogs, the index
+//! or configuration are refused with [`RevisionProblem::Unsupported`].
+
+mod name;
+mod path;
+
+use crate::error::{Error, RevisionProblem};
+use crate::object::commit::Commit;
+use crate::object::{ObjectId, ObjectKind};
+use crate::odb::Reader;
+use crate::refs::RefStore;
+
+/// How many tags git follows when peeling (as in `cat-file`).
+const MAX_PEEL: usize = 64;
+
+/// What a revision names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revision {
+    /// The object.
+    pub id: ObjectId,
+    /// For `<rev>:<path>`: the path looked up and the entry's mode (as git
+    /// reports it in `%(objectmode)`, `040000` for the tree itself).
+    pub path: Option<(String, u32)>,
+    /// What git warns about on the way (`refname 'x' is ambiguous.`,
+    /// `ignoring broken ref ...`), as git words it.
+    pub warnings: Vec<String>,
+}
+
+/// Resolves `spec` in the repository whose objects `reader` reads and whose
+/// refs `refs` holds.
+pub(crate) fn resolve(reader: &mut Reader, refs: &RefStore, spec: &str) -> Result<Revision, Error> {
+    let mut r = Resolver {
+        reader,
+        refs,
+        warnings: Vec::new(),
+        spec,
+    };
+    if let Some(rest) = spec.strip_prefix(':') {
+        let what = if rest.starts_with('/') {
+            "message search (`:/<text>`)"
+        } else {
+            "an index path (`:<path>`, `:<n>:<path>`)"
+        };
+        return Err(r.problem(RevisionProblem::Unsupported(what)));
+    }
+    let (id, path) = match split_path(spec) {
+        Some((rev, path)) => {
+            let base = r.object(rev)?;
+            let tree = r.peel(base, Some(ObjectKind::Tree))?;
+            let (id, mode, path) =
+                path::lookup(r.reader, tree, rev, path)?.map_err(|p| r.problem(p))?;
+            (id, Some((path, mode)))
+        }
+        None => (r.object(spec)?, None),
+    };
+    Ok(Revision {
+        id,
+        path,
+        warnings: r.warnings,
+    })
+}
+
+/// `<rev>:<path>` split at the first `:` outside `{...}`.
+fn split_path(spec: &str) -> Option<(&str, &str)> {
+    let mut depth = 0usize;
+    for (i, b) in spec.bytes().enumerate() {
+        match b {
+            b'{' => depth += 1,
+            b'}' if depth > 0 => depth -= 1,
+            b':' if depth == 0 => return Some((&spec[..i], &spec[i + 1..])),
+            _ => {}
+        }
+    }
+    None
+}
+
+struct Resolver<'r, 'a> {
+    reader: &'r mut Reader,
+    refs: &'a RefStore,
+    warnings: Vec<String>,
+    spec: &'a str,
+}
+
+impl Resolver<'_, '_> {
+    fn problem(&self, problem: RevisionProblem) -> Error {
+        Error::Revision {
+            name: self.spec.to_owned(),
+            problem,
+        }
+    }
+
+    fn unknown(&self) -> Error {
+        self.problem(RevisionProblem::Unknown)
+    }
+
+    /// git's `get_oid_1`: a name with `^{...}`, `^<n>` or `~<n>` suffixes.
+    fn object(&mut self, name: &str) -> Result<ObjectId, Error> {
+        if let Some(body) = name.strip_suffix('}')
+            && let Some(open) = body.rfind("^{")
+        {
+            let base = self.object(&name[..open])?;
+            return self.peel_onion(base, &body[open + 2..]);
+        }
+        let bytes = name.as_bytes();
+        let digits_at = bytes.len()
+            - bytes
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+        if digits_at > 0 && matches!(bytes[digits_at - 1], b'^' | b'~') {
+            let op = bytes[digits_at - 1];
+            let digits = &name[digits_at..];
+            let n: u32 = if digits.is_empty() {
+                1
+            } else {
+                digits
+                    .parse()
+                    .ok()
+                    .filter(|&n| i32::try_from(n).is_ok())
+                    .ok_or_else(|| self.unknown())?
+            };
+            let base = self.object(&name[..digits_at - 1])?;
+            let mut commit = self.peel(base, Some(ObjectKind::Commit))?;
+            if op == b'^' {
+                if n == 0 {
+                    return Ok(commit);
+                }
+                let parents = self.parents(commit)?;
+                return parents
+                    .get(n as usize - 1)
+                    .copied()
+                    .ok_or_else(|| self.unknown());
+            }
+            for _ in 0..n {
+                commit = *self
+                    .parents(commit)?
+                    .first()
+                    .ok_or_else(|| self.unknown())?;
+            }
+            return Ok(commit);
+        }
+        self.basic(name)
+    }
+
+    /// `^{}`, `^{object}`, `^{<type>}`.
+    fn peel_onion(&mut self, id: ObjectId, inner: &str) -> Result<ObjectId, Error> {
+        match inner {
+            "" => self.peel(id, None),
+            "object" => {
+                if self.reader.contains(&id)? {
+                    Ok(id)
+                } else {
+                    Err(self.unknown())
+                }
+            }
+            _ if inner.starts_with('/') => Err(self.problem(RevisionProblem::Unsupported(
+                "message search (`^{/<text>}`)",
+            ))),
+            _ => {
+                let want = ObjectKind::from_name(inner.as_bytes()).ok_or_else(|| self.unknown())?;
+                self.peel(id, Some(want))
+            }
+        }
+    }
+
+    /// Follows tags (and, for a tree, a commit's tree line) until an
+    /// object of kind `want` is reached; with `None`, until an object that
+    /// is not a tag.
+    fn peel(&mut self, mut id: ObjectId, want: Option<ObjectKind>) -> Result<ObjectId, Error> {
+        let hash = self.reader.odb().hash_kind();
+        for _ in 0..MAX_PEEL {
+            let Some(object) = self.reader.try_read(&id)? else {
+                return Err(self.unknown());
+            };
+            if Some(object.kind) == want || (want.is_none() && object.kind != ObjectKind::Tag) {
+                return Ok(id);
+            }
+            id = match object.kind {
+                ObjectKind::Tag => {
+                    crate::object::commit::Tag::parse(&object.data, hash)
+                        .map_err(|_| self.unknown())?
+                        .object
+                }
+                ObjectKind::Commit if want == Some(ObjectKind::Tree) => {
+                    Commit::parse(&object.data, hash)
+                        .map_err(|_| self.unknown())?
+                        .tree
+                }
+                _ => return Err(self.unknown()),
+            };
+        }
+        Err(self.unknown())
+    }
+
+    fn parents(&mut self, commit: ObjectId) -> Result<Vec<ObjectId>, Error> {
+        let hash = self.reader.odb().hash_kind();
+        let object = self.reader.read(&commit)?;
+        Ok(Commit::parse(&object.data, hash)
+            .map_err(|_| self.unknown())?
+            .parents)
+    }
+}

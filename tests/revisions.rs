@@ -1,0 +1,201 @@
+//! Revisions resolved by `Repository::rev_parse` against `git rev-parse
+//! --verify`: the same object or the same refusal, and git's warnings.
+
+mod common;
+
+use std::path::Path;
+
+use common::{fixture, git, git_out};
+use packread::{Error, Repository, RevisionProblem};
+
+/// git's answer for `spec`: the id (or `None`) and its `warning:` lines.
+fn git_rev_parse(dir: &Path, spec: &str) -> (Option<String>, Vec<String>) {
+    let out = git(dir)
+        .args(["rev-parse", "--verify", "--end-of-options", spec])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let warnings = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning:"))
+        .map(str::to_owned)
+        .collect();
+    let id = out
+        .status
+        .success()
+        .then(|| String::from_utf8(out.stdout).unwrap().trim().to_owned());
+    (id, warnings)
+}
+
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap().trim().to_owned()
+}
+
+#[test]
+fn revisions_resolve_as_git_resolves_them() {
+    let dir = fixture("make_revisions.sh").join("repo");
+    let repo = Repository::discover(&dir).unwrap();
+    let head = text(git_out(&dir, &["rev-parse", "HEAD"]));
+    let short_tree = text(git_out(&dir, &["rev-parse", "--short", "HEAD^{tree}"]));
+    let described = format!("light-1-g{}", &head[..8]);
+    let specs = [
+        "HEAD",
+        "@",
+        "main",
+        "heads/main",
+        "refs/heads/main",
+        "side",
+        "origin",
+        "origin/main",
+        "remotes/origin/HEAD",
+        "ROOTREF",
+        "HEAD~1",
+        "HEAD~",
+        "HEAD^",
+        "HEAD^1",
+        "HEAD^2",
+        "HEAD^3",
+        "HEAD~1^2",
+        "HEAD~2^2",
+        "HEAD^0",
+        "HEAD~0",
+        "HEAD~3",
+        "HEAD~4",
+        "HEAD~100",
+        "HEAD^^",
+        "HEAD~1~1",
+        "main^2~1",
+        "@~2",
+        "v1",
+        "v1~1",
+        "light",
+        "annotated",
+        "annotated^{}",
+        "annotated^{commit}",
+        "annotated^{tree}",
+        "annotated^{tag}",
+        "annotated^{object}",
+        "annotated^{blob}",
+        "annotated^0",
+        "annotated~1",
+        "treetag",
+        "treetag^{}",
+        "treetag^{tree}",
+        "treetag^{commit}",
+        "treetag^0",
+        "blobtag^{}",
+        "blobtag^{blob}",
+        "tagtag",
+        "tagtag^{}",
+        "tagtag^{tag}",
+        "tagtag^{commit}",
+        "HEAD^{tree}",
+        "HEAD^{commit}",
+        "HEAD^{tag}",
+        "HEAD^{bogus}",
+        "HEAD^{tree}^{tree}",
+        &head,
+        &head[..7],
+        &head[..4],
+        &head.to_uppercase(),
+        &short_tree,
+        &described,
+        "nonexistent",
+        "broken",
+        "refs/heads/broken",
+        "dangling",
+        "refs/heads/nowhere",
+        "a..b",
+        "HEAD^-1",
+        "~1",
+        "^",
+        "",
+        "HEAD^{tree}~1",
+        "HEAD:a",
+        "HEAD:dir",
+        "HEAD:dir/",
+        "HEAD:dir/sub/c",
+        "HEAD:",
+        "HEAD:./dir/b",
+        "HEAD:./",
+        "HEAD:dir/../a",
+        "HEAD:../a",
+        "HEAD:nope",
+        "HEAD:a/b",
+        "HEAD:x",
+        "HEAD:link",
+        "annotated:a",
+        "treetag:dir/b",
+        "HEAD^{tree}:dir",
+        "HEAD~1:a",
+        "HEAD^2:side",
+        "blobtag:a",
+        "HEAD:dir/sub/",
+        "HEAD:dir//b",
+    ];
+    let mut hexlike_branch_checked = false;
+    for spec in specs {
+        let (git_id, git_warnings) = git_rev_parse(&dir, spec);
+        let ours = repo.rev_parse_with_path(spec);
+        match (&git_id, &ours) {
+            (Some(id), Ok(rev)) => {
+                assert_eq!(&rev.id.to_string(), id, "{spec:?}");
+                assert_eq!(rev.warnings, git_warnings, "{spec:?}");
+                hexlike_branch_checked |= spec == &head[..7];
+            }
+            (None, Err(Error::Revision { name, problem })) => {
+                assert_eq!(name, spec);
+                assert!(
+                    !matches!(problem, RevisionProblem::Unsupported(_)),
+                    "{spec:?}"
+                );
+            }
+            _ => panic!("{spec:?}: git {git_id:?} {git_warnings:?}, packread {ours:?}"),
+        }
+    }
+    assert!(hexlike_branch_checked);
+}
+
+#[test]
+fn paths_carry_the_mode_git_lists() {
+    let dir = fixture("make_revisions.sh").join("repo");
+    let repo = Repository::discover(&dir).unwrap();
+    for path in ["a", "x", "link", "dir", "dir/sub/c"] {
+        let listed = text(git_out(&dir, &["ls-tree", "HEAD", "--", path]));
+        let (mode, rest) = listed.split_once(' ').unwrap();
+        let rev = repo.rev_parse_with_path(&format!("HEAD:{path}")).unwrap();
+        let (ours_path, ours_mode) = rev.path.unwrap();
+        assert_eq!(format!("{ours_mode:06o}"), mode, "{path}");
+        assert_eq!(ours_path, path);
+        assert!(rest.ends_with(&format!("{}\t{path}", rev.id)), "{listed}");
+    }
+    let root = repo.rev_parse_with_path("HEAD:").unwrap();
+    assert_eq!(root.path, Some((String::new(), 0o040_000)));
+    assert_eq!(
+        root.id.to_string(),
+        text(git_out(&dir, &["rev-parse", "HEAD^{tree}"]))
+    );
+}
+
+#[test]
+fn forms_needing_reflogs_or_the_index_are_refused_not_misread() {
+    let dir = fixture("make_revisions.sh").join("repo");
+    let repo = Repository::discover(&dir).unwrap();
+    for spec in [
+        "HEAD@{1}",
+        "main@{upstream}",
+        "@{-1}",
+        ":a",
+        ":0:a",
+        ":/two",
+        "HEAD^{/two}",
+    ] {
+        match repo.rev_parse(spec) {
+            Err(Error::Revision {
+                problem: RevisionProblem::Unsupported(_),
+                ..
+            }) => {}
+            other => panic!("{spec}: {other:?}"),
+        }
+    }
+}
