@@ -143,8 +143,16 @@ fn revisions_resolve_as_git_resolves_them() {
                 assert_eq!(rev.warnings, git_warnings, "{spec:?}");
                 hexlike_branch_checked |= spec == &head[..7];
             }
-            (None, Err(Error::Revision { name, problem })) => {
+            (
+                None,
+                Err(Error::Revision {
+                    name,
+                    problem,
+                    warnings,
+                }),
+            ) => {
                 assert_eq!(name, spec);
+                assert_eq!(warnings, &git_warnings, "{spec:?}");
                 assert!(
                     !matches!(problem, RevisionProblem::Unsupported(_)),
                     "{spec:?}"

@@ -260,6 +260,9 @@ pub enum Error {
         name: String,
         /// Why it names nothing.
         problem: RevisionProblem,
+        /// What git warns about on the way (as in
+        /// [`Revision::warnings`](crate::revision::Revision::warnings)).
+        warnings: Vec<String>,
     },
 }
 
@@ -339,7 +342,7 @@ impl fmt::Display for Error {
             Error::MultiPackIndex { path, fatal, .. } => {
                 write!(f, "'{}': {fatal}", path.display())
             }
-            Error::Revision { name, problem } => match problem {
+            Error::Revision { name, problem, .. } => match problem {
                 RevisionProblem::Unknown => write!(f, "unknown revision '{name}'"),
                 RevisionProblem::PathNotInTree { path, rev } => {
                     write!(f, "path '{path}' does not exist in '{rev}'")

@@ -122,6 +122,21 @@ impl RefStore {
         })
     }
 
+    /// The refs of the repository `path` belongs to, found as git finds it
+    /// (`path` itself if it is a git directory, else the `.git` of `path` or
+    /// of the nearest directory above it).
+    pub fn discover(path: &Path) -> Result<RefStore, Error> {
+        let git_dir =
+            discover::find_git_dir(path).ok_or_else(|| Error::NotARepository(path.to_owned()))?;
+        RefStore::open(&git_dir)
+    }
+
+    /// The refs of the git directory `GIT_DIR` names: `git_dir` itself, or
+    /// what the `.git` file it is points to; no search upwards.
+    pub fn open_git_dir(git_dir: &Path) -> Result<RefStore, Error> {
+        RefStore::open(&discover::resolve_git_dir(git_dir)?)
+    }
+
     /// The hash the repository's ids use.
     pub fn hash_kind(&self) -> HashKind {
         self.hash

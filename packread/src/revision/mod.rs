@@ -30,8 +30,21 @@ pub struct Revision {
 }
 
 /// Resolves `spec` in the repository whose objects `reader` reads and whose
-/// refs `refs` holds.
-pub(crate) fn resolve(reader: &mut Reader, refs: &RefStore, spec: &str) -> Result<Revision, Error> {
+/// refs `refs` holds (what [`Repository::rev_parse_with_path`] does, for a
+/// caller that keeps its own reader).
+///
+/// [`Repository::rev_parse_with_path`]: crate::Repository::rev_parse_with_path
+///
+/// ```no_run
+/// use packread::{Odb, refs::RefStore, revision};
+/// let odb = Odb::open(".")?;
+/// let refs = RefStore::discover(".".as_ref())?;
+/// let mut reader = odb.reader();
+/// let rev = revision::resolve(&mut reader, &refs, "HEAD~1:Cargo.toml")?;
+/// println!("{}", rev.id);
+/// # Ok::<(), packread::Error>(())
+/// ```
+pub fn resolve(reader: &mut Reader, refs: &RefStore, spec: &str) -> Result<Revision, Error> {
     let mut r = Resolver {
         reader,
         refs,
@@ -89,6 +102,7 @@ impl Resolver<'_, '_> {
         Error::Revision {
             name: self.spec.to_owned(),
             problem,
+            warnings: self.warnings.clone(),
         }
     }
 

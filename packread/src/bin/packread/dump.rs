@@ -78,6 +78,7 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
                 Resolved::Invalid => {
                     return Err(Exit::Fatal(format!("Not a valid object name {name}")));
                 }
+                Resolved::NoSuchPath(msg) => return Err(Exit::Fatal(msg)),
             }
         }
         v

@@ -15,8 +15,9 @@ mod verify_pack;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use packread::refs::RefStore;
 use packread::{HashKind, Odb, OpenOptions};
 
 const USAGE: &str = "usage: packread [--git-dir=<path>] [--window-size=<n>] [--memory-limit=<n>]
@@ -30,8 +31,8 @@ commands:
    dump          write objects to files in a directory
    stats         read objects and report what the mapping layer did
 
-Sizes take k, m and g suffixes (1m = 1048576). Objects are named by full or
-abbreviated hex ids; revision syntax (HEAD~2, main:path) is not supported.";
+Sizes take k, m and g suffixes (1m = 1048576). Objects are named as git names
+them: ids, abbreviations, refs and revisions (HEAD~2, v1^{tree}, main:path).";
 
 /// How the program ends, short of success.
 #[derive(Debug)]
@@ -124,6 +125,18 @@ impl Global {
         }
     }
 
+    /// The refs of the repository found as [`open`](Self::open) finds it.
+    fn refs(&self) -> Option<RefStore> {
+        let git_dir = self
+            .git_dir
+            .clone()
+            .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
+        match git_dir {
+            Some(dir) => RefStore::open_git_dir(&dir).ok(),
+            None => RefStore::discover(Path::new(".")).ok(),
+        }
+    }
+
     /// The hash of the repository we are in, if we are in one (git's
     /// gentle setup: outside a repository, no error).
     pub fn repository_hash(&self) -> Option<HashKind> {
@@ -141,6 +154,7 @@ impl Global {
             Ok(odb) => {
                 // git reports broken alternates on every command.
                 report_warnings(odb.warnings());
+                names::set_refs(self.refs());
                 Ok(odb)
             }
             Err(packread::Error::NotARepository(_)) if !git_dir_given => Err(Exit::Fatal(

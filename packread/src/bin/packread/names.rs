@@ -1,8 +1,20 @@
 //! Object names on the command line (full or abbreviated hex ids), and
 //! git's C-style quoting of paths.
 
+use std::sync::OnceLock;
+
 use packread::object::Prefix;
-use packread::{Error, ObjectId, Reader};
+use packread::refs::RefStore;
+use packread::{Error, ObjectId, Reader, RevisionProblem, revision};
+
+/// The repository's refs, once the command has found the repository (none
+/// when it reads a bare objects directory).
+static REFS: OnceLock<Option<RefStore>> = OnceLock::new();
+
+/// Records the refs names are resolved against (the first call wins).
+pub fn set_refs(refs: Option<RefStore>) {
+    let _ = REFS.set(refs);
+}
 
 /// git's shortest abbreviation (`MINIMUM_ABBREV`).
 const MINIMUM_ABBREV: usize = 4;
@@ -18,10 +30,48 @@ pub enum Resolved {
     Invalid,
     /// An abbreviation several objects start with.
     Ambiguous,
+    /// `<rev>:<path>` with no such path: git's message for it.
+    NoSuchPath(String),
+}
+
+/// Resolves `name` as git's `get_oid` does: hex names as ids and
+/// abbreviations, anything else (refs, `HEAD~2`, `v1^{tree}`, `main:path`)
+/// as a revision, with git's warnings printed on the way.
+pub fn resolve(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolved, Error> {
+    // Full ids (and git's longer hex names) are ids whatever refs exist, as
+    // in git's batch mode; shorter names are refs first, as git has them.
+    let long_hex = name.len() >= hex_len && name.bytes().all(|b| b.is_ascii_hexdigit());
+    let refs = REFS.get().and_then(Option::as_ref);
+    let (false, Some(refs)) = (long_hex, refs) else {
+        return resolve_hex(reader, hex_len, name);
+    };
+    match revision::resolve(reader, refs, name) {
+        Ok(rev) => {
+            for w in rev.warnings {
+                eprintln!("{w}");
+            }
+            Ok(Resolved::Id(rev.id))
+        }
+        Err(Error::Revision {
+            warnings, problem, ..
+        }) if !matches!(problem, RevisionProblem::Unsupported(_)) => {
+            for w in warnings {
+                eprintln!("{w}");
+            }
+            Ok(match problem {
+                RevisionProblem::PathNotInTree { path, rev } => {
+                    Resolved::NoSuchPath(format!("path '{path}' does not exist in '{rev}'"))
+                }
+                _ => Resolved::Invalid,
+            })
+        }
+        Err(Error::Ambiguous(_)) => Ok(Resolved::Ambiguous),
+        Err(e) => Err(e),
+    }
 }
 
 /// Resolves `name` as git's `get_oid` would for hex names.
-pub fn resolve(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolved, Error> {
+fn resolve_hex(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolved, Error> {
     let is_hex = !name.is_empty() && name.bytes().all(|b| b.is_ascii_hexdigit());
     if !is_hex || name.len() < MINIMUM_ABBREV || name.len() > MAX_HEX_LEN {
         return Ok(Resolved::Invalid);
@@ -50,11 +100,6 @@ pub fn resolve(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolv
         Err(Error::PrefixNotFound(_)) => Ok(Resolved::Invalid),
         Err(e) => Err(e),
     }
-}
-
-/// Whether `name` looks like revision syntax rather than an object id.
-pub fn looks_like_revision(name: &str) -> bool {
-    !name.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Quotes `path` as git's `quote_c_style` does (with `core.quotePath` on):

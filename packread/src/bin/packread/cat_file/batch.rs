@@ -161,7 +161,9 @@ fn named_piece(reader: &mut Reader, line: &[u8], split: bool) -> Result<Piece, p
             eprintln!("{report}");
             return Ok(Piece::Status(name.to_vec(), "ambiguous"));
         }
-        Resolved::Invalid => return Ok(Piece::Status(name.to_vec(), "missing")),
+        Resolved::Invalid | Resolved::NoSuchPath(_) => {
+            return Ok(Piece::Status(name.to_vec(), "missing"));
+        }
     };
     let found = reader.locate(&id)?;
     // A miss made git scan the directories again, reporting the alternates.

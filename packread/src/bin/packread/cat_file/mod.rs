@@ -29,7 +29,7 @@ const USAGE: &str = "usage: packread cat-file <type> <object>
     -z                    stdin is NUL-terminated
     -Z                    stdin and stdout is NUL-terminated
 
-<object> is a full or abbreviated hex object id (revision syntax is not supported).";
+<object> is an id, an abbreviation, a ref or a revision (HEAD~2, v1^{tree}, main:path).";
 
 fn usage(msg: impl Into<String>) -> Exit {
     Exit::Usage(msg.into(), USAGE)

@@ -8,7 +8,7 @@ use packread::{Corruption, Location, ObjectId, Odb, Reader};
 use super::Mode;
 use crate::ambiguous;
 use crate::damage::{self, Damage};
-use crate::names::{Resolved, looks_like_revision, quote_c_style, resolve};
+use crate::names::{Resolved, quote_c_style, resolve};
 use crate::{Exit, Global};
 
 /// Resolves a command-line name to an id, or dies as git does.
@@ -24,15 +24,8 @@ fn name_to_id(odb: &Odb, r: &mut Reader, name: &str) -> Result<ObjectId, Exit> {
             }
             Err(Exit::Fatal(format!("Not a valid object name {name}")))
         }
-        Resolved::Invalid => {
-            if looks_like_revision(name) {
-                eprintln!(
-                    "hint: packread names objects by full or abbreviated hex ids only;\n\
-                     hint: revision syntax such as HEAD~2 or main:path is not supported"
-                );
-            }
-            Err(Exit::Fatal(format!("Not a valid object name {name}")))
-        }
+        Resolved::Invalid => Err(Exit::Fatal(format!("Not a valid object name {name}"))),
+        Resolved::NoSuchPath(msg) => Err(Exit::Fatal(msg)),
     }
 }
 
