@@ -8,7 +8,8 @@ use std::path::Path;
 use common::{fixture, git, git_out};
 use packread::{Error, Repository, RevisionProblem};
 
-/// git's answer for `spec`: the id (or `None`) and its `warning:` lines.
+/// git's answer for `spec`: the id (or `None`) and its `warning:` and
+/// `error:` lines.
 fn git_rev_parse(dir: &Path, spec: &str) -> (Option<String>, Vec<String>) {
     let out = git(dir)
         .args(["rev-parse", "--verify", "--end-of-options", spec])
@@ -17,7 +18,7 @@ fn git_rev_parse(dir: &Path, spec: &str) -> (Option<String>, Vec<String>) {
     let stderr = String::from_utf8(out.stderr).unwrap();
     let warnings = stderr
         .lines()
-        .filter(|l| l.starts_with("warning:"))
+        .filter(|l| l.starts_with("warning:") || l.starts_with("error:"))
         .map(str::to_owned)
         .collect();
     let id = out

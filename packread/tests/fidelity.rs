@@ -471,6 +471,45 @@ const CASES: &[Case] = &[
         TWO_HANDLES,
         case("ambiguous", &["verify-pack", "-v", "{idx}"]),
     ),
+    // 12. Revisions: refs, suffixes and paths, as single objects and in
+    //     batches, under the smallest limits, through --git-dir and GIT_DIR.
+    case("plain", &["cat-file", "-p", "HEAD"]),
+    case("plain", &["cat-file", "-p", "HEAD^{tree}"]),
+    case("plain", &["cat-file", "-p", "HEAD:hello.txt"]),
+    case("plain", &["cat-file", "-p", "HEAD:./hello.txt"]),
+    case("plain", &["cat-file", "-p", "HEAD:nope"]),
+    case("plain", &["cat-file", "-t", "HEAD~1"]),
+    case("plain", &["cat-file", "-t", "HEAD^{blob}"]),
+    case("plain", &["cat-file", "blob", "HEAD:hello.txt"]),
+    case("plain", &["cat-file", "tree", "HEAD"]),
+    case("plain", &["cat-file", "-s", "@"]),
+    with(
+        ONE_HANDLE,
+        batch(
+            "plain",
+            &["cat-file", "--batch"],
+            "HEAD\nHEAD^{tree}\nHEAD:hello.txt\nHEAD:nope\n@\nHEAD^\n",
+        ),
+    ),
+    batch("plain", &[ALL], "HEAD\nHEAD:\nHEAD^{tree}:hello.txt\n"),
+    batch(
+        "plain",
+        &["cat-file", "--batch-command"],
+        "info HEAD\ncontents HEAD:hello.txt\n",
+    ),
+    case(
+        "plain",
+        &[
+            "--git-dir={dir_plain}/.git",
+            "cat-file",
+            "-p",
+            "HEAD:hello.txt",
+        ],
+    ),
+    env(
+        &[("GIT_DIR", "{dir_plain}/.git")],
+        case("emptyroot", &["cat-file", "-t", "HEAD^{tree}"]),
+    ),
 ];
 
 /// The fixture repositories by name.
@@ -585,15 +624,17 @@ fn ambiguous_prefixes(repo: &Path) -> Vec<String> {
     amb
 }
 
-/// `text` with every `{name}` replaced.
+/// `text` with every `{name}` replaced (but `^{name}`, git's own syntax).
 fn fill(repo: &Path, text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(open) = rest.find('{') {
         let close = rest[open..].find('}').map(|c| open + c);
         match close {
+            // `^{tree}` and the like are git's syntax, not placeholders.
             Some(close)
                 if close > open + 1
+                    && !rest[..open].ends_with('^')
                     && rest[open + 1..close]
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b == b'_') =>

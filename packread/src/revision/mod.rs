@@ -24,8 +24,9 @@ pub struct Revision {
     /// For `<rev>:<path>`: the path looked up and the entry's mode (as git
     /// reports it in `%(objectmode)`, `040000` for the tree itself).
     pub path: Option<(String, u32)>,
-    /// What git warns about on the way (`refname 'x' is ambiguous.`,
-    /// `ignoring broken ref ...`), as git words it.
+    /// What git reports on stderr on the way (`warning: refname 'x' is
+    /// ambiguous.`, `warning: ignoring broken ref ...`, `error: ...`), as
+    /// git words it.
     pub warnings: Vec<String>,
 }
 
@@ -116,7 +117,7 @@ impl Resolver<'_, '_> {
             && let Some(open) = body.rfind("^{")
         {
             let base = self.object(&name[..open])?;
-            return self.peel_onion(base, &body[open + 2..]);
+            return self.peel_onion(base, &body[open + 2..], name);
         }
         let bytes = name.as_bytes();
         let digits_at = bytes.len()
@@ -138,7 +139,7 @@ impl Resolver<'_, '_> {
                     .ok_or_else(|| self.unknown())?
             };
             let base = self.object(&name[..digits_at - 1])?;
-            let mut commit = self.peel(base, Some(ObjectKind::Commit))?;
+            let mut commit = self.commit_of(base)?;
             if op == b'^' {
                 if n == 0 {
                     return Ok(commit);
@@ -160,10 +161,11 @@ impl Resolver<'_, '_> {
         self.basic(name)
     }
 
-    /// `^{}`, `^{object}`, `^{<type>}`.
-    fn peel_onion(&mut self, id: ObjectId, inner: &str) -> Result<ObjectId, Error> {
+    /// `^{}`, `^{object}`, `^{<type>}` (`name` is the whole, for git's
+    /// message when the chain ends at another kind).
+    fn peel_onion(&mut self, id: ObjectId, inner: &str, name: &str) -> Result<ObjectId, Error> {
         match inner {
-            "" => self.peel(id, None),
+            "" => self.peel_as(id, None, None),
             "object" => {
                 if self.reader.contains(&id)? {
                     Ok(id)
@@ -176,15 +178,27 @@ impl Resolver<'_, '_> {
             ))),
             _ => {
                 let want = ObjectKind::from_name(inner.as_bytes()).ok_or_else(|| self.unknown())?;
-                self.peel(id, Some(want))
+                self.peel_as(id, Some(want), Some(name))
             }
         }
     }
 
     /// Follows tags (and, for a tree, a commit's tree line) until an
-    /// object of kind `want` is reached; with `None`, until an object that
-    /// is not a tag.
-    fn peel(&mut self, mut id: ObjectId, want: Option<ObjectKind>) -> Result<ObjectId, Error> {
+    /// object of kind `want` is reached, quietly.
+    fn peel(&mut self, id: ObjectId, want: Option<ObjectKind>) -> Result<ObjectId, Error> {
+        self.peel_as(id, want, None)
+    }
+
+    /// git's `repo_peel_to_type`: follows tags, and commits to their trees,
+    /// until an object of kind `want` is reached (with `None`, until an
+    /// object that is not a tag). Where the chain ends elsewhere and `name`
+    /// is given, git's `error:` line is recorded.
+    fn peel_as(
+        &mut self,
+        mut id: ObjectId,
+        want: Option<ObjectKind>,
+        name: Option<&str>,
+    ) -> Result<ObjectId, Error> {
         let hash = self.reader.odb().hash_kind();
         for _ in 0..MAX_PEEL {
             let Some(object) = self.reader.try_read(&id)? else {
@@ -199,15 +213,35 @@ impl Resolver<'_, '_> {
                         .map_err(|_| self.unknown())?
                         .object
                 }
-                ObjectKind::Commit if want == Some(ObjectKind::Tree) => {
+                ObjectKind::Commit => {
                     Commit::parse(&object.data, hash)
                         .map_err(|_| self.unknown())?
                         .tree
                 }
-                _ => return Err(self.unknown()),
+                found => {
+                    if let (Some(name), Some(want)) = (name, want) {
+                        self.warnings.push(format!(
+                            "error: {name}: expected {want} type, but the object dereferences to {found} type"
+                        ));
+                    }
+                    return Err(self.unknown());
+                }
             };
         }
         Err(self.unknown())
+    }
+
+    /// git's `lookup_commit_reference`: `id`, tags followed, must be a
+    /// commit; git reports what it is otherwise.
+    fn commit_of(&mut self, id: ObjectId) -> Result<ObjectId, Error> {
+        let id = self.peel(id, None)?;
+        let kind = self.reader.header(&id)?.kind;
+        if kind != ObjectKind::Commit {
+            self.warnings
+                .push(format!("error: object {id} is a {kind}, not a commit"));
+            return Err(self.unknown());
+        }
+        Ok(id)
     }
 
     fn parents(&mut self, commit: ObjectId) -> Result<Vec<ObjectId>, Error> {
