@@ -510,12 +510,107 @@ const CASES: &[Case] = &[
         &[("GIT_DIR", "{dir_plain}/.git")],
         case("emptyroot", &["cat-file", "-t", "HEAD^{tree}"]),
     ),
+    // 13. rev-parse: ids, abbreviations, full ref names; what is not a
+    //     revision is a file that must exist, as git has it.
+    case("revisions", &["rev-parse", "HEAD", "nope"]),
+    case("revisions", &["rev-parse", "nope", "HEAD"]),
+    case("revisions", &["rev-parse", "--verify", "nope"]),
+    case("revisions", &["rev-parse", "--verify", "-q", "nope"]),
+    case("revisions", &["rev-parse", "--verify", "HEAD", "HEAD"]),
+    case("revisions", &["rev-parse", "-q", "nope"]),
+    case("revisions", &["rev-parse", "--short", "HEAD"]),
+    case("revisions", &["rev-parse", "--short=4", "HEAD"]),
+    case("revisions", &["rev-parse", "--short=50", "HEAD"]),
+    case("revisions", &["rev-parse", "--short=2", "HEAD"]),
+    case(
+        "revisions",
+        &[
+            "rev-parse",
+            "--symbolic-full-name",
+            "HEAD",
+            "v1",
+            "main",
+            "nope",
+        ],
+    ),
+    case(
+        "revisions",
+        &["rev-parse", "--symbolic-full-name", "HEAD~1"],
+    ),
+    case(
+        "revisions",
+        &[
+            "rev-parse",
+            "--symbolic-full-name",
+            "origin",
+            "origin/HEAD",
+            "heads/main",
+            "@",
+        ],
+    ),
+    case("revisions", &["rev-parse", "--verify", "--short", "HEAD"]),
+    case("revisions", &["rev-parse", "a"]),
+    case("revisions", &["rev-parse", "HEAD", "--", "a", "nope"]),
+    case("revisions", &["rev-parse", "--end-of-options", "HEAD"]),
+    case("revisions", &["rev-parse", "--verify"]),
+    case("revisions", &["rev-parse", "HEAD", "a", "nope"]),
+    case("revisions", &["rev-parse", "--verify", "HEAD:nope"]),
+    case("revisions", &["rev-parse", "HEAD:nope"]),
+    case(
+        "revisions",
+        &["rev-parse", "--symbolic-full-name", "dangling"],
+    ),
+    case("revisions", &["rev-parse", "--short", "HEAD:a"]),
+    case("revisions", &["rev-parse", "broken"]),
+    case("revisions", &["rev-parse", "--verify", "broken"]),
+    case(
+        "revisions",
+        &[
+            "rev-parse",
+            "HEAD~1^2",
+            "v1",
+            "light",
+            "annotated^{}",
+            "treetag^{tree}",
+            "tagtag^{}",
+        ],
+    ),
+    case("revisions", &["rev-parse", "--verify", "-q", "HEAD^{blob}"]),
+    case("revisions", &["rev-parse", "HEAD^{blob}"]),
+    case(
+        "revisions",
+        &[
+            "rev-parse",
+            "HEAD:dir/sub/c",
+            "HEAD:./x",
+            "HEAD:link",
+            "HEAD:",
+        ],
+    ),
+    case("revisions", &["rev-parse", "treetag^0"]),
+    case("revisions", &["rev-parse", "HEAD~999"]),
+    case("revisions", &["rev-parse", "blobtag^{tree}"]),
+    case("revisions", &["cat-file", "-p", "v1"]),
+    case("revisions", &["cat-file", "-p", "tagtag"]),
+    case("revisions", &["cat-file", "-t", "broken"]),
+    case("revisions", &["cat-file", "-t", "dangling"]),
+    case("revisions", &["cat-file", "commit", "annotated"]),
+    case("revisions", &["cat-file", "tree", "annotated"]),
+    with(
+        ONE_HANDLE,
+        batch(
+            "revisions",
+            &["cat-file", "--batch"],
+            "HEAD^2\nv1~1\ntreetag^{}\nblobtag^{}\nHEAD:dir/sub/c\nHEAD:link\nbroken\norigin\n",
+        ),
+    ),
 ];
 
 /// The fixture repositories by name.
 fn repo(name: &str) -> PathBuf {
     match name {
         "sha256" => fixture("make_sha256.sh").join("sha256"),
+        "revisions" => fixture("make_revisions.sh").join("repo"),
         _ => fixture("make_fidelity.sh").join(name),
     }
 }

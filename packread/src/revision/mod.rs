@@ -30,6 +30,23 @@ pub struct Revision {
     pub warnings: Vec<String>,
 }
 
+/// The refs git's lookup rules find for `name` (`main` finds
+/// `refs/heads/main`, and `refs/tags/main` too if there is one), in rule
+/// order, each followed through symbolic refs: what `git rev-parse
+/// --symbolic-full-name` asks. Dangling and broken refs are left out.
+///
+/// ```no_run
+/// use packread::{refs::RefStore, revision};
+/// let refs = RefStore::discover(".".as_ref())?;
+/// for r in revision::ref_candidates(&refs, "HEAD")? {
+///     println!("{}", r.name); // refs/heads/main
+/// }
+/// # Ok::<(), packread::Error>(())
+/// ```
+pub fn ref_candidates(refs: &RefStore, name: &str) -> Result<Vec<crate::refs::Resolved>, Error> {
+    name::candidates(refs, name, None)
+}
+
 /// Resolves `spec` in the repository whose objects `reader` reads and whose
 /// refs `refs` holds (what [`Repository::rev_parse_with_path`] does, for a
 /// caller that keeps its own reader).

@@ -3,7 +3,7 @@
 
 use crate::error::{Corruption, Error, RevisionProblem};
 use crate::object::ObjectId;
-use crate::refs::is_valid_name;
+use crate::refs::{RefStore, Resolved, is_valid_name};
 
 use super::Resolver;
 
@@ -79,38 +79,50 @@ impl Resolver<'_, '_> {
     /// how many they find; with `warn`, git's warnings for dangling
     /// symbolic refs and broken refs met on the way.
     fn dwim_ref(&mut self, name: &str, warn: bool) -> Result<Option<(ObjectId, usize)>, Error> {
-        let mut first = None;
-        let mut count = 0;
-        for (prefix, suffix) in RULES {
-            let full = format!("{prefix}{name}{suffix}");
-            if !is_valid_name(&full, true) {
-                continue;
-            }
-            match self.refs.resolve(&full) {
-                Ok(Some(resolved)) => match resolved.id {
-                    Some(id) => {
-                        count += 1;
-                        first.get_or_insert(id);
-                    }
-                    None if warn && full != "HEAD" => {
-                        self.warnings
-                            .push(format!("warning: ignoring dangling symref {full}"));
-                    }
-                    None => {}
-                },
-                Ok(None) => {}
-                Err(Error::Corrupt {
-                    reason: Corruption::BadRef(_),
-                    ..
-                }) => {
-                    if warn && full.contains('/') {
-                        self.warnings
-                            .push(format!("warning: ignoring broken ref {full}"));
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(first.map(|id| (id, count)))
+        let found = candidates(self.refs, name, warn.then_some(&mut self.warnings))?;
+        Ok(found.first().and_then(|r| r.id).map(|id| (id, found.len())))
     }
+}
+
+/// The refs git's lookup rules find for `name`, in rule order, each
+/// followed to its id (git's `repo_dwim_ref`, which `--symbolic-full-name`
+/// uses: one means `name` is that ref, more that it is ambiguous).
+/// Dangling symbolic refs and broken refs are skipped, with git's warnings
+/// added to `warnings` when given.
+pub(crate) fn candidates(
+    refs: &RefStore,
+    name: &str,
+    mut warnings: Option<&mut Vec<String>>,
+) -> Result<Vec<Resolved>, Error> {
+    let name = if name == "@" { "HEAD" } else { name };
+    let mut found = Vec::new();
+    for (prefix, suffix) in RULES {
+        let full = format!("{prefix}{name}{suffix}");
+        if !is_valid_name(&full, true) {
+            continue;
+        }
+        match refs.resolve(&full) {
+            Ok(Some(resolved)) if resolved.id.is_some() => found.push(resolved),
+            Ok(Some(_)) => {
+                if let Some(w) = warnings.as_deref_mut()
+                    && full != "HEAD"
+                {
+                    w.push(format!("warning: ignoring dangling symref {full}"));
+                }
+            }
+            Ok(None) => {}
+            Err(Error::Corrupt {
+                reason: Corruption::BadRef(_),
+                ..
+            }) => {
+                if let Some(w) = warnings.as_deref_mut()
+                    && full.contains('/')
+                {
+                    w.push(format!("warning: ignoring broken ref {full}"));
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(found)
 }

@@ -60,7 +60,7 @@ pub fn report(reader: &mut Reader, name: &str) -> Result<Vec<String>, packread::
 
 /// git's abbreviation length for `count` objects when `core.abbrev` is
 /// auto: enough digits for 2^(bits/2) objects, at least 7.
-fn auto_abbrev(count: u64) -> usize {
+pub fn auto_abbrev(count: u64) -> usize {
     let msb = 63 - count.max(1).leading_zeros() as usize;
     (msb + 1).div_ceil(2).max(FALLBACK_ABBREV)
 }

@@ -9,6 +9,7 @@ mod format;
 mod names;
 mod pipeline;
 mod progress;
+mod rev_parse;
 mod show_index;
 mod stats;
 mod verify_pack;
@@ -30,6 +31,7 @@ commands:
    show-index    show a pack index read from stdin (git show-index)
    dump          write objects to files in a directory
    stats         read objects and report what the mapping layer did
+   rev-parse     name objects: ids, refs, revisions (git rev-parse)
 
 Sizes take k, m and g suffixes (1m = 1048576). Objects are named as git names
 them: ids, abbreviations, refs and revisions (HEAD~2, v1^{tree}, main:path).";
@@ -126,7 +128,7 @@ impl Global {
     }
 
     /// The refs of the repository found as [`open`](Self::open) finds it.
-    fn refs(&self) -> Option<RefStore> {
+    pub fn refs(&self) -> Option<RefStore> {
         let git_dir = self
             .git_dir
             .clone()
@@ -279,6 +281,7 @@ fn run(args: Vec<String>) -> Result<i32, Exit> {
         "show-index" => show_index::run(&global, rest),
         "dump" => dump::run(&global, rest),
         "stats" => stats::run(&global, &rest),
+        "rev-parse" => rev_parse::run(&global, rest),
         other => Err(Exit::Usage(
             format!("packread: '{other}' is not a packread command."),
             USAGE,

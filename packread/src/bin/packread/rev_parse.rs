@@ -1,0 +1,194 @@
+//! `packread rev-parse`: the object-naming part of `git rev-parse`
+//! (`--verify`, `-q`, `--short[=<n>]`, `--symbolic-full-name`), with git's
+//! output, messages and exit codes.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use packread::refs::RefStore;
+use packread::{Error, ObjectId, Reader, RevisionProblem, revision};
+
+use crate::ambiguous;
+use crate::{Exit, Global};
+
+/// git's shortest abbreviation.
+const MINIMUM_ABBREV: usize = 4;
+
+const AMBIGUOUS_ARGUMENT: &str = "unknown revision or path not in the working tree.\n\
+Use '--' to separate paths from revisions, like this:\n\
+'git <command> [<revision>...] -- [<file>...]'";
+
+#[derive(Default)]
+struct Options {
+    verify: bool,
+    quiet: bool,
+    /// `--short`: the minimum length (0 for git's automatic one).
+    short: Option<usize>,
+    symbolic_full_name: bool,
+}
+
+pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
+    let odb = global.open()?;
+    let refs = global.refs().ok_or_else(|| {
+        Exit::Fatal("not a git repository (or any of the parent directories): .git".into())
+    })?;
+    let mut reader = odb.reader();
+    let out = io::stdout();
+    let mut out = io::BufWriter::new(out.lock());
+    let mut o = Options::default();
+    let mut as_is = 0u8;
+    let mut end_of_options = false;
+    let mut verified: Vec<(String, ObjectId)> = Vec::new();
+    for arg in &args {
+        if as_is > 0 {
+            writeln!(out, "{arg}")?;
+            if as_is == 1 && !Path::new(arg).exists() {
+                out.flush()?;
+                return Err(Exit::Fatal(format!(
+                    "{arg}: no such path in the working tree.\n\
+                     Use 'git <command> -- <path>...' to specify paths that do not exist locally."
+                )));
+            }
+            continue;
+        }
+        if !end_of_options && arg.starts_with('-') {
+            match arg.as_str() {
+                "--" => {
+                    as_is = 2;
+                    writeln!(out, "--")?;
+                }
+                "--end-of-options" => {
+                    end_of_options = true;
+                    writeln!(out, "{arg}")?;
+                }
+                "--verify" => o.verify = true,
+                "-q" | "--quiet" => o.quiet = true,
+                "--short" => o.short = Some(0),
+                "--symbolic-full-name" => o.symbolic_full_name = true,
+                _ => match arg.strip_prefix("--short=") {
+                    Some(n) => {
+                        let n: usize = n.parse().unwrap_or(0);
+                        o.short = Some(n.max(MINIMUM_ABBREV));
+                    }
+                    None => {
+                        return Err(Exit::Fatal(format!(
+                            "packread rev-parse does not support '{arg}' (it names objects: \
+                             --verify, -q, --short[=<n>], --symbolic-full-name)"
+                        )));
+                    }
+                },
+            }
+            continue;
+        }
+        match revision::resolve(&mut reader, &refs, arg) {
+            Ok(rev) => {
+                for w in &rev.warnings {
+                    eprintln!("{w}");
+                }
+                if o.verify {
+                    verified.push((arg.clone(), rev.id));
+                } else {
+                    show(&mut out, &mut reader, &refs, &o, arg, rev.id)?;
+                }
+            }
+            Err(e) => {
+                let (warnings, problem) = match e {
+                    Error::Revision {
+                        warnings, problem, ..
+                    } => (warnings, Some(problem)),
+                    Error::Ambiguous(_) => (ambiguous::report(&mut reader, arg)?, None),
+                    other => return Err(other.into()),
+                };
+                for w in &warnings {
+                    eprintln!("{w}");
+                }
+                if let Some(RevisionProblem::Unsupported(_)) = problem {
+                    out.flush()?;
+                    return Err(Error::Revision {
+                        name: arg.clone(),
+                        problem: problem.expect("matched"),
+                        warnings: Vec::new(),
+                    }
+                    .into());
+                }
+                if o.verify {
+                    return no_single_revision(&mut out, o.quiet);
+                }
+                // Not a revision: git takes it for a file, which must exist.
+                writeln!(out, "{arg}")?;
+                as_is = 1;
+                if !Path::new(arg).exists() {
+                    out.flush()?;
+                    // git looks the name up once more to explain the
+                    // failure, saying what it said the first time again.
+                    for w in &warnings {
+                        eprintln!("{w}");
+                    }
+                    if let Some(RevisionProblem::PathNotInTree { path, rev }) = problem {
+                        return Err(Exit::Fatal(format!(
+                            "path '{path}' does not exist in '{rev}'"
+                        )));
+                    }
+                    return Err(Exit::Fatal(format!(
+                        "ambiguous argument '{arg}': {AMBIGUOUS_ARGUMENT}"
+                    )));
+                }
+            }
+        }
+    }
+    if o.verify {
+        if verified.len() != 1 {
+            return no_single_revision(&mut out, o.quiet);
+        }
+        let (name, id) = verified.pop().expect("one");
+        show(&mut out, &mut reader, &refs, &o, &name, id)?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+/// git's `die_no_single_rev`: quietly exit 1 with `-q`, else die.
+fn no_single_revision(out: &mut impl Write, quiet: bool) -> Result<i32, Exit> {
+    out.flush()?;
+    if quiet {
+        return Ok(1);
+    }
+    Err(Exit::Fatal("Needed a single revision".into()))
+}
+
+/// git's `show_rev`: the id, its abbreviation, or the full ref name.
+fn show(
+    out: &mut impl Write,
+    reader: &mut Reader,
+    refs: &RefStore,
+    o: &Options,
+    name: &str,
+    id: ObjectId,
+) -> Result<(), Exit> {
+    if o.symbolic_full_name {
+        let found = revision::ref_candidates(refs, name)?;
+        match found.as_slice() {
+            [] => {}
+            [one] => writeln!(out, "{}", one.name)?,
+            _ => eprintln!("error: refname '{name}' is ambiguous"),
+        }
+        return Ok(());
+    }
+    if let Some(min) = o.short {
+        let hex_len = reader.odb().hash_kind().hex_len();
+        let min = if min == 0 {
+            ambiguous::auto_abbrev(reader.odb().approximate_object_count())
+        } else {
+            min
+        };
+        let len = if min >= hex_len {
+            hex_len
+        } else {
+            reader.unique_abbrev_len(&id, min)?.min(hex_len)
+        };
+        writeln!(out, "{}", &id.to_hex()[..len])?;
+        return Ok(());
+    }
+    writeln!(out, "{id}")?;
+    Ok(())
+}
