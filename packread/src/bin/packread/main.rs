@@ -281,7 +281,7 @@ fn run(args: Vec<String>) -> Result<i32, Exit> {
         "show-index" => show_index::run(&global, rest),
         "dump" => dump::run(&global, rest),
         "stats" => stats::run(&global, &rest),
-        "rev-parse" => rev_parse::run(&global, rest),
+        "rev-parse" => rev_parse::run(&global, &rest),
         other => Err(Exit::Usage(
             format!("packread: '{other}' is not a packread command."),
             USAGE,

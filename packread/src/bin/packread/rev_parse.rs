@@ -27,7 +27,7 @@ struct Options {
     symbolic_full_name: bool,
 }
 
-pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
+pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let odb = global.open()?;
     let refs = global.refs().ok_or_else(|| {
         Exit::Fatal("not a git repository (or any of the parent directories): .git".into())
@@ -39,7 +39,7 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     let mut as_is = 0u8;
     let mut end_of_options = false;
     let mut verified: Vec<(String, ObjectId)> = Vec::new();
-    for arg in &args {
+    for arg in args {
         if as_is > 0 {
             writeln!(out, "{arg}")?;
             if as_is == 1 && !Path::new(arg).exists() {
