@@ -522,6 +522,9 @@ const CASES: &[Case] = &[
     case("revisions", &["rev-parse", "--short=4", "HEAD"]),
     case("revisions", &["rev-parse", "--short=50", "HEAD"]),
     case("revisions", &["rev-parse", "--short=2", "HEAD"]),
+    case("revisions", &["rev-parse", "--short", "HEAD", "HEAD~1"]),
+    case("revisions", &["rev-parse", "--short", "nope"]),
+    case("revisions", &["rev-parse", "-q", "--short", "nope"]),
     case(
         "revisions",
         &[

@@ -63,12 +63,17 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                 }
                 "--verify" => o.verify = true,
                 "-q" | "--quiet" => o.quiet = true,
-                "--short" => o.short = Some(0),
+                // `--short` is `--verify` with an abbreviation, as in git.
+                "--short" => {
+                    o.short = Some(0);
+                    o.verify = true;
+                }
                 "--symbolic-full-name" => o.symbolic_full_name = true,
                 _ => match arg.strip_prefix("--short=") {
                     Some(n) => {
                         let n: usize = n.parse().unwrap_or(0);
                         o.short = Some(n.max(MINIMUM_ABBREV));
+                        o.verify = true;
                     }
                     None => {
                         return Err(Exit::Fatal(format!(
