@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fixture, git_out};
+use common::{fixture, git, git_out};
 use packread::refs::{RefStore, Target};
 use packread::{Corruption, Error, ObjectId};
 
@@ -129,6 +129,26 @@ fn symbolic_refs_are_followed_as_git_follows_them() {
     assert_eq!(dangling.id, None);
     let target = text(git_out(&repo, &["symbolic-ref", "refs/heads/dangling"]));
     assert_eq!(dangling.name, target.trim());
+
+    // Where git gives up (it calls them dangling too): a loop, five refs
+    // to read (four are followed), a target name git refuses.
+    for (name, resolves) in [
+        ("refs/heads/loop1", false),
+        ("refs/heads/c0", false),
+        ("refs/heads/c1", true),
+        ("refs/heads/badtarget", false),
+    ] {
+        let ours = store.resolve(name).unwrap().unwrap();
+        let git = git(&repo)
+            .args(["rev-parse", "-q", "--verify", name])
+            .output()
+            .unwrap();
+        assert_eq!(ours.id.is_some(), resolves, "{name}");
+        assert_eq!(git.status.success(), resolves, "{name}");
+        if resolves {
+            assert_eq!(format!("{}\n", ours.id.unwrap()), text(git.stdout));
+        }
+    }
 
     // Absent, invalid, and broken names.
     assert_eq!(store.resolve("refs/heads/nowhere").unwrap(), None);

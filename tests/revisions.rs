@@ -133,6 +133,11 @@ fn revisions_resolve_as_git_resolves_them() {
         "blobtag:a",
         "HEAD:dir/sub/",
         "HEAD:dir//b",
+        "loop1",
+        "c0",
+        "c1",
+        "badtarget",
+        "refs/heads/c1",
     ];
     let mut hexlike_branch_checked = false;
     for spec in specs {

@@ -524,6 +524,12 @@ const CASES: &[Case] = &[
     case("revisions", &["rev-parse", "--short=2", "HEAD"]),
     case("revisions", &["rev-parse", "--short", "HEAD", "HEAD~1"]),
     case("revisions", &["rev-parse", "--short", "nope"]),
+    case("revisions", &["rev-parse", "c1", "loop1"]),
+    case(
+        "revisions",
+        &["rev-parse", "--symbolic-full-name", "c1", "c0"],
+    ),
+    case("revisions", &["rev-parse", "--verify", "badtarget"]),
     case("revisions", &["rev-parse", "-q", "--short", "nope"]),
     case(
         "revisions",

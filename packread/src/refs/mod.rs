@@ -35,8 +35,8 @@ use crate::odb::discover;
 pub use name::is_valid_name;
 use packed::PackedRefs;
 
-/// How many symbolic refs git follows before it gives up
-/// (`SYMREF_MAXDEPTH`).
+/// How many refs git reads while following symbolic refs before it gives
+/// up (`SYMREF_MAXDEPTH`).
 const MAX_SYMREF_DEPTH: usize = 5;
 
 /// What a ref holds.
@@ -171,18 +171,16 @@ impl RefStore {
 
     /// Follows `name` through symbolic refs, as git's
     /// `refs_resolve_ref_unsafe` does: `Ok(None)` if there is no ref
-    /// `name`; an id-less [`Resolved`] if the chain ends at a ref that
-    /// doesn't exist; an error for a broken ref on the way, a symbolic ref
-    /// to a name git refuses, or a chain longer than git follows.
+    /// `name`; an id-less [`Resolved`] (what git calls a dangling symref)
+    /// if the chain ends at a ref that doesn't exist or at a name git
+    /// refuses, or if it loops or is longer than git follows (five refs
+    /// read in all); an error for a broken loose ref on the way.
     pub fn resolve(&self, name: &str) -> Result<Option<Resolved>, Error> {
         let mut current = name.to_owned();
-        for depth in 0..=MAX_SYMREF_DEPTH {
+        for depth in 0..MAX_SYMREF_DEPTH {
             let Some(found) = self.find(&current)? else {
                 if depth == 0 {
                     return Ok(None);
-                }
-                if !is_valid_name(&current, true) {
-                    return Err(self.broken(name, "symbolic ref to an invalid name"));
                 }
                 return Ok(Some(Resolved {
                     name: current,
@@ -201,7 +199,11 @@ impl RefStore {
                 Target::Symbolic(next) => current = next,
             }
         }
-        Err(self.broken(name, "symbolic refs nested too deep"))
+        Ok(Some(Resolved {
+            name: current,
+            id: None,
+            symbolic: true,
+        }))
     }
 
     /// Every ref under `refs/` (loose ones shadowing packed ones), sorted
@@ -297,10 +299,6 @@ impl RefStore {
             refs: Arc::clone(&refs),
         });
         Ok(refs)
-    }
-
-    fn broken(&self, name: &str, why: &'static str) -> Error {
-        Error::corrupt(self.loose_path(name), 0, Corruption::BadRef(why))
     }
 }
 
