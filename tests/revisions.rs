@@ -213,3 +213,63 @@ fn forms_needing_reflogs_or_the_index_are_refused_not_misread() {
         }
     }
 }
+
+#[test]
+fn hostile_revisions_end_as_git_ends_them() {
+    let dir = fixture("make_revisions.sh").join("repo");
+    let repo = Repository::discover(&dir).unwrap();
+    let specs = [
+        format!("HEAD{}", "^{}".repeat(50_000)),
+        format!("HEAD{}", "~0".repeat(50_000)),
+        format!("annotated{}", "^0^{tree}^{}".repeat(3)),
+        format!("HEAD{}", "^".repeat(5_000)),
+        "HEAD~2147483647".to_owned(),
+        "HEAD~2147483648".to_owned(),
+        "HEAD~99999999999999999999".to_owned(),
+        format!("HEAD:{}", "../".repeat(1_000)),
+        format!("HEAD:{}", "dir/".repeat(1_000)),
+        format!("{}HEAD", "^{".repeat(1_000)),
+    ];
+    // Long names go to git on stdin (an argument that long is refused by
+    // the OS); cat-file's answer is the object or `<name> missing`. git
+    // 2.47 recurses once per suffix and dies of a segmentation fault on the
+    // 50,000-suffix names; there packread must give what the suffixes mean
+    // (`^{}` and `~0` of a commit are the commit).
+    let head = text(git_out(&dir, &["rev-parse", "HEAD"]));
+    for spec in &specs {
+        let out = common::run_with_stdin(
+            git(&dir),
+            &["cat-file", "--batch-check=%(objectname)"],
+            format!("{spec}\n").as_bytes(),
+        );
+        let ours = repo.rev_parse(spec);
+        let short = &spec[..spec.len().min(40)];
+        if out.status.code().is_none() {
+            assert!(spec.len() > 100_000, "git crashed on {short}");
+            assert_eq!(ours.unwrap().to_string(), head, "{short}");
+            continue;
+        }
+        let git = text(out.stdout);
+        if !out.status.success() {
+            // git dies on a path above the work tree, even in a batch.
+            assert!(git.is_empty(), "{short}");
+            assert!(
+                matches!(
+                    ours,
+                    Err(Error::Revision {
+                        problem: RevisionProblem::PathOutsideRepository(_),
+                        ..
+                    })
+                ),
+                "{short}"
+            );
+        } else if git.ends_with(" missing") {
+            assert!(
+                matches!(ours, Err(Error::Revision { .. })),
+                "{short}: {ours:?}"
+            );
+        } else {
+            assert_eq!(ours.unwrap().to_string(), git, "{short}");
+        }
+    }
+}

@@ -530,6 +530,13 @@ const CASES: &[Case] = &[
         &["rev-parse", "--symbolic-full-name", "c1", "c0"],
     ),
     case("revisions", &["rev-parse", "--verify", "badtarget"]),
+    case("revisions", &["cat-file", "-p", "HEAD:../a"]),
+    case("revisions", &["cat-file", "-p", "HEAD:./dir/../a"]),
+    batch(
+        "revisions",
+        &["cat-file", "--batch-check"],
+        "HEAD\nHEAD:./../a\nHEAD\n",
+    ),
     case("revisions", &["rev-parse", "-q", "--short", "nope"]),
     case(
         "revisions",

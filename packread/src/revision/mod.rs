@@ -130,22 +130,36 @@ impl Resolver<'_, '_> {
 
     /// git's `get_oid_1`: a name with `^{...}`, `^<n>` or `~<n>` suffixes.
     fn object(&mut self, name: &str) -> Result<ObjectId, Error> {
-        if let Some(body) = name.strip_suffix('}')
-            && let Some(open) = body.rfind("^{")
-        {
-            let base = self.object(&name[..open])?;
-            return self.peel_onion(base, &body[open + 2..], name);
-        }
+        // The suffixes apply left to right; they are read in a loop, not
+        // by recursion, so that no name can exhaust the stack.
         let bytes = name.as_bytes();
-        let digits_at = bytes.len()
-            - bytes
-                .iter()
-                .rev()
-                .take_while(|b| b.is_ascii_digit())
-                .count();
-        if digits_at > 0 && matches!(bytes[digits_at - 1], b'^' | b'~') {
-            let op = bytes[digits_at - 1];
-            let digits = &name[digits_at..];
+        let base_end = bytes
+            .iter()
+            .position(|&b| b == b'^' || b == b'~')
+            .unwrap_or(bytes.len());
+        let mut id = self.basic(&name[..base_end])?;
+        let mut i = base_end;
+        while i < bytes.len() {
+            let op = bytes[i];
+            if op == b'^' && bytes.get(i + 1) == Some(&b'{') {
+                let close = name[i + 2..]
+                    .find('}')
+                    .map(|c| i + 2 + c)
+                    .ok_or_else(|| self.unknown())?;
+                id = self.peel_onion(id, &name[i + 2..close], &name[..=close])?;
+                i = close + 1;
+                continue;
+            }
+            if op != b'^' && op != b'~' {
+                return Err(self.unknown());
+            }
+            let digits_end = i
+                + 1
+                + bytes[i + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+            let digits = &name[i + 1..digits_end];
             let n: u32 = if digits.is_empty() {
                 1
             } else {
@@ -155,27 +169,27 @@ impl Resolver<'_, '_> {
                     .filter(|&n| i32::try_from(n).is_ok())
                     .ok_or_else(|| self.unknown())?
             };
-            let base = self.object(&name[..digits_at - 1])?;
-            let mut commit = self.commit_of(base)?;
+            let mut commit = self.commit_of(id)?;
             if op == b'^' {
-                if n == 0 {
-                    return Ok(commit);
+                if n > 0 {
+                    let parents = self.parents(commit)?;
+                    commit = parents
+                        .get(n as usize - 1)
+                        .copied()
+                        .ok_or_else(|| self.unknown())?;
                 }
-                let parents = self.parents(commit)?;
-                return parents
-                    .get(n as usize - 1)
-                    .copied()
-                    .ok_or_else(|| self.unknown());
+            } else {
+                for _ in 0..n {
+                    commit = *self
+                        .parents(commit)?
+                        .first()
+                        .ok_or_else(|| self.unknown())?;
+                }
             }
-            for _ in 0..n {
-                commit = *self
-                    .parents(commit)?
-                    .first()
-                    .ok_or_else(|| self.unknown())?;
-            }
-            return Ok(commit);
+            id = commit;
+            i = digits_end;
         }
-        self.basic(name)
+        Ok(id)
     }
 
     /// `^{}`, `^{object}`, `^{<type>}` (`name` is the whole, for git's

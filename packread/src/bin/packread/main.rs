@@ -64,8 +64,35 @@ impl From<io::Error> for Exit {
 
 impl From<packread::Error> for Exit {
     fn from(e: packread::Error) -> Self {
-        Exit::Fatal(e.to_string())
+        Exit::Fatal(fatal_message(e))
     }
+}
+
+/// What git dies with for `e` (after `fatal: `).
+pub fn fatal_message(e: packread::Error) -> String {
+    match e {
+        // git names the top of the work tree it stands in.
+        packread::Error::Revision {
+            problem: packread::RevisionProblem::PathOutsideRepository(path),
+            ..
+        } => format!(
+            "'{path}' is outside repository at '{}'",
+            work_tree_top().display()
+        ),
+        e => e.to_string(),
+    }
+}
+
+/// The top of the work tree around the current directory (the nearest
+/// directory with a `.git`), or the current directory.
+fn work_tree_top() -> PathBuf {
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .unwrap_or_default();
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(&cwd)
+        .to_owned()
 }
 
 /// Options that come before the command.

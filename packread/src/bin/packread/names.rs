@@ -54,7 +54,11 @@ pub fn resolve(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolv
         }
         Err(Error::Revision {
             warnings, problem, ..
-        }) if !matches!(problem, RevisionProblem::Unsupported(_)) => {
+        }) if !matches!(
+            problem,
+            RevisionProblem::Unsupported(_) | RevisionProblem::PathOutsideRepository(_)
+        ) =>
+        {
             for w in warnings {
                 eprintln!("{w}");
             }

@@ -294,7 +294,7 @@ impl Feeder {
             Err(Stop::Unwanted) => {}
             Err(Stop::Failed(e)) => {
                 if self.flush(jobs) {
-                    jobs.push(Job::Failed(e.to_string()));
+                    jobs.push(Job::Failed(crate::fatal_message(e)));
                 }
             }
             Err(Stop::Fatal(msg)) => {
