@@ -6,6 +6,7 @@ mod cat_file;
 mod damage;
 mod dump;
 mod format;
+mod ls_tree;
 mod names;
 mod pipeline;
 mod progress;
@@ -32,6 +33,7 @@ commands:
    dump          write objects to files in a directory
    stats         read objects and report what the mapping layer did
    rev-parse     name objects: ids, refs, revisions (git rev-parse)
+   ls-tree       list a tree's entries (git ls-tree)
 
 Sizes take k, m and g suffixes (1m = 1048576). Objects are named as git names
 them: ids, abbreviations, refs and revisions (HEAD~2, v1^{tree}, main:path).";
@@ -309,6 +311,7 @@ fn run(args: Vec<String>) -> Result<i32, Exit> {
         "dump" => dump::run(&global, rest),
         "stats" => stats::run(&global, &rest),
         "rev-parse" => rev_parse::run(&global, &rest),
+        "ls-tree" => ls_tree::run(&global, &rest),
         other => Err(Exit::Usage(
             format!("packread: '{other}' is not a packread command."),
             USAGE,

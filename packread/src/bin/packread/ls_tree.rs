@@ -1,0 +1,258 @@
+//! `packread ls-tree`: git's listing of a tree (`-r`, `-t`, `-d`, `-l`,
+//! `-z`, `--name-only`, `--name-status`, `--full-tree`, `--full-name`),
+//! byte for byte.
+
+use std::io::{self, BufWriter, Write};
+
+use packread::object::commit::{Commit, Tag};
+use packread::object::{ObjectKind, tree};
+use packread::{ObjectId, Reader};
+
+use crate::names::{Resolved, quote_c_style, resolve};
+use crate::{Exit, Global};
+
+const USAGE: &str = "usage: packread ls-tree [<options>] <tree-ish>
+
+    -d                    only show trees
+    -r                    recurse into subtrees
+    -t                    show trees when recursing
+    -z                    terminate entries with NUL byte
+    -l, --long            include object size
+    --name-only           list only filenames
+    --name-status         list only filenames
+    --full-name           use full path names
+    --full-tree           list entire tree; not just current directory (implies --full-name)";
+
+/// A directory's mode, as git prints it.
+const TREE_MODE: u32 = 0o040_000;
+
+/// The listing options, each a flag of git's.
+#[derive(Default)]
+#[allow(clippy::struct_excessive_bools)]
+struct Options {
+    trees_only: bool,
+    recursive: bool,
+    show_trees: bool,
+    nul: bool,
+    long: bool,
+    name_only: bool,
+    full_tree: bool,
+}
+
+pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
+    let mut o = Options::default();
+    let mut positional = Vec::new();
+    let mut only_positional = false;
+    for arg in args {
+        if only_positional || !arg.starts_with('-') || arg == "-" {
+            positional.push(arg.as_str());
+            continue;
+        }
+        match arg.as_str() {
+            "--" => only_positional = true,
+            "-h" => return Err(Exit::Help(USAGE)),
+            "-l" | "--long" => o.long = true,
+            "--name-only" | "--name-status" => o.name_only = true,
+            "--full-tree" => o.full_tree = true,
+            "--full-name" => {}
+            "--object-only" | "--format" | "--abbrev" => {
+                return Err(Exit::Fatal(format!(
+                    "packread ls-tree does not support '{arg}' yet"
+                )));
+            }
+            _ if arg.starts_with("--") => return Err(crate::unknown_option(arg, USAGE)),
+            // Bundled short options, as git's parser takes them (`-rt`).
+            _ => {
+                for c in arg[1..].chars() {
+                    match c {
+                        'd' => o.trees_only = true,
+                        'r' => o.recursive = true,
+                        't' => o.show_trees = true,
+                        'z' => o.nul = true,
+                        'l' => o.long = true,
+                        _ => return Err(crate::unknown_option(&format!("-{c}"), USAGE)),
+                    }
+                }
+            }
+        }
+    }
+    let Some((&name, paths)) = positional.split_first() else {
+        return Err(Exit::Usage(String::new(), USAGE));
+    };
+    if !paths.is_empty() {
+        return Err(Exit::Fatal(
+            "packread ls-tree does not take paths yet: it lists whole trees".into(),
+        ));
+    }
+    if !o.full_tree && !at_top() {
+        return Err(Exit::Fatal(
+            "packread ls-tree lists from the top of the work tree: run it there, \
+             or give --full-tree"
+                .into(),
+        ));
+    }
+    // -d shows the trees it keeps.
+    o.show_trees |= o.trees_only;
+    let odb = global.open()?;
+    let mut reader = odb.reader();
+    let id = match resolve(&mut reader, odb.hash_kind().hex_len(), name)? {
+        Resolved::Id(id) => id,
+        Resolved::NoSuchPath(msg) => return Err(Exit::Fatal(msg)),
+        Resolved::Invalid | Resolved::Ambiguous => {
+            return Err(Exit::Fatal(format!("Not a valid object name {name}")));
+        }
+    };
+    let mut data = Vec::new();
+    if reader
+        .read_peeled(&id, ObjectKind::Tree, &mut data)?
+        .is_none()
+    {
+        explain_not_a_tree(&mut reader, &id)?;
+        return Err(Exit::Fatal("not a tree object".into()));
+    }
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let listed = list(&mut reader, &data, &o, &mut out);
+    out.flush()?;
+    listed.map(|()| 0)
+}
+
+/// git's extra line when a commit's tree line names something else: it
+/// had taken the object for a tree (`object <id> is a tree, not a blob`).
+fn explain_not_a_tree(reader: &mut Reader, id: &ObjectId) -> Result<(), Exit> {
+    let hash = reader.odb().hash_kind();
+    let mut id = *id;
+    for _ in 0..64 {
+        let Some(object) = reader.try_read(&id)? else {
+            return Ok(());
+        };
+        match object.kind {
+            ObjectKind::Tag => match Tag::parse(&object.data, hash) {
+                Ok(tag) => id = tag.object,
+                Err(_) => return Ok(()),
+            },
+            ObjectKind::Commit => {
+                if let Ok(commit) = Commit::parse(&object.data, hash)
+                    && let Some(header) = reader.try_header(&commit.tree)?
+                    && header.kind != ObjectKind::Tree
+                {
+                    eprintln!(
+                        "error: object {} is a tree, not a {}",
+                        commit.tree, header.kind
+                    );
+                }
+                return Ok(());
+            }
+            _ => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+/// Whether the current directory is where git lists from without
+/// `--full-tree`: the top of the work tree, or a git directory.
+fn at_top() -> bool {
+    let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) else {
+        return false;
+    };
+    match cwd.ancestors().find(|d| d.join(".git").exists()) {
+        Some(top) => top == cwd || cwd.starts_with(top.join(".git")),
+        None => true,
+    }
+}
+
+/// One entry, owned, with its full path.
+struct Entry {
+    mode: u32,
+    path: Vec<u8>,
+    id: ObjectId,
+}
+
+/// The entries of the tree whose bytes are `data`, under `prefix`.
+fn entries(reader: &Reader, data: &[u8], prefix: &[u8]) -> Result<Vec<Entry>, Exit> {
+    let mut v = Vec::new();
+    for entry in tree::entries(data, reader.odb().hash_kind()) {
+        // git's words, which don't name the tree.
+        let entry = entry.map_err(|e| Exit::Fatal(e.to_string()))?;
+        let mut path = prefix.to_vec();
+        path.extend_from_slice(entry.name);
+        v.push(Entry {
+            mode: entry.canonical_mode(),
+            path,
+            id: entry.id,
+        });
+    }
+    Ok(v)
+}
+
+/// Lists the tree depth first, in tree order, as git's `read_tree` walks it
+/// (a stack, not recursion, however deep the trees nest).
+fn list(reader: &mut Reader, data: &[u8], o: &Options, out: &mut impl Write) -> Result<(), Exit> {
+    let mut stack = vec![entries(reader, data, b"")?.into_iter()];
+    let mut buf = Vec::new();
+    while let Some(level) = stack.last_mut() {
+        let Some(entry) = level.next() else {
+            stack.pop();
+            continue;
+        };
+        let is_tree = entry.mode == TREE_MODE;
+        let kind = match entry.mode {
+            TREE_MODE => ObjectKind::Tree,
+            0o160_000 => ObjectKind::Commit,
+            _ => ObjectKind::Blob,
+        };
+        // git's show_tree_common: blobs hidden by -d; trees shown unless
+        // recursing without -t/-d; gitlinks always shown.
+        let recurse = is_tree && o.recursive;
+        let show = match kind {
+            ObjectKind::Blob => !o.trees_only,
+            ObjectKind::Tree => !recurse || o.show_trees,
+            _ => true,
+        };
+        if show {
+            show_entry(reader, &entry, kind, o, out)?;
+        }
+        if recurse {
+            let kind = reader.read_into(&entry.id, &mut buf)?;
+            if kind != ObjectKind::Tree {
+                return Err(Exit::Fatal(format!(
+                    "object {} is a {kind}, not a tree",
+                    entry.id
+                )));
+            }
+            let mut prefix = entry.path.clone();
+            prefix.push(b'/');
+            stack.push(entries(reader, &buf, &prefix)?.into_iter());
+        }
+    }
+    Ok(())
+}
+
+fn show_entry(
+    reader: &mut Reader,
+    entry: &Entry,
+    kind: ObjectKind,
+    o: &Options,
+    out: &mut impl Write,
+) -> Result<(), Exit> {
+    let path = if o.nul {
+        entry.path.clone()
+    } else {
+        quote_c_style(&entry.path)
+    };
+    if !o.name_only {
+        write!(out, "{:06o} {kind} {}", entry.mode, entry.id)?;
+        if o.long {
+            if kind == ObjectKind::Blob {
+                let size = reader.header(&entry.id)?.size;
+                write!(out, " {size:>7}")?;
+            } else {
+                write!(out, " {:>7}", "-")?;
+            }
+        }
+        out.write_all(b"\t")?;
+    }
+    out.write_all(&path)?;
+    out.write_all(if o.nul { b"\0" } else { b"\n" })?;
+    Ok(())
+}
