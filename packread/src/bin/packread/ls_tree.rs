@@ -1,6 +1,6 @@
 //! `packread ls-tree`: git's listing of a tree (`-r`, `-t`, `-d`, `-l`,
-//! `-z`, `--name-only`, `--name-status`, `--full-tree`, `--full-name`),
-//! byte for byte.
+//! `-z`, `--name-only`, `--name-status`, `--full-tree`, `--full-name`, and
+//! paths as git's literal pathspecs), byte for byte.
 
 use std::io::{self, BufWriter, Write};
 
@@ -11,7 +11,7 @@ use packread::{ObjectId, Reader};
 use crate::names::{Resolved, quote_c_style, resolve};
 use crate::{Exit, Global};
 
-const USAGE: &str = "usage: packread ls-tree [<options>] <tree-ish>
+const USAGE: &str = "usage: packread ls-tree [<options>] <tree-ish> [<path>...]
 
     -d                    only show trees
     -r                    recurse into subtrees
@@ -79,11 +79,17 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let Some((&name, paths)) = positional.split_first() else {
         return Err(Exit::Usage(String::new(), USAGE));
     };
-    if !paths.is_empty() {
-        return Err(Exit::Fatal(
-            "packread ls-tree does not take paths yet: it lists whole trees".into(),
-        ));
-    }
+    let specs = paths
+        .iter()
+        .map(|p| {
+            normalize_spec(p).ok_or_else(|| {
+                Exit::Fatal(format!(
+                    "{p}: '{p}' is outside repository at '{}'",
+                    crate::work_tree_top().display()
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     if !o.full_tree && !at_top() {
         return Err(Exit::Fatal(
             "packread ls-tree lists from the top of the work tree: run it there, \
@@ -91,8 +97,8 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                 .into(),
         ));
     }
-    // -d shows the trees it keeps.
-    o.show_trees |= o.trees_only;
+    // "-d -r should imply -t, but -d by itself should not have to" (git).
+    o.show_trees |= o.trees_only && o.recursive;
     let odb = global.open()?;
     let mut reader = odb.reader();
     let id = match resolve(&mut reader, odb.hash_kind().hex_len(), name)? {
@@ -112,7 +118,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     }
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let listed = list(&mut reader, &data, &o, &mut out);
+    let listed = list(&mut reader, &data, &o, &specs, &mut out);
     out.flush()?;
     listed.map(|()| 0)
 }
@@ -187,7 +193,13 @@ fn entries(reader: &Reader, data: &[u8], prefix: &[u8]) -> Result<Vec<Entry>, Ex
 
 /// Lists the tree depth first, in tree order, as git's `read_tree` walks it
 /// (a stack, not recursion, however deep the trees nest).
-fn list(reader: &mut Reader, data: &[u8], o: &Options, out: &mut impl Write) -> Result<(), Exit> {
+fn list(
+    reader: &mut Reader,
+    data: &[u8],
+    o: &Options,
+    specs: &[Vec<u8>],
+    out: &mut impl Write,
+) -> Result<(), Exit> {
     let mut stack = vec![entries(reader, data, b"")?.into_iter()];
     let mut buf = Vec::new();
     while let Some(level) = stack.last_mut() {
@@ -201,9 +213,14 @@ fn list(reader: &mut Reader, data: &[u8], o: &Options, out: &mut impl Write) -> 
             0o160_000 => ObjectKind::Commit,
             _ => ObjectKind::Blob,
         };
+        let (matched, leads) = interest(&entry.path, is_tree, specs);
+        if !matched && !leads {
+            continue;
+        }
         // git's show_tree_common: blobs hidden by -d; trees shown unless
-        // recursing without -t/-d; gitlinks always shown.
-        let recurse = is_tree && o.recursive;
+        // recursed into without -t/-d; gitlinks always shown. Without -r,
+        // a tree is entered when a path given goes below it.
+        let recurse = is_tree && (o.recursive || leads);
         let show = match kind {
             ObjectKind::Blob => !o.trees_only,
             ObjectKind::Tree => !recurse || o.show_trees,
@@ -226,6 +243,51 @@ fn list(reader: &mut Reader, data: &[u8], o: &Options, out: &mut impl Write) -> 
         }
     }
     Ok(())
+}
+
+/// A path given on the command line as git's literal pathspec holds it:
+/// relative to the top, `.` and `..` resolved (`.` is the whole tree);
+/// `None` if it climbs above the top.
+fn normalize_spec(path: &str) -> Option<Vec<u8>> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "." | "" => {}
+            ".." => {
+                parts.pop()?;
+            }
+            _ => parts.push(part),
+        }
+    }
+    let mut spec = parts.join("/").into_bytes();
+    if path.ends_with('/') && !spec.is_empty() {
+        spec.push(b'/');
+    }
+    Some(spec)
+}
+
+/// Whether the entry at `path` is one the paths given name or lie under
+/// (`matched`), and whether a path given goes below it (`leads`: git enters
+/// the tree even without `-r`). Without paths, everything matches.
+fn interest(path: &[u8], is_tree: bool, specs: &[Vec<u8>]) -> (bool, bool) {
+    if specs.is_empty() {
+        return (true, false);
+    }
+    let (mut matched, mut leads) = (false, false);
+    for spec in specs {
+        let bare = spec.strip_suffix(b"/").unwrap_or(spec);
+        let dir_only = bare.len() != spec.len();
+        if bare.is_empty()
+            || (path == bare && (is_tree || !dir_only))
+            || (path.starts_with(bare) && path.get(bare.len()) == Some(&b'/'))
+        {
+            matched = true;
+        }
+        if is_tree && spec.starts_with(path) && spec.get(path.len()) == Some(&b'/') {
+            leads = true;
+        }
+    }
+    (matched, leads)
 }
 
 fn show_entry(

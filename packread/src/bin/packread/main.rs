@@ -87,7 +87,7 @@ pub fn fatal_message(e: packread::Error) -> String {
 
 /// The top of the work tree around the current directory (the nearest
 /// directory with a `.git`), or the current directory.
-fn work_tree_top() -> PathBuf {
+pub fn work_tree_top() -> PathBuf {
     let cwd = std::env::current_dir()
         .and_then(std::fs::canonicalize)
         .unwrap_or_default();
