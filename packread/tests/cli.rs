@@ -476,3 +476,30 @@ fn stats_report_the_mapping_layer() {
         "{text}"
     );
 }
+
+#[test]
+fn ls_tree_and_revisions_from_subdirectories() {
+    let repo = fixture("make_revisions.sh").join("repo");
+    let arg_sets: &[&[&str]] = &[
+        &["ls-tree", "HEAD"],
+        &["ls-tree", "-r", "-t", "HEAD"],
+        &["ls-tree", "HEAD", "b", "../a", "sub/"],
+        &["ls-tree", "--full-name", "-r", "HEAD", ".."],
+        &["ls-tree", "-z", "-d", "-r", "HEAD", "."],
+        &["ls-tree", "--full-tree", "HEAD"],
+        &["ls-tree", "HEAD", "../../../x"],
+        &["rev-parse", "HEAD:dir/b", "HEAD~1"],
+        &["cat-file", "-p", "HEAD:dir/b"],
+        // `./` and `../` paths are read from where we stand.
+        &["rev-parse", "HEAD:./", "HEAD:../a", "HEAD:./c"],
+        &["rev-parse", "--verify", "HEAD:../../../a"],
+        &["rev-parse", "HEAD:./nope"],
+        &["cat-file", "-p", "HEAD:../b"],
+        &["cat-file", "-t", "HEAD:./"],
+    ];
+    for sub in ["dir", "dir/sub"] {
+        for args in arg_sets {
+            same_with_stderr(&repo.join(sub), args, b"");
+        }
+    }
+}

@@ -37,6 +37,9 @@ struct Options {
     long: bool,
     name_only: bool,
     full_tree: bool,
+    full_name: bool,
+    /// Where we stand in the work tree (`dir/sub/`), for relative names.
+    prefix: Vec<u8>,
 }
 
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
@@ -54,7 +57,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             "-l" | "--long" => o.long = true,
             "--name-only" | "--name-status" => o.name_only = true,
             "--full-tree" => o.full_tree = true,
-            "--full-name" => {}
+            "--full-name" => o.full_name = true,
             "--object-only" | "--format" | "--abbrev" => {
                 return Err(Exit::Fatal(format!(
                     "packread ls-tree does not support '{arg}' yet"
@@ -79,24 +82,30 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let Some((&name, paths)) = positional.split_first() else {
         return Err(Exit::Usage(String::new(), USAGE));
     };
-    let specs = paths
-        .iter()
-        .map(|p| {
-            normalize_spec(p).ok_or_else(|| {
-                Exit::Fatal(format!(
-                    "{p}: '{p}' is outside repository at '{}'",
-                    crate::work_tree_top().display()
-                ))
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if !o.full_tree && !at_top() {
-        return Err(Exit::Fatal(
-            "packread ls-tree lists from the top of the work tree: run it there, \
-             or give --full-tree"
-                .into(),
-        ));
+    // Paths are relative to the current directory within the work tree,
+    // and so is what is shown (unless --full-name); --full-tree forgets
+    // where we are.
+    let prefix = if o.full_tree || global.git_dir_given() {
+        Vec::new()
+    } else {
+        crate::cwd_prefix()
+    };
+    o.full_name |= o.full_tree;
+    let mut specs = Vec::new();
+    for p in paths {
+        let mut joined = String::from_utf8_lossy(&prefix).into_owned();
+        joined.push_str(p);
+        specs.push(normalize_spec(&joined).ok_or_else(|| {
+            Exit::Fatal(format!(
+                "{p}: '{p}' is outside repository at '{}'",
+                crate::work_tree_top().display()
+            ))
+        })?);
     }
+    if specs.is_empty() && !prefix.is_empty() {
+        specs.push(prefix.clone());
+    }
+    o.prefix = prefix;
     // "-d -r should imply -t, but -d by itself should not have to" (git).
     o.show_trees |= o.trees_only && o.recursive;
     let odb = global.open()?;
@@ -155,16 +164,33 @@ fn explain_not_a_tree(reader: &mut Reader, id: &ObjectId) -> Result<(), Exit> {
     Ok(())
 }
 
-/// Whether the current directory is where git lists from without
-/// `--full-tree`: the top of the work tree, or a git directory.
-fn at_top() -> bool {
-    let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) else {
-        return false;
-    };
-    match cwd.ancestors().find(|d| d.join(".git").exists()) {
-        Some(top) => top == cwd || cwd.starts_with(top.join(".git")),
-        None => true,
+/// `path` as seen from the directory `prefix` (git's `relative_path`):
+/// `./` for that directory itself, `../` to climb.
+fn relative(path: &[u8], prefix: &[u8]) -> Vec<u8> {
+    if prefix.is_empty() {
+        return path.to_vec();
     }
+    let mut as_dir = path.to_vec();
+    as_dir.push(b'/');
+    if as_dir == prefix {
+        return b"./".to_vec();
+    }
+    if let Some(rest) = path.strip_prefix(prefix) {
+        return rest.to_vec();
+    }
+    let mut common = 0;
+    for (i, (a, b)) in as_dir.iter().zip(prefix).enumerate() {
+        if a != b {
+            break;
+        }
+        if *a == b'/' {
+            common = i + 1;
+        }
+    }
+    let ups = prefix[common..].iter().filter(|&&b| b == b'/').count();
+    let mut out = b"../".repeat(ups);
+    out.extend_from_slice(&path[common.min(path.len())..]);
+    out
 }
 
 /// One entry, owned, with its full path.
@@ -260,7 +286,12 @@ fn normalize_spec(path: &str) -> Option<Vec<u8>> {
         }
     }
     let mut spec = parts.join("/").into_bytes();
-    if path.ends_with('/') && !spec.is_empty() {
+    let dir_like = path.ends_with('/')
+        || path == "."
+        || path == ".."
+        || path.ends_with("/.")
+        || path.ends_with("/..");
+    if dir_like && !spec.is_empty() {
         spec.push(b'/');
     }
     Some(spec)
@@ -297,11 +328,12 @@ fn show_entry(
     o: &Options,
     out: &mut impl Write,
 ) -> Result<(), Exit> {
-    let path = if o.nul {
+    let shown = if o.full_name {
         entry.path.clone()
     } else {
-        quote_c_style(&entry.path)
+        relative(&entry.path, &o.prefix)
     };
+    let path = if o.nul { shown } else { quote_c_style(&shown) };
     if !o.name_only {
         write!(out, "{:06o} {kind} {}", entry.mode, entry.id)?;
         if o.long {

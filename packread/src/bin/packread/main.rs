@@ -86,15 +86,42 @@ pub fn fatal_message(e: packread::Error) -> String {
 }
 
 /// The top of the work tree around the current directory (the nearest
-/// directory with a `.git`), or the current directory.
+/// directory with a `.git`) as git names it in messages, or the current
+/// directory.
 pub fn work_tree_top() -> PathBuf {
     let cwd = std::env::current_dir()
         .and_then(std::fs::canonicalize)
         .unwrap_or_default();
-    cwd.ancestors()
+    let top = cwd
+        .ancestors()
         .find(|d| d.join(".git").exists())
         .unwrap_or(&cwd)
-        .to_owned()
+        .to_owned();
+    // Standing in the git directory, git names it so (`.git/.`).
+    if cwd == top.join(".git") {
+        return cwd.join(".");
+    }
+    top
+}
+
+/// The current directory's path within the work tree, with a trailing
+/// slash (empty at the top, in a git directory, or outside a work tree).
+pub fn cwd_prefix() -> Vec<u8> {
+    let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) else {
+        return Vec::new();
+    };
+    let Some(top) = cwd.ancestors().find(|d| d.join(".git").exists()) else {
+        return Vec::new();
+    };
+    if cwd.starts_with(top.join(".git")) {
+        return Vec::new();
+    }
+    let mut prefix = Vec::new();
+    for part in cwd.strip_prefix(top).unwrap_or(&cwd).components() {
+        prefix.extend_from_slice(part.as_os_str().as_encoded_bytes());
+        prefix.push(b'/');
+    }
+    prefix
 }
 
 /// Options that come before the command.
@@ -156,6 +183,12 @@ impl Global {
         }
     }
 
+    /// Whether the git directory was named (`--git-dir`, `GIT_DIR`): git
+    /// then takes the current directory for the top of the work tree.
+    pub fn git_dir_given(&self) -> bool {
+        self.git_dir.is_some() || std::env::var_os("GIT_DIR").is_some()
+    }
+
     /// The refs of the repository found as [`open`](Self::open) finds it.
     pub fn refs(&self) -> Option<RefStore> {
         let git_dir = self
@@ -186,6 +219,11 @@ impl Global {
                 // git reports broken alternates on every command.
                 report_warnings(odb.warnings());
                 names::set_refs(self.refs());
+                // git reads `<rev>:./path` from where we stand in the work
+                // tree (a named git directory makes the current one the top).
+                if !self.git_dir_given() {
+                    names::set_prefix(cwd_prefix());
+                }
                 Ok(odb)
             }
             Err(packread::Error::NotARepository(_)) if !git_dir_given => Err(Exit::Fatal(

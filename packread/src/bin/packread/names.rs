@@ -11,6 +11,28 @@ use packread::{Error, ObjectId, Reader, RevisionProblem, revision};
 /// when it reads a bare objects directory).
 static REFS: OnceLock<Option<RefStore>> = OnceLock::new();
 
+/// Where the command stands in the work tree (`dir/sub/`), for `./` and
+/// `../` paths in revisions.
+static PREFIX: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// Records the current directory's place in the work tree.
+pub fn set_prefix(prefix: Vec<u8>) {
+    let _ = PREFIX.set(prefix);
+}
+
+/// `spec` with a `./` or `../` path made relative to the top, as git reads
+/// it from a subdirectory (`HEAD:./b` in `dir/` is `HEAD:./dir/b`).
+pub fn from_top(spec: &str) -> Option<String> {
+    let prefix = PREFIX.get().filter(|p| !p.is_empty())?;
+    let colon = spec.find(':')?;
+    let path = &spec[colon + 1..];
+    if colon == 0 || !(path.starts_with("./") || path.starts_with("../")) {
+        return None;
+    }
+    let prefix = std::str::from_utf8(prefix).ok()?;
+    Some(format!("{}:./{prefix}{path}", &spec[..colon]))
+}
+
 /// Records the refs names are resolved against (the first call wins).
 pub fn set_refs(refs: Option<RefStore>) {
     let _ = REFS.set(refs);
@@ -45,7 +67,24 @@ pub fn resolve(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolv
     let (false, Some(refs)) = (long_hex, refs) else {
         return resolve_hex(reader, hex_len, name);
     };
-    match revision::resolve(reader, refs, name) {
+    let rewritten = from_top(name);
+    let result = revision::resolve(reader, refs, rewritten.as_deref().unwrap_or(name));
+    // Messages name the path as it was given.
+    let result = result.map_err(|e| match e {
+        Error::Revision {
+            problem: RevisionProblem::PathOutsideRepository(_),
+            warnings,
+            ..
+        } if rewritten.is_some() => Error::Revision {
+            name: name.to_owned(),
+            problem: RevisionProblem::PathOutsideRepository(
+                name.split_once(':').map_or(name, |(_, p)| p).to_owned(),
+            ),
+            warnings,
+        },
+        e => e,
+    });
+    match result {
         Ok(rev) => {
             for w in rev.warnings {
                 eprintln!("{w}");

@@ -85,7 +85,8 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             }
             continue;
         }
-        match revision::resolve(&mut reader, &refs, arg) {
+        let from_top = crate::names::from_top(arg);
+        match revision::resolve(&mut reader, &refs, from_top.as_deref().unwrap_or(arg)) {
             Ok(rev) => {
                 for w in &rev.warnings {
                     eprintln!("{w}");
@@ -107,11 +108,24 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                 for w in &warnings {
                     eprintln!("{w}");
                 }
-                if let Some(RevisionProblem::Unsupported(_)) = problem {
+                // Forms packread refuses, and paths above the work tree
+                // (git dies on those as it reads them).
+                let problem = match problem {
+                    Some(RevisionProblem::PathOutsideRepository(_)) => {
+                        let given = arg.split_once(':').map_or(arg.as_str(), |(_, p)| p);
+                        Some(RevisionProblem::PathOutsideRepository(given.to_owned()))
+                    }
+                    other => other,
+                };
+                if let Some(
+                    problem @ (RevisionProblem::Unsupported(_)
+                    | RevisionProblem::PathOutsideRepository(_)),
+                ) = problem
+                {
                     out.flush()?;
                     return Err(Error::Revision {
                         name: arg.clone(),
-                        problem: problem.expect("matched"),
+                        problem,
                         warnings: Vec::new(),
                     }
                     .into());
