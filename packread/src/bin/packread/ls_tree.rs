@@ -187,7 +187,7 @@ fn relative(path: &[u8], prefix: &[u8]) -> Vec<u8> {
             common = i + 1;
         }
     }
-    let ups = prefix[common..].iter().filter(|&&b| b == b'/').count();
+    let ups = memchr::memchr_iter(b'/', &prefix[common..]).count();
     let mut out = b"../".repeat(ups);
     out.extend_from_slice(&path[common.min(path.len())..]);
     out
