@@ -657,6 +657,30 @@ const CASES: &[Case] = &[
         ONE_HANDLE,
         case("revisions", &["ls-tree", "-r", "-t", "-l", "HEAD"]),
     ),
+    case("revisions", &["ls-tree", "-r", "HEAD", "sp ace/"]),
+    case("revisions", &["ls-tree", "-r", "-z", "HEAD", "sp ace"]),
+    case(
+        "revisions",
+        &["ls-tree", "HEAD", "sp ace/ünï/fïle name.txt"],
+    ),
+    case(
+        "revisions",
+        &[
+            "rev-parse",
+            "HEAD:sp ace/ünï/fïle name.txt",
+            "HEAD:sp ace/ünï",
+        ],
+    ),
+    case(
+        "revisions",
+        &["cat-file", "-p", "HEAD:sp ace/ünï/fïle name.txt"],
+    ),
+    case("revisions", &["cat-file", "-p", "HEAD:sp ace"]),
+    batch(
+        "revisions",
+        &["cat-file", "--batch-check"],
+        "HEAD:sp ace/ünï/fïle name.txt\nHEAD:sp ace/tab\tand \"quote\"\n",
+    ),
 ];
 
 /// The fixture repositories by name.
