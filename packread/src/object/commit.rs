@@ -101,11 +101,10 @@ pub fn split(data: &[u8]) -> (&[u8], &[u8]) {
 
 /// An id written in hex at the start of `text`, followed by a newline.
 fn hex_id(text: &[u8], hash: HashKind) -> Option<ObjectId> {
-    let hex = text.get(..hash.hex_len())?;
-    if text.get(hash.hex_len()) != Some(&b'\n') {
-        return None;
+    match ObjectId::parse_hex_prefix(text, hash)? {
+        (id, [b'\n', ..]) => Some(id),
+        _ => None,
     }
-    ObjectId::from_hex(std::str::from_utf8(hex).ok()?)
 }
 
 /// The value of the first header `name` among `headers` (see [`split`]).

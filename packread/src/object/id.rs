@@ -106,6 +106,27 @@ impl ObjectId {
         Some(id)
     }
 
+    /// Parses the id of hash `hash` that `text` starts with (its
+    /// `hash.hex_len()` hex digits, either case) and returns it with the
+    /// bytes after it, as git's `parse_oid_hex` does; what may follow is the
+    /// caller's to check.
+    ///
+    /// ```
+    /// use packread::{HashKind, ObjectId};
+    /// let (id, rest) =
+    ///     ObjectId::parse_hex_prefix(b"ce013625030ba8dba906f756967f9e9ca394464a refs/x", HashKind::Sha1)
+    ///         .unwrap();
+    /// assert_eq!(id.to_string(), "ce013625030ba8dba906f756967f9e9ca394464a");
+    /// assert_eq!(rest, b" refs/x");
+    /// assert!(ObjectId::parse_hex_prefix(b"ce0136", HashKind::Sha1).is_none());
+    /// ```
+    pub fn parse_hex_prefix(text: &[u8], hash: HashKind) -> Option<(ObjectId, &[u8])> {
+        let (hex, rest) = text.split_at_checked(hash.hex_len())?;
+        let mut id = hash.null();
+        hex::decode_to_slice(hex, &mut id.bytes[..hash.len()]).ok()?;
+        Some((id, rest))
+    }
+
     /// The hash kind.
     pub fn kind(&self) -> HashKind {
         self.kind

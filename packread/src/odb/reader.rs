@@ -633,7 +633,7 @@ impl Reader {
         want: ObjectKind,
         out: &mut Vec<u8>,
     ) -> Result<Option<ObjectId>, Error> {
-        let hex_len = self.odb.hash_kind().hex_len();
+        let hash = self.odb.hash_kind();
         let mut id = *id;
         for _ in 0..=MAX_PEEL {
             let Some(loc) = self.locate(&id)? else {
@@ -653,9 +653,8 @@ impl Reader {
             };
             let target = out
                 .strip_prefix(field)
-                .and_then(|rest| rest.get(..hex_len))
-                .and_then(|hex| std::str::from_utf8(hex).ok())
-                .and_then(ObjectId::from_hex);
+                .and_then(|rest| ObjectId::parse_hex_prefix(rest, hash))
+                .map(|(id, _)| id);
             match target {
                 Some(t) => id = t,
                 None => return Ok(None),

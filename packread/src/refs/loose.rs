@@ -42,14 +42,10 @@ pub(crate) fn parse(data: &[u8], hash: HashKind) -> Option<Target> {
         let target = std::str::from_utf8(rest).ok()?.trim_ascii();
         return Some(Target::Symbolic(target.to_owned()));
     }
-    let hex = data.get(..hash.hex_len())?;
-    if data
-        .get(hash.hex_len())
-        .is_some_and(|b| !b.is_ascii_whitespace())
-    {
+    let (id, rest) = ObjectId::parse_hex_prefix(data, hash)?;
+    if rest.first().is_some_and(|b| !b.is_ascii_whitespace()) {
         return None;
     }
-    let id = ObjectId::from_hex(std::str::from_utf8(hex).ok()?)?;
     Some(Target::Object { id, peeled: None })
 }
 

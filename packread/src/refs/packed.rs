@@ -55,14 +55,12 @@ impl PackedRefs {
                 }
                 continue;
             }
-            let hex_len = hash.hex_len();
-            let id = line.get(..hex_len).and_then(|h| parse_id(h, hash));
-            let name = line
-                .get(hex_len..)
-                .and_then(|r| r.strip_prefix(b" "))
-                .and_then(|n| std::str::from_utf8(n).ok());
-            match (id, name) {
-                (Some(id), Some(name)) if is_valid_name(name, true) => refs.push(PackedRef {
+            let parsed = ObjectId::parse_hex_prefix(line, hash).and_then(|(id, rest)| {
+                let name = std::str::from_utf8(rest.strip_prefix(b" ")?).ok()?;
+                Some((id, name))
+            });
+            match parsed {
+                Some((id, name)) if is_valid_name(name, true) => refs.push(PackedRef {
                     name: name.to_owned(),
                     id,
                     peeled: None,
@@ -87,11 +85,12 @@ impl PackedRefs {
     }
 }
 
+/// An id that is the whole of `hex`.
 fn parse_id(hex: &[u8], hash: HashKind) -> Option<ObjectId> {
-    if hex.len() != hash.hex_len() {
-        return None;
+    match ObjectId::parse_hex_prefix(hex, hash)? {
+        (id, []) => Some(id),
+        _ => None,
     }
-    ObjectId::from_hex(std::str::from_utf8(hex).ok()?)
 }
 
 #[cfg(test)]
