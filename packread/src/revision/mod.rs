@@ -196,7 +196,7 @@ impl Resolver<'_, '_> {
     /// message when the chain ends at another kind).
     fn peel_onion(&mut self, id: ObjectId, inner: &str, name: &str) -> Result<ObjectId, Error> {
         match inner {
-            "" => self.peel_as(id, None, None),
+            "" => self.peel(id, None),
             "object" => {
                 if self.reader.contains(&id)? {
                     Ok(id)
@@ -209,7 +209,7 @@ impl Resolver<'_, '_> {
             ))),
             _ => {
                 let want = ObjectKind::from_name(inner.as_bytes()).ok_or_else(|| self.unknown())?;
-                self.peel_as(id, Some(want), Some(name))
+                self.peel_as(id, Some(want), Some(name)).map(|(id, _)| id)
             }
         }
     }
@@ -217,28 +217,31 @@ impl Resolver<'_, '_> {
     /// Follows tags (and, for a tree, a commit's tree line) until an
     /// object of kind `want` is reached, quietly.
     fn peel(&mut self, id: ObjectId, want: Option<ObjectKind>) -> Result<ObjectId, Error> {
-        self.peel_as(id, want, None)
+        self.peel_as(id, want, None).map(|(id, _)| id)
     }
 
     /// git's `repo_peel_to_type`: follows tags, and commits to their trees,
     /// until an object of kind `want` is reached (with `None`, until an
-    /// object that is not a tag). Where the chain ends elsewhere and `name`
-    /// is given, git's `error:` line is recorded.
+    /// object that is not a tag); the id and kind reached. Where the chain
+    /// ends elsewhere and `name` is given, git's `error:` line is recorded.
     fn peel_as(
         &mut self,
         mut id: ObjectId,
         want: Option<ObjectKind>,
         name: Option<&str>,
-    ) -> Result<ObjectId, Error> {
+    ) -> Result<(ObjectId, ObjectKind), Error> {
         let hash = self.reader.odb().hash_kind();
         for _ in 0..MAX_PEEL {
+            // Read whole, as git's `parse_object`: a damaged object is an
+            // error here, not an id.
             let Some(object) = self.reader.try_read(&id)? else {
                 return Err(self.unknown());
             };
-            if Some(object.kind) == want || (want.is_none() && object.kind != ObjectKind::Tag) {
-                return Ok(id);
+            let kind = object.kind;
+            if Some(kind) == want || (want.is_none() && kind != ObjectKind::Tag) {
+                return Ok((id, kind));
             }
-            id = match object.kind {
+            id = match kind {
                 ObjectKind::Tag => {
                     crate::object::commit::Tag::parse(&object.data, hash)
                         .map_err(|_| self.unknown())?
@@ -265,8 +268,7 @@ impl Resolver<'_, '_> {
     /// git's `lookup_commit_reference`: `id`, tags followed, must be a
     /// commit; git reports what it is otherwise.
     fn commit_of(&mut self, id: ObjectId) -> Result<ObjectId, Error> {
-        let id = self.peel(id, None)?;
-        let kind = self.reader.header(&id)?.kind;
+        let (id, kind) = self.peel_as(id, None, None)?;
         if kind != ObjectKind::Commit {
             self.warnings
                 .push(format!("error: object {id} is a {kind}, not a commit"));
