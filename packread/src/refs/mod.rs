@@ -160,13 +160,7 @@ impl RefStore {
             }));
         }
         let packed = self.packed()?;
-        Ok(packed.find(name).map(|p| Reference {
-            name: p.name.clone(),
-            target: Target::Object {
-                id: p.id,
-                peeled: p.peeled,
-            },
-        }))
+        Ok(packed.find(name).map(packed::PackedRef::to_reference))
     }
 
     /// Follows `name` through symbolic refs, as git's
@@ -245,16 +239,7 @@ impl RefStore {
                 .binary_search_by(|(n, _)| n.as_str().cmp(&p.name))
                 .is_err()
             {
-                found.push((
-                    p.name.clone(),
-                    Ok(Reference {
-                        name: p.name.clone(),
-                        target: Target::Object {
-                            id: p.id,
-                            peeled: p.peeled,
-                        },
-                    }),
-                ));
+                found.push((p.name.clone(), Ok(p.to_reference())));
             }
         }
         found.sort_by(|a, b| a.0.cmp(&b.0));

@@ -7,6 +7,7 @@ use crate::error::{Corruption, Error};
 use crate::object::{HashKind, ObjectId};
 
 use super::name::is_valid_name;
+use super::{Reference, Target};
 
 /// One ref of `packed-refs`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +15,19 @@ pub(crate) struct PackedRef {
     pub(crate) name: String,
     pub(crate) id: ObjectId,
     pub(crate) peeled: Option<ObjectId>,
+}
+
+impl PackedRef {
+    /// The ref as the store hands it out.
+    pub(crate) fn to_reference(&self) -> Reference {
+        Reference {
+            name: self.name.clone(),
+            target: Target::Object {
+                id: self.id,
+                peeled: self.peeled,
+            },
+        }
+    }
 }
 
 /// The refs of a `packed-refs` file, sorted by name.
