@@ -89,14 +89,11 @@ pub fn fatal_message(e: packread::Error) -> String {
 /// directory with a `.git`) as git names it in messages, or the current
 /// directory.
 pub fn work_tree_top() -> PathBuf {
-    let cwd = std::env::current_dir()
-        .and_then(std::fs::canonicalize)
-        .unwrap_or_default();
-    let top = cwd
-        .ancestors()
-        .find(|d| d.join(".git").exists())
-        .unwrap_or(&cwd)
-        .to_owned();
+    let (cwd, top) = here();
+    let cwd = cwd.unwrap_or_default();
+    let Some(top) = top else {
+        return cwd;
+    };
     // Standing in the git directory, git names it so (`.git/.`).
     if cwd == top.join(".git") {
         return cwd.join(".");
@@ -107,21 +104,31 @@ pub fn work_tree_top() -> PathBuf {
 /// The current directory's path within the work tree, with a trailing
 /// slash (empty at the top, in a git directory, or outside a work tree).
 pub fn cwd_prefix() -> Vec<u8> {
-    let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) else {
-        return Vec::new();
-    };
-    let Some(top) = cwd.ancestors().find(|d| d.join(".git").exists()) else {
+    let (Some(cwd), Some(top)) = here() else {
         return Vec::new();
     };
     if cwd.starts_with(top.join(".git")) {
         return Vec::new();
     }
     let mut prefix = Vec::new();
-    for part in cwd.strip_prefix(top).unwrap_or(&cwd).components() {
+    for part in cwd.strip_prefix(&top).unwrap_or(&cwd).components() {
         prefix.extend_from_slice(part.as_os_str().as_encoded_bytes());
         prefix.push(b'/');
     }
     prefix
+}
+
+/// The current directory (canonical) and the nearest directory at or
+/// above it that holds a `.git`: where git takes the work tree to be.
+fn here() -> (Option<PathBuf>, Option<PathBuf>) {
+    let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) else {
+        return (None, None);
+    };
+    let top = cwd
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_owned);
+    (Some(cwd), top)
 }
 
 /// Options that come before the command.
