@@ -7,6 +7,8 @@
 mod name;
 mod path;
 
+pub use path::normalize_path;
+
 use crate::error::{Error, RevisionProblem};
 use crate::object::commit::Commit;
 use crate::object::{ObjectId, ObjectKind};

@@ -68,9 +68,17 @@ pub(super) fn lookup(
     not_found()
 }
 
-/// `./` and `../` resolved from the top of the work tree; `None` if the
-/// path climbs above it.
-fn normalize(path: &str) -> Option<String> {
+/// `path`, a path in the repository, with `.` and `..` components
+/// resolved and empty ones dropped (`a/./b//c/../d` is `a/b/d`); `None` if
+/// `..` climbs above the top. A trailing slash is the caller's to keep.
+///
+/// ```
+/// use packread::revision::normalize_path;
+/// assert_eq!(normalize_path("./a/./b//c/../d").as_deref(), Some("a/b/d"));
+/// assert_eq!(normalize_path("a/..").as_deref(), Some(""));
+/// assert_eq!(normalize_path("a/../.."), None);
+/// ```
+pub fn normalize_path(path: &str) -> Option<String> {
     let mut out: Vec<&str> = Vec::new();
     for component in path.split('/') {
         match component {
@@ -81,7 +89,13 @@ fn normalize(path: &str) -> Option<String> {
             c => out.push(c),
         }
     }
-    let mut joined = out.join("/");
+    Some(out.join("/"))
+}
+
+/// `./` and `../` resolved from the top of the work tree, a trailing slash
+/// kept; `None` if the path climbs above it.
+fn normalize(path: &str) -> Option<String> {
+    let mut joined = normalize_path(path)?;
     if path.ends_with('/') && !joined.is_empty() {
         joined.push('/');
     }

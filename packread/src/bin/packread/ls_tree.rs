@@ -6,7 +6,7 @@ use std::io::{self, BufWriter, Write};
 
 use packread::object::commit::{Commit, Tag};
 use packread::object::{ObjectKind, tree};
-use packread::{ObjectId, Reader};
+use packread::{ObjectId, Reader, revision};
 
 use crate::names::{Resolved, quote_c_style, resolve};
 use crate::{Exit, Global};
@@ -275,17 +275,7 @@ fn list(
 /// relative to the top, `.` and `..` resolved (`.` is the whole tree);
 /// `None` if it climbs above the top.
 fn normalize_spec(path: &str) -> Option<Vec<u8>> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "." | "" => {}
-            ".." => {
-                parts.pop()?;
-            }
-            _ => parts.push(part),
-        }
-    }
-    let mut spec = parts.join("/").into_bytes();
+    let mut spec = revision::normalize_path(path)?.into_bytes();
     let dir_like = path.ends_with('/')
         || path == "."
         || path == ".."
