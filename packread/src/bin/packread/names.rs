@@ -22,7 +22,7 @@ pub fn set_prefix(prefix: Vec<u8>) {
 
 /// `spec` with a `./` or `../` path made relative to the top, as git reads
 /// it from a subdirectory (`HEAD:./b` in `dir/` is `HEAD:./dir/b`).
-pub fn from_top(spec: &str) -> Option<String> {
+fn from_top(spec: &str) -> Option<String> {
     let prefix = PREFIX.get().filter(|p| !p.is_empty())?;
     let colon = spec.find(':')?;
     let path = &spec[colon + 1..];
@@ -31,6 +31,34 @@ pub fn from_top(spec: &str) -> Option<String> {
     }
     let prefix = std::str::from_utf8(prefix).ok()?;
     Some(format!("{}:./{prefix}{path}", &spec[..colon]))
+}
+
+/// Resolves the revision `name` as git does from where the command stands
+/// (`./` and `../` paths from the current directory); errors name it, and
+/// a path above the work tree, as they were given.
+pub fn resolve_revision(
+    reader: &mut Reader,
+    refs: &RefStore,
+    name: &str,
+) -> Result<revision::Revision, Error> {
+    let rewritten = from_top(name);
+    revision::resolve(reader, refs, rewritten.as_deref().unwrap_or(name)).map_err(|e| match e {
+        Error::Revision {
+            problem, warnings, ..
+        } => Error::Revision {
+            name: name.to_owned(),
+            problem: match problem {
+                RevisionProblem::PathOutsideRepository(_) => {
+                    RevisionProblem::PathOutsideRepository(
+                        name.split_once(':').map_or(name, |(_, p)| p).to_owned(),
+                    )
+                }
+                other => other,
+            },
+            warnings,
+        },
+        e => e,
+    })
 }
 
 /// Records the refs names are resolved against (the first call wins).
@@ -67,23 +95,7 @@ pub fn resolve(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolv
     let (false, Some(refs)) = (long_hex, refs) else {
         return resolve_hex(reader, hex_len, name);
     };
-    let rewritten = from_top(name);
-    let result = revision::resolve(reader, refs, rewritten.as_deref().unwrap_or(name));
-    // Messages name the path as it was given.
-    let result = result.map_err(|e| match e {
-        Error::Revision {
-            problem: RevisionProblem::PathOutsideRepository(_),
-            warnings,
-            ..
-        } if rewritten.is_some() => Error::Revision {
-            name: name.to_owned(),
-            problem: RevisionProblem::PathOutsideRepository(
-                name.split_once(':').map_or(name, |(_, p)| p).to_owned(),
-            ),
-            warnings,
-        },
-        e => e,
-    });
+    let result = resolve_revision(reader, refs, name);
     match result {
         Ok(rev) => {
             for w in rev.warnings {

@@ -85,8 +85,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             }
             continue;
         }
-        let from_top = crate::names::from_top(arg);
-        match revision::resolve(&mut reader, &refs, from_top.as_deref().unwrap_or(arg)) {
+        match crate::names::resolve_revision(&mut reader, &refs, arg) {
             Ok(rev) => {
                 for w in &rev.warnings {
                     eprintln!("{w}");
@@ -110,13 +109,6 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                 }
                 // Forms packread refuses, and paths above the work tree
                 // (git dies on those as it reads them).
-                let problem = match problem {
-                    Some(RevisionProblem::PathOutsideRepository(_)) => {
-                        let given = arg.split_once(':').map_or(arg.as_str(), |(_, p)| p);
-                        Some(RevisionProblem::PathOutsideRepository(given.to_owned()))
-                    }
-                    other => other,
-                };
                 if let Some(
                     problem @ (RevisionProblem::Unsupported(_)
                     | RevisionProblem::PathOutsideRepository(_)),
