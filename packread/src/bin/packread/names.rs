@@ -67,7 +67,7 @@ pub fn set_refs(refs: Option<RefStore>) {
 }
 
 /// git's shortest abbreviation (`MINIMUM_ABBREV`).
-const MINIMUM_ABBREV: usize = 4;
+pub const MINIMUM_ABBREV: usize = 4;
 
 /// git's longest abbreviation (`GIT_MAX_HEXSZ`, whatever the repository's hash).
 const MAX_HEX_LEN: usize = 64;

@@ -9,10 +9,8 @@ use packread::refs::RefStore;
 use packread::{Error, ObjectId, Reader, RevisionProblem, revision};
 
 use crate::ambiguous;
+use crate::names::MINIMUM_ABBREV;
 use crate::{Exit, Global};
-
-/// git's shortest abbreviation.
-const MINIMUM_ABBREV: usize = 4;
 
 const AMBIGUOUS_ARGUMENT: &str = "unknown revision or path not in the working tree.\n\
 Use '--' to separate paths from revisions, like this:\n\
