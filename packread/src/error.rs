@@ -4,7 +4,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use crate::object::{ObjectId, Prefix, Sha1Collision};
+use crate::object::tree::TreeError;
+use crate::object::{ObjectId, ObjectKind, Prefix, Sha1Collision};
 
 /// What exactly is wrong with a corrupt file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -211,6 +212,16 @@ pub enum Error {
         /// The operating system's error.
         source: io::Error,
     },
+    /// A file or directory could not be written (see
+    /// [`export`](crate::export)); an existing file is never replaced, so
+    /// one in the way gives an [`AlreadyExists`](io::ErrorKind::AlreadyExists)
+    /// source.
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
     /// The window manager could not map a window of a file.
     Map(smmap::Error),
     /// A file is corrupt.
@@ -246,6 +257,26 @@ pub enum Error {
         /// What git dies with.
         fatal: String,
     },
+    /// An object is not of the kind it must be here (a tree entry with a
+    /// file's mode that names a tree, a tree-ish that leads to no tree).
+    UnexpectedKind {
+        /// The object.
+        id: ObjectId,
+        /// The kind it must be.
+        expected: ObjectKind,
+        /// The kind it is.
+        found: ObjectKind,
+    },
+    /// A tree's bytes that git can't read.
+    MalformedTree {
+        /// The tree.
+        id: ObjectId,
+        /// What is wrong, in git's words.
+        problem: TreeError,
+    },
+    /// A path in a tree that git would not write to a work tree (see
+    /// [`export::verify_path`](crate::export::verify_path)).
+    InvalidPath(String),
     /// The repository uses a hash or extension this crate can't read.
     Unsupported {
         /// The repository's config file.
@@ -300,6 +331,13 @@ impl Error {
         }
     }
 
+    pub(crate) fn write(path: impl Into<PathBuf>, source: io::Error) -> Error {
+        Error::Write {
+            path: path.into(),
+            source,
+        }
+    }
+
     pub(crate) fn corrupt(path: impl Into<PathBuf>, offset: u64, reason: Corruption) -> Error {
         Error::Corrupt {
             path: path.into(),
@@ -314,6 +352,9 @@ impl fmt::Display for Error {
         match self {
             Error::Io { path, source } => {
                 write!(f, "could not read '{}': {source}", path.display())
+            }
+            Error::Write { path, source } => {
+                write!(f, "could not write '{}': {source}", path.display())
             }
             Error::Map(err) => err.fmt(f),
             Error::Corrupt {
@@ -339,6 +380,13 @@ impl fmt::Display for Error {
             Error::Unsupported { path, what } => write!(f, "'{}': {what}", path.display()),
             Error::InvalidOption(what) => write!(f, "invalid option: {what}"),
             Error::Interrupted => f.write_str("interrupted"),
+            Error::UnexpectedKind {
+                id,
+                expected,
+                found,
+            } => write!(f, "object {id} is a {found}, not a {expected}"),
+            Error::MalformedTree { id, problem } => write!(f, "tree {id}: {problem}"),
+            Error::InvalidPath(path) => write!(f, "invalid path '{path}'"),
             Error::MultiPackIndex { path, fatal, .. } => {
                 write!(f, "'{}': {fatal}", path.display())
             }
@@ -361,7 +409,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io { source, .. } => Some(source),
+            Error::Io { source, .. } | Error::Write { source, .. } => Some(source),
             Error::Map(err) => Some(err),
             _ => None,
         }
@@ -377,7 +425,7 @@ impl From<smmap::Error> for Error {
 impl From<Error> for io::Error {
     fn from(err: Error) -> Self {
         let kind = match &err {
-            Error::Io { source, .. } => source.kind(),
+            Error::Io { source, .. } | Error::Write { source, .. } => source.kind(),
             Error::NotFound(_) | Error::PrefixNotFound(_) => io::ErrorKind::NotFound,
             Error::InvalidOption(_) => io::ErrorKind::InvalidInput,
             Error::Interrupted => io::ErrorKind::Interrupted,

@@ -83,6 +83,7 @@ packread never writes to a repository, but git may rewrite it meanwhile
 
 - [`Odb`], [`Reader`] and what they answer: the high-level API.
 - [`object`]: kinds, ids, hashing, and the parsing of object content.
+- [`export`]: a tree's files written to a directory.
 - [`pack`]: packs at the level of their files (index, entries, deltas,
   verification), for tools that inspect packs themselves.
 - [`smmap`]: the window manager everything is read through.
@@ -91,6 +92,7 @@ packread never writes to a repository, but git may rewrite it meanwhile
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod export;
 mod inflate;
 pub mod object;
 mod odb;

@@ -4,27 +4,48 @@ use std::fs::OpenOptions;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use packread::{Location, ObjectId, ObjectKind};
+use packread::{Error, Location, ObjectId, ObjectKind, export};
 
 use crate::names::{Resolved, resolve};
 use crate::progress::Progress;
 use crate::{Exit, Global};
 
 const USAGE: &str = "usage: packread dump [--type=<type>] [--pack=<pack>] <directory> [<object>...]
+   or: packread dump --tree <tree-ish> <directory>
 
 Writes the contents of each named object (all objects if none are named) to
 <directory>/<first two hex digits>/<remaining hex digits>. Existing files are
 never overwritten.
 
     --type=<type>         only objects of this type (blob, tree, commit, tag)
-    --pack=<pack>         the objects of this pack (.pack or .idx) instead of the repository's";
+    --pack=<pack>         the objects of this pack (.pack or .idx) instead of the repository's
+
+With --tree, writes the files of <tree-ish> under their paths in <directory>,
+as `git archive <tree-ish> | tar -x` leaves them: executable bits, symbolic
+links, submodules as empty directories. Paths git would not check out (`..`,
+`.git`, absolute) are refused before anything is written; existing files are
+never overwritten and existing symlinks never followed.";
 
 pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     let mut only: Option<ObjectKind> = None;
     let mut pack: Option<String> = None;
+    let mut tree: Option<String> = None;
     let mut positional = Vec::new();
-    for arg in args {
-        if let Some(p) = arg.strip_prefix("--pack=") {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--tree" {
+            match args.next() {
+                Some(t) => tree = Some(t),
+                None => {
+                    return Err(Exit::Usage(
+                        "error: option `tree' requires a value".into(),
+                        USAGE,
+                    ));
+                }
+            }
+        } else if let Some(t) = arg.strip_prefix("--tree=") {
+            tree = Some(t.to_owned());
+        } else if let Some(p) = arg.strip_prefix("--pack=") {
             pack = Some(p.to_owned());
         } else if let Some(t) = arg.strip_prefix("--type=") {
             only = Some(
@@ -46,6 +67,15 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         return Err(Exit::Usage("fatal: <directory> required".into(), USAGE));
     }
     let dir = PathBuf::from(positional.remove(0));
+    if let Some(tree) = tree {
+        if !positional.is_empty() || only.is_some() || pack.is_some() {
+            return Err(Exit::Usage(
+                "fatal: --tree takes one <tree-ish> and a <directory>".into(),
+                USAGE,
+            ));
+        }
+        return dump_tree(global, &tree, &dir);
+    }
     let odb = match &pack {
         // A lone pack: its ids' hash comes from the repository we are in, if any.
         Some(p) => {
@@ -111,6 +141,50 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     progress.finish();
     eprintln!(
         "dumped {files} objects ({bytes} bytes) to {}",
+        dir.display()
+    );
+    Ok(0)
+}
+
+/// `dump --tree`: the files of `name`'s tree under `dir`, with `git
+/// archive`'s messages for names that lead to no tree.
+fn dump_tree(global: &Global, name: &str, dir: &Path) -> Result<i32, Exit> {
+    let odb = global.open()?;
+    let mut r = odb.reader();
+    let id = match resolve(&mut r, odb.hash_kind().hex_len(), name)? {
+        // A full id of no object: git archive's "not a tree object".
+        Resolved::Id(id) if !r.contains(&id)? => {
+            return Err(Exit::Fatal(format!("not a tree object: {id}")));
+        }
+        Resolved::Id(id) => id,
+        Resolved::Ambiguous | Resolved::Invalid | Resolved::NoSuchPath(_) => {
+            return Err(Exit::Fatal(format!("not a valid object name: {name}")));
+        }
+    };
+    let written = match export::write_tree(&mut r, &id, dir) {
+        Ok(w) => w,
+        Err(Error::UnexpectedKind {
+            expected: ObjectKind::Tree,
+            id: found,
+            ..
+        }) if found == id => return Err(Exit::Fatal(format!("not a tree object: {id}"))),
+        // A file where one is to be created (not a directory in the way).
+        Err(Error::Write { path, source })
+            if source.kind() == io::ErrorKind::AlreadyExists && source.get_ref().is_none() =>
+        {
+            return Err(Exit::Fatal(format!(
+                "'{}' exists; not overwriting it",
+                path.display()
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    eprintln!(
+        "wrote {} files ({} bytes), {} symlinks and {} directories to {}",
+        written.files,
+        written.bytes,
+        written.symlinks,
+        written.directories,
         dir.display()
     );
     Ok(0)
