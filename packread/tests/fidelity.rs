@@ -681,6 +681,47 @@ const CASES: &[Case] = &[
         &["cat-file", "--batch-check"],
         "HEAD:sp ace/ünï/fïle name.txt\nHEAD:sp ace/tab\tand \"quote\"\n",
     ),
+    // --follow-symlinks: links out of the tree, up, in chains and loops,
+    // dangling, into files and submodules, empty and with a NUL.
+    batch(
+        "export",
+        &["cat-file", "--batch", "--follow-symlinks"],
+        "links:up\nlinks:dir/up\nlinks:dir/upfile\nlinks:dir/upup\nlinks:dir/sub/deep\nlinks:dir/sub/back\nlinks:self\nlinks:ping\nlinks:pong\nlinks:chain/c0\nlinks:chain/c1\nlinks:chain/c2\nlinks:chain/c2/x\nlinks:chain/c41\nlinks:dot\nlinks:slashes\nlinks:trailing\nlinks:emptylink\nlinks:tolink\nlinks:intofile\nlinks:nul\nlinks:root\nlinks:tosub\nlinks:tosubdir\nlinks:dirup\nlinks:up/README\nlinks:up/dir/sub\nlinks:dir/up/README\nlinks:dir/up/dir/upfile\nlinks:dirup/README\nlinks:trailing/sub\nlinks:tolink/x\nlinks:dot/README\nlinks:emptylink/README\nlinks:root/x\nlinks:self/x\nlinks:dir/upup/x\nlinks:link\nlinks:dirlink\nlinks:dirlink/file\nlinks:absolute\nlinks:absolute/x\nlinks:dangling\nlinks:README/x\nlinks:\nlinks:dir\nlinks:dir/\nlinks:README/\nlinks:submodule\nlinks:submodule/x\nlinks:nope\nlinks:dir//sub\nlinks:link/x\nlinks:./up\nlinks:./dir/up/README\nnope:x\nlinks\nHEAD\n",
+    ),
+    batch(
+        "export",
+        &["cat-file", "--batch-check", "--follow-symlinks", "-Z"],
+        "links:up\0links:self\0links:intofile\0links:dangling\0links:link\0",
+    ),
+    batch(
+        "export",
+        &["cat-file", "--batch-command", "--follow-symlinks"],
+        "info links:up\ncontents links:dir/upfile\ninfo links:self\ncontents links:absolute\n",
+    ),
+    batch(
+        "export",
+        &[
+            "cat-file",
+            "--batch-check",
+            "--follow-symlinks",
+            "--no-follow-symlinks",
+        ],
+        "links:link\nlinks:up/README\n",
+    ),
+    batch(
+        "export",
+        &[
+            "cat-file",
+            "--batch-check=%(objectname) %(rest)",
+            "--follow-symlinks",
+        ],
+        "links:link with rest\nlinks:dangling  rest\n",
+    ),
+    case("export", &["cat-file", "--follow-symlinks", "-p", "HEAD"]),
+    case(
+        "export",
+        &["cat-file", "--buffer", "--follow-symlinks", "-t", "HEAD"],
+    ),
 ];
 
 /// The fixture repositories by name.
@@ -688,6 +729,7 @@ fn repo(name: &str) -> PathBuf {
     match name {
         "sha256" => fixture("make_sha256.sh").join("sha256"),
         "revisions" => fixture("make_revisions.sh").join("repo"),
+        "export" => fixture("make_export.sh").join("repo"),
         _ => fixture("make_fidelity.sh").join(name),
     }
 }

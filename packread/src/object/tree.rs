@@ -140,6 +140,21 @@ impl<'a> Entries<'a> {
         };
         Ok((entry, end))
     }
+
+    /// The bytes not yet decoded: where the next entry starts.
+    ///
+    /// ```
+    /// use packread::object::{HashKind, tree};
+    /// let mut data = b"100644 a\0".to_vec();
+    /// data.extend_from_slice(&[1; 20]);
+    /// let mut entries = tree::entries(&data, HashKind::Sha1);
+    /// assert_eq!(entries.remaining().len(), 29);
+    /// entries.next();
+    /// assert!(entries.remaining().is_empty());
+    /// ```
+    pub fn remaining(&self) -> &'a [u8] {
+        self.rest
+    }
 }
 
 impl<'a> Iterator for Entries<'a> {

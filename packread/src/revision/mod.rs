@@ -96,6 +96,93 @@ pub fn resolve(reader: &mut Reader, refs: &RefStore, spec: &str) -> Result<Revis
     })
 }
 
+/// Where `<rev>:<path>` leads when symbolic links in the tree are followed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Target {
+    /// An object of the tree (or, for a spec without a path, the object
+    /// the spec names).
+    Object(ObjectId),
+    /// A link leads out of the tree: to an absolute path, or with `..`
+    /// above the top. The path outside (an absolute link's whole target,
+    /// or what is left of the path at the top: `../etc/passwd`).
+    Outside(Vec<u8>),
+    /// A link was followed, and the path it leads to is not in the tree.
+    Dangling,
+    /// More than 40 links on the way (git's, and Linux's, limit).
+    Loop,
+    /// A path component other than the last is a file.
+    NotDir,
+}
+
+/// What [`resolve_following_symlinks`] found, and git's warnings on the way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Followed {
+    /// Where the spec leads.
+    pub target: Target,
+    /// As in [`Revision::warnings`].
+    pub warnings: Vec<String>,
+}
+
+/// Resolves `spec` as [`resolve`] does, except that in `<rev>:<path>` the
+/// symbolic links of the tree are followed, as `git cat-file --batch
+/// --follow-symlinks` follows them: a link's target (relative to the link's
+/// directory) replaces the link in the path, and the walk goes on from
+/// there. A path that is missing with no link on the way is an
+/// [`Error::Revision`], as in [`resolve`].
+///
+/// ```no_run
+/// use packread::revision::{self, Target};
+/// use packread::{Odb, refs::RefStore};
+/// let odb = Odb::open(".")?;
+/// let refs = RefStore::discover(".".as_ref())?;
+/// match revision::resolve_following_symlinks(&mut odb.reader(), &refs, "HEAD:docs/link")?.target {
+///     Target::Object(id) => println!("{id}"),
+///     Target::Outside(path) => println!("outside: {}", String::from_utf8_lossy(&path)),
+///     other => println!("{other:?}"),
+/// }
+/// # Ok::<(), packread::Error>(())
+/// ```
+pub fn resolve_following_symlinks(
+    reader: &mut Reader,
+    refs: &RefStore,
+    spec: &str,
+) -> Result<Followed, Error> {
+    let Some((rev, path)) = split_path(spec).filter(|_| !spec.starts_with(':')) else {
+        let found = resolve(reader, refs, spec)?;
+        return Ok(Followed {
+            target: Target::Object(found.id),
+            warnings: found.warnings,
+        });
+    };
+    let mut r = Resolver {
+        reader,
+        refs,
+        warnings: Vec::new(),
+        spec,
+    };
+    let base = r.object(rev)?;
+    let tree = r.peel(base, Some(ObjectKind::Tree))?;
+    let path = path::from_top(path).map_err(|p| r.problem(p))?;
+    let target = match path::follow(r.reader, tree, path.as_bytes())? {
+        path::Walked::Found(id) => Target::Object(id),
+        path::Walked::Outside(p) => Target::Outside(p),
+        path::Walked::Dangling => Target::Dangling,
+        path::Walked::Loop => Target::Loop,
+        path::Walked::NotDir => Target::NotDir,
+        path::Walked::Missing => {
+            return Err(r.problem(RevisionProblem::PathNotInTree {
+                path,
+                rev: rev.to_owned(),
+            }));
+        }
+    };
+    Ok(Followed {
+        target,
+        warnings: r.warnings,
+    })
+}
+
 /// `<rev>:<path>` split at the first `:` outside `{...}`.
 fn split_path(spec: &str) -> Option<(&str, &str)> {
     let mut depth = 0usize;

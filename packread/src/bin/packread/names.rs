@@ -42,7 +42,14 @@ pub fn resolve_revision(
     name: &str,
 ) -> Result<revision::Revision, Error> {
     let rewritten = from_top(name);
-    revision::resolve(reader, refs, rewritten.as_deref().unwrap_or(name)).map_err(|e| match e {
+    revision::resolve(reader, refs, rewritten.as_deref().unwrap_or(name))
+        .map_err(|e| as_given(e, name))
+}
+
+/// An error about the rewritten `name` made to name it, and a path above
+/// the work tree, as given.
+fn as_given(e: Error, name: &str) -> Error {
+    match e {
         Error::Revision {
             problem, warnings, ..
         } => Error::Revision {
@@ -58,7 +65,7 @@ pub fn resolve_revision(
             warnings,
         },
         e => e,
-    })
+    }
 }
 
 /// Records the refs names are resolved against (the first call wins).
@@ -96,12 +103,67 @@ pub fn resolve(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolv
         return resolve_hex(reader, hex_len, name);
     };
     let result = resolve_revision(reader, refs, name);
-    match result {
-        Ok(rev) => {
-            for w in rev.warnings {
+    settle(result.map(|rev| (rev.id, rev.warnings)))
+}
+
+/// What a name leads to when symbolic links in `<rev>:<path>` are
+/// followed (`cat-file --follow-symlinks`).
+pub enum Followed {
+    /// As without following.
+    Resolved(Resolved),
+    /// Where the links lead nowhere in the tree: git's status word
+    /// (`symlink`, `dangling`, `loop`, `notdir`) and the text it shows (the
+    /// path outside the tree, or the name as given).
+    Link(&'static str, Vec<u8>),
+}
+
+/// Resolves `name` as [`resolve`] does, following symbolic links in the
+/// tree of a `<rev>:<path>` name as git's `--follow-symlinks` does.
+pub fn resolve_following_symlinks(
+    reader: &mut Reader,
+    hex_len: usize,
+    name: &str,
+) -> Result<Followed, Error> {
+    let refs = REFS.get().and_then(Option::as_ref);
+    let (Some(refs), Some(colon)) = (refs, name.find(':')) else {
+        return resolve(reader, hex_len, name).map(Followed::Resolved);
+    };
+    if colon == 0 {
+        return resolve(reader, hex_len, name).map(Followed::Resolved);
+    }
+    let rewritten = from_top(name);
+    let spec = rewritten.as_deref().unwrap_or(name);
+    let followed = revision::resolve_following_symlinks(reader, refs, spec)
+        .map_err(|e| as_given(e, name))
+        .map(|f| (f.target, f.warnings));
+    let link = |word| Ok(Followed::Link(word, name.as_bytes().to_vec()));
+    match followed {
+        Ok((target, warnings)) => {
+            for w in warnings {
                 eprintln!("{w}");
             }
-            Ok(Resolved::Id(rev.id))
+            match target {
+                revision::Target::Object(id) => Ok(Followed::Resolved(Resolved::Id(id))),
+                revision::Target::Outside(path) => Ok(Followed::Link("symlink", path)),
+                revision::Target::Dangling => link("dangling"),
+                revision::Target::Loop => link("loop"),
+                // `Target` may grow; anything new is a path that isn't a directory.
+                _ => link("notdir"),
+            }
+        }
+        Err(e) => settle(Err(e)).map(Followed::Resolved),
+    }
+}
+
+/// A revision's resolution as the commands take it: warnings printed, a
+/// name that leads nowhere as [`Resolved`], what git dies of as the error.
+fn settle(result: Result<(ObjectId, Vec<String>), Error>) -> Result<Resolved, Error> {
+    match result {
+        Ok((id, warnings)) => {
+            for w in warnings {
+                eprintln!("{w}");
+            }
+            Ok(Resolved::Id(id))
         }
         Err(Error::Revision {
             warnings, problem, ..

@@ -12,7 +12,7 @@ use super::{Batch, BatchOptions};
 use crate::ambiguous;
 use crate::damage::{self, Damage};
 use crate::format::Facts;
-use crate::names::{Resolved, resolve};
+use crate::names::{Followed, Resolved, resolve, resolve_following_symlinks};
 use crate::pipeline::{self, Consumer, Jobs};
 use crate::progress::Progress;
 use crate::{Exit, Global};
@@ -101,6 +101,10 @@ fn records(nul: bool, keep_nul: bool) -> impl Iterator<Item = io::Result<(Vec<u8
 enum Piece {
     /// A status line (`<name> missing`), which ignores the format.
     Status(Vec<u8>, &'static str),
+    /// Where `--follow-symlinks` ended outside an object: `dangling`,
+    /// `loop`, `notdir` (with the name) or `symlink` (with the path
+    /// outside), shown as `<what> <length>\n<text>\n`.
+    Link(&'static str, Vec<u8>),
     /// An object to show, with where it is stored and its `%(rest)`.
     Object(ObjectId, Location, Vec<u8>),
     /// An input line for the worker to resolve (whether `%(rest)` is split off).
@@ -144,13 +148,25 @@ fn split_rest(line: &[u8], split: bool) -> (&[u8], &[u8]) {
 }
 
 /// The answer for one input line, looked up through `reader`.
-fn named_piece(reader: &mut Reader, line: &[u8], split: bool) -> Result<Piece, packread::Error> {
+fn named_piece(
+    reader: &mut Reader,
+    line: &[u8],
+    split: bool,
+    follow: bool,
+) -> Result<Piece, packread::Error> {
     let (name, rest) = split_rest(line, split);
     let Ok(text) = std::str::from_utf8(name) else {
         return Ok(Piece::Status(name.to_vec(), "missing"));
     };
     let hex_len = reader.odb().hash_kind().hex_len();
-    let resolved = resolve(reader, hex_len, text)?;
+    let resolved = if follow {
+        match resolve_following_symlinks(reader, hex_len, text)? {
+            Followed::Resolved(r) => r,
+            Followed::Link(word, shown) => return Ok(Piece::Link(word, shown)),
+        }
+    } else {
+        resolve(reader, hex_len, text)?
+    };
     // A prefix no object has made git scan the directories again.
     crate::report_warnings(reader.take_refresh_warnings());
     let id = match resolved {
@@ -239,6 +255,8 @@ struct Feeder {
     input: Input,
     /// Whether the feeder looks objects up (else the only worker does).
     resolves: bool,
+    /// `--follow-symlinks`.
+    follow: bool,
 }
 
 /// What a batch reads.
@@ -276,6 +294,7 @@ impl Feeder {
                 (true, true) => Input::AllUnordered,
             },
             resolves,
+            follow: opts.follow_symlinks,
         }
     }
 
@@ -331,7 +350,7 @@ impl Feeder {
         // A read error ends the input, as EOF does for git.
         for (line, more) in records(nul, false).map_while(Result::ok) {
             let piece = if self.resolves {
-                named_piece(&mut self.reader, &line, split).map_err(Stop::Failed)?
+                named_piece(&mut self.reader, &line, split, self.follow).map_err(Stop::Failed)?
             } else {
                 Piece::Line(line, split)
             };
@@ -370,7 +389,7 @@ impl Feeder {
             };
             // The name is all of the rest; `%(rest)` is always empty.
             let piece = if self.resolves {
-                named_piece(&mut self.reader, name, false).map_err(Stop::Failed)?
+                named_piece(&mut self.reader, name, false, self.follow).map_err(Stop::Failed)?
             } else {
                 Piece::Line(name.to_vec(), false)
             };
@@ -537,13 +556,17 @@ impl<'a> Renderer<'a> {
             match piece {
                 Piece::Status(name, what) => self.status(&name, what, out),
                 Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, out)?,
-                Piece::Line(line, split) => match named_piece(&mut self.reader, &line, split)? {
-                    Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, out)?,
-                    Piece::Status(name, what) => self.status(&name, what, out),
-                    Piece::Line(..) | Piece::Id(_) | Piece::Command(..) => {
-                        unreachable!("resolved")
+                Piece::Link(word, text) => self.link(word, &text, out),
+                Piece::Line(line, split) => {
+                    match named_piece(&mut self.reader, &line, split, self.opts.follow_symlinks)? {
+                        Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, out)?,
+                        Piece::Status(name, what) => self.status(&name, what, out),
+                        Piece::Link(word, text) => self.link(word, &text, out),
+                        Piece::Line(..) | Piece::Id(_) | Piece::Command(..) => {
+                            unreachable!("resolved")
+                        }
                     }
-                },
+                }
                 Piece::Id(id) => {
                     let loc = self
                         .reader
@@ -573,6 +596,15 @@ impl<'a> Renderer<'a> {
         }
         let kind = self.reader.read_location(loc, &mut self.data)?;
         Ok((kind, self.data.len() as u64))
+    }
+
+    /// Where `--follow-symlinks` ended outside an object:
+    /// `<word> <length>\n<text>\n`.
+    fn link(&self, word: &str, text: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(format!("{word} {}", text.len()).as_bytes());
+        out.push(self.delim());
+        out.extend_from_slice(text);
+        out.push(self.delim());
     }
 
     /// A status line: `<name> <what>`.

@@ -11,7 +11,7 @@ const USAGE: &str = "usage: packread cat-file <type> <object>
    or: packread cat-file (-e | -p) <object>
    or: packread cat-file (-t | -s) <object>
    or: packread cat-file (--batch | --batch-check | --batch-command) [--batch-all-objects]
-                         [--buffer] [--unordered] [-z | -Z]
+                         [--buffer] [--follow-symlinks] [--unordered] [-z | -Z]
 
     -e                    check if <object> exists
     -p                    pretty-print <object> content
@@ -25,6 +25,7 @@ const USAGE: &str = "usage: packread cat-file <type> <object>
                           read commands from stdin (contents, info, flush)
     --batch-all-objects   with --batch[-check]: ignores stdin, batches all known objects
     --buffer              buffer --batch output
+    --follow-symlinks     follow in-tree symlinks in <rev>:<path> names
     --unordered           do not order objects before emitting them
     -z                    stdin is NUL-terminated
     -Z                    stdin and stdout is NUL-terminated
@@ -65,6 +66,8 @@ struct BatchOptions {
     buffer: bool,
     nul_input: bool,
     nul_output: bool,
+    /// `--follow-symlinks`: `<rev>:<path>` names follow links in the tree.
+    follow_symlinks: bool,
 }
 
 /// Parses `cat-file`'s arguments and runs the mode they name.
@@ -75,6 +78,7 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         (false, false, false, false, false);
     let mut positional = Vec::new();
     let mut unknown_type = false;
+    let mut follow = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let set_mode =
@@ -129,11 +133,8 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
                     Some(a["--batch-command=".len()..].to_owned()),
                 )?;
             }
-            "--follow-symlinks" => {
-                return Err(Exit::Fatal(format!(
-                    "packread cat-file does not support {arg}"
-                )));
-            }
+            "--follow-symlinks" => follow = true,
+            "--no-follow-symlinks" => follow = false,
             "--allow-unknown-type" => unknown_type = true,
             "--no-allow-unknown-type" => unknown_type = false,
             a if a.starts_with('-') && a.len() > 1 => return Err(unknown_option(a, USAGE)),
@@ -181,8 +182,12 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             buffer: buffer || all,
             nul_input: z || big_z,
             nul_output: big_z,
+            follow_symlinks: follow,
         };
         return batch::run(global, &opts);
+    }
+    if follow {
+        return Err(usage("fatal: '--follow-symlinks' requires a batch mode"));
     }
     if all {
         return Err(usage("fatal: '--batch-all-objects' requires a batch mode"));
