@@ -313,6 +313,11 @@ pub enum RevisionProblem {
     },
     /// A `./` or `../` path that climbs out of the repository.
     PathOutsideRepository(String),
+    /// A `./` or `../` path where there is no work tree to start from (a
+    /// bare repository, or standing in the git directory): git refuses it.
+    /// This crate reads such paths from the top, so only callers that know
+    /// where they stand return this.
+    RelativePathWithoutWorkTree,
     /// A form that needs what this crate doesn't read (reflogs, the index,
     /// upstream configuration, message search).
     Unsupported(&'static str),
@@ -397,6 +402,9 @@ impl fmt::Display for Error {
                 }
                 RevisionProblem::PathOutsideRepository(path) => {
                     write!(f, "'{path}' is outside repository")
+                }
+                RevisionProblem::RelativePathWithoutWorkTree => {
+                    f.write_str("relative path syntax can't be used outside working tree")
                 }
                 RevisionProblem::Unsupported(what) => {
                     write!(f, "'{name}': {what} is not supported")

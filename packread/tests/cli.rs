@@ -496,10 +496,50 @@ fn ls_tree_and_revisions_from_subdirectories() {
         &["rev-parse", "HEAD:./nope"],
         &["cat-file", "-p", "HEAD:../b"],
         &["cat-file", "-t", "HEAD:./"],
+        // Paths missing from the tree: on disk (`.git`, from the top), or in
+        // the tree under the current directory (rev-parse's hint).
+        &["cat-file", "-p", "HEAD:.git"],
+        &["rev-parse", "HEAD:.git"],
+        &["rev-parse", "HEAD:b"],
+        &["rev-parse", "HEAD:c"],
+        &["cat-file", "-p", "HEAD:c"],
     ];
     for sub in ["dir", "dir/sub"] {
         for args in arg_sets {
             same_with_stderr(&repo.join(sub), args, b"");
         }
     }
+    // Outside a work tree (in the git directory; in a bare repository),
+    // git refuses `./` and `../` paths, in batch mode too.
+    let bare = std::env::temp_dir().join(format!("packread-bare-{}.git", std::process::id()));
+    let _ = std::fs::remove_dir_all(&bare);
+    // A copy of the git directory (its broken refs stop `git clone`).
+    let copied = Command::new("cp")
+        .args(["-r", ".git", bare.to_str().unwrap()])
+        .current_dir(&repo)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    assert!(
+        git(&bare)
+            .args(["config", "core.bare", "true"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    for dir in [repo.join(".git"), repo.join(".git/refs"), bare.clone()] {
+        for args in [
+            &["cat-file", "-p", "HEAD:./a"][..],
+            &["rev-parse", "HEAD:../a", "HEAD"],
+            &["cat-file", "-p", "HEAD:a"],
+        ] {
+            same_with_stderr(&dir, args, b"");
+        }
+        same_with_stderr(
+            &dir,
+            &["cat-file", "--batch-check"],
+            b"HEAD:a\nHEAD:./a\nHEAD\n",
+        );
+    }
+    std::fs::remove_dir_all(&bare).unwrap();
 }

@@ -7,6 +7,7 @@
 mod name;
 mod path;
 
+pub use name::OBJECT_NAME_ADVICE;
 pub use path::normalize_path;
 
 use crate::error::{Error, RevisionProblem};

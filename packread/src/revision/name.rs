@@ -17,6 +17,23 @@ const RULES: [(&str, &str); 6] = [
     ("refs/remotes/", "/HEAD"),
 ];
 
+/// What git adds after its warning when a full id is also a ref's name
+/// (`object_name_msg`, shown while `advice.objectNameWarning` is on): the
+/// warning after which it comes in [`Revision::warnings`] is about a ref
+/// named like an id. git's batch modes give neither.
+///
+/// [`Revision::warnings`]: super::Revision::warnings
+pub const OBJECT_NAME_ADVICE: &str =
+    "Git normally never creates a ref that ends with 40 hex characters
+because it will be ignored when you just specify 40-hex. These refs
+may be created by mistake. For example,
+
+  git switch -c $br $(git rev-parse ...)
+
+where \"$br\" is somehow empty and a 40-hex ref is created. Please
+examine these refs and maybe delete them. Turn this message off by
+running \"git config advice.objectNameWarning false\"";
+
 /// git's shortest abbreviation.
 const MINIMUM_ABBREV: usize = 4;
 
@@ -36,6 +53,7 @@ impl Resolver<'_, '_> {
         {
             if self.dwim_ref(name, false)?.is_some() {
                 self.warn_ambiguous(name);
+                self.warnings.push(OBJECT_NAME_ADVICE.to_owned());
             }
             return Ok(id);
         }

@@ -1,11 +1,12 @@
 //! git's report of an ambiguous short object id: `error: short object ID
 //! <hex> is ambiguous`, then `hint: The candidates are:` and one line per
 //! candidate (tags, commits, trees, blobs; by id within a type), each with
-//! git's abbreviation and, for commits and tags, git's summary.
+//! git's abbreviation and, for commits and tags, git's summary; and git's
+//! abbreviations themselves.
 
 use packread::object::commit::{self, Signature, Tag};
 use packread::object::{HashKind, Prefix};
-use packread::{ObjectKind, Reader};
+use packread::{ObjectId, ObjectKind, Reader};
 
 /// git's shortest abbreviation of auto length (`FALLBACK_DEFAULT_ABBREV`).
 const FALLBACK_ABBREV: usize = 7;
@@ -56,6 +57,28 @@ pub fn report(reader: &mut Reader, name: &str) -> Result<Vec<String>, packread::
         lines.push(format!("hint:   {what}"));
     }
     Ok(lines)
+}
+
+/// `id` abbreviated as git's `repo_find_unique_abbrev` does: at least
+/// `min` digits (0: git's automatic length), more where other objects share
+/// them; the full id when `min` reaches its length.
+pub fn abbreviate(
+    reader: &mut Reader,
+    id: &ObjectId,
+    min: usize,
+) -> Result<String, packread::Error> {
+    let hex = id.to_hex();
+    let min = if min == 0 {
+        auto_abbrev(reader.odb().approximate_object_count())
+    } else {
+        min
+    };
+    let len = if min >= hex.len() {
+        hex.len()
+    } else {
+        reader.unique_abbrev_len(id, min)?.min(hex.len())
+    };
+    Ok(hex[..len].to_owned())
 }
 
 /// git's abbreviation length for `count` objects when `core.abbrev` is

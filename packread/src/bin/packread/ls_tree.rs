@@ -1,6 +1,7 @@
 //! `packread ls-tree`: git's listing of a tree (`-r`, `-t`, `-d`, `-l`,
-//! `-z`, `--name-only`, `--name-status`, `--full-tree`, `--full-name`, and
-//! paths as git's literal pathspecs), byte for byte.
+//! `-z`, `--name-only`, `--name-status`, `--object-only`, `--format`,
+//! `--abbrev`, `--full-tree`, `--full-name`, and paths as git's literal
+//! pathspecs), byte for byte.
 
 use std::io::{self, BufWriter, Write};
 
@@ -8,7 +9,8 @@ use packread::object::commit::{Commit, Tag};
 use packread::object::{ObjectKind, tree};
 use packread::{ObjectId, Reader, revision};
 
-use crate::names::{Resolved, quote_c_style, resolve};
+use crate::ambiguous::abbreviate;
+use crate::names::{MINIMUM_ABBREV, Resolved, quote_c_style, resolve};
 use crate::{Exit, Global};
 
 const USAGE: &str = "usage: packread ls-tree [<options>] <tree-ish> [<path>...]
@@ -20,11 +22,48 @@ const USAGE: &str = "usage: packread ls-tree [<options>] <tree-ish> [<path>...]
     -l, --long            include object size
     --name-only           list only filenames
     --name-status         list only filenames
+    --object-only         list only objects
     --full-name           use full path names
-    --full-tree           list entire tree; not just current directory (implies --full-name)";
+    --full-tree           list entire tree; not just current directory (implies --full-name)
+    --format <format>     format to use for the output
+    --abbrev[=<n>]        use <n> digits to display object names";
 
 /// A directory's mode, as git prints it.
 const TREE_MODE: u32 = 0o040_000;
+
+/// What each entry shows: git's command modes, one at most.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Shown {
+    #[default]
+    Default,
+    Long,
+    NameOnly,
+    NameStatus,
+    ObjectOnly,
+}
+
+impl Shown {
+    /// The option as git names it in its complaint.
+    fn option(self) -> &'static str {
+        match self {
+            Shown::Default => "",
+            Shown::Long => "-l",
+            Shown::NameOnly => "--name-only",
+            Shown::NameStatus => "--name-status",
+            Shown::ObjectOnly => "--object-only",
+        }
+    }
+}
+
+/// One piece of a `--format`.
+enum Piece {
+    Literal(Vec<u8>),
+    Mode,
+    Type,
+    Name,
+    Size { padded: bool },
+    Path,
+}
 
 /// The listing options, each a flag of git's.
 #[derive(Default)]
@@ -34,19 +73,101 @@ struct Options {
     recursive: bool,
     show_trees: bool,
     nul: bool,
-    long: bool,
-    name_only: bool,
+    shown: Shown,
     full_tree: bool,
     full_name: bool,
+    /// `--format`: its pieces, or git's complaint about it (made when the
+    /// first entry is shown, as git makes it).
+    format: Option<Result<Vec<Piece>, String>>,
+    /// `--abbrev`: the minimum digits of ids (0: git's automatic length);
+    /// `None`: whole ids.
+    abbrev: Option<usize>,
     /// Where we stand in the work tree (`dir/sub/`), for relative names.
     prefix: Vec<u8>,
+}
+
+impl Options {
+    /// A command mode; git refuses a second, naming both.
+    fn set_shown(&mut self, shown: Shown) -> Result<(), Exit> {
+        if self.shown != Shown::Default && self.shown != shown {
+            return Err(Exit::UsageLine(format!(
+                "error: options '{}' and '{}' cannot be used together",
+                shown.option(),
+                self.shown.option()
+            )));
+        }
+        self.shown = shown;
+        Ok(())
+    }
+}
+
+/// Parses a `--format` as git's `ls-tree` expands it: `%%`, `%n`, `%xNN`
+/// and the `%(...)` placeholders; the error is git's message.
+fn parse_format(format: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut rest = format.as_bytes();
+    while let Some(at) = memchr::memchr(b'%', rest) {
+        pieces.push(Piece::Literal(rest[..at].to_vec()));
+        rest = &rest[at + 1..];
+        if let Some(after) = rest.strip_prefix(b"%") {
+            pieces.push(Piece::Literal(b"%".to_vec()));
+            rest = after;
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix(b"n") {
+            pieces.push(Piece::Literal(b"\n".to_vec()));
+            rest = after;
+            continue;
+        }
+        if rest.len() >= 3
+            && rest[0] == b'x'
+            && let Ok(byte) =
+                u8::from_str_radix(std::str::from_utf8(&rest[1..3]).unwrap_or("-"), 16)
+        {
+            pieces.push(Piece::Literal(vec![byte]));
+            rest = &rest[3..];
+            continue;
+        }
+        let shown = || String::from_utf8_lossy(rest).into_owned();
+        if rest.first() != Some(&b'(') {
+            return Err(format!(
+                "bad ls-tree format: element '{}' does not start with '('",
+                shown()
+            ));
+        }
+        let Some(end) = memchr::memchr(b')', &rest[1..]).map(|i| i + 2) else {
+            return Err(format!(
+                "bad ls-tree format: element '{}' does not end in ')'",
+                shown()
+            ));
+        };
+        let piece = match &rest[..end] {
+            b"(objectmode)" => Piece::Mode,
+            b"(objecttype)" => Piece::Type,
+            b"(objectsize:padded)" => Piece::Size { padded: true },
+            b"(objectsize)" => Piece::Size { padded: false },
+            b"(objectname)" => Piece::Name,
+            b"(path)" => Piece::Path,
+            other => {
+                return Err(format!(
+                    "bad ls-tree format: %{}",
+                    String::from_utf8_lossy(other)
+                ));
+            }
+        };
+        pieces.push(piece);
+        rest = &rest[end..];
+    }
+    pieces.push(Piece::Literal(rest.to_vec()));
+    Ok(pieces)
 }
 
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let mut o = Options::default();
     let mut positional = Vec::new();
     let mut only_positional = false;
-    for arg in args {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
         if only_positional || !arg.starts_with('-') || arg == "-" {
             positional.push(arg.as_str());
             continue;
@@ -54,14 +175,33 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         match arg.as_str() {
             "--" => only_positional = true,
             "-h" => return Err(Exit::Help(USAGE)),
-            "-l" | "--long" => o.long = true,
-            "--name-only" | "--name-status" => o.name_only = true,
+            "--long" => o.set_shown(Shown::Long)?,
+            "--name-only" => o.set_shown(Shown::NameOnly)?,
+            "--name-status" => o.set_shown(Shown::NameStatus)?,
+            "--object-only" => o.set_shown(Shown::ObjectOnly)?,
             "--full-tree" => o.full_tree = true,
+            "--no-full-tree" => o.full_tree = false,
             "--full-name" => o.full_name = true,
-            "--object-only" | "--format" | "--abbrev" => {
-                return Err(Exit::Fatal(format!(
-                    "packread ls-tree does not support '{arg}' yet"
-                )));
+            "--no-full-name" => o.full_name = false,
+            "--abbrev" => o.abbrev = Some(0),
+            "--no-abbrev" => o.abbrev = None,
+            "--format" => match args.next() {
+                Some(f) => o.format = Some(parse_format(f)),
+                None => {
+                    return Err(Exit::UsageLine(
+                        "error: option `format' requires a value".into(),
+                    ));
+                }
+            },
+            _ if arg.starts_with("--format=") => {
+                o.format = Some(parse_format(&arg["--format=".len()..]));
+            }
+            _ if arg.starts_with("--abbrev=") => {
+                let n: usize = arg["--abbrev=".len()..].parse().map_err(|_| {
+                    Exit::UsageLine("error: option `abbrev' expects a numerical value".into())
+                })?;
+                // 0 is whole ids; anything else at least git's minimum.
+                o.abbrev = (n != 0).then(|| n.max(MINIMUM_ABBREV));
             }
             _ if arg.starts_with("--") => return Err(crate::unknown_option(arg, USAGE)),
             // Bundled short options, as git's parser takes them (`-rt`).
@@ -72,12 +212,18 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                         'r' => o.recursive = true,
                         't' => o.show_trees = true,
                         'z' => o.nul = true,
-                        'l' => o.long = true,
+                        'l' => o.set_shown(Shown::Long)?,
                         _ => return Err(crate::unknown_option(&format!("-{c}"), USAGE)),
                     }
                 }
             }
         }
+    }
+    if o.format.is_some() && o.shown != Shown::Default {
+        return Err(Exit::Usage(
+            "fatal: --format can't be combined with other format-altering options".into(),
+            USAGE,
+        ));
     }
     let Some((&name, paths)) = positional.split_first() else {
         return Err(Exit::Usage(String::new(), USAGE));
@@ -323,20 +469,61 @@ fn show_entry(
     } else {
         relative(&entry.path, &o.prefix)
     };
-    let path = if o.nul { shown } else { quote_c_style(&shown) };
-    if !o.name_only {
-        write!(out, "{:06o} {kind} {}", entry.mode, entry.id)?;
-        if o.long {
-            if kind == ObjectKind::Blob {
-                let size = reader.header(&entry.id)?.size;
-                write!(out, " {size:>7}")?;
-            } else {
-                write!(out, " {:>7}", "-")?;
+    let name = match o.abbrev {
+        Some(min) => abbreviate(reader, &entry.id, min)?,
+        None => entry.id.to_hex(),
+    };
+    let end: &[u8] = if o.nul { b"\0" } else { b"\n" };
+    if let Some(format) = &o.format {
+        let pieces = format.as_ref().map_err(|e| Exit::Fatal(e.clone()))?;
+        for piece in pieces {
+            match piece {
+                Piece::Literal(bytes) => out.write_all(bytes)?,
+                Piece::Mode => write!(out, "{:06o}", entry.mode)?,
+                Piece::Type => write!(out, "{kind}")?,
+                Piece::Name => out.write_all(name.as_bytes())?,
+                Piece::Size { padded } => {
+                    let size = size_of(reader, entry, kind)?;
+                    if *padded {
+                        write!(out, "{size:>7}")?;
+                    } else {
+                        write!(out, "{size}")?;
+                    }
+                }
+                // Quoted even with -z, as git quotes it.
+                Piece::Path => out.write_all(&quote_c_style(&shown))?,
             }
         }
-        out.write_all(b"\t")?;
+        out.write_all(end)?;
+        return Ok(());
+    }
+    let path = if o.nul { shown } else { quote_c_style(&shown) };
+    match o.shown {
+        Shown::ObjectOnly => {
+            out.write_all(name.as_bytes())?;
+            out.write_all(end)?;
+            return Ok(());
+        }
+        Shown::NameOnly | Shown::NameStatus => {}
+        Shown::Default | Shown::Long => {
+            write!(out, "{:06o} {kind} {name}", entry.mode)?;
+            if o.shown == Shown::Long {
+                write!(out, " {:>7}", size_of(reader, entry, kind)?)?;
+            }
+            out.write_all(b"\t")?;
+        }
     }
     out.write_all(&path)?;
-    out.write_all(if o.nul { b"\0" } else { b"\n" })?;
+    out.write_all(end)?;
     Ok(())
+}
+
+/// A blob's size, or `-` for other entries, as `-l` and `%(objectsize)`
+/// show it.
+fn size_of(reader: &mut Reader, entry: &Entry, kind: ObjectKind) -> Result<String, Exit> {
+    Ok(if kind == ObjectKind::Blob {
+        reader.header(&entry.id)?.size.to_string()
+    } else {
+        "-".to_owned()
+    })
 }

@@ -118,6 +118,15 @@ pub fn cwd_prefix() -> Vec<u8> {
     prefix
 }
 
+/// Whether the current directory lies in a work tree (not in a bare
+/// repository, nor in the git directory of a work tree).
+fn in_work_tree() -> bool {
+    let (Some(cwd), Some(top)) = here() else {
+        return false;
+    };
+    !cwd.starts_with(top.join(".git"))
+}
+
 /// The current directory (canonical) and the nearest directory at or
 /// above it that holds a `.git`: where git takes the work tree to be.
 fn here() -> (Option<PathBuf>, Option<PathBuf>) {
@@ -230,6 +239,11 @@ impl Global {
                 // tree (a named git directory makes the current one the top).
                 if !self.git_dir_given() {
                     names::set_prefix(cwd_prefix());
+                    // In a bare repository or a git directory there is no
+                    // work tree for `./` paths to start from.
+                    if !in_work_tree() {
+                        names::set_no_work_tree();
+                    }
                 }
                 Ok(odb)
             }

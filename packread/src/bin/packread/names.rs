@@ -15,6 +15,60 @@ static REFS: OnceLock<Option<RefStore>> = OnceLock::new();
 /// `../` paths in revisions.
 static PREFIX: OnceLock<Vec<u8>> = OnceLock::new();
 
+/// Set when the command stands outside any work tree (a bare repository,
+/// a git directory), where git refuses `./` and `../` paths.
+static NO_WORK_TREE: OnceLock<()> = OnceLock::new();
+
+/// Records that there is no work tree around the current directory.
+pub fn set_no_work_tree() {
+    let _ = NO_WORK_TREE.set(());
+}
+
+/// git's refusal of a `<rev>:./path` or `<rev>:../path` outside a work tree.
+fn refuse_relative_outside_work_tree(name: &str) -> Result<(), Error> {
+    let relative = name.find(':').is_some_and(|c| {
+        c > 0 && (name[c + 1..].starts_with("./") || name[c + 1..].starts_with("../"))
+    });
+    if relative && NO_WORK_TREE.get().is_some() {
+        return Err(Error::Revision {
+            name: name.to_owned(),
+            problem: RevisionProblem::RelativePathWithoutWorkTree,
+            warnings: Vec::new(),
+        });
+    }
+    Ok(())
+}
+
+/// git's words for `<rev>:<path>` without such a path (`diagnose_invalid_oid_path`):
+/// the path may exist in the work tree (looked for from its top, as git
+/// looks once it has moved there), or, with `reader` given (`rev-parse`,
+/// which knows where it stands), in the tree under the current directory.
+pub fn missing_path(reader: Option<&mut Reader>, path: &str, rev: &str) -> String {
+    if NO_WORK_TREE.get().is_none()
+        && std::fs::symlink_metadata(crate::work_tree_top().join(path)).is_ok()
+    {
+        return format!("path '{path}' exists on disk, but not in '{rev}'");
+    }
+    let prefix = PREFIX
+        .get()
+        .and_then(|p| std::str::from_utf8(p).ok())
+        .unwrap_or("");
+    if let (Some(reader), Some(refs), false) = (
+        reader,
+        REFS.get().and_then(Option::as_ref),
+        prefix.is_empty(),
+    ) {
+        let full = format!("{prefix}{path}");
+        if revision::resolve(reader, refs, &format!("{rev}:{full}")).is_ok() {
+            return format!(
+                "path '{full}' exists, but not '{path}'\n\
+                 hint: Did you mean '{rev}:{full}' aka '{rev}:./{path}'?"
+            );
+        }
+    }
+    format!("path '{path}' does not exist in '{rev}'")
+}
+
 /// Records the current directory's place in the work tree.
 pub fn set_prefix(prefix: Vec<u8>) {
     let _ = PREFIX.set(prefix);
@@ -41,6 +95,7 @@ pub fn resolve_revision(
     refs: &RefStore,
     name: &str,
 ) -> Result<revision::Revision, Error> {
+    refuse_relative_outside_work_tree(name)?;
     let rewritten = from_top(name);
     revision::resolve(reader, refs, rewritten.as_deref().unwrap_or(name))
         .map_err(|e| as_given(e, name))
@@ -66,6 +121,15 @@ fn as_given(e: Error, name: &str) -> Error {
         },
         e => e,
     }
+}
+
+/// Set in batch mode, where git doesn't warn about refs named like ids
+/// (`warn_on_object_refname_ambiguity`, turned off for speed).
+static BATCH: OnceLock<()> = OnceLock::new();
+
+/// Records that names are read in batch mode.
+pub fn set_batch() {
+    let _ = BATCH.set(());
 }
 
 /// Records the refs names are resolved against (the first call wins).
@@ -95,11 +159,14 @@ pub enum Resolved {
 /// abbreviations, anything else (refs, `HEAD~2`, `v1^{tree}`, `main:path`)
 /// as a revision, with git's warnings printed on the way.
 pub fn resolve(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolved, Error> {
-    // Full ids (and git's longer hex names) are ids whatever refs exist, as
-    // in git's batch mode; shorter names are refs first, as git has them.
+    // Full ids (and git's longer hex names) are ids whatever refs exist;
+    // shorter names are refs first, as git has them. Outside batch mode a
+    // full id goes through the revision rules too, for git's warning when
+    // a ref has that name.
     let long_hex = name.len() >= hex_len && name.bytes().all(|b| b.is_ascii_hexdigit());
+    let id_only = long_hex && (name.len() > hex_len || BATCH.get().is_some());
     let refs = REFS.get().and_then(Option::as_ref);
-    let (false, Some(refs)) = (long_hex, refs) else {
+    let (false, Some(refs)) = (id_only, refs) else {
         return resolve_hex(reader, hex_len, name);
     };
     let result = resolve_revision(reader, refs, name);
@@ -131,6 +198,7 @@ pub fn resolve_following_symlinks(
     if colon == 0 {
         return resolve(reader, hex_len, name).map(Followed::Resolved);
     }
+    refuse_relative_outside_work_tree(name)?;
     let rewritten = from_top(name);
     let spec = rewritten.as_deref().unwrap_or(name);
     let followed = revision::resolve_following_symlinks(reader, refs, spec)
@@ -139,9 +207,7 @@ pub fn resolve_following_symlinks(
     let link = |word| Ok(Followed::Link(word, name.as_bytes().to_vec()));
     match followed {
         Ok((target, warnings)) => {
-            for w in warnings {
-                eprintln!("{w}");
-            }
+            print_warnings(&warnings);
             match target {
                 revision::Target::Object(id) => Ok(Followed::Resolved(Resolved::Id(id))),
                 revision::Target::Outside(path) => Ok(Followed::Link("symlink", path)),
@@ -155,29 +221,39 @@ pub fn resolve_following_symlinks(
     }
 }
 
+/// Prints git's warnings; in batch mode not those about refs named like
+/// ids (git turns them off there).
+fn print_warnings(warnings: &[String]) {
+    for (i, w) in warnings.iter().enumerate() {
+        let is_advice = |w: &String| w == revision::OBJECT_NAME_ADVICE;
+        if BATCH.get().is_some() && (is_advice(w) || warnings.get(i + 1).is_some_and(is_advice)) {
+            continue;
+        }
+        eprintln!("{w}");
+    }
+}
+
 /// A revision's resolution as the commands take it: warnings printed, a
 /// name that leads nowhere as [`Resolved`], what git dies of as the error.
 fn settle(result: Result<(ObjectId, Vec<String>), Error>) -> Result<Resolved, Error> {
     match result {
         Ok((id, warnings)) => {
-            for w in warnings {
-                eprintln!("{w}");
-            }
+            print_warnings(&warnings);
             Ok(Resolved::Id(id))
         }
         Err(Error::Revision {
             warnings, problem, ..
         }) if !matches!(
             problem,
-            RevisionProblem::Unsupported(_) | RevisionProblem::PathOutsideRepository(_)
+            RevisionProblem::Unsupported(_)
+                | RevisionProblem::PathOutsideRepository(_)
+                | RevisionProblem::RelativePathWithoutWorkTree
         ) =>
         {
-            for w in warnings {
-                eprintln!("{w}");
-            }
+            print_warnings(&warnings);
             Ok(match problem {
                 RevisionProblem::PathNotInTree { path, rev } => {
-                    Resolved::NoSuchPath(format!("path '{path}' does not exist in '{rev}'"))
+                    Resolved::NoSuchPath(missing_path(None, &path, &rev))
                 }
                 _ => Resolved::Invalid,
             })

@@ -109,7 +109,8 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                 // (git dies on those as it reads them).
                 if let Some(
                     problem @ (RevisionProblem::Unsupported(_)
-                    | RevisionProblem::PathOutsideRepository(_)),
+                    | RevisionProblem::PathOutsideRepository(_)
+                    | RevisionProblem::RelativePathWithoutWorkTree),
                 ) = problem
                 {
                     out.flush()?;
@@ -134,8 +135,10 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                         eprintln!("{w}");
                     }
                     if let Some(RevisionProblem::PathNotInTree { path, rev }) = problem {
-                        return Err(Exit::Fatal(format!(
-                            "path '{path}' does not exist in '{rev}'"
+                        return Err(Exit::Fatal(crate::names::missing_path(
+                            Some(&mut reader),
+                            &path,
+                            &rev,
                         )));
                     }
                     return Err(Exit::Fatal(format!(
@@ -184,18 +187,7 @@ fn show(
         return Ok(());
     }
     if let Some(min) = o.short {
-        let hex_len = reader.odb().hash_kind().hex_len();
-        let min = if min == 0 {
-            ambiguous::auto_abbrev(reader.odb().approximate_object_count())
-        } else {
-            min
-        };
-        let len = if min >= hex_len {
-            hex_len
-        } else {
-            reader.unique_abbrev_len(&id, min)?.min(hex_len)
-        };
-        writeln!(out, "{}", &id.to_hex()[..len])?;
+        writeln!(out, "{}", ambiguous::abbreviate(reader, &id, min)?)?;
         return Ok(());
     }
     writeln!(out, "{id}")?;

@@ -29,6 +29,7 @@ fn run_len(kind: Batch) -> usize {
 
 /// Runs a batch mode.
 pub(super) fn run(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
+    crate::names::set_batch();
     let odb = global.open()?;
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     // The feeder's reader may hold three windows (the multi-pack-index's

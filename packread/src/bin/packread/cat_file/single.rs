@@ -98,6 +98,9 @@ pub(super) fn one_object(
                 .read_location_as_streamed(&loc, &mut data)
                 .map_err(|e| missing(e, &loc, format!("Not a valid object name {name}")))?;
             if kind == ObjectKind::Tree {
+                // git hands a tree to its `ls-tree`, which reads the name
+                // again: its warnings come twice.
+                resolve(&mut r, odb.hash_kind().hex_len(), name)?;
                 pretty_tree(&odb, &data, &mut out)?;
             } else {
                 out.write_all(&data)?;
