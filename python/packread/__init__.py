@@ -1,0 +1,79 @@
+"""packread: read git object databases through sliding memory-map windows.
+
+A native object database (``Odb``), git's revisions (``Repository``), and an
+object database GitPython accepts (``packread.gitpython.PackreadDB``)::
+
+    import packread
+    odb = packread.Odb(".")                  # a work tree, .git or objects dir
+    obj = odb.read("ce013625030ba8dba906f756967f9e9ca394464a")
+    obj.type, obj.size, obj.data             # 'blob', 6, b'hello\\n'
+    odb.header(obj_id)                       # ('blob', 6), without reading it whole
+    with odb.stream(obj_id) as s:            # an io.RawIOBase: big blobs never whole
+        chunk = s.read(65536)
+    repo = packread.Repository(".")
+    repo.rev_parse("HEAD~2:README.md")       # git's revisions
+
+Ids are hex ``str`` or raw ``bytes``. Reads release the GIL; any number of
+threads can read one ``Odb``.
+"""
+
+import io
+
+from ._packread import (
+    AmbiguousObjectName,
+    CorruptObjectError,
+    NotARepository,
+    Object,
+    ObjectNotFound,
+    Odb,
+    PackreadError,
+    Repository,
+)
+
+__all__ = [
+    "AmbiguousObjectName",
+    "CorruptObjectError",
+    "NotARepository",
+    "Object",
+    "ObjectNotFound",
+    "ObjectStream",
+    "Odb",
+    "PackreadError",
+    "Repository",
+]
+
+
+class ObjectStream(io.RawIOBase):
+    """An object's content, read piece by piece (``Odb.stream``).
+
+    ``type`` and ``size`` say what it is; ``read(n)`` returns up to ``n``
+    bytes (all that is left without ``n``), ``b""`` at the end.
+    """
+
+    def __init__(self, native):
+        super().__init__()
+        self._native = native
+        self.type = native.type
+        self.size = native.size
+
+    def readable(self):
+        return True
+
+    def read(self, size=-1):
+        if self.closed:
+            raise ValueError("I/O operation on closed stream")
+        if size is None or size < 0:
+            return self._native.read(-1)
+        return self._native.read(size)
+
+    def readall(self):
+        return self.read(-1)
+
+    def readinto(self, buffer):
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def __repr__(self):
+        return f"<packread.ObjectStream {self.type} of {self.size} bytes>"

@@ -1,0 +1,256 @@
+//! `Odb`: a packread database for Python, read by a pool of readers with
+//! the GIL released.
+
+use std::sync::Mutex;
+
+use packread::{ObjectId, OpenOptions, Reader};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList};
+
+use crate::errors::to_py;
+use crate::ids;
+use crate::stream::Stream;
+
+/// An object read whole: `type` (`"blob"`, `"tree"`, `"commit"`, `"tag"`),
+/// `size` and `data` (the content, as `bytes`).
+#[pyclass(module = "packread._packread", frozen, get_all)]
+pub struct Object {
+    /// The object's type name.
+    #[pyo3(name = "type")]
+    kind: &'static str,
+    /// The content's length.
+    size: u64,
+    /// The content.
+    data: Py<PyBytes>,
+}
+
+#[pymethods]
+impl Object {
+    fn __repr__(&self) -> String {
+        format!("<packread.Object {} of {} bytes>", self.kind, self.size)
+    }
+}
+
+/// A git object database: packs (with their indexes and a multi-pack-index),
+/// loose objects and alternates, SHA-1 or SHA-256, read through sliding
+/// memory-map windows.
+///
+/// `Odb(path, *, window_size=None, memory_limit=None, handle_limit=None,
+/// delta_cache=None, static=False)`: `path` is a work tree, a git directory
+/// or an objects directory; the limits are smmap's (bytes, windows), unset
+/// for its defaults. Ids are a hex `str` or the raw `bytes`.
+#[pyclass(module = "packread._packread", frozen)]
+pub struct Odb {
+    odb: packread::Odb,
+    /// Readers not in use: each call takes one (or makes one) and gives it
+    /// back, so delta-base caches last across calls and threads don't wait.
+    pool: Mutex<Vec<Reader>>,
+}
+
+/// `native` as the package's `packread.ObjectStream`.
+fn wrap_stream(py: Python<'_>, native: Stream) -> PyResult<Bound<'_, PyAny>> {
+    py.import("packread")?
+        .getattr("ObjectStream")?
+        .call1((Bound::new(py, native)?,))
+}
+
+impl Odb {
+    pub fn from_odb(odb: packread::Odb) -> Odb {
+        Odb {
+            odb,
+            pool: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `f` on a pooled reader with the GIL released.
+    fn with_reader<T: Send>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut Reader) -> Result<T, packread::Error> + Send,
+    ) -> PyResult<T> {
+        py.detach(|| {
+            let taken = self.pool.lock().ok().and_then(|mut p| p.pop());
+            let mut reader = taken.unwrap_or_else(|| self.odb.reader());
+            let result = f(&mut reader);
+            if let Ok(mut pool) = self.pool.lock() {
+                pool.push(reader);
+            }
+            result
+        })
+        .map_err(to_py)
+    }
+
+    fn id(&self, value: &Bound<'_, PyAny>) -> PyResult<ObjectId> {
+        ids::parse(value, self.odb.hash_kind())
+    }
+}
+
+#[pymethods]
+impl Odb {
+    #[new]
+    #[pyo3(signature = (path, *, window_size=None, memory_limit=None, handle_limit=None, delta_cache=None, r#static=false))]
+    fn new(
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        window_size: Option<usize>,
+        memory_limit: Option<usize>,
+        handle_limit: Option<usize>,
+        delta_cache: Option<usize>,
+        r#static: bool,
+    ) -> PyResult<Odb> {
+        let mut options = OpenOptions::new().static_windows(r#static);
+        if let Some(n) = window_size {
+            options = options.window_size(n);
+        }
+        if let Some(n) = memory_limit {
+            options = options.max_memory(n);
+        }
+        if let Some(n) = handle_limit {
+            options = options.max_handles(n);
+        }
+        if let Some(n) = delta_cache {
+            options = options.delta_base_cache_limit(n);
+        }
+        let odb = py.detach(|| options.open(&path)).map_err(to_py)?;
+        Ok(Odb::from_odb(odb))
+    }
+
+    /// The object `id` names, read whole.
+    fn read(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<Object> {
+        let id = self.id(id)?;
+        let object = self.with_reader(py, |r| r.read(&id))?;
+        Ok(Object {
+            kind: object.kind.as_str(),
+            size: object.data.len() as u64,
+            data: PyBytes::new(py, &object.data).unbind(),
+        })
+    }
+
+    /// The content of the object `id` names, as `bytes`.
+    fn read_data<'py>(
+        &self,
+        py: Python<'py>,
+        id: &Bound<'_, PyAny>,
+    ) -> PyResult<(&'static str, Bound<'py, PyBytes>)> {
+        let id = self.id(id)?;
+        let object = self.with_reader(py, |r| r.read(&id))?;
+        Ok((object.kind.as_str(), PyBytes::new(py, &object.data)))
+    }
+
+    /// `(type, size)` of the object `id` names, without reading it whole.
+    fn header(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<(&'static str, u64)> {
+        let id = self.id(id)?;
+        let h = self.with_reader(py, |r| r.header(&id))?;
+        Ok((h.kind.as_str(), h.size))
+    }
+
+    /// The object as a `packread.ObjectStream` (an `io.RawIOBase`): a packed
+    /// or loose object that is not a delta is inflated as it is read, never
+    /// held whole.
+    fn stream<'py>(&self, py: Python<'py>, id: &Bound<'_, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let id = self.id(id)?;
+        let stream = self.with_reader(py, |r| r.stream(&id))?;
+        wrap_stream(py, Stream::new(stream))
+    }
+
+    /// `(type, size, content)`: the content as `bytes` when the object is
+    /// at most `limit` bytes, else as a `packread.ObjectStream`; one lookup
+    /// either way (what a caller that reads small objects whole and streams
+    /// big ones wants).
+    fn read_or_stream<'py>(
+        &self,
+        py: Python<'py>,
+        id: &Bound<'_, PyAny>,
+        limit: u64,
+    ) -> PyResult<(&'static str, u64, Bound<'py, PyAny>)> {
+        let id = self.id(id)?;
+        let opened = self.with_reader(py, |r| {
+            let mut stream = r.stream(&id)?;
+            if stream.size() > limit {
+                return Ok(Err(stream));
+            }
+            let mut data = Vec::with_capacity(usize::try_from(stream.size()).unwrap_or(0));
+            std::io::Read::read_to_end(&mut stream, &mut data).map_err(|e| match e
+                .downcast::<packread::Error>()
+            {
+                Ok(err) => err,
+                Err(e) => packread::Error::Io {
+                    path: std::path::PathBuf::new(),
+                    source: e,
+                },
+            })?;
+            Ok(Ok((stream.kind(), data)))
+        })?;
+        match opened {
+            Ok((kind, data)) => Ok((
+                kind.as_str(),
+                data.len() as u64,
+                PyBytes::new(py, &data).into_any(),
+            )),
+            Err(stream) => {
+                let (kind, size) = (stream.kind().as_str(), stream.size());
+                Ok((kind, size, wrap_stream(py, Stream::new(stream))?))
+            }
+        }
+    }
+
+    /// Whether the database holds the object.
+    fn __contains__(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let id = self.id(id)?;
+        self.with_reader(py, |r| r.contains(&id))
+    }
+
+    /// The full id (hex) of the one object whose id starts with `hex`.
+    fn resolve_prefix(&self, py: Python<'_>, hex: &str) -> PyResult<String> {
+        let hex = hex.to_owned();
+        self.with_reader(py, move |r| r.resolve_prefix(&hex))
+            .map(|id| id.to_hex())
+    }
+
+    /// Every object's id, each once: hex `str`s, or the raw `bytes` with
+    /// `binary=True`.
+    #[pyo3(signature = (*, binary=false))]
+    fn ids<'py>(&self, py: Python<'py>, binary: bool) -> PyResult<Bound<'py, PyList>> {
+        let all: Vec<ObjectId> = py
+            .detach(|| self.odb.object_ids().collect::<Result<_, _>>())
+            .map_err(to_py)?;
+        if binary {
+            PyList::new(py, all.iter().map(|id| PyBytes::new(py, id.as_bytes())))
+        } else {
+            PyList::new(py, all.iter().map(ObjectId::to_hex))
+        }
+    }
+
+    /// Iterates over every object's id (hex).
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.ids(py, false)?.try_iter().map(Bound::into_any)
+    }
+
+    /// Picks up packs written or removed since the database was opened (as
+    /// git does after a miss); returns git's warnings, if any.
+    fn refresh(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        py.detach(|| self.odb.refresh()).map_err(to_py)
+    }
+
+    /// The database's hash: `"sha1"` or `"sha256"`.
+    #[getter]
+    fn hash(&self) -> &'static str {
+        match self.odb.hash_kind() {
+            packread::HashKind::Sha256 => "sha256",
+            packread::HashKind::Sha1 => "sha1",
+        }
+    }
+
+    /// The object directories read (the database's own, then alternates).
+    #[getter]
+    fn object_dirs(&self) -> Vec<std::path::PathBuf> {
+        self.odb.object_dirs()
+    }
+
+    fn __repr__(&self) -> String {
+        match self.odb.object_dirs().first() {
+            Some(dir) => format!("<packread.Odb {}>", dir.display()),
+            None => "<packread.Odb>".to_owned(),
+        }
+    }
+}
