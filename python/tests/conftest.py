@@ -74,6 +74,38 @@ def history(tmp_path_factory):
     return repo
 
 
+def _scripted(tmp_path_factory, script, subdir):
+    base = tmp_path_factory.mktemp(script.replace(".sh", ""))
+    subprocess.run(["bash", str(FIXTURES / script)], cwd=base, env=GIT_ENV, check=True,
+                   capture_output=True)
+    return base / subdir
+
+
+@pytest.fixture(scope="session")
+def sha256(tmp_path_factory):
+    """A SHA-256 repository: packed with deltas, plus loose objects."""
+    return _scripted(tmp_path_factory, "make_sha256.sh", "sha256")
+
+
+@pytest.fixture(scope="session")
+def alternates(tmp_path_factory):
+    """Several packs, loose objects, and two levels of alternates (one
+    relative, one missing)."""
+    return _scripted(tmp_path_factory, "make_alternates.sh", "top")
+
+
+@pytest.fixture(scope="session")
+def links(tmp_path_factory):
+    """Symlinks, a submodule, odd names, an empty file (fixtures/make_export.sh)."""
+    return _scripted(tmp_path_factory, "make_export.sh", "repo")
+
+
+@pytest.fixture(params=["history", "sha256", "alternates", "links"])
+def any_repo(request):
+    """Each fixture repository in turn."""
+    return request.getfixturevalue(request.param)
+
+
 @pytest.fixture()
 def writable(history, tmp_path):
     """A copy of the history repository that a test may change."""

@@ -10,7 +10,7 @@ from gitdb import IStream
 from gitdb.exc import AmbiguousObjectName, BadObject
 
 import packread.gitpython
-from conftest import all_objects, git as run_git
+from conftest import all_objects, contents, git as run_git
 from packread.gitpython import PackreadDB
 
 
@@ -41,6 +41,22 @@ def test_walk_gives_what_git_cmd_object_db_gives(history):
         assert ours.rev_parse(name) == theirs.rev_parse(name)
     tag = ours.tags["v1.0"].tag
     assert tag.message == theirs.tags["v1.0"].tag.message
+
+
+@pytest.mark.parametrize("name", ["history", "alternates", "links"])
+def test_every_object_equals_git(request, name):
+    repo = request.getfixturevalue(name)
+    db = PackreadDB(str(repo / ".git" / "objects"), window_size=4096, memory_limit=16384)
+    expected = all_objects(repo)
+    data = contents(repo, list(expected))
+    for hexsha, (kind, size) in expected.items():
+        binsha = bytes.fromhex(hexsha)
+        binsha2, type2, size2, _ = stream = db.stream(binsha)
+        assert (binsha2, type2, size2) == (binsha, kind.encode(), size)
+        if size % 2:
+            assert stream.read() == data[hexsha]
+        else:
+            assert b"".join(iter(lambda: stream.read(997), b"")) == data[hexsha]
 
 
 def test_the_odb_contract(history):
