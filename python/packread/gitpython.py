@@ -32,7 +32,13 @@ _TYPES = {name: name.encode() for name in ("blob", "tree", "commit", "tag")}
 
 class MissingObject(BadObject, ValueError):
     """No object has this id. A ``BadObject``, as gitdb's databases raise,
-    and a ``ValueError``, as GitPython's default ``GitCmdObjectDB`` raises."""
+    and a ``ValueError``, as GitPython's default ``GitCmdObjectDB`` raises,
+    in its words (``SHA b'<hex>' could not be resolved, git returned:
+    b'<hex> missing'``), which programs match."""
+
+    def __str__(self):
+        hexsha = self.args[0].hex() if isinstance(self.args[0], bytes) else str(self.args[0])
+        return f"SHA {hexsha.encode()!r} could not be resolved, git returned: {(hexsha + ' missing').encode()!r}"
 
 
 class PackreadDB(LooseObjectDB):
@@ -45,7 +51,12 @@ class PackreadDB(LooseObjectDB):
 
     def __init__(self, root_path, **options):
         super().__init__(root_path)
+        self._options = options
         self._odb = packread.Odb(root_path, **options)
+
+    def __reduce__(self):
+        # Pickled (with a git.Repo, say) as what it was opened on.
+        return (_reopen, (type(self), self.root_path(), self._options))
 
     # --- reading -------------------------------------------------------
 
@@ -72,6 +83,12 @@ class PackreadDB(LooseObjectDB):
         return binsha in self._odb
 
     def partial_to_complete_sha_hex(self, partial_hexsha):
+        if isinstance(partial_hexsha, bytes):
+            # GitPython's is_valid_object hands over hex as bytes.
+            try:
+                partial_hexsha = partial_hexsha.decode("ascii")
+            except UnicodeDecodeError:
+                raise BadObject(partial_hexsha) from None
         try:
             return bytes.fromhex(self._odb.resolve_prefix(partial_hexsha))
         except packread.AmbiguousObjectName:
@@ -96,3 +113,7 @@ class PackreadDB(LooseObjectDB):
 
     def __repr__(self):
         return f"<packread.gitpython.PackreadDB {self.root_path()}>"
+
+
+def _reopen(cls, root_path, options):
+    return cls(root_path, **options)

@@ -159,3 +159,20 @@ def test_new_packs_are_found_after_update_cache(writable):
     new_head = run_git(writable, "rev-parse", "HEAD").decode().strip()
     assert new_head != head
     assert repo.commit(new_head).message == "later\n"
+
+
+def test_what_gitpython_itself_relies_on(history):
+    """From GitPython's own suite: is_valid_object with hex bytes, pickled
+    repositories, and the words of a missing object's error."""
+    import pickle
+
+    repo = git.Repo(history, odbt=PackreadDB)
+    head = repo.head.commit
+    assert repo.is_valid_object(head.hexsha, "commit")
+    assert repo.is_valid_object(head.hexsha.encode(), "commit")
+    assert not repo.is_valid_object(b"1a" * 20, "blob")
+    again = pickle.loads(pickle.dumps(repo.odb))
+    assert isinstance(again, PackreadDB) and again.info(head.binsha).type == b"commit"
+    missing = bytes.fromhex("1a" * 20)
+    with pytest.raises(ValueError, match=f"{'1a' * 20} missing"):
+        repo.odb.stream(missing)
