@@ -773,6 +773,27 @@ const CASES: &[Case] = &[
     ),
     case("revisions", &["cat-file", "-p", "v1^{tree}"]),
     case("export", &["cat-file", "--follow-symlinks", "-p", "HEAD"]),
+    // Damaged packed objects: zlib's words, a line per delta base that
+    // failed, git's fatal message naming the pack as git names it; in batch
+    // mode the header line comes first.
+    case("damaged", &["cat-file", "-p", "{blob}"]),
+    case("damaged", &["cat-file", "-p", "{top}"]),
+    case("damaged", &["cat-file", "-p", "{base}"]),
+    case("damaged", &["cat-file", "-t", "{top}"]),
+    case("damaged", &["cat-file", "-s", "{blob}"]),
+    case("damaged", &["cat-file", "blob", "{blob}"]),
+    case("damaged", &["cat-file", "tree", "{blob}"]),
+    case("damaged", &["cat-file", "tree", "{top}"]),
+    case("damaged", &["cat-file", "blob", "{base}"]),
+    case("damaged", &["ls-tree", "{top}"]),
+    case("damaged", &["ls-tree", "{blob}"]),
+    batch("damaged", &["cat-file", "--batch"], "HEAD\n{blob}\nHEAD\n"),
+    batch("damaged", &["cat-file", "--batch"], "{top}\n"),
+    batch(
+        "damaged",
+        &["cat-file", "--batch-check"],
+        "{top}\n{blob}\n{base}\n",
+    ),
     case(
         "export",
         &["cat-file", "--buffer", "--follow-symlinks", "-t", "HEAD"],
@@ -785,6 +806,7 @@ fn repo(name: &str) -> PathBuf {
         "sha256" => fixture("make_sha256.sh").join("sha256"),
         "revisions" => fixture("make_revisions.sh").join("repo"),
         "export" => fixture("make_export.sh").join("repo"),
+        "damaged" => fixture("make_damaged_pack.sh").join("repo"),
         _ => fixture("make_fidelity.sh").join(name),
     }
 }
@@ -860,6 +882,15 @@ fn value(repo: &Path, name: &str) -> String {
                 .to_str()
                 .unwrap()
                 .to_owned()
+        }
+        // Ids a fixture script wrote beside its repository.
+        other
+            if repo
+                .parent()
+                .is_some_and(|p| p.join(format!("value.{other}")).is_file()) =>
+        {
+            let file = repo.parent().unwrap().join(format!("value.{other}"));
+            std::fs::read_to_string(file).unwrap().trim().to_owned()
         }
         other => {
             let file = fixture("make_fidelity.sh").join(format!("oddtrees.{other}"));

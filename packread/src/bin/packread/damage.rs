@@ -1,8 +1,13 @@
-//! What git says about a loose object it can't read: a file whose zlib
+//! What git says about an object it can't read. A loose file whose zlib
 //! stream or header can't be unpacked counts as missing (with git's error
-//! lines on stderr), one of an unknown type is fatal.
+//! lines on stderr), one of an unknown type is fatal. A packed object that
+//! can't be unpacked is fatal, after git's lines for the zlib error and for
+//! each delta base on the way that failed.
 
-use packread::{Corruption, Error, Location, ObjectId};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use packread::{Corruption, Error, Location, ObjectId, Reader};
 
 /// How git treats a damaged object.
 pub enum Damage {
@@ -32,4 +37,103 @@ pub fn classify(id: &ObjectId, loc: &Location, err: &Error) -> Option<Damage> {
         Corruption::UnknownObjectType { .. } => Damage::Fatal("invalid object type".into()),
         _ => return None,
     })
+}
+
+/// The repository's objects directory, and how git names it in messages
+/// (`.git/objects` in a work tree, `./objects` in a bare repository, the
+/// given `--git-dir` followed by `/objects`).
+static OBJECTS: OnceLock<(PathBuf, String)> = OnceLock::new();
+
+/// Records the objects directory and git's name for it.
+pub fn set_objects_dir(dir: PathBuf, git_name: String) {
+    let _ = OBJECTS.set((dir, git_name));
+}
+
+/// A path under the objects directory as git names it; others (packs of
+/// alternates) as they are.
+pub fn git_path(path: &Path) -> String {
+    if let Some((dir, name)) = OBJECTS.get()
+        && let Ok(rest) = path.strip_prefix(dir)
+    {
+        return format!("{name}/{}", rest.display());
+    }
+    path.display().to_string()
+}
+
+/// zlib's words for a stream error, where packread's inflater reports one
+/// zlib names the same way.
+fn zlib_words(msg: &str) -> Option<&str> {
+    match msg {
+        "checksum mismatch in compressed data" => Some("incorrect data check"),
+        "incorrect header check" | "unknown compression method" => Some(msg),
+        _ => None,
+    }
+}
+
+/// git's answer for `err`, met unpacking the packed object `id` at `loc`:
+/// the `error:` lines (the zlib error, then each delta base that failed,
+/// bottom up) and the fatal message; `None` for other errors.
+pub fn packed(
+    reader: &mut Reader,
+    id: &ObjectId,
+    loc: &Location,
+    err: &Error,
+) -> Option<(Vec<String>, String)> {
+    let Location::Packed { pack, .. } = loc else {
+        return None;
+    };
+    let Error::Corrupt {
+        path,
+        offset: bad,
+        reason,
+    } = err
+    else {
+        return None;
+    };
+    let pack_path = git_path(path);
+    let mut lines = Vec::new();
+    if let Corruption::Inflate(msg) = reason
+        && let Some(words) = zlib_words(msg)
+    {
+        lines.push(format!("error: inflate: data stream error ({words})"));
+    }
+    // The chain from the object down to the entry that failed: git names
+    // each base it could not read, from that entry up.
+    let mut chain = Vec::new();
+    let mut at = loc.clone();
+    for _ in 0..10_000 {
+        let Location::Packed { offset: o, .. } = at else {
+            break;
+        };
+        if o == *bad {
+            break;
+        }
+        let Some(base) = reader.disk_info(&at).ok().and_then(|d| d.delta_base) else {
+            chain.clear();
+            break;
+        };
+        let Ok(Some(next)) = reader.locate(&base) else {
+            chain.clear();
+            break;
+        };
+        match next {
+            Location::Packed {
+                pack: p, offset: o, ..
+            } if p == *pack => chain.push((base, o)),
+            _ => {
+                chain.clear();
+                break;
+            }
+        }
+        at = next;
+    }
+    for (base, o) in chain.iter().rev() {
+        lines.push(format!(
+            "error: failed to read delta base object {base} at offset {o} from {pack_path}"
+        ));
+    }
+    Some((
+        lines,
+        format!("packed object {id} (stored in {pack_path}) is corrupt"),
+    ))
 }

@@ -264,10 +264,29 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         }
     };
     let mut data = Vec::new();
-    if reader
-        .read_peeled(&id, ObjectKind::Tree, &mut data)?
-        .is_none()
-    {
+    let peeled = match reader.read_peeled(&id, ObjectKind::Tree, &mut data) {
+        Ok(p) => p,
+        // A damaged packed tree: git's lines, then it is no tree to git.
+        Err(e) => {
+            let told = reader
+                .locate(&id)?
+                .and_then(|loc| crate::damage::packed(&mut odb.reader(), &id, &loc, &e));
+            let Some((lines, fatal)) = told else {
+                return Err(e.into());
+            };
+            for line in lines {
+                eprintln!("{line}");
+            }
+            // git checks a blob's id by streaming it (naming the pack).
+            let blob = reader.header(&id).is_ok_and(|h| h.kind == ObjectKind::Blob);
+            return Err(Exit::Fatal(if blob {
+                fatal
+            } else {
+                "not a tree object".into()
+            }));
+        }
+    };
+    if peeled.is_none() {
         explain_not_a_tree(&mut reader, &id)?;
         return Err(Exit::Fatal("not a tree object".into()));
     }

@@ -237,6 +237,21 @@ impl Global {
                 names::set_refs(self.refs());
                 // git reads `<rev>:./path` from where we stand in the work
                 // tree (a named git directory makes the current one the top).
+                // git names packs in messages by its objects directory's
+                // path as it found it.
+                if let Some(dir) = odb.object_dirs().first() {
+                    let given = self
+                        .git_dir
+                        .clone()
+                        .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
+                    let name = match (std::env::var_os("GIT_OBJECT_DIRECTORY"), given) {
+                        (Some(objects), _) => PathBuf::from(objects).display().to_string(),
+                        (None, Some(git_dir)) => format!("{}/objects", git_dir.display()),
+                        (None, None) if in_work_tree() => ".git/objects".to_owned(),
+                        (None, None) => "./objects".to_owned(),
+                    };
+                    damage::set_objects_dir(dir.clone(), name);
+                }
                 if !self.git_dir_given() {
                     names::set_prefix(cwd_prefix());
                     // In a bare repository or a git directory there is no

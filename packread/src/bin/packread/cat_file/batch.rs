@@ -643,7 +643,38 @@ impl<'a> Renderer<'a> {
                     return Ok(());
                 }
                 Some(Damage::Fatal(msg)) => return Err(Exit::Fatal(msg)),
-                None => return Err(e.into()),
+                None => match damage::packed(&mut self.reader, &id, loc, &e) {
+                    // git writes the header line before it reads the
+                    // contents, and dies on them.
+                    Some((lines, mut fatal)) => {
+                        if self.contents
+                            && let Ok(h) = self.reader.header_location(loc)
+                        {
+                            // A blob is streamed (its failure names the
+                            // pack); anything else is read whole first.
+                            if h.kind != ObjectKind::Blob {
+                                fatal = format!("object {id} disappeared");
+                            }
+                            let facts = Facts {
+                                id,
+                                kind: h.kind,
+                                size: h.size,
+                                disk_size: 0,
+                                delta_base: self.odb.hash_kind().null(),
+                                rest,
+                            };
+                            if !fmt.needs_location() {
+                                fmt.write(out, &facts)?;
+                                out.push(self.delim());
+                            }
+                        }
+                        for line in lines {
+                            eprintln!("{line}");
+                        }
+                        return Err(Exit::Fatal(fatal));
+                    }
+                    None => return Err(e.into()),
+                },
             },
         }
         let (disk_size, base) = if fmt.needs_location() {

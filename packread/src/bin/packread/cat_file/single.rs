@@ -44,19 +44,30 @@ pub(super) fn one_object(
     crate::report_warnings(r.take_refresh_warnings());
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    // A damaged loose object is missing for git, after its error lines.
-    let missing = |e: packread::Error, loc: &Location, fatal: String| -> Exit {
-        match damage::classify(&id, loc, &e) {
-            Some(Damage::Missing(lines)) => {
-                for line in lines {
-                    eprintln!("{line}");
+    // A damaged loose object is missing for git, after its error lines; a
+    // damaged packed one is fatal (`packed`: git's own fatal message for it,
+    // where the mode has one).
+    let missing =
+        |e: packread::Error, loc: &Location, fatal: String, packed: Option<&str>| -> Exit {
+            match damage::classify(&id, loc, &e) {
+                Some(Damage::Missing(lines)) => {
+                    for line in lines {
+                        eprintln!("{line}");
+                    }
+                    Exit::Fatal(fatal)
                 }
-                Exit::Fatal(fatal)
+                Some(Damage::Fatal(msg)) => Exit::Fatal(msg),
+                None => match damage::packed(&mut odb.reader(), &id, loc, &e) {
+                    Some((lines, fatal)) => {
+                        for line in lines {
+                            eprintln!("{line}");
+                        }
+                        Exit::Fatal(packed.map_or(fatal, str::to_owned))
+                    }
+                    None => e.into(),
+                },
             }
-            Some(Damage::Fatal(msg)) => Exit::Fatal(msg),
-            None => e.into(),
-        }
-    };
+        };
     match mode {
         Mode::Exists => return Ok(i32::from(loc.is_none())),
         // Caught by the caller, which knows the option's name.
@@ -79,6 +90,7 @@ pub(super) fn one_object(
                         e,
                         &loc,
                         "git cat-file: could not get object info".into(),
+                        None,
                     ));
                 }
             };
@@ -93,10 +105,14 @@ pub(super) fn one_object(
                 return Err(Exit::Fatal(format!("Not a valid object name {name}")));
             };
             let mut data = Vec::new();
+            // git hands a tree to its ls-tree, which can't read a damaged
+            // one as a tree.
+            let is_tree = matches!(r.header_location(&loc), Ok(h) if h.kind == ObjectKind::Tree);
+            let packed = is_tree.then_some("not a tree object");
             // Blobs are streamed as git streams them (see the batch's).
             let kind = r
                 .read_location_as_streamed(&loc, &mut data)
-                .map_err(|e| missing(e, &loc, format!("Not a valid object name {name}")))?;
+                .map_err(|e| missing(e, &loc, format!("Not a valid object name {name}"), packed))?;
             if kind == ObjectKind::Tree {
                 // git hands a tree to its `ls-tree`, which reads the name
                 // again: its warnings come twice.
@@ -146,7 +162,35 @@ pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32,
     if want == ObjectKind::Blob && !r.contains(&id)? {
         r.contains(&id)?;
     }
-    let peeled = r.read_peeled(&id, want, &mut data)?;
+    let peeled = match r.read_peeled(&id, want, &mut data) {
+        Ok(p) => p,
+        Err(e) => {
+            let loc = r.locate(&id)?;
+            let told = loc
+                .as_ref()
+                .and_then(|loc| damage::packed(&mut odb.reader(), &id, loc, &e));
+            // git streams a blob asked for as a blob (its failure names the
+            // pack); anything else is read whole, and fails as a bad file.
+            let streamed = want == ObjectKind::Blob
+                && loc
+                    .as_ref()
+                    .and_then(|l| r.header_location(l).ok())
+                    .is_some_and(|h| h.kind == ObjectKind::Blob);
+            return Err(match told {
+                Some((lines, fatal)) => {
+                    for line in lines {
+                        eprintln!("{line}");
+                    }
+                    if streamed {
+                        Exit::Fatal(fatal)
+                    } else {
+                        Exit::Fatal(format!("git cat-file {name}: bad file"))
+                    }
+                }
+                None => e.into(),
+            });
+        }
+    };
     crate::report_warnings(r.take_refresh_warnings());
     if peeled.is_none() {
         return Err(Exit::Fatal(format!("git cat-file {name}: bad file")));
