@@ -789,6 +789,8 @@ const CASES: &[Case] = &[
     case("damaged", &["ls-tree", "{blob}"]),
     batch("damaged", &["cat-file", "--batch"], "HEAD\n{blob}\nHEAD\n"),
     batch("damaged", &["cat-file", "--batch"], "{top}\n"),
+    case("damaged", &["verify-pack", "{idx}"]),
+    case("damaged", &["verify-pack", "-v", "{idx}"]),
     batch(
         "damaged",
         &["cat-file", "--batch-check"],

@@ -62,7 +62,7 @@ pub fn git_path(path: &Path) -> String {
 
 /// zlib's words for a stream error, where packread's inflater reports one
 /// zlib names the same way.
-fn zlib_words(msg: &str) -> Option<&str> {
+pub fn zlib_words(msg: &str) -> Option<&str> {
     match msg {
         "checksum mismatch in compressed data" => Some("incorrect data check"),
         "incorrect header check" | "unknown compression method" => Some(msg),

@@ -150,9 +150,15 @@ fn open_message(err: &Error, idx: &Path, hash: HashKind) -> String {
 fn entry_message(offset: u64, err: &Error) -> String {
     let why = match err {
         Error::Corrupt {
-            reason: Corruption::Inflate(_),
+            reason: Corruption::Inflate(msg),
             ..
-        } => "inflate returned -3".to_owned(),
+        } => {
+            // zlib's words come first, where packread's inflater has them.
+            if let Some(words) = crate::damage::zlib_words(msg) {
+                eprintln!("error: inflate: data stream error ({words})");
+            }
+            "inflate returned -3".to_owned()
+        }
         Error::Corrupt {
             reason: Corruption::TruncatedStream | Corruption::SizeMismatch { .. },
             ..

@@ -45,8 +45,26 @@ pub(crate) fn verify_entry(
     buf: &mut Vec<u8>,
 ) -> Result<EntryInfo, Error> {
     let info = entry_info(pack, c, st, pos)?;
-    pack.verify_crc32(c, pos, info.offset, info.offset + info.size_in_pack)?;
-    let decoded = decode::read_object(pack, pack_key, c, st, info.offset, buf)?;
+    let crc = pack.verify_crc32(c, pos, info.offset, info.offset + info.size_in_pack);
+    let decoded = decode::read_object(pack, pack_key, c, st, info.offset, buf);
+    // Damaged bytes usually break both the CRC32 and the zlib stream: git
+    // inflates the entry before it compares CRC32s, and names the inflate
+    // error, so the stream's error comes first.
+    let decoded = match (crc, decoded) {
+        (
+            _,
+            Err(
+                e @ Error::Corrupt {
+                    reason: Corruption::Inflate(_) | Corruption::TruncatedStream,
+                    ..
+                },
+            ),
+        ) => {
+            return Err(e);
+        }
+        (Err(e), _) => return Err(e),
+        (Ok(()), decoded) => decoded?,
+    };
     let actual = ObjectId::compute_checked(pack.hash_kind(), decoded.kind, buf)
         .map_err(|c| pack.corrupt(info.offset, c.into()))?;
     if actual != info.id {
