@@ -79,6 +79,16 @@ packread never writes to a repository, but git may rewrite it meanwhile
   truncates a pack it has written (it writes new files and renames them), so
   this takes another program rewriting packs in place.
 
+# Packs git can't use
+
+A pack whose index's fan-out table goes down, or whose trailer doesn't
+match the index's copy of it, is left out of lookups as git leaves it out:
+its objects are not found (others still are), and each lookup that reaches
+it records git's complaint (`non-monotonic index <path>`, `packfile <path>
+does not match index`) for [`Reader::take_refresh_warnings`]. Any other
+damage to a pack's or an index's header makes opening the database fail
+with [`Error::Corrupt`].
+
 # Layout
 
 - [`Odb`], [`Reader`] and what they answer: the high-level API.

@@ -789,6 +789,23 @@ const CASES: &[Case] = &[
     case("damaged", &["ls-tree", "{blob}"]),
     batch("damaged", &["cat-file", "--batch"], "HEAD\n{blob}\nHEAD\n"),
     batch("damaged", &["cat-file", "--batch"], "{top}\n"),
+    // Packs git keeps but can't use: reported at each lookup that reaches
+    // them, their objects missing, the rest of the repository readable.
+    case("fanout", &["cat-file", "-p", "HEAD"]),
+    case("fanout", &["cat-file", "-t", "{loose}"]),
+    case("fanout", &["cat-file", "-e", "HEAD"]),
+    case("fanout", &["cat-file", "-p", "HEAD:docs/big.txt"]),
+    case("fanout", &["ls-tree", "HEAD"]),
+    batch(
+        "fanout",
+        &["cat-file", "--batch-check"],
+        "HEAD\n{loose}\nHEAD:README\n",
+    ),
+    case("mismatch", &["cat-file", "-p", "HEAD"]),
+    case("mismatch", &["cat-file", "-p", "{loose}"]),
+    case("mismatch", &["rev-parse", "--verify", "HEAD"]),
+    case("mismatch", &["ls-tree", "HEAD"]),
+    batch("mismatch", &["cat-file", "--batch"], "HEAD\n{loose}\n"),
     case("damaged", &["verify-pack", "{idx}"]),
     case("damaged", &["verify-pack", "-v", "{idx}"]),
     batch(
@@ -809,6 +826,8 @@ fn repo(name: &str) -> PathBuf {
         "revisions" => fixture("make_revisions.sh").join("repo"),
         "export" => fixture("make_export.sh").join("repo"),
         "damaged" => fixture("make_damaged_pack.sh").join("repo"),
+        "fanout" => fixture("make_damaged_pack.sh").join("fanout"),
+        "mismatch" => fixture("make_damaged_pack.sh").join("mismatch"),
         _ => fixture("make_fidelity.sh").join(name),
     }
 }

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use smmap::MapManager;
 
-use crate::error::Error;
-use crate::object::HashKind;
+use crate::error::{Corruption, Error};
+use crate::object::{HashKind, ObjectId};
 use crate::odb::{PackId, alternates};
-use crate::pack::{MidxRejected, MultiPackIndex, Pack};
+use crate::pack::{MidxRejected, MultiPackIndex, Pack, PackIndex};
 
 /// The object directories: `objects_dir`, then `extra` alternates (git's
 /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which git links first), then the
@@ -47,6 +47,46 @@ pub(crate) struct PackSet {
     pub(crate) midxs: Vec<Arc<Midx>>,
     /// Whether each pack (by `PackId`) is one a multi-pack-index covers.
     pub(crate) covered: Vec<bool>,
+    /// Packs git can't use, left out of lookups but reported as git reports
+    /// them whenever a lookup reaches them.
+    pub(crate) broken: Vec<Arc<BrokenPack>>,
+}
+
+/// A pack git keeps in its list but can't use: its index fails git's
+/// checks, or the pack's trailer doesn't match the index's copy of it.
+pub(crate) struct BrokenPack {
+    /// The index file.
+    pub(crate) index_path: PathBuf,
+    /// The data file.
+    pub(crate) pack_path: PathBuf,
+    /// The index of a pack that doesn't match it (`None` for an index git
+    /// can't load).
+    pub(crate) index: Option<PackIndex>,
+    /// Whether the index itself is what git refuses.
+    pub(crate) bad_index: bool,
+}
+
+impl BrokenPack {
+    /// What git reports when a lookup of `id` reaches this pack, if
+    /// anything: an index it can't load each time; a pack that doesn't
+    /// match its index when the index lists `id`.
+    pub(crate) fn complaint(&self, id: &ObjectId) -> Option<String> {
+        if self.bad_index {
+            return Some(format!("non-monotonic index {}", self.index_path.display()));
+        }
+        match &self.index {
+            None => None,
+            Some(index) => {
+                let listed = index
+                    .lookup(&mut index.cursor(), id)
+                    .ok()
+                    .flatten()
+                    .is_some();
+                listed
+                    .then(|| format!("packfile {} does not match index", self.pack_path.display()))
+            }
+        }
+    }
 }
 
 /// A multi-pack-index and the packs it covers.
@@ -73,6 +113,7 @@ impl PackSet {
             keys: Vec::new(),
             midxs: Vec::new(),
             covered: Vec::new(),
+            broken: Vec::new(),
         };
         let mut set = empty.rescan(dirs, warnings, manager, hash, use_midx)?;
         // PackIds in git's order from the start.
@@ -101,6 +142,7 @@ impl PackSet {
             keys: vec![(0, true, 0)],
             midxs: Vec::new(),
             covered: vec![false],
+            broken: Vec::new(),
         }
     }
 
@@ -118,12 +160,16 @@ impl PackSet {
     ) -> Result<PackSet, Error> {
         let mut packs = self.packs.clone();
         let mut keys = self.keys.clone();
-        let known: std::collections::HashSet<PathBuf> =
-            packs.iter().map(|p| p.index().path().to_owned()).collect();
+        let mut broken = self.broken.clone();
+        let known: std::collections::HashSet<PathBuf> = packs
+            .iter()
+            .map(|p| p.index().path().to_owned())
+            .chain(broken.iter().map(|b| b.index_path.clone()))
+            .collect();
         // git puts each pack it finds at the front of its list.
         let mut front = keys.iter().map(|k| k.0).min().unwrap_or(0);
         for (i, dir) in dirs.iter().enumerate() {
-            for pack in open_dir(&dir.join("pack"), manager, hash, &known)? {
+            for pack in open_dir(&dir.join("pack"), manager, hash, &known, &mut broken)? {
                 let secs = pack
                     .mtime()
                     .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
@@ -174,6 +220,7 @@ impl PackSet {
             keys,
             midxs,
             covered,
+            broken,
         })
     }
 }
@@ -263,12 +310,15 @@ fn link_alternates(
 }
 
 /// Opens every pack in `pack_dir` that has both an index and a data file,
-/// in directory order, but for those whose index is in `known`.
+/// in directory order, but for those whose index is in `known`. A pack git
+/// would keep but can't use (a non-monotonic index, a pack that doesn't
+/// match its index) goes to `broken`.
 fn open_dir(
     pack_dir: &Path,
     manager: &MapManager,
     hash: HashKind,
     known: &std::collections::HashSet<PathBuf>,
+    broken: &mut Vec<Arc<BrokenPack>>,
 ) -> Result<Vec<Pack>, Error> {
     let entries = match std::fs::read_dir(pack_dir) {
         Ok(e) => e,
@@ -292,7 +342,25 @@ fn open_dir(
             && path.with_extension("pack").is_file()
             && !known.contains(&path)
         {
-            packs.push(Pack::open(&path, manager, hash)?);
+            match Pack::open(&path, manager, hash) {
+                Ok(pack) => packs.push(pack),
+                Err(Error::Corrupt {
+                    reason:
+                        reason @ (Corruption::NonMonotonicFanout | Corruption::PackChecksumMismatch),
+                    ..
+                }) => broken.push(Arc::new(BrokenPack {
+                    pack_path: path.with_extension("pack"),
+                    index: match reason {
+                        Corruption::PackChecksumMismatch => {
+                            PackIndex::open(&path, manager, hash).ok()
+                        }
+                        _ => None,
+                    },
+                    bad_index: reason == Corruption::NonMonotonicFanout,
+                    index_path: path,
+                })),
+                Err(e) => return Err(e),
+            }
         }
     }
     Ok(packs)

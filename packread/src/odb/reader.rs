@@ -323,6 +323,14 @@ impl Reader {
         self.locate_packed(id)
     }
 
+    /// git's complaints about the packs it can't use that a lookup of `id`
+    /// reached (it found the object nowhere else), as warnings.
+    fn complain_of_broken_packs(&mut self, id: &ObjectId) {
+        let set = self.snapshot();
+        let complaints: Vec<String> = set.broken.iter().filter_map(|b| b.complaint(id)).collect();
+        self.state().refresh_warnings.extend(complaints);
+    }
+
     /// Where the object is in a pack: through the multi-pack-index first,
     /// then in the packs it doesn't cover, most recently hit first (as git's
     /// `find_pack_entry`).
@@ -346,6 +354,7 @@ impl Reader {
                 }));
             }
         }
+        self.complain_of_broken_packs(id);
         Ok(None)
     }
 

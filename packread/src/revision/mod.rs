@@ -83,7 +83,22 @@ pub fn resolve(reader: &mut Reader, refs: &RefStore, spec: &str) -> Result<Revis
     let (id, path) = match split_path(spec) {
         Some((rev, path)) => {
             let base = r.object(rev)?;
-            let tree = r.peel(base, Some(ObjectKind::Tree))?;
+            // A revision that names an object but no readable tree (a blob,
+            // an object missing or damaged) has no such path, as git says.
+            let tree = match r.peel(base, Some(ObjectKind::Tree)) {
+                Ok(tree) => tree,
+                Err(Error::Revision {
+                    problem: RevisionProblem::Unknown,
+                    ..
+                }) => {
+                    let path = path::from_top(path).map_err(|p| r.problem(p))?;
+                    return Err(r.problem(RevisionProblem::PathNotInTree {
+                        path,
+                        rev: rev.to_owned(),
+                    }));
+                }
+                Err(e) => return Err(e),
+            };
             let (id, mode, path) =
                 path::lookup(r.reader, tree, rev, path)?.map_err(|p| r.problem(p))?;
             (id, Some((path, mode)))

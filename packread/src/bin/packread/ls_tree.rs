@@ -288,6 +288,9 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     };
     if peeled.is_none() {
         explain_not_a_tree(&mut reader, &id)?;
+        // Packs git can't use, met on the way (git looks the object up
+        // twice, as packread's two reads above did).
+        crate::report_warnings(reader.take_refresh_warnings());
         return Err(Exit::Fatal("not a tree object".into()));
     }
     let stdout = io::stdout();

@@ -284,6 +284,20 @@ impl Global {
 /// `error()` does: control characters shown as '?'.
 pub fn report_warnings(warnings: impl IntoIterator<Item = String>) {
     for w in warnings {
+        // Packs git can't use, named as git names them.
+        let w = if let Some(path) = w.strip_prefix("non-monotonic index ") {
+            format!("non-monotonic index {}", damage::git_path(Path::new(path)))
+        } else if let Some(path) = w
+            .strip_prefix("packfile ")
+            .and_then(|r| r.strip_suffix(" does not match index"))
+        {
+            format!(
+                "packfile {} does not match index",
+                damage::git_path(Path::new(path))
+            )
+        } else {
+            w
+        };
         let shown: String = w
             .chars()
             .map(|c| {
