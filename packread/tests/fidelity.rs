@@ -806,6 +806,8 @@ const CASES: &[Case] = &[
     case("mismatch", &["rev-parse", "--verify", "HEAD"]),
     case("mismatch", &["ls-tree", "HEAD"]),
     batch("mismatch", &["cat-file", "--batch"], "HEAD\n{loose}\n"),
+    case("midxcut", &["cat-file", "-p", "HEAD"]),
+    batch("midxcut", &["cat-file", "--batch-check"], "HEAD\nHEAD~1\n"),
     case("damaged", &["verify-pack", "{idx}"]),
     case("damaged", &["verify-pack", "-v", "{idx}"]),
     batch(
@@ -828,6 +830,7 @@ fn repo(name: &str) -> PathBuf {
         "damaged" => fixture("make_damaged_pack.sh").join("repo"),
         "fanout" => fixture("make_damaged_pack.sh").join("fanout"),
         "mismatch" => fixture("make_damaged_pack.sh").join("mismatch"),
+        "midxcut" => fixture("make_damaged_pack.sh").join("midxcut"),
         _ => fixture("make_fidelity.sh").join(name),
     }
 }

@@ -60,6 +60,18 @@ pub fn git_path(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// `text` with the objects directory's path, where it names a file in it,
+/// as git names it.
+pub fn git_paths_in(text: &str) -> String {
+    match OBJECTS.get() {
+        Some((dir, name)) => {
+            let prefix = format!("{}/", dir.display());
+            text.replace(&prefix, &format!("{name}/"))
+        }
+        None => text.to_owned(),
+    }
+}
+
 /// zlib's words for a stream error, where packread's inflater reports one
 /// zlib names the same way.
 pub fn zlib_words(msg: &str) -> Option<&str> {

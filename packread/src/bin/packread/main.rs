@@ -232,8 +232,6 @@ impl Global {
         let git_dir_given = self.git_dir.is_some() || std::env::var_os("GIT_DIR").is_some();
         match opened {
             Ok(odb) => {
-                // git reports broken alternates on every command.
-                report_warnings(odb.warnings());
                 names::set_refs(self.refs());
                 // git reads `<rev>:./path` from where we stand in the work
                 // tree (a named git directory makes the current one the top).
@@ -252,6 +250,8 @@ impl Global {
                     };
                     damage::set_objects_dir(dir.clone(), name);
                 }
+                // git reports broken alternates on every command.
+                report_warnings(odb.warnings());
                 if !self.git_dir_given() {
                     names::set_prefix(cwd_prefix());
                     // In a bare repository or a git directory there is no
@@ -284,20 +284,8 @@ impl Global {
 /// `error()` does: control characters shown as '?'.
 pub fn report_warnings(warnings: impl IntoIterator<Item = String>) {
     for w in warnings {
-        // Packs git can't use, named as git names them.
-        let w = if let Some(path) = w.strip_prefix("non-monotonic index ") {
-            format!("non-monotonic index {}", damage::git_path(Path::new(path)))
-        } else if let Some(path) = w
-            .strip_prefix("packfile ")
-            .and_then(|r| r.strip_suffix(" does not match index"))
-        {
-            format!(
-                "packfile {} does not match index",
-                damage::git_path(Path::new(path))
-            )
-        } else {
-            w
-        };
+        // Files of the objects directory, named as git names them.
+        let w = damage::git_paths_in(&w);
         let shown: String = w
             .chars()
             .map(|c| {
