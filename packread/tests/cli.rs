@@ -443,6 +443,72 @@ fn dump_writes_every_object_and_never_overwrites() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `cat-file --batch` records (`<id> <type> <size>\n<bytes>\n`), by id; a
+/// record repeated would be a failure.
+fn batch_records(mut out: &[u8]) -> std::collections::BTreeMap<String, (String, Vec<u8>)> {
+    let mut records = std::collections::BTreeMap::new();
+    while !out.is_empty() {
+        let nl = out.iter().position(|&b| b == b'\n').expect("a header line");
+        let header = String::from_utf8(out[..nl].to_vec()).unwrap();
+        let mut parts = header.split(' ');
+        let (id, kind, size) = (
+            parts.next().unwrap().to_owned(),
+            parts.next().unwrap().to_owned(),
+            parts.next().unwrap().parse::<usize>().unwrap(),
+        );
+        let data = out[nl + 1..nl + 1 + size].to_vec();
+        assert_eq!(
+            out[nl + 1 + size],
+            b'\n',
+            "record of {id} ends in a newline"
+        );
+        out = &out[nl + 2 + size..];
+        assert!(
+            records.insert(id.clone(), (kind, data)).is_none(),
+            "{id} twice"
+        );
+    }
+    records
+}
+
+#[test]
+fn dump_stdout_gives_every_object_once_as_batch_records() {
+    for repo in repos() {
+        let theirs = output(
+            git(&repo),
+            &["cat-file", "--batch-all-objects", "--batch"],
+            b"",
+        );
+        for window in [
+            &[][..],
+            &["--window-size=4k", "--memory-limit=16k", "--delta-cache=8k"],
+        ] {
+            let mut cmd = packread(&repo);
+            cmd.args(window);
+            let ours = output(cmd, &["dump", "--stdout"], b"");
+            assert!(
+                ours.status.success(),
+                "{}: {}",
+                repo.display(),
+                String::from_utf8_lossy(&ours.stderr)
+            );
+            assert_eq!(
+                batch_records(&ours.stdout),
+                batch_records(&theirs.stdout),
+                "dump --stdout in {} ({window:?})",
+                repo.display()
+            );
+        }
+        // Only one type.
+        let blobs = output(packread(&repo), &["dump", "--stdout", "--type=blob"], b"");
+        assert!(
+            batch_records(&blobs.stdout)
+                .values()
+                .all(|(k, _)| k == "blob")
+        );
+    }
+}
+
 #[test]
 fn stats_report_the_mapping_layer() {
     let repo = fixture("make_history.sh").join("ofs.git");

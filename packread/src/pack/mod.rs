@@ -43,6 +43,7 @@ pub(crate) mod index;
 pub(crate) mod midx;
 pub(crate) mod revindex;
 pub mod verify;
+pub(crate) mod walk;
 
 pub use cache::DEFAULT_DELTA_BASE_CACHE_LIMIT;
 pub use decode::{DEFAULT_MAX_DELTA_CHAIN, Decoded};

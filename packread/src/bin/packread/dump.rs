@@ -1,16 +1,19 @@
 //! `packread dump`: write objects to files, `<dir>/<2 hex>/<rest of hex>`.
 
 use std::fs::OpenOptions;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
-use packread::{Error, Location, ObjectId, ObjectKind, export};
+use packread::{Error, Location, ObjectId, ObjectKind, Odb, export};
 
 use crate::names::{Resolved, resolve};
 use crate::progress::Progress;
 use crate::{Exit, Global};
 
 const USAGE: &str = "usage: packread dump [--type=<type>] [--pack=<pack>] <directory> [<object>...]
+   or: packread dump [--type=<type>] [--pack=<pack>] --stdout
    or: packread dump --tree <tree-ish> <directory>
 
 Writes the contents of each named object (all objects if none are named) to
@@ -19,6 +22,13 @@ never overwritten.
 
     --type=<type>         only objects of this type (blob, tree, commit, tag)
     --pack=<pack>         the objects of this pack (.pack or .idx) instead of the repository's
+
+With --stdout, writes every object to stdout as `cat-file --batch` records
+(`<id> <type> <size>`, a newline, the content, a newline), in the order
+cheapest to read (each pack's delta trees base first, on every core; then
+loose objects): the order is unspecified, the set is
+`cat-file --batch-all-objects`'s. Writing every object to <directory> walks
+them the same way.
 
 With --tree, writes the files of <tree-ish> under their paths in <directory>,
 as `git archive <tree-ish> | tar -x` leaves them: executable bits, symbolic
@@ -30,10 +40,13 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     let mut only: Option<ObjectKind> = None;
     let mut pack: Option<String> = None;
     let mut tree: Option<String> = None;
+    let mut to_stdout = false;
     let mut positional = Vec::new();
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        if arg == "--tree" {
+        if arg == "--stdout" {
+            to_stdout = true;
+        } else if arg == "--tree" {
             match args.next() {
                 Some(t) => tree = Some(t),
                 None => {
@@ -63,6 +76,16 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             positional.push(arg);
         }
     }
+    if to_stdout {
+        if !positional.is_empty() || tree.is_some() {
+            return Err(Exit::Usage(
+                "fatal: --stdout takes no directory and no objects".into(),
+                USAGE,
+            ));
+        }
+        let odb = open(global, pack.as_deref())?;
+        return dump_stdout(&odb, only);
+    }
     if positional.is_empty() {
         return Err(Exit::Usage("fatal: <directory> required".into(), USAGE));
     }
@@ -76,28 +99,12 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         }
         return dump_tree(global, &tree, &dir);
     }
-    let odb = match &pack {
-        // A lone pack: its ids' hash comes from the repository we are in, if any.
-        Some(p) => {
-            let hash = global.repository_hash().unwrap_or_default();
-            let idx = std::path::Path::new(p).with_extension("idx");
-            if !idx.is_file() || !idx.with_extension("pack").is_file() {
-                return Err(Exit::Fatal(format!(
-                    "Cannot open existing pack file '{}'",
-                    idx.display()
-                )));
-            }
-            global.options().hash(hash).open_pack(&idx)?
-        }
-        None => global.open()?,
-    };
+    let odb = open(global, pack.as_deref())?;
+    if positional.is_empty() {
+        return dump_all(&odb, only, &dir);
+    }
     let mut r = odb.reader();
-    let targets: Vec<(ObjectId, Option<Location>)> = if positional.is_empty() {
-        odb.object_locations_pack_order()?
-            .into_iter()
-            .map(|(id, loc)| (id, Some(loc)))
-            .collect()
-    } else {
+    let targets: Vec<(ObjectId, Option<Location>)> = {
         let mut v = Vec::new();
         for name in &positional {
             match resolve(&mut r, odb.hash_kind().hex_len(), name)? {
@@ -141,6 +148,112 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     progress.finish();
     eprintln!(
         "dumped {files} objects ({bytes} bytes) to {}",
+        dir.display()
+    );
+    Ok(0)
+}
+
+/// The repository's database, or a lone pack's (`--pack`).
+fn open(global: &Global, pack: Option<&str>) -> Result<Odb, Exit> {
+    match pack {
+        // A lone pack: its ids' hash comes from the repository we are in, if any.
+        Some(p) => {
+            let hash = global.repository_hash().unwrap_or_default();
+            let idx = Path::new(p).with_extension("idx");
+            if !idx.is_file() || !idx.with_extension("pack").is_file() {
+                return Err(Exit::Fatal(format!(
+                    "Cannot open existing pack file '{}'",
+                    idx.display()
+                )));
+            }
+            Ok(global.options().hash(hash).open_pack(&idx)?)
+        }
+        None => global.open(),
+    }
+}
+
+/// The threads a walk of every object uses: every core.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// `dump --stdout`: every object as a `cat-file --batch` record, in the
+/// walk's order.
+fn dump_stdout(odb: &Odb, only: Option<ObjectKind>) -> Result<i32, Exit> {
+    let out = Mutex::new(BufWriter::with_capacity(1 << 20, io::stdout()));
+    let failed: Mutex<Option<io::Error>> = Mutex::new(None);
+    let walked = odb.for_each_object(threads(), |id, kind, data| {
+        if only.is_some_and(|k| k != kind) {
+            return true;
+        }
+        let mut out = out.lock().unwrap_or_else(PoisonError::into_inner);
+        let written = writeln!(out, "{id} {kind} {}", data.len())
+            .and_then(|()| out.write_all(data))
+            .and_then(|()| out.write_all(b"\n"));
+        match written {
+            Ok(()) => true,
+            Err(e) => {
+                *failed.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+                false
+            }
+        }
+    });
+    // What was produced is written out before any failure is reported.
+    let flushed = out
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .flush();
+    if let Some(e) = failed.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        return Err(e.into());
+    }
+    walked?;
+    flushed?;
+    Ok(0)
+}
+
+/// `dump <dir>` of every object: files made on every core as the walk
+/// decodes the objects.
+fn dump_all(odb: &Odb, only: Option<ObjectKind>, dir: &Path) -> Result<i32, Exit> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Exit::Fatal(format!("cannot create '{}': {e}", dir.display())))?;
+    let progress = Mutex::new(Progress::new(
+        "Dumping objects",
+        odb.approximate_object_count(),
+        io::stderr().is_terminal(),
+    ));
+    let (files, bytes) = (AtomicU64::new(0), AtomicU64::new(0));
+    let failed: Mutex<Option<Exit>> = Mutex::new(None);
+    odb.for_each_object(threads(), |id, kind, data| {
+        progress
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .tick(1);
+        if only.is_some_and(|k| k != kind) {
+            return true;
+        }
+        match write_new(dir, id, data) {
+            Ok(()) => {
+                files.fetch_add(1, Ordering::Relaxed);
+                bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+                true
+            }
+            Err(e) => {
+                *failed.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+                false
+            }
+        }
+    })?;
+    if let Some(e) = failed.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        return Err(e);
+    }
+    progress
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .finish();
+    eprintln!(
+        "dumped {} objects ({} bytes) to {}",
+        files.into_inner(),
+        bytes.into_inner(),
         dir.display()
     );
     Ok(0)

@@ -6,7 +6,6 @@
 
 pub(crate) mod checksum;
 pub(crate) mod entry;
-pub(crate) mod tree;
 pub(crate) mod walk;
 
 use std::num::NonZeroUsize;

@@ -6,8 +6,7 @@
 //! pack cheaper than reading its objects one by one (where each read walks
 //! its chain and relies on the delta-base cache).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Corruption, Error};
 use crate::inflate::inflate_to;
@@ -17,103 +16,9 @@ use crate::pack::decode::{self, DecodeState};
 use crate::pack::delta;
 use crate::pack::entry::EntryKind;
 use crate::pack::file::{Pack, PackCursors};
-use crate::pack::verify::tree::DeltaTree;
 use crate::pack::verify::{EntryInfo, VerifyOptions};
-
-/// A decoded base, shared by the deltas waiting for it; its bytes are
-/// counted in `held` while it lives.
-struct Base<'a> {
-    data: Vec<u8>,
-    held: &'a AtomicUsize,
-}
-
-impl Drop for Base<'_> {
-    fn drop(&mut self) {
-        self.held.fetch_sub(self.data.capacity(), Ordering::Relaxed);
-    }
-}
-
-/// Holds `data` for the deltas waiting for it if the budget allows (or if
-/// nothing else is held: a chain of large objects then still costs one
-/// decode per entry); else they decode it again.
-fn hold<'a>(data: &mut Vec<u8>, held: &'a AtomicUsize, limit: usize) -> Option<Arc<Base<'a>>> {
-    let size = data.capacity();
-    let before = held.fetch_add(size, Ordering::Relaxed);
-    if before != 0 && before + size > limit {
-        held.fetch_sub(size, Ordering::Relaxed);
-        return None;
-    }
-    Some(Arc::new(Base {
-        data: std::mem::take(data),
-        held,
-    }))
-}
-
-/// One entry to decode.
-struct Task<'a> {
-    entry: u32,
-    depth: u32,
-    /// The kind of the tree's whole object.
-    kind: ObjectKind,
-    /// The decoded delta base; `None` for whole objects, and for deltas whose
-    /// base was not held (decoded again from the pack).
-    base: Option<Arc<Base<'a>>>,
-}
-
-/// The shared work stack. Last in, first out: the walk stays depth first,
-/// so the bases held are about one chain per thread.
-struct Work<'a> {
-    state: Mutex<WorkState<'a>>,
-    ready: Condvar,
-    failed: AtomicBool,
-}
-
-struct WorkState<'a> {
-    tasks: Vec<Task<'a>>,
-    /// Threads processing a task (which may add more).
-    busy: usize,
-    /// Threads waiting for a task.
-    waiting: usize,
-}
-
-impl<'a> Work<'a> {
-    /// The next task, or `None` once every task is done or one failed.
-    fn next(&self) -> Option<Task<'a>> {
-        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            if self.failed.load(Ordering::Relaxed) {
-                return None;
-            }
-            if let Some(t) = s.tasks.pop() {
-                s.busy += 1;
-                return Some(t);
-            }
-            if s.busy == 0 {
-                return None;
-            }
-            s.waiting += 1;
-            s = self.ready.wait(s).unwrap_or_else(PoisonError::into_inner);
-            s.waiting -= 1;
-        }
-    }
-
-    /// Ends a task, adding the tasks it made.
-    fn done(&self, more: impl Iterator<Item = Task<'a>>) {
-        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        s.tasks.extend(more);
-        s.busy -= 1;
-        if s.waiting > 0 && (!s.tasks.is_empty() || s.busy == 0) {
-            self.ready.notify_all();
-        }
-    }
-
-    fn fail(&self) {
-        self.failed.store(true, Ordering::Relaxed);
-        let s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        drop(s);
-        self.ready.notify_all();
-    }
-}
+use crate::pack::walk::tree::DeltaTree;
+use crate::pack::walk::work::{Task, Work, hold};
 
 /// The buffer objects hashed as they are inflated go through: past it, the
 /// inflater keeps the last 32 KiB as history, so each refill makes 224 KiB.
@@ -281,15 +186,7 @@ pub(crate) fn verify_entries(
         },
         base: None,
     });
-    let work = Work {
-        state: Mutex::new(WorkState {
-            tasks: roots.collect(),
-            busy: 0,
-            waiting: 0,
-        }),
-        ready: Condvar::new(),
-        failed: AtomicBool::new(false),
-    };
+    let work = Work::new(roots.collect());
 
     let results: Vec<Result<Vec<Checked>, Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -375,22 +272,4 @@ pub(crate) fn verify_entries(
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base_bytes_are_counted_while_held() {
-        let held = AtomicUsize::new(0);
-        let data = Vec::with_capacity(100);
-        held.fetch_add(data.capacity(), Ordering::Relaxed);
-        let b = Arc::new(Base { data, held: &held });
-        let b2 = Arc::clone(&b);
-        drop(b);
-        assert_eq!(held.load(Ordering::Relaxed), 100);
-        drop(b2);
-        assert_eq!(held.load(Ordering::Relaxed), 0);
-    }
 }

@@ -1,0 +1,9 @@
+//! Walking a pack's delta trees base first: every entry inflated once,
+//! every delta applied once to its base held in memory, the trees shared
+//! out between threads. Verification walks them so
+//! ([`Odb::verify_pack`](crate::Odb::verify_pack)), and so does the
+//! cheapest read of every object ([`Odb::for_each_object`](crate::Odb::for_each_object)).
+
+pub(crate) mod tree;
+pub(crate) mod visit;
+pub(crate) mod work;

@@ -1,0 +1,146 @@
+//! Every object of a pack handed to a callback, base first: each entry is
+//! inflated once, each delta applied once to its base held in memory
+//! (within a budget; past it, a base is decoded again from the pack), and
+//! the delta trees are shared out between threads.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use crate::error::{Corruption, Error};
+use crate::object::{ObjectId, ObjectKind};
+use crate::pack::decode::{self, DecodeState};
+use crate::pack::delta;
+use crate::pack::entry::EntryKind;
+use crate::pack::file::Pack;
+use crate::pack::walk::tree::DeltaTree;
+use crate::pack::walk::work::{Task, Work, hold};
+
+/// What a visit of a pack may use and must do.
+pub(crate) struct Visit<'a> {
+    /// Threads decoding at once.
+    pub(crate) threads: usize,
+    /// Bytes of decoded bases held for the deltas waiting for them.
+    pub(crate) budget: usize,
+    /// The longest delta chain read.
+    pub(crate) max_chain: usize,
+    /// Objects not to hand over (another pack answers for them).
+    pub(crate) skip: &'a (dyn Fn(&ObjectId) -> bool + Sync),
+    /// Called with each object; `false` stops the walk.
+    pub(crate) each: &'a (dyn Fn(&ObjectId, ObjectKind, &[u8]) -> bool + Sync),
+}
+
+/// Hands every object of `pack` to `v.each`, in an order that decodes each
+/// entry once; `Ok(false)` if the callback stopped the walk.
+pub(crate) fn visit_pack(pack: &Pack, v: &Visit<'_>) -> Result<bool, Error> {
+    // Each thread pins up to two windows (index and data); leave two of the
+    // manager's windows for other readers.
+    let room = pack.manager().max_file_handles().saturating_sub(2) / 2;
+    let threads = v.threads.min(room).max(1);
+    let tree = DeltaTree::build(pack, threads)?;
+    let held = AtomicUsize::new(0);
+    let stopped = AtomicBool::new(false);
+    let roots = tree.roots.iter().rev().map(|&r| Task {
+        entry: r,
+        depth: 0,
+        kind: match tree.headers[r as usize].kind {
+            EntryKind::Base(k) => k,
+            _ => unreachable!("roots are whole objects"),
+        },
+        base: None,
+    });
+    let work = Work::new(roots.collect());
+    let results: Vec<Result<(), Error>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (work, tree, held, stopped) = (&work, &tree, &held, &stopped);
+                s.spawn(move || {
+                    let mut c = pack.cursors();
+                    let mut st = DecodeState::new(0, v.max_chain);
+                    let (mut delta_buf, mut reread, mut out) = (Vec::new(), Vec::new(), Vec::new());
+                    while let Some(t) = work.next() {
+                        let i = t.entry as usize;
+                        let (offset, _) = tree.sorted[i];
+                        let end = tree.end(i);
+                        let h = tree.headers[i];
+                        let decoded = if t.depth as usize > v.max_chain {
+                            Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(v.max_chain)))
+                        } else {
+                            match h.kind {
+                                EntryKind::Base(_) => decode::inflate_entry(
+                                    pack,
+                                    &mut c,
+                                    st.inflater(),
+                                    (offset, end),
+                                    &h,
+                                    &mut out,
+                                )
+                                .map(|_| ()),
+                                EntryKind::OfsDelta { .. } | EntryKind::RefDelta { .. } => {
+                                    decode::inflate_entry(
+                                        pack,
+                                        &mut c,
+                                        st.inflater(),
+                                        (offset, end),
+                                        &h,
+                                        &mut delta_buf,
+                                    )
+                                    .and_then(|_| {
+                                        let base = if let Some(b) = &t.base {
+                                            &b.data
+                                        } else {
+                                            // The base was not held: decode it again.
+                                            let p = tree.parent[i] as usize;
+                                            let base_offset = tree.sorted[p].0;
+                                            decode::read_object(
+                                                pack,
+                                                0,
+                                                &mut c,
+                                                &mut st,
+                                                base_offset,
+                                                &mut reread,
+                                            )?;
+                                            &reread
+                                        };
+                                        delta::apply_delta(base, &delta_buf, &mut out)
+                                            .map_err(|reason| pack.corrupt(offset, reason))
+                                    })
+                                }
+                            }
+                        };
+                        if let Err(e) = decoded {
+                            work.fail();
+                            return Err(e);
+                        }
+                        let id = &tree.ids[i];
+                        if !(v.skip)(id) && !(v.each)(id, t.kind, &out) {
+                            stopped.store(true, Ordering::Relaxed);
+                            work.fail();
+                            return Ok(());
+                        }
+                        drop(t.base);
+                        let children = tree.children(t.entry);
+                        let base = if children.is_empty() {
+                            None
+                        } else {
+                            hold(&mut out, held, v.budget)
+                        };
+                        work.done(children.iter().map(|&child| Task {
+                            entry: child,
+                            depth: t.depth + 1,
+                            kind: t.kind,
+                            base: base.clone(),
+                        }));
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("visiting threads don't panic"))
+            .collect()
+    });
+    for r in results {
+        r?;
+    }
+    Ok(!stopped.load(Ordering::Relaxed))
+}
