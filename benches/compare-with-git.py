@@ -12,7 +12,7 @@ reads every header; their outputs aren't comparable), and `benches/gix-peer`
 what cat-file does, with cat-file's output, which is compared with git's.
 
 usage: compare-with-git.py REPO [--runs N] [--packread PATH] [--git PATH] [--gix PATH]
-                                [--gix-peer PATH] [--random N] [--rows pack,id,random,verify,headers]
+                                [--gix-peer PATH] [--random N] [--rows pack,id,random,verify,headers,walk]
 """
 import argparse
 import filecmp
@@ -46,8 +46,8 @@ def main():
     ap.add_argument("--gix-peer", default=None, help="benches/gix-peer's binary, for the cat-file rows")
     ap.add_argument("--random", type=int, default=20000, help="objects in the random-access row")
     ap.add_argument("--packread-args", default="", help="global options for packread, e.g. '--window-size=1m'")
-    ap.add_argument("--rows", default="pack,id,random,verify,headers",
-                    help="which rows to run, of: pack,id,random,verify,headers (default: all)")
+    ap.add_argument("--rows", default="pack,id,random,verify,headers,walk",
+                    help="which rows to run, of: pack,id,random,verify,headers,walk (default: all)")
     args = ap.parse_args()
     repo = os.path.abspath(args.repo)
     pr = [os.path.abspath(args.packread)] + args.packread_args.split()
@@ -84,8 +84,12 @@ def main():
         ("all headers (`--batch-all-objects --batch-check` / `gix odb stats`)",
          ["cat-file", "--batch-all-objects", "--batch-check"], ["cat-file", "--batch-all-objects", "--batch-check"],
          ["odb", "stats"], None, None, True),
+        ("every object's bytes, cheapest order (git: `--batch-all-objects --batch --unordered`; "
+         "packread: `dump --stdout`, the same records, delta trees base first)",
+         ["cat-file", "--batch-all-objects", "--batch", "--unordered"], ["dump", "--stdout"],
+         None, None, None, False),
     ]
-    keys = ["pack", "id", "random", "verify", "headers"]
+    keys = ["pack", "id", "random", "verify", "headers", "walk"]
     wanted = set(args.rows.split(","))
     if not wanted <= set(keys):
         sys.exit("--rows takes some of: %s" % ",".join(keys))
