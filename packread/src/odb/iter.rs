@@ -304,18 +304,12 @@ impl Odb {
     {
         let set = self.set();
         let order: Vec<PackId> = set.order.clone();
+        // The ids of the packs walked so far: an object one of them holds
+        // was handed over already. (One pack and nothing else needs none.)
+        let mut seen = IdSet::default();
         for (k, &pack) in order.iter().enumerate() {
-            let earlier: Vec<_> = order[..k].iter().map(|&p| self.pack(p)).collect();
-            // An object an earlier pack holds was handed over with it.
-            let skip = |id: &ObjectId| {
-                earlier.iter().any(|p| {
-                    p.index()
-                        .lookup(&mut p.index().cursor(), id)
-                        .ok()
-                        .flatten()
-                        .is_some()
-                })
-            };
+            let pack = self.pack(pack);
+            let skip = |id: &ObjectId| k > 0 && seen.contains(id);
             let visit = crate::pack::walk::visit::Visit {
                 threads,
                 budget: self.delta_base_cache_limit(),
@@ -323,28 +317,26 @@ impl Odb {
                 skip: &skip,
                 each: &each,
             };
-            if !crate::pack::walk::visit::visit_pack(&self.pack(pack), &visit)? {
+            if !crate::pack::walk::visit::visit_pack(&pack, &visit)? {
                 return Ok(false);
             }
+            let more_to_come = k + 1 < order.len() || !set.dirs.is_empty();
+            if more_to_come {
+                let index = pack.index();
+                let mut c = index.cursor();
+                seen.reserve(index.len() as usize);
+                for i in 0..index.len() {
+                    seen.insert(index.oid_at(&mut c, i)?);
+                }
+            }
         }
-        // Loose objects no pack holds, each directory's once.
+        // Loose objects no pack holds, each once (a directory's copy, then
+        // an alternate's, are the same object).
         let mut reader = self.reader();
         let mut data = Vec::new();
-        let mut seen = IdSet::default();
         for dir in &set.dirs {
             for id in loose::list(dir, self.inner.hash)? {
                 if !seen.insert(id) {
-                    continue;
-                }
-                let packed = order.iter().any(|&p| {
-                    let pack = self.pack(p);
-                    pack.index()
-                        .lookup(&mut pack.index().cursor(), &id)
-                        .ok()
-                        .flatten()
-                        .is_some()
-                });
-                if packed {
                     continue;
                 }
                 let kind = reader.read_location(
