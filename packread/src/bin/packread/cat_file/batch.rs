@@ -40,7 +40,9 @@ pub(super) fn run(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
     let threads = cores.min(room).max(1);
     let feeder = Feeder::new(&odb, opts, room >= 2);
     let stdout = io::stdout();
+    let spare = Spare::new(threads + 1);
     let mut output = Output {
+        spare: &spare,
         out: BufWriter::with_capacity(1 << 16, stdout.lock()),
         buffer: opts.buffer,
         progress: Progress::new(
@@ -53,7 +55,7 @@ pub(super) fn run(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
         move |jobs| feeder.run(jobs),
         threads,
         WINDOW_PER_THREAD * threads,
-        || Renderer::new(&odb, opts, global.delta_cache_budget() / threads),
+        || Renderer::new(&odb, opts, global.delta_cache_budget() / threads, &spare),
         Renderer::render,
         &mut output,
     );
@@ -488,19 +490,22 @@ struct Renderer<'a> {
     odb: &'a Odb,
     reader: Reader,
     opts: &'a BatchOptions,
+    /// Output buffers the writer is done with, to render into again.
+    spare: &'a Spare,
     data: Vec<u8>,
     /// Whether the answer being rendered shows the contents.
     contents: bool,
 }
 
 impl<'a> Renderer<'a> {
-    fn new(odb: &'a Odb, opts: &'a BatchOptions, cache: usize) -> Renderer<'a> {
+    fn new(odb: &'a Odb, opts: &'a BatchOptions, cache: usize, spare: &'a Spare) -> Renderer<'a> {
         let mut reader = odb.reader();
         reader.set_delta_base_cache_limit(cache);
         Renderer {
             odb,
             reader,
             opts,
+            spare,
             data: Vec::new(),
             contents: opts.kind == Batch::Contents,
         }
@@ -513,7 +518,7 @@ impl<'a> Renderer<'a> {
     /// A job's output: what was rendered, and the failure that cut it short
     /// (the output before it is still written, as git's would be).
     fn render(&mut self, job: Job) -> Rendered {
-        let mut out = Vec::new();
+        let mut out = self.spare.take();
         let flush = matches!(job, Job::Flush);
         let error = self.render_into(job, &mut out).err();
         Rendered {
@@ -702,8 +707,48 @@ impl<'a> Renderer<'a> {
     }
 }
 
+/// Output buffers written out, for renderers to fill again. A buffer of
+/// megabytes freed and allocated anew costs a page fault per page each
+/// time (the allocator hands big blocks back to the system): on a real
+/// repository, most of `--batch`'s system time.
+struct Spare {
+    kept: std::sync::Mutex<Vec<Vec<u8>>>,
+    /// Buffers kept at most: enough for every renderer and the writer.
+    keep: usize,
+}
+
+impl Spare {
+    fn new(keep: usize) -> Spare {
+        Spare {
+            kept: std::sync::Mutex::new(Vec::new()),
+            keep,
+        }
+    }
+
+    fn take(&self) -> Vec<u8> {
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop()
+            .unwrap_or_default()
+    }
+
+    fn give(&self, mut buf: Vec<u8>) {
+        buf.clear();
+        let mut kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() < self.keep {
+            kept.push(buf);
+        }
+    }
+}
+
 /// Writes the rendered answers to stdout in input order.
 struct Output<'a> {
+    /// Where written buffers go back to the renderers.
+    spare: &'a Spare,
     out: BufWriter<StdoutLock<'a>>,
     /// `--buffer` (or `--batch-all-objects`): flush only when full.
     buffer: bool,
@@ -713,6 +758,7 @@ struct Output<'a> {
 impl Consumer<Rendered, Exit> for Output<'_> {
     fn take(&mut self, rendered: Rendered) -> Result<(), Exit> {
         self.out.write_all(&rendered.bytes)?;
+        self.spare.give(rendered.bytes);
         if let Some(e) = rendered.error {
             return Err(e);
         }
