@@ -12,7 +12,7 @@ reads every header; their outputs aren't comparable), and `benches/gix-peer`
 what cat-file does, with cat-file's output, which is compared with git's.
 
 usage: compare-with-git.py REPO [--runs N] [--packread PATH] [--git PATH] [--gix PATH]
-                                [--gix-peer PATH] [--random N] [--rows pack,id,random,verify,headers,walk]
+                                [--gix-peer PATH] [--random N] [--cpus N] [--rows pack,id,random,verify,headers,walk]
 """
 import argparse
 import filecmp
@@ -26,14 +26,14 @@ import time
 
 
 def run(cmd, cwd, stdin_path, out_path):
-    """Runs cmd; returns (seconds, max RSS in KiB, exit status)."""
+    """Runs cmd; returns (seconds, max RSS in KiB, exit status, CPU seconds)."""
     with open(stdin_path, "rb") if stdin_path else open(os.devnull, "rb") as fin, open(out_path, "wb") as fout:
         start = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=cwd, stdin=fin, stdout=fout, stderr=subprocess.DEVNULL,
                              env=dict(os.environ, LC_ALL="C"))
         _, status, usage = os.wait4(p.pid, 0)
         elapsed = time.perf_counter() - start
-    return elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -46,11 +46,14 @@ def main():
     ap.add_argument("--gix-peer", default=None, help="benches/gix-peer's binary, for the cat-file rows")
     ap.add_argument("--random", type=int, default=20000, help="objects in the random-access row")
     ap.add_argument("--packread-args", default="", help="global options for packread, e.g. '--window-size=1m'")
+    ap.add_argument("--cpus", type=int, default=0,
+                    help="pin every tool to this many CPUs with taskset (0: as the machine gives them)")
     ap.add_argument("--rows", default="pack,id,random,verify,headers,walk",
                     help="which rows to run, of: pack,id,random,verify,headers,walk (default: all)")
     args = ap.parse_args()
     repo = os.path.abspath(args.repo)
-    pr = [os.path.abspath(args.packread)] + args.packread_args.split()
+    pin = ["taskset", "-c", ",".join(str(c) for c in range(args.cpus))] if args.cpus else []
+    pr = pin + [os.path.abspath(args.packread)] + args.packread_args.split()
     git = [args.git]
 
     tmp = tempfile.mkdtemp(prefix="packread-compare-")
@@ -105,12 +108,13 @@ def main():
         print("| work | git | packread | packread / git | git max RSS | packread max RSS |")
         print("|---|---|---|---|---|---|")
     for title, gargs, pargs, xargs, mode, stdin, compare in rows:
-        tools = [("git", git + gargs), ("packread", pr + pargs)]
+        tools = [("git", pin + git + gargs), ("packread", pr + pargs)]
         if gix and xargs:
-            tools.append(("gix", gix + xargs))
+            tools.append(("gix", pin + gix + xargs))
         if peer and mode:
-            tools.append(("gix", [peer, objects_dir, mode]))
+            tools.append(("gix", pin + [peer, objects_dir, mode]))
         times = {name: [] for name, _ in tools}
+        cpu = {name: [] for name, _ in tools}
         rss = {name: 0 for name, _ in tools}
         outs = {name: os.path.join(tmp, name + ".out") for name, _ in tools}
         # One untimed run of each writes its output to a file, to compare;
@@ -131,21 +135,25 @@ def main():
             # Each tool in turn, the order rotated from run to run.
             k = i % len(tools)
             for name, cmd in tools[k:] + tools[:k]:
-                t, m, code = run(cmd, repo, stdin, os.devnull)
+                t, m, code, c = run(cmd, repo, stdin, os.devnull)
                 if code != 0:
                     sys.exit("%s failed (exit %d): %s" % (name, code, " ".join(cmd)))
                 times[name].append(t)
+                cpu[name].append(c)
                 rss[name] = max(rss[name], m)
         med = {name: statistics.median(t) for name, t in times.items()}
+        # Wall time with the CPU time beside it: "1.20 s (2.10 s CPU)".
+        shown = {name: "%.2f s (%.2f s CPU)" % (med[name], statistics.median(cpu[name])) for name in med}
         mb = {name: "%d MB" % (m // 1024) for name, m in rss.items()}
         g, p = med["git"], med["packread"]
         if gix or peer:
             x = med.get("gix")
-            print("| %s | %.2f s | %s | %.2f s | %.2f | %s | %s / %s / %s |" % (
-                title, g, "%.2f s" % x if x else "—", p, p / g, "%.2f" % (p / x) if x else "—",
-                mb["git"], mb.get("gix", "—"), mb["packread"]))
+            print("| %s | %s | %s | %s | %.2f | %s | %s / %s / %s |" % (
+                title, shown["git"], shown.get("gix", "—"), shown["packread"], p / g,
+                "%.2f" % (p / x) if x else "—", mb["git"], mb.get("gix", "—"), mb["packread"]))
         else:
-            print("| %s | %.2f s | %.2f s | %.2f | %s | %s |" % (title, g, p, p / g, mb["git"], mb["packread"]))
+            print("| %s | %s | %s | %.2f | %s | %s |" % (
+                title, shown["git"], shown["packread"], p / g, mb["git"], mb["packread"]))
         sys.stdout.flush()
 
 
