@@ -21,6 +21,11 @@ use crate::{Exit, Global};
 /// object, few enough to keep finished output from piling up in memory.
 const WINDOW_PER_THREAD: usize = 4;
 
+/// With contents, a run of `--unordered` also ends once its objects make
+/// this many bytes: in pack order the versions of a big file come together,
+/// and 64 of them would hold hundreds of megabytes of output at once.
+const RUN_BYTES: u64 = 8 << 20;
+
 /// Objects per job: few handoffs between threads, and for contents little
 /// finished output waiting in memory.
 fn run_len(kind: Batch) -> usize {
@@ -260,6 +265,8 @@ struct Feeder {
     resolves: bool,
     /// `--follow-symlinks`.
     follow: bool,
+    /// Whether the answers carry the objects' contents (`--batch`).
+    contents: bool,
 }
 
 /// What a batch reads.
@@ -298,6 +305,7 @@ impl Feeder {
             },
             resolves,
             follow: opts.follow_symlinks,
+            contents: opts.kind == Batch::Contents,
         }
     }
 
@@ -413,7 +421,14 @@ impl Feeder {
             .odb
             .object_locations_pack_order()
             .map_err(Stop::Failed)?;
+        let mut run_bytes = 0u64;
         for (id, loc) in listed {
+            if self.contents && self.resolves {
+                if self.run.is_empty() {
+                    run_bytes = 0;
+                }
+                run_bytes += self.reader.header_location(&loc).map_or(0, |h| h.size);
+            }
             // git describes a packed object where it iterates it, but a
             // loose one through a normal lookup (packs first, MRU).
             let piece = match loc {
@@ -428,7 +443,7 @@ impl Feeder {
                 }
                 other => Piece::Object(id, other, Vec::new()),
             };
-            self.add(piece, false, jobs)?;
+            self.add(piece, run_bytes >= RUN_BYTES, jobs)?;
         }
         Ok(())
     }
