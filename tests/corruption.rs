@@ -95,6 +95,27 @@ fn read_all(dir: &Path, objects: &HashMap<ObjectId, Vec<u8>>, what: &str) -> (us
                         }
                     }
                 }
+                // The base-first walk of every object: the right bytes for
+                // each object it hands over, or a typed error.
+                let handed = std::sync::atomic::AtomicUsize::new(0);
+                let walked = odb.for_each_object(2, |id, _, data| {
+                    assert!(
+                        objects2.get(id).is_some_and(|d| d == data),
+                        "{what}: the walk hands over wrong bytes for {id}"
+                    );
+                    handed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    true
+                });
+                match walked {
+                    Ok(_) => assert!(handed.into_inner() <= objects2.len()),
+                    Err(e) => assert!(
+                        matches!(
+                            e,
+                            Error::Corrupt { .. } | Error::Map(_) | Error::NotFound(_)
+                        ),
+                        "{what}: the walk fails untyped: {e}"
+                    ),
+                }
                 (good, bad)
             }
         };

@@ -275,6 +275,8 @@ impl Odb {
     ///
     /// The order is unspecified; the set is `git cat-file
     /// --batch-all-objects`'s. Returns `Ok(false)` if `each` stopped it.
+    /// Each index's checksum is verified first: objects are handed over
+    /// under the ids the index lists, which a damaged index would mix up.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {

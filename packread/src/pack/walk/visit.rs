@@ -31,6 +31,10 @@ pub(crate) struct Visit<'a> {
 /// Hands every object of `pack` to `v.each`, in an order that decodes each
 /// entry once; `Ok(false)` if the callback stopped the walk.
 pub(crate) fn visit_pack(pack: &Pack, v: &Visit<'_>) -> Result<bool, Error> {
+    // Objects are handed over under the ids the index lists, not looked up
+    // by them: a damaged id would name the wrong object. The index's own
+    // checksum guards them (a few milliseconds even for a large pack).
+    pack.index().verify_checksum(&mut pack.index().cursor())?;
     // Each thread pins up to two windows (index and data); leave two of the
     // manager's windows for other readers.
     let room = pack.manager().max_file_handles().saturating_sub(2) / 2;
