@@ -169,7 +169,11 @@ impl Odb {
             if stream.size() > limit {
                 return Ok(Err(stream));
             }
-            let mut data = Vec::with_capacity(usize::try_from(stream.size()).unwrap_or(0));
+            // Room for what the header announces, within reason: a damaged
+            // or hostile header may announce anything, and the stream itself
+            // checks what it inflates.
+            let room = usize::try_from(stream.size().min(64 << 20)).unwrap_or(0);
+            let mut data = Vec::with_capacity(room);
             std::io::Read::read_to_end(&mut stream, &mut data).map_err(|e| match e
                 .downcast::<packread::Error>()
             {
