@@ -10,6 +10,8 @@ object database GitPython accepts (``packread.gitpython.PackreadDB``)::
     odb.header(obj_id)                       # ('blob', 6), without reading it whole
     with odb.stream(obj_id) as s:            # an io.RawIOBase: big blobs never whole
         chunk = s.read(65536)
+    for oid, kind, data in odb.iter_objects():   # every object once, cheapest order
+        ...
     repo = packread.Repository(".")
     repo.rev_parse("HEAD~2:README.md")       # git's revisions
 

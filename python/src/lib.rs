@@ -28,6 +28,7 @@ use pyo3::prelude::*;
 fn _packread(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<odb::Odb>()?;
     m.add_class::<odb::Object>()?;
+    m.add_class::<odb::ObjectWalk>()?;
     m.add_class::<stream::Stream>()?;
     m.add_class::<repository::Repository>()?;
     errors::register(m)?;

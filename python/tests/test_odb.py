@@ -153,3 +153,18 @@ def test_corrupt_pack_raises_corrupt_object_error(writable):
         except packread.PackreadError:
             raised += 1
     assert raised > 0
+
+
+def test_iter_objects_gives_every_object_once(any_repo):
+    odb = packread.Odb(any_repo, window_size=4096, memory_limit=16384)
+    expected = all_objects(any_repo)
+    data = contents(any_repo, list(expected))
+    seen = {}
+    for oid, kind, content in odb.iter_objects(threads=2):
+        assert oid not in seen, oid
+        seen[oid] = (kind, content)
+    assert seen == {oid: (kind, data[oid]) for oid, (kind, _) in expected.items()}
+    # Leaving the loop early stops the walk (no hang, no error).
+    for n, _ in enumerate(odb.iter_objects()):
+        if n == 3:
+            break
