@@ -18,7 +18,7 @@ use crate::pack::entry::EntryKind;
 use crate::pack::file::{Pack, PackCursors};
 use crate::pack::verify::{EntryInfo, VerifyOptions};
 use crate::pack::walk::tree::DeltaTree;
-use crate::pack::walk::work::{Task, Work, hold};
+use crate::pack::walk::work::{Task, Work, threads_for};
 
 /// The buffer objects hashed as they are inflated go through: past it, the
 /// inflater keeps the last 32 KiB as history, so each refill makes 224 KiB.
@@ -170,23 +170,11 @@ pub(crate) fn verify_entries(
     opts: &VerifyOptions<'_>,
     max_chain: usize,
 ) -> Result<Vec<EntryInfo>, Error> {
-    // Each thread pins up to two windows (index and data); leave two of the
-    // manager's windows for other readers.
-    let room = pack.manager().max_file_handles().saturating_sub(2) / 2;
-    let threads = opts.thread_count().min(room).max(1);
+    let threads = threads_for(pack, opts.thread_count());
     let memory_budget = opts.budget();
     let tree = DeltaTree::build(pack, threads)?;
     let held = AtomicUsize::new(0);
-    let roots = tree.roots.iter().rev().map(|&r| Task {
-        entry: r,
-        depth: 0,
-        kind: match tree.headers[r as usize].kind {
-            EntryKind::Base(k) => k,
-            _ => unreachable!("roots are whole objects"),
-        },
-        base: None,
-    });
-    let work = Work::new(roots.collect());
+    let work = Work::of_roots(&tree);
 
     let results: Vec<Result<Vec<Checked>, Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -216,21 +204,7 @@ pub(crate) fn verify_entries(
                         if let Some(p) = opts.progress {
                             p.fetch_add(1, Ordering::Relaxed);
                         }
-                        // Done with the base: let it go before deciding
-                        // whether this entry's bytes may be held.
-                        drop(t.base);
-                        let children = tree.children(t.entry);
-                        let base = if children.is_empty() {
-                            None
-                        } else {
-                            hold(&mut w.out, held, memory_budget)
-                        };
-                        work.done(children.iter().map(|&child| Task {
-                            entry: child,
-                            depth: t.depth + 1,
-                            kind: t.kind,
-                            base: base.clone(),
-                        }));
+                        work.finish(t, tree, &mut w.out, held, memory_budget);
                     }
                     Ok(w.checked)
                 })

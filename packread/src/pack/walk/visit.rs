@@ -12,7 +12,7 @@ use crate::pack::delta;
 use crate::pack::entry::EntryKind;
 use crate::pack::file::Pack;
 use crate::pack::walk::tree::DeltaTree;
-use crate::pack::walk::work::{Task, Work, hold};
+use crate::pack::walk::work::{Work, threads_for};
 
 /// What a visit of a pack may use and must do.
 pub(crate) struct Visit<'a> {
@@ -35,23 +35,11 @@ pub(crate) fn visit_pack(pack: &Pack, v: &Visit<'_>) -> Result<bool, Error> {
     // by them: a damaged id would name the wrong object. The index's own
     // checksum guards them (a few milliseconds even for a large pack).
     pack.index().verify_checksum(&mut pack.index().cursor())?;
-    // Each thread pins up to two windows (index and data); leave two of the
-    // manager's windows for other readers.
-    let room = pack.manager().max_file_handles().saturating_sub(2) / 2;
-    let threads = v.threads.min(room).max(1);
+    let threads = threads_for(pack, v.threads);
     let tree = DeltaTree::build(pack, threads)?;
     let held = AtomicUsize::new(0);
     let stopped = AtomicBool::new(false);
-    let roots = tree.roots.iter().rev().map(|&r| Task {
-        entry: r,
-        depth: 0,
-        kind: match tree.headers[r as usize].kind {
-            EntryKind::Base(k) => k,
-            _ => unreachable!("roots are whole objects"),
-        },
-        base: None,
-    });
-    let work = Work::new(roots.collect());
+    let work = Work::of_roots(&tree);
     let results: Vec<Result<(), Error>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
@@ -120,19 +108,7 @@ pub(crate) fn visit_pack(pack: &Pack, v: &Visit<'_>) -> Result<bool, Error> {
                             work.fail();
                             return Ok(());
                         }
-                        drop(t.base);
-                        let children = tree.children(t.entry);
-                        let base = if children.is_empty() {
-                            None
-                        } else {
-                            hold(&mut out, held, v.budget)
-                        };
-                        work.done(children.iter().map(|&child| Task {
-                            entry: child,
-                            depth: t.depth + 1,
-                            kind: t.kind,
-                            base: base.clone(),
-                        }));
+                        work.finish(t, tree, &mut out, held, v.budget);
                     }
                     Ok(())
                 })

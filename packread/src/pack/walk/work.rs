@@ -7,6 +7,17 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use crate::object::ObjectKind;
+use crate::pack::entry::EntryKind;
+use crate::pack::file::Pack;
+use crate::pack::walk::tree::DeltaTree;
+
+/// The threads a walk of `pack` uses: `wanted`, as far as the window
+/// manager allows (each thread pins up to two windows, index and data; two
+/// of the manager's windows are left for other readers); at least one.
+pub(crate) fn threads_for(pack: &Pack, wanted: usize) -> usize {
+    let room = pack.manager().max_file_handles().saturating_sub(2) / 2;
+    wanted.min(room).max(1)
+}
 
 /// A decoded base, shared by the deltas waiting for it; its bytes are
 /// counted in `held` while it lives.
@@ -24,11 +35,7 @@ impl Drop for Base<'_> {
 /// Holds `data` for the deltas waiting for it if the budget allows (or if
 /// nothing else is held: a chain of large objects then still costs one
 /// decode per entry); else they decode it again.
-pub(crate) fn hold<'a>(
-    data: &mut Vec<u8>,
-    held: &'a AtomicUsize,
-    limit: usize,
-) -> Option<Arc<Base<'a>>> {
+fn hold<'a>(data: &mut Vec<u8>, held: &'a AtomicUsize, limit: usize) -> Option<Arc<Base<'a>>> {
     let size = data.capacity();
     let before = held.fetch_add(size, Ordering::Relaxed);
     if before != 0 && before + size > limit {
@@ -69,8 +76,49 @@ struct WorkState<'a> {
 }
 
 impl<'a> Work<'a> {
+    /// A stack of the whole objects of `tree`, each the root of a delta
+    /// tree, taken in offset order.
+    pub(crate) fn of_roots(tree: &DeltaTree<'_>) -> Work<'a> {
+        let roots = tree.roots.iter().rev().map(|&r| Task {
+            entry: r,
+            depth: 0,
+            kind: match tree.headers[r as usize].kind {
+                EntryKind::Base(k) => k,
+                _ => unreachable!("roots are whole objects"),
+            },
+            base: None,
+        });
+        Work::new(roots.collect())
+    }
+
+    /// Ends task `t`, whose object was decoded into `out`: its base is let
+    /// go first, then `out` is held for the entry's deltas (within `budget`
+    /// of bytes held in all), which become tasks.
+    pub(crate) fn finish(
+        &self,
+        t: Task<'a>,
+        tree: &DeltaTree<'_>,
+        out: &mut Vec<u8>,
+        held: &'a AtomicUsize,
+        budget: usize,
+    ) {
+        drop(t.base);
+        let children = tree.children(t.entry);
+        let base = if children.is_empty() {
+            None
+        } else {
+            hold(out, held, budget)
+        };
+        self.done(children.iter().map(|&child| Task {
+            entry: child,
+            depth: t.depth + 1,
+            kind: t.kind,
+            base: base.clone(),
+        }));
+    }
+
     /// A stack holding `tasks` to start with.
-    pub(crate) fn new(tasks: Vec<Task<'a>>) -> Work<'a> {
+    fn new(tasks: Vec<Task<'a>>) -> Work<'a> {
         Work {
             state: Mutex::new(WorkState {
                 tasks,
@@ -103,7 +151,7 @@ impl<'a> Work<'a> {
     }
 
     /// Ends a task, adding the tasks it made.
-    pub(crate) fn done(&self, more: impl Iterator<Item = Task<'a>>) {
+    fn done(&self, more: impl Iterator<Item = Task<'a>>) {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         s.tasks.extend(more);
         s.busy -= 1;
