@@ -270,7 +270,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         Err(e) => {
             let told = reader
                 .locate(&id)?
-                .and_then(|loc| crate::damage::packed(&mut odb.reader(), &id, &loc, &e));
+                .and_then(|loc| crate::damage::packed(&mut reader, &id, &loc, &e));
             let Some((lines, fatal)) = told else {
                 return Err(e.into());
             };

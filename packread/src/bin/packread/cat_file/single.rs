@@ -168,7 +168,7 @@ pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32,
             let loc = r.locate(&id)?;
             let told = loc
                 .as_ref()
-                .and_then(|loc| damage::packed(&mut odb.reader(), &id, loc, &e));
+                .and_then(|loc| damage::packed(&mut r, &id, loc, &e));
             // git streams a blob asked for as a blob (its failure names the
             // pack); anything else is read whole, and fails as a bad file.
             let streamed = want == ObjectKind::Blob
