@@ -62,6 +62,13 @@ pub enum Corruption {
     DeltaChainTooLong(usize),
     /// An object larger than this process can hold.
     ObjectTooLarge(u64),
+    /// The file ends inside an entry, or before the pack's trailer.
+    UnexpectedEnd,
+    /// Bytes after the pack's trailer.
+    TrailingData,
+    /// Deltas whose base is no entry of the pack (`REF_DELTA` bases
+    /// elsewhere, `OFS_DELTA` offsets between entries, cycles).
+    UnresolvedDeltas(u32),
     /// A loose object whose header is not `<type> <size>\0`.
     BadLooseHeader,
     /// A loose object of a type git doesn't know (`<name> <size>\0`).
@@ -148,6 +155,9 @@ impl fmt::Display for Corruption {
             Corruption::ObjectTooLarge(n) => {
                 write!(f, "object of {n} bytes is too large for this process")
             }
+            Corruption::UnexpectedEnd => f.write_str("file ends early"),
+            Corruption::TrailingData => f.write_str("junk after the pack's trailer"),
+            Corruption::UnresolvedDeltas(n) => write!(f, "{n} deltas have no base in the pack"),
             Corruption::BadLooseHeader => f.write_str("bad loose object header"),
             Corruption::UnknownObjectType { name, .. } => {
                 write!(f, "invalid object type \"{name}\"")

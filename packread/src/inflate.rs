@@ -49,6 +49,23 @@ fn corruption(e: ZError) -> Corruption {
     }
 }
 
+/// zlib's words for a stream whose first bytes it refuses, in the order
+/// zlib checks them (sirocco only says the data is invalid).
+pub(crate) fn header_problem(stream: &[u8]) -> Option<&'static str> {
+    let [cmf, flg, ..] = *stream else {
+        return None;
+    };
+    if (u16::from(cmf) << 8 | u16::from(flg)) % 31 != 0 {
+        Some("incorrect header check")
+    } else if cmf & 0x0f != 8 {
+        Some("unknown compression method")
+    } else if cmf >> 4 > 7 {
+        Some("invalid window size")
+    } else {
+        None
+    }
+}
+
 /// What one [`step`] did.
 pub(crate) struct Step {
     /// Compressed bytes taken.
@@ -91,6 +108,8 @@ pub(crate) fn step(
     let fresh = z.total_in() == 0 && out0 == 0;
     let failed = |e: ZError| match e {
         ZError::BufferFull => too_long(size),
+        ZError::BadData if fresh => header_problem(input)
+            .map_or_else(|| corruption(e), |words| Corruption::Inflate(words.into())),
         e => corruption(e),
     };
     let p = if !last && fresh && holds_stream(input.len(), size) {

@@ -78,20 +78,8 @@ fn header_of(
     compressed: &[u8],
 ) -> Result<(ObjectKind, u64, usize), Error> {
     // zlib's own words for a stream header it refuses (what git reports).
-    if let [cmf, flg, ..] = compressed {
-        // zlib checks the header's check bits before its method.
-        if (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 != 0 {
-            return Err(corrupt(
-                path,
-                Corruption::Inflate("incorrect header check".into()),
-            ));
-        }
-        if cmf & 0x0f != 8 {
-            return Err(corrupt(
-                path,
-                Corruption::Inflate("unknown compression method".into()),
-            ));
-        }
+    if let Some(words) = crate::inflate::header_problem(compressed) {
+        return Err(corrupt(path, Corruption::Inflate(words.into())));
     }
     let mut head = [0u8; MAX_HEADER_LEN];
     z.reset();

@@ -193,7 +193,17 @@ impl OpenOptions {
         zero("the delta chain limit", Some(self.max_delta_chain))
     }
 
-    fn make_manager(&self) -> Result<MapManager, Error> {
+    /// The window manager these options describe (the one given to
+    /// [`manager`](Self::manager), or a new one with the limits set here):
+    /// for reading pack files without opening a database, as
+    /// [`index_pack`](crate::pack::verify::index_pack) does.
+    ///
+    /// ```
+    /// let m = packread::OpenOptions::new().max_handles(3).make_manager()?;
+    /// assert_eq!(m.max_file_handles(), 3);
+    /// # Ok::<(), packread::Error>(())
+    /// ```
+    pub fn make_manager(&self) -> Result<MapManager, Error> {
         self.check()?;
         if let Some(m) = &self.manager {
             return Ok(m.clone());

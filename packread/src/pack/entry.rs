@@ -65,6 +65,19 @@ pub(crate) fn decode(
     entry_offset: u64,
     hash: HashKind,
 ) -> Result<EntryHeader, Corruption> {
+    // Entries start after the pack's 12-byte header.
+    decode_with(bytes, entry_offset, hash, 12)
+}
+
+/// [`decode`] where an `OFS_DELTA` base may lie anywhere from `min_base` on:
+/// git's `index-pack` takes any base after offset 0 (one inside the header
+/// then finds no entry there: an unresolved delta).
+pub(crate) fn decode_with(
+    bytes: &[u8],
+    entry_offset: u64,
+    hash: HashKind,
+    min_base: u64,
+) -> Result<EntryHeader, Corruption> {
     let mut it = bytes.iter().copied();
     let mut used = 0usize;
     let mut next = || {
@@ -96,7 +109,7 @@ pub(crate) fn decode(
                 ofs = (ofs << 7) + u64::from(c & 127);
             }
             // The base must lie after the pack header and before this entry.
-            if ofs == 0 || ofs > entry_offset || entry_offset - ofs < 12 {
+            if ofs == 0 || ofs > entry_offset || entry_offset - ofs < min_base {
                 return Err(Corruption::BadDeltaBaseOffset);
             }
             EntryKind::OfsDelta {

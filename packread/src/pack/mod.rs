@@ -44,6 +44,7 @@ pub(crate) mod midx;
 pub(crate) mod revindex;
 pub mod verify;
 pub(crate) mod walk;
+pub(crate) mod write;
 
 pub use cache::DEFAULT_DELTA_BASE_CACHE_LIMIT;
 pub use decode::{DEFAULT_MAX_DELTA_CHAIN, Decoded};
@@ -52,3 +53,4 @@ pub use entry::{EntryHeader, EntryKind};
 pub use file::{PACK_HEADER_LEN, Pack, PackCursors};
 pub use index::{IndexVersion, PackIndex, PrefixLookup};
 pub use midx::{MidxRejected, MultiPackIndex};
+pub use write::{IndexEntry, IndexFile, index_file, reverse_index_file};

@@ -77,7 +77,24 @@ pub fn git_paths_in(text: &str) -> String {
 pub fn zlib_words(msg: &str) -> Option<&str> {
     match msg {
         "checksum mismatch in compressed data" => Some("incorrect data check"),
-        "incorrect header check" | "unknown compression method" => Some(msg),
+        "incorrect header check" | "unknown compression method" | "invalid window size" => {
+            Some(msg)
+        }
+        _ => None,
+    }
+}
+
+/// The line git's `patch_delta` prints for a delta it refuses (packread's
+/// reason given), if it prints one.
+pub fn delta_error_line(why: &str) -> Option<&'static str> {
+    match why {
+        "unexpected delta opcode 0" => Some("unexpected delta opcode 0"),
+        "truncated copy parameters"
+        | "copy from outside the base"
+        | "copy past the result size"
+        | "insert past the result size or the delta"
+        | "result size differs from the header"
+        | "result larger than the delta can make" => Some("delta replay has gone wild"),
         _ => None,
     }
 }

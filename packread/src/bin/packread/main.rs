@@ -182,7 +182,11 @@ impl Global {
     /// The database as [`open`](Self::open) finds it, without reporting
     /// anything.
     fn open_quietly(&self) -> Result<Odb, packread::Error> {
-        let mut opts = self.options();
+        self.open_quietly_with(self.options())
+    }
+
+    /// [`open_quietly`](Self::open_quietly) with `opts`.
+    fn open_quietly_with(&self, mut opts: OpenOptions) -> Result<Odb, packread::Error> {
         if let Some(dir) = std::env::var_os("GIT_OBJECT_DIRECTORY").filter(|d| !d.is_empty()) {
             opts = opts.objects_dir(PathBuf::from(dir));
         }
@@ -223,6 +227,24 @@ impl Global {
         self.open_quietly().ok().map(|odb| odb.hash_kind())
     }
 
+    /// git names packs in messages by its objects directory's path as it
+    /// found it: records that name for `odb`'s objects directory.
+    fn name_objects_dir(&self, odb: &Odb) {
+        if let Some(dir) = odb.object_dirs().first() {
+            let given = self
+                .git_dir
+                .clone()
+                .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
+            let name = match (std::env::var_os("GIT_OBJECT_DIRECTORY"), given) {
+                (Some(objects), _) => PathBuf::from(objects).display().to_string(),
+                (None, Some(git_dir)) => format!("{}/objects", git_dir.display()),
+                (None, None) if in_work_tree() => ".git/objects".to_owned(),
+                (None, None) => "./objects".to_owned(),
+            };
+            damage::set_objects_dir(dir.clone(), name);
+        }
+    }
+
     /// The repository's database, found as git finds it: `--git-dir`, else
     /// `$GIT_DIR` (a git directory, not searched for), else from the current
     /// directory upwards; `$GIT_OBJECT_DIRECTORY` and
@@ -233,23 +255,7 @@ impl Global {
         match opened {
             Ok(odb) => {
                 names::set_refs(self.refs());
-                // git reads `<rev>:./path` from where we stand in the work
-                // tree (a named git directory makes the current one the top).
-                // git names packs in messages by its objects directory's
-                // path as it found it.
-                if let Some(dir) = odb.object_dirs().first() {
-                    let given = self
-                        .git_dir
-                        .clone()
-                        .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
-                    let name = match (std::env::var_os("GIT_OBJECT_DIRECTORY"), given) {
-                        (Some(objects), _) => PathBuf::from(objects).display().to_string(),
-                        (None, Some(git_dir)) => format!("{}/objects", git_dir.display()),
-                        (None, None) if in_work_tree() => ".git/objects".to_owned(),
-                        (None, None) => "./objects".to_owned(),
-                    };
-                    damage::set_objects_dir(dir.clone(), name);
-                }
+                self.name_objects_dir(&odb);
                 // git reports broken alternates on every command.
                 report_warnings(odb.warnings());
                 if !self.git_dir_given() {

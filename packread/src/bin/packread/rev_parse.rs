@@ -83,7 +83,10 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             }
             continue;
         }
-        match crate::names::resolve_revision(&mut reader, &refs, arg) {
+        let resolved = crate::names::resolve_revision(&mut reader, &refs, arg);
+        // Packs git keeps but can't use, met on the way.
+        crate::report_warnings(reader.take_refresh_warnings());
+        match resolved {
             Ok(rev) => {
                 for w in &rev.warnings {
                     eprintln!("{w}");

@@ -3,12 +3,13 @@
 //! and index trailers, the `-v` listing and the chain-length histogram.
 
 use std::collections::BTreeMap;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use packread::pack::verify::{EntryInfo, VerifyOptions};
-use packread::{Corruption, Error, HashKind, Odb, OpenOptions};
+use packread::pack::verify::{EntryInfo, VerifyOptions, index_pack};
+use packread::pack::{IndexEntry, PackIndex, index_file, reverse_index_file};
+use packread::{Corruption, Error, HashKind, ObjectId, Odb, OpenOptions};
 
 use crate::progress::Progress;
 use crate::{Exit, Global};
@@ -54,17 +55,19 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = false;
     for arg in packs {
+        // git's verify-pack hands index-pack `<base>.pack`; index-pack
+        // names the index `<base>.idx` and the reverse index `<base>.rev`.
         let base = arg
             .strip_suffix(".idx")
             .or_else(|| arg.strip_suffix(".pack"))
             .unwrap_or(&arg);
         let pack_name = format!("{base}.pack");
-        let idx = PathBuf::from(format!("{base}.idx"));
-        match hash.clone().and_then(|hash| verify_one(global, &idx, hash)) {
-            Ok(report) => {
-                if verbose || stat_only {
-                    report.write(&mut out, stat_only)?;
-                }
+        let listing = (verbose || stat_only).then_some(stat_only);
+        match hash
+            .clone()
+            .and_then(|hash| verify_one(global, base, hash, listing, &mut out))
+        {
+            Ok(()) => {
                 if verbose && !stat_only {
                     writeln!(out, "{pack_name}: ok")?;
                 }
@@ -83,16 +86,13 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     Ok(i32::from(failed))
 }
 
-/// What a good pack's verification found.
-struct Report {
-    entries: Vec<EntryInfo>,
-}
-
-impl Report {
-    fn write(&self, out: &mut impl Write, stat_only: bool) -> io::Result<()> {
+/// git's `-v` listing of `entries` (pack order) and its chain histogram, or
+/// the histogram alone.
+fn write_listing(entries: &[EntryInfo], out: &mut impl Write, stat_only: bool) -> io::Result<()> {
+    {
         let mut histogram: BTreeMap<usize, u64> = BTreeMap::new();
         let mut non_delta = 0u64;
-        for e in &self.entries {
+        for e in entries {
             if e.depth == 0 {
                 non_delta += 1;
             } else {
@@ -126,63 +126,219 @@ impl Report {
     }
 }
 
-/// git's message for an entry that fails: `pack has bad object at offset N: ...`.
-/// git's words for a pack that can't be opened for verification.
-fn open_message(err: &Error, idx: &Path, hash: HashKind) -> String {
-    match err {
-        // git hashes the pack and compares with its trailer, which the
-        // index's copy no longer matches.
-        Error::Corrupt {
-            reason: Corruption::PackChecksumMismatch,
-            ..
-        } => format!("pack is corrupted ({} mismatch)", hash_name(hash)),
-        Error::Corrupt {
-            reason: Corruption::NonMonotonicFanout,
-            ..
-        } => {
-            eprintln!("error: non-monotonic index {}", idx.display());
-            format!("Cannot open existing pack idx file for '{}'", idx.display())
+/// The line git's `open_pack_index` prints for an index it can't use.
+fn index_error_line(err: &Error, idx: &Path) -> Option<String> {
+    let idx = idx.display();
+    let Error::Corrupt { reason, .. } = err else {
+        return None;
+    };
+    Some(match reason {
+        Corruption::TooSmall => format!("index file {idx} is too small"),
+        Corruption::UnsupportedVersion(v) => format!(
+            "index file {idx} is version {v} and is not supported by this binary (try upgrading GIT to a newer version)"
+        ),
+        Corruption::NonMonotonicFanout => format!("non-monotonic index {idx}"),
+        Corruption::WrongIndexSize { .. } => {
+            let v = if std::fs::read(idx.to_string()).is_ok_and(|b| b.starts_with(b"\xfftOc")) {
+                2
+            } else {
+                1
+            };
+            format!("wrong index v{v} file size in {idx}")
         }
-        other => other.to_string(),
-    }
+        _ => return None,
+    })
 }
 
-fn entry_message(offset: u64, err: &Error) -> String {
-    let why = match err {
-        Error::Corrupt {
-            reason: Corruption::Inflate(msg),
-            ..
-        } => {
+/// git's `index-pack` words for what it finds reading a pack.
+fn scan_message(err: &Error) -> String {
+    let Error::Corrupt { offset, reason, .. } = err else {
+        return err.to_string();
+    };
+    let bad = |why: &str| format!("pack has bad object at offset {offset}: {why}");
+    match reason {
+        Corruption::UnexpectedEnd => "early EOF".to_owned(),
+        Corruption::BadPackSignature => "pack signature mismatch".to_owned(),
+        Corruption::UnsupportedVersion(v) => format!("pack version {v} unsupported"),
+        Corruption::BadObjectHeader => "object size too large for this platform".to_owned(),
+        Corruption::BadObjectType(t) => bad(&format!("unknown object type {t}")),
+        Corruption::BadDeltaBaseOffset => bad("delta base offset is out of bound"),
+        Corruption::Inflate(msg) => {
             // zlib's words come first, where packread's inflater has them.
             if let Some(words) = crate::damage::zlib_words(msg) {
                 eprintln!("error: inflate: data stream error ({words})");
             }
-            "inflate returned -3".to_owned()
+            bad("inflate returned -3")
         }
-        Error::Corrupt {
-            reason: Corruption::TruncatedStream | Corruption::SizeMismatch { .. },
-            ..
-        } => "inflate returned -5".to_owned(),
-        Error::Corrupt { reason, .. } => reason.to_string(),
+        // The stream ended short of the size announced: zlib's Z_STREAM_END;
+        // or it goes on past it: Z_BUF_ERROR.
+        Corruption::SizeMismatch { expected, actual } if actual < expected => {
+            bad("inflate returned 1")
+        }
+        Corruption::SizeMismatch { .. } => bad("inflate returned -5"),
+        // git's words, whatever the hash.
+        Corruption::ChecksumMismatch { .. } => "pack is corrupted (SHA1 mismatch)".to_owned(),
+        Corruption::TrailingData => "pack has junk at the end".to_owned(),
+        Corruption::BadDelta(why) => {
+            if let Some(line) = crate::damage::delta_error_line(why) {
+                eprintln!("error: {line}");
+            }
+            bad("failed to apply delta")
+        }
+        Corruption::UnresolvedDeltas(1) => "pack has 1 unresolved delta".to_owned(),
+        Corruption::UnresolvedDeltas(n) => format!("pack has {n} unresolved deltas"),
         other => other.to_string(),
-    };
-    format!("pack has bad object at offset {offset}: {why}")
+    }
 }
 
-/// Verifies one pack; the error is the fatal message.
-fn verify_one(global: &Global, idx: &Path, hash: HashKind) -> Result<Report, String> {
-    if !idx.is_file() || !idx.with_extension("pack").is_file() {
+/// Verifies the pack `<base>.pack` as git's `index-pack --verify` does, and
+/// writes the `-v` listing (`Some(false)`) or only its statistics
+/// (`Some(true)`) to `out` first; the error is the fatal message.
+///
+/// The pack is walked through its index on every core; if that finds
+/// anything wrong, it is read again from its bytes alone (git's order, git's
+/// words for the first problem). The index and reverse index are then
+/// compared with the files git would write for the pack, as git does.
+fn verify_one(
+    global: &Global,
+    base: &str,
+    hash: HashKind,
+    listing: Option<bool>,
+    out: &mut impl Write,
+) -> Result<(), String> {
+    let pack_path = PathBuf::from(format!("{base}.pack"));
+    let idx = PathBuf::from(format!("{base}.idx"));
+    if !pack_path.is_file() {
         return Err(format!(
             "Cannot open existing pack file '{}'",
             idx.display()
         ));
     }
     let opts: OpenOptions = global.options().hash(hash);
-    let odb = opts
-        .open_pack(idx)
-        .map_err(|e| open_message(&e, idx, hash))?;
-    let pack = &odb.packs()[0];
+    let manager = opts.make_manager().map_err(|e| e.to_string())?;
+    let cannot_open = |e: &Error| {
+        if let Some(line) = index_error_line(e, &idx) {
+            eprintln!("error: {line}");
+        }
+        format!("Cannot open existing pack idx file for '{}'", idx.display())
+    };
+    let index = PackIndex::open(&idx, &manager, hash).map_err(|e| cannot_open(&e))?;
+    let version = index.version();
+    let anomalies = index
+        .anomalous_offsets(&mut index.cursor())
+        .map_err(|e| cannot_open(&e))?;
+    drop(index);
 
+    let walked = opts
+        .manager(manager.clone())
+        .open_pack(&idx)
+        .ok()
+        .and_then(|odb| walk(global, &odb).ok());
+    let (entries, checksum) = if let Some(found) = walked {
+        found
+    } else {
+        // git looks each object up in the repository it runs in (to
+        // check for a collision; a quick lookup, without a rescan), and
+        // says so each time a lookup meets a pack it can't use.
+        let quick = global.options().refresh_on_miss(false);
+        let mut repo = global.open_quietly_with(quick).ok().map(|odb| {
+            global.name_objects_dir(&odb);
+            odb.reader()
+        });
+        let seen = |id: &ObjectId| {
+            if let Some(r) = &mut repo {
+                let _ = r.contains(id);
+                crate::report_warnings(r.take_refresh_warnings());
+            }
+        };
+        let indexed = index_pack(&manager, &pack_path, hash, seen).map_err(|e| scan_message(&e))?;
+        let checksum = indexed.checksum;
+        (indexed.entries, checksum)
+    };
+    if let Some(stat_only) = listing {
+        write_listing(&entries, out, stat_only).map_err(|e| e.to_string())?;
+        out.flush().map_err(|e| e.to_string())?;
+    }
+    let mut records: Vec<IndexEntry> = entries
+        .iter()
+        .map(|e| IndexEntry {
+            id: e.id,
+            offset: e.offset,
+            crc32: e.crc32.unwrap_or_default(),
+        })
+        .collect();
+    let expected = index_file(&mut records, &checksum, version, &anomalies);
+    compare_with_file(&idx, &expected.bytes, hash.len(), expected.duplicate)?;
+    let rev = PathBuf::from(format!("{base}.rev"));
+    if rev.exists() && std::env::var_os("GIT_TEST_NO_WRITE_REV_INDEX").is_none() {
+        let expected = reverse_index_file(&records, &checksum);
+        compare_with_file(&rev, &expected, hash.len(), None)?;
+    }
+    Ok(())
+}
+
+/// How much git's `hashfile` buffers before it compares with the file.
+const COMPARE_CHUNK: usize = 128 * 1024;
+
+/// Compares `expected` (whose last `hash_len` bytes are its checksum) with
+/// the file at `path` as git's `hashfd_check` does: the content in 128 KiB
+/// pieces, then the checksum, then that nothing follows. A `duplicate` id
+/// ends the comparison where git stops writing.
+fn compare_with_file(
+    path: &Path,
+    expected: &[u8],
+    hash_len: usize,
+    duplicate: Option<(ObjectId, usize)>,
+) -> Result<(), String> {
+    let name = path.display();
+    let mut file = std::fs::File::open(path).map_err(|e| format!("{name}: {e}"))?;
+    let (content, trailer) = expected.split_at(expected.len() - hash_len);
+    let mut buf = vec![0u8; COMPARE_CHUNK];
+    let mut check = |piece: &[u8]| -> Result<(), String> {
+        let got = read_full(&mut file, &mut buf[..piece.len()])
+            .map_err(|e| format!("{name}: sha1 file read error: {e}"))?;
+        if got != piece.len() {
+            return Err(format!("{name}: sha1 file truncated"));
+        }
+        if buf[..got] != *piece {
+            return Err(format!("sha1 file '{name}' validation error"));
+        }
+        Ok(())
+    };
+    for (i, piece) in content.chunks(COMPARE_CHUNK).enumerate() {
+        if let Some((id, at)) = duplicate
+            && i * COMPARE_CHUNK + piece.len() > at
+        {
+            return Err(format!("The same object {id} appears twice in the pack"));
+        }
+        check(piece)?;
+    }
+    check(trailer)?;
+    let mut one = [0u8; 1];
+    if read_full(&mut file, &mut one).map_err(|e| format!("{name}: error check: {e}"))? != 0 {
+        return Err(format!("{name}: sha1 file has trailing garbage"));
+    }
+    Ok(())
+}
+
+/// Reads until `buf` is full or the file ends; how much was read.
+fn read_full(file: &mut std::fs::File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// The pack of `odb` walked through its index on every core: its entries
+/// and its trailer, or an error if anything at all is wrong.
+fn walk(global: &Global, odb: &Odb) -> Result<(Vec<EntryInfo>, ObjectId), Error> {
+    let pack = &odb.packs()[0];
     // Each thread may hold two windows; under a small handle limit, fewer
     // threads, and the trailers hashed after the entries rather than beside.
     let room = odb.manager().max_file_handles().saturating_sub(2) / 2;
@@ -196,9 +352,6 @@ fn verify_one(global: &Global, idx: &Path, hash: HashKind) -> Result<Report, Str
         io::stderr().is_terminal(),
     );
     let done = AtomicU64::new(0);
-    // The delta trees, base first, on every core; if anything is wrong, the
-    // entries one by one in pack order, to name the first bad one as git does.
-    // The trailers are hashed meanwhile; entry errors are reported first.
     let check_trailers = || {
         let mut c = pack.cursors();
         pack.verify_checksum(&mut c)?;
@@ -228,74 +381,8 @@ fn verify_one(global: &Global, idx: &Path, hash: HashKind) -> Result<Report, Str
         };
         (walked, trailers)
     });
-    let entries = match walked {
-        Ok(entries) => entries,
-        Err(walk_error) => {
-            return Err(match first_bad_entry(&odb, threads, budget)? {
-                Some((offset, e)) => entry_message(offset, &e),
-                None => walk_error.to_string(),
-            });
-        }
-    };
+    let entries = walked?;
     progress.finish();
-    trailers.map_err(|e| match e {
-        Error::Corrupt {
-            path,
-            reason: Corruption::ChecksumMismatch { .. },
-            ..
-        } if path == pack.data_path() => {
-            format!("pack is corrupted ({} mismatch)", hash_name(hash))
-        }
-        other => other.to_string(),
-    })?;
-    Ok(Report { entries })
-}
-
-/// The first entry in pack order that fails verification, checking entries
-/// one by one (each read through its delta chain), split into one
-/// contiguous run per thread.
-fn first_bad_entry(
-    odb: &Odb,
-    threads: usize,
-    budget: usize,
-) -> Result<Option<(u64, Error)>, String> {
-    let pack = &odb.packs()[0];
-    let order = pack
-        .entries_by_offset(&mut pack.cursors())
-        .map_err(|e| e.to_string())?;
-    let chunk = order.len().div_ceil(threads).max(1);
-    let threads = order.len().div_ceil(chunk).max(1);
-    let bad: Vec<Option<(u64, Error)>> = std::thread::scope(|s| {
-        let workers: Vec<_> = order
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    let mut r = odb.reader();
-                    r.set_delta_base_cache_limit(budget / threads);
-                    let mut buf = Vec::new();
-                    part.iter().find_map(|&(offset, pos)| {
-                        r.verify_entry(
-                            odb.pack_ids().next().expect("a database of one pack"),
-                            pos,
-                            &mut buf,
-                        )
-                        .err()
-                        .map(|e| (offset, e))
-                    })
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("verification threads don't panic"))
-            .collect()
-    });
-    Ok(bad.into_iter().flatten().min_by_key(|(offset, _)| *offset))
-}
-
-fn hash_name(hash: HashKind) -> &'static str {
-    match hash {
-        HashKind::Sha1 => "SHA1",
-        HashKind::Sha256 => "SHA256",
-    }
+    trailers?;
+    Ok((entries, pack.checksum()))
 }

@@ -30,7 +30,11 @@ fn for_each_window(
 }
 
 /// Hashes `[0, end)` of the cursor's file.
-fn hash_range(c: &mut WindowCursor, hash: HashKind, end: u64) -> Result<ObjectId, smmap::Error> {
+pub(crate) fn hash_range(
+    c: &mut WindowCursor,
+    hash: HashKind,
+    end: u64,
+) -> Result<ObjectId, smmap::Error> {
     let mut h = hash.hasher();
     for_each_window(c, 0, end, |w| h.update(w))?;
     c.unuse_region();

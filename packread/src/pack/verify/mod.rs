@@ -6,7 +6,10 @@
 
 pub(crate) mod checksum;
 pub(crate) mod entry;
+pub(crate) mod scan;
 pub(crate) mod walk;
+
+pub use scan::{IndexedPack, index_pack};
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicU64};
