@@ -117,5 +117,6 @@ pub use odb::{
     CacheStats, DiskInfo, Header, Location, Object, ObjectIds, ObjectInfo, ObjectStream, Odb,
     OpenOptions, PackId, Reader,
 };
+pub use pack::walk::ordered::StoppedAt;
 pub use repository::Repository;
 pub use smmap;

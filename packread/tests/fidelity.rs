@@ -813,6 +813,19 @@ const CASES: &[Case] = &[
     case("fanout", &["verify-pack", "-s", "{idx}"]),
     case("midxcut", &["cat-file", "-p", "HEAD"]),
     batch("midxcut", &["cat-file", "--batch-check"], "HEAD\nHEAD~1\n"),
+    // Pack order decoded a pack at a time: a damaged entry ends the fast
+    // way, and from it on objects are read one by one, as git reports them.
+    case(
+        "damaged",
+        &["cat-file", "--batch-all-objects", "--unordered", "--batch"],
+    ),
+    with(
+        &["--window-size=4k", "--memory-limit=64k", "--delta-cache=8k"],
+        case(
+            "damaged",
+            &["cat-file", "--batch-all-objects", "--unordered", "--batch"],
+        ),
+    ),
     case("damaged", &["verify-pack", "{idx}"]),
     case("damaged", &["verify-pack", "-v", "{idx}"]),
     batch(

@@ -86,6 +86,59 @@ impl Odb {
             .collect())
     }
 
+    /// Every entry of `pack` in offset order (how `git cat-file
+    /// --batch-all-objects --unordered` lists a pack), handed to `each` with
+    /// its offset, its id as the index lists it, its kind and bytes
+    /// (borrowed: copy what must outlive the call); returning `false` stops
+    /// it (`Ok(false)`).
+    ///
+    /// Each entry is inflated once, by one of `threads` threads working
+    /// ahead; the calling thread applies each delta once, to its base held
+    /// from the base's turn until its last delta's (within the delta-base
+    /// cache budget; past it, a base is decoded again). Reading pack order
+    /// object by object instead inflates bases again whenever a cache has
+    /// let them go.
+    ///
+    /// On failure, [`StoppedAt`](crate::StoppedAt) says at which entry:
+    /// those before it were handed over.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("packread-order-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+    /// # git(&["init", "-q"])?;
+    /// # std::fs::write(dir.join("a.txt"), "one\n")?;
+    /// # git(&["add", "a.txt"])?;
+    /// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+    /// # git(&["gc", "-q"])?;
+    /// let odb = packread::Odb::open(&dir)?;
+    /// let pack = odb.pack_ids().next().unwrap();
+    /// let mut offsets = Vec::new();
+    /// odb.for_each_in_pack_order(pack, 2, |offset, _id, _kind, _data| {
+    ///     offsets.push(offset);
+    ///     true
+    /// })?;
+    /// assert_eq!(offsets.len(), 3);
+    /// assert!(offsets.windows(2).all(|w| w[0] < w[1]));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn for_each_in_pack_order(
+        &self,
+        pack: PackId,
+        threads: usize,
+        each: impl FnMut(u64, &ObjectId, crate::ObjectKind, &[u8]) -> bool,
+    ) -> Result<bool, crate::StoppedAt> {
+        crate::pack::walk::ordered::in_offset_order(
+            &self.pack(pack),
+            threads,
+            self.delta_base_cache_limit(),
+            self.inner.max_chain,
+            each,
+        )
+    }
+
     /// Like [`object_ids_pack_order`](Self::object_ids_pack_order), with the
     /// copy of each object that the order reaches first.
     pub fn object_locations_pack_order(&self) -> Result<Vec<(ObjectId, Location)>, Error> {

@@ -3,7 +3,10 @@
 //! out between threads. Verification walks them so
 //! ([`Odb::verify_pack`](crate::Odb::verify_pack)), and so does the
 //! cheapest read of every object ([`Odb::for_each_object`](crate::Odb::for_each_object)).
+//! Pack order decodes each entry once too, inflating ahead on several threads
+//! ([`Odb::for_each_in_pack_order`](crate::Odb::for_each_in_pack_order)).
 
+pub(crate) mod ordered;
 pub(crate) mod tree;
 pub(crate) mod visit;
 pub(crate) mod work;

@@ -32,10 +32,8 @@ fn run_len(kind: Batch) -> usize {
     if kind == Batch::Check { 1024 } else { 64 }
 }
 
-/// Runs a batch mode.
-pub(super) fn run(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
-    crate::names::set_batch();
-    let odb = global.open()?;
+/// Runs a batch mode on `odb`.
+pub(super) fn run(global: &Global, odb: &Odb, opts: &BatchOptions) -> Result<i32, Exit> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     // The feeder's reader may hold three windows (the multi-pack-index's
     // and two of a pack), each worker's two: all must
@@ -43,7 +41,7 @@ pub(super) fn run(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
     // itself, in input order, and the feeder holds no window.
     let room = odb.manager().max_file_handles().saturating_sub(3) / 2;
     let threads = cores.min(room).max(1);
-    let feeder = Feeder::new(&odb, opts, room >= 2);
+    let feeder = Feeder::new(odb, opts, room >= 2);
     let stdout = io::stdout();
     let spare = Spare::new(threads + 1);
     let mut output = Output {
@@ -60,7 +58,7 @@ pub(super) fn run(global: &Global, opts: &BatchOptions) -> Result<i32, Exit> {
         move |jobs| feeder.run(jobs),
         threads,
         WINDOW_PER_THREAD * threads,
-        || Renderer::new(&odb, opts, global.delta_cache_budget() / threads, &spare),
+        || Renderer::new(odb, opts, global.delta_cache_budget() / threads, &spare),
         Renderer::render,
         &mut output,
     );
@@ -106,7 +104,7 @@ fn records(nul: bool, keep_nul: bool) -> impl Iterator<Item = io::Result<(Vec<u8
 /// One answer. Names are resolved and objects found in input order (by the
 /// feeder, or by the only worker), so that git's most-recently-used pack
 /// order gives the same answers as git's.
-enum Piece {
+pub(super) enum Piece {
     /// A status line (`<name> missing`), which ignores the format.
     Status(Vec<u8>, &'static str),
     /// Where `--follow-symlinks` ended outside an object: `dangling`,
@@ -125,7 +123,7 @@ enum Piece {
 }
 
 /// One unit of batch work.
-enum Job {
+pub(super) enum Job {
     /// Answers in input order.
     Pieces(Vec<Piece>),
     /// The objects at index positions `start..end` of the database's only
@@ -491,17 +489,22 @@ impl Feeder {
 }
 
 /// What a job came to.
-struct Rendered {
+pub(super) struct Rendered {
     /// Its output, up to the failure if there was one.
-    bytes: Vec<u8>,
+    pub(super) bytes: Vec<u8>,
     /// Write everything out now (`flush`).
     flush: bool,
     /// The failure that ended the job early.
     error: Option<Exit>,
 }
 
+/// The failure a rendered job ended with, if any.
+pub(super) fn take_error(rendered: Rendered) -> Result<(), Exit> {
+    rendered.error.map_or(Ok(()), Err)
+}
+
 /// Turns jobs into output bytes; one per thread, each with its own reader.
-struct Renderer<'a> {
+pub(super) struct Renderer<'a> {
     odb: &'a Odb,
     reader: Reader,
     opts: &'a BatchOptions,
@@ -513,7 +516,12 @@ struct Renderer<'a> {
 }
 
 impl<'a> Renderer<'a> {
-    fn new(odb: &'a Odb, opts: &'a BatchOptions, cache: usize, spare: &'a Spare) -> Renderer<'a> {
+    pub(super) fn new(
+        odb: &'a Odb,
+        opts: &'a BatchOptions,
+        cache: usize,
+        spare: &'a Spare,
+    ) -> Renderer<'a> {
         let mut reader = odb.reader();
         reader.set_delta_base_cache_limit(cache);
         Renderer {
@@ -526,13 +534,18 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// The reader it looks objects up with.
+    pub(super) fn reader(&mut self) -> &mut Reader {
+        &mut self.reader
+    }
+
     fn delim(&self) -> u8 {
         if self.opts.nul_output { 0 } else { b'\n' }
     }
 
     /// A job's output: what was rendered, and the failure that cut it short
     /// (the output before it is still written, as git's would be).
-    fn render(&mut self, job: Job) -> Rendered {
+    pub(super) fn render(&mut self, job: Job) -> Rendered {
         let mut out = self.spare.take();
         let flush = matches!(job, Job::Flush);
         let error = self.render_into(job, &mut out).err();
@@ -726,14 +739,14 @@ impl<'a> Renderer<'a> {
 /// megabytes freed and allocated anew costs a page fault per page each
 /// time (the allocator hands big blocks back to the system): on a real
 /// repository, most of `--batch`'s system time.
-struct Spare {
+pub(super) struct Spare {
     kept: std::sync::Mutex<Vec<Vec<u8>>>,
     /// Buffers kept at most: enough for every renderer and the writer.
     keep: usize,
 }
 
 impl Spare {
-    fn new(keep: usize) -> Spare {
+    pub(super) fn new(keep: usize) -> Spare {
         Spare {
             kept: std::sync::Mutex::new(Vec::new()),
             keep,

@@ -3,6 +3,7 @@
 
 mod batch;
 mod single;
+mod unordered;
 
 use crate::format::{DEFAULT, Format};
 use crate::{Exit, Global, unknown_option};
@@ -184,7 +185,12 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             nul_output: big_z,
             follow_symlinks: follow,
         };
-        return batch::run(global, &opts);
+        crate::names::set_batch();
+        let odb = global.open()?;
+        if unordered::applies(&odb, &opts) {
+            return unordered::run(global, &odb, &opts);
+        }
+        return batch::run(global, &odb, &opts);
     }
     if follow {
         return Err(usage("fatal: '--follow-symlinks' requires a batch mode"));

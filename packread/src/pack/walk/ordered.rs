@@ -1,0 +1,387 @@
+//! Every entry of a pack handed over in offset order (the order of `git
+//! cat-file --batch-all-objects --unordered`), decoding each entry once:
+//! threads inflate the entries ahead, in runs, and one thread applies the
+//! deltas in order, each to its base held from the base's own turn until
+//! its last delta's (within a budget; past it, or for a base further on, the
+//! base is decoded again from the pack).
+//!
+//! Reading pack order object by object instead (git's way) inflates a base
+//! again whenever the delta-base cache has let it go, and copies every
+//! object it makes into the cache in case it is a base.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
+
+use crate::error::Error;
+use crate::object::{ObjectId, ObjectKind};
+use crate::pack::decode::{self, DecodeState};
+use crate::pack::delta;
+use crate::pack::entry::EntryKind;
+use crate::pack::file::Pack;
+use crate::pack::walk::tree::{DeltaTree, ROOT};
+use crate::pack::walk::work::threads_for;
+
+/// Inflated bytes per run of entries handed to an inflating thread.
+const RUN_BYTES: u64 = 4 << 20;
+/// Entries per run at most.
+const RUN_ENTRIES: usize = 512;
+/// Runs inflated ahead of the one being handed over, per thread.
+const AHEAD_PER_THREAD: usize = 3;
+
+/// A run's entries as inflated, up to the first that failed.
+type InflatedRun = Vec<Result<Vec<u8>, Error>>;
+
+/// Where [`in_offset_order`] stopped: every entry before `offset` was handed
+/// over, the one there failed.
+#[derive(Debug)]
+pub struct StoppedAt {
+    /// The offset of the entry that failed (the first of the pack if the
+    /// pack's delta trees could not be built).
+    pub offset: u64,
+    /// Why.
+    pub error: Error,
+}
+
+impl std::fmt::Display for StoppedAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "stopped at the entry at offset {}: {}",
+            self.offset, self.error
+        )
+    }
+}
+
+impl std::error::Error for StoppedAt {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// A decoded base waiting for its deltas further on.
+struct Held {
+    kind: ObjectKind,
+    data: Vec<u8>,
+    /// The next entry that is a delta on it.
+    next: u32,
+}
+
+/// Decoded bases waiting for their deltas, within a budget. When it is
+/// full, the base needed furthest ahead goes first (what an optimal cache
+/// lets go), so the bases the coming deltas need stay.
+struct Holding<'t, 'p> {
+    tree: &'t DeltaTree<'p>,
+    budget: usize,
+    bytes: usize,
+    held: HashMap<u32, Held>,
+    /// (the entry that next needs it, the base).
+    by_next_use: BTreeSet<(u32, u32)>,
+}
+
+impl Holding<'_, '_> {
+    /// The first delta on `base` after entry `after` (children are listed
+    /// in offset order).
+    fn next_delta(&self, base: u32, after: u32) -> Option<u32> {
+        let kids = self.tree.children(base);
+        kids.get(kids.partition_point(|&k| k <= after)).copied()
+    }
+
+    /// Entry `delta` has used the held `base`: keep it for its next delta,
+    /// or let it go.
+    fn used(&mut self, base: u32, delta: u32, pool: &Pool) {
+        let next = self.next_delta(base, delta);
+        let Some(h) = self.held.get_mut(&base) else {
+            return;
+        };
+        self.by_next_use.remove(&(h.next, base));
+        if let Some(next) = next {
+            h.next = next;
+            self.by_next_use.insert((next, base));
+        } else if let Some(h) = self.held.remove(&base) {
+            self.bytes -= h.data.capacity();
+            pool.give(h.data);
+        }
+    }
+
+    /// Entry `i`, just decoded: held if a delta further on needs it and it
+    /// is needed sooner than what it would push out.
+    fn offer(&mut self, i: u32, kind: ObjectKind, data: Vec<u8>, pool: &Pool) {
+        let size = data.capacity();
+        let Some(next) = self.next_delta(i, i).filter(|_| size <= self.budget) else {
+            pool.give(data);
+            return;
+        };
+        while self.bytes + size > self.budget {
+            match self.by_next_use.last().copied() {
+                Some((far, base)) if far > next => {
+                    self.by_next_use.remove(&(far, base));
+                    if let Some(h) = self.held.remove(&base) {
+                        self.bytes -= h.data.capacity();
+                        pool.give(h.data);
+                    }
+                }
+                _ => {
+                    pool.give(data);
+                    return;
+                }
+            }
+        }
+        self.bytes += size;
+        self.by_next_use.insert((next, i));
+        self.held.insert(i, Held { kind, data, next });
+    }
+}
+
+/// Buffers of at least this many bytes are kept for reuse (smaller ones
+/// come from the allocator's heap without page faults).
+const POOLED: usize = 64 << 10;
+
+/// Big buffers handed back, for entries of about their size: a buffer of
+/// megabytes allocated anew costs a page fault per page, and one kept for
+/// any entry at all would hold its megabytes for a few bytes.
+struct Pool(Mutex<Vec<Vec<u8>>>);
+
+impl Pool {
+    /// A buffer for `size` bytes: a kept one between `size` and twice it,
+    /// or a new one.
+    fn take(&self, size: usize) -> Vec<u8> {
+        if size >= POOLED {
+            let mut kept = lock(&self.0);
+            if let Some(k) = kept
+                .iter()
+                .position(|b| b.capacity() >= size && b.capacity() <= 2 * size)
+            {
+                return kept.swap_remove(k);
+            }
+        }
+        Vec::new()
+    }
+
+    fn give(&self, mut buf: Vec<u8>) {
+        if buf.capacity() >= POOLED {
+            buf.clear();
+            let mut kept = lock(&self.0);
+            if kept.len() < 16 {
+                kept.push(buf);
+            }
+        }
+    }
+}
+
+/// The runs' inflating threads and the handing-over thread share this.
+struct Gate {
+    /// Runs handed over completely.
+    done: Mutex<usize>,
+    moved: Condvar,
+    stop: AtomicBool,
+}
+
+/// Hands every entry of `pack` to `each` in offset order
+/// with its offset, its id as the index lists it, its kind and bytes;
+/// `threads` threads inflate, the calling thread applies deltas and calls
+/// `each`. `Ok(false)` if `each` stopped it.
+pub(crate) fn in_offset_order(
+    pack: &Pack,
+    threads: usize,
+    budget: usize,
+    max_chain: usize,
+    mut each: impl FnMut(u64, &ObjectId, ObjectKind, &[u8]) -> bool,
+) -> Result<bool, StoppedAt> {
+    let threads = threads_for(pack, threads);
+    let first = PACK_START;
+    let tree = DeltaTree::build(pack, threads).map_err(|error| StoppedAt {
+        offset: first,
+        error,
+    })?;
+    let n = tree.sorted.len();
+    // Runs of entries: about RUN_BYTES of output each.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let (mut start, mut bytes) = (0usize, 0u64);
+    for i in 0..n {
+        bytes += tree.headers[i].size;
+        if bytes >= RUN_BYTES || i + 1 - start >= RUN_ENTRIES || i + 1 == n {
+            runs.push((start, i + 1));
+            start = i + 1;
+            bytes = 0;
+        }
+    }
+    let gate = Gate {
+        done: Mutex::new(0),
+        moved: Condvar::new(),
+        stop: AtomicBool::new(false),
+    };
+    let next_run = Mutex::new(0usize);
+    let ahead = AHEAD_PER_THREAD * threads;
+    let pool = Pool(Mutex::new(Vec::new()));
+    std::thread::scope(|s| {
+        let (send, receive) = mpsc::channel::<(usize, InflatedRun)>();
+        for _ in 0..threads {
+            let send = send.clone();
+            let (tree, runs, gate, next_run, pool) = (&tree, &runs, &gate, &next_run, &pool);
+            s.spawn(move || {
+                let mut c = pack.cursors();
+                let mut st = DecodeState::new(0, max_chain);
+                loop {
+                    let r = {
+                        let mut next = lock(next_run);
+                        let mut done = lock(&gate.done);
+                        while *next >= *done + ahead && !gate.stop.load(Ordering::Relaxed) {
+                            done = gate
+                                .moved
+                                .wait(done)
+                                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        }
+                        if gate.stop.load(Ordering::Relaxed) || *next >= runs.len() {
+                            return;
+                        }
+                        *next += 1;
+                        *next - 1
+                    };
+                    let (from, to) = runs[r];
+                    let mut out = Vec::with_capacity(to - from);
+                    for i in from..to {
+                        let size = usize::try_from(tree.headers[i].size).unwrap_or(0);
+                        let mut buf = pool.take(size);
+                        let (offset, _) = tree.sorted[i];
+                        let inflated = decode::inflate_entry(
+                            pack,
+                            &mut c,
+                            st.inflater(),
+                            (offset, tree.end(i)),
+                            &tree.headers[i],
+                            &mut buf,
+                        );
+                        match inflated {
+                            Ok(_) => out.push(Ok(buf)),
+                            Err(e) => {
+                                out.push(Err(e));
+                                break;
+                            }
+                        }
+                    }
+                    // Let go of the windows while waiting for the next run.
+                    c.release();
+                    if send.send((r, out)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(send);
+        let result = hand_over(
+            pack,
+            &tree,
+            &runs,
+            &receive,
+            &gate,
+            &pool,
+            (budget, max_chain),
+            &mut each,
+        );
+        gate.stop.store(true, Ordering::Relaxed);
+        {
+            let _done = lock(&gate.done);
+            gate.moved.notify_all();
+        }
+        drop(receive);
+        result
+    })
+}
+
+/// The offset of a pack's first entry.
+const PACK_START: u64 = crate::pack::file::PACK_HEADER_LEN;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The handing-over thread: takes the inflated runs in order, applies each
+/// delta to its held base, calls `each`, holds what later deltas need.
+#[allow(clippy::too_many_arguments)]
+fn hand_over(
+    pack: &Pack,
+    tree: &DeltaTree<'_>,
+    runs: &[(usize, usize)],
+    receive: &mpsc::Receiver<(usize, InflatedRun)>,
+    gate: &Gate,
+    pool: &Pool,
+    (budget, max_chain): (usize, usize),
+    each: &mut impl FnMut(u64, &ObjectId, ObjectKind, &[u8]) -> bool,
+) -> Result<bool, StoppedAt> {
+    let mut arrived: BTreeMap<usize, InflatedRun> = BTreeMap::new();
+    let mut holding = Holding {
+        tree,
+        budget,
+        bytes: 0,
+        held: HashMap::new(),
+        by_next_use: BTreeSet::new(),
+    };
+    let mut c = pack.cursors();
+    // For bases decoded again: a small cache of its own.
+    let mut st = DecodeState::new(budget / 8, max_chain);
+    let mut reread = Vec::new();
+    let recycle = |buf: Vec<u8>| pool.give(buf);
+    for (r, &(from, _)) in runs.iter().enumerate() {
+        let inflated = loop {
+            if let Some(v) = arrived.remove(&r) {
+                break v;
+            }
+            match receive.recv() {
+                Ok((k, v)) => {
+                    arrived.insert(k, v);
+                }
+                // The inflating threads send every run until stopped: only
+                // a thread that died could leave one unsent.
+                Err(_) => {
+                    return Err(StoppedAt {
+                        offset: tree.sorted[from].0,
+                        error: Error::Io {
+                            path: pack.data_path().to_owned(),
+                            source: std::io::Error::other("an inflating thread ended early"),
+                        },
+                    });
+                }
+            }
+        };
+        for (k, raw) in inflated.into_iter().enumerate() {
+            let i = from + k;
+            let offset = tree.sorted[i].0;
+            let stopped = |error| StoppedAt { offset, error };
+            let raw = raw.map_err(stopped)?;
+            let (kind, data) = match tree.headers[i].kind {
+                EntryKind::Base(kind) => (kind, raw),
+                EntryKind::OfsDelta { .. } | EntryKind::RefDelta { .. } => {
+                    let p = tree.parent[i];
+                    debug_assert_ne!(p, ROOT);
+                    let made = delta::sizes(&raw).map_or(0, |(_, made, _)| made);
+                    let mut out = pool.take(usize::try_from(made).unwrap_or(0));
+                    let kind = if let Some(b) = holding.held.get(&p) {
+                        delta::apply_delta(&b.data, &raw, &mut out)
+                            .map_err(|reason| stopped(pack.corrupt(offset, reason)))?;
+                        let kind = b.kind;
+                        holding.used(p, i as u32, pool);
+                        kind
+                    } else {
+                        let base_offset = tree.sorted[p as usize].0;
+                        let d =
+                            decode::read_object(pack, 0, &mut c, &mut st, base_offset, &mut reread)
+                                .map_err(stopped)?;
+                        delta::apply_delta(&reread, &raw, &mut out)
+                            .map_err(|reason| stopped(pack.corrupt(offset, reason)))?;
+                        d.kind
+                    };
+                    recycle(raw);
+                    (kind, out)
+                }
+            };
+            if !each(offset, &tree.ids[i], kind, &data) {
+                return Ok(false);
+            }
+            holding.offer(i as u32, kind, data, pool);
+        }
+        *lock(&gate.done) = r + 1;
+        gate.moved.notify_all();
+    }
+    Ok(true)
+}
