@@ -7,7 +7,7 @@ use std::collections::BinaryHeap;
 use crate::error::Error;
 use crate::object::ObjectId;
 use crate::odb::id_set::IdSet;
-use crate::odb::{Location, Odb, PackId, Reader, loose};
+use crate::odb::{Header, Location, Odb, PackId, Reader, loose};
 
 impl Odb {
     /// Every object id, sorted, each once (`cat-file --batch-all-objects`),
@@ -84,6 +84,42 @@ impl Odb {
             .into_iter()
             .map(|(id, _)| id)
             .collect())
+    }
+
+    /// The header (kind and size) of every object of `pack`, by index
+    /// position: the entries read in offset order on `threads` threads, a
+    /// delta's kind taken from its base's. Faster than asking for each
+    /// object's header by id, which jumps about the pack and walks each
+    /// delta chain.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("packread-headers-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+    /// # git(&["init", "-q"])?;
+    /// # std::fs::write(dir.join("a.txt"), "one\n")?;
+    /// # git(&["add", "a.txt"])?;
+    /// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+    /// # git(&["gc", "-q"])?;
+    /// let odb = packread::Odb::open(&dir)?;
+    /// let pack = odb.pack_ids().next().unwrap();
+    /// let headers = odb.pack_headers(pack, 2)?;
+    /// let mut r = odb.reader();
+    /// for (pos, h) in headers.iter().enumerate() {
+    ///     let (id, _) = r.location_at(pack, pos as u32)?;
+    ///     assert_eq!(*h, r.header(&id)?);
+    /// }
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn pack_headers(&self, pack: PackId, threads: usize) -> Result<Vec<Header>, Error> {
+        Ok(
+            crate::pack::walk::headers::by_position(&self.pack(pack), threads)?
+                .into_iter()
+                .map(|(kind, size)| Header { kind, size })
+                .collect(),
+        )
     }
 
     /// Every entry of `pack` in offset order (how `git cat-file

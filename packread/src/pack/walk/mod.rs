@@ -6,6 +6,7 @@
 //! Pack order decodes each entry once too, inflating ahead on several threads
 //! ([`Odb::for_each_in_pack_order`](crate::Odb::for_each_in_pack_order)).
 
+pub(crate) mod headers;
 pub(crate) mod ordered;
 pub(crate) mod tree;
 pub(crate) mod visit;

@@ -2,6 +2,7 @@
 //! the arguments; `single` answers for one object, `batch` for many.
 
 mod batch;
+mod headers;
 mod single;
 mod unordered;
 
@@ -189,6 +190,11 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         let odb = global.open()?;
         if unordered::applies(&odb, &opts) {
             return unordered::run(global, &odb, &opts);
+        }
+        if headers::applies(&odb, &opts)?
+            && let Some(code) = headers::run(&odb, &opts)?
+        {
+            return Ok(code);
         }
         return batch::run(global, &odb, &opts);
     }
