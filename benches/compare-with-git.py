@@ -11,8 +11,13 @@ reads every header; their outputs aren't comparable), and `benches/gix-peer`
 (`--gix-peer`) for the `cat-file` rows: gitoxide's object database doing
 what cat-file does, with cat-file's output, which is compared with git's.
 
-usage: compare-with-git.py REPO [--runs N] [--packread PATH] [--git PATH] [--gix PATH]
-                                [--gix-peer PATH] [--random N] [--cpus N] [--rows pack,id,random,verify,headers,walk]
+Several gitoxide builds can be compared at once (say one inflating with
+sirocco, one with zlib-rs): give each `--gix LABEL=PATH` and
+`--gix-peer LABEL=PATH`; each label is a column.
+
+usage: compare-with-git.py REPO [--runs N] [--packread PATH] [--git PATH] [--gix [LABEL=]PATH]...
+                                [--gix-peer [LABEL=]PATH]... [--random N] [--cpus N]
+                                [--rows pack,id,random,verify,headers,walk]
 """
 import argparse
 import filecmp
@@ -42,8 +47,10 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--packread", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "release", "packread"))
     ap.add_argument("--git", default="git")
-    ap.add_argument("--gix", default=None, help="gitoxide's gix binary, for the verify and header rows")
-    ap.add_argument("--gix-peer", default=None, help="benches/gix-peer's binary, for the cat-file rows")
+    ap.add_argument("--gix", action="append", default=[],
+                    help="[LABEL=]PATH of gitoxide's gix binary, for the verify and header rows (repeatable)")
+    ap.add_argument("--gix-peer", action="append", default=[],
+                    help="[LABEL=]PATH of benches/gix-peer's binary, for the cat-file rows (repeatable)")
     ap.add_argument("--random", type=int, default=20000, help="objects in the random-access row")
     ap.add_argument("--packread-args", default="", help="global options for packread, e.g. '--window-size=1m'")
     ap.add_argument("--cpus", type=int, default=0,
@@ -99,20 +106,25 @@ def main():
     rows = [row for key, row in zip(keys, rows) if key in wanted]
     print("repository: %s (%d objects, %d packs, biggest %.1f MB)" % (
         repo, len(ids), len(idxs), os.path.getsize(biggest[:-4] + ".pack") / 1e6), file=sys.stderr)
-    gix = [os.path.abspath(args.gix)] if args.gix else None
-    peer = os.path.abspath(args.gix_peer) if args.gix_peer else None
-    if gix or peer:
-        print("| work | git | gix | packread | packread / git | packread / gix | max RSS git / gix / packread |")
-        print("|---|---|---|---|---|---|---|")
-    else:
-        print("| work | git | packread | packread / git | git max RSS | packread max RSS |")
-        print("|---|---|---|---|---|---|")
+    def labelled(values):
+        out = {}
+        for v in values:
+            label, _, path = v.rpartition("=")
+            out[label or "gix"] = os.path.abspath(path)
+        return out
+    clis, peers = labelled(args.gix), labelled(args.gix_peer)
+    labels = list(dict.fromkeys(list(clis) + list(peers)))
+    head = ["work", "git"] + labels + ["packread", "packread / git"] + ["packread / %s" % l for l in labels]
+    head.append("max RSS " + " / ".join(["git"] + labels + ["packread"]))
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
     for title, gargs, pargs, xargs, mode, stdin, compare in rows:
         tools = [("git", pin + git + gargs), ("packread", pr + pargs)]
-        if gix and xargs:
-            tools.append(("gix", pin + gix + xargs))
-        if peer and mode:
-            tools.append(("gix", pin + [peer, objects_dir, mode]))
+        for label in labels:
+            if label in clis and xargs:
+                tools.append((label, pin + [clis[label]] + xargs))
+            elif label in peers and mode:
+                tools.append((label, pin + [peers[label], objects_dir, mode]))
         times = {name: [] for name, _ in tools}
         cpu = {name: [] for name, _ in tools}
         rss = {name: 0 for name, _ in tools}
@@ -127,8 +139,9 @@ def main():
         # high-water mark to every child it forks (Linux), skewing max RSS.
         if compare and not filecmp.cmp(outs["git"], outs["packread"], shallow=False):
             sys.exit("outputs differ for: %s" % title)
-        if mode and "gix" in outs and not filecmp.cmp(outs["git"], outs["gix"], shallow=False):
-            sys.exit("gix-peer's output differs from git's for: %s" % title)
+        for label in labels:
+            if mode and label in outs and label in peers and not filecmp.cmp(outs["git"], outs[label], shallow=False):
+                sys.exit("gix-peer %s's output differs from git's for: %s" % (label, title))
         for o in outs.values():
             os.unlink(o)
         for i in range(args.runs):
@@ -146,14 +159,11 @@ def main():
         shown = {name: "%.2f s (%.2f s CPU)" % (med[name], statistics.median(cpu[name])) for name in med}
         mb = {name: "%d MB" % (m // 1024) for name, m in rss.items()}
         g, p = med["git"], med["packread"]
-        if gix or peer:
-            x = med.get("gix")
-            print("| %s | %s | %s | %s | %.2f | %s | %s / %s / %s |" % (
-                title, shown["git"], shown.get("gix", "—"), shown["packread"], p / g,
-                "%.2f" % (p / x) if x else "—", mb["git"], mb.get("gix", "—"), mb["packread"]))
-        else:
-            print("| %s | %s | %s | %.2f | %s | %s |" % (
-                title, shown["git"], shown["packread"], p / g, mb["git"], mb["packread"]))
+        cells = [title, shown["git"]] + [shown.get(l, "—") for l in labels]
+        cells += [shown["packread"], "%.2f" % (p / g)]
+        cells += ["%.2f" % (p / med[l]) if l in med else "—" for l in labels]
+        cells.append(" / ".join([mb["git"]] + [mb.get(l, "—") for l in labels] + [mb["packread"]]))
+        print("| " + " | ".join(cells) + " |")
         sys.stdout.flush()
 
 

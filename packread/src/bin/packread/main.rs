@@ -169,6 +169,11 @@ impl Global {
         }
         if let Some(n) = self.memory_limit {
             o = o.max_memory(n);
+            // smmap's default window (1 GiB) would outgrow any smaller limit
+            // with its first window: under a limit, windows of an eighth of it.
+            if self.window_size.is_none() {
+                o = o.window_size((n / 8).max(64 << 10));
+            }
         }
         if let Some(n) = self.handle_limit {
             o = o.max_handles(n);

@@ -76,7 +76,7 @@ impl<'a> Worker<'a> {
         let i = t.entry as usize;
         let offset = tree.sorted[i].0;
         let end = tree.end(i);
-        let h = tree.headers[i];
+        let h = tree.header(i);
         let c = &mut self.c;
         if t.depth as usize > max_chain {
             return Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(max_chain)));
@@ -228,7 +228,7 @@ pub(crate) fn verify_entries(
             let (offset, _) = tree.sorted[i];
             let (kind, depth) =
                 walked.ok_or_else(|| pack.corrupt(offset, Corruption::DeltaCycle))?;
-            let header = tree.headers[i];
+            let header = tree.header(i);
             let end = tree.end(i);
             Ok(EntryInfo {
                 id: tree.ids[i],

@@ -137,9 +137,13 @@ impl Holding<'_, '_> {
 /// come from the allocator's heap without page faults).
 const POOLED: usize = 64 << 10;
 
+/// Bytes of buffers kept for reuse at most.
+const POOL_BYTES: usize = 32 << 20;
+
 /// Big buffers handed back, for entries of about their size: a buffer of
 /// megabytes allocated anew costs a page fault per page, and one kept for
-/// any entry at all would hold its megabytes for a few bytes.
+/// any entry at all would hold its megabytes for a few bytes. At most
+/// [`POOL_BYTES`] are kept.
 struct Pool(Mutex<Vec<Vec<u8>>>);
 
 impl Pool {
@@ -162,7 +166,8 @@ impl Pool {
         if buf.capacity() >= POOLED {
             buf.clear();
             let mut kept = lock(&self.0);
-            if kept.len() < 16 {
+            let bytes: usize = kept.iter().map(Vec::capacity).sum();
+            if kept.len() < 16 && bytes + buf.capacity() <= POOL_BYTES {
                 kept.push(buf);
             }
         }
@@ -190,7 +195,7 @@ pub(crate) fn in_offset_order(
 ) -> Result<bool, StoppedAt> {
     let threads = threads_for(pack, threads);
     let first = PACK_START;
-    let tree = DeltaTree::build(pack, threads).map_err(|error| StoppedAt {
+    let tree = DeltaTree::build_lean(pack, threads).map_err(|error| StoppedAt {
         offset: first,
         error,
     })?;
@@ -199,7 +204,7 @@ pub(crate) fn in_offset_order(
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let (mut start, mut bytes) = (0usize, 0u64);
     for i in 0..n {
-        bytes += tree.headers[i].size;
+        bytes += tree.size(i);
         if bytes >= RUN_BYTES || i + 1 - start >= RUN_ENTRIES || i + 1 == n {
             runs.push((start, i + 1));
             start = i + 1;
@@ -241,7 +246,7 @@ pub(crate) fn in_offset_order(
                     let (from, to) = runs[r];
                     let mut out = Vec::with_capacity(to - from);
                     for i in from..to {
-                        let size = usize::try_from(tree.headers[i].size).unwrap_or(0);
+                        let size = usize::try_from(tree.size(i)).unwrap_or(0);
                         let mut buf = pool.take(size);
                         let (offset, _) = tree.sorted[i];
                         let inflated = decode::inflate_entry(
@@ -249,7 +254,7 @@ pub(crate) fn in_offset_order(
                             &mut c,
                             st.inflater(),
                             (offset, tree.end(i)),
-                            &tree.headers[i],
+                            &tree.header(i),
                             &mut buf,
                         );
                         match inflated {
@@ -349,7 +354,7 @@ fn hand_over(
             let offset = tree.sorted[i].0;
             let stopped = |error| StoppedAt { offset, error };
             let raw = raw.map_err(stopped)?;
-            let (kind, data) = match tree.headers[i].kind {
+            let (kind, data) = match tree.header(i).kind {
                 EntryKind::Base(kind) => (kind, raw),
                 EntryKind::OfsDelta { .. } | EntryKind::RefDelta { .. } => {
                     let p = tree.parent[i];
@@ -375,7 +380,11 @@ fn hand_over(
                     (kind, out)
                 }
             };
-            if !each(offset, &tree.ids[i], kind, &data) {
+            let id = pack
+                .index()
+                .oid_at(c.index_cursor(), tree.sorted[i].1)
+                .map_err(stopped)?;
+            if !each(offset, &id, kind, &data) {
                 return Ok(false);
             }
             holding.offer(i as u32, kind, data, pool);

@@ -52,7 +52,7 @@ pub(crate) fn visit_pack(pack: &Pack, v: &Visit<'_>) -> Result<bool, Error> {
                         let i = t.entry as usize;
                         let (offset, _) = tree.sorted[i];
                         let end = tree.end(i);
-                        let h = tree.headers[i];
+                        let h = tree.header(i);
                         let decoded = if t.depth as usize > v.max_chain {
                             Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(v.max_chain)))
                         } else {

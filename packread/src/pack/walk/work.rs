@@ -82,7 +82,7 @@ impl<'a> Work<'a> {
         let roots = tree.roots.iter().rev().map(|&r| Task {
             entry: r,
             depth: 0,
-            kind: match tree.headers[r as usize].kind {
+            kind: match tree.header(r as usize).kind {
                 EntryKind::Base(k) => k,
                 _ => unreachable!("roots are whole objects"),
             },
