@@ -107,8 +107,14 @@ impl Holding<'_, '_> {
     /// Entry `i`, just decoded: held if a delta further on needs it and it
     /// is needed sooner than what it would push out.
     fn offer(&mut self, i: u32, kind: ObjectKind, data: Vec<u8>, pool: &Pool) {
+        self.offer_after(i, i, kind, data, pool);
+    }
+
+    /// Entry `i`, decoded (again) for entry `after`: held if a delta after
+    /// that needs it, as [`offer`](Self::offer) decides.
+    fn offer_after(&mut self, i: u32, after: u32, kind: ObjectKind, data: Vec<u8>, pool: &Pool) {
         let size = data.capacity();
-        let Some(next) = self.next_delta(i, i).filter(|_| size <= self.budget) else {
+        let Some(next) = self.next_delta(i, after).filter(|_| size <= self.budget) else {
             pool.give(data);
             return;
         };
@@ -374,6 +380,12 @@ fn hand_over(
                                 .map_err(stopped)?;
                         delta::apply_delta(&reread, &raw, &mut out)
                             .map_err(|reason| stopped(pack.corrupt(offset, reason)))?;
+                        // Its other deltas further on take it from here
+                        // rather than decoding it again each.
+                        if holding.next_delta(p, i as u32).is_some() {
+                            let again = std::mem::take(&mut reread);
+                            holding.offer_after(p, i as u32, d.kind, again, pool);
+                        }
                         d.kind
                     };
                     recycle(raw);
