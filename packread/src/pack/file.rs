@@ -80,6 +80,22 @@ pub struct Pack {
     kinds: OnceLock<Box<[AtomicU8]>>,
 }
 
+/// A pack's 12-byte header: its version (2 or 3) and object count, or
+/// where and why it is wrong.
+pub(crate) fn parse_header(head: &[u8; 12]) -> Result<(u32, u32), (u64, Corruption)> {
+    if &head[..4] != b"PACK" {
+        return Err((0, Corruption::BadPackSignature));
+    }
+    let version = u32::from_be_bytes(head[4..8].try_into().expect("4 bytes"));
+    if version != 2 && version != 3 {
+        return Err((4, Corruption::UnsupportedVersion(version)));
+    }
+    Ok((
+        version,
+        u32::from_be_bytes(head[8..12].try_into().expect("4 bytes")),
+    ))
+}
+
 impl Pack {
     /// Opens the pack whose index is `index_path` (the data file is the same
     /// path with `.pack`). Checks the pack header, that pack and index agree on
@@ -101,14 +117,7 @@ impl Pack {
         }
         let mut head = [0u8; 12];
         c.read_at(0, &mut head)?;
-        if &head[..4] != b"PACK" {
-            return Err(corrupt(0, Corruption::BadPackSignature));
-        }
-        let version = u32::from_be_bytes(head[4..8].try_into().expect("4 bytes"));
-        if version != 2 && version != 3 {
-            return Err(corrupt(4, Corruption::UnsupportedVersion(version)));
-        }
-        let count = u32::from_be_bytes(head[8..12].try_into().expect("4 bytes"));
+        let (version, count) = parse_header(&head).map_err(|(at, why)| corrupt(at, why))?;
         if count != index.len() {
             return Err(corrupt(
                 8,

@@ -16,7 +16,7 @@ use crate::inflate::{InflateError, Inflater, inflate_exact, inflate_to, inflater
 use crate::object::{HashKind, ObjectId, ObjectKind};
 use crate::pack::delta::apply_delta;
 use crate::pack::entry::{self, EntryHeader, EntryKind, MAX_HEADER_LEN};
-use crate::pack::file::PACK_HEADER_LEN;
+use crate::pack::file::{PACK_HEADER_LEN, parse_header};
 use crate::pack::verify::EntryInfo;
 use crate::pack::verify::checksum::{crc32_range, hash_range};
 use crate::pack::write::IndexEntry;
@@ -115,14 +115,7 @@ pub fn index_pack(
     if c.read_at(0, &mut head)? < head.len() {
         return Err(corrupt(size, Corruption::UnexpectedEnd));
     }
-    if &head[..4] != b"PACK" {
-        return Err(corrupt(0, Corruption::BadPackSignature));
-    }
-    let version = u32::from_be_bytes(head[4..8].try_into().expect("4 bytes"));
-    if version != 2 && version != 3 {
-        return Err(corrupt(4, Corruption::UnsupportedVersion(version)));
-    }
-    let count = u32::from_be_bytes(head[8..12].try_into().expect("4 bytes"));
+    let (_, count) = parse_header(&head).map_err(|(at, why)| corrupt(at, why))?;
     let mut z = inflater();
     let mut buf = vec![0u8; CHUNK];
     let mut raw: Vec<Raw> = Vec::with_capacity(count.min(1 << 20) as usize);
