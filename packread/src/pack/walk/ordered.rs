@@ -307,6 +307,55 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Decodes entry `p` into `out` from the nearest of its bases that is held,
+/// applying the deltas between (rather than from the whole object at the
+/// bottom of its chain, through windows long let go); `None` if no base
+/// above it is held (or the chain is longer than [`ANCESTORS`]).
+fn from_held_ancestor(
+    pack: &Pack,
+    tree: &DeltaTree<'_>,
+    holding: &Holding<'_, '_>,
+    p: u32,
+    (c, st): (&mut crate::pack::file::PackCursors, &mut DecodeState),
+    out: &mut Vec<u8>,
+    (delta_buf, next): &mut (Vec<u8>, Vec<u8>),
+) -> Result<Option<ObjectKind>, Error> {
+    let mut chain = Vec::new();
+    let mut a = p;
+    let held = loop {
+        if let Some(h) = holding.held.get(&a) {
+            break h;
+        }
+        let up = tree.parent[a as usize];
+        if up == ROOT || chain.len() >= ANCESTORS {
+            return Ok(None);
+        }
+        chain.push(a);
+        a = up;
+    };
+    let mut first = true;
+    for &e in chain.iter().rev() {
+        let e = e as usize;
+        let offset = tree.sorted[e].0;
+        decode::inflate_entry(
+            pack,
+            c,
+            st.inflater(),
+            (offset, tree.end(e)),
+            &tree.header(e),
+            delta_buf,
+        )?;
+        let base: &[u8] = if first { &held.data } else { out };
+        delta::apply_delta(base, delta_buf, next).map_err(|reason| pack.corrupt(offset, reason))?;
+        std::mem::swap(out, next);
+        first = false;
+    }
+    Ok(Some(held.kind))
+}
+
+/// How far up a chain [`from_held_ancestor`] looks for a held base.
+const ANCESTORS: usize = 64;
+
 /// The handing-over thread: takes the inflated runs in order, applies each
 /// delta to its held base, calls `each`, holds what later deltas need.
 #[allow(clippy::too_many_arguments)]
@@ -332,6 +381,7 @@ fn hand_over(
     // For bases decoded again: a small cache of its own.
     let mut st = DecodeState::new(budget / 8, max_chain);
     let mut reread = Vec::new();
+    let mut scratch = (Vec::new(), Vec::new());
     let recycle = |buf: Vec<u8>| pool.give(buf);
     for (r, &(from, _)) in runs.iter().enumerate() {
         let inflated = loop {
@@ -374,19 +424,33 @@ fn hand_over(
                         holding.used(p, i as u32, pool);
                         kind
                     } else {
-                        let base_offset = tree.sorted[p as usize].0;
-                        let d =
+                        let held_above = from_held_ancestor(
+                            pack,
+                            tree,
+                            &holding,
+                            p,
+                            (&mut c, &mut st),
+                            &mut reread,
+                            &mut scratch,
+                        )
+                        .map_err(stopped)?;
+                        let kind = if let Some(kind) = held_above {
+                            kind
+                        } else {
+                            let base_offset = tree.sorted[p as usize].0;
                             decode::read_object(pack, 0, &mut c, &mut st, base_offset, &mut reread)
-                                .map_err(stopped)?;
+                                .map_err(stopped)?
+                                .kind
+                        };
                         delta::apply_delta(&reread, &raw, &mut out)
                             .map_err(|reason| stopped(pack.corrupt(offset, reason)))?;
                         // Its other deltas further on take it from here
                         // rather than decoding it again each.
                         if holding.next_delta(p, i as u32).is_some() {
                             let again = std::mem::take(&mut reread);
-                            holding.offer_after(p, i as u32, d.kind, again, pool);
+                            holding.offer_after(p, i as u32, kind, again, pool);
                         }
-                        d.kind
+                        kind
                     };
                     recycle(raw);
                     (kind, out)
