@@ -191,28 +191,31 @@ fn pack_order_decoding_gives_git_objects() {
         for budget in [0, 4096, 1 << 20, 96 << 20] {
             for (label, opts) in configurations() {
                 let odb = opts.delta_base_cache_limit(budget).open(&repo).unwrap();
-                for (p, pack) in odb.pack_ids().zip(odb.packs()) {
-                    let mut seen = Vec::new();
-                    let done = odb
-                        .for_each_in_pack_order(p, 2, |offset, id, _kind, data| {
-                            assert_eq!(
-                                git.get(id).map(Vec::as_slice),
-                                Some(data),
-                                "{label}, budget {budget}: {id} at {offset} of {}",
-                                repo.display()
-                            );
-                            seen.push(offset);
-                            true
-                        })
-                        .unwrap();
-                    assert!(done);
-                    let offsets: Vec<u64> = pack
-                        .entries_by_offset(&mut pack.cursors())
-                        .unwrap()
-                        .iter()
-                        .map(|&(o, _)| o)
-                        .collect();
-                    assert_eq!(seen, offsets, "every entry once, in offset order");
+                // One inflating thread (inline) and two.
+                for threads in [1, 2] {
+                    for (p, pack) in odb.pack_ids().zip(odb.packs()) {
+                        let mut seen = Vec::new();
+                        let done = odb
+                            .for_each_in_pack_order(p, threads, |offset, id, _kind, data| {
+                                assert_eq!(
+                                    git.get(id).map(Vec::as_slice),
+                                    Some(data),
+                                    "{label}, budget {budget}: {id} at {offset} of {}",
+                                    repo.display()
+                                );
+                                seen.push(offset);
+                                true
+                            })
+                            .unwrap();
+                        assert!(done);
+                        let offsets: Vec<u64> = pack
+                            .entries_by_offset(&mut pack.cursors())
+                            .unwrap()
+                            .iter()
+                            .map(|&(o, _)| o)
+                            .collect();
+                        assert_eq!(seen, offsets, "every entry once, in offset order");
+                    }
                 }
             }
         }

@@ -225,6 +225,24 @@ pub(crate) fn in_offset_order(
     let next_run = Mutex::new(0usize);
     let ahead = AHEAD_PER_THREAD * threads;
     let pool = Pool(Mutex::new(Vec::new()));
+    // On one thread, the runs are inflated as they are needed, between the
+    // hand-overs (no thread to hand them over, no waiting on one).
+    if threads == 1 {
+        let mut c = pack.cursors();
+        let mut st = DecodeState::new(0, max_chain);
+        let mut fetch =
+            |r: usize| Some(inflate_run(pack, &tree, runs[r], (&mut c, &mut st), &pool));
+        return hand_over(
+            pack,
+            &tree,
+            &runs,
+            &mut fetch,
+            &gate,
+            &pool,
+            (budget, max_chain),
+            &mut each,
+        );
+    }
     std::thread::scope(|s| {
         let (send, receive) = mpsc::channel::<(usize, InflatedRun)>();
         for _ in 0..threads {
@@ -249,28 +267,7 @@ pub(crate) fn in_offset_order(
                         *next += 1;
                         *next - 1
                     };
-                    let (from, to) = runs[r];
-                    let mut out = Vec::with_capacity(to - from);
-                    for i in from..to {
-                        let size = usize::try_from(tree.size(i)).unwrap_or(0);
-                        let mut buf = pool.take(size);
-                        let (offset, _) = tree.sorted[i];
-                        let inflated = decode::inflate_entry(
-                            pack,
-                            &mut c,
-                            st.inflater(),
-                            (offset, tree.end(i)),
-                            &tree.header(i),
-                            &mut buf,
-                        );
-                        match inflated {
-                            Ok(_) => out.push(Ok(buf)),
-                            Err(e) => {
-                                out.push(Err(e));
-                                break;
-                            }
-                        }
-                    }
+                    let out = inflate_run(pack, tree, runs[r], (&mut c, &mut st), pool);
                     // Let go of the windows while waiting for the next run.
                     c.release();
                     if send.send((r, out)).is_err() {
@@ -280,11 +277,21 @@ pub(crate) fn in_offset_order(
             });
         }
         drop(send);
+        let mut arrived: BTreeMap<usize, InflatedRun> = BTreeMap::new();
+        let mut fetch = |r: usize| loop {
+            if let Some(v) = arrived.remove(&r) {
+                return Some(v);
+            }
+            // The inflating threads send every run until stopped: only
+            // a thread that died could leave one unsent.
+            let (k, v) = receive.recv().ok()?;
+            arrived.insert(k, v);
+        };
         let result = hand_over(
             pack,
             &tree,
             &runs,
-            &receive,
+            &mut fetch,
             &gate,
             &pool,
             (budget, max_chain),
@@ -298,6 +305,39 @@ pub(crate) fn in_offset_order(
         drop(receive);
         result
     })
+}
+
+/// Inflates the entries `from..to` (positions in offset order), up to the
+/// first that fails.
+fn inflate_run(
+    pack: &Pack,
+    tree: &DeltaTree<'_>,
+    (from, to): (usize, usize),
+    (c, st): (&mut crate::pack::file::PackCursors, &mut DecodeState),
+    pool: &Pool,
+) -> InflatedRun {
+    let mut out = Vec::with_capacity(to - from);
+    for i in from..to {
+        let size = usize::try_from(tree.size(i)).unwrap_or(0);
+        let mut buf = pool.take(size);
+        let (offset, _) = tree.sorted[i];
+        let inflated = decode::inflate_entry(
+            pack,
+            c,
+            st.inflater(),
+            (offset, tree.end(i)),
+            &tree.header(i),
+            &mut buf,
+        );
+        match inflated {
+            Ok(_) => out.push(Ok(buf)),
+            Err(e) => {
+                out.push(Err(e));
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// The offset of a pack's first entry.
@@ -363,13 +403,12 @@ fn hand_over(
     pack: &Pack,
     tree: &DeltaTree<'_>,
     runs: &[(usize, usize)],
-    receive: &mpsc::Receiver<(usize, InflatedRun)>,
+    fetch: &mut dyn FnMut(usize) -> Option<InflatedRun>,
     gate: &Gate,
     pool: &Pool,
     (budget, max_chain): (usize, usize),
     each: &mut impl FnMut(u64, &ObjectId, ObjectKind, &[u8]) -> bool,
 ) -> Result<bool, StoppedAt> {
-    let mut arrived: BTreeMap<usize, InflatedRun> = BTreeMap::new();
     let mut holding = Holding {
         tree,
         budget,
@@ -384,26 +423,14 @@ fn hand_over(
     let mut scratch = (Vec::new(), Vec::new());
     let recycle = |buf: Vec<u8>| pool.give(buf);
     for (r, &(from, _)) in runs.iter().enumerate() {
-        let inflated = loop {
-            if let Some(v) = arrived.remove(&r) {
-                break v;
-            }
-            match receive.recv() {
-                Ok((k, v)) => {
-                    arrived.insert(k, v);
-                }
-                // The inflating threads send every run until stopped: only
-                // a thread that died could leave one unsent.
-                Err(_) => {
-                    return Err(StoppedAt {
-                        offset: tree.sorted[from].0,
-                        error: Error::Io {
-                            path: pack.data_path().to_owned(),
-                            source: std::io::Error::other("an inflating thread ended early"),
-                        },
-                    });
-                }
-            }
+        let Some(inflated) = fetch(r) else {
+            return Err(StoppedAt {
+                offset: tree.sorted[from].0,
+                error: Error::Io {
+                    path: pack.data_path().to_owned(),
+                    source: std::io::Error::other("an inflating thread ended early"),
+                },
+            });
         };
         for (k, raw) in inflated.into_iter().enumerate() {
             let i = from + k;
