@@ -225,27 +225,12 @@ pub(crate) fn in_offset_order(
     let next_run = Mutex::new(0usize);
     let ahead = AHEAD_PER_THREAD * threads;
     let pool = Pool(Mutex::new(Vec::new()));
-    // On one thread, the runs are inflated as they are needed, between the
-    // hand-overs (no thread to hand them over, no waiting on one).
-    if threads == 1 {
-        let mut c = pack.cursors();
-        let mut st = DecodeState::new(0, max_chain);
-        let mut fetch =
-            |r: usize| Some(inflate_run(pack, &tree, runs[r], (&mut c, &mut st), &pool));
-        return hand_over(
-            pack,
-            &tree,
-            &runs,
-            &mut fetch,
-            &gate,
-            &pool,
-            (budget, max_chain),
-            &mut each,
-        );
-    }
+    // On one thread, no inflating thread: the runs are inflated as they are
+    // needed, between the hand-overs (no waiting on another thread).
+    let inflaters = if threads == 1 { 0 } else { threads };
     std::thread::scope(|s| {
         let (send, receive) = mpsc::channel::<(usize, InflatedRun)>();
-        for _ in 0..threads {
+        for _ in 0..inflaters {
             let send = send.clone();
             let (tree, runs, gate, next_run, pool) = (&tree, &runs, &gate, &next_run, &pool);
             s.spawn(move || {
@@ -278,7 +263,11 @@ pub(crate) fn in_offset_order(
         }
         drop(send);
         let mut arrived: BTreeMap<usize, InflatedRun> = BTreeMap::new();
+        let (mut c, mut st) = (pack.cursors(), DecodeState::new(0, max_chain));
         let mut fetch = |r: usize| loop {
+            if inflaters == 0 {
+                return Some(inflate_run(pack, &tree, runs[r], (&mut c, &mut st), &pool));
+            }
             if let Some(v) = arrived.remove(&r) {
                 return Some(v);
             }

@@ -6,6 +6,7 @@ use crate::error::{Corruption, Error};
 use crate::object::{ObjectId, ObjectKind};
 use crate::pack::entry::{EntryHeader, EntryKind};
 use crate::pack::file::{Pack, PackCursors};
+use crate::pack::walk::stretch::in_stretches;
 
 /// No parent: the entry is a whole object.
 pub(crate) const ROOT: u32 = u32::MAX;
@@ -53,39 +54,25 @@ impl<'p> DeltaTree<'p> {
     fn build_with(pack: &'p Pack, threads: usize, facts: bool) -> Result<DeltaTree<'p>, Error> {
         let sorted = pack.entries_by_offset(&mut pack.cursors())?;
         let n = sorted.len();
-        let chunk = n.div_ceil(threads.max(1)).max(1);
-        let parts: Vec<Result<Vec<Linked>, Error>> = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..n)
-                .step_by(chunk)
-                .map(|start| {
-                    s.spawn(move || link(pack, sorted, start..n.min(start + chunk), facts))
-                })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| w.join().expect("header readers don't panic"))
-                .collect()
-        });
+        let linked = in_stretches(n, threads, |range| link(pack, sorted, range, facts))?;
         let mut headers = Vec::with_capacity(n);
         let mut ref_bases = std::collections::HashMap::new();
         let mut parent = Vec::with_capacity(n);
         let mut ids = Vec::with_capacity(if facts { n } else { 0 });
         let mut crc32 = Vec::with_capacity(if facts { n } else { 0 });
-        for part in parts {
-            for l in part? {
-                if let EntryKind::RefDelta { base } = l.header.kind {
-                    ref_bases.insert(headers.len() as u32, base);
-                }
-                headers.push(Compact {
-                    size: l.header.size,
-                    header_len: l.header.header_len,
-                    pack_type: l.header.kind.pack_type(),
-                });
-                parent.push(l.parent);
-                if let Some((id, crc)) = l.facts {
-                    ids.push(id);
-                    crc32.push(crc);
-                }
+        for l in linked {
+            if let EntryKind::RefDelta { base } = l.header.kind {
+                ref_bases.insert(headers.len() as u32, base);
+            }
+            headers.push(Compact {
+                size: l.header.size,
+                header_len: l.header.header_len,
+                pack_type: l.header.kind.pack_type(),
+            });
+            parent.push(l.parent);
+            if let Some((id, crc)) = l.facts {
+                ids.push(id);
+                crc32.push(crc);
             }
         }
         let roots = (0..n as u32)
