@@ -127,8 +127,8 @@ fn write_listing(entries: &[EntryInfo], out: &mut impl Write, stat_only: bool) -
 }
 
 /// The line git's `open_pack_index` prints for an index it can't use.
-fn index_error_line(err: &Error, idx: &Path) -> Option<String> {
-    let idx = idx.display();
+fn index_error_line(err: &Error, path: &Path) -> Option<String> {
+    let idx = path.display();
     let Error::Corrupt { reason, .. } = err else {
         return None;
     };
@@ -139,7 +139,10 @@ fn index_error_line(err: &Error, idx: &Path) -> Option<String> {
         ),
         Corruption::NonMonotonicFanout => format!("non-monotonic index {idx}"),
         Corruption::WrongIndexSize { .. } => {
-            let v = if std::fs::read(idx.to_string()).is_ok_and(|b| b.starts_with(b"\xfftOc")) {
+            // git names the version it read: version 2 starts with its magic.
+            let mut magic = [0u8; 4];
+            let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic));
+            let v = if read.is_ok() && &magic == b"\xfftOc" {
                 2
             } else {
                 1
@@ -259,14 +262,7 @@ fn verify_one(
         write_listing(&entries, out, stat_only).map_err(|e| e.to_string())?;
         out.flush().map_err(|e| e.to_string())?;
     }
-    let mut records: Vec<IndexEntry> = entries
-        .iter()
-        .map(|e| IndexEntry {
-            id: e.id,
-            offset: e.offset,
-            crc32: e.crc32.unwrap_or_default(),
-        })
-        .collect();
+    let mut records: Vec<IndexEntry> = entries.iter().map(EntryInfo::index_entry).collect();
     let expected = index_file(&mut records, &checksum, version, &anomalies);
     compare_with_file(&idx, &expected.bytes, hash.len(), expected.duplicate)?;
     let rev = PathBuf::from(format!("{base}.rev"));

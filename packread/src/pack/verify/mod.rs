@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 
 use crate::object::{ObjectId, ObjectKind};
 use crate::pack::entry::EntryHeader;
+use crate::pack::write::IndexEntry;
 
 /// Facts about one pack entry, as `git verify-pack -v` lists them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +37,33 @@ pub struct EntryInfo {
     pub depth: usize,
     /// The id of the immediate delta base.
     pub base: Option<ObjectId>,
+}
+
+impl EntryInfo {
+    /// The entry as an index records it (id, offset, CRC32; 0 where a
+    /// version 1 index has none), for [`index_file`](crate::pack::index_file)
+    /// and [`reverse_index_file`](crate::pack::reverse_index_file).
+    ///
+    /// ```
+    /// use packread::object::{HashKind, ObjectId, ObjectKind};
+    /// use packread::pack::verify::EntryInfo;
+    /// use packread::pack::{EntryHeader, EntryKind};
+    ///
+    /// let id = ObjectId::compute(HashKind::Sha1, ObjectKind::Blob, b"hello\n");
+    /// let header = EntryHeader { kind: EntryKind::Base(ObjectKind::Blob), size: 6, header_len: 1 };
+    /// let info = EntryInfo {
+    ///     id, offset: 12, header, size_in_pack: 15, crc32: Some(7),
+    ///     kind: ObjectKind::Blob, depth: 0, base: None,
+    /// };
+    /// assert_eq!((info.index_entry().offset, info.index_entry().crc32), (12, 7));
+    /// ```
+    pub fn index_entry(&self) -> IndexEntry {
+        IndexEntry {
+            id: self.id,
+            offset: self.offset,
+            crc32: self.crc32.unwrap_or_default(),
+        }
+    }
 }
 
 /// How [`Odb::verify_pack`](crate::Odb::verify_pack) walks a pack: threads,

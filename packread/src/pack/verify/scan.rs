@@ -38,14 +38,7 @@ impl IndexedPack {
     /// [`index_file`](crate::pack::index_file) and
     /// [`reverse_index_file`](crate::pack::reverse_index_file).
     pub fn index_entries(&self) -> Vec<IndexEntry> {
-        self.entries
-            .iter()
-            .map(|e| IndexEntry {
-                id: e.id,
-                offset: e.offset,
-                crc32: e.crc32.unwrap_or_default(),
-            })
-            .collect()
+        self.entries.iter().map(EntryInfo::index_entry).collect()
     }
 }
 
