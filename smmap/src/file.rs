@@ -43,7 +43,14 @@ pub(crate) struct FileState {
     /// Which file the regions were mapped from.
     pub(crate) identity: Option<Identity>,
     /// Mapped regions, sorted by start offset, which strictly increase.
+    /// Change them only through [`insert_region`](Self::insert_region),
+    /// [`remove_region`](Self::remove_region) and
+    /// [`take_regions`](Self::take_regions), which keep `starts` beside.
     pub(crate) regions: Vec<Arc<MapRegion>>,
+    /// Each region's start offset: the searches by offset read this
+    /// array, not every region they pass (a cache miss each, with
+    /// hundreds of small windows mapped).
+    starts: Vec<u64>,
     /// Whole-file regions a static manager replaced after the file grew,
     /// kept mapped (and counted) until no cursor reads from them.
     pub(crate) retired: Vec<Arc<MapRegion>>,
@@ -58,6 +65,7 @@ impl FileState {
             checked: None,
             identity: None,
             regions: Vec::new(),
+            starts: Vec::new(),
             retired: Vec::new(),
         }
     }
@@ -65,6 +73,26 @@ impl FileState {
     /// Whether no region of the file is mapped.
     pub(crate) fn has_no_windows(&self) -> bool {
         self.regions.is_empty() && self.retired.is_empty()
+    }
+
+    /// Adds a region to the sorted list.
+    pub(crate) fn insert_region(&mut self, region: Arc<MapRegion>) {
+        let ofs = region.ofs_begin();
+        let pos = self.starts.partition_point(|&s| s <= ofs);
+        self.starts.insert(pos, ofs);
+        self.regions.insert(pos, region);
+    }
+
+    /// Takes region `i` out of the list.
+    pub(crate) fn remove_region(&mut self, i: usize) -> Arc<MapRegion> {
+        self.starts.remove(i);
+        self.regions.remove(i)
+    }
+
+    /// Takes every region out of the list.
+    pub(crate) fn take_regions(&mut self) -> Vec<Arc<MapRegion>> {
+        self.starts.clear();
+        std::mem::take(&mut self.regions)
     }
 
     /// Whether the descriptor belongs to the caller (it can't be reopened).
@@ -77,7 +105,7 @@ impl FileState {
     /// Regions start at strictly increasing offsets; the one with the largest
     /// start at or below `offset` is the only candidate.
     pub(crate) fn find(&self, offset: u64) -> Option<&Arc<MapRegion>> {
-        let pos = self.regions.partition_point(|r| r.ofs_begin() <= offset);
+        let pos = self.starts.partition_point(|&s| s <= offset);
         pos.checked_sub(1)
             .map(|i| &self.regions[i])
             .filter(|r| r.includes_ofs(offset))
@@ -96,7 +124,7 @@ impl FileState {
         granularity: u64,
         size: u64,
     ) -> MapWindow {
-        let pos = self.regions.partition_point(|r| r.ofs_begin() <= offset);
+        let pos = self.starts.partition_point(|&s| s <= offset);
         let left = pos.checked_sub(1).map_or(MapWindow::new(0, 0), |i| {
             MapWindow::from_region(&self.regions[i])
         });

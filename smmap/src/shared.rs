@@ -120,6 +120,10 @@ struct State {
     memory: usize,
     regions: usize,
     stats: Stats,
+    /// Regions unloaded under the lock, unmapped once it is released
+    /// ([`Locked`]): an unmap waits for every core running the process to
+    /// drop the pages from its TLB, and other readers should not wait too.
+    dead: Vec<Arc<MapRegion>>,
 }
 
 impl State {
@@ -215,8 +219,15 @@ impl State {
     /// Forgets region `i` of `slot`. The mapping goes away as soon as the
     /// last reference does (now, for an idle region).
     fn unload(&mut self, slot: usize, i: usize) {
-        let region = self.file(slot).regions.remove(i);
+        let region = self.file(slot).remove_region(i);
         self.forget_region(slot, &region);
+        self.dead.push(region);
+    }
+
+    /// Unmaps the regions unloaded so far, now (before a mapping that the
+    /// operating system refused is tried again).
+    fn bury(&mut self) {
+        self.dead.clear();
     }
 
     /// Unmaps the retired regions of `slot` that no cursor uses any more;
@@ -227,10 +238,12 @@ impl State {
         };
         let (idle, busy): (Vec<_>, Vec<_>) = s.file.retired.drain(..).partition(|r| r.is_idle());
         s.file.retired = busy;
-        for region in &idle {
-            self.forget_region(slot, region);
+        let n = idle.len();
+        for region in idle {
+            self.forget_region(slot, &region);
+            self.dead.push(region);
         }
-        idle.len()
+        n
     }
 
     /// The books after a region of `slot` left them.
@@ -327,11 +340,13 @@ impl Shared {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> Locked<'_> {
         // No code path panics while holding the lock, so a poisoned lock can
         // only come from a foreign panic (e.g. an allocation failure); the
         // books are consistent between statements, so keep going.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        Locked(Some(
+            self.state.lock().unwrap_or_else(PoisonError::into_inner),
+        ))
     }
 
     /// The largest window a request may ask for: the window size, or no limit.
@@ -522,6 +537,7 @@ impl Shared {
                 Err(err) if !retried && is_resource_exhaustion(&err) => {
                     state.stats.os_refusals_retried += 1;
                     state.unload_all_idle();
+                    state.bury();
                     // The size is asked again and the window placed anew.
                     Self::refresh(state, token, offset)?;
                 }
@@ -574,10 +590,11 @@ impl Shared {
     /// Moves every region of `slot` to its retired list, unmapping the idle
     /// ones at once.
     fn retire_all(state: &mut State, slot: usize) {
-        let regions = std::mem::take(&mut state.file(slot).regions);
+        let regions = state.file(slot).take_regions();
         for region in regions {
             if region.is_idle() {
                 state.forget_region(slot, &region);
+                state.dead.push(region);
             } else {
                 state.file(slot).retired.push(region);
             }
@@ -586,12 +603,10 @@ impl Shared {
 
     /// Adds a new region to the books and leases it.
     fn insert(state: &mut State, slot: usize, region: MapRegion) -> Lease {
-        let (ofs, size) = (region.ofs_begin(), region.size());
+        let size = region.size();
         let region = Arc::new(region);
         let lease = Lease::new(&region);
-        let file = state.file(slot);
-        let pos = file.regions.partition_point(|r| r.ofs_begin() <= ofs);
-        file.regions.insert(pos, region);
+        state.file(slot).insert_region(region);
         state.memory += size;
         state.regions += 1;
         let counters = &mut state.stats;
@@ -628,6 +643,7 @@ impl Shared {
                     state.stats.os_refusals_retried += 1;
                     if state.close_descriptors(slot) == 0 {
                         state.unload_all_idle();
+                        state.bury();
                     }
                     File::open(path).map_err(|e| io_err(Action::Open, e))?
                 }
@@ -690,6 +706,34 @@ impl Shared {
         })?;
         file.size = Some(meta.len());
         Ok(meta.len())
+    }
+}
+
+/// The manager's lock, held: regions unloaded meanwhile are unmapped after
+/// it is released.
+struct Locked<'a>(Option<MutexGuard<'a, State>>);
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = State;
+
+    fn deref(&self) -> &State {
+        self.0.as_ref().expect("held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        self.0.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        if let Some(mut state) = self.0.take() {
+            let dead = std::mem::take(&mut state.dead);
+            drop(state);
+            drop(dead);
+        }
     }
 }
 
