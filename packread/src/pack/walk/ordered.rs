@@ -29,8 +29,13 @@ const RUN_ENTRIES: usize = 512;
 /// Runs inflated ahead of the one being handed over, per thread.
 const AHEAD_PER_THREAD: usize = 3;
 
-/// A run's entries as inflated, up to the first that failed.
-type InflatedRun = Vec<Result<Vec<u8>, Error>>;
+/// A run's entries as inflated, up to the first that failed, and their ids
+/// (looked up by the inflating thread, in index order: the handing-over
+/// thread, which every entry waits for, then reads no index).
+struct InflatedRun {
+    entries: Vec<Result<Vec<u8>, Error>>,
+    ids: Vec<Result<ObjectId, Error>>,
+}
 
 /// Where [`in_offset_order`] stopped: every entry before `offset` was handed
 /// over, the one there failed.
@@ -297,7 +302,7 @@ pub(crate) fn in_offset_order(
 }
 
 /// Inflates the entries `from..to` (positions in offset order), up to the
-/// first that fails.
+/// first that fails, and looks up their ids.
 fn inflate_run(
     pack: &Pack,
     tree: &DeltaTree<'_>,
@@ -305,6 +310,40 @@ fn inflate_run(
     (c, st): (&mut crate::pack::file::PackCursors, &mut DecodeState),
     pool: &Pool,
 ) -> InflatedRun {
+    InflatedRun {
+        entries: inflate_entries(pack, tree, (from, to), (c, st), pool),
+        ids: ids_of(pack, tree, (from, to), c),
+    }
+}
+
+/// The ids of the entries `from..to`, read in index order: neighbours in
+/// the pack lie anywhere in the index, and in its order, ids in one window
+/// of the index are read one after the other.
+fn ids_of(
+    pack: &Pack,
+    tree: &DeltaTree<'_>,
+    (from, to): (usize, usize),
+    c: &mut crate::pack::file::PackCursors,
+) -> Vec<Result<ObjectId, Error>> {
+    let mut by_position: Vec<(u32, usize)> =
+        (from..to).map(|i| (tree.sorted[i].1, i - from)).collect();
+    by_position.sort_unstable();
+    let mut ids: Vec<Option<Result<ObjectId, Error>>> = (from..to).map(|_| None).collect();
+    for (position, k) in by_position {
+        ids[k] = Some(pack.index().oid_at(c.index_cursor(), position));
+    }
+    ids.into_iter().flatten().collect()
+}
+
+/// Inflates the entries `from..to` (positions in offset order), up to the
+/// first that fails.
+fn inflate_entries(
+    pack: &Pack,
+    tree: &DeltaTree<'_>,
+    (from, to): (usize, usize),
+    (c, st): (&mut crate::pack::file::PackCursors, &mut DecodeState),
+    pool: &Pool,
+) -> Vec<Result<Vec<u8>, Error>> {
     let mut out = Vec::with_capacity(to - from);
     for i in from..to {
         let size = usize::try_from(tree.size(i)).unwrap_or(0);
@@ -421,7 +460,8 @@ fn hand_over(
                 },
             });
         };
-        for (k, raw) in inflated.into_iter().enumerate() {
+        let InflatedRun { entries, ids } = inflated;
+        for (k, (raw, id)) in entries.into_iter().zip(ids).enumerate() {
             let i = from + k;
             let offset = tree.sorted[i].0;
             let stopped = |error| StoppedAt { offset, error };
@@ -472,10 +512,7 @@ fn hand_over(
                     (kind, out)
                 }
             };
-            let id = pack
-                .index()
-                .oid_at(c.index_cursor(), tree.sorted[i].1)
-                .map_err(stopped)?;
+            let id = id.map_err(stopped)?;
             if !each(offset, &id, kind, &data) {
                 return Ok(false);
             }
