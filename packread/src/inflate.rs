@@ -198,6 +198,35 @@ pub(crate) fn inflate_exact(
     }
 }
 
+/// Inflates a whole zlib stream held in memory into `out`, which must come
+/// out exactly `size` bytes long.
+pub(crate) fn inflate_slice(
+    z: &mut Inflater,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    size: usize,
+) -> Result<(), Corruption> {
+    z.reset();
+    out.clear();
+    out.resize(size, 0);
+    let p = z.decompress(input, out, true).map_err(|e| match e {
+        ZError::BufferFull => too_long(size as u64),
+        e => corruption(e),
+    })?;
+    let made = z.total_out();
+    if !p.done {
+        return Err(if p.full {
+            too_long(size as u64)
+        } else {
+            Corruption::TruncatedStream
+        });
+    }
+    if made != size as u64 {
+        return Err(too_short(size as u64, made));
+    }
+    Ok(())
+}
+
 /// A zlib stream inflated piece by piece through a buffer that keeps its
 /// history (at least [`MIN_STREAM_BUFFER`] bytes, or room for the whole
 /// output): the state [`inflate_to`] and object streams share. It checks

@@ -261,6 +261,94 @@ impl WindowCursor {
         Ok(done)
     }
 
+    /// Moves the cursor onto a window already mapped that holds the `size`
+    /// bytes at `offset`, if the manager has one (as
+    /// [`use_region`](Self::use_region) would: `buffer()` then starts at
+    /// `offset`, at most the window size long, and
+    /// [`window_at`](Self::window_at) gives the rest of the window); never
+    /// maps a window. Returns whether it did; if not, the
+    /// cursor is left where it was.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), smmap::Error> {
+    /// let manager = smmap::SlidingWindowMapManager::with_limits(4096, 8192, 0);
+    /// let mut cursor = manager.make_cursor("Cargo.toml");
+    /// assert!(!cursor.use_mapped_region(10, 20)?);
+    /// cursor.use_region(0, 100)?;
+    /// let mut other = manager.make_cursor("Cargo.toml");
+    /// assert!(other.use_mapped_region(10, 20)?);
+    /// assert_eq!(other.buffer()[0], std::fs::read("Cargo.toml").unwrap()[10]);
+    /// assert_eq!(manager.stats().windows_mapped, 1);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotAssociated`] for a cursor made with `default()`.
+    pub fn use_mapped_region(&mut self, offset: u64, size: usize) -> Result<bool, Error> {
+        let file = self.file.as_ref().ok_or(Error::NotAssociated)?;
+        let request = if size == 0 {
+            self.max_request
+        } else {
+            (size as u64).min(self.max_request)
+        };
+        if let Some(lease) = &self.lease {
+            let region = lease.region();
+            if region.includes_ofs(offset) && region.ofs_end() >= offset.saturating_add(size as u64)
+            {
+                self.place(offset, request);
+                return Ok(true);
+            }
+        }
+        match file.shared.mapped(file, offset, size) {
+            Some(lease) => {
+                self.lease = Some(lease);
+                self.place(offset, request);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Copies the bytes at `offset` into `buf` without mapping anything:
+    /// from a window of the manager's that holds them all if one is mapped,
+    /// else with a positional read of the file. Returns how many bytes were
+    /// copied, fewer than `buf.len()` only at the end of the file. The
+    /// cursor stays where it is.
+    ///
+    /// For reads far from where the cursors work, under a memory limit: a
+    /// window mapped for a few bytes costs more than their copy, and later
+    /// another window's unmapping, which interrupts every core running the
+    /// process to flush its TLB.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), smmap::Error> {
+    /// let manager = smmap::SlidingWindowMapManager::with_limits(4096, 8192, 0);
+    /// let mut cursor = manager.make_cursor("Cargo.toml");
+    /// let mut buf = [0u8; 40];
+    /// assert_eq!(cursor.read_unmapped(5, &mut buf)?, 40);
+    /// assert_eq!(&buf[..], &std::fs::read("Cargo.toml").unwrap()[5..45]);
+    /// assert_eq!(manager.stats().windows_mapped, 0);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::NotAssociated`] for a cursor made with `default()`,
+    /// [`Error::Io`] if the file can't be opened or read.
+    pub fn read_unmapped(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
+        let file = self.file.as_ref().ok_or(Error::NotAssociated)?;
+        if let Some(lease) = &self.lease {
+            let region = lease.region();
+            if region.includes_ofs(offset)
+                && region.ofs_end() >= offset.saturating_add(buf.len() as u64)
+            {
+                let from = (offset - region.ofs_begin()) as usize;
+                buf.copy_from_slice(&region.buffer()[from..from + buf.len()]);
+                return Ok(buf.len());
+            }
+        }
+        file.shared.read_unmapped(file, offset, buf)
+    }
+
     /// The mapped bytes from file offset `offset` to the end of the window
     /// that holds it, without copying; the cursor moves there if needed (and
     /// stays put when `offset` is already in its window). Empty at or past

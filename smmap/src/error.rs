@@ -14,6 +14,9 @@ pub enum Action {
     Stat,
     /// Mapping a window of the file.
     Map,
+    /// Reading the file without mapping it
+    /// ([`WindowCursor::read_unmapped`](crate::WindowCursor::read_unmapped)).
+    Read,
 }
 
 impl fmt::Display for Action {
@@ -22,6 +25,7 @@ impl fmt::Display for Action {
             Action::Open => "open",
             Action::Stat => "stat",
             Action::Map => "map",
+            Action::Read => "read",
         })
     }
 }

@@ -35,7 +35,8 @@ pub(crate) struct FileState {
     /// The open descriptor, if any. Path files hold one only while they have
     /// mapped regions (or while a mapping is being made); a caller's `File` is
     /// held until the last cursor and region are gone.
-    pub(crate) handle: Option<File>,
+    /// Shared, so that a positional read can go on outside the lock.
+    pub(crate) handle: Option<Arc<File>>,
     /// The file's size as last seen by the operating system.
     pub(crate) size: Option<u64>,
     /// When the operating system was last asked (size and identity).
@@ -60,7 +61,7 @@ impl FileState {
     pub(crate) fn new(path: Option<PathBuf>, handle: Option<File>) -> FileState {
         FileState {
             path,
-            handle,
+            handle: handle.map(Arc::new),
             size: None,
             checked: None,
             identity: None,
@@ -145,6 +146,6 @@ impl FileState {
 
     /// Reads size and identity from the open descriptor.
     pub(crate) fn stat_handle(&self) -> Option<io::Result<Metadata>> {
-        self.handle.as_ref().map(File::metadata)
+        self.handle.as_ref().map(|h| h.metadata())
     }
 }

@@ -470,6 +470,74 @@ impl Shared {
         found
     }
 
+    /// Copies the bytes at `offset` into `buf` from a window already mapped
+    /// that holds them all, else reads them from the file: maps nothing.
+    /// Returns how many bytes were copied (fewer only at the end of the
+    /// file).
+    pub(crate) fn read_unmapped(
+        &self,
+        token: &FileToken,
+        offset: u64,
+        buf: &mut [u8],
+    ) -> Result<usize, Error> {
+        let slot = token.slot;
+        let mut state = self.lock();
+        if let Some(lease) = Self::mapped_locked(&mut state, slot, offset, buf.len()) {
+            drop(state);
+            let from = (offset - lease.region().ofs_begin()) as usize;
+            buf.copy_from_slice(&lease.region().buffer()[from..from + buf.len()]);
+            return Ok(buf.len());
+        }
+        let handle = if let Some(handle) = state.file(slot).handle.clone() {
+            handle
+        } else {
+            let opened = Self::refresh(&mut state, token, offset)
+                .map(|()| state.file(slot).handle.clone().expect("refresh opens it"));
+            // A file without windows keeps no descriptor: this read holds
+            // its own reference until it is done.
+            state.close_if_windowless(slot);
+            opened?
+        };
+        drop(state);
+        let mut done = 0;
+        while done < buf.len() {
+            match read_at(&handle, &mut buf[done..], offset + done as u64) {
+                Ok(0) => break,
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(source) => {
+                    return Err(Error::Io {
+                        action: Action::Read,
+                        path: token.path.clone(),
+                        offset: offset + done as u64,
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// A lease on a window already mapped that holds the `size` bytes at
+    /// `offset`, if there is one: maps nothing.
+    pub(crate) fn mapped(&self, token: &FileToken, offset: u64, size: usize) -> Option<Lease> {
+        Self::mapped_locked(&mut self.lock(), token.slot, offset, size)
+    }
+
+    fn mapped_locked(state: &mut State, slot: usize, offset: u64, size: usize) -> Option<Lease> {
+        let end = offset.saturating_add(size as u64);
+        let file = state.file(slot);
+        // An idle window goes back into use only if the file was checked
+        // lately (see `obtain_locked`): a file truncated since would raise
+        // SIGBUS.
+        let fresh = file
+            .checked
+            .is_some_and(|t| t.elapsed() < IDLE_RECHECK_INTERVAL);
+        file.find(offset)
+            .filter(|r| r.ofs_end() >= end && (fresh || !r.is_idle()))
+            .map(Lease::new)
+    }
+
     fn obtain_locked(
         &self,
         state: &mut State,
@@ -649,7 +717,7 @@ impl Shared {
                 }
                 Err(err) => return Err(io_err(Action::Open, err)),
             };
-            state.file(slot).handle = Some(handle);
+            state.file(slot).handle = Some(Arc::new(handle));
         }
         let meta = state
             .file(slot)
@@ -707,6 +775,20 @@ impl Shared {
         file.size = Some(meta.len());
         Ok(meta.len())
     }
+}
+
+/// A positional read (the file's offset is left alone: other readers share
+/// the descriptor).
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    // Moves the file's offset, which nothing else here uses: windows are
+    // mapped at explicit offsets.
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
 }
 
 /// The manager's lock, held: regions unloaded meanwhile are unmapped after

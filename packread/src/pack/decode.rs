@@ -72,7 +72,12 @@ pub(crate) fn inflate_error(pack: &Pack, offset: u64, e: InflateError) -> Error 
 
 /// Checks that an entry's announced size is possible for its compressed
 /// extent, then reserves room for it in `out` (emptied); returns the size.
-fn prepare(pack: &Pack, offset: u64, h: &EntryHeader, out: &mut Vec<u8>) -> Result<usize, Error> {
+pub(crate) fn prepare(
+    pack: &Pack,
+    offset: u64,
+    h: &EntryHeader,
+    out: &mut Vec<u8>,
+) -> Result<usize, Error> {
     let data_offset = offset + u64::from(h.header_len);
     let room = pack.data_end().saturating_sub(data_offset);
     if h.size > room.saturating_mul(MAX_DEFLATE_RATIO) + 64 {

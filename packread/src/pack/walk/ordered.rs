@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 
-use crate::error::Error;
+use crate::error::{Corruption, Error};
+use crate::inflate;
 use crate::object::{ObjectId, ObjectKind};
 use crate::pack::decode::{self, DecodeState};
 use crate::pack::delta;
@@ -375,10 +376,14 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Decodes entry `p` into `out` from the nearest of its bases that is held,
-/// applying the deltas between (rather than from the whole object at the
-/// bottom of its chain, through windows long let go); `None` if no base
-/// above it is held (or the chain is longer than [`ANCESTORS`]).
+/// Decodes entry `p` into `out` from the nearest of its bases that is held
+/// (or in the small cache `st` keeps, or else from the whole object at the
+/// bottom of its chain), applying the deltas between. Returns `None` if the
+/// chain is longer than [`ANCESTORS`].
+///
+/// These entries lie behind the inflating threads, anywhere in the pack:
+/// they are read without mapping windows for them (see
+/// [`inflate_unmapped`]).
 fn from_held_ancestor(
     pack: &Pack,
     tree: &DeltaTree<'_>,
@@ -386,16 +391,33 @@ fn from_held_ancestor(
     p: u32,
     (c, st): (&mut crate::pack::file::PackCursors, &mut DecodeState),
     out: &mut Vec<u8>,
-    (delta_buf, next): &mut (Vec<u8>, Vec<u8>),
+    (delta_buf, next, ahead): &mut (Vec<u8>, Vec<u8>, ReadAhead),
 ) -> Result<Option<ObjectKind>, Error> {
     let mut chain = Vec::new();
     let mut a = p;
-    let held = loop {
+    let (kind, held) = loop {
         if let Some(h) = holding.held.get(&a) {
-            break h;
+            break (h.kind, Some(&h.data));
+        }
+        let offset = tree.sorted[a as usize].0;
+        if let Some((kind, data)) = st.cache.get(0, offset) {
+            out.clear();
+            out.extend_from_slice(data);
+            break (kind, None);
         }
         let up = tree.parent[a as usize];
-        if up == ROOT || chain.len() >= ANCESTORS {
+        if up == ROOT {
+            let EntryKind::Base(kind) = tree.header(a as usize).kind else {
+                unreachable!("roots are whole objects")
+            };
+            inflate_unmapped(pack, tree, a as usize, (c, st), ahead, out)?;
+            if !chain.is_empty() {
+                // A base for more deltas, as `read_object` keeps it.
+                st.cache.put(0, offset, kind, out);
+            }
+            break (kind, None);
+        }
+        if chain.len() >= ANCESTORS {
             return Ok(None);
         }
         chain.push(a);
@@ -403,22 +425,97 @@ fn from_held_ancestor(
     };
     let mut first = true;
     for &e in chain.iter().rev() {
-        let e = e as usize;
-        let offset = tree.sorted[e].0;
-        decode::inflate_entry(
-            pack,
-            c,
-            st.inflater(),
-            (offset, tree.end(e)),
-            &tree.header(e),
-            delta_buf,
-        )?;
-        let base: &[u8] = if first { &held.data } else { out };
+        inflate_unmapped(pack, tree, e as usize, (c, st), ahead, delta_buf)?;
+        let base: &[u8] = match held {
+            Some(h) if first => h,
+            _ => out,
+        };
+        let offset = tree.sorted[e as usize].0;
         delta::apply_delta(base, delta_buf, next).map_err(|reason| pack.corrupt(offset, reason))?;
         std::mem::swap(out, next);
         first = false;
     }
-    Ok(Some(held.kind))
+    if held.is_none() && !chain.is_empty() {
+        // As `read_object` keeps it.
+        st.cache.put(0, tree.sorted[p as usize].0, kind, out);
+    }
+    Ok(Some(kind))
+}
+
+/// Bytes read at once from the pack file, from an entry on, for the entries
+/// [`inflate_unmapped`] reads: a chain's entries mostly lie close together.
+const READ_AHEAD: usize = 16 << 10;
+
+/// Bytes of the pack read from the file, not mapped: `bytes` from `start`.
+#[derive(Default)]
+struct ReadAhead {
+    start: u64,
+    bytes: Vec<u8>,
+}
+
+impl ReadAhead {
+    /// The `len` bytes at `at`, if held.
+    fn get(&self, at: u64, len: usize) -> Option<&[u8]> {
+        let from = usize::try_from(at.checked_sub(self.start)?).ok()?;
+        self.bytes.get(from..from.checked_add(len)?)
+    }
+}
+
+/// Inflates entry `e` into `out` from a window if one is mapped over its
+/// stream, else from bytes read from the file (at least [`READ_AHEAD`] of
+/// them, kept in `ahead` for the next entries). These entries lie behind
+/// the inflating threads, anywhere in the pack: under a mapped-memory
+/// limit, a window mapped for one entry far back costs more than a read,
+/// and then another window's unmapping, which stops every core running the
+/// process to flush its TLB.
+fn inflate_unmapped(
+    pack: &Pack,
+    tree: &DeltaTree<'_>,
+    e: usize,
+    (c, st): (&mut crate::pack::file::PackCursors, &mut DecodeState),
+    ahead: &mut ReadAhead,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let offset = tree.sorted[e].0;
+    let h = tree.header(e);
+    let size = decode::prepare(pack, offset, &h, out)?;
+    let at = offset + u64::from(h.header_len);
+    let end = tree.end(e);
+    let len = usize::try_from(end.saturating_sub(at))
+        .map_err(|_| pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)))?;
+    let cursor = c.data_cursor();
+    let stream = if cursor.use_mapped_region(at, len).map_err(Error::Map)? {
+        // The window holds the stream whole (the cursor's `buffer()` may be
+        // shorter: a window-size request).
+        let window = cursor.window_at(at).map_err(Error::Map)?;
+        &window[..len.min(window.len())]
+    } else {
+        if ahead.get(at, len).is_none() {
+            let want = len
+                .max(READ_AHEAD)
+                .min(usize::try_from(pack.data_end().saturating_sub(at)).unwrap_or(usize::MAX))
+                .max(len);
+            ahead.bytes.clear();
+            ahead.bytes.resize(want, 0);
+            let got = cursor
+                .read_unmapped(at, &mut ahead.bytes)
+                .map_err(Error::Map)?;
+            ahead.bytes.truncate(got);
+            ahead.start = at;
+        }
+        // `ahead` starts at or before `at` now, and holds the stream unless
+        // the file was cut since (then the stream ends early).
+        let from = usize::try_from(at - ahead.start).unwrap_or(usize::MAX);
+        let from = from.min(ahead.bytes.len());
+        &ahead.bytes[from..ahead.bytes.len().min(from + len)]
+    };
+    let inflated = inflate::inflate_slice(st.inflater(), stream, out, size)
+        .map_err(|reason| pack.corrupt(offset, reason));
+    if ahead.bytes.capacity() > 4 * READ_AHEAD {
+        // A big object's stream: not kept for the rest of the walk.
+        *ahead = ReadAhead::default();
+    }
+    inflated
 }
 
 /// How far up a chain [`from_held_ancestor`] looks for a held base.
@@ -448,7 +545,7 @@ fn hand_over(
     // For bases decoded again: a small cache of its own.
     let mut st = DecodeState::new(budget / 8, max_chain);
     let mut reread = Vec::new();
-    let mut scratch = (Vec::new(), Vec::new());
+    let mut scratch = (Vec::new(), Vec::new(), ReadAhead::default());
     let recycle = |buf: Vec<u8>| pool.give(buf);
     for (r, &(from, _)) in runs.iter().enumerate() {
         let Some(inflated) = fetch(r) else {
