@@ -217,7 +217,7 @@ impl State {
     }
 
     /// Forgets region `i` of `slot`. The mapping goes away as soon as the
-    /// last reference does (now, for an idle region).
+    /// last reference does: for an idle region, when the lock is released.
     fn unload(&mut self, slot: usize, i: usize) {
         let region = self.file(slot).remove_region(i);
         self.forget_region(slot, &region);
