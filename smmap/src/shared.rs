@@ -121,8 +121,8 @@ struct State {
     regions: usize,
     stats: Stats,
     /// Regions unloaded under the lock, unmapped once it is released
-    /// ([`Locked`]): an unmap waits for every core running the process to
-    /// drop the pages from its TLB, and other readers should not wait too.
+    /// ([`Locked`]) — or, when they made room for a new window, just before
+    /// it is mapped, so that mapped memory stays within the limit.
     dead: Vec<Arc<MapRegion>>,
 }
 
@@ -595,6 +595,9 @@ impl Shared {
             offset,
             source,
         };
+        // Windows unloaded for this one are unmapped before it is mapped:
+        // mapped memory never exceeds the limit for their sake.
+        state.bury();
         for retried in [false, true] {
             let Some(window) = self.place(state, token, offset, asked)? else {
                 return Ok(None);

@@ -155,8 +155,9 @@ const POOL_BYTES: usize = 32 << 20;
 /// Big buffers handed back, for entries of about their size: a buffer of
 /// megabytes allocated anew costs a page fault per page, and one kept for
 /// any entry at all would hold its megabytes for a few bytes. At most
-/// [`POOL_BYTES`] are kept.
-struct Pool(Mutex<Vec<Vec<u8>>>);
+/// [`POOL_BYTES`] are kept, and no more than half the budget of held bases
+/// (a tight memory limit stays tight).
+struct Pool(Mutex<Vec<Vec<u8>>>, usize);
 
 impl Pool {
     /// A buffer for `size` bytes: a kept one between `size` and twice it,
@@ -179,7 +180,7 @@ impl Pool {
             buf.clear();
             let mut kept = lock(&self.0);
             let bytes: usize = kept.iter().map(Vec::capacity).sum();
-            if kept.len() < 16 && bytes + buf.capacity() <= POOL_BYTES {
+            if kept.len() < 16 && bytes + buf.capacity() <= self.1 {
                 kept.push(buf);
             }
         }
@@ -230,7 +231,7 @@ pub(crate) fn in_offset_order(
     };
     let next_run = Mutex::new(0usize);
     let ahead = AHEAD_PER_THREAD * threads;
-    let pool = Pool(Mutex::new(Vec::new()));
+    let pool = Pool(Mutex::new(Vec::new()), POOL_BYTES.min(budget / 2));
     // On one thread, no inflating thread: the runs are inflated as they are
     // needed, between the hand-overs (no waiting on another thread).
     let inflaters = if threads == 1 { 0 } else { threads };
