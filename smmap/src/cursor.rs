@@ -96,11 +96,7 @@ impl WindowCursor {
     /// window is needed and every allowed one is in use. The cursor is invalid
     /// afterwards.
     pub fn use_region(&mut self, offset: u64, size: usize) -> Result<&mut Self, Error> {
-        let request = if size == 0 {
-            self.max_request
-        } else {
-            (size as u64).min(self.max_request)
-        };
+        let request = self.request(size);
         if let Some(lease) = &self.lease {
             let region = lease.region();
             if region.includes_ofs(offset) {
@@ -115,6 +111,16 @@ impl WindowCursor {
             self.place(offset, request);
         }
         Ok(self)
+    }
+
+    /// What a cursor asks for `size` bytes: the window size at most, and
+    /// all of it for 0 (upstream's `min(size or fsize, window_size)`).
+    fn request(&self, size: usize) -> u64 {
+        if size == 0 {
+            self.max_request
+        } else {
+            (size as u64).min(self.max_request)
+        }
     }
 
     fn place(&mut self, offset: u64, request: u64) {
@@ -286,11 +292,7 @@ impl WindowCursor {
     /// [`Error::NotAssociated`] for a cursor made with `default()`.
     pub fn use_mapped_region(&mut self, offset: u64, size: usize) -> Result<bool, Error> {
         let file = self.file.as_ref().ok_or(Error::NotAssociated)?;
-        let request = if size == 0 {
-            self.max_request
-        } else {
-            (size as u64).min(self.max_request)
-        };
+        let request = self.request(size);
         if let Some(lease) = &self.lease {
             let region = lease.region();
             if region.includes_ofs(offset) && region.ofs_end() >= offset.saturating_add(size as u64)
