@@ -293,13 +293,11 @@ impl WindowCursor {
     pub fn use_mapped_region(&mut self, offset: u64, size: usize) -> Result<bool, Error> {
         let file = self.file.as_ref().ok_or(Error::NotAssociated)?;
         let request = self.request(size);
-        if let Some(lease) = &self.lease {
-            let region = lease.region();
-            if region.includes_ofs(offset) && region.ofs_end() >= offset.saturating_add(size as u64)
-            {
-                self.place(offset, request);
-                return Ok(true);
-            }
+        if let Some(lease) = &self.lease
+            && lease.region().bytes_at(offset, size).is_some()
+        {
+            self.place(offset, request);
+            return Ok(true);
         }
         match file.shared.mapped(file, offset, size) {
             Some(lease) => {
@@ -338,15 +336,13 @@ impl WindowCursor {
     /// [`Error::Io`] if the file can't be opened or read.
     pub fn read_unmapped(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
         let file = self.file.as_ref().ok_or(Error::NotAssociated)?;
-        if let Some(lease) = &self.lease {
-            let region = lease.region();
-            if region.includes_ofs(offset)
-                && region.ofs_end() >= offset.saturating_add(buf.len() as u64)
-            {
-                let from = (offset - region.ofs_begin()) as usize;
-                buf.copy_from_slice(&region.buffer()[from..from + buf.len()]);
-                return Ok(buf.len());
-            }
+        if let Some(bytes) = self
+            .lease
+            .as_ref()
+            .and_then(|lease| lease.region().bytes_at(offset, buf.len()))
+        {
+            buf.copy_from_slice(bytes);
+            return Ok(buf.len());
         }
         file.shared.read_unmapped(file, offset, buf)
     }

@@ -138,6 +138,16 @@ impl MapRegion {
         &self.map
     }
 
+    /// The `len` bytes at file offset `offset`, if the region holds them
+    /// all (and `offset` itself, even for `len` 0).
+    pub(crate) fn bytes_at(&self, offset: u64, len: usize) -> Option<&[u8]> {
+        if !self.includes_ofs(offset) {
+            return None;
+        }
+        let from = (offset - self.ofs) as usize;
+        self.map.get(from..from.checked_add(len)?)
+    }
+
     /// Whether only the manager holds the region. Meaningful under the
     /// manager's lock, where no new lease can be handed out concurrently.
     pub(crate) fn is_idle(&self) -> bool {

@@ -120,10 +120,6 @@ struct State {
     memory: usize,
     regions: usize,
     stats: Stats,
-    /// Regions unloaded under the lock, unmapped once it is released
-    /// ([`Locked`]) — or, when they made room for a new window, just before
-    /// it is mapped, so that mapped memory stays within the limit.
-    dead: Vec<Arc<MapRegion>>,
 }
 
 impl State {
@@ -217,17 +213,10 @@ impl State {
     }
 
     /// Forgets region `i` of `slot`. The mapping goes away as soon as the
-    /// last reference does: for an idle region, when the lock is released.
+    /// last reference does (now, for an idle region).
     fn unload(&mut self, slot: usize, i: usize) {
         let region = self.file(slot).remove_region(i);
         self.forget_region(slot, &region);
-        self.dead.push(region);
-    }
-
-    /// Unmaps the regions unloaded so far, now (before a mapping that the
-    /// operating system refused is tried again).
-    fn bury(&mut self) {
-        self.dead.clear();
     }
 
     /// Unmaps the retired regions of `slot` that no cursor uses any more;
@@ -238,12 +227,10 @@ impl State {
         };
         let (idle, busy): (Vec<_>, Vec<_>) = s.file.retired.drain(..).partition(|r| r.is_idle());
         s.file.retired = busy;
-        let n = idle.len();
-        for region in idle {
-            self.forget_region(slot, &region);
-            self.dead.push(region);
+        for region in &idle {
+            self.forget_region(slot, region);
         }
-        n
+        idle.len()
     }
 
     /// The books after a region of `slot` left them.
@@ -340,13 +327,11 @@ impl Shared {
         }
     }
 
-    fn lock(&self) -> Locked<'_> {
+    fn lock(&self) -> MutexGuard<'_, State> {
         // No code path panics while holding the lock, so a poisoned lock can
         // only come from a foreign panic (e.g. an allocation failure); the
         // books are consistent between statements, so keep going.
-        Locked(Some(
-            self.state.lock().unwrap_or_else(PoisonError::into_inner),
-        ))
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The largest window a request may ask for: the window size, or no limit.
@@ -484,8 +469,8 @@ impl Shared {
         let mut state = self.lock();
         if let Some(lease) = Self::mapped_locked(&mut state, slot, offset, buf.len()) {
             drop(state);
-            let from = (offset - lease.region().ofs_begin()) as usize;
-            buf.copy_from_slice(&lease.region().buffer()[from..from + buf.len()]);
+            let bytes = lease.region().bytes_at(offset, buf.len());
+            buf.copy_from_slice(bytes.expect("a window that holds them"));
             return Ok(buf.len());
         }
         let handle = if let Some(handle) = state.file(slot).handle.clone() {
@@ -525,7 +510,6 @@ impl Shared {
     }
 
     fn mapped_locked(state: &mut State, slot: usize, offset: u64, size: usize) -> Option<Lease> {
-        let end = offset.saturating_add(size as u64);
         let file = state.file(slot);
         // An idle window goes back into use only if the file was checked
         // lately (see `obtain_locked`): a file truncated since would raise
@@ -534,7 +518,7 @@ impl Shared {
             .checked
             .is_some_and(|t| t.elapsed() < IDLE_RECHECK_INTERVAL);
         file.find(offset)
-            .filter(|r| r.ofs_end() >= end && (fresh || !r.is_idle()))
+            .filter(|r| r.bytes_at(offset, size).is_some() && (fresh || !r.is_idle()))
             .map(Lease::new)
     }
 
@@ -595,9 +579,6 @@ impl Shared {
             offset,
             source,
         };
-        // Windows unloaded for this one are unmapped before it is mapped:
-        // mapped memory never exceeds the limit for their sake.
-        state.bury();
         for retried in [false, true] {
             let Some(window) = self.place(state, token, offset, asked)? else {
                 return Ok(None);
@@ -608,7 +589,6 @@ impl Shared {
                 Err(err) if !retried && is_resource_exhaustion(&err) => {
                     state.stats.os_refusals_retried += 1;
                     state.unload_all_idle();
-                    state.bury();
                     // The size is asked again and the window placed anew.
                     Self::refresh(state, token, offset)?;
                 }
@@ -665,7 +645,6 @@ impl Shared {
         for region in regions {
             if region.is_idle() {
                 state.forget_region(slot, &region);
-                state.dead.push(region);
             } else {
                 state.file(slot).retired.push(region);
             }
@@ -714,7 +693,6 @@ impl Shared {
                     state.stats.os_refusals_retried += 1;
                     if state.close_descriptors(slot) == 0 {
                         state.unload_all_idle();
-                        state.bury();
                     }
                     File::open(path).map_err(|e| io_err(Action::Open, e))?
                 }
@@ -792,34 +770,6 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
     // Moves the file's offset, which nothing else here uses: windows are
     // mapped at explicit offsets.
     std::os::windows::fs::FileExt::seek_read(file, buf, offset)
-}
-
-/// The manager's lock, held: regions unloaded meanwhile are unmapped after
-/// it is released.
-struct Locked<'a>(Option<MutexGuard<'a, State>>);
-
-impl std::ops::Deref for Locked<'_> {
-    type Target = State;
-
-    fn deref(&self) -> &State {
-        self.0.as_ref().expect("held until dropped")
-    }
-}
-
-impl std::ops::DerefMut for Locked<'_> {
-    fn deref_mut(&mut self) -> &mut State {
-        self.0.as_mut().expect("held until dropped")
-    }
-}
-
-impl Drop for Locked<'_> {
-    fn drop(&mut self) {
-        if let Some(mut state) = self.0.take() {
-            let dead = std::mem::take(&mut state.dead);
-            drop(state);
-            drop(dead);
-        }
-    }
 }
 
 #[cfg(test)]
