@@ -106,12 +106,7 @@ pub(crate) fn step(
     let input = &window[..window.len().min(room)];
     let out0 = z.total_out();
     let fresh = z.total_in() == 0 && out0 == 0;
-    let failed = |e: ZError| match e {
-        ZError::BufferFull => too_long(size),
-        ZError::BadData if fresh => header_problem(input)
-            .map_or_else(|| corruption(e), |words| Corruption::Inflate(words.into())),
-        e => corruption(e),
-    };
+    let failed = |e| refused(e, size, fresh.then_some(input));
     let p = if !last && fresh && holds_stream(input.len(), size) {
         if let Ok(p) = z.decompress(input, buf, true) {
             p
@@ -138,6 +133,18 @@ pub(crate) fn step(
         .into());
     }
     Ok(s)
+}
+
+/// What the inflater's refusal `e` means for a stream announced as `size`
+/// bytes; `first` is the stream's input if it was refused at its start
+/// (zlib's words then name what is wrong with its header).
+fn refused(e: ZError, size: u64, first: Option<&[u8]>) -> Corruption {
+    match (e, first) {
+        (ZError::BufferFull, _) => too_long(size),
+        (ZError::BadData, Some(input)) => header_problem(input)
+            .map_or_else(|| corruption(e), |words| Corruption::Inflate(words.into())),
+        (e, _) => corruption(e),
+    }
 }
 
 /// Whether `len` input bytes surely hold a zlib stream of `size` bytes, as
@@ -209,10 +216,9 @@ pub(crate) fn inflate_slice(
     z.reset();
     out.clear();
     out.resize(size, 0);
-    let p = z.decompress(input, out, true).map_err(|e| match e {
-        ZError::BufferFull => too_long(size as u64),
-        e => corruption(e),
-    })?;
+    let p = z
+        .decompress(input, out, true)
+        .map_err(|e| refused(e, size as u64, Some(input)))?;
     let made = z.total_out();
     if !p.done {
         return Err(if p.full {

@@ -504,11 +504,9 @@ fn inflate_unmapped(
             ahead.bytes.truncate(got);
             ahead.start = at;
         }
-        // `ahead` starts at or before `at` now, and holds the stream unless
-        // the file was cut since (then the stream ends early).
-        let from = usize::try_from(at - ahead.start).unwrap_or(usize::MAX);
-        let from = from.min(ahead.bytes.len());
-        &ahead.bytes[from..ahead.bytes.len().min(from + len)]
+        // After a read, `ahead` starts at `at`, and holds less than the
+        // stream only if the file was cut since (the stream then ends early).
+        ahead.get(at, len).unwrap_or(&ahead.bytes)
     };
     let inflated = inflate::inflate_slice(st.inflater(), stream, out, size)
         .map_err(|reason| pack.corrupt(offset, reason));
