@@ -81,7 +81,7 @@ impl<'a> Worker<'a> {
         if t.depth as usize > max_chain {
             return Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(max_chain)));
         }
-        let crc32 = tree.crc32[i];
+        let crc32 = tree.crc32(i);
         pack.check_crc32(c, crc32, offset, end)?;
         let z = self.decode.inflater();
         // An entry without deltas of its own is hashed as it is inflated or
@@ -113,7 +113,7 @@ impl<'a> Worker<'a> {
             }
             EntryKind::OfsDelta { .. } | EntryKind::RefDelta { .. } => {
                 decode::inflate_entry(pack, c, z, (offset, end), &h, &mut self.delta)?;
-                let p = tree.parent[i];
+                let p = tree.parent(i);
                 let base_offset = tree.sorted[p as usize].0;
                 let base = if let Some(b) = &t.base {
                     &b.data
@@ -138,7 +138,7 @@ impl<'a> Worker<'a> {
                 patched.map_err(|reason| pack.corrupt(offset, reason))?;
             }
         }
-        let id = tree.ids[i];
+        let id = tree.id(i);
         let actual = match streamed {
             Some(h) => h.try_finish(),
             None => ObjectId::compute_checked(pack.hash_kind(), t.kind, &self.out),
@@ -231,17 +231,17 @@ pub(crate) fn verify_entries(
             let header = tree.header(i);
             let end = tree.end(i);
             Ok(EntryInfo {
-                id: tree.ids[i],
+                id: tree.id(i),
                 offset,
                 header,
                 size_in_pack: end - offset,
-                crc32: tree.crc32[i],
+                crc32: tree.crc32(i),
                 kind,
                 depth: depth as usize,
                 base: match header.kind {
                     EntryKind::Base(_) => None,
                     EntryKind::RefDelta { base } => Some(base),
-                    EntryKind::OfsDelta { .. } => Some(tree.ids[tree.parent[i] as usize]),
+                    EntryKind::OfsDelta { .. } => Some(tree.id(tree.parent(i) as usize)),
                 },
             })
         })

@@ -9,7 +9,7 @@ use crate::object::ObjectKind;
 use crate::pack::decode::{self, DecodeState};
 use crate::pack::entry::EntryKind;
 use crate::pack::file::Pack;
-use crate::pack::walk::stretch::in_stretches;
+use crate::pack::walk::stretch::fill_in_stretches;
 use crate::pack::walk::work::threads_for;
 
 /// What the first pass finds for one entry.
@@ -26,32 +26,37 @@ pub(crate) fn by_position(pack: &Pack, threads: usize) -> Result<Vec<(ObjectKind
     let threads = threads_for(pack, threads);
     let sorted = pack.entries_by_offset(&mut pack.cursors())?;
     let n = sorted.len();
-    let found = in_stretches(n, threads, |range| {
-        let mut c = pack.cursors();
-        let mut st = DecodeState::new(0, 0);
-        let mut out = Vec::with_capacity(range.len());
-        for &(offset, _) in &sorted[range] {
-            let h = pack.header_at(c.data_cursor(), offset)?;
-            let base_offset = match h.kind {
-                EntryKind::Base(kind) => {
-                    out.push((Found::Whole(kind), h.size));
-                    continue;
-                }
-                EntryKind::OfsDelta { base_offset } => base_offset,
-                EntryKind::RefDelta { base } => {
-                    let missing = || pack.corrupt(offset, Corruption::MissingDeltaBase(base));
-                    let pos = pack.index().lookup(c.index_cursor(), &base)?;
-                    pack.checked_offset(&mut c, pos.ok_or_else(missing)?)?
-                }
-            };
-            let parent = pack
-                .position_of(c.index_cursor(), base_offset)?
-                .ok_or_else(|| pack.corrupt(offset, Corruption::BadDeltaBaseOffset))?;
-            let size = decode::delta_result_size(pack, &mut c, &mut st, offset, &h)?;
-            out.push((Found::Delta(parent as u32), size));
-        }
-        Ok(out)
-    })?;
+    let mut found = vec![(Found::Whole(ObjectKind::Blob), 0u64); n];
+    fill_in_stretches(
+        &mut found,
+        &mut [] as &mut [()],
+        threads,
+        |start, out, _| {
+            let mut c = pack.cursors();
+            let mut st = DecodeState::new(0, 0);
+            for (&(offset, _), slot) in sorted[start..].iter().zip(out.iter_mut()) {
+                let h = pack.header_at(c.data_cursor(), offset)?;
+                let base_offset = match h.kind {
+                    EntryKind::Base(kind) => {
+                        *slot = (Found::Whole(kind), h.size);
+                        continue;
+                    }
+                    EntryKind::OfsDelta { base_offset } => base_offset,
+                    EntryKind::RefDelta { base } => {
+                        let missing = || pack.corrupt(offset, Corruption::MissingDeltaBase(base));
+                        let pos = pack.index().lookup(c.index_cursor(), &base)?;
+                        pack.checked_offset(&mut c, pos.ok_or_else(missing)?)?
+                    }
+                };
+                let parent = pack
+                    .position_of(c.index_cursor(), base_offset)?
+                    .ok_or_else(|| pack.corrupt(offset, Corruption::BadDeltaBaseOffset))?;
+                let size = decode::delta_result_size(pack, &mut c, &mut st, offset, &h)?;
+                *slot = (Found::Delta(parent as u32), size);
+            }
+            Ok(())
+        },
+    )?;
     // Kinds: a delta's is its base's, found by following bases to a whole
     // object (remembered on the way back; a chain longer than the pack is a
     // cycle).

@@ -406,7 +406,7 @@ fn from_held_ancestor(
             out.extend_from_slice(data);
             break (kind, None);
         }
-        let up = tree.parent[a as usize];
+        let up = tree.parent(a as usize);
         if up == ROOT {
             let EntryKind::Base(kind) = tree.header(a as usize).kind else {
                 unreachable!("roots are whole objects")
@@ -565,7 +565,7 @@ fn hand_over(
             let (kind, data) = match tree.header(i).kind {
                 EntryKind::Base(kind) => (kind, raw),
                 EntryKind::OfsDelta { .. } | EntryKind::RefDelta { .. } => {
-                    let p = tree.parent[i];
+                    let p = tree.parent(i);
                     debug_assert_ne!(p, ROOT);
                     let made = delta::sizes(&raw).map_or(0, |(_, made, _)| made);
                     let mut out = pool.take(usize::try_from(made).unwrap_or(0));

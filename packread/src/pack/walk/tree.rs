@@ -6,7 +6,7 @@ use crate::error::{Corruption, Error};
 use crate::object::{ObjectId, ObjectKind};
 use crate::pack::entry::{EntryHeader, EntryKind};
 use crate::pack::file::{Pack, PackCursors};
-use crate::pack::walk::stretch::in_stretches;
+use crate::pack::walk::stretch::fill_in_stretches;
 
 /// No parent: the entry is a whole object.
 pub(crate) const ROOT: u32 = u32::MAX;
@@ -16,16 +16,14 @@ pub(crate) const ROOT: u32 = u32::MAX;
 pub(crate) struct DeltaTree<'p> {
     /// (offset, index position) of every entry, by offset.
     pub(crate) sorted: &'p [(u64, u32)],
-    /// Every entry's header, compact (see [`header`](Self::header)).
-    headers: Vec<Compact>,
+    /// Every entry's header and delta base, compact (see
+    /// [`header`](Self::header)).
+    nodes: Vec<Node>,
     /// The base ids of the `REF_DELTA` entries (few in most packs).
     ref_bases: std::collections::HashMap<u32, ObjectId>,
-    /// Every entry's object id, from the index.
-    pub(crate) ids: Vec<ObjectId>,
-    /// Every entry's CRC32, from the index (none in version 1 indices).
-    pub(crate) crc32: Vec<Option<u32>>,
-    /// Every entry's delta base, or [`ROOT`].
-    pub(crate) parent: Vec<u32>,
+    /// Every entry's object id and CRC32 (none in version 1 indices), from
+    /// the index, when asked for.
+    facts: Vec<(ObjectId, Option<u32>)>,
     /// The children of entry `i` are `children[first[i]..first[i + 1]]`.
     first: Vec<u32>,
     children: Vec<u32>,
@@ -54,35 +52,25 @@ impl<'p> DeltaTree<'p> {
     fn build_with(pack: &'p Pack, threads: usize, facts: bool) -> Result<DeltaTree<'p>, Error> {
         let sorted = pack.entries_by_offset(&mut pack.cursors())?;
         let n = sorted.len();
-        let linked = in_stretches(n, threads, |range| link(pack, sorted, range, facts))?;
-        let mut headers = Vec::with_capacity(n);
-        let mut ref_bases = std::collections::HashMap::new();
-        let mut parent = Vec::with_capacity(n);
-        let mut ids = Vec::with_capacity(if facts { n } else { 0 });
-        let mut crc32 = Vec::with_capacity(if facts { n } else { 0 });
-        for l in linked {
-            if let EntryKind::RefDelta { base } = l.header.kind {
-                ref_bases.insert(headers.len() as u32, base);
-            }
-            headers.push(Compact {
-                size: l.header.size,
-                header_len: l.header.header_len,
-                pack_type: l.header.kind.pack_type(),
-            });
-            parent.push(l.parent);
-            if let Some((id, crc)) = l.facts {
-                ids.push(id);
-                crc32.push(crc);
-            }
-        }
+        // Filled in place, each thread its stretch: 16 bytes per entry (and
+        // the facts), nothing gathered per thread and copied.
+        let mut nodes = vec![Node::default(); n];
+        let mut found = vec![(pack.hash_kind().null(), None); if facts { n } else { 0 }];
+        let ref_bases =
+            fill_in_stretches(&mut nodes, &mut found, threads, |start, nodes, found| {
+                link(pack, sorted, start, nodes, found)
+            })?
+            .into_iter()
+            .flatten()
+            .collect();
         let roots = (0..n as u32)
-            .filter(|&i| parent[i as usize] == ROOT)
+            .filter(|&i| nodes[i as usize].parent == ROOT)
             .collect();
         // Children lists, compressed: count, prefix sums, fill.
         let mut first = vec![0u32; n + 1];
-        for &p in &parent {
-            if p != ROOT {
-                first[p as usize + 1] += 1;
+        for node in &nodes {
+            if node.parent != ROOT {
+                first[node.parent as usize + 1] += 1;
             }
         }
         for i in 0..n {
@@ -90,20 +78,19 @@ impl<'p> DeltaTree<'p> {
         }
         let mut fill = first.clone();
         let mut children = vec![0u32; first[n] as usize];
-        for (i, &p) in parent.iter().enumerate() {
-            if p != ROOT {
-                let slot = &mut fill[p as usize];
+        for (i, node) in nodes.iter().enumerate() {
+            if node.parent != ROOT {
+                let slot = &mut fill[node.parent as usize];
                 children[*slot as usize] = i as u32;
                 *slot += 1;
             }
         }
+        drop(fill);
         let tree = DeltaTree {
             sorted,
-            headers,
+            nodes,
             ref_bases,
-            ids,
-            crc32,
-            parent,
+            facts: found,
             first,
             children,
             roots,
@@ -115,10 +102,10 @@ impl<'p> DeltaTree<'p> {
 
     /// Entry `i`'s header.
     pub(crate) fn header(&self, i: usize) -> EntryHeader {
-        let c = self.headers[i];
+        let c = self.nodes[i];
         let kind = match c.pack_type {
             6 => EntryKind::OfsDelta {
-                base_offset: self.sorted[self.parent[i] as usize].0,
+                base_offset: self.sorted[c.parent as usize].0,
             },
             7 => EntryKind::RefDelta {
                 base: self.ref_bases[&(i as u32)],
@@ -128,13 +115,29 @@ impl<'p> DeltaTree<'p> {
         EntryHeader {
             kind,
             size: c.size,
-            header_len: c.header_len,
+            header_len: u32::from(c.header_len),
         }
+    }
+
+    /// Entry `i`'s delta base, or [`ROOT`].
+    pub(crate) fn parent(&self, i: usize) -> u32 {
+        self.nodes[i].parent
+    }
+
+    /// Entry `i`'s object id (from a tree built with its facts).
+    pub(crate) fn id(&self, i: usize) -> ObjectId {
+        self.facts[i].0
+    }
+
+    /// Entry `i`'s CRC32 (from a tree built with its facts; none in a
+    /// version 1 index).
+    pub(crate) fn crc32(&self, i: usize) -> Option<u32> {
+        self.facts[i].1
     }
 
     /// Entry `i`'s inflated size (of its delta data, for a delta).
     pub(crate) fn size(&self, i: usize) -> u64 {
-        self.headers[i].size
+        self.nodes[i].size
     }
 
     /// Where entry `i` ends: where the next one starts.
@@ -164,51 +167,59 @@ impl<'p> DeltaTree<'p> {
     }
 }
 
-/// An entry header in 16 bytes rather than 64 (the base is the entry's
-/// parent in the tree; a `REF_DELTA`'s id is kept aside).
+/// An entry's header and delta base in 16 bytes rather than 64 (the base
+/// is the entry's parent in the tree; a `REF_DELTA`'s id is kept aside).
 #[derive(Clone, Copy)]
-struct Compact {
+struct Node {
     size: u64,
-    header_len: u32,
+    /// The delta base, or [`ROOT`].
+    parent: u32,
+    /// Entry headers are at most `entry::MAX_HEADER_LEN` (42) bytes long.
+    header_len: u8,
     pack_type: u8,
 }
 
-/// What [`link`] finds out about one entry.
-struct Linked {
-    header: EntryHeader,
-    parent: u32,
-    /// The id and CRC32, when asked for.
-    facts: Option<(ObjectId, Option<u32>)>,
+impl Default for Node {
+    fn default() -> Self {
+        Node {
+            size: 0,
+            parent: ROOT,
+            header_len: 0,
+            pack_type: 0,
+        }
+    }
 }
 
-/// The headers and delta bases of the entries `range` (positions in offset
-/// order), with their ids and CRC32s: gathered here, in one loop that
-/// overlaps its reads of the index (found in index order, needed in offset
-/// order), rather than one at a time amid the decoding.
+/// Reads the headers and delta bases of the entries from position `start`
+/// on (in offset order) into `nodes`, with their ids and CRC32s into
+/// `facts` when it is not empty: gathered here, in one loop that overlaps
+/// its reads of the index (found in index order, needed in offset order),
+/// rather than one at a time amid the decoding. Returns the `REF_DELTA`
+/// entries' base ids.
 fn link(
     pack: &Pack,
     sorted: &[(u64, u32)],
-    range: std::ops::Range<usize>,
-    facts: bool,
-) -> Result<Vec<Linked>, Error> {
+    start: usize,
+    nodes: &mut [Node],
+    facts: &mut [(ObjectId, Option<u32>)],
+) -> Result<Vec<(u32, ObjectId)>, Error> {
     let mut c = pack.cursors();
     let position = |c: &mut PackCursors, offset: u64| -> Result<Option<u32>, Error> {
         Ok(pack
             .position_of(c.index_cursor(), offset)?
             .map(|i| i as u32))
     };
-    let mut out = Vec::with_capacity(range.len());
-    for &(offset, pos) in &sorted[range] {
+    let mut ref_bases = Vec::new();
+    let entries = &sorted[start..start + nodes.len()];
+    for (k, (&(offset, pos), node)) in entries.iter().zip(nodes.iter_mut()).enumerate() {
         let h = pack.header_at(c.data_cursor(), offset)?;
-        let facts = if facts {
-            Some((
+        if let Some(f) = facts.get_mut(k) {
+            *f = (
                 pack.index().oid_at(c.index_cursor(), pos)?,
                 pack.index().crc32_at(c.index_cursor(), pos)?,
-            ))
-        } else {
-            None
-        };
-        let p = match h.kind {
+            );
+        }
+        let parent = match h.kind {
             EntryKind::Base(_) => ROOT,
             EntryKind::OfsDelta { base_offset } => position(&mut c, base_offset)?
                 .filter(|_| base_offset < offset)
@@ -218,14 +229,16 @@ fn link(
                 let pos = pack.index().lookup(c.index_cursor(), &base)?;
                 let pos = pos.ok_or_else(missing)?;
                 let base_offset = pack.checked_offset(&mut c, pos)?;
+                ref_bases.push(((start + k) as u32, base));
                 position(&mut c, base_offset)?.ok_or_else(missing)?
             }
         };
-        out.push(Linked {
-            header: h,
-            parent: p,
-            facts,
-        });
+        *node = Node {
+            size: h.size,
+            parent,
+            header_len: u8::try_from(h.header_len).expect("entry headers are at most 42 bytes"),
+            pack_type: h.kind.pack_type(),
+        };
     }
-    Ok(out)
+    Ok(ref_bases)
 }

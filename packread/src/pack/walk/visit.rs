@@ -80,7 +80,7 @@ pub(crate) fn visit_pack(pack: &Pack, v: &Visit<'_>) -> Result<bool, Error> {
                                             &b.data
                                         } else {
                                             // The base was not held: decode it again.
-                                            let p = tree.parent[i] as usize;
+                                            let p = tree.parent(i) as usize;
                                             let base_offset = tree.sorted[p].0;
                                             decode::read_object(
                                                 pack,
@@ -102,7 +102,7 @@ pub(crate) fn visit_pack(pack: &Pack, v: &Visit<'_>) -> Result<bool, Error> {
                             work.fail();
                             return Err(e);
                         }
-                        let id = &tree.ids[i];
+                        let id = &tree.id(i);
                         if !(v.skip)(id) && !(v.each)(id, t.kind, &out) {
                             stopped.store(true, Ordering::Relaxed);
                             work.fail();
