@@ -187,9 +187,21 @@ pub(crate) fn inflate_exact(
     size: usize,
 ) -> Result<u64, InflateError> {
     debug_assert!(out.capacity() >= size, "the caller reserves `size` bytes");
-    z.reset();
     out.clear();
     out.resize(size, 0);
+    inflate_into(z, cursor, ofs, limit, out)
+}
+
+/// [`inflate_exact`] into `out`, which the stream must fill exactly.
+pub(crate) fn inflate_into(
+    z: &mut Inflater,
+    cursor: &mut WindowCursor,
+    ofs: u64,
+    limit: u64,
+    out: &mut [u8],
+) -> Result<u64, InflateError> {
+    z.reset();
+    let size = out.len();
     let mut pos = ofs;
     let mut made = 0;
     loop {

@@ -78,6 +78,14 @@ pub(crate) fn prepare(
     h: &EntryHeader,
     out: &mut Vec<u8>,
 ) -> Result<usize, Error> {
+    out.clear();
+    reserve(pack, offset, h, out)
+}
+
+/// Checks that an entry's announced size is possible for its compressed
+/// extent, then reserves room for it past the end of `out`; returns the
+/// size.
+fn reserve(pack: &Pack, offset: u64, h: &EntryHeader, out: &mut Vec<u8>) -> Result<usize, Error> {
     let data_offset = offset + u64::from(h.header_len);
     let room = pack.data_end().saturating_sub(data_offset);
     if h.size > room.saturating_mul(MAX_DEFLATE_RATIO) + 64 {
@@ -85,7 +93,6 @@ pub(crate) fn prepare(
     }
     let size = usize::try_from(h.size)
         .map_err(|_| pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)))?;
-    out.clear();
     out.try_reserve_exact(size)
         .map_err(|_| pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)))?;
     Ok(size)
@@ -106,6 +113,25 @@ pub(crate) fn inflate_entry(
     let data_offset = offset + u64::from(h.header_len);
     inflate_exact(z, c.data_cursor(), data_offset, limit, out, size)
         .map_err(|e| inflate_error(pack, offset, e))
+}
+
+/// [`inflate_entry`] onto the end of `out` (left as it was on an error).
+pub(crate) fn inflate_entry_onto(
+    pack: &Pack,
+    c: &mut PackCursors,
+    z: &mut Inflater,
+    (offset, limit): (u64, u64),
+    h: &EntryHeader,
+    out: &mut Vec<u8>,
+) -> Result<u64, Error> {
+    let size = reserve(pack, offset, h, out)?;
+    let start = out.len();
+    out.resize(start + size, 0);
+    let data_offset = offset + u64::from(h.header_len);
+    inflate::inflate_into(z, c.data_cursor(), data_offset, limit, &mut out[start..]).map_err(|e| {
+        out.truncate(start);
+        inflate_error(pack, offset, e)
+    })
 }
 
 /// The offset of a `REF_DELTA` base, which must be in the same pack.
