@@ -3,8 +3,8 @@
 //! for, with git's output format, so that outputs can be compared byte for
 //! byte:
 //!
-//! - `pack-order`: every object, packs in offset order (`--batch-all-objects
-//!   --batch --unordered`);
+//! - `pack-order`: every object, each pack's in offset order, the most recently
+//!   modified pack first (`--batch-all-objects --batch --unordered`);
 //! - `id-order`: every object by id (`--batch-all-objects --batch`);
 //! - `batch`: the objects named on stdin (`--batch`);
 //! - `headers`: every object's header by id (`--batch-all-objects
@@ -75,7 +75,17 @@ fn pack_order(
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()?;
     idxs.retain(|p| p.extension().is_some_and(|e| e == "idx"));
-    idxs.sort();
+    // git's order (`sort_pack`): the most recently modified pack first, by
+    // whole seconds; ties as git's list has them, the last found first.
+    let secs = |idx: &std::path::PathBuf| {
+        std::fs::metadata(idx.with_extension("pack"))
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs())
+    };
+    idxs.reverse();
+    idxs.sort_by_key(|idx| std::cmp::Reverse(secs(idx)));
     let mut ids = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for idx in idxs {
