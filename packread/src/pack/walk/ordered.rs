@@ -23,9 +23,11 @@ use crate::pack::file::Pack;
 use crate::pack::walk::tree::{DeltaTree, ROOT};
 use crate::pack::walk::work::threads_for;
 
-/// Inflated bytes per run of entries handed to an inflating thread, at
-/// most: a sixteenth of the delta-base budget, within these bounds.
+/// Inflated bytes per run of entries handed to an inflating thread: a
+/// sixteenth of the delta-base budget, at most this (a run ends with the
+/// entry that reaches it, however big)...
 const RUN_BYTES: u64 = 4 << 20;
+/// ... and at least this.
 const MIN_RUN_BYTES: u64 = 64 << 10;
 /// Entries per run at most.
 const RUN_ENTRIES: usize = 512;
@@ -178,7 +180,7 @@ const POOL_BYTES: usize = 32 << 20;
 /// Big buffers handed back, for entries of about their size: a buffer of
 /// megabytes allocated anew costs a page fault per page, and one kept for
 /// any entry at all would hold its megabytes for a few bytes. At most
-/// [`POOL_BYTES`] are kept, and no more than half the budget of held bases
+/// [`POOL_BYTES`] are kept, and no more than a quarter of the budget of held bases
 /// (a tight memory limit stays tight).
 struct Pool(Mutex<Vec<Vec<u8>>>, usize);
 
@@ -241,7 +243,7 @@ pub(crate) fn in_offset_order(
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let (mut start, mut bytes) = (0usize, 0u64);
     for i in 0..n {
-        bytes += tree.size(i);
+        bytes = bytes.saturating_add(tree.size(i));
         if bytes >= run_bytes || i + 1 - start >= RUN_ENTRIES || i + 1 == n {
             runs.push((start, i + 1));
             start = i + 1;
@@ -374,9 +376,9 @@ fn inflate_entries(
     (c, st): (&mut crate::pack::file::PackCursors, &mut DecodeState),
     pool: &Pool,
 ) -> (Vec<u8>, Vec<usize>, Option<Error>) {
-    // Runs hold about RUN_BYTES; a run past twice that (a big object's)
-    // grows as its entries are checked and inflated.
-    let total: u64 = (from..to).map(|i| tree.size(i)).sum();
+    // Runs hold up to about RUN_BYTES; a run past twice that (a big
+    // object's) grows as its entries are checked and inflated.
+    let total = (from..to).fold(0u64, |sum, i| sum.saturating_add(tree.size(i)));
     let want = usize::try_from(total.min(2 * RUN_BYTES)).unwrap_or(0);
     let mut bytes = pool.take(want);
     // Failing here, the entries' own reservations say which one is too big.
