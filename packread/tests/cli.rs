@@ -90,6 +90,7 @@ fn repos() -> Vec<PathBuf> {
     .collect();
     v.push(fixture("make_alternates.sh").join("top"));
     v.push(fixture("make_alternates.sh").join("dups"));
+    v.push(fixture("make_alternates.sh").join("packs-only"));
     v.push(fixture("make_sha256.sh").join("sha256"));
     v.push(fixture("make_empty.sh").join("empty"));
     v

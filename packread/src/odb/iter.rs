@@ -28,20 +28,47 @@ impl Odb {
     /// no other packs): its index then lists every object once, sorted, and
     /// where a lookup would find it. Stops at the first loose object found.
     pub fn is_one_pack(&self) -> Result<bool, Error> {
+        Ok(self.packs_only()?.is_some_and(|packs| packs.len() == 1))
+    }
+
+    /// The packs, in git's lookup order, of a database that is packs and
+    /// nothing else: no loose objects, no multi-pack-index, every pack one
+    /// git can use (`None` otherwise). Their indices then list every
+    /// object, each sorted; an object two packs hold is found in the first.
+    /// Stops at the first loose object found.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("packread-packs-only-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
+    /// # git(&["init", "-q"])?;
+    /// # std::fs::write(dir.join("a.txt"), "one\n")?;
+    /// # git(&["add", "a.txt"])?;
+    /// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+    /// let odb = packread::Odb::open(&dir)?;
+    /// assert!(odb.packs_only()?.is_none(), "loose objects");
+    /// # git(&["gc", "-q"])?;
+    /// let odb = packread::Odb::open(&dir)?;
+    /// assert_eq!(odb.packs_only()?.map(|p| p.len()), Some(1));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn packs_only(&self) -> Result<Option<Vec<PackId>>, Error> {
         let set = self.set();
-        if set.packs.len() != 1 || set.order.len() != 1 {
-            return Ok(false);
+        if set.order.len() != set.packs.len() || !set.midxs.is_empty() || !set.broken.is_empty() {
+            return Ok(None);
         }
         let mut ids = Vec::new();
         for dir in &set.dirs {
             for fan in 0..=255u8 {
                 loose::list_fan(dir, fan, self.inner.hash, &mut ids)?;
                 if !ids.is_empty() {
-                    return Ok(false);
+                    return Ok(None);
                 }
             }
         }
-        Ok(true)
+        Ok(Some(set.order.clone()))
     }
 
     /// Calls `f` with every object id, sorted, each once, and where a lookup

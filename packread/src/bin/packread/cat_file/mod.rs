@@ -191,8 +191,8 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         if unordered::applies(&odb, &opts) {
             return unordered::run(global, &odb, &opts);
         }
-        if headers::applies(&odb, &opts)?
-            && let Some(code) = headers::run(&odb, &opts)?
+        if let Some(packs) = headers::applies(&odb, &opts)?
+            && let Some(code) = headers::run(&odb, &opts, &packs)?
         {
             return Ok(code);
         }
