@@ -109,10 +109,8 @@ pub(crate) fn inflate_entry(
     h: &EntryHeader,
     out: &mut Vec<u8>,
 ) -> Result<u64, Error> {
-    let size = prepare(pack, offset, h, out)?;
-    let data_offset = offset + u64::from(h.header_len);
-    inflate_exact(z, c.data_cursor(), data_offset, limit, out, size)
-        .map_err(|e| inflate_error(pack, offset, e))
+    out.clear();
+    inflate_entry_onto(pack, c, z, (offset, limit), h, out)
 }
 
 /// [`inflate_entry`] onto the end of `out` (left as it was on an error).
