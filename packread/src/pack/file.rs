@@ -235,11 +235,7 @@ impl Pack {
         c: &mut WindowCursor,
         offset: u64,
     ) -> Result<EntryHeader, Error> {
-        let end = self.data_end();
-        if offset < PACK_HEADER_LEN || offset >= end {
-            return Err(self.corrupt(offset, Corruption::OffsetOutOfRange(offset)));
-        }
-        let max = MAX_HEADER_LEN.min(usize::try_from(end - offset).unwrap_or(MAX_HEADER_LEN));
+        let max = self.header_room(offset)?;
         // In place when the header lies in one window, else copied across the window end.
         if !c.includes_ofs(offset) || c.ofs_end() < offset + max as u64 {
             c.use_region(offset, max)?;
@@ -254,6 +250,24 @@ impl Pack {
                 entry::decode(&buf[..n], offset, self.hash_kind())
             };
         decoded.map_err(|reason| self.corrupt(offset, reason))
+    }
+
+    /// The most bytes the header of an entry at `offset` can take (its
+    /// longest, or up to the end of the entries); an error if no entry can
+    /// start there.
+    pub(crate) fn header_room(&self, offset: u64) -> Result<usize, Error> {
+        let end = self.data_end();
+        if offset < PACK_HEADER_LEN || offset >= end {
+            return Err(self.corrupt(offset, Corruption::OffsetOutOfRange(offset)));
+        }
+        Ok(MAX_HEADER_LEN.min(usize::try_from(end - offset).unwrap_or(MAX_HEADER_LEN)))
+    }
+
+    /// The header of the entry at `offset`, decoded from `bytes`, the
+    /// bytes there (up to [`header_room`](Self::header_room) of them).
+    pub(crate) fn decode_header(&self, bytes: &[u8], offset: u64) -> Result<EntryHeader, Error> {
+        entry::decode(bytes, offset, self.hash_kind())
+            .map_err(|reason| self.corrupt(offset, reason))
     }
 
     /// Entries sorted by pack offset, as (offset, index position): git's

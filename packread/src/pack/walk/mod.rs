@@ -8,6 +8,7 @@
 
 pub(crate) mod headers;
 pub(crate) mod ordered;
+pub(crate) mod read_ahead;
 pub(crate) mod stretch;
 pub(crate) mod tree;
 pub(crate) mod visit;

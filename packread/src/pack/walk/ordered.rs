@@ -20,6 +20,7 @@ use crate::pack::decode::{self, DecodeState};
 use crate::pack::delta;
 use crate::pack::entry::EntryKind;
 use crate::pack::file::Pack;
+use crate::pack::walk::read_ahead::ReadAhead;
 use crate::pack::walk::tree::{DeltaTree, ROOT};
 use crate::pack::walk::work::threads_for;
 
@@ -479,21 +480,6 @@ fn from_held_ancestor(
 /// [`inflate_unmapped`] reads: a chain's entries mostly lie close together.
 const READ_AHEAD: usize = 16 << 10;
 
-/// Bytes of the pack read from the file, not mapped: `bytes` from `start`.
-#[derive(Default)]
-struct ReadAhead {
-    start: u64,
-    bytes: Vec<u8>,
-}
-
-impl ReadAhead {
-    /// The `len` bytes at `at`, if held.
-    fn get(&self, at: u64, len: usize) -> Option<&[u8]> {
-        let from = usize::try_from(at.checked_sub(self.start)?).ok()?;
-        self.bytes.get(from..from.checked_add(len)?)
-    }
-}
-
 /// Inflates entry `e` into `out` from a window if one is mapped over its
 /// stream, else from bytes read from the file (at least [`READ_AHEAD`] of
 /// them, kept in `ahead` for the next entries). These entries lie behind
@@ -523,26 +509,20 @@ fn inflate_unmapped(
         let window = cursor.window_at(at).map_err(Error::Map)?;
         &window[..len.min(window.len())]
     } else {
-        if ahead.get(at, len).is_none() {
+        if !ahead.holds(at, len) {
             let want = len
                 .max(READ_AHEAD)
                 .min(usize::try_from(pack.data_end().saturating_sub(at)).unwrap_or(usize::MAX))
                 .max(len);
-            ahead.bytes.clear();
-            ahead.bytes.resize(want, 0);
-            let got = cursor
-                .read_unmapped(at, &mut ahead.bytes)
-                .map_err(Error::Map)?;
-            ahead.bytes.truncate(got);
-            ahead.start = at;
+            ahead.read(cursor, at, want)?;
         }
         // After a read, `ahead` starts at `at`, and holds less than the
         // stream only if the file was cut since (the stream then ends early).
-        ahead.get(at, len).unwrap_or(&ahead.bytes)
+        ahead.held(at, len).unwrap_or_default()
     };
     let inflated = inflate::inflate_slice(st.inflater(), stream, out, size)
         .map_err(|reason| pack.corrupt(offset, reason));
-    if ahead.bytes.capacity() > 4 * READ_AHEAD {
+    if ahead.capacity() > 4 * READ_AHEAD {
         // A big object's stream: not kept for the rest of the walk.
         *ahead = ReadAhead::default();
     }

@@ -4,8 +4,9 @@
 
 use crate::error::{Corruption, Error};
 use crate::object::{ObjectId, ObjectKind};
-use crate::pack::entry::{self, EntryHeader, EntryKind, MAX_HEADER_LEN};
-use crate::pack::file::{PACK_HEADER_LEN, Pack, PackCursors};
+use crate::pack::entry::{EntryHeader, EntryKind};
+use crate::pack::file::{Pack, PackCursors};
+use crate::pack::walk::read_ahead::ReadAhead;
 use crate::pack::walk::stretch::fill_in_stretches;
 
 /// No parent: the entry is a whole object.
@@ -261,9 +262,7 @@ const SMALL_WINDOW: usize = 1 << 20;
 struct HeaderReads {
     /// Whether headers are read from the file rather than mapped.
     read: bool,
-    /// The pack's bytes from `start`.
-    bytes: Vec<u8>,
-    start: u64,
+    ahead: ReadAhead,
 }
 
 impl HeaderReads {
@@ -271,8 +270,7 @@ impl HeaderReads {
         let window = pack.manager().window_size();
         HeaderReads {
             read: window != 0 && window < SMALL_WINDOW,
-            bytes: Vec::new(),
-            start: 0,
+            ahead: ReadAhead::default(),
         }
     }
 
@@ -286,38 +284,21 @@ impl HeaderReads {
         if !self.read {
             return pack.header_at(c.data_cursor(), offset);
         }
-        let end = pack.data_end();
-        if offset < PACK_HEADER_LEN || offset >= end {
-            return Err(pack.corrupt(offset, Corruption::OffsetOutOfRange(offset)));
-        }
-        let max = MAX_HEADER_LEN.min(usize::try_from(end - offset).unwrap_or(MAX_HEADER_LEN));
-        let held = |r: &Self| {
-            let from = usize::try_from(offset.checked_sub(r.start)?).ok()?;
-            r.bytes.get(from..from + max).map(|_| from)
-        };
-        let from = match held(self) {
-            Some(from) => from,
-            None if c
-                .data_cursor()
+        let max = pack.header_room(offset)?;
+        if !self.ahead.holds(offset, max) {
+            if c.data_cursor()
                 .use_mapped_region(offset, max)
-                .map_err(Error::Map)? =>
+                .map_err(Error::Map)?
             {
                 return pack.header_at(c.data_cursor(), offset);
             }
-            None => {
-                let want = HEADER_READ.min(usize::try_from(end - offset).unwrap_or(HEADER_READ));
-                self.bytes.resize(want.max(max), 0);
-                let got = c
-                    .data_cursor()
-                    .read_unmapped(offset, &mut self.bytes)
-                    .map_err(Error::Map)?;
-                self.bytes.truncate(got);
-                self.start = offset;
-                0
-            }
-        };
-        let bytes = &self.bytes[from..self.bytes.len().min(from + max)];
-        entry::decode(bytes, offset, pack.hash_kind())
-            .map_err(|reason| pack.corrupt(offset, reason))
+            let rest = usize::try_from(pack.data_end() - offset).unwrap_or(HEADER_READ);
+            self.ahead
+                .read(c.data_cursor(), offset, HEADER_READ.min(rest).max(max))?;
+        }
+        // After a read, `ahead` starts at `offset`, and holds less than the
+        // header's room only if the file was cut since.
+        let bytes = self.ahead.held(offset, max).unwrap_or_default();
+        pack.decode_header(bytes, offset)
     }
 }

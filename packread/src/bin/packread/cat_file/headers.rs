@@ -43,7 +43,6 @@ struct Source {
     /// The pack's headers by index position (empty if the format needs none).
     headers: Vec<Header>,
     next: u32,
-    len: u32,
 }
 
 /// Runs it on `packs` (in git's lookup order); `None` if a header can't be
@@ -64,7 +63,6 @@ pub(super) fn run(odb: &Odb, opts: &BatchOptions, packs: &[PackId]) -> Result<Op
         let pack = odb.pack(pack);
         sources.push(Source {
             cursor: pack.index().cursor(),
-            len: pack.len(),
             pack,
             headers,
             next: 0,
@@ -86,7 +84,7 @@ pub(super) fn run(odb: &Odb, opts: &BatchOptions, packs: &[PackId]) -> Result<Op
                    heap: &mut BinaryHeap<Reverse<(ObjectId, usize, u32)>>|
      -> Result<(), Exit> {
         let s = &mut sources[k];
-        if s.next < s.len {
+        if s.next < s.pack.len() {
             let id = s.pack.index().oid_at(&mut s.cursor, s.next)?;
             heap.push(Reverse((id, k, s.next)));
             s.next += 1;
