@@ -6,7 +6,9 @@
 //! Pack order decodes each entry once too, inflating ahead on several threads
 //! ([`Odb::for_each_in_pack_order`](crate::Odb::for_each_in_pack_order)).
 
+pub(crate) mod again;
 pub(crate) mod headers;
+pub(crate) mod holding;
 pub(crate) mod ordered;
 pub(crate) mod read_ahead;
 pub(crate) mod stretch;
