@@ -225,9 +225,20 @@ pub(crate) fn inflate_slice(
     out: &mut Vec<u8>,
     size: usize,
 ) -> Result<(), Corruption> {
-    z.reset();
     out.clear();
     out.resize(size, 0);
+    inflate_slice_into(z, input, out)
+}
+
+/// Inflates a whole zlib stream held in memory into `out`, which it must
+/// fill exactly.
+pub(crate) fn inflate_slice_into(
+    z: &mut Inflater,
+    input: &[u8],
+    out: &mut [u8],
+) -> Result<(), Corruption> {
+    let size = out.len();
+    z.reset();
     let p = z
         .decompress(input, out, true)
         .map_err(|e| refused(e, size as u64, Some(input)))?;

@@ -85,7 +85,12 @@ pub(crate) fn prepare(
 /// Checks that an entry's announced size is possible for its compressed
 /// extent, then reserves room for it past the end of `out`; returns the
 /// size.
-fn reserve(pack: &Pack, offset: u64, h: &EntryHeader, out: &mut Vec<u8>) -> Result<usize, Error> {
+pub(crate) fn reserve(
+    pack: &Pack,
+    offset: u64,
+    h: &EntryHeader,
+    out: &mut Vec<u8>,
+) -> Result<usize, Error> {
     let data_offset = offset + u64::from(h.header_len);
     let room = pack.data_end().saturating_sub(data_offset);
     if h.size > room.saturating_mul(MAX_DEFLATE_RATIO) + 64 {

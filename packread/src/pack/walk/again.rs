@@ -214,26 +214,11 @@ fn inflate_unmapped(
     let end = tree.end(e);
     let len = usize::try_from(end.saturating_sub(at))
         .map_err(|_| pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)))?;
-    let cursor = c.data_cursor();
-    let stream = if cursor.use_mapped_region(at, len).map_err(Error::Map)? {
-        // The window holds the stream whole (the cursor's `buffer()` may be
-        // shorter: a window-size request).
-        let window = cursor.window_at(at).map_err(Error::Map)?;
-        &window[..len.min(window.len())]
-    } else {
-        if !ahead.holds(at, len) {
-            // To the end of the page the stream ends in: the file is read
-            // page by page anyway, and the next entry may start there.
-            let page_end = (at + len as u64 + READ_AHEAD as u64) & !(READ_AHEAD as u64 - 1);
-            let want = usize::try_from(page_end.min(pack.data_end()).saturating_sub(at))
-                .unwrap_or(usize::MAX)
-                .max(len);
-            ahead.read(cursor, at, want)?;
-        }
-        // After a read, `ahead` starts at `at`, and holds less than the
-        // stream only if the file was cut since (the stream then ends early).
-        ahead.held(at, len).unwrap_or_default()
-    };
+    // To the end of the page the stream ends in: the file is read page by
+    // page anyway, and the next entry may start there.
+    let page_end = (at + len as u64 + READ_AHEAD as u64) & !(READ_AHEAD as u64 - 1);
+    let want = usize::try_from(page_end.min(pack.data_end()).saturating_sub(at)).unwrap_or(len);
+    let stream = ahead.stream(c.data_cursor(), at, len, want)?;
     let inflated = inflate::inflate_slice(st.inflater(), stream, out, size)
         .map_err(|reason| pack.corrupt(offset, reason));
     if ahead.capacity() > KEPT_READ {

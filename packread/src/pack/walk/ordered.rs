@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 use crate::error::Error;
+use crate::inflate;
 use crate::object::{ObjectId, ObjectKind};
 use crate::pack::decode::{self, DecodeState};
 use crate::pack::delta;
@@ -22,6 +23,7 @@ use crate::pack::entry::EntryKind;
 use crate::pack::file::{Pack, PackCursors};
 use crate::pack::walk::again::{Ready, Scratch, decode_ahead, from_held_ancestor};
 use crate::pack::walk::holding::{Holding, Pool, Seen, lock};
+use crate::pack::walk::read_ahead::{PASS_READ, ReadAhead, reads_instead};
 use crate::pack::walk::tree::{DeltaTree, ROOT};
 use crate::pack::walk::work::threads_for;
 
@@ -145,6 +147,7 @@ pub(crate) fn in_offset_order(
         run_buffers: &run_buffers,
         seen: &seen,
         ready_cap: usize::try_from(run_bytes / 4).unwrap_or(usize::MAX),
+        reads: reads_instead(pack),
     };
     std::thread::scope(|s| {
         let (send, receive) = mpsc::channel::<(usize, InflatedRun)>();
@@ -155,6 +158,7 @@ pub(crate) fn in_offset_order(
                 let mut c = pack.cursors();
                 let mut st = DecodeState::new(0, max_chain);
                 let mut scratch = Scratch::default();
+                let mut reads = ReadAhead::default();
                 loop {
                     let r = {
                         let mut next = lock(next_run);
@@ -172,7 +176,7 @@ pub(crate) fn in_offset_order(
                         *next += 1;
                         *next - 1
                     };
-                    let out = pass.inflate_run(r, (&mut c, &mut st), &mut scratch);
+                    let out = pass.inflate_run(r, (&mut c, &mut st), (&mut scratch, &mut reads));
                     // Let go of the windows while waiting for the next run.
                     c.release();
                     if send.send((r, out)).is_err() {
@@ -184,10 +188,11 @@ pub(crate) fn in_offset_order(
         drop(send);
         let mut arrived: BTreeMap<usize, InflatedRun> = BTreeMap::new();
         let (mut c, mut st) = (pack.cursors(), DecodeState::new(0, max_chain));
-        let mut scratch = Scratch::default();
+        let (mut scratch, mut reads) = (Scratch::default(), ReadAhead::default());
         let mut fetch = |r: usize| loop {
             if inflaters == 0 {
-                return Some(pass.inflate_run(r, (&mut c, &mut st), &mut scratch));
+                let buffers = (&mut scratch, &mut reads);
+                return Some(pass.inflate_run(r, (&mut c, &mut st), buffers));
             }
             if let Some(v) = arrived.remove(&r) {
                 return Some(v);
@@ -226,6 +231,8 @@ struct Pass<'a, 'p> {
     seen: &'a Mutex<Seen>,
     /// Bytes of bases decoded again per run at most.
     ready_cap: usize,
+    /// Whether the entries are read from the file rather than mapped.
+    reads: bool,
 }
 
 impl Pass<'_, '_> {
@@ -236,10 +243,10 @@ impl Pass<'_, '_> {
         &self,
         r: usize,
         (c, st): (&mut PackCursors, &mut DecodeState),
-        scratch: &mut Scratch,
+        (scratch, reads): (&mut Scratch, &mut ReadAhead),
     ) -> InflatedRun {
         let (from, to) = self.runs[r];
-        let (mut bytes, ends, failed) = inflate_entries(self, (from, to), (c, st));
+        let (mut bytes, ends, failed) = inflate_entries(self, (from, to), (c, st), reads);
         let done = *lock(&self.gate.done);
         let passed = self.runs.get(done).map_or(usize::MAX, |run| run.0);
         let ready = decode_ahead(
@@ -283,11 +290,14 @@ fn ids_of(
 
 /// Inflates the entries `from..to` (positions in offset order), up to the
 /// first that fails, one after the other into one buffer; returns it, where
-/// each entry ends in it, and the error.
+/// each entry ends in it, and the error. Through windows too small to map
+/// for the pass, streams up to [`PASS_READ`] long are inflated from bytes
+/// read into `reads` (see [`reads_instead`]).
 fn inflate_entries(
     pass: &Pass<'_, '_>,
     (from, to): (usize, usize),
     (c, st): (&mut PackCursors, &mut DecodeState),
+    reads: &mut ReadAhead,
 ) -> (Vec<u8>, Vec<usize>, Option<Error>) {
     let (pack, tree) = (pass.pack, pass.tree);
     // Runs hold up to about RUN_BYTES; a run past twice that (a big
@@ -300,20 +310,53 @@ fn inflate_entries(
     let mut ends = Vec::with_capacity(to - from);
     for i in from..to {
         let (offset, _) = tree.sorted[i];
-        let inflated = decode::inflate_entry_onto(
-            pack,
-            c,
-            st.inflater(),
-            (offset, tree.end(i)),
-            &tree.header(i),
-            &mut bytes,
-        );
+        let h = tree.header(i);
+        let stream = tree.end(i).saturating_sub(offset + u64::from(h.header_len));
+        let inflated = if pass.reads && stream <= PASS_READ as u64 {
+            inflate_read_onto(pack, tree, i, (c, st), reads, &mut bytes)
+        } else {
+            decode::inflate_entry_onto(
+                pack,
+                c,
+                st.inflater(),
+                (offset, tree.end(i)),
+                &h,
+                &mut bytes,
+            )
+            .map(|_| ())
+        };
         if let Err(e) = inflated {
             return (bytes, ends, Some(e));
         }
         ends.push(bytes.len());
     }
     (bytes, ends, None)
+}
+
+/// Inflates entry `i` onto the end of `out` (left as it was on an error)
+/// from bytes read from the file, [`PASS_READ`] at a time, into `reads`.
+fn inflate_read_onto(
+    pack: &Pack,
+    tree: &DeltaTree<'_>,
+    i: usize,
+    (c, st): (&mut PackCursors, &mut DecodeState),
+    reads: &mut ReadAhead,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let offset = tree.sorted[i].0;
+    let h = tree.header(i);
+    let size = decode::reserve(pack, offset, &h, out)?;
+    let at = offset + u64::from(h.header_len);
+    let len = usize::try_from(tree.end(i).saturating_sub(at)).unwrap_or(PASS_READ);
+    let want = usize::try_from(pack.data_end().saturating_sub(at))
+        .map_or(PASS_READ, |rest| rest.min(PASS_READ));
+    let stream = reads.stream(c.data_cursor(), at, len, want)?;
+    let start = out.len();
+    out.resize(start + size, 0);
+    inflate::inflate_slice_into(st.inflater(), stream, &mut out[start..]).map_err(|reason| {
+        out.truncate(start);
+        pack.corrupt(offset, reason)
+    })
 }
 
 /// The offset of a pack's first entry.

@@ -5,6 +5,24 @@
 use smmap::WindowCursor;
 
 use crate::error::Error;
+use crate::pack::file::Pack;
+
+/// Windows smaller than this are not mapped for a pass over every entry of
+/// a pack: each would be mapped for a few entries, then unmapped again, and
+/// every unmapping stops the other cores running the process to flush their
+/// TLBs (git.git at 64 KiB windows: 7,500 windows a pass). Bigger windows,
+/// and whole files, are mapped as for any read.
+const SMALL_WINDOW: usize = 1 << 20;
+
+/// Bytes of the pack read at once by a pass over every entry that reads.
+pub(crate) const PASS_READ: usize = 128 << 10;
+
+/// Whether a pass over every entry of `pack` reads the file rather than
+/// mapping windows over it (see [`SMALL_WINDOW`]).
+pub(crate) fn reads_instead(pack: &Pack) -> bool {
+    let window = pack.manager().window_size();
+    window != 0 && window < SMALL_WINDOW
+}
 
 /// Bytes of the pack read from the file, not mapped: `bytes` from `start`.
 #[derive(Default)]
@@ -44,6 +62,30 @@ impl ReadAhead {
         self.bytes.truncate(got);
         self.start = at;
         Ok(())
+    }
+
+    /// The `len` bytes at `at`: from a window already mapped over them
+    /// (nothing is mapped for them), else from those held, else read anew
+    /// with the `want` bytes from `at` on (at least `len`). Fewer only if
+    /// the file was cut since.
+    pub(crate) fn stream<'a>(
+        &'a mut self,
+        cursor: &'a mut WindowCursor,
+        at: u64,
+        len: usize,
+        want: usize,
+    ) -> Result<&'a [u8], Error> {
+        if cursor.use_mapped_region(at, len).map_err(Error::Map)? {
+            // The window holds them whole (the cursor's `buffer()` may be
+            // shorter: a window-size request).
+            let window = cursor.window_at(at).map_err(Error::Map)?;
+            return Ok(&window[..len.min(window.len())]);
+        }
+        if !self.holds(at, len) {
+            self.read(cursor, at, want.max(len))?;
+        }
+        // After a read, the bytes start at `at`.
+        Ok(self.held(at, len).unwrap_or_default())
     }
 
     /// The bytes its buffer holds room for.

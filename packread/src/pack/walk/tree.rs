@@ -6,7 +6,7 @@ use crate::error::{Corruption, Error};
 use crate::object::{ObjectId, ObjectKind};
 use crate::pack::entry::{EntryHeader, EntryKind};
 use crate::pack::file::{Pack, PackCursors};
-use crate::pack::walk::read_ahead::ReadAhead;
+use crate::pack::walk::read_ahead::{PASS_READ, ReadAhead, reads_instead};
 use crate::pack::walk::stretch::fill_in_stretches;
 
 /// No parent: the entry is a whole object.
@@ -245,20 +245,13 @@ fn link(
     Ok(ref_bases)
 }
 
-/// Bytes of the pack read at once by [`HeaderReads`].
-const HEADER_READ: usize = 128 << 10;
-
-/// Windows smaller than this are not mapped for a pass over every header.
-const SMALL_WINDOW: usize = 1 << 20;
-
 /// Entry headers read one after the other, in offset order. Through
-/// windows smaller than [`SMALL_WINDOW`]: from a window already mapped over
-/// them, else from the file in reads of [`HEADER_READ`] bytes, mapping no
-/// window: each would be mapped for a few bytes a header, then unmapped
-/// again, and every unmapping stops the other cores running the process to
-/// flush their TLBs (git.git at 64 KiB windows: 7,500 windows, 5 % of the
-/// pack-order pass). Bigger windows (and whole files) are mapped as for any
-/// read: the entries' streams are read from them next.
+/// windows too small to map for a whole pass ([`reads_instead`]): from a
+/// window already mapped over them, else from the file in reads of
+/// [`PASS_READ`] bytes, mapping no window (git.git at 64 KiB windows:
+/// 7,500 windows, 5 % of the pack-order pass). Bigger windows (and whole
+/// files) are mapped as for any read: the entries' streams are read from
+/// them next.
 struct HeaderReads {
     /// Whether headers are read from the file rather than mapped.
     read: bool,
@@ -267,9 +260,8 @@ struct HeaderReads {
 
 impl HeaderReads {
     fn new(pack: &Pack) -> HeaderReads {
-        let window = pack.manager().window_size();
         HeaderReads {
-            read: window != 0 && window < SMALL_WINDOW,
+            read: reads_instead(pack),
             ahead: ReadAhead::default(),
         }
     }
@@ -292,9 +284,9 @@ impl HeaderReads {
             {
                 return pack.header_at(c.data_cursor(), offset);
             }
-            let rest = usize::try_from(pack.data_end() - offset).unwrap_or(HEADER_READ);
+            let rest = usize::try_from(pack.data_end() - offset).unwrap_or(PASS_READ);
             self.ahead
-                .read(c.data_cursor(), offset, HEADER_READ.min(rest).max(max))?;
+                .read(c.data_cursor(), offset, PASS_READ.min(rest).max(max))?;
         }
         // After a read, `ahead` starts at `offset`, and holds less than the
         // header's room only if the file was cut since.
