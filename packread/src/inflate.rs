@@ -217,19 +217,6 @@ pub(crate) fn inflate_into(
     }
 }
 
-/// Inflates a whole zlib stream held in memory into `out`, which must come
-/// out exactly `size` bytes long.
-pub(crate) fn inflate_slice(
-    z: &mut Inflater,
-    input: &[u8],
-    out: &mut Vec<u8>,
-    size: usize,
-) -> Result<(), Corruption> {
-    out.clear();
-    out.resize(size, 0);
-    inflate_slice_into(z, input, out)
-}
-
 /// Inflates a whole zlib stream held in memory into `out`, which it must
 /// fill exactly.
 pub(crate) fn inflate_slice_into(

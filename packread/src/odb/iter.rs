@@ -227,9 +227,20 @@ impl Odb {
         packs.extend(set.order.iter().filter(|id| !set.covered[id.index()]));
         for pack in packs {
             let (p, c, _) = r.parts(pack);
+            // The ids in index order first: read in offset order, each id
+            // lies anywhere in the index, and through windows smaller than
+            // the index nearly every one moved the cursor to another window
+            // (cargo at 1 MiB windows: 233,000 window switches, 4 % of the
+            // pack-order pass).
+            let ids = (0..p.index().len())
+                .map(|position| p.index().oid_at(c.index_cursor(), position))
+                .collect::<Result<Vec<_>, _>>()?;
             let sorted = p.entries_by_offset(c)?;
             for &(offset, index_position) in sorted {
-                let id = p.index().oid_at(c.index_cursor(), index_position)?;
+                let id = match ids.get(index_position as usize) {
+                    Some(&id) => id,
+                    None => p.index().oid_at(c.index_cursor(), index_position)?,
+                };
                 if seen.insert(id) {
                     out.push((
                         id,

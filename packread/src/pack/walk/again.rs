@@ -8,23 +8,18 @@
 use std::ops::Range;
 use std::sync::Mutex;
 
-use crate::error::{Corruption, Error};
-use crate::inflate;
+use crate::error::Error;
 use crate::object::ObjectKind;
-use crate::pack::decode::{self, DecodeState};
+use crate::pack::decode::DecodeState;
 use crate::pack::delta;
 use crate::pack::entry::EntryKind;
 use crate::pack::file::{Pack, PackCursors};
 use crate::pack::walk::holding::{Seen, Shared, lock};
-use crate::pack::walk::read_ahead::ReadAhead;
+use crate::pack::walk::read_ahead::{Reach, ReadAhead, inflate_read_onto};
 use crate::pack::walk::tree::{DeltaTree, ROOT};
 
 /// How far up a chain [`from_held_ancestor`] looks for a held base.
 const ANCESTORS: usize = 64;
-
-/// Bytes read at once from the pack file, from an entry on, for the entries
-/// [`inflate_unmapped`] reads: a chain's entries mostly lie close together.
-const READ_AHEAD: usize = 4 << 10;
 
 /// The biggest read buffer kept for the next entries (a bigger one was a
 /// big object's stream).
@@ -57,9 +52,10 @@ pub(crate) struct Scratch {
 /// decodes ahead is left to it; a base that cannot be decoded is left to the
 /// handing-over thread, which then says why.
 ///
-/// The bases go into the run's buffer, not one buffer each: buffers
-/// allocated on one thread and freed on another at another time leave the
-/// allocator holding far more than is in use (20 MB more on git.git).
+/// The bases go into the run's buffer, which is kept for later runs, not
+/// into one new buffer each, allocated on this thread and freed on the
+/// handing-over thread at another time (what fragmented the allocator's
+/// heaps when every inflated entry had its own buffer).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn decode_ahead(
     pack: &Pack,
@@ -107,7 +103,7 @@ const KEPT: usize = 1 << 20;
 
 impl Scratch {
     /// Lets go of the buffers a big object left big.
-    pub(crate) fn trim(&mut self) {
+    fn trim(&mut self) {
         for buf in [&mut self.delta, &mut self.next, &mut self.made] {
             if buf.capacity() > KEPT {
                 *buf = Vec::new();
@@ -193,12 +189,12 @@ pub(crate) fn from_held_ancestor(
 }
 
 /// Inflates entry `e` into `out` from a window if one is mapped over its
-/// stream, else from bytes read from the file (at least [`READ_AHEAD`] of
-/// them, kept in `ahead` for the next entries). These entries lie behind
-/// the inflating threads, anywhere in the pack: under a mapped-memory
-/// limit, a window mapped for one entry far back costs more than a read,
-/// and then another window's unmapping, which stops every core running the
-/// process to flush its TLB.
+/// stream, else from bytes read from the file (to the end of the page the
+/// stream ends in, kept in `ahead` for the next entries). These entries lie
+/// behind the inflating threads, anywhere in the pack: under a
+/// mapped-memory limit, a window mapped for one entry far back costs more
+/// than a read, and then another window's unmapping, which stops every core
+/// running the process to flush its TLB.
 fn inflate_unmapped(
     pack: &Pack,
     tree: &DeltaTree<'_>,
@@ -207,20 +203,9 @@ fn inflate_unmapped(
     ahead: &mut ReadAhead,
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    let offset = tree.sorted[e].0;
-    let h = tree.header(e);
-    let size = decode::prepare(pack, offset, &h, out)?;
-    let at = offset + u64::from(h.header_len);
-    let end = tree.end(e);
-    let len = usize::try_from(end.saturating_sub(at))
-        .map_err(|_| pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)))?;
-    // To the end of the page the stream ends in: the file is read page by
-    // page anyway, and the next entry may start there.
-    let page_end = (at + len as u64 + READ_AHEAD as u64) & !(READ_AHEAD as u64 - 1);
-    let want = usize::try_from(page_end.min(pack.data_end()).saturating_sub(at)).unwrap_or(len);
-    let stream = ahead.stream(c.data_cursor(), at, len, want)?;
-    let inflated = inflate::inflate_slice(st.inflater(), stream, out, size)
-        .map_err(|reason| pack.corrupt(offset, reason));
+    out.clear();
+    let entry = (tree.sorted[e].0, &tree.header(e), tree.end(e));
+    let inflated = inflate_read_onto(pack, entry, (c, st), (ahead, Reach::PageEnd), out);
     if ahead.capacity() > KEPT_READ {
         // A big object's stream: not kept for the rest of the walk.
         *ahead = ReadAhead::default();

@@ -15,7 +15,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 use crate::error::Error;
-use crate::inflate;
 use crate::object::{ObjectId, ObjectKind};
 use crate::pack::decode::{self, DecodeState};
 use crate::pack::delta;
@@ -23,7 +22,9 @@ use crate::pack::entry::EntryKind;
 use crate::pack::file::{Pack, PackCursors};
 use crate::pack::walk::again::{Ready, Scratch, decode_ahead, from_held_ancestor};
 use crate::pack::walk::holding::{Holding, Pool, Seen, lock};
-use crate::pack::walk::read_ahead::{PASS_READ, ReadAhead, reads_instead};
+use crate::pack::walk::read_ahead::{
+    PASS_READ, Reach, ReadAhead, inflate_read_onto, reads_instead,
+};
 use crate::pack::walk::tree::{DeltaTree, ROOT};
 use crate::pack::walk::work::threads_for;
 
@@ -313,7 +314,8 @@ fn inflate_entries(
         let h = tree.header(i);
         let stream = tree.end(i).saturating_sub(offset + u64::from(h.header_len));
         let inflated = if pass.reads && stream <= PASS_READ as u64 {
-            inflate_read_onto(pack, tree, i, (c, st), reads, &mut bytes)
+            let reads = (&mut *reads, Reach::Pass);
+            inflate_read_onto(pack, (offset, &h, tree.end(i)), (c, st), reads, &mut bytes)
         } else {
             decode::inflate_entry_onto(
                 pack,
@@ -331,32 +333,6 @@ fn inflate_entries(
         ends.push(bytes.len());
     }
     (bytes, ends, None)
-}
-
-/// Inflates entry `i` onto the end of `out` (left as it was on an error)
-/// from bytes read from the file, [`PASS_READ`] at a time, into `reads`.
-fn inflate_read_onto(
-    pack: &Pack,
-    tree: &DeltaTree<'_>,
-    i: usize,
-    (c, st): (&mut PackCursors, &mut DecodeState),
-    reads: &mut ReadAhead,
-    out: &mut Vec<u8>,
-) -> Result<(), Error> {
-    let offset = tree.sorted[i].0;
-    let h = tree.header(i);
-    let size = decode::reserve(pack, offset, &h, out)?;
-    let at = offset + u64::from(h.header_len);
-    let len = usize::try_from(tree.end(i).saturating_sub(at)).unwrap_or(PASS_READ);
-    let want = usize::try_from(pack.data_end().saturating_sub(at))
-        .map_or(PASS_READ, |rest| rest.min(PASS_READ));
-    let stream = reads.stream(c.data_cursor(), at, len, want)?;
-    let start = out.len();
-    out.resize(start + size, 0);
-    inflate::inflate_slice_into(st.inflater(), stream, &mut out[start..]).map_err(|reason| {
-        out.truncate(start);
-        pack.corrupt(offset, reason)
-    })
 }
 
 /// The offset of a pack's first entry.

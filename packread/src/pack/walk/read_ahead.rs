@@ -4,8 +4,11 @@
 
 use smmap::WindowCursor;
 
-use crate::error::Error;
-use crate::pack::file::Pack;
+use crate::error::{Corruption, Error};
+use crate::inflate;
+use crate::pack::decode::{self, DecodeState};
+use crate::pack::entry::EntryHeader;
+use crate::pack::file::{Pack, PackCursors};
 
 /// Windows smaller than this are not mapped for a pass over every entry of
 /// a pack: each would be mapped for a few entries, then unmapped again, and
@@ -22,6 +25,50 @@ pub(crate) const PASS_READ: usize = 128 << 10;
 pub(crate) fn reads_instead(pack: &Pack) -> bool {
     let window = pack.manager().window_size();
     window != 0 && window < SMALL_WINDOW
+}
+
+/// The file is read a page at a time at least: a read for a stream goes on
+/// to the end of the page it ends in (the next entry may start there).
+const PAGE: u64 = 4 << 10;
+
+/// How far a read for an entry's stream goes.
+#[derive(Clone, Copy)]
+pub(crate) enum Reach {
+    /// To the end of the page the stream ends in: for entries here and there
+    /// in the pack.
+    PageEnd,
+    /// [`PASS_READ`] bytes from the stream on: for entries one after the
+    /// other.
+    Pass,
+}
+
+/// Inflates the entry at `offset` (header `h`, its stream ending by `end`)
+/// onto the end of `out` (left as it was on an error) from a window already
+/// mapped over its stream, else from bytes read from the file into `ahead`
+/// (as far as `reach` says, and kept for the next entries), mapping nothing.
+pub(crate) fn inflate_read_onto(
+    pack: &Pack,
+    (offset, h, end): (u64, &EntryHeader, u64),
+    (c, st): (&mut PackCursors, &mut DecodeState),
+    (ahead, reach): (&mut ReadAhead, Reach),
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let size = decode::reserve(pack, offset, h, out)?;
+    let at = offset + u64::from(h.header_len);
+    let len = usize::try_from(end.saturating_sub(at))
+        .map_err(|_| pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)))?;
+    let reach = match reach {
+        Reach::PageEnd => (end + PAGE) & !(PAGE - 1),
+        Reach::Pass => at.saturating_add(PASS_READ as u64),
+    };
+    let want = usize::try_from(reach.min(pack.data_end()).saturating_sub(at)).unwrap_or(len);
+    let stream = ahead.stream(c.data_cursor(), at, len, want)?;
+    let start = out.len();
+    out.resize(start + size, 0);
+    inflate::inflate_slice_into(st.inflater(), stream, &mut out[start..]).map_err(|reason| {
+        out.truncate(start);
+        pack.corrupt(offset, reason)
+    })
 }
 
 /// Bytes of the pack read from the file, not mapped: `bytes` from `start`.
