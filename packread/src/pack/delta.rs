@@ -7,16 +7,19 @@ fn varint(data: &[u8], pos: &mut usize) -> Result<u64, Corruption> {
     let mut v = 0u64;
     let mut shift = 0u32;
     loop {
-        let &c = data
-            .get(*pos)
-            .ok_or(Corruption::BadDelta("truncated size header"))?;
+        // `let else`, not `ok_or`: that builds the error (and drops it) on
+        // every byte of every delta.
+        let Some(&c) = data.get(*pos) else {
+            return Err(Corruption::BadDelta("truncated size header"));
+        };
         *pos += 1;
         if shift > 63 {
             return Err(Corruption::BadDelta("size header overflows"));
         }
-        v |= u64::from(c & 0x7f)
-            .checked_shl(shift)
-            .ok_or(Corruption::BadDelta("size header overflows"))?;
+        let Some(bits) = u64::from(c & 0x7f).checked_shl(shift) else {
+            return Err(Corruption::BadDelta("size header overflows"));
+        };
+        v |= bits;
         if c & 0x80 == 0 {
             return Ok(v);
         }
@@ -100,9 +103,9 @@ pub(crate) fn patch(base: &[u8], delta: &[u8], sink: &mut impl Sink) -> Result<(
                 if cmd & bit == 0 {
                     return Ok(0);
                 }
-                let &b = delta
-                    .get(pos)
-                    .ok_or(Corruption::BadDelta("truncated copy parameters"))?;
+                let Some(&b) = delta.get(pos) else {
+                    return Err(Corruption::BadDelta("truncated copy parameters"));
+                };
                 pos += 1;
                 Ok(usize::from(b) << shift)
             };

@@ -147,7 +147,13 @@ pub(crate) fn in_offset_order(
         pool: &pool,
         run_buffers: &run_buffers,
         seen: &seen,
-        ready_cap: usize::try_from(run_bytes / 4).unwrap_or(usize::MAX),
+        // On one thread nothing is gained by decoding ahead (the same
+        // thread hands over), and the bases would be copied twice more.
+        ready_cap: if inflaters == 0 {
+            0
+        } else {
+            usize::try_from(run_bytes / 4).unwrap_or(usize::MAX)
+        },
         reads: reads_instead(pack),
     };
     std::thread::scope(|s| {
