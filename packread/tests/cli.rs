@@ -544,6 +544,34 @@ fn stats_report_the_mapping_layer() {
     );
 }
 
+/// `-C <path>` as git takes it: run as if started there (several add up,
+/// an empty one changes nothing), and git's errors when it can't.
+#[test]
+fn dash_c_runs_as_if_started_there() {
+    let repo = fixture("make_revisions.sh").join("repo");
+    let parent = repo.parent().unwrap();
+    let name = repo.file_name().unwrap().to_str().unwrap();
+    for args in [
+        &["-C", name, "rev-parse", "HEAD", "HEAD:dir/b"][..],
+        &["-C", name, "-C", "dir", "ls-tree", "HEAD"],
+        &["-C", "", "-C", name, "cat-file", "-p", "HEAD:a"],
+        &["-C", name, "--git-dir=.git", "rev-parse", "HEAD~1"],
+    ] {
+        same_with_stderr(parent, args, b"");
+    }
+    for args in [
+        &["-C", "no-such-directory", "rev-parse", "HEAD"][..],
+        &["-C"],
+    ] {
+        let (ours, theirs) = same(parent, args, b"");
+        assert_eq!(
+            first_line(&ours.stderr),
+            first_line(&theirs.stderr),
+            "first stderr line for {args:?}"
+        );
+    }
+}
+
 #[test]
 fn ls_tree_and_revisions_from_subdirectories() {
     let repo = fixture("make_revisions.sh").join("repo");

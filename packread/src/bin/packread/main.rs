@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 use packread::refs::RefStore;
 use packread::{HashKind, Odb, OpenOptions};
 
-const USAGE: &str = "usage: packread [--git-dir=<path>] [--window-size=<n>] [--memory-limit=<n>]
-                [--handle-limit=<n>] [--delta-cache=<n>] [--static]
+const USAGE: &str = "usage: packread [-C <path>] [--git-dir=<path>] [--window-size=<n>]
+                [--memory-limit=<n>] [--handle-limit=<n>] [--delta-cache=<n>] [--static]
                 <command> [<args>]
 
 commands:
@@ -67,6 +67,16 @@ impl From<io::Error> for Exit {
 impl From<packread::Error> for Exit {
     fn from(e: packread::Error) -> Self {
         Exit::Fatal(fatal_message(e))
+    }
+}
+
+/// The system's message for `e` as C's `strerror` gives it (what git
+/// prints), without the error number Rust adds.
+fn strerror(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error ") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
     }
 }
 
@@ -366,7 +376,21 @@ fn run(args: Vec<String>) -> Result<i32, Exit> {
             let v = v?;
             parse_size(&v).ok_or_else(|| Exit::Fatal(format!("invalid {what} '{v}'")))
         };
-        if let Some(v) = option_value(&arg, "--git-dir", &mut it) {
+        if arg == "-C" {
+            // As git: run as if started there; an empty path changes nothing,
+            // and several add up (each relative to the one before).
+            let Some(dir) = it.next() else {
+                return Err(Exit::Usage(
+                    "no directory given for '-C' option".to_owned(),
+                    USAGE,
+                ));
+            };
+            if !dir.is_empty() {
+                std::env::set_current_dir(&dir).map_err(|e| {
+                    Exit::Fatal(format!("cannot change to '{dir}': {}", strerror(&e)))
+                })?;
+            }
+        } else if let Some(v) = option_value(&arg, "--git-dir", &mut it) {
             global.git_dir = Some(PathBuf::from(v?));
         } else if let Some(v) = option_value(&arg, "--window-size", &mut it) {
             global.window_size = Some(size(v, "window size")?);
