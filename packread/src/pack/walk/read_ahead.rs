@@ -43,9 +43,10 @@ pub(crate) enum Reach {
 }
 
 /// Inflates the entry at `offset` (header `h`, its stream ending by `end`)
-/// onto the end of `out` (left as it was on an error) from a window already
-/// mapped over its stream, else from bytes read from the file into `ahead`
-/// (as far as `reach` says, and kept for the next entries), mapping nothing.
+/// onto the end of `out` (left as it was on an error) from the bytes `ahead`
+/// holds, else from a window already mapped over its stream, else from
+/// bytes read from the file into `ahead` (as far as `reach` says, and kept
+/// for the next entries): mapping nothing ([`ReadAhead::stream`]).
 pub(crate) fn inflate_read_onto(
     pack: &Pack,
     (offset, h, end): (u64, &EntryHeader, u64),
@@ -111,10 +112,11 @@ impl ReadAhead {
         Ok(())
     }
 
-    /// The `len` bytes at `at`: from a window already mapped over them
-    /// (nothing is mapped for them), else from those held, else read anew
-    /// with the `want` bytes from `at` on (at least `len`). Fewer only if
-    /// the file was cut since.
+    /// The `len` bytes at `at`: from those held, else from a window already
+    /// mapped over them (nothing is mapped for them; looking one up takes
+    /// the manager's lock, so the bytes held are looked at first), else read
+    /// anew with the `want` bytes from `at` on (at least `len`). Fewer only
+    /// if the file was cut since.
     pub(crate) fn stream<'a>(
         &'a mut self,
         cursor: &'a mut WindowCursor,
@@ -122,13 +124,13 @@ impl ReadAhead {
         len: usize,
         want: usize,
     ) -> Result<&'a [u8], Error> {
-        if cursor.use_mapped_region(at, len).map_err(Error::Map)? {
-            // The window holds them whole (the cursor's `buffer()` may be
-            // shorter: a window-size request).
-            let window = cursor.window_at(at).map_err(Error::Map)?;
-            return Ok(&window[..len.min(window.len())]);
-        }
         if !self.holds(at, len) {
+            if cursor.use_mapped_region(at, len).map_err(Error::Map)? {
+                // The window holds them whole (the cursor's `buffer()` may
+                // be shorter: a window-size request).
+                let window = cursor.window_at(at).map_err(Error::Map)?;
+                return Ok(&window[..len.min(window.len())]);
+            }
             self.read(cursor, at, want.max(len))?;
         }
         // After a read, the bytes start at `at`.
