@@ -9,7 +9,7 @@ use sirocco::Format;
 use sirocco::inflate::{Decoder, Error as ZError};
 use smmap::WindowCursor;
 
-use crate::error::Corruption;
+use crate::error::{Corruption, StreamError};
 
 /// A zlib inflater, reused from stream to stream (its tables are costly to
 /// set up, and it holds about 14 KiB: keep it boxed).
@@ -41,26 +41,38 @@ impl From<Corruption> for InflateError {
     }
 }
 
-/// What a stream's data error means for a pack entry.
-fn corruption(e: ZError) -> Corruption {
+/// What a stream's data error means for a pack entry or loose file.
+pub(crate) fn corruption(e: ZError) -> Corruption {
     match e {
         ZError::Truncated => Corruption::TruncatedStream,
-        e => Corruption::Inflate(e.to_string()),
+        ZError::ChecksumMismatch => Corruption::Inflate(StreamError::Checksum),
+        ZError::PresetDictionary => Corruption::Inflate(StreamError::PresetDictionary),
+        _ => Corruption::Inflate(StreamError::InvalidData),
     }
 }
 
-/// zlib's words for a stream whose first bytes it refuses, in the order
-/// zlib checks them (sirocco only says the data is invalid).
-pub(crate) fn header_problem(stream: &[u8]) -> Option<&'static str> {
+/// What an error of sirocco's streaming reader means (its data errors come
+/// wrapped in an [`std::io::Error`]).
+pub(crate) fn io_corruption(e: &std::io::Error) -> Corruption {
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<ZError>()) {
+        Some(&z) => corruption(z),
+        None if e.kind() == std::io::ErrorKind::UnexpectedEof => Corruption::TruncatedStream,
+        None => Corruption::Inflate(StreamError::InvalidData),
+    }
+}
+
+/// What is wrong with a stream's first two bytes, in the order zlib checks
+/// them (sirocco only says the data is invalid).
+pub(crate) fn header_problem(stream: &[u8]) -> Option<StreamError> {
     let [cmf, flg, ..] = *stream else {
         return None;
     };
     if (u16::from(cmf) << 8 | u16::from(flg)) % 31 != 0 {
-        Some("incorrect header check")
+        Some(StreamError::HeaderCheck)
     } else if cmf & 0x0f != 8 {
-        Some("unknown compression method")
+        Some(StreamError::UnknownMethod)
     } else if cmf >> 4 > 7 {
-        Some("invalid window size")
+        Some(StreamError::WindowSize)
     } else {
         None
     }
@@ -128,7 +140,7 @@ pub(crate) fn step(
         return Err(if s.full {
             too_long(size)
         } else {
-            Corruption::Inflate("no progress".into())
+            Corruption::Inflate(StreamError::Stalled)
         }
         .into());
     }
@@ -141,8 +153,9 @@ pub(crate) fn step(
 fn refused(e: ZError, size: u64, first: Option<&[u8]>) -> Corruption {
     match (e, first) {
         (ZError::BufferFull, _) => too_long(size),
-        (ZError::BadData, Some(input)) => header_problem(input)
-            .map_or_else(|| corruption(e), |words| Corruption::Inflate(words.into())),
+        (ZError::BadData, Some(input)) => {
+            header_problem(input).map_or_else(|| corruption(e), Corruption::Inflate)
+        }
         (e, _) => corruption(e),
     }
 }

@@ -110,8 +110,9 @@ pub mod pack;
 pub mod refs;
 mod repository;
 pub mod revision;
+mod warning;
 
-pub use error::{Corruption, Error, RevisionProblem};
+pub use error::{Corruption, DeltaError, Error, RefProblem, RevisionProblem, StreamError};
 pub use object::{HashKind, ObjectId, ObjectKind};
 pub use odb::{
     CacheStats, DiskInfo, Header, Location, Object, ObjectIds, ObjectInfo, ObjectStream, Odb,
@@ -120,3 +121,4 @@ pub use odb::{
 pub use pack::walk::ordered::StoppedAt;
 pub use repository::Repository;
 pub use smmap;
+pub use warning::Warning;

@@ -289,7 +289,9 @@ impl Odb {
     /// Picks up packs written or removed since the database was opened (as
     /// git does after a miss); returns git's warnings, if any.
     fn refresh(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        py.detach(|| self.odb.refresh()).map_err(to_py)
+        py.detach(|| self.odb.refresh())
+            .map(|warnings| warnings.iter().map(ToString::to_string).collect())
+            .map_err(to_py)
     }
 
     /// The database's hash: `"sha1"` or `"sha256"`.

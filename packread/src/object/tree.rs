@@ -44,7 +44,7 @@ impl TreeEntry<'_> {
     }
 }
 
-/// What is wrong with a tree's bytes, in git's words.
+/// What is wrong with a tree's bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TreeError {
     /// Fewer bytes left than an entry needs, or no NUL where the last
@@ -60,9 +60,9 @@ pub enum TreeError {
 impl fmt::Display for TreeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            TreeError::TooShort => "too-short tree object",
-            TreeError::MalformedMode => "malformed mode in tree entry",
-            TreeError::EmptyName => "empty filename in tree entry",
+            TreeError::TooShort => "tree ends inside an entry",
+            TreeError::MalformedMode => "tree entry with a malformed mode",
+            TreeError::EmptyName => "tree entry with an empty name",
         })
     }
 }
@@ -81,7 +81,7 @@ impl std::error::Error for TreeError {}
 /// assert_eq!(entries[0].canonical_mode(), 0o100644);
 /// assert_eq!(entries[0].kind(), ObjectKind::Blob);
 /// let err = tree::entries(b"100644 cut", HashKind::Sha1).next().unwrap().unwrap_err();
-/// assert_eq!(err.to_string(), "too-short tree object");
+/// assert_eq!(err, tree::TreeError::TooShort);
 /// # Ok::<(), packread::object::tree::TreeError>(())
 /// ```
 pub fn entries(data: &[u8], hash: HashKind) -> Entries<'_> {

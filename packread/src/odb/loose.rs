@@ -61,13 +61,7 @@ fn read_file(path: &Path) -> Result<Option<Vec<u8>>, Error> {
 
 /// What a data error in a loose file's stream means.
 fn inflate_error(path: &Path, e: ZError) -> Error {
-    corrupt(
-        path,
-        match e {
-            ZError::Truncated => Corruption::TruncatedStream,
-            e => Corruption::Inflate(e.to_string()),
-        },
-    )
+    corrupt(path, crate::inflate::corruption(e))
 }
 
 /// Inflates the header of a loose object's compressed bytes (what follows
@@ -78,8 +72,8 @@ fn header_of(
     compressed: &[u8],
 ) -> Result<(ObjectKind, u64, usize), Error> {
     // zlib's own words for a stream header it refuses (what git reports).
-    if let Some(words) = crate::inflate::header_problem(compressed) {
-        return Err(corrupt(path, Corruption::Inflate(words.into())));
+    if let Some(problem) = crate::inflate::header_problem(compressed) {
+        return Err(corrupt(path, Corruption::Inflate(problem)));
     }
     let mut head = [0u8; MAX_HEADER_LEN];
     z.reset();
@@ -132,7 +126,7 @@ pub(crate) fn read_streamed(path: &Path, out: &mut Vec<u8>) -> Result<Option<Obj
     out.clear();
     reader
         .read_to_end(out)
-        .map_err(|e| corrupt(path, Corruption::Inflate(e.to_string())))?;
+        .map_err(|e| corrupt(path, crate::inflate::io_corruption(&e)))?;
     out.drain(..header_len.min(out.len()));
     Ok(Some(kind))
 }
@@ -208,7 +202,7 @@ pub(crate) fn open_stream(path: &Path) -> Result<Option<LooseStream>, Error> {
     loop {
         let n = dec
             .read(&mut byte)
-            .map_err(|e| corrupt(path, Corruption::Inflate(e.to_string())))?;
+            .map_err(|e| corrupt(path, crate::inflate::io_corruption(&e)))?;
         if n == 0 || head.len() == MAX_HEADER_LEN {
             return Err(corrupt(path, Corruption::BadLooseHeader));
         }

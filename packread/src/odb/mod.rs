@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::object::{HashKind, ObjectId, ObjectKind};
 use crate::pack::Pack;
 use crate::pack::verify::{EntryInfo, VerifyOptions, walk};
+use crate::warning::Warning;
 
 pub use iter::ObjectIds;
 pub use options::OpenOptions;
@@ -278,7 +279,7 @@ impl Odb {
     /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(()) }
     /// ```
-    pub fn refresh(&self) -> Result<Vec<String>, Error> {
+    pub fn refresh(&self) -> Result<Vec<Warning>, Error> {
         let Some(objects_dir) = &self.inner.objects_dir else {
             return Ok(Vec::new());
         };
@@ -316,9 +317,9 @@ impl Odb {
         &self.inner.manager
     }
 
-    /// Problems with the alternates that were skipped when the database was
-    /// last scanned, in git's words (git prints each as an `error:` line).
-    pub fn warnings(&self) -> Vec<String> {
+    /// What was skipped when the database was last scanned (alternates,
+    /// a multi-pack-index): git prints each as an `error:` line.
+    pub fn warnings(&self) -> Vec<Warning> {
         self.set().warnings.clone()
     }
 

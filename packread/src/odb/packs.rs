@@ -10,14 +10,15 @@ use smmap::MapManager;
 use crate::error::{Corruption, Error};
 use crate::object::{HashKind, ObjectId};
 use crate::odb::{PackId, alternates};
-use crate::pack::{MidxRejected, MultiPackIndex, Pack, PackIndex};
+use crate::pack::{MultiPackIndex, Pack, PackIndex};
+use crate::warning::Warning;
 
 /// The object directories: `objects_dir`, then `extra` alternates (git's
 /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which git links first), then the
 /// alternates `objects_dir/info/alternates` lists, each with its own
 /// alternates, in git's order; and what git would have reported about
 /// alternates it skipped.
-pub(crate) fn object_dirs(objects_dir: &Path, extra: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
+pub(crate) fn object_dirs(objects_dir: &Path, extra: &[PathBuf]) -> (Vec<PathBuf>, Vec<Warning>) {
     let mut dirs = vec![objects_dir.to_owned()];
     let mut warnings = Vec::new();
     link_alternates(extra.to_vec(), 0, &mut dirs, &mut warnings);
@@ -38,7 +39,7 @@ pub(crate) struct PackSet {
     /// The object directories, primary first.
     pub(crate) dirs: Vec<PathBuf>,
     /// What git would have reported while reading the alternates.
-    pub(crate) warnings: Vec<String>,
+    pub(crate) warnings: Vec<Warning>,
     /// Each pack's place in git's list before sorting (git puts a pack it
     /// finds at the front), whether it is local, and its mtime in seconds.
     keys: Vec<(i64, bool, u64)>,
@@ -70,9 +71,11 @@ impl BrokenPack {
     /// What git reports when a lookup of `id` reaches this pack, if
     /// anything: an index it can't load each time; a pack that doesn't
     /// match its index when the index lists `id`.
-    pub(crate) fn complaint(&self, id: &ObjectId) -> Option<String> {
+    pub(crate) fn complaint(&self, id: &ObjectId) -> Option<Warning> {
         if self.bad_index {
-            return Some(format!("non-monotonic index {}", self.index_path.display()));
+            return Some(Warning::BadIndex {
+                index: self.index_path.clone(),
+            });
         }
         match &self.index {
             None => None,
@@ -82,8 +85,9 @@ impl BrokenPack {
                     .ok()
                     .flatten()
                     .is_some();
-                listed
-                    .then(|| format!("packfile {} does not match index", self.pack_path.display()))
+                listed.then(|| Warning::PackMismatchesIndex {
+                    pack: self.pack_path.clone(),
+                })
             }
         }
     }
@@ -100,7 +104,7 @@ impl PackSet {
     /// The packs of `dirs` (`dirs[0]` the repository's own).
     pub(crate) fn open(
         dirs: Vec<PathBuf>,
-        warnings: Vec<String>,
+        warnings: Vec<Warning>,
         manager: &MapManager,
         hash: HashKind,
         use_midx: bool,
@@ -153,7 +157,7 @@ impl PackSet {
     pub(crate) fn rescan(
         &self,
         dirs: Vec<PathBuf>,
-        mut warnings: Vec<String>,
+        mut warnings: Vec<Warning>,
         manager: &MapManager,
         hash: HashKind,
         use_midx: bool,
@@ -196,16 +200,12 @@ impl PackSet {
             let index = match MultiPackIndex::open(&path, manager, hash) {
                 Ok(Some(index)) => index,
                 Ok(None) => continue,
-                Err(MidxRejected::Ignored(why)) => {
-                    warnings.push(why);
-                    continue;
+                Err(problem) if problem.is_fatal() => {
+                    return Err(Error::MultiPackIndex { path, problem });
                 }
-                Err(MidxRejected::Fatal { errors, fatal }) => {
-                    return Err(Error::MultiPackIndex {
-                        path,
-                        errors,
-                        fatal,
-                    });
+                Err(problem) => {
+                    warnings.push(Warning::MultiPackIndexIgnored { path, problem });
+                    continue;
                 }
             };
             let linked = Arc::new(link_midx(&packs, index, &mut covered));
@@ -255,17 +255,16 @@ fn collect_alternates(
     dir: &Path,
     depth: usize,
     out: &mut Vec<PathBuf>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) {
     let Ok(list) = alternates::read(dir) else {
         return;
     };
     if depth >= alternates::MAX_DEPTH {
         if !list.is_empty() {
-            warnings.push(format!(
-                "{}: ignoring alternate object stores, nesting too deep",
-                dir.display()
-            ));
+            warnings.push(Warning::AlternatesTooDeep {
+                objects_dir: dir.to_owned(),
+            });
         }
         return;
     }
@@ -278,7 +277,7 @@ fn link_alternates(
     list: Vec<PathBuf>,
     depth: usize,
     out: &mut Vec<PathBuf>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) {
     for alt in list {
         // git's realpath allows only the last component to be missing.
@@ -286,18 +285,12 @@ fn link_alternates(
             .parent()
             .is_none_or(|p| p.as_os_str().is_empty() || p.exists());
         if !parent_ok {
-            warnings.push(format!(
-                "unable to normalize alternate object path: {}",
-                alt.display()
-            ));
+            warnings.push(Warning::UnresolvableAlternate { path: alt });
             continue;
         }
         let real = std::fs::canonicalize(&alt).unwrap_or_else(|_| alt.clone());
         if !real.is_dir() {
-            warnings.push(format!(
-                "object directory {} does not exist; check .git/objects/info/alternates",
-                real.display()
-            ));
+            warnings.push(Warning::MissingAlternate { path: real });
             continue;
         }
         let primary = out.first().and_then(|d| std::fs::canonicalize(d).ok());

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Corruption, Error};
 use crate::object::{ObjectId, ObjectKind};
+use crate::warning::Warning;
 use smmap::WindowCursor;
 
 use crate::odb::packs::PackSet;
@@ -105,7 +106,7 @@ pub(crate) struct ReaderState {
     mru: Vec<PackId>,
     decode: DecodeState,
     /// Warnings of the scans this reader's misses made, not yet taken.
-    refresh_warnings: Vec<String>,
+    refresh_warnings: Vec<Warning>,
     /// On each multi-pack-index of `set`, once used.
     midx_cursors: Vec<Option<WindowCursor>>,
 }
@@ -229,7 +230,7 @@ impl Reader {
 
     /// After a scan this reader asked for: its packs, and its warnings kept
     /// for [`take_refresh_warnings`](Self::take_refresh_warnings).
-    pub(crate) fn note_refresh(&mut self, warnings: Vec<String>) {
+    pub(crate) fn note_refresh(&mut self, warnings: Vec<Warning>) {
         self.catch_up();
         self.state().refresh_warnings.extend(warnings);
     }
@@ -327,7 +328,7 @@ impl Reader {
     /// reached (it found the object nowhere else), as warnings.
     fn complain_of_broken_packs(&mut self, id: &ObjectId) {
         let set = self.snapshot();
-        let complaints: Vec<String> = set.broken.iter().filter_map(|b| b.complaint(id)).collect();
+        let complaints: Vec<Warning> = set.broken.iter().filter_map(|b| b.complaint(id)).collect();
         self.state().refresh_warnings.extend(complaints);
     }
 
@@ -418,7 +419,7 @@ impl Reader {
     /// What git reported while scanning the directories again after misses
     /// of this reader's lookups, since the last call (git prints each as an
     /// `error:` line, on every scan).
-    pub fn take_refresh_warnings(&mut self) -> Vec<String> {
+    pub fn take_refresh_warnings(&mut self) -> Vec<Warning> {
         std::mem::take(&mut self.state().refresh_warnings)
     }
 

@@ -195,7 +195,7 @@ impl Read for ObjectStream {
             } => {
                 let n = reader
                     .read(out)
-                    .map_err(|e| invalid(path, 0, Corruption::Inflate(e.to_string())))?;
+                    .map_err(|e| invalid(path, 0, crate::inflate::io_corruption(&e)))?;
                 *produced += n as u64;
                 if *produced > self.size || (n == 0 && !out.is_empty() && *produced != self.size) {
                     return Err(invalid(

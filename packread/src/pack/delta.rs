@@ -1,6 +1,6 @@
 //! Applying delta data, with the checks of git's `patch_delta`.
 
-use crate::error::Corruption;
+use crate::error::{Corruption, DeltaError};
 
 /// Reads a delta size varint (7 bits per byte, least significant first).
 fn varint(data: &[u8], pos: &mut usize) -> Result<u64, Corruption> {
@@ -10,14 +10,14 @@ fn varint(data: &[u8], pos: &mut usize) -> Result<u64, Corruption> {
         // `let else`, not `ok_or`: that builds the error (and drops it) on
         // every byte of every delta.
         let Some(&c) = data.get(*pos) else {
-            return Err(Corruption::BadDelta("truncated size header"));
+            return Err(Corruption::BadDelta(DeltaError::TruncatedSize));
         };
         *pos += 1;
         if shift > 63 {
-            return Err(Corruption::BadDelta("size header overflows"));
+            return Err(Corruption::BadDelta(DeltaError::SizeOverflow));
         }
         let Some(bits) = u64::from(c & 0x7f).checked_shl(shift) else {
-            return Err(Corruption::BadDelta("size header overflows"));
+            return Err(Corruption::BadDelta(DeltaError::SizeOverflow));
         };
         v |= bits;
         if c & 0x80 == 0 {
@@ -78,18 +78,16 @@ pub fn apply_delta(base: &[u8], delta: &[u8], out: &mut Vec<u8>) -> Result<(), C
 /// a result no one needs whole (only its hash, say) is never made.
 pub(crate) fn patch(base: &[u8], delta: &[u8], sink: &mut impl Sink) -> Result<(), Corruption> {
     if delta.len() < 4 {
-        return Err(Corruption::BadDelta("delta too small"));
+        return Err(Corruption::BadDelta(DeltaError::TooSmall));
     }
     let (base_size, result_size, mut pos) = sizes(delta)?;
     if base_size != base.len() as u64 {
-        return Err(Corruption::BadDelta("base size differs from the base"));
+        return Err(Corruption::BadDelta(DeltaError::BaseSizeMismatch));
     }
     // One opcode byte makes at most 64 KiB (a copy with no size bytes): a
     // larger result is impossible, and refused before anything is reserved.
     if result_size > (delta.len() - pos) as u64 * 0x10000 {
-        return Err(Corruption::BadDelta(
-            "result larger than the delta can make",
-        ));
+        return Err(Corruption::BadDelta(DeltaError::ResultTooLarge));
     }
     let result_size =
         usize::try_from(result_size).map_err(|_| Corruption::ObjectTooLarge(result_size))?;
@@ -104,7 +102,7 @@ pub(crate) fn patch(base: &[u8], delta: &[u8], sink: &mut impl Sink) -> Result<(
                     return Ok(0);
                 }
                 let Some(&b) = delta.get(pos) else {
-                    return Err(Corruption::BadDelta("truncated copy parameters"));
+                    return Err(Corruption::BadDelta(DeltaError::TruncatedCopy));
                 };
                 pos += 1;
                 Ok(usize::from(b) << shift)
@@ -116,29 +114,27 @@ pub(crate) fn patch(base: &[u8], delta: &[u8], sink: &mut impl Sink) -> Result<(
             }
             let end = off.checked_add(size).filter(|&e| e <= base.len());
             let Some(end) = end else {
-                return Err(Corruption::BadDelta("copy from outside the base"));
+                return Err(Corruption::BadDelta(DeltaError::CopyOutsideBase));
             };
             if size > result_size - made {
-                return Err(Corruption::BadDelta("copy past the result size"));
+                return Err(Corruption::BadDelta(DeltaError::CopyPastResult));
             }
             sink.piece(&base[off..end]);
             made += size;
         } else if cmd != 0 {
             let n = usize::from(cmd);
             if n > result_size - made || n > delta.len() - pos {
-                return Err(Corruption::BadDelta(
-                    "insert past the result size or the delta",
-                ));
+                return Err(Corruption::BadDelta(DeltaError::InsertPastEnd));
             }
             sink.piece(&delta[pos..pos + n]);
             made += n;
             pos += n;
         } else {
-            return Err(Corruption::BadDelta("unexpected delta opcode 0"));
+            return Err(Corruption::BadDelta(DeltaError::OpcodeZero));
         }
     }
     if made != result_size {
-        return Err(Corruption::BadDelta("result size differs from the header"));
+        return Err(Corruption::BadDelta(DeltaError::ResultSizeMismatch));
     }
     Ok(())
 }
@@ -161,7 +157,7 @@ mod tests {
         // An omitted o2 does not shift o3: offset 0x010000 is out of range.
         assert_eq!(
             run(base, &[11, 1, 0x95, 0, 1, 1]),
-            Err(Corruption::BadDelta("copy from outside the base"))
+            Err(Corruption::BadDelta(DeltaError::CopyOutsideBase))
         );
     }
 
@@ -174,9 +170,7 @@ mod tests {
         ];
         assert_eq!(
             run(b"", &delta),
-            Err(Corruption::BadDelta(
-                "result larger than the delta can make"
-            ))
+            Err(Corruption::BadDelta(DeltaError::ResultTooLarge))
         );
         // Just possible: one copy opcode of 64 KiB.
         let base = vec![5u8; 0x10000];
@@ -186,9 +180,7 @@ mod tests {
         );
         assert_eq!(
             run(&base, &[0x80, 0x80, 0x04, 0x81, 0x80, 0x04, 0x80]),
-            Err(Corruption::BadDelta(
-                "result larger than the delta can make"
-            ))
+            Err(Corruption::BadDelta(DeltaError::ResultTooLarge))
         );
     }
 
@@ -200,7 +192,7 @@ mod tests {
         delta.push(0);
         assert_eq!(
             run(&base, &delta),
-            Err(Corruption::BadDelta("unexpected delta opcode 0"))
+            Err(Corruption::BadDelta(DeltaError::OpcodeZero))
         );
     }
 
@@ -208,29 +200,27 @@ mod tests {
     fn patch_delta_checks() {
         assert_eq!(
             run(b"abc", &[3, 1, 1]),
-            Err(Corruption::BadDelta("delta too small"))
+            Err(Corruption::BadDelta(DeltaError::TooSmall))
         );
         assert_eq!(
             run(b"abc", &[4, 1, 1, b'x']),
-            Err(Corruption::BadDelta("base size differs from the base"))
+            Err(Corruption::BadDelta(DeltaError::BaseSizeMismatch))
         );
         assert_eq!(
             run(b"abc", &[3, 1, 2, b'x', b'y']),
-            Err(Corruption::BadDelta(
-                "insert past the result size or the delta"
-            ))
+            Err(Corruption::BadDelta(DeltaError::InsertPastEnd))
         );
         assert_eq!(
             run(b"abc", &[3, 2, 1, b'x']),
-            Err(Corruption::BadDelta("result size differs from the header"))
+            Err(Corruption::BadDelta(DeltaError::ResultSizeMismatch))
         );
         assert_eq!(
             run(b"abc", &[3, 3, 0x91, 0]),
-            Err(Corruption::BadDelta("truncated copy parameters"))
+            Err(Corruption::BadDelta(DeltaError::TruncatedCopy))
         );
         assert_eq!(
             run(b"abc", &[3, 2, 0x90, 3]),
-            Err(Corruption::BadDelta("copy past the result size"))
+            Err(Corruption::BadDelta(DeltaError::CopyPastResult))
         );
     }
 }

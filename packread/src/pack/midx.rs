@@ -8,10 +8,11 @@
 //! reports it and falls back to the packs).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use smmap::{MapManager, WindowCursor};
 
-use crate::error::{Corruption, Error};
+use crate::error::{Corruption, Error, MidxChunk, MidxProblem};
 use crate::object::{HashKind, ObjectId};
 
 const SIGNATURE: &[u8; 4] = b"MIDX";
@@ -33,59 +34,22 @@ pub struct MultiPackIndex {
     large_offsets: Option<(u64, u64)>,
 }
 
-/// Why a multi-pack-index is not used, in git's words.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum MidxRejected {
-    /// git reports it (an `error:` line) and reads the packs instead.
-    Ignored(String),
-    /// git reports the `error:` lines, then dies with the last message.
-    Fatal {
-        /// The `error:` lines before.
-        errors: Vec<String>,
-        /// The fatal message.
-        fatal: String,
-    },
-}
-
-fn ignored(msg: impl Into<String>) -> MidxRejected {
-    MidxRejected::Ignored(msg.into())
-}
-
-fn fatal(msg: impl Into<String>) -> MidxRejected {
-    MidxRejected::Fatal {
-        errors: Vec::new(),
-        fatal: msg.into(),
-    }
-}
-
-fn fatal_after(error: impl Into<String>, msg: impl Into<String>) -> MidxRejected {
-    MidxRejected::Fatal {
-        errors: vec![error.into()],
-        fatal: msg.into(),
-    }
-}
-
 impl MultiPackIndex {
     /// Opens the multi-pack-index at `path`, if there is one: `Ok(None)`
-    /// when there is no file, `Err(MidxRejected)` when git would not use it.
+    /// when there is no file, `Err` when git would not use it.
     pub fn open(
         path: &Path,
         manager: &MapManager,
         hash: HashKind,
-    ) -> Result<Option<MultiPackIndex>, MidxRejected> {
+    ) -> Result<Option<MultiPackIndex>, MidxProblem> {
         if !path.is_file() {
             return Ok(None);
         }
-        let io = |e: smmap::Error| ignored(format!("could not read multi-pack-index: {e}"));
+        let io = |e: smmap::Error| MidxProblem::Unreadable(Arc::new(e));
         let mut c = manager.make_cursor(path);
         let size = c.file_size().map_err(io)?;
         let h = hash.len() as u64;
-        let small = || {
-            ignored(format!(
-                "multi-pack-index file {} is too small",
-                path.display()
-            ))
-        };
+        let small = || MidxProblem::TooSmall;
         if size < HEADER_LEN + 12 + h {
             return Err(small());
         }
@@ -93,26 +57,20 @@ impl MultiPackIndex {
         c.read_at(0, &mut head).map_err(io)?;
         if &head[..4] != SIGNATURE {
             let found = u32::from_be_bytes(head[..4].try_into().expect("4 bytes"));
-            return Err(fatal(format!(
-                "multi-pack-index signature 0x{found:08x} does not match signature 0x{:08x}",
-                u32::from_be_bytes(*SIGNATURE)
-            )));
+            return Err(MidxProblem::BadSignature(found));
         }
         if head[4] != 1 && head[4] != 2 {
-            return Err(fatal(format!(
-                "multi-pack-index version {} not recognized",
-                head[4]
-            )));
+            return Err(MidxProblem::UnsupportedVersion(head[4]));
         }
         let want_oid_version = match hash {
             HashKind::Sha1 => 1,
             HashKind::Sha256 => 2,
         };
         if head[5] != want_oid_version {
-            return Err(ignored(format!(
-                "multi-pack-index hash version {} does not match version {want_oid_version}",
-                head[5]
-            )));
+            return Err(MidxProblem::HashVersionMismatch {
+                found: head[5],
+                expected: want_oid_version,
+            });
         }
         let num_chunks = u64::from(head[6]);
         let num_packs = u32::from_be_bytes(head[8..12].try_into().expect("4 bytes"));
@@ -136,27 +94,23 @@ impl MultiPackIndex {
         for i in 0..num_chunks as usize {
             let (id, at) = row(i);
             if id == 0 {
-                return Err(ignored(
-                    "terminating chunk id appears earlier than expected",
-                ));
+                return Err(MidxProblem::EarlyTerminatingChunk);
             }
             if at % 4 != 0 {
-                return Err(ignored(format!("chunk id {id:x} not 4-byte aligned")));
+                return Err(MidxProblem::UnalignedChunk(id));
             }
             let (_, next) = row(i + 1);
             if next < at || next > size - h {
-                return Err(ignored(format!(
-                    "improper chunk offset(s) {at:x} and {next:x}"
-                )));
+                return Err(MidxProblem::BadChunkOffsets { start: at, next });
             }
             if chunks.iter().any(|&(cid, ..)| cid == id) {
-                return Err(ignored(format!("duplicate chunk ID {id:x} found")));
+                return Err(MidxProblem::DuplicateChunk(id));
             }
             chunks.push((id, at, next - at));
         }
         let (final_id, _) = row(num_chunks as usize);
         if final_id != 0 {
-            return Err(ignored(format!("final chunk has non-zero id {final_id:x}")));
+            return Err(MidxProblem::NonZeroFinalChunk(final_id));
         }
         let chunk = |id: &[u8; 4]| -> Option<(u64, u64)> {
             let id = u32::from_be_bytes(*id);
@@ -165,23 +119,14 @@ impl MultiPackIndex {
                 .find(|&&(cid, ..)| cid == id)
                 .map(|&(_, at, len)| (at, len))
         };
-        let (pnam, pnam_len) = chunk(b"PNAM").ok_or_else(|| {
-            fatal("multi-pack-index required pack-name chunk missing or corrupted")
-        })?;
-        let (oidf, oidf_len) = chunk(b"OIDF").ok_or_else(|| {
-            fatal("multi-pack-index required OID fanout chunk missing or corrupted")
-        })?;
-        let (oidl, oidl_len) = chunk(b"OIDL").ok_or_else(|| {
-            fatal("multi-pack-index required OID lookup chunk missing or corrupted")
-        })?;
-        let (ooff, ooff_len) = chunk(b"OOFF").ok_or_else(|| {
-            fatal("multi-pack-index required object offsets chunk missing or corrupted")
-        })?;
+        let required =
+            |id: &[u8; 4], which: MidxChunk| chunk(id).ok_or(MidxProblem::MissingChunk(which));
+        let (pnam, pnam_len) = required(b"PNAM", MidxChunk::PackNames)?;
+        let (oidf, oidf_len) = required(b"OIDF", MidxChunk::OidFanout)?;
+        let (oidl, oidl_len) = required(b"OIDL", MidxChunk::OidLookup)?;
+        let (ooff, ooff_len) = required(b"OOFF", MidxChunk::ObjectOffsets)?;
         if oidf_len != 256 * 4 {
-            return Err(fatal_after(
-                "multi-pack-index OID fanout is of the wrong size",
-                "multi-pack-index required OID fanout chunk missing or corrupted",
-            ));
+            return Err(MidxProblem::WrongChunkSize(MidxChunk::OidFanout));
         }
         let mut raw = [0u8; 1024];
         c.read_at(oidf, &mut raw).map_err(io)?;
@@ -189,29 +134,19 @@ impl MultiPackIndex {
         for (i, f) in fanout.iter_mut().enumerate() {
             *f = u32::from_be_bytes(raw[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
             if i > 0 && *f < raw_fanout(&raw, i - 1) {
-                return Err(fatal_after(
-                    format!(
-                        "oid fanout out of order: fanout[{}] = {:x} > {:x} = fanout[{i}]",
-                        i - 1,
-                        raw_fanout(&raw, i - 1),
-                        *f
-                    ),
-                    "multi-pack-index required OID fanout chunk missing or corrupted",
-                ));
+                return Err(MidxProblem::FanoutOutOfOrder {
+                    index: i,
+                    before: raw_fanout(&raw, i - 1),
+                    value: *f,
+                });
             }
         }
         let num_objects = fanout[255];
         if oidl_len != u64::from(num_objects) * h {
-            return Err(fatal_after(
-                "multi-pack-index OID lookup chunk is the wrong size",
-                "multi-pack-index required OID lookup chunk missing or corrupted",
-            ));
+            return Err(MidxProblem::WrongChunkSize(MidxChunk::OidLookup));
         }
         if ooff_len != u64::from(num_objects) * 8 {
-            return Err(fatal_after(
-                "multi-pack-index object offset chunk is the wrong size",
-                "multi-pack-index required object offsets chunk missing or corrupted",
-            ));
+            return Err(MidxProblem::WrongChunkSize(MidxChunk::ObjectOffsets));
         }
         let large_offsets = chunk(b"LOFF").map(|(at, len)| (at, len / 8));
         // Pack names: NUL-terminated, one per pack.
@@ -224,17 +159,17 @@ impl MultiPackIndex {
             let nul = rest
                 .iter()
                 .position(|&b| b == 0)
-                .ok_or_else(|| fatal("multi-pack-index pack-name chunk is too short"))?;
+                .ok_or(MidxProblem::PackNamesTooShort)?;
             pack_names.push(String::from_utf8_lossy(&rest[..nul]).into_owned());
             rest = &rest[nul + 1..];
         }
         if head[4] == 1
             && let Some(w) = pack_names.windows(2).find(|w| w[0] >= w[1])
         {
-            return Err(fatal(format!(
-                "multi-pack-index pack names out of order: '{}' before '{}'",
-                w[0], w[1]
-            )));
+            return Err(MidxProblem::PackNamesOutOfOrder {
+                first: w[0].clone(),
+                second: w[1].clone(),
+            });
         }
         Ok(Some(MultiPackIndex {
             path: path.to_owned(),
@@ -374,7 +309,7 @@ mod tests {
         out
     }
 
-    fn open(bytes: &[u8], name: &str) -> Result<Option<MultiPackIndex>, MidxRejected> {
+    fn open(bytes: &[u8], name: &str) -> Result<Option<MultiPackIndex>, MidxProblem> {
         let dir = std::env::temp_dir().join(format!("packread-midx-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("multi-pack-index");
@@ -398,6 +333,6 @@ mod tests {
     fn a_huge_pack_count_is_refused_without_reserving_for_it() {
         // Found by fuzzing: the count was reserved before the names were read.
         let err = open(&midx_bytes(u32::MAX, b"pack-a.idx\0\0"), "huge").unwrap_err();
-        assert_eq!(err, fatal("multi-pack-index pack-name chunk is too short"));
+        assert!(matches!(err, MidxProblem::PackNamesTooShort), "{err:?}");
     }
 }

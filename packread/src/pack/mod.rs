@@ -46,11 +46,12 @@ pub mod verify;
 pub(crate) mod walk;
 pub(crate) mod write;
 
+pub use crate::error::{MidxChunk, MidxProblem};
 pub use cache::DEFAULT_DELTA_BASE_CACHE_LIMIT;
 pub use decode::{DEFAULT_MAX_DELTA_CHAIN, Decoded};
 pub use delta::apply_delta;
 pub use entry::{EntryHeader, EntryKind};
 pub use file::{PACK_HEADER_LEN, Pack, PackCursors};
 pub use index::{IndexVersion, PackIndex, PrefixLookup};
-pub use midx::{MidxRejected, MultiPackIndex};
+pub use midx::MultiPackIndex;
 pub use write::{IndexEntry, IndexFile, index_file, reverse_index_file};

@@ -4,7 +4,7 @@
 use std::io;
 use std::path::Path;
 
-use crate::error::{Corruption, Error};
+use crate::error::{Corruption, Error, RefProblem};
 use crate::object::{HashKind, ObjectId};
 
 use super::Target;
@@ -17,13 +17,9 @@ pub(crate) fn read(path: &Path, hash: HashKind) -> Result<Option<Target>, Error>
         Err(e) if absent(&e) => return Ok(None),
         Err(e) => return Err(Error::io(path, e)),
     };
-    parse(&data, hash).map(Some).ok_or_else(|| {
-        Error::corrupt(
-            path,
-            0,
-            Corruption::BadRef("neither an id nor `ref: <name>`"),
-        )
-    })
+    parse(&data, hash)
+        .map(Some)
+        .ok_or_else(|| Error::corrupt(path, 0, Corruption::BadRef(RefProblem::BadContent)))
 }
 
 fn absent(e: &io::Error) -> bool {

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use crate::error::{Corruption, Error};
+use crate::error::{Corruption, Error, RefProblem};
 use crate::object::{HashKind, ObjectId};
 use crate::odb::discover;
 
@@ -227,7 +227,7 @@ impl RefStore {
                     Err(e) => Err(e),
                 }
             } else {
-                let why = "the name is not one git allows";
+                let why = RefProblem::BadName;
                 Err(Error::corrupt(&path, 0, Corruption::BadRef(why)))
             };
             found.push((name, result));

@@ -7,9 +7,9 @@
 mod name;
 mod path;
 
-pub use name::OBJECT_NAME_ADVICE;
 pub use path::normalize_path;
 
+pub use crate::error::RevisionWarning;
 use crate::error::{Error, RevisionProblem};
 use crate::object::commit::Commit;
 use crate::object::{ObjectId, ObjectKind};
@@ -27,10 +27,9 @@ pub struct Revision {
     /// For `<rev>:<path>`: the path looked up and the entry's mode (as git
     /// reports it in `%(objectmode)`, `040000` for the tree itself).
     pub path: Option<(String, u32)>,
-    /// What git reports on stderr on the way (`warning: refname 'x' is
-    /// ambiguous.`, `warning: ignoring broken ref ...`, `error: ...`), as
-    /// git words it.
-    pub warnings: Vec<String>,
+    /// What was met on the way that git reports on stderr (an ambiguous
+    /// ref name, broken refs skipped, ...).
+    pub warnings: Vec<RevisionWarning>,
 }
 
 /// The refs git's lookup rules find for `name` (`main` finds
@@ -137,7 +136,7 @@ pub struct Followed {
     /// Where the spec leads.
     pub target: Target,
     /// As in [`Revision::warnings`].
-    pub warnings: Vec<String>,
+    pub warnings: Vec<RevisionWarning>,
 }
 
 /// Resolves `spec` as [`resolve`] does, except that in `<rev>:<path>` the
@@ -216,7 +215,7 @@ fn split_path(spec: &str) -> Option<(&str, &str)> {
 struct Resolver<'r, 'a> {
     reader: &'r mut Reader,
     refs: &'a RefStore,
-    warnings: Vec<String>,
+    warnings: Vec<RevisionWarning>,
     spec: &'a str,
 }
 
@@ -359,9 +358,11 @@ impl Resolver<'_, '_> {
                 }
                 found => {
                     if let (Some(name), Some(want)) = (name, want) {
-                        self.warnings.push(format!(
-                            "error: {name}: expected {want} type, but the object dereferences to {found} type"
-                        ));
+                        self.warnings.push(RevisionWarning::PeelMismatch {
+                            name: name.to_owned(),
+                            expected: want,
+                            found,
+                        });
                     }
                     return Err(self.unknown());
                 }
@@ -375,8 +376,7 @@ impl Resolver<'_, '_> {
     fn commit_of(&mut self, id: ObjectId) -> Result<ObjectId, Error> {
         let (id, kind) = self.peel_as(id, None, None)?;
         if kind != ObjectKind::Commit {
-            self.warnings
-                .push(format!("error: object {id} is a {kind}, not a commit"));
+            self.warnings.push(RevisionWarning::NotACommit { id, kind });
             return Err(self.unknown());
         }
         Ok(id)

@@ -5,7 +5,7 @@ use crate::error::{Corruption, Error, RevisionProblem};
 use crate::object::ObjectId;
 use crate::refs::{RefStore, Resolved, is_valid_name};
 
-use super::Resolver;
+use super::{Resolver, RevisionWarning};
 
 /// git's `ref_rev_parse_rules`, in order.
 const RULES: [(&str, &str); 6] = [
@@ -16,23 +16,6 @@ const RULES: [(&str, &str); 6] = [
     ("refs/remotes/", ""),
     ("refs/remotes/", "/HEAD"),
 ];
-
-/// What git adds after its warning when a full id is also a ref's name
-/// (`object_name_msg`, shown while `advice.objectNameWarning` is on): the
-/// warning after which it comes in [`Revision::warnings`] is about a ref
-/// named like an id. git's batch modes give neither.
-///
-/// [`Revision::warnings`]: super::Revision::warnings
-pub const OBJECT_NAME_ADVICE: &str =
-    "Git normally never creates a ref that ends with 40 hex characters
-because it will be ignored when you just specify 40-hex. These refs
-may be created by mistake. For example,
-
-  git switch -c $br $(git rev-parse ...)
-
-where \"$br\" is somehow empty and a 40-hex ref is created. Please
-examine these refs and maybe delete them. Turn this message off by
-running \"git config advice.objectNameWarning false\"";
 
 /// git's shortest abbreviation.
 const MINIMUM_ABBREV: usize = 4;
@@ -52,8 +35,8 @@ impl Resolver<'_, '_> {
             && let Some(id) = ObjectId::from_hex(&name.to_ascii_lowercase())
         {
             if self.dwim_ref(name, false)?.is_some() {
-                self.warn_ambiguous(name);
-                self.warnings.push(OBJECT_NAME_ADVICE.to_owned());
+                self.warnings
+                    .push(RevisionWarning::RefNamedLikeId(name.to_owned()));
             }
             return Ok(id);
         }
@@ -90,7 +73,7 @@ impl Resolver<'_, '_> {
 
     fn warn_ambiguous(&mut self, name: &str) {
         self.warnings
-            .push(format!("warning: refname '{name}' is ambiguous."));
+            .push(RevisionWarning::AmbiguousRef(name.to_owned()));
     }
 
     /// git's `repo_dwim_ref`: the first ref the rules find for `name` and
@@ -110,7 +93,7 @@ impl Resolver<'_, '_> {
 pub(crate) fn candidates(
     refs: &RefStore,
     name: &str,
-    mut warnings: Option<&mut Vec<String>>,
+    mut warnings: Option<&mut Vec<RevisionWarning>>,
 ) -> Result<Vec<Resolved>, Error> {
     let name = if name == "@" { "HEAD" } else { name };
     let mut found = Vec::new();
@@ -125,7 +108,7 @@ pub(crate) fn candidates(
                 if let Some(w) = warnings.as_deref_mut()
                     && full != "HEAD"
                 {
-                    w.push(format!("warning: ignoring dangling symref {full}"));
+                    w.push(RevisionWarning::DanglingSymref(full));
                 }
             }
             Ok(None) => {}
@@ -136,7 +119,7 @@ pub(crate) fn candidates(
                 if let Some(w) = warnings.as_deref_mut()
                     && full.contains('/')
                 {
-                    w.push(format!("warning: ignoring broken ref {full}"));
+                    w.push(RevisionWarning::BrokenRef(full));
                 }
             }
             Err(e) => return Err(e),

@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 
 use packread::{Corruption, Error, Location, ObjectId, Reader};
 
+use crate::git_words;
+
 /// How git treats a damaged object.
 pub enum Damage {
     /// The object is missing: these lines go to stderr first.
@@ -27,8 +29,11 @@ pub fn classify(id: &ObjectId, loc: &Location, err: &Error) -> Option<Damage> {
         return None;
     };
     Some(match reason {
-        Corruption::Inflate(msg) => Damage::Missing(vec![
-            format!("error: inflate: data stream error ({msg})"),
+        Corruption::Inflate(e) => Damage::Missing(vec![
+            format!(
+                "error: inflate: data stream error ({})",
+                git_words::stream_error_words(*e)
+            ),
             format!("error: unable to unpack {id} header"),
         ]),
         Corruption::TruncatedStream | Corruption::BadLooseHeader => {
@@ -72,33 +77,6 @@ pub fn git_paths_in(text: &str) -> String {
     }
 }
 
-/// zlib's words for a stream error, where packread's inflater reports one
-/// zlib names the same way.
-pub fn zlib_words(msg: &str) -> Option<&str> {
-    match msg {
-        "checksum mismatch in compressed data" => Some("incorrect data check"),
-        "incorrect header check" | "unknown compression method" | "invalid window size" => {
-            Some(msg)
-        }
-        _ => None,
-    }
-}
-
-/// The line git's `patch_delta` prints for a delta it refuses (packread's
-/// reason given), if it prints one.
-pub fn delta_error_line(why: &str) -> Option<&'static str> {
-    match why {
-        "unexpected delta opcode 0" => Some("unexpected delta opcode 0"),
-        "truncated copy parameters"
-        | "copy from outside the base"
-        | "copy past the result size"
-        | "insert past the result size or the delta"
-        | "result size differs from the header"
-        | "result larger than the delta can make" => Some("delta replay has gone wild"),
-        _ => None,
-    }
-}
-
 /// git's answer for `err`, met unpacking the packed object `id` at `loc`:
 /// the `error:` lines (the zlib error, then each delta base that failed,
 /// bottom up) and the fatal message; `None` for other errors.
@@ -121,8 +99,8 @@ pub fn packed(
     };
     let pack_path = git_path(path);
     let mut lines = Vec::new();
-    if let Corruption::Inflate(msg) = reason
-        && let Some(words) = zlib_words(msg)
+    if let Corruption::Inflate(e) = reason
+        && let Some(words) = git_words::zlib_words(*e)
     {
         lines.push(format!("error: inflate: data stream error ({words})"));
     }

@@ -373,7 +373,7 @@ fn entries(reader: &Reader, data: &[u8], prefix: &[u8]) -> Result<Vec<Entry>, Ex
     let mut v = Vec::new();
     for entry in tree::entries(data, reader.odb().hash_kind()) {
         // git's words, which don't name the tree.
-        let entry = entry.map_err(|e| Exit::Fatal(e.to_string()))?;
+        let entry = entry.map_err(|e| Exit::Fatal(crate::git_words::tree_error(e).to_owned()))?;
         let mut path = prefix.to_vec();
         path.extend_from_slice(entry.name);
         v.push(Entry {

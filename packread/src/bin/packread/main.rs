@@ -6,6 +6,7 @@ mod cat_file;
 mod damage;
 mod dump;
 mod format;
+mod git_words;
 mod ls_tree;
 mod names;
 mod pipeline;
@@ -91,7 +92,7 @@ pub fn fatal_message(e: packread::Error) -> String {
             "'{path}' is outside repository at '{}'",
             work_tree_top().display()
         ),
-        e => e.to_string(),
+        e => git_words::fatal(&e),
     }
 }
 
@@ -290,11 +291,12 @@ impl Global {
                 "not a git repository: '{}'",
                 p.display()
             ))),
-            Err(packread::Error::MultiPackIndex { errors, fatal, .. }) => {
+            Err(packread::Error::MultiPackIndex { path, problem }) => {
+                let (errors, fatal) = git_words::midx(&path, &problem);
                 for e in errors {
-                    eprintln!("error: {e}");
+                    eprintln!("error: {}", damage::git_paths_in(&e));
                 }
-                Err(Exit::Fatal(fatal))
+                Err(Exit::Fatal(fatal.unwrap_or_default()))
             }
             Err(e) => Err(e.into()),
         }
@@ -303,10 +305,10 @@ impl Global {
 
 /// Prints what git reports about the alternates while reading them, as its
 /// `error()` does: control characters shown as '?'.
-pub fn report_warnings(warnings: impl IntoIterator<Item = String>) {
+pub fn report_warnings(warnings: impl IntoIterator<Item = packread::Warning>) {
     for w in warnings {
         // Files of the objects directory, named as git names them.
-        let w = damage::git_paths_in(&w);
+        let w = damage::git_paths_in(&git_words::warning(&w));
         let shown: String = w
             .chars()
             .map(|c| {

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use packread::object::Prefix;
 use packread::refs::RefStore;
+use packread::revision::RevisionWarning;
 use packread::{Error, ObjectId, Reader, RevisionProblem, revision};
 
 /// The repository's refs, once the command has found the repository (none
@@ -223,19 +224,13 @@ pub fn resolve_following_symlinks(
 
 /// Prints git's warnings; in batch mode not those about refs named like
 /// ids (git turns them off there).
-fn print_warnings(warnings: &[String]) {
-    for (i, w) in warnings.iter().enumerate() {
-        let is_advice = |w: &String| w == revision::OBJECT_NAME_ADVICE;
-        if BATCH.get().is_some() && (is_advice(w) || warnings.get(i + 1).is_some_and(is_advice)) {
-            continue;
-        }
-        eprintln!("{w}");
-    }
+fn print_warnings(warnings: &[RevisionWarning]) {
+    crate::git_words::print_revision_warnings(warnings, BATCH.get().is_some());
 }
 
 /// A revision's resolution as the commands take it: warnings printed, a
 /// name that leads nowhere as [`Resolved`], what git dies of as the error.
-fn settle(result: Result<(ObjectId, Vec<String>), Error>) -> Result<Resolved, Error> {
+fn settle(result: Result<(ObjectId, Vec<RevisionWarning>), Error>) -> Result<Resolved, Error> {
     match result {
         Ok((id, warnings)) => {
             print_warnings(&warnings);

@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use crate::git_words;
 use packread::refs::RefStore;
 use packread::{Error, ObjectId, Reader, RevisionProblem, revision};
 
@@ -88,7 +89,11 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         crate::report_warnings(reader.take_refresh_warnings());
         match resolved {
             Ok(rev) => {
-                for w in &rev.warnings {
+                for w in rev
+                    .warnings
+                    .iter()
+                    .flat_map(|w| git_words::revision_warning(w, false))
+                {
                     eprintln!("{w}");
                 }
                 if o.verify {
@@ -101,7 +106,13 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                 let (warnings, problem) = match e {
                     Error::Revision {
                         warnings, problem, ..
-                    } => (warnings, Some(problem)),
+                    } => (
+                        warnings
+                            .iter()
+                            .flat_map(|w| git_words::revision_warning(w, false))
+                            .collect(),
+                        Some(problem),
+                    ),
                     Error::Ambiguous(_) => (ambiguous::report(&mut reader, arg)?, None),
                     other => return Err(other.into()),
                 };

@@ -166,9 +166,9 @@ fn scan_message(err: &Error) -> String {
         Corruption::BadObjectHeader => "object size too large for this platform".to_owned(),
         Corruption::BadObjectType(t) => bad(&format!("unknown object type {t}")),
         Corruption::BadDeltaBaseOffset => bad("delta base offset is out of bound"),
-        Corruption::Inflate(msg) => {
+        Corruption::Inflate(e) => {
             // zlib's words come first, where packread's inflater has them.
-            if let Some(words) = crate::damage::zlib_words(msg) {
+            if let Some(words) = crate::git_words::zlib_words(*e) {
                 eprintln!("error: inflate: data stream error ({words})");
             }
             bad("inflate returned -3")
@@ -183,7 +183,7 @@ fn scan_message(err: &Error) -> String {
         Corruption::ChecksumMismatch { .. } => "pack is corrupted (SHA1 mismatch)".to_owned(),
         Corruption::TrailingData => "pack has junk at the end".to_owned(),
         Corruption::BadDelta(why) => {
-            if let Some(line) = crate::damage::delta_error_line(why) {
+            if let Some(line) = crate::git_words::delta_error_line(*why) {
                 eprintln!("error: {line}");
             }
             bad("failed to apply delta")

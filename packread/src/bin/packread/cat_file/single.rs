@@ -133,7 +133,7 @@ pub(super) fn one_object(
 fn pretty_tree(odb: &Odb, data: &[u8], out: &mut impl Write) -> Result<(), Exit> {
     let entries: Vec<_> = tree::entries(data, odb.hash_kind())
         .collect::<Result<_, _>>()
-        .map_err(|e| Exit::Fatal(e.to_string()))?;
+        .map_err(|e| Exit::Fatal(crate::git_words::tree_error(e).to_owned()))?;
     for entry in entries {
         write!(
             out,

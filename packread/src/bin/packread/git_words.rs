@@ -1,0 +1,239 @@
+//! git's words for what the library reports as types: the one place where a
+//! reason becomes the lines git prints. The library's own `Display` is never
+//! shown where git would say something else.
+
+use std::path::Path;
+
+use packread::object::tree::TreeError;
+use packread::pack::{MidxChunk, MidxProblem};
+use packread::revision::RevisionWarning;
+use packread::{DeltaError, Error, RevisionProblem, StreamError, Warning};
+
+/// What git adds after its warning when a full id is also a ref's name
+/// (`object_name_msg`, shown while `advice.objectNameWarning` is on).
+const OBJECT_NAME_ADVICE: &str = "Git normally never creates a ref that ends with 40 hex characters
+because it will be ignored when you just specify 40-hex. These refs
+may be created by mistake. For example,
+
+  git switch -c $br $(git rev-parse ...)
+
+where \"$br\" is somehow empty and a 40-hex ref is created. Please
+examine these refs and maybe delete them. Turn this message off by
+running \"git config advice.objectNameWarning false\"";
+
+/// zlib's message for a stream error, where zlib names it the way the
+/// inflater reports it (zlib has a dozen words for invalid deflate data,
+/// which the inflater doesn't tell apart).
+pub fn zlib_words(e: StreamError) -> Option<&'static str> {
+    match e {
+        StreamError::HeaderCheck => Some("incorrect header check"),
+        StreamError::UnknownMethod => Some("unknown compression method"),
+        StreamError::WindowSize => Some("invalid window size"),
+        StreamError::Checksum => Some("incorrect data check"),
+        _ => None,
+    }
+}
+
+/// What `inflate: data stream error (...)` says for `e`: zlib's words, or
+/// a description where zlib's can't be known.
+pub fn stream_error_words(e: StreamError) -> &'static str {
+    zlib_words(e).unwrap_or(match e {
+        StreamError::PresetDictionary => "need dictionary",
+        StreamError::Stalled => "no progress",
+        _ => "invalid compressed data",
+    })
+}
+
+/// The line git's `patch_delta` prints for a delta it refuses, if it
+/// prints one.
+pub fn delta_error_line(e: DeltaError) -> Option<&'static str> {
+    match e {
+        DeltaError::OpcodeZero => Some("unexpected delta opcode 0"),
+        DeltaError::TruncatedCopy
+        | DeltaError::CopyOutsideBase
+        | DeltaError::CopyPastResult
+        | DeltaError::InsertPastEnd
+        | DeltaError::ResultSizeMismatch
+        | DeltaError::ResultTooLarge => Some("delta replay has gone wild"),
+        _ => None,
+    }
+}
+
+/// git's `error:` line for `w` (without `error: `), paths as they are
+/// (see [`crate::report_warnings`]).
+pub fn warning(w: &Warning) -> String {
+    match w {
+        Warning::AlternatesTooDeep { objects_dir } => format!(
+            "{}: ignoring alternate object stores, nesting too deep",
+            objects_dir.display()
+        ),
+        Warning::UnresolvableAlternate { path } => format!(
+            "unable to normalize alternate object path: {}",
+            path.display()
+        ),
+        Warning::MissingAlternate { path } => format!(
+            "object directory {} does not exist; check .git/objects/info/alternates",
+            path.display()
+        ),
+        Warning::MultiPackIndexIgnored { path, problem } => midx(path, problem).0.join("\n"),
+        Warning::BadIndex { index } => format!("non-monotonic index {}", index.display()),
+        Warning::PackMismatchesIndex { pack } => {
+            format!("packfile {} does not match index", pack.display())
+        }
+        other => other.to_string(),
+    }
+}
+
+/// git's name for a required chunk in `missing or corrupted`.
+fn chunk_name(c: MidxChunk) -> &'static str {
+    match c {
+        MidxChunk::PackNames => "pack-name",
+        MidxChunk::OidFanout => "OID fanout",
+        MidxChunk::OidLookup => "OID lookup",
+        _ => "object offsets",
+    }
+}
+
+/// git's `error:` lines (without `error: `) and, if it dies of it, its
+/// fatal message for a multi-pack-index at `path` with `problem`.
+pub fn midx(path: &Path, problem: &MidxProblem) -> (Vec<String>, Option<String>) {
+    let missing = |c| {
+        format!(
+            "multi-pack-index required {} chunk missing or corrupted",
+            chunk_name(c)
+        )
+    };
+    let error = |line: String| (vec![line], None);
+    let fatal = |msg: String| (Vec::new(), Some(msg));
+    match problem {
+        MidxProblem::Unreadable(e) => error(format!("could not read multi-pack-index: {e}")),
+        MidxProblem::TooSmall => error(format!(
+            "multi-pack-index file {} is too small",
+            path.display()
+        )),
+        MidxProblem::BadSignature(found) => fatal(format!(
+            "multi-pack-index signature 0x{found:08x} does not match signature 0x{:08x}",
+            u32::from_be_bytes(*b"MIDX")
+        )),
+        MidxProblem::UnsupportedVersion(v) => {
+            fatal(format!("multi-pack-index version {v} not recognized"))
+        }
+        MidxProblem::HashVersionMismatch { found, expected } => error(format!(
+            "multi-pack-index hash version {found} does not match version {expected}"
+        )),
+        MidxProblem::EarlyTerminatingChunk => {
+            error("terminating chunk id appears earlier than expected".to_owned())
+        }
+        MidxProblem::UnalignedChunk(id) => error(format!("chunk id {id:x} not 4-byte aligned")),
+        MidxProblem::BadChunkOffsets { start, next } => {
+            error(format!("improper chunk offset(s) {start:x} and {next:x}"))
+        }
+        MidxProblem::DuplicateChunk(id) => error(format!("duplicate chunk ID {id:x} found")),
+        MidxProblem::NonZeroFinalChunk(id) => error(format!("final chunk has non-zero id {id:x}")),
+        MidxProblem::MissingChunk(c) => fatal(missing(*c)),
+        MidxProblem::WrongChunkSize(c) => {
+            let what = match c {
+                MidxChunk::OidFanout => "OID fanout is of the wrong size",
+                MidxChunk::OidLookup => "OID lookup chunk is the wrong size",
+                _ => "object offset chunk is the wrong size",
+            };
+            (vec![format!("multi-pack-index {what}")], Some(missing(*c)))
+        }
+        MidxProblem::FanoutOutOfOrder {
+            index,
+            before,
+            value,
+        } => (
+            vec![format!(
+                "oid fanout out of order: fanout[{}] = {before:x} > {value:x} = fanout[{index}]",
+                index - 1
+            )],
+            Some(missing(MidxChunk::OidFanout)),
+        ),
+        MidxProblem::PackNamesTooShort => {
+            fatal("multi-pack-index pack-name chunk is too short".to_owned())
+        }
+        MidxProblem::PackNamesOutOfOrder { first, second } => fatal(format!(
+            "multi-pack-index pack names out of order: '{first}' before '{second}'"
+        )),
+        other => fatal(other.to_string()),
+    }
+}
+
+/// The lines git prints for `w` met resolving a revision; in batch mode
+/// none for a ref named like an id (git turns that warning off there).
+pub fn revision_warning(w: &RevisionWarning, batch: bool) -> Vec<String> {
+    let ambiguous = |name: &str| format!("warning: refname '{name}' is ambiguous.");
+    match w {
+        RevisionWarning::AmbiguousRef(name) => vec![ambiguous(name)],
+        RevisionWarning::RefNamedLikeId(_) if batch => Vec::new(),
+        RevisionWarning::RefNamedLikeId(name) => {
+            vec![ambiguous(name), OBJECT_NAME_ADVICE.to_owned()]
+        }
+        RevisionWarning::DanglingSymref(name) => {
+            vec![format!("warning: ignoring dangling symref {name}")]
+        }
+        RevisionWarning::BrokenRef(name) => vec![format!("warning: ignoring broken ref {name}")],
+        RevisionWarning::PeelMismatch {
+            name,
+            expected,
+            found,
+        } => vec![format!(
+            "error: {name}: expected {expected} type, but the object dereferences to {found} type"
+        )],
+        RevisionWarning::NotACommit { id, kind } => {
+            vec![format!("error: object {id} is a {kind}, not a commit")]
+        }
+        other => vec![format!("warning: {other}")],
+    }
+}
+
+/// Prints git's lines for each of `warnings` met resolving a revision.
+pub fn print_revision_warnings(warnings: &[RevisionWarning], batch: bool) {
+    for w in warnings {
+        for line in revision_warning(w, batch) {
+            eprintln!("{line}");
+        }
+    }
+}
+
+/// git's words for a tree it can't read.
+pub fn tree_error(e: TreeError) -> &'static str {
+    match e {
+        TreeError::TooShort => "too-short tree object",
+        TreeError::MalformedMode => "malformed mode in tree entry",
+        TreeError::EmptyName => "empty filename in tree entry",
+    }
+}
+
+/// What git dies with for `e` (after `fatal: `), where git has words of
+/// its own; packread's description of the error otherwise.
+pub fn fatal(e: &Error) -> String {
+    match e {
+        Error::Ambiguous(p) => format!("short object ID {p} is ambiguous"),
+        Error::UnexpectedKind {
+            id,
+            expected,
+            found,
+        } => format!("object {id} is a {found}, not a {expected}"),
+        Error::MalformedTree { id, problem } => format!("tree {id}: {}", tree_error(*problem)),
+        Error::MultiPackIndex { path, problem } => {
+            midx(path, problem).1.unwrap_or_else(|| e.to_string())
+        }
+        Error::Revision { name, problem, .. } => match problem {
+            RevisionProblem::Unknown => format!("unknown revision '{name}'"),
+            RevisionProblem::PathNotInTree { path, rev } => {
+                format!("path '{path}' does not exist in '{rev}'")
+            }
+            RevisionProblem::PathOutsideRepository(path) => {
+                format!("'{path}' is outside repository")
+            }
+            RevisionProblem::RelativePathWithoutWorkTree => {
+                "relative path syntax can't be used outside working tree".to_owned()
+            }
+            RevisionProblem::Unsupported(what) => format!("'{name}': {what} is not supported"),
+            _ => e.to_string(),
+        },
+        _ => e.to_string(),
+    }
+}
