@@ -20,7 +20,10 @@ fn repo() -> PathBuf {
         return PathBuf::from(p);
     }
     gix_testtools::scripted_fixture_read_only_with_args(
-        "../../fixtures/make_bench_repo.sh",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/make_bench_repo.sh"
+        ),
         ["4000", "500"],
     )
     .expect("the bench repository builds")

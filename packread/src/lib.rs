@@ -101,6 +101,8 @@ with [`Error::Corrupt`].
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[doc(hidden)]
+pub mod doctest;
 mod error;
 pub mod export;
 mod inflate;
@@ -118,7 +120,7 @@ pub use odb::{
     CacheStats, DiskInfo, Header, Location, Object, ObjectIds, ObjectInfo, ObjectStream, Odb,
     OpenOptions, PackId, Reader,
 };
-pub use pack::walk::ordered::StoppedAt;
+pub use pack::walk::pack_order::StoppedAt;
 pub use repository::Repository;
 pub use smmap;
 pub use warning::Warning;

@@ -15,16 +15,14 @@ use crate::pack::MidxProblem;
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let dir = std::env::temp_dir().join(format!("packread-doc-warning-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir)?;
-/// # std::process::Command::new("git").args(["init", "-q"]).current_dir(&dir).output()?;
+/// # let dir = packread::doctest::Scratch::new("warning")?;
+/// # dir.git(&["init", "-q"])?;
 /// use packread::Warning;
 ///
 /// let missing = dir.join("nowhere");
 /// std::fs::write(dir.join(".git/objects/info/alternates"), format!("{}\n", missing.display()))?;
 /// let odb = packread::Odb::open(&dir)?;
 /// assert!(matches!(&odb.warnings()[..], [Warning::MissingAlternate { .. }]));
-/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]

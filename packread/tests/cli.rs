@@ -1,13 +1,10 @@
 //! The `packread` binary against `git` on every fixture: stdout byte for
 //! byte, exit codes, and the important stderr lines.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{fixture, git, git_objects};
+use testkit::{fixture, git, git_objects};
 
 fn packread(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_packread"));
@@ -18,7 +15,7 @@ fn packread(dir: &Path) -> Command {
 }
 
 fn output(cmd: Command, args: &[&str], stdin: &[u8]) -> Output {
-    common::run_with_stdin(cmd, args, stdin)
+    testkit::run_with_stdin(cmd, args, stdin)
 }
 
 fn first_line(b: &[u8]) -> String {
@@ -427,7 +424,7 @@ fn dump_writes_every_object_and_never_overwrites() {
         .lines()
         .map(|l| l.split(' ').nth(1).unwrap().to_owned())
         .collect();
-    let by_id = common::by_id(&objects);
+    let by_id = testkit::by_id(&objects);
     for hex in &ids {
         let id = packread::ObjectId::from_hex(hex).unwrap();
         assert_eq!(

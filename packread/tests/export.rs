@@ -3,16 +3,13 @@
 //! before anything is written, never a write outside the target directory
 //! or over an existing file.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{fixture, git};
+use testkit::{fixture, git};
 
 fn packread(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_packread"))

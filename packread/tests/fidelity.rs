@@ -13,13 +13,13 @@
 //! options (a deliberate difference, see README.md); that both print one is
 //! compared.
 
-#[path = "../../tests/common/mod.rs"]
-mod common;
-
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, ExitCode, Output};
 
-use common::{fixture, git, git_out};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+use testkit::{fixture, git, git_out};
 
 /// One command, run by both.
 #[derive(Clone, Copy)]
@@ -1023,7 +1023,7 @@ fn fill(repo: &Path, text: &str) -> String {
 }
 
 fn run(cmd: Command, args: &[String], stdin: &[u8]) -> Output {
-    common::run_with_stdin(cmd, args, stdin)
+    testkit::run_with_stdin(cmd, args, stdin)
 }
 
 fn packread(dir: &Path) -> Command {
@@ -1050,77 +1050,98 @@ fn show(bytes: &[u8]) -> String {
     format!("{s:?}")
 }
 
-#[test]
-fn packread_answers_as_git_does() {
-    let mut failures = Vec::new();
-    let cases: Vec<Case> = CASES.iter().copied().chain(damaged_index_cases()).collect();
-    for c in &cases {
-        let dir = repo(c.repo);
-        let args: Vec<String> = c.args.iter().map(|a| fill(&dir, a)).collect();
-        // A bare `--batch-check=...` is `cat-file`'s.
-        let args = if args[0].starts_with("--batch") {
-            std::iter::once("cat-file".to_owned()).chain(args).collect()
-        } else {
-            args
-        };
-        // `@<path>`: the bytes of a file.
-        let stdin = match fill(&dir, c.stdin).strip_prefix('@') {
-            Some(path) => std::fs::read(path).unwrap(),
-            None => fill(&dir, c.stdin).into_bytes(),
-        };
-        let vars: Vec<(&str, String)> = c.env.iter().map(|(k, v)| (*k, fill(&dir, v))).collect();
-        let mut theirs_cmd = git(&dir);
-        theirs_cmd.envs(vars.iter().map(|(k, v)| (*k, v.as_str())));
-        let theirs = run(theirs_cmd, &args, &stdin);
-        let ours_args: Vec<String> = c
-            .ours
-            .iter()
-            .map(|a| (*a).to_owned())
-            .chain(args.iter().cloned())
-            .collect();
-        let mut ours_cmd = packread(&dir);
-        ours_cmd.envs(vars.iter().map(|(k, v)| (*k, v.as_str())));
-        let ours = run(ours_cmd, &ours_args, &stdin);
-        let mut why = Vec::new();
-        // `-h` prints the usage on stdout: that both do is what is compared.
-        let usage = |o: &Output| o.stdout.starts_with(b"usage: ");
-        if ours.stdout != theirs.stdout && !(usage(&ours) && usage(&theirs)) {
-            why.push(format!(
-                "stdout\n    git:      {}\n    packread: {}",
-                show(&theirs.stdout),
-                show(&ours.stdout)
-            ));
-        }
-        if ours.status.code() != theirs.status.code() {
-            why.push(format!(
-                "exit code: git {:?}, packread {:?}",
-                theirs.status.code(),
-                ours.status.code()
-            ));
-        }
-        let (gs, ps) = (stderr_of(&theirs), stderr_of(&ours));
-        if gs != ps {
-            why.push(format!(
-                "stderr\n    git:      {gs:?}\n    packread: {ps:?}"
-            ));
-        }
-        if !why.is_empty() {
-            failures.push(format!(
-                "{} $ {:?} {:?} {:?} < {:?}\n  {}",
-                c.repo,
-                vars,
-                c.ours,
-                args,
-                show(&stdin[..stdin.len().min(200)]),
-                why.join("\n  ")
-            ));
-        }
+/// The case's name in the test list: its number, repository, packread's own
+/// options, environment and arguments, as written (placeholders unfilled).
+fn name(i: usize, c: &Case) -> String {
+    let mut name = format!("{i:03} {}:", c.repo);
+    for (k, v) in c.env {
+        let _ = write!(name, " {k}={v}");
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ from git:\n\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n\n")
-    );
+    for a in c.ours.iter().chain(c.args) {
+        name.push(' ');
+        name.push_str(a);
+    }
+    if !c.stdin.is_empty() {
+        let head: String = c.stdin.chars().take(40).collect();
+        let _ = write!(name, " < {head:?}");
+    }
+    name
+}
+
+/// Runs `c` with git and packread; what differs, if anything.
+fn check(c: &Case) -> Result<(), String> {
+    let dir = repo(c.repo);
+    let args: Vec<String> = c.args.iter().map(|a| fill(&dir, a)).collect();
+    // A bare `--batch-check=...` is `cat-file`'s.
+    let args = if args[0].starts_with("--batch") {
+        std::iter::once("cat-file".to_owned()).chain(args).collect()
+    } else {
+        args
+    };
+    // `@<path>`: the bytes of a file.
+    let stdin = match fill(&dir, c.stdin).strip_prefix('@') {
+        Some(path) => std::fs::read(path).unwrap(),
+        None => fill(&dir, c.stdin).into_bytes(),
+    };
+    let vars: Vec<(&str, String)> = c.env.iter().map(|(k, v)| (*k, fill(&dir, v))).collect();
+    let mut theirs_cmd = git(&dir);
+    theirs_cmd.envs(vars.iter().map(|(k, v)| (*k, v.as_str())));
+    let theirs = run(theirs_cmd, &args, &stdin);
+    let ours_args: Vec<String> = c
+        .ours
+        .iter()
+        .map(|a| (*a).to_owned())
+        .chain(args.iter().cloned())
+        .collect();
+    let mut ours_cmd = packread(&dir);
+    ours_cmd.envs(vars.iter().map(|(k, v)| (*k, v.as_str())));
+    let ours = run(ours_cmd, &ours_args, &stdin);
+    let mut why = Vec::new();
+    // `-h` prints the usage on stdout: that both do is what is compared.
+    let usage = |o: &Output| o.stdout.starts_with(b"usage: ");
+    if ours.stdout != theirs.stdout && !(usage(&ours) && usage(&theirs)) {
+        why.push(format!(
+            "stdout\n    git:      {}\n    packread: {}",
+            show(&theirs.stdout),
+            show(&ours.stdout)
+        ));
+    }
+    if ours.status.code() != theirs.status.code() {
+        why.push(format!(
+            "exit code: git {:?}, packread {:?}",
+            theirs.status.code(),
+            ours.status.code()
+        ));
+    }
+    let (gs, ps) = (stderr_of(&theirs), stderr_of(&ours));
+    if gs != ps {
+        why.push(format!(
+            "stderr\n    git:      {gs:?}\n    packread: {ps:?}"
+        ));
+    }
+    if why.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{} $ {:?} {:?} {:?} < {:?}\n  {}",
+        c.repo,
+        vars,
+        c.ours,
+        args,
+        show(&stdin[..stdin.len().min(200)]),
+        why.join("\n  ")
+    ))
+}
+
+/// Each case is a test of its own (`cargo test --test fidelity -- --list`
+/// lists them; a filter picks some), run in parallel.
+fn main() -> ExitCode {
+    let arguments = Arguments::from_args();
+    testkit::require_git_2_47();
+    let cases = CASES.iter().copied().chain(damaged_index_cases());
+    let trials = cases
+        .enumerate()
+        .map(|(i, c)| Trial::test(name(i, &c), move || check(&c).map_err(Failed::from)))
+        .collect();
+    libtest_mimic::run(&arguments, trials).exit_code()
 }

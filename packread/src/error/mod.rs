@@ -20,9 +20,8 @@ pub use revision::{RevisionProblem, RevisionWarning};
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let dir = std::env::temp_dir().join(format!("packread-doc-error-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir)?;
-/// # std::process::Command::new("git").args(["init", "-q"]).current_dir(&dir).output()?;
+/// # let dir = packread::doctest::Scratch::new("error")?;
+/// # dir.git(&["init", "-q"])?;
 /// use packread::{Error, ObjectId};
 ///
 /// let odb = packread::Odb::open(&dir)?;
@@ -34,7 +33,6 @@ pub use revision::{RevisionProblem, RevisionWarning};
 /// assert!(matches!(odb.resolve_prefix("zz"), Err(Error::InvalidName(_))));
 /// let err = packread::OpenOptions::new().window_size(0).open(&dir).unwrap_err();
 /// assert_eq!(err.to_string(), "invalid option: the window size must be at least 1");
-/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]

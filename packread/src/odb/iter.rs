@@ -39,19 +39,12 @@ impl Odb {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let dir = std::env::temp_dir().join(format!("packread-packs-only-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-    /// # git(&["init", "-q"])?;
-    /// # std::fs::write(dir.join("a.txt"), "one\n")?;
-    /// # git(&["add", "a.txt"])?;
-    /// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+    /// # let dir = packread::doctest::Scratch::committed("packs-only", &[("a.txt", "one\n")])?;
     /// let odb = packread::Odb::open(&dir)?;
     /// assert!(odb.packs_only()?.is_none(), "loose objects");
-    /// # git(&["gc", "-q"])?;
+    /// # dir.git(&["gc", "-q"])?;
     /// let odb = packread::Odb::open(&dir)?;
     /// assert_eq!(odb.packs_only()?.map(|p| p.len()), Some(1));
-    /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(()) }
     /// ```
     pub fn packs_only(&self) -> Result<Option<Vec<PackId>>, Error> {
@@ -121,14 +114,8 @@ impl Odb {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let dir = std::env::temp_dir().join(format!("packread-headers-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-    /// # git(&["init", "-q"])?;
-    /// # std::fs::write(dir.join("a.txt"), "one\n")?;
-    /// # git(&["add", "a.txt"])?;
-    /// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-    /// # git(&["gc", "-q"])?;
+    /// # let dir = packread::doctest::Scratch::committed("headers", &[("a.txt", "one\n")])?;
+    /// # dir.git(&["gc", "-q"])?;
     /// let odb = packread::Odb::open(&dir)?;
     /// let pack = odb.pack_ids().next().unwrap();
     /// let headers = odb.pack_headers(pack, 2)?;
@@ -137,7 +124,6 @@ impl Odb {
     ///     let (id, _) = r.location_at(pack, pos as u32)?;
     ///     assert_eq!(*h, r.header(&id)?);
     /// }
-    /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(()) }
     /// ```
     pub fn pack_headers(&self, pack: PackId, threads: usize) -> Result<Vec<Header>, Error> {
@@ -167,14 +153,8 @@ impl Odb {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let dir = std::env::temp_dir().join(format!("packread-order-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-    /// # git(&["init", "-q"])?;
-    /// # std::fs::write(dir.join("a.txt"), "one\n")?;
-    /// # git(&["add", "a.txt"])?;
-    /// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-    /// # git(&["gc", "-q"])?;
+    /// # let dir = packread::doctest::Scratch::committed("order", &[("a.txt", "one\n")])?;
+    /// # dir.git(&["gc", "-q"])?;
     /// let odb = packread::Odb::open(&dir)?;
     /// let pack = odb.pack_ids().next().unwrap();
     /// let mut offsets = Vec::new();
@@ -184,7 +164,6 @@ impl Odb {
     /// })?;
     /// assert_eq!(offsets.len(), 3);
     /// assert!(offsets.windows(2).all(|w| w[0] < w[1]));
-    /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(()) }
     /// ```
     pub fn for_each_in_pack_order(
@@ -193,7 +172,7 @@ impl Odb {
         threads: usize,
         each: impl FnMut(u64, &ObjectId, crate::ObjectKind, &[u8]) -> bool,
     ) -> Result<bool, crate::StoppedAt> {
-        crate::pack::walk::ordered::in_offset_order(
+        crate::pack::walk::pack_order::in_offset_order(
             &self.pack(pack),
             threads,
             self.delta_base_cache_limit(),
@@ -276,20 +255,13 @@ enum IterState {
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let dir = std::env::temp_dir().join(format!("packread-doc-ids-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir)?;
-/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-/// # git(&["init", "-q"])?;
-/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
-/// # git(&["add", "hello.txt"])?;
-/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-/// # git(&["gc", "-q"])?;
+/// # let dir = packread::doctest::Scratch::committed("ids", &[("hello.txt", "hello\n")])?;
+/// # dir.git(&["gc", "-q"])?;
 /// let odb = packread::Odb::open(&dir)?;
 /// let ids = odb.object_ids().collect::<Result<Vec<_>, _>>()?;
 /// assert!(ids.windows(2).all(|w| w[0] < w[1]));
 /// // Lazily: the first id without listing the rest.
 /// assert_eq!(odb.object_ids().next().transpose()?, Some(ids[0]));
-/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
 pub struct ObjectIds {
@@ -407,14 +379,8 @@ impl Odb {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let dir = std::env::temp_dir().join(format!("packread-each-doc-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-    /// # git(&["init", "-q"])?;
-    /// # std::fs::write(dir.join("a.txt"), "one\n")?;
-    /// # git(&["add", "a.txt"])?;
-    /// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-    /// # git(&["gc", "-q"])?;
+    /// # let dir = packread::doctest::Scratch::committed("each", &[("a.txt", "one\n")])?;
+    /// # dir.git(&["gc", "-q"])?;
     /// use std::sync::atomic::{AtomicU64, Ordering};
     /// let odb = packread::Odb::open(&dir)?;
     /// let (objects, bytes) = (AtomicU64::new(0), AtomicU64::new(0));
@@ -424,7 +390,6 @@ impl Odb {
     ///     true
     /// })?;
     /// assert_eq!(objects.into_inner(), 3); // a blob, a tree, a commit
-    /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(()) }
     /// ```
     pub fn for_each_object<F>(&self, threads: usize, each: F) -> Result<bool, Error>
@@ -439,14 +404,14 @@ impl Odb {
         for (k, &pack) in order.iter().enumerate() {
             let pack = self.pack(pack);
             let skip = |id: &ObjectId| k > 0 && seen.contains(id);
-            let visit = crate::pack::walk::visit::Visit {
+            let visit = crate::pack::walk::base_first::Visit {
                 threads,
                 budget: self.delta_base_cache_limit(),
                 max_chain: self.inner.max_chain,
                 skip: &skip,
                 each: &each,
             };
-            if !crate::pack::walk::visit::visit_pack(&pack, &visit)? {
+            if !crate::pack::walk::base_first::visit_pack(&pack, &visit)? {
                 return Ok(false);
             }
             let more_to_come = k + 1 < order.len() || !set.dirs.is_empty();

@@ -21,7 +21,7 @@ use smmap::MapManager;
 use crate::error::Error;
 use crate::object::{HashKind, ObjectId, ObjectKind};
 use crate::pack::Pack;
-use crate::pack::verify::{EntryInfo, VerifyOptions, walk};
+use crate::pack::verify::{EntryInfo, VerifyOptions, whole_pack};
 use crate::warning::Warning;
 
 pub use iter::ObjectIds;
@@ -37,20 +37,13 @@ use reader::ReaderState;
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let dir = std::env::temp_dir().join(format!("packread-doc-packid-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir)?;
-/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-/// # git(&["init", "-q"])?;
-/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
-/// # git(&["add", "hello.txt"])?;
-/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-/// # git(&["gc", "-q"])?;
+/// # let dir = packread::doctest::Scratch::committed("packid", &[("hello.txt", "hello\n")])?;
+/// # dir.git(&["gc", "-q"])?;
 /// let odb = packread::Odb::open(&dir)?;
 /// for (id, pack) in odb.pack_ids().zip(odb.packs()) {
 ///     assert!(std::sync::Arc::ptr_eq(&odb.pack(id), &pack));
 ///     assert_eq!(odb.packs()[id.index()].len(), 3);
 /// }
-/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -77,14 +70,8 @@ impl PackId {
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let dir = std::env::temp_dir().join(format!("packread-doc-location-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir)?;
-/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-/// # git(&["init", "-q"])?;
-/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
-/// # git(&["add", "hello.txt"])?;
-/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-/// # git(&["gc", "-q"])?;
+/// # let dir = packread::doctest::Scratch::committed("location", &[("hello.txt", "hello\n")])?;
+/// # dir.git(&["gc", "-q"])?;
 /// use packread::{Location, ObjectKind};
 ///
 /// let odb = packread::Odb::open(&dir)?;
@@ -95,7 +82,6 @@ impl PackId {
 /// };
 /// assert_eq!(odb.pack(pack).data_path().extension().unwrap(), "pack");
 /// assert_eq!(reader.read_packed(pack, offset, &mut Vec::new())?.kind, ObjectKind::Blob);
-/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,13 +163,7 @@ impl std::fmt::Debug for Packs {
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let dir = std::env::temp_dir().join(format!("packread-doc-odb-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir)?;
-/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-/// # git(&["init", "-q"])?;
-/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
-/// # git(&["add", "hello.txt"])?;
-/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+/// # let dir = packread::doctest::Scratch::committed("odb", &[("hello.txt", "hello\n")])?;
 /// use packread::{Odb, object::ObjectKind};
 ///
 /// let odb = Odb::open(&dir)?;
@@ -193,7 +173,6 @@ impl std::fmt::Debug for Packs {
 /// assert!(odb.try_read(&odb.hash_kind().null())?.is_none());
 /// let ids: Vec<_> = odb.object_ids().collect::<Result<_, _>>()?;
 /// assert_eq!(ids.len(), 3); // the blob, its tree and the commit
-/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
@@ -263,20 +242,17 @@ impl Odb {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let dir = std::env::temp_dir().join(format!("packread-doc-refresh-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-    /// # git(&["init", "-q"])?;
+    /// # let dir = packread::doctest::Scratch::new("refresh")?;
+    /// # dir.git(&["init", "-q"])?;
     /// let odb = packread::Odb::open(&dir)?;
     /// assert_eq!(odb.packs().len(), 0);
     /// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
-    /// # git(&["add", "hello.txt"])?;
-    /// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-    /// # git(&["gc", "-q"])?;
+    /// # dir.git(&["add", "hello.txt"])?;
+    /// # dir.git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
+    /// # dir.git(&["gc", "-q"])?;
     /// // ... `git gc` writes a pack ...
     /// odb.refresh()?;
     /// assert_eq!(odb.packs().len(), 1);
-    /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(()) }
     /// ```
     pub fn refresh(&self) -> Result<Vec<Warning>, Error> {
@@ -381,14 +357,8 @@ impl Odb {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let dir = std::env::temp_dir().join(format!("packread-doc-verify-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-    /// # git(&["init", "-q"])?;
-    /// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
-    /// # git(&["add", "hello.txt"])?;
-    /// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-    /// # git(&["gc", "-q"])?;
+    /// # let dir = packread::doctest::Scratch::committed("verify", &[("hello.txt", "hello\n")])?;
+    /// # dir.git(&["gc", "-q"])?;
     /// use std::sync::atomic::{AtomicU64, Ordering};
     /// use packread::pack::verify::VerifyOptions;
     ///
@@ -397,7 +367,6 @@ impl Odb {
     /// let pack = odb.pack_ids().next().unwrap();
     /// let entries = odb.verify_pack(pack, &VerifyOptions::new().threads(2).progress(&checked))?;
     /// assert_eq!(entries.len() as u64, checked.load(Ordering::Relaxed));
-    /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(()) }
     /// ```
     ///
@@ -407,7 +376,7 @@ impl Odb {
         pack: PackId,
         options: &VerifyOptions<'_>,
     ) -> Result<Vec<EntryInfo>, Error> {
-        walk::verify_entries(&self.pack(pack), options, self.inner.max_chain)
+        whole_pack::verify_entries(&self.pack(pack), options, self.inner.max_chain)
     }
 
     /// A reader with its own cursors and caches; cheap after the first (they

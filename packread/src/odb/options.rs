@@ -232,13 +232,11 @@ impl OpenOptions {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let dir = std::env::temp_dir().join(format!("packread-doc-gitdir-{}", std::process::id()));
-    /// # std::fs::create_dir_all(&dir)?;
-    /// # std::process::Command::new("git").args(["init", "-q"]).current_dir(&dir).output()?;
+    /// # let dir = packread::doctest::Scratch::new("gitdir")?;
+    /// # dir.git(&["init", "-q"])?;
     /// let opts = packread::OpenOptions::new();
     /// assert!(opts.open_git_dir(dir.join(".git")).is_ok());
     /// assert!(matches!(opts.open_git_dir(&dir), Err(packread::Error::NotARepository(_))));
-    /// # std::fs::remove_dir_all(&dir)?;
     /// # Ok(()) }
     /// ```
     pub fn open_git_dir(&self, git_dir: impl AsRef<Path>) -> Result<Odb, Error> {

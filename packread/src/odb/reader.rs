@@ -50,14 +50,8 @@ pub struct DiskInfo {
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let dir = std::env::temp_dir().join(format!("packread-doc-info-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir)?;
-/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-/// # git(&["init", "-q"])?;
-/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
-/// # git(&["add", "hello.txt"])?;
-/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-/// # git(&["gc", "-q"])?;
+/// # let dir = packread::doctest::Scratch::committed("info", &[("hello.txt", "hello\n")])?;
+/// # dir.git(&["gc", "-q"])?;
 /// use packread::{Location, ObjectKind};
 ///
 /// let odb = packread::Odb::open(&dir)?;
@@ -66,7 +60,6 @@ pub struct DiskInfo {
 /// assert!(matches!(info.location, Location::Packed { .. }));
 /// assert_eq!(info.num_deltas, 0);
 /// assert_eq!(info.disk.delta_base, None);
-/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,14 +159,8 @@ impl ReaderState {
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let dir = std::env::temp_dir().join(format!("packread-doc-reader-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir)?;
-/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-/// # git(&["init", "-q"])?;
-/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
-/// # git(&["add", "hello.txt"])?;
-/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-/// # git(&["gc", "-q"])?;
+/// # let dir = packread::doctest::Scratch::committed("reader", &[("hello.txt", "hello\n")])?;
+/// # dir.git(&["gc", "-q"])?;
 /// use std::io::Read;
 ///
 /// let odb = packread::OpenOptions::new().window_size(4096).max_memory(16384).open(&dir)?;
@@ -199,7 +186,6 @@ impl ReaderState {
 /// for w in workers {
 ///     assert!(w.join().unwrap()? > 0);
 /// }
-/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
 pub struct Reader {

@@ -18,14 +18,8 @@ use crate::object::ObjectKind;
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let dir = std::env::temp_dir().join(format!("packread-doc-stream-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir)?;
-/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-/// # git(&["init", "-q"])?;
-/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
-/// # git(&["add", "hello.txt"])?;
-/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-/// # git(&["gc", "-q"])?;
+/// # let dir = packread::doctest::Scratch::committed("stream", &[("hello.txt", "hello\n")])?;
+/// # dir.git(&["gc", "-q"])?;
 /// use packread::{HashKind, ObjectId};
 ///
 /// let odb = packread::Odb::open(&dir)?;
@@ -35,7 +29,6 @@ use crate::object::ObjectKind;
 /// let mut hasher = ObjectId::object_hasher(HashKind::Sha1, stream.kind(), stream.size());
 /// std::io::copy(&mut stream, &mut hasher)?;
 /// assert_eq!(hasher.finish(), id);
-/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
 pub struct ObjectStream {

@@ -237,3 +237,85 @@ pub fn fatal(e: &Error) -> String {
         _ => e.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn multi_pack_index_problems_get_gits_error_and_fatal_lines() {
+        let path = PathBuf::from("objects/pack/multi-pack-index");
+        let (errors, fatal) = midx(&path, &MidxProblem::TooSmall);
+        assert_eq!(
+            errors,
+            ["multi-pack-index file objects/pack/multi-pack-index is too small"]
+        );
+        assert_eq!(fatal, None);
+        let (errors, fatal) = midx(&path, &MidxProblem::WrongChunkSize(MidxChunk::OidLookup));
+        assert_eq!(
+            errors,
+            ["multi-pack-index OID lookup chunk is the wrong size"]
+        );
+        assert_eq!(
+            fatal.as_deref(),
+            Some("multi-pack-index required OID lookup chunk missing or corrupted")
+        );
+        let problem = MidxProblem::FanoutOutOfOrder {
+            index: 3,
+            before: 0x10,
+            value: 0xf,
+        };
+        assert_eq!(
+            midx(&path, &problem).0,
+            ["oid fanout out of order: fanout[2] = 10 > f = fanout[3]"]
+        );
+        // Whether git dies is the library's answer; git's words agree with it.
+        for p in [
+            MidxProblem::BadSignature(0),
+            MidxProblem::UnsupportedVersion(3),
+            MidxProblem::MissingChunk(MidxChunk::PackNames),
+            MidxProblem::PackNamesTooShort,
+            MidxProblem::TooSmall,
+            MidxProblem::DuplicateChunk(1),
+            MidxProblem::EarlyTerminatingChunk,
+        ] {
+            assert_eq!(midx(&path, &p).1.is_some(), p.is_fatal(), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn revision_warnings_are_gits_lines() {
+        let named_like_id = RevisionWarning::RefNamedLikeId("a".repeat(40));
+        assert!(revision_warning(&named_like_id, true).is_empty());
+        let lines = revision_warning(&named_like_id, false);
+        assert_eq!(
+            lines[0],
+            format!("warning: refname '{}' is ambiguous.", "a".repeat(40))
+        );
+        assert!(lines[1].starts_with("Git normally never creates a ref"));
+        assert_eq!(
+            revision_warning(&RevisionWarning::BrokenRef("refs/heads/x".into()), true),
+            ["warning: ignoring broken ref refs/heads/x"]
+        );
+    }
+
+    #[test]
+    fn zlib_has_words_only_for_what_it_tells_apart() {
+        assert_eq!(
+            zlib_words(StreamError::Checksum),
+            Some("incorrect data check")
+        );
+        assert_eq!(zlib_words(StreamError::InvalidData), None);
+        assert_eq!(
+            stream_error_words(StreamError::InvalidData),
+            "invalid compressed data"
+        );
+        assert_eq!(
+            delta_error_line(DeltaError::OpcodeZero),
+            Some("unexpected delta opcode 0")
+        );
+        assert_eq!(delta_error_line(DeltaError::BaseSizeMismatch), None);
+    }
+}

@@ -475,3 +475,44 @@ fn main() {
     let _ = io::stdout().flush();
     std::process::exit(code);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_git_suffixes() {
+        assert_eq!(parse_size("4096"), Some(4096));
+        assert_eq!(parse_size("64k"), Some(64 << 10));
+        assert_eq!(parse_size("1M"), Some(1 << 20));
+        assert_eq!(parse_size("2g"), Some(2 << 30));
+        assert_eq!(parse_size(""), None);
+        assert_eq!(parse_size("k"), None);
+        assert_eq!(parse_size("-1"), None);
+        assert_eq!(parse_size("99999999999999999999g"), None);
+    }
+
+    #[test]
+    fn option_values_come_after_an_equals_sign_or_next() {
+        let mut rest = vec!["next".to_owned()].into_iter();
+        let v = option_value("--git-dir=a", "--git-dir", &mut rest);
+        assert_eq!(v.unwrap().unwrap(), "a");
+        let v = option_value("--git-dir", "--git-dir", &mut rest);
+        assert_eq!(v.unwrap().unwrap(), "next");
+        assert!(matches!(
+            option_value("--git-dir", "--git-dir", &mut rest),
+            Some(Err(Exit::Usage(msg, _))) if msg == "error: option `git-dir' requires a value"
+        ));
+        assert!(option_value("--git-dirx", "--git-dir", &mut rest).is_none());
+    }
+
+    #[test]
+    fn unknown_options_are_named_as_git_names_them() {
+        let msg = |arg| match unknown_option(arg, USAGE) {
+            Exit::Usage(msg, _) => msg,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(msg("--frob=1"), "error: unknown option `frob=1'");
+        assert_eq!(msg("-xyz"), "error: unknown switch `x'");
+    }
+}

@@ -7,7 +7,7 @@
 pub(crate) mod checksum;
 pub(crate) mod entry;
 pub(crate) mod scan;
-pub(crate) mod walk;
+pub(crate) mod whole_pack;
 
 pub use scan::{IndexedPack, index_pack};
 

@@ -75,14 +75,8 @@ struct Raw {
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let dir = std::env::temp_dir().join(format!("packread-doc-scan-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir)?;
-/// # let git = |args: &[&str]| std::process::Command::new("git").args(args).current_dir(&dir).output();
-/// # git(&["init", "-q"])?;
-/// # std::fs::write(dir.join("hello.txt"), "hello\n")?;
-/// # git(&["add", "hello.txt"])?;
-/// # git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "c"])?;
-/// # git(&["gc", "-q"])?;
+/// # let dir = packread::doctest::Scratch::committed("scan", &[("hello.txt", "hello\n")])?;
+/// # dir.git(&["gc", "-q"])?;
 /// use packread::pack::verify::index_pack;
 /// use packread::HashKind;
 ///
@@ -91,7 +85,6 @@ struct Raw {
 /// let indexed = index_pack(odb.manager(), pack.data_path(), HashKind::Sha1, |_| {})?;
 /// assert_eq!(indexed.entries.len(), 3); // the commit, its tree, the blob
 /// assert_eq!(indexed.checksum, pack.checksum());
-/// # std::fs::remove_dir_all(&dir)?;
 /// # Ok(()) }
 /// ```
 pub fn index_pack(

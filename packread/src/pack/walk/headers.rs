@@ -9,8 +9,8 @@ use crate::object::ObjectKind;
 use crate::pack::decode::{self, DecodeState};
 use crate::pack::entry::EntryKind;
 use crate::pack::file::Pack;
-use crate::pack::walk::stretch::fill_in_stretches;
-use crate::pack::walk::work::threads_for;
+use crate::pack::walk::thread_stretches::fill_in_stretches;
+use crate::pack::walk::work_stack::threads_for;
 
 /// What the first pass finds for one entry.
 #[derive(Clone, Copy)]

@@ -6,12 +6,10 @@
 //! Pack order decodes each entry once too, inflating ahead on several threads
 //! ([`Odb::for_each_in_pack_order`](crate::Odb::for_each_in_pack_order)).
 
-pub(crate) mod again;
+pub(crate) mod base_first;
 pub(crate) mod headers;
-pub(crate) mod holding;
-pub(crate) mod ordered;
+pub(crate) mod pack_order;
 pub(crate) mod read_ahead;
-pub(crate) mod stretch;
+pub(crate) mod thread_stretches;
 pub(crate) mod tree;
-pub(crate) mod visit;
-pub(crate) mod work;
+pub(crate) mod work_stack;

@@ -1,13 +1,13 @@
 //! A pack's delta trees: every entry's header and its delta base as a
 //! position in offset order, with the children of each entry listed, so that
-//! a whole pack can be decoded base first (see `traverse.rs`).
+//! a whole pack can be decoded base first (see `work_stack.rs`).
 
 use crate::error::{Corruption, Error};
 use crate::object::{ObjectId, ObjectKind};
 use crate::pack::entry::{EntryHeader, EntryKind};
 use crate::pack::file::{Pack, PackCursors};
 use crate::pack::walk::read_ahead::{PASS_READ, ReadAhead, reads_instead};
-use crate::pack::walk::stretch::fill_in_stretches;
+use crate::pack::walk::thread_stretches::fill_in_stretches;
 
 /// No parent: the entry is a whole object.
 pub(crate) const ROOT: u32 = u32::MAX;

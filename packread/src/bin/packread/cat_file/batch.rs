@@ -805,3 +805,41 @@ impl Consumer<Rendered, Exit> for Output<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_is_split_at_the_first_run_of_blanks() {
+        assert_eq!(
+            split_rest(b"HEAD  \tx y ", true),
+            (&b"HEAD"[..], &b"x y "[..])
+        );
+        assert_eq!(split_rest(b"HEAD x", false), (&b"HEAD x"[..], &b""[..]));
+        // CR separates nothing; a NUL ends the record.
+        assert_eq!(split_rest(b"a\rb", true), (&b"a\rb"[..], &b""[..]));
+        assert_eq!(split_rest(b"a b\0c", true), (&b"a"[..], &b"b"[..]));
+    }
+
+    #[test]
+    fn commands_are_parsed_as_git_parses_them() {
+        assert!(matches!(
+            parse_command(b"contents HEAD"),
+            Ok(Command::Contents(b"HEAD"))
+        ));
+        assert!(matches!(
+            parse_command(b"info  x"),
+            Ok(Command::Info(b" x"))
+        ));
+        assert!(matches!(parse_command(b"flush"), Ok(Command::Flush)));
+        assert!(matches!(parse_command(b"flush\0junk"), Ok(Command::Flush)));
+        let err = |line: &[u8]| parse_command(line).err().unwrap();
+        assert_eq!(err(b""), "empty command in input");
+        assert_eq!(err(b" info x"), "whitespace before command: ' info x'");
+        assert_eq!(err(b"info"), "info requires arguments");
+        assert_eq!(err(b"contentsHEAD"), "contents requires arguments");
+        assert_eq!(err(b"flush now"), "flush takes no arguments");
+        assert_eq!(err(b"list"), "unknown command: 'list'");
+    }
+}

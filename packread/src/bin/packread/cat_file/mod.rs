@@ -3,8 +3,8 @@
 
 mod batch;
 mod headers;
+mod pack_order;
 mod single;
-mod unordered;
 
 use crate::format::{DEFAULT, Format};
 use crate::{Exit, Global, unknown_option};
@@ -188,8 +188,8 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         };
         crate::names::set_batch();
         let odb = global.open()?;
-        if unordered::applies(&odb, &opts) {
-            return unordered::run(global, &odb, &opts);
+        if pack_order::applies(&odb, &opts) {
+            return pack_order::run(global, &odb, &opts);
         }
         if let Some(packs) = headers::applies(&odb, &opts)?
             && let Some(code) = headers::run(&odb, &opts, &packs)?

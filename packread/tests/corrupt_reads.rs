@@ -2,12 +2,10 @@
 //! error naming the file, never a panic or wrong bytes. (A first sweep; the
 //! robustness issue extends it.)
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{GitObject, copy_repo, fixture, git_objects};
 use packread::{Error, OpenOptions};
+use testkit::{GitObject, copy_repo, fixture, git_objects};
 
 fn pack_file(repo: &Path, ext: &str) -> PathBuf {
     std::fs::read_dir(repo.join("objects/pack"))

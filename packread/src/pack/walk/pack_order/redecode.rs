@@ -14,7 +14,7 @@ use crate::pack::decode::DecodeState;
 use crate::pack::delta;
 use crate::pack::entry::EntryKind;
 use crate::pack::file::{Pack, PackCursors};
-use crate::pack::walk::holding::{Seen, Shared, lock};
+use crate::pack::walk::pack_order::held_bases::{Seen, Shared, lock};
 use crate::pack::walk::read_ahead::{Reach, ReadAhead, inflate_read_onto};
 use crate::pack::walk::tree::{DeltaTree, ROOT};
 

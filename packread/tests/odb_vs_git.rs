@@ -1,12 +1,10 @@
 //! For every object of every fixture, packread's kind, size and bytes equal
 //! `git cat-file`'s, under every window configuration.
 
-mod common;
-
 use std::path::Path;
 
-use common::{configurations, fixture, git_objects};
 use packread::{Error, Odb, OpenOptions};
+use testkit::{configurations, fixture, git_objects};
 
 /// Reads every object git lists through `odb` and compares.
 fn check_all(repo: &Path, label: &str, opts: &OpenOptions) -> usize {
@@ -117,7 +115,7 @@ fn deep_delta_chains() {
         .delta_base_cache_limit(0)
         .open(&repo)
         .unwrap();
-    let deepest = common::git_out(&repo, &["rev-parse", "HEAD~140:f.txt"]);
+    let deepest = testkit::git_out(&repo, &["rev-parse", "HEAD~140:f.txt"]);
     let id = packread::ObjectId::from_hex(std::str::from_utf8(&deepest).unwrap().trim()).unwrap();
     let err = odb.read(&id).unwrap_err();
     assert!(

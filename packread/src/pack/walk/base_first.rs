@@ -12,7 +12,7 @@ use crate::pack::delta;
 use crate::pack::entry::EntryKind;
 use crate::pack::file::Pack;
 use crate::pack::walk::tree::DeltaTree;
-use crate::pack::walk::work::{Work, threads_for};
+use crate::pack::walk::work_stack::{Work, threads_for};
 
 /// What a visit of a pack may use and must do.
 pub(crate) struct Visit<'a> {

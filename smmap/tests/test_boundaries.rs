@@ -1,4 +1,4 @@
-//! Regression tests for what a review against upstream smmap 5.0.3 found:
+//! Boundaries where the port must place and answer as upstream smmap 5.0.3:
 //! placement of requests that reach past the end of the file, `find`/`rfind`
 //! across three or more windows, descriptors left open for files without
 //! windows, the meaning of `OutOfBounds`, and a static manager's file that

@@ -2,14 +2,12 @@
 //! removed, truncated, grown or replaced while a database has them open. The
 //! answer is always git's bytes or a typed error, never a crash.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{copy_repo, fixture, git_objects};
 use packread::{Error, ObjectId, OpenOptions};
+use testkit::{copy_repo, fixture, git_objects};
 
 const CHILD_ENV: &str = "PACKREAD_FD_LIMIT_CHILD_REPO";
 
@@ -184,7 +182,7 @@ fn packs_written_while_open_are_found_after_a_miss() {
     let mut reader = odb.reader();
     let before = odb.packs().len();
     // A new object, packed on its own into a second pack.
-    let mut hash = common::git(&repo)
+    let mut hash = testkit::git(&repo)
         .args(["hash-object", "-w", "--stdin"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -198,7 +196,7 @@ fn packs_written_while_open_are_found_after_a_miss() {
     let out = hash.wait_with_output().unwrap();
     let hex = String::from_utf8(out.stdout).unwrap().trim().to_owned();
     let id = ObjectId::from_hex(&hex).unwrap();
-    let mut pack = common::git(&repo)
+    let mut pack = testkit::git(&repo)
         .args(["pack-objects", "-q", "objects/pack/pack"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())

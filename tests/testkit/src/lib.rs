@@ -1,6 +1,6 @@
-//! Shared helpers for the workspace tests: fixture repositories made by real
-//! git (scripts in `fixtures/`, run through gix-testtools) and git as the oracle.
-#![allow(dead_code)]
+//! git as the oracle for the workspace's tests: fixture repositories made by
+//! real git (scripts in the workspace's `fixtures/`, run through
+//! gix-testtools and cached) and git's own answers about them.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -9,22 +9,45 @@ use std::process::{Command, Stdio};
 
 use packread::{ObjectId, ObjectKind, OpenOptions};
 
-/// The directory a fixture script made (run once, then cached).
+/// The directory a fixture script made (run once, then cached under the
+/// calling crate's `tests/fixtures/generated-do-not-edit`).
 ///
-/// Scripts live in the workspace's `fixtures/`; gix-testtools takes paths
-/// relative to `<crate>/tests/fixtures`, for the root package and `packread`.
+/// # Panics
+/// If the script fails.
 pub fn fixture(script: &str) -> PathBuf {
-    let up = if Path::new("fixtures/lib.sh").is_file() {
-        "../.."
-    } else {
-        "../../.."
-    };
-    gix_testtools::scripted_fixture_read_only(format!("{up}/fixtures/{script}"))
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(script);
+    gix_testtools::scripted_fixture_read_only(path)
         .unwrap_or_else(|e| panic!("fixture script {script} failed: {e}"))
 }
 
+/// Panics with a clear message unless the `git` on `PATH` is 2.47, the
+/// oracle every comparison is made against (an older git first on `PATH`
+/// answers some cases differently). Checked once per process.
+pub fn require_git_2_47() {
+    static CHECKED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    CHECKED.get_or_init(|| {
+        let out = Command::new("git")
+            .arg("--version")
+            .output()
+            .unwrap_or_else(|e| panic!("git could not be run: {e}"));
+        let version = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            version.starts_with("git version 2.47."),
+            "the tests compare with git 2.47, but `git --version` on PATH says {:?}: \
+             put git 2.47 first on PATH",
+            version.trim()
+        );
+    });
+}
+
 /// `git` in `dir`, with a neutral environment (C locale, no user config).
+///
+/// # Panics
+/// Unless the `git` on `PATH` is 2.47 (see [`require_git_2_47`]).
 pub fn git(dir: &Path) -> Command {
+    require_git_2_47();
     let mut cmd = Command::new("git");
     cmd.current_dir(dir)
         .env("LC_ALL", "C")
@@ -75,9 +98,13 @@ pub fn git_out(dir: &Path, args: &[&str]) -> Vec<u8> {
 /// What git says about one object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GitObject {
+    /// Its id.
     pub id: ObjectId,
+    /// Its kind, as `cat-file --batch` names it.
     pub kind: ObjectKind,
+    /// Its size.
     pub size: u64,
+    /// Its bytes.
     pub data: Vec<u8>,
 }
 

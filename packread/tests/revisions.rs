@@ -1,13 +1,11 @@
 //! Revisions resolved by `Repository::rev_parse` against `git rev-parse
 //! --verify`: the same object or the same refusal, and git's warnings.
 
-mod common;
-
 use std::path::Path;
 
-use common::{fixture, git, git_out};
 use packread::revision::RevisionWarning;
 use packread::{Error, Repository, RevisionProblem};
+use testkit::{fixture, git, git_out};
 
 /// The `warning:` and `error:` lines git prints for `warnings` (its advice
 /// after a ref named like an id has no such prefix).
@@ -266,7 +264,7 @@ fn hostile_revisions_end_as_git_ends_them() {
     // (`^{}` and `~0` of a commit are the commit).
     let head = text(git_out(&dir, &["rev-parse", "HEAD"]));
     for spec in &specs {
-        let out = common::run_with_stdin(
+        let out = testkit::run_with_stdin(
             git(&dir),
             &["cat-file", "--batch-check=%(objectname)"],
             format!("{spec}\n").as_bytes(),

@@ -18,7 +18,7 @@ use crate::pack::entry::EntryKind;
 use crate::pack::file::{Pack, PackCursors};
 use crate::pack::verify::{EntryInfo, VerifyOptions};
 use crate::pack::walk::tree::DeltaTree;
-use crate::pack::walk::work::{Task, Work, threads_for};
+use crate::pack::walk::work_stack::{Task, Work, threads_for};
 
 /// The buffer objects hashed as they are inflated go through: past it, the
 /// inflater keeps the last 32 KiB as history, so each refill makes 224 KiB.

@@ -4,11 +4,14 @@
 //! deltas in order, each to its base held from the base's own turn until
 //! its last delta's (within a budget; past it, or for a base in another
 //! pack's order, the base is decoded again from the pack, mostly by the
-//! inflating threads ahead: see `again.rs`).
+//! inflating threads ahead: see `redecode.rs`).
 //!
 //! Reading pack order object by object instead (git's way) inflates a base
 //! again whenever the delta-base cache has let it go, and copies every
 //! object it makes into the cache in case it is a base.
+
+pub(crate) mod held_bases;
+pub(crate) mod redecode;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,13 +23,13 @@ use crate::pack::decode::{self, DecodeState};
 use crate::pack::delta;
 use crate::pack::entry::EntryKind;
 use crate::pack::file::{Pack, PackCursors};
-use crate::pack::walk::again::{Ready, Scratch, decode_ahead, from_held_ancestor};
-use crate::pack::walk::holding::{Holding, Pool, Seen, lock};
 use crate::pack::walk::read_ahead::{
     PASS_READ, Reach, ReadAhead, inflate_read_onto, reads_instead,
 };
 use crate::pack::walk::tree::{DeltaTree, ROOT};
-use crate::pack::walk::work::threads_for;
+use crate::pack::walk::work_stack::threads_for;
+use held_bases::{Holding, Pool, Seen, lock};
+use redecode::{Ready, Scratch, decode_ahead, from_held_ancestor};
 
 /// Inflated bytes per run of entries handed to an inflating thread: a
 /// sixteenth of the delta-base budget, at most this (a run ends with the

@@ -4,9 +4,7 @@
 //! The sparse pack runs in every test run (its holes are never written to
 //! disk). The pack git writes itself holds 4.4 GiB of incompressible blobs:
 //! it is ignored by default; run it with
-//! `cargo test --release --test large_pack -- --ignored`.
-
-mod common;
+//! `cargo test --release -p packread --test large_pack -- --ignored`.
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -15,9 +13,9 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use common::{git, git_cat_file_batch, git_out, idx_v2, zlib};
 use packread::{HashKind, ObjectId, ObjectKind, Odb, OpenOptions};
 use packwrite::{entry_header, ofs_distance};
+use testkit::{git, git_cat_file_batch, git_out, idx_v2, zlib};
 
 const WINDOW: usize = 1 << 20;
 const LIMIT: usize = 4 << 20;

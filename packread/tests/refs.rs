@@ -3,13 +3,11 @@
 //! them; peeled tags; a linked work tree's own refs; broken and dangling
 //! refs; reftable refused.
 
-mod common;
-
 use std::path::Path;
 
-use common::{fixture, git, git_out};
 use packread::refs::{RefStore, Target};
 use packread::{Corruption, Error, ObjectId};
+use testkit::{fixture, git, git_out};
 
 fn text(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap()
@@ -253,7 +251,7 @@ fn ref_names_as_git_check_ref_format_judges_them() {
     ];
     for name in names {
         for one_level in [false, true] {
-            let mut cmd = common::git(&dir);
+            let mut cmd = testkit::git(&dir);
             cmd.arg("check-ref-format");
             if one_level {
                 cmd.arg("--allow-onelevel");

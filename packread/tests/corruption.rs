@@ -3,16 +3,14 @@
 //! the file, never a panic, a hang or wrong bytes reported as good; and
 //! verification must always notice.
 
-mod common;
-
 use packread::pack::verify::VerifyOptions;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{fixture, git_objects, git_out};
 use packread::{Error, ObjectId, OpenOptions};
+use testkit::{fixture, git_objects, git_out};
 
 /// A private, writable copy of a bare repository's pack directory.
 fn scratch(src: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {

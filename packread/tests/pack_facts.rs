@@ -1,16 +1,14 @@
 //! Per-entry facts, pack order, prefixes, streams and verification, against git.
 
-mod common;
-
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use common::{configurations, fixture, git_objects, git_out};
 use packread::pack::EntryKind;
 use packread::pack::verify::VerifyOptions;
 use packread::{Error, ObjectId, Odb};
+use testkit::{configurations, fixture, git_objects, git_out};
 
 /// `git verify-pack -v` lines by id: (type, size, size in pack, offset, depth+base).
 fn git_verify_pack(repo: &Path, idx: &Path) -> HashMap<ObjectId, Vec<String>> {

@@ -1,13 +1,11 @@
 //! Hand-made packs for what git never writes: `REF_DELTA` cycles, pack
 //! version 3, bad base offsets and missing bases.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
-use common::{idx_v2, zlib};
 use packread::{Corruption, Error, HashKind, ObjectId, ObjectKind, Odb, OpenOptions};
 use packwrite::entry_header;
+use testkit::{idx_v2, zlib};
 
 /// One entry to write: its type byte (1–4, 6, 7), the header extension (OFS
 /// offset bytes or REF id) and the raw (uncompressed) data.

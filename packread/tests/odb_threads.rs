@@ -1,12 +1,10 @@
 //! Many threads reading random objects from one shared database under tiny
 //! limits, every byte checked against git.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::{fixture, git_objects};
 use packread::OpenOptions;
+use testkit::{fixture, git_objects};
 
 #[test]
 fn threads_read_one_database_under_tiny_limits() {

@@ -1,0 +1,81 @@
+//! Scratch repositories for the crate's documentation examples (hidden from
+//! the docs: the examples' setup, written once).
+
+use std::io;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A directory under the system's temporary directory, removed when
+/// dropped.
+#[derive(Debug)]
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// An empty directory for the example `name`.
+    pub fn new(name: &str) -> io::Result<Scratch> {
+        let dir = std::env::temp_dir().join(format!("packread-doc-{name}-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+
+    /// A repository for the example `name` with one commit of `files`
+    /// (path, content).
+    pub fn committed(name: &str, files: &[(&str, &str)]) -> io::Result<Scratch> {
+        let dir = Scratch::new(name)?;
+        dir.git(&["init", "-q"])?;
+        for (path, content) in files {
+            std::fs::write(dir.join(path), content)?;
+            dir.git(&["add", path])?;
+        }
+        dir.git(&[
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@b",
+            "commit",
+            "-qm",
+            "c",
+        ])?;
+        Ok(dir)
+    }
+
+    /// Runs git with `args` in the directory; an error if it fails.
+    pub fn git(&self, args: &[&str]) -> io::Result<()> {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(&self.0)
+            .output()?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(io::Error::other(format!(
+                "git {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )))
+        }
+    }
+}
+
+impl Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
