@@ -105,6 +105,7 @@ with [`Error::Corrupt`].
 pub mod doctest;
 mod error;
 pub mod export;
+mod git_dir;
 mod inflate;
 pub mod object;
 mod odb;

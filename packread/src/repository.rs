@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::git_dir;
 use crate::object::ObjectId;
-use crate::odb::{Odb, OpenOptions, discover};
+use crate::odb::{Odb, OpenOptions};
 use crate::refs::RefStore;
 use crate::revision::{self, Revision};
 
@@ -35,14 +36,14 @@ impl Repository {
     pub fn discover(path: impl AsRef<Path>) -> Result<Repository, Error> {
         let path = path.as_ref();
         let git_dir =
-            discover::find_git_dir(path).ok_or_else(|| Error::NotARepository(path.to_owned()))?;
+            git_dir::find_git_dir(path).ok_or_else(|| Error::NotARepository(path.to_owned()))?;
         Repository::open_git_dir(&git_dir, &OpenOptions::new())
     }
 
     /// The repository whose git directory is `git_dir` (as `GIT_DIR` names
     /// one; a `.git` file is followed), its objects opened with `options`.
     pub fn open_git_dir(git_dir: &Path, options: &OpenOptions) -> Result<Repository, Error> {
-        let git_dir = discover::resolve_git_dir(git_dir)?;
+        let git_dir = git_dir::resolve_git_dir(git_dir)?;
         let odb = options.open_git_dir(&git_dir)?;
         let refs = RefStore::open(&git_dir)?;
         Ok(Repository { git_dir, odb, refs })

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use smmap::{MapManager, SlidingWindowMapManager, StaticWindowMapManager};
 
 use crate::error::Error;
+use crate::git_dir;
 use crate::object::HashKind;
-use crate::odb::{Odb, alternates, discover, packs};
+use crate::odb::{Odb, alternates, packs};
 use crate::pack::{DEFAULT_DELTA_BASE_CACHE_LIMIT, DEFAULT_MAX_DELTA_CHAIN, Pack};
 
 /// How to open a database: window size and limits of the window manager,
@@ -223,7 +224,7 @@ impl OpenOptions {
     /// repository, as git does), a `.git` directory (bare repository) or an
     /// `objects` directory.
     pub fn open(&self, path: impl AsRef<Path>) -> Result<Odb, Error> {
-        self.open_found(&discover::discover(path.as_ref())?)
+        self.open_found(&git_dir::discover(path.as_ref())?)
     }
 
     /// Opens the database of the git directory `git_dir` (or of the one a
@@ -240,10 +241,10 @@ impl OpenOptions {
     /// # Ok(()) }
     /// ```
     pub fn open_git_dir(&self, git_dir: impl AsRef<Path>) -> Result<Odb, Error> {
-        self.open_found(&discover::at_git_dir(git_dir.as_ref())?)
+        self.open_found(&git_dir::at_git_dir(git_dir.as_ref())?)
     }
 
-    fn open_found(&self, found: &discover::Found) -> Result<Odb, Error> {
+    fn open_found(&self, found: &git_dir::Found) -> Result<Odb, Error> {
         let manager = self.make_manager()?;
         let hash = self.hash.unwrap_or(found.hash);
         let objects_dir = self.objects_dir.as_ref().unwrap_or(&found.objects_dir);

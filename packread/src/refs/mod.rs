@@ -29,8 +29,8 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use crate::error::{Corruption, Error, RefProblem};
+use crate::git_dir;
 use crate::object::{HashKind, ObjectId};
-use crate::odb::discover;
 
 pub use name::is_valid_name;
 use packed::PackedRefs;
@@ -102,11 +102,11 @@ impl RefStore {
     /// in the reftable format (`extensions.refStorage = reftable`) or uses
     /// an object format this crate doesn't know.
     pub fn open(git_dir: &Path) -> Result<RefStore, Error> {
-        let common_dir = discover::common_dir(git_dir);
-        let hash = discover::repo_hash(&common_dir)?;
+        let common_dir = git_dir::common_dir(git_dir);
+        let hash = git_dir::repo_hash(&common_dir)?;
         let config = common_dir.join("config");
         if let Ok(text) = std::fs::read_to_string(&config)
-            && let Some(storage) = discover::config_value(&text, "extensions", "refstorage")
+            && let Some(storage) = git_dir::config_value(&text, "extensions", "refstorage")
             && !storage.eq_ignore_ascii_case("files")
         {
             return Err(Error::Unsupported {
@@ -127,14 +127,14 @@ impl RefStore {
     /// of the nearest directory above it).
     pub fn discover(path: &Path) -> Result<RefStore, Error> {
         let git_dir =
-            discover::find_git_dir(path).ok_or_else(|| Error::NotARepository(path.to_owned()))?;
+            git_dir::find_git_dir(path).ok_or_else(|| Error::NotARepository(path.to_owned()))?;
         RefStore::open(&git_dir)
     }
 
     /// The refs of the git directory `GIT_DIR` names: `git_dir` itself, or
     /// what the `.git` file it is points to; no search upwards.
     pub fn open_git_dir(git_dir: &Path) -> Result<RefStore, Error> {
-        RefStore::open(&discover::resolve_git_dir(git_dir)?)
+        RefStore::open(&git_dir::resolve_git_dir(git_dir)?)
     }
 
     /// The hash the repository's ids use.

@@ -4,11 +4,9 @@
 //! can't be unpacked is fatal, after git's lines for the zlib error and for
 //! each delta base on the way that failed.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
 use packread::{Corruption, Error, Location, ObjectId, Reader};
 
+use crate::context::Context;
 use crate::git_words;
 
 /// How git treats a damaged object.
@@ -44,43 +42,11 @@ pub fn classify(id: &ObjectId, loc: &Location, err: &Error) -> Option<Damage> {
     })
 }
 
-/// The repository's objects directory, and how git names it in messages
-/// (`.git/objects` in a work tree, `./objects` in a bare repository, the
-/// given `--git-dir` followed by `/objects`).
-static OBJECTS: OnceLock<(PathBuf, String)> = OnceLock::new();
-
-/// Records the objects directory and git's name for it.
-pub fn set_objects_dir(dir: PathBuf, git_name: String) {
-    let _ = OBJECTS.set((dir, git_name));
-}
-
-/// A path under the objects directory as git names it; others (packs of
-/// alternates) as they are.
-pub fn git_path(path: &Path) -> String {
-    if let Some((dir, name)) = OBJECTS.get()
-        && let Ok(rest) = path.strip_prefix(dir)
-    {
-        return format!("{name}/{}", rest.display());
-    }
-    path.display().to_string()
-}
-
-/// `text` with the objects directory's path, where it names a file in it,
-/// as git names it.
-pub fn git_paths_in(text: &str) -> String {
-    match OBJECTS.get() {
-        Some((dir, name)) => {
-            let prefix = format!("{}/", dir.display());
-            text.replace(&prefix, &format!("{name}/"))
-        }
-        None => text.to_owned(),
-    }
-}
-
 /// git's answer for `err`, met unpacking the packed object `id` at `loc`:
 /// the `error:` lines (the zlib error, then each delta base that failed,
 /// bottom up) and the fatal message; `None` for other errors.
 pub fn packed(
+    cx: &Context,
     reader: &mut Reader,
     id: &ObjectId,
     loc: &Location,
@@ -97,7 +63,7 @@ pub fn packed(
     else {
         return None;
     };
-    let pack_path = git_path(path);
+    let pack_path = cx.git_path(path);
     let mut lines = Vec::new();
     if let Corruption::Inflate(e) = reason
         && let Some(words) = git_words::zlib_words(*e)

@@ -8,6 +8,7 @@ use std::sync::{Mutex, PoisonError};
 
 use packread::{Error, Location, ObjectId, ObjectKind, Odb, export};
 
+use crate::context::Context;
 use crate::names::{Resolved, resolve};
 use crate::progress::Progress;
 use crate::{Exit, Global};
@@ -83,8 +84,8 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
                 USAGE,
             ));
         }
-        let odb = open(global, pack.as_deref())?;
-        return dump_stdout(&odb, only);
+        let cx = open(global, pack.as_deref())?;
+        return dump_stdout(&cx.odb, only);
     }
     if positional.is_empty() {
         return Err(Exit::Usage("fatal: <directory> required".into(), USAGE));
@@ -99,15 +100,16 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         }
         return dump_tree(global, &tree, &dir);
     }
-    let odb = open(global, pack.as_deref())?;
+    let cx = &open(global, pack.as_deref())?;
+    let odb = &cx.odb;
     if positional.is_empty() {
-        return dump_all(&odb, only, &dir);
+        return dump_all(odb, only, &dir);
     }
     let mut r = odb.reader();
     let targets: Vec<(ObjectId, Option<Location>)> = {
         let mut v = Vec::new();
         for name in &positional {
-            match resolve(&mut r, odb.hash_kind().hex_len(), name)? {
+            match resolve(cx, &mut r, name)? {
                 Resolved::Id(id) => v.push((id, None)),
                 Resolved::Ambiguous => {
                     return Err(Exit::Fatal(format!("short object ID {name} is ambiguous")));
@@ -154,7 +156,7 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
 }
 
 /// The repository's database, or a lone pack's (`--pack`).
-fn open(global: &Global, pack: Option<&str>) -> Result<Odb, Exit> {
+fn open(global: &Global, pack: Option<&str>) -> Result<Context, Exit> {
     match pack {
         // A lone pack: its ids' hash comes from the repository we are in, if any.
         Some(p) => {
@@ -166,7 +168,7 @@ fn open(global: &Global, pack: Option<&str>) -> Result<Odb, Exit> {
                     idx.display()
                 )));
             }
-            Ok(global.options().hash(hash).open_pack(&idx)?)
+            Ok(Context::new(global.options().hash(hash).open_pack(&idx)?))
         }
         None => global.open(),
     }
@@ -262,9 +264,10 @@ fn dump_all(odb: &Odb, only: Option<ObjectKind>, dir: &Path) -> Result<i32, Exit
 /// `dump --tree`: the files of `name`'s tree under `dir`, with `git
 /// archive`'s messages for names that lead to no tree.
 fn dump_tree(global: &Global, name: &str, dir: &Path) -> Result<i32, Exit> {
-    let odb = global.open()?;
+    let cx = &global.open()?;
+    let odb = &cx.odb;
     let mut r = odb.reader();
-    let id = match resolve(&mut r, odb.hash_kind().hex_len(), name)? {
+    let id = match resolve(cx, &mut r, name)? {
         // A full id of no object: git archive's "not a tree object".
         Resolved::Id(id) if !r.contains(&id)? => {
             return Err(Exit::Fatal(format!("not a tree object: {id}")));

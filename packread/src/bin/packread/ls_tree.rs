@@ -254,9 +254,10 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     o.prefix = prefix;
     // "-d -r should imply -t, but -d by itself should not have to" (git).
     o.show_trees |= o.trees_only && o.recursive;
-    let odb = global.open()?;
+    let cx = &global.open()?;
+    let odb = &cx.odb;
     let mut reader = odb.reader();
-    let id = match resolve(&mut reader, odb.hash_kind().hex_len(), name)? {
+    let id = match resolve(cx, &mut reader, name)? {
         Resolved::Id(id) => id,
         Resolved::NoSuchPath(msg) => return Err(Exit::Fatal(msg)),
         Resolved::Invalid | Resolved::Ambiguous => {
@@ -270,7 +271,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         Err(e) => {
             let told = reader
                 .locate(&id)?
-                .and_then(|loc| crate::damage::packed(&mut reader, &id, &loc, &e));
+                .and_then(|loc| crate::damage::packed(cx, &mut reader, &id, &loc, &e));
             let Some((lines, fatal)) = told else {
                 return Err(e.into());
             };
@@ -290,7 +291,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         explain_not_a_tree(&mut reader, &id)?;
         // Packs git can't use, met on the way (git looks the object up
         // twice, as packread's two reads above did).
-        crate::report_warnings(reader.take_refresh_warnings());
+        cx.report_warnings(reader.take_refresh_warnings());
         return Err(Exit::Fatal("not a tree object".into()));
     }
     let stdout = io::stdout();

@@ -3,6 +3,7 @@
 
 mod ambiguous;
 mod cat_file;
+mod context;
 mod damage;
 mod dump;
 mod format;
@@ -22,6 +23,8 @@ use std::path::{Path, PathBuf};
 
 use packread::refs::RefStore;
 use packread::{HashKind, Odb, OpenOptions};
+
+use context::Context;
 
 const USAGE: &str = "usage: packread [-C <path>] [--git-dir=<path>] [--window-size=<n>]
                 [--memory-limit=<n>] [--handle-limit=<n>] [--delta-cache=<n>] [--static]
@@ -244,45 +247,61 @@ impl Global {
     }
 
     /// git names packs in messages by its objects directory's path as it
-    /// found it: records that name for `odb`'s objects directory.
-    fn name_objects_dir(&self, odb: &Odb) {
-        if let Some(dir) = odb.object_dirs().first() {
-            let given = self
-                .git_dir
-                .clone()
-                .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
-            let name = match (std::env::var_os("GIT_OBJECT_DIRECTORY"), given) {
-                (Some(objects), _) => PathBuf::from(objects).display().to_string(),
-                (None, Some(git_dir)) => format!("{}/objects", git_dir.display()),
-                (None, None) if in_work_tree() => ".git/objects".to_owned(),
-                (None, None) => "./objects".to_owned(),
-            };
-            damage::set_objects_dir(dir.clone(), name);
-        }
+    /// found it: that name for `odb`'s objects directory.
+    fn objects_dir_name(&self, odb: &Odb) -> Option<(PathBuf, String)> {
+        let dir = odb.object_dirs().into_iter().next()?;
+        let given = self
+            .git_dir
+            .clone()
+            .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
+        let name = match (std::env::var_os("GIT_OBJECT_DIRECTORY"), given) {
+            (Some(objects), _) => PathBuf::from(objects).display().to_string(),
+            (None, Some(git_dir)) => format!("{}/objects", git_dir.display()),
+            (None, None) if in_work_tree() => ".git/objects".to_owned(),
+            (None, None) => "./objects".to_owned(),
+        };
+        Some((dir, name))
     }
 
-    /// The repository's database, found as git finds it: `--git-dir`, else
-    /// `$GIT_DIR` (a git directory, not searched for), else from the current
-    /// directory upwards; `$GIT_OBJECT_DIRECTORY` and
+    /// The database as [`open`](Self::open) finds it, opened with `opts`,
+    /// its objects directory named as git names it; nothing reported, and
+    /// `None` outside a repository (git's gentle setup).
+    pub fn open_gently(&self, opts: OpenOptions) -> Option<Context> {
+        let odb = self.open_quietly_with(opts).ok()?;
+        let mut cx = Context::new(odb);
+        if let Some((dir, name)) = self.objects_dir_name(&cx.odb) {
+            cx.name_objects_dir(dir, name);
+        }
+        Some(cx)
+    }
+
+    /// The repository's database and refs, found as git finds them:
+    /// `--git-dir`, else `$GIT_DIR` (a git directory, not searched for),
+    /// else from the current directory upwards; `$GIT_OBJECT_DIRECTORY` and
     /// `$GIT_ALTERNATE_OBJECT_DIRECTORIES` as git reads them.
-    pub fn open(&self) -> Result<Odb, Exit> {
+    pub fn open(&self) -> Result<Context, Exit> {
         let opened = self.open_quietly();
-        let git_dir_given = self.git_dir.is_some() || std::env::var_os("GIT_DIR").is_some();
+        let git_dir_given = self.git_dir_given();
         match opened {
             Ok(odb) => {
-                names::set_refs(self.refs());
-                self.name_objects_dir(&odb);
+                let mut cx = Context::new(odb);
+                if let Some((dir, name)) = self.objects_dir_name(&cx.odb) {
+                    cx.name_objects_dir(dir, name);
+                }
+                cx.refs = self.refs();
                 // git reports broken alternates on every command.
-                report_warnings(odb.warnings());
-                if !self.git_dir_given() {
-                    names::set_prefix(cwd_prefix());
+                cx.report_warnings(cx.odb.warnings());
+                if git_dir_given {
+                    // git then takes the current directory for the top of
+                    // the work tree.
+                    cx.work_tree = true;
+                } else {
+                    cx.prefix = cwd_prefix();
                     // In a bare repository or a git directory there is no
                     // work tree for `./` paths to start from.
-                    if !in_work_tree() {
-                        names::set_no_work_tree();
-                    }
+                    cx.work_tree = in_work_tree();
                 }
-                Ok(odb)
+                Ok(cx)
             }
             Err(packread::Error::NotARepository(_)) if !git_dir_given => Err(Exit::Fatal(
                 "not a git repository (or any of the parent directories): .git".into(),
@@ -294,32 +313,12 @@ impl Global {
             Err(packread::Error::MultiPackIndex { path, problem }) => {
                 let (errors, fatal) = git_words::midx(&path, &problem);
                 for e in errors {
-                    eprintln!("error: {}", damage::git_paths_in(&e));
+                    eprintln!("error: {e}");
                 }
                 Err(Exit::Fatal(fatal.unwrap_or_default()))
             }
             Err(e) => Err(e.into()),
         }
-    }
-}
-
-/// Prints what git reports about the alternates while reading them, as its
-/// `error()` does: control characters shown as '?'.
-pub fn report_warnings(warnings: impl IntoIterator<Item = packread::Warning>) {
-    for w in warnings {
-        // Files of the objects directory, named as git names them.
-        let w = damage::git_paths_in(&git_words::warning(&w));
-        let shown: String = w
-            .chars()
-            .map(|c| {
-                if c.is_control() && c != '\t' && c != '\n' {
-                    '?'
-                } else {
-                    c
-                }
-            })
-            .collect();
-        eprintln!("error: {shown}");
     }
 }
 

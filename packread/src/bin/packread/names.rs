@@ -1,36 +1,19 @@
 //! Object names on the command line (full or abbreviated hex ids), and
 //! git's C-style quoting of paths.
 
-use std::sync::OnceLock;
-
 use packread::object::Prefix;
 use packread::refs::RefStore;
 use packread::revision::RevisionWarning;
 use packread::{Error, ObjectId, Reader, RevisionProblem, revision};
 
-/// The repository's refs, once the command has found the repository (none
-/// when it reads a bare objects directory).
-static REFS: OnceLock<Option<RefStore>> = OnceLock::new();
-
-/// Where the command stands in the work tree (`dir/sub/`), for `./` and
-/// `../` paths in revisions.
-static PREFIX: OnceLock<Vec<u8>> = OnceLock::new();
-
-/// Set when the command stands outside any work tree (a bare repository,
-/// a git directory), where git refuses `./` and `../` paths.
-static NO_WORK_TREE: OnceLock<()> = OnceLock::new();
-
-/// Records that there is no work tree around the current directory.
-pub fn set_no_work_tree() {
-    let _ = NO_WORK_TREE.set(());
-}
+use crate::context::Context;
 
 /// git's refusal of a `<rev>:./path` or `<rev>:../path` outside a work tree.
-fn refuse_relative_outside_work_tree(name: &str) -> Result<(), Error> {
+fn refuse_relative_outside_work_tree(cx: &Context, name: &str) -> Result<(), Error> {
     let relative = name.find(':').is_some_and(|c| {
         c > 0 && (name[c + 1..].starts_with("./") || name[c + 1..].starts_with("../"))
     });
-    if relative && NO_WORK_TREE.get().is_some() {
+    if relative && !cx.work_tree {
         return Err(Error::Revision {
             name: name.to_owned(),
             problem: RevisionProblem::RelativePathWithoutWorkTree,
@@ -44,21 +27,12 @@ fn refuse_relative_outside_work_tree(name: &str) -> Result<(), Error> {
 /// the path may exist in the work tree (looked for from its top, as git
 /// looks once it has moved there), or, with `reader` given (`rev-parse`,
 /// which knows where it stands), in the tree under the current directory.
-pub fn missing_path(reader: Option<&mut Reader>, path: &str, rev: &str) -> String {
-    if NO_WORK_TREE.get().is_none()
-        && std::fs::symlink_metadata(crate::work_tree_top().join(path)).is_ok()
-    {
+pub fn missing_path(cx: &Context, reader: Option<&mut Reader>, path: &str, rev: &str) -> String {
+    if cx.work_tree && std::fs::symlink_metadata(crate::work_tree_top().join(path)).is_ok() {
         return format!("path '{path}' exists on disk, but not in '{rev}'");
     }
-    let prefix = PREFIX
-        .get()
-        .and_then(|p| std::str::from_utf8(p).ok())
-        .unwrap_or("");
-    if let (Some(reader), Some(refs), false) = (
-        reader,
-        REFS.get().and_then(Option::as_ref),
-        prefix.is_empty(),
-    ) {
+    let prefix = std::str::from_utf8(&cx.prefix).unwrap_or("");
+    if let (Some(reader), Some(refs), false) = (reader, cx.refs.as_ref(), prefix.is_empty()) {
         let full = format!("{prefix}{path}");
         if revision::resolve(reader, refs, &format!("{rev}:{full}")).is_ok() {
             return format!(
@@ -70,15 +44,10 @@ pub fn missing_path(reader: Option<&mut Reader>, path: &str, rev: &str) -> Strin
     format!("path '{path}' does not exist in '{rev}'")
 }
 
-/// Records the current directory's place in the work tree.
-pub fn set_prefix(prefix: Vec<u8>) {
-    let _ = PREFIX.set(prefix);
-}
-
 /// `spec` with a `./` or `../` path made relative to the top, as git reads
 /// it from a subdirectory (`HEAD:./b` in `dir/` is `HEAD:./dir/b`).
-fn from_top(spec: &str) -> Option<String> {
-    let prefix = PREFIX.get().filter(|p| !p.is_empty())?;
+fn from_top(cx: &Context, spec: &str) -> Option<String> {
+    let prefix = Some(&cx.prefix).filter(|p| !p.is_empty())?;
     let colon = spec.find(':')?;
     let path = &spec[colon + 1..];
     if colon == 0 || !(path.starts_with("./") || path.starts_with("../")) {
@@ -92,12 +61,13 @@ fn from_top(spec: &str) -> Option<String> {
 /// (`./` and `../` paths from the current directory); errors name it, and
 /// a path above the work tree, as they were given.
 pub fn resolve_revision(
+    cx: &Context,
     reader: &mut Reader,
     refs: &RefStore,
     name: &str,
 ) -> Result<revision::Revision, Error> {
-    refuse_relative_outside_work_tree(name)?;
-    let rewritten = from_top(name);
+    refuse_relative_outside_work_tree(cx, name)?;
+    let rewritten = from_top(cx, name);
     revision::resolve(reader, refs, rewritten.as_deref().unwrap_or(name))
         .map_err(|e| as_given(e, name))
 }
@@ -124,20 +94,6 @@ fn as_given(e: Error, name: &str) -> Error {
     }
 }
 
-/// Set in batch mode, where git doesn't warn about refs named like ids
-/// (`warn_on_object_refname_ambiguity`, turned off for speed).
-static BATCH: OnceLock<()> = OnceLock::new();
-
-/// Records that names are read in batch mode.
-pub fn set_batch() {
-    let _ = BATCH.set(());
-}
-
-/// Records the refs names are resolved against (the first call wins).
-pub fn set_refs(refs: Option<RefStore>) {
-    let _ = REFS.set(refs);
-}
-
 /// git's shortest abbreviation (`MINIMUM_ABBREV`).
 pub const MINIMUM_ABBREV: usize = 4;
 
@@ -159,19 +115,19 @@ pub enum Resolved {
 /// Resolves `name` as git's `get_oid` does: hex names as ids and
 /// abbreviations, anything else (refs, `HEAD~2`, `v1^{tree}`, `main:path`)
 /// as a revision, with git's warnings printed on the way.
-pub fn resolve(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolved, Error> {
+pub fn resolve(cx: &Context, reader: &mut Reader, name: &str) -> Result<Resolved, Error> {
+    let hex_len = cx.hex_len();
     // Full ids (and git's longer hex names) are ids whatever refs exist;
     // shorter names are refs first, as git has them. Outside batch mode a
     // full id goes through the revision rules too, for git's warning when
     // a ref has that name.
     let long_hex = name.len() >= hex_len && name.bytes().all(|b| b.is_ascii_hexdigit());
-    let id_only = long_hex && (name.len() > hex_len || BATCH.get().is_some());
-    let refs = REFS.get().and_then(Option::as_ref);
-    let (false, Some(refs)) = (id_only, refs) else {
+    let id_only = long_hex && (name.len() > hex_len || cx.batch);
+    let (false, Some(refs)) = (id_only, cx.refs.as_ref()) else {
         return resolve_hex(reader, hex_len, name);
     };
-    let result = resolve_revision(reader, refs, name);
-    settle(result.map(|rev| (rev.id, rev.warnings)))
+    let result = resolve_revision(cx, reader, refs, name);
+    settle(cx, result.map(|rev| (rev.id, rev.warnings)))
 }
 
 /// What a name leads to when symbolic links in `<rev>:<path>` are
@@ -188,19 +144,18 @@ pub enum Followed {
 /// Resolves `name` as [`resolve`] does, following symbolic links in the
 /// tree of a `<rev>:<path>` name as git's `--follow-symlinks` does.
 pub fn resolve_following_symlinks(
+    cx: &Context,
     reader: &mut Reader,
-    hex_len: usize,
     name: &str,
 ) -> Result<Followed, Error> {
-    let refs = REFS.get().and_then(Option::as_ref);
-    let (Some(refs), Some(colon)) = (refs, name.find(':')) else {
-        return resolve(reader, hex_len, name).map(Followed::Resolved);
+    let (Some(refs), Some(colon)) = (cx.refs.as_ref(), name.find(':')) else {
+        return resolve(cx, reader, name).map(Followed::Resolved);
     };
     if colon == 0 {
-        return resolve(reader, hex_len, name).map(Followed::Resolved);
+        return resolve(cx, reader, name).map(Followed::Resolved);
     }
-    refuse_relative_outside_work_tree(name)?;
-    let rewritten = from_top(name);
+    refuse_relative_outside_work_tree(cx, name)?;
+    let rewritten = from_top(cx, name);
     let spec = rewritten.as_deref().unwrap_or(name);
     let followed = revision::resolve_following_symlinks(reader, refs, spec)
         .map_err(|e| as_given(e, name))
@@ -208,7 +163,7 @@ pub fn resolve_following_symlinks(
     let link = |word| Ok(Followed::Link(word, name.as_bytes().to_vec()));
     match followed {
         Ok((target, warnings)) => {
-            print_warnings(&warnings);
+            print_warnings(cx, &warnings);
             match target {
                 revision::Target::Object(id) => Ok(Followed::Resolved(Resolved::Id(id))),
                 revision::Target::Outside(path) => Ok(Followed::Link("symlink", path)),
@@ -218,22 +173,25 @@ pub fn resolve_following_symlinks(
                 _ => link("notdir"),
             }
         }
-        Err(e) => settle(Err(e)).map(Followed::Resolved),
+        Err(e) => settle(cx, Err(e)).map(Followed::Resolved),
     }
 }
 
 /// Prints git's warnings; in batch mode not those about refs named like
 /// ids (git turns them off there).
-fn print_warnings(warnings: &[RevisionWarning]) {
-    crate::git_words::print_revision_warnings(warnings, BATCH.get().is_some());
+fn print_warnings(cx: &Context, warnings: &[RevisionWarning]) {
+    crate::git_words::print_revision_warnings(warnings, cx.batch);
 }
 
 /// A revision's resolution as the commands take it: warnings printed, a
 /// name that leads nowhere as [`Resolved`], what git dies of as the error.
-fn settle(result: Result<(ObjectId, Vec<RevisionWarning>), Error>) -> Result<Resolved, Error> {
+fn settle(
+    cx: &Context,
+    result: Result<(ObjectId, Vec<RevisionWarning>), Error>,
+) -> Result<Resolved, Error> {
     match result {
         Ok((id, warnings)) => {
-            print_warnings(&warnings);
+            print_warnings(cx, &warnings);
             Ok(Resolved::Id(id))
         }
         Err(Error::Revision {
@@ -245,10 +203,10 @@ fn settle(result: Result<(ObjectId, Vec<RevisionWarning>), Error>) -> Result<Res
                 | RevisionProblem::RelativePathWithoutWorkTree
         ) =>
         {
-            print_warnings(&warnings);
+            print_warnings(cx, &warnings);
             Ok(match problem {
                 RevisionProblem::PathNotInTree { path, rev } => {
-                    Resolved::NoSuchPath(missing_path(None, &path, &rev))
+                    Resolved::NoSuchPath(missing_path(cx, None, &path, &rev))
                 }
                 _ => Resolved::Invalid,
             })

@@ -27,7 +27,8 @@ struct Options {
 }
 
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
-    let odb = global.open()?;
+    let cx = &global.open()?;
+    let odb = &cx.odb;
     let refs = global.refs().ok_or_else(|| {
         Exit::Fatal("not a git repository (or any of the parent directories): .git".into())
     })?;
@@ -84,9 +85,9 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             }
             continue;
         }
-        let resolved = crate::names::resolve_revision(&mut reader, &refs, arg);
+        let resolved = crate::names::resolve_revision(cx, &mut reader, &refs, arg);
         // Packs git keeps but can't use, met on the way.
-        crate::report_warnings(reader.take_refresh_warnings());
+        cx.report_warnings(reader.take_refresh_warnings());
         match resolved {
             Ok(rev) => {
                 for w in rev
@@ -150,6 +151,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                     }
                     if let Some(RevisionProblem::PathNotInTree { path, rev }) = problem {
                         return Err(Exit::Fatal(crate::names::missing_path(
+                            cx,
                             Some(&mut reader),
                             &path,
                             &rev,

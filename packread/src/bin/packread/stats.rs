@@ -7,7 +7,8 @@ use crate::progress::Progress;
 use crate::{Exit, Global};
 
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
-    let odb = global.open()?;
+    let cx = &global.open()?;
+    let odb = &cx.odb;
     let mut r = odb.reader();
     let targets = if args.is_empty() {
         odb.object_locations_pack_order()?
@@ -17,7 +18,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     } else {
         let mut v = Vec::new();
         for name in args {
-            let Resolved::Id(id) = resolve(&mut r, odb.hash_kind().hex_len(), name)? else {
+            let Resolved::Id(id) = resolve(cx, &mut r, name)? else {
                 return Err(Exit::Fatal(format!("Not a valid object name {name}")));
             };
             v.push(

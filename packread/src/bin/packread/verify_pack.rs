@@ -244,14 +244,12 @@ fn verify_one(
         // check for a collision; a quick lookup, without a rescan), and
         // says so each time a lookup meets a pack it can't use.
         let quick = global.options().refresh_on_miss(false);
-        let mut repo = global.open_quietly_with(quick).ok().map(|odb| {
-            global.name_objects_dir(&odb);
-            odb.reader()
-        });
+        let repo = global.open_gently(quick);
+        let mut reader = repo.as_ref().map(|cx| cx.odb.reader());
         let seen = |id: &ObjectId| {
-            if let Some(r) = &mut repo {
+            if let (Some(cx), Some(r)) = (&repo, &mut reader) {
                 let _ = r.contains(id);
-                crate::report_warnings(r.take_refresh_warnings());
+                cx.report_warnings(r.take_refresh_warnings());
             }
         };
         let indexed = index_pack(&manager, &pack_path, hash, seen).map_err(|e| scan_message(&e))?;

@@ -5,11 +5,13 @@
 //! output bytes; the [`Output`] writes them in input order.
 
 use std::io::{self, BufRead, BufWriter, IsTerminal, StdoutLock, Write};
+use std::sync::Arc;
 
 use packread::{Location, ObjectId, ObjectKind, Odb, Reader};
 
 use super::{Batch, BatchOptions};
 use crate::ambiguous;
+use crate::context::Context;
 use crate::damage::{self, Damage};
 use crate::format::Facts;
 use crate::names::{Followed, Resolved, resolve, resolve_following_symlinks};
@@ -33,7 +35,8 @@ fn run_len(kind: Batch) -> usize {
 }
 
 /// Runs a batch mode on `odb`.
-pub(super) fn run(global: &Global, odb: &Odb, opts: &BatchOptions) -> Result<i32, Exit> {
+pub(super) fn run(global: &Global, cx: &Arc<Context>, opts: &BatchOptions) -> Result<i32, Exit> {
+    let odb = &cx.odb;
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     // The feeder's reader may hold three windows (the multi-pack-index's
     // and two of a pack), each worker's two: all must
@@ -41,7 +44,7 @@ pub(super) fn run(global: &Global, odb: &Odb, opts: &BatchOptions) -> Result<i32
     // itself, in input order, and the feeder holds no window.
     let room = odb.manager().max_file_handles().saturating_sub(3) / 2;
     let threads = cores.min(room).max(1);
-    let feeder = Feeder::new(odb, opts, room >= 2);
+    let feeder = Feeder::new(cx, opts, room >= 2);
     let stdout = io::stdout();
     let spare = Spare::new(threads + 1);
     let mut output = Output {
@@ -58,7 +61,7 @@ pub(super) fn run(global: &Global, odb: &Odb, opts: &BatchOptions) -> Result<i32
         move |jobs| feeder.run(jobs),
         threads,
         WINDOW_PER_THREAD * threads,
-        || Renderer::new(odb, opts, global.delta_cache_budget() / threads, &spare),
+        || Renderer::new(cx, opts, global.delta_cache_budget() / threads, &spare),
         Renderer::render,
         &mut output,
     );
@@ -155,6 +158,7 @@ fn split_rest(line: &[u8], split: bool) -> (&[u8], &[u8]) {
 
 /// The answer for one input line, looked up through `reader`.
 fn named_piece(
+    cx: &Context,
     reader: &mut Reader,
     line: &[u8],
     split: bool,
@@ -164,17 +168,16 @@ fn named_piece(
     let Ok(text) = std::str::from_utf8(name) else {
         return Ok(Piece::Status(name.to_vec(), "missing"));
     };
-    let hex_len = reader.odb().hash_kind().hex_len();
     let resolved = if follow {
-        match resolve_following_symlinks(reader, hex_len, text)? {
+        match resolve_following_symlinks(cx, reader, text)? {
             Followed::Resolved(r) => r,
             Followed::Link(word, shown) => return Ok(Piece::Link(word, shown)),
         }
     } else {
-        resolve(reader, hex_len, text)?
+        resolve(cx, reader, text)?
     };
     // A prefix no object has made git scan the directories again.
-    crate::report_warnings(reader.take_refresh_warnings());
+    cx.report_warnings(reader.take_refresh_warnings());
     let id = match resolved {
         Resolved::Id(id) => id,
         Resolved::Ambiguous => {
@@ -189,7 +192,7 @@ fn named_piece(
     };
     let found = reader.locate(&id)?;
     // A miss made git scan the directories again, reporting the alternates.
-    crate::report_warnings(reader.take_refresh_warnings());
+    cx.report_warnings(reader.take_refresh_warnings());
     Ok(match found {
         Some(loc) => Piece::Object(id, loc, rest.to_vec()),
         None => Piece::Status(name.to_vec(), "missing"),
@@ -253,6 +256,7 @@ enum Stop {
 /// jobs, in input order. It alone resolves names and finds objects, so
 /// lookups see git's most-recently-used pack order.
 struct Feeder {
+    cx: Arc<Context>,
     odb: Odb,
     reader: Reader,
     /// The pieces of the job being gathered.
@@ -282,11 +286,12 @@ enum Input {
 }
 
 impl Feeder {
-    fn new(odb: &Odb, opts: &BatchOptions, resolves: bool) -> Feeder {
+    fn new(cx: &Arc<Context>, opts: &BatchOptions, resolves: bool) -> Feeder {
         let run_len = run_len(opts.kind);
         Feeder {
-            odb: odb.clone(),
-            reader: odb.reader(),
+            cx: Arc::clone(cx),
+            odb: cx.odb.clone(),
+            reader: cx.odb.reader(),
             run: Vec::with_capacity(run_len),
             run_len,
             input: match (opts.all, opts.unordered) {
@@ -359,7 +364,8 @@ impl Feeder {
         // A read error ends the input, as EOF does for git.
         for (line, more) in records(nul, false).map_while(Result::ok) {
             let piece = if self.resolves {
-                named_piece(&mut self.reader, &line, split, self.follow).map_err(Stop::Failed)?
+                named_piece(&self.cx, &mut self.reader, &line, split, self.follow)
+                    .map_err(Stop::Failed)?
             } else {
                 Piece::Line(line, split)
             };
@@ -398,7 +404,8 @@ impl Feeder {
             };
             // The name is all of the rest; `%(rest)` is always empty.
             let piece = if self.resolves {
-                named_piece(&mut self.reader, name, false, self.follow).map_err(Stop::Failed)?
+                named_piece(&self.cx, &mut self.reader, name, false, self.follow)
+                    .map_err(Stop::Failed)?
             } else {
                 Piece::Line(name.to_vec(), false)
             };
@@ -505,6 +512,7 @@ pub(super) fn take_error(rendered: Rendered) -> Result<(), Exit> {
 
 /// Turns jobs into output bytes; one per thread, each with its own reader.
 pub(super) struct Renderer<'a> {
+    cx: &'a Context,
     odb: &'a Odb,
     reader: Reader,
     opts: &'a BatchOptions,
@@ -517,14 +525,16 @@ pub(super) struct Renderer<'a> {
 
 impl<'a> Renderer<'a> {
     pub(super) fn new(
-        odb: &'a Odb,
+        cx: &'a Context,
         opts: &'a BatchOptions,
         cache: usize,
         spare: &'a Spare,
     ) -> Renderer<'a> {
+        let odb = &cx.odb;
         let mut reader = odb.reader();
         reader.set_delta_base_cache_limit(cache);
         Renderer {
+            cx,
             odb,
             reader,
             opts,
@@ -592,7 +602,13 @@ impl<'a> Renderer<'a> {
                 Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, out)?,
                 Piece::Link(word, text) => self.link(word, &text, out),
                 Piece::Line(line, split) => {
-                    match named_piece(&mut self.reader, &line, split, self.opts.follow_symlinks)? {
+                    match named_piece(
+                        self.cx,
+                        &mut self.reader,
+                        &line,
+                        split,
+                        self.opts.follow_symlinks,
+                    )? {
                         Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, out)?,
                         Piece::Status(name, what) => self.status(&name, what, out),
                         Piece::Link(word, text) => self.link(word, &text, out),
@@ -676,7 +692,7 @@ impl<'a> Renderer<'a> {
                     return Ok(());
                 }
                 Some(Damage::Fatal(msg)) => return Err(Exit::Fatal(msg)),
-                None => match damage::packed(&mut self.reader, &id, loc, &e) {
+                None => match damage::packed(self.cx, &mut self.reader, &id, loc, &e) {
                     // git writes the header line before it reads the
                     // contents, and dies on them.
                     Some((lines, mut fatal)) => {

@@ -6,6 +6,8 @@ mod headers;
 mod pack_order;
 mod single;
 
+use std::sync::Arc;
+
 use crate::format::{DEFAULT, Format};
 use crate::{Exit, Global, unknown_option};
 
@@ -186,17 +188,19 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
             nul_output: big_z,
             follow_symlinks: follow,
         };
-        crate::names::set_batch();
-        let odb = global.open()?;
-        if pack_order::applies(&odb, &opts) {
-            return pack_order::run(global, &odb, &opts);
+        let mut cx = global.open()?;
+        cx.batch = true;
+        let cx = Arc::new(cx);
+        let odb = &cx.odb;
+        if pack_order::applies(odb, &opts) {
+            return pack_order::run(global, &cx, &opts);
         }
-        if let Some(packs) = headers::applies(&odb, &opts)?
-            && let Some(code) = headers::run(&odb, &opts, &packs)?
+        if let Some(packs) = headers::applies(odb, &opts)?
+            && let Some(code) = headers::run(odb, &opts, &packs)?
         {
             return Ok(code);
         }
-        return batch::run(global, &odb, &opts);
+        return batch::run(global, &cx, &opts);
     }
     if follow {
         return Err(usage("fatal: '--follow-symlinks' requires a batch mode"));

@@ -11,6 +11,7 @@ use packread::{Location, ObjectId, Odb, PackId};
 
 use super::BatchOptions;
 use super::batch::{self, Job, Piece, Renderer, Spare};
+use crate::context::Context;
 use crate::format::Facts;
 use crate::{Exit, Global};
 
@@ -26,10 +27,11 @@ pub(super) fn applies(odb: &Odb, opts: &BatchOptions) -> bool {
 }
 
 /// Runs it.
-pub(super) fn run(global: &Global, odb: &Odb, opts: &BatchOptions) -> Result<i32, Exit> {
+pub(super) fn run(global: &Global, cx: &Context, opts: &BatchOptions) -> Result<i32, Exit> {
+    let odb = &cx.odb;
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let spare = Spare::new(2);
-    let mut renderer = Renderer::new(odb, opts, global.delta_cache_budget(), &spare);
+    let mut renderer = Renderer::new(cx, opts, global.delta_cache_budget(), &spare);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = write_all(odb, opts, threads, &mut renderer, &mut out);

@@ -7,15 +7,16 @@ use packread::{Corruption, Location, ObjectId, Odb, Reader};
 
 use super::Mode;
 use crate::ambiguous;
+use crate::context::Context;
 use crate::damage::{self, Damage};
 use crate::names::{Resolved, quote_c_style, resolve};
 use crate::{Exit, Global};
 
 /// Resolves a command-line name to an id, or dies as git does.
-fn name_to_id(odb: &Odb, r: &mut Reader, name: &str) -> Result<ObjectId, Exit> {
-    let resolved = resolve(r, odb.hash_kind().hex_len(), name)?;
+fn name_to_id(cx: &Context, r: &mut Reader, name: &str) -> Result<ObjectId, Exit> {
+    let resolved = resolve(cx, r, name)?;
     // A prefix no object has made git scan the directories again.
-    crate::report_warnings(r.take_refresh_warnings());
+    cx.report_warnings(r.take_refresh_warnings());
     match resolved {
         Resolved::Id(id) => Ok(id),
         Resolved::Ambiguous => {
@@ -36,12 +37,13 @@ pub(super) fn one_object(
     name: &str,
     unknown_type: bool,
 ) -> Result<i32, Exit> {
-    let odb = global.open()?;
+    let cx = &global.open()?;
+    let odb = &cx.odb;
     let mut r = odb.reader();
-    let id = name_to_id(&odb, &mut r, name)?;
+    let id = name_to_id(cx, &mut r, name)?;
     let loc = r.locate(&id)?;
     // A miss made git scan the directories again, reporting the alternates.
-    crate::report_warnings(r.take_refresh_warnings());
+    cx.report_warnings(r.take_refresh_warnings());
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     // A damaged loose object is missing for git, after its error lines; a
@@ -57,7 +59,7 @@ pub(super) fn one_object(
                     Exit::Fatal(fatal)
                 }
                 Some(Damage::Fatal(msg)) => Exit::Fatal(msg),
-                None => match damage::packed(&mut odb.reader(), &id, loc, &e) {
+                None => match damage::packed(cx, &mut odb.reader(), &id, loc, &e) {
                     Some((lines, fatal)) => {
                         for line in lines {
                             eprintln!("{line}");
@@ -116,8 +118,8 @@ pub(super) fn one_object(
             if kind == ObjectKind::Tree {
                 // git hands a tree to its `ls-tree`, which reads the name
                 // again: its warnings come twice.
-                resolve(&mut r, odb.hash_kind().hex_len(), name)?;
-                pretty_tree(&odb, &data, &mut out)?;
+                resolve(cx, &mut r, name)?;
+                pretty_tree(odb, &data, &mut out)?;
             } else {
                 out.write_all(&data)?;
             }
@@ -152,9 +154,10 @@ fn pretty_tree(odb: &Odb, data: &[u8], out: &mut impl Write) -> Result<(), Exit>
 /// to their tree) until the type matches, as git's `read_object_with_reference`.
 pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32, Exit> {
     let want: ObjectKind = ty.parse().map_err(|e| Exit::Fatal(format!("{e}")))?;
-    let odb = global.open()?;
+    let cx = &global.open()?;
+    let odb = &cx.odb;
     let mut r = odb.reader();
-    let id = name_to_id(&odb, &mut r, name)?;
+    let id = name_to_id(cx, &mut r, name)?;
     let mut data = Vec::new();
     // git looks a wanted blob up twice before it reads it (its type, then
     // the type of what a tag names): a missing one makes it scan the
@@ -168,7 +171,7 @@ pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32,
             let loc = r.locate(&id)?;
             let told = loc
                 .as_ref()
-                .and_then(|loc| damage::packed(&mut r, &id, loc, &e));
+                .and_then(|loc| damage::packed(cx, &mut r, &id, loc, &e));
             // git streams a blob asked for as a blob (its failure names the
             // pack); anything else is read whole, and fails as a bad file.
             let streamed = want == ObjectKind::Blob
@@ -191,7 +194,7 @@ pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32,
             });
         }
     };
-    crate::report_warnings(r.take_refresh_warnings());
+    cx.report_warnings(r.take_refresh_warnings());
     if peeled.is_none() {
         return Err(Exit::Fatal(format!("git cat-file {name}: bad file")));
     }

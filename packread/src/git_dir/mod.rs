@@ -1,4 +1,10 @@
-//! Finding a repository's object directory and hash, as git does.
+//! A repository's git directory, found as git finds it (searched upwards
+//! from a work tree, named by `GIT_DIR`, or behind a `.git` file), and what
+//! its configuration says about reading it.
+
+pub(crate) mod config;
+
+pub(crate) use config::{config_value, repo_hash, uses_midx};
 
 use std::path::{Path, PathBuf};
 
@@ -49,39 +55,6 @@ pub(crate) fn find_git_dir(path: &Path) -> Option<PathBuf> {
         }
     }
     None
-}
-
-/// The value of `key` in `[section]` of a git config file (last one wins);
-/// keys and section names are case-insensitive.
-pub(crate) fn config_value(text: &str, section: &str, key: &str) -> Option<String> {
-    let mut current = String::new();
-    let mut value = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(rest) = line.strip_prefix('[') {
-            current = rest
-                .split(']')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            continue;
-        }
-        if current != section || line.starts_with(['#', ';']) {
-            continue;
-        }
-        let (k, v) = line.split_once('=').unwrap_or((line, "true"));
-        if k.trim().eq_ignore_ascii_case(key) {
-            let v = v
-                .split(['#', ';'])
-                .next()
-                .unwrap_or("")
-                .trim()
-                .trim_matches('"');
-            value = Some(v.to_owned());
-        }
-    }
-    value
 }
 
 /// The object directory and hash of the repository at `path` (a work tree or
@@ -148,62 +121,4 @@ fn found_at(git_dir: &Path) -> Result<Found, Error> {
         hash,
         multi_pack_index: uses_midx(&common),
     })
-}
-
-/// Whether git reads the multi-pack-index of the repository whose git
-/// directory is `git_dir` (`core.multiPackIndex`, true unless set false).
-fn uses_midx(git_dir: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(git_dir.join("config")) else {
-        return true;
-    };
-    !matches!(
-        config_value(&text, "core", "multipackindex")
-            .map(|v| v.to_ascii_lowercase())
-            .as_deref(),
-        Some("false" | "no" | "off" | "0")
-    )
-}
-
-/// The hash of the repository whose git directory is `git_dir`, from its
-/// config (`extensions.objectFormat`); SHA-1 without one.
-pub(crate) fn repo_hash(git_dir: &Path) -> Result<HashKind, Error> {
-    let config = git_dir.join("config");
-    let Ok(text) = std::fs::read_to_string(&config) else {
-        return Ok(HashKind::Sha1);
-    };
-    match config_value(&text, "extensions", "objectformat")
-        .map(|v| v.to_ascii_lowercase())
-        .as_deref()
-    {
-        None | Some("sha1") => Ok(HashKind::Sha1),
-        Some("sha256") => Ok(HashKind::Sha256),
-        Some(other) => Err(Error::Unsupported {
-            path: config,
-            what: format!("unknown object format '{other}'"),
-        }),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_object_format() {
-        let text = "[core]\n\trepositoryformatversion = 1\n[extensions]\n\tobjectFormat = sha256\n";
-        assert_eq!(
-            config_value(text, "extensions", "objectformat").as_deref(),
-            Some("sha256")
-        );
-        assert_eq!(config_value(text, "core", "bare"), None);
-        assert_eq!(
-            config_value(
-                "[Extensions]\nobjectformat=sha1 # c\n",
-                "extensions",
-                "objectformat"
-            )
-            .as_deref(),
-            Some("sha1")
-        );
-    }
 }

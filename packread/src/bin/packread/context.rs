@@ -1,0 +1,99 @@
+//! What a command knows about where it runs: the repository's objects and
+//! refs, where it stands in the work tree, and how git names the objects
+//! directory in its messages. `Global::open` builds it once; commands pass
+//! it down to whatever needs it.
+
+use std::path::{Path, PathBuf};
+
+use packread::refs::RefStore;
+use packread::{Odb, Warning};
+
+use crate::git_words;
+
+/// A command's view of its repository.
+pub struct Context {
+    /// The object database.
+    pub odb: Odb,
+    /// The refs names are resolved against (none when only an objects
+    /// directory was found).
+    pub refs: Option<RefStore>,
+    /// Where the command stands in the work tree (`dir/sub/`; empty at the
+    /// top or outside a work tree), for `./` and `../` paths in revisions.
+    pub prefix: Vec<u8>,
+    /// Whether the command stands in a work tree (not in a bare repository
+    /// or a git directory, where git refuses `./` and `../` paths).
+    pub work_tree: bool,
+    /// Whether names are read in batch mode, where git doesn't warn about
+    /// refs named like ids (`warn_on_object_refname_ambiguity` is off).
+    pub batch: bool,
+    /// The objects directory, and how git names it (`.git/objects` in a
+    /// work tree, `./objects` in a bare repository, the given `--git-dir`
+    /// followed by `/objects`).
+    objects_dir: Option<(PathBuf, String)>,
+}
+
+impl Context {
+    /// A context for `odb` with nothing else known.
+    pub fn new(odb: Odb) -> Context {
+        Context {
+            odb,
+            refs: None,
+            prefix: Vec::new(),
+            work_tree: false,
+            batch: false,
+            objects_dir: None,
+        }
+    }
+
+    /// Records that git names the objects directory `dir` as `name`.
+    pub fn name_objects_dir(&mut self, dir: PathBuf, name: String) {
+        self.objects_dir = Some((dir, name));
+    }
+
+    /// The length of a full hex id in this repository.
+    pub fn hex_len(&self) -> usize {
+        self.odb.hash_kind().hex_len()
+    }
+
+    /// A path under the objects directory as git names it; others (packs
+    /// of alternates) as they are.
+    pub fn git_path(&self, path: &Path) -> String {
+        if let Some((dir, name)) = &self.objects_dir
+            && let Ok(rest) = path.strip_prefix(dir)
+        {
+            return format!("{name}/{}", rest.display());
+        }
+        path.display().to_string()
+    }
+
+    /// `text` with the objects directory's path, where it names a file in
+    /// it, as git names it.
+    pub fn git_paths_in(&self, text: &str) -> String {
+        match &self.objects_dir {
+            Some((dir, name)) => {
+                let prefix = format!("{}/", dir.display());
+                text.replace(&prefix, &format!("{name}/"))
+            }
+            None => text.to_owned(),
+        }
+    }
+
+    /// Prints what git reports about the database and goes on from, as its
+    /// `error()` does: control characters shown as '?'.
+    pub fn report_warnings(&self, warnings: impl IntoIterator<Item = Warning>) {
+        for w in warnings {
+            let w = self.git_paths_in(&git_words::warning(&w));
+            let shown: String = w
+                .chars()
+                .map(|c| {
+                    if c.is_control() && c != '\t' && c != '\n' {
+                        '?'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            eprintln!("error: {shown}");
+        }
+    }
+}
