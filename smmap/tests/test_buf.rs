@@ -20,6 +20,9 @@ fn worst_case() -> SlidingWindowMapManager {
 }
 
 #[test]
+// A line-by-line port of upstream's `test_basics`, kept whole and in its
+// order so that each step can be compared with upstream's.
+#[allow(clippy::too_many_lines)]
 fn test_basics() {
     let fc = FileCreator::new(K_WINDOW_TEST_SIZE, "buffer_test");
     let data = pattern(fc.size());

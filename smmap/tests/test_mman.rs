@@ -100,6 +100,9 @@ fn test_memory_manager() {
 }
 
 /// One configuration of upstream's `test_memman_operation`.
+// A line-by-line port of upstream's `test_memman_operation`, kept whole
+// and in its order so that each step can be compared with upstream's.
+#[allow(clippy::too_many_lines)]
 fn memman_operation(man: &MapManager, from_file: bool, fc: &FileCreator, data: &[u8]) {
     let fsize = fc.size();
     let sliding = man.window_size() != 0;

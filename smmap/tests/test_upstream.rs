@@ -87,6 +87,9 @@ fn use_region(c: &mut WindowCursor, offset: u64, size: u64) -> String {
 }
 
 #[test]
+// One replay loop over every recorded operation kind: split up, each
+// part would take the same dozen locals.
+#[allow(clippy::too_many_lines)]
 fn placement_and_counts_match_upstream() {
     let dir = std::env::temp_dir().join(format!("smmap-upstream-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -7,6 +7,7 @@ use smmap::{MapManager, WindowCursor};
 
 use crate::error::{Corruption, Error};
 use crate::object::{HashKind, ObjectId, Prefix};
+use crate::pack::fanout::Fanout;
 
 const V2_MAGIC: [u8; 4] = [0xff, b't', b'O', b'c'];
 
@@ -39,7 +40,7 @@ pub struct PackIndex {
     version: IndexVersion,
     hash: HashKind,
     num_objects: u32,
-    fanout: Box<[u32; 256]>,
+    fanout: Fanout,
     file_size: u64,
     /// Where the fan-out table starts (0 for v1, 8 for v2).
     fanout_at: u64,
@@ -84,23 +85,15 @@ impl PackIndex {
         if c.read_at(fanout_at, &mut raw)? < 1024 {
             return Err(corrupt(fanout_at, Corruption::TooSmall));
         }
-        let mut fanout = Box::new([0u32; 256]);
-        for (i, v) in fanout.iter_mut().enumerate() {
-            *v = u32::from_be_bytes(raw[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
-            if i > 0 && *v < fanout_at_prev(&raw, i) {
-                return Err(corrupt(
-                    fanout_at + 4 * i as u64,
-                    Corruption::NonMonotonicFanout,
-                ));
-            }
-        }
-        let n = u64::from(fanout[255]);
+        let fanout = Fanout::parse(&raw)
+            .map_err(|i| corrupt(fanout_at + 4 * i as u64, Corruption::NonMonotonicFanout))?;
+        let n = u64::from(fanout.total());
         let mut index = PackIndex {
             path: path.clone(),
             manager: manager.clone(),
             version,
             hash,
-            num_objects: fanout[255],
+            num_objects: fanout.total(),
             fanout,
             file_size,
             fanout_at,
@@ -174,7 +167,7 @@ impl PackIndex {
 
     /// The fan-out table: entry `b` counts the ids whose first byte is `<= b`.
     pub fn fanout(&self) -> &[u32; 256] {
-        &self.fanout
+        self.fanout.table()
     }
 
     fn corrupt(&self, offset: u64, reason: Corruption) -> Error {
@@ -222,12 +215,7 @@ impl PackIndex {
 
     /// The range of positions whose ids start with byte `b`.
     fn bucket(&self, b: u8) -> (u32, u32) {
-        let lo = if b == 0 {
-            0
-        } else {
-            self.fanout[b as usize - 1]
-        };
-        (lo, self.fanout[b as usize])
+        self.fanout.bucket(b)
     }
 
     /// The position of `id`, if the index lists it.
@@ -412,10 +400,6 @@ impl PackIndex {
     pub fn num_large_offsets(&self) -> u64 {
         self.num_large
     }
-}
-
-fn fanout_at_prev(raw: &[u8; 1024], i: usize) -> u32 {
-    u32::from_be_bytes(raw[(i - 1) * 4..i * 4].try_into().expect("4 bytes"))
 }
 
 /// Reads a big-endian `u32` at `ofs`; `None` past the end of the file.

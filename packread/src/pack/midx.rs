@@ -14,6 +14,7 @@ use smmap::{MapManager, WindowCursor};
 
 use crate::error::{Corruption, Error, MidxChunk, MidxProblem};
 use crate::object::{HashKind, ObjectId};
+use crate::pack::fanout::Fanout;
 
 const SIGNATURE: &[u8; 4] = b"MIDX";
 const HEADER_LEN: u64 = 12;
@@ -26,7 +27,7 @@ pub struct MultiPackIndex {
     hash: HashKind,
     /// The `.idx` file names of the packs, by pack-int-id.
     pack_names: Vec<String>,
-    fanout: Box<[u32; 256]>,
+    fanout: Fanout,
     num_objects: u32,
     /// Where the chunks start.
     oid_lookup: u64,
@@ -36,7 +37,8 @@ pub struct MultiPackIndex {
 
 impl MultiPackIndex {
     /// Opens the multi-pack-index at `path`, if there is one: `Ok(None)`
-    /// when there is no file, `Err` when git would not use it.
+    /// when there is no file, `Err` when git would not use it. Checked as
+    /// git's `load_multi_pack_index` checks it, in its order.
     pub fn open(
         path: &Path,
         manager: &MapManager,
@@ -45,73 +47,14 @@ impl MultiPackIndex {
         if !path.is_file() {
             return Ok(None);
         }
-        let io = |e: smmap::Error| MidxProblem::Unreadable(Arc::new(e));
         let mut c = manager.make_cursor(path);
-        let size = c.file_size().map_err(io)?;
+        let size = c.file_size().map_err(unreadable)?;
         let h = hash.len() as u64;
-        let small = || MidxProblem::TooSmall;
         if size < HEADER_LEN + 12 + h {
-            return Err(small());
+            return Err(MidxProblem::TooSmall);
         }
-        let mut head = [0u8; 12];
-        c.read_at(0, &mut head).map_err(io)?;
-        if &head[..4] != SIGNATURE {
-            let found = u32::from_be_bytes(head[..4].try_into().expect("4 bytes"));
-            return Err(MidxProblem::BadSignature(found));
-        }
-        if head[4] != 1 && head[4] != 2 {
-            return Err(MidxProblem::UnsupportedVersion(head[4]));
-        }
-        let want_oid_version = match hash {
-            HashKind::Sha1 => 1,
-            HashKind::Sha256 => 2,
-        };
-        if head[5] != want_oid_version {
-            return Err(MidxProblem::HashVersionMismatch {
-                found: head[5],
-                expected: want_oid_version,
-            });
-        }
-        let num_chunks = u64::from(head[6]);
-        let num_packs = u32::from_be_bytes(head[8..12].try_into().expect("4 bytes"));
-        // The table of contents: {id, offset} rows, then a terminating row.
-        let toc_len = (num_chunks + 1) * 12;
-        if HEADER_LEN + toc_len > size - h {
-            return Err(small());
-        }
-        let mut toc = vec![0u8; toc_len as usize];
-        c.read_at(HEADER_LEN, &mut toc).map_err(io)?;
-        // Read as git's `read_table_of_contents`: each chunk runs to the
-        // next row's offset; the last row's id must be zero.
-        let row = |i: usize| -> (u32, u64) {
-            let r = &toc[i * 12..i * 12 + 12];
-            (
-                u32::from_be_bytes(r[..4].try_into().expect("4 bytes")),
-                u64::from_be_bytes(r[4..].try_into().expect("8 bytes")),
-            )
-        };
-        let mut chunks: Vec<(u32, u64, u64)> = Vec::new();
-        for i in 0..num_chunks as usize {
-            let (id, at) = row(i);
-            if id == 0 {
-                return Err(MidxProblem::EarlyTerminatingChunk);
-            }
-            if at % 4 != 0 {
-                return Err(MidxProblem::UnalignedChunk(id));
-            }
-            let (_, next) = row(i + 1);
-            if next < at || next > size - h {
-                return Err(MidxProblem::BadChunkOffsets { start: at, next });
-            }
-            if chunks.iter().any(|&(cid, ..)| cid == id) {
-                return Err(MidxProblem::DuplicateChunk(id));
-            }
-            chunks.push((id, at, next - at));
-        }
-        let (final_id, _) = row(num_chunks as usize);
-        if final_id != 0 {
-            return Err(MidxProblem::NonZeroFinalChunk(final_id));
-        }
+        let header = read_header(&mut c, hash)?;
+        let chunks = read_chunk_table(&mut c, header.chunks, size - h)?;
         let chunk = |id: &[u8; 4]| -> Option<(u64, u64)> {
             let id = u32::from_be_bytes(*id);
             chunks
@@ -129,19 +72,13 @@ impl MultiPackIndex {
             return Err(MidxProblem::WrongChunkSize(MidxChunk::OidFanout));
         }
         let mut raw = [0u8; 1024];
-        c.read_at(oidf, &mut raw).map_err(io)?;
-        let mut fanout = Box::new([0u32; 256]);
-        for (i, f) in fanout.iter_mut().enumerate() {
-            *f = u32::from_be_bytes(raw[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
-            if i > 0 && *f < raw_fanout(&raw, i - 1) {
-                return Err(MidxProblem::FanoutOutOfOrder {
-                    index: i,
-                    before: raw_fanout(&raw, i - 1),
-                    value: *f,
-                });
-            }
-        }
-        let num_objects = fanout[255];
+        c.read_at(oidf, &mut raw).map_err(unreadable)?;
+        let fanout = Fanout::parse(&raw).map_err(|index| MidxProblem::FanoutOutOfOrder {
+            index,
+            before: raw_fanout(&raw, index - 1),
+            value: raw_fanout(&raw, index),
+        })?;
+        let num_objects = fanout.total();
         if oidl_len != u64::from(num_objects) * h {
             return Err(MidxProblem::WrongChunkSize(MidxChunk::OidLookup));
         }
@@ -149,28 +86,7 @@ impl MultiPackIndex {
             return Err(MidxProblem::WrongChunkSize(MidxChunk::ObjectOffsets));
         }
         let large_offsets = chunk(b"LOFF").map(|(at, len)| (at, len / 8));
-        // Pack names: NUL-terminated, one per pack.
-        let mut names_raw = vec![0u8; usize::try_from(pnam_len).map_err(|_| small())?];
-        c.read_at(pnam, &mut names_raw).map_err(io)?;
-        // Each name takes at least its NUL: no more names than bytes.
-        let mut pack_names = Vec::with_capacity(names_raw.len().min(num_packs as usize));
-        let mut rest = &names_raw[..];
-        for _ in 0..num_packs {
-            let nul = rest
-                .iter()
-                .position(|&b| b == 0)
-                .ok_or(MidxProblem::PackNamesTooShort)?;
-            pack_names.push(String::from_utf8_lossy(&rest[..nul]).into_owned());
-            rest = &rest[nul + 1..];
-        }
-        if head[4] == 1
-            && let Some(w) = pack_names.windows(2).find(|w| w[0] >= w[1])
-        {
-            return Err(MidxProblem::PackNamesOutOfOrder {
-                first: w[0].clone(),
-                second: w[1].clone(),
-            });
-        }
+        let pack_names = read_pack_names(&mut c, pnam, pnam_len, &header)?;
         Ok(Some(MultiPackIndex {
             path: path.to_owned(),
             manager: manager.clone(),
@@ -230,8 +146,7 @@ impl MultiPackIndex {
         if want.len() != self.hash.len() {
             return Ok(None);
         }
-        let b = usize::from(want[0]);
-        let (mut lo, mut hi) = (if b == 0 { 0 } else { self.fanout[b - 1] }, self.fanout[b]);
+        let (mut lo, mut hi) = self.fanout.bucket(want[0]);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             match self.oid_at(c, mid)?.as_bytes().cmp(want) {
@@ -271,6 +186,125 @@ impl MultiPackIndex {
         }
         Ok((pack, u64::from(offset)))
     }
+}
+
+/// What a multi-pack-index's 12-byte header says.
+struct Header {
+    version: u8,
+    chunks: u8,
+    packs: u32,
+}
+
+fn unreadable(e: smmap::Error) -> MidxProblem {
+    MidxProblem::Unreadable(Arc::new(e))
+}
+
+/// The header, checked: signature, version, the repository's hash.
+fn read_header(c: &mut WindowCursor, hash: HashKind) -> Result<Header, MidxProblem> {
+    let mut head = [0u8; 12];
+    c.read_at(0, &mut head).map_err(unreadable)?;
+    if &head[..4] != SIGNATURE {
+        let found = u32::from_be_bytes(head[..4].try_into().expect("4 bytes"));
+        return Err(MidxProblem::BadSignature(found));
+    }
+    if head[4] != 1 && head[4] != 2 {
+        return Err(MidxProblem::UnsupportedVersion(head[4]));
+    }
+    let want_oid_version = match hash {
+        HashKind::Sha1 => 1,
+        HashKind::Sha256 => 2,
+    };
+    if head[5] != want_oid_version {
+        return Err(MidxProblem::HashVersionMismatch {
+            found: head[5],
+            expected: want_oid_version,
+        });
+    }
+    Ok(Header {
+        version: head[4],
+        chunks: head[6],
+        packs: u32::from_be_bytes(head[8..12].try_into().expect("4 bytes")),
+    })
+}
+
+/// The chunk table, read as git's `read_table_of_contents`: `(id, start,
+/// length)` of each of `count` chunks, each running to the next row's
+/// offset (at most `end`, where the trailer starts); the last row's id must
+/// be zero.
+fn read_chunk_table(
+    c: &mut WindowCursor,
+    count: u8,
+    end: u64,
+) -> Result<Vec<(u32, u64, u64)>, MidxProblem> {
+    let count = usize::from(count);
+    let toc_len = (count as u64 + 1) * 12;
+    if HEADER_LEN + toc_len > end {
+        return Err(MidxProblem::TooSmall);
+    }
+    let mut toc = vec![0u8; toc_len as usize];
+    c.read_at(HEADER_LEN, &mut toc).map_err(unreadable)?;
+    let row = |i: usize| -> (u32, u64) {
+        let r = &toc[i * 12..i * 12 + 12];
+        (
+            u32::from_be_bytes(r[..4].try_into().expect("4 bytes")),
+            u64::from_be_bytes(r[4..].try_into().expect("8 bytes")),
+        )
+    };
+    let mut chunks: Vec<(u32, u64, u64)> = Vec::with_capacity(count);
+    for i in 0..count {
+        let (id, at) = row(i);
+        if id == 0 {
+            return Err(MidxProblem::EarlyTerminatingChunk);
+        }
+        if at % 4 != 0 {
+            return Err(MidxProblem::UnalignedChunk(id));
+        }
+        let (_, next) = row(i + 1);
+        if next < at || next > end {
+            return Err(MidxProblem::BadChunkOffsets { start: at, next });
+        }
+        if chunks.iter().any(|&(cid, ..)| cid == id) {
+            return Err(MidxProblem::DuplicateChunk(id));
+        }
+        chunks.push((id, at, next - at));
+    }
+    let (final_id, _) = row(count);
+    if final_id != 0 {
+        return Err(MidxProblem::NonZeroFinalChunk(final_id));
+    }
+    Ok(chunks)
+}
+
+/// The pack names of the `PNAM` chunk at `at` (`len` bytes): NUL-terminated,
+/// one per pack, in order in version 1.
+fn read_pack_names(
+    c: &mut WindowCursor,
+    at: u64,
+    len: u64,
+    header: &Header,
+) -> Result<Vec<String>, MidxProblem> {
+    let mut raw = vec![0u8; usize::try_from(len).map_err(|_| MidxProblem::TooSmall)?];
+    c.read_at(at, &mut raw).map_err(unreadable)?;
+    // Each name takes at least its NUL: no more names than bytes.
+    let mut names = Vec::with_capacity(raw.len().min(header.packs as usize));
+    let mut rest = &raw[..];
+    for _ in 0..header.packs {
+        let nul = rest
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or(MidxProblem::PackNamesTooShort)?;
+        names.push(String::from_utf8_lossy(&rest[..nul]).into_owned());
+        rest = &rest[nul + 1..];
+    }
+    if header.version == 1
+        && let Some(w) = names.windows(2).find(|w| w[0] >= w[1])
+    {
+        return Err(MidxProblem::PackNamesOutOfOrder {
+            first: w[0].clone(),
+            second: w[1].clone(),
+        });
+    }
+    Ok(names)
 }
 
 fn raw_fanout(raw: &[u8; 1024], i: usize) -> u32 {

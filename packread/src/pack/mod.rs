@@ -38,6 +38,7 @@ pub(crate) mod cache;
 pub(crate) mod decode;
 pub(crate) mod delta;
 pub(crate) mod entry;
+pub(crate) mod fanout;
 pub(crate) mod file;
 pub(crate) mod index;
 pub(crate) mod midx;

@@ -105,10 +105,20 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     if positional.is_empty() {
         return dump_all(odb, only, &dir);
     }
-    let mut r = odb.reader();
+    dump_named(cx, &positional, only, &dir)
+}
+
+/// `dump <dir> <object>...`: the named objects (of kind `only`, if given).
+fn dump_named(
+    cx: &Context,
+    positional: &[String],
+    only: Option<ObjectKind>,
+    dir: &Path,
+) -> Result<i32, Exit> {
+    let mut r = cx.odb.reader();
     let targets: Vec<(ObjectId, Option<Location>)> = {
         let mut v = Vec::new();
-        for name in &positional {
+        for name in positional {
             match resolve(cx, &mut r, name)? {
                 Resolved::Id(id) => v.push((id, None)),
                 Resolved::Ambiguous => {
@@ -122,7 +132,7 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         }
         v
     };
-    std::fs::create_dir_all(&dir)
+    std::fs::create_dir_all(dir)
         .map_err(|e| Exit::Fatal(format!("cannot create '{}': {e}", dir.display())))?;
     let mut progress = Progress::new(
         "Dumping objects",
@@ -143,7 +153,7 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         if only.is_some_and(|k| k != kind) {
             continue;
         }
-        write_new(&dir, &id, &data)?;
+        write_new(dir, &id, &data)?;
         files += 1;
         bytes += data.len() as u64;
     }

@@ -162,7 +162,9 @@ fn parse_format(format: &str) -> Result<Vec<Piece>, String> {
     Ok(pieces)
 }
 
-pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
+/// Parses `ls-tree`'s options as git's `parse_options` does: the options
+/// and the positional arguments (the tree-ish, then paths).
+fn parse_args(args: &[String]) -> Result<(Options, Vec<&str>), Exit> {
     let mut o = Options::default();
     let mut positional = Vec::new();
     let mut only_positional = false;
@@ -219,6 +221,11 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             }
         }
     }
+    Ok((o, positional))
+}
+
+pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
+    let (mut o, positional) = parse_args(args)?;
     if o.format.is_some() && o.shown != Shown::Default {
         return Err(Exit::Usage(
             "fatal: --format can't be combined with other format-altering options".into(),

@@ -5,11 +5,12 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::git_words;
 use packread::refs::RefStore;
 use packread::{Error, ObjectId, Reader, RevisionProblem, revision};
 
 use crate::ambiguous;
+use crate::context::Context;
+use crate::git_words;
 use crate::names::MINIMUM_ABBREV;
 use crate::{Exit, Global};
 
@@ -29,7 +30,7 @@ struct Options {
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let cx = &global.open()?;
     let odb = &cx.odb;
-    let refs = global.refs().ok_or_else(|| {
+    let refs = cx.refs.as_ref().ok_or_else(|| {
         Exit::Fatal("not a git repository (or any of the parent directories): .git".into())
     })?;
     let mut reader = odb.reader();
@@ -85,7 +86,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             }
             continue;
         }
-        let resolved = crate::names::resolve_revision(cx, &mut reader, &refs, arg);
+        let resolved = crate::names::resolve_revision(cx, &mut reader, refs, arg);
         // Packs git keeps but can't use, met on the way.
         cx.report_warnings(reader.take_refresh_warnings());
         match resolved {
@@ -100,67 +101,15 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                 if o.verify {
                     verified.push((arg.clone(), rev.id));
                 } else {
-                    show(&mut out, &mut reader, &refs, &o, arg, rev.id)?;
+                    show(&mut out, &mut reader, refs, &o, arg, rev.id)?;
                 }
             }
             Err(e) => {
-                let (warnings, problem) = match e {
-                    Error::Revision {
-                        warnings, problem, ..
-                    } => (
-                        warnings
-                            .iter()
-                            .flat_map(|w| git_words::revision_warning(w, false))
-                            .collect(),
-                        Some(problem),
-                    ),
-                    Error::Ambiguous(_) => (ambiguous::report(&mut reader, arg)?, None),
-                    other => return Err(other.into()),
-                };
-                for w in &warnings {
-                    eprintln!("{w}");
+                if let Some(code) = unresolved(cx, &mut reader, &mut out, &o, arg, e)? {
+                    return Ok(code);
                 }
-                // Forms packread refuses, and paths above the work tree
-                // (git dies on those as it reads them).
-                if let Some(
-                    problem @ (RevisionProblem::Unsupported(_)
-                    | RevisionProblem::PathOutsideRepository(_)
-                    | RevisionProblem::RelativePathWithoutWorkTree),
-                ) = problem
-                {
-                    out.flush()?;
-                    return Err(Error::Revision {
-                        name: arg.clone(),
-                        problem,
-                        warnings: Vec::new(),
-                    }
-                    .into());
-                }
-                if o.verify {
-                    return no_single_revision(&mut out, o.quiet);
-                }
-                // Not a revision: git takes it for a file, which must exist.
-                writeln!(out, "{arg}")?;
+                // Not a revision: git took it for a file, which exists.
                 as_is = 1;
-                if !Path::new(arg).exists() {
-                    out.flush()?;
-                    // git looks the name up once more to explain the
-                    // failure, saying what it said the first time again.
-                    for w in &warnings {
-                        eprintln!("{w}");
-                    }
-                    if let Some(RevisionProblem::PathNotInTree { path, rev }) = problem {
-                        return Err(Exit::Fatal(crate::names::missing_path(
-                            cx,
-                            Some(&mut reader),
-                            &path,
-                            &rev,
-                        )));
-                    }
-                    return Err(Exit::Fatal(format!(
-                        "ambiguous argument '{arg}': {AMBIGUOUS_ARGUMENT}"
-                    )));
-                }
             }
         }
     }
@@ -169,10 +118,80 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             return no_single_revision(&mut out, o.quiet);
         }
         let (name, id) = verified.pop().expect("one");
-        show(&mut out, &mut reader, &refs, &o, &name, id)?;
+        show(&mut out, &mut reader, refs, &o, &name, id)?;
     }
     out.flush()?;
     Ok(0)
+}
+
+/// What git does with `arg`, which names no revision (`e` says why): its
+/// warnings, then a fatal error, `--verify`'s refusal (`Some` exit code), or
+/// the argument taken as a file that exists (`None`).
+fn unresolved(
+    cx: &Context,
+    reader: &mut Reader,
+    out: &mut impl Write,
+    o: &Options,
+    arg: &str,
+    e: Error,
+) -> Result<Option<i32>, Exit> {
+    let (warnings, problem) = match e {
+        Error::Revision {
+            warnings, problem, ..
+        } => (
+            warnings
+                .iter()
+                .flat_map(|w| git_words::revision_warning(w, false))
+                .collect(),
+            Some(problem),
+        ),
+        Error::Ambiguous(_) => (ambiguous::report(reader, arg)?, None),
+        other => return Err(other.into()),
+    };
+    for w in &warnings {
+        eprintln!("{w}");
+    }
+    // Forms packread refuses, and paths above the work tree
+    // (git dies on those as it reads them).
+    if let Some(
+        problem @ (RevisionProblem::Unsupported(_)
+        | RevisionProblem::PathOutsideRepository(_)
+        | RevisionProblem::RelativePathWithoutWorkTree),
+    ) = problem
+    {
+        out.flush()?;
+        return Err(Error::Revision {
+            name: arg.to_owned(),
+            problem,
+            warnings: Vec::new(),
+        }
+        .into());
+    }
+    if o.verify {
+        return no_single_revision(out, o.quiet).map(Some);
+    }
+    // Not a revision: git takes it for a file, which must exist.
+    writeln!(out, "{arg}")?;
+    if !Path::new(arg).exists() {
+        out.flush()?;
+        // git looks the name up once more to explain the
+        // failure, saying what it said the first time again.
+        for w in &warnings {
+            eprintln!("{w}");
+        }
+        if let Some(RevisionProblem::PathNotInTree { path, rev }) = problem {
+            return Err(Exit::Fatal(crate::names::missing_path(
+                cx,
+                Some(reader),
+                &path,
+                &rev,
+            )));
+        }
+        return Err(Exit::Fatal(format!(
+            "ambiguous argument '{arg}': {AMBIGUOUS_ARGUMENT}"
+        )));
+    }
+    Ok(None)
 }
 
 /// git's `die_no_single_rev`: quietly exit 1 with `-q`, else die.

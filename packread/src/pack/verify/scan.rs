@@ -220,6 +220,81 @@ struct Frame {
     next: usize,
 }
 
+/// Which entries are deltas of which: `(base entry, delta entry)` for
+/// `OFS_DELTA`s, `(base id, delta entry)` for `REF_DELTA`s, sorted for
+/// lookups.
+struct DeltaEdges {
+    by_offset: Vec<(u32, u32)>,
+    by_id: Vec<(ObjectId, u32)>,
+}
+
+impl DeltaEdges {
+    fn new(raw: &[Raw]) -> DeltaEdges {
+        let mut by_offset: Vec<(u32, u32)> = Vec::new();
+        let mut by_id: Vec<(ObjectId, u32)> = Vec::new();
+        for (i, r) in raw.iter().enumerate() {
+            match r.header.kind {
+                EntryKind::OfsDelta { base_offset } => {
+                    if let Ok(b) = raw.binary_search_by_key(&base_offset, |r| r.offset) {
+                        by_offset.push((b as u32, i as u32));
+                    }
+                }
+                EntryKind::RefDelta { base } => by_id.push((base, i as u32)),
+                EntryKind::Base(_) => {}
+            }
+        }
+        by_offset.sort_unstable();
+        by_id.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.cmp(&b.1)));
+        DeltaEdges { by_offset, by_id }
+    }
+
+    /// The unresolved deltas whose base is entry `i` (by offset, or by id
+    /// once `i` has one).
+    fn children(&self, raw: &[Raw], i: u32) -> Vec<u32> {
+        let from = self.by_offset.partition_point(|&(b, _)| b < i);
+        let mut kids: Vec<u32> = self.by_offset[from..]
+            .iter()
+            .take_while(|&&(b, _)| b == i)
+            .map(|&(_, k)| k)
+            .collect();
+        if let Some(id) = raw[i as usize].id {
+            let from = self
+                .by_id
+                .partition_point(|(b, _)| b.as_bytes() < id.as_bytes());
+            kids.extend(
+                self.by_id[from..]
+                    .iter()
+                    .take_while(|(b, _)| *b == id)
+                    .map(|&(_, k)| k),
+            );
+        }
+        kids.retain(|&k| raw[k as usize].id.is_none());
+        kids
+    }
+}
+
+/// The inflated stream of the entry `r` of the pack at `path`.
+fn inflate_raw(
+    c: &mut WindowCursor,
+    z: &mut Inflater,
+    path: &Path,
+    r: &Raw,
+) -> Result<Vec<u8>, Error> {
+    let size = usize::try_from(r.header.size)
+        .map_err(|_| Error::corrupt(path, r.offset, Corruption::ObjectTooLarge(r.header.size)))?;
+    let mut out = Vec::with_capacity(size);
+    inflate_exact(
+        z,
+        c,
+        r.offset + u64::from(r.header.header_len),
+        r.end,
+        &mut out,
+        size,
+    )
+    .map_err(|e| inflate_failure(path, r.offset, e))?;
+    Ok(out)
+}
+
 /// The second pass: from each whole object in pack order, its deltas, theirs,
 /// and so on, depth first.
 fn resolve(
@@ -230,58 +305,9 @@ fn resolve(
     hash: HashKind,
     seen: &mut impl FnMut(&ObjectId),
 ) -> Result<(), Error> {
-    // (base entry, delta entry) for OFS_DELTAs, (base id, delta entry) for
-    // REF_DELTAs, sorted for lookups.
-    let mut by_offset: Vec<(u32, u32)> = Vec::new();
-    let mut by_id: Vec<(ObjectId, u32)> = Vec::new();
-    for (i, r) in raw.iter().enumerate() {
-        match r.header.kind {
-            EntryKind::OfsDelta { base_offset } => {
-                if let Ok(b) = raw.binary_search_by_key(&base_offset, |r| r.offset) {
-                    by_offset.push((b as u32, i as u32));
-                }
-            }
-            EntryKind::RefDelta { base } => by_id.push((base, i as u32)),
-            EntryKind::Base(_) => {}
-        }
-    }
-    by_offset.sort_unstable();
-    by_id.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.cmp(&b.1)));
-    let children = |raw: &[Raw], i: u32| -> Vec<u32> {
-        let from = by_offset.partition_point(|&(b, _)| b < i);
-        let mut kids: Vec<u32> = by_offset[from..]
-            .iter()
-            .take_while(|&&(b, _)| b == i)
-            .map(|&(_, k)| k)
-            .collect();
-        if let Some(id) = raw[i as usize].id {
-            let from = by_id.partition_point(|(b, _)| b.as_bytes() < id.as_bytes());
-            kids.extend(
-                by_id[from..]
-                    .iter()
-                    .take_while(|(b, _)| *b == id)
-                    .map(|&(_, k)| k),
-            );
-        }
-        kids.retain(|&k| raw[k as usize].id.is_none());
-        kids
-    };
-    let inflate = |c: &mut WindowCursor, z: &mut Inflater, r: &Raw| -> Result<Vec<u8>, Error> {
-        let size = usize::try_from(r.header.size).map_err(|_| {
-            Error::corrupt(path, r.offset, Corruption::ObjectTooLarge(r.header.size))
-        })?;
-        let mut out = Vec::with_capacity(size);
-        inflate_exact(
-            z,
-            c,
-            r.offset + u64::from(r.header.header_len),
-            r.end,
-            &mut out,
-            size,
-        )
-        .map_err(|e| inflate_failure(path, r.offset, e))?;
-        Ok(out)
-    };
+    let edges = DeltaEdges::new(raw);
+    let children = |raw: &[Raw], i: u32| edges.children(raw, i);
+    let inflate = |c: &mut WindowCursor, z: &mut Inflater, r: &Raw| inflate_raw(c, z, path, r);
     let mut stack: Vec<Frame> = Vec::new();
     for root in 0..raw.len() as u32 {
         if raw[root as usize].header.kind.is_delta() {

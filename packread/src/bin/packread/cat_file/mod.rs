@@ -74,160 +74,195 @@ struct BatchOptions {
     follow_symlinks: bool,
 }
 
-/// Parses `cat-file`'s arguments and runs the mode they name.
-pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
-    let mut mode: Option<(Mode, &'static str)> = None;
-    let mut batch: Option<(Batch, Option<String>)> = None;
-    let (mut all, mut unordered, mut buffer, mut z, mut big_z) =
-        (false, false, false, false, false);
-    let mut positional = Vec::new();
-    let mut unknown_type = false;
-    let mut follow = false;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let set_mode =
-            |mode: &mut Option<(Mode, &'static str)>, m, c: &'static str| -> Result<(), Exit> {
-                match *mode {
-                    Some((_, old)) if old != c => Err(Exit::UsageLine(format!(
-                        "error: options '{c}' and '{old}' cannot be used together"
-                    ))),
-                    _ => {
-                        *mode = Some((m, c));
-                        Ok(())
+/// `cat-file`'s arguments, as given.
+#[allow(clippy::struct_excessive_bools)] // mirrors git's independent flags
+#[derive(Default)]
+struct Args {
+    /// The single-object mode and the option that chose it.
+    mode: Option<(Mode, &'static str)>,
+    /// The batch mode and its format.
+    batch: Option<(Batch, Option<String>)>,
+    all: bool,
+    unordered: bool,
+    buffer: bool,
+    z: bool,
+    big_z: bool,
+    positional: Vec<String>,
+    unknown_type: bool,
+    follow: bool,
+}
+
+impl Args {
+    /// Parses the arguments as git's `parse_options` does for `cat-file`.
+    fn parse(args: Vec<String>) -> Result<Args, Exit> {
+        let mut a = Args::default();
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "-t" => a.set_mode(Mode::Type, "-t")?,
+                "-s" => a.set_mode(Mode::Size, "-s")?,
+                "-e" => a.set_mode(Mode::Exists, "-e")?,
+                "-p" => a.set_mode(Mode::Pretty, "-p")?,
+                "--textconv" => a.set_mode(Mode::Filter, "--textconv")?,
+                "--filters" => a.set_mode(Mode::Filter, "--filters")?,
+                "--batch" => a.set_batch(Batch::Contents, None)?,
+                "--batch-check" => a.set_batch(Batch::Check, None)?,
+                "--batch-command" => a.set_batch(Batch::Command, None)?,
+                "--batch-all-objects" => a.all = true,
+                "--unordered" => a.unordered = true,
+                "--no-unordered" => a.unordered = false,
+                "--buffer" => a.buffer = true,
+                "--no-buffer" => a.buffer = false,
+                "-z" => a.z = true,
+                "-Z" => a.big_z = true,
+                "-h" => return Err(Exit::Help(USAGE)),
+                "--" => a.positional.extend(args.by_ref()),
+                "--follow-symlinks" => a.follow = true,
+                "--no-follow-symlinks" => a.follow = false,
+                "--allow-unknown-type" => a.unknown_type = true,
+                "--no-allow-unknown-type" => a.unknown_type = false,
+                s => {
+                    let formats = [
+                        ("--batch=", Batch::Contents),
+                        ("--batch-check=", Batch::Check),
+                        ("--batch-command=", Batch::Command),
+                    ];
+                    if let Some((fmt, kind)) = formats
+                        .iter()
+                        .find_map(|&(p, kind)| s.strip_prefix(p).map(|f| (f, kind)))
+                    {
+                        a.set_batch(kind, Some(fmt.to_owned()))?;
+                    } else if s.starts_with('-') && s.len() > 1 {
+                        return Err(unknown_option(s, USAGE));
+                    } else {
+                        a.positional.push(arg);
                     }
                 }
-            };
-        let mut set_batch = |kind, fmt: Option<String>| -> Result<(), Exit> {
-            if batch.is_some() {
-                return Err(Exit::UsageLine(
-                    "error: only one batch option may be specified".into(),
-                ));
             }
-            batch = Some((kind, fmt));
-            Ok(())
-        };
-        match arg.as_str() {
-            "-t" => set_mode(&mut mode, Mode::Type, "-t")?,
-            "-s" => set_mode(&mut mode, Mode::Size, "-s")?,
-            "-e" => set_mode(&mut mode, Mode::Exists, "-e")?,
-            "-p" => set_mode(&mut mode, Mode::Pretty, "-p")?,
-            "--textconv" => set_mode(&mut mode, Mode::Filter, "--textconv")?,
-            "--filters" => set_mode(&mut mode, Mode::Filter, "--filters")?,
-            "--batch" => set_batch(Batch::Contents, None)?,
-            "--batch-check" => set_batch(Batch::Check, None)?,
-            "--batch-all-objects" => all = true,
-            "--unordered" => unordered = true,
-            "--no-unordered" => unordered = false,
-            "--buffer" => buffer = true,
-            "--no-buffer" => buffer = false,
-            "-z" => z = true,
-            "-Z" => big_z = true,
-            "-h" => return Err(Exit::Help(USAGE)),
-            "--" => positional.extend(args.by_ref()),
-            a if a.starts_with("--batch=") => {
-                set_batch(Batch::Contents, Some(a["--batch=".len()..].to_owned()))?;
+        }
+        Ok(a)
+    }
+
+    fn set_mode(&mut self, m: Mode, c: &'static str) -> Result<(), Exit> {
+        match self.mode {
+            Some((_, old)) if old != c => Err(Exit::UsageLine(format!(
+                "error: options '{c}' and '{old}' cannot be used together"
+            ))),
+            _ => {
+                self.mode = Some((m, c));
+                Ok(())
             }
-            a if a.starts_with("--batch-check=") => {
-                set_batch(Batch::Check, Some(a["--batch-check=".len()..].to_owned()))?;
-            }
-            "--batch-command" => set_batch(Batch::Command, None)?,
-            a if a.starts_with("--batch-command=") => {
-                set_batch(
-                    Batch::Command,
-                    Some(a["--batch-command=".len()..].to_owned()),
-                )?;
-            }
-            "--follow-symlinks" => follow = true,
-            "--no-follow-symlinks" => follow = false,
-            "--allow-unknown-type" => unknown_type = true,
-            "--no-allow-unknown-type" => unknown_type = false,
-            a if a.starts_with('-') && a.len() > 1 => return Err(unknown_option(a, USAGE)),
-            _ => positional.push(arg),
         }
     }
 
-    if unknown_type && mode.is_some() && !matches!(mode, Some((Mode::Type | Mode::Size, _))) {
+    fn set_batch(&mut self, kind: Batch, fmt: Option<String>) -> Result<(), Exit> {
+        if self.batch.is_some() {
+            return Err(Exit::UsageLine(
+                "error: only one batch option may be specified".into(),
+            ));
+        }
+        self.batch = Some((kind, fmt));
+        Ok(())
+    }
+
+    /// git's refusal of an option that only a batch mode takes.
+    fn refuse_batch_only_options(&self) -> Result<(), Exit> {
+        let batch_only = [
+            (self.follow, "--follow-symlinks"),
+            (self.all, "--batch-all-objects"),
+            (self.unordered, "--unordered"),
+            (self.buffer, "--buffer"),
+            (self.z, "-z"),
+            (self.big_z, "-Z"),
+        ];
+        match batch_only.iter().find(|(given, _)| *given) {
+            Some((_, opt)) => Err(usage(format!("fatal: '{opt}' requires a batch mode"))),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Parses `cat-file`'s arguments and runs the mode they name.
+pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
+    let mut a = Args::parse(args)?;
+    if a.unknown_type && a.mode.is_some() && !matches!(a.mode, Some((Mode::Type | Mode::Size, _))) {
         return Err(Exit::Fatal(
             "git cat-file --allow-unknown-type: use with -s or -t".into(),
         ));
     }
-    if let Some((Mode::Filter, option)) = mode {
-        // `--textconv`/`--filters` <object>:<path>: a path needs revisions,
-        // and batches with filters need attributes; neither is supported.
-        return match positional.as_slice() {
-            _ if batch.is_some() => Err(Exit::Fatal(format!(
-                "packread cat-file does not support {option}"
-            ))),
-            [] => Err(usage(format!("fatal: <rev> required with '{option}'"))),
-            [name] if !name.contains(':') => Err(Exit::Fatal(format!(
-                "<object>:<path> required, only <object> '{name}' given"
-            ))),
-            _ => Err(Exit::Fatal(format!(
-                "packread cat-file does not support {option}"
-            ))),
-        };
+    if let Some((Mode::Filter, option)) = a.mode {
+        return Err(refuse_filters(&a, option));
     }
-    if let Some((kind, fmt)) = batch {
-        if let Some((_, c)) = mode {
-            return Err(usage(format!(
-                "fatal: '{c}' is incompatible with batch mode"
-            )));
+    if let Some((kind, fmt)) = a.batch.take() {
+        return run_batch(global, &a, kind, fmt.as_deref());
+    }
+    a.refuse_batch_only_options()?;
+    run_single(global, a)
+}
+
+/// `--textconv`/`--filters` <object>:<path>: a path needs revisions, and
+/// batches with filters need attributes; neither is supported.
+fn refuse_filters(a: &Args, option: &str) -> Exit {
+    match a.positional.as_slice() {
+        _ if a.batch.is_some() => {
+            Exit::Fatal(format!("packread cat-file does not support {option}"))
         }
-        if !positional.is_empty() {
-            return Err(usage("fatal: batch modes take no arguments"));
-        }
-        let format = Format::parse(fmt.as_deref().unwrap_or(DEFAULT)).map_err(Exit::Fatal)?;
-        // git buffers the output of --batch-all-objects as if --buffer were given.
-        let opts = BatchOptions {
-            kind,
-            format,
-            all,
-            unordered,
-            buffer: buffer || all,
-            nul_input: z || big_z,
-            nul_output: big_z,
-            follow_symlinks: follow,
-        };
-        let mut cx = global.open()?;
-        cx.batch = true;
-        let cx = Arc::new(cx);
-        let odb = &cx.odb;
-        if pack_order::applies(odb, &opts) {
-            return pack_order::run(global, &cx, &opts);
-        }
-        if let Some(packs) = headers::applies(odb, &opts)?
-            && let Some(code) = headers::run(odb, &opts, &packs)?
-        {
-            return Ok(code);
-        }
-        return batch::run(global, &cx, &opts);
+        [] => usage(format!("fatal: <rev> required with '{option}'")),
+        [name] if !name.contains(':') => Exit::Fatal(format!(
+            "<object>:<path> required, only <object> '{name}' given"
+        )),
+        _ => Exit::Fatal(format!("packread cat-file does not support {option}")),
     }
-    if follow {
-        return Err(usage("fatal: '--follow-symlinks' requires a batch mode"));
+}
+
+/// A batch mode of `kind` with `fmt` (git's default if none).
+fn run_batch(global: &Global, a: &Args, kind: Batch, fmt: Option<&str>) -> Result<i32, Exit> {
+    if let Some((_, c)) = a.mode {
+        return Err(usage(format!(
+            "fatal: '{c}' is incompatible with batch mode"
+        )));
     }
-    if all {
-        return Err(usage("fatal: '--batch-all-objects' requires a batch mode"));
+    if !a.positional.is_empty() {
+        return Err(usage("fatal: batch modes take no arguments"));
     }
-    if unordered || buffer || z || big_z {
-        let opt = if unordered {
-            "--unordered"
-        } else if buffer {
-            "--buffer"
-        } else if z {
-            "-z"
-        } else {
-            "-Z"
-        };
-        return Err(usage(format!("fatal: '{opt}' requires a batch mode")));
+    let format = Format::parse(fmt.unwrap_or(DEFAULT)).map_err(Exit::Fatal)?;
+    // git buffers the output of --batch-all-objects as if --buffer were given.
+    let opts = BatchOptions {
+        kind,
+        format,
+        all: a.all,
+        unordered: a.unordered,
+        buffer: a.buffer || a.all,
+        nul_input: a.z || a.big_z,
+        nul_output: a.big_z,
+        follow_symlinks: a.follow,
+    };
+    let mut cx = global.open()?;
+    cx.batch = true;
+    let cx = Arc::new(cx);
+    let odb = &cx.odb;
+    if pack_order::applies(odb, &opts) {
+        return pack_order::run(global, &cx, &opts);
     }
-    match mode {
+    if let Some(packs) = headers::applies(odb, &opts)?
+        && let Some(code) = headers::run(odb, &opts, &packs)?
+    {
+        return Ok(code);
+    }
+    batch::run(global, &cx, &opts)
+}
+
+/// `-t`, `-s`, `-e`, `-p` or `<type> <object>`.
+fn run_single(global: &Global, mut a: Args) -> Result<i32, Exit> {
+    let positional = &mut a.positional;
+    match a.mode {
         Some((m, c)) => {
             let obj = match positional.len() {
                 0 => return Err(usage(format!("fatal: <object> required with '{c}'"))),
                 1 => positional.pop().expect("one"),
                 _ => return Err(usage("fatal: too many arguments")),
             };
-            single::one_object(global, m, &obj, unknown_type)
+            single::one_object(global, m, &obj, a.unknown_type)
         }
         None => match positional.len() {
             2 => {

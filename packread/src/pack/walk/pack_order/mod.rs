@@ -116,19 +116,9 @@ pub(crate) fn in_offset_order(
         offset: first,
         error,
     })?;
-    let n = tree.sorted.len();
     // Runs of entries: about `run_bytes` of output each.
     let run_bytes = (budget as u64 / 16).clamp(MIN_RUN_BYTES, RUN_BYTES);
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    let (mut start, mut bytes) = (0usize, 0u64);
-    for i in 0..n {
-        bytes = bytes.saturating_add(tree.size(i));
-        if bytes >= run_bytes || i + 1 - start >= RUN_ENTRIES || i + 1 == n {
-            runs.push((start, i + 1));
-            start = i + 1;
-            bytes = 0;
-        }
-    }
+    let runs = runs_of(&tree, run_bytes);
     let gate = Gate {
         done: Mutex::new(0),
         moved: Condvar::new(),
@@ -164,36 +154,7 @@ pub(crate) fn in_offset_order(
         for _ in 0..inflaters {
             let send = send.clone();
             let (pass, next_run) = (&pass, &next_run);
-            s.spawn(move || {
-                let mut c = pack.cursors();
-                let mut st = DecodeState::new(0, max_chain);
-                let mut scratch = Scratch::default();
-                let mut reads = ReadAhead::default();
-                loop {
-                    let r = {
-                        let mut next = lock(next_run);
-                        let gate = pass.gate;
-                        let mut done = lock(&gate.done);
-                        while *next >= *done + ahead && !gate.stop.load(Ordering::Relaxed) {
-                            done = gate
-                                .moved
-                                .wait(done)
-                                .unwrap_or_else(std::sync::PoisonError::into_inner);
-                        }
-                        if gate.stop.load(Ordering::Relaxed) || *next >= pass.runs.len() {
-                            return;
-                        }
-                        *next += 1;
-                        *next - 1
-                    };
-                    let out = pass.inflate_run(r, (&mut c, &mut st), (&mut scratch, &mut reads));
-                    // Let go of the windows while waiting for the next run.
-                    c.release();
-                    if send.send((r, out)).is_err() {
-                        return;
-                    }
-                }
-            });
+            s.spawn(move || inflate_runs(pass, next_run, ahead, max_chain, &send));
         }
         drop(send);
         let mut arrived: BTreeMap<usize, InflatedRun> = BTreeMap::new();
@@ -344,12 +305,102 @@ fn inflate_entries(
     (bytes, ends, None)
 }
 
+/// The pack's entries (in offset order) cut into runs of about `run_bytes`
+/// of output and at most `RUN_ENTRIES` entries: `(first, end)` of each.
+fn runs_of(tree: &DeltaTree, run_bytes: u64) -> Vec<(usize, usize)> {
+    let n = tree.sorted.len();
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0usize, 0u64);
+    for i in 0..n {
+        bytes = bytes.saturating_add(tree.size(i));
+        if bytes >= run_bytes || i + 1 - start >= RUN_ENTRIES || i + 1 == n {
+            runs.push((start, i + 1));
+            start = i + 1;
+            bytes = 0;
+        }
+    }
+    runs
+}
+
+/// An inflating thread: takes the next run (at most `ahead` runs ahead of
+/// the last one handed over), inflates it and sends it, until every run is
+/// taken or the pass stops.
+fn inflate_runs(
+    pass: &Pass<'_, '_>,
+    next_run: &Mutex<usize>,
+    ahead: usize,
+    max_chain: usize,
+    send: &mpsc::Sender<(usize, InflatedRun)>,
+) {
+    let mut c = pass.pack.cursors();
+    let mut st = DecodeState::new(0, max_chain);
+    let mut scratch = Scratch::default();
+    let mut reads = ReadAhead::default();
+    loop {
+        let r = {
+            let mut next = lock(next_run);
+            let gate = pass.gate;
+            let mut done = lock(&gate.done);
+            while *next >= *done + ahead && !gate.stop.load(Ordering::Relaxed) {
+                done = gate
+                    .moved
+                    .wait(done)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            if gate.stop.load(Ordering::Relaxed) || *next >= pass.runs.len() {
+                return;
+            }
+            *next += 1;
+            *next - 1
+        };
+        let out = pass.inflate_run(r, (&mut c, &mut st), (&mut scratch, &mut reads));
+        // Let go of the windows while waiting for the next run.
+        c.release();
+        if send.send((r, out)).is_err() {
+            return;
+        }
+    }
+}
+
 /// The offset of a pack's first entry.
 const PACK_START: u64 = crate::pack::file::PACK_HEADER_LEN;
 
 /// The largest buffer kept for objects made from deltas that no later delta
 /// needs (a bigger one goes back to the pool).
 const LEAF_KEPT: usize = 1 << 20;
+
+/// The base `p` of a delta, neither held nor decoded ahead, decoded into
+/// `reread` from its nearest held ancestor (or the whole object at the
+/// bottom of its chain); its kind.
+fn decode_again(
+    pass: &Pass<'_, '_>,
+    holding: &Holding<'_, '_, '_>,
+    p: u32,
+    cursors: (&mut PackCursors, &mut DecodeState),
+    reread: &mut Vec<u8>,
+    scratch: &mut Scratch,
+) -> Result<ObjectKind, Error> {
+    let (pack, tree) = (pass.pack, pass.tree);
+    let (c, st) = cursors;
+    let held = &mut |a: u32| holding.get(a).map(|(k, d)| (k, Arc::clone(d)));
+    if let Some(kind) =
+        from_held_ancestor(pack, tree, held, p, (&mut *c, &mut *st), reread, scratch)?
+    {
+        return Ok(kind);
+    }
+    let base_offset = tree.sorted[p as usize].0;
+    Ok(decode::read_object(pack, 0, c, st, base_offset, reread)?.kind)
+}
+
+/// Where the pass stops when an inflating thread died before sending the
+/// run that starts at `offset`.
+fn ended_early(pack: &Pack, offset: u64) -> StoppedAt {
+    let error = std::io::Error::other("an inflating thread ended early");
+    StoppedAt {
+        offset,
+        error: Error::io(pack.data_path(), error),
+    }
+}
 
 /// The handing-over thread: takes the inflated runs in order, applies each
 /// delta to its held base, calls `each`, holds what later deltas need.
@@ -371,14 +422,10 @@ fn hand_over(
     // buffer, again and again.
     let mut leaf = Vec::new();
     for (r, &(from, to)) in pass.runs.iter().enumerate() {
+        // The inflating threads send every run until stopped: only a
+        // thread that died could leave one unsent.
         let Some(inflated) = fetch(r) else {
-            return Err(StoppedAt {
-                offset: tree.sorted[from].0,
-                error: Error::Io {
-                    path: pack.data_path().to_owned(),
-                    source: std::io::Error::other("an inflating thread ended early"),
-                },
-            });
+            return Err(ended_early(pack, tree.sorted[from].0));
         };
         let InflatedRun {
             mut bytes,
@@ -429,25 +476,15 @@ fn hand_over(
                 }
                 kind
             } else {
-                let held = &mut |a: u32| holding.get(a).map(|(k, d)| (k, Arc::clone(d)));
-                let held_above = from_held_ancestor(
-                    pack,
-                    tree,
-                    held,
+                let kind = decode_again(
+                    pass,
+                    &holding,
                     p,
                     (&mut c, &mut st),
                     &mut reread,
                     &mut scratch,
                 )
                 .map_err(stopped)?;
-                let kind = if let Some(kind) = held_above {
-                    kind
-                } else {
-                    let base_offset = tree.sorted[p as usize].0;
-                    decode::read_object(pack, 0, &mut c, &mut st, base_offset, &mut reread)
-                        .map_err(stopped)?
-                        .kind
-                };
                 delta::apply_delta(&reread, raw, &mut out)
                     .map_err(|reason| stopped(pack.corrupt(offset, reason)))?;
                 // Its other deltas further on take it from here
