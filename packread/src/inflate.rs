@@ -9,7 +9,7 @@ use sirocco::Format;
 use sirocco::inflate::{Decoder, Error as ZError};
 use smmap::WindowCursor;
 
-use crate::error::{Corruption, StreamError};
+use crate::error::{Corruption, Error, StreamError};
 
 /// A zlib inflater, reused from stream to stream (its tables are costly to
 /// set up, and it holds about 14 KiB: keep it boxed).
@@ -27,6 +27,17 @@ pub(crate) const MIN_STREAM_BUFFER: usize = sirocco::inflate::MIN_BUFFER_LEN;
 pub(crate) enum InflateError {
     Map(smmap::Error),
     Corrupt(Corruption),
+}
+
+impl InflateError {
+    /// The error for the stream of the entry at `offset` of the file at
+    /// `path`.
+    pub(crate) fn at(self, path: &std::path::Path, offset: u64) -> Error {
+        match self {
+            InflateError::Map(e) => Error::Map(e),
+            InflateError::Corrupt(reason) => Error::corrupt(path, offset, reason),
+        }
+    }
 }
 
 impl From<smmap::Error> for InflateError {
@@ -185,27 +196,12 @@ fn too_short(size: u64, actual: u64) -> Corruption {
 }
 
 /// Inflates the zlib stream at file offset `ofs` (which must end before
-/// `limit`) into `out`, which must come out exactly `size` bytes long, fed
-/// window by window from the cursor (the compressed bytes are never
-/// copied). Returns the number of compressed bytes the stream took.
+/// `limit`) into `out`, which it must fill exactly, fed window by window
+/// from the cursor (the compressed bytes are never copied). Returns the
+/// number of compressed bytes the stream took.
 ///
-/// Fails if the stream is invalid, ends early, or holds more than `size`
-/// bytes. Reserve `size` bytes in `out` first: it is filled in place.
-pub(crate) fn inflate_exact(
-    z: &mut Inflater,
-    cursor: &mut WindowCursor,
-    ofs: u64,
-    limit: u64,
-    out: &mut Vec<u8>,
-    size: usize,
-) -> Result<u64, InflateError> {
-    debug_assert!(out.capacity() >= size, "the caller reserves `size` bytes");
-    out.clear();
-    out.resize(size, 0);
-    inflate_into(z, cursor, ofs, limit, out)
-}
-
-/// [`inflate_exact`] into `out`, which the stream must fill exactly.
+/// Fails if the stream is invalid, ends early, or holds more than
+/// `out.len()` bytes.
 pub(crate) fn inflate_into(
     z: &mut Inflater,
     cursor: &mut WindowCursor,
@@ -383,6 +379,20 @@ pub(crate) fn inflate_prefix(
 mod tests {
     use super::*;
     use smmap::SlidingWindowMapManager;
+
+    /// [`inflate_into`] a buffer of `size` bytes.
+    fn inflate_exact(
+        z: &mut Inflater,
+        cursor: &mut WindowCursor,
+        ofs: u64,
+        limit: u64,
+        out: &mut Vec<u8>,
+        size: usize,
+    ) -> Result<u64, InflateError> {
+        out.clear();
+        out.resize(size, 0);
+        inflate_into(z, cursor, ofs, limit, out)
+    }
 
     /// A file holding `pad` bytes, a zlib stream of `data`, and more bytes;
     /// returns its path and the stream's extent.

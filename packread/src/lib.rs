@@ -119,9 +119,13 @@ pub use error::{Corruption, DeltaError, Error, RefProblem, RevisionProblem, Stre
 pub use object::{HashKind, ObjectId, ObjectKind};
 pub use odb::{
     CacheStats, DiskInfo, Header, Location, Object, ObjectIds, ObjectInfo, ObjectStream, Odb,
-    OpenOptions, PackId, Reader,
+    OpenOptions, PackId, Reader, Visited,
 };
-pub use pack::walk::pack_order::StoppedAt;
 pub use repository::Repository;
 pub use smmap;
 pub use warning::Warning;
+
+// The README's Rust examples compile (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExamples;

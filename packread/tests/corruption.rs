@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use packread::{Error, ObjectId, OpenOptions};
+use packread::{Error, ObjectId, OpenOptions, Visited};
 use testkit::{fixture, git_objects, git_out};
 
 /// A private, writable copy of a bare repository's pack directory.
@@ -96,7 +96,7 @@ fn read_all(dir: &Path, objects: &HashMap<ObjectId, Vec<u8>>, what: &str) -> (us
                 // The base-first walk of every object: the right bytes for
                 // each object it hands over, or a typed error.
                 let handed = std::sync::atomic::AtomicUsize::new(0);
-                let walked = odb.for_each_object(2, |id, _, data| {
+                let walked = odb.for_each_object(2, |&Visited { id, data, .. }| {
                     assert!(
                         objects2.get(id).is_some_and(|d| d == data),
                         "{what}: the walk hands over wrong bytes for {id}"

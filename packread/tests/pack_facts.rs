@@ -194,7 +194,9 @@ fn pack_order_decoding_gives_git_objects() {
                     for (p, pack) in odb.pack_ids().zip(odb.packs()) {
                         let mut seen = Vec::new();
                         let done = odb
-                            .for_each_in_pack_order(p, threads, |offset, id, _kind, data| {
+                            .for_each_in_pack_order(p, threads, |object| {
+                                let (id, data) = (object.id, object.data);
+                                let offset = object.offset.expect("a packed object");
                                 assert_eq!(
                                     git.get(id).map(Vec::as_slice),
                                     Some(data),

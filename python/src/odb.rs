@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use packread::{ObjectId, OpenOptions, Reader};
+use packread::{ObjectId, OpenOptions, Reader, Visited};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
@@ -276,9 +276,10 @@ impl Odb {
         let (tx, rx) = std::sync::mpsc::sync_channel(256);
         let odb = self.odb.clone();
         std::thread::spawn(move || {
-            let walked = odb.for_each_object(threads.max(1), |id, kind, data| {
-                tx.send(Ok((*id, kind, data.to_vec()))).is_ok()
-            });
+            let walked = odb
+                .for_each_object(threads.max(1), |&Visited { id, kind, data, .. }| {
+                    tx.send(Ok((*id, kind, data.to_vec()))).is_ok()
+                });
             if let Err(e) = walked {
                 let _ = tx.send(Err(e));
             }

@@ -31,7 +31,7 @@ impl fmt::Display for MidxChunk {
 /// Why a multi-pack-index is not used. git reads the packs instead of one
 /// that fails its first checks ([`is_fatal`](Self::is_fatal) is false: the
 /// problem is a [`Warning`](crate::Warning)) and refuses to go on with one
-/// that fails the others ([`Error::MultiPackIndex`]).
+/// that fails the others ([`Error::MultiPackIndex`](crate::Error::MultiPackIndex)).
 ///
 /// ```
 /// use packread::pack::{MidxChunk, MidxProblem};

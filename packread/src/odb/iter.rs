@@ -5,9 +5,26 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::error::Error;
-use crate::object::ObjectId;
+use crate::object::{ObjectId, ObjectKind};
 use crate::odb::id_set::IdSet;
 use crate::odb::{Header, Location, Odb, PackId, Reader, loose};
+use crate::pack::reader::PackReader;
+
+/// An object handed to a visitor ([`Odb::for_each_object`],
+/// [`Odb::for_each_in_pack_order`]); its bytes are borrowed for the call:
+/// copy what must outlive it.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Visited<'a> {
+    /// The object's id (as the pack's index lists it, for a packed one).
+    pub id: &'a ObjectId,
+    /// Its kind.
+    pub kind: ObjectKind,
+    /// Its bytes.
+    pub data: &'a [u8],
+    /// The offset of its entry in its pack; `None` for a loose object.
+    pub offset: Option<u64>,
+}
 
 impl Odb {
     /// Every object id, sorted, each once (`cat-file --batch-all-objects`),
@@ -148,8 +165,8 @@ impl Odb {
     /// object by object instead inflates bases again whenever a cache has
     /// let them go.
     ///
-    /// On failure, [`StoppedAt`](crate::StoppedAt) says at which entry:
-    /// those before it were handed over.
+    /// Entries are handed over in offset order: after a failure, those
+    /// before the entry that failed were handed over, and none after it.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -158,8 +175,8 @@ impl Odb {
     /// let odb = packread::Odb::open(&dir)?;
     /// let pack = odb.pack_ids().next().unwrap();
     /// let mut offsets = Vec::new();
-    /// odb.for_each_in_pack_order(pack, 2, |offset, _id, _kind, _data| {
-    ///     offsets.push(offset);
+    /// odb.for_each_in_pack_order(pack, 2, |object| {
+    ///     offsets.push(object.offset.expect("a packed object"));
     ///     true
     /// })?;
     /// assert_eq!(offsets.len(), 3);
@@ -170,15 +187,23 @@ impl Odb {
         &self,
         pack: PackId,
         threads: usize,
-        each: impl FnMut(u64, &ObjectId, crate::ObjectKind, &[u8]) -> bool,
-    ) -> Result<bool, crate::StoppedAt> {
+        mut each: impl FnMut(&Visited<'_>) -> bool,
+    ) -> Result<bool, Error> {
         crate::pack::walk::pack_order::in_offset_order(
             &self.pack(pack),
             threads,
             self.delta_base_cache_limit(),
             self.inner.max_chain,
-            each,
+            |offset, id, kind, data| {
+                each(&Visited {
+                    id,
+                    kind,
+                    data,
+                    offset: Some(offset),
+                })
+            },
         )
+        .map_err(|stopped| stopped.error)
     }
 
     /// Like [`object_ids_pack_order`](Self::object_ids_pack_order), with the
@@ -205,7 +230,11 @@ impl Odb {
         }
         packs.extend(set.order.iter().filter(|id| !set.covered[id.index()]));
         for pack in packs {
-            let (p, c, _) = r.parts(pack);
+            let PackReader {
+                pack: p,
+                cursors: c,
+                ..
+            } = r.pack_reader(pack);
             // The ids in index order first: read in offset order, each id
             // lies anywhere in the index, and through windows smaller than
             // the index nearly every one moved the cursor to another window
@@ -301,8 +330,7 @@ impl ObjectIds {
             Source::Loose(ids) => ids.next(),
             Source::Pack { pack, next, len } => {
                 if *next < *len {
-                    let (p, c, _) = self.reader.parts(*pack);
-                    let id = p.index().oid_at(c.index_cursor(), *next)?;
+                    let id = self.reader.pack_reader(*pack).oid_at(*next)?;
                     *next += 1;
                     Some(id)
                 } else {
@@ -384,9 +412,9 @@ impl Odb {
     /// use std::sync::atomic::{AtomicU64, Ordering};
     /// let odb = packread::Odb::open(&dir)?;
     /// let (objects, bytes) = (AtomicU64::new(0), AtomicU64::new(0));
-    /// odb.for_each_object(2, |_id, _kind, data| {
+    /// odb.for_each_object(2, |object| {
     ///     objects.fetch_add(1, Ordering::Relaxed);
-    ///     bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+    ///     bytes.fetch_add(object.data.len() as u64, Ordering::Relaxed);
     ///     true
     /// })?;
     /// assert_eq!(objects.into_inner(), 3); // a blob, a tree, a commit
@@ -394,8 +422,16 @@ impl Odb {
     /// ```
     pub fn for_each_object<F>(&self, threads: usize, each: F) -> Result<bool, Error>
     where
-        F: Fn(&ObjectId, crate::ObjectKind, &[u8]) -> bool + Sync,
+        F: Fn(&Visited<'_>) -> bool + Sync,
     {
+        let packed = |offset, id: &ObjectId, kind, data: &[u8]| {
+            each(&Visited {
+                id,
+                kind,
+                data,
+                offset: Some(offset),
+            })
+        };
         let set = self.set();
         let order: Vec<PackId> = set.order.clone();
         // The ids of the packs walked so far: an object one of them holds
@@ -409,7 +445,7 @@ impl Odb {
                 budget: self.delta_base_cache_limit(),
                 max_chain: self.inner.max_chain,
                 skip: &skip,
-                each: &each,
+                each: &packed,
             };
             if !crate::pack::walk::base_first::visit_pack(&pack, &visit)? {
                 return Ok(false);
@@ -439,7 +475,13 @@ impl Odb {
                     },
                     &mut data,
                 )?;
-                if !each(&id, kind, &data) {
+                let visited = Visited {
+                    id: &id,
+                    kind,
+                    data: &data,
+                    offset: None,
+                };
+                if !each(&visited) {
                     return Ok(false);
                 }
             }

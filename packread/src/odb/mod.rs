@@ -23,7 +23,7 @@ use crate::pack::Pack;
 use crate::pack::verify::{EntryInfo, VerifyOptions, whole_pack};
 use crate::warning::Warning;
 
-pub use iter::ObjectIds;
+pub use iter::{ObjectIds, Visited};
 pub use options::OpenOptions;
 pub use reader::{CacheStats, DiskInfo, Header, Object, ObjectInfo, Reader};
 pub use stream::ObjectStream;
@@ -76,11 +76,13 @@ impl PackId {
 /// let odb = packread::Odb::open(&dir)?;
 /// let mut reader = odb.reader();
 /// let id = reader.resolve_prefix("ce01")?;
-/// let Some(Location::Packed { pack, offset, .. }) = reader.locate(&id)? else {
+/// let loc = reader.locate(&id)?.expect("present");
+/// let Location::Packed { pack, offset, .. } = loc else {
 ///     panic!("git gc packed it");
 /// };
 /// assert_eq!(odb.pack(pack).data_path().extension().unwrap(), "pack");
-/// assert_eq!(reader.read_packed(pack, offset, &mut Vec::new())?.kind, ObjectKind::Blob);
+/// assert!(offset >= 12); // past the pack's header
+/// assert_eq!(reader.read_location(&loc, &mut Vec::new())?, ObjectKind::Blob);
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -411,52 +413,72 @@ impl Odb {
     }
 
     /// Whether the database has the object.
+    ///
+    /// A convenience: [`Reader::contains`] on a pooled reader.
     pub fn contains(&self, id: &ObjectId) -> Result<bool, Error> {
         self.reader().contains(id)
     }
 
     /// Reads an object; [`Error::NotFound`] if there is none with this id.
+    ///
+    /// A convenience: [`Reader::read`] on a pooled reader.
     pub fn read(&self, id: &ObjectId) -> Result<Object, Error> {
         self.reader().read(id)
     }
 
     /// Reads an object; `None` if there is none with this id.
+    ///
+    /// A convenience: [`Reader::try_read`] on a pooled reader.
     pub fn try_read(&self, id: &ObjectId) -> Result<Option<Object>, Error> {
         self.reader().try_read(id)
     }
 
     /// The object as a [`Read`](std::io::Read)er (see [`Reader::stream`]).
+    ///
+    /// A convenience: [`Reader::stream`] on a pooled reader.
     pub fn stream(&self, id: &ObjectId) -> Result<ObjectStream, Error> {
         self.reader().stream(id)
     }
 
     /// Reads an object into `out` (replacing its content), reusing its allocation.
+    ///
+    /// A convenience: [`Reader::read_into`] on a pooled reader.
     pub fn read_into(&self, id: &ObjectId, out: &mut Vec<u8>) -> Result<ObjectKind, Error> {
         self.reader().read_into(id, out)
     }
 
     /// An object's kind and size, without inflating more than git would.
+    ///
+    /// A convenience: [`Reader::header`] on a pooled reader.
     pub fn header(&self, id: &ObjectId) -> Result<Header, Error> {
         self.reader().header(id)
     }
 
     /// An object's kind and size; `None` if there is no such object.
+    ///
+    /// A convenience: [`Reader::try_header`] on a pooled reader.
     pub fn try_header(&self, id: &ObjectId) -> Result<Option<Header>, Error> {
         self.reader().try_header(id)
     }
 
     /// Everything known about where and how an object is stored (see
     /// [`Reader::info`]).
+    ///
+    /// A convenience: [`Reader::info`] on a pooled reader.
     pub fn info(&self, id: &ObjectId) -> Result<ObjectInfo, Error> {
         self.reader().info(id)
     }
 
     /// The object that `hex` (a full or abbreviated id) names.
+    ///
+    /// A convenience: [`Reader::resolve_prefix`] on a pooled reader.
     pub fn resolve_prefix(&self, hex: &str) -> Result<ObjectId, Error> {
         self.reader().resolve_prefix(hex)
     }
 
     /// Where the object is stored, in lookup order.
+    ///
+    /// A convenience: [`Reader::locate`] on a pooled reader.
     pub fn locate(&self, id: &ObjectId) -> Result<Option<Location>, Error> {
         self.reader().locate(id)
     }

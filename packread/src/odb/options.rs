@@ -140,23 +140,30 @@ impl OpenOptions {
 
     /// More object directories to search, before those the objects
     /// directory's `info/alternates` lists (git's
-    /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, see [`split_alternates`](Self::split_alternates)).
+    /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, see [`alternates_list`](Self::alternates_list)).
     #[must_use]
     pub fn alternates(mut self, dirs: impl IntoIterator<Item = PathBuf>) -> Self {
         self.alternates = dirs.into_iter().collect();
         self
     }
 
-    /// The directories of a `GIT_ALTERNATE_OBJECT_DIRECTORIES` value: `:`
-    /// separated (`;` on Windows), each possibly C-quoted, as git splits it.
+    /// [`alternates`](Self::alternates) from a list as git's
+    /// `GIT_ALTERNATE_OBJECT_DIRECTORIES` gives it: `:` separated (`;` on
+    /// Windows), each possibly C-quoted, as git splits it.
     ///
     /// ```
-    /// use std::path::PathBuf;
-    /// let dirs = packread::OpenOptions::split_alternates("/a/objects:\"/b:c\"");
-    /// assert_eq!(dirs, [PathBuf::from("/a/objects"), PathBuf::from("/b:c")]);
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("alt-list", &[("a.txt", "one\n")])?;
+    /// # let other = packread::doctest::Scratch::committed("alt-other", &[("b.txt", "two\n")])?;
+    /// let list = format!("{}:/nowhere", other.join(".git/objects").display());
+    /// let odb = packread::OpenOptions::new().alternates_list(&list).open(&dir)?;
+    /// assert_eq!(odb.object_dirs().len(), 2); // its own and `other`'s
+    /// assert_eq!(odb.warnings().len(), 1); // `/nowhere` does not exist
+    /// # Ok(()) }
     /// ```
-    pub fn split_alternates(value: &str) -> Vec<PathBuf> {
-        alternates::split_env(value)
+    #[must_use]
+    pub fn alternates_list(self, list: &str) -> Self {
+        self.alternates(alternates::split_env(list))
     }
 
     /// Whether a lookup that finds nothing scans the object directories

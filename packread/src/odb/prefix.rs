@@ -49,10 +49,10 @@ impl Reader {
         };
         let set = self.snapshot();
         for &pack in &set.order {
-            let (p, c, _) = self.parts(pack);
-            match p.index().lookup_prefix(c.index_cursor(), &prefix)? {
+            let mut pr = self.pack_reader(pack);
+            match pr.lookup_prefix(&prefix)? {
                 PrefixLookup::None => {}
-                PrefixLookup::Unique(pos) => note(p.index().oid_at(c.index_cursor(), pos)?)?,
+                PrefixLookup::Unique(pos) => note(pr.oid_at(pos)?)?,
                 PrefixLookup::Ambiguous => return Err(Error::Ambiguous(prefix)),
             }
         }
@@ -86,9 +86,9 @@ impl Reader {
         let set = self.snapshot();
         let mut ids = Vec::new();
         for &pack in &set.order {
-            let (p, c, _) = self.parts(pack);
-            for pos in p.index().prefix_range(c.index_cursor(), prefix)? {
-                ids.push(p.index().oid_at(c.index_cursor(), pos)?);
+            let mut pr = self.pack_reader(pack);
+            for pos in pr.prefix_range(prefix)? {
+                ids.push(pr.oid_at(pos)?);
             }
         }
         for dir in &set.dirs {
@@ -114,15 +114,15 @@ impl Reader {
             }
         };
         for &pack in &set.order {
-            let (p, c, _) = self.parts(pack);
-            let at = p.index().lower_bound(c.index_cursor(), id)?;
+            let mut pr = self.pack_reader(pack);
+            let at = pr.lower_bound(id)?;
             // The neighbours in sorted order share the longest prefixes.
             for pos in [at.checked_sub(1), Some(at), at.checked_add(1)]
                 .into_iter()
                 .flatten()
             {
-                if pos < p.len() {
-                    note(&p.index().oid_at(c.index_cursor(), pos)?);
+                if pos < pr.pack.len() {
+                    note(&pr.oid_at(pos)?);
                 }
             }
         }

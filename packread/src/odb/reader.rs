@@ -12,8 +12,9 @@ use smmap::WindowCursor;
 use crate::odb::packs::PackSet;
 use crate::odb::stream::ObjectStream;
 use crate::odb::{Location, Odb, PackId, loose};
-use crate::pack::decode::{self, DecodeState};
-use crate::pack::verify::{EntryInfo, entry};
+use crate::pack::decode::DecodeState;
+use crate::pack::reader::PackReader;
+use crate::pack::verify::EntryInfo;
 use crate::pack::{Decoded, EntryKind, Pack, PackCursors};
 
 /// An object's kind and bytes.
@@ -157,6 +158,21 @@ impl ReaderState {
 /// fewer than four, and a pack's cursors hold one at a time under one
 /// allowing fewer than two).
 ///
+/// The reads, by what names the object:
+/// - **an id**: [`read`](Self::read) / [`try_read`](Self::try_read) /
+///   [`read_into`](Self::read_into) (its bytes), [`header`](Self::header) /
+///   [`try_header`](Self::try_header) (kind and size), [`stream`](Self::stream)
+///   (a [`Read`](std::io::Read)er), [`read_peeled`](Self::read_peeled) (tags
+///   and commits followed to a kind), [`info`](Self::info) (where and how it
+///   is stored);
+/// - **a [`Location`]**, as [`locate`](Self::locate) finds it or a listing
+///   gives it: [`read_location`](Self::read_location),
+///   [`read_location_as_streamed`](Self::read_location_as_streamed) (what git
+///   streams of a damaged loose blob), [`header_location`](Self::header_location),
+///   [`disk_info`](Self::disk_info);
+/// - **a pack's index position**: [`location_at`](Self::location_at),
+///   [`entry_info`](Self::entry_info), [`verify_entry`](Self::verify_entry).
+///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let dir = packread::doctest::Scratch::committed("reader", &[("hello.txt", "hello\n")])?;
@@ -241,9 +257,9 @@ impl Reader {
         self.state.as_mut().expect("present until drop")
     }
 
-    /// The pack, its cursors (pinning its windows, releasing the previous
-    /// pack's) and the decoding state.
-    pub(crate) fn parts(&mut self, pack: PackId) -> (&Pack, &mut PackCursors, &mut DecodeState) {
+    /// Pack `pack` as this reader reads it: its cursors (pinning its
+    /// windows, releasing the previous pack's) and the decoding state.
+    pub(crate) fn pack_reader(&mut self, pack: PackId) -> PackReader<'_> {
         let i = pack.index();
         // An id from a scan newer than this reader's.
         if i >= self.state().set.packs.len() {
@@ -267,15 +283,19 @@ impl Reader {
             ..
         } = st;
         let p: &Pack = &set.packs[i];
-        let cursors = cursors[i].get_or_insert_with(|| p.cursors());
-        (p, cursors, decode)
+        PackReader {
+            pack: p,
+            cursors: cursors[i].get_or_insert_with(|| p.cursors()),
+            state: decode,
+            key: pack.key(),
+        }
     }
 
     /// The position and offset of `id` in pack `pack`.
     fn find_in_pack(&mut self, pack: PackId, id: &ObjectId) -> Result<Option<(u32, u64)>, Error> {
-        let (p, c, _) = self.parts(pack);
-        match p.index().lookup(c.index_cursor(), id)? {
-            Some(pos) => Ok(Some((pos, p.checked_offset(c, pos)?))),
+        let mut pr = self.pack_reader(pack);
+        match pr.lookup(id)? {
+            Some(pos) => Ok(Some((pos, pr.offset_at(pos)?))),
             None => Ok(None),
         }
     }
@@ -381,14 +401,14 @@ impl Reader {
         let Some((midx, pack, offset)) = found else {
             return Ok(None);
         };
-        let (p, c, _) = self.parts(pack);
-        let Some(index_position) = p.index().lookup(c.index_cursor(), id)? else {
+        let mut pr = self.pack_reader(pack);
+        let Some(index_position) = pr.lookup(id)? else {
             return Ok(None);
         };
         // A multi-pack-index that disagrees with the pack's own index would
         // send the read elsewhere in the pack: refuse it rather than answer
         // with another entry's bytes.
-        if p.checked_offset(c, index_position)? != offset {
+        if pr.offset_at(index_position)? != offset {
             return Err(Error::corrupt(
                 midx.index.path(),
                 0,
@@ -437,14 +457,13 @@ impl Reader {
     }
 
     /// Decodes the entry at `offset` of pack `pack` into `out`.
-    pub fn read_packed(
+    pub(crate) fn read_packed(
         &mut self,
         pack: PackId,
         offset: u64,
         out: &mut Vec<u8>,
     ) -> Result<Decoded, Error> {
-        let (p, c, st) = self.parts(pack);
-        decode::read_object(p, pack.key(), c, st, offset, out)
+        self.pack_reader(pack).read_object(offset, out)
     }
 
     /// An object's kind and size: whole objects from their entry header,
@@ -452,7 +471,7 @@ impl Reader {
     /// [`Error::NotFound`] if there is no such object.
     pub fn header(&mut self, id: &ObjectId) -> Result<Header, Error> {
         match self.locate(id)? {
-            Some(loc) => self.header_at_location(&loc, id),
+            Some(loc) => self.header_at_location(&loc, Some(id)),
             None => Err(Error::NotFound(*id)),
         }
     }
@@ -462,13 +481,19 @@ impl Reader {
         not_found_is_none(self.header(id), id)
     }
 
-    fn header_at_location(&mut self, loc: &Location, id: &ObjectId) -> Result<Header, Error> {
+    fn header_at_location(
+        &mut self,
+        loc: &Location,
+        id: Option<&ObjectId>,
+    ) -> Result<Header, Error> {
         let (kind, size) = match loc {
             Location::Packed { pack, offset, .. } => {
-                let (p, c, st) = self.parts(*pack);
-                decode::read_header(p, pack.key(), c, st, *offset)?
+                self.pack_reader(*pack).read_header(*offset)?
             }
-            Location::Loose { path } => loose::read_header(path)?.ok_or(Error::NotFound(*id))?,
+            Location::Loose { path } => loose::read_header(path)?.ok_or_else(|| match id {
+                Some(id) => Error::NotFound(*id),
+                None => missing_loose(path),
+            })?,
             Location::Builtin => (ObjectKind::Tree, 0),
         };
         Ok(Header { kind, size })
@@ -476,15 +501,7 @@ impl Reader {
 
     /// Kind and size of the object stored at `loc` (see [`header`](Self::header)).
     pub fn header_location(&mut self, loc: &Location) -> Result<Header, Error> {
-        match loc {
-            Location::Packed { .. } | Location::Builtin => {
-                self.header_at_location(loc, &self.odb.hash_kind().null())
-            }
-            Location::Loose { path } => {
-                let (kind, size) = loose::read_header(path)?.ok_or_else(|| missing_loose(path))?;
-                Ok(Header { kind, size })
-            }
-        }
+        self.header_at_location(loc, None)
     }
 
     /// Everything known about an object without reading its content: kind
@@ -494,13 +511,11 @@ impl Reader {
     /// on first use.
     pub fn info(&mut self, id: &ObjectId) -> Result<ObjectInfo, Error> {
         let location = self.locate(id)?.ok_or(Error::NotFound(*id))?;
-        let header = self.header_at_location(&location, id)?;
+        let header = self.header_at_location(&location, Some(id))?;
         let disk = self.disk_info(&location)?;
         let num_deltas = match &location {
             Location::Packed { pack, offset, .. } => {
-                let (p, c, st) = self.parts(*pack);
-                let h = p.header_at(c.data_cursor(), *offset)?;
-                decode::resolve_kind(p, u32::MAX, c, st, *offset, h)?.1
+                self.pack_reader(*pack).chain_length(*offset)?
             }
             Location::Loose { .. } | Location::Builtin => 0,
         };
@@ -516,9 +531,9 @@ impl Reader {
     /// `pack` (its offset from an offset table checked as a whole, see
     /// [`Pack::checked_offset`]).
     pub fn location_at(&mut self, pack: PackId, pos: u32) -> Result<(ObjectId, Location), Error> {
-        let (p, c, _) = self.parts(pack);
-        let id = p.index().oid_at(c.index_cursor(), pos)?;
-        let offset = p.checked_offset(c, pos)?;
+        let mut pr = self.pack_reader(pack);
+        let id = pr.oid_at(pos)?;
+        let offset = pr.offset_at(pos)?;
         let loc = Location::Packed {
             pack,
             index_position: pos,
@@ -530,8 +545,7 @@ impl Reader {
     /// Facts about the entry at index position `pos` of pack `pack`: what
     /// `git verify-pack -v` prints, and the CRC32.
     pub fn entry_info(&mut self, pack: PackId, pos: u32) -> Result<EntryInfo, Error> {
-        let (p, c, st) = self.parts(pack);
-        entry::entry_info(p, c, st, pos)
+        self.pack_reader(pack).entry_info(pos)
     }
 
     /// Checks the entry at index position `pos` of pack `pack` as `git
@@ -544,8 +558,7 @@ impl Reader {
         pos: u32,
         buf: &mut Vec<u8>,
     ) -> Result<EntryInfo, Error> {
-        let (p, c, st) = self.parts(pack);
-        entry::verify_entry(p, pack.key(), c, st, pos, buf)
+        self.pack_reader(pack).verify_entry(pos, buf)
     }
 
     /// The object as a [`Read`](std::io::Read)er: whole packed and loose
@@ -554,17 +567,17 @@ impl Reader {
     pub fn stream(&mut self, id: &ObjectId) -> Result<ObjectStream, Error> {
         match self.locate(id)? {
             Some(Location::Packed { pack, offset, .. }) => {
-                let (p, c, _) = self.parts(pack);
-                let h = p.header_at(c.data_cursor(), offset)?;
+                let mut pr = self.pack_reader(pack);
+                let h = pr.header_at(offset)?;
                 if let EntryKind::Base(kind) = h.kind {
                     let data_offset = offset + u64::from(h.header_len);
-                    let path = p.data_path().to_owned();
+                    let path = pr.pack.data_path().to_owned();
                     return Ok(ObjectStream::packed(
                         kind,
                         h.size,
-                        c.data_cursor().clone(),
+                        pr.cursors.data_cursor().clone(),
                         data_offset,
-                        p.data_end(),
+                        pr.pack.data_end(),
                         offset,
                         path,
                     ));
@@ -664,10 +677,10 @@ impl Reader {
     pub fn disk_info(&mut self, loc: &Location) -> Result<DiskInfo, Error> {
         match loc {
             Location::Packed { pack, offset, .. } => {
-                let (p, c, _) = self.parts(*pack);
-                let disk_size = p.next_offset(c, *offset)? - offset;
-                let kind = p.header_at(c.data_cursor(), *offset)?.kind;
-                let delta_base = p.delta_base_id(c, *offset, &kind)?;
+                let mut pr = self.pack_reader(*pack);
+                let disk_size = pr.entry_end(*offset)? - offset;
+                let kind = pr.header_at(*offset)?.kind;
+                let delta_base = pr.delta_base_id(*offset, &kind)?;
                 Ok(DiskInfo {
                     disk_size,
                     delta_base,

@@ -2,7 +2,7 @@
 //! delta chains through the delta-base cache.
 
 use crate::error::{Corruption, Error};
-use crate::inflate::{self, InflateError, Inflater, inflate_exact, inflate_prefix};
+use crate::inflate::{self, Inflater, inflate_into, inflate_prefix};
 use crate::object::ObjectId;
 use crate::object::ObjectKind;
 use crate::pack::cache::DeltaBaseCache;
@@ -63,13 +63,6 @@ impl DecodeState {
     }
 }
 
-pub(crate) fn inflate_error(pack: &Pack, offset: u64, e: InflateError) -> Error {
-    match e {
-        InflateError::Map(e) => Error::Map(e),
-        InflateError::Corrupt(reason) => pack.corrupt(offset, reason),
-    }
-}
-
 /// Checks that an entry's announced size is possible for its compressed
 /// extent, then reserves room for it in `out` (emptied); returns the size.
 pub(crate) fn prepare(
@@ -103,23 +96,11 @@ pub(crate) fn reserve(
     Ok(size)
 }
 
-/// Inflates the entry at `offset` (header `h`) into `out`. Its stream must
-/// end before `limit`: the next entry's offset where the caller knows it,
-/// else the end of the pack's entries.
+/// Inflates the entry at `offset` (header `h`) onto the end of `out` (left
+/// as it was on an error). Its stream must end before `limit`: the next
+/// entry's offset where the caller knows it, else the end of the pack's
+/// entries.
 pub(crate) fn inflate_entry(
-    pack: &Pack,
-    c: &mut PackCursors,
-    z: &mut Inflater,
-    (offset, limit): (u64, u64),
-    h: &EntryHeader,
-    out: &mut Vec<u8>,
-) -> Result<u64, Error> {
-    out.clear();
-    inflate_entry_onto(pack, c, z, (offset, limit), h, out)
-}
-
-/// [`inflate_entry`] onto the end of `out` (left as it was on an error).
-pub(crate) fn inflate_entry_onto(
     pack: &Pack,
     c: &mut PackCursors,
     z: &mut Inflater,
@@ -133,7 +114,7 @@ pub(crate) fn inflate_entry_onto(
     let data_offset = offset + u64::from(h.header_len);
     inflate::inflate_into(z, c.data_cursor(), data_offset, limit, &mut out[start..]).map_err(|e| {
         out.truncate(start);
-        inflate_error(pack, offset, e)
+        e.at(pack.data_path(), offset)
     })
 }
 
@@ -205,6 +186,7 @@ pub(crate) fn read_object(
         }
         let h = pack.header_at(c.data_cursor(), at)?;
         if let EntryKind::Base(kind) = h.kind {
+            out.clear();
             inflate_entry(pack, c, &mut st.z, (at, pack.data_end()), &h, out)?;
             if !st.chain.is_empty() {
                 // The whole object under a chain: a base for more deltas.
@@ -233,15 +215,15 @@ pub(crate) fn read_object(
             header_len: 0,
         };
         let size = prepare(pack, link.data_offset, &h, &mut st.delta)?;
-        inflate_exact(
+        st.delta.resize(size, 0);
+        inflate_into(
             &mut st.z,
             c.data_cursor(),
             link.data_offset,
             pack.data_end(),
             &mut st.delta,
-            size,
         )
-        .map_err(|e| inflate_error(pack, link.offset, e))?;
+        .map_err(|e| e.at(pack.data_path(), link.offset))?;
         if base_cached {
             let (k, base) = st
                 .cache
@@ -275,7 +257,6 @@ pub(crate) fn read_object(
 /// the first bytes of a delta (its size header), as git's `packed_object_info`.
 pub(crate) fn read_header(
     pack: &Pack,
-    pack_id: u32,
     c: &mut PackCursors,
     st: &mut DecodeState,
     offset: u64,
@@ -285,7 +266,7 @@ pub(crate) fn read_header(
         EntryKind::Base(kind) => return Ok((kind, h.size)),
         _ => delta_result_size(pack, c, st, offset, &h)?,
     };
-    let (kind, _) = resolve_kind(pack, pack_id, c, st, offset, h)?;
+    let (kind, _) = resolve_kind(pack, ChainWalk::Memo, c, st, offset, h)?;
     Ok((kind, size))
 }
 
@@ -308,26 +289,34 @@ pub(crate) fn delta_result_size(
         pack.data_end(),
         &mut head[..want],
     )
-    .map_err(|e| inflate_error(pack, offset, e))?;
+    .map_err(|e| e.at(pack.data_path(), offset))?;
     let (_, result, _) = delta::sizes(&head[..n]).map_err(|reason| pack.corrupt(offset, reason))?;
     Ok(result)
 }
 
-/// Follows a delta's bases (headers only) to the whole object at the bottom:
-/// its kind, and the chain's depth. Kinds found are remembered in the pack
-/// (one byte per object, shared by all readers), so that the next walk
-/// through the same links stops early (`pack_id` `u32::MAX` remembers
-/// nothing, for callers that need the full depth).
+/// How far a walk down a delta chain goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ChainWalk {
+    /// Stops at the first entry whose kind the pack remembers, and
+    /// remembers the kinds it finds (one byte per object, shared by all
+    /// readers), so that the next walk through the same links stops early.
+    Memo,
+    /// Walks to the whole object at the bottom, for the chain's length.
+    Full,
+}
+
+/// Follows a delta's bases (headers only) to the whole object at the bottom
+/// (see [`ChainWalk`]): its kind, and the depth walked.
 pub(crate) fn resolve_kind(
     pack: &Pack,
-    pack_id: u32,
+    walk: ChainWalk,
     c: &mut PackCursors,
     st: &mut DecodeState,
     offset: u64,
     first: EntryHeader,
 ) -> Result<(ObjectKind, usize), Error> {
     st.chain.clear();
-    let memo = pack_id != u32::MAX;
+    let memo = walk == ChainWalk::Memo;
     let mut at = offset;
     let mut h = first;
     let kind = loop {

@@ -42,6 +42,7 @@ pub(crate) mod fanout;
 pub(crate) mod file;
 pub(crate) mod index;
 pub(crate) mod midx;
+pub(crate) mod reader;
 pub(crate) mod revindex;
 pub mod verify;
 pub(crate) mod walk;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use packread::{Error, Location, ObjectId, ObjectKind, Odb, export};
+use packread::{Error, Location, ObjectId, ObjectKind, Odb, Visited, export};
 
 use crate::context::Context;
 use crate::names::{Resolved, resolve};
@@ -194,7 +194,7 @@ fn threads() -> usize {
 fn dump_stdout(odb: &Odb, only: Option<ObjectKind>) -> Result<i32, Exit> {
     let out = Mutex::new(BufWriter::with_capacity(1 << 20, io::stdout()));
     let failed: Mutex<Option<io::Error>> = Mutex::new(None);
-    let walked = odb.for_each_object(threads(), |id, kind, data| {
+    let walked = odb.for_each_object(threads(), |&Visited { id, kind, data, .. }| {
         if only.is_some_and(|k| k != kind) {
             return true;
         }
@@ -235,7 +235,7 @@ fn dump_all(odb: &Odb, only: Option<ObjectKind>, dir: &Path) -> Result<i32, Exit
     ));
     let (files, bytes) = (AtomicU64::new(0), AtomicU64::new(0));
     let failed: Mutex<Option<Exit>> = Mutex::new(None);
-    odb.for_each_object(threads(), |id, kind, data| {
+    odb.for_each_object(threads(), |&Visited { id, kind, data, .. }| {
         progress
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -210,7 +210,7 @@ impl Global {
             opts = opts.objects_dir(PathBuf::from(dir));
         }
         if let Some(alts) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
-            opts = opts.alternates(OpenOptions::split_alternates(&alts.to_string_lossy()));
+            opts = opts.alternates_list(&alts.to_string_lossy());
         }
         let git_dir = self
             .git_dir

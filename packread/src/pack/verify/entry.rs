@@ -3,7 +3,7 @@
 
 use crate::error::{Corruption, Error};
 use crate::object::ObjectId;
-use crate::pack::decode::{self, DecodeState};
+use crate::pack::decode::{self, ChainWalk, DecodeState};
 use crate::pack::file::{Pack, PackCursors};
 use crate::pack::verify::EntryInfo;
 
@@ -19,7 +19,7 @@ pub(crate) fn entry_info(
     let crc32 = pack.index().crc32_at(c.index_cursor(), pos)?;
     let size_in_pack = pack.next_offset(c, offset)? - offset;
     let header = pack.header_at(c.data_cursor(), offset)?;
-    let (kind, depth) = decode::resolve_kind(pack, u32::MAX, c, st, offset, header)?;
+    let (kind, depth) = decode::resolve_kind(pack, ChainWalk::Full, c, st, offset, header)?;
     let base = pack.delta_base_id(c, offset, &header.kind)?;
     Ok(EntryInfo {
         id,

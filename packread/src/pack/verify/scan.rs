@@ -12,7 +12,7 @@ use std::path::Path;
 use smmap::{MapManager, WindowCursor};
 
 use crate::error::{Corruption, Error};
-use crate::inflate::{InflateError, Inflater, inflate_exact, inflate_to, inflater};
+use crate::inflate::{InflateError, Inflater, inflate_into, inflate_to, inflater};
 use crate::object::{HashKind, ObjectId, ObjectKind};
 use crate::pack::delta::apply_delta;
 use crate::pack::entry::{self, EntryHeader, EntryKind, MAX_HEADER_LEN};
@@ -157,11 +157,10 @@ pub fn index_pack(
 /// at the end of the file means the file was cut.
 fn inflate_failure(path: &Path, offset: u64, e: InflateError) -> Error {
     match e {
-        InflateError::Map(e) => e.into(),
         InflateError::Corrupt(Corruption::TruncatedStream) => {
             Error::corrupt(path, offset, Corruption::UnexpectedEnd)
         }
-        InflateError::Corrupt(c) => Error::corrupt(path, offset, c),
+        e => e.at(path, offset),
     }
 }
 
@@ -282,14 +281,13 @@ fn inflate_raw(
 ) -> Result<Vec<u8>, Error> {
     let size = usize::try_from(r.header.size)
         .map_err(|_| Error::corrupt(path, r.offset, Corruption::ObjectTooLarge(r.header.size)))?;
-    let mut out = Vec::with_capacity(size);
-    inflate_exact(
+    let mut out = vec![0; size];
+    inflate_into(
         z,
         c,
         r.offset + u64::from(r.header.header_len),
         r.end,
         &mut out,
-        size,
     )
     .map_err(|e| inflate_failure(path, r.offset, e))?;
     Ok(out)

@@ -105,13 +105,15 @@ impl<'a> Worker<'a> {
                         hasher.update(p);
                     },
                 )
-                .map_err(|e| decode::inflate_error(pack, offset, e))?;
+                .map_err(|e| e.at(pack.data_path(), offset))?;
                 streamed = Some(hasher);
             }
             EntryKind::Base(_) => {
+                self.out.clear();
                 decode::inflate_entry(pack, c, z, (offset, end), &h, &mut self.out)?;
             }
             EntryKind::OfsDelta { .. } | EntryKind::RefDelta { .. } => {
+                self.delta.clear();
                 decode::inflate_entry(pack, c, z, (offset, end), &h, &mut self.delta)?;
                 let p = tree.parent(i);
                 let base_offset = tree.sorted[p as usize].0;

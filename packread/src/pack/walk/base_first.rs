@@ -14,6 +14,9 @@ use crate::pack::file::Pack;
 use crate::pack::walk::tree::DeltaTree;
 use crate::pack::walk::work_stack::{Work, threads_for};
 
+/// A callback handed each object: its entry's offset, id, kind and bytes.
+pub(crate) type Each<'a> = dyn Fn(u64, &ObjectId, ObjectKind, &[u8]) -> bool + Sync + 'a;
+
 /// What a visit of a pack may use and must do.
 pub(crate) struct Visit<'a> {
     /// Threads decoding at once.
@@ -24,8 +27,9 @@ pub(crate) struct Visit<'a> {
     pub(crate) max_chain: usize,
     /// Objects not to hand over (another pack answers for them).
     pub(crate) skip: &'a (dyn Fn(&ObjectId) -> bool + Sync),
-    /// Called with each object; `false` stops the walk.
-    pub(crate) each: &'a (dyn Fn(&ObjectId, ObjectKind, &[u8]) -> bool + Sync),
+    /// Called with each object and its entry's offset; `false` stops the
+    /// walk.
+    pub(crate) each: &'a Each<'a>,
 }
 
 /// Hands every object of `pack` to `v.each`, in an order that decodes each
@@ -57,16 +61,20 @@ pub(crate) fn visit_pack(pack: &Pack, v: &Visit<'_>) -> Result<bool, Error> {
                             Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(v.max_chain)))
                         } else {
                             match h.kind {
-                                EntryKind::Base(_) => decode::inflate_entry(
-                                    pack,
-                                    &mut c,
-                                    st.inflater(),
-                                    (offset, end),
-                                    &h,
-                                    &mut out,
-                                )
-                                .map(|_| ()),
+                                EntryKind::Base(_) => {
+                                    out.clear();
+                                    decode::inflate_entry(
+                                        pack,
+                                        &mut c,
+                                        st.inflater(),
+                                        (offset, end),
+                                        &h,
+                                        &mut out,
+                                    )
+                                    .map(|_| ())
+                                }
                                 EntryKind::OfsDelta { .. } | EntryKind::RefDelta { .. } => {
+                                    delta_buf.clear();
                                     decode::inflate_entry(
                                         pack,
                                         &mut c,
@@ -103,7 +111,7 @@ pub(crate) fn visit_pack(pack: &Pack, v: &Visit<'_>) -> Result<bool, Error> {
                             return Err(e);
                         }
                         let id = &tree.id(i);
-                        if !(v.skip)(id) && !(v.each)(id, t.kind, &out) {
+                        if !(v.skip)(id) && !(v.each)(offset, id, t.kind, &out) {
                             stopped.store(true, Ordering::Relaxed);
                             work.fail();
                             return Ok(());

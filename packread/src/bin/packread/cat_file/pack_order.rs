@@ -7,7 +7,7 @@
 
 use std::io::{self, BufWriter, Write};
 
-use packread::{Location, ObjectId, Odb, PackId};
+use packread::{Location, ObjectId, Odb, PackId, Visited};
 
 use super::BatchOptions;
 use super::batch::{self, Job, Piece, Renderer, Spare};
@@ -71,11 +71,11 @@ fn write_all(
     if odb.is_one_pack()? {
         let pack = odb.pack_ids().next().expect("one pack");
         if !has_duplicates(odb, pack)? {
-            let Err(stop) = fast_pack(odb, opts, threads, pack, None, out)? else {
+            let Err(last) = fast_pack(odb, opts, threads, pack, None, out)? else {
                 return Ok(());
             };
             for (id, loc) in odb.object_locations_pack_order()? {
-                if matches!(loc, Location::Packed { offset, .. } if offset >= stop) {
+                if matches!(loc, Location::Packed { offset, .. } if Some(offset) > last) {
                     slow(renderer, id, loc, out)?;
                 }
             }
@@ -107,10 +107,10 @@ fn write_all(
             })
             .collect();
         let run = &listed[i..i + offsets.len()];
-        if let Err(stop) = fast_pack(odb, opts, threads, pack, Some(&offsets), out)? {
+        if let Err(last) = fast_pack(odb, opts, threads, pack, Some(&offsets), out)? {
             // From the entry that failed on, object by object: the
             // renderer meets the failure and answers as git does.
-            let from = offsets.partition_point(|&o| o < stop);
+            let from = offsets.partition_point(|&o| Some(o) <= last);
             for (id, loc) in &run[from..] {
                 slow(renderer, *id, loc.clone(), out)?;
             }
@@ -121,8 +121,9 @@ fn write_all(
 }
 
 /// Writes the entries of `pack` in offset order (only those at `offsets`,
-/// sorted, if given) the fast way; `Err(offset)` if it stopped at the entry
-/// there, which it couldn't read (the entries before it are written).
+/// sorted, if given) the fast way; if it stopped at an entry it couldn't
+/// read, `Err` with the offset of the last entry handed over (`None` if
+/// none was): those up to it are written, the rest are not.
 fn fast_pack(
     odb: &Odb,
     opts: &BatchOptions,
@@ -130,16 +131,19 @@ fn fast_pack(
     pack: PackId,
     offsets: Option<&[u64]>,
     out: &mut impl Write,
-) -> Result<Result<(), u64>, Exit> {
+) -> Result<Result<(), Option<u64>>, Exit> {
     let delim = if opts.nul_output { 0 } else { b'\n' };
     let null = odb.hash_kind().null();
     let mut line = Vec::new();
     let mut next = 0;
     let mut failed_write = None;
-    let fast = odb.for_each_in_pack_order(pack, threads, |offset, id, kind, data| {
+    let mut last = None;
+    let fast = odb.for_each_in_pack_order(pack, threads, |object| {
+        let &Visited { id, kind, data, .. } = object;
+        last = object.offset;
         if let Some(offsets) = offsets {
             // An entry the listing has from another pack is decoded, not written.
-            if offsets.get(next) != Some(&offset) {
+            if offsets.get(next) != object.offset.as_ref() {
                 return true;
             }
             next += 1;
@@ -173,7 +177,7 @@ fn fast_pack(
     if let Some(e) = failed_write {
         return Err(e.into());
     }
-    Ok(fast.map(|_| ()).map_err(|stop| stop.offset))
+    Ok(fast.map(|_| ()).map_err(|_| last))
 }
 
 /// One object through the batch renderer.

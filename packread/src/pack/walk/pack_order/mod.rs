@@ -67,12 +67,12 @@ struct InflatedRun {
 /// Where [`in_offset_order`] stopped: every entry before `offset` was handed
 /// over, the one there failed.
 #[derive(Debug)]
-pub struct StoppedAt {
+pub(crate) struct StoppedAt {
     /// The offset of the entry that failed (the first of the pack if the
     /// pack's delta trees could not be built).
-    pub offset: u64,
+    pub(crate) offset: u64,
     /// Why.
-    pub error: Error,
+    pub(crate) error: Error,
 }
 
 impl std::fmt::Display for StoppedAt {
@@ -287,7 +287,7 @@ fn inflate_entries(
             let reads = (&mut *reads, Reach::Pass);
             inflate_read_onto(pack, (offset, &h, tree.end(i)), (c, st), reads, &mut bytes)
         } else {
-            decode::inflate_entry_onto(
+            decode::inflate_entry(
                 pack,
                 c,
                 st.inflater(),
