@@ -111,7 +111,7 @@ pub mod object;
 mod odb;
 pub mod pack;
 pub mod refs;
-mod repository;
+pub mod repository;
 pub mod revision;
 mod warning;
 
@@ -119,7 +119,7 @@ pub use error::{Corruption, DeltaError, Error, RefProblem, RevisionProblem, Stre
 pub use object::{HashKind, ObjectId, ObjectKind};
 pub use odb::{
     CacheStats, DiskInfo, Header, Location, Object, ObjectIds, ObjectInfo, ObjectStream, Odb,
-    OpenOptions, PackId, Reader, Visited,
+    OpenOptions, PackId, Packs, Reader, Visited,
 };
 pub use repository::Repository;
 pub use smmap;

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use packread::refs::RefStore;
+use packread::repository::Setup;
 use packread::{Odb, Warning};
 
 use crate::git_words;
@@ -14,6 +15,8 @@ use crate::git_words;
 pub struct Context {
     /// The object database.
     pub odb: Odb,
+    /// How the repository was found, and where the command stands.
+    pub setup: Setup,
     /// The refs names are resolved against (none when only an objects
     /// directory was found).
     pub refs: Option<RefStore>,
@@ -33,21 +36,18 @@ pub struct Context {
 }
 
 impl Context {
-    /// A context for `odb` with nothing else known.
-    pub fn new(odb: Odb) -> Context {
+    /// A context for `odb`, found by `setup`, with nothing else known.
+    pub fn new(odb: Odb, setup: Setup) -> Context {
+        let objects_dir = objects_dir_name(&setup, &odb);
         Context {
             odb,
+            setup,
             refs: None,
             prefix: Vec::new(),
             work_tree: false,
             batch: false,
-            objects_dir: None,
+            objects_dir,
         }
-    }
-
-    /// Records that git names the objects directory `dir` as `name`.
-    pub fn name_objects_dir(&mut self, dir: PathBuf, name: String) {
-        self.objects_dir = Some((dir, name));
     }
 
     /// The length of a full hex id in this repository.
@@ -96,4 +96,17 @@ impl Context {
             eprintln!("error: {shown}");
         }
     }
+}
+
+/// git names packs in messages by its objects directory's path as it found
+/// it: that name for `odb`'s objects directory.
+fn objects_dir_name(setup: &Setup, odb: &Odb) -> Option<(PathBuf, String)> {
+    let dir = odb.object_dirs().into_iter().next()?;
+    let name = match (setup.given_objects_dir(), setup.given_git_dir()) {
+        (Some(objects), _) => objects.display().to_string(),
+        (None, Some(git_dir)) => format!("{}/objects", git_dir.display()),
+        (None, None) if setup.in_work_tree() => ".git/objects".to_owned(),
+        (None, None) => "./objects".to_owned(),
+    };
+    Some((dir, name))
 }

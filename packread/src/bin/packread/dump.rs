@@ -178,7 +178,10 @@ fn open(global: &Global, pack: Option<&str>) -> Result<Context, Exit> {
                     idx.display()
                 )));
             }
-            Ok(Context::new(global.options().hash(hash).open_pack(&idx)?))
+            Ok(Context::new(
+                global.options().hash(hash).open_pack(&idx)?,
+                global.setup(),
+            ))
         }
         None => global.open(),
     }

@@ -238,10 +238,11 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     // Paths are relative to the current directory within the work tree,
     // and so is what is shown (unless --full-name); --full-tree forgets
     // where we are.
-    let prefix = if o.full_tree || global.git_dir_given() {
+    let setup = global.setup();
+    let prefix = if o.full_tree {
         Vec::new()
     } else {
-        crate::cwd_prefix()
+        setup.prefix()
     };
     o.full_name |= o.full_tree;
     let mut specs = Vec::new();
@@ -251,7 +252,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         specs.push(normalize_spec(&joined).ok_or_else(|| {
             Exit::Fatal(format!(
                 "{p}: '{p}' is outside repository at '{}'",
-                crate::work_tree_top().display()
+                setup.work_tree_top().display()
             ))
         })?);
     }

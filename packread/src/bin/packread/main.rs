@@ -19,9 +19,10 @@ mod verify_pack;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use packread::refs::RefStore;
+use packread::repository::Setup;
 use packread::{HashKind, Odb, OpenOptions};
 
 use context::Context;
@@ -93,65 +94,10 @@ pub fn fatal_message(e: packread::Error) -> String {
             ..
         } => format!(
             "'{path}' is outside repository at '{}'",
-            work_tree_top().display()
+            Setup::from_env().work_tree_top().display()
         ),
         e => git_words::fatal(&e),
     }
-}
-
-/// The top of the work tree around the current directory (the nearest
-/// directory with a `.git`) as git names it in messages, or the current
-/// directory.
-pub fn work_tree_top() -> PathBuf {
-    let (cwd, top) = here();
-    let cwd = cwd.unwrap_or_default();
-    let Some(top) = top else {
-        return cwd;
-    };
-    // Standing in the git directory, git names it so (`.git/.`).
-    if cwd == top.join(".git") {
-        return cwd.join(".");
-    }
-    top
-}
-
-/// The current directory's path within the work tree, with a trailing
-/// slash (empty at the top, in a git directory, or outside a work tree).
-pub fn cwd_prefix() -> Vec<u8> {
-    let (Some(cwd), Some(top)) = here() else {
-        return Vec::new();
-    };
-    if cwd.starts_with(top.join(".git")) {
-        return Vec::new();
-    }
-    let mut prefix = Vec::new();
-    for part in cwd.strip_prefix(&top).unwrap_or(&cwd).components() {
-        prefix.extend_from_slice(part.as_os_str().as_encoded_bytes());
-        prefix.push(b'/');
-    }
-    prefix
-}
-
-/// Whether the current directory lies in a work tree (not in a bare
-/// repository, nor in the git directory of a work tree).
-fn in_work_tree() -> bool {
-    let (Some(cwd), Some(top)) = here() else {
-        return false;
-    };
-    !cwd.starts_with(top.join(".git"))
-}
-
-/// The current directory (canonical) and the nearest directory at or
-/// above it that holds a `.git`: where git takes the work tree to be.
-fn here() -> (Option<PathBuf>, Option<PathBuf>) {
-    let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize) else {
-        return (None, None);
-    };
-    let top = cwd
-        .ancestors()
-        .find(|d| d.join(".git").exists())
-        .map(Path::to_owned);
-    (Some(cwd), top)
 }
 
 /// Options that come before the command.
@@ -205,39 +151,22 @@ impl Global {
     }
 
     /// [`open_quietly`](Self::open_quietly) with `opts`.
-    fn open_quietly_with(&self, mut opts: OpenOptions) -> Result<Odb, packread::Error> {
-        if let Some(dir) = std::env::var_os("GIT_OBJECT_DIRECTORY").filter(|d| !d.is_empty()) {
-            opts = opts.objects_dir(PathBuf::from(dir));
-        }
-        if let Some(alts) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
-            opts = opts.alternates_list(&alts.to_string_lossy());
-        }
-        let git_dir = self
-            .git_dir
-            .clone()
-            .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
-        match &git_dir {
-            Some(dir) => opts.open_git_dir(dir),
-            None => opts.open("."),
-        }
+    fn open_quietly_with(&self, opts: OpenOptions) -> Result<Odb, packread::Error> {
+        self.setup().open_odb(opts)
     }
 
-    /// Whether the git directory was named (`--git-dir`, `GIT_DIR`): git
-    /// then takes the current directory for the top of the work tree.
-    pub fn git_dir_given(&self) -> bool {
-        self.git_dir.is_some() || std::env::var_os("GIT_DIR").is_some()
+    /// git's setup: the environment, and `--git-dir` over `GIT_DIR`.
+    pub fn setup(&self) -> Setup {
+        let setup = Setup::from_env();
+        match &self.git_dir {
+            Some(dir) => setup.git_dir(dir.clone()),
+            None => setup,
+        }
     }
 
     /// The refs of the repository found as [`open`](Self::open) finds it.
     pub fn refs(&self) -> Option<RefStore> {
-        let git_dir = self
-            .git_dir
-            .clone()
-            .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
-        match git_dir {
-            Some(dir) => RefStore::open_git_dir(&dir).ok(),
-            None => RefStore::discover(Path::new(".")).ok(),
-        }
+        self.setup().open_refs().ok()
     }
 
     /// The hash of the repository we are in, if we are in one (git's
@@ -246,33 +175,13 @@ impl Global {
         self.open_quietly().ok().map(|odb| odb.hash_kind())
     }
 
-    /// git names packs in messages by its objects directory's path as it
-    /// found it: that name for `odb`'s objects directory.
-    fn objects_dir_name(&self, odb: &Odb) -> Option<(PathBuf, String)> {
-        let dir = odb.object_dirs().into_iter().next()?;
-        let given = self
-            .git_dir
-            .clone()
-            .or_else(|| std::env::var_os("GIT_DIR").map(PathBuf::from));
-        let name = match (std::env::var_os("GIT_OBJECT_DIRECTORY"), given) {
-            (Some(objects), _) => PathBuf::from(objects).display().to_string(),
-            (None, Some(git_dir)) => format!("{}/objects", git_dir.display()),
-            (None, None) if in_work_tree() => ".git/objects".to_owned(),
-            (None, None) => "./objects".to_owned(),
-        };
-        Some((dir, name))
-    }
-
     /// The database as [`open`](Self::open) finds it, opened with `opts`,
     /// its objects directory named as git names it; nothing reported, and
     /// `None` outside a repository (git's gentle setup).
     pub fn open_gently(&self, opts: OpenOptions) -> Option<Context> {
-        let odb = self.open_quietly_with(opts).ok()?;
-        let mut cx = Context::new(odb);
-        if let Some((dir, name)) = self.objects_dir_name(&cx.odb) {
-            cx.name_objects_dir(dir, name);
-        }
-        Some(cx)
+        let setup = self.setup();
+        let odb = setup.open_odb(opts).ok()?;
+        Some(Context::new(odb, setup))
     }
 
     /// The repository's database and refs, found as git finds them:
@@ -280,27 +189,20 @@ impl Global {
     /// else from the current directory upwards; `$GIT_OBJECT_DIRECTORY` and
     /// `$GIT_ALTERNATE_OBJECT_DIRECTORIES` as git reads them.
     pub fn open(&self) -> Result<Context, Exit> {
-        let opened = self.open_quietly();
-        let git_dir_given = self.git_dir_given();
-        match opened {
+        let setup = self.setup();
+        let git_dir_given = setup.git_dir_given();
+        match setup.open_odb(self.options()) {
             Ok(odb) => {
-                let mut cx = Context::new(odb);
-                if let Some((dir, name)) = self.objects_dir_name(&cx.odb) {
-                    cx.name_objects_dir(dir, name);
-                }
-                cx.refs = self.refs();
+                let mut cx = Context::new(odb, setup);
+                cx.refs = cx.setup.open_refs().ok();
                 // git reports broken alternates on every command.
                 cx.report_warnings(cx.odb.warnings());
-                if git_dir_given {
-                    // git then takes the current directory for the top of
-                    // the work tree.
-                    cx.work_tree = true;
-                } else {
-                    cx.prefix = cwd_prefix();
-                    // In a bare repository or a git directory there is no
-                    // work tree for `./` paths to start from.
-                    cx.work_tree = in_work_tree();
-                }
+                // With the git directory named, git takes the current
+                // directory for the top of the work tree; in a bare
+                // repository or a git directory there is no work tree for
+                // `./` paths to start from.
+                cx.prefix = cx.setup.prefix();
+                cx.work_tree = cx.setup.in_work_tree();
                 Ok(cx)
             }
             Err(packread::Error::NotARepository(_)) if !git_dir_given => Err(Exit::Fatal(

@@ -28,7 +28,7 @@ fn refuse_relative_outside_work_tree(cx: &Context, name: &str) -> Result<(), Err
 /// looks once it has moved there), or, with `reader` given (`rev-parse`,
 /// which knows where it stands), in the tree under the current directory.
 pub fn missing_path(cx: &Context, reader: Option<&mut Reader>, path: &str, rev: &str) -> String {
-    if cx.work_tree && std::fs::symlink_metadata(crate::work_tree_top().join(path)).is_ok() {
+    if cx.work_tree && std::fs::symlink_metadata(cx.setup.work_tree_top().join(path)).is_ok() {
         return format!("path '{path}' exists on disk, but not in '{rev}'");
     }
     let prefix = std::str::from_utf8(&cx.prefix).unwrap_or("");

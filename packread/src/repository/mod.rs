@@ -1,5 +1,9 @@
 //! A repository: its object database and its refs, and revisions resolved
-//! against both.
+//! against both; and git's setup, which finds the repository of a command.
+
+mod setup;
+
+pub use setup::Setup;
 
 use std::path::{Path, PathBuf};
 
