@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use packread::{Error, OpenOptions};
+use packread::{Error, HashKind, ObjectId, OpenOptions};
 use testkit::{GitObject, copy_repo, fixture, git_objects};
 
 fn pack_file(repo: &Path, ext: &str) -> PathBuf {
@@ -104,4 +104,71 @@ fn truncated_files_give_typed_errors() {
         std::fs::write(&file, &original).unwrap();
     }
     std::fs::remove_dir_all(repo).unwrap();
+}
+
+/// An index entry whose offset is changed to another entry's would read
+/// that entry's object under its id. It is refused, with git's `.rev` file
+/// beside the index (the first reads check their entry alone against it)
+/// and without it (the whole offset table is checked); the other objects
+/// are read with their own bytes or refused, never another's.
+#[test]
+fn an_offset_redirected_to_another_entry_is_refused() {
+    let src = fixture("make_history.sh").join("ofs.git");
+    let objects = git_objects(&src);
+    let repo = copy_repo(&src, "redirect");
+    let idx = pack_file(&repo, "idx");
+    let rev = idx.with_extension("rev");
+    assert!(rev.is_file(), "git writes a .rev file beside the index");
+    let bytes = std::fs::read(&idx).unwrap();
+    // Version 2: 8 bytes of header, the fan-out, n ids, n CRC32s, n offsets.
+    let n = u32::from_be_bytes(bytes[8 + 255 * 4..8 + 1024].try_into().unwrap()) as usize;
+    let id_at = |pos: usize| {
+        let at = 8 + 1024 + pos * 20;
+        ObjectId::from_bytes(HashKind::Sha1, &bytes[at..at + 20])
+    };
+    let offsets = 8 + 1024 + n * 24;
+    let (victim, other) = (n / 2, n / 2 + 1);
+    let mut damaged = bytes.clone();
+    damaged.copy_within(
+        offsets + 4 * other..offsets + 4 * other + 4,
+        offsets + 4 * victim,
+    );
+    std::fs::write(&idx, &damaged).unwrap();
+    for with_rev in [true, false] {
+        if !with_rev {
+            std::fs::remove_file(&rev).unwrap();
+        }
+        let odb = OpenOptions::new().open(&repo).unwrap();
+        let mut r = odb.reader();
+        // The first read, checked against the `.rev` file where there is one.
+        let err = r.read(&id_at(victim)).unwrap_err();
+        assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+        for o in &objects {
+            if let Ok(obj) = r.read(&o.id) {
+                assert_eq!((obj.kind, &obj.data), (o.kind, &o.data), "{}", o.id);
+            }
+        }
+        // A database's first read of another object: checked alone against
+        // the `.rev` file, it is read; checked with the whole table, the
+        // duplicate refuses it.
+        let firsts = objects
+            .iter()
+            .filter(|o| o.id != id_at(victim) && o.id != id_at(other))
+            .take(8)
+            .filter(|o| {
+                let odb = OpenOptions::new().open(&repo).unwrap();
+                let read = odb.reader().read(&o.id);
+                if let Ok(obj) = &read {
+                    assert_eq!(obj.data, git_object(&objects, &o.id).data);
+                }
+                read.is_ok()
+            })
+            .count();
+        assert_eq!(firsts > 0, with_rev, "{firsts} first reads");
+    }
+    std::fs::remove_dir_all(repo).unwrap();
+}
+
+fn git_object<'a>(objects: &'a [GitObject], id: &ObjectId) -> &'a GitObject {
+    objects.iter().find(|o| o.id == *id).expect("git lists it")
 }

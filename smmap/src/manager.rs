@@ -205,6 +205,27 @@ impl MapManager {
         self.shared.collect()
     }
 
+    /// Closes the descriptors of the files the manager opened itself (a
+    /// caller's file stays open); returns how many it closed. Mapped windows
+    /// stay valid, and a file is opened again, and checked to be the same
+    /// file, when it needs a new window. The manager does this itself when
+    /// the OS refuses it a descriptor; a program that opens files of its own
+    /// beside the manager's does it when the OS refuses one of those.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), smmap::Error> {
+    /// let manager = smmap::SlidingWindowMapManager::with_limits(4096, 0, 0);
+    /// let mut cursor = manager.make_cursor("Cargo.toml");
+    /// cursor.use_region(0, 1)?;
+    /// assert_eq!(manager.close_descriptors(), 1);
+    /// assert_eq!(manager.num_open_descriptors(), 0);
+    /// assert_eq!(cursor.buffer()[0], b'['); // the window is still mapped
+    /// # Ok(()) }
+    /// ```
+    pub fn close_descriptors(&self) -> usize {
+        self.shared.close_descriptors()
+    }
+
     /// Number of mapped windows. Each one counts as an open handle, as in
     /// upstream smmap (on Windows each mapping holds an OS handle; on Unix it
     /// is one entry of the process's map count).

@@ -412,6 +412,12 @@ impl Shared {
         self.lock().unload_all_idle()
     }
 
+    /// Closes the descriptors of the files the manager opened; returns how
+    /// many it closed.
+    pub(crate) fn close_descriptors(&self) -> usize {
+        self.lock().close_descriptors(usize::MAX)
+    }
+
     /// What the manager holds right now.
     pub(crate) fn counts(&self) -> Counts {
         let state = self.lock();

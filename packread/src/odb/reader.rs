@@ -253,6 +253,19 @@ impl Reader {
             .catch_up(odb);
     }
 
+    /// `open`, once more after the window manager gives its descriptors
+    /// back if the OS had none left for it: loose files are opened beside
+    /// the manager's, which may hold every descriptor the process may have.
+    fn with_descriptors<T>(&self, mut open: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
+        match open() {
+            Err(Error::Io { source, .. }) if out_of_descriptors(&source) => {
+                self.odb.manager().close_descriptors();
+                open()
+            }
+            done => done,
+        }
+    }
+
     fn state(&mut self) -> &mut ReaderState {
         self.state.as_mut().expect("present until drop")
     }
@@ -438,7 +451,9 @@ impl Reader {
     /// [`Error::NotFound`] if there is no such object.
     pub fn read_into(&mut self, id: &ObjectId, out: &mut Vec<u8>) -> Result<ObjectKind, Error> {
         match self.locate(id)? {
-            Some(Location::Loose { path }) => loose::read(&path, out)?.ok_or(Error::NotFound(*id)),
+            Some(Location::Loose { path }) => self
+                .with_descriptors(|| loose::read(&path, out))?
+                .ok_or(Error::NotFound(*id)),
             Some(loc) => self.read_location(&loc, out),
             None => Err(Error::NotFound(*id)),
         }
@@ -490,10 +505,12 @@ impl Reader {
             Location::Packed { pack, offset, .. } => {
                 self.pack_reader(*pack).read_header(*offset)?
             }
-            Location::Loose { path } => loose::read_header(path)?.ok_or_else(|| match id {
-                Some(id) => Error::NotFound(*id),
-                None => missing_loose(path),
-            })?,
+            Location::Loose { path } => self
+                .with_descriptors(|| loose::read_header(path))?
+                .ok_or_else(|| match id {
+                    Some(id) => Error::NotFound(*id),
+                    None => missing_loose(path),
+                })?,
             Location::Builtin => (ObjectKind::Tree, 0),
         };
         Ok(Header { kind, size })
@@ -587,8 +604,9 @@ impl Reader {
                 Ok(ObjectStream::memory(decoded.kind, data))
             }
             Some(Location::Loose { path }) => {
-                let (kind, size, reader) =
-                    loose::open_stream(&path)?.ok_or(Error::NotFound(*id))?;
+                let (kind, size, reader) = self
+                    .with_descriptors(|| loose::open_stream(&path))?
+                    .ok_or(Error::NotFound(*id))?;
                 Ok(ObjectStream::loose(kind, size, reader, path))
             }
             Some(Location::Builtin) => Ok(ObjectStream::memory(ObjectKind::Tree, Vec::new())),
@@ -606,7 +624,9 @@ impl Reader {
             Location::Packed { pack, offset, .. } => {
                 Ok(self.read_packed(*pack, *offset, out)?.kind)
             }
-            Location::Loose { path } => loose::read(path, out)?.ok_or_else(|| missing_loose(path)),
+            Location::Loose { path } => self
+                .with_descriptors(|| loose::read(path, out))?
+                .ok_or_else(|| missing_loose(path)),
             Location::Builtin => {
                 out.clear();
                 Ok(ObjectKind::Tree)
@@ -625,9 +645,9 @@ impl Reader {
         out: &mut Vec<u8>,
     ) -> Result<ObjectKind, Error> {
         match loc {
-            Location::Loose { path } => {
-                loose::read_streamed(path, out)?.ok_or_else(|| missing_loose(path))
-            }
+            Location::Loose { path } => self
+                .with_descriptors(|| loose::read_streamed(path, out))?
+                .ok_or_else(|| missing_loose(path)),
             other => self.read_location(other, out),
         }
     }
@@ -751,4 +771,15 @@ impl std::fmt::Debug for Reader {
             .field("current_pack", &st.current)
             .finish_non_exhaustive()
     }
+}
+
+/// Whether the OS refused a descriptor: the process (or the system) has
+/// none left.
+fn out_of_descriptors(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    if let Some(code) = e.raw_os_error() {
+        return code == libc::EMFILE || code == libc::ENFILE;
+    }
+    let _ = e;
+    false
 }
