@@ -160,7 +160,10 @@ impl RefStore {
             }));
         }
         let packed = self.packed()?;
-        Ok(packed.find(name).map(packed::PackedRef::to_reference))
+        Ok(packed
+            .find(name)?
+            .as_ref()
+            .map(packed::PackedRef::to_reference))
     }
 
     /// Follows `name` through symbolic refs, as git's
@@ -234,7 +237,11 @@ impl RefStore {
         }
         let packed = self.packed()?;
         found.sort_by(|a, b| a.0.cmp(&b.0));
-        for p in packed.refs.iter().filter(|p| p.name.starts_with("refs/")) {
+        for p in packed
+            .refs()?
+            .iter()
+            .filter(|p| p.name.starts_with("refs/"))
+        {
             if found
                 .binary_search_by(|(n, _)| n.as_str().cmp(&p.name))
                 .is_err()
@@ -278,7 +285,7 @@ impl RefStore {
             return Ok(Arc::clone(&c.refs));
         }
         let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        let refs = Arc::new(PackedRefs::parse(&path, &data, self.hash)?);
+        let refs = Arc::new(PackedRefs::new(&path, data, self.hash)?);
         *cached = Some(CachedPacked {
             stamp,
             refs: Arc::clone(&refs),

@@ -1,7 +1,8 @@
 //! The `packed-refs` file: `<id> <name>` lines, each optionally followed by
 //! a `^<id>` line with what an annotated tag peels to.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::error::{Corruption, Error};
 use crate::object::{HashKind, ObjectId};
@@ -30,73 +31,190 @@ impl PackedRef {
     }
 }
 
-/// The refs of a `packed-refs` file, sorted by name.
+/// A `packed-refs` file. Where its header says the file is `sorted` (as
+/// git writes it), a ref is found by a binary search over its lines, as
+/// git's packed backend finds it, without reading the other lines; the
+/// whole file is parsed (and sorted, if need be) only to list the refs, or
+/// where it isn't sorted.
 #[derive(Debug, Default)]
 pub(crate) struct PackedRefs {
-    pub(crate) refs: Vec<PackedRef>,
+    path: PathBuf,
+    data: Vec<u8>,
+    hash: HashKind,
+    /// Where the records start, past the header, if the file is sorted.
+    sorted_from: Option<usize>,
+    /// Every ref, sorted by name; or the offset of the first line git can't
+    /// read.
+    parsed: OnceLock<Result<Vec<PackedRef>, usize>>,
 }
 
 impl PackedRefs {
-    /// Parses `data` (the content of `path`) as git's packed backend does:
-    /// an optional `# pack-refs with: <traits>` header, then ref and peeled
-    /// lines; anything else is an error naming the line's offset.
-    pub(crate) fn parse(path: &Path, data: &[u8], hash: HashKind) -> Result<PackedRefs, Error> {
+    /// The file `path` holding `data`: an optional `# pack-refs with:
+    /// <traits>` header, then ref and peeled lines, the last one ended. A
+    /// header git doesn't write, or an unended last line, is an error here;
+    /// any other bad line is one when a lookup meets it.
+    pub(crate) fn new(path: &Path, data: Vec<u8>, hash: HashKind) -> Result<PackedRefs, Error> {
         let bad =
             |offset: usize| Error::corrupt(path, offset as u64, Corruption::BadPackedRefsLine);
-        let mut refs: Vec<PackedRef> = Vec::new();
-        let mut offset = 0;
-        let mut first = true;
-        while offset < data.len() {
-            let rest = &data[offset..];
-            let Some(nl) = memchr::memchr(b'\n', rest) else {
-                // git: "unterminated line in packed-refs".
-                return Err(bad(offset));
+        if let Some(&last) = data.last()
+            && last != b'\n'
+        {
+            // git: "unterminated line in packed-refs".
+            let start = memchr::memrchr(b'\n', &data).map_or(0, |i| i + 1);
+            return Err(bad(start));
+        }
+        let mut sorted_from = None;
+        if data.starts_with(b"#") {
+            let end = memchr::memchr(b'\n', &data).unwrap_or(data.len());
+            let Some(traits) = data[..end].strip_prefix(b"# pack-refs with: ") else {
+                return Err(bad(0));
             };
-            let line = &rest[..nl];
-            let start = offset;
-            offset += nl + 1;
-            if std::mem::take(&mut first) && line.starts_with(b"#") {
-                if !line.starts_with(b"# pack-refs with: ") {
-                    return Err(bad(start));
-                }
-                continue;
-            }
-            if let Some(peeled) = line.strip_prefix(b"^") {
-                let id = parse_id(peeled, hash).ok_or_else(|| bad(start))?;
-                match refs.last_mut() {
-                    Some(last) if last.peeled.is_none() => last.peeled = Some(id),
-                    _ => return Err(bad(start)),
-                }
-                continue;
-            }
-            let parsed = ObjectId::parse_hex_prefix(line, hash).and_then(|(id, rest)| {
-                let name = std::str::from_utf8(rest.strip_prefix(b" ")?).ok()?;
-                Some((id, name))
-            });
-            match parsed {
-                Some((id, name)) if is_valid_name(name, true) => refs.push(PackedRef {
-                    name: name.to_owned(),
-                    id,
-                    peeled: None,
-                }),
-                _ => return Err(bad(start)),
+            if traits.split(|&b| b == b' ').any(|t| t == b"sorted") {
+                sorted_from = Some(end + 1);
             }
         }
-        // git sorts an unsorted file when it reads it; a sorted one is kept.
-        if !refs.windows(2).all(|w| w[0].name < w[1].name) {
-            refs.sort_by(|a, b| a.name.cmp(&b.name));
-            refs.dedup_by(|later, earlier| later.name == earlier.name);
+        Ok(PackedRefs {
+            path: path.to_owned(),
+            data,
+            hash,
+            sorted_from,
+            parsed: OnceLock::new(),
+        })
+    }
+
+    fn bad(&self, offset: usize) -> Error {
+        Error::corrupt(&self.path, offset as u64, Corruption::BadPackedRefsLine)
+    }
+
+    /// Every ref, sorted by name (git sorts an unsorted file as it reads
+    /// it); an error names the first line git can't read.
+    pub(crate) fn refs(&self) -> Result<&[PackedRef], Error> {
+        match self.parsed.get_or_init(|| parse(&self.data, self.hash)) {
+            Ok(refs) => Ok(refs),
+            Err(offset) => Err(self.bad(*offset)),
         }
-        Ok(PackedRefs { refs })
     }
 
     /// The ref called `name`.
-    pub(crate) fn find(&self, name: &str) -> Option<&PackedRef> {
-        self.refs
+    pub(crate) fn find(&self, name: &str) -> Result<Option<PackedRef>, Error> {
+        if let (Some(from), None) = (self.sorted_from, self.parsed.get()) {
+            match self.search(from, name) {
+                Search::Found(r) => return Ok(Some(r)),
+                Search::Absent => return Ok(None),
+                Search::Unreadable => {}
+            }
+        }
+        let refs = self.refs()?;
+        Ok(refs
             .binary_search_by(|r| r.name.as_str().cmp(name))
             .ok()
-            .map(|i| &self.refs[i])
+            .map(|i| refs[i].clone()))
     }
+
+    /// A binary search of the sorted records from `from` for `name`.
+    fn search(&self, from: usize, name: &str) -> Search {
+        self.try_search(from, name).unwrap_or(Search::Unreadable)
+    }
+
+    /// [`search`](Self::search); `None` where it meets a line it can't
+    /// read.
+    fn try_search(&self, from: usize, name: &str) -> Option<Search> {
+        let data = &self.data;
+        let (mut lo, mut hi) = (from, data.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            // The record around `mid`: its ref line, and a peeled line after.
+            let mut start = memchr::memrchr(b'\n', &data[lo..mid]).map_or(lo, |i| lo + i + 1);
+            if data[start] == b'^' {
+                if start == lo {
+                    return None;
+                }
+                start = memchr::memrchr(b'\n', &data[lo..start - 1]).map_or(lo, |i| lo + i + 1);
+            }
+            let line_end = start + memchr::memchr(b'\n', &data[start..])?;
+            let (id, line_name) = parse_ref_line(&data[start..line_end], self.hash)?;
+            let mut end = line_end + 1;
+            let mut peeled = None;
+            if data.get(end) == Some(&b'^') {
+                let peel_end = end + memchr::memchr(b'\n', &data[end..])?;
+                peeled = Some(parse_id(&data[end + 1..peel_end], self.hash)?);
+                end = peel_end + 1;
+            }
+            match line_name.cmp(name) {
+                std::cmp::Ordering::Less => lo = end,
+                std::cmp::Ordering::Greater => hi = start,
+                std::cmp::Ordering::Equal => {
+                    return Some(Search::Found(PackedRef {
+                        name: line_name.to_owned(),
+                        id,
+                        peeled,
+                    }));
+                }
+            }
+        }
+        Some(Search::Absent)
+    }
+}
+
+/// What a binary search of a sorted file found.
+enum Search {
+    Found(PackedRef),
+    Absent,
+    /// A line on the way that git can't read (the whole file is parsed to
+    /// name it).
+    Unreadable,
+}
+
+/// A `<id> <name>` line, its name one git allows.
+fn parse_ref_line(line: &[u8], hash: HashKind) -> Option<(ObjectId, &str)> {
+    let (id, rest) = ObjectId::parse_hex_prefix(line, hash)?;
+    let name = std::str::from_utf8(rest.strip_prefix(b" ")?).ok()?;
+    is_valid_name(name, true).then_some((id, name))
+}
+
+/// Every ref of `data`, as git's packed backend reads them: an optional
+/// `# pack-refs with: <traits>` header, then ref and peeled lines, sorted
+/// by name; or the offset of the first line it can't read.
+fn parse(data: &[u8], hash: HashKind) -> Result<Vec<PackedRef>, usize> {
+    let mut refs: Vec<PackedRef> = Vec::new();
+    let mut offset = 0;
+    let mut first = true;
+    while offset < data.len() {
+        let rest = &data[offset..];
+        let Some(nl) = memchr::memchr(b'\n', rest) else {
+            // git: "unterminated line in packed-refs".
+            return Err(offset);
+        };
+        let line = &rest[..nl];
+        let start = offset;
+        offset += nl + 1;
+        if std::mem::take(&mut first) && line.starts_with(b"#") {
+            if !line.starts_with(b"# pack-refs with: ") {
+                return Err(start);
+            }
+            continue;
+        }
+        if let Some(peeled) = line.strip_prefix(b"^") {
+            let id = parse_id(peeled, hash).ok_or(start)?;
+            match refs.last_mut() {
+                Some(last) if last.peeled.is_none() => last.peeled = Some(id),
+                _ => return Err(start),
+            }
+            continue;
+        }
+        let (id, name) = parse_ref_line(line, hash).ok_or(start)?;
+        refs.push(PackedRef {
+            name: name.to_owned(),
+            id,
+            peeled: None,
+        });
+    }
+    // git sorts an unsorted file when it reads it; a sorted one is kept.
+    if !refs.windows(2).all(|w| w[0].name < w[1].name) {
+        refs.sort_by(|a, b| a.name.cmp(&b.name));
+        refs.dedup_by(|later, earlier| later.name == earlier.name);
+    }
+    Ok(refs)
 }
 
 /// An id that is the whole of `hex`.
@@ -109,13 +227,21 @@ fn parse_id(hex: &[u8], hash: HashKind) -> Option<ObjectId> {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     const A: &str = "b06ba9d526bddb7bf7630fc9ccf3277c3737beaf";
     const B: &str = "40c28499592a6513ffbacb0733bc07c088eff74f";
 
     fn parse(text: &str) -> Result<PackedRefs, Error> {
-        PackedRefs::parse(Path::new("packed-refs"), text.as_bytes(), HashKind::Sha1)
+        let p = PackedRefs::new(
+            Path::new("packed-refs"),
+            text.as_bytes().to_vec(),
+            HashKind::Sha1,
+        )?;
+        p.refs()?;
+        Ok(p)
     }
 
     #[test]
@@ -124,18 +250,64 @@ mod tests {
             "# pack-refs with: peeled fully-peeled sorted \n{A} refs/heads/master\n{B} refs/tags/v1\n^{A}\n"
         );
         let p = parse(&text).unwrap();
-        assert_eq!(p.refs.len(), 2);
-        let tag = p.find("refs/tags/v1").unwrap();
+        assert_eq!(p.refs().unwrap().len(), 2);
+        let tag = p.find("refs/tags/v1").unwrap().unwrap();
         assert_eq!(tag.peeled.unwrap().to_string(), A);
-        assert_eq!(p.find("refs/heads/master").unwrap().peeled, None);
-        assert!(p.find("refs/heads/other").is_none());
+        assert_eq!(p.find("refs/heads/master").unwrap().unwrap().peeled, None);
+        assert!(p.find("refs/heads/other").unwrap().is_none());
+    }
+
+    /// Every ref of a sorted file is found by the binary search, with its
+    /// peeled id, as the whole file's parse finds it; a name between two
+    /// refs is absent; a bad line stops only the searches that meet it.
+    #[test]
+    fn sorted_files_are_searched() {
+        let mut text = String::from("# pack-refs with: peeled fully-peeled sorted \n");
+        let names: Vec<String> = (0..300).map(|i| format!("refs/tags/v{i:04}")).collect();
+        for (i, name) in names.iter().enumerate() {
+            writeln!(text, "{A} {name}").unwrap();
+            if i % 3 == 0 {
+                writeln!(text, "^{B}").unwrap();
+            }
+        }
+        let p = PackedRefs::new(
+            Path::new("packed-refs"),
+            text.clone().into_bytes(),
+            HashKind::Sha1,
+        )
+        .unwrap();
+        for name in &names {
+            let Search::Found(r) = p.search(p.sorted_from.unwrap(), name) else {
+                panic!("{name} not found");
+            };
+            assert_eq!(r.name, *name);
+        }
+        assert!(matches!(
+            p.search(p.sorted_from.unwrap(), "refs/tags/v0001x"),
+            Search::Absent
+        ));
+        assert!(matches!(
+            p.search(p.sorted_from.unwrap(), "refs/heads/a"),
+            Search::Absent
+        ));
+        let all = p.refs().unwrap();
+        for r in all {
+            let fresh = PackedRefs::new(Path::new("p"), text.clone().into_bytes(), HashKind::Sha1);
+            assert_eq!(fresh.unwrap().find(&r.name).unwrap().as_ref(), Some(r));
+        }
+        // A bad line near the end: the first refs are still found, the
+        // whole file's parse names the line.
+        let bad = text.replace("refs/tags/v0290", "refs/tags/v0290..x");
+        let p = PackedRefs::new(Path::new("p"), bad.into_bytes(), HashKind::Sha1).unwrap();
+        assert!(p.find("refs/tags/v0000").unwrap().is_some());
+        assert!(matches!(p.refs(), Err(Error::Corrupt { .. })));
     }
 
     #[test]
     fn unsorted_files_are_sorted() {
         let p = parse(&format!("{A} refs/heads/z\n{B} refs/heads/a\n")).unwrap();
-        assert_eq!(p.refs[0].name, "refs/heads/a");
-        assert!(p.find("refs/heads/z").is_some());
+        assert_eq!(p.refs().unwrap()[0].name, "refs/heads/a");
+        assert!(p.find("refs/heads/z").unwrap().is_some());
     }
 
     #[test]
