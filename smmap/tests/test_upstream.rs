@@ -94,6 +94,7 @@ fn placement_and_counts_match_upstream() {
     let dir = std::env::temp_dir().join(format!("smmap-upstream-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let Some(text) = upstream_cases(&dir) else {
+        std::fs::remove_dir_all(&dir).unwrap();
         return;
     };
     let mut tally = Tally::default();
