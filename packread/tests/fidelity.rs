@@ -278,6 +278,10 @@ const CASES: &[Case] = &[
     case("damaged", &["cat-file", "-p", "{bad3}"]),
     case("damaged", &["cat-file", "-p", "{hello}"]),
     case("damaged", &["cat-file", "-p", "{bad4}"]),
+    case("damaged", &["cat-file", "-t", "{bad5}"]),
+    case("damaged", &["cat-file", "-p", "{bad5}"]),
+    case("damaged", &["cat-file", "-e", "{bad5}"]),
+    batch("damaged", &["--batch"], "{bad5}\n"),
     batch(
         "damaged",
         &["cat-file", "--batch"],
@@ -889,6 +893,7 @@ fn value(repo: &Path, name: &str) -> String {
         "bad2" => "2".repeat(40),
         "bad3" => format!("{}3", "2".repeat(39)),
         "bad4" => "3".repeat(40),
+        "bad5" => "4".repeat(40),
         "badtype" => "342e708865ce77ac7a82ea01336b81e3be8abf30".into(),
         "amball" => ambiguous_prefixes(repo).join("\n") + "\n",
         "allids" | "allprefixes" => {
