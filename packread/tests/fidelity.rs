@@ -74,6 +74,10 @@ const CASES: &[Case] = &[
     // 1. The built-in empty tree: present in every repository, and found
     //    before a stored copy (disk size 0, no delta base), except where
     //    `--unordered` describes the copy it iterates.
+    case("bare", &["cat-file", "-p", "HEAD^{tree}"]),
+    case("bare", &["rev-parse", "HEAD:./a"]),
+    case("bare", &["cat-file", "-p", "HEAD:./a"]),
+    case("bare", &["ls-tree", "HEAD", "a"]),
     case("plain", &["cat-file", "-t", "{E}"]),
     case("plain", &["cat-file", "-s", "{E}"]),
     case("plain", &["cat-file", "-e", "{E}"]),

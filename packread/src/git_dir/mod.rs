@@ -38,20 +38,28 @@ fn follow_gitfile(file: &Path) -> Option<PathBuf> {
 /// The git directory of `path`: `path` itself, `path/.git` (a directory or a
 /// gitfile), searching upwards from `path` as git does.
 pub(crate) fn find_git_dir(path: &Path) -> Option<PathBuf> {
+    locate(path).map(|(git_dir, _)| git_dir)
+}
+
+/// The git directory of `path`, searched upwards from it as git does, and
+/// the top of its work tree: the directory whose `.git` (a directory or a
+/// gitfile) it is, or `None` where the search met a git directory itself
+/// (a bare repository, or the inside of a `.git`).
+pub(crate) fn locate(path: &Path) -> Option<(PathBuf, Option<PathBuf>)> {
     let start = std::fs::canonicalize(path).ok()?;
     for dir in start.ancestors() {
         if is_git_dir(dir) {
-            return Some(dir.to_owned());
+            return Some((dir.to_owned(), None));
         }
         let dot = dir.join(".git");
         if dot.is_dir() && is_git_dir(&dot) {
-            return Some(dot);
+            return Some((dot, Some(dir.to_owned())));
         }
         if dot.is_file()
             && let Some(target) = follow_gitfile(&dot)
             && is_git_dir(&target)
         {
-            return Some(target);
+            return Some((target, Some(dir.to_owned())));
         }
     }
     None

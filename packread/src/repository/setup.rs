@@ -5,6 +5,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
+use crate::git_dir;
 use crate::odb::{Odb, OpenOptions};
 use crate::refs::RefStore;
 
@@ -121,18 +122,18 @@ impl Setup {
         }
     }
 
-    /// The directory the command runs in (canonical) and the nearest
-    /// directory at or above it that holds a `.git`: where git takes the
-    /// work tree to be.
-    fn here(&self) -> (Option<PathBuf>, Option<PathBuf>) {
+    /// The directory the command runs in (canonical), and where git's
+    /// search upwards from it ends.
+    fn here(&self) -> (PathBuf, Found) {
         let Ok(cwd) = std::fs::canonicalize(self.path(Path::new("."))) else {
-            return (None, None);
+            return (PathBuf::new(), Found::Nothing);
         };
-        let top = cwd
-            .ancestors()
-            .find(|d| d.join(".git").exists())
-            .map(Path::to_owned);
-        (Some(cwd), top)
+        let found = match git_dir::locate(&cwd) {
+            Some((_, Some(top))) => Found::WorkTree(top),
+            Some((git_dir, None)) => Found::GitDir(git_dir),
+            None => Found::Nothing,
+        };
+        (cwd, found)
     }
 
     /// Whether the command runs in a work tree: not in a bare repository,
@@ -140,28 +141,25 @@ impl Setup {
     /// `../` paths). With the git directory named, git takes the current
     /// directory for the top of a work tree.
     pub fn in_work_tree(&self) -> bool {
-        if self.git_dir_given() {
-            return true;
-        }
-        let (Some(cwd), Some(top)) = self.here() else {
-            return false;
-        };
-        !cwd.starts_with(top.join(".git"))
+        self.git_dir_given() || matches!(self.here().1, Found::WorkTree(_))
     }
 
     /// The top of the work tree around the directory the command runs in
-    /// as git names it in messages (`.git/.` when it runs in the git
-    /// directory), or that directory.
+    /// as git names it in messages: in a work tree's `.git`, that directory
+    /// (`.git/.`) at its top and the work tree's top below it; elsewhere
+    /// outside a work tree, the directory itself.
     pub fn work_tree_top(&self) -> PathBuf {
-        let (cwd, top) = self.here();
-        let cwd = cwd.unwrap_or_default();
-        let Some(top) = top else {
-            return cwd;
-        };
-        if cwd == top.join(".git") {
-            return cwd.join(".");
+        match self.here() {
+            (_, Found::WorkTree(top)) => top,
+            (cwd, Found::GitDir(git_dir)) if git_dir.ends_with(".git") => {
+                if cwd == git_dir {
+                    cwd.join(".")
+                } else {
+                    git_dir.parent().map_or(cwd.clone(), Path::to_owned)
+                }
+            }
+            (cwd, _) => cwd,
         }
-        top
     }
 
     /// Where the command runs within the work tree, with a trailing slash
@@ -171,12 +169,9 @@ impl Setup {
         if self.git_dir_given() {
             return Vec::new();
         }
-        let (Some(cwd), Some(top)) = self.here() else {
+        let (cwd, Found::WorkTree(top)) = self.here() else {
             return Vec::new();
         };
-        if cwd.starts_with(top.join(".git")) {
-            return Vec::new();
-        }
         let mut prefix = Vec::new();
         for part in cwd.strip_prefix(&top).unwrap_or(&cwd).components() {
             prefix.extend_from_slice(part.as_os_str().as_encoded_bytes());
@@ -184,6 +179,16 @@ impl Setup {
         }
         prefix
     }
+}
+
+/// Where git's search for a repository ends.
+enum Found {
+    /// At a directory with a `.git`: the top of a work tree.
+    WorkTree(PathBuf),
+    /// At a git directory itself: a bare repository, or inside a `.git`.
+    GitDir(PathBuf),
+    /// Nowhere.
+    Nothing,
 }
 
 /// `e`, naming the git directory as it was given where it names it.
