@@ -21,9 +21,8 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use packread::refs::RefStore;
 use packread::repository::Setup;
-use packread::{HashKind, Odb, OpenOptions};
+use packread::{HashKind, OpenOptions};
 
 use context::Context;
 
@@ -144,17 +143,6 @@ impl Global {
         o
     }
 
-    /// The database as [`open`](Self::open) finds it, without reporting
-    /// anything.
-    fn open_quietly(&self) -> Result<Odb, packread::Error> {
-        self.open_quietly_with(self.options())
-    }
-
-    /// [`open_quietly`](Self::open_quietly) with `opts`.
-    fn open_quietly_with(&self, opts: OpenOptions) -> Result<Odb, packread::Error> {
-        self.setup().open_odb(opts)
-    }
-
     /// git's setup: the environment, and `--git-dir` over `GIT_DIR`.
     pub fn setup(&self) -> Setup {
         let setup = Setup::from_env();
@@ -164,15 +152,11 @@ impl Global {
         }
     }
 
-    /// The refs of the repository found as [`open`](Self::open) finds it.
-    pub fn refs(&self) -> Option<RefStore> {
-        self.setup().open_refs().ok()
-    }
-
     /// The hash of the repository we are in, if we are in one (git's
     /// gentle setup: outside a repository, no error).
     pub fn repository_hash(&self) -> Option<HashKind> {
-        self.open_quietly().ok().map(|odb| odb.hash_kind())
+        let odb = self.setup().open_odb(self.options()).ok()?;
+        Some(odb.hash_kind())
     }
 
     /// The database as [`open`](Self::open) finds it, opened with `opts`,
