@@ -9,7 +9,6 @@ use crate::error::{Corruption, Error};
 use crate::object::{ObjectId, ObjectKind};
 use crate::pack::decode::{self, DecodeState};
 use crate::pack::delta;
-use crate::pack::entry::EntryKind;
 use crate::pack::file::Pack;
 use crate::pack::walk::tree::DeltaTree;
 use crate::pack::walk::work_stack::{Work, threads_for};
@@ -60,51 +59,42 @@ pub(crate) fn visit_pack(pack: &Pack, v: &Visit<'_>) -> Result<bool, Error> {
                         let decoded = if t.depth as usize > v.max_chain {
                             Err(pack.corrupt(offset, Corruption::DeltaChainTooLong(v.max_chain)))
                         } else {
-                            match h.kind {
-                                EntryKind::Base(_) => {
-                                    out.clear();
-                                    decode::inflate_entry(
-                                        pack,
-                                        &mut c,
-                                        st.inflater(),
-                                        (offset, end),
-                                        &h,
-                                        &mut out,
-                                    )
-                                    .map(|_| ())
+                            // A whole object is inflated where it is handed
+                            // over from; a delta beside, then applied there.
+                            let is_delta = h.kind.is_delta();
+                            let inflated = if is_delta { &mut delta_buf } else { &mut out };
+                            inflated.clear();
+                            decode::inflate_entry(
+                                pack,
+                                &mut c,
+                                st.inflater(),
+                                (offset, end),
+                                &h,
+                                inflated,
+                            )
+                            .and_then(|_| {
+                                if !is_delta {
+                                    return Ok(());
                                 }
-                                EntryKind::OfsDelta { .. } | EntryKind::RefDelta { .. } => {
-                                    delta_buf.clear();
-                                    decode::inflate_entry(
+                                let base = if let Some(b) = &t.base {
+                                    &b.data
+                                } else {
+                                    // The base was not held: decode it again.
+                                    let p = tree.parent(i) as usize;
+                                    let base_offset = tree.sorted[p].0;
+                                    decode::read_object(
                                         pack,
+                                        0,
                                         &mut c,
-                                        st.inflater(),
-                                        (offset, end),
-                                        &h,
-                                        &mut delta_buf,
-                                    )
-                                    .and_then(|_| {
-                                        let base = if let Some(b) = &t.base {
-                                            &b.data
-                                        } else {
-                                            // The base was not held: decode it again.
-                                            let p = tree.parent(i) as usize;
-                                            let base_offset = tree.sorted[p].0;
-                                            decode::read_object(
-                                                pack,
-                                                0,
-                                                &mut c,
-                                                &mut st,
-                                                base_offset,
-                                                &mut reread,
-                                            )?;
-                                            &reread
-                                        };
-                                        delta::apply_delta(base, &delta_buf, &mut out)
-                                            .map_err(|reason| pack.corrupt(offset, reason))
-                                    })
-                                }
-                            }
+                                        &mut st,
+                                        base_offset,
+                                        &mut reread,
+                                    )?;
+                                    &reread
+                                };
+                                delta::apply_delta(base, &delta_buf, &mut out)
+                                    .map_err(|reason| pack.corrupt(offset, reason))
+                            })
                         };
                         if let Err(e) = decoded {
                             work.fail();
