@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::error::Error;
 use crate::git_dir;
@@ -38,6 +39,8 @@ pub struct Setup {
     objects_dir: Option<PathBuf>,
     /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`.
     alternates: Option<OsString>,
+    /// Where the search upwards from `cwd` ends, once asked.
+    found: OnceLock<(PathBuf, Found)>,
 }
 
 impl Setup {
@@ -52,6 +55,7 @@ impl Setup {
                 .filter(|d| !d.is_empty())
                 .map(PathBuf::from),
             alternates: std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES"),
+            found: OnceLock::new(),
         }
     }
 
@@ -62,6 +66,7 @@ impl Setup {
             git_dir: None,
             objects_dir: None,
             alternates: None,
+            found: OnceLock::new(),
         }
     }
 
@@ -123,16 +128,19 @@ impl Setup {
     }
 
     /// The directory the command runs in (canonical), and where git's
-    /// search upwards from it ends.
-    fn here(&self) -> (PathBuf, Found) {
-        let Ok(cwd) = std::fs::canonicalize(self.path(Path::new("."))) else {
-            return (PathBuf::new(), Found::Nothing);
-        };
-        let found = match git_dir::locate(&cwd) {
-            Some((_, Some(top))) => Found::WorkTree(top),
-            Some((git_dir, None)) => Found::GitDir(git_dir),
-            None => Found::Nothing,
-        };
+    /// search upwards from it ends: searched once.
+    fn here(&self) -> (&Path, &Found) {
+        let (cwd, found) = self.found.get_or_init(|| {
+            let Ok(cwd) = std::fs::canonicalize(self.path(Path::new("."))) else {
+                return (PathBuf::new(), Found::Nothing);
+            };
+            let found = match git_dir::locate(&cwd) {
+                Some((_, Some(top))) => Found::WorkTree(top),
+                Some((git_dir, None)) => Found::GitDir(git_dir),
+                None => Found::Nothing,
+            };
+            (cwd, found)
+        });
         (cwd, found)
     }
 
@@ -150,15 +158,15 @@ impl Setup {
     /// outside a work tree, the directory itself.
     pub fn work_tree_top(&self) -> PathBuf {
         match self.here() {
-            (_, Found::WorkTree(top)) => top,
+            (_, Found::WorkTree(top)) => top.clone(),
             (cwd, Found::GitDir(git_dir)) if git_dir.ends_with(".git") => {
                 if cwd == git_dir {
                     cwd.join(".")
                 } else {
-                    git_dir.parent().map_or(cwd.clone(), Path::to_owned)
+                    git_dir.parent().unwrap_or(cwd).to_owned()
                 }
             }
-            (cwd, _) => cwd,
+            (cwd, _) => cwd.to_owned(),
         }
     }
 
@@ -173,7 +181,7 @@ impl Setup {
             return Vec::new();
         };
         let mut prefix = Vec::new();
-        for part in cwd.strip_prefix(&top).unwrap_or(&cwd).components() {
+        for part in cwd.strip_prefix(top).unwrap_or(cwd).components() {
             prefix.extend_from_slice(part.as_os_str().as_encoded_bytes());
             prefix.push(b'/');
         }
@@ -182,6 +190,7 @@ impl Setup {
 }
 
 /// Where git's search for a repository ends.
+#[derive(Clone, Debug)]
 enum Found {
     /// At a directory with a `.git`: the top of a work tree.
     WorkTree(PathBuf),
