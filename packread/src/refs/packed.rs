@@ -41,8 +41,10 @@ pub(crate) struct PackedRefs {
     path: PathBuf,
     data: Vec<u8>,
     hash: HashKind,
-    /// Where the records start, past the header, if the file is sorted.
-    sorted_from: Option<usize>,
+    /// Where the records start, past the header if there is one.
+    records: usize,
+    /// Whether the header says the records are sorted (git's `sorted`).
+    sorted: bool,
     /// Every ref, sorted by name; or the offset of the first line git can't
     /// read.
     parsed: OnceLock<Result<Vec<PackedRef>, usize>>,
@@ -63,21 +65,21 @@ impl PackedRefs {
             let start = memchr::memrchr(b'\n', &data).map_or(0, |i| i + 1);
             return Err(bad(start));
         }
-        let mut sorted_from = None;
+        let (mut records, mut sorted) = (0, false);
         if data.starts_with(b"#") {
             let end = memchr::memchr(b'\n', &data).unwrap_or(data.len());
             let Some(traits) = data[..end].strip_prefix(b"# pack-refs with: ") else {
                 return Err(bad(0));
             };
-            if traits.split(|&b| b == b' ').any(|t| t == b"sorted") {
-                sorted_from = Some(end + 1);
-            }
+            sorted = traits.split(|&b| b == b' ').any(|t| t == b"sorted");
+            records = end + 1;
         }
         Ok(PackedRefs {
             path: path.to_owned(),
             data,
             hash,
-            sorted_from,
+            records,
+            sorted,
             parsed: OnceLock::new(),
         })
     }
@@ -89,7 +91,10 @@ impl PackedRefs {
     /// Every ref, sorted by name (git sorts an unsorted file as it reads
     /// it); an error names the first line git can't read.
     pub(crate) fn refs(&self) -> Result<&[PackedRef], Error> {
-        match self.parsed.get_or_init(|| parse(&self.data, self.hash)) {
+        match self
+            .parsed
+            .get_or_init(|| parse(&self.data, self.records, self.hash))
+        {
             Ok(refs) => Ok(refs),
             Err(offset) => Err(self.bad(*offset)),
         }
@@ -97,8 +102,8 @@ impl PackedRefs {
 
     /// The ref called `name`.
     pub(crate) fn find(&self, name: &str) -> Result<Option<PackedRef>, Error> {
-        if let (Some(from), None) = (self.sorted_from, self.parsed.get()) {
-            match self.search(from, name) {
+        if self.sorted && self.parsed.get().is_none() {
+            match self.search(name) {
                 Search::Found(r) => return Ok(Some(r)),
                 Search::Absent => return Ok(None),
                 Search::Unreadable => {}
@@ -111,16 +116,16 @@ impl PackedRefs {
             .map(|i| refs[i].clone()))
     }
 
-    /// A binary search of the sorted records from `from` for `name`.
-    fn search(&self, from: usize, name: &str) -> Search {
-        self.try_search(from, name).unwrap_or(Search::Unreadable)
+    /// A binary search of the sorted records for `name`.
+    fn search(&self, name: &str) -> Search {
+        self.try_search(name).unwrap_or(Search::Unreadable)
     }
 
     /// [`search`](Self::search); `None` where it meets a line it can't
     /// read.
-    fn try_search(&self, from: usize, name: &str) -> Option<Search> {
+    fn try_search(&self, name: &str) -> Option<Search> {
         let data = &self.data;
-        let (mut lo, mut hi) = (from, data.len());
+        let (mut lo, mut hi) = (self.records, data.len());
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
             // The record around `mid`: its ref line, and a peeled line after.
@@ -172,13 +177,12 @@ fn parse_ref_line(line: &[u8], hash: HashKind) -> Option<(ObjectId, &str)> {
     is_valid_name(name, true).then_some((id, name))
 }
 
-/// Every ref of `data`, as git's packed backend reads them: an optional
-/// `# pack-refs with: <traits>` header, then ref and peeled lines, sorted
-/// by name; or the offset of the first line it can't read.
-fn parse(data: &[u8], hash: HashKind) -> Result<Vec<PackedRef>, usize> {
+/// Every ref of the records of `data` from `offset` (past the header, which
+/// [`PackedRefs::new`] checked), as git's packed backend reads them: ref and
+/// peeled lines, sorted by name; or the offset of the first line it can't
+/// read.
+fn parse(data: &[u8], mut offset: usize, hash: HashKind) -> Result<Vec<PackedRef>, usize> {
     let mut refs: Vec<PackedRef> = Vec::new();
-    let mut offset = 0;
-    let mut first = true;
     while offset < data.len() {
         let rest = &data[offset..];
         let Some(nl) = memchr::memchr(b'\n', rest) else {
@@ -188,12 +192,6 @@ fn parse(data: &[u8], hash: HashKind) -> Result<Vec<PackedRef>, usize> {
         let line = &rest[..nl];
         let start = offset;
         offset += nl + 1;
-        if std::mem::take(&mut first) && line.starts_with(b"#") {
-            if !line.starts_with(b"# pack-refs with: ") {
-                return Err(start);
-            }
-            continue;
-        }
         if let Some(peeled) = line.strip_prefix(b"^") {
             let id = parse_id(peeled, hash).ok_or(start)?;
             match refs.last_mut() {
@@ -277,19 +275,13 @@ mod tests {
         )
         .unwrap();
         for name in &names {
-            let Search::Found(r) = p.search(p.sorted_from.unwrap(), name) else {
+            let Search::Found(r) = p.search(name) else {
                 panic!("{name} not found");
             };
             assert_eq!(r.name, *name);
         }
-        assert!(matches!(
-            p.search(p.sorted_from.unwrap(), "refs/tags/v0001x"),
-            Search::Absent
-        ));
-        assert!(matches!(
-            p.search(p.sorted_from.unwrap(), "refs/heads/a"),
-            Search::Absent
-        ));
+        assert!(matches!(p.search("refs/tags/v0001x"), Search::Absent));
+        assert!(matches!(p.search("refs/heads/a"), Search::Absent));
         let all = p.refs().unwrap();
         for r in all {
             let fresh = PackedRefs::new(Path::new("p"), text.clone().into_bytes(), HashKind::Sha1);
