@@ -60,12 +60,18 @@ packread never writes to a repository, but git may rewrite it meanwhile
 
 - A pack **removed** while open keeps being read through its open
   descriptor and its mapped windows (the operating system keeps the file
-  until both are gone); new windows of it fail with a typed error once its
-  descriptor was given back.
+  until both are gone). Once its descriptor was given back, a read that
+  needs a new window of it fails with an error for which
+  [`Error::is_file_gone`] holds; a [`Reader`]'s reads by id then scan the
+  directories again and look once more, as git does, so an object that
+  exists when it is asked for is found wherever the repack put it
+  ([`Reader::relocating`] does the same for a read of a [`Location`]).
 - A pack **replaced** under the same name (`git repack` writing a new pack
-  with the same name, say) is noticed when a window is mapped or reused (the
-  file's device and inode are compared): reads of the old file end with
-  [`smmap::Error::FileReplaced`], never mixing the two files' bytes.
+  with the same name, or a new `multi-pack-index`) is noticed when a window
+  is mapped or reused (the file's device and inode are compared): reads of
+  the old file end with [`smmap::Error::FileReplaced`], never mixing the two
+  files' bytes, and the scan that follows opens the new file as a pack of
+  its own.
 - A pack that **grows** is read as it was: only offsets the index names are
   read, and the known size is refreshed when a window is mapped.
 - A pack **truncated** while open is noticed before a window is mapped, and

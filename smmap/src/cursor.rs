@@ -198,6 +198,41 @@ impl WindowCursor {
         file.shared.file_size(file)
     }
 
+    /// Whether the cursor's file is still the one its path names: `false`
+    /// once the path is gone or names another file (as when git replaces a
+    /// pack by renaming a new one over it); `true` for a cursor made from a
+    /// `File` or a descriptor, and for a path no window or size was asked of
+    /// yet. A cursor that isn't current keeps reading the windows it mapped;
+    /// any new window fails with [`Error::FileReplaced`] or [`Error::Io`],
+    /// and a cursor made anew for the path reads the file there now.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("smmap-current-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("data");
+    /// std::fs::write(&path, b"old")?;
+    /// let manager = smmap::SlidingWindowMapManager::new();
+    /// let mut old = manager.make_cursor(&path);
+    /// old.use_region(0, 3)?;
+    /// assert!(old.is_current());
+    ///
+    /// let next = dir.join("data.tmp");
+    /// std::fs::write(&next, b"new")?;
+    /// std::fs::rename(&next, &path)?; // another file under the same name
+    /// assert!(!old.is_current());
+    /// assert_eq!(old.buffer(), b"old"); // its window still reads the old one
+    /// let mut new = manager.make_cursor(&path);
+    /// assert_eq!(new.use_region(0, 3)?.buffer(), b"new");
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn is_current(&self) -> bool {
+        self.file
+            .as_ref()
+            .is_none_or(|file| file.shared.is_current(file))
+    }
+
     /// The path the cursor was made from; `None` for a cursor made from an
     /// open `File`, from a descriptor, or with `default()`.
     pub fn path(&self) -> Option<&Path> {

@@ -76,9 +76,11 @@ pub enum Error {
         /// The offset that was asked for.
         offset: u64,
     },
-    /// The file at the cursor's path was replaced by another file while
-    /// cursors of the old one exist (make new cursors once the old ones are
-    /// gone to read the new file).
+    /// The file at the cursor's path was replaced by another file (or a
+    /// size was asked of one file and a window of another): this cursor and
+    /// its clones read only the file they started with, and a cursor made
+    /// anew for the path reads the new one (see
+    /// [`WindowCursor::is_current`](crate::WindowCursor::is_current)).
     FileReplaced {
         /// The path whose file changed.
         path: PathBuf,

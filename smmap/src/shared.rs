@@ -148,7 +148,7 @@ impl State {
     fn remove_file(&mut self, slot: usize) {
         if let Some(s) = self.files[slot].take() {
             if let Some(path) = &s.file.path {
-                self.by_path.remove(path);
+                self.detach_path(path, slot);
             }
             if let Some(fd) = s.fd
                 && self.by_fd.get(&fd) == Some(&slot)
@@ -156,6 +156,15 @@ impl State {
                 self.by_fd.remove(&fd);
             }
             self.free_slots.push(slot);
+        }
+    }
+
+    /// Stops `path` from naming `slot`'s record (if it still does): the
+    /// record lives on for its cursors and windows, and the next cursor made
+    /// for the path gets a record of its own.
+    fn detach_path(&mut self, path: &Path, slot: usize) {
+        if self.by_path.get(path) == Some(&slot) {
+            self.by_path.remove(path);
         }
     }
 
@@ -346,7 +355,22 @@ impl Shared {
     /// The token of the file at `path` (shared by all its cursors).
     pub(crate) fn token_for_path(self: &Arc<Self>, path: &Path) -> Arc<FileToken> {
         let mut state = self.lock();
-        let slot = if let Some(&slot) = state.by_path.get(path) {
+        let known = state.by_path.get(path).copied();
+        // A record whose windows came from a file the path no longer names
+        // (deleted, or replaced by another) is left to its cursors: a new
+        // cursor reads the file there is now.
+        let known = known.filter(|&slot| match state.file(slot).identity {
+            None => true,
+            Some(identity) => {
+                let now = std::fs::metadata(path).ok().and_then(|m| Identity::of(&m));
+                let same = now == Some(identity);
+                if !same {
+                    state.detach_path(path, slot);
+                }
+                same
+            }
+        });
+        let slot = if let Some(slot) = known {
             slot
         } else {
             let slot = state.add_file(FileState::new(Some(path.to_owned()), None), None);
@@ -722,6 +746,9 @@ impl Shared {
             if let Some(s) = state.files[slot].as_mut() {
                 s.file.handle = None;
             }
+            if let Some(path) = &token.path {
+                state.detach_path(path, slot);
+            }
             return Err(Error::FileReplaced {
                 path: token.path.clone().unwrap_or_default(),
             });
@@ -759,8 +786,36 @@ impl Shared {
             offset: 0,
             source,
         })?;
+        // The size is the file's whose windows will be mapped: a path asked
+        // before its first window fixes which file that is.
+        let identity = Identity::of(&meta);
+        if file.identity.is_none() {
+            file.identity = identity;
+        } else if file.identity != identity {
+            state.unload_idle_of(token.slot);
+            if let Some(path) = &token.path {
+                state.detach_path(path, token.slot);
+            }
+            return Err(Error::FileReplaced {
+                path: token.path.clone().unwrap_or_default(),
+            });
+        }
+        let file = state.file(token.slot);
         file.size = Some(meta.len());
         Ok(meta.len())
+    }
+
+    /// Whether the token's path still names the file its record reads (see
+    /// [`WindowCursor::is_current`](crate::WindowCursor::is_current)).
+    pub(crate) fn is_current(&self, token: &FileToken) -> bool {
+        let Some(path) = &token.path else {
+            return true;
+        };
+        let known = self.lock().file(token.slot).identity;
+        match std::fs::metadata(path) {
+            Err(_) => false,
+            Ok(meta) => known.is_none() || Identity::of(&meta) == known,
+        }
     }
 }
 

@@ -383,3 +383,47 @@ fn replaced_files_fail_for_cursors_of_the_old_one() {
     let mut fresh = man.make_cursor(fc.path());
     assert_eq!(fresh.use_region(G, 1).unwrap().buffer()[0], 0xCD);
 }
+
+/// A path replaced while cursors of the old file live, one of them still
+/// holding a window: the old cursors keep their window's bytes and fail on
+/// new ones, say they are no longer current, and a cursor made now reads
+/// the new file at once (as a reader that rescans a repacked directory
+/// needs), each with its own descriptor.
+#[test]
+fn new_cursors_read_the_new_file_while_old_ones_live() {
+    let fc = FileCreator::new(16 * G, "replaced-live");
+    let man = SlidingWindowMapManager::with_limits(4 * G as usize, 0, 0);
+    let mut holding = man.make_cursor(fc.path());
+    holding.use_region(0, 1).unwrap();
+    let mut idle = holding.clone();
+    idle.unuse_region();
+    assert!(holding.is_current());
+    let tmp = fc.path().with_extension("new");
+    std::fs::write(&tmp, vec![0xEF; 16 * G as usize]).unwrap();
+    std::fs::rename(&tmp, fc.path()).unwrap();
+    assert!(!holding.is_current() && !idle.is_current());
+
+    let mut fresh = man.make_cursor(fc.path());
+    assert!(fresh.is_current());
+    assert_eq!(fresh.use_region(8 * G, 1).unwrap().buffer()[0], 0xEF);
+    assert_eq!(holding.buffer()[0], pattern_byte(0), "the old window stays");
+    assert_eq!(man.num_open_descriptors(), 2, "one per file");
+    // The old record's descriptor is the old file's: it may still map it.
+    assert_eq!(
+        idle.use_region(8 * G, 1).unwrap().buffer()[0],
+        pattern_byte(8 * G)
+    );
+    // Once its descriptor is closed, the old record refuses every window.
+    drop(holding);
+    idle.unuse_region();
+    man.collect();
+    let err = idle.use_region(G, 1).unwrap_err();
+    assert!(matches!(err, Error::FileReplaced { .. }), "{err}");
+    assert_eq!(fresh.use_region(G, 1).unwrap().buffer()[0], 0xEF);
+
+    // A deleted path: not current; a cursor made anew fails to open it.
+    std::fs::remove_file(fc.path()).unwrap();
+    assert!(!fresh.is_current());
+    let err = man.make_cursor(fc.path()).use_region(0, 1).unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err}");
+}

@@ -134,6 +134,20 @@ impl Error {
         matches!(self, Error::NotFound(_) | Error::PrefixNotFound(_))
     }
 
+    /// Whether a file of the database was deleted or replaced while it was
+    /// read, as `git repack` and `git gc` do beside running readers: the
+    /// object is elsewhere now. A [`Reader`](crate::Reader)'s reads by id
+    /// scan the directories again and look once more by themselves; a read
+    /// of a [`Location`](crate::Location) that fails so can be retried with
+    /// [`Reader::relocating`](crate::Reader::relocating).
+    pub fn is_file_gone(&self) -> bool {
+        match self {
+            Error::Io { source, .. } => source.kind() == io::ErrorKind::NotFound,
+            Error::Map(e) => map_error_is_file_gone(e),
+            _ => false,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: io::Error) -> Error {
         Error::Io {
             path: path.into(),
@@ -226,6 +240,16 @@ impl std::error::Error for Error {
             Error::Map(err) => Some(err),
             _ => None,
         }
+    }
+}
+
+/// Whether the window manager failed because the file was deleted or
+/// replaced under it.
+pub(crate) fn map_error_is_file_gone(e: &smmap::Error) -> bool {
+    match e {
+        smmap::Error::FileReplaced { .. } => true,
+        smmap::Error::Io { source, .. } => source.kind() == io::ErrorKind::NotFound,
+        _ => false,
     }
 }
 

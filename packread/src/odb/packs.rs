@@ -130,7 +130,8 @@ impl PackSet {
         set.covered = vec![false; set.packs.len()];
         for m in midxs {
             let index = Arc::try_unwrap(m).ok().expect("not shared yet").index;
-            let linked = link_midx(&set.packs, index, &mut set.covered);
+            let live: Vec<usize> = (0..set.packs.len()).collect();
+            let linked = link_midx(&set.packs, &live, index, &mut set.covered);
             set.midxs.push(Arc::new(linked));
         }
         Ok(set)
@@ -165,9 +166,15 @@ impl PackSet {
         let mut packs = self.packs.clone();
         let mut keys = self.keys.clone();
         let mut broken = self.broken.clone();
+        // A pack whose files were deleted or replaced (a repack can write a
+        // pack of the same name anew) is left out; a file of that name now
+        // is opened as a pack of its own.
+        let current: Vec<bool> = packs.iter().map(|p| p.is_current()).collect();
         let known: std::collections::HashSet<PathBuf> = packs
             .iter()
-            .map(|p| p.index().path().to_owned())
+            .zip(&current)
+            .filter(|&(_, &current)| current)
+            .map(|(p, _)| p.index().path().to_owned())
             .chain(broken.iter().map(|b| b.index_path.clone()))
             .collect();
         // git puts each pack it finds at the front of its list.
@@ -183,9 +190,8 @@ impl PackSet {
                 packs.push(Arc::new(pack));
             }
         }
-        let mut order: Vec<usize> = (0..packs.len())
-            .filter(|&i| packs[i].index().path().is_file() && packs[i].data_path().is_file())
-            .collect();
+        let mut order: Vec<usize> = (0..current.len()).filter(|&i| current[i]).collect();
+        order.extend(current.len()..packs.len());
         order.sort_by(|&a, &b| {
             let (ka, kb) = (keys[a], keys[b]);
             kb.1.cmp(&ka.1).then(kb.2.cmp(&ka.2)).then(ka.0.cmp(&kb.0))
@@ -208,7 +214,7 @@ impl PackSet {
                     continue;
                 }
             };
-            let linked = Arc::new(link_midx(&packs, index, &mut covered));
+            let linked = Arc::new(link_midx(&packs, &order, index, &mut covered));
             let at = midxs.len().min(1);
             midxs.insert(at, linked);
         }
@@ -226,15 +232,22 @@ impl PackSet {
 }
 
 /// The multi-pack-index `index` over `packs`: each pack-int-id's pack, the
-/// one of that name in the index's own pack directory; the packs found are
-/// marked in `covered`.
-fn link_midx(packs: &[Arc<Pack>], index: MultiPackIndex, covered: &mut [bool]) -> Midx {
+/// one of that name in the index's own pack directory among the `live` ones
+/// (a pack a repack replaced under the same name is not); the packs found
+/// are marked in `covered`.
+fn link_midx(
+    packs: &[Arc<Pack>],
+    live: &[usize],
+    index: MultiPackIndex,
+    covered: &mut [bool],
+) -> Midx {
     let pack_dir = index.path().parent().map(Path::to_path_buf);
     let ids = index
         .pack_names()
         .iter()
         .map(|name| {
-            let i = packs.iter().position(|p| {
+            let i = *live.iter().find(|&&i| {
+                let p = &packs[i];
                 let idx = p.index().path();
                 idx.parent().map(Path::to_path_buf) == pack_dir
                     && idx
@@ -335,8 +348,15 @@ fn open_dir(
             && path.with_extension("pack").is_file()
             && !known.contains(&path)
         {
-            match Pack::open(&path, manager, hash) {
+            // Deleted since the listing (a repack beside us): as git, go on
+            // without it; replaced: open the new one.
+            let opened = match Pack::open(&path, manager, hash) {
+                Err(e) if e.is_file_gone() && path.is_file() => Pack::open(&path, manager, hash),
+                opened => opened,
+            };
+            match opened {
                 Ok(pack) => packs.push(pack),
+                Err(e) if e.is_file_gone() => {}
                 Err(Error::Corrupt {
                     reason:
                         reason @ (Corruption::NonMonotonicFanout | Corruption::PackChecksumMismatch),

@@ -313,10 +313,73 @@ impl Reader {
         }
     }
 
+    /// `op`, again after a scan of the directories each time it fails
+    /// because a file it read was deleted or replaced (a repack or `git gc`
+    /// beside us): an object that exists when it is asked for is found, as
+    /// git finds it.
+    fn again<T>(&mut self, mut op: impl FnMut(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
+        let mut scans = 0;
+        loop {
+            match op(self) {
+                Err(e) if e.is_file_gone() && scans < MAX_RESCANS => {
+                    scans += 1;
+                    let warnings = self.odb.refresh()?;
+                    self.note_refresh(warnings);
+                }
+                done => return done,
+            }
+        }
+    }
+
+    /// Runs `read` on `loc`, where `id` was found; if it fails because the
+    /// file it read was deleted or replaced (see
+    /// [`Error::is_file_gone`]), scans the directories again, finds `id`
+    /// anew and runs `read` there, as git does when a repack moves an
+    /// object under it. The reads by id do this by themselves.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("relocating", &[("hello.txt", "hello\n")])?;
+    /// let odb = packread::Odb::open(&dir)?;
+    /// let mut reader = odb.reader();
+    /// let id = odb.resolve_prefix("ce01")?;
+    /// let loc = reader.locate(&id)?.expect("loose");
+    /// dir.git(&["gc", "-q"])?; // packs the object and deletes its file
+    /// let mut data = Vec::new();
+    /// assert!(reader.read_location(&loc, &mut data).unwrap_err().is_file_gone());
+    /// reader.relocating(&id, &loc, |r, loc| r.read_location(loc, &mut data))?;
+    /// assert_eq!(data, b"hello\n");
+    /// # Ok(()) }
+    /// ```
+    pub fn relocating<T>(
+        &mut self,
+        id: &ObjectId,
+        loc: &Location,
+        mut read: impl FnMut(&mut Self, &Location) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut loc = loc.clone();
+        let mut scans = 0;
+        loop {
+            match read(self, &loc) {
+                Err(e) if e.is_file_gone() && scans < MAX_RESCANS => {
+                    scans += 1;
+                    let warnings = self.odb.refresh()?;
+                    self.note_refresh(warnings);
+                    loc = self.locate(id)?.ok_or(Error::NotFound(*id))?;
+                }
+                done => return done,
+            }
+        }
+    }
+
     /// Where the object is stored: the packs in git's most-recently-used
     /// order (git's pack order at first; each hit moves its pack to the
     /// front), then loose objects of each object directory, as git 2.47 looks.
     pub fn locate(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        self.again(|r| r.locate_once(id))
+    }
+
+    fn locate_once(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
         // git looks at its built-in objects first.
         if *id == self.odb.hash_kind().empty_tree() {
             return Ok(Some(Location::Builtin));
@@ -450,7 +513,11 @@ impl Reader {
     /// Reads an object into `out`, replacing its content;
     /// [`Error::NotFound`] if there is no such object.
     pub fn read_into(&mut self, id: &ObjectId, out: &mut Vec<u8>) -> Result<ObjectKind, Error> {
-        match self.locate(id)? {
+        self.again(|r| r.read_into_once(id, out))
+    }
+
+    fn read_into_once(&mut self, id: &ObjectId, out: &mut Vec<u8>) -> Result<ObjectKind, Error> {
+        match self.locate_once(id)? {
             Some(Location::Loose { path }) => self
                 .with_descriptors(|| loose::read(&path, out))?
                 .ok_or(Error::NotFound(*id)),
@@ -485,10 +552,10 @@ impl Reader {
     /// deltas from the delta's size header and their base's entry header;
     /// [`Error::NotFound`] if there is no such object.
     pub fn header(&mut self, id: &ObjectId) -> Result<Header, Error> {
-        match self.locate(id)? {
-            Some(loc) => self.header_at_location(&loc, Some(id)),
+        self.again(|r| match r.locate_once(id)? {
+            Some(loc) => r.header_at_location(&loc, Some(id)),
             None => Err(Error::NotFound(*id)),
-        }
+        })
     }
 
     /// An object's kind and size; `None` if there is no such object.
@@ -527,7 +594,11 @@ impl Reader {
     /// the chain is followed to its end, and a pack's reverse index is built
     /// on first use.
     pub fn info(&mut self, id: &ObjectId) -> Result<ObjectInfo, Error> {
-        let location = self.locate(id)?.ok_or(Error::NotFound(*id))?;
+        self.again(|r| r.info_once(id))
+    }
+
+    fn info_once(&mut self, id: &ObjectId) -> Result<ObjectInfo, Error> {
+        let location = self.locate_once(id)?.ok_or(Error::NotFound(*id))?;
         let header = self.header_at_location(&location, Some(id))?;
         let disk = self.disk_info(&location)?;
         let num_deltas = match &location {
@@ -582,7 +653,11 @@ impl Reader {
     /// objects are inflated as they are read, never held whole; deltas are
     /// resolved into memory first.
     pub fn stream(&mut self, id: &ObjectId) -> Result<ObjectStream, Error> {
-        match self.locate(id)? {
+        self.again(|r| r.stream_once(id))
+    }
+
+    fn stream_once(&mut self, id: &ObjectId) -> Result<ObjectStream, Error> {
+        match self.locate_once(id)? {
             Some(Location::Packed { pack, offset, .. }) => {
                 let mut pr = self.pack_reader(pack);
                 let h = pr.header_at(offset)?;
@@ -668,7 +743,7 @@ impl Reader {
             let Some(loc) = self.locate(&id)? else {
                 return Ok(None);
             };
-            let kind = self.read_location(&loc, out)?;
+            let kind = self.relocating(&id, &loc, |r, loc| r.read_location(loc, out))?;
             if kind == want {
                 return Ok(Some(id));
             }
@@ -743,6 +818,12 @@ impl Reader {
         }
     }
 }
+
+/// How many times a read scans the directories again after a file it read
+/// was deleted or replaced before it gives up (each scan sees the packs of
+/// that moment: more than one is needed only while repacks follow each
+/// other faster than a read).
+const MAX_RESCANS: usize = 8;
 
 /// A bound on peeling: ids are hashes of content, so a chain of tags can't
 /// loop, but a hostile repository could make one long enough to keep a

@@ -69,6 +69,9 @@ pub struct Pack {
     index: PackIndex,
     data_path: PathBuf,
     manager: MapManager,
+    /// The cursor the data file was opened with, holding no window: its
+    /// clones read the file that was checked against the index.
+    opened: WindowCursor,
     version: u32,
     data_size: u64,
     checksum: ObjectId,
@@ -144,7 +147,7 @@ impl Pack {
         c.read_at(data_size - h, &mut trailer[..h as usize])?;
         let checksum = ObjectId::from_bytes(hash, &trailer[..h as usize]);
         // One window at a time, so that even a manager allowing one works.
-        drop(c);
+        c.unuse_region();
         let mut ic = index.cursor();
         if index.pack_checksum(&mut ic)? != checksum {
             return Err(Error::corrupt(
@@ -160,6 +163,7 @@ impl Pack {
             index,
             data_path,
             manager: manager.clone(),
+            opened: c,
             version,
             data_size,
             checksum,
@@ -174,9 +178,15 @@ impl Pack {
     pub fn cursors(&self) -> PackCursors {
         PackCursors {
             index: self.index.cursor(),
-            data: self.manager.make_cursor(&self.data_path),
+            data: self.opened.clone(),
             one_window: self.manager.max_file_handles() < 2,
         }
+    }
+
+    /// Whether the paths of index and data still name the files that were
+    /// opened: not once a repack deleted them or put others in their place.
+    pub fn is_current(&self) -> bool {
+        self.index.is_current() && self.opened.is_current()
     }
 
     /// The window manager the pack is read through.

@@ -36,7 +36,9 @@ pub enum PrefixLookup {
 #[derive(Debug)]
 pub struct PackIndex {
     path: PathBuf,
-    manager: MapManager,
+    /// The cursor the index was opened with, holding no window: its clones
+    /// read the file it read, never another put under the same name.
+    opened: WindowCursor,
     version: IndexVersion,
     hash: HashKind,
     num_objects: u32,
@@ -88,9 +90,10 @@ impl PackIndex {
         let fanout = Fanout::parse(&raw)
             .map_err(|i| corrupt(fanout_at + 4 * i as u64, Corruption::NonMonotonicFanout))?;
         let n = u64::from(fanout.total());
+        c.unuse_region();
         let mut index = PackIndex {
             path: path.clone(),
-            manager: manager.clone(),
+            opened: c,
             version,
             hash,
             num_objects: fanout.total(),
@@ -130,9 +133,15 @@ impl PackIndex {
         Ok(index)
     }
 
-    /// A new cursor on the index file, for the read methods.
+    /// A new cursor on the index file, for the read methods: on the file
+    /// that was opened, even if another now has its name.
     pub fn cursor(&self) -> WindowCursor {
-        self.manager.make_cursor(&self.path)
+        self.opened.clone()
+    }
+
+    /// Whether the index's path still names the file that was opened.
+    pub fn is_current(&self) -> bool {
+        self.opened.is_current()
     }
 
     /// The index file's path.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use smmap::{MapManager, WindowCursor};
 
-use crate::error::{Corruption, Error, MidxChunk, MidxProblem};
+use crate::error::{Corruption, Error, MidxChunk, MidxProblem, map_error_is_file_gone};
 use crate::object::{HashKind, ObjectId};
 use crate::pack::fanout::Fanout;
 
@@ -23,7 +23,9 @@ const HEADER_LEN: u64 = 12;
 #[derive(Debug)]
 pub struct MultiPackIndex {
     path: PathBuf,
-    manager: MapManager,
+    /// The cursor the file was opened with, holding no window (see
+    /// [`PackIndex`](crate::PackIndex)'s).
+    opened: WindowCursor,
     hash: HashKind,
     /// The `.idx` file names of the packs, by pack-int-id.
     pack_names: Vec<String>,
@@ -39,7 +41,33 @@ impl MultiPackIndex {
     /// Opens the multi-pack-index at `path`, if there is one: `Ok(None)`
     /// when there is no file, `Err` when git would not use it. Checked as
     /// git's `load_multi_pack_index` checks it, in its order.
+    ///
+    /// A file deleted while it is read (by `git repack` or `git
+    /// multi-pack-index write` beside us) is no file; one replaced by
+    /// another is read again, from the start.
     pub fn open(
+        path: &Path,
+        manager: &MapManager,
+        hash: HashKind,
+    ) -> Result<Option<MultiPackIndex>, MidxProblem> {
+        let mut tries = 0;
+        loop {
+            match Self::open_once(path, manager, hash) {
+                Err(MidxProblem::Unreadable(e)) if map_error_is_file_gone(&e) => {
+                    if !path.is_file() {
+                        return Ok(None);
+                    }
+                    tries += 1;
+                    if tries == 3 {
+                        return Err(MidxProblem::Unreadable(e));
+                    }
+                }
+                done => return done,
+            }
+        }
+    }
+
+    fn open_once(
         path: &Path,
         manager: &MapManager,
         hash: HashKind,
@@ -87,9 +115,10 @@ impl MultiPackIndex {
         }
         let large_offsets = chunk(b"LOFF").map(|(at, len)| (at, len / 8));
         let pack_names = read_pack_names(&mut c, pnam, pnam_len, &header)?;
+        c.unuse_region();
         Ok(Some(MultiPackIndex {
             path: path.to_owned(),
-            manager: manager.clone(),
+            opened: c,
             hash,
             pack_names,
             fanout,
@@ -100,9 +129,10 @@ impl MultiPackIndex {
         }))
     }
 
-    /// A cursor on the file, for the reading methods.
+    /// A cursor on the file, for the reading methods: on the file that was
+    /// opened, even if another now has its name.
     pub fn cursor(&self) -> WindowCursor {
-        self.manager.make_cursor(&self.path)
+        self.opened.clone()
     }
 
     /// The file's path.

@@ -148,7 +148,7 @@ fn dump_named(
                 .locate(&id)?
                 .ok_or_else(|| Exit::Fatal(format!("object {id} not found")))?,
         };
-        let kind = r.read_location(&loc, &mut data)?;
+        let kind = r.relocating(&id, &loc, |r, at| r.read_location(at, &mut data))?;
         progress.tick(1);
         if only.is_some_and(|k| k != kind) {
             continue;

@@ -636,16 +636,20 @@ impl<'a> Renderer<'a> {
     /// Reads the object at `loc` into `self.data`: its kind and the size
     /// for the header line. A loose blob is streamed as git streams it
     /// (the header's size, whatever content the stream holds).
-    fn read_contents(&mut self, loc: &Location) -> Result<(ObjectKind, u64), packread::Error> {
+    fn read_contents(
+        reader: &mut Reader,
+        data: &mut Vec<u8>,
+        loc: &Location,
+    ) -> Result<(ObjectKind, u64), packread::Error> {
         if let Location::Loose { .. } = loc {
-            let h = self.reader.header_location(loc)?;
+            let h = reader.header_location(loc)?;
             if h.kind == ObjectKind::Blob {
-                self.reader.read_location_as_streamed(loc, &mut self.data)?;
+                reader.read_location_as_streamed(loc, data)?;
                 return Ok((h.kind, h.size));
             }
         }
-        let kind = self.reader.read_location(loc, &mut self.data)?;
-        Ok((kind, self.data.len() as u64))
+        let kind = reader.read_location(loc, data)?;
+        Ok((kind, data.len() as u64))
     }
 
     /// Where `--follow-symlinks` ended outside an object:
@@ -675,13 +679,20 @@ impl<'a> Renderer<'a> {
     ) -> Result<(), Exit> {
         let fmt = &self.opts.format;
         let (mut kind, mut size) = (ObjectKind::Blob, 0);
-        let read = if self.contents {
-            self.read_contents(loc)
-        } else if fmt.needs_header() {
-            self.reader.header_location(loc).map(|h| (h.kind, h.size))
-        } else {
-            Ok((kind, size))
-        };
+        // A repack that moves the object under us: read it where it is now.
+        let mut moved = loc.clone();
+        let (contents, needs_header) = (self.contents, fmt.needs_header());
+        let read = self.reader.relocating(&id, loc, |reader, at| {
+            moved = at.clone();
+            if contents {
+                Self::read_contents(reader, &mut self.data, at)
+            } else if needs_header {
+                reader.header_location(at).map(|h| (h.kind, h.size))
+            } else {
+                Ok((kind, size))
+            }
+        });
+        let loc = &moved;
         match read {
             Ok(found) => (kind, size) = found,
             // A damaged loose object is missing for git, after its error lines.
@@ -727,7 +738,7 @@ impl<'a> Renderer<'a> {
             },
         }
         let (disk_size, base) = if fmt.needs_location() {
-            let d = self.reader.disk_info(loc)?;
+            let d = self.reader.relocating(&id, loc, Reader::disk_info)?;
             (d.disk_size, d.delta_base)
         } else {
             (0, None)

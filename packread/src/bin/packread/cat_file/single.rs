@@ -80,7 +80,7 @@ pub(super) fn one_object(
                     "git cat-file: could not get object info".into(),
                 ));
             };
-            let (kind, size) = match r.header_location(&loc) {
+            let (kind, size) = match r.relocating(&id, &loc, Reader::header_location) {
                 Ok(h) => (h.kind.to_string(), h.size),
                 // `--allow-unknown-type`: the type as written.
                 Err(packread::Error::Corrupt {
@@ -109,11 +109,14 @@ pub(super) fn one_object(
             let mut data = Vec::new();
             // git hands a tree to its ls-tree, which can't read a damaged
             // one as a tree.
-            let is_tree = matches!(r.header_location(&loc), Ok(h) if h.kind == ObjectKind::Tree);
+            let header = r.relocating(&id, &loc, Reader::header_location);
+            let is_tree = matches!(header, Ok(h) if h.kind == ObjectKind::Tree);
             let packed = is_tree.then_some("not a tree object");
             // Blobs are streamed as git streams them (see the batch's).
             let kind = r
-                .read_location_as_streamed(&loc, &mut data)
+                .relocating(&id, &loc, |r, at| {
+                    r.read_location_as_streamed(at, &mut data)
+                })
                 .map_err(|e| missing(e, &loc, format!("Not a valid object name {name}"), packed))?;
             if kind == ObjectKind::Tree {
                 // git hands a tree to its `ls-tree`, which reads the name
