@@ -112,6 +112,8 @@ pub mod doctest;
 mod error;
 pub mod export;
 mod git_dir;
+pub mod graph;
+pub mod history;
 mod inflate;
 pub mod object;
 mod odb;

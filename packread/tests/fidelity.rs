@@ -873,8 +873,83 @@ fn damaged_index_cases() -> Vec<Case> {
     cases
 }
 
+/// `rev-list` on each commit-graph state of `make_walks.sh`'s history
+/// (none, one file, a split chain, topological levels only): every order,
+/// exclusions and ranges, limits, marks and counts.
+fn walk_cases() -> Vec<Case> {
+    const ARGS: &[&str] = &[
+        "HEAD",
+        "--all",
+        "--topo-order --all",
+        "--date-order --all",
+        "--author-date-order --all",
+        "--reverse HEAD",
+        "--reverse --topo-order --all",
+        "--first-parent HEAD",
+        "--parents --first-parent HEAD",
+        "-n 3 HEAD",
+        "--skip=2 -n4 --all",
+        "-5 --topo-order --all",
+        "--max-count=0 HEAD",
+        "--merges --all",
+        "--no-merges HEAD",
+        "--min-parents=3 --all",
+        "--max-parents=0 --all",
+        "--parents HEAD",
+        "--timestamp --all",
+        "--count --all",
+        "--left-right --count HEAD ^side",
+        "HEAD ^topic",
+        "topic..main",
+        "main..topic",
+        "..topic",
+        "--boundary topic..main",
+        "--boundary --topo-order HEAD ^side",
+        "--boundary -n 3 HEAD",
+        "--topo-order topic..main",
+        "--date-order side..main",
+        "--branches",
+        "--tags",
+        "--remotes",
+        "--all --not topic",
+        "--max-age=1700000500 HEAD",
+        "--min-age=1700000500 HEAD",
+        "v1",
+        "v1-again..HEAD",
+        "^HEAD",
+        "nope",
+        "HEAD nope",
+        "",
+    ];
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut cases = Vec::new();
+    for state in ["none", "graph", "split", "levels"] {
+        let repo = leak(format!("walks-{state}"));
+        for args in ARGS {
+            let args: Vec<&'static str> = std::iter::once("rev-list")
+                .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
+                .collect();
+            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
+        }
+        cases.push(batch(repo, &["rev-list", "--stdin"], "topic\n^side\n"));
+        cases.push(batch(
+            repo,
+            &["rev-list", "--topo-order", "--stdin", "HEAD"],
+            "--not\ntopic\n",
+        ));
+        cases.push(with(
+            &["--window-size=4k", "--memory-limit=16k", "--handle-limit=2"],
+            case(repo, &["rev-list", "--topo-order", "--parents", "--all"]),
+        ));
+    }
+    cases
+}
+
 /// The fixture repositories by name.
 fn repo(name: &str) -> PathBuf {
+    if let Some(state) = name.strip_prefix("walks-") {
+        return fixture("make_walks.sh").join(format!("{state}.git"));
+    }
     match name {
         "sha256" => fixture("make_sha256.sh").join("sha256"),
         "revisions" => fixture("make_revisions.sh").join("repo"),
@@ -1147,7 +1222,11 @@ fn check(c: &Case) -> Result<(), String> {
 fn main() -> ExitCode {
     let arguments = Arguments::from_args();
     testkit::require_git_2_47();
-    let cases = CASES.iter().copied().chain(damaged_index_cases());
+    let cases = CASES
+        .iter()
+        .copied()
+        .chain(damaged_index_cases())
+        .chain(walk_cases());
     let trials = cases
         .enumerate()
         .map(|(i, c)| Trial::test(name(i, &c), move || check(&c).map_err(Failed::from)))

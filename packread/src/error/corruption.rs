@@ -109,6 +109,16 @@ pub enum Corruption {
     /// A `packed-refs` line git can't read (git: `unexpected line in
     /// packed-refs`); the offset is the line's.
     BadPackedRefsLine,
+    /// A commit-graph position (of a parent, say) past the graph's commits.
+    GraphPositionOutOfRange(u32),
+    /// A commit-graph generation that points into an overflow chunk the
+    /// file doesn't have.
+    GraphOverflowMissing,
+    /// A commit-graph generation that points past its overflow chunk.
+    GraphOverflowTooSmall,
+    /// A commit-graph octopus merge whose parents run past the extra-edge
+    /// chunk.
+    GraphExtraEdgesOutOfBounds,
 }
 
 /// Why a zlib stream can't be inflated.
@@ -297,6 +307,18 @@ impl fmt::Display for Corruption {
             }
             Corruption::BadRef(why) => write!(f, "broken ref: {why}"),
             Corruption::BadPackedRefsLine => f.write_str("unexpected line in packed-refs"),
+            Corruption::GraphPositionOutOfRange(p) => {
+                write!(f, "commit-graph position {p} is out of range")
+            }
+            Corruption::GraphOverflowMissing => {
+                f.write_str("a generation points into a missing overflow chunk")
+            }
+            Corruption::GraphOverflowTooSmall => {
+                f.write_str("a generation points past the overflow chunk")
+            }
+            Corruption::GraphExtraEdgesOutOfBounds => {
+                f.write_str("an octopus merge's parents run past the extra-edge chunk")
+            }
         }
     }
 }

@@ -105,6 +105,9 @@ pub enum Error {
         /// What is wrong, in git's words.
         problem: TreeError,
     },
+    /// A commit whose headers git can't read (no `tree` line first, a
+    /// `parent` line that is not an id).
+    MalformedCommit(ObjectId),
     /// A path in a tree that git would not write to a work tree (see
     /// [`export::verify_path`](crate::export::verify_path)).
     InvalidPath(String),
@@ -210,6 +213,7 @@ impl fmt::Display for Error {
                 found,
             } => write!(f, "object {id} is a {found}, not a {expected}"),
             Error::MalformedTree { id, problem } => write!(f, "tree {id}: {problem}"),
+            Error::MalformedCommit(id) => write!(f, "commit {id} can't be parsed"),
             Error::InvalidPath(path) => write!(f, "invalid path '{path}'"),
             Error::MultiPackIndex { path, problem } => {
                 write!(f, "'{}' is unusable: {problem}", path.display())

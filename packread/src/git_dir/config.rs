@@ -53,6 +53,43 @@ pub(crate) fn uses_midx(git_dir: &Path) -> bool {
     )
 }
 
+/// Whether a config value is one of git's words for false.
+fn is_false(v: &str) -> bool {
+    matches!(
+        v.to_ascii_lowercase().as_str(),
+        "false" | "no" | "off" | "0" | ""
+    )
+}
+
+/// What git reads of the commit-graph of the repository whose git
+/// directory is `git_dir`: `None` where git reads none (`core.commitGraph`
+/// false; a shallow repository or grafts, whose parents the graph doesn't
+/// know).
+pub(crate) fn commit_graph_reading(git_dir: &Path) -> Option<crate::graph::Reading> {
+    if git_dir.join("shallow").is_file() || git_dir.join("info/grafts").is_file() {
+        return None;
+    }
+    let text = std::fs::read_to_string(git_dir.join("config")).unwrap_or_default();
+    let get = |section, key| config_value(&text, section, key);
+    if get("core", "commitgraph").is_some_and(|v| is_false(&v)) {
+        return None;
+    }
+    let generation_data = get("commitgraph", "generationversion")
+        .and_then(|v| v.parse::<i64>().ok())
+        .is_none_or(|v| v >= 2);
+    // `commitGraph.changedPathsVersion` (-1: as `readChangedPaths`, true
+    // by default); 0 turns the filters off.
+    let changed_paths =
+        match get("commitgraph", "changedpathsversion").and_then(|v| v.parse::<i64>().ok()) {
+            Some(v) if v >= 0 => v != 0,
+            _ => get("commitgraph", "readchangedpaths").is_none_or(|v| !is_false(&v)),
+        };
+    Some(crate::graph::Reading {
+        generation_data,
+        changed_paths,
+    })
+}
+
 /// The hash of the repository whose git directory is `git_dir`, from its
 /// config (`extensions.objectFormat`); SHA-1 without one.
 pub(crate) fn repo_hash(git_dir: &Path) -> Result<HashKind, Error> {

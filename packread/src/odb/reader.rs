@@ -244,6 +244,14 @@ impl Reader {
         Arc::clone(&self.state().set)
     }
 
+    /// Lets go of the windows this reader's cursors hold between reads
+    /// (they stay mapped, idle, for the window manager to reuse or unload):
+    /// for a caller that reads other files through the same manager under a
+    /// small handle limit.
+    pub fn release_windows(&mut self) {
+        self.state().release();
+    }
+
     /// Takes the database's latest scan, if there was one since.
     fn catch_up(&mut self) {
         let odb = &self.odb;

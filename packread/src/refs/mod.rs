@@ -203,6 +203,11 @@ impl RefStore {
         }))
     }
 
+    /// The git directory the refs are read from.
+    pub fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
     /// Every ref under `refs/` (loose ones shadowing packed ones), sorted
     /// by name as `git for-each-ref` lists them; a loose ref git can't read
     /// is an `Err` in its place (git warns and goes on). The outer error is

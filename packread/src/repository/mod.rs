@@ -7,8 +7,11 @@ pub use setup::Setup;
 
 use std::path::{Path, PathBuf};
 
+use std::sync::{Arc, OnceLock};
+
 use crate::error::Error;
 use crate::git_dir;
+use crate::graph::{CommitGraph, GraphProblem};
 use crate::object::ObjectId;
 use crate::odb::{Odb, OpenOptions};
 use crate::refs::RefStore;
@@ -31,6 +34,8 @@ pub struct Repository {
     git_dir: PathBuf,
     odb: Odb,
     refs: RefStore,
+    /// The commit-graph, loaded on first use.
+    graph: OnceLock<(Option<Arc<CommitGraph>>, Vec<GraphProblem>)>,
 }
 
 impl Repository {
@@ -50,12 +55,29 @@ impl Repository {
         let git_dir = git_dir::resolve_git_dir(git_dir)?;
         let odb = options.open_git_dir(&git_dir)?;
         let refs = RefStore::open(&git_dir)?;
-        Ok(Repository { git_dir, odb, refs })
+        Ok(Repository {
+            git_dir,
+            odb,
+            refs,
+            graph: OnceLock::new(),
+        })
     }
 
     /// The git directory.
     pub fn git_dir(&self) -> &Path {
         &self.git_dir
+    }
+
+    /// The commit-graph git would use (loaded on the first call), and what
+    /// git would report while loading it: `None` where there is none, where
+    /// none is usable, and where git reads none (`core.commitGraph=false`,
+    /// shallow repositories, grafts).
+    pub fn commit_graph(&self) -> (Option<Arc<CommitGraph>>, &[GraphProblem]) {
+        let (graph, problems) = self.graph.get_or_init(|| {
+            let (graph, problems) = CommitGraph::load(&self.odb, &self.git_dir);
+            (graph.map(Arc::new), problems)
+        });
+        (graph.clone(), problems)
     }
 
     /// The object database.

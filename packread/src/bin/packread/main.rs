@@ -12,6 +12,7 @@ mod ls_tree;
 mod names;
 mod pipeline;
 mod progress;
+mod rev_list;
 mod rev_parse;
 mod show_index;
 mod stats;
@@ -37,6 +38,7 @@ commands:
    dump          write objects to files in a directory
    stats         read objects and report what the mapping layer did
    rev-parse     name objects: ids, refs, revisions (git rev-parse)
+   rev-list      list commits in git's walk order (git rev-list)
    ls-tree       list a tree's entries (git ls-tree)
 
 Sizes take k, m and g suffixes (1m = 1048576). Objects are named as git names
@@ -309,6 +311,7 @@ fn run(args: Vec<String>) -> Result<i32, Exit> {
         "dump" => dump::run(&global, rest),
         "stats" => stats::run(&global, &rest),
         "rev-parse" => rev_parse::run(&global, &rest),
+        "rev-list" => rev_list::run(&global, &rest),
         "ls-tree" => ls_tree::run(&global, &rest),
         other => Err(Exit::Usage(
             format!("packread: '{other}' is not a packread command."),

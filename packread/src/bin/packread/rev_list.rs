@@ -1,0 +1,429 @@
+//! `packread rev-list`: git's revision walk (`git rev-list`) with git's
+//! output, messages and exit codes: starting points and exclusions (`A`,
+//! `^A`, `A..B`, `--all`, `--branches`, `--tags`, `--remotes`, `--not`,
+//! `--stdin`), the orders (`--topo-order`, `--date-order`,
+//! `--author-date-order`, `--reverse`), `--first-parent`, `-n`, `--skip`,
+//! `--max-age`/`--min-age`, `--merges`, `--no-merges`, `--min-parents`,
+//! `--max-parents`, `--boundary`, `--left-right`, `--count`, `--parents`,
+//! `--timestamp`.
+
+use std::io::{self, BufRead, Write};
+
+use packread::history::{Order, Walk, WalkOptions, Walked};
+use packread::refs::{RefStore, Target};
+use packread::{Error, ObjectId, Reader};
+
+use crate::context::Context;
+use crate::{Exit, Global};
+
+const USAGE: &str = "usage: git rev-list [<options>] <commit>... [--] [<path>...]
+
+  limiting output:
+    --max-count=<n>
+    --max-age=<epoch>
+    --min-age=<epoch>
+    --sparse
+    --no-merges
+    --min-parents=<n>
+    --no-min-parents
+    --max-parents=<n>
+    --no-max-parents
+    --remove-empty
+    --all
+    --branches
+    --tags
+    --remotes
+    --stdin
+    --exclude-hidden=[fetch|receive|uploadpack]
+    --quiet
+  ordering output:
+    --topo-order
+    --date-order
+    --reverse
+  formatting output:
+    --parents
+    --children
+    --objects | --objects-edge
+    --disk-usage[=human]
+    --unpacked
+    --header | --pretty
+    --[no-]object-names
+    --abbrev=<n> | --no-abbrev
+    --abbrev-commit
+    --left-right
+    --count
+  special purpose:
+    --bisect
+    --bisect-vars
+    --bisect-all";
+
+const AMBIGUOUS_ARGUMENT: &str = "unknown revision or path not in the working tree.\n\
+Use '--' to separate paths from revisions, like this:\n\
+'git <command> [<revision>...] -- [<file>...]'";
+
+/// How each commit is printed (with `count`, only how many there are).
+#[derive(Default)]
+struct Output {
+    count: Option<Count>,
+    parents: bool,
+    timestamp: bool,
+    left_right: bool,
+}
+
+/// `--count`'s tallies.
+#[derive(Default)]
+struct Count {
+    left: usize,
+    right: usize,
+}
+
+/// One starting point, as git adds it to its pending list.
+struct Tip {
+    id: ObjectId,
+    uninteresting: bool,
+    left: bool,
+}
+
+pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
+    let cx = &global.open()?;
+    let refs = cx.refs.as_ref().ok_or_else(|| {
+        Exit::Fatal("not a git repository (or any of the parent directories): .git".into())
+    })?;
+    let mut reader = cx.odb.reader();
+    let mut opts = WalkOptions::default();
+    let mut out = Output::default();
+    let mut tips: Vec<Tip> = Vec::new();
+    let mut not = false;
+    let mut stdin = false;
+    let mut given = false;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        i += 1;
+        if arg == "--" {
+            if i < args.len() {
+                return Err(Exit::Fatal(
+                    "packread rev-list does not support paths yet".into(),
+                ));
+            }
+            break;
+        }
+        if let Some(word) = arg.strip_prefix("--") {
+            match word {
+                "all" | "branches" | "tags" | "remotes" => {
+                    given = true;
+                    for id in ref_tips(refs, word)? {
+                        tips.push(Tip {
+                            id,
+                            uninteresting: not,
+                            left: false,
+                        });
+                    }
+                    continue;
+                }
+                "not" => {
+                    not = !not;
+                    continue;
+                }
+                "stdin" => {
+                    stdin = true;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        if arg.starts_with('-') && arg != "-" {
+            option(arg, args, &mut i, &mut opts, &mut out)?;
+            continue;
+        }
+        given = true;
+        revision(cx, &mut reader, refs, arg, not, &mut tips)?;
+    }
+    if stdin {
+        given = true;
+        read_stdin(cx, &mut reader, refs, &mut tips, not)?;
+    }
+    if tips.is_empty() && !given {
+        return Err(Exit::Usage(String::new(), USAGE));
+    }
+    walk(cx, opts, &mut out, tips)
+}
+
+/// Applies one option; `args[*i]` is the next argument (a value).
+fn option(
+    arg: &str,
+    args: &[String],
+    i: &mut usize,
+    opts: &mut WalkOptions,
+    out: &mut Output,
+) -> Result<(), Exit> {
+    let number = |v: &str| -> Result<usize, Exit> {
+        v.parse::<i64>()
+            .map(|n| usize::try_from(n).unwrap_or(0))
+            .map_err(|_| Exit::Fatal(format!("'{v}': not an integer")))
+    };
+    let count_value = |v: &str| -> Result<Option<usize>, Exit> {
+        let n: i64 = v
+            .parse()
+            .map_err(|_| Exit::Fatal(format!("'{v}': not an integer")))?;
+        Ok(usize::try_from(n).ok())
+    };
+    match arg {
+        "--topo-order" => opts.order = Order::Topo,
+        "--date-order" => opts.order = Order::CommitDate,
+        "--author-date-order" => opts.order = Order::AuthorDate,
+        "--reverse" => opts.reverse = !opts.reverse,
+        "--first-parent" => opts.first_parent = true,
+        "--merges" => opts.min_parents = 2,
+        "--no-merges" => opts.max_parents = Some(1),
+        "--no-min-parents" => opts.min_parents = 0,
+        "--no-max-parents" => opts.max_parents = None,
+        "--boundary" => opts.boundary = true,
+        "--left-right" => out.left_right = true,
+        "--count" => out.count = Some(Count::default()),
+        "--parents" => out.parents = true,
+        "--timestamp" => out.timestamp = true,
+        "-n" => {
+            let v = args
+                .get(*i)
+                .ok_or_else(|| Exit::Fatal("option '-n' requires a value".into()))?;
+            *i += 1;
+            opts.max_count = count_value(v)?;
+        }
+        _ => {
+            if let Some(v) = arg
+                .strip_prefix("--max-count=")
+                .or_else(|| arg.strip_prefix("-n"))
+            {
+                opts.max_count = count_value(v)?;
+            } else if let Some(v) = arg.strip_prefix("--skip=") {
+                opts.skip = number(v)?;
+            } else if let Some(v) = arg.strip_prefix("--min-parents=") {
+                opts.min_parents = number(v)?;
+            } else if let Some(v) = arg.strip_prefix("--max-parents=") {
+                opts.max_parents = count_value(v)?;
+            } else if let Some(v) = arg.strip_prefix("--max-age=") {
+                opts.max_age = Some(parse_epoch(v));
+            } else if let Some(v) = arg.strip_prefix("--min-age=") {
+                opts.min_age = Some(parse_epoch(v));
+            } else if arg.len() > 1 && arg[1..].bytes().all(|b| b.is_ascii_digit()) {
+                opts.max_count = count_value(&arg[1..])?;
+            } else {
+                return Err(Exit::Fatal(format!(
+                    "packread rev-list does not support '{arg}'"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A timestamp as `--max-age`/`--min-age` take it (`strtoul`: digits up to
+/// the first other byte).
+fn parse_epoch(v: &str) -> u64 {
+    let digits: String = v.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().unwrap_or(0)
+}
+
+/// The ids of the refs `--all` (and `HEAD`), `--branches`, `--tags` or
+/// `--remotes` add, in git's order.
+fn ref_tips(refs: &RefStore, which: &str) -> Result<Vec<ObjectId>, Exit> {
+    let prefix = match which {
+        "branches" => "refs/heads/",
+        "tags" => "refs/tags/",
+        "remotes" => "refs/remotes/",
+        _ => "refs/",
+    };
+    let mut ids = Vec::new();
+    for r in refs.all()? {
+        let Ok(r) = r else { continue };
+        if !r.name.starts_with(prefix) {
+            continue;
+        }
+        let id = match r.target {
+            Target::Object { id, .. } => Some(id),
+            Target::Symbolic(_) => refs.resolve(&r.name)?.and_then(|res| res.id),
+        };
+        ids.extend(id);
+    }
+    if which == "all"
+        && let Some(head) = refs.resolve("HEAD")?.and_then(|r| r.id)
+    {
+        ids.push(head);
+    }
+    Ok(ids)
+}
+
+/// Adds what a revision argument names: `A`, `^A`, `A..B`.
+fn revision(
+    cx: &Context,
+    reader: &mut Reader,
+    refs: &RefStore,
+    arg: &str,
+    not: bool,
+    tips: &mut Vec<Tip>,
+) -> Result<(), Exit> {
+    if let Some(at) = arg.find("..") {
+        let (a, b) = (&arg[..at], &arg[at + 2..]);
+        if b.starts_with('.') {
+            return Err(Exit::Fatal(
+                "packread rev-list does not support 'A...B' yet".into(),
+            ));
+        }
+        let a = if a.is_empty() { "HEAD" } else { a };
+        let b = if b.is_empty() { "HEAD" } else { b };
+        let (Some(x), Some(y)) = (resolve(cx, reader, refs, a)?, resolve(cx, reader, refs, b)?)
+        else {
+            return Err(ambiguous(arg));
+        };
+        tips.push(Tip {
+            id: x,
+            uninteresting: !not,
+            left: false,
+        });
+        tips.push(Tip {
+            id: y,
+            uninteresting: not,
+            left: false,
+        });
+        return Ok(());
+    }
+    let (name, negated) = match arg.strip_prefix('^') {
+        Some(rest) => (rest, true),
+        None => (arg, false),
+    };
+    let id = resolve(cx, reader, refs, name)?.ok_or_else(|| ambiguous(arg))?;
+    tips.push(Tip {
+        id,
+        uninteresting: negated != not,
+        left: false,
+    });
+    Ok(())
+}
+
+fn ambiguous(arg: &str) -> Exit {
+    Exit::Fatal(format!("ambiguous argument '{arg}': {AMBIGUOUS_ARGUMENT}"))
+}
+
+/// The id `name` names, printing git's warnings; `None` if it names none.
+fn resolve(
+    cx: &Context,
+    reader: &mut Reader,
+    refs: &RefStore,
+    name: &str,
+) -> Result<Option<ObjectId>, Exit> {
+    match crate::names::resolve_revision(cx, reader, refs, name) {
+        Ok(rev) => {
+            for w in rev
+                .warnings
+                .iter()
+                .flat_map(|w| crate::git_words::revision_warning(w, false))
+            {
+                eprintln!("{w}");
+            }
+            Ok(Some(rev.id))
+        }
+        Err(Error::Revision { .. } | Error::Ambiguous(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `--stdin`: revisions one per line, until the end or a `--` line.
+fn read_stdin(
+    cx: &Context,
+    reader: &mut Reader,
+    refs: &RefStore,
+    tips: &mut Vec<Tip>,
+    mut not: bool,
+) -> Result<(), Exit> {
+    let stdin = io::stdin();
+    for line in stdin.lock().lines() {
+        let line = line?;
+        if line.is_empty() {
+            continue;
+        }
+        if line == "--" {
+            break;
+        }
+        if line == "--not" {
+            not = !not;
+            continue;
+        }
+        if line.starts_with('-') {
+            return Err(Exit::Fatal(format!(
+                "invalid option '{line}' in --stdin mode"
+            )));
+        }
+        revision(cx, reader, refs, &line, not, tips)?;
+    }
+    Ok(())
+}
+
+/// Walks and prints.
+fn walk(cx: &Context, opts: WalkOptions, out: &mut Output, tips: Vec<Tip>) -> Result<i32, Exit> {
+    let git_dir = cx
+        .refs
+        .as_ref()
+        .map(|r| r.git_dir().to_owned())
+        .unwrap_or_default();
+    let (graph, _problems) = packread::graph::CommitGraph::load(&cx.odb, &git_dir);
+    let mut walk = Walk::with_graph(cx.odb.reader(), graph.map(std::sync::Arc::new), opts);
+    for t in tips {
+        walk.push(t.id, t.uninteresting, t.left)
+            .map_err(|e| match e {
+                Error::NotFound(id) => Exit::Fatal(format!("bad object {id}")),
+                other => other.into(),
+            })?;
+    }
+    let stdout = io::stdout();
+    let mut w = io::BufWriter::new(stdout.lock());
+    for c in walk {
+        let c = c.map_err(|e| match e {
+            Error::NotFound(id) => {
+                Exit::Fatal(format!("Failed to traverse parents of commit {id}"))
+            }
+            other => other.into(),
+        })?;
+        if let Some(count) = out.count.as_mut() {
+            if c.left {
+                count.left += 1;
+            } else {
+                count.right += 1;
+            }
+            continue;
+        }
+        line(&mut w, out, &c)?;
+    }
+    if let Some(Count { left, right }) = out.count {
+        if out.left_right {
+            writeln!(w, "{left}\t{right}")?;
+        } else {
+            writeln!(w, "{}", left + right)?;
+        }
+    }
+    w.flush()?;
+    Ok(0)
+}
+
+/// One commit's line: `[<timestamp> ][<mark>]<id>[ <parent>...]`.
+fn line(w: &mut impl Write, out: &Output, c: &Walked) -> io::Result<()> {
+    if out.timestamp {
+        write!(w, "{} ", c.date)?;
+    }
+    let mark = if c.boundary {
+        "-"
+    } else if c.uninteresting {
+        "^"
+    } else if out.left_right {
+        if c.left { "<" } else { ">" }
+    } else {
+        ""
+    };
+    write!(w, "{mark}{}", c.id)?;
+    if out.parents {
+        for p in &c.parents {
+            write!(w, " {p}")?;
+        }
+    }
+    writeln!(w)
+}

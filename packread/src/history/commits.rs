@@ -1,0 +1,375 @@
+//! The commits a walk has met: an arena of nodes (id, parents, date,
+//! generation, walk flags), filled as git fills its `struct commit`s — from
+//! the commit-graph when it lists the commit, else from the commit object
+//! parsed as git's `parse_commit_buffer` parses it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::graph::{CommitGraph, GENERATION_INFINITY, GraphCursors};
+use crate::object::{HashKind, ObjectId, ObjectKind};
+use crate::odb::Reader;
+
+/// A commit's place in a [`Commits`] arena.
+pub(crate) type Node = u32;
+
+/// What is known of one commit.
+#[derive(Clone, Debug)]
+pub(crate) struct CommitNode {
+    pub(crate) id: ObjectId,
+    /// Valid once `parsed`.
+    pub(crate) parents: Vec<Node>,
+    /// The committer date as git reads it (0 where it can't).
+    pub(crate) date: u64,
+    /// git's generation (infinite for a commit no graph lists).
+    pub(crate) generation: u64,
+    /// The walk's marks (see `walk::flags`).
+    pub(crate) flags: u32,
+    pub(crate) parsed: bool,
+}
+
+/// Why a commit could not be parsed.
+#[derive(Debug)]
+pub(crate) enum ParseFailure {
+    /// No such object.
+    Missing(ObjectId),
+    /// An object of another kind.
+    NotACommit(ObjectId, ObjectKind),
+    /// A commit whose headers git can't read (`bogus commit object`, `bad
+    /// parents`...).
+    Bogus(ObjectId),
+    /// The object database failed.
+    Read(Error),
+}
+
+impl From<Error> for ParseFailure {
+    fn from(e: Error) -> Self {
+        ParseFailure::Read(e)
+    }
+}
+
+/// The arena, and where commits are read from.
+pub(crate) struct Commits {
+    pub(crate) reader: Reader,
+    hash: HashKind,
+    graph: Option<(Arc<CommitGraph>, GraphCursors)>,
+    nodes: Vec<CommitNode>,
+    by_id: HashMap<ObjectId, Node>,
+    /// Node of each graph position met so far (`u32::MAX`: none yet).
+    by_graph_pos: Vec<Node>,
+    buf: Vec<u8>,
+    /// Under a handle limit too small for the reader's windows and one per
+    /// graph layer at once, each read lets go of its windows first.
+    tight: bool,
+}
+
+impl Commits {
+    pub(crate) fn new(reader: Reader, graph: Option<Arc<CommitGraph>>) -> Commits {
+        let hash = reader.odb().hash_kind();
+        let layers = graph.as_ref().map_or(0, |g| g.layers().len());
+        let tight = reader.odb().manager().max_file_handles() < layers + 4;
+        let graph = graph.map(|g| {
+            let c = g.cursors();
+            (g, c)
+        });
+        Commits {
+            tight,
+            reader,
+            hash,
+            graph,
+            nodes: Vec::new(),
+            by_id: HashMap::new(),
+            by_graph_pos: Vec::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Whether git would use generation numbers here.
+    pub(crate) fn generation_numbers_enabled(&mut self) -> bool {
+        self.before_graph();
+        let enabled = match &mut self.graph {
+            Some((g, c)) => g.generation_numbers_enabled(c),
+            None => false,
+        };
+        self.after_graph();
+        enabled
+    }
+
+    /// The node of `id`, made (unparsed) if new.
+    pub(crate) fn lookup(&mut self, id: &ObjectId) -> Node {
+        if let Some(&n) = self.by_id.get(id) {
+            return n;
+        }
+        self.insert(*id)
+    }
+
+    fn insert(&mut self, id: ObjectId) -> Node {
+        let n = self.nodes.len() as Node;
+        self.nodes.push(CommitNode {
+            id,
+            parents: Vec::new(),
+            date: 0,
+            generation: GENERATION_INFINITY,
+            flags: 0,
+            parsed: false,
+        });
+        self.by_id.insert(id, n);
+        n
+    }
+
+    pub(crate) fn get(&self, n: Node) -> &CommitNode {
+        &self.nodes[n as usize]
+    }
+
+    pub(crate) fn flags(&self, n: Node) -> u32 {
+        self.nodes[n as usize].flags
+    }
+
+    pub(crate) fn set(&mut self, n: Node, flags: u32) {
+        self.nodes[n as usize].flags |= flags;
+    }
+
+    pub(crate) fn date(&self, n: Node) -> u64 {
+        self.nodes[n as usize].date
+    }
+
+    pub(crate) fn generation(&self, n: Node) -> u64 {
+        self.nodes[n as usize].generation
+    }
+
+    pub(crate) fn parents(&self, n: Node) -> &[Node] {
+        &self.nodes[n as usize].parents
+    }
+
+    pub(crate) fn id(&self, n: Node) -> ObjectId {
+        self.nodes[n as usize].id
+    }
+
+    /// Parses the commit if it isn't yet: from the graph if it lists it,
+    /// else from its object.
+    pub(crate) fn parse(&mut self, n: Node) -> Result<(), ParseFailure> {
+        if self.nodes[n as usize].parsed {
+            return Ok(());
+        }
+        let id = self.nodes[n as usize].id;
+        if self.graph.is_some() {
+            self.before_graph();
+            let (graph, cursors) = self.graph.as_mut().expect("checked");
+            let found = graph.find(cursors, &id);
+            let filled = match found {
+                Ok(Some(pos)) => Some(self.fill_from_graph(n, pos)),
+                Ok(None) => None,
+                Err(e) => Some(Err(e.into())),
+            };
+            self.after_graph();
+            if let Some(filled) = filled {
+                return filled;
+            }
+        }
+        self.parse_object(n, id)
+    }
+
+    /// Makes room for the graph's windows under a tight handle limit.
+    fn before_graph(&mut self) {
+        if self.tight {
+            self.reader.release_windows();
+        }
+    }
+
+    /// Lets go of the graph's windows under a tight handle limit.
+    fn after_graph(&mut self) {
+        if self.tight
+            && let Some((_, cursors)) = &mut self.graph
+        {
+            cursors.release();
+        }
+    }
+
+    fn node_at_graph_pos(&mut self, pos: u32) -> Result<Node, Error> {
+        let i = pos as usize;
+        if let Some(&n) = self.by_graph_pos.get(i)
+            && n != Node::MAX
+        {
+            return Ok(n);
+        }
+        let (graph, cursors) = self.graph.as_mut().expect("positions come from the graph");
+        let id = graph.id_at(cursors, pos)?;
+        let len = graph.len() as usize;
+        let n = self.lookup(&id);
+        if self.by_graph_pos.len() <= i {
+            self.by_graph_pos.resize(len.max(i + 1), Node::MAX);
+        }
+        self.by_graph_pos[i] = n;
+        Ok(n)
+    }
+
+    fn fill_from_graph(&mut self, n: Node, pos: u32) -> Result<(), ParseFailure> {
+        let (graph, cursors) = self.graph.as_mut().expect("found in it");
+        let c = graph.commit_at(cursors, pos)?;
+        let mut parents = Vec::with_capacity(c.parents.len());
+        for p in c.parents {
+            parents.push(self.node_at_graph_pos(p)?);
+        }
+        if self.by_graph_pos.len() <= pos as usize {
+            let len = self.graph.as_ref().expect("found in it").0.len() as usize;
+            self.by_graph_pos
+                .resize(len.max(pos as usize + 1), Node::MAX);
+        }
+        self.by_graph_pos[pos as usize] = n;
+        let node = &mut self.nodes[n as usize];
+        node.parents = parents;
+        node.date = c.date;
+        node.generation = c.generation;
+        node.parsed = true;
+        Ok(())
+    }
+
+    fn parse_object(&mut self, n: Node, id: ObjectId) -> Result<(), ParseFailure> {
+        let mut buf = std::mem::take(&mut self.buf);
+        let read = self.reader.read_into(&id, &mut buf);
+        let result = match read {
+            Ok(ObjectKind::Commit) => self.fill_from_object(n, id, &buf),
+            Ok(kind) => Err(ParseFailure::NotACommit(id, kind)),
+            Err(Error::NotFound(_)) => Err(ParseFailure::Missing(id)),
+            Err(e) => Err(ParseFailure::Read(e)),
+        };
+        self.buf = buf;
+        result
+    }
+
+    /// git's `parse_commit_buffer`: `tree <hex>\n`, then `parent <hex>\n`
+    /// lines, then the committer date.
+    fn fill_from_object(&mut self, n: Node, id: ObjectId, data: &[u8]) -> Result<(), ParseFailure> {
+        let hex = self.hash.len() * 2;
+        let tree_line = hex + 5;
+        if data.len() <= tree_line + 1
+            || !data.starts_with(b"tree ")
+            || data[tree_line] != b'\n'
+            || parse_hex(&data[5..tree_line], self.hash).is_none()
+        {
+            return Err(ParseFailure::Bogus(id));
+        }
+        let mut at = tree_line + 1;
+        let parent_line = hex + 7;
+        let mut parents = Vec::new();
+        while at + parent_line < data.len() && data[at..].starts_with(b"parent ") {
+            let Some(p) = parse_hex(&data[at + 7..at + parent_line], self.hash)
+                .filter(|_| data[at + parent_line] == b'\n')
+            else {
+                return Err(ParseFailure::Bogus(id));
+            };
+            at += parent_line + 1;
+            parents.push(self.lookup(&p));
+        }
+        let date = parse_commit_date(&data[at..]);
+        // A commit the graph doesn't list has an infinite generation.
+        let node = &mut self.nodes[n as usize];
+        node.parents = parents;
+        node.date = date;
+        node.generation = GENERATION_INFINITY;
+        node.parsed = true;
+        Ok(())
+    }
+
+    /// The author date of a commit (for `--author-date-order`), as git's
+    /// `record_author_date` reads it (0 where it can't).
+    pub(crate) fn author_date(&mut self, n: Node) -> u64 {
+        let id = self.nodes[n as usize].id;
+        let mut buf = std::mem::take(&mut self.buf);
+        let date = match self.reader.read_into(&id, &mut buf) {
+            Ok(ObjectKind::Commit) => author_date(&buf),
+            _ => 0,
+        };
+        self.buf = buf;
+        date
+    }
+}
+
+fn parse_hex(hex: &[u8], hash: HashKind) -> Option<ObjectId> {
+    let s = std::str::from_utf8(hex).ok()?;
+    ObjectId::from_hex(s).filter(|id| id.kind() == hash)
+}
+
+/// git's `parse_commit_date`: the number after the last `>` of the
+/// `committer` line that must follow the `author` line at `rest`.
+fn parse_commit_date(rest: &[u8]) -> u64 {
+    let Some(after_author) = rest.strip_prefix(b"author") else {
+        return 0;
+    };
+    let Some(nl) = memchr::memchr(b'\n', after_author) else {
+        return 0;
+    };
+    let line = &after_author[nl + 1..];
+    if line.len() <= 9 || !line.starts_with(b"committer") {
+        return 0;
+    }
+    let Some(eol) = memchr::memchr(b'\n', line) else {
+        return 0;
+    };
+    date_after_email(&line[..eol])
+}
+
+/// The timestamp after the last `>` of an identity line, as git's
+/// `parse_timestamp` (`strtoumax`) reads it: leading spaces skipped,
+/// digits up to the first other byte; 0 if there is none.
+fn date_after_email(line: &[u8]) -> u64 {
+    let Some(gt) = memchr::memrchr(b'>', line) else {
+        return 0;
+    };
+    let rest = &line[gt + 1..];
+    let start = rest
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    let rest = &rest[start..];
+    let (negative, digits) = match rest.first() {
+        Some(b'-') => (true, &rest[1..]),
+        Some(b) if b.is_ascii_digit() => (false, rest),
+        _ => return 0,
+    };
+    let mut v: u64 = 0;
+    for &b in digits.iter().take_while(|b| b.is_ascii_digit()) {
+        v = v.saturating_mul(10).saturating_add(u64::from(b - b'0'));
+    }
+    // strtoumax negates a "-n" in unsigned arithmetic.
+    if negative { v.wrapping_neg() } else { v }
+}
+
+/// The author date of a commit object's bytes (`record_author_date`).
+fn author_date(data: &[u8]) -> u64 {
+    for line in data.split(|&b| b == b'\n') {
+        if line.is_empty() {
+            break;
+        }
+        if let Some(ident) = line.strip_prefix(b"author ") {
+            return date_after_email(ident);
+        }
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_dates_as_git_reads_them() {
+        let ok = b"author A <a> 1 +0000\ncommitter C <c> 1700000000 +0200\n\nmsg";
+        assert_eq!(parse_commit_date(ok), 1_700_000_000);
+        assert_eq!(
+            parse_commit_date(b"author A <a> 1 +0000\ncommitter C <c> 123foo\n"),
+            123
+        );
+        assert_eq!(
+            parse_commit_date(b"author A <a> 1 +0000\ncommitter C <c> x\n"),
+            0
+        );
+        assert_eq!(parse_commit_date(b"committer C <c> 5 +0000\n"), 0);
+        assert_eq!(
+            parse_commit_date(b"author A <a> 1 +0000\ncommitter C <c> 7"),
+            0
+        );
+        assert_eq!(author_date(b"tree x\nauthor A <a> 42 +0100\n\n"), 42);
+    }
+}

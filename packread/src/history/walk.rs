@@ -1,0 +1,791 @@
+//! git's revision walk (`revision.c`): starting points and exclusions, the
+//! date-ordered walk, the limited walk (`limit_list`) that exclusions
+//! need, both topological orders (the sort git does without generation
+//! numbers and the incremental walk it does with them), `--max-count`,
+//! `--skip`, `--boundary` and `--reverse`. Commits come out one at a time:
+//! a walk that needs no limiting hands the first ones over before it has
+//! seen the rest.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::graph::CommitGraph;
+use crate::history::commits::{Commits, Node, ParseFailure};
+use crate::history::queue::{DateList, Queue, QueueOrder};
+use crate::object::{ObjectId, ObjectKind};
+use crate::odb::Reader;
+
+/// The walk's marks on commits (git's object flags).
+pub(crate) mod flags {
+    pub(crate) const SEEN: u32 = 1;
+    pub(crate) const UNINTERESTING: u32 = 1 << 1;
+    pub(crate) const SHOWN: u32 = 1 << 3;
+    pub(crate) const BOUNDARY: u32 = 1 << 5;
+    pub(crate) const CHILD_SHOWN: u32 = 1 << 6;
+    pub(crate) const ADDED: u32 = 1 << 7;
+    pub(crate) const SYMMETRIC_LEFT: u32 = 1 << 8;
+    pub(crate) const EXPLORED: u32 = 1 << 9;
+    pub(crate) const INDEGREE: u32 = 1 << 10;
+}
+use flags::{
+    ADDED, BOUNDARY, CHILD_SHOWN, EXPLORED, INDEGREE, SEEN, SHOWN, SYMMETRIC_LEFT, UNINTERESTING,
+};
+
+/// How many commits past the last interesting one a limited walk looks
+/// at before it concludes (git's `SLOP`: clock skew between commits).
+const SLOP: u32 = 5;
+
+/// The order commits come out in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Order {
+    /// git's default: newest commit date first among those whose children
+    /// came out, not necessarily after all of them.
+    #[default]
+    Default,
+    /// `--topo-order`: no parent before all its children, and lines of
+    /// history kept together.
+    Topo,
+    /// `--date-order`: no parent before its children, otherwise by
+    /// commit date.
+    CommitDate,
+    /// `--author-date-order`: as `--date-order`, by author date.
+    AuthorDate,
+}
+
+/// What to walk and how: `git rev-list`'s options.
+#[derive(Clone, Debug, Default)]
+pub struct WalkOptions {
+    /// The order.
+    pub order: Order,
+    /// `--reverse`: the commits the walk selects, last first.
+    pub reverse: bool,
+    /// `--first-parent`: follow only the first parent of merges.
+    pub first_parent: bool,
+    /// `-n`/`--max-count`.
+    pub max_count: Option<usize>,
+    /// `--skip`.
+    pub skip: usize,
+    /// `--since`/`--max-age` (seconds since the epoch): older commits end
+    /// the walk along their line.
+    pub max_age: Option<u64>,
+    /// `--until`/`--min-age`: newer commits are left out.
+    pub min_age: Option<u64>,
+    /// `--min-parents` (`--merges` is 2).
+    pub min_parents: usize,
+    /// `--max-parents` (`--no-merges` is 1).
+    pub max_parents: Option<usize>,
+    /// `--boundary`: after the commits, the excluded ones they lead to.
+    pub boundary: bool,
+}
+
+/// One commit the walk selected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Walked {
+    /// The commit.
+    pub id: ObjectId,
+    /// Its parents, in order.
+    pub parents: Vec<ObjectId>,
+    /// Its committer date as git reads it.
+    pub date: u64,
+    /// A `--boundary` commit (an excluded commit a selected one leads to).
+    pub boundary: bool,
+    /// Reached from an excluded starting point (git's `^` mark: only
+    /// boundary commits are).
+    pub uninteresting: bool,
+    /// Reached from the left side of `A...B`.
+    pub left: bool,
+}
+
+/// The state of the incremental topological walk (git's `topo_walk_info`).
+struct TopoWalk {
+    min_generation: u64,
+    explore: Queue,
+    indegree_queue: Queue,
+    topo: Queue,
+    indegree: Vec<i32>,
+    author_dates: Vec<u64>,
+}
+
+/// git's revision walk over one repository's commits.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = packread::doctest::Scratch::committed("walk", &[("a.txt", "a\n")])?;
+/// # dir.git(&["commit", "-q", "--allow-empty", "-m", "second"])?;
+/// use packread::history::{Walk, WalkOptions};
+///
+/// let repo = packread::Repository::discover(&dir)?;
+/// let mut walk = Walk::new(&repo, WalkOptions::default());
+/// walk.push(repo.rev_parse("HEAD")?, false, false)?;
+/// let ids: Vec<_> = walk.map(|c| c.map(|c| c.id)).collect::<Result<_, _>>()?;
+/// assert_eq!(ids, [repo.rev_parse("HEAD")?, repo.rev_parse("HEAD~")?]);
+/// # Ok(()) }
+/// ```
+pub struct Walk {
+    commits: Commits,
+    opts: WalkOptions,
+    pending: Vec<Node>,
+    prepared: bool,
+    limited: bool,
+    /// The commits still to process (the unlimited walks).
+    list: DateList,
+    /// The commits to hand over (a limited walk's result, sorted).
+    out: VecDeque<Node>,
+    topo: Option<TopoWalk>,
+    max_count: Option<usize>,
+    skip: usize,
+    /// 0: not yet; 2: handing over boundary commits.
+    boundary_stage: u8,
+    boundary_commits: Vec<Node>,
+    reversed: Option<VecDeque<Node>>,
+    failed: bool,
+}
+
+impl Walk {
+    /// A walk of `repo`'s commits, through its commit-graph if git would
+    /// use one.
+    pub fn new(repo: &crate::Repository, opts: WalkOptions) -> Walk {
+        let (graph, _) = repo.commit_graph();
+        Walk::with_graph(repo.odb().reader(), graph, opts)
+    }
+
+    /// A walk that reads commits with `reader` and, if given, `graph`.
+    pub fn with_graph(reader: Reader, graph: Option<Arc<CommitGraph>>, opts: WalkOptions) -> Walk {
+        Walk {
+            commits: Commits::new(reader, graph),
+            max_count: opts.max_count,
+            skip: opts.skip,
+            opts,
+            pending: Vec::new(),
+            prepared: false,
+            limited: false,
+            list: DateList::new(),
+            out: VecDeque::new(),
+            topo: None,
+            boundary_stage: 0,
+            boundary_commits: Vec::new(),
+            reversed: None,
+            failed: false,
+        }
+    }
+
+    fn topo_order(&self) -> bool {
+        self.opts.order != Order::Default
+    }
+
+    /// Adds a starting point (`uninteresting`: an exclusion, `^id`; `left`:
+    /// the left side of `A...B`), in git's order: tags are followed to
+    /// what they tag; trees and blobs are not walked. An exclusion whose
+    /// tag leads to a missing object is ignored, as git ignores it.
+    pub fn push(&mut self, id: ObjectId, uninteresting: bool, left: bool) -> Result<(), Error> {
+        let mark =
+            if uninteresting { UNINTERESTING } else { 0 } | if left { SYMMETRIC_LEFT } else { 0 };
+        let mut id = id;
+        let mut data = Vec::new();
+        let kind = loop {
+            let kind = match self.commits.reader.read_into(&id, &mut data) {
+                Ok(k) => k,
+                Err(Error::NotFound(_)) if uninteresting => return Ok(()),
+                Err(e) => return Err(e),
+            };
+            if kind != ObjectKind::Tag {
+                break kind;
+            }
+            let tag = crate::object::commit::Tag::parse(&data, id.kind())
+                .map_err(|_| Error::MalformedCommit(id))?;
+            id = tag.object;
+        };
+        if kind != ObjectKind::Commit {
+            return Ok(());
+        }
+        let n = self.commits.lookup(&id);
+        self.commits.set(n, mark);
+        self.parse(n)?;
+        if uninteresting {
+            self.mark_parents_uninteresting(n);
+            if !self.topo_order() || !self.commits.generation_numbers_enabled() {
+                self.limited = true;
+            }
+        }
+        self.pending.push(n);
+        Ok(())
+    }
+
+    fn parse(&mut self, n: Node) -> Result<(), Error> {
+        self.commits.parse(n).map_err(|f| match f {
+            ParseFailure::Missing(id) => Error::NotFound(id),
+            ParseFailure::NotACommit(id, found) => Error::UnexpectedKind {
+                id,
+                expected: ObjectKind::Commit,
+                found,
+            },
+            ParseFailure::Bogus(id) => Error::MalformedCommit(id),
+            ParseFailure::Read(e) => e,
+        })
+    }
+
+    /// git's `mark_parents_uninteresting`: the parents of `n`, and theirs
+    /// as far as they are parsed already.
+    fn mark_parents_uninteresting(&mut self, n: Node) {
+        let mut pending: Vec<Node> = Vec::new();
+        let parents = self.commits.parents(n).to_vec();
+        for p in parents {
+            self.mark_one_uninteresting(p, &mut pending);
+        }
+        while let Some(c) = pending.pop() {
+            self.mark_one_uninteresting(c, &mut pending);
+        }
+    }
+
+    fn mark_one_uninteresting(&mut self, c: Node, pending: &mut Vec<Node>) {
+        if self.commits.flags(c) & UNINTERESTING != 0 {
+            return;
+        }
+        self.commits.set(c, UNINTERESTING);
+        pending.extend_from_slice(self.commits.parents(c));
+    }
+
+    /// git's `process_parents`: marks and queues the parents of `n` once.
+    fn process_parents(&mut self, n: Node, mut list: Option<&mut DateList>) -> Result<(), Error> {
+        if self.commits.flags(n) & ADDED != 0 {
+            return Ok(());
+        }
+        self.commits.set(n, ADDED);
+        let parents = self.commits.parents(n).to_vec();
+        if self.commits.flags(n) & UNINTERESTING != 0 {
+            for p in parents {
+                self.commits.set(p, UNINTERESTING);
+                if self.commits.parse(p).is_err() {
+                    continue;
+                }
+                if !self.commits.parents(p).is_empty() {
+                    self.mark_parents_uninteresting(p);
+                }
+                if self.commits.flags(p) & SEEN != 0 {
+                    continue;
+                }
+                self.commits.set(p, SEEN);
+                if let Some(list) = list.as_deref_mut() {
+                    list.insert(p, self.commits.date(p));
+                }
+            }
+            return Ok(());
+        }
+        let pass = self.commits.flags(n) & SYMMETRIC_LEFT;
+        for p in parents {
+            self.parse(p)?;
+            self.commits.set(p, pass);
+            if self.commits.flags(p) & SEEN == 0 {
+                self.commits.set(p, SEEN);
+                if let Some(list) = list.as_deref_mut() {
+                    list.insert(p, self.commits.date(p));
+                }
+            }
+            if self.opts.first_parent {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// git's `prepare_revision_walk`.
+    fn prepare(&mut self) -> Result<(), Error> {
+        self.prepared = true;
+        let mut initial = Vec::new();
+        for n in std::mem::take(&mut self.pending) {
+            if self.commits.flags(n) & SEEN == 0 {
+                self.commits.set(n, SEEN);
+                initial.push(n);
+            }
+        }
+        // A stable sort, newest first.
+        initial.sort_by_key(|&n| std::cmp::Reverse(self.commits.date(n)));
+        for &n in &initial {
+            self.list.insert(n, self.commits.date(n));
+        }
+        if self.limited {
+            self.limit_list()?;
+            if self.topo_order() {
+                let list: Vec<Node> = self.out.drain(..).collect();
+                self.out = self.sort_in_topological_order(&list).into();
+            }
+        } else if self.topo_order() {
+            self.init_topo_walk(&initial);
+        }
+        Ok(())
+    }
+
+    /// git's `limit_list`: walks until only excluded commits are left
+    /// (and [`SLOP`] more), keeping the selected ones in order.
+    fn limit_list(&mut self) -> Result<(), Error> {
+        let mut slop = SLOP;
+        let mut date = u64::MAX;
+        let mut cache: Option<Node> = None;
+        let mut list = std::mem::replace(&mut self.list, DateList::new());
+        while let Some(c) = list.pop() {
+            if cache == Some(c) {
+                cache = None;
+            }
+            if self
+                .opts
+                .max_age
+                .is_some_and(|age| self.commits.date(c) < age)
+            {
+                self.commits.set(c, UNINTERESTING);
+            }
+            self.process_parents(c, Some(&mut list))?;
+            if self.commits.flags(c) & UNINTERESTING != 0 {
+                self.mark_parents_uninteresting(c);
+                slop = self.still_interesting(&list, date, slop, &mut cache);
+                if slop > 0 {
+                    continue;
+                }
+                break;
+            }
+            if self
+                .opts
+                .min_age
+                .is_some_and(|age| self.commits.date(c) > age)
+            {
+                continue;
+            }
+            date = self.commits.date(c);
+            self.out.push_back(c);
+        }
+        Ok(())
+    }
+
+    fn still_interesting(
+        &self,
+        list: &DateList,
+        date: u64,
+        slop: u32,
+        cache: &mut Option<Node>,
+    ) -> u32 {
+        let Some(first) = list.first_date() else {
+            return 0;
+        };
+        if date <= first {
+            return SLOP;
+        }
+        if let Some(c) = *cache
+            && self.commits.flags(c) & UNINTERESTING == 0
+        {
+            return SLOP;
+        }
+        if let Some(c) = list
+            .nodes()
+            .find(|&c| self.commits.flags(c) & UNINTERESTING == 0)
+        {
+            *cache = Some(c);
+            return SLOP;
+        }
+        slop - 1
+    }
+
+    /// The key a topological queue orders `n` by.
+    fn topo_key(&self, n: Node, author_dates: &[u64]) -> u64 {
+        match self.opts.order {
+            Order::AuthorDate => author_dates.get(n as usize).copied().unwrap_or(0),
+            _ => self.commits.date(n),
+        }
+    }
+
+    fn topo_queue_order(&self) -> QueueOrder {
+        match self.opts.order {
+            Order::Default | Order::Topo => QueueOrder::Stack,
+            Order::CommitDate | Order::AuthorDate => QueueOrder::Keyed,
+        }
+    }
+
+    fn author_dates_of(&mut self, nodes: &[Node], dates: &mut Vec<u64>) {
+        if self.opts.order != Order::AuthorDate {
+            return;
+        }
+        for &n in nodes {
+            record(dates, n, self.commits.author_date(n));
+        }
+    }
+
+    /// git's `sort_in_topological_order`.
+    fn sort_in_topological_order(&mut self, list: &[Node]) -> Vec<Node> {
+        if list.is_empty() {
+            return Vec::new();
+        }
+        let mut author_dates = Vec::new();
+        self.author_dates_of(list, &mut author_dates);
+        let mut indegree: Vec<i32> = Vec::new();
+        for &n in list {
+            record(&mut indegree, n, 1);
+        }
+        for &n in list {
+            for &p in self.commits.parents(n) {
+                if let Some(d) = indegree.get_mut(p as usize)
+                    && *d > 0
+                {
+                    *d += 1;
+                }
+            }
+        }
+        let mut queue = Queue::new(self.topo_queue_order());
+        for &n in list {
+            if indegree[n as usize] == 1 {
+                queue.put(n, self.topo_key(n, &author_dates), 0);
+            }
+        }
+        if self.topo_queue_order() == QueueOrder::Stack {
+            queue.reverse();
+        }
+        let mut sorted = Vec::with_capacity(list.len());
+        while let Some(n) = queue.get() {
+            for i in 0..self.commits.parents(n).len() {
+                let p = self.commits.parents(n)[i];
+                let Some(d) = indegree.get_mut(p as usize) else {
+                    continue;
+                };
+                if *d == 0 {
+                    continue;
+                }
+                *d -= 1;
+                if *d == 1 {
+                    let key = self.topo_key(p, &author_dates);
+                    queue.put(p, key, 0);
+                }
+            }
+            indegree[n as usize] = 0;
+            sorted.push(n);
+        }
+        sorted
+    }
+
+    fn gen_key(&self, n: Node) -> (u64, u64) {
+        (self.commits.generation(n), self.commits.date(n))
+    }
+
+    /// git's `init_topo_walk`.
+    fn init_topo_walk(&mut self, initial: &[Node]) {
+        let mut t = TopoWalk {
+            min_generation: crate::graph::GENERATION_INFINITY,
+            explore: Queue::new(QueueOrder::Keyed),
+            indegree_queue: Queue::new(QueueOrder::Keyed),
+            topo: Queue::new(self.topo_queue_order()),
+            indegree: Vec::new(),
+            author_dates: Vec::new(),
+        };
+        for &c in initial {
+            if self.commits.parse(c).is_err() {
+                continue;
+            }
+            self.test_flag_and_insert(c, EXPLORED, &mut t.explore);
+            self.test_flag_and_insert(c, INDEGREE, &mut t.indegree_queue);
+            t.min_generation = t.min_generation.min(self.commits.generation(c));
+            record(&mut t.indegree, c, 1);
+            if self.opts.order == Order::AuthorDate {
+                let a = self.commits.author_date(c);
+                record(&mut t.author_dates, c, a);
+            }
+        }
+        let cutoff = t.min_generation;
+        self.compute_indegrees_to_depth(&mut t, cutoff);
+        for &c in initial {
+            if t.indegree.get(c as usize) == Some(&1) {
+                let key = self.topo_key(c, &t.author_dates);
+                t.topo.put(c, key, 0);
+            }
+        }
+        if self.topo_queue_order() == QueueOrder::Stack {
+            t.topo.reverse();
+        }
+        self.topo = Some(t);
+    }
+
+    fn test_flag_and_insert(&mut self, c: Node, flag: u32, queue: &mut Queue) {
+        if self.commits.flags(c) & flag != 0 {
+            return;
+        }
+        self.commits.set(c, flag);
+        let (g, d) = self.gen_key(c);
+        queue.put(c, g, d);
+    }
+
+    fn explore_walk_step(&mut self, t: &mut TopoWalk) {
+        let Some(c) = t.explore.get() else { return };
+        if self.commits.parse(c).is_err() {
+            return;
+        }
+        if self.opts.order == Order::AuthorDate {
+            let a = self.commits.author_date(c);
+            record(&mut t.author_dates, c, a);
+        }
+        if self
+            .opts
+            .max_age
+            .is_some_and(|age| self.commits.date(c) < age)
+        {
+            self.commits.set(c, UNINTERESTING);
+        }
+        if self.process_parents(c, None).is_err() {
+            return;
+        }
+        if self.commits.flags(c) & UNINTERESTING != 0 {
+            self.mark_parents_uninteresting(c);
+        }
+        for p in self.commits.parents(c).to_vec() {
+            self.test_flag_and_insert(p, EXPLORED, &mut t.explore);
+        }
+    }
+
+    fn explore_to_depth(&mut self, t: &mut TopoWalk, cutoff: u64) {
+        while let Some(c) = t.explore.peek() {
+            if self.commits.generation(c) < cutoff {
+                break;
+            }
+            self.explore_walk_step(t);
+        }
+    }
+
+    fn indegree_walk_step(&mut self, t: &mut TopoWalk) {
+        let Some(c) = t.indegree_queue.get() else {
+            return;
+        };
+        if self.commits.parse(c).is_err() {
+            return;
+        }
+        let g = self.commits.generation(c);
+        self.explore_to_depth(t, g);
+        for p in self.commits.parents(c).to_vec() {
+            if self.commits.parse(p).is_err() {
+                return;
+            }
+            let d = slot(&mut t.indegree, p);
+            *d = if *d != 0 { *d + 1 } else { 2 };
+            self.test_flag_and_insert(p, INDEGREE, &mut t.indegree_queue);
+            if self.opts.first_parent {
+                return;
+            }
+        }
+    }
+
+    fn compute_indegrees_to_depth(&mut self, t: &mut TopoWalk, cutoff: u64) {
+        while let Some(c) = t.indegree_queue.peek() {
+            if self.commits.generation(c) < cutoff {
+                break;
+            }
+            self.indegree_walk_step(t);
+        }
+    }
+
+    fn next_topo_commit(&mut self) -> Option<Node> {
+        let t = self.topo.as_mut().expect("a topological walk");
+        let c = t.topo.get()?;
+        *slot(&mut t.indegree, c) = 0;
+        Some(c)
+    }
+
+    /// git's `expand_topo_walk`.
+    fn expand_topo_walk(&mut self, c: Node) -> Result<(), Error> {
+        self.process_parents(c, None)?;
+        let mut t = self.topo.take().expect("a topological walk");
+        for p in self.commits.parents(c).to_vec() {
+            if self.commits.flags(p) & UNINTERESTING != 0 {
+                continue;
+            }
+            if self.commits.parse(p).is_err() {
+                continue;
+            }
+            let g = self.commits.generation(p);
+            if g < t.min_generation {
+                t.min_generation = g;
+                self.compute_indegrees_to_depth(&mut t, g);
+            }
+            let d = slot(&mut t.indegree, p);
+            *d -= 1;
+            if *d == 1 {
+                let key = self.topo_key(p, &t.author_dates);
+                t.topo.put(p, key, 0);
+            }
+            if self.opts.first_parent {
+                break;
+            }
+        }
+        self.topo = Some(t);
+        Ok(())
+    }
+
+    /// Whether git shows `n` (`get_commit_action` without paths).
+    fn shows(&self, n: Node) -> bool {
+        let flags = self.commits.flags(n);
+        if flags & (SHOWN | UNINTERESTING) != 0 {
+            return false;
+        }
+        if self
+            .opts
+            .min_age
+            .is_some_and(|age| self.commits.date(n) > age)
+        {
+            return false;
+        }
+        let parents = self.commits.parents(n).len();
+        if parents < self.opts.min_parents || self.opts.max_parents.is_some_and(|m| parents > m) {
+            return false;
+        }
+        true
+    }
+
+    /// git's `get_revision_1`.
+    fn next_selected(&mut self) -> Result<Option<Node>, Error> {
+        loop {
+            let c = if self.topo.is_some() {
+                self.next_topo_commit()
+            } else if self.limited {
+                self.out.pop_front()
+            } else {
+                self.list.pop()
+            };
+            let Some(c) = c else { return Ok(None) };
+            if !self.limited {
+                if self
+                    .opts
+                    .max_age
+                    .is_some_and(|age| self.commits.date(c) < age)
+                {
+                    continue;
+                }
+                if self.topo.is_some() {
+                    self.expand_topo_walk(c)?;
+                } else {
+                    let mut list = std::mem::replace(&mut self.list, DateList::new());
+                    let done = self.process_parents(c, Some(&mut list));
+                    self.list = list;
+                    done?;
+                }
+            }
+            if self.shows(c) {
+                return Ok(Some(c));
+            }
+        }
+    }
+
+    /// git's `get_revision_internal`.
+    fn next_internal(&mut self) -> Result<Option<Node>, Error> {
+        if self.boundary_stage == 2 {
+            let c = self.out.pop_front();
+            if let Some(c) = c {
+                self.commits.set(c, SHOWN);
+            }
+            return Ok(c);
+        }
+        let mut c = None;
+        if self.max_count != Some(0) {
+            c = self.next_selected()?;
+            if c.is_some() {
+                while self.skip > 0 {
+                    self.skip -= 1;
+                    c = self.next_selected()?;
+                    if c.is_none() {
+                        break;
+                    }
+                }
+            }
+            if let Some(m) = self.max_count.as_mut() {
+                *m -= 1;
+            }
+        }
+        if let Some(c) = c {
+            self.commits.set(c, SHOWN);
+        }
+        if !self.opts.boundary {
+            return Ok(c);
+        }
+        let Some(c) = c else {
+            self.boundary_stage = 2;
+            self.create_boundary_list();
+            return self.next_internal();
+        };
+        for p in self.commits.parents(c).to_vec() {
+            if self.commits.flags(p) & (CHILD_SHOWN | SHOWN) != 0 {
+                continue;
+            }
+            self.commits.set(p, CHILD_SHOWN);
+            self.boundary_commits.push(p);
+        }
+        Ok(Some(c))
+    }
+
+    fn create_boundary_list(&mut self) {
+        let mut list = Vec::new();
+        for c in std::mem::take(&mut self.boundary_commits) {
+            let f = self.commits.flags(c);
+            if f & CHILD_SHOWN == 0 || f & (SHOWN | BOUNDARY) != 0 {
+                continue;
+            }
+            self.commits.set(c, BOUNDARY);
+            list.push(c);
+        }
+        // git prepends each: the list is in reverse.
+        list.reverse();
+        self.out = self.sort_in_topological_order(&list).into();
+    }
+
+    /// git's `get_revision`.
+    fn next_node(&mut self) -> Result<Option<Node>, Error> {
+        if !self.prepared {
+            self.prepare()?;
+        }
+        if self.opts.reverse && self.reversed.is_none() {
+            let mut all = VecDeque::new();
+            while let Some(c) = self.next_internal()? {
+                all.push_front(c);
+            }
+            self.reversed = Some(all);
+        }
+        match &mut self.reversed {
+            Some(list) => Ok(list.pop_front()),
+            None => self.next_internal(),
+        }
+    }
+
+    fn walked(&self, n: Node) -> Walked {
+        let c = self.commits.get(n);
+        Walked {
+            id: c.id,
+            parents: c.parents.iter().map(|&p| self.commits.id(p)).collect(),
+            date: c.date,
+            boundary: c.flags & BOUNDARY != 0,
+            uninteresting: c.flags & UNINTERESTING != 0,
+            left: c.flags & SYMMETRIC_LEFT != 0,
+        }
+    }
+}
+
+impl Iterator for Walk {
+    type Item = Result<Walked, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        match self.next_node() {
+            Ok(Some(n)) => Some(Ok(self.walked(n))),
+            Ok(None) => None,
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// `v[n] = value`, growing `v` as needed.
+fn record<T: Copy + Default>(v: &mut Vec<T>, n: Node, value: T) {
+    *slot(v, n) = value;
+}
+
+fn slot<T: Copy + Default>(v: &mut Vec<T>, n: Node) -> &mut T {
+    let i = n as usize;
+    if v.len() <= i {
+        v.resize(i + 1, T::default());
+    }
+    &mut v[i]
+}
