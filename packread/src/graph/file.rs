@@ -249,8 +249,9 @@ impl GraphFile {
         self.checksum
     }
 
-    /// Whether it has corrected commit dates (`GDA2`) that are read.
-    pub(crate) fn has_generation_data(&self) -> bool {
+    /// Whether its corrected commit dates (`GDA2`) are read (every layer
+    /// of its chain has them).
+    pub fn has_generation_data(&self) -> bool {
         self.generation_data.is_some()
     }
 

@@ -171,6 +171,12 @@ impl CommitGraph {
         top.commit_data(c, 0).is_ok_and(|d| d.level != 0)
     }
 
+    /// Whether its generations are corrected commit dates (every layer
+    /// has them), as git's `corrected_commit_dates_enabled`.
+    pub fn corrected_commit_dates_enabled(&self) -> bool {
+        !self.is_empty() && self.layers.iter().all(GraphFile::has_generation_data)
+    }
+
     /// The graph position of `id`, if the graph lists it (the top layer is
     /// searched first, as git searches).
     pub fn find(&self, cursors: &mut GraphCursors, id: &ObjectId) -> Result<Option<u32>, Error> {

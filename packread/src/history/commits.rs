@@ -130,6 +130,20 @@ impl Commits {
         self.nodes[n as usize].flags |= flags;
     }
 
+    /// Clears `flags` on every commit met so far.
+    pub(crate) fn clear_all(&mut self, flags: u32) {
+        for node in &mut self.nodes {
+            node.flags &= !flags;
+        }
+    }
+
+    /// Whether the graph has corrected commit dates git would read.
+    pub(crate) fn corrected_commit_dates_enabled(&self) -> bool {
+        self.graph
+            .as_ref()
+            .is_some_and(|(g, _)| g.corrected_commit_dates_enabled())
+    }
+
     pub(crate) fn date(&self, n: Node) -> u64 {
         self.nodes[n as usize].date
     }

@@ -1,9 +1,12 @@
-//! History as git computes it: revision walks over the commits of a
-//! repository, read from its commit-graph where git would read them from
-//! there, else from the commit objects.
+//! History as git computes it: revision walks and merge bases over the
+//! commits of a repository, read from its commit-graph where git would
+//! read them from there, else from the commit objects.
 
+mod ancestry;
 mod commits;
+mod merge_base;
 mod queue;
 mod walk;
 
+pub use ancestry::Ancestry;
 pub use walk::{Order, Walk, WalkOptions, Walked};

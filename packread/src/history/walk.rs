@@ -212,6 +212,42 @@ impl Walk {
         Ok(())
     }
 
+    /// Adds `a...b` (with `not`, as after `--not`): the commits one of
+    /// them reaches and the other doesn't, their merge bases excluded, `a`
+    /// on the left, as git adds them. `Ok(false)` if either is not a
+    /// commit (git: an invalid symmetric difference).
+    pub fn push_symmetric(&mut self, a: ObjectId, b: ObjectId, not: bool) -> Result<bool, Error> {
+        let (Some(ca), Some(cb)) = (self.peel_to_commit(a)?, self.peel_to_commit(b)?) else {
+            return Ok(false);
+        };
+        let (na, nb) = (self.commits.lookup(&ca), self.commits.lookup(&cb));
+        let bases = crate::history::merge_base::merge_bases(&mut self.commits, na, &[nb])?;
+        for base in bases {
+            let id = self.commits.id(base);
+            self.push(id, !not, false)?;
+        }
+        self.push(a, not, true)?;
+        self.push(b, not, false)?;
+        Ok(true)
+    }
+
+    /// The commit `id` names, tags followed; `None` for another kind.
+    fn peel_to_commit(&mut self, id: ObjectId) -> Result<Option<ObjectId>, Error> {
+        let mut id = id;
+        let mut data = Vec::new();
+        loop {
+            match self.commits.reader.read_into(&id, &mut data)? {
+                ObjectKind::Commit => return Ok(Some(id)),
+                ObjectKind::Tag => {
+                    let tag = crate::object::commit::Tag::parse(&data, id.kind())
+                        .map_err(|_| Error::MalformedCommit(id))?;
+                    id = tag.object;
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+
     fn parse(&mut self, n: Node) -> Result<(), Error> {
         self.commits.parse(n).map_err(|f| match f {
             ParseFailure::Missing(id) => Error::NotFound(id),

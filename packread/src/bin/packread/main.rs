@@ -9,6 +9,7 @@ mod dump;
 mod format;
 mod git_words;
 mod ls_tree;
+mod merge_base;
 mod names;
 mod pipeline;
 mod progress;
@@ -39,6 +40,7 @@ commands:
    stats         read objects and report what the mapping layer did
    rev-parse     name objects: ids, refs, revisions (git rev-parse)
    rev-list      list commits in git's walk order (git rev-list)
+   merge-base    find common ancestors (git merge-base)
    ls-tree       list a tree's entries (git ls-tree)
 
 Sizes take k, m and g suffixes (1m = 1048576). Objects are named as git names
@@ -312,6 +314,7 @@ fn run(args: Vec<String>) -> Result<i32, Exit> {
         "stats" => stats::run(&global, &rest),
         "rev-parse" => rev_parse::run(&global, &rest),
         "rev-list" => rev_list::run(&global, &rest),
+        "merge-base" => merge_base::run(&global, &rest),
         "ls-tree" => ls_tree::run(&global, &rest),
         other => Err(Exit::Usage(
             format!("packread: '{other}' is not a packread command."),

@@ -78,10 +78,18 @@ struct Count {
 }
 
 /// One starting point, as git adds it to its pending list.
-struct Tip {
-    id: ObjectId,
-    uninteresting: bool,
-    left: bool,
+enum Tip {
+    One {
+        id: ObjectId,
+        uninteresting: bool,
+    },
+    /// `A...B` (after `--not` if `not`).
+    Symmetric {
+        a: ObjectId,
+        b: ObjectId,
+        not: bool,
+        arg: String,
+    },
 }
 
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
@@ -113,10 +121,9 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                 "all" | "branches" | "tags" | "remotes" => {
                     given = true;
                     for id in ref_tips(refs, word)? {
-                        tips.push(Tip {
+                        tips.push(Tip::One {
                             id,
                             uninteresting: not,
-                            left: false,
                         });
                     }
                     continue;
@@ -264,11 +271,10 @@ fn revision(
     tips: &mut Vec<Tip>,
 ) -> Result<(), Exit> {
     if let Some(at) = arg.find("..") {
-        let (a, b) = (&arg[..at], &arg[at + 2..]);
-        if b.starts_with('.') {
-            return Err(Exit::Fatal(
-                "packread rev-list does not support 'A...B' yet".into(),
-            ));
+        let (a, mut b) = (&arg[..at], &arg[at + 2..]);
+        let symmetric = b.starts_with('.');
+        if symmetric {
+            b = &b[1..];
         }
         let a = if a.is_empty() { "HEAD" } else { a };
         let b = if b.is_empty() { "HEAD" } else { b };
@@ -276,15 +282,22 @@ fn revision(
         else {
             return Err(ambiguous(arg));
         };
-        tips.push(Tip {
+        if symmetric {
+            tips.push(Tip::Symmetric {
+                a: x,
+                b: y,
+                not,
+                arg: arg.to_owned(),
+            });
+            return Ok(());
+        }
+        tips.push(Tip::One {
             id: x,
             uninteresting: !not,
-            left: false,
         });
-        tips.push(Tip {
+        tips.push(Tip::One {
             id: y,
             uninteresting: not,
-            left: false,
         });
         return Ok(());
     }
@@ -293,10 +306,9 @@ fn revision(
         None => (arg, false),
     };
     let id = resolve(cx, reader, refs, name)?.ok_or_else(|| ambiguous(arg))?;
-    tips.push(Tip {
+    tips.push(Tip::One {
         id,
         uninteresting: negated != not,
-        left: false,
     });
     Ok(())
 }
@@ -368,12 +380,21 @@ fn walk(cx: &Context, opts: WalkOptions, out: &mut Output, tips: Vec<Tip>) -> Re
         .unwrap_or_default();
     let (graph, _problems) = packread::graph::CommitGraph::load(&cx.odb, &git_dir);
     let mut walk = Walk::with_graph(cx.odb.reader(), graph.map(std::sync::Arc::new), opts);
+    let bad = |e: Error| match e {
+        Error::NotFound(id) => Exit::Fatal(format!("bad object {id}")),
+        other => other.into(),
+    };
     for t in tips {
-        walk.push(t.id, t.uninteresting, t.left)
-            .map_err(|e| match e {
-                Error::NotFound(id) => Exit::Fatal(format!("bad object {id}")),
-                other => other.into(),
-            })?;
+        match t {
+            Tip::One { id, uninteresting } => walk.push(id, uninteresting, false).map_err(bad)?,
+            Tip::Symmetric { a, b, not, arg } => {
+                if !walk.push_symmetric(a, b, not).map_err(bad)? {
+                    return Err(Exit::Fatal(format!(
+                        "Invalid symmetric difference expression {arg}"
+                    )));
+                }
+            }
+        }
     }
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());

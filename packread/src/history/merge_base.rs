@@ -1,0 +1,237 @@
+//! Merge bases as git's `commit-reach.c` finds them: commits painted down
+//! from both sides by a queue ordered by generation and date, the common
+//! ones kept, the redundant ones (ancestors of others) dropped, and the
+//! result in git's order (newest first).
+
+use crate::error::Error;
+use crate::graph::GENERATION_INFINITY;
+use crate::history::commits::{Commits, Node, ParseFailure};
+use crate::history::queue::{DateList, Queue, QueueOrder};
+
+const PARENT1: u32 = 1 << 16;
+const PARENT2: u32 = 1 << 17;
+const STALE: u32 = 1 << 18;
+const RESULT: u32 = 1 << 19;
+const ALL: u32 = PARENT1 | PARENT2 | STALE | RESULT;
+
+fn parse(commits: &mut Commits, n: Node) -> Result<(), Error> {
+    commits.parse(n).map_err(|f| match f {
+        ParseFailure::Missing(id) => Error::NotFound(id),
+        ParseFailure::NotACommit(id, found) => Error::UnexpectedKind {
+            id,
+            expected: crate::ObjectKind::Commit,
+            found,
+        },
+        ParseFailure::Bogus(id) => Error::MalformedCommit(id),
+        ParseFailure::Read(e) => e,
+    })
+}
+
+/// git's `paint_down_to_common`: paints `one` and `twos` down to their
+/// common ancestors (the result, newest first); stops below
+/// `min_generation`.
+fn paint_down_to_common(
+    commits: &mut Commits,
+    one: Node,
+    twos: &[Node],
+    min_generation: u64,
+) -> Result<Vec<Node>, Error> {
+    let by_date = min_generation == 0 && !commits.corrected_commit_dates_enabled();
+    let key = |commits: &Commits, n: Node| {
+        if by_date {
+            (commits.date(n), 0)
+        } else {
+            (commits.generation(n), commits.date(n))
+        }
+    };
+    let mut queue = Queue::new(QueueOrder::Keyed);
+    let mut result = DateList::new();
+    let mut found = Vec::new();
+    commits.set(one, PARENT1);
+    if twos.is_empty() {
+        return Ok(vec![one]);
+    }
+    let (a, b) = key(commits, one);
+    queue.put(one, a, b);
+    for &t in twos {
+        commits.set(t, PARENT2);
+        let (a, b) = key(commits, t);
+        queue.put(t, a, b);
+    }
+    while queue.nodes().any(|n| commits.flags(n) & STALE == 0) {
+        let c = queue.get().expect("not empty");
+        if commits.generation(c) < min_generation {
+            break;
+        }
+        let mut flags = commits.flags(c) & (PARENT1 | PARENT2 | STALE);
+        if flags == PARENT1 | PARENT2 {
+            if commits.flags(c) & RESULT == 0 {
+                commits.set(c, RESULT);
+                result.insert(c, commits.date(c));
+                found.push(c);
+            }
+            flags |= STALE;
+        }
+        for i in 0..commits.parents(c).len() {
+            let p = commits.parents(c)[i];
+            if commits.flags(p) & flags == flags {
+                continue;
+            }
+            parse(commits, p)?;
+            commits.set(p, flags);
+            let (a, b) = key(commits, p);
+            queue.put(p, a, b);
+        }
+    }
+    let mut out = Vec::with_capacity(found.len());
+    while let Some(n) = result.pop() {
+        out.push(n);
+    }
+    Ok(out)
+}
+
+/// git's `merge_bases_many`: the common ancestors of `one` and `twos`
+/// that are not stale, newest first (possibly redundant).
+fn merge_bases_many(commits: &mut Commits, one: Node, twos: &[Node]) -> Result<Vec<Node>, Error> {
+    if twos.contains(&one) {
+        return Ok(vec![one]);
+    }
+    parse(commits, one)?;
+    for &t in twos {
+        parse(commits, t)?;
+    }
+    let list = paint_down_to_common(commits, one, twos, 0)?;
+    let mut result = DateList::new();
+    for n in list {
+        if commits.flags(n) & STALE == 0 {
+            result.insert(n, commits.date(n));
+        }
+    }
+    let mut out = Vec::new();
+    while let Some(n) = result.pop() {
+        out.push(n);
+    }
+    Ok(out)
+}
+
+/// git's `remove_redundant`: the commits of `array` that no other one
+/// reaches, in their order.
+fn remove_redundant(commits: &mut Commits, array: &[Node]) -> Result<Vec<Node>, Error> {
+    for &n in array {
+        parse(commits, n)?;
+    }
+    let mut redundant = vec![false; array.len()];
+    for i in 0..array.len() {
+        if redundant[i] {
+            continue;
+        }
+        let mut min_generation = commits.generation(array[i]);
+        let mut work = Vec::new();
+        let mut index = Vec::new();
+        for (j, &n) in array.iter().enumerate() {
+            if i == j || redundant[j] {
+                continue;
+            }
+            work.push(n);
+            index.push(j);
+            min_generation = min_generation.min(commits.generation(n));
+        }
+        paint_down_to_common(commits, array[i], &work, min_generation)?;
+        if commits.flags(array[i]) & PARENT2 != 0 {
+            redundant[i] = true;
+        }
+        for (k, &n) in work.iter().enumerate() {
+            if commits.flags(n) & PARENT1 != 0 {
+                redundant[index[k]] = true;
+            }
+        }
+        commits.clear_all(ALL);
+    }
+    Ok(array
+        .iter()
+        .zip(&redundant)
+        .filter(|&(_, &r)| !r)
+        .map(|(&n, _)| n)
+        .collect())
+}
+
+/// git's `get_merge_bases_many`: the best common ancestors of `one` and
+/// `twos`, newest first.
+pub(crate) fn merge_bases(
+    commits: &mut Commits,
+    one: Node,
+    twos: &[Node],
+) -> Result<Vec<Node>, Error> {
+    let result = merge_bases_many(commits, one, twos)?;
+    if twos.contains(&one) {
+        return Ok(result);
+    }
+    commits.clear_all(ALL);
+    if result.len() <= 1 {
+        return Ok(result);
+    }
+    let kept = remove_redundant(commits, &result)?;
+    let mut list = DateList::new();
+    for n in kept {
+        list.insert(n, commits.date(n));
+    }
+    let mut out = Vec::new();
+    while let Some(n) = list.pop() {
+        out.push(n);
+    }
+    Ok(out)
+}
+
+/// git's `reduce_heads`: the commits of `heads` (each once, in their
+/// order) that no other one reaches.
+pub(crate) fn independent(commits: &mut Commits, heads: &[Node]) -> Result<Vec<Node>, Error> {
+    let mut unique: Vec<Node> = Vec::new();
+    for &h in heads {
+        if !unique.contains(&h) {
+            unique.push(h);
+        }
+    }
+    remove_redundant(commits, &unique)
+}
+
+/// git's `get_octopus_merge_bases`, then `reduce_heads`.
+pub(crate) fn octopus(commits: &mut Commits, heads: &[Node]) -> Result<Vec<Node>, Error> {
+    let Some((&first, rest)) = heads.split_first() else {
+        return Ok(Vec::new());
+    };
+    let mut result = vec![first];
+    for &i in rest {
+        let mut next = Vec::new();
+        for &j in &result {
+            next.extend(merge_bases(commits, i, &[j])?);
+        }
+        result = next;
+    }
+    independent(commits, &result)
+}
+
+/// Whether `ancestor` is reachable from `descendant` (git's
+/// `repo_in_merge_bases`): painted down from `ancestor` against
+/// `descendant`, cut at `ancestor`'s generation.
+pub(crate) fn is_ancestor(
+    commits: &mut Commits,
+    ancestor: Node,
+    descendant: Node,
+) -> Result<bool, Error> {
+    parse(commits, ancestor)?;
+    parse(commits, descendant)?;
+    let generation = commits.generation(ancestor);
+    let max = commits.generation(descendant);
+    if generation > max && generation != GENERATION_INFINITY {
+        return Ok(false);
+    }
+    let min = if generation == GENERATION_INFINITY {
+        0
+    } else {
+        generation
+    };
+    paint_down_to_common(commits, ancestor, &[descendant], min)?;
+    let reached = commits.flags(ancestor) & PARENT2 != 0;
+    commits.clear_all(ALL);
+    Ok(reached)
+}
