@@ -115,6 +115,7 @@ mod git_dir;
 pub mod graph;
 pub mod history;
 mod inflate;
+pub mod mailmap;
 pub mod object;
 mod odb;
 pub mod pack;

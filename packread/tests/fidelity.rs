@@ -876,6 +876,40 @@ fn damaged_index_cases() -> Vec<Case> {
 /// `rev-list` on each commit-graph state of `make_walks.sh`'s history
 /// (none, one file, a split chain, topological levels only): every order,
 /// exclusions and ranges, limits, marks and counts.
+/// `log` arguments of [`walk_cases`].
+const LOG_ARGS: &[&str] = &[
+    "",
+    "--all",
+    "--oneline --all",
+    "--pretty=oneline HEAD",
+    "--pretty=short -3",
+    "--pretty=full -3",
+    "--pretty=fuller -3",
+    "--pretty=raw -2",
+    "--format=%H%n%h%n%T%n%t%n%P%n%p -3 --all",
+    "--format=%an|%ae|%aN|%aE|%ad|%at|%ai|%aI|%as --all",
+    "--format=%cn|%ce|%cN|%cE|%cd|%ct|%ci|%cI|%cs --all",
+    "--format=%s%x00%b%x09%B --all",
+    "--pretty=format:%h %s --all",
+    "--format=%% %q %z --all",
+    "--date=iso --all",
+    "--date=iso-strict -3",
+    "--date=rfc -3",
+    "--date=short -3",
+    "--date=raw -3",
+    "--date=unix -3",
+    "--abbrev-commit -2",
+    "--no-use-mailmap -3",
+    "--topo-order --oneline --all",
+    "main...topic --oneline --left-right",
+    "--left-right main...topic",
+    "--boundary --oneline topic..main",
+    "--parents --oneline -3",
+    "--reverse -4",
+    "--date=bogus",
+    "--pretty=bogus",
+];
+
 /// `rev-list` arguments of [`walk_cases`].
 const WALK_ARGS: &[&str] = &[
     "HEAD",
@@ -964,6 +998,12 @@ fn walk_cases() -> Vec<Case> {
         let repo = leak(format!("walks-{state}"));
         for args in WALK_ARGS {
             let args: Vec<&'static str> = std::iter::once("rev-list")
+                .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
+                .collect();
+            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
+        }
+        for args in LOG_ARGS {
+            let args: Vec<&'static str> = std::iter::once("log")
                 .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
                 .collect();
             cases.push(case(repo, Box::leak(args.into_boxed_slice())));

@@ -8,6 +8,7 @@ mod damage;
 mod dump;
 mod format;
 mod git_words;
+mod log;
 mod ls_tree;
 mod merge_base;
 mod names;
@@ -41,6 +42,7 @@ commands:
    rev-parse     name objects: ids, refs, revisions (git rev-parse)
    rev-list      list commits in git's walk order (git rev-list)
    merge-base    find common ancestors (git merge-base)
+   log           show commits (git log)
    ls-tree       list a tree's entries (git ls-tree)
 
 Sizes take k, m and g suffixes (1m = 1048576). Objects are named as git names
@@ -315,6 +317,7 @@ fn run(args: Vec<String>) -> Result<i32, Exit> {
         "rev-parse" => rev_parse::run(&global, &rest),
         "rev-list" => rev_list::run(&global, &rest),
         "merge-base" => merge_base::run(&global, &rest),
+        "log" => log::run(&global, &rest),
         "ls-tree" => ls_tree::run(&global, &rest),
         other => Err(Exit::Usage(
             format!("packread: '{other}' is not a packread command."),

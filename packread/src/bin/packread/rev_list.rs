@@ -94,6 +94,56 @@ enum Tip {
 
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let cx = &global.open()?;
+    let mut parsed = parse(cx, args, |_| Ok(false))?;
+    if parsed.tips.is_empty() && !parsed.given {
+        return Err(Exit::Usage(String::new(), USAGE));
+    }
+    let walk = start(cx, parsed.opts, parsed.tips)?;
+    print(walk, &mut parsed.out)
+}
+
+/// What a command line asks of a walk.
+pub struct Parsed {
+    pub opts: WalkOptions,
+    out: Output,
+    tips: Vec<Tip>,
+    /// Whether a revision (or `--all`, `--stdin`...) was given, even one
+    /// that adds nothing.
+    pub given: bool,
+}
+
+impl Parsed {
+    /// Whether no starting point was given.
+    pub fn is_empty(&self) -> bool {
+        self.tips.is_empty() && !self.given
+    }
+
+    /// `--left-right` and `--parents`.
+    pub fn marks(&self) -> (bool, bool) {
+        (self.out.left_right, self.out.parents)
+    }
+
+    /// Adds `id` as a starting point (`git log`'s default `HEAD`).
+    pub fn push(&mut self, id: ObjectId) {
+        self.tips.push(Tip::One {
+            id,
+            uninteresting: false,
+        });
+    }
+
+    /// The walk it asks for.
+    pub fn walk(self, cx: &Context) -> Result<Walk, Exit> {
+        start(cx, self.opts, self.tips)
+    }
+}
+
+/// Parses walk arguments as git's `setup_revisions`; `extra` is offered
+/// each option first (`Ok(true)`: it took it).
+pub fn parse(
+    cx: &Context,
+    args: &[String],
+    mut extra: impl FnMut(&str) -> Result<bool, Exit>,
+) -> Result<Parsed, Exit> {
     let refs = cx.refs.as_ref().ok_or_else(|| {
         Exit::Fatal("not a git repository (or any of the parent directories): .git".into())
     })?;
@@ -110,9 +160,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         i += 1;
         if arg == "--" {
             if i < args.len() {
-                return Err(Exit::Fatal(
-                    "packread rev-list does not support paths yet".into(),
-                ));
+                return Err(Exit::Fatal("packread does not support paths yet".into()));
             }
             break;
         }
@@ -140,7 +188,9 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             }
         }
         if arg.starts_with('-') && arg != "-" {
-            option(arg, args, &mut i, &mut opts, &mut out)?;
+            if !extra(arg)? {
+                option(arg, args, &mut i, &mut opts, &mut out)?;
+            }
             continue;
         }
         given = true;
@@ -150,10 +200,12 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         given = true;
         read_stdin(cx, &mut reader, refs, &mut tips, not)?;
     }
-    if tips.is_empty() && !given {
-        return Err(Exit::Usage(String::new(), USAGE));
-    }
-    walk(cx, opts, &mut out, tips)
+    Ok(Parsed {
+        opts,
+        out,
+        tips,
+        given,
+    })
 }
 
 /// Applies one option; `args[*i]` is the next argument (a value).
@@ -371,8 +423,8 @@ fn read_stdin(
     Ok(())
 }
 
-/// Walks and prints.
-fn walk(cx: &Context, opts: WalkOptions, out: &mut Output, tips: Vec<Tip>) -> Result<i32, Exit> {
+/// The walk of `tips` (git's pending list, in order).
+fn start(cx: &Context, opts: WalkOptions, tips: Vec<Tip>) -> Result<Walk, Exit> {
     let git_dir = cx
         .refs
         .as_ref()
@@ -396,15 +448,23 @@ fn walk(cx: &Context, opts: WalkOptions, out: &mut Output, tips: Vec<Tip>) -> Re
             }
         }
     }
+    Ok(walk)
+}
+
+/// A commit the walk failed on, in git's words.
+pub fn walk_error(e: Error) -> Exit {
+    match e {
+        Error::NotFound(id) => Exit::Fatal(format!("Failed to traverse parents of commit {id}")),
+        other => other.into(),
+    }
+}
+
+/// Walks and prints as `rev-list` does.
+fn print(walk: Walk, out: &mut Output) -> Result<i32, Exit> {
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
     for c in walk {
-        let c = c.map_err(|e| match e {
-            Error::NotFound(id) => {
-                Exit::Fatal(format!("Failed to traverse parents of commit {id}"))
-            }
-            other => other.into(),
-        })?;
+        let c = c.map_err(walk_error)?;
         if let Some(count) = out.count.as_mut() {
             if c.left {
                 count.left += 1;
@@ -426,21 +486,26 @@ fn walk(cx: &Context, opts: WalkOptions, out: &mut Output, tips: Vec<Tip>) -> Re
     Ok(0)
 }
 
+/// git's revision mark of a commit: `-` for a boundary, `^` for an
+/// excluded one, `<`/`>` for the sides of `--left-right`.
+pub fn mark(c: &Walked, left_right: bool) -> &'static str {
+    if c.boundary {
+        "-"
+    } else if c.uninteresting {
+        "^"
+    } else if left_right {
+        if c.left { "<" } else { ">" }
+    } else {
+        ""
+    }
+}
+
 /// One commit's line: `[<timestamp> ][<mark>]<id>[ <parent>...]`.
 fn line(w: &mut impl Write, out: &Output, c: &Walked) -> io::Result<()> {
     if out.timestamp {
         write!(w, "{} ", c.date)?;
     }
-    let mark = if c.boundary {
-        "-"
-    } else if c.uninteresting {
-        "^"
-    } else if out.left_right {
-        if c.left { "<" } else { ">" }
-    } else {
-        ""
-    };
-    write!(w, "{mark}{}", c.id)?;
+    write!(w, "{}{}", mark(c, out.left_right), c.id)?;
     if out.parents {
         for p in &c.parents {
             write!(w, " {p}")?;
