@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""History commands side by side: rev-list, merge-base and log, each run as a
+process of its own by every program in turn, on two copies of a repository
+that share its objects (git clone --shared): one without a commit-graph, one
+with `git commit-graph write --reachable --changed-paths`. Prints the median
+wall time and the median CPU time (user + system) of 7 rounds; every
+program's output is compared with the first's once per row (a difference
+stops the run). Every program runs on one thread here: git, and packread's
+walks (one reader).
+
+usage: history.py REPO OLD PROGRAM...
+  REPO     a repository (read only: the copies are made in a temporary
+           directory and removed)
+  OLD      an old revision for the merge-base row (e.g. v2.0.0 in git.git)
+  PROGRAM  e.g. git target/release/packread
+"""
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROUNDS = 7
+
+
+def rows(old):
+    return [
+        ["rev-list", "HEAD"],
+        ["rev-list", "--all", "--count"],
+        ["rev-list", "--topo-order", "--all"],
+        ["rev-list", "--date-order", "--all"],
+        ["rev-list", "--count", f"{old}...HEAD"],
+        ["merge-base", "--all", "HEAD", old],
+        ["merge-base", "--is-ancestor", old, "HEAD"],
+        ["log", "--all", "--format=%H %an %s"],
+        ["log", "-n", "5000"],
+    ]
+
+
+def run(program, repo, args):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([program, "-C", repo] + args, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return done, wall, cpu
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    repo, old, programs = sys.argv[1], sys.argv[2], sys.argv[3:]
+    work = tempfile.mkdtemp(prefix="history-bench-")
+    try:
+        states = {}
+        for state in ["no graph", "graph"]:
+            copy = os.path.join(work, state.replace(" ", "-") + ".git")
+            subprocess.run(["git", "clone", "-q", "--bare", "--shared", repo, copy], check=True)
+            subprocess.run(["git", "-C", copy, "config", "gc.auto", "0"], check=True)
+            if state == "graph":
+                subprocess.run(["git", "-C", copy, "commit-graph", "write", "--reachable",
+                                "--changed-paths"], check=True, capture_output=True)
+            states[state] = copy
+        names = [os.path.basename(p) for p in programs]
+        print(f"| command | state | " + " | ".join(f"{n} wall / CPU" for n in names) + " |")
+        print("|---|---|" + "---|" * len(programs))
+        for args in rows(old):
+            for state, copy in states.items():
+                first = None
+                for p in programs:
+                    done, _, _ = run(p, copy, args)
+                    out = (done.returncode, done.stdout)
+                    if first is None:
+                        first = out
+                    elif out != first:
+                        sys.exit(f"{p} {' '.join(args)} ({state}): output differs from {programs[0]}'s")
+                cells = []
+                for p in programs:
+                    walls, cpus = [], []
+                    for _ in range(ROUNDS):
+                        _, wall, cpu = run(p, copy, args)
+                        walls.append(wall)
+                        cpus.append(cpu)
+                    cells.append(f"{statistics.median(walls):.3f} / {statistics.median(cpus):.3f} s")
+                print(f"| `{' '.join(args)}` | {state} | " + " | ".join(cells) + " |", flush=True)
+    finally:
+        shutil.rmtree(work)
+
+
+main()
