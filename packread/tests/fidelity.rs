@@ -890,6 +890,7 @@ const LOG_ARGS: &[&str] = &[
     "--format=%an|%ae|%aN|%aE|%ad|%at|%ai|%aI|%as --all",
     "--format=%cn|%ce|%cN|%cE|%cd|%ct|%ci|%cI|%cs --all",
     "--format=%s%x00%b%x09%B --all",
+    "--format=%an|%aN|%s -2",
     "--pretty=format:%h %s --all",
     "--format=%% %q %z --all",
     "--date=iso --all",

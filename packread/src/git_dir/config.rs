@@ -62,10 +62,11 @@ fn is_false(v: &str) -> bool {
 }
 
 /// What git reads of the commit-graph of the repository whose git
-/// directory is `git_dir`: `None` where git reads none (`core.commitGraph`
-/// false; a shallow repository or grafts, whose parents the graph doesn't
-/// know).
-pub(crate) fn commit_graph_reading(git_dir: &Path) -> Option<crate::graph::Reading> {
+/// directory is `git_dir`: whether its generation data and its
+/// changed-path filters (in that order); `None` where git reads no graph
+/// (`core.commitGraph` false; a shallow repository or grafts, whose
+/// parents the graph doesn't know).
+pub(crate) fn commit_graph_reading(git_dir: &Path) -> Option<(bool, bool)> {
     if git_dir.join("shallow").is_file() || git_dir.join("info/grafts").is_file() {
         return None;
     }
@@ -84,10 +85,7 @@ pub(crate) fn commit_graph_reading(git_dir: &Path) -> Option<crate::graph::Readi
             Some(v) if v >= 0 => v != 0,
             _ => get("commitgraph", "readchangedpaths").is_none_or(|v| !is_false(&v)),
         };
-    Some(crate::graph::Reading {
-        generation_data,
-        changed_paths,
-    })
+    Some((generation_data, changed_paths))
 }
 
 /// The hash of the repository whose git directory is `git_dir`, from its

@@ -87,8 +87,14 @@ impl CommitGraph {
     /// and where git reads none (`core.commitGraph=false`, shallow
     /// repositories, grafts).
     pub fn load(odb: &crate::Odb, git_dir: &Path) -> (Option<CommitGraph>, Vec<GraphProblem>) {
-        let Some(reading) = crate::git_dir::config::commit_graph_reading(git_dir) else {
+        let Some((generation_data, changed_paths)) =
+            crate::git_dir::config::commit_graph_reading(git_dir)
+        else {
             return (None, Vec::new());
+        };
+        let reading = Reading {
+            generation_data,
+            changed_paths,
         };
         let dirs = odb.set().dirs.clone();
         CommitGraph::open(&dirs, odb.manager(), odb.hash_kind(), reading)

@@ -261,7 +261,7 @@ fn show(
         Format::Oneline => {
             head_line(reader, o, mark, id, c, out, &name)?;
             out.push(b' ');
-            out.extend_from_slice(c.subject().as_bytes());
+            subject(c.message, out);
             out.push(b'\n');
             return Ok(());
         }
@@ -539,7 +539,7 @@ fn placeholder(
                 out.extend_from_slice(text.as_bytes());
             }
         }
-        b's' => out.extend_from_slice(c.subject().as_bytes()),
+        b's' => subject(c.message, out),
         b'b' => out.extend_from_slice(body_text(c.message)),
         b'B' => out.extend_from_slice(c.message),
         b'x' => {
@@ -558,16 +558,23 @@ fn placeholder(
             let Some(s) = person else {
                 return Ok(if b"neNEadtiIsD".contains(&what) { 2 } else { 0 });
             };
+            // Names and emails are written as they are, whatever their bytes.
+            let (mapped_name, mapped_email) = match &o.mailmap {
+                Some(map) => map.map(s.name, s.email),
+                None => (s.name, s.email),
+            };
+            let bytes: Option<&[u8]> = match what {
+                b'n' => Some(s.name),
+                b'e' => Some(s.email),
+                b'N' => Some(mapped_name),
+                b'E' => Some(mapped_email),
+                _ => None,
+            };
+            if let Some(b) = bytes {
+                out.extend_from_slice(b);
+                return Ok(2);
+            }
             let text = match what {
-                b'n' => String::from_utf8_lossy(s.name).into_owned(),
-                b'e' => String::from_utf8_lossy(s.email).into_owned(),
-                b'N' | b'E' => {
-                    let (name, email) = match &o.mailmap {
-                        Some(map) => map.map(s.name, s.email),
-                        None => (s.name, s.email),
-                    };
-                    String::from_utf8_lossy(if what == b'N' { name } else { email }).into_owned()
-                }
                 b'd' => show_date(&s, o.date),
                 b't' => s.time.to_string(),
                 b'i' => show_date(&s, DateMode::Iso),
@@ -582,6 +589,32 @@ fn placeholder(
         _ => return Ok(0),
     }
     Ok(1)
+}
+
+/// git's `format_subject` (`%s`, the `oneline` title): the first paragraph
+/// of the message, each line without trailing blanks, joined by spaces;
+/// the bytes as they are.
+fn subject(message: &[u8], out: &mut Vec<u8>) {
+    let mut first = true;
+    let mut started = false;
+    for line in message.split(|&b| b == b'\n') {
+        let end = line
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        if end == 0 {
+            if started {
+                break;
+            }
+            continue;
+        }
+        started = true;
+        if !first {
+            out.push(b' ');
+        }
+        out.extend_from_slice(&line[..end]);
+        first = false;
+    }
 }
 
 /// git's `%b`: the message after its subject paragraph and the blank
