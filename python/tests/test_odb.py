@@ -168,3 +168,30 @@ def test_iter_objects_gives_every_object_once(any_repo):
     for n, _ in enumerate(odb.iter_objects()):
         if n == 3:
             break
+
+
+def test_a_long_lived_odb_reads_through_repacks(writable):
+    """A long-lived process keeps one Odb (and GitPython's PackreadDB) while
+    git repacks the repository under it (same-name packs, new packs, a
+    multi-pack-index, gc --prune=now): every read still gives git's bytes."""
+    import git as gitpython
+
+    from packread.gitpython import PackreadDB
+
+    expected = contents(writable, sorted(all_objects(writable)))
+    odb = packread.Odb(writable, window_size=4096, memory_limit=65536, handle_limit=3)
+    repo = gitpython.Repo(writable, odbt=PackreadDB)
+    ways = [
+        ("repack", "-a", "-d", "-q"),
+        ("repack", "-a", "-d", "-q", "-f", "--depth=3"),
+        ("repack", "-a", "-d", "-q", "--write-midx"),
+        ("gc", "-q", "--prune=now"),
+    ]
+    ids = sorted(expected)
+    for round, way in enumerate(ways * 2):
+        git(writable, *way)
+        for oid in ids[round % 3 :: 3]:
+            kind, data = odb.read_data(oid)
+            assert data == expected[oid], oid
+        for oid in ids[round % 5 :: 5]:
+            assert repo.odb.stream(bytes.fromhex(oid)).read() == expected[oid], oid
