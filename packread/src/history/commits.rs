@@ -3,11 +3,11 @@
 //! the commit-graph when it lists the commit, else from the commit object
 //! parsed as git's `parse_commit_buffer` parses it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::Error;
 use crate::graph::{CommitGraph, GENERATION_INFINITY, GraphCursors};
+use crate::object::IdMap;
 use crate::object::{HashKind, ObjectId, ObjectKind};
 use crate::odb::Reader;
 
@@ -27,6 +27,8 @@ pub(crate) struct CommitNode {
     /// The walk's marks (see `walk::flags`).
     pub(crate) flags: u32,
     pub(crate) parsed: bool,
+    /// Its graph position, when it was met through the graph.
+    graph_pos: Option<u32>,
 }
 
 /// Why a commit could not be parsed.
@@ -55,7 +57,7 @@ pub(crate) struct Commits {
     hash: HashKind,
     graph: Option<(Arc<CommitGraph>, GraphCursors)>,
     nodes: Vec<CommitNode>,
-    by_id: HashMap<ObjectId, Node>,
+    by_id: IdMap<Node>,
     /// Node of each graph position met so far (`u32::MAX`: none yet).
     by_graph_pos: Vec<Node>,
     buf: Vec<u8>,
@@ -79,7 +81,7 @@ impl Commits {
             hash,
             graph,
             nodes: Vec::new(),
-            by_id: HashMap::new(),
+            by_id: IdMap::default(),
             by_graph_pos: Vec::new(),
             buf: Vec::new(),
         }
@@ -113,6 +115,7 @@ impl Commits {
             generation: GENERATION_INFINITY,
             flags: 0,
             parsed: false,
+            graph_pos: None,
         });
         self.by_id.insert(id, n);
         n
@@ -169,8 +172,12 @@ impl Commits {
         let id = self.nodes[n as usize].id;
         if self.graph.is_some() {
             self.before_graph();
+            let known = self.nodes[n as usize].graph_pos;
             let (graph, cursors) = self.graph.as_mut().expect("checked");
-            let found = graph.find(cursors, &id);
+            let found = match known {
+                Some(pos) => Ok(Some(pos)),
+                None => graph.find(cursors, &id),
+            };
             let filled = match found {
                 Ok(Some(pos)) => Some(self.fill_from_graph(n, pos)),
                 Ok(None) => None,
@@ -211,6 +218,7 @@ impl Commits {
         let id = graph.id_at(cursors, pos)?;
         let len = graph.len() as usize;
         let n = self.lookup(&id);
+        self.nodes[n as usize].graph_pos = Some(pos);
         if self.by_graph_pos.len() <= i {
             self.by_graph_pos.resize(len.max(i + 1), Node::MAX);
         }

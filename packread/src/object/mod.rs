@@ -17,4 +17,5 @@ pub mod tree;
 
 pub use hash::{Hasher, Sha1Collision};
 pub use id::{HashKind, ObjectId, Prefix};
+pub(crate) use id::IdMap;
 pub use kind::{ObjectKind, ParseKindError};
