@@ -71,6 +71,32 @@ const ALL: &str =
 const REST: &str = "--batch-check=<%(objectname)> <%(rest)>";
 
 const CASES: &[Case] = &[
+    // git's command modes (the later option named first), the options a
+    // batch mode needs (in git's order; `--unordered` unchecked), filters
+    // given too many arguments.
+    case("plain", &["cat-file", "-t", "--batch-all-objects"]),
+    case(
+        "plain",
+        &["cat-file", "--batch-all-objects", "--batch", "-t"],
+    ),
+    case("plain", &["cat-file", "--unordered", "HEAD"]),
+    case(
+        "plain",
+        &["cat-file", "--buffer", "--follow-symlinks", "-p", "HEAD"],
+    ),
+    case("plain", &["cat-file", "--textconv", "--buffer"]),
+    case("plain", &["cat-file", "--filters", "blob", "HEAD"]),
+    case("plain", &["cat-file", "--allow-unknown-type", "-p"]),
+    case(
+        "plain",
+        &[
+            "cat-file",
+            "--batch-check",
+            "--batch-all-objects",
+            "--unordered",
+            "-p",
+        ],
+    ),
     // 1. The built-in empty tree: present in every repository, and found
     //    before a stored copy (disk size 0, no delta base), except where
     //    `--unordered` describes the copy it iterates.

@@ -255,7 +255,7 @@ mod tests {
 
 /// A hasher for maps keyed by [`ObjectId`]: ids are digests, so their first
 /// bytes are already spread evenly (git's own hash maps use the first four
-/// bytes the same way); hashing them again with SipHash would cost more
+/// bytes the same way); hashing them again with `SipHash` would cost more
 /// than the lookups it serves.
 #[derive(Default, Clone, Copy)]
 pub(crate) struct IdHasher(u64);

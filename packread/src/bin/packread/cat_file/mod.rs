@@ -80,6 +80,9 @@ struct BatchOptions {
 struct Args {
     /// The single-object mode and the option that chose it.
     mode: Option<(Mode, &'static str)>,
+    /// git's command mode (one of `-e`, `-p`, `-t`, `-s`, `--textconv`,
+    /// `--filters`, `--batch-all-objects`): the first given.
+    cmdmode: Option<&'static str>,
     /// The batch mode and its format.
     batch: Option<(Batch, Option<String>)>,
     all: bool,
@@ -108,7 +111,10 @@ impl Args {
                 "--batch" => a.set_batch(Batch::Contents, None)?,
                 "--batch-check" => a.set_batch(Batch::Check, None)?,
                 "--batch-command" => a.set_batch(Batch::Command, None)?,
-                "--batch-all-objects" => a.all = true,
+                "--batch-all-objects" => {
+                    a.set_cmdmode("--batch-all-objects")?;
+                    a.all = true;
+                }
                 "--unordered" => a.unordered = true,
                 "--no-unordered" => a.unordered = false,
                 "--buffer" => a.buffer = true,
@@ -144,12 +150,20 @@ impl Args {
     }
 
     fn set_mode(&mut self, m: Mode, c: &'static str) -> Result<(), Exit> {
-        match self.mode {
-            Some((_, old)) if old != c => Err(Exit::UsageLine(format!(
+        self.set_cmdmode(c)?;
+        self.mode = Some((m, c));
+        Ok(())
+    }
+
+    /// git's `OPT_CMDMODE`: a second, different command mode is refused
+    /// (the later option named first).
+    fn set_cmdmode(&mut self, c: &'static str) -> Result<(), Exit> {
+        match self.cmdmode {
+            Some(old) if old != c => Err(Exit::UsageLine(format!(
                 "error: options '{c}' and '{old}' cannot be used together"
             ))),
             _ => {
-                self.mode = Some((m, c));
+                self.cmdmode = Some(c);
                 Ok(())
             }
         }
@@ -165,13 +179,13 @@ impl Args {
         Ok(())
     }
 
-    /// git's refusal of an option that only a batch mode takes.
+    /// git's refusal of an option that only a batch mode takes, in git's
+    /// order (git 2.47 doesn't check `--unordered`).
     fn refuse_batch_only_options(&self) -> Result<(), Exit> {
         let batch_only = [
             (self.follow, "--follow-symlinks"),
-            (self.all, "--batch-all-objects"),
-            (self.unordered, "--unordered"),
             (self.buffer, "--buffer"),
+            (self.all, "--batch-all-objects"),
             (self.z, "-z"),
             (self.big_z, "-Z"),
         ];
@@ -185,10 +199,10 @@ impl Args {
 /// Parses `cat-file`'s arguments and runs the mode they name.
 pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     let mut a = Args::parse(args)?;
-    if a.unknown_type && a.mode.is_some() && !matches!(a.mode, Some((Mode::Type | Mode::Size, _))) {
-        return Err(Exit::Fatal(
-            "git cat-file --allow-unknown-type: use with -s or -t".into(),
-        ));
+    // In git's order: options that need a batch mode, the batch modes,
+    // then the single-object modes.
+    if a.batch.is_none() {
+        a.refuse_batch_only_options()?;
     }
     if let Some((Mode::Filter, option)) = a.mode {
         return Err(refuse_filters(&a, option));
@@ -196,7 +210,6 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     if let Some((kind, fmt)) = a.batch.take() {
         return run_batch(global, &a, kind, fmt.as_deref());
     }
-    a.refuse_batch_only_options()?;
     run_single(global, a)
 }
 
@@ -208,6 +221,7 @@ fn refuse_filters(a: &Args, option: &str) -> Exit {
             Exit::Fatal(format!("packread cat-file does not support {option}"))
         }
         [] => usage(format!("fatal: <rev> required with '{option}'")),
+        [_, _, ..] => usage("fatal: too many arguments"),
         [name] if !name.contains(':') => Exit::Fatal(format!(
             "<object>:<path> required, only <object> '{name}' given"
         )),
@@ -252,6 +266,17 @@ fn run_batch(global: &Global, a: &Args, kind: Batch, fmt: Option<&str>) -> Resul
     batch::run(global, &cx, &opts)
 }
 
+/// git's refusal of `--allow-unknown-type` outside `-t` and `-s`, made
+/// once the arguments are known good.
+fn refuse_unknown_type(a: &Args) -> Result<(), Exit> {
+    if a.unknown_type && !matches!(a.mode, Some((Mode::Type | Mode::Size, _))) {
+        return Err(Exit::Fatal(
+            "git cat-file --allow-unknown-type: use with -s or -t".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// `-t`, `-s`, `-e`, `-p` or `<type> <object>`.
 fn run_single(global: &Global, mut a: Args) -> Result<i32, Exit> {
     let positional = &mut a.positional;
@@ -262,12 +287,14 @@ fn run_single(global: &Global, mut a: Args) -> Result<i32, Exit> {
                 1 => positional.pop().expect("one"),
                 _ => return Err(usage("fatal: too many arguments")),
             };
+            refuse_unknown_type(&a)?;
             single::one_object(global, m, &obj, a.unknown_type)
         }
         None => match positional.len() {
             2 => {
                 let obj = positional.pop().expect("two");
                 let ty = positional.pop().expect("two");
+                refuse_unknown_type(&a)?;
                 single::typed_object(global, &ty, &obj)
             }
             0 => Err(usage("")),
