@@ -975,6 +975,17 @@ const WALK_ARGS: &[&str] = &[
     "--all --not topic",
     "--max-age=1700000500 HEAD",
     "--min-age=1700000500 HEAD",
+    "--since=2023-11-14T22:20:00Z --all",
+    "--until=@1700000600 --all",
+    "--after=2023-11-14T22:20:00+0100 --topo-order --all",
+    "--before=Nov.14.2023.22:25:00.UTC HEAD",
+    "--since 2023-11-14T22:20:00Z HEAD",
+    "--since",
+    "--since=garbage --all",
+    "-n",
+    "--max-count",
+    "--skip 1 --max-count 2 HEAD",
+    "--min-parents 2 --all",
     "v1",
     "v1-again..HEAD",
     "main...topic",
@@ -1040,6 +1051,22 @@ fn walk_cases() -> Vec<Case> {
                 .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
                 .collect();
             cases.push(case(repo, Box::leak(args.into_boxed_slice())));
+        }
+        // Relative dates and dates without a zone, at a fixed now.
+        let now: &'static [(&str, &str)] = &[("GIT_TEST_DATE_NOW", "1700001000"), ("TZ", "UTC0")];
+        for args in [
+            &["rev-list", "--since=10.minutes.ago", "--all"][..],
+            &["rev-list", "--until=yesterday", "--all"],
+            &["log", "--oneline", "--since=2023-11-14", "--all"],
+            &[
+                "log",
+                "--format=%h %cd",
+                "--since=2023-11-14 22:20",
+                "--until=now",
+                "--all",
+            ],
+        ] {
+            cases.push(env(now, case(repo, args)));
         }
         cases.push(batch(repo, &["rev-list", "--stdin"], "topic\n^side\n"));
         cases.push(batch(

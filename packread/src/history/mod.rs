@@ -4,9 +4,11 @@
 
 mod ancestry;
 mod commits;
+mod date;
 mod merge_base;
 mod queue;
 mod walk;
 
 pub use ancestry::Ancestry;
+pub use date::approxidate;
 pub use walk::{Order, Walk, WalkOptions, Walked};

@@ -53,6 +53,8 @@ them: ids, abbreviations, refs and revisions (HEAD~2, v1^{tree}, main:path).";
 pub enum Exit {
     /// `fatal: <msg>`, exit 128.
     Fatal(String),
+    /// `error: <msg>`, exit 128 (git's `error()` then `exit(128)`).
+    Error(String),
     /// A usage error: the message (a `fatal:` one followed by a blank line,
     /// as git's `usage_msg_opt` does), then the command's usage; exit 129.
     Usage(String, &'static str),
@@ -342,6 +344,11 @@ fn main() {
             Err(Exit::Fatal(msg)) => {
                 let _ = io::stdout().flush();
                 eprintln!("fatal: {msg}");
+                128
+            }
+            Err(Exit::Error(msg)) => {
+                let _ = io::stdout().flush();
+                eprintln!("error: {msg}");
                 128
             }
             Err(Exit::Usage(msg, usage)) => {

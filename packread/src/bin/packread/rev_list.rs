@@ -154,6 +154,7 @@ pub fn parse(
     let mut not = false;
     let mut stdin = false;
     let mut given = false;
+    let mut unknown: Option<Exit> = None;
     let mut i = 0;
     while i < args.len() {
         let arg = args[i].as_str();
@@ -189,7 +190,16 @@ pub fn parse(
         }
         if arg.starts_with('-') && arg != "-" {
             if !extra(arg)? {
-                option(arg, args, &mut i, &mut opts, &mut out)?;
+                // An option packread doesn't know is reported after the
+                // revisions, as git reports them first.
+                if let Err(e) = option(arg, args, &mut i, &mut opts, &mut out) {
+                    match e {
+                        Exit::Fatal(ref m) if m.starts_with("packread does not support") => {
+                            unknown.get_or_insert(e);
+                        }
+                        other => return Err(other),
+                    }
+                }
             }
             continue;
         }
@@ -199,6 +209,9 @@ pub fn parse(
     if stdin {
         given = true;
         read_stdin(cx, &mut reader, refs, &mut tips, not)?;
+    }
+    if let Some(e) = unknown {
+        return Err(e);
     }
     Ok(Parsed {
         opts,
@@ -245,9 +258,23 @@ fn option(
         "-n" => {
             let v = args
                 .get(*i)
-                .ok_or_else(|| Exit::Fatal("option '-n' requires a value".into()))?;
+                .ok_or_else(|| Exit::Error("-n requires an argument".into()))?;
             *i += 1;
             opts.max_count = count_value(v)?;
+        }
+        "--max-count" | "--skip" | "--max-age" | "--min-age" => {
+            let v = args
+                .get(*i)
+                .ok_or_else(|| Exit::Fatal(format!("Option '{arg}' requires a value")))?;
+            *i += 1;
+            return option(&format!("{arg}={v}"), args, i, opts, out);
+        }
+        "--since" | "--after" | "--until" | "--before" => {
+            let v = args
+                .get(*i)
+                .ok_or_else(|| Exit::Fatal(format!("Option '{arg}' requires a value")))?;
+            *i += 1;
+            set_date_limit(arg, v, opts);
         }
         _ => {
             if let Some(v) = arg
@@ -261,6 +288,10 @@ fn option(
                 opts.min_parents = number(v)?;
             } else if let Some(v) = arg.strip_prefix("--max-parents=") {
                 opts.max_parents = count_value(v)?;
+            } else if let Some((name, v)) = arg.split_once('=')
+                && matches!(name, "--since" | "--after" | "--until" | "--before")
+            {
+                set_date_limit(name, v, opts);
             } else if let Some(v) = arg.strip_prefix("--max-age=") {
                 opts.max_age = Some(parse_epoch(v));
             } else if let Some(v) = arg.strip_prefix("--min-age=") {
@@ -268,13 +299,34 @@ fn option(
             } else if arg.len() > 1 && arg[1..].bytes().all(|b| b.is_ascii_digit()) {
                 opts.max_count = count_value(&arg[1..])?;
             } else {
-                return Err(Exit::Fatal(format!(
-                    "packread rev-list does not support '{arg}'"
-                )));
+                return Err(Exit::Fatal(format!("packread does not support '{arg}'")));
             }
         }
     }
     Ok(())
+}
+
+/// `--since`/`--after` (the oldest commit date shown) or
+/// `--until`/`--before` (the newest), read as git's `approxidate` reads
+/// dates: at `GIT_TEST_DATE_NOW` if set (as git), in the local time zone.
+fn set_date_limit(name: &str, value: &str, opts: &mut WalkOptions) {
+    let now = std::env::var("GIT_TEST_DATE_NOW")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+        });
+    let tz = jiff::tz::TimeZone::system();
+    let t = packread::history::approxidate(value, now, &tz);
+    // git keeps the date as an unsigned timestamp.
+    let t = u64::try_from(t).unwrap_or(0);
+    if matches!(name, "--since" | "--after") {
+        opts.max_age = Some(t);
+    } else {
+        opts.min_age = Some(t);
+    }
 }
 
 /// A timestamp as `--max-age`/`--min-age` take it (`strtoul`: digits up to
