@@ -5,10 +5,12 @@
 mod ancestry;
 mod commits;
 mod date;
+mod grep;
 mod merge_base;
 mod queue;
 mod walk;
 
 pub use ancestry::Ancestry;
 pub use date::approxidate;
+pub use grep::{BadPattern, CommitFilter, PatternSyntax};
 pub use walk::{Order, Walk, WalkOptions, Walked};

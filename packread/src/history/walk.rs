@@ -77,6 +77,9 @@ pub struct WalkOptions {
     pub max_parents: Option<usize>,
     /// `--boundary`: after the commits, the excluded ones they lead to.
     pub boundary: bool,
+    /// `--author`, `--committer`, `--grep`: the commits shown by their
+    /// text.
+    pub filter: Option<crate::history::CommitFilter>,
 }
 
 /// One commit the walk selected.
@@ -650,23 +653,28 @@ impl Walk {
     }
 
     /// Whether git shows `n` (`get_commit_action` without paths).
-    fn shows(&self, n: Node) -> bool {
+    fn shows(&mut self, n: Node) -> Result<bool, Error> {
         let flags = self.commits.flags(n);
         if flags & (SHOWN | UNINTERESTING) != 0 {
-            return false;
+            return Ok(false);
         }
         if self
             .opts
             .min_age
             .is_some_and(|age| self.commits.date(n) > age)
         {
-            return false;
+            return Ok(false);
         }
         let parents = self.commits.parents(n).len();
         if parents < self.opts.min_parents || self.opts.max_parents.is_some_and(|m| parents > m) {
-            return false;
+            return Ok(false);
         }
-        true
+        if let Some(filter) = self.opts.filter.as_ref().filter(|f| !f.is_empty()) {
+            let id = self.commits.id(n);
+            let commit = self.commits.reader.read(&id)?;
+            return Ok(filter.matches(&commit.data));
+        }
+        Ok(true)
     }
 
     /// git's `get_revision_1`.
@@ -697,7 +705,7 @@ impl Walk {
                     done?;
                 }
             }
-            if self.shows(c) {
+            if self.shows(c)? {
                 return Ok(Some(c));
             }
         }

@@ -238,6 +238,31 @@ pub fn fatal(e: &Error) -> String {
     }
 }
 
+/// glibc's `regerror` words for a pattern the regex crate refused (`why`
+/// is its message), as git prints them after `command line, '<pattern>': `.
+pub fn regex_error(why: &str) -> &'static str {
+    let table = [
+        ("unclosed group", "Unmatched ( or \\("),
+        ("unopened group", "Unmatched ) or \\)"),
+        ("unclosed character class", "Unmatched [, [^, [:, [., or [="),
+        (
+            "repetition operator missing expression",
+            "Invalid preceding regular expression",
+        ),
+        ("invalid character class range", "Invalid range end"),
+        ("unclosed counted repetition", "Unmatched \\{"),
+        (
+            "invalid repetition count range",
+            "Invalid content of \\{\\}",
+        ),
+        ("incomplete escape", "Trailing backslash"),
+    ];
+    table
+        .iter()
+        .find(|(ours, _)| why.contains(ours))
+        .map_or("Invalid regular expression", |&(_, git)| git)
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;

@@ -106,7 +106,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         }
     }
     (o.left_right, o.parents) = parsed.marks();
-    let walk = parsed.walk(cx)?;
+    let walk = parsed.walk(cx, o.mailmap.clone())?;
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
     let mut reader = cx.odb.reader();

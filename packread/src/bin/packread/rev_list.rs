@@ -9,7 +9,8 @@
 
 use std::io::{self, BufRead, Write};
 
-use packread::history::{Order, Walk, WalkOptions, Walked};
+use packread::history::{CommitFilter, Order, PatternSyntax, Walk, WalkOptions, Walked};
+use packread::mailmap::Mailmap;
 use packread::refs::{RefStore, Target};
 use packread::{Error, ObjectId, Reader};
 
@@ -70,6 +71,84 @@ struct Output {
     left_right: bool,
 }
 
+/// `--author`, `--committer`, `--grep` and how their patterns are read.
+#[derive(Default)]
+struct Grep {
+    authors: Vec<String>,
+    committers: Vec<String>,
+    messages: Vec<String>,
+    syntax: PatternSyntax,
+    ignore_case: bool,
+    all_match: bool,
+}
+
+impl Grep {
+    /// Takes a grep option (`Ok(false)` for another); `value` gives a
+    /// separate argument's value.
+    fn option(
+        &mut self,
+        arg: &str,
+        value: &mut dyn FnMut() -> Option<String>,
+    ) -> Result<bool, Exit> {
+        for (name, list) in [
+            ("--author", &mut self.authors),
+            ("--committer", &mut self.committers),
+            ("--grep", &mut self.messages),
+        ] {
+            if let Some(v) = arg.strip_prefix(name).and_then(|r| r.strip_prefix('=')) {
+                list.push(v.to_owned());
+                return Ok(true);
+            }
+            if arg == name {
+                let v = value()
+                    .ok_or_else(|| Exit::Fatal(format!("Option '{name}' requires a value")))?;
+                list.push(v);
+                return Ok(true);
+            }
+        }
+        match arg {
+            "-i" | "--regexp-ignore-case" => self.ignore_case = true,
+            "-E" | "--extended-regexp" => self.syntax = PatternSyntax::Extended,
+            "-F" | "--fixed-strings" => self.syntax = PatternSyntax::Fixed,
+            "--basic-regexp" => self.syntax = PatternSyntax::Basic,
+            "--all-match" => self.all_match = true,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The walk's filter (log's people seen through `mailmap`).
+    fn filter(&self, mailmap: Option<Mailmap>) -> Result<Option<CommitFilter>, Exit> {
+        let filter = CommitFilter::new(
+            &strs(&self.authors),
+            &strs(&self.committers),
+            &strs(&self.messages),
+            self.syntax,
+            self.ignore_case,
+            self.all_match,
+        )
+        .map_err(|e| {
+            Exit::Fatal(format!(
+                "command line, '{}': {}",
+                e.pattern,
+                crate::git_words::regex_error(&e.reason)
+            ))
+        })?;
+        if filter.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(match mailmap {
+            Some(m) => filter.with_mailmap(m),
+            None => filter,
+        }))
+    }
+}
+
+/// The patterns as `&str`s.
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
 /// `--count`'s tallies.
 #[derive(Default)]
 struct Count {
@@ -98,6 +177,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     if parsed.tips.is_empty() && !parsed.given {
         return Err(Exit::Usage(String::new(), USAGE));
     }
+    parsed.opts.filter = parsed.grep.filter(None)?;
     let walk = start(cx, parsed.opts, parsed.tips)?;
     print(walk, &mut parsed.out)
 }
@@ -106,6 +186,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
 pub struct Parsed {
     pub opts: WalkOptions,
     out: Output,
+    grep: Grep,
     tips: Vec<Tip>,
     /// Whether a revision (or `--all`, `--stdin`...) was given, even one
     /// that adds nothing.
@@ -131,8 +212,10 @@ impl Parsed {
         });
     }
 
-    /// The walk it asks for.
-    pub fn walk(self, cx: &Context) -> Result<Walk, Exit> {
+    /// The walk it asks for; `--author` and `--committer` see people as
+    /// `mailmap` shows them, if given (`git log`).
+    pub fn walk(mut self, cx: &Context, mailmap: Option<Mailmap>) -> Result<Walk, Exit> {
+        self.opts.filter = self.grep.filter(mailmap)?;
         start(cx, self.opts, self.tips)
     }
 }
@@ -150,6 +233,7 @@ pub fn parse(
     let mut reader = cx.odb.reader();
     let mut opts = WalkOptions::default();
     let mut out = Output::default();
+    let mut grep = Grep::default();
     let mut tips: Vec<Tip> = Vec::new();
     let mut not = false;
     let mut stdin = false;
@@ -189,6 +273,14 @@ pub fn parse(
             }
         }
         if arg.starts_with('-') && arg != "-" {
+            let mut value = || {
+                let v = args.get(i).cloned();
+                i += usize::from(v.is_some());
+                v
+            };
+            if grep.option(arg, &mut value)? {
+                continue;
+            }
             if !extra(arg)? {
                 // An option packread doesn't know is reported after the
                 // revisions, as git reports them first.
@@ -216,6 +308,7 @@ pub fn parse(
     Ok(Parsed {
         opts,
         out,
+        grep,
         tips,
         given,
     })
