@@ -121,7 +121,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             .map_err(|_| Exit::Fatal(format!("unable to parse commit {}", c.id)))?;
         let mut out = Vec::new();
         let mark = crate::rev_list::mark(&c, o.left_right);
-        show(cx, &mut reader, &o, (&c.id, mark), &commit, first, &mut out)?;
+        show(&mut reader, &o, (&c.id, mark), &commit, first, &mut out)?;
         w.write_all(&out)?;
         first = false;
     }
@@ -229,7 +229,6 @@ fn parse_format(v: &str, user: bool) -> Result<Format, Exit> {
 
 /// One commit in the chosen format, with the separator before it.
 fn show(
-    cx: &Context,
     reader: &mut Reader,
     o: &Options,
     (id, mark): (&ObjectId, &str),
@@ -252,7 +251,7 @@ fn show(
             if !first && !terminator {
                 out.push(b'\n');
             }
-            expand(cx, reader, o, template, id, c, out)?;
+            expand(reader, o, template, id, c, out)?;
             if *terminator {
                 out.push(b'\n');
             }
@@ -480,7 +479,6 @@ fn civil(t: i64) -> (i64, usize, i64, usize, i64, i64, i64) {
 /// A `--format` template with the commit's values in place of git's
 /// placeholders (an unknown one is left as written, as git leaves it).
 fn expand(
-    _cx: &Context,
     reader: &mut Reader,
     o: &Options,
     template: &str,

@@ -1,11 +1,13 @@
 //! `packread rev-list`: git's revision walk (`git rev-list`) with git's
 //! output, messages and exit codes: starting points and exclusions (`A`,
-//! `^A`, `A..B`, `--all`, `--branches`, `--tags`, `--remotes`, `--not`,
-//! `--stdin`), the orders (`--topo-order`, `--date-order`,
+//! `^A`, `A..B`, `A...B`, `--all`, `--branches`, `--tags`, `--remotes`,
+//! `--not`, `--stdin`), the orders (`--topo-order`, `--date-order`,
 //! `--author-date-order`, `--reverse`), `--first-parent`, `-n`, `--skip`,
-//! `--max-age`/`--min-age`, `--merges`, `--no-merges`, `--min-parents`,
-//! `--max-parents`, `--boundary`, `--left-right`, `--count`, `--parents`,
-//! `--timestamp`.
+//! `--since`/`--until` (and `--max-age`/`--min-age`), `--merges`,
+//! `--no-merges`, `--min-parents`, `--max-parents`, `--author`,
+//! `--committer`, `--grep` (`-i`, `-E`, `-F`, `--all-match`),
+//! `--boundary`, `--left-right`, `--count`, `--parents`, `--timestamp`.
+//! `log` parses its walk options here too.
 
 use std::io::{self, BufRead, Write};
 
