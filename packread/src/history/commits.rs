@@ -61,6 +61,11 @@ pub(crate) struct Commits {
     /// Node of each graph position met so far (`u32::MAX`: none yet).
     by_graph_pos: Vec<Node>,
     buf: Vec<u8>,
+    /// The bytes of the commits parsed from their objects most recently
+    /// (a few: a walk shows a commit soon after parsing it), for callers
+    /// that read them again (`log`); off until asked for.
+    recent: std::collections::VecDeque<(Node, Vec<u8>)>,
+    keep_recent: bool,
     /// Under a handle limit too small for the reader's windows and one per
     /// graph layer at once, each read lets go of its windows first.
     tight: bool,
@@ -84,6 +89,8 @@ impl Commits {
             by_id: IdMap::default(),
             by_graph_pos: Vec::new(),
             buf: Vec::new(),
+            recent: std::collections::VecDeque::new(),
+            keep_recent: false,
         }
     }
 
@@ -251,7 +258,16 @@ impl Commits {
         let mut buf = std::mem::take(&mut self.buf);
         let read = self.reader.read_into(&id, &mut buf);
         let result = match read {
-            Ok(ObjectKind::Commit) => self.fill_from_object(n, id, &buf),
+            Ok(ObjectKind::Commit) => {
+                let filled = self.fill_from_object(n, id, &buf);
+                if self.keep_recent && filled.is_ok() {
+                    if self.recent.len() == RECENT {
+                        self.recent.pop_front();
+                    }
+                    self.recent.push_back((n, buf.clone()));
+                }
+                filled
+            }
             Ok(kind) => Err(ParseFailure::NotACommit(id, kind)),
             Err(Error::NotFound(_)) => Err(ParseFailure::Missing(id)),
             Err(e) => Err(ParseFailure::Read(e)),
@@ -294,6 +310,23 @@ impl Commits {
         Ok(())
     }
 
+    /// Keeps the bytes of the last commits parsed from their objects for
+    /// [`data`](Self::data).
+    pub(crate) fn keep_recent(&mut self) {
+        self.keep_recent = true;
+    }
+
+    /// The bytes of commit `n`'s object: kept from its parsing if it was
+    /// recent, else read.
+    pub(crate) fn data(&mut self, n: Node) -> Result<Vec<u8>, Error> {
+        if let Some(k) = self.recent.iter().position(|(m, _)| *m == n) {
+            let (_, data) = self.recent.remove(k).expect("found");
+            return Ok(data);
+        }
+        let id = self.nodes[n as usize].id;
+        Ok(self.reader.read(&id)?.data)
+    }
+
     /// The author date of a commit (for `--author-date-order`), as git's
     /// `record_author_date` reads it (0 where it can't).
     pub(crate) fn author_date(&mut self, n: Node) -> u64 {
@@ -307,6 +340,9 @@ impl Commits {
         date
     }
 }
+
+/// How many parsed commits' bytes are kept for [`Commits::data`].
+const RECENT: usize = 64;
 
 fn parse_hex(hex: &[u8], hash: HashKind) -> Option<ObjectId> {
     let s = std::str::from_utf8(hex).ok()?;

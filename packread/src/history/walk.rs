@@ -790,6 +790,30 @@ impl Walk {
         }
     }
 
+    /// Makes [`next_with_data`](Self::next_with_data) cheap: the bytes of
+    /// the commits the walk parses from their objects are kept a while,
+    /// so that a commit shown soon after it was parsed is not read twice.
+    pub fn keep_commit_data(&mut self) {
+        self.commits.keep_recent();
+    }
+
+    /// The next commit and the bytes of its object (`git log` shows them).
+    pub fn next_with_data(&mut self) -> Option<Result<(Walked, Vec<u8>), Error>> {
+        if self.failed {
+            return None;
+        }
+        let n = match self.next_node() {
+            Ok(Some(n)) => n,
+            Ok(None) => return None,
+            Err(e) => {
+                self.failed = true;
+                return Some(Err(e));
+            }
+        };
+        let walked = self.walked(n);
+        Some(self.commits.data(n).map(|data| (walked, data)))
+    }
+
     fn walked(&self, n: Node) -> Walked {
         let c = self.commits.get(n);
         Walked {

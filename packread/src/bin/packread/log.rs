@@ -106,17 +106,14 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         }
     }
     (o.left_right, o.parents) = parsed.marks();
-    let walk = parsed.walk(cx, o.mailmap.clone())?;
+    let mut walk = parsed.walk(cx, o.mailmap.clone())?;
+    walk.keep_commit_data();
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
     let mut reader = cx.odb.reader();
-    let mut data = Vec::new();
     let mut first = true;
-    for c in walk {
-        let c = c.map_err(crate::rev_list::walk_error)?;
-        if reader.read_into(&c.id, &mut data)? != ObjectKind::Commit {
-            return Err(Exit::Fatal(format!("{} is not a commit", c.id)));
-        }
+    while let Some(next) = walk.next_with_data() {
+        let (c, data) = next.map_err(crate::rev_list::walk_error)?;
         let commit = Commit::parse(&data, c.id.kind())
             .map_err(|_| Exit::Fatal(format!("unable to parse commit {}", c.id)))?;
         let mut out = Vec::new();
