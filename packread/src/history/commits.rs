@@ -45,6 +45,22 @@ pub(crate) enum ParseFailure {
     Read(Error),
 }
 
+impl From<ParseFailure> for Error {
+    /// A commit that can't be parsed, as the walks report it.
+    fn from(f: ParseFailure) -> Self {
+        match f {
+            ParseFailure::Missing(id) => Error::NotFound(id),
+            ParseFailure::NotACommit(id, found) => Error::UnexpectedKind {
+                id,
+                expected: ObjectKind::Commit,
+                found,
+            },
+            ParseFailure::Bogus(id) => Error::MalformedCommit(id),
+            ParseFailure::Read(e) => e,
+        }
+    }
+}
+
 impl From<Error> for ParseFailure {
     fn from(e: Error) -> Self {
         ParseFailure::Read(e)

@@ -5,7 +5,7 @@
 
 use crate::error::Error;
 use crate::graph::GENERATION_INFINITY;
-use crate::history::commits::{Commits, Node, ParseFailure};
+use crate::history::commits::{Commits, Node};
 use crate::history::queue::{DateList, Queue, QueueOrder};
 
 const PARENT1: u32 = 1 << 16;
@@ -13,19 +13,6 @@ const PARENT2: u32 = 1 << 17;
 const STALE: u32 = 1 << 18;
 const RESULT: u32 = 1 << 19;
 const ALL: u32 = PARENT1 | PARENT2 | STALE | RESULT;
-
-fn parse(commits: &mut Commits, n: Node) -> Result<(), Error> {
-    commits.parse(n).map_err(|f| match f {
-        ParseFailure::Missing(id) => Error::NotFound(id),
-        ParseFailure::NotACommit(id, found) => Error::UnexpectedKind {
-            id,
-            expected: crate::ObjectKind::Commit,
-            found,
-        },
-        ParseFailure::Bogus(id) => Error::MalformedCommit(id),
-        ParseFailure::Read(e) => e,
-    })
-}
 
 /// git's `paint_down_to_common`: paints `one` and `twos` down to their
 /// common ancestors (the result, newest first); stops below
@@ -77,7 +64,7 @@ fn paint_down_to_common(
             if commits.flags(p) & flags == flags {
                 continue;
             }
-            parse(commits, p)?;
+            commits.parse(p)?;
             commits.set(p, flags);
             let (a, b) = key(commits, p);
             queue.put(p, a, b);
@@ -96,9 +83,9 @@ fn merge_bases_many(commits: &mut Commits, one: Node, twos: &[Node]) -> Result<V
     if twos.contains(&one) {
         return Ok(vec![one]);
     }
-    parse(commits, one)?;
+    commits.parse(one)?;
     for &t in twos {
-        parse(commits, t)?;
+        commits.parse(t)?;
     }
     let list = paint_down_to_common(commits, one, twos, 0)?;
     let mut result = DateList::new();
@@ -118,7 +105,7 @@ fn merge_bases_many(commits: &mut Commits, one: Node, twos: &[Node]) -> Result<V
 /// reaches, in their order.
 fn remove_redundant(commits: &mut Commits, array: &[Node]) -> Result<Vec<Node>, Error> {
     for &n in array {
-        parse(commits, n)?;
+        commits.parse(n)?;
     }
     let mut redundant = vec![false; array.len()];
     for i in 0..array.len() {
@@ -218,8 +205,8 @@ pub(crate) fn is_ancestor(
     ancestor: Node,
     descendant: Node,
 ) -> Result<bool, Error> {
-    parse(commits, ancestor)?;
-    parse(commits, descendant)?;
+    commits.parse(ancestor)?;
+    commits.parse(descendant)?;
     let generation = commits.generation(ancestor);
     let max = commits.generation(descendant);
     if generation > max && generation != GENERATION_INFINITY {

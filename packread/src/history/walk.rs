@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::graph::CommitGraph;
-use crate::history::commits::{Commits, Node, ParseFailure};
+use crate::history::commits::{Commits, Node};
 use crate::history::queue::{DateList, Queue, QueueOrder};
 use crate::object::{ObjectId, ObjectKind};
 use crate::odb::Reader;
@@ -184,27 +184,16 @@ impl Walk {
     pub fn push(&mut self, id: ObjectId, uninteresting: bool, left: bool) -> Result<(), Error> {
         let mark =
             if uninteresting { UNINTERESTING } else { 0 } | if left { SYMMETRIC_LEFT } else { 0 };
-        let mut id = id;
-        let mut data = Vec::new();
-        let kind = loop {
-            let kind = match self.commits.reader.read_into(&id, &mut data) {
-                Ok(k) => k,
-                Err(Error::NotFound(_)) if uninteresting => return Ok(()),
-                Err(e) => return Err(e),
-            };
-            if kind != ObjectKind::Tag {
-                break kind;
-            }
-            let tag = crate::object::commit::Tag::parse(&data, id.kind())
-                .map_err(|_| Error::MalformedCommit(id))?;
-            id = tag.object;
+        let id = match self.peel_to_commit(id) {
+            Ok(Some(id)) => id,
+            // Trees and blobs are not walked.
+            Ok(None) => return Ok(()),
+            Err(Error::NotFound(_)) if uninteresting => return Ok(()),
+            Err(e) => return Err(e),
         };
-        if kind != ObjectKind::Commit {
-            return Ok(());
-        }
         let n = self.commits.lookup(&id);
         self.commits.set(n, mark);
-        self.parse(n)?;
+        self.commits.parse(n)?;
         if uninteresting {
             self.mark_parents_uninteresting(n);
             if !self.topo_order() || !self.commits.generation_numbers_enabled() {
@@ -249,19 +238,6 @@ impl Walk {
                 _ => return Ok(None),
             }
         }
-    }
-
-    fn parse(&mut self, n: Node) -> Result<(), Error> {
-        self.commits.parse(n).map_err(|f| match f {
-            ParseFailure::Missing(id) => Error::NotFound(id),
-            ParseFailure::NotACommit(id, found) => Error::UnexpectedKind {
-                id,
-                expected: ObjectKind::Commit,
-                found,
-            },
-            ParseFailure::Bogus(id) => Error::MalformedCommit(id),
-            ParseFailure::Read(e) => e,
-        })
     }
 
     /// git's `mark_parents_uninteresting`: the parents of `n`, and theirs
@@ -313,7 +289,7 @@ impl Walk {
         }
         let pass = self.commits.flags(n) & SYMMETRIC_LEFT;
         for p in parents {
-            self.parse(p)?;
+            self.commits.parse(p)?;
             self.commits.set(p, pass);
             if self.commits.flags(p) & SEEN == 0 {
                 self.commits.set(p, SEEN);

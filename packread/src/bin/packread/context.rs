@@ -4,7 +4,9 @@
 //! it down to whatever needs it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use packread::graph::CommitGraph;
 use packread::refs::RefStore;
 use packread::repository::Setup;
 use packread::{Odb, Warning};
@@ -48,6 +50,12 @@ impl Context {
             batch: false,
             objects_dir,
         }
+    }
+
+    /// The commit-graph git would use here (none without a git directory).
+    pub fn commit_graph(&self) -> Option<Arc<CommitGraph>> {
+        let refs = self.refs.as_ref()?;
+        CommitGraph::load(&self.odb, refs.git_dir()).0.map(Arc::new)
     }
 
     /// The length of a full hex id in this repository.

@@ -123,13 +123,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             "--is-ancestor takes exactly two commits".into(),
         ));
     }
-    let git_dir = cx
-        .refs
-        .as_ref()
-        .map(|r| r.git_dir().to_owned())
-        .unwrap_or_default();
-    let (graph, _) = packread::graph::CommitGraph::load(&cx.odb, &git_dir);
-    let mut ancestry = Ancestry::with_graph(cx.odb.reader(), graph.map(std::sync::Arc::new));
+    let mut ancestry = Ancestry::with_graph(cx.odb.reader(), cx.commit_graph());
     let found = match mode {
         Mode::IsAncestor => {
             let yes = ancestry.is_ancestor(ids[0], ids[1]).map_err(failed)?;

@@ -572,13 +572,7 @@ fn read_stdin(
 
 /// The walk of `tips` (git's pending list, in order).
 fn start(cx: &Context, opts: WalkOptions, tips: Vec<Tip>) -> Result<Walk, Exit> {
-    let git_dir = cx
-        .refs
-        .as_ref()
-        .map(|r| r.git_dir().to_owned())
-        .unwrap_or_default();
-    let (graph, _problems) = packread::graph::CommitGraph::load(&cx.odb, &git_dir);
-    let mut walk = Walk::with_graph(cx.odb.reader(), graph.map(std::sync::Arc::new), opts);
+    let mut walk = Walk::with_graph(cx.odb.reader(), cx.commit_graph(), opts);
     let bad = |e: Error| match e {
         Error::NotFound(id) => Exit::Fatal(format!("bad object {id}")),
         other => other.into(),
