@@ -9,6 +9,7 @@ use smmap::{MapManager, WindowCursor};
 use crate::error::{Corruption, Error};
 use crate::graph::problem::GraphProblem;
 use crate::object::{HashKind, ObjectId};
+use crate::pack::chunks::{Chunks, read_toc};
 use crate::pack::fanout::Fanout;
 
 /// `CGPH`.
@@ -135,8 +136,8 @@ impl GraphFile {
         if size < HEADER_LEN + (u64::from(count) + 1) * 12 + 1024 + h {
             return Err(GraphProblem::TooSmallForChunks(count));
         }
-        let chunks = read_chunk_table(&mut c, count, size - h)?;
-        let chunk = |id: &[u8; 4]| find_chunk(&chunks, *id);
+        let chunks = read_toc(&mut c, HEADER_LEN, count, size - h, 1)?;
+        let chunk = |id: &[u8; 4]| chunks.find(*id);
         let (fanout, oidl, cdat) = required_chunks(&mut c, &chunks, h)?;
         let n = u64::from(fanout.total());
         let mut graph = GraphFile {
@@ -282,16 +283,8 @@ impl GraphFile {
         if want.len() != self.hash.len() {
             return Ok(None);
         }
-        let (mut lo, mut hi) = self.fanout.bucket(want[0]);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.id_at(c, mid)?.as_bytes().cmp(want) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(Some(mid)),
-            }
-        }
-        Ok(None)
+        self.fanout
+            .search(want, |i| Ok(self.id_at(c, i)?.as_bytes().cmp(want)))
     }
 
     /// The id at position `lex` of this file.
@@ -416,23 +409,14 @@ impl GraphFile {
     }
 }
 
-/// The start and length of chunk `id`, if the table lists it.
-fn find_chunk(chunks: &[(u32, u64, u64)], id: [u8; 4]) -> Option<(u64, u64)> {
-    let id = u32::from_be_bytes(id);
-    chunks
-        .iter()
-        .find(|&&(cid, ..)| cid == id)
-        .map(|&(_, at, len)| (at, len))
-}
-
 /// The chunks every graph has, checked in git's order: the fan-out, and
 /// where the id lookup and the commit data start.
 fn required_chunks(
     c: &mut WindowCursor,
-    chunks: &[(u32, u64, u64)],
+    chunks: &Chunks,
     h: u64,
 ) -> Result<(Fanout, u64, u64), GraphProblem> {
-    let chunk = |id: &[u8; 4]| find_chunk(chunks, *id);
+    let chunk = |id: &[u8; 4]| chunks.find(*id);
     let Some((oidf, oidf_len)) = chunk(b"OIDF") else {
         return Err(GraphProblem::MissingFanout(None));
     };
@@ -479,37 +463,4 @@ fn read_exact(c: &mut WindowCursor, at: u64, buf: &mut [u8]) -> Result<(), Graph
         Ok(_) => Err(GraphProblem::TooSmall),
         Err(e) => Err(GraphProblem::unreadable(e)),
     }
-}
-
-/// The chunk table as git's `read_table_of_contents` checks it: `(id,
-/// start, length)` of each chunk.
-fn read_chunk_table(
-    c: &mut WindowCursor,
-    count: u8,
-    end: u64,
-) -> Result<Vec<(u32, u64, u64)>, GraphProblem> {
-    let count = usize::from(count);
-    let mut toc = vec![0u8; (count + 1) * 12];
-    read_exact(c, HEADER_LEN, &mut toc)?;
-    let row = |i: usize| (be32(&toc[i * 12..]), be64(&toc[i * 12 + 4..]));
-    let mut chunks: Vec<(u32, u64, u64)> = Vec::with_capacity(count);
-    for i in 0..count {
-        let (id, at) = row(i);
-        if id == 0 {
-            return Err(GraphProblem::EarlyTerminatingChunk);
-        }
-        let (_, next) = row(i + 1);
-        if next < at || next > end {
-            return Err(GraphProblem::BadChunkOffsets { start: at, next });
-        }
-        if chunks.iter().any(|&(cid, ..)| cid == id) {
-            return Err(GraphProblem::DuplicateChunk(id));
-        }
-        chunks.push((id, at, next - at));
-    }
-    let (final_id, _) = row(count);
-    if final_id != 0 {
-        return Err(GraphProblem::NonZeroFinalChunk(final_id));
-    }
-    Ok(chunks)
 }

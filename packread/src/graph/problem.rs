@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::object::ObjectId;
+use crate::pack::chunks::TocProblem;
 
 /// Why git would not use (part of) a commit-graph: it reports each and
 /// reads commits from the object database instead. Returned by
@@ -38,6 +39,9 @@ pub enum GraphProblem {
         /// The next chunk's start.
         next: u64,
     },
+    /// A chunk that doesn't start on the boundary its format requires
+    /// (none for the commit-graph: never reported).
+    UnalignedChunk(u32),
     /// A chunk id listed twice.
     DuplicateChunk(u32),
     /// The table's terminating row has a non-zero id.
@@ -83,6 +87,22 @@ pub enum GraphProblem {
     BloomSettingsDiffer(ObjectId),
 }
 
+impl From<TocProblem> for GraphProblem {
+    fn from(p: TocProblem) -> Self {
+        match p {
+            TocProblem::Unreadable(e) => GraphProblem::unreadable(e),
+            TocProblem::TooSmall => GraphProblem::TooSmall,
+            TocProblem::EarlyTerminating => GraphProblem::EarlyTerminatingChunk,
+            // git reads commit-graph chunks at any offset (an alignment of
+            // 1): no chunk is ever unaligned.
+            TocProblem::Unaligned(id) => GraphProblem::UnalignedChunk(id),
+            TocProblem::BadOffsets { start, next } => GraphProblem::BadChunkOffsets { start, next },
+            TocProblem::Duplicate(id) => GraphProblem::DuplicateChunk(id),
+            TocProblem::NonZeroFinal(id) => GraphProblem::NonZeroFinalChunk(id),
+        }
+    }
+}
+
 impl GraphProblem {
     pub(crate) fn unreadable(e: smmap::Error) -> GraphProblem {
         GraphProblem::Unreadable(Arc::new(e))
@@ -125,6 +145,7 @@ impl fmt::Display for GraphProblem {
             GraphProblem::BadChunkOffsets { start, next } => {
                 write!(f, "chunk offsets {start:#x} and {next:#x} are out of order")
             }
+            GraphProblem::UnalignedChunk(id) => write!(f, "chunk {id:#x} is not aligned"),
             GraphProblem::DuplicateChunk(id) => write!(f, "chunk {id:#x} is listed twice"),
             GraphProblem::NonZeroFinalChunk(id) => {
                 write!(f, "the chunk table ends with id {id:#x}, not 0")

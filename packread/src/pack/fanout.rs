@@ -30,6 +30,29 @@ impl Fanout {
         self.0[255]
     }
 
+    /// The position of the id `want` among the sorted ids the table
+    /// counts, by binary search in its first byte's bucket; `cmp_at(i)`
+    /// compares the id at position `i` with `want`.
+    pub(crate) fn search<E>(
+        &self,
+        want: &[u8],
+        mut cmp_at: impl FnMut(u32) -> Result<std::cmp::Ordering, E>,
+    ) -> Result<Option<u32>, E> {
+        let Some(&first) = want.first() else {
+            return Ok(None);
+        };
+        let (mut lo, mut hi) = self.bucket(first);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match cmp_at(mid)? {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(Some(mid)),
+            }
+        }
+        Ok(None)
+    }
+
     /// The range of positions whose ids start with byte `b`.
     pub(crate) fn bucket(&self, b: u8) -> (u32, u32) {
         let b = usize::from(b);

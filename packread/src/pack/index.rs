@@ -233,16 +233,8 @@ impl PackIndex {
         if want.len() != self.hash.len() {
             return Ok(None);
         }
-        let (mut lo, mut hi) = self.bucket(want[0]);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.with_name(c, mid, |name| name.cmp(want))? {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(Some(mid)),
-            }
-        }
-        Ok(None)
+        self.fanout
+            .search(want, |i| self.with_name(c, i, |name| name.cmp(want)))
     }
 
     /// Finds the ids starting with `prefix`: none, exactly one, or several.

@@ -14,6 +14,7 @@ use smmap::{MapManager, WindowCursor};
 
 use crate::error::{Corruption, Error, MidxChunk, MidxProblem, map_error_is_file_gone};
 use crate::object::{HashKind, ObjectId};
+use crate::pack::chunks::{TocProblem, read_toc};
 use crate::pack::fanout::Fanout;
 
 const SIGNATURE: &[u8; 4] = b"MIDX";
@@ -82,14 +83,8 @@ impl MultiPackIndex {
             return Err(MidxProblem::TooSmall);
         }
         let header = read_header(&mut c, hash)?;
-        let chunks = read_chunk_table(&mut c, header.chunks, size - h)?;
-        let chunk = |id: &[u8; 4]| -> Option<(u64, u64)> {
-            let id = u32::from_be_bytes(*id);
-            chunks
-                .iter()
-                .find(|&&(cid, ..)| cid == id)
-                .map(|&(_, at, len)| (at, len))
-        };
+        let chunks = read_toc(&mut c, HEADER_LEN, header.chunks, size - h, 4)?;
+        let chunk = |id: &[u8; 4]| chunks.find(*id);
         let required =
             |id: &[u8; 4], which: MidxChunk| chunk(id).ok_or(MidxProblem::MissingChunk(which));
         let (pnam, pnam_len) = required(b"PNAM", MidxChunk::PackNames)?;
@@ -176,16 +171,8 @@ impl MultiPackIndex {
         if want.len() != self.hash.len() {
             return Ok(None);
         }
-        let (mut lo, mut hi) = self.fanout.bucket(want[0]);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.oid_at(c, mid)?.as_bytes().cmp(want) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(Some(mid)),
-            }
-        }
-        Ok(None)
+        self.fanout
+            .search(want, |i| Ok(self.oid_at(c, i)?.as_bytes().cmp(want)))
     }
 
     /// The pack-int-id and offset of the object at position `i`.
@@ -257,54 +244,6 @@ fn read_header(c: &mut WindowCursor, hash: HashKind) -> Result<Header, MidxProbl
     })
 }
 
-/// The chunk table, read as git's `read_table_of_contents`: `(id, start,
-/// length)` of each of `count` chunks, each running to the next row's
-/// offset (at most `end`, where the trailer starts); the last row's id must
-/// be zero.
-fn read_chunk_table(
-    c: &mut WindowCursor,
-    count: u8,
-    end: u64,
-) -> Result<Vec<(u32, u64, u64)>, MidxProblem> {
-    let count = usize::from(count);
-    let toc_len = (count as u64 + 1) * 12;
-    if HEADER_LEN + toc_len > end {
-        return Err(MidxProblem::TooSmall);
-    }
-    let mut toc = vec![0u8; toc_len as usize];
-    c.read_at(HEADER_LEN, &mut toc).map_err(unreadable)?;
-    let row = |i: usize| -> (u32, u64) {
-        let r = &toc[i * 12..i * 12 + 12];
-        (
-            u32::from_be_bytes(r[..4].try_into().expect("4 bytes")),
-            u64::from_be_bytes(r[4..].try_into().expect("8 bytes")),
-        )
-    };
-    let mut chunks: Vec<(u32, u64, u64)> = Vec::with_capacity(count);
-    for i in 0..count {
-        let (id, at) = row(i);
-        if id == 0 {
-            return Err(MidxProblem::EarlyTerminatingChunk);
-        }
-        if at % 4 != 0 {
-            return Err(MidxProblem::UnalignedChunk(id));
-        }
-        let (_, next) = row(i + 1);
-        if next < at || next > end {
-            return Err(MidxProblem::BadChunkOffsets { start: at, next });
-        }
-        if chunks.iter().any(|&(cid, ..)| cid == id) {
-            return Err(MidxProblem::DuplicateChunk(id));
-        }
-        chunks.push((id, at, next - at));
-    }
-    let (final_id, _) = row(count);
-    if final_id != 0 {
-        return Err(MidxProblem::NonZeroFinalChunk(final_id));
-    }
-    Ok(chunks)
-}
-
 /// The pack names of the `PNAM` chunk at `at` (`len` bytes): NUL-terminated,
 /// one per pack, in order in version 1.
 fn read_pack_names(
@@ -339,6 +278,20 @@ fn read_pack_names(
 
 fn raw_fanout(raw: &[u8; 1024], i: usize) -> u32 {
     u32::from_be_bytes(raw[i * 4..i * 4 + 4].try_into().expect("4 bytes"))
+}
+
+impl From<TocProblem> for MidxProblem {
+    fn from(p: TocProblem) -> Self {
+        match p {
+            TocProblem::Unreadable(e) => unreadable(e),
+            TocProblem::TooSmall => MidxProblem::TooSmall,
+            TocProblem::EarlyTerminating => MidxProblem::EarlyTerminatingChunk,
+            TocProblem::Unaligned(id) => MidxProblem::UnalignedChunk(id),
+            TocProblem::BadOffsets { start, next } => MidxProblem::BadChunkOffsets { start, next },
+            TocProblem::Duplicate(id) => MidxProblem::DuplicateChunk(id),
+            TocProblem::NonZeroFinal(id) => MidxProblem::NonZeroFinalChunk(id),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@
 //! ```
 
 pub(crate) mod cache;
+pub(crate) mod chunks;
 pub(crate) mod decode;
 pub(crate) mod delta;
 pub(crate) mod entry;
