@@ -423,7 +423,7 @@ fn show_date(s: &Signature<'_>, mode: DateMode) -> String {
         return format!("{} {:+05}", s.time, tz);
     }
     let t = s.time + i64::from(minutes) * 60;
-    let (year, month, day, wday, h, m, sec) = civil(t);
+    let (year, month, day, wday, h, m, sec) = crate::civil::civil(t);
     let (wd, mo) = (WEEKDAYS[wday], MONTHS[month - 1]);
     match mode {
         DateMode::Short => format!("{year:04}-{month:02}-{day:02}"),
@@ -444,33 +444,6 @@ fn show_date(s: &Signature<'_>, mode: DateMode) -> String {
         DateMode::Rfc => format!("{wd}, {day} {mo} {year} {h:02}:{m:02}:{sec:02} {tz:+05}"),
         _ => format!("{wd} {mo} {day} {h:02}:{m:02}:{sec:02} {year} {tz:+05}"),
     }
-}
-
-/// Year, month (1-12), day, weekday (0 = Sunday), hour, minute, second of
-/// `t` seconds since the epoch (proleptic Gregorian, UTC).
-fn civil(t: i64) -> (i64, usize, i64, usize, i64, i64, i64) {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let wday = usize::try_from((days + 4).rem_euclid(7)).unwrap_or(0);
-    (
-        year,
-        usize::try_from(month).unwrap_or(1),
-        day,
-        wday,
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-    )
 }
 
 /// A `--format` template with the commit's values in place of git's

@@ -3,6 +3,7 @@
 
 mod ambiguous;
 mod cat_file;
+mod civil;
 mod context;
 mod damage;
 mod dump;
