@@ -107,6 +107,7 @@ with [`Error::Corrupt`].
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod diff;
 #[doc(hidden)]
 pub mod doctest;
 mod error;

@@ -942,6 +942,7 @@ const LOG_ARGS: &[&str] = &[
 
 /// `rev-list` arguments of [`walk_cases`].
 const WALK_ARGS: &[&str] = &[
+    "main:nope/x",
     "HEAD",
     "--all",
     "--topo-order --all",
@@ -1046,6 +1047,60 @@ const MERGE_BASE_ARGS: &[&str] = &[
     "-h",
     "-a main~1 side",
 ];
+/// `git diff-tree` on the diff fixture (its `main` is 9 commits past its
+/// root; `main~3` is a merge).
+const DIFF_TREE_ARGS: &[&str] = &[
+    "main",
+    "-r main~9 main",
+    "-t main~9 main",
+    "--root main~9",
+    "--root -r --numstat main~9",
+    "-r --numstat main~9 main",
+    "-r --numstat main~8",
+    "-r --numstat main~7",
+    "--numstat main~6",
+    "--name-status -r main~8",
+    "--name-only main~7",
+    "-r -z main~8",
+    "--numstat -z main~8",
+    "--raw --numstat -r main~8",
+    "-m -r main~3",
+    "-m --numstat main~3",
+    "main~3",
+    "--always main~3",
+    "-r main~9 main -- src",
+    "-r main~9 main -- src/*.c",
+    "-r main~9 main -- *.c",
+    "main~9 main -- *.c",
+    "main~9 main -- docs/",
+    "main~9 main -- docs",
+    "-r main~9 main -- bin.dat/",
+    "-r main~9 main -- sub t/last.txt",
+    "-t main~9 main -- src/lib/util.c",
+    "-r main~9 main -- ../x",
+    "-s main~1",
+    "--no-commit-id -r main~1",
+    "-r v1 main",
+    "v1",
+    "main:src",
+    "main~9:src main:src",
+    "-r main~9..main",
+    "main..main~9",
+    "^main main~9",
+    "main:t/last.txt",
+    "main main:t/last.txt",
+    "main~1:t/last.txt",
+    "main main~1:t/last.txt",
+    "main~1:t/last.txt -- x",
+    "main~2 main~1 main",
+    "nosuch",
+    "main nosuch",
+    "-- main",
+    "--name-only --name-status main",
+    "--bogus main",
+    "-h",
+];
+
 fn walk_cases() -> Vec<Case> {
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     let mut cases = Vec::new();
@@ -1096,11 +1151,39 @@ fn walk_cases() -> Vec<Case> {
             case(repo, &["rev-list", "--topo-order", "--parents", "--all"]),
         ));
     }
+    for state in ["none", "bloom"] {
+        let repo = leak(format!("diffs-{state}"));
+        for args in DIFF_TREE_ARGS {
+            let args: Vec<&'static str> = std::iter::once("diff-tree")
+                .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
+                .collect();
+            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
+        }
+        for args in [
+            &["diff-tree", "--stdin", "-r", "--numstat"][..],
+            &["diff-tree", "--stdin", "-m", "--name-status"],
+            &["diff-tree", "--stdin", "-z", "-t", "--root"],
+        ] {
+            cases.push(batch(repo, args, "{revparents}"));
+            cases.push(batch(repo, args, "{diffmix}"));
+        }
+        cases.push(with(
+            ONE_HANDLE,
+            batch(
+                repo,
+                &["diff-tree", "--stdin", "-r", "--numstat", "-m"],
+                "{revparents}",
+            ),
+        ));
+    }
     cases
 }
 
 /// The fixture repositories by name.
 fn repo(name: &str) -> PathBuf {
+    if let Some(state) = name.strip_prefix("diffs-") {
+        return fixture("make_diffs.sh").join(format!("{state}.git"));
+    }
     if let Some(state) = name.strip_prefix("walks-") {
         return fixture("make_walks.sh").join(format!("{state}.git"));
     }
@@ -1118,6 +1201,27 @@ fn repo(name: &str) -> PathBuf {
 }
 
 /// The value `{name}` stands for in `repo`.
+/// `diff-tree --stdin` lines of every kind: a tree pair, a commit with
+/// other parents (kept for its later lines), a commit alone, text copied,
+/// a blob, one tree, a short id, a missing object, an unterminated last
+/// line.
+fn diff_mix(repo: &Path) -> String {
+    let id = |rev: &str| {
+        let out = git_out(repo, &["rev-parse", rev]);
+        String::from_utf8(out).unwrap().trim().to_owned()
+    };
+    let (c1, c2, c9) = (id("main~1"), id("main~2"), id("main~9"));
+    let merge = id("main~3");
+    let (t1, t9) = (id("main~1^{tree}"), id("main~9^{tree}"));
+    let blob = id("main:t/last.txt");
+    format!(
+        "{t9} {t1}\n{c1} {c9}\nhello world\n{merge} {c9}\n{merge}\n{c2}\n{c1}\n{t9}\n\
+         {blob}\n{t9} {t1} x\n{}\n{}\n{c1} junk\n{c2}",
+        &c1[..10],
+        "1".repeat(40)
+    )
+}
+
 fn value(repo: &Path, name: &str) -> String {
     match name {
         "E" => "4b825dc642cb6eb9a060e54bf8d69288fbee4904".into(),
@@ -1129,6 +1233,11 @@ fn value(repo: &Path, name: &str) -> String {
         "bad5" => "4".repeat(40),
         "badtype" => "342e708865ce77ac7a82ea01336b81e3be8abf30".into(),
         "amball" => ambiguous_prefixes(repo).join("\n") + "\n",
+        // Every commit with its parents, as `diff-tree --stdin` reads them.
+        "revparents" => {
+            String::from_utf8(git_out(repo, &["rev-list", "--parents", "--all"])).unwrap()
+        }
+        "diffmix" => diff_mix(repo),
         "allids" | "allprefixes" => {
             let ids = git_out(
                 repo,

@@ -105,6 +105,9 @@ pub enum Error {
         /// What is wrong, in git's words.
         problem: TreeError,
     },
+    /// Trees nested deeper than git enters them (`core.maxTreeDepth`,
+    /// 2048): the tree at that depth.
+    TreeTooDeep(ObjectId),
     /// A commit whose headers git can't read (no `tree` line first, a
     /// `parent` line that is not an id).
     MalformedCommit(ObjectId),
@@ -215,6 +218,7 @@ impl fmt::Display for Error {
             Error::MalformedTree { id, problem } => write!(f, "tree {id}: {problem}"),
             Error::MalformedCommit(id) => write!(f, "commit {id} can't be parsed"),
             Error::InvalidPath(path) => write!(f, "invalid path '{path}'"),
+            Error::TreeTooDeep(id) => write!(f, "tree {id} lies deeper than 2048 trees"),
             Error::MultiPackIndex { path, problem } => {
                 write!(f, "'{}' is unusable: {problem}", path.display())
             }

@@ -105,40 +105,38 @@ impl<'a> Entries<'a> {
     /// `decode_tree_entry` and `update_tree_entry` do.
     fn decode(&self) -> Result<(TreeEntry<'a>, usize), TreeError> {
         let buf = self.rest;
-        let h = self.hash.len();
-        if buf.len() < h + 3 || buf[buf.len() - (h + 1)] != 0 {
-            return Err(TreeError::TooShort);
-        }
-        if buf[0] == b' ' {
-            return Err(TreeError::MalformedMode);
-        }
-        // Octal digits up to a space (a NUL, always present here, stops it).
-        let mut mode: u32 = 0;
-        let mut i = 0;
-        loop {
-            let c = buf[i];
-            i += 1;
-            if c == b' ' {
-                break;
-            }
-            if !(b'0'..=b'7').contains(&c) {
-                return Err(TreeError::MalformedMode);
-            }
-            mode = (mode << 3).wrapping_add(u32::from(c - b'0'));
-        }
-        let name_len = memchr::memchr(0, &buf[i..]).expect("a NUL is known to follow");
-        if name_len == 0 {
-            return Err(TreeError::EmptyName);
-        }
-        // The first NUL lies at or before the one checked above, which has
-        // a whole id after it.
-        let end = i + name_len + 1 + h;
+        let (mode, name_start, name_end, end) = split_entry(buf, self.hash)?;
         let entry = TreeEntry {
             mode: mode as u16,
-            name: &buf[i..i + name_len],
-            id: ObjectId::from_bytes(self.hash, &buf[i + name_len + 1..end]),
+            name: &buf[name_start..name_end],
+            id: ObjectId::from_bytes(self.hash, &buf[name_end + 1..end]),
         };
         Ok((entry, end))
+    }
+
+    /// Steps over the next entry without decoding it if its bytes are
+    /// the same as those of `other`'s next entry (same mode as written,
+    /// name and id); whether it did, both then past it. An entry git
+    /// can't read is never stepped over.
+    pub fn skip_if_same(&mut self, other: &mut Entries<'_>) -> bool {
+        if self.failed || other.failed {
+            return false;
+        }
+        let Ok((_, _, _, len)) = split_entry(self.rest, self.hash) else {
+            return false;
+        };
+        if other.rest.len() < len || self.rest[..len] != other.rest[..len] {
+            return false;
+        }
+        // The other entry's bytes are the same, but git's check of the
+        // buffer's end (a NUL an id's length before it) depends on what
+        // follows; ask it too.
+        if split_entry(other.rest, other.hash).is_err() {
+            return false;
+        }
+        self.rest = &self.rest[len..];
+        other.rest = &other.rest[len..];
+        true
     }
 
     /// The bytes not yet decoded: where the next entry starts.
@@ -155,6 +153,40 @@ impl<'a> Entries<'a> {
     pub fn remaining(&self) -> &'a [u8] {
         self.rest
     }
+}
+
+/// Where the parts of the entry at the start of `buf` lie: its mode (as
+/// written), its name's start and end, and the entry's end; the checks
+/// of git's `decode_tree_entry` and `update_tree_entry`.
+fn split_entry(buf: &[u8], hash: HashKind) -> Result<(u32, usize, usize, usize), TreeError> {
+    let h = hash.len();
+    if buf.len() < h + 3 || buf[buf.len() - (h + 1)] != 0 {
+        return Err(TreeError::TooShort);
+    }
+    if buf[0] == b' ' {
+        return Err(TreeError::MalformedMode);
+    }
+    // Octal digits up to a space (a NUL, always present here, stops it).
+    let mut mode: u32 = 0;
+    let mut i = 0;
+    loop {
+        let c = buf[i];
+        i += 1;
+        if c == b' ' {
+            break;
+        }
+        if !(b'0'..=b'7').contains(&c) {
+            return Err(TreeError::MalformedMode);
+        }
+        mode = (mode << 3).wrapping_add(u32::from(c - b'0'));
+    }
+    let name_len = memchr::memchr(0, &buf[i..]).expect("a NUL is known to follow");
+    if name_len == 0 {
+        return Err(TreeError::EmptyName);
+    }
+    // The first NUL lies at or before the one checked above, which has
+    // a whole id after it.
+    Ok((mode, i, i + name_len, i + name_len + 1 + h))
 }
 
 impl<'a> Iterator for Entries<'a> {

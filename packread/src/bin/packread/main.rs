@@ -6,6 +6,7 @@ mod cat_file;
 mod civil;
 mod context;
 mod damage;
+mod diff_tree;
 mod dump;
 mod format;
 mod git_words;
@@ -45,6 +46,7 @@ commands:
    merge-base    find common ancestors (git merge-base)
    log           show commits (git log)
    ls-tree       list a tree's entries (git ls-tree)
+   diff-tree     compare trees and commits (git diff-tree)
 
 Sizes take k, m and g suffixes (1m = 1048576). Objects are named as git names
 them: ids, abbreviations, refs and revisions (HEAD~2, v1^{tree}, main:path).";
@@ -322,6 +324,7 @@ fn run(args: Vec<String>) -> Result<i32, Exit> {
         "merge-base" => merge_base::run(&global, &rest),
         "log" => log::run(&global, &rest),
         "ls-tree" => ls_tree::run(&global, &rest),
+        "diff-tree" => diff_tree::run(&global, &rest),
         other => Err(Exit::Usage(
             format!("packread: '{other}' is not a packread command."),
             USAGE,

@@ -44,6 +44,19 @@ pub fn missing_path(cx: &Context, reader: Option<&mut Reader>, path: &str, rev: 
     format!("path '{path}' does not exist in '{rev}'")
 }
 
+/// git's `maybe_die_on_misspelt_object_name`: for a name that is neither
+/// a revision nor a file, what git says instead of "ambiguous argument"
+/// when the name is `<rev>:<path>` with a path not in the tree.
+pub fn misspelt(cx: &Context, reader: &mut Reader, refs: &RefStore, name: &str) -> Option<String> {
+    match resolve_revision(cx, reader, refs, name) {
+        Err(Error::Revision {
+            problem: RevisionProblem::PathNotInTree { path, rev },
+            ..
+        }) => Some(missing_path(cx, Some(reader), &path, &rev)),
+        _ => None,
+    }
+}
+
 /// `spec` with a `./` or `../` path made relative to the top, as git reads
 /// it from a subdirectory (`HEAD:./b` in `dir/` is `HEAD:./dir/b`).
 fn from_top(cx: &Context, spec: &str) -> Option<String> {

@@ -504,7 +504,12 @@ fn revision(
         Some(rest) => (rest, true),
         None => (arg, false),
     };
-    let id = resolve(cx, reader, refs, name)?.ok_or_else(|| ambiguous(arg))?;
+    let Some(id) = resolve(cx, reader, refs, name)? else {
+        if let Some(msg) = crate::names::misspelt(cx, reader, refs, name) {
+            return Err(Exit::Fatal(msg));
+        }
+        return Err(ambiguous(arg));
+    };
     tips.push(Tip::One {
         id,
         uninteresting: negated != not,

@@ -1,0 +1,645 @@
+//! `packread diff-tree`: `git diff-tree` without rename detection (`-r`,
+//! `-t`, `--root`, `-m`, `--raw`, `--name-only`, `--name-status`,
+//! `--numstat`, `-z`, `-s`, `--no-commit-id`, `--always`, `--stdin`,
+//! paths), with git's output, messages and exit codes.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufWriter, Write};
+use std::ops::ControlFlow;
+
+use packread::diff::{self, BIG_FILE_THRESHOLD, Change, LineStat, Pathspec, TreeDiffOptions};
+use packread::object::commit::Commit;
+use packread::{Error, HashKind, ObjectId, ObjectKind, Reader};
+
+use crate::context::Context;
+use crate::names::quote_c_style;
+use crate::{Exit, Global};
+
+const USAGE: &str = "usage: git diff-tree [--stdin] [-m] [-s] [-v] [--no-commit-id] [--pretty]
+              [-t] [-r] [-c | --cc] [--combined-all-paths] [--root] [--merge-base]
+              [<common-diff-options>] <tree-ish> [<tree-ish>] [<path>...]
+
+  -r            diff recursively
+  -c            show combined diff for merge commits
+  --cc          show combined diff for merge commits removing uninteresting hunks
+  --combined-all-paths
+                show name of file in all parents for combined diffs
+  --root        include the initial commit as diff against /dev/null
+
+common diff options:
+  -z            output diff-raw with lines terminated with NUL.
+  -p            output patch format.
+  -u            synonym for -p.
+  --patch-with-raw
+                output both a patch and the diff-raw format.
+  --stat        show diffstat instead of patch.
+  --numstat     show numeric diffstat instead of patch.
+  --patch-with-stat
+                output a patch and prepend its diffstat.
+  --name-only   show only names of changed files.
+  --name-status show names and status of changed files.
+  --full-index  show full object name on index lines.
+  --abbrev=<n>  abbreviate object names in diff-tree header and diff-raw.
+  -R            swap input file pairs.
+  -B            detect complete rewrites.
+  -M            detect renames.
+  -C            detect copies.
+  --find-copies-harder
+                try unchanged files as candidate for copy detection.
+  -l<n>         limit rename attempts up to <n> paths.
+  -O<file>      reorder diffs according to the <file>.
+  -S<string>    find filepair whose only one side contains the string.
+  --pickaxe-all
+                show all files diff when -S is used and hit is found.
+  -a  --text    treat all files as text.
+";
+
+/// git options packread knows but doesn't implement.
+const UNSUPPORTED: &[&str] = &[
+    "-p",
+    "-u",
+    "--patch",
+    "--patch-with-raw",
+    "--stat",
+    "--patch-with-stat",
+    "-M",
+    "-C",
+    "-B",
+    "-R",
+    "-c",
+    "--cc",
+    "--combined-all-paths",
+    "-v",
+    "--pretty",
+    "--merge-base",
+    "--full-index",
+    "--find-renames",
+    "--find-copies",
+    "--find-copies-harder",
+    "-a",
+    "--text",
+    "--shortstat",
+    "--dirstat",
+    "--summary",
+    "--check",
+    "--follow",
+    "--diff-filter",
+    "--abbrev",
+];
+
+/// What is printed for each change (git's `output_format` bits).
+#[allow(clippy::struct_excessive_bools)] // git's independent bits
+#[derive(Clone, Copy, Default)]
+struct Format {
+    raw: bool,
+    name_only: bool,
+    name_status: bool,
+    numstat: bool,
+    no_output: bool,
+}
+
+/// The command line, parsed.
+#[allow(clippy::struct_excessive_bools)] // git's independent options
+#[derive(Default)]
+struct Options {
+    format: Format,
+    recursive: bool,
+    show_trees: bool,
+    root: bool,
+    merges: bool,
+    nul: bool,
+    no_commit_id: bool,
+    always: bool,
+    stdin: bool,
+}
+
+/// The options, the names before `--` (or the first path), the paths
+/// after it, and whether there was a `--`.
+type Parsed<'a> = (Options, Vec<&'a str>, Vec<&'a str>, bool);
+
+fn parse_args(args: &[String]) -> Result<Parsed<'_>, Exit> {
+    let mut o = Options::default();
+    let mut names = Vec::new();
+    let mut paths = Vec::new();
+    let dashdash = args.iter().position(|a| a == "--");
+    let options_end = dashdash.unwrap_or(args.len());
+    for arg in &args[..options_end] {
+        let arg = arg.as_str();
+        if !arg.starts_with('-') || arg == "-" {
+            names.push(arg);
+            continue;
+        }
+        match arg {
+            "-h" if args.len() == 1 => return Err(Exit::Usage(String::new(), USAGE)),
+            "-r" => o.recursive = true,
+            "-t" => {
+                o.recursive = true;
+                o.show_trees = true;
+            }
+            "--root" => o.root = true,
+            "-m" => o.merges = true,
+            "-z" => o.nul = true,
+            "--raw" => o.format.raw = true,
+            "--name-only" => o.format.name_only = true,
+            "--name-status" => o.format.name_status = true,
+            "--numstat" => o.format.numstat = true,
+            "-s" | "--no-patch" => o.format.no_output = true,
+            "--no-commit-id" => o.no_commit_id = true,
+            "--always" => o.always = true,
+            "--stdin" => o.stdin = true,
+            "--no-renames" => {}
+            other => {
+                let word = other.split('=').next().unwrap_or(other);
+                if UNSUPPORTED.contains(&word)
+                    || (word.len() > 2
+                        && ["-M", "-C", "-B", "-l", "-O", "-S", "-G"].contains(&&word[..2]))
+                {
+                    return Err(Exit::Fatal(format!(
+                        "packread diff-tree does not support {other}"
+                    )));
+                }
+                return Err(Exit::Usage(String::new(), USAGE));
+            }
+        }
+    }
+    if let Some(at) = dashdash {
+        paths.extend(args[at + 1..].iter().map(String::as_str));
+    }
+    let f = o.format;
+    let exclusive = [f.name_only, f.name_status, f.no_output];
+    if exclusive.iter().filter(|&&b| b).count() > 1 {
+        return Err(Exit::Fatal(
+            "options '--name-only', '--name-status', '--check', and '-s' cannot be used together"
+                .into(),
+        ));
+    }
+    if f.name_only || f.name_status || f.no_output {
+        o.format.raw = false;
+        o.format.numstat = false;
+    } else if !f.raw && !f.numstat {
+        o.format.raw = true;
+    }
+    if o.format.numstat {
+        o.recursive = true;
+    }
+    Ok((o, names, paths, dashdash.is_some()))
+}
+
+/// One object named on the command line (`^A` and `A..B` mark the excluded
+/// side).
+struct Pending {
+    id: ObjectId,
+    uninteresting: bool,
+}
+
+pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
+    let (o, names, mut paths, dashdash) = parse_args(args)?;
+    let cx = &global.open()?;
+    let mut reader = cx.odb.reader();
+    let pending = pending_objects(cx, &mut reader, &names, &mut paths, dashdash)?;
+    let prefix = String::from_utf8_lossy(&cx.prefix).into_owned();
+    let pathspec = Pathspec::new(&paths, &prefix).map_err(|e| {
+        // git names the top of the work tree; in a bare repository, `.`
+        // under the current directory.
+        let top = if cx.work_tree {
+            cx.setup.work_tree_top().display().to_string()
+        } else {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            format!("{}/.", cwd.display())
+        };
+        Exit::Fatal(format!("{0}: '{0}' is outside repository at '{top}'", e.0))
+    })?;
+    let mut printer = Printer {
+        reader,
+        hash: cx.odb.hash_kind(),
+        diff: TreeDiffOptions {
+            recursive: o.recursive,
+            show_trees: o.show_trees,
+            pathspec,
+        },
+        o,
+        out: BufWriter::with_capacity(64 << 10, io::stdout().lock()),
+        grafts: HashMap::new(),
+        seen: HashMap::new(),
+    };
+    if pending.is_empty() && !printer.o.stdin {
+        return Err(Exit::Usage(String::new(), USAGE));
+    }
+    let result = printer.run_pending(&pending);
+    let result = result.and_then(|()| {
+        if printer.o.stdin {
+            printer.run_stdin()
+        } else {
+            Ok(())
+        }
+    });
+    printer.out.flush()?;
+    result.map(|()| 0)
+}
+
+/// The objects `names` name, as git's `setup_revisions` collects them; at
+/// the first that names none (without `--`), it and the rest become
+/// paths, put before `paths`.
+fn pending_objects<'a>(
+    cx: &Context,
+    reader: &mut Reader,
+    names: &[&'a str],
+    paths: &mut Vec<&'a str>,
+    dashdash: bool,
+) -> Result<Vec<Pending>, Exit> {
+    let refs = cx.refs.as_ref().ok_or_else(|| {
+        Exit::Fatal("not a git repository (or any of the parent directories): .git".into())
+    })?;
+    let mut pending = Vec::new();
+    for (at, name) in names.iter().enumerate() {
+        let (name, negated) = match name.strip_prefix('^') {
+            Some(rest) => (rest, true),
+            None => (*name, false),
+        };
+        let resolve = |reader: &mut Reader, n: &str| -> Result<Option<ObjectId>, Exit> {
+            match crate::names::resolve_revision(cx, reader, refs, n) {
+                Ok(rev) => Ok(Some(rev.id)),
+                Err(Error::Revision { .. } | Error::Ambiguous(_)) => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        };
+        let range = name.find("..").filter(|_| !name.contains("..."));
+        let found = match range {
+            Some(cut) => {
+                let a = if cut == 0 { "HEAD" } else { &name[..cut] };
+                let b = if cut + 2 == name.len() {
+                    "HEAD"
+                } else {
+                    &name[cut + 2..]
+                };
+                match (resolve(reader, a)?, resolve(reader, b)?) {
+                    (Some(x), Some(y)) => {
+                        pending.push(Pending {
+                            id: x,
+                            uninteresting: !negated,
+                        });
+                        pending.push(Pending {
+                            id: y,
+                            uninteresting: negated,
+                        });
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            None => match resolve(reader, name)? {
+                Some(id) => {
+                    pending.push(Pending {
+                        id,
+                        uninteresting: negated,
+                    });
+                    true
+                }
+                None => false,
+            },
+        };
+        if !found {
+            if dashdash || negated {
+                return Err(Exit::Fatal(format!("bad revision '{}'", names[at])));
+            }
+            // The rest are paths, each of which must be in the work tree.
+            for path in &names[at..] {
+                if !cx.work_tree || std::fs::symlink_metadata(path).is_err() {
+                    if let Some(msg) = crate::names::misspelt(cx, reader, refs, path) {
+                        return Err(Exit::Fatal(msg));
+                    }
+                    return Err(Exit::Fatal(format!(
+                        "ambiguous argument '{path}': unknown revision or path not in the working tree.\n\
+                         Use '--' to separate paths from revisions, like this:\n\
+                         'git <command> [<revision>...] -- [<file>...]'"
+                    )));
+                }
+            }
+            let mut all: Vec<&str> = names[at..].to_vec();
+            all.append(paths);
+            *paths = all;
+            break;
+        }
+    }
+    Ok(pending)
+}
+
+/// Prints diffs as git's `log_tree_diff_flush` does.
+struct Printer<'o> {
+    reader: Reader,
+    hash: HashKind,
+    diff: TreeDiffOptions,
+    o: Options,
+    out: BufWriter<io::StdoutLock<'o>>,
+    /// Parents given on `--stdin` lines, which git keeps for the commit's
+    /// later lines.
+    grafts: HashMap<ObjectId, Vec<ObjectId>>,
+    /// Objects earlier `--stdin` lines read, by kind.
+    seen: HashMap<ObjectId, ObjectKind>,
+}
+
+impl Printer<'_> {
+    fn run_pending(&mut self, pending: &[Pending]) -> Result<(), Exit> {
+        match pending {
+            [one] => self.commit(one.id),
+            [a, b] => {
+                let (a, b) = if b.uninteresting { (b, a) } else { (a, b) };
+                let old = self.tree_of(a.id)?;
+                let new = self.tree_of(b.id)?;
+                let changes = self.changes(Some(old), Some(new))?;
+                self.flush(None, &changes).map(drop)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The tree `id` leads to (a tree, or a commit's or a tag's), as git's
+    /// `read_object_with_reference` finds it.
+    fn tree_of(&mut self, id: ObjectId) -> Result<ObjectId, Exit> {
+        let mut data = Vec::new();
+        match self.reader.read_peeled(&id, ObjectKind::Tree, &mut data)? {
+            Some(tree) => Ok(tree),
+            None => Err(Exit::Fatal(format!("unable to read tree ({id})"))),
+        }
+    }
+
+    fn changes(
+        &mut self,
+        old: Option<ObjectId>,
+        new: Option<ObjectId>,
+    ) -> Result<Vec<Change>, Exit> {
+        let mut changes = Vec::new();
+        let _: ControlFlow<()> = diff::diff_trees(
+            &mut self.reader,
+            old.as_ref(),
+            new.as_ref(),
+            &self.diff,
+            &mut |c| {
+                changes.push(c);
+                ControlFlow::Continue(())
+            },
+        )
+        .map_err(|e| match e {
+            Error::NotFound(id) | Error::UnexpectedKind { id, .. } => {
+                Exit::Fatal(format!("unable to read tree ({id})"))
+            }
+            Error::TreeTooDeep(_) => Exit::Fatal("exceeded maximum allowed tree depth".into()),
+            other => other.into(),
+        })?;
+        Ok(changes)
+    }
+
+    /// git's `log_tree_commit` for one commit: against its parent, against
+    /// the empty tree with `--root`, against each parent with `-m`.
+    fn commit(&mut self, id: ObjectId) -> Result<(), Exit> {
+        let mut data = Vec::new();
+        let Some(commit_id) = self
+            .reader
+            .read_peeled(&id, ObjectKind::Commit, &mut data)?
+        else {
+            let kind = self.reader.header(&id)?.kind;
+            eprintln!("error: object {id} is a {kind}, not a commit");
+            return Ok(());
+        };
+        let (tree, real_parents) = self.parse_commit(commit_id, &data)?;
+        let parents = self.grafts.get(&commit_id).cloned().unwrap_or(real_parents);
+        self.diff_commit(commit_id, tree, &parents)
+    }
+
+    fn parse_commit(
+        &mut self,
+        id: ObjectId,
+        data: &[u8],
+    ) -> Result<(ObjectId, Vec<ObjectId>), Exit> {
+        let commit = Commit::parse(data, self.hash)
+            .map_err(|_| Exit::Fatal(format!("unable to parse commit {id}")))?;
+        Ok((commit.tree, commit.parents))
+    }
+
+    fn commit_tree(&mut self, id: ObjectId) -> Result<ObjectId, Exit> {
+        let mut data = Vec::new();
+        match self.reader.read_into(&id, &mut data) {
+            Ok(ObjectKind::Commit) => Ok(self.parse_commit(id, &data)?.0),
+            Ok(_) | Err(Error::NotFound(_)) => {
+                Err(Exit::Fatal(format!("unable to parse commit {id}")))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn diff_commit(
+        &mut self,
+        id: ObjectId,
+        tree: ObjectId,
+        parents: &[ObjectId],
+    ) -> Result<(), Exit> {
+        let header = self.header(&id);
+        let shown = match parents {
+            [] if !self.o.root => false,
+            [] => {
+                let changes = self.changes(None, Some(tree))?;
+                self.flush(Some(&header), &changes)?
+            }
+            [parent] => {
+                let old = self.commit_tree(*parent)?;
+                let changes = self.changes(Some(old), Some(tree))?;
+                self.flush(Some(&header), &changes)?
+            }
+            many if self.o.merges => {
+                let mut any = false;
+                for parent in many {
+                    let old = self.commit_tree(*parent)?;
+                    let changes = self.changes(Some(old), Some(tree))?;
+                    any |= self.flush(Some(&header), &changes)?;
+                }
+                any
+            }
+            _ => false,
+        };
+        if !shown && self.o.always && !self.o.no_commit_id {
+            self.out.write_all(&header)?;
+        }
+        Ok(())
+    }
+
+    fn header(&self, id: &ObjectId) -> Vec<u8> {
+        let mut line = id.to_hex().into_bytes();
+        line.push(if self.o.nul { 0 } else { b'\n' });
+        line
+    }
+
+    /// Prints `changes` after `header`; whether anything was printed.
+    fn flush(&mut self, header: Option<&[u8]>, changes: &[Change]) -> Result<bool, Exit> {
+        if changes.is_empty() {
+            return Ok(false);
+        }
+        if let Some(header) = header.filter(|_| !self.o.no_commit_id) {
+            self.out.write_all(header)?;
+        }
+        let f = self.o.format;
+        let term = if self.o.nul { 0 } else { b'\n' };
+        let inter = if self.o.nul { 0 } else { b'\t' };
+        if f.raw || f.name_status {
+            let null = ObjectId::from_bytes(self.hash, &[0; 32][..self.hash.len()]);
+            for c in changes {
+                if f.raw {
+                    let (om, oi) = c.old.map_or((0, null), |s| (s.mode, s.id));
+                    let (nm, ni) = c.new.map_or((0, null), |s| (s.mode, s.id));
+                    write!(self.out, ":{om:06o} {nm:06o} {oi} {ni} ")?;
+                }
+                self.out.write_all(&[c.status().letter() as u8, inter])?;
+                self.name(&c.path, term)?;
+            }
+        } else if f.name_only {
+            for c in changes {
+                self.name(&c.path, term)?;
+            }
+        }
+        if f.numstat {
+            for c in changes {
+                if c.old.is_some_and(|s| s.is_tree()) || c.new.is_some_and(|s| s.is_tree()) {
+                    continue;
+                }
+                let stat = diff::line_stat(&mut self.reader, c, BIG_FILE_THRESHOLD).map_err(
+                    |e| match e {
+                        Error::NotFound(id) => Exit::Fatal(format!("unable to read {id}")),
+                        other => other.into(),
+                    },
+                )?;
+                match stat {
+                    LineStat::Binary => self.out.write_all(b"-\t-\t")?,
+                    LineStat::Text { added, removed } => write!(self.out, "{added}\t{removed}\t")?,
+                }
+                self.name(&c.path, term)?;
+            }
+        }
+        Ok(true)
+    }
+
+    fn name(&mut self, path: &[u8], term: u8) -> io::Result<()> {
+        if self.o.nul {
+            self.out.write_all(path)?;
+        } else {
+            self.out.write_all(&quote_c_style(path))?;
+        }
+        self.out.write_all(&[term])
+    }
+
+    /// git's `--stdin` loop: lines naming a commit (and parents to diff it
+    /// against) or two trees; other lines copied.
+    fn run_stdin(&mut self) -> Result<(), Exit> {
+        let stdin = io::stdin();
+        let mut input = stdin.lock();
+        let mut line = Vec::new();
+        let hex = self.hash.hex_len();
+        loop {
+            line.clear();
+            if input.read_until(b'\n', &mut line)? == 0 {
+                return Ok(());
+            }
+            let id = line
+                .get(..hex)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(ObjectId::from_hex)
+                .filter(|id| id.kind() == self.hash);
+            let Some(id) = id else {
+                self.out.write_all(&line)?;
+                self.out.flush()?;
+                continue;
+            };
+            if line.last() != Some(&b'\n') {
+                continue;
+            }
+            let rest = line[hex..line.len() - 1].to_vec();
+            self.stdin_line(id, &rest)?;
+        }
+    }
+
+    fn stdin_line(&mut self, id: ObjectId, rest: &[u8]) -> Result<(), Exit> {
+        let mut data = Vec::new();
+        let kind = match self.reader.read_into(&id, &mut data) {
+            Ok(kind) => kind,
+            Err(Error::NotFound(_)) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        self.seen.insert(id, kind);
+        match kind {
+            ObjectKind::Commit => {
+                let (tree, real) = self.parse_commit(id, &data)?;
+                let mut fake: Option<Vec<ObjectId>> = None;
+                let mut p = rest;
+                let hex = self.hash.hex_len();
+                while let Some((&c, after)) = p.split_first() {
+                    if !c.is_ascii_whitespace() {
+                        break;
+                    }
+                    let Some(parent) = after
+                        .get(..hex)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(ObjectId::from_hex)
+                    else {
+                        break;
+                    };
+                    p = &after[hex..];
+                    let list = fake.get_or_insert_with(Vec::new);
+                    match self.seen.get(&parent) {
+                        Some(kind) if *kind != ObjectKind::Commit => {
+                            eprintln!("error: object {parent} is a {kind}, not a commit");
+                        }
+                        _ => list.push(parent),
+                    }
+                }
+                if let Some(list) = fake {
+                    for parent in &list {
+                        if !self.seen.contains_key(parent) {
+                            let kind = self.reader.header(parent).map(|h| h.kind);
+                            if let Ok(kind) = kind
+                                && kind != ObjectKind::Commit
+                            {
+                                eprintln!("error: Object {parent} not a commit");
+                                return Err(Exit::Fatal(format!(
+                                    "unable to parse commit {parent}"
+                                )));
+                            }
+                        }
+                    }
+                    self.grafts.insert(id, list);
+                }
+                let parents = self.grafts.get(&id).cloned().unwrap_or(real);
+                self.diff_commit(id, tree, &parents)
+            }
+            ObjectKind::Tree => {
+                let hex = self.hash.hex_len();
+                let second = rest
+                    .strip_prefix(b" ".as_slice())
+                    .or_else(|| {
+                        rest.first()
+                            .filter(|c| c.is_ascii_whitespace())
+                            .map(|_| &rest[1..])
+                    })
+                    .filter(|r| r.len() == hex)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(ObjectId::from_hex);
+                let Some(other) = second else {
+                    eprintln!("error: Need exactly two trees, separated by a space");
+                    return Ok(());
+                };
+                let mut other_data = Vec::new();
+                match self.reader.read_into(&other, &mut other_data) {
+                    Ok(ObjectKind::Tree) => {}
+                    Ok(_) | Err(Error::NotFound(_)) => return Ok(()),
+                    Err(e) => return Err(e.into()),
+                }
+                self.seen.insert(other, ObjectKind::Tree);
+                writeln!(self.out, "{id} {other}")?;
+                let changes = self.changes(Some(id), Some(other))?;
+                self.flush(None, &changes)?;
+                Ok(())
+            }
+            other => {
+                eprintln!("error: Object {id} is a {other}, not a commit or tree");
+                Ok(())
+            }
+        }
+    }
+}

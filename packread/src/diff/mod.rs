@@ -1,0 +1,14 @@
+//! Differences between trees as `git diff-tree` finds them, without
+//! rename detection (git's `--no-renames`): the changed paths
+//! ([`diff_trees`]), the pathspecs that limit them ([`Pathspec`]) and
+//! their line counts ([`line_stat`], `--numstat`).
+
+mod lines;
+mod pathspec;
+mod stat;
+mod tree;
+mod wildmatch;
+
+pub use pathspec::{Interest, OutsideRepository, Pathspec};
+pub use stat::{BIG_FILE_THRESHOLD, LineStat, count_lines, is_binary, line_counts, line_stat};
+pub use tree::{Change, MAX_TREE_DEPTH, Side, Status, TreeDiffOptions, diff_trees};

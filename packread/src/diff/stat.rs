@@ -1,0 +1,145 @@
+//! Line counts of a change as `git diff --numstat` gives them: lines
+//! added and removed as git's Myers diff finds them, files git takes
+//! for binary (a NUL in the first 8000 bytes, or larger than
+//! `core.bigFileThreshold`) marked instead, submodules compared as git
+//! shows them (`Subproject commit <id>`).
+
+use crate::error::Error;
+use crate::object::ObjectKind;
+use crate::odb::Reader;
+
+use super::tree::{Change, Side};
+
+/// How many bytes git looks at for a NUL (`FIRST_FEW_BYTES`).
+const FIRST_FEW_BYTES: usize = 8000;
+
+/// git's default `core.bigFileThreshold`: larger files are binary.
+pub const BIG_FILE_THRESHOLD: u64 = 512 << 20;
+
+/// The line counts of one change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineStat {
+    /// Text on both sides: lines added and removed.
+    Text {
+        /// Lines only in the new side.
+        added: u64,
+        /// Lines only in the old side.
+        removed: u64,
+    },
+    /// Binary on either side (`-` `-` in `--numstat`).
+    Binary,
+}
+
+/// Whether git takes `data` for binary content (`buffer_is_binary`).
+///
+/// ```
+/// assert!(packread::diff::is_binary(b"GIF89a\0\x01"));
+/// assert!(!packread::diff::is_binary(b"text\n"));
+/// ```
+pub fn is_binary(data: &[u8]) -> bool {
+    memchr::memchr(0, &data[..data.len().min(FIRST_FEW_BYTES)]).is_some()
+}
+
+/// How many lines `data` has, a last line without its newline counted.
+pub fn count_lines(data: &[u8]) -> u64 {
+    let newlines = memchr::memchr_iter(b'\n', data).count() as u64;
+    newlines + u64::from(data.last().is_some_and(|&b| b != b'\n'))
+}
+
+/// The lines added and removed from `old` to `new`, as git's default
+/// (Myers) diff counts them.
+///
+/// ```
+/// use packread::diff::line_counts;
+/// assert_eq!(line_counts(b"a\nb\nc\n", b"a\nB\nc\nd"), (2, 1));
+/// ```
+pub fn line_counts(old: &[u8], new: &[u8]) -> (u64, u64) {
+    if old.is_empty() || new.is_empty() {
+        return (count_lines(new), count_lines(old));
+    }
+    super::lines::changed_lines(old, new)
+}
+
+/// Reads a side's content as `git diff` sees it: `None` for a file
+/// larger than `threshold` (binary without reading it).
+fn content(
+    reader: &mut Reader,
+    side: Option<&Side>,
+    threshold: u64,
+) -> Result<Option<Vec<u8>>, Error> {
+    let Some(side) = side else {
+        return Ok(Some(Vec::new()));
+    };
+    if side.is_gitlink() {
+        return Ok(Some(
+            format!("Subproject commit {}\n", side.id).into_bytes(),
+        ));
+    }
+    if reader.header(&side.id)?.size > threshold {
+        return Ok(None);
+    }
+    let mut data = Vec::new();
+    let kind = reader.read_into(&side.id, &mut data)?;
+    if kind != ObjectKind::Blob {
+        return Err(Error::UnexpectedKind {
+            id: side.id,
+            expected: ObjectKind::Blob,
+            found: kind,
+        });
+    }
+    Ok(Some(data))
+}
+
+/// The line counts of `change` (a file's, not a directory's): git's
+/// `--numstat` numbers, files larger than `big_file_threshold` binary.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = packread::doctest::Scratch::committed("stat", &[("a.txt", "a\nb\n")])?;
+/// # std::fs::write(dir.join("a.txt"), "a\nc\nd\n")?;
+/// # dir.git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qam", "second"])?;
+/// use packread::diff::{diff_trees, line_stat, LineStat, TreeDiffOptions, BIG_FILE_THRESHOLD};
+/// use packread::Repository;
+///
+/// let repo = Repository::discover(&*dir)?;
+/// let (old, new) = (repo.rev_parse("HEAD~^{tree}")?, repo.rev_parse("HEAD^{tree}")?);
+/// let mut reader = repo.odb().reader();
+/// let mut changes = Vec::new();
+/// diff_trees(&mut reader, Some(&old), Some(&new), &TreeDiffOptions::default(), &mut |c| {
+///     changes.push(c);
+///     std::ops::ControlFlow::Continue(())
+/// })?;
+/// let stat = line_stat(&mut reader, &changes[0], BIG_FILE_THRESHOLD)?;
+/// assert_eq!(stat, LineStat::Text { added: 2, removed: 1 });
+/// # Ok(()) }
+/// ```
+pub fn line_stat(
+    reader: &mut Reader,
+    change: &Change,
+    big_file_threshold: u64,
+) -> Result<LineStat, Error> {
+    let same = match (&change.old, &change.new) {
+        (Some(a), Some(b)) => a.id == b.id,
+        _ => false,
+    };
+    let old = content(reader, change.old.as_ref(), big_file_threshold)?;
+    let new = if same {
+        old.clone()
+    } else {
+        content(reader, change.new.as_ref(), big_file_threshold)?
+    };
+    let (Some(old), Some(new)) = (old, new) else {
+        return Ok(LineStat::Binary);
+    };
+    if is_binary(&old) || is_binary(&new) {
+        return Ok(LineStat::Binary);
+    }
+    if same {
+        return Ok(LineStat::Text {
+            added: 0,
+            removed: 0,
+        });
+    }
+    let (added, removed) = line_counts(&old, &new);
+    Ok(LineStat::Text { added, removed })
+}

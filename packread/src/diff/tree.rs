@@ -1,0 +1,365 @@
+//! The difference between two trees as git's tree-diff.c finds it: both
+//! trees walked in lock-step in git's tree order, entries that differ in
+//! id or mode reported, directories entered when the diff is recursive,
+//! and entries outside the pathspec never read.
+
+use std::ops::ControlFlow;
+
+use crate::error::Error;
+use crate::object::tree::{self, TreeEntry};
+use crate::object::{ObjectId, ObjectKind};
+use crate::odb::Reader;
+
+use super::pathspec::{Interest, Pathspec};
+
+/// How deep git enters trees before it gives up (`core.maxTreeDepth`).
+pub const MAX_TREE_DEPTH: usize = 2048;
+
+/// The file-type bits of a mode.
+const S_IFMT: u32 = 0o170_000;
+const S_IFDIR: u32 = 0o040_000;
+
+/// One side of a change: an entry's mode (canonical, as git reads it) and
+/// object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Side {
+    /// `100644`, `100755`, `120000`, `040000` or `160000`.
+    pub mode: u32,
+    /// The object.
+    pub id: ObjectId,
+}
+
+impl Side {
+    /// Whether it is a directory.
+    pub fn is_tree(&self) -> bool {
+        self.mode & S_IFMT == S_IFDIR
+    }
+
+    /// Whether it is a submodule (a commit of another repository).
+    pub fn is_gitlink(&self) -> bool {
+        self.mode & S_IFMT == 0o160_000
+    }
+}
+
+/// How a path changed (the letter `git diff --name-status` prints).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// `A`: only in the new tree.
+    Added,
+    /// `D`: only in the old tree.
+    Deleted,
+    /// `M`: in both, with another id or mode.
+    Modified,
+    /// `T`: in both, of another type (a file became a symlink).
+    TypeChanged,
+}
+
+impl Status {
+    /// git's letter for it.
+    pub fn letter(self) -> char {
+        match self {
+            Status::Added => 'A',
+            Status::Deleted => 'D',
+            Status::Modified => 'M',
+            Status::TypeChanged => 'T',
+        }
+    }
+}
+
+/// A path that differs between the trees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The path from the top of the trees.
+    pub path: Vec<u8>,
+    /// The entry in the old tree (`None`: added).
+    pub old: Option<Side>,
+    /// The entry in the new tree (`None`: deleted).
+    pub new: Option<Side>,
+}
+
+impl Change {
+    /// How it changed.
+    pub fn status(&self) -> Status {
+        match (&self.old, &self.new) {
+            (None, _) => Status::Added,
+            (_, None) => Status::Deleted,
+            (Some(a), Some(b)) if (a.mode ^ b.mode) & S_IFMT != 0 => Status::TypeChanged,
+            _ => Status::Modified,
+        }
+    }
+}
+
+/// What to report (git's `diff_options` as `git diff-tree` sets them).
+#[derive(Clone, Debug, Default)]
+pub struct TreeDiffOptions {
+    /// `-r`: enter directories and report the files in them instead of
+    /// the directories.
+    pub recursive: bool,
+    /// `-t`: with `recursive`, report the directories too, before what
+    /// is in them.
+    pub show_trees: bool,
+    /// Only paths it selects.
+    pub pathspec: Pathspec,
+}
+
+/// The changes from tree `old` to tree `new` (`None`: an empty tree), in
+/// git's order, each handed to `visit` as it is found; `visit` may stop
+/// the diff with `ControlFlow::Break` (git's `quick` diffs).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = packread::doctest::Scratch::committed("diff", &[("a.txt", "a\n"), ("b.txt", "b\n")])?;
+/// # std::fs::write(dir.join("b.txt"), "b2\n")?;
+/// # dir.git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qam", "second"])?;
+/// use packread::diff::{diff_trees, Status, TreeDiffOptions};
+/// use packread::Repository;
+///
+/// let repo = Repository::discover(&*dir)?;
+/// let old = repo.rev_parse("HEAD~^{tree}")?;
+/// let new = repo.rev_parse("HEAD^{tree}")?;
+/// let options = TreeDiffOptions { recursive: true, ..Default::default() };
+/// let mut changes = Vec::new();
+/// diff_trees(&mut repo.odb().reader(), Some(&old), Some(&new), &options, &mut |c| {
+///     changes.push(c);
+///     std::ops::ControlFlow::Continue(())
+/// })?;
+/// assert_eq!(changes.len(), 1);
+/// assert_eq!(changes[0].path, b"b.txt");
+/// assert_eq!(changes[0].status(), Status::Modified);
+/// # Ok(()) }
+/// ```
+pub fn diff_trees(
+    reader: &mut Reader,
+    old: Option<&ObjectId>,
+    new: Option<&ObjectId>,
+    options: &TreeDiffOptions,
+    visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
+) -> Result<ControlFlow<()>, Error> {
+    let mut walk = Walk {
+        reader,
+        options,
+        visit,
+        base: Vec::new(),
+    };
+    walk.level(old, new, 0)
+}
+
+struct Walk<'a, 'v> {
+    reader: &'a mut Reader,
+    options: &'a TreeDiffOptions,
+    visit: &'v mut dyn FnMut(Change) -> ControlFlow<()>,
+    base: Vec<u8>,
+}
+
+/// A tree's entries, decoded.
+fn read_tree(reader: &mut Reader, id: Option<&ObjectId>) -> Result<Vec<u8>, Error> {
+    let Some(id) = id else {
+        return Ok(Vec::new());
+    };
+    let mut data = Vec::new();
+    let kind = reader.read_into(id, &mut data)?;
+    if kind != ObjectKind::Tree {
+        return Err(Error::UnexpectedKind {
+            id: *id,
+            expected: ObjectKind::Tree,
+            found: kind,
+        });
+    }
+    Ok(data)
+}
+
+/// A tree's entries, decoded one at a time.
+struct Cursor<'d> {
+    entries: tree::Entries<'d>,
+    head: Option<TreeEntry<'d>>,
+    id: Option<ObjectId>,
+}
+
+impl<'d> Cursor<'d> {
+    fn new(data: &'d [u8], id: Option<&ObjectId>) -> Cursor<'d> {
+        let hash = id.map_or(crate::object::HashKind::Sha1, ObjectId::kind);
+        Cursor {
+            entries: tree::entries(if id.is_some() { data } else { &[] }, hash),
+            head: None,
+            id: id.copied(),
+        }
+    }
+
+    /// The entry at the cursor.
+    fn peek(&mut self) -> Result<Option<&TreeEntry<'d>>, Error> {
+        if self.head.is_none() {
+            self.head = match self.entries.next() {
+                None => None,
+                Some(Ok(e)) => Some(e),
+                Some(Err(problem)) => {
+                    let id = self.id.expect("an empty cursor has no entries");
+                    return Err(Error::MalformedTree { id, problem });
+                }
+            };
+        }
+        Ok(self.head.as_ref())
+    }
+
+    fn advance(&mut self) {
+        self.head = None;
+    }
+
+    /// Steps both cursors over their next entries if these are the same
+    /// bytes (nothing to report), without decoding them.
+    fn skip_same(&mut self, other: &mut Cursor<'_>) -> bool {
+        self.head.is_none() && other.head.is_none() && self.entries.skip_if_same(&mut other.entries)
+    }
+
+    /// Gives up the rest of the tree.
+    fn finish(&mut self) {
+        self.head = None;
+        self.entries = tree::entries(&[], crate::object::HashKind::Sha1);
+    }
+}
+
+/// git's `base_name_compare`: names compared as if directories ended in
+/// `/`.
+fn compare(a: &TreeEntry<'_>, b: &TreeEntry<'_>) -> std::cmp::Ordering {
+    let n = a.name.len().min(b.name.len());
+    a.name[..n].cmp(&b.name[..n]).then_with(|| {
+        let end = |e: &TreeEntry<'_>| {
+            e.name
+                .get(n)
+                .copied()
+                .unwrap_or(if e.canonical_mode() & S_IFMT == S_IFDIR {
+                    b'/'
+                } else {
+                    0
+                })
+        };
+        end(a).cmp(&end(b))
+    })
+}
+
+fn side(e: &TreeEntry<'_>) -> Side {
+    Side {
+        mode: e.canonical_mode(),
+        id: e.id,
+    }
+}
+
+impl Walk<'_, '_> {
+    /// Moves `c` to its first entry the pathspec selects.
+    fn skip(&self, c: &mut Cursor<'_>) -> Result<(), Error> {
+        let spec = &self.options.pathspec;
+        if spec.is_empty() {
+            return Ok(());
+        }
+        while let Some(e) = c.peek()? {
+            let mode = e.canonical_mode();
+            match spec.interest_in(
+                &self.base,
+                e.name,
+                mode & S_IFMT == S_IFDIR,
+                mode,
+                self.options.recursive,
+            ) {
+                Interest::NoneLater => c.finish(),
+                Interest::No => c.advance(),
+                Interest::Yes | Interest::All => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
+    fn level(
+        &mut self,
+        old: Option<&ObjectId>,
+        new: Option<&ObjectId>,
+        depth: usize,
+    ) -> Result<ControlFlow<()>, Error> {
+        if depth > MAX_TREE_DEPTH {
+            let id = new
+                .or(old)
+                .copied()
+                .expect("a level below the top has a tree");
+            return Err(Error::TreeTooDeep(id));
+        }
+        let old_data = read_tree(self.reader, old)?;
+        let new_data = read_tree(self.reader, new)?;
+        let mut a = Cursor::new(&old_data, old);
+        let mut b = Cursor::new(&new_data, new);
+        loop {
+            if a.skip_same(&mut b) {
+                continue;
+            }
+            self.skip(&mut a)?;
+            self.skip(&mut b)?;
+            let x = a.peek()?.copied();
+            let y = b.peek()?.copied();
+            let flow = match (x, y) {
+                (None, None) => break,
+                (Some(x), Some(y)) => match compare(&x, &y) {
+                    std::cmp::Ordering::Equal => {
+                        a.advance();
+                        b.advance();
+                        if x.id == y.id && x.canonical_mode() == y.canonical_mode() {
+                            continue;
+                        }
+                        self.emit(y.name, Some(side(&x)), Some(side(&y)), depth)?
+                    }
+                    std::cmp::Ordering::Less => {
+                        a.advance();
+                        self.emit(x.name, Some(side(&x)), None, depth)?
+                    }
+                    std::cmp::Ordering::Greater => {
+                        b.advance();
+                        self.emit(y.name, None, Some(side(&y)), depth)?
+                    }
+                },
+                (Some(x), None) => {
+                    a.advance();
+                    self.emit(x.name, Some(side(&x)), None, depth)?
+                }
+                (None, Some(y)) => {
+                    b.advance();
+                    self.emit(y.name, None, Some(side(&y)), depth)?
+                }
+            };
+            if flow.is_break() {
+                return Ok(flow);
+            }
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+
+    /// git's `emit_path`: reports the entry, enters it if it is a
+    /// directory and the diff recursive.
+    fn emit(
+        &mut self,
+        name: &[u8],
+        old: Option<Side>,
+        new: Option<Side>,
+        depth: usize,
+    ) -> Result<ControlFlow<()>, Error> {
+        // Both sides are directories or neither (the tree order sets
+        // apart a file and a directory of one name).
+        let is_dir = new.or(old).is_some_and(|s| s.is_tree());
+        let recurse = self.options.recursive && is_dir;
+        if !recurse || self.options.show_trees {
+            let mut path = self.base.clone();
+            path.extend_from_slice(name);
+            if (self.visit)(Change { path, old, new }).is_break() {
+                return Ok(ControlFlow::Break(()));
+            }
+        }
+        if recurse {
+            let len = self.base.len();
+            self.base.extend_from_slice(name);
+            self.base.push(b'/');
+            let flow = self.level(
+                old.map(|s| s.id).as_ref(),
+                new.map(|s| s.id).as_ref(),
+                depth + 1,
+            );
+            self.base.truncate(len);
+            return flow;
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+}
