@@ -13,6 +13,9 @@ usage: history.py REPO OLD PROGRAM...
            directory and removed)
   OLD      an old revision for the merge-base row (e.g. v2.0.0 in git.git)
   PROGRAM  e.g. git target/release/packread
+
+HISTORY_ROWS=<word> runs only the rows whose command has that word (e.g.
+diff-tree). `--stdin` rows read the ids `git rev-list` gives for STDIN.
 """
 import os
 import resource
@@ -37,13 +40,23 @@ def rows(old):
         ["merge-base", "--is-ancestor", old, "HEAD"],
         ["log", "--all", "--format=%H %an %s"],
         ["log", "-n", "5000"],
+        ["diff-tree", "-r", old, "HEAD"],
+        ["diff-tree", "-r", "--numstat", "HEAD~200", "HEAD"],
+        ["diff-tree", "--stdin", "-r"],
+        ["diff-tree", "--stdin", "-r", "--numstat"],
     ]
 
 
-def run(program, repo, args):
+# What `--stdin` rows read: commits without merges (git's diff-tree shows
+# nothing for those without -m).
+STDIN = {"-r": ["rev-list", "--no-merges", "-n", "20000", "HEAD"],
+         "--numstat": ["rev-list", "--no-merges", "-n", "2000", "HEAD"]}
+
+
+def run(program, repo, args, stdin=None):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([program, "-C", repo] + args, capture_output=True)
+    done = subprocess.run([program, "-C", repo] + args, capture_output=True, input=stdin)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -68,11 +81,18 @@ def main():
         names = [os.path.basename(p) for p in programs]
         print(f"| command | state | " + " | ".join(f"{n} wall / CPU" for n in names) + " |")
         print("|---|---|" + "---|" * len(programs))
+        only = os.environ.get("HISTORY_ROWS")
         for args in rows(old):
+            if only and only not in args:
+                continue
+            stdin = None
+            if "--stdin" in args:
+                stdin = subprocess.run(["git", "-C", repo] + STDIN[args[-1]], check=True,
+                                       capture_output=True).stdout
             for state, copy in states.items():
                 first = None
                 for p in programs:
-                    done, _, _ = run(p, copy, args)
+                    done, _, _ = run(p, copy, args, stdin)
                     out = (done.returncode, done.stdout)
                     if first is None:
                         first = out
@@ -82,11 +102,14 @@ def main():
                 for p in programs:
                     walls, cpus = [], []
                     for _ in range(ROUNDS):
-                        _, wall, cpu = run(p, copy, args)
+                        _, wall, cpu = run(p, copy, args, stdin)
                         walls.append(wall)
                         cpus.append(cpu)
                     cells.append(f"{statistics.median(walls):.3f} / {statistics.median(cpus):.3f} s")
-                print(f"| `{' '.join(args)}` | {state} | " + " | ".join(cells) + " |", flush=True)
+                shown = " ".join(args)
+                if stdin is not None:
+                    shown += f" < {len(stdin.splitlines())} ids"
+                print(f"| `{shown}` | {state} | " + " | ".join(cells) + " |", flush=True)
     finally:
         shutil.rmtree(work)
 
