@@ -16,6 +16,8 @@ usage: history.py REPO OLD PROGRAM...
 
 HISTORY_ROWS=<word> runs only the rows whose command has that word (e.g.
 diff-tree). `--stdin` rows read the ids `git rev-list` gives for STDIN.
+HISTORY_PATH=<path> is the path of the path-limited rows (README.md if
+unset; t/t0000-basic.sh in git.git).
 """
 import os
 import resource
@@ -30,7 +32,11 @@ ROUNDS = 7
 
 
 def rows(old):
+    path = os.environ.get("HISTORY_PATH", "README.md")
     return [
+        ["rev-list", "--count", "HEAD", "--", path],
+        ["rev-list", "--full-history", "HEAD", "--", path],
+        ["log", "--format=%H %s", "HEAD", "--", os.path.dirname(path) or path],
         ["rev-list", "HEAD"],
         ["rev-list", "--all", "--count"],
         ["rev-list", "--topo-order", "--all"],

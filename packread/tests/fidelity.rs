@@ -942,6 +942,27 @@ const LOG_ARGS: &[&str] = &[
 
 /// `rev-list` arguments of [`walk_cases`].
 const WALK_ARGS: &[&str] = &[
+    // Path limiting: TREESAME, history simplification, --full-history.
+    "--all -- f-a.txt",
+    "--all -- f-t2.txt",
+    "--all --full-history -- f-t2.txt",
+    "HEAD -- f-o1.txt f-o2.txt",
+    "--topo-order --all -- f-s1.txt",
+    "--date-order HEAD -- f-root2.txt",
+    "--first-parent HEAD -- f-t1.txt",
+    "--boundary main~3..main -- f-o1.txt",
+    "--count --all -- f-*.txt",
+    "--full-history --topo-order --all -- f-t3.txt",
+    "side...main -- f-s2.txt",
+    "--left-right side...main -- f-e.txt",
+    "--all -- nothere",
+    "--reverse --all -- f-g.txt",
+    "-n 3 --all -- tabs.txt",
+    "--full-history main~4..main -- f-t1.txt",
+    "--author-date-order --full-history --all -- f-o2.txt",
+    "--merges --full-history --all -- f-t1.txt",
+    "--topo-order --full-history main~5..main -- f-o1.txt f-t1.txt",
+    "main -- ../x",
     "main:nope/x",
     "HEAD",
     "--all",
@@ -1078,6 +1099,7 @@ const DIFF_TREE_ARGS: &[&str] = &[
     "-r main~9 main -- sub t/last.txt",
     "-t main~9 main -- src/lib/util.c",
     "-r main~9 main -- ../x",
+    "-r main~9 main -- sub/",
     "-s main~1",
     "--no-commit-id -r main~1",
     "-r v1 main",
@@ -1099,6 +1121,29 @@ const DIFF_TREE_ARGS: &[&str] = &[
     "--name-only --name-status main",
     "--bogus main",
     "-h",
+];
+
+/// Path-limited walks on the diff fixture (a merge whose sides touch
+/// different paths, a path changed and changed back).
+const PATH_ARGS: &[&str] = &[
+    "rev-list main -- src",
+    "rev-list --all -- src/lib/util.c",
+    "rev-list --all --full-history -- src/lib/util.c",
+    "rev-list main -- t",
+    "rev-list --topo-order main -- t",
+    "rev-list --date-order --all -- t/braces.txt",
+    "rev-list main -- docs",
+    "rev-list main -- src/*.c",
+    "rev-list main~3..main -- src",
+    "rev-list --count main -- sub",
+    "rev-list --full-history --topo-order main -- src/lib",
+    "rev-list --first-parent main -- t",
+    "rev-list --boundary main~4..main -- src",
+    "rev-list --full-history main~5..main -- src/lib/util.c",
+    "rev-list side..main -- src/lib/util.c",
+    "rev-list main -- src t/side.txt",
+    "log --oneline main -- src/lib/util.c",
+    "log --format=%H%x20%P main -- t",
 ];
 
 fn walk_cases() -> Vec<Case> {
@@ -1156,6 +1201,13 @@ fn walk_cases() -> Vec<Case> {
         for args in DIFF_TREE_ARGS {
             let args: Vec<&'static str> = std::iter::once("diff-tree")
                 .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
+                .collect();
+            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
+        }
+        for args in PATH_ARGS {
+            let args: Vec<&'static str> = args
+                .split_whitespace()
+                .map(|a| leak(a.to_owned()))
                 .collect();
             cases.push(case(repo, Box::leak(args.into_boxed_slice())));
         }

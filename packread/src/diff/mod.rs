@@ -11,4 +11,6 @@ mod wildmatch;
 
 pub use pathspec::{Interest, OutsideRepository, Pathspec};
 pub use stat::{BIG_FILE_THRESHOLD, LineStat, count_lines, is_binary, line_counts, line_stat};
-pub use tree::{Change, MAX_TREE_DEPTH, Side, Status, TreeDiffOptions, diff_trees};
+pub use tree::{
+    Change, MAX_TREE_DEPTH, Side, Status, TreeCache, TreeDiffOptions, diff_trees, diff_trees_cached,
+};

@@ -3,7 +3,9 @@
 //! id or mode reported, directories entered when the diff is recursive,
 //! and entries outside the pathspec never read.
 
+use std::collections::VecDeque;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::object::tree::{self, TreeEntry};
@@ -135,8 +137,34 @@ pub fn diff_trees(
     options: &TreeDiffOptions,
     visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
 ) -> Result<ControlFlow<()>, Error> {
+    run(reader, None, old, new, options, visit)
+}
+
+/// As [`diff_trees`], keeping the trees it reads in `cache` for later
+/// diffs (a walk compares each commit with its parent, then the parent
+/// with its own: every tree would be read twice).
+pub fn diff_trees_cached(
+    reader: &mut Reader,
+    cache: &mut TreeCache,
+    old: Option<&ObjectId>,
+    new: Option<&ObjectId>,
+    options: &TreeDiffOptions,
+    visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
+) -> Result<ControlFlow<()>, Error> {
+    run(reader, Some(cache), old, new, options, visit)
+}
+
+fn run(
+    reader: &mut Reader,
+    cache: Option<&mut TreeCache>,
+    old: Option<&ObjectId>,
+    new: Option<&ObjectId>,
+    options: &TreeDiffOptions,
+    visit: &mut dyn FnMut(Change) -> ControlFlow<()>,
+) -> Result<ControlFlow<()>, Error> {
     let mut walk = Walk {
         reader,
+        cache,
         options,
         visit,
         base: Vec::new(),
@@ -144,18 +172,73 @@ pub fn diff_trees(
     walk.level(old, new, 0)
 }
 
+/// The trees read most recently, up to a number of bytes.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = packread::doctest::Scratch::committed("treecache", &[("a.txt", "a\n")])?;
+/// use packread::diff::{diff_trees_cached, TreeCache, TreeDiffOptions};
+///
+/// let repo = packread::Repository::discover(&*dir)?;
+/// let tree = repo.rev_parse("HEAD^{tree}")?;
+/// let mut cache = TreeCache::new(1 << 20);
+/// let mut reader = repo.odb().reader();
+/// let mut n = 0;
+/// for _ in 0..2 {
+///     // The second diff reads the tree from the cache.
+///     diff_trees_cached(&mut reader, &mut cache, None, Some(&tree), &TreeDiffOptions::default(),
+///         &mut |_| { n += 1; std::ops::ControlFlow::Continue(()) })?;
+/// }
+/// assert_eq!(n, 2);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct TreeCache {
+    trees: VecDeque<(ObjectId, Arc<Vec<u8>>)>,
+    bytes: usize,
+    limit: usize,
+}
+
+impl TreeCache {
+    /// A cache of at most `limit` bytes of trees.
+    pub fn new(limit: usize) -> TreeCache {
+        TreeCache {
+            trees: VecDeque::new(),
+            bytes: 0,
+            limit,
+        }
+    }
+
+    fn get(&mut self, reader: &mut Reader, id: &ObjectId) -> Result<Arc<Vec<u8>>, Error> {
+        if let Some(at) = self.trees.iter().position(|(t, _)| t == id) {
+            let hit = self.trees.remove(at).expect("found");
+            let data = Arc::clone(&hit.1);
+            self.trees.push_front(hit);
+            return Ok(data);
+        }
+        let data = Arc::new(read_tree(reader, id)?);
+        if data.len() <= self.limit {
+            self.bytes += data.len();
+            self.trees.push_front((*id, Arc::clone(&data)));
+            while self.bytes > self.limit {
+                let (_, old) = self.trees.pop_back().expect("bytes are held");
+                self.bytes -= old.len();
+            }
+        }
+        Ok(data)
+    }
+}
+
 struct Walk<'a, 'v> {
     reader: &'a mut Reader,
+    cache: Option<&'a mut TreeCache>,
     options: &'a TreeDiffOptions,
     visit: &'v mut dyn FnMut(Change) -> ControlFlow<()>,
     base: Vec<u8>,
 }
 
 /// A tree's entries, decoded.
-fn read_tree(reader: &mut Reader, id: Option<&ObjectId>) -> Result<Vec<u8>, Error> {
-    let Some(id) = id else {
-        return Ok(Vec::new());
-    };
+fn read_tree(reader: &mut Reader, id: &ObjectId) -> Result<Vec<u8>, Error> {
     let mut data = Vec::new();
     let kind = reader.read_into(id, &mut data)?;
     if kind != ObjectKind::Tree {
@@ -244,6 +327,14 @@ fn side(e: &TreeEntry<'_>) -> Side {
 }
 
 impl Walk<'_, '_> {
+    fn read(&mut self, id: Option<&ObjectId>) -> Result<Arc<Vec<u8>>, Error> {
+        match (id, self.cache.as_deref_mut()) {
+            (None, _) => Ok(Arc::new(Vec::new())),
+            (Some(id), Some(cache)) => cache.get(self.reader, id),
+            (Some(id), None) => Ok(Arc::new(read_tree(self.reader, id)?)),
+        }
+    }
+
     /// Moves `c` to its first entry the pathspec selects.
     fn skip(&self, c: &mut Cursor<'_>) -> Result<(), Error> {
         let spec = &self.options.pathspec;
@@ -280,8 +371,8 @@ impl Walk<'_, '_> {
                 .expect("a level below the top has a tree");
             return Err(Error::TreeTooDeep(id));
         }
-        let old_data = read_tree(self.reader, old)?;
-        let new_data = read_tree(self.reader, new)?;
+        let old_data = self.read(old)?;
+        let new_data = self.read(new)?;
         let mut a = Cursor::new(&old_data, old);
         let mut b = Cursor::new(&new_data, new);
         loop {

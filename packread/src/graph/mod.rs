@@ -258,6 +258,15 @@ impl CommitGraph {
 }
 
 impl CommitGraph {
+    /// The settings of the changed-path Bloom filters of the topmost layer
+    /// that has filters (git's `get_bloom_filter_settings`), if any.
+    pub fn bloom_settings(&self) -> Option<BloomSettings> {
+        self.layers
+            .iter()
+            .rev()
+            .find_map(|l| l.bloom.map(|b| b.settings))
+    }
+
     /// The changed-path Bloom filter of the commit at graph position `pos`
     /// and its layer's settings, if its layer has filters git would use (an
     /// empty filter where the index points outside the data: git has none

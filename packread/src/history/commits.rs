@@ -18,13 +18,16 @@ pub(crate) type Node = u32;
 #[derive(Clone, Debug)]
 pub(crate) struct CommitNode {
     pub(crate) id: ObjectId,
-    /// Valid once `parsed`.
+    /// Valid once `parsed`; a path-limited walk may cut it down (git's
+    /// history simplification).
     pub(crate) parents: Vec<Node>,
+    /// The root tree, valid once `parsed`.
+    pub(crate) tree: ObjectId,
     /// The committer date as git reads it (0 where it can't).
     pub(crate) date: u64,
     /// git's generation (infinite for a commit no graph lists).
     pub(crate) generation: u64,
-    /// The walk's marks (see `walk::flags`).
+    /// The walk's marks (see `flags`).
     pub(crate) flags: u32,
     pub(crate) parsed: bool,
     /// Its graph position, when it was met through the graph.
@@ -134,6 +137,7 @@ impl Commits {
         self.nodes.push(CommitNode {
             id,
             parents: Vec::new(),
+            tree: id,
             date: 0,
             generation: GENERATION_INFINITY,
             flags: 0,
@@ -150,6 +154,10 @@ impl Commits {
 
     pub(crate) fn flags(&self, n: Node) -> u32 {
         self.nodes[n as usize].flags
+    }
+
+    pub(crate) fn unset(&mut self, n: Node, flags: u32) {
+        self.nodes[n as usize].flags &= !flags;
     }
 
     pub(crate) fn set(&mut self, n: Node, flags: u32) {
@@ -180,6 +188,43 @@ impl Commits {
 
     pub(crate) fn parents(&self, n: Node) -> &[Node] {
         &self.nodes[n as usize].parents
+    }
+
+    /// The root tree of a parsed commit.
+    pub(crate) fn tree(&self, n: Node) -> ObjectId {
+        self.nodes[n as usize].tree
+    }
+
+    /// Cuts a commit's parents down to `parents` (git's history
+    /// simplification).
+    pub(crate) fn set_parents(&mut self, n: Node, parents: Vec<Node>) {
+        self.nodes[n as usize].parents = parents;
+    }
+
+    /// The changed-path Bloom filter the graph holds for a parsed commit,
+    /// with its settings: `None` for a commit the graph doesn't list, or
+    /// whose layer has no filters.
+    pub(crate) fn bloom_filter(
+        &mut self,
+        n: Node,
+    ) -> Result<Option<(crate::graph::BloomSettings, Vec<u8>)>, Error> {
+        let Some(pos) = self.nodes[n as usize].graph_pos else {
+            return Ok(None);
+        };
+        self.before_graph();
+        let result = match &mut self.graph {
+            Some((g, c)) => g.changed_paths_filter(c, pos),
+            None => Ok(None),
+        };
+        self.after_graph();
+        result
+    }
+
+    /// The settings of the graph's changed-path filters, if it has any
+    /// git would use.
+    pub(crate) fn bloom_settings(&self) -> Option<crate::graph::BloomSettings> {
+        let (g, _) = self.graph.as_ref()?;
+        g.bloom_settings()
     }
 
     pub(crate) fn id(&self, n: Node) -> ObjectId {
@@ -263,7 +308,9 @@ impl Commits {
         }
         self.by_graph_pos[pos as usize] = n;
         let node = &mut self.nodes[n as usize];
+        node.graph_pos = Some(pos);
         node.parents = parents;
+        node.tree = c.tree;
         node.date = c.date;
         node.generation = c.generation;
         node.parsed = true;
@@ -297,13 +344,19 @@ impl Commits {
     fn fill_from_object(&mut self, n: Node, id: ObjectId, data: &[u8]) -> Result<(), ParseFailure> {
         let hex = self.hash.len() * 2;
         let tree_line = hex + 5;
-        if data.len() <= tree_line + 1
-            || !data.starts_with(b"tree ")
-            || data[tree_line] != b'\n'
-            || parse_hex(&data[5..tree_line], self.hash).is_none()
-        {
-            return Err(ParseFailure::Bogus(id));
-        }
+        let tree = match parse_hex(
+            &data[5.min(data.len())..tree_line.min(data.len())],
+            self.hash,
+        ) {
+            Some(tree)
+                if data.len() > tree_line + 1
+                    && data.starts_with(b"tree ")
+                    && data[tree_line] == b'\n' =>
+            {
+                tree
+            }
+            _ => return Err(ParseFailure::Bogus(id)),
+        };
         let mut at = tree_line + 1;
         let parent_line = hex + 7;
         let mut parents = Vec::new();
@@ -320,6 +373,7 @@ impl Commits {
         // A commit the graph doesn't list has an infinite generation.
         let node = &mut self.nodes[n as usize];
         node.parents = parents;
+        node.tree = tree;
         node.date = date;
         node.generation = GENERATION_INFINITY;
         node.parsed = true;

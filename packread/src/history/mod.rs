@@ -5,8 +5,10 @@
 mod ancestry;
 mod commits;
 mod date;
+mod flags;
 mod grep;
 mod merge_base;
+mod prune;
 mod queue;
 mod walk;
 

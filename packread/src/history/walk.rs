@@ -12,24 +12,14 @@ use std::sync::Arc;
 use crate::error::Error;
 use crate::graph::CommitGraph;
 use crate::history::commits::{Commits, Node};
+use crate::history::prune::Pruning;
 use crate::history::queue::{DateList, Queue, QueueOrder};
 use crate::object::{ObjectId, ObjectKind};
 use crate::odb::Reader;
 
-/// The walk's marks on commits (git's object flags).
-pub(crate) mod flags {
-    pub(crate) const SEEN: u32 = 1;
-    pub(crate) const UNINTERESTING: u32 = 1 << 1;
-    pub(crate) const SHOWN: u32 = 1 << 3;
-    pub(crate) const BOUNDARY: u32 = 1 << 5;
-    pub(crate) const CHILD_SHOWN: u32 = 1 << 6;
-    pub(crate) const ADDED: u32 = 1 << 7;
-    pub(crate) const SYMMETRIC_LEFT: u32 = 1 << 8;
-    pub(crate) const EXPLORED: u32 = 1 << 9;
-    pub(crate) const INDEGREE: u32 = 1 << 10;
-}
-use flags::{
-    ADDED, BOUNDARY, CHILD_SHOWN, EXPLORED, INDEGREE, SEEN, SHOWN, SYMMETRIC_LEFT, UNINTERESTING,
+use crate::history::flags::{
+    ADDED, BOTTOM, BOUNDARY, CHILD_SHOWN, EXPLORED, INDEGREE, SEEN, SHOWN, SYMMETRIC_LEFT,
+    TREESAME, UNINTERESTING,
 };
 
 /// How many commits past the last interesting one a limited walk looks
@@ -54,6 +44,7 @@ pub enum Order {
 }
 
 /// What to walk and how: `git rev-list`'s options.
+#[allow(clippy::struct_excessive_bools)] // git's independent options
 #[derive(Clone, Debug, Default)]
 pub struct WalkOptions {
     /// The order.
@@ -80,6 +71,12 @@ pub struct WalkOptions {
     /// `--author`, `--committer`, `--grep`: the commits shown by their
     /// text.
     pub filter: Option<crate::history::CommitFilter>,
+    /// `-- <paths>`: only commits that change these paths, with git's
+    /// history simplification.
+    pub paths: crate::diff::Pathspec,
+    /// `--full-history`: with `paths`, follow every parent of a merge,
+    /// not only one the paths came from unchanged.
+    pub full_history: bool,
 }
 
 /// One commit the walk selected.
@@ -143,6 +140,7 @@ pub struct Walk {
     boundary_commits: Vec<Node>,
     reversed: Option<VecDeque<Node>>,
     failed: bool,
+    pruning: Option<Pruning>,
 }
 
 impl Walk {
@@ -155,6 +153,8 @@ impl Walk {
 
     /// A walk that reads commits with `reader` and, if given, `graph`.
     pub fn with_graph(reader: Reader, graph: Option<Arc<CommitGraph>>, opts: WalkOptions) -> Walk {
+        let pruning = (!opts.paths.is_empty())
+            .then(|| Pruning::new(opts.paths.clone(), opts.full_history, opts.first_parent));
         Walk {
             commits: Commits::new(reader, graph),
             max_count: opts.max_count,
@@ -170,6 +170,7 @@ impl Walk {
             boundary_commits: Vec::new(),
             reversed: None,
             failed: false,
+            pruning,
         }
     }
 
@@ -182,8 +183,11 @@ impl Walk {
     /// what they tag; trees and blobs are not walked. An exclusion whose
     /// tag leads to a missing object is ignored, as git ignores it.
     pub fn push(&mut self, id: ObjectId, uninteresting: bool, left: bool) -> Result<(), Error> {
-        let mark =
-            if uninteresting { UNINTERESTING } else { 0 } | if left { SYMMETRIC_LEFT } else { 0 };
+        let mark = if uninteresting {
+            UNINTERESTING | BOTTOM
+        } else {
+            0
+        } | if left { SYMMETRIC_LEFT } else { 0 };
         let id = match self.peel_to_commit(id) {
             Ok(Some(id)) => id,
             // Trees and blobs are not walked.
@@ -287,6 +291,13 @@ impl Walk {
             }
             return Ok(());
         }
+        let parents = match self.pruning.as_mut() {
+            Some(pruning) => {
+                pruning.simplify(&mut self.commits, n)?;
+                self.commits.parents(n).to_vec()
+            }
+            None => parents,
+        };
         let pass = self.commits.flags(n) & SYMMETRIC_LEFT;
         for p in parents {
             self.commits.parse(p)?;
@@ -312,6 +323,18 @@ impl Walk {
             if self.commits.flags(n) & SEEN == 0 {
                 self.commits.set(n, SEEN);
                 initial.push(n);
+            }
+        }
+        if let Some(pruning) = self.pruning.as_mut() {
+            // git limits a topological walk without generation numbers.
+            if self.opts.order != Order::Default && !self.commits.generation_numbers_enabled() {
+                self.limited = true;
+            }
+            if self.limited && pruning.can_increase_treesame() {
+                pruning.keep_treesame();
+            }
+            if !initial.is_empty() {
+                pruning.prepare_bloom(&self.commits);
             }
         }
         // A stable sort, newest first.
@@ -367,6 +390,14 @@ impl Walk {
             }
             date = self.commits.date(c);
             self.out.push_back(c);
+        }
+        // Merges may have become TREESAME by parents becoming uninteresting.
+        if let Some(pruning) = self.pruning.as_ref().filter(|p| p.can_increase_treesame()) {
+            for &c in &self.out {
+                if self.commits.flags(c) & (UNINTERESTING | TREESAME) == 0 {
+                    pruning.update_treesame(&mut self.commits, c);
+                }
+            }
         }
         Ok(())
     }
@@ -643,6 +674,11 @@ impl Walk {
         }
         let parents = self.commits.parents(n).len();
         if parents < self.opts.min_parents || self.opts.max_parents.is_some_and(|m| parents > m) {
+            return Ok(false);
+        }
+        // A commit that doesn't change the paths (git: unless ancestry is
+        // wanted, which path-limited walks here never do).
+        if self.pruning.is_some() && self.commits.flags(n) & TREESAME != 0 {
             return Ok(false);
         }
         if let Some(filter) = self.opts.filter.as_ref().filter(|f| !f.is_empty()) {

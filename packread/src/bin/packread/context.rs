@@ -52,6 +52,26 @@ impl Context {
         }
     }
 
+    /// The pathspec of `paths` given where the command stands, or git's
+    /// message for a path outside the repository.
+    pub fn pathspec<S: AsRef<str>>(
+        &self,
+        paths: &[S],
+    ) -> Result<packread::diff::Pathspec, crate::Exit> {
+        let prefix = String::from_utf8_lossy(&self.prefix).into_owned();
+        packread::diff::Pathspec::new(paths, &prefix).map_err(|e| {
+            // git names the top of the work tree; in a bare repository, `.`
+            // under the current directory.
+            let top = if self.work_tree {
+                self.setup.work_tree_top().display().to_string()
+            } else {
+                let cwd = std::env::current_dir().unwrap_or_default();
+                format!("{}/.", cwd.display())
+            };
+            crate::Exit::Fatal(format!("{0}: '{0}' is outside repository at '{top}'", e.0))
+        })
+    }
+
     /// The commit-graph git would use here (none without a git directory).
     pub fn commit_graph(&self) -> Option<Arc<CommitGraph>> {
         let refs = self.refs.as_ref()?;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::ops::ControlFlow;
 
-use packread::diff::{self, BIG_FILE_THRESHOLD, Change, LineStat, Pathspec, TreeDiffOptions};
+use packread::diff::{self, BIG_FILE_THRESHOLD, Change, LineStat, TreeDiffOptions};
 use packread::object::commit::Commit;
 use packread::{Error, HashKind, ObjectId, ObjectKind, Reader};
 
@@ -197,18 +197,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let cx = &global.open()?;
     let mut reader = cx.odb.reader();
     let pending = pending_objects(cx, &mut reader, &names, &mut paths, dashdash)?;
-    let prefix = String::from_utf8_lossy(&cx.prefix).into_owned();
-    let pathspec = Pathspec::new(&paths, &prefix).map_err(|e| {
-        // git names the top of the work tree; in a bare repository, `.`
-        // under the current directory.
-        let top = if cx.work_tree {
-            cx.setup.work_tree_top().display().to_string()
-        } else {
-            let cwd = std::env::current_dir().unwrap_or_default();
-            format!("{}/.", cwd.display())
-        };
-        Exit::Fatal(format!("{0}: '{0}' is outside repository at '{top}'", e.0))
-    })?;
+    let pathspec = cx.pathspec(&paths)?;
     let mut printer = Printer {
         reader,
         hash: cx.odb.hash_kind(),

@@ -241,14 +241,14 @@ pub fn parse(
     let mut stdin = false;
     let mut given = false;
     let mut unknown: Option<Exit> = None;
+    let mut paths: Vec<String> = Vec::new();
+    let dashdash = args.iter().any(|a| a == "--");
     let mut i = 0;
     while i < args.len() {
         let arg = args[i].as_str();
         i += 1;
         if arg == "--" {
-            if i < args.len() {
-                return Err(Exit::Fatal("packread does not support paths yet".into()));
-            }
+            paths.extend(args[i..].iter().cloned());
             break;
         }
         if let Some(word) = arg.strip_prefix("--") {
@@ -298,7 +298,13 @@ pub fn parse(
             continue;
         }
         given = true;
-        revision(cx, &mut reader, refs, arg, not, &mut tips)?;
+        if let Err(e) = revision(cx, &mut reader, refs, arg, not, &mut tips) {
+            if dashdash || arg.starts_with('^') || !cx.work_tree || !is_file(arg) {
+                return Err(e);
+            }
+            paths = paths_from(&args[i - 1..])?;
+            break;
+        }
     }
     if stdin {
         given = true;
@@ -306,6 +312,14 @@ pub fn parse(
     }
     if let Some(e) = unknown {
         return Err(e);
+    }
+    if !paths.is_empty() {
+        if out.parents {
+            return Err(Exit::Fatal(
+                "packread does not support --parents with paths yet".into(),
+            ));
+        }
+        opts.paths = cx.pathspec(&paths)?;
     }
     Ok(Parsed {
         opts,
@@ -349,6 +363,7 @@ fn option(
         "--left-right" => out.left_right = true,
         "--count" => out.count = Some(Count::default()),
         "--parents" => out.parents = true,
+        "--full-history" => opts.full_history = true,
         "--timestamp" => out.timestamp = true,
         "-n" => {
             let v = args
@@ -515,6 +530,25 @@ fn revision(
         uninteresting: negated != not,
     });
     Ok(())
+}
+
+/// Without `--`, the arguments from the first that names no revision but
+/// a file in the work tree: paths, each of which must be a file.
+fn paths_from(args: &[String]) -> Result<Vec<String>, Exit> {
+    let rest: Vec<String> = args
+        .iter()
+        .take_while(|a| a.as_str() != "--")
+        .cloned()
+        .collect();
+    match rest.iter().find(|a| !is_file(a)) {
+        Some(missing) => Err(ambiguous(missing)),
+        None => Ok(rest),
+    }
+}
+
+/// Whether `path` names a file (of any kind) from where the command runs.
+fn is_file(path: &str) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
 }
 
 fn ambiguous(arg: &str) -> Exit {

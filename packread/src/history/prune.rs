@@ -1,0 +1,368 @@
+//! Path-limited walks (`git rev-list <rev> -- <paths>`): which commits
+//! change the paths (git's TREESAME), and git's default history
+//! simplification — a merge that took the paths unchanged from one parent
+//! is followed down that parent only. The changed-path Bloom filters of
+//! the commit-graph answer "not changed" without a tree diff where git
+//! would ask them.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+use crate::diff::{self, Pathspec, TreeDiffOptions};
+use crate::error::Error;
+use crate::graph::BloomSettings;
+use crate::history::commits::{Commits, Node};
+use crate::history::flags::{BOTTOM, TREESAME, UNINTERESTING};
+use crate::object::ObjectId;
+
+/// How many bytes of recently read trees a path-limited walk keeps.
+const TREE_CACHE_BYTES: usize = 4 << 20;
+
+/// How a commit's tree compares with a parent's for the paths (git's
+/// `REV_TREE_*`; the walk stops at the first change, as git's quick diff).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TreeDiff {
+    Same,
+    Different,
+}
+
+/// The Bloom filter keys of the one literal path git looks up, and of
+/// each directory leading to it.
+struct BloomKeys {
+    settings: BloomSettings,
+    keys: Vec<Vec<u32>>,
+}
+
+/// What a path-limited walk needs beyond the plain walk.
+pub(crate) struct Pruning {
+    diff: TreeDiffOptions,
+    /// git's `simplify_history` (off with `--full-history`).
+    simplify_history: bool,
+    first_parent: bool,
+    bloom: Option<BloomKeys>,
+    /// Per-parent TREESAME of merges, kept where git keeps it (a limited
+    /// walk with `--full-history`).
+    treesame: Option<HashMap<Node, Vec<bool>>>,
+    /// Each commit's tree is compared twice (with its child's, then with
+    /// its parent's): the recent trees are kept.
+    trees: diff::TreeCache,
+}
+
+/// git's `relevant_commit`: interesting, or a bottom of a range.
+fn relevant(commits: &Commits, n: Node) -> bool {
+    commits.flags(n) & (UNINTERESTING | BOTTOM) != UNINTERESTING
+}
+
+impl Pruning {
+    pub(crate) fn new(paths: Pathspec, full_history: bool, first_parent: bool) -> Pruning {
+        Pruning {
+            diff: TreeDiffOptions {
+                recursive: true,
+                show_trees: false,
+                pathspec: paths,
+            },
+            simplify_history: !full_history,
+            first_parent,
+            bloom: None,
+            treesame: None,
+            trees: diff::TreeCache::new(TREE_CACHE_BYTES),
+        }
+    }
+
+    /// git's `limiting_can_increase_treesame` (with pruning on).
+    pub(crate) fn can_increase_treesame(&self) -> bool {
+        !self.simplify_history && !self.first_parent
+    }
+
+    /// Keeps per-parent TREESAME marks of merges (git's `treesame`
+    /// decoration).
+    pub(crate) fn keep_treesame(&mut self) {
+        self.treesame = Some(HashMap::new());
+    }
+
+    /// git's `prepare_to_use_bloom_filter`: keys for a pathspec of one
+    /// literal path, if the graph has filters.
+    pub(crate) fn prepare_bloom(&mut self, commits: &Commits) {
+        let Some(settings) = commits.bloom_settings() else {
+            return;
+        };
+        let Some(paths) = self.diff.pathspec.literal_paths() else {
+            return;
+        };
+        let [path] = paths.as_slice() else {
+            return;
+        };
+        let mut keys = vec![bloom_key(path, &settings)];
+        for (i, &b) in path.iter().enumerate().rev() {
+            if b == b'/' && i > 0 {
+                keys.push(bloom_key(&path[..i], &settings));
+            }
+        }
+        self.bloom = Some(BloomKeys { settings, keys });
+    }
+
+    /// git's `check_maybe_different_in_bloom_filter`: `Some(false)` when
+    /// the filter says the paths did not change, `None` where there is no
+    /// filter to ask.
+    fn maybe_different(&self, commits: &mut Commits, n: Node) -> Result<Option<bool>, Error> {
+        let Some(bloom) = &self.bloom else {
+            return Ok(None);
+        };
+        let Some((_, filter)) = commits.bloom_filter(n)? else {
+            return Ok(None);
+        };
+        if filter.is_empty() {
+            return Ok(None);
+        }
+        let bits = filter.len() as u64 * 8;
+        let contains = |key: &[u32]| {
+            key.iter().all(|&h| {
+                let at = u64::from(h) % bits;
+                filter[(at / 8) as usize] & (1 << (at % 8)) != 0
+            })
+        };
+        let _ = bloom.settings;
+        Ok(Some(bloom.keys.iter().all(|k| contains(k))))
+    }
+
+    /// Whether the paths differ between `old` (none: the empty tree) and
+    /// `new`.
+    fn compare_trees(
+        &mut self,
+        commits: &mut Commits,
+        old: Option<ObjectId>,
+        new: ObjectId,
+    ) -> Result<TreeDiff, Error> {
+        let mut changed = false;
+        let _: ControlFlow<()> = diff::diff_trees_cached(
+            &mut commits.reader,
+            &mut self.trees,
+            old.as_ref(),
+            Some(&new),
+            &self.diff,
+            &mut |_| {
+                changed = true;
+                ControlFlow::Break(())
+            },
+        )?;
+        Ok(if changed {
+            TreeDiff::Different
+        } else {
+            TreeDiff::Same
+        })
+    }
+
+    /// git's `rev_compare_tree`: the commit `n` against its parent `p`
+    /// (the `nth` one).
+    fn compare(
+        &mut self,
+        commits: &mut Commits,
+        p: Node,
+        n: Node,
+        nth: usize,
+    ) -> Result<TreeDiff, Error> {
+        if nth == 0 && self.maybe_different(commits, n)? == Some(false) {
+            return Ok(TreeDiff::Same);
+        }
+        let (old, new) = (commits.tree(p), commits.tree(n));
+        self.compare_trees(commits, Some(old), new)
+    }
+
+    /// git's `rev_same_tree_as_empty`.
+    fn same_as_empty(&mut self, commits: &mut Commits, n: Node, nth: usize) -> Result<bool, Error> {
+        if nth == 0 && self.maybe_different(commits, n)? == Some(false) {
+            return Ok(true);
+        }
+        let tree = commits.tree(n);
+        Ok(self.compare_trees(commits, None, tree)? == TreeDiff::Same)
+    }
+
+    /// git's `try_to_simplify_commit`: marks `n` TREESAME where it doesn't
+    /// change the paths, and with history simplification, cuts its
+    /// parents down to the first relevant one it took the paths from.
+    pub(crate) fn simplify(&mut self, commits: &mut Commits, n: Node) -> Result<(), Error> {
+        let parents = commits.parents(n).to_vec();
+        if parents.is_empty() {
+            if self.same_as_empty(commits, n, 0)? {
+                commits.set(n, TREESAME);
+            }
+            return Ok(());
+        }
+        let (mut relevant_change, mut irrelevant_change) = (false, false);
+        let mut relevant_parents = 0;
+        let mut per_parent: Option<Vec<bool>> = None;
+        for (nth, &p) in parents.iter().enumerate() {
+            if relevant(commits, p) {
+                relevant_parents += 1;
+            }
+            if nth == 1 {
+                if self.first_parent {
+                    break;
+                }
+                if self.treesame.is_some()
+                    && !self.simplify_history
+                    && commits.flags(n) & UNINTERESTING == 0
+                {
+                    let mut ts = vec![false; parents.len()];
+                    ts[0] = !(irrelevant_change || relevant_change);
+                    per_parent = Some(ts);
+                }
+            }
+            commits.parse(p)?;
+            match self.compare(commits, p, n, nth)? {
+                TreeDiff::Same => {
+                    if !self.simplify_history || !relevant(commits, p) {
+                        if let Some(ts) = per_parent.as_mut() {
+                            ts[nth] = true;
+                        }
+                        continue;
+                    }
+                    commits.set_parents(n, vec![p]);
+                    commits.set(n, TREESAME);
+                    return Ok(());
+                }
+                TreeDiff::Different => {
+                    if relevant(commits, p) {
+                        relevant_change = true;
+                    } else {
+                        irrelevant_change = true;
+                    }
+                }
+            }
+        }
+        if let (Some(ts), Some(map)) = (per_parent, self.treesame.as_mut()) {
+            map.insert(n, ts);
+        }
+        let same = if relevant_parents > 0 {
+            !relevant_change
+        } else {
+            !irrelevant_change
+        };
+        if same {
+            commits.set(n, TREESAME);
+        }
+        Ok(())
+    }
+
+    /// git's `update_treesame`: a merge's TREESAME again, now that some of
+    /// its parents may have become uninteresting.
+    pub(crate) fn update_treesame(&self, commits: &mut Commits, n: Node) {
+        let parents = commits.parents(n).to_vec();
+        if parents.len() < 2 {
+            return;
+        }
+        let Some(ts) = self.treesame.as_ref().and_then(|m| m.get(&n)) else {
+            return;
+        };
+        let (mut relevant_parents, mut relevant_change, mut irrelevant_change) = (0, false, false);
+        for (i, &p) in parents.iter().enumerate() {
+            let changed = !ts.get(i).copied().unwrap_or(false);
+            if relevant(commits, p) {
+                relevant_change |= changed;
+                relevant_parents += 1;
+            } else {
+                irrelevant_change |= changed;
+            }
+        }
+        let changed = if relevant_parents > 0 {
+            relevant_change
+        } else {
+            irrelevant_change
+        };
+        if changed {
+            commits.unset(n, TREESAME);
+        } else {
+            commits.set(n, TREESAME);
+        }
+    }
+}
+
+/// git's `fill_bloom_key`: the bit positions a path sets.
+fn bloom_key(path: &[u8], settings: &BloomSettings) -> Vec<u32> {
+    const SEED0: u32 = 0x293a_e76f;
+    const SEED1: u32 = 0x7e64_6e2c;
+    let v2 = settings.hash_version == 2;
+    let h0 = murmur3(SEED0, path, v2);
+    let h1 = murmur3(SEED1, path, v2);
+    (0..settings.num_hashes)
+        .map(|i| h0.wrapping_add(i.wrapping_mul(h1)))
+        .collect()
+}
+
+/// git's seeded murmur3: version 2 reads bytes unsigned; version 1 as C's
+/// signed `char` (bytes from 0x80 sign-extended), as git first wrote it.
+fn murmur3(mut seed: u32, data: &[u8], v2: bool) -> u32 {
+    const C1: u32 = 0xcc9e_2d51;
+    const C2: u32 = 0x1b87_3593;
+    let byte = |b: u8| -> u32 {
+        if v2 {
+            u32::from(b)
+        } else {
+            i32::from(b.cast_signed()).cast_unsigned()
+        }
+    };
+    let mut chunks = data.chunks_exact(4);
+    for c in &mut chunks {
+        let mut k = byte(c[0]) | byte(c[1]) << 8 | byte(c[2]) << 16 | byte(c[3]) << 24;
+        k = k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        seed ^= k;
+        seed = seed
+            .rotate_left(13)
+            .wrapping_mul(5)
+            .wrapping_add(0xe654_6b64);
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        let mut k1: u32 = 0;
+        for (i, &b) in tail.iter().enumerate().rev() {
+            k1 ^= byte(b) << (8 * i);
+        }
+        k1 = k1.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+        seed ^= k1;
+    }
+    seed ^= data.len() as u32;
+    seed ^= seed >> 16;
+    seed = seed.wrapping_mul(0x85eb_ca6b);
+    seed ^= seed >> 13;
+    seed = seed.wrapping_mul(0xc2b2_ae35);
+    seed ^= seed >> 16;
+    seed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn murmur3_matches_gits_test_values() {
+        // git's t/helper/test-bloom.c ("get_murmur3") results, t0095.
+        assert_eq!(murmur3(0, b"", true), 0x0000_0000);
+        assert_eq!(murmur3(0, b"Hello world!", true), 0x627b_0c2c);
+        assert_eq!(
+            murmur3(0, b"The quick brown fox jumps over the lazy dog", true),
+            0x2e4f_f723
+        );
+        let high = b"\x99\xaa\xbb\xcc\xdd\xee\xff";
+        assert_eq!(murmur3(0, high, true), 0xa183_ccfd);
+        // Version 1 reads those bytes as signed.
+        assert_ne!(murmur3(0, high, false), 0xa183_ccfd);
+        let settings = BloomSettings {
+            hash_version: 1,
+            num_hashes: 7,
+            bits_per_entry: 10,
+        };
+        assert_eq!(
+            bloom_key(b"", &settings),
+            [
+                0x5615_800c,
+                0x5b96_6560,
+                0x6117_4ab4,
+                0x6698_3008,
+                0x6c19_155c,
+                0x7199_fab0,
+                0x771a_e004
+            ]
+        );
+        assert_eq!(murmur3(0, b"ab", true), murmur3(0, b"ab", false));
+    }
+}
