@@ -904,6 +904,10 @@ fn damaged_index_cases() -> Vec<Case> {
 /// exclusions and ranges, limits, marks and counts.
 /// `log` arguments of [`walk_cases`].
 const LOG_ARGS: &[&str] = &[
+    "--oneline --all -- f-r2b.txt",
+    "--format=%h%x20%p --all -- f-s1.txt",
+    "--parents --format=%h%x20%p --all -- f-s1.txt",
+    "--parents --oneline --full-history --all -- f-t1.txt f-s1.txt",
     "",
     "--all",
     "--oneline --all",
@@ -963,6 +967,14 @@ const WALK_ARGS: &[&str] = &[
     "--merges --full-history --all -- f-t1.txt",
     "--topo-order --full-history main~5..main -- f-o1.txt f-t1.txt",
     "main -- ../x",
+    "--parents --all -- f-t2.txt",
+    "--parents --all --full-history -- f-t2.txt",
+    "--parents --topo-order --all -- f-s1.txt",
+    "--parents --first-parent HEAD -- f-t1.txt",
+    "--parents --boundary main~3..main -- f-o1.txt",
+    "--parents --full-history --topo-order --all -- f-t3.txt",
+    "--parents --reverse --all -- f-g.txt",
+    "--parents --full-history --all -- f-e.txt f-s2.txt f-o2.txt",
     "main:nope/x",
     "HEAD",
     "--all",
@@ -1144,6 +1156,10 @@ const PATH_ARGS: &[&str] = &[
     "rev-list main -- src t/side.txt",
     "log --oneline main -- src/lib/util.c",
     "log --format=%H%x20%P main -- t",
+    "rev-list --parents main -- src",
+    "rev-list --parents --all --full-history -- src/lib/util.c",
+    "rev-list --parents --full-history --topo-order main -- src/lib",
+    "log --parents --oneline main -- src/lib/util.c",
 ];
 
 fn walk_cases() -> Vec<Case> {

@@ -181,6 +181,11 @@ impl Pruning {
     /// change the paths, and with history simplification, cuts its
     /// parents down to the first relevant one it took the paths from.
     pub(crate) fn simplify(&mut self, commits: &mut Commits, n: Node) -> Result<(), Error> {
+        // git has no tree for a commit not parsed (a parent met only
+        // through `--parents` rewriting past `--first-parent`).
+        if !commits.get(n).parsed {
+            return Ok(());
+        }
         let parents = commits.parents(n).to_vec();
         if parents.is_empty() {
             if self.same_as_empty(commits, n, 0)? {
@@ -242,6 +247,29 @@ impl Pruning {
             commits.set(n, TREESAME);
         }
         Ok(())
+    }
+
+    /// git's `compact_treesame` for a merge that just lost its parent at
+    /// `nth` (a duplicate): a commit left with one parent takes that
+    /// parent's TREESAME.
+    pub(crate) fn compact_treesame(&mut self, commits: &mut Commits, n: Node, nth: usize) {
+        let Some(map) = self.treesame.as_mut() else {
+            return;
+        };
+        let Some(ts) = map.get_mut(&n) else {
+            return;
+        };
+        if nth < ts.len() {
+            ts.remove(nth);
+        }
+        if ts.len() == 1 {
+            if ts[0] {
+                commits.set(n, TREESAME);
+            } else {
+                commits.unset(n, TREESAME);
+            }
+            map.remove(&n);
+        }
     }
 
     /// git's `update_treesame`: a merge's TREESAME again, now that some of

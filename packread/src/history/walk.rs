@@ -77,6 +77,10 @@ pub struct WalkOptions {
     /// `--full-history`: with `paths`, follow every parent of a merge,
     /// not only one the paths came from unchanged.
     pub full_history: bool,
+    /// `--parents` (git's `rewrite_parents`): with `paths`, each commit's
+    /// parents become the nearest commits the walk shows, and merges
+    /// that join shown lines are kept.
+    pub rewrite_parents: bool,
 }
 
 /// One commit the walk selected.
@@ -676,10 +680,17 @@ impl Walk {
         if parents < self.opts.min_parents || self.opts.max_parents.is_some_and(|m| parents > m) {
             return Ok(false);
         }
-        // A commit that doesn't change the paths (git: unless ancestry is
-        // wanted, which path-limited walks here never do).
+        // A commit that doesn't change the paths; with parents rewritten,
+        // kept if it joins two relevant lines.
         if self.pruning.is_some() && self.commits.flags(n) & TREESAME != 0 {
-            return Ok(false);
+            if !self.opts.rewrite_parents {
+                return Ok(false);
+            }
+            let parents = self.commits.parents(n).to_vec();
+            let relevant = parents.iter().filter(|&&p| self.relevant(p)).count();
+            if relevant < 2 {
+                return Ok(false);
+            }
         }
         if let Some(filter) = self.opts.filter.as_ref().filter(|f| !f.is_empty()) {
             let id = self.commits.id(n);
@@ -687,6 +698,83 @@ impl Walk {
             return Ok(filter.matches(&commit.data));
         }
         Ok(true)
+    }
+
+    /// git's `relevant_commit`: interesting, or a bottom of a range.
+    fn relevant(&self, n: Node) -> bool {
+        self.commits.flags(n) & (UNINTERESTING | BOTTOM) != UNINTERESTING
+    }
+
+    /// git's `one_relevant_parent`.
+    fn one_relevant_parent(&self, parents: &[Node]) -> Option<Node> {
+        if parents.is_empty() {
+            return None;
+        }
+        if self.opts.first_parent || parents.len() == 1 {
+            return Some(parents[0]);
+        }
+        let mut found = None;
+        for &p in parents {
+            if self.relevant(p) {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(p);
+            }
+        }
+        found
+    }
+
+    /// git's `rewrite_one`: the nearest commit down from `p` that is not
+    /// TREESAME (or is uninteresting, or where lines part); `None` where
+    /// the line ends.
+    fn rewrite_one(&mut self, mut p: Node) -> Result<Option<Node>, Error> {
+        loop {
+            if !self.limited {
+                if self.topo.is_some() {
+                    self.process_parents(p, None)?;
+                } else {
+                    let mut list = std::mem::replace(&mut self.list, DateList::new());
+                    let done = self.process_parents(p, Some(&mut list));
+                    self.list = list;
+                    done?;
+                }
+            }
+            let flags = self.commits.flags(p);
+            if flags & UNINTERESTING != 0 || flags & TREESAME == 0 {
+                return Ok(Some(p));
+            }
+            let parents = self.commits.parents(p).to_vec();
+            if parents.is_empty() {
+                return Ok(None);
+            }
+            match self.one_relevant_parent(&parents) {
+                Some(next) => p = next,
+                None => return Ok(Some(p)),
+            }
+        }
+    }
+
+    /// git's `rewrite_parents`, then `remove_duplicate_parents`.
+    fn rewrite_parents(&mut self, n: Node) -> Result<(), Error> {
+        let mut rewritten: Vec<Node> = Vec::new();
+        for p in self.commits.parents(n).to_vec() {
+            if let Some(q) = self.rewrite_one(p)? {
+                rewritten.push(q);
+            }
+        }
+        let mut kept: Vec<Node> = Vec::with_capacity(rewritten.len());
+        for q in rewritten {
+            if kept.contains(&q) {
+                if let Some(pruning) = self.pruning.as_mut() {
+                    pruning.compact_treesame(&mut self.commits, n, kept.len());
+                }
+                continue;
+            }
+            kept.push(q);
+        }
+        self.commits.set_parents(n, kept);
+        Ok(())
     }
 
     /// git's `get_revision_1`.
@@ -718,6 +806,9 @@ impl Walk {
                 }
             }
             if self.shows(c)? {
+                if self.pruning.is_some() && self.opts.rewrite_parents {
+                    self.rewrite_parents(c)?;
+                }
                 return Ok(Some(c));
             }
         }
@@ -822,8 +913,18 @@ impl Walk {
                 return Some(Err(e));
             }
         };
-        let walked = self.walked(n);
+        let walked = self.hand_over(n);
         Some(self.commits.data(n).map(|data| (walked, data)))
+    }
+
+    /// What the caller gets of `n`. git's `rev-list` and `log` then drop
+    /// the commit's parents (`finish_commit`), which later parent
+    /// rewriting sees (a shown commit it passes through ends the line):
+    /// so does the walk.
+    fn hand_over(&mut self, n: Node) -> Walked {
+        let walked = self.walked(n);
+        self.commits.set_parents(n, Vec::new());
+        walked
     }
 
     fn walked(&self, n: Node) -> Walked {
@@ -847,7 +948,7 @@ impl Iterator for Walk {
             return None;
         }
         match self.next_node() {
-            Ok(Some(n)) => Some(Ok(self.walked(n))),
+            Ok(Some(n)) => Some(Ok(self.hand_over(n))),
             Ok(None) => None,
             Err(e) => {
                 self.failed = true;

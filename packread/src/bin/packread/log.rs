@@ -114,8 +114,10 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let mut first = true;
     while let Some(next) = walk.next_with_data() {
         let (c, data) = next.map_err(crate::rev_list::walk_error)?;
-        let commit = Commit::parse(&data, c.id.kind())
+        let mut commit = Commit::parse(&data, c.id.kind())
             .map_err(|_| Exit::Fatal(format!("unable to parse commit {}", c.id)))?;
+        // git shows the parents the walk left (simplified, rewritten).
+        commit.parents.clone_from(&c.parents);
         let mut out = Vec::new();
         let mark = crate::rev_list::mark(&c, o.left_right);
         show(&mut reader, &o, (&c.id, mark), &commit, first, &mut out)?;

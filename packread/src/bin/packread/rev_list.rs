@@ -314,11 +314,6 @@ pub fn parse(
         return Err(e);
     }
     if !paths.is_empty() {
-        if out.parents {
-            return Err(Exit::Fatal(
-                "packread does not support --parents with paths yet".into(),
-            ));
-        }
         opts.paths = cx.pathspec(&paths)?;
     }
     Ok(Parsed {
@@ -362,7 +357,10 @@ fn option(
         "--boundary" => opts.boundary = true,
         "--left-right" => out.left_right = true,
         "--count" => out.count = Some(Count::default()),
-        "--parents" => out.parents = true,
+        "--parents" => {
+            out.parents = true;
+            opts.rewrite_parents = true;
+        }
         "--full-history" => opts.full_history = true,
         "--timestamp" => out.timestamp = true,
         "-n" => {
