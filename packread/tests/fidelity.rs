@@ -967,6 +967,11 @@ const WALK_ARGS: &[&str] = &[
     "--merges --full-history --all -- f-t1.txt",
     "--topo-order --full-history main~5..main -- f-o1.txt f-t1.txt",
     "main -- ../x",
+    "--objects --all",
+    "--objects main~3..main",
+    "--objects --all -- f-a.txt",
+    "--objects v1-again",
+    "--objects --tags",
     "--parents --all -- f-t2.txt",
     "--parents --all --full-history -- f-t2.txt",
     "--parents --topo-order --all -- f-s1.txt",
@@ -1162,6 +1167,37 @@ const PATH_ARGS: &[&str] = &[
     "log --parents --oneline main -- src/lib/util.c",
 ];
 
+/// `rev-list --objects` on the diff fixture.
+const OBJECTS_ARGS: &[&str] = &[
+    "--objects main",
+    "--objects --all",
+    "--objects main~8..main~6",
+    "--objects v1 main:src main~9^{tree}",
+    "--objects main:t/last.txt",
+    "--objects ^main~1^{tree} main^{tree}",
+    "--objects main -- src",
+    "--objects main -- src/*.c",
+    "--count --objects main",
+    "--objects --boundary main~2..main",
+    "--objects --no-object-names main",
+    "--objects --count --left-right main...side",
+    "--objects --topo-order side ^main~2",
+    "--objects --first-parent main",
+    "--objects --missing=print main",
+];
+
+/// `rev-list --objects` where blobs are missing: a partial clone, and the
+/// same with its pack no longer a promisor pack.
+const MISSING_ARGS: &[&str] = &[
+    "--objects --missing=print --all",
+    "--objects --missing=allow-any --all",
+    "--objects --missing=allow-promisor --all",
+    "--objects --missing=print main~3..main",
+    "--count --objects --missing=print --all",
+    "--objects --missing=bogus --missing=print main",
+    "--objects --missing=print --no-object-names main -- src",
+];
+
 fn walk_cases() -> Vec<Case> {
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     let mut cases = Vec::new();
@@ -1243,6 +1279,20 @@ fn walk_cases() -> Vec<Case> {
                 "{revparents}",
             ),
         ));
+        for args in OBJECTS_ARGS {
+            let args: Vec<&'static str> = std::iter::once("rev-list")
+                .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
+                .collect();
+            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
+        }
+    }
+    for repo in ["diffs-partial", "diffs-unexpected"] {
+        for args in MISSING_ARGS {
+            let args: Vec<&'static str> = std::iter::once("rev-list")
+                .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
+                .collect();
+            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
+        }
     }
     cases
 }

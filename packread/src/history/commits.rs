@@ -124,6 +124,11 @@ impl Commits {
         enabled
     }
 
+    /// The node of `id`, if met.
+    pub(crate) fn find(&self, id: &ObjectId) -> Option<Node> {
+        self.by_id.get(id).copied()
+    }
+
     /// The node of `id`, made (unparsed) if new.
     pub(crate) fn lookup(&mut self, id: &ObjectId) -> Node {
         if let Some(&n) = self.by_id.get(id) {

@@ -145,6 +145,9 @@ pub struct Walk {
     reversed: Option<VecDeque<Node>>,
     failed: bool,
     pruning: Option<Pruning>,
+    /// The starting points, sorted (git's `revs->commits` after
+    /// `prepare_revision_walk` for a walk that isn't limited).
+    initial: Vec<Node>,
 }
 
 impl Walk {
@@ -175,6 +178,7 @@ impl Walk {
             reversed: None,
             failed: false,
             pruning,
+            initial: Vec::new(),
         }
     }
 
@@ -346,6 +350,7 @@ impl Walk {
         for &n in &initial {
             self.list.insert(n, self.commits.date(n));
         }
+        self.initial.clone_from(&initial);
         if self.limited {
             self.limit_list()?;
             if self.topo_order() {
@@ -891,6 +896,47 @@ impl Walk {
             Some(list) => Ok(list.pop_front()),
             None => self.next_internal(),
         }
+    }
+
+    /// The trees `rev-list --objects` leaves out with all they hold (git's
+    /// `mark_edges_uninteresting`, after the walk is prepared): those of
+    /// excluded starting points, and of the excluded parents of the
+    /// commits a limited walk selected (or of its starting points).
+    pub fn edge_trees(&mut self) -> Result<Vec<ObjectId>, Error> {
+        if !self.prepared {
+            self.prepare()?;
+        }
+        let commits: Vec<Node> = if self.limited {
+            self.out.iter().copied().collect()
+        } else {
+            self.initial.clone()
+        };
+        let mut trees = Vec::new();
+        for c in commits {
+            if self.commits.flags(c) & UNINTERESTING != 0 {
+                if self.commits.get(c).parsed {
+                    trees.push(self.commits.tree(c));
+                }
+                continue;
+            }
+            for p in self.commits.parents(c).to_vec() {
+                if self.commits.flags(p) & UNINTERESTING != 0 && self.commits.get(p).parsed {
+                    trees.push(self.commits.tree(p));
+                }
+            }
+        }
+        Ok(trees)
+    }
+
+    /// A reader of the walk's database (for reads beside the walk).
+    pub fn reader_handle(&self) -> Reader {
+        self.commits.reader.odb().reader()
+    }
+
+    /// The root tree of a commit the walk has handed over.
+    pub fn tree_of(&self, id: &ObjectId) -> Option<ObjectId> {
+        let n = self.commits.find(id)?;
+        self.commits.get(n).parsed.then(|| self.commits.tree(n))
     }
 
     /// Makes [`next_with_data`](Self::next_with_data) cheap: the bytes of

@@ -14,6 +14,7 @@ mod log;
 mod ls_tree;
 mod merge_base;
 mod names;
+mod oidset;
 mod pipeline;
 mod progress;
 mod rev_list;

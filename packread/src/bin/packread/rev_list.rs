@@ -11,10 +11,12 @@
 
 use std::io::{self, BufRead, Write};
 
-use packread::history::{CommitFilter, Order, PatternSyntax, Walk, WalkOptions, Walked};
+use packread::history::{
+    CommitFilter, ListError, Missing, ObjectList, Order, PatternSyntax, Walk, WalkOptions, Walked,
+};
 use packread::mailmap::Mailmap;
 use packread::refs::{RefStore, Target};
-use packread::{Error, ObjectId, Reader};
+use packread::{Error, ObjectId, ObjectKind, Reader};
 
 use crate::context::Context;
 use crate::{Exit, Global};
@@ -65,12 +67,19 @@ Use '--' to separate paths from revisions, like this:\n\
 'git <command> [<revision>...] -- [<file>...]'";
 
 /// How each commit is printed (with `count`, only how many there are).
+#[allow(clippy::struct_excessive_bools)] // git's independent options
 #[derive(Default)]
 struct Output {
     count: Option<Count>,
     parents: bool,
     timestamp: bool,
     left_right: bool,
+    /// `--objects`: the trees and blobs too.
+    objects: bool,
+    /// `--no-object-names` clears it.
+    object_names: Option<bool>,
+    /// The first valid `--missing=` (git ignores the others).
+    missing: Option<Missing>,
 }
 
 /// `--author`, `--committer`, `--grep` and how their patterns are read.
@@ -163,6 +172,9 @@ enum Tip {
     One {
         id: ObjectId,
         uninteresting: bool,
+        /// For `<rev>:<path>`: the path (the name `--objects` lists it
+        /// under).
+        path: Option<String>,
     },
     /// `A...B` (after `--not` if `not`).
     Symmetric {
@@ -180,6 +192,17 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         return Err(Exit::Usage(String::new(), USAGE));
     }
     parsed.opts.filter = parsed.grep.filter(None)?;
+    if parsed.out.objects {
+        if parsed.out.count.is_some() && parsed.out.left_right {
+            return Err(Exit::Fatal(
+                "marked counting and '--objects' cannot be used together".into(),
+            ));
+        }
+        let missing = parsed.out.missing.unwrap_or_default();
+        let list = ObjectList::new(parsed.opts.paths.clone(), missing);
+        let (walk, list) = start_listing(cx, parsed.opts, parsed.tips, Some(list))?;
+        return print_listing(walk, list, &mut parsed.out);
+    }
     let walk = start(cx, parsed.opts, parsed.tips)?;
     print(walk, &mut parsed.out)
 }
@@ -211,6 +234,7 @@ impl Parsed {
         self.tips.push(Tip::One {
             id,
             uninteresting: false,
+            path: None,
         });
     }
 
@@ -259,6 +283,7 @@ pub fn parse(
                         tips.push(Tip::One {
                             id,
                             uninteresting: not,
+                            path: None,
                         });
                     }
                     continue;
@@ -362,6 +387,9 @@ fn option(
             opts.rewrite_parents = true;
         }
         "--full-history" => opts.full_history = true,
+        "--objects" => out.objects = true,
+        "--object-names" => out.object_names = Some(true),
+        "--no-object-names" => out.object_names = Some(false),
         "--timestamp" => out.timestamp = true,
         "-n" => {
             let v = args
@@ -400,6 +428,18 @@ fn option(
                 && matches!(name, "--since" | "--after" | "--until" | "--before")
             {
                 set_date_limit(name, v, opts);
+            } else if let Some(v) = arg.strip_prefix("--missing=") {
+                // The first valid value counts; git ignores the rest.
+                let action = match v {
+                    "error" => Some(Missing::Error),
+                    "allow-any" => Some(Missing::AllowAny),
+                    "allow-promisor" => Some(Missing::AllowPromisor),
+                    "print" => Some(Missing::Print),
+                    _ => None,
+                };
+                if out.missing.is_none() {
+                    out.missing = action;
+                }
             } else if let Some(v) = arg.strip_prefix("--max-age=") {
                 opts.max_age = Some(parse_epoch(v));
             } else if let Some(v) = arg.strip_prefix("--min-age=") {
@@ -506,10 +546,12 @@ fn revision(
         tips.push(Tip::One {
             id: x,
             uninteresting: !not,
+            path: None,
         });
         tips.push(Tip::One {
             id: y,
             uninteresting: not,
+            path: None,
         });
         return Ok(());
     }
@@ -517,7 +559,21 @@ fn revision(
         Some(rest) => (rest, true),
         None => (arg, false),
     };
-    let Some(id) = resolve(cx, reader, refs, name)? else {
+    let resolved = match crate::names::resolve_revision(cx, reader, refs, name) {
+        Ok(rev) => {
+            for w in rev
+                .warnings
+                .iter()
+                .flat_map(|w| crate::git_words::revision_warning(w, false))
+            {
+                eprintln!("{w}");
+            }
+            Some((rev.id, rev.path.map(|(p, _)| p)))
+        }
+        Err(Error::Revision { .. } | Error::Ambiguous(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let Some((id, path)) = resolved else {
         if let Some(msg) = crate::names::misspelt(cx, reader, refs, name) {
             return Err(Exit::Fatal(msg));
         }
@@ -526,6 +582,7 @@ fn revision(
     tips.push(Tip::One {
         id,
         uninteresting: negated != not,
+        path,
     });
     Ok(())
 }
@@ -609,14 +666,40 @@ fn read_stdin(
 
 /// The walk of `tips` (git's pending list, in order).
 fn start(cx: &Context, opts: WalkOptions, tips: Vec<Tip>) -> Result<Walk, Exit> {
+    Ok(start_listing(cx, opts, tips, None)?.0)
+}
+
+/// The walk of `tips`, and with `--objects` (`objects`: how missing
+/// objects are handled), the listing of the trees, blobs and tags they
+/// name, as git's `handle_commit` adds them.
+fn start_listing(
+    cx: &Context,
+    opts: WalkOptions,
+    tips: Vec<Tip>,
+    objects: Option<ObjectList>,
+) -> Result<(Walk, Option<ObjectList>), Exit> {
+    let paths = opts.paths.clone();
     let mut walk = Walk::with_graph(cx.odb.reader(), cx.commit_graph(), opts);
+    let mut list = objects;
+    let mut reader = cx.odb.reader();
     let bad = |e: Error| match e {
         Error::NotFound(id) => Exit::Fatal(format!("bad object {id}")),
         other => other.into(),
     };
+    let _ = paths;
     for t in tips {
         match t {
-            Tip::One { id, uninteresting } => walk.push(id, uninteresting, false).map_err(bad)?,
+            Tip::One {
+                id,
+                uninteresting,
+                path,
+            } => {
+                if let Some(list) = list.as_mut() {
+                    listed_tip(&mut reader, list, id, uninteresting, path.as_deref())
+                        .map_err(bad)?;
+                }
+                walk.push(id, uninteresting, false).map_err(bad)?;
+            }
             Tip::Symmetric { a, b, not, arg } => {
                 if !walk.push_symmetric(a, b, not).map_err(bad)? {
                     return Err(Exit::Fatal(format!(
@@ -626,7 +709,62 @@ fn start(cx: &Context, opts: WalkOptions, tips: Vec<Tip>) -> Result<Walk, Exit> 
             }
         }
     }
-    Ok(walk)
+    if let Some(list) = list.as_mut() {
+        for tree in walk.edge_trees().map_err(walk_error)? {
+            list.exclude_tree(&mut reader, tree)?;
+        }
+    }
+    Ok((walk, list))
+}
+
+/// git's `handle_commit` for `--objects`: the tags on the way to what a
+/// starting point names are listed under their names, trees and blobs
+/// under the path they were named by (an excluded tree's contents are
+/// left out).
+fn listed_tip(
+    reader: &mut Reader,
+    list: &mut ObjectList,
+    id: ObjectId,
+    uninteresting: bool,
+    path: Option<&str>,
+) -> Result<(), Error> {
+    let mut id = id;
+    let mut data = Vec::new();
+    loop {
+        match reader.read_into(&id, &mut data)? {
+            ObjectKind::Tag => {
+                let tag = packread::object::commit::Tag::parse(&data, id.kind())
+                    .map_err(|_| Error::MalformedCommit(id))?;
+                if !uninteresting {
+                    list.add(id, ObjectKind::Tag, tag.name.unwrap_or_default());
+                }
+                id = tag.object;
+            }
+            ObjectKind::Tree => {
+                if uninteresting {
+                    // git marks the tree's contents, not the tree.
+                    for e in packread::object::tree::entries(&data, id.kind()).map_while(Result::ok)
+                    {
+                        match e.kind() {
+                            ObjectKind::Tree => list.exclude_tree(reader, e.id)?,
+                            ObjectKind::Blob => list.exclude_blob(e.id),
+                            _ => {}
+                        }
+                    }
+                } else {
+                    list.add(id, ObjectKind::Tree, path.unwrap_or("").as_bytes());
+                }
+                return Ok(());
+            }
+            ObjectKind::Blob => {
+                if !uninteresting {
+                    list.add(id, ObjectKind::Blob, path.unwrap_or("").as_bytes());
+                }
+                return Ok(());
+            }
+            ObjectKind::Commit => return Ok(()),
+        }
+    }
 }
 
 /// A commit the walk failed on, in git's words.
@@ -639,21 +777,71 @@ pub fn walk_error(e: Error) -> Exit {
 
 /// Walks and prints as `rev-list` does.
 fn print(walk: Walk, out: &mut Output) -> Result<i32, Exit> {
+    print_listing(walk, None, out)
+}
+
+/// As [`print`], then with `--objects` the trees, blobs and tags.
+fn print_listing(mut walk: Walk, list: Option<ObjectList>, out: &mut Output) -> Result<i32, Exit> {
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
-    for c in walk {
-        let c = c.map_err(walk_error)?;
-        if let Some(count) = out.count.as_mut() {
-            if c.left {
-                count.left += 1;
-            } else {
-                count.right += 1;
+    let mut list = list;
+    let result = (|| -> Result<(), Exit> {
+        while let Some(c) = walk.next() {
+            let c = c.map_err(walk_error)?;
+            if let Some(list) = list.as_mut()
+                && let Some(tree) = walk.tree_of(&c.id)
+            {
+                list.add(tree, ObjectKind::Tree, b"");
             }
-            continue;
+            if let Some(count) = out.count.as_mut() {
+                if c.left {
+                    count.left += 1;
+                } else {
+                    count.right += 1;
+                }
+                continue;
+            }
+            line(&mut w, out, &c)?;
         }
-        line(&mut w, out, &c)?;
-    }
-    if let Some(Count { left, right }) = out.count {
+        if let Some(list) = list.as_mut() {
+            let names = out.object_names.unwrap_or(true);
+            let mut reader = walk.reader_handle();
+            let mut written: io::Result<()> = Ok(());
+            let listed = list.traverse(&mut reader, &mut |o| {
+                if let Some(count) = out.count.as_mut() {
+                    count.right += 1;
+                    return;
+                }
+                if written.is_err() {
+                    return;
+                }
+                written = if names {
+                    // git's `show_object_with_name`: the name up to a newline.
+                    let end = o
+                        .name
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .unwrap_or(o.name.len());
+                    write!(w, "{} ", o.id)
+                        .and_then(|()| w.write_all(&o.name[..end]))
+                        .and_then(|()| w.write_all(b"\n"))
+                } else {
+                    writeln!(w, "{}", o.id)
+                };
+            });
+            written?;
+            listed.map_err(list_error)?;
+            if out.missing == Some(Missing::Print) {
+                for id in crate::oidset::iteration_order(list.missing_found()) {
+                    writeln!(w, "?{id}")?;
+                }
+            }
+        }
+        Ok(())
+    })();
+    if result.is_ok()
+        && let Some(Count { left, right }) = out.count
+    {
         if out.left_right {
             writeln!(w, "{left}\t{right}")?;
         } else {
@@ -661,7 +849,23 @@ fn print(walk: Walk, out: &mut Output) -> Result<i32, Exit> {
         }
     }
     w.flush()?;
-    Ok(0)
+    result.map(|()| 0)
+}
+
+/// An object listing that stopped, in git's words.
+fn list_error(e: ListError) -> Exit {
+    match e {
+        ListError::BadTree(id) => Exit::Fatal(format!("bad tree object {id}")),
+        ListError::Missing {
+            id,
+            kind,
+            unexpected,
+        } => Exit::Fatal(format!(
+            "{}missing {kind} object '{id}'",
+            if unexpected { "unexpected " } else { "" }
+        )),
+        ListError::Read(e) => e.into(),
+    }
 }
 
 /// git's revision mark of a commit: `-` for a boundary, `^` for an
