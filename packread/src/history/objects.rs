@@ -6,7 +6,7 @@
 
 use crate::diff::{Interest, MAX_TREE_DEPTH, Pathspec};
 use crate::error::Error;
-use crate::object::tree::{self, TreeEntry};
+use crate::object::tree;
 use crate::object::{IdMap, ObjectId, ObjectKind};
 use crate::odb::Reader;
 
@@ -185,6 +185,16 @@ impl ObjectList {
         self.flags.get(id).copied().unwrap_or(0)
     }
 
+    /// Marks `id` seen; whether it was neither seen nor left out before.
+    fn first_visit(&mut self, id: ObjectId) -> bool {
+        let f = self.flags.entry(id).or_insert(0);
+        if *f & (UNINTERESTING | SEEN) != 0 {
+            return false;
+        }
+        *f |= SEEN;
+        true
+    }
+
     fn mark(&mut self, id: ObjectId, f: u8) {
         *self.flags.entry(id).or_insert(0) |= f;
     }
@@ -198,7 +208,7 @@ impl ObjectList {
         depth: usize,
         visit: &mut dyn FnMut(&Listed),
     ) -> Result<(), ListError> {
-        if self.flag(&id) & (UNINTERESTING | SEEN) != 0 {
+        if !self.first_visit(id) {
             return Ok(());
         }
         if depth > MAX_TREE_DEPTH {
@@ -215,22 +225,22 @@ impl ObjectList {
         }
         let len = base.len();
         base.extend_from_slice(name);
-        self.mark(id, SEEN);
         let item = Listed {
             id,
             kind: ObjectKind::Tree,
             name: base.clone(),
         };
-        self.show(reader, &item, visit)?;
+        if parsed {
+            visit(&item);
+        } else {
+            self.show(reader, &item, visit)?;
+        }
         if !base.is_empty() {
             base.push(b'/');
         }
         if parsed {
-            let entries: Vec<TreeEntry<'_>> = tree::entries(&data, id.kind())
-                .map_while(Result::ok)
-                .collect();
             let mut all = self.paths.is_empty();
-            for e in entries {
+            for e in tree::entries(&data, id.kind()).map_while(Result::ok) {
                 if !all {
                     let mode = e.canonical_mode();
                     match self
@@ -249,10 +259,9 @@ impl ObjectList {
                     }
                     ObjectKind::Commit => {}
                     _ => {
-                        if self.flag(&e.id) & (UNINTERESTING | SEEN) != 0 {
+                        if !self.first_visit(e.id) {
                             continue;
                         }
-                        self.mark(e.id, SEEN);
                         let mut path = base.clone();
                         path.extend_from_slice(e.name);
                         let item = Listed {
