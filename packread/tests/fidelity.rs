@@ -1198,28 +1198,98 @@ const MISSING_ARGS: &[&str] = &[
     "--objects --missing=print --no-object-names main -- src",
 ];
 
+/// Cases on the diff fixture (`diff-tree`, paths, `--objects`) and on
+/// broken commit-graphs.
+fn diff_cases() -> Vec<Case> {
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut cases = Vec::new();
+    for state in ["none", "bloom"] {
+        let repo = leak(format!("diffs-{state}"));
+        for args in DIFF_TREE_ARGS {
+            cases.push(case(repo, command("diff-tree", args)));
+        }
+        for args in PATH_ARGS {
+            let (first, rest) = args.split_once(' ').expect("a command and its arguments");
+            cases.push(case(repo, command(leak(first.to_owned()), rest)));
+        }
+        for args in [
+            &["diff-tree", "--stdin", "-r", "--numstat"][..],
+            &["diff-tree", "--stdin", "-m", "--name-status"],
+            &["diff-tree", "--stdin", "-z", "-t", "--root"],
+        ] {
+            cases.push(batch(repo, args, "{revparents}"));
+            cases.push(batch(repo, args, "{diffmix}"));
+        }
+        cases.push(with(
+            ONE_HANDLE,
+            batch(
+                repo,
+                &["diff-tree", "--stdin", "-r", "--numstat", "-m"],
+                "{revparents}",
+            ),
+        ));
+        for args in OBJECTS_ARGS {
+            cases.push(case(repo, command("rev-list", args)));
+        }
+    }
+    // Commit-graphs git refuses: its errors and warnings, then the same
+    // answers from the objects.
+    for which in [
+        "badsig",
+        "badversion",
+        "badhash",
+        "toosmall",
+        "manychunks",
+        "nofanout",
+        "dupchunk",
+        "earlyend",
+        "badoffset",
+        "chainline",
+        "chainmissing",
+        "chainshort",
+    ] {
+        let repo = leak(format!("badgraph-{which}"));
+        for args in [
+            &["rev-list", "--all"][..],
+            &["log", "--oneline", "-2", "side"],
+            &["merge-base", "--all", "main", "side"],
+        ] {
+            cases.push(case(repo, args));
+        }
+    }
+    for repo in ["diffs-partial", "diffs-unexpected"] {
+        for args in MISSING_ARGS {
+            cases.push(case(repo, command("rev-list", args)));
+        }
+    }
+    cases
+}
+
+/// `args` split at spaces, after the command `first` (leaked: cases are
+/// `'static`).
+fn command(first: &'static str, args: &str) -> &'static [&'static str] {
+    let v: Vec<&'static str> = std::iter::once(first)
+        .chain(
+            args.split_whitespace()
+                .map(|a| -> &'static str { Box::leak(a.to_owned().into_boxed_str()) }),
+        )
+        .collect();
+    Box::leak(v.into_boxed_slice())
+}
+
 fn walk_cases() -> Vec<Case> {
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     let mut cases = Vec::new();
     for state in ["none", "graph", "split", "levels"] {
         let repo = leak(format!("walks-{state}"));
         for args in WALK_ARGS {
-            let args: Vec<&'static str> = std::iter::once("rev-list")
-                .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
-                .collect();
-            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
+            cases.push(case(repo, command("rev-list", args)));
         }
         for args in LOG_ARGS {
-            let args: Vec<&'static str> = std::iter::once("log")
-                .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
-                .collect();
-            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
+            cases.push(case(repo, command("log", args)));
         }
         for args in MERGE_BASE_ARGS {
-            let args: Vec<&'static str> = std::iter::once("merge-base")
-                .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
-                .collect();
-            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
+            cases.push(case(repo, command("merge-base", args)));
         }
         // Relative dates and dates without a zone, at a fixed now.
         let now: &'static [(&str, &str)] = &[("GIT_TEST_DATE_NOW", "1700001000"), ("TZ", "UTC0")];
@@ -1248,57 +1318,14 @@ fn walk_cases() -> Vec<Case> {
             case(repo, &["rev-list", "--topo-order", "--parents", "--all"]),
         ));
     }
-    for state in ["none", "bloom"] {
-        let repo = leak(format!("diffs-{state}"));
-        for args in DIFF_TREE_ARGS {
-            let args: Vec<&'static str> = std::iter::once("diff-tree")
-                .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
-                .collect();
-            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
-        }
-        for args in PATH_ARGS {
-            let args: Vec<&'static str> = args
-                .split_whitespace()
-                .map(|a| leak(a.to_owned()))
-                .collect();
-            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
-        }
-        for args in [
-            &["diff-tree", "--stdin", "-r", "--numstat"][..],
-            &["diff-tree", "--stdin", "-m", "--name-status"],
-            &["diff-tree", "--stdin", "-z", "-t", "--root"],
-        ] {
-            cases.push(batch(repo, args, "{revparents}"));
-            cases.push(batch(repo, args, "{diffmix}"));
-        }
-        cases.push(with(
-            ONE_HANDLE,
-            batch(
-                repo,
-                &["diff-tree", "--stdin", "-r", "--numstat", "-m"],
-                "{revparents}",
-            ),
-        ));
-        for args in OBJECTS_ARGS {
-            let args: Vec<&'static str> = std::iter::once("rev-list")
-                .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
-                .collect();
-            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
-        }
-    }
-    for repo in ["diffs-partial", "diffs-unexpected"] {
-        for args in MISSING_ARGS {
-            let args: Vec<&'static str> = std::iter::once("rev-list")
-                .chain(args.split_whitespace().map(|a| leak(a.to_owned())))
-                .collect();
-            cases.push(case(repo, Box::leak(args.into_boxed_slice())));
-        }
-    }
     cases
 }
 
 /// The fixture repositories by name.
 fn repo(name: &str) -> PathBuf {
+    if let Some(which) = name.strip_prefix("badgraph-") {
+        return fixture("make_bad_graphs.sh").join(format!("{which}.git"));
+    }
     if let Some(state) = name.strip_prefix("diffs-") {
         return fixture("make_diffs.sh").join(format!("{state}.git"));
     }
@@ -1607,7 +1634,8 @@ fn main() -> ExitCode {
         .iter()
         .copied()
         .chain(damaged_index_cases())
-        .chain(walk_cases());
+        .chain(walk_cases())
+        .chain(diff_cases());
     let trials = cases
         .enumerate()
         .map(|(i, c)| Trial::test(name(i, &c), move || check(&c).map_err(Failed::from)))

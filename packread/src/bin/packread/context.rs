@@ -73,9 +73,18 @@ impl Context {
     }
 
     /// The commit-graph git would use here (none without a git directory).
+    ///
+    /// What git reports while loading it is printed on stderr, as git
+    /// prints it (`error:` and `warning:` lines).
     pub fn commit_graph(&self) -> Option<Arc<CommitGraph>> {
         let refs = self.refs.as_ref()?;
-        CommitGraph::load(&self.odb, refs.git_dir()).0.map(Arc::new)
+        let (graph, problems) = CommitGraph::load(&self.odb, refs.git_dir());
+        for p in &problems {
+            for line in git_words::graph_problem(p) {
+                eprintln!("{line}");
+            }
+        }
+        graph.map(Arc::new)
     }
 
     /// The length of a full hex id in this repository.

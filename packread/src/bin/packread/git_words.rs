@@ -263,6 +263,90 @@ pub fn regex_error(why: &str) -> &'static str {
         .map_or("Invalid regular expression", |&(_, git)| git)
 }
 
+/// What git prints while loading a commit-graph that has `p` (nothing
+/// for a file it can't open).
+pub fn graph_problem(p: &packread::graph::GraphProblem) -> Vec<String> {
+    use packread::graph::GraphProblem as G;
+    let error = |m: String| format!("error: {m}");
+    let warning = |m: String| format!("warning: {m}");
+    let required = |what: &str, why: &Option<Box<G>>| {
+        let mut lines: Vec<String> = why.as_deref().map(graph_problem).unwrap_or_default();
+        lines.push(error(format!(
+            "commit-graph required {what} chunk missing or corrupted"
+        )));
+        lines
+    };
+    match p {
+        G::Unreadable(_) => Vec::new(),
+        G::TooSmall => vec![error("commit-graph file is too small".into())],
+        G::BadSignature(s) => vec![error(format!(
+            "commit-graph signature {s:X} does not match signature 43475048"
+        ))],
+        G::UnsupportedVersion(v) => vec![error(format!(
+            "commit-graph version {v:X} does not match version 1"
+        ))],
+        G::HashVersionMismatch { found, expected } => vec![error(format!(
+            "commit-graph hash version {found:X} does not match version {expected:X}"
+        ))],
+        G::TooSmallForChunks(n) => vec![error(format!(
+            "commit-graph file is too small to hold {n} chunks"
+        ))],
+        G::EarlyTerminatingChunk => {
+            vec![error(
+                "terminating chunk id appears earlier than expected".into(),
+            )]
+        }
+        G::BadChunkOffsets { start, next } => {
+            vec![error(format!(
+                "improper chunk offset(s) {start:x} and {next:x}"
+            ))]
+        }
+        G::UnalignedChunk(id) => vec![error(format!("chunk id {id:x} not 1-byte aligned"))],
+        G::DuplicateChunk(id) => vec![error(format!("duplicate chunk ID {id:x} found"))],
+        G::NonZeroFinalChunk(id) => vec![error(format!("final chunk has non-zero id {id:x}"))],
+        G::MissingFanout(why) => required("OID fanout", why),
+        G::FanoutWrongSize => vec![error("commit-graph oid fanout chunk is wrong size".into())],
+        G::FanoutOutOfOrder => vec![error("commit-graph fanout values out of order".into())],
+        G::MissingLookup(why) => required("OID lookup", why),
+        G::LookupWrongSize => {
+            vec![error(
+                "commit-graph OID lookup chunk is the wrong size".into(),
+            )]
+        }
+        G::MissingCommitData(why) => required("commit data", why),
+        G::CommitDataWrongSize => {
+            vec![error("commit-graph commit data chunk is wrong size".into())]
+        }
+        G::GenerationsWrongSize => {
+            vec![error("commit-graph generations chunk is wrong size".into())]
+        }
+        G::BloomIndexTooSmall => {
+            vec![warning(
+                "commit-graph changed-path index chunk is too small".into(),
+            )]
+        }
+        G::BloomDataTooSmall(len) => vec![warning(format!(
+            "ignoring too-small changed-path chunk ({len} < 12) in commit-graph file"
+        ))],
+        G::ChainTooSmall => vec![warning("commit-graph chain file too small".into())],
+        G::ChainLineNotAHash(line) => vec![warning(format!(
+            "invalid commit-graph chain: line '{line}' not a hash"
+        ))],
+        G::NoBaseGraphsChunk => vec![warning("commit-graph has no base graphs chunk".into())],
+        G::BaseGraphsTooSmall => {
+            vec![warning(
+                "commit-graph base graphs chunk is too small".into(),
+            )]
+        }
+        G::ChainMismatch => vec![warning("commit-graph chain does not match".into())],
+        G::MissingChainFiles => vec![warning("unable to find all commit-graph files".into())],
+        G::BloomSettingsDiffer(id) => vec![warning(format!(
+            "disabling Bloom filters for commit-graph layer '{id}' due to incompatible settings"
+        ))],
+        _ => vec![warning(p.to_string())],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
