@@ -20,7 +20,7 @@ pub(crate) struct CommitNode {
     pub(crate) id: ObjectId,
     /// Valid once `parsed`; a path-limited walk may cut it down (git's
     /// history simplification).
-    pub(crate) parents: Vec<Node>,
+    pub(crate) parents: Parents,
     /// The root tree, valid once `parsed`.
     pub(crate) tree: ObjectId,
     /// The committer date as git reads it (0 where it can't).
@@ -32,6 +32,45 @@ pub(crate) struct CommitNode {
     pub(crate) parsed: bool,
     /// Its graph position, when it was met through the graph.
     graph_pos: Option<u32>,
+}
+
+/// A commit's parents: up to two kept inline (most commits), more on
+/// the heap.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Parents {
+    inline: [Node; 2],
+    len: u8,
+    more: Vec<Node>,
+}
+
+impl Parents {
+    fn from_slice(parents: &[Node]) -> Parents {
+        match parents {
+            [] => Parents::default(),
+            [a] => Parents {
+                inline: [*a, 0],
+                len: 1,
+                more: Vec::new(),
+            },
+            [a, b] => Parents {
+                inline: [*a, *b],
+                len: 2,
+                more: Vec::new(),
+            },
+            many => Parents {
+                inline: [0; 2],
+                len: 3,
+                more: many.to_vec(),
+            },
+        }
+    }
+
+    pub(crate) fn as_slice(&self) -> &[Node] {
+        match self.len {
+            0..=2 => &self.inline[..usize::from(self.len)],
+            _ => &self.more,
+        }
+    }
 }
 
 /// Why a commit could not be parsed.
@@ -125,23 +164,48 @@ impl Commits {
     }
 
     /// The node of `id`, if met.
-    pub(crate) fn find(&self, id: &ObjectId) -> Option<Node> {
-        self.by_id.get(id).copied()
+    pub(crate) fn find(&mut self, id: &ObjectId) -> Option<Node> {
+        if let Some(&n) = self.by_id.get(id) {
+            return Some(n);
+        }
+        let pos = self.graph_pos_of(id)?;
+        self.by_graph_pos
+            .get(pos as usize)
+            .copied()
+            .filter(|&n| n != Node::MAX)
     }
 
-    /// The node of `id`, made (unparsed) if new.
+    /// The node of `id`, made (unparsed) if new. A commit the graph lists
+    /// is kept by its graph position, not hashed by id.
     pub(crate) fn lookup(&mut self, id: &ObjectId) -> Node {
         if let Some(&n) = self.by_id.get(id) {
             return n;
         }
-        self.insert(*id)
+        if let Some(pos) = self.graph_pos_of(id)
+            && let Ok(n) = self.node_at_graph_pos(pos)
+        {
+            return n;
+        }
+        let n = self.insert(*id);
+        self.by_id.insert(*id, n);
+        n
+    }
+
+    /// Where the graph lists `id`, if it does.
+    fn graph_pos_of(&mut self, id: &ObjectId) -> Option<u32> {
+        self.graph.as_ref()?;
+        self.before_graph();
+        let (graph, cursors) = self.graph.as_mut().expect("checked");
+        let found = graph.find(cursors, id).ok().flatten();
+        self.after_graph();
+        found
     }
 
     fn insert(&mut self, id: ObjectId) -> Node {
         let n = self.nodes.len() as Node;
         self.nodes.push(CommitNode {
             id,
-            parents: Vec::new(),
+            parents: Parents::default(),
             tree: id,
             date: 0,
             generation: GENERATION_INFINITY,
@@ -149,7 +213,6 @@ impl Commits {
             parsed: false,
             graph_pos: None,
         });
-        self.by_id.insert(id, n);
         n
     }
 
@@ -192,7 +255,7 @@ impl Commits {
     }
 
     pub(crate) fn parents(&self, n: Node) -> &[Node] {
-        &self.nodes[n as usize].parents
+        self.nodes[n as usize].parents.as_slice()
     }
 
     /// The root tree of a parsed commit.
@@ -202,8 +265,8 @@ impl Commits {
 
     /// Cuts a commit's parents down to `parents` (git's history
     /// simplification).
-    pub(crate) fn set_parents(&mut self, n: Node, parents: Vec<Node>) {
-        self.nodes[n as usize].parents = parents;
+    pub(crate) fn set_parents(&mut self, n: Node, parents: &[Node]) {
+        self.nodes[n as usize].parents = Parents::from_slice(parents);
     }
 
     /// The changed-path Bloom filter the graph holds for a parsed commit,
@@ -290,7 +353,7 @@ impl Commits {
         let (graph, cursors) = self.graph.as_mut().expect("positions come from the graph");
         let id = graph.id_at(cursors, pos)?;
         let len = graph.len() as usize;
-        let n = self.lookup(&id);
+        let n = self.insert(id);
         self.nodes[n as usize].graph_pos = Some(pos);
         if self.by_graph_pos.len() <= i {
             self.by_graph_pos.resize(len.max(i + 1), Node::MAX);
@@ -302,10 +365,21 @@ impl Commits {
     fn fill_from_graph(&mut self, n: Node, pos: u32) -> Result<(), ParseFailure> {
         let (graph, cursors) = self.graph.as_mut().expect("found in it");
         let c = graph.commit_at(cursors, pos)?;
-        let mut parents = Vec::with_capacity(c.parents.len());
-        for p in c.parents {
-            parents.push(self.node_at_graph_pos(p)?);
+        let mut nodes = [0 as Node; 2];
+        let mut more = Vec::new();
+        for (k, &p) in c.parents.iter().enumerate() {
+            let q = self.node_at_graph_pos(p)?;
+            if c.parents.len() <= 2 {
+                nodes[k] = q;
+            } else {
+                more.push(q);
+            }
         }
+        let parents = if c.parents.len() <= 2 {
+            Parents::from_slice(&nodes[..c.parents.len()])
+        } else {
+            Parents::from_slice(&more)
+        };
         if self.by_graph_pos.len() <= pos as usize {
             let len = self.graph.as_ref().expect("found in it").0.len() as usize;
             self.by_graph_pos
@@ -377,7 +451,7 @@ impl Commits {
         let date = parse_commit_date(&data[at..]);
         // A commit the graph doesn't list has an infinite generation.
         let node = &mut self.nodes[n as usize];
-        node.parents = parents;
+        node.parents = Parents::from_slice(&parents);
         node.tree = tree;
         node.date = date;
         node.generation = GENERATION_INFINITY;

@@ -222,7 +222,7 @@ impl Pruning {
                         }
                         continue;
                     }
-                    commits.set_parents(n, vec![p]);
+                    commits.set_parents(n, &[p]);
                     commits.set(n, TREESAME);
                     return Ok(());
                 }

@@ -778,7 +778,7 @@ impl Walk {
             }
             kept.push(q);
         }
-        self.commits.set_parents(n, kept);
+        self.commits.set_parents(n, &kept);
         Ok(())
     }
 
@@ -934,7 +934,7 @@ impl Walk {
     }
 
     /// The root tree of a commit the walk has handed over.
-    pub fn tree_of(&self, id: &ObjectId) -> Option<ObjectId> {
+    pub fn tree_of(&mut self, id: &ObjectId) -> Option<ObjectId> {
         let n = self.commits.find(id)?;
         self.commits.get(n).parsed.then(|| self.commits.tree(n))
     }
@@ -969,7 +969,7 @@ impl Walk {
     /// so does the walk.
     fn hand_over(&mut self, n: Node) -> Walked {
         let walked = self.walked(n);
-        self.commits.set_parents(n, Vec::new());
+        self.commits.set_parents(n, &[]);
         walked
     }
 
@@ -977,7 +977,12 @@ impl Walk {
         let c = self.commits.get(n);
         Walked {
             id: c.id,
-            parents: c.parents.iter().map(|&p| self.commits.id(p)).collect(),
+            parents: c
+                .parents
+                .as_slice()
+                .iter()
+                .map(|&p| self.commits.id(p))
+                .collect(),
             date: c.date,
             boundary: c.flags & BOUNDARY != 0,
             uninteresting: c.flags & UNINTERESTING != 0,
