@@ -305,6 +305,12 @@ impl Pack {
         if let Some(r) = self.by_offset.get() {
             return Ok(r);
         }
+        // git's `.rev` file has the order already: checked in one pass.
+        if let Some(v) = self.order_from_rev_file(c) {
+            return Ok(self
+                .by_offset
+                .get_or_init(|| RevIndex::new(v, self.data_end())));
+        }
         let mut v = Vec::with_capacity(self.len() as usize);
         for i in 0..self.len() {
             let offset = self.index.offset_at(c, i)?;
@@ -419,32 +425,9 @@ impl Pack {
     /// of order) is a no: the caller checks the whole table instead.
     fn rev_file_confirms(&self, idx: &mut WindowCursor, pos: u32, offset: u64) -> bool {
         let n = self.len();
-        let h = self.hash_kind().len() as u64;
-        let mut rev = self
-            .manager
-            .make_cursor(self.index.path().with_extension("rev"));
-        let hash_id: u32 = match self.hash_kind() {
-            HashKind::Sha1 => 1,
-            HashKind::Sha256 => 2,
-        };
-        // The header: `RIDX`, version 1, the hash; then n positions, the
-        // pack's checksum (this pack's, or the file is another's) and the
-        // file's own.
-        let mut want = [0u8; 12];
-        want[..4].copy_from_slice(b"RIDX");
-        want[4..8].copy_from_slice(&1u32.to_be_bytes());
-        want[8..].copy_from_slice(&hash_id.to_be_bytes());
-        let mut head = [0u8; 12];
-        let mut pack_sum = [0u8; 32];
-        let pack_sum = &mut pack_sum[..h as usize];
-        if rev.file_size().ok() != Some(12 + 4 * u64::from(n) + 2 * h)
-            || rev.read_at(0, &mut head).ok() != Some(12)
-            || head != want
-            || rev.read_at(12 + 4 * u64::from(n), pack_sum).ok() != Some(pack_sum.len())
-            || *pack_sum != *self.checksum.as_bytes()
-        {
+        let Some(mut rev) = self.rev_file() else {
             return false;
-        }
+        };
         let mut at = |p: u32| -> Option<(u32, u64)> {
             let mut b = [0u8; 4];
             (rev.read_at(12 + 4 * u64::from(p), &mut b).ok()? == 4).then_some(())?;
@@ -479,6 +462,64 @@ impl Pack {
             }
         }
         false
+    }
+
+    /// A cursor on the pack's `.rev` file (git's reverse index), if it has
+    /// one of the right size, header and pack checksum.
+    fn rev_file(&self) -> Option<WindowCursor> {
+        let n = self.len();
+        let h = self.hash_kind().len() as u64;
+        let mut rev = self
+            .manager
+            .make_cursor(self.index.path().with_extension("rev"));
+        let hash_id: u32 = match self.hash_kind() {
+            HashKind::Sha1 => 1,
+            HashKind::Sha256 => 2,
+        };
+        // The header: `RIDX`, version 1, the hash; then n positions, the
+        // pack's checksum (this pack's, or the file is another's) and the
+        // file's own.
+        let mut want = [0u8; 12];
+        want[..4].copy_from_slice(b"RIDX");
+        want[4..8].copy_from_slice(&1u32.to_be_bytes());
+        want[8..].copy_from_slice(&hash_id.to_be_bytes());
+        let mut head = [0u8; 12];
+        let mut pack_sum = [0u8; 32];
+        let pack_sum = &mut pack_sum[..h as usize];
+        let fits = rev.file_size().ok() == Some(12 + 4 * u64::from(n) + 2 * h)
+            && rev.read_at(0, &mut head).ok() == Some(12)
+            && head == want
+            && rev.read_at(12 + 4 * u64::from(n), pack_sum).ok() == Some(pack_sum.len())
+            && *pack_sum == *self.checksum.as_bytes();
+        fits.then_some(rev)
+    }
+
+    /// The entries in pack order as the `.rev` file lists them, checked:
+    /// every position once, offsets strictly increasing inside the pack's
+    /// data (what sorting the offset table would give). `None` without a
+    /// usable file or if the check fails.
+    fn order_from_rev_file(&self, idx: &mut WindowCursor) -> Option<Vec<(u64, u32)>> {
+        let n = self.len();
+        let mut rev = self.rev_file()?;
+        let mut raw = vec![0u8; 4 * n as usize];
+        if rev.read_at(12, &mut raw).ok()? != raw.len() {
+            return None;
+        }
+        let mut v = Vec::with_capacity(n as usize);
+        let mut last = PACK_HEADER_LEN.checked_sub(1)?;
+        for chunk in raw.chunks_exact(4) {
+            let i = u32::from_be_bytes(chunk.try_into().ok()?);
+            if i >= n {
+                return None;
+            }
+            let offset = self.index.offset_at(idx, i).ok()?;
+            if offset <= last || offset >= self.data_end() {
+                return None;
+            }
+            last = offset;
+            v.push((offset, i));
+        }
+        Some(v)
     }
 
     /// The offset where the entry at `offset` ends (the next entry, or the
