@@ -1291,6 +1291,33 @@ fn walk_cases() -> Vec<Case> {
         for args in MERGE_BASE_ARGS {
             cases.push(case(repo, command("merge-base", args)));
         }
+        // Dates shown relative to a fixed now and in local zones.
+        for (now, tz) in [
+            ("1700001000", "UTC0"),
+            ("1700100000", "EST5EDT,M3.2.0,M11.1.0"),
+            ("1800000000", "IST-5:30"),
+        ] {
+            let vars: &'static [(&str, &str)] =
+                Box::leak(vec![("GIT_TEST_DATE_NOW", now), ("TZ", tz)].into_boxed_slice());
+            for date in [
+                "relative",
+                "local",
+                "iso-local",
+                "human",
+                "rfc-local",
+                "raw-local",
+            ] {
+                let args = command(
+                    "log",
+                    &format!("--all --format=%h%x20%ad|%ar|%ch --date={date}"),
+                );
+                cases.push(env(vars, case(repo, args)));
+            }
+            cases.push(env(
+                vars,
+                case(repo, &["log", "--relative-date", "-3", "main"]),
+            ));
+        }
         // Relative dates and dates without a zone, at a fixed now.
         let now: &'static [(&str, &str)] = &[("GIT_TEST_DATE_NOW", "1700001000"), ("TZ", "UTC0")];
         for args in [

@@ -10,34 +10,8 @@ use packread::object::commit::{Commit, Signature};
 use packread::{ObjectId, ObjectKind, Reader};
 
 use crate::context::Context;
+use crate::dates::{DateKind, DateMode};
 use crate::{Exit, Global};
-
-/// How dates are shown (`--date=`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum DateMode {
-    Default,
-    Iso,
-    IsoStrict,
-    Rfc,
-    Short,
-    Raw,
-    Unix,
-}
-
-impl DateMode {
-    fn parse(v: &str) -> Option<DateMode> {
-        Some(match v {
-            "default" => DateMode::Default,
-            "iso" | "iso8601" => DateMode::Iso,
-            "iso-strict" | "iso8601-strict" => DateMode::IsoStrict,
-            "rfc" | "rfc2822" => DateMode::Rfc,
-            "short" => DateMode::Short,
-            "raw" => DateMode::Raw,
-            "unix" => DateMode::Unix,
-            _ => return None,
-        })
-    }
-}
 
 /// The commit formats.
 #[derive(Clone, PartialEq, Eq)]
@@ -74,7 +48,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         mailmap: None,
         format: Format::Medium,
         abbrev_commit: false,
-        date: DateMode::Default,
+        date: DateMode::DEFAULT,
         left_right: false,
         parents: false,
     };
@@ -187,8 +161,11 @@ fn log_option(arg: &str, o: &mut Options) -> Result<bool, Exit> {
         return Ok(true);
     }
     if let Some(v) = arg.strip_prefix("--date=") {
-        o.date =
-            DateMode::parse(v).ok_or_else(|| Exit::Fatal(format!("unknown date format {v}")))?;
+        o.date = DateMode::parse(v).map_err(Exit::Fatal)?;
+        return Ok(true);
+    }
+    if arg == "--relative-date" {
+        o.date = DateMode::of(DateKind::Relative);
         return Ok(true);
     }
     Ok(false)
@@ -409,43 +386,9 @@ fn expand_tabs(text: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
-
-/// A date as git's `show_date` shows it in the identity's own zone.
+/// A date as git's `show_date` shows it.
 fn show_date(s: &Signature<'_>, mode: DateMode) -> String {
-    let minutes = s.zone_minutes;
-    let tz = (minutes.abs() / 60 * 100 + minutes.abs() % 60) * minutes.signum();
-    if mode == DateMode::Unix {
-        return s.time.to_string();
-    }
-    if mode == DateMode::Raw {
-        return format!("{} {:+05}", s.time, tz);
-    }
-    let t = s.time + i64::from(minutes) * 60;
-    let (year, month, day, wday, h, m, sec) = crate::civil::civil(t);
-    let (wd, mo) = (WEEKDAYS[wday], MONTHS[month - 1]);
-    match mode {
-        DateMode::Short => format!("{year:04}-{month:02}-{day:02}"),
-        DateMode::Iso => format!("{year:04}-{month:02}-{day:02} {h:02}:{m:02}:{sec:02} {tz:+05}"),
-        DateMode::IsoStrict => {
-            let zone = if tz == 0 {
-                "Z".to_owned()
-            } else {
-                format!(
-                    "{}{:02}:{:02}",
-                    if tz >= 0 { '+' } else { '-' },
-                    tz.abs() / 100,
-                    tz.abs() % 100
-                )
-            };
-            format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{sec:02}{zone}")
-        }
-        DateMode::Rfc => format!("{wd}, {day} {mo} {year} {h:02}:{m:02}:{sec:02} {tz:+05}"),
-        _ => format!("{wd} {mo} {day} {h:02}:{m:02}:{sec:02} {year} {tz:+05}"),
-    }
+    crate::dates::show_date(s.time, s.zone_minutes, mode)
 }
 
 /// A `--format` template with the commit's values in place of git's
@@ -547,10 +490,12 @@ fn placeholder(
             let text = match what {
                 b'd' => show_date(&s, o.date),
                 b't' => s.time.to_string(),
-                b'i' => show_date(&s, DateMode::Iso),
-                b'I' => show_date(&s, DateMode::IsoStrict),
-                b's' => show_date(&s, DateMode::Short),
-                b'D' => show_date(&s, DateMode::Rfc),
+                b'i' => show_date(&s, DateMode::of(DateKind::Iso)),
+                b'I' => show_date(&s, DateMode::of(DateKind::IsoStrict)),
+                b's' => show_date(&s, DateMode::of(DateKind::Short)),
+                b'D' => show_date(&s, DateMode::of(DateKind::Rfc)),
+                b'r' => show_date(&s, DateMode::of(DateKind::Relative)),
+                b'h' => show_date(&s, DateMode::of(DateKind::Human)),
                 _ => return Ok(0),
             };
             out.extend_from_slice(text.as_bytes());

@@ -6,6 +6,7 @@ mod cat_file;
 mod civil;
 mod context;
 mod damage;
+mod dates;
 mod diff_tree;
 mod dump;
 mod format;
