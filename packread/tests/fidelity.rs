@@ -904,6 +904,9 @@ fn damaged_index_cases() -> Vec<Case> {
 /// exclusions and ranges, limits, marks and counts.
 /// `log` arguments of [`walk_cases`].
 const LOG_ARGS: &[&str] = &[
+    "--oneline --all --author=Proper --grep=tabs --invert-grep",
+    "--oneline --all --author=Other --grep=x --invert-grep",
+    "--oneline --all -i --grep=^S --invert-grep",
     "--oneline --all -- f-r2b.txt",
     "--format=%h%x20%p --all -- f-s1.txt",
     "--parents --format=%h%x20%p --all -- f-s1.txt",
@@ -1030,6 +1033,10 @@ const WALK_ARGS: &[&str] = &[
     "--committer=Mitter --all",
     "--grep=o --grep=i --all",
     "--grep=o --grep=i --all-match --all",
+    "--grep=a --invert-grep --all",
+    "--grep=t --grep=o --all-match --invert-grep --all",
+    "--committer=C --grep=e --invert-grep --all",
+    "--invert-grep --all",
     "--author=Other --grep=person --all",
     "--grep=a.b -F --all",
     "--grep=\\(mail\\|tabs\\) --all",

@@ -31,6 +31,7 @@ pub struct CommitFilter {
     committers: Vec<Regex>,
     messages: Vec<Regex>,
     all_match: bool,
+    invert: bool,
     mailmap: Option<Mailmap>,
 }
 
@@ -236,8 +237,26 @@ impl CommitFilter {
             committers: committers.iter().map(compile).collect::<Result<_, _>>()?,
             messages: messages.iter().map(compile).collect::<Result<_, _>>()?,
             all_match,
+            invert: false,
             mailmap: None,
         })
+    }
+
+    /// `--invert-grep`: shows the commits none of whose message lines
+    /// matches a message pattern (author and committer patterns still
+    /// have to match).
+    ///
+    /// ```
+    /// use packread::history::{CommitFilter, PatternSyntax};
+    /// let f = CommitFilter::new(&[], &[], &["fix"], PatternSyntax::Basic, false, false)?.inverted();
+    /// assert!(!f.matches(b"tree x\n\nfixes it\n"));
+    /// assert!(f.matches(b"tree x\n\nadds it\n"));
+    /// # Ok::<(), packread::history::BadPattern>(())
+    /// ```
+    #[must_use]
+    pub fn inverted(mut self) -> CommitFilter {
+        self.invert = true;
+        self
     }
 
     /// Matches author and committer lines as `mailmap` shows them (what
@@ -251,6 +270,19 @@ impl CommitFilter {
     /// Whether the filter has no pattern (every commit passes).
     pub fn is_empty(&self) -> bool {
         self.authors.is_empty() && self.committers.is_empty() && self.messages.is_empty()
+    }
+
+    fn messages_pass(&self, hits: &[bool]) -> bool {
+        if self.messages.is_empty() {
+            true
+        } else if self.invert {
+            // git's `no_body_match`: no message line may match.
+            !hits.iter().any(|&h| h)
+        } else if self.all_match {
+            hits.iter().all(|&h| h)
+        } else {
+            hits.iter().any(|&h| h)
+        }
     }
 
     /// Whether git shows the commit whose object bytes are `commit`.
@@ -290,14 +322,7 @@ impl CommitFilter {
                 }
             }
         }
-        let messages = if self.messages.is_empty() {
-            true
-        } else if self.all_match {
-            message_hits.iter().all(|&h| h)
-        } else {
-            message_hits.iter().any(|&h| h)
-        };
-        messages
+        self.messages_pass(&message_hits)
             && (self.authors.is_empty() || author_hit)
             && (self.committers.is_empty() || committer_hit)
     }

@@ -91,6 +91,7 @@ struct Grep {
     syntax: PatternSyntax,
     ignore_case: bool,
     all_match: bool,
+    invert: bool,
 }
 
 impl Grep {
@@ -123,6 +124,7 @@ impl Grep {
             "-F" | "--fixed-strings" => self.syntax = PatternSyntax::Fixed,
             "--basic-regexp" => self.syntax = PatternSyntax::Basic,
             "--all-match" => self.all_match = true,
+            "--invert-grep" => self.invert = true,
             _ => return Ok(false),
         }
         Ok(true)
@@ -148,6 +150,11 @@ impl Grep {
         if filter.is_empty() {
             return Ok(None);
         }
+        let filter = if self.invert {
+            filter.inverted()
+        } else {
+            filter
+        };
         Ok(Some(match mailmap {
             Some(m) => filter.with_mailmap(m),
             None => filter,
