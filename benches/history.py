@@ -8,11 +8,15 @@ program's output is compared with the first's once per row (a difference
 stops the run). Every program runs on one thread here: git, and packread's
 walks (one reader).
 
-usage: history.py REPO OLD PROGRAM...
+usage: history.py [--gix GIX] REPO OLD PROGRAM...
   REPO     a repository (read only: the copies are made in a temporary
            directory and removed)
   OLD      an old revision for the merge-base row (e.g. v2.0.0 in git.git)
   PROGRAM  e.g. git target/release/packread
+  GIX      gitoxide's `gix`: a column for the rows it has a command for
+           (`revision list`, `merge-base`, `diff tree`). Its output has its
+           own format: checked for its exit code and, for the lists, the
+           number of commits or the merge bases git gives.
 
 HISTORY_ROWS=<word> runs only the rows whose command has that word (e.g.
 diff-tree). `--stdin` rows read the ids `git rev-list` gives for STDIN.
@@ -59,6 +63,38 @@ STDIN = {"-r": ["rev-list", "--no-merges", "-n", "20000", "HEAD"],
          "--numstat": ["rev-list", "--no-merges", "-n", "2000", "HEAD"]}
 
 
+def gix_args(args, old):
+    """gitoxide's command for a row, if it has one."""
+    if args == ["rev-list", "HEAD"]:
+        return ["revision", "list", "--long-hashes", "HEAD"]
+    if args == ["merge-base", "--all", "HEAD", old]:
+        return ["merge-base", "HEAD", old]
+    if args == ["diff-tree", "-r", old, "HEAD"]:
+        return ["diff", "tree", old, "HEAD"]
+    return None
+
+
+def run_gix(gix, repo, args):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([gix, "--repository", repo] + args, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return done, wall, cpu
+
+
+def gix_agrees(args, done, git_out):
+    """Whether gix's answer is git's, as far as its format lets us tell."""
+    if done.returncode != 0:
+        return False
+    if args[0] == "revision":
+        return len(done.stdout.splitlines()) == len(git_out.splitlines())
+    if args[0] == "merge-base":
+        return set(done.stdout.split()) == set(git_out.split())
+    return True
+
+
 def run(program, repo, args, stdin=None):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
@@ -70,9 +106,13 @@ def run(program, repo, args, stdin=None):
 
 
 def main():
-    if len(sys.argv) < 4:
+    argv = sys.argv[1:]
+    gix = None
+    if argv[:1] == ["--gix"]:
+        gix, argv = argv[1], argv[2:]
+    if len(argv) < 3:
         sys.exit(__doc__)
-    repo, old, programs = sys.argv[1], sys.argv[2], sys.argv[3:]
+    repo, old, programs = argv[0], argv[1], argv[2:]
     work = tempfile.mkdtemp(prefix="history-bench-")
     try:
         states = {}
@@ -85,8 +125,10 @@ def main():
                                 "--changed-paths"], check=True, capture_output=True)
             states[state] = copy
         names = [os.path.basename(p) for p in programs]
+        if gix:
+            names.append("gix")
         print(f"| command | state | " + " | ".join(f"{n} wall / CPU" for n in names) + " |")
-        print("|---|---|" + "---|" * len(programs))
+        print("|---|---|" + "---|" * len(names))
         only = os.environ.get("HISTORY_ROWS")
         for args in rows(old):
             if only and only not in args:
@@ -112,6 +154,20 @@ def main():
                         walls.append(wall)
                         cpus.append(cpu)
                     cells.append(f"{statistics.median(walls):.3f} / {statistics.median(cpus):.3f} s")
+                if gix:
+                    g = gix_args(args, old)
+                    if g is None:
+                        cells.append("—")
+                    else:
+                        done, _, _ = run_gix(gix, copy, g)
+                        if not gix_agrees(g, done, first[1]):
+                            sys.exit(f"gix {' '.join(g)} ({state}): not git's answer")
+                        walls, cpus = [], []
+                        for _ in range(ROUNDS):
+                            _, wall, cpu = run_gix(gix, copy, g)
+                            walls.append(wall)
+                            cpus.append(cpu)
+                        cells.append(f"{statistics.median(walls):.3f} / {statistics.median(cpus):.3f} s")
                 shown = " ".join(args)
                 if stdin is not None:
                     shown += f" < {len(stdin.splitlines())} ids"
