@@ -901,7 +901,9 @@ impl Walk {
     /// The trees `rev-list --objects` leaves out with all they hold (git's
     /// `mark_edges_uninteresting`, after the walk is prepared): those of
     /// excluded starting points, and of the excluded parents of the
-    /// commits a limited walk selected (or of its starting points).
+    /// commits a limited walk selected (or of its starting points). Ask
+    /// before taking commits from the walk: a commit handed over forgets
+    /// its parents, as in git.
     pub fn edge_trees(&mut self) -> Result<Vec<ObjectId>, Error> {
         if !self.prepared {
             self.prepare()?;

@@ -566,20 +566,7 @@ fn revision(
         Some(rest) => (rest, true),
         None => (arg, false),
     };
-    let resolved = match crate::names::resolve_revision(cx, reader, refs, name) {
-        Ok(rev) => {
-            for w in rev
-                .warnings
-                .iter()
-                .flat_map(|w| crate::git_words::revision_warning(w, false))
-            {
-                eprintln!("{w}");
-            }
-            Some((rev.id, rev.path.map(|(p, _)| p)))
-        }
-        Err(Error::Revision { .. } | Error::Ambiguous(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
+    let resolved = resolve_with_path(cx, reader, refs, name)?;
     let Some((id, path)) = resolved else {
         if let Some(msg) = crate::names::misspelt(cx, reader, refs, name) {
             return Err(Exit::Fatal(msg));
@@ -624,6 +611,16 @@ fn resolve(
     refs: &RefStore,
     name: &str,
 ) -> Result<Option<ObjectId>, Exit> {
+    Ok(resolve_with_path(cx, reader, refs, name)?.map(|(id, _)| id))
+}
+
+/// As [`resolve`], with the path of a `<rev>:<path>` name.
+fn resolve_with_path(
+    cx: &Context,
+    reader: &mut Reader,
+    refs: &RefStore,
+    name: &str,
+) -> Result<Option<(ObjectId, Option<String>)>, Exit> {
     match crate::names::resolve_revision(cx, reader, refs, name) {
         Ok(rev) => {
             for w in rev
@@ -633,7 +630,7 @@ fn resolve(
             {
                 eprintln!("{w}");
             }
-            Ok(Some(rev.id))
+            Ok(Some((rev.id, rev.path.map(|(p, _)| p))))
         }
         Err(Error::Revision { .. } | Error::Ambiguous(_)) => Ok(None),
         Err(e) => Err(e.into()),
