@@ -3,13 +3,13 @@
 //! id or mode reported, directories entered when the diff is recursive,
 //! and entries outside the pathspec never read.
 
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use crate::error::Error;
 use crate::object::tree::{self, TreeEntry};
-use crate::object::{ObjectId, ObjectKind};
+use crate::object::{IdMap, ObjectId, ObjectKind};
 use crate::odb::Reader;
 
 use super::pathspec::{Interest, Pathspec};
@@ -194,7 +194,11 @@ fn run(
 /// ```
 #[derive(Debug)]
 pub struct TreeCache {
-    trees: VecDeque<(ObjectId, Arc<Vec<u8>>)>,
+    /// Each tree and when it was last used.
+    trees: IdMap<(Arc<Vec<u8>>, u64)>,
+    /// The trees by last use, oldest first.
+    lru: BTreeMap<u64, ObjectId>,
+    clock: u64,
     bytes: usize,
     limit: usize,
 }
@@ -203,26 +207,34 @@ impl TreeCache {
     /// A cache of at most `limit` bytes of trees.
     pub fn new(limit: usize) -> TreeCache {
         TreeCache {
-            trees: VecDeque::new(),
+            trees: IdMap::default(),
+            lru: BTreeMap::new(),
+            clock: 0,
             bytes: 0,
             limit,
         }
     }
 
     fn get(&mut self, reader: &mut Reader, id: &ObjectId) -> Result<Arc<Vec<u8>>, Error> {
-        if let Some(at) = self.trees.iter().position(|(t, _)| t == id) {
-            let hit = self.trees.remove(at).expect("found");
-            let data = Arc::clone(&hit.1);
-            self.trees.push_front(hit);
-            return Ok(data);
+        self.clock += 1;
+        if let Some((data, stamp)) = self.trees.get_mut(id) {
+            self.lru.remove(stamp);
+            *stamp = self.clock;
+            self.lru.insert(self.clock, *id);
+            return Ok(Arc::clone(data));
         }
         let data = Arc::new(read_tree(reader, id)?);
         if data.len() <= self.limit {
             self.bytes += data.len();
-            self.trees.push_front((*id, Arc::clone(&data)));
+            self.trees.insert(*id, (Arc::clone(&data), self.clock));
+            self.lru.insert(self.clock, *id);
             while self.bytes > self.limit {
-                let (_, old) = self.trees.pop_back().expect("bytes are held");
-                self.bytes -= old.len();
+                let Some((_, old)) = self.lru.pop_first() else {
+                    break;
+                };
+                if let Some((gone, _)) = self.trees.remove(&old) {
+                    self.bytes -= gone.len();
+                }
             }
         }
         Ok(data)
