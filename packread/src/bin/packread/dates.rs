@@ -131,7 +131,7 @@ pub fn show_date(time: i64, zone_minutes: i32, mode: DateMode) -> String {
     if mode.kind == DateKind::Human {
         let now = now();
         let htz = local_tz(now);
-        human = Some((Tm::at(now + minutes_of(htz) * 60), htz));
+        human = Some((Tm::at(now.saturating_add(minutes_of(htz) * 60)), htz));
     }
     if mode.local {
         tz = local_tz(time);
@@ -142,7 +142,7 @@ pub fn show_date(time: i64, zone_minutes: i32, mode: DateMode) -> String {
     if mode.kind == DateKind::Relative {
         return relative(time, now());
     }
-    let tm = Tm::at(time + minutes_of(tz) * 60);
+    let tm = Tm::at(time.saturating_add(minutes_of(tz) * 60));
     let Tm {
         year,
         month,
@@ -267,7 +267,7 @@ pub fn relative(time: i64, now: i64) -> String {
             format!("{n} {many}")
         }
     };
-    let mut diff = now - time;
+    let mut diff = now.saturating_sub(time);
     if diff < 90 {
         return plural(diff, "second ago", "seconds ago");
     }
