@@ -260,14 +260,16 @@ pub fn relative(time: i64, now: i64) -> String {
     if now < time {
         return "in the future".into();
     }
-    let plural = |n: i64, one: &str, many: &str| {
+    // In i128: no step can overflow, whatever the commit says.
+    let (time, now) = (i128::from(time), i128::from(now));
+    let plural = |n: i128, one: &str, many: &str| {
         if n == 1 {
             format!("{n} {one}")
         } else {
             format!("{n} {many}")
         }
     };
-    let mut diff = now.saturating_sub(time);
+    let mut diff = now - time;
     if diff < 90 {
         return plural(diff, "second ago", "seconds ago");
     }
