@@ -207,6 +207,9 @@ pub(crate) fn is_ancestor(
 ) -> Result<bool, Error> {
     commits.parse(ancestor)?;
     commits.parse(descendant)?;
+    if commits.generation_numbers_enabled() {
+        return can_reach(commits, descendant, ancestor);
+    }
     let generation = commits.generation(ancestor);
     let max = commits.generation(descendant);
     if generation > max && generation != GENERATION_INFINITY {
@@ -219,6 +222,48 @@ pub(crate) fn is_ancestor(
     };
     paint_down_to_common(commits, ancestor, &[descendant], min)?;
     let reached = commits.flags(ancestor) & PARENT2 != 0;
+    commits.clear_all(ALL);
+    Ok(reached)
+}
+
+/// git's `can_all_from_reach` for one commit each (what `is_ancestor` asks
+/// when generation numbers are on): a depth-first search from `from`,
+/// first parents first, that leaves out commits of a generation below
+/// both, and stops once it meets `to`.
+fn can_reach(commits: &mut Commits, from: Node, to: Node) -> Result<bool, Error> {
+    let min_generation = commits.generation(from).min(commits.generation(to));
+    commits.set(to, PARENT2);
+    commits.set(from, PARENT1);
+    let mut stack = vec![from];
+    while let Some(&top) = stack.last() {
+        if commits.flags(top) & (PARENT2 | RESULT) != 0 {
+            stack.pop();
+            if let Some(&below) = stack.last() {
+                commits.set(below, RESULT);
+            }
+            continue;
+        }
+        let mut pushed = false;
+        for i in 0..commits.parents(top).len() {
+            let p = commits.parents(top)[i];
+            if commits.flags(p) & (PARENT2 | RESULT) != 0 {
+                commits.set(top, RESULT);
+            }
+            if commits.flags(p) & PARENT1 == 0 {
+                commits.set(p, PARENT1);
+                if commits.parse(p).is_err() || commits.generation(p) < min_generation {
+                    continue;
+                }
+                stack.push(p);
+                pushed = true;
+                break;
+            }
+        }
+        if !pushed {
+            stack.pop();
+        }
+    }
+    let reached = commits.flags(from) & (PARENT2 | RESULT) != 0;
     commits.clear_all(ALL);
     Ok(reached)
 }
