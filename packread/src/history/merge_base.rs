@@ -208,7 +208,7 @@ pub(crate) fn is_ancestor(
     commits.parse(ancestor)?;
     commits.parse(descendant)?;
     if commits.generation_numbers_enabled() {
-        return can_reach(commits, descendant, ancestor);
+        return Ok(can_reach(commits, descendant, ancestor));
     }
     let generation = commits.generation(ancestor);
     let max = commits.generation(descendant);
@@ -229,8 +229,9 @@ pub(crate) fn is_ancestor(
 /// git's `can_all_from_reach` for one commit each (what `is_ancestor` asks
 /// when generation numbers are on): a depth-first search from `from`,
 /// first parents first, that leaves out commits of a generation below
-/// both, and stops once it meets `to`.
-fn can_reach(commits: &mut Commits, from: Node, to: Node) -> Result<bool, Error> {
+/// both, and stops once it meets `to`. A commit that can't be parsed
+/// ends its line, as in git.
+fn can_reach(commits: &mut Commits, from: Node, to: Node) -> bool {
     let min_generation = commits.generation(from).min(commits.generation(to));
     commits.set(to, PARENT2);
     commits.set(from, PARENT1);
@@ -265,5 +266,5 @@ fn can_reach(commits: &mut Commits, from: Node, to: Node) -> Result<bool, Error>
     }
     let reached = commits.flags(from) & (PARENT2 | RESULT) != 0;
     commits.clear_all(ALL);
-    Ok(reached)
+    reached
 }
