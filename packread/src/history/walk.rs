@@ -88,7 +88,10 @@ pub struct WalkOptions {
 pub struct Walked {
     /// The commit.
     pub id: ObjectId,
-    /// Its parents, in order.
+    /// Its parents, in order, as the walk leaves them: in a path-limited
+    /// walk cut down by history simplification, or with
+    /// [`rewrite_parents`](WalkOptions::rewrite_parents) rewritten to the
+    /// nearest commits shown (what git prints for `--parents`).
     pub parents: Vec<ObjectId>,
     /// Its committer date as git reads it.
     pub date: u64,
