@@ -45,24 +45,23 @@ pub(crate) struct Parents {
 
 impl Parents {
     fn from_slice(parents: &[Node]) -> Parents {
-        match parents {
-            [] => Parents::default(),
-            [a] => Parents {
-                inline: [*a, 0],
-                len: 1,
-                more: Vec::new(),
-            },
-            [a, b] => Parents {
-                inline: [*a, *b],
-                len: 2,
-                more: Vec::new(),
-            },
-            many => Parents {
-                inline: [0; 2],
-                len: 3,
-                more: many.to_vec(),
-            },
+        let mut list = Parents::default();
+        for &p in parents {
+            list.push(p);
         }
+        list
+    }
+
+    fn push(&mut self, p: Node) {
+        match self.len {
+            0 | 1 => self.inline[usize::from(self.len)] = p,
+            2 => {
+                self.more = self.inline.to_vec();
+                self.more.push(p);
+            }
+            _ => self.more.push(p),
+        }
+        self.len = self.len.saturating_add(1).min(3);
     }
 
     pub(crate) fn as_slice(&self) -> &[Node] {
@@ -365,21 +364,10 @@ impl Commits {
     fn fill_from_graph(&mut self, n: Node, pos: u32) -> Result<(), ParseFailure> {
         let (graph, cursors) = self.graph.as_mut().expect("found in it");
         let c = graph.commit_at(cursors, pos)?;
-        let mut nodes = [0 as Node; 2];
-        let mut more = Vec::new();
-        for (k, &p) in c.parents.iter().enumerate() {
-            let q = self.node_at_graph_pos(p)?;
-            if c.parents.len() <= 2 {
-                nodes[k] = q;
-            } else {
-                more.push(q);
-            }
+        let mut parents = Parents::default();
+        for &p in &c.parents {
+            parents.push(self.node_at_graph_pos(p)?);
         }
-        let parents = if c.parents.len() <= 2 {
-            Parents::from_slice(&nodes[..c.parents.len()])
-        } else {
-            Parents::from_slice(&more)
-        };
         if self.by_graph_pos.len() <= pos as usize {
             let len = self.graph.as_ref().expect("found in it").0.len() as usize;
             self.by_graph_pos

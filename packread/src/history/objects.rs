@@ -166,23 +166,15 @@ impl ObjectList {
         visit: &mut dyn FnMut(&Listed),
     ) -> Result<(), ListError> {
         for item in std::mem::take(&mut self.pending) {
-            if self.flag(&item.id) & (UNINTERESTING | SEEN) != 0 {
-                continue;
-            }
             if item.kind == ObjectKind::Tree {
                 let mut base = Vec::new();
                 self.process_tree(reader, item.id, &mut base, &item.name, 0, visit)?;
-            } else {
+            } else if self.first_visit(item.id) {
                 // A tag or a blob.
-                self.mark(item.id, SEEN);
                 self.show(reader, &item, visit)?;
             }
         }
         Ok(())
-    }
-
-    fn flag(&self, id: &ObjectId) -> u8 {
-        self.flags.get(id).copied().unwrap_or(0)
     }
 
     /// Marks `id` seen; whether it was neither seen nor left out before.

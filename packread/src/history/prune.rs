@@ -29,7 +29,6 @@ enum TreeDiff {
 /// The Bloom filter keys of the one literal path git looks up, and of
 /// each directory leading to it.
 struct BloomKeys {
-    settings: BloomSettings,
     keys: Vec<Vec<u32>>,
 }
 
@@ -98,7 +97,7 @@ impl Pruning {
                 keys.push(bloom_key(&path[..i], &settings));
             }
         }
-        self.bloom = Some(BloomKeys { settings, keys });
+        self.bloom = Some(BloomKeys { keys });
     }
 
     /// git's `check_maybe_different_in_bloom_filter`: `Some(false)` when
@@ -121,7 +120,6 @@ impl Pruning {
                 filter[(at / 8) as usize] & (1 << (at % 8)) != 0
             })
         };
-        let _ = bloom.settings;
         Ok(Some(bloom.keys.iter().all(|k| contains(k))))
     }
 

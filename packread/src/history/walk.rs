@@ -326,6 +326,14 @@ impl Walk {
         Ok(())
     }
 
+    /// `process_parents` into the walk's own date list.
+    fn process_parents_into_list(&mut self, n: Node) -> Result<(), Error> {
+        let mut list = std::mem::replace(&mut self.list, DateList::new());
+        let done = self.process_parents(n, Some(&mut list));
+        self.list = list;
+        done
+    }
+
     /// git's `prepare_revision_walk`.
     fn prepare(&mut self) -> Result<(), Error> {
         self.prepared = true;
@@ -742,10 +750,7 @@ impl Walk {
                 if self.topo.is_some() {
                     self.process_parents(p, None)?;
                 } else {
-                    let mut list = std::mem::replace(&mut self.list, DateList::new());
-                    let done = self.process_parents(p, Some(&mut list));
-                    self.list = list;
-                    done?;
+                    self.process_parents_into_list(p)?;
                 }
             }
             let flags = self.commits.flags(p);
@@ -807,10 +812,7 @@ impl Walk {
                 if self.topo.is_some() {
                     self.expand_topo_walk(c)?;
                 } else {
-                    let mut list = std::mem::replace(&mut self.list, DateList::new());
-                    let done = self.process_parents(c, Some(&mut list));
-                    self.list = list;
-                    done?;
+                    self.process_parents_into_list(c)?;
                 }
             }
             if self.shows(c)? {

@@ -84,7 +84,7 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// git's `get_time`: `GIT_TEST_DATE_NOW` (as `atoi` reads it), else now.
-fn now() -> i64 {
+pub fn now() -> i64 {
     if let Ok(v) = std::env::var("GIT_TEST_DATE_NOW") {
         let digits: String = v
             .trim_start()

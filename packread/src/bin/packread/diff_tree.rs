@@ -599,13 +599,11 @@ impl Printer<'_> {
             }
             ObjectKind::Tree => {
                 let hex = self.hash.hex_len();
+                // git: one whitespace byte, then exactly an id.
                 let second = rest
-                    .strip_prefix(b" ".as_slice())
-                    .or_else(|| {
-                        rest.first()
-                            .filter(|c| c.is_ascii_whitespace())
-                            .map(|_| &rest[1..])
-                    })
+                    .split_first()
+                    .filter(|(c, _)| c.is_ascii_whitespace())
+                    .map(|(_, r)| r)
                     .filter(|r| r.len() == hex)
                     .and_then(|h| std::str::from_utf8(h).ok())
                     .and_then(ObjectId::from_hex);

@@ -465,14 +465,7 @@ fn option(
 /// `--until`/`--before` (the newest), read as git's `approxidate` reads
 /// dates: at `GIT_TEST_DATE_NOW` if set (as git), in the local time zone.
 fn set_date_limit(name: &str, value: &str, opts: &mut WalkOptions) {
-    let now = std::env::var("GIT_TEST_DATE_NOW")
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
-        });
+    let now = crate::dates::now();
     let tz = jiff::tz::TimeZone::system();
     let t = packread::history::approxidate(value, now, &tz);
     // git keeps the date as an unsigned timestamp.
@@ -682,7 +675,6 @@ fn start_listing(
     tips: Vec<Tip>,
     objects: Option<ObjectList>,
 ) -> Result<(Walk, Option<ObjectList>), Exit> {
-    let paths = opts.paths.clone();
     let mut walk = Walk::with_graph(cx.odb.reader(), cx.commit_graph(), opts);
     let mut list = objects;
     let mut reader = cx.odb.reader();
@@ -690,7 +682,6 @@ fn start_listing(
         Error::NotFound(id) => Exit::Fatal(format!("bad object {id}")),
         other => other.into(),
     };
-    let _ = paths;
     for t in tips {
         match t {
             Tip::One {
