@@ -84,6 +84,9 @@ pub struct Pack {
     /// Offsets checked through git's `.rev` file so far, before the reverse
     /// index is built (see [`Pack::checked_offset`]).
     quick_checks: AtomicU32,
+    /// A cursor (holding no window) on the `.rev` file once it was checked
+    /// to fit this pack: `None` if it doesn't or there is none.
+    rev: OnceLock<Option<WindowCursor>>,
 }
 
 /// How many offsets of a pack of `n` entries are checked one by one through
@@ -171,6 +174,7 @@ impl Pack {
             by_offset: OnceLock::new(),
             kinds: OnceLock::new(),
             quick_checks: AtomicU32::new(0),
+            rev: OnceLock::new(),
         })
     }
 
@@ -465,8 +469,12 @@ impl Pack {
     }
 
     /// A cursor on the pack's `.rev` file (git's reverse index), if it has
-    /// one of the right size, header and pack checksum.
+    /// one of the right size, header and pack checksum (checked once).
     fn rev_file(&self) -> Option<WindowCursor> {
+        self.rev.get_or_init(|| self.open_rev_file()).clone()
+    }
+
+    fn open_rev_file(&self) -> Option<WindowCursor> {
         let n = self.len();
         let h = self.hash_kind().len() as u64;
         let mut rev = self
@@ -491,6 +499,7 @@ impl Pack {
             && head == want
             && rev.read_at(12 + 4 * u64::from(n), pack_sum).ok() == Some(pack_sum.len())
             && *pack_sum == *self.checksum.as_bytes();
+        rev.unuse_region();
         fits.then_some(rev)
     }
 
