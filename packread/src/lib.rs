@@ -107,6 +107,7 @@ with [`Error::Corrupt`].
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod attributes;
 pub mod diff;
 #[doc(hidden)]
 pub mod doctest;
@@ -120,16 +121,18 @@ pub mod mailmap;
 pub mod object;
 mod odb;
 pub mod pack;
+mod quote;
 pub mod refs;
 pub mod repository;
 pub mod revision;
 mod warning;
+mod wildmatch;
 
 pub use error::{Corruption, DeltaError, Error, RefProblem, RevisionProblem, StreamError};
 pub use object::{HashKind, ObjectId, ObjectKind};
 pub use odb::{
     CacheStats, DiskInfo, Header, Location, Object, ObjectIds, ObjectInfo, ObjectStream, Odb,
-    OpenOptions, PackId, Packs, Reader, Visited,
+    OpenOptions, PackId, Packs, Reader, Visited, auto_abbrev,
 };
 pub use repository::Repository;
 pub use smmap;

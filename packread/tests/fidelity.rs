@@ -1239,6 +1239,16 @@ fn diff_cases() -> Vec<Case> {
             cases.push(case(repo, command("rev-list", args)));
         }
     }
+    // In a work tree with attributes and settings that class files for
+    // line counts (see make_diffs.sh).
+    for args in DIFF_TREE_ARGS.iter().filter(|a| a.contains("--numstat")) {
+        cases.push(case("diffs-base", command("diff-tree", args)));
+    }
+    cases.push(batch(
+        "diffs-base",
+        &["diff-tree", "--stdin", "-r", "--numstat", "--root"],
+        "{revparents}",
+    ));
     // Commit-graphs git refuses: its errors and warnings, then the same
     // answers from the objects.
     for which in [
@@ -1359,6 +1369,9 @@ fn walk_cases() -> Vec<Case> {
 fn repo(name: &str) -> PathBuf {
     if let Some(which) = name.strip_prefix("badgraph-") {
         return fixture("make_bad_graphs.sh").join(format!("{which}.git"));
+    }
+    if name == "diffs-base" {
+        return fixture("make_diffs.sh").join("base");
     }
     if let Some(state) = name.strip_prefix("diffs-") {
         return fixture("make_diffs.sh").join(format!("{state}.git"));

@@ -3,14 +3,18 @@
 //! ([`diff_trees`]), the pathspecs that limit them ([`Pathspec`]) and
 //! their line counts ([`line_stat`], `--numstat`).
 
+mod config;
 mod lines;
 mod pathspec;
 mod stat;
 mod tree;
-mod wildmatch;
 
+pub use config::DiffConfig;
 pub use pathspec::{Interest, OutsideRepository, Pathspec};
-pub use stat::{BIG_FILE_THRESHOLD, LineStat, count_lines, is_binary, line_counts, line_stat};
+pub use stat::{
+    BIG_FILE_THRESHOLD, Classing, LineStat, count_lines, is_binary, line_counts, line_stat,
+    line_stat_as,
+};
 pub use tree::{
     Change, MAX_TREE_DEPTH, Side, Status, TreeCache, TreeDiffOptions, diff_trees, diff_trees_cached,
 };

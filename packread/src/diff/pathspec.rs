@@ -4,7 +4,7 @@
 //! entered, and a path with `*`, `?` or `[` is a glob over the whole path
 //! in which `*` also matches `/`.
 
-use super::wildmatch::{self, Wild};
+use crate::wildmatch::{self, Wild};
 
 /// One path of a pathspec, from the top of the tree.
 #[derive(Clone, Debug, PartialEq, Eq)]

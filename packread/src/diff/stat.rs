@@ -118,20 +118,84 @@ pub fn line_stat(
     change: &Change,
     big_file_threshold: u64,
 ) -> Result<LineStat, Error> {
+    line_stat_as(reader, change, big_file_threshold, Classing::Detect)
+}
+
+/// How a file is classed for line counts: as its content says (git's
+/// default), or as its `diff` attribute and driver decide (git's
+/// `diff_filespec_is_binary`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Classing {
+    /// A NUL in the first 8000 bytes, or a size past the threshold:
+    /// binary.
+    #[default]
+    Detect,
+    /// Binary whatever it holds (`-diff`, `binary`, a driver with
+    /// `binary = true`).
+    Binary,
+    /// Text whatever it holds (`diff`, a driver with `binary = false`).
+    Text,
+}
+
+impl Classing {
+    /// The classing of a file whose `diff` attribute is `state`;
+    /// `driver_binary` gives the `diff.<driver>.binary` setting of a
+    /// named driver, if set.
+    ///
+    /// ```
+    /// use packread::attributes::State;
+    /// use packread::diff::Classing;
+    /// assert_eq!(Classing::from_attribute(&State::Unset, |_| None), Classing::Binary);
+    /// assert_eq!(Classing::from_attribute(&State::Value(b"cpp".to_vec()), |_| None), Classing::Detect);
+    /// assert_eq!(Classing::from_attribute(&State::Value(b"x".to_vec()), |_| Some(true)), Classing::Binary);
+    /// ```
+    pub fn from_attribute(
+        state: &crate::attributes::State,
+        driver_binary: impl FnOnce(&[u8]) -> Option<bool>,
+    ) -> Classing {
+        use crate::attributes::State;
+        match state {
+            State::Set => Classing::Text,
+            State::Unset => Classing::Binary,
+            State::Unspecified => Classing::Detect,
+            State::Value(driver) => match driver_binary(driver) {
+                Some(true) => Classing::Binary,
+                Some(false) => Classing::Text,
+                None => Classing::Detect,
+            },
+        }
+    }
+}
+
+/// As [`line_stat`], the file classed as `classing` says.
+///
+/// # Errors
+/// A side that can't be read, or that is not a blob.
+pub fn line_stat_as(
+    reader: &mut Reader,
+    change: &Change,
+    big_file_threshold: u64,
+    classing: Classing,
+) -> Result<LineStat, Error> {
+    let threshold = match classing {
+        Classing::Binary => return Ok(LineStat::Binary),
+        Classing::Text => u64::MAX,
+        Classing::Detect => big_file_threshold,
+    };
     let same = match (&change.old, &change.new) {
         (Some(a), Some(b)) => a.id == b.id,
         _ => false,
     };
-    let old = content(reader, change.old.as_ref(), big_file_threshold)?;
+    let old = content(reader, change.old.as_ref(), threshold)?;
     let new = if same {
         old.clone()
     } else {
-        content(reader, change.new.as_ref(), big_file_threshold)?
+        content(reader, change.new.as_ref(), threshold)?
     };
     let (Some(old), Some(new)) = (old, new) else {
         return Ok(LineStat::Binary);
     };
-    if is_binary(&old) || is_binary(&new) {
+    if classing == Classing::Detect && (is_binary(&old) || is_binary(&new)) {
         return Ok(LineStat::Binary);
     }
     if same {

@@ -53,6 +53,16 @@ pub(crate) fn uses_midx(git_dir: &Path) -> bool {
     )
 }
 
+/// A boolean as git reads one (`true`/`yes`/`on`/`1`, `false`/`no`/
+/// `off`/`0`/empty, and other numbers); `None` for anything else.
+pub(crate) fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" => Some(true),
+        "false" | "no" | "off" | "" => Some(false),
+        n => n.parse::<i64>().ok().map(|n| n != 0),
+    }
+}
+
 /// Whether a config value is one of git's words for false.
 fn is_false(v: &str) -> bool {
     matches!(

@@ -11,6 +11,7 @@ mod merge_base;
 mod objects;
 mod prune;
 mod queue;
+mod revisions;
 mod walk;
 
 pub use ancestry::Ancestry;

@@ -2,51 +2,15 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::quote::{path_from_bytes, unquote_c_style};
+
+/// A whole quoted line's path (git ignores what follows the quote).
+fn unquoted(line: &str) -> Option<Vec<u8>> {
+    unquote_c_style(line.as_bytes()).map(|(path, _)| path)
+}
+
 /// git's limit on alternates of alternates.
 pub(crate) const MAX_DEPTH: usize = 5;
-
-/// Undoes git's C-style quoting of a path (`"..."` with `\n`, `\t`, `\\`,
-/// `\"`, octal escapes); `None` if the quoting is broken.
-fn unquote_c_style(s: &str) -> Option<Vec<u8>> {
-    let inner = s.strip_prefix('"')?.strip_suffix('"')?;
-    let mut out = Vec::new();
-    let mut bytes = inner.bytes();
-    while let Some(b) = bytes.next() {
-        if b != b'\\' {
-            out.push(b);
-            continue;
-        }
-        let e = bytes.next()?;
-        out.push(match e {
-            b'a' => 7,
-            b'b' => 8,
-            b'f' => 12,
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
-            b'v' => 11,
-            b'\\' | b'"' => e,
-            b'0'..=b'3' => {
-                let d2 = bytes.next().filter(u8::is_ascii_digit)?;
-                let d3 = bytes.next().filter(u8::is_ascii_digit)?;
-                (e - b'0') * 64 + (d2 - b'0') * 8 + (d3 - b'0')
-            }
-            _ => return None,
-        });
-    }
-    Some(out)
-}
-
-#[cfg(unix)]
-fn path_from_bytes(b: Vec<u8>) -> PathBuf {
-    use std::os::unix::ffi::OsStringExt;
-    PathBuf::from(std::ffi::OsString::from_vec(b))
-}
-
-#[cfg(not(unix))]
-fn path_from_bytes(b: Vec<u8>) -> PathBuf {
-    PathBuf::from(String::from_utf8_lossy(&b).into_owned())
-}
 
 /// The object directories listed in `objects_dir/info/alternates`, resolved
 /// relative to `objects_dir`, in file order. Comments (`#`) and empty lines
@@ -99,7 +63,7 @@ pub(crate) fn split_env(value: &str) -> Vec<PathBuf> {
         };
         if !entry.is_empty() {
             let path = if entry.starts_with('"') {
-                unquote_c_style(entry).map_or_else(|| PathBuf::from(entry), path_from_bytes)
+                unquoted(entry).map_or_else(|| PathBuf::from(entry), path_from_bytes)
             } else {
                 PathBuf::from(entry)
             };
@@ -119,7 +83,7 @@ pub(crate) fn parse(text: &str, objects_dir: &Path) -> Vec<PathBuf> {
             continue;
         }
         let path = if line.starts_with('"') {
-            unquote_c_style(line).map_or_else(|| PathBuf::from(line), path_from_bytes)
+            unquoted(line).map_or_else(|| PathBuf::from(line), path_from_bytes)
         } else {
             PathBuf::from(line)
         };

@@ -8,6 +8,7 @@ pub(crate) mod loose;
 mod options;
 mod packs;
 mod prefix;
+pub use prefix::auto_abbrev;
 mod reader;
 pub(crate) mod stream;
 

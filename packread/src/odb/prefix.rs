@@ -99,6 +99,38 @@ impl Reader {
         Ok(ids)
     }
 
+    /// `id` abbreviated as git's `repo_find_unique_abbrev` does: at least
+    /// `min` digits (0: git's automatic length, from the number of
+    /// objects), more where other objects share them; the full id when
+    /// `min` reaches its length.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("abbreviate", &[("a.txt", "a\n")])?;
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// let id = repo.rev_parse("HEAD")?;
+    /// let short = repo.odb().reader().abbreviate(&id, 0)?;
+    /// assert_eq!(short, id.to_hex()[..7]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// A pack index or objects directory that can't be read.
+    pub fn abbreviate(&mut self, id: &ObjectId, min: usize) -> Result<String, Error> {
+        let hex = id.to_hex();
+        let min = if min == 0 {
+            auto_abbrev(self.odb().approximate_object_count())
+        } else {
+            min
+        };
+        let len = if min >= hex.len() {
+            hex.len()
+        } else {
+            self.unique_abbrev_len(id, min)?.min(hex.len())
+        };
+        Ok(hex[..len].to_owned())
+    }
+
     /// The length, in hex digits, of the shortest abbreviation of `id` that
     /// is at least `min` digits long and that no other object of the
     /// database starts with (git's `find_unique_abbrev`).
@@ -133,6 +165,21 @@ impl Reader {
         }
         Ok((shared + 1).max(min).min(hex_len))
     }
+}
+
+/// git's shortest abbreviation of automatic length (`FALLBACK_DEFAULT_ABBREV`).
+const FALLBACK_ABBREV: usize = 7;
+
+/// git's abbreviation length for `count` objects when `core.abbrev` is
+/// auto: enough digits for 2^(bits/2) objects, at least 7.
+///
+/// ```
+/// assert_eq!(packread::auto_abbrev(1_000), 7);
+/// assert_eq!(packread::auto_abbrev(1 << 20), 11);
+/// ```
+pub fn auto_abbrev(count: u64) -> usize {
+    let msb = 63 - count.max(1).leading_zeros() as usize;
+    (msb + 1).div_ceil(2).max(FALLBACK_ABBREV)
 }
 
 /// How many leading hex digits two ids share.

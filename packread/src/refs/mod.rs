@@ -208,6 +208,47 @@ impl RefStore {
         &self.git_dir
     }
 
+    /// The common git directory (the main repository's, for a linked
+    /// work tree; else the git directory itself).
+    pub fn common_dir(&self) -> &Path {
+        &self.common_dir
+    }
+
+    /// The ids of the refs whose names start with `prefix` (`refs/heads/`
+    /// for `--branches`, `refs/` for `--all`), in name order, symbolic refs
+    /// followed: the starting points `git rev-list` adds for them. Refs
+    /// git can't read, and symbolic refs that lead nowhere, are left out
+    /// as git leaves them out.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("ids-under", &[("a.txt", "a\n")])?;
+    /// # dir.git(&["tag", "v1"])?;
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// let tags = repo.refs().ids_under("refs/tags/")?;
+    /// assert_eq!(tags, [repo.rev_parse("v1")?]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// A directory or `packed-refs` that can't be read, or a symbolic ref
+    /// whose chain fails to be read.
+    pub fn ids_under(&self, prefix: &str) -> Result<Vec<ObjectId>, Error> {
+        let mut ids = Vec::new();
+        for r in self.all()? {
+            let Ok(r) = r else { continue };
+            if !r.name.starts_with(prefix) {
+                continue;
+            }
+            let id = match r.target {
+                Target::Object { id, .. } => Some(id),
+                Target::Symbolic(_) => self.resolve(&r.name)?.and_then(|res| res.id),
+            };
+            ids.extend(id);
+        }
+        Ok(ids)
+    }
+
     /// Every ref under `refs/` (loose ones shadowing packed ones), sorted
     /// by name as `git for-each-ref` lists them; a loose ref git can't read
     /// is an `Err` in its place (git warns and goes on). The outer error is

@@ -6,10 +6,7 @@
 
 use packread::object::commit::{self, Signature, Tag};
 use packread::object::{HashKind, Prefix};
-use packread::{ObjectId, ObjectKind, Reader};
-
-/// git's shortest abbreviation of auto length (`FALLBACK_DEFAULT_ABBREV`).
-const FALLBACK_ABBREV: usize = 7;
+use packread::{ObjectKind, Reader, auto_abbrev};
 
 /// The lines git prints on stderr for the ambiguous `name`.
 pub fn report(reader: &mut Reader, name: &str) -> Result<Vec<String>, packread::Error> {
@@ -57,35 +54,6 @@ pub fn report(reader: &mut Reader, name: &str) -> Result<Vec<String>, packread::
         lines.push(format!("hint:   {what}"));
     }
     Ok(lines)
-}
-
-/// `id` abbreviated as git's `repo_find_unique_abbrev` does: at least
-/// `min` digits (0: git's automatic length), more where other objects share
-/// them; the full id when `min` reaches its length.
-pub fn abbreviate(
-    reader: &mut Reader,
-    id: &ObjectId,
-    min: usize,
-) -> Result<String, packread::Error> {
-    let hex = id.to_hex();
-    let min = if min == 0 {
-        auto_abbrev(reader.odb().approximate_object_count())
-    } else {
-        min
-    };
-    let len = if min >= hex.len() {
-        hex.len()
-    } else {
-        reader.unique_abbrev_len(id, min)?.min(hex.len())
-    };
-    Ok(hex[..len].to_owned())
-}
-
-/// git's abbreviation length for `count` objects when `core.abbrev` is
-/// auto: enough digits for 2^(bits/2) objects, at least 7.
-pub fn auto_abbrev(count: u64) -> usize {
-    let msb = 63 - count.max(1).leading_zeros() as usize;
-    (msb + 1).div_ceil(2).max(FALLBACK_ABBREV)
 }
 
 /// A date as git's `DATE_SHORT` shows it: `YYYY-MM-DD` in the zone given

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::ops::ControlFlow;
 
-use packread::diff::{self, BIG_FILE_THRESHOLD, Change, LineStat, TreeDiffOptions};
+use packread::attributes::{Attributes, Sources};
+use packread::diff::{self, Change, DiffConfig, LineStat, TreeDiffOptions};
 use packread::object::commit::Commit;
 use packread::{Error, HashKind, ObjectId, ObjectKind, Reader};
 
@@ -210,6 +211,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         out: BufWriter::with_capacity(64 << 10, io::stdout().lock()),
         grafts: HashMap::new(),
         seen: HashMap::new(),
+        lines: line_settings(cx),
     };
     if pending.is_empty() && !printer.o.stdin {
         return Err(Exit::Usage(String::new(), USAGE));
@@ -325,6 +327,22 @@ struct Printer<'o> {
     grafts: HashMap<ObjectId, Vec<ObjectId>>,
     /// Objects earlier `--stdin` lines read, by kind.
     seen: HashMap<ObjectId, ObjectKind>,
+    /// What decides `--numstat`'s binary files: attributes and settings.
+    lines: (Attributes, DiffConfig),
+}
+
+/// The attributes and settings of `cx`'s repository that class files for
+/// line counts, read as git reads them for `diff-tree`: the work tree's
+/// `.gitattributes` when the command runs in one.
+fn line_settings(cx: &Context) -> (Attributes, DiffConfig) {
+    let work_tree = cx.setup.in_work_tree().then(|| cx.setup.work_tree_top());
+    match &cx.refs {
+        Some(refs) => (
+            Attributes::new(Sources::for_repository(refs.common_dir(), work_tree)),
+            DiffConfig::read(refs.common_dir()),
+        ),
+        None => (Attributes::new(Sources::default()), DiffConfig::default()),
+    }
 }
 
 impl Printer<'_> {
@@ -489,12 +507,16 @@ impl Printer<'_> {
                 if c.old.is_some_and(|s| s.is_tree()) || c.new.is_some_and(|s| s.is_tree()) {
                     continue;
                 }
-                let stat = diff::line_stat(&mut self.reader, c, BIG_FILE_THRESHOLD).map_err(
-                    |e| match e {
-                        Error::NotFound(id) => Exit::Fatal(format!("unable to read {id}")),
-                        other => other.into(),
-                    },
-                )?;
+                let (attributes, config) = &mut self.lines;
+                let classing = config.classing(attributes, &c.path);
+                let threshold = config.big_file_threshold;
+                let stat =
+                    diff::line_stat_as(&mut self.reader, c, threshold, classing).map_err(|e| {
+                        match e {
+                            Error::NotFound(id) => Exit::Fatal(format!("unable to read {id}")),
+                            other => other.into(),
+                        }
+                    })?;
                 match stat {
                     LineStat::Binary => self.out.write_all(b"-\t-\t")?,
                     LineStat::Text { added, removed } => write!(self.out, "{added}\t{removed}\t")?,

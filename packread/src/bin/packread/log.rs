@@ -214,7 +214,7 @@ fn show(
 ) -> Result<(), Exit> {
     let name = |reader: &mut Reader, id: &ObjectId| -> Result<String, Exit> {
         if o.abbrev_commit {
-            Ok(crate::ambiguous::abbreviate(reader, id, 0)?)
+            Ok(reader.abbreviate(id, 0)?)
         } else {
             Ok(id.to_hex())
         }
@@ -254,7 +254,7 @@ fn show(
         if c.parents.len() > 1 {
             out.extend_from_slice(b"Merge:");
             for p in &c.parents {
-                write!(out, " {}", crate::ambiguous::abbreviate(reader, p, 0)?)?;
+                write!(out, " {}", reader.abbreviate(p, 0)?)?;
             }
             out.push(b'\n');
         }
@@ -431,7 +431,7 @@ fn placeholder(
     c: &Commit<'_>,
     out: &mut Vec<u8>,
 ) -> Result<usize, Exit> {
-    let abbrev = |reader: &mut Reader, id: &ObjectId| crate::ambiguous::abbreviate(reader, id, 0);
+    let abbrev = |reader: &mut Reader, id: &ObjectId| reader.abbreviate(id, 0);
     match p[0] {
         b'%' => out.push(b'%'),
         b'n' => out.push(b'\n'),

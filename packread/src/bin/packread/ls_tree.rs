@@ -9,7 +9,6 @@ use packread::object::commit::{Commit, Tag};
 use packread::object::{ObjectKind, tree};
 use packread::{ObjectId, Reader, revision};
 
-use crate::ambiguous::abbreviate;
 use crate::names::{MINIMUM_ABBREV, Resolved, quote_c_style, resolve};
 use crate::{Exit, Global};
 
@@ -501,7 +500,7 @@ fn show_entry(
         relative(&entry.path, &o.prefix)
     };
     let name = match o.abbrev {
-        Some(min) => abbreviate(reader, &entry.id, min)?,
+        Some(min) => reader.abbreviate(&entry.id, min)?,
         None => entry.id.to_hex(),
     };
     let end: &[u8] = if o.nul { b"\0" } else { b"\n" };

@@ -15,7 +15,7 @@ use packread::history::{
     CommitFilter, ListError, Missing, ObjectList, Order, PatternSyntax, Walk, WalkOptions, Walked,
 };
 use packread::mailmap::Mailmap;
-use packread::refs::{RefStore, Target};
+use packread::refs::RefStore;
 use packread::{Error, ObjectId, ObjectKind, Reader};
 
 use crate::context::Context;
@@ -493,18 +493,7 @@ fn ref_tips(refs: &RefStore, which: &str) -> Result<Vec<ObjectId>, Exit> {
         "remotes" => "refs/remotes/",
         _ => "refs/",
     };
-    let mut ids = Vec::new();
-    for r in refs.all()? {
-        let Ok(r) = r else { continue };
-        if !r.name.starts_with(prefix) {
-            continue;
-        }
-        let id = match r.target {
-            Target::Object { id, .. } => Some(id),
-            Target::Symbolic(_) => refs.resolve(&r.name)?.and_then(|res| res.id),
-        };
-        ids.extend(id);
-    }
+    let mut ids = refs.ids_under(prefix)?;
     if which == "all"
         && let Some(head) = refs.resolve("HEAD")?.and_then(|r| r.id)
     {

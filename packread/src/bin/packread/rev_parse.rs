@@ -222,7 +222,7 @@ fn show(
         return Ok(());
     }
     if let Some(min) = o.short {
-        writeln!(out, "{}", ambiguous::abbreviate(reader, &id, min)?)?;
+        writeln!(out, "{}", reader.abbreviate(&id, min)?)?;
         return Ok(());
     }
     writeln!(out, "{id}")?;

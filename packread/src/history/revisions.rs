@@ -1,0 +1,106 @@
+//! Starting points named as `git rev-list` names them on its command line:
+//! `A`, `^A`, `A..B`, `A...B`, `--all`, `--branches`, `--tags`,
+//! `--remotes` and `--not`.
+
+use crate::error::Error;
+use crate::history::Walk;
+use crate::object::ObjectKind;
+use crate::repository::Repository;
+
+impl Walk {
+    /// Adds the starting points `args` name, in order, as `git rev-list`
+    /// reads its revision arguments: `A` (a revision as
+    /// [`Repository::rev_parse`] resolves it), `^A` (excluded), `A..B`
+    /// (`^A B`), `A...B` (the symmetric difference; an empty side is
+    /// `HEAD`), `--all` (every ref and `HEAD`), `--branches`, `--tags`,
+    /// `--remotes`, and `--not` (flips the exclusion of what follows).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("push-revisions", &[("a.txt", "a\n")])?;
+    /// # dir.git(&["commit", "-q", "--allow-empty", "-m", "second"])?;
+    /// # dir.git(&["commit", "-q", "--allow-empty", "-m", "third"])?;
+    /// use packread::history::{Walk, WalkOptions};
+    ///
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// let mut walk = Walk::new(&repo, WalkOptions::default());
+    /// walk.push_revisions(&repo, &["HEAD~2..HEAD"])?;
+    /// assert_eq!(walk.count(), 2);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// A name that resolves to nothing ([`Error::Revision`]), an `A...B`
+    /// whose sides are not both commits ([`Error::UnexpectedKind`]), or a
+    /// failed read.
+    pub fn push_revisions<S: AsRef<str>>(
+        &mut self,
+        repo: &Repository,
+        args: &[S],
+    ) -> Result<(), Error> {
+        let mut not = false;
+        for arg in args {
+            let arg = arg.as_ref();
+            let refs = match arg {
+                "--not" => {
+                    not = !not;
+                    continue;
+                }
+                "--all" => Some("refs/"),
+                "--branches" => Some("refs/heads/"),
+                "--tags" => Some("refs/tags/"),
+                "--remotes" => Some("refs/remotes/"),
+                _ => None,
+            };
+            if let Some(prefix) = refs {
+                for id in repo.refs().ids_under(prefix)? {
+                    self.push(id, not, false)?;
+                }
+                if arg == "--all"
+                    && let Some(head) = repo.refs().resolve("HEAD")?.and_then(|r| r.id)
+                {
+                    self.push(head, not, false)?;
+                }
+                continue;
+            }
+            self.push_revision(repo, arg, not)?;
+        }
+        Ok(())
+    }
+
+    fn push_revision(&mut self, repo: &Repository, arg: &str, not: bool) -> Result<(), Error> {
+        if let Some(at) = arg.find("..") {
+            let (a, mut b) = (&arg[..at], &arg[at + 2..]);
+            let symmetric = b.starts_with('.');
+            if symmetric {
+                b = &b[1..];
+            }
+            let a = repo.rev_parse(if a.is_empty() { "HEAD" } else { a })?;
+            let b = repo.rev_parse(if b.is_empty() { "HEAD" } else { b })?;
+            if symmetric {
+                if !self.push_symmetric(a, b, not)? {
+                    // Name the side that is no commit (a tag's is its own).
+                    let kind_a = repo.odb().header(&a)?.kind;
+                    let (id, found) = match kind_a {
+                        ObjectKind::Commit | ObjectKind::Tag => (b, repo.odb().header(&b)?.kind),
+                        _ => (a, kind_a),
+                    };
+                    return Err(Error::UnexpectedKind {
+                        id,
+                        expected: ObjectKind::Commit,
+                        found,
+                    });
+                }
+                return Ok(());
+            }
+            self.push(a, !not, false)?;
+            return self.push(b, not, false);
+        }
+        let (name, negated) = match arg.strip_prefix('^') {
+            Some(rest) => (rest, true),
+            None => (arg, false),
+        };
+        let id = repo.rev_parse(name)?;
+        self.push(id, negated != not, false)
+    }
+}
