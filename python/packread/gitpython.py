@@ -2,6 +2,15 @@
 
 Switch a program over in one line::
 
+    repo = packread.gitpython.Repo(path)
+
+``Repo`` is a ``git.Repo`` whose object reads go to ``PackreadDB`` and whose
+history calls (``iter_commits``, ``Commit.iter_parents``, ``Commit.count``,
+``merge_base``, ``is_ancestor``, ``Commit.stats``) are answered in-process:
+the ``git rev-list``, ``git merge-base``, ``git diff-tree`` and ``git diff``
+commands GitPython runs for them never start git (see ``Git``). To keep
+GitPython's own ``Repo`` and only change its database::
+
     repo = git.Repo(path, odbt=packread.gitpython.PackreadDB)
 
 Reads (``info``, ``stream``, ``has_object``, ``partial_to_complete_sha_hex``,
@@ -12,16 +21,28 @@ stored as loose objects by gitdb's ``LooseObjectDB``, as GitPython's own
 ``GitDB`` stores them, and are read back by packread at once.
 """
 
+import io
+import os
 from io import BytesIO
 
-from gitdb.base import OInfo, OStream
-from gitdb.db.loose import LooseObjectDB
-from gitdb.exc import AmbiguousObjectName as _GitdbAmbiguous
-from gitdb.exc import BadObject
+try:
+    import git
+    from git.cmd import safe_decode
+    from git.exc import GitCommandError
+    from gitdb.base import OInfo, OStream
+    from gitdb.db.loose import LooseObjectDB
+    from gitdb.exc import AmbiguousObjectName as _GitdbAmbiguous
+    from gitdb.exc import BadObject
+except ImportError as _missing:  # pragma: no cover - depends on the install
+    raise ImportError(
+        f"packread.gitpython needs GitPython ({_missing}): install it with "
+        "`pip install 'packread[gitpython]'` (or `pip install GitPython`)"
+    ) from _missing
 
 import packread
+from packread import _served
 
-__all__ = ["PackreadDB", "MissingObject"]
+__all__ = ["PackreadDB", "MissingObject", "Repo", "Git"]
 
 # Objects up to this size are read whole and handed out in a BytesIO (one
 # call into Rust); bigger ones are streamed, never held whole.
@@ -117,3 +138,319 @@ class PackreadDB(LooseObjectDB):
 
 def _reopen(cls, root_path, options):
     return cls(root_path, **options)
+
+
+class _Stdout(io.RawIOBase):
+    """A served command's standard output: the chunks its answer comes in,
+    read as they are made. A failure while reading ends the output and
+    becomes the command's status and message, as git's would."""
+
+    def __init__(self, chunks, process):
+        super().__init__()
+        self._chunks = iter(chunks)
+        self._pending = b""
+        self._process = process
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while not self._pending:
+            if self._chunks is None:
+                return 0
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                self._chunks = None
+                return 0
+            except (packread.PackreadError, KeyError, OSError) as e:
+                self._chunks = None
+                self._process._fail(e)
+                return 0
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+class _ServedProcess:
+    """What ``Git.execute(..., as_process=True)`` wraps for a served
+    command: a finished process as ``subprocess.Popen`` shows one."""
+
+    pid = None
+    stdin = None
+
+    def __init__(self, args, status, chunks, stderr):
+        self.args = args
+        self._status = status
+        self.returncode = None
+        self._stderr = stderr
+        self.stdout = io.BufferedReader(_Stdout(chunks, self), 1 << 16)
+        self.stderr = io.BytesIO(stderr)
+
+    def _fail(self, error):
+        self._status = 128
+        self._stderr += f"fatal: {error}\n".encode()
+        self.stderr = io.BytesIO(self._stderr)
+
+    def poll(self):
+        return self.wait()
+
+    def wait(self, timeout=None):
+        self.returncode = self._status
+        return self._status
+
+    def communicate(self, input=None, timeout=None):
+        out = self.stdout.read()
+        self.wait()
+        return out, self.stderr.read()
+
+    def terminate(self):
+        self.stdout.close()
+
+    kill = terminate
+
+
+class Git(git.Git):
+    """GitPython's ``git.Git``, with the history commands it runs answered
+    by packread in-process.
+
+    ``git rev-list`` (revisions, ranges, ``--all`` and the ref sets,
+    ``--max-count``, ``--skip``, ``--since``/``--until``, ``--first-parent``,
+    the orders, ``--reverse``, ``--merges``/``--no-merges``, parent counts,
+    ``--author``/``--committer``/``--grep``, ``--full-history``,
+    ``--parents``, ``--count``, ``-- <paths>``), ``git merge-base`` (``--all``,
+    ``--is-ancestor``) and the ``diff-tree``/``diff`` calls of
+    ``Commit.stats`` are served, ``as_process=True`` included, with git's
+    bytes and exit status. Anything else — another command or option, a
+    revision packread can't resolve, a repository whose settings change
+    what git prints (``core.quotePath``, ``diff.algorithm``, attributes…),
+    replace refs, grafts or a shallow clone — runs git as GitPython would.
+    ``served`` counts the commands answered in-process.
+    """
+
+    served = 0
+
+    def __init__(self, working_dir=None):
+        super().__init__(working_dir)
+        self._packread = None
+        self._last_walk = None
+
+    def _serve_from(self, repository):
+        self._packread = repository
+
+    def execute(self, command, istream=None, **kwargs):
+        answer = None
+        if self._packread is not None and istream is None:
+            answer = self._answer(command, kwargs)
+        if answer is None:
+            return super().execute(command, istream=istream, **kwargs)
+        type(self).served += 1
+        return answer
+
+    _PLAIN_KWARGS = {
+        "as_process",
+        "with_extended_output",
+        "with_exceptions",
+        "stdout_as_string",
+        "strip_newline_in_stdout",
+    }
+
+    def _answer(self, command, kwargs):
+        if set(kwargs) - self._PLAIN_KWARGS or self._environment:
+            return None
+        if not isinstance(command, (list, tuple)) or len(command) < 2:
+            return None
+        if command[0] != self.GIT_PYTHON_GIT_EXECUTABLE:
+            return None
+        if not self._packread.plain_history():
+            return None
+        args = [str(a) for a in command[1:]]
+        answer = _served.serve(self._packread, args)
+        if answer is None:
+            return None
+        status, chunks, stderr, walk = answer
+        if kwargs.get("as_process"):
+            self._last_walk = (list(command), walk)
+            return self.AutoInterrupt(_ServedProcess(list(command), status, chunks, stderr), list(command))
+        process = _ServedProcess(list(command), status, chunks, stderr)
+        stdout, stderr = process.communicate()
+        status = process.wait()
+        if stdout.endswith(b"\n") and kwargs.get("strip_newline_in_stdout", True):
+            stdout = stdout[:-1]
+        if stderr.endswith(b"\n"):
+            stderr = stderr[:-1]
+        if kwargs.get("with_exceptions", True) and status != 0:
+            raise GitCommandError(list(command), status, stderr, stdout)
+        if kwargs.get("stdout_as_string", True):
+            stdout = safe_decode(stdout)
+        if kwargs.get("with_extended_output"):
+            return status, stdout, safe_decode(stderr)
+        return stdout
+
+
+class _Repository:
+    """What the served commands ask of a repository: packread's
+    ``Repository`` and what GitPython knows of it (settings, work tree)."""
+
+    def __init__(self, repo):
+        self._repo = repo
+        self.native = packread.Repository(repo.git_dir)
+        self.common_dir = repo.common_dir
+        self._settings = None
+
+    def __getattr__(self, name):
+        return getattr(self.native, name)
+
+    def plain_history(self):
+        """Whether git's history here is the objects' own: no replace
+        refs, grafts or shallow boundary rewrite it."""
+        common = self.common_dir
+        if os.path.exists(os.path.join(common, "shallow")) or os.path.exists(os.path.join(common, "info", "grafts")):
+            return False
+        if os.environ.get("GIT_NO_REPLACE_OBJECTS"):
+            return True
+        return not self.native.ref_ids("refs/replace/")
+
+    def settings(self):
+        """The (section, option) pairs set in git's configuration files,
+        lower case (a subsection's options under the section's name): all
+        of them, and those set outside the repository's own file; ``None``
+        if they can't be read."""
+
+        def pairs(reader):
+            return {
+                (section.split(" ", 1)[0].lower(), option.lower())
+                for section in reader.sections()
+                for option in reader.options(section)
+            }
+
+        stamp = _stamp(self._config_files())
+        if self._settings is not None and self._settings[0] == stamp:
+            return self._settings[1]
+        try:
+            outside = set()
+            for level in ("system", "user", "global"):
+                outside |= pairs(self._repo.config_reader(level))
+            found = outside | pairs(self._repo.config_reader("repository")), outside
+        except Exception:
+            return None
+        self._settings = (stamp, found)
+        return found
+
+    def _config_files(self):
+        """The files GitPython reads settings from (their changes make
+        ``settings`` read them again)."""
+        home = os.path.expanduser("~")
+        xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+        return (
+            "/etc/gitconfig",
+            os.path.join(home, ".gitconfig"),
+            os.path.join(xdg, "git", "config"),
+            os.path.join(self.common_dir, "config"),
+            os.path.join(self._repo.git_dir, "config.worktree"),
+        )
+
+    def rev_parse_parents(self, commit):
+        found = next(iter(self.native.iter_commits(commit, max_count=1)), None)
+        return list(found.parents) if found is not None else []
+
+
+
+def _stamp(paths):
+    """What changes when any of ``paths`` is written, created or removed."""
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+class Repo(git.Repo):
+    """A ``git.Repo`` read by packread: objects through ``PackreadDB``,
+    history through ``Git`` (see there) — no git process for
+    ``iter_commits``, ``Commit.iter_parents``, ``Commit.count``,
+    ``merge_base``, ``is_ancestor`` or ``Commit.stats``.
+
+    ``Repo(path)`` takes what ``git.Repo`` takes; ``odbt`` defaults to
+    ``PackreadDB``.
+    """
+
+    GitCommandWrapperType = Git
+
+    def __init__(self, path=None, odbt=PackreadDB, search_parent_directories=False, expand_vars=True):
+        super().__init__(path, odbt=odbt, search_parent_directories=search_parent_directories, expand_vars=expand_vars)
+        _serve_history(self)
+
+    def iter_commits(self, rev=None, paths="", **kwargs):
+        """GitPython's ``iter_commits``, its commits read ahead: each
+        comes with the fields GitPython would read from it (tree, parents,
+        author, committer, dates, message, signature) already set."""
+        served_git = getattr(self.git, "_packread", None) is not None
+        if served_git:
+            self.git._last_walk = None
+        commits = _stock_iter_commits(self, rev, paths, **kwargs)
+        if not served_git:
+            return commits
+        served, self.git._last_walk = self.git._last_walk, None
+        if served is None or served[1] is None:
+            return commits
+        command, (revs, walk_paths, options) = served
+        return _read_ahead(self, command, self.git._packread.iter_gitpython(revs, walk_paths, **options))
+
+
+_stock_iter_commits = git.Repo.iter_commits
+
+
+def _serve_history(repo):
+    """Has ``repo.git`` (a ``Git``) answer history commands with packread,
+    unless packread can't open the repository (git answers then)."""
+    if not isinstance(repo.git, Git):
+        return
+    try:
+        repo.git._serve_from(_Repository(repo))
+    except (packread.PackreadError, KeyError, OSError):
+        pass
+
+
+def _read_ahead(self, command, chunks):
+    from git.objects.commit import Commit
+    from git.objects.tree import Tree
+    from git.util import Actor
+
+    encoding = Commit.default_encoding
+    tree_mode = Tree.tree_id << 12
+    try:
+        for chunk in chunks:
+            for item in chunk:
+                if isinstance(item, bytes):
+                    yield Commit(self, item)
+                    continue
+                (binsha, tree, parents, an, ae, at, az, cn, ce, ct, cz, message, sig) = item
+                author = an.decode(encoding, "replace")
+                committer = cn.decode(encoding, "replace")
+                if author != author.rstrip() or committer != committer.rstrip():
+                    # GitPython versions read such names differently.
+                    yield Commit(self, binsha)
+                    continue
+                yield Commit(
+                    self,
+                    binsha,
+                    tree=Tree(self, tree, tree_mode, ""),
+                    author=Actor(author, ae.decode(encoding, "replace")),
+                    authored_date=at,
+                    author_tz_offset=az,
+                    committer=Actor(committer, ce.decode(encoding, "replace")),
+                    committed_date=ct,
+                    committer_tz_offset=cz,
+                    message=message.decode(encoding, "replace"),
+                    parents=tuple(Commit(self, p) for p in parents),
+                    encoding=encoding,
+                    gpgsig="" if sig is None else sig.decode(encoding, "ignore"),
+                )
+    except (packread.PackreadError, KeyError, OSError) as e:
+        # As git's rev-list failing: GitPython raises when it waits for it.
+        raise GitCommandError(command, 128, f"fatal: {e}".encode()) from e

@@ -16,6 +16,8 @@
 #![allow(clippy::needless_pass_by_value)]
 
 mod errors;
+mod gitpython;
+mod history;
 mod ids;
 mod odb;
 mod repository;
@@ -31,6 +33,12 @@ fn _packread(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<odb::ObjectWalk>()?;
     m.add_class::<stream::Stream>()?;
     m.add_class::<repository::Repository>()?;
+    m.add_class::<history::Commit>()?;
+    m.add_class::<history::Signature>()?;
+    m.add_class::<history::CommitIter>()?;
+    m.add_class::<history::LineIter>()?;
+    m.add_class::<gitpython::GitPythonCommits>()?;
+    m.add_class::<history::FileChange>()?;
     errors::register(m)?;
     Ok(())
 }

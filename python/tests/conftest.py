@@ -112,3 +112,25 @@ def writable(history, tmp_path):
     copy = tmp_path / "repo"
     shutil.copytree(history, copy, symlinks=True)
     return copy
+
+
+@pytest.fixture(scope="session")
+def walks(tmp_path_factory):
+    """Branches, merges (an octopus), a second root, clock skew, tags and
+    remote branches (fixtures/make_walks.sh), in a work tree with a split
+    commit-graph chain."""
+    return _scripted(tmp_path_factory, "make_walks.sh", "base")
+
+
+@pytest.fixture(scope="session")
+def diffs(tmp_path_factory):
+    """Tree changes of every kind, binary files, a submodule, quoted names,
+    and attributes and settings that class files for line counts
+    (fixtures/make_diffs.sh), in a work tree."""
+    return _scripted(tmp_path_factory, "make_diffs.sh", "base")
+
+
+@pytest.fixture(params=["walks", "diffs"])
+def histories(request):
+    """Each history fixture in turn."""
+    return request.getfixturevalue(request.param)

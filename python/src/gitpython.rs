@@ -1,0 +1,310 @@
+//! Commits as GitPython's `Commit._deserialize` reads them, parsed here
+//! so that `packread.gitpython.Repo.iter_commits` can hand out commits
+//! whose fields are filled already.
+//!
+//! Only commits whose headers read the same in every GitPython version
+//! are parsed here: `tree`, `parent`s, then `author` and `committer`
+//! lines of git's own form (`name <email> seconds +hhmm`, one space
+//! between the parts, no `<` or `>` in the name), no `encoding` header.
+//! For any other, the id alone goes back, and GitPython reads the commit
+//! itself when asked.
+
+use std::sync::Mutex;
+
+use packread::HashKind;
+use packread::history::Walk;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyTuple};
+
+use crate::errors::to_py;
+
+/// An identity line's parts, as GitPython reads them.
+struct Ident<'a> {
+    name: &'a [u8],
+    email: &'a [u8],
+    time: i64,
+    /// Seconds west of UTC (GitPython's `utctz_to_altz`).
+    altz: i64,
+}
+
+/// What GitPython reads of a commit.
+struct Fields<'a> {
+    tree: &'a [u8],
+    parents: Vec<&'a [u8]>,
+    author: Ident<'a>,
+    committer: Ident<'a>,
+    gpgsig: Option<Vec<u8>>,
+    message: &'a [u8],
+}
+
+/// Python's `bytes.readline()` over `data` from `*at`.
+fn readline<'a>(data: &'a [u8], at: &mut usize) -> &'a [u8] {
+    let rest = &data[*at..];
+    let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+    *at += end;
+    &rest[..end]
+}
+
+/// Python's `bytes.strip()`: ASCII whitespace off both ends.
+fn strip(b: &[u8]) -> &[u8] {
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let start = b.iter().position(|c| !ws(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !ws(c)).map_or(start, |i| i + 1);
+    &b[start..end]
+}
+
+/// `<keyword> <name> <<email>> <seconds> <+-hhmm>\n` in git's own form.
+fn ident<'a>(line: &'a [u8], keyword: &[u8]) -> Option<Ident<'a>> {
+    let rest = line.strip_prefix(keyword)?.strip_prefix(b" ")?;
+    let rest = rest.strip_suffix(b"\n")?;
+    let open = memchr::memchr(b'<', rest)?;
+    let close = open + memchr::memchr(b'>', &rest[open..])?;
+    let name = rest[..open].strip_suffix(b" ")?;
+    let email = &rest[open + 1..close];
+    let tail = rest[close + 1..].strip_prefix(b" ")?;
+    let (seconds, zone) = tail.split_at(memchr::memchr(b' ', tail)?);
+    let zone = &zone[1..];
+    let plain = |b: &u8| !matches!(b, b'<' | b'>' | b'\n');
+    let ascii_space = |b: &u8| b.is_ascii_whitespace();
+    if name.is_empty()
+        || !name.iter().all(plain)
+        || ascii_space(&name[0])
+        || ascii_space(&name[name.len() - 1])
+        || !email.iter().all(plain)
+        || seconds.is_empty()
+        || seconds.len() > 18
+        || !seconds.iter().all(u8::is_ascii_digit)
+        || zone.len() != 5
+        || !matches!(zone[0], b'+' | b'-')
+        || !zone[1..].iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let time = std::str::from_utf8(seconds).ok()?.parse().ok()?;
+    let hhmm: i64 = std::str::from_utf8(&zone[1..]).ok()?.parse().ok()?;
+    let west = (hhmm / 100) * 3600 + (hhmm % 100) * 60;
+    // `int("-0000")` is 0, which GitPython takes for east.
+    let altz = if zone[0] == b'-' && hhmm != 0 {
+        west
+    } else {
+        -west
+    };
+    Some(Ident {
+        name,
+        email,
+        time,
+        altz,
+    })
+}
+
+/// A `tree`/`parent` line's id, hex (`<keyword> <hex>\n`).
+fn id_line<'a>(line: &'a [u8], keyword: &[u8], hex_len: usize) -> Option<&'a [u8]> {
+    let hex = line
+        .strip_prefix(keyword)?
+        .strip_prefix(b" ")?
+        .strip_suffix(b"\n")?;
+    (hex.len() == hex_len && hex.iter().all(u8::is_ascii_hexdigit)).then_some(hex)
+}
+
+/// GitPython's `_deserialize`, for a commit of the form the module names.
+fn fields(data: &[u8], hex_len: usize) -> Option<Fields<'_>> {
+    let mut at = 0;
+    let tree = id_line(readline(data, &mut at), b"tree", hex_len)?;
+    let mut parents = Vec::new();
+    let mut line = readline(data, &mut at);
+    while line.starts_with(b"parent") {
+        parents.push(id_line(line, b"parent", hex_len)?);
+        line = readline(data, &mut at);
+    }
+    let author = ident(line, b"author")?;
+    let committer = ident(readline(data, &mut at), b"committer")?;
+    let headers_start = at;
+    let mut next = readline(data, &mut at);
+    while next.starts_with(b"mergetag ") {
+        next = readline(data, &mut at);
+        while next.starts_with(b" ") {
+            next = readline(data, &mut at);
+        }
+    }
+    let mut gpgsig = None;
+    let mut buf = strip(next);
+    while !buf.is_empty() {
+        if buf.starts_with(b"gpgsig ") {
+            let first = &buf[memchr::memchr(b' ', buf).map_or(0, |i| i + 1)..];
+            let mut sig = first.to_vec();
+            sig.push(b'\n');
+            let mut next_header = None;
+            loop {
+                let s = readline(data, &mut at);
+                if s.is_empty() {
+                    break;
+                }
+                if s[0] != b' ' {
+                    next_header = Some(strip(s));
+                    break;
+                }
+                sig.extend_from_slice(&s[1..]);
+            }
+            while sig.last() == Some(&b'\n') {
+                sig.pop();
+            }
+            gpgsig = Some(sig);
+            if let Some(h) = next_header {
+                buf = h;
+                continue;
+            }
+        }
+        buf = strip(readline(data, &mut at));
+    }
+    // An `encoding` header: GitPython versions read it differently.
+    let headers = &data[headers_start..at];
+    if headers
+        .split(|&b| b == b'\n')
+        .any(|l| l.starts_with(b"encoding"))
+    {
+        return None;
+    }
+    Some(Fields {
+        tree,
+        parents,
+        author,
+        committer,
+        gpgsig,
+        message: &data[at..],
+    })
+}
+
+/// An id's raw bytes from its hex (checked by `id_line`).
+fn binsha(hex: &[u8]) -> Vec<u8> {
+    hex.chunks_exact(2)
+        .map(|p| {
+            let digit = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+            (digit(p[0]) << 4) | digit(p[1])
+        })
+        .collect()
+}
+
+/// One commit, owned: its raw id and, when parsed, what GitPython reads.
+enum Item {
+    Bare(Vec<u8>),
+    Parsed(Vec<u8>, Vec<u8>),
+}
+
+/// How many commits one `__next__` hands over.
+const CHUNK: usize = 256;
+
+/// What the reading thread sends: a chunk of commits, or the error that
+/// ended the walk.
+type Chunk = Result<Vec<Item>, packread::Error>;
+
+/// The iterator `Repository.iter_gitpython` returns: lists of commits,
+/// each `bytes` (the raw id of a commit GitPython should read itself)
+/// or a tuple `(binsha, tree_binsha, parent_binshas, author_name,
+/// author_email, authored_date, author_tz_offset, committer_name,
+/// committer_email, committed_date, committer_tz_offset, message,
+/// gpgsig)`, names, emails, message and signature as `bytes`. A thread
+/// walks and reads ahead (two chunks at most) while Python builds its
+/// objects.
+#[pyclass(module = "packread._packread", frozen)]
+pub struct GitPythonCommits {
+    rx: Mutex<std::sync::mpsc::Receiver<Chunk>>,
+    hash: HashKind,
+}
+
+impl GitPythonCommits {
+    pub fn new(mut walk: Walk, hash: HashKind) -> GitPythonCommits {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
+        let hex_len = hash.len() * 2;
+        std::thread::spawn(move || {
+            loop {
+                let mut items = Vec::with_capacity(CHUNK);
+                let mut failed = None;
+                while items.len() < CHUNK {
+                    match walk.next_with_data() {
+                        Some(Ok((c, data))) => {
+                            let id = c.id.as_bytes().to_vec();
+                            items.push(if fields(&data, hex_len).is_some() {
+                                Item::Parsed(id, data)
+                            } else {
+                                Item::Bare(id)
+                            });
+                        }
+                        Some(Err(e)) => {
+                            failed = Some(e);
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+                let done = items.len() < CHUNK;
+                // A receiver gone (the iterator dropped) ends the walk.
+                if !items.is_empty() && tx.send(Ok(items)).is_err() {
+                    return;
+                }
+                if let Some(e) = failed {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+                if done {
+                    return;
+                }
+            }
+        });
+        GitPythonCommits {
+            rx: Mutex::new(rx),
+            hash,
+        }
+    }
+}
+
+#[pymethods]
+impl GitPythonCommits {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
+        let chunk = py.detach(|| self.rx.lock().ok()?.recv().ok());
+        let items = match chunk {
+            None => return Ok(None),
+            Some(Err(e)) => return Err(to_py(e)),
+            Some(Ok(items)) => items,
+        };
+        let hex_len = self.hash.len() * 2;
+        let list = PyList::empty(py);
+        for item in items {
+            match item {
+                Item::Bare(id) => list.append(PyBytes::new(py, &id))?,
+                Item::Parsed(id, data) => {
+                    let f = fields(&data, hex_len).expect("parsed before");
+                    let parents: Vec<Bound<'_, PyBytes>> = f
+                        .parents
+                        .iter()
+                        .map(|p| PyBytes::new(py, &binsha(p)))
+                        .collect();
+                    let sig = f.gpgsig.as_ref().map(|s| PyBytes::new(py, s));
+                    let tuple = PyTuple::new(
+                        py,
+                        [
+                            PyBytes::new(py, &id).into_any(),
+                            PyBytes::new(py, &binsha(f.tree)).into_any(),
+                            PyTuple::new(py, parents)?.into_any(),
+                            PyBytes::new(py, f.author.name).into_any(),
+                            PyBytes::new(py, f.author.email).into_any(),
+                            f.author.time.into_pyobject(py)?.into_any(),
+                            f.author.altz.into_pyobject(py)?.into_any(),
+                            PyBytes::new(py, f.committer.name).into_any(),
+                            PyBytes::new(py, f.committer.email).into_any(),
+                            f.committer.time.into_pyobject(py)?.into_any(),
+                            f.committer.altz.into_pyobject(py)?.into_any(),
+                            PyBytes::new(py, f.message).into_any(),
+                            sig.map_or_else(|| py.None().into_bound(py), Bound::into_any),
+                        ],
+                    )?;
+                    list.append(tuple)?;
+                }
+            }
+        }
+        Ok(Some(list))
+    }
+}

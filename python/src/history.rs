@@ -1,0 +1,617 @@
+//! History for Python: `Repository.iter_commits` (a lazy walk yielding
+//! `Commit`s), `count`, `merge_base`, `is_ancestor` and `diff_tree`, each
+//! run with the GIL released.
+
+use std::ops::ControlFlow;
+use std::sync::Mutex;
+
+use packread::attributes::{Attributes, Sources};
+use packread::diff::{DiffConfig, LineStat, Pathspec, TreeDiffOptions, line_stat_as};
+use packread::history::{Ancestry, CommitFilter, Order, PatternSyntax, Walk, WalkOptions};
+use packread::object::commit;
+use packread::{HashKind, ObjectId};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+
+use crate::errors::to_py;
+
+/// A person and a moment: `name`, `email`, `time` (seconds since the
+/// epoch) and `tz_offset` (the zone, minutes east of UTC: `+0200` is 120).
+#[pyclass(module = "packread._packread", frozen, get_all, eq)]
+#[derive(PartialEq, Eq)]
+pub struct Signature {
+    /// The name (UTF-8, undecodable bytes replaced).
+    name: String,
+    /// The email, without its angle brackets.
+    email: String,
+    /// Seconds since the epoch.
+    time: i64,
+    /// Minutes east of UTC.
+    tz_offset: i32,
+}
+
+#[pymethods]
+impl Signature {
+    fn __repr__(&self) -> String {
+        format!(
+            "<packread.Signature {:?} <{}> {} {:+03}{:02}>",
+            self.name,
+            self.email,
+            self.time,
+            self.tz_offset / 60,
+            (self.tz_offset % 60).abs()
+        )
+    }
+}
+
+/// A commit as a walk hands it over: `id`, `tree`, `parents` (hex, as
+/// the commit lists them), `author`, `committer` ([`Signature`]s),
+/// `message` (decoded with the commit's `encoding`, UTF-8 without one,
+/// undecodable bytes replaced), `raw_message` (the bytes) and `encoding`
+/// (the header's value, or `None`).
+#[pyclass(module = "packread._packread", frozen, get_all)]
+pub struct Commit {
+    id: String,
+    tree: String,
+    parents: Py<PyTuple>,
+    author: Py<Signature>,
+    committer: Py<Signature>,
+    message: Py<PyString>,
+    raw_message: Py<PyBytes>,
+    encoding: Option<String>,
+}
+
+#[pymethods]
+impl Commit {
+    fn __repr__(&self) -> String {
+        format!("<packread.Commit {}>", self.id)
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Commit>().is_ok_and(|o| o.get().id == self.id)
+    }
+
+    fn __hash__(&self) -> u64 {
+        let mut h = 0u64;
+        for b in self.id.bytes().take(16) {
+            h = (h << 4) | u64::from((b as char).to_digit(16).unwrap_or(0));
+        }
+        h
+    }
+}
+
+/// A commit's fields, owned, read with the GIL released.
+struct Parsed {
+    id: ObjectId,
+    tree: ObjectId,
+    parents: Vec<ObjectId>,
+    author: Person,
+    committer: Person,
+    encoding: Option<String>,
+    message: Vec<u8>,
+}
+
+struct Person {
+    name: Vec<u8>,
+    email: Vec<u8>,
+    time: i64,
+    tz_offset: i32,
+}
+
+impl Person {
+    fn from(sig: Option<commit::Signature<'_>>) -> Person {
+        match sig {
+            Some(s) => Person {
+                name: s.name.to_vec(),
+                email: s.email.to_vec(),
+                time: s.time,
+                tz_offset: s.zone_minutes,
+            },
+            None => Person {
+                name: Vec::new(),
+                email: Vec::new(),
+                time: 0,
+                tz_offset: 0,
+            },
+        }
+    }
+
+    fn to_py(&self, py: Python<'_>) -> PyResult<Py<Signature>> {
+        Py::new(
+            py,
+            Signature {
+                name: String::from_utf8_lossy(&self.name).into_owned(),
+                email: String::from_utf8_lossy(&self.email).into_owned(),
+                time: self.time,
+                tz_offset: self.tz_offset,
+            },
+        )
+    }
+}
+
+fn parse(id: ObjectId, data: &[u8], hash: HashKind) -> Result<Parsed, packread::Error> {
+    let c = commit::Commit::parse(data, hash).map_err(|_| packread::Error::MalformedCommit(id))?;
+    Ok(Parsed {
+        id,
+        tree: c.tree,
+        parents: c.parents.clone(),
+        author: Person::from(c.author),
+        committer: Person::from(c.committer),
+        encoding: c.encoding.map(|e| String::from_utf8_lossy(e).into_owned()),
+        message: c.message.to_vec(),
+    })
+}
+
+/// `raw` decoded as `encoding` names it (Python's codecs), UTF-8 if it
+/// names none Python knows; undecodable bytes replaced.
+fn decode<'py>(
+    py: Python<'py>,
+    raw: &Bound<'py, PyBytes>,
+    encoding: Option<&str>,
+) -> Bound<'py, PyString> {
+    if let Some(enc) = encoding
+        && let Ok(s) = raw.call_method1("decode", (enc, "replace"))
+        && let Ok(s) = s.cast_into::<PyString>()
+    {
+        return s;
+    }
+    PyString::new(py, &String::from_utf8_lossy(raw.as_bytes()))
+}
+
+impl Parsed {
+    fn into_py(self, py: Python<'_>) -> PyResult<Commit> {
+        let raw = PyBytes::new(py, &self.message);
+        let message = decode(py, &raw, self.encoding.as_deref());
+        let parents: Vec<String> = self.parents.iter().map(ObjectId::to_hex).collect();
+        Ok(Commit {
+            id: self.id.to_hex(),
+            tree: self.tree.to_hex(),
+            parents: PyTuple::new(py, parents)?.unbind(),
+            author: self.author.to_py(py)?,
+            committer: self.committer.to_py(py)?,
+            message: message.unbind(),
+            raw_message: raw.unbind(),
+            encoding: self.encoding,
+        })
+    }
+}
+
+/// The iterator `Repository.iter_commits` returns: commits as the walk
+/// hands them over, one at a time.
+#[pyclass(module = "packread._packread", frozen)]
+pub struct CommitIter {
+    walk: Mutex<Option<Walk>>,
+    hash: HashKind,
+}
+
+#[pymethods]
+impl CommitIter {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Commit>> {
+        let next = py.detach(|| {
+            let mut guard = self.walk.lock().ok()?;
+            let walk = guard.as_mut()?;
+            let next = walk
+                .next_with_data()
+                .map(|r| r.and_then(|(c, data)| parse(c.id, &data, self.hash)));
+            if !matches!(next, Some(Ok(_))) {
+                // Done or failed: let go of the walk's memory and windows.
+                *guard = None;
+            }
+            next
+        });
+        match next {
+            None => Ok(None),
+            Some(Ok(parsed)) => parsed.into_py(py).map(Some),
+            Some(Err(e)) => Err(to_py(e)),
+        }
+    }
+}
+
+/// The iterator `Repository.rev_list_lines` returns: `git rev-list`'s
+/// output (`<id>\n`, or `<id> <parents>\n`), in `bytes` of many lines.
+#[pyclass(module = "packread._packread", frozen)]
+pub struct LineIter {
+    walk: Mutex<Option<Walk>>,
+    parents: bool,
+}
+
+/// Lines a [`LineIter`] hands over at once.
+const LINES_PER_CHUNK: usize = 512;
+
+#[pymethods]
+impl LineIter {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let chunk = py.detach(|| {
+            let mut guard = self.walk.lock().ok()?;
+            let walk = guard.as_mut()?;
+            let mut out = Vec::new();
+            for _ in 0..LINES_PER_CHUNK {
+                match walk.next() {
+                    Some(Ok(c)) => {
+                        out.extend_from_slice(c.id.to_hex().as_bytes());
+                        if self.parents {
+                            for p in &c.parents {
+                                out.push(b' ');
+                                out.extend_from_slice(p.to_hex().as_bytes());
+                            }
+                        }
+                        out.push(b'\n');
+                    }
+                    Some(Err(e)) => {
+                        *guard = None;
+                        return Some(Err(e));
+                    }
+                    None => {
+                        *guard = None;
+                        break;
+                    }
+                }
+            }
+            (!out.is_empty()).then_some(Ok(out))
+        });
+        match chunk {
+            None => Ok(None),
+            Some(Ok(bytes)) => Ok(Some(PyBytes::new(py, &bytes))),
+            Some(Err(e)) => Err(to_py(e)),
+        }
+    }
+}
+
+/// `rev_list_lines`: the walk, wrapped for Python.
+pub fn line_iter(walk: Walk, parents: bool) -> LineIter {
+    LineIter {
+        walk: Mutex::new(Some(walk)),
+        parents,
+    }
+}
+
+/// The revision arguments `rev` names: `None` is `HEAD`, a `str` one
+/// argument (`"main"`, `"A..B"`, `"--all"`), a sequence several.
+fn revisions(rev: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+    let Some(rev) = rev.filter(|r| !r.is_none()) else {
+        return Ok(vec!["HEAD".to_owned()]);
+    };
+    if let Ok(s) = rev.extract::<String>() {
+        return Ok(vec![s]);
+    }
+    rev.extract::<Vec<String>>()
+        .map_err(|_| PyTypeError::new_err("rev: a str, or a sequence of str"))
+}
+
+/// The paths `paths` names: `None`, a `str` (one path) or a sequence.
+pub fn path_list(paths: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+    let Some(paths) = paths.filter(|p| !p.is_none()) else {
+        return Ok(Vec::new());
+    };
+    if let Ok(s) = paths.extract::<String>() {
+        return Ok(if s.is_empty() { Vec::new() } else { vec![s] });
+    }
+    paths
+        .extract::<Vec<String>>()
+        .map_err(|_| PyTypeError::new_err("paths: a str, or a sequence of str"))
+}
+
+/// A pathspec of `paths`, from the top of the work tree.
+pub fn pathspec(paths: &[String]) -> PyResult<Pathspec> {
+    Pathspec::new(paths, "")
+        .map_err(|e| PyValueError::new_err(format!("'{}' is outside repository", e.0)))
+}
+
+/// A date as `since`/`until` take it: seconds since the epoch (`int` or
+/// `float`), a `datetime`, or a `str` as git reads it (`"2 weeks ago"`,
+/// `"2024-01-31"`).
+fn date(value: &Bound<'_, PyAny>) -> PyResult<u64> {
+    if let Ok(s) = value.extract::<String>() {
+        let now = jiff::Timestamp::now().as_second();
+        let tz = jiff::tz::TimeZone::system();
+        return Ok(u64::try_from(packread::history::approxidate(&s, now, &tz)).unwrap_or(0));
+    }
+    let seconds: f64 = if value.hasattr("timestamp")? {
+        value.call_method0("timestamp")?.extract()?
+    } else {
+        value
+            .extract()
+            .map_err(|_| PyTypeError::new_err("a date: int, float, datetime or str"))?
+    };
+    // git's dates before the epoch are 0 (its `unsigned long` timestamps);
+    // fractions of a second are dropped.
+    let whole = seconds.trunc();
+    Ok(if (1.0..1.8e19).contains(&whole) {
+        format!("{whole:.0}").parse().unwrap_or(0)
+    } else {
+        0
+    })
+}
+
+/// Pattern options of the text filter: `author`, `committer`, `grep`
+/// (each a `str` or a sequence of them).
+fn patterns(value: Option<Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+    path_list(value.as_ref())
+}
+
+/// Walk options from keyword arguments (`rev-list`'s long options, with
+/// `_` for `-`), refusing any other.
+pub fn walk_options(
+    options: Option<&Bound<'_, PyDict>>,
+    paths: &[String],
+) -> PyResult<(WalkOptions, bool)> {
+    let mut opts = WalkOptions {
+        paths: pathspec(paths)?,
+        ..WalkOptions::default()
+    };
+    let mut all = false;
+    let (mut authors, mut committers, mut greps) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut syntax, mut ignore_case, mut all_match, mut invert) =
+        (PatternSyntax::Basic, false, false, false);
+    if let Some(options) = options {
+        for (key, value) in options.iter() {
+            let key: String = key.extract()?;
+            let flag = || value.is_truthy();
+            let count = || -> PyResult<Option<usize>> {
+                if value.is_none() {
+                    return Ok(None);
+                }
+                let n: i64 = value.extract()?;
+                Ok(usize::try_from(n).ok())
+            };
+            match key.as_str() {
+                "max_count" => opts.max_count = count()?,
+                "skip" => opts.skip = count()?.unwrap_or(0),
+                "since" | "after" | "max_age" => {
+                    opts.max_age = (!value.is_none()).then(|| date(&value)).transpose()?;
+                }
+                "until" | "before" | "min_age" => {
+                    opts.min_age = (!value.is_none()).then(|| date(&value)).transpose()?;
+                }
+                "first_parent" => opts.first_parent = flag()?,
+                "topo_order" | "date_order" | "author_date_order" => {
+                    if flag()? {
+                        opts.order = match key.as_str() {
+                            "topo_order" => Order::Topo,
+                            "date_order" => Order::CommitDate,
+                            _ => Order::AuthorDate,
+                        };
+                    }
+                }
+                "reverse" => opts.reverse = flag()?,
+                "all" => all = flag()?,
+                "merges" | "no_merges" => {
+                    if flag()? && key == "merges" {
+                        opts.min_parents = 2;
+                    } else if flag()? {
+                        opts.max_parents = Some(1);
+                    }
+                }
+                "min_parents" => opts.min_parents = count()?.unwrap_or(0),
+                "max_parents" => opts.max_parents = count()?,
+                "full_history" => opts.full_history = flag()?,
+                "parents" => opts.rewrite_parents = flag()?,
+                "author" => authors = patterns(Some(value))?,
+                "committer" => committers = patterns(Some(value))?,
+                "grep" => greps = patterns(Some(value))?,
+                "regexp_ignore_case" | "ignore_case" => ignore_case = flag()?,
+                "extended_regexp" | "fixed_strings" => {
+                    if flag()? {
+                        syntax = if key == "fixed_strings" {
+                            PatternSyntax::Fixed
+                        } else {
+                            PatternSyntax::Extended
+                        };
+                    }
+                }
+                "all_match" => all_match = flag()?,
+                "invert_grep" => invert = flag()?,
+                other => {
+                    return Err(PyTypeError::new_err(format!(
+                        "unexpected keyword argument '{other}'"
+                    )));
+                }
+            }
+        }
+    }
+    if !(authors.is_empty() && committers.is_empty() && greps.is_empty()) {
+        fn s(v: &[String]) -> Vec<&str> {
+            v.iter().map(String::as_str).collect()
+        }
+        let filter = CommitFilter::new(
+            &s(&authors),
+            &s(&committers),
+            &s(&greps),
+            syntax,
+            ignore_case,
+            all_match,
+        )
+        .map_err(|e| PyValueError::new_err(format!("bad pattern {:?}: {}", e.pattern, e.reason)))?;
+        opts.filter = Some(if invert { filter.inverted() } else { filter });
+    }
+    Ok((opts, all))
+}
+
+impl crate::repository::Repository {
+    /// A walk of `rev` with `options`, its starting points pushed.
+    pub fn start_walk(
+        &self,
+        rev: Option<&Bound<'_, PyAny>>,
+        paths: Option<&Bound<'_, PyAny>>,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Walk> {
+        let paths = path_list(paths)?;
+        let (opts, all) = walk_options(options, &paths)?;
+        let mut args = if all && rev.is_none_or(PyAnyMethods::is_none) {
+            Vec::new()
+        } else {
+            revisions(rev)?
+        };
+        if all {
+            args.push("--all".to_owned());
+        }
+        let repo = self.repo();
+        let mut walk = Walk::new(repo, opts);
+        walk.keep_commit_data();
+        walk.push_revisions(repo, &args).map_err(to_py)?;
+        Ok(walk)
+    }
+}
+
+/// `iter_commits`: the walk, wrapped for Python.
+pub fn commit_iter(walk: Walk, hash: HashKind) -> CommitIter {
+    CommitIter {
+        walk: Mutex::new(Some(walk)),
+        hash,
+    }
+}
+
+/// The number of commits `walk` selects.
+pub fn count(py: Python<'_>, walk: Walk) -> PyResult<usize> {
+    py.detach(|| {
+        let mut n = 0;
+        for c in walk {
+            c?;
+            n += 1;
+        }
+        Ok(n)
+    })
+    .map_err(to_py)
+}
+
+/// `git merge-base [--all] revs...`: hex ids, newest first.
+pub fn merge_base(
+    repo: &packread::Repository,
+    revs: &[ObjectId],
+    all: bool,
+) -> Result<Vec<String>, packread::Error> {
+    let mut ancestry = Ancestry::new(repo);
+    let (one, others) = revs.split_first().expect("checked by the caller");
+    let mut bases = ancestry.merge_bases(*one, others)?;
+    if !all {
+        bases.truncate(1);
+    }
+    Ok(bases.iter().map(ObjectId::to_hex).collect())
+}
+
+/// `git merge-base --is-ancestor`.
+pub fn is_ancestor(
+    repo: &packread::Repository,
+    a: ObjectId,
+    b: ObjectId,
+) -> Result<bool, packread::Error> {
+    Ancestry::new(repo).is_ancestor(a, b)
+}
+
+/// One path a tree diff found changed: `path`, `status` (`"A"`, `"D"`,
+/// `"M"`, `"T"`), `old_mode`/`new_mode` (0 for none), `old_id`/`new_id`
+/// (hex; all zeros for none), and with `numstat` the lines `added` and
+/// `deleted` (`None` for a binary file, as git prints `-`).
+#[pyclass(module = "packread._packread", frozen, get_all)]
+pub struct FileChange {
+    path: String,
+    status: String,
+    old_mode: u32,
+    new_mode: u32,
+    old_id: String,
+    new_id: String,
+    added: Option<u64>,
+    deleted: Option<u64>,
+}
+
+#[pymethods]
+impl FileChange {
+    fn __repr__(&self) -> String {
+        format!("<packread.FileChange {} {}>", self.status, self.path)
+    }
+}
+
+/// A change and its lines added and deleted (`None`: binary, or not
+/// counted).
+type Counted = (packread::diff::Change, Option<(u64, u64)>);
+
+/// What `diff_tree` computes, owned: changes and their line counts.
+pub struct Diffed {
+    changes: Vec<Counted>,
+    hash: HashKind,
+}
+
+/// `git diff-tree -r [--numstat] old new -- paths`: `old` `None` for the
+/// empty tree; files classed for line counts by the attributes of
+/// `work_tree` and the repository's settings, as git classes them.
+pub fn diff_tree(
+    repo: &packread::Repository,
+    work_tree: Option<&std::path::Path>,
+    old: Option<ObjectId>,
+    new: ObjectId,
+    paths: Pathspec,
+    numstat: bool,
+) -> Result<Diffed, packread::Error> {
+    let mut reader = repo.odb().reader();
+    let options = TreeDiffOptions {
+        recursive: true,
+        pathspec: paths,
+        ..TreeDiffOptions::default()
+    };
+    let mut found = Vec::new();
+    // The visitor never stops the diff early.
+    let _: ControlFlow<()> =
+        packread::diff::diff_trees(&mut reader, old.as_ref(), Some(&new), &options, &mut |c| {
+            found.push(c);
+            ControlFlow::Continue(())
+        })?;
+    let common = repo.refs().common_dir();
+    let sources = Sources::for_repository(common, work_tree.map(Into::into));
+    let mut attributes = Attributes::new(sources);
+    let config = DiffConfig::read(common);
+    let mut changes = Vec::with_capacity(found.len());
+    for c in found {
+        let lines = if numstat {
+            let classing = config.classing(&mut attributes, &c.path);
+            match line_stat_as(&mut reader, &c, config.big_file_threshold, classing)? {
+                LineStat::Text { added, removed } => Some((added, removed)),
+                LineStat::Binary => None,
+            }
+        } else {
+            None
+        };
+        changes.push((c, lines));
+    }
+    Ok(Diffed {
+        changes,
+        hash: repo.odb().hash_kind(),
+    })
+}
+
+impl Diffed {
+    pub fn into_py(self, py: Python<'_>) -> PyResult<Vec<Py<FileChange>>> {
+        let zero = "0".repeat(self.hash.len() * 2);
+        self.changes
+            .into_iter()
+            .map(|(c, lines)| {
+                let side = |s: Option<&packread::diff::Side>| {
+                    s.map_or((0, zero.clone()), |s| (s.mode, s.id.to_hex()))
+                };
+                let (old_mode, old_id) = side(c.old.as_ref());
+                let (new_mode, new_id) = side(c.new.as_ref());
+                Py::new(
+                    py,
+                    FileChange {
+                        path: String::from_utf8_lossy(&c.path).into_owned(),
+                        status: c.status().letter().to_string(),
+                        old_mode,
+                        new_mode,
+                        old_id,
+                        new_id,
+                        added: lines.map(|l| l.0),
+                        deleted: lines.map(|l| l.1),
+                    },
+                )
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,138 @@
+"""packread.gitpython.Repo answers GitPython's history calls as stock
+GitPython does — iter_commits, Commit.iter_parents, Commit.count,
+merge_base, is_ancestor, Commit.stats — without starting git."""
+
+import subprocess
+
+import git
+import pytest
+
+import packread.gitpython as pg
+from conftest import GIT_ENV
+
+
+@pytest.fixture()
+def launches(monkeypatch):
+    """The processes GitPython starts, counted."""
+    started = []
+    real = subprocess.Popen
+
+    class Counting(real):
+        def __init__(self, *args, **kwargs):
+            started.append(args[0] if args else kwargs.get("args"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(git.cmd, "Popen", Counting)
+    monkeypatch.setattr(git.cmd, "safer_popen", Counting)
+    return started
+
+
+FIELDS = ("hexsha", "message", "author", "authored_date", "author_tz_offset", "committer",
+          "committed_date", "committer_tz_offset", "encoding", "gpgsig")
+
+
+def described(commit):
+    """Everything GitPython reads of a commit."""
+    return tuple(getattr(commit, f) for f in FIELDS) + (
+        commit.author.email,
+        commit.committer.email,
+        commit.tree.hexsha,
+        tuple(p.hexsha for p in commit.parents),
+    )
+
+
+def both(path, call, launches):
+    """`call` on stock GitPython and on packread's Repo: both answers, and
+    how many processes packread's started."""
+    stock = call(git.Repo(path))
+    ours_repo = pg.Repo(path)
+    launches.clear()
+    ours = call(ours_repo)
+    return stock, ours, len(launches)
+
+
+CALLS = {
+    "iter_commits": lambda r: [described(c) for c in r.iter_commits("main")],
+    "iter_commits --all": lambda r: [c.hexsha for c in r.iter_commits("--all")],
+    "iter_commits options": lambda r: [c.hexsha for c in r.iter_commits(
+        "main", max_count=4, skip=1, topo_order=True)],
+    "iter_commits since": lambda r: [c.hexsha for c in r.iter_commits("main", since="1700000500")],
+    "iter_commits paths": lambda r: [c.hexsha for c in r.iter_commits("main", paths="f-m1.txt")],
+    "iter_commits first_parent reverse": lambda r: [c.hexsha for c in r.iter_commits(
+        "main", first_parent=True, reverse=True)],
+    "iter_commits range": lambda r: [c.hexsha for c in r.iter_commits("side..main")],
+    "iter_parents": lambda r: [c.hexsha for c in r.commit("main").iter_parents()],
+    "count": lambda r: r.commit("main").count(),
+    "count paths": lambda r: r.commit("main").count(paths=["f-m1.txt"]),
+    "merge_base": lambda r: [c.hexsha for c in r.merge_base("main", "side")],
+    "merge_base none": lambda r: r.merge_base("main", "other"),
+    "is_ancestor": lambda r: (r.is_ancestor("side", "main"), r.is_ancestor("main", "side")),
+    "rev_list text": lambda r: r.git.rev_list("main", "--parents", max_count=5),
+    "rev_list process": lambda r: (lambda p: (p.stdout.read(), p.wait()))(
+        r.git.rev_list("main", as_process=True)),
+    "stats": lambda r: [(c.stats.total, c.stats.files) for c in r.iter_commits("main")],
+}
+
+
+@pytest.mark.parametrize("name", CALLS)
+def test_history_calls_answer_as_stock_without_git(walks, launches, name):
+    stock, ours, started = both(walks, CALLS[name], launches)
+    assert ours == stock
+    assert started == 0
+
+
+def test_stats_with_attributes_and_odd_files(diffs, launches):
+    call = lambda r: [(c.hexsha, c.stats.total, c.stats.files) for c in r.iter_commits("--all")]
+    stock, ours, started = both(diffs, call, launches)
+    assert ours == stock
+    assert started == 0
+
+
+ODD_COMMITS = [
+    # author and committer lines of forms GitPython versions read differently
+    b"author  Two  Spaces  <a@b> 1700000000 +0000\ncommitter C <c@d> 1700000000 -0000\n",
+    b"author No Email 1700000000 +0000\ncommitter C <c@d> 1700000000 +0130\n",
+    b"author A <a@b> 1700000000 +0000 trailing\ncommitter C <c@d> 1 -0800\n",
+    b"author A <<a@b>> 1700000000 +0000\ncommitter C <c@d> 99999999999 +1400\n",
+    b"author Nbsp\xc2\xa0 <a@b> 1700000000 +0000\ncommitter C <c@d> 1 +0000\n",
+    b"author Bad \xff\xfe UTF <a@b> 1700000000 +0000\ncommitter C <c@d> 1 +0000\n",
+    b"author A <a@b> 1700000000 +0000\ncommitter C <c@d> 1 +0000\nencoding ISO-8859-1\n",
+    b"author A <a@b> 1700000000 +0000\ncommitter C <c@d> 1 +0000\nmergetag object x\n type commit\n"
+    b"gpgsig -----BEGIN PGP SIGNATURE-----\n \n abc\n -----END PGP SIGNATURE-----\n",
+    b"author A <a@b> 1700000000 +0000\ncommitter C <c@d> 1 +0000\nx-other header\n continued\n \n",
+]
+
+
+def test_odd_commits_read_as_stock_reads_them(tmp_path, launches):
+    repo = tmp_path / "odd"
+    subprocess.run(["git", "init", "-q", str(repo)], env=GIT_ENV, check=True)
+    tree = subprocess.run(["git", "mktree"], cwd=repo, env=GIT_ENV, input=b"", capture_output=True,
+                          check=True).stdout.strip().decode()
+    parent = None
+    for i, headers in enumerate(ODD_COMMITS):
+        body = b"tree " + tree.encode() + b"\n"
+        if parent:
+            body += b"parent " + parent.encode() + b"\n"
+        body += headers + b"\nmessage %d \xe9\n\nbody\n" % i
+        parent = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--stdin", "--literally"],
+                                cwd=repo, env=GIT_ENV, input=body, capture_output=True,
+                                check=True).stdout.strip().decode()
+    subprocess.run(["git", "update-ref", "refs/heads/main", parent], cwd=repo, env=GIT_ENV, check=True)
+    stock, ours, started = both(repo, lambda r: [described(c) for c in r.iter_commits("main")], launches)
+    assert len(ours) == len(ODD_COMMITS)
+    assert ours == stock
+    assert started == 0
+
+
+def test_what_packread_cannot_promise_runs_git(walks, launches):
+    """A bad revision, or an option packread doesn't serve: git answers,
+    with git's own error."""
+    ours = pg.Repo(walks)
+    launches.clear()
+    with pytest.raises(git.GitCommandError) as err:
+        ours.git.rev_list("no-such-branch")
+    assert err.value.status == 128 and launches
+    launches.clear()
+    assert ours.git.rev_list("main", format="%s", max_count=1) == git.Repo(walks).git.rev_list(
+        "main", format="%s", max_count=1)
+    assert launches

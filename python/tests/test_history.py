@@ -1,0 +1,122 @@
+"""packread's history for Python (Repository.iter_commits, count,
+merge_base, is_ancestor, diff_tree) against git's own answers."""
+
+import datetime
+import subprocess
+
+import pytest
+
+import packread
+from conftest import GIT_ENV, git
+
+WALKS = [
+    ({"rev": "main"}, ["main"]),
+    ({"rev": "--all"}, ["--all"]),
+    ({"rev": "main", "topo_order": True}, ["--topo-order", "main"]),
+    ({"rev": "main", "date_order": True, "reverse": True}, ["--date-order", "--reverse", "main"]),
+    ({"rev": "main", "first_parent": True}, ["--first-parent", "main"]),
+    ({"rev": "main", "max_count": 3, "skip": 2}, ["--max-count=3", "--skip=2", "main"]),
+    ({"rev": ["side", "^main"]}, ["side", "^main"]),
+    ({"rev": "main...side"}, ["main...side"]),
+    ({"rev": "main", "merges": True}, ["--merges", "main"]),
+    ({"rev": "main", "no_merges": True}, ["--no-merges", "main"]),
+    ({"rev": "main", "since": 1700000500}, ["--since=1700000500", "main"]),
+    ({"rev": "main", "until": "2023-11-14 22:20:00 +0000"}, ["--until=2023-11-14 22:20:00 +0000", "main"]),
+    ({"rev": "main", "grep": "o", "author": "A"}, ["--grep=o", "--author=A", "main"]),
+    ({"all": True, "paths": "f-m1.txt"}, ["--all", "--", "f-m1.txt"]),
+    ({"rev": "main", "paths": ["src", "t/last.txt"], "full_history": True}, ["--full-history", "main", "--", "src", "t/last.txt"]),
+]
+
+
+@pytest.mark.parametrize("kwargs,args", WALKS)
+def test_walks_list_what_rev_list_lists(histories, kwargs, args):
+    repo = packread.Repository(histories)
+    kwargs = dict(kwargs)
+    rev = kwargs.pop("rev", None)
+    paths = kwargs.pop("paths", None)
+    want = git(histories, "rev-list", *args, *([] if "--" in args else ["--"])).decode().split()
+    got = [c.id for c in repo.iter_commits(rev, paths, **kwargs)]
+    assert got == want
+    assert repo.count(rev, paths, **kwargs) == len(want)
+    lines = b"".join(repo.rev_list_lines(rev, paths, parents=True, **kwargs))
+    assert lines == git(histories, "rev-list", "--parents", *args, *([] if "--" in args else ["--"]))
+
+
+def test_commit_fields_are_gits(histories):
+    repo = packread.Repository(histories)
+    fmt = "%H%x00%T%x00%P%x00%an%x00%ae%x00%at%x00%ai%x00%cn%x00%ce%x00%ct%x00%ci%x00%e%x00%B%x01"
+    out = git(histories, "log", "--all", f"--format={fmt}", "--encoding=none").decode("utf-8", "replace")
+    want = {}
+    for record in out.split("\x01\n"):
+        if not record:
+            continue
+        h, t, p, an, ae, at, ai, cn, ce, ct, ci, enc, body = record.split("\x00")
+        want[h] = (t, tuple(p.split()), an, ae, int(at), ai[-5:], cn, ce, int(ct), ci[-5:], enc or None, body)
+
+    def zone(minutes):
+        sign = "-" if minutes < 0 else "+"
+        return "%s%02d%02d" % (sign, abs(minutes) // 60, abs(minutes) % 60)
+
+    seen = 0
+    for c in repo.iter_commits("--all"):
+        a, m = c.author, c.committer
+        got = (c.tree, c.parents, a.name, a.email, a.time, zone(a.tz_offset), m.name, m.email, m.time,
+               zone(m.tz_offset), c.encoding, c.message)
+        assert got == want[c.id], c.id
+        assert c.raw_message.decode("utf-8", "replace") == c.message
+        seen += 1
+    assert seen == len(want)
+
+
+def test_merge_bases_and_ancestry(walks):
+    repo = packread.Repository(walks)
+    for a, b in [("main", "side"), ("topic", "side"), ("o1", "o2"), ("main", "other"), ("v1", "main")]:
+        out = subprocess.run(["git", "merge-base", "--all", a, b], cwd=walks, env=GIT_ENV, capture_output=True)
+        assert repo.merge_base(a, b, all=True) == out.stdout.decode().split()
+        first = subprocess.run(["git", "merge-base", a, b], cwd=walks, env=GIT_ENV, capture_output=True)
+        assert repo.merge_base(a, b) == first.stdout.decode().split()
+        for x, y in [(a, b), (b, a)]:
+            code = subprocess.run(["git", "merge-base", "--is-ancestor", x, y], cwd=walks, env=GIT_ENV).returncode
+            assert repo.is_ancestor(x, y) == (code == 0)
+
+
+def test_diff_tree_counts_as_git_with_attributes(diffs):
+    repo = packread.Repository(diffs)
+    assert repo.work_tree == diffs
+    commits = git(diffs, "rev-list", "--all").decode().split()
+    for c in commits:
+        want = git(diffs, "diff-tree", "-r", "--numstat", "--raw", "--root", "--no-commit-id", c).decode()
+        raw = [line for line in want.splitlines() if line.startswith(":")]
+        num = [line for line in want.splitlines() if not line.startswith(":")]
+        if len(git(diffs, "rev-list", "--parents", "-1", c).split()) > 2:
+            continue  # git shows no diff for a merge without -m
+        changes = repo.diff_tree(c)
+        assert len(changes) == len(raw), c
+        for ch, r, n in zip(changes, raw, num):
+            meta, path = r.split("\t", 1)
+            old_mode, new_mode, old_id, new_id, status = meta[1:].split()
+            assert (ch.old_mode, ch.new_mode, ch.old_id, ch.new_id, ch.status) == (
+                int(old_mode, 8), int(new_mode, 8), old_id, new_id, status)
+            added, deleted, _ = n.split("\t", 2)
+            assert (ch.added, ch.deleted) == ((None, None) if added == "-" else (int(added), int(deleted)))
+
+
+def test_unknown_options_are_refused(walks):
+    with pytest.raises(TypeError, match="no_such_option"):
+        packread.Repository(walks).iter_commits("main", no_such_option=1)
+
+
+def test_since_takes_datetimes_and_strings(walks):
+    repo = packread.Repository(walks)
+    when = datetime.datetime.fromtimestamp(1700000500, tz=datetime.timezone.utc)
+    by_int = [c.id for c in repo.iter_commits("main", since=1700000500)]
+    assert [c.id for c in repo.iter_commits("main", since=when)] == by_int
+    assert [c.id for c in repo.iter_commits("main", since="@1700000500")] == by_int
+
+
+def test_bad_revision_is_an_error(walks):
+    repo = packread.Repository(walks)
+    with pytest.raises(packread.PackreadError):
+        repo.iter_commits("no-such-branch")
+    with pytest.raises(packread.PackreadError):
+        repo.merge_base("main", "no-such-branch")
