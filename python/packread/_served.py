@@ -159,7 +159,7 @@ def _diff_tree(repository, args):
     if not changes:
         return 0, [], b""
     out = [commit.encode() + b"\n"]
-    out.append(_diff_body(repository, changes, options, abbrev=False))
+    out.append(_diff_body(changes, options))
     return 0, out, b""
 
 
@@ -171,17 +171,15 @@ def _diff(repository, args):
         return None
     if not _diff_output_as_packread(repository, raw_abbrev=True):
         return None
-    changes = repository.diff_tree(revs[0], revs[1], paths=paths, numstat="--numstat" in options)
-    return 0, [_diff_body(repository, changes, options, abbrev=True)], b""
+    changes = repository.diff_tree(revs[0], revs[1], paths=paths, numstat="--numstat" in options, abbrev=True)
+    return 0, [_diff_body(changes, options)], b""
 
 
-def _diff_body(repository, changes, options, abbrev):
+def _diff_body(changes, options):
     lines = []
     if "--raw" in options or "--numstat" not in options:
         for c in changes:
             old, new = c.old_id, c.new_id
-            if abbrev:
-                old, new = _abbrev(repository, old), _abbrev(repository, new)
             lines.append(
                 ":%06o %06o %s %s %s\t%s\n" % (c.old_mode, c.new_mode, old, new, c.status, _quote(c.path))
             )
@@ -192,12 +190,6 @@ def _diff_body(repository, changes, options, abbrev):
             else:
                 lines.append("%d\t%d\t%s\n" % (c.added, c.deleted, _quote(c.path)))
     return "".join(lines).encode("utf-8", "surrogateescape")
-
-
-def _abbrev(repository, hexsha):
-    if hexsha.strip("0") == "":
-        return "0" * 7
-    return repository.abbreviate(hexsha)
 
 
 def _quote(path):

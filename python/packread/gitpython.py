@@ -298,6 +298,7 @@ class _Repository:
         self.native = packread.Repository(repo.git_dir)
         self.common_dir = repo.common_dir
         self._settings = None
+        self._replace = None
 
     def __getattr__(self, name):
         return getattr(self.native, name)
@@ -310,7 +311,10 @@ class _Repository:
             return False
         if os.environ.get("GIT_NO_REPLACE_OBJECTS"):
             return True
-        return not self.native.ref_ids("refs/replace/")
+        stamp = _stamp((os.path.join(common, "packed-refs"), os.path.join(common, "refs", "replace")))
+        if self._replace is None or self._replace[0] != stamp:
+            self._replace = (stamp, bool(self.native.ref_ids("refs/replace/")))
+        return not self._replace[1]
 
     def settings(self):
         """The (section, option) pairs set in git's configuration files,

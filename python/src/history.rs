@@ -6,10 +6,10 @@ use std::ops::ControlFlow;
 use std::sync::Mutex;
 
 use packread::attributes::{Attributes, Sources};
-use packread::diff::{DiffConfig, LineStat, Pathspec, TreeDiffOptions, line_stat_as};
+use packread::diff::{DiffConfig, LineStat, Pathspec, TreeCache, TreeDiffOptions, line_stat_as};
 use packread::history::{Ancestry, CommitFilter, Order, PatternSyntax, Walk, WalkOptions};
 use packread::object::commit;
-use packread::{HashKind, ObjectId};
+use packread::{HashKind, ObjectId, Reader};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
@@ -483,13 +483,13 @@ pub fn count(py: Python<'_>, walk: Walk) -> PyResult<usize> {
     .map_err(to_py)
 }
 
-/// `git merge-base [--all] revs...`: hex ids, newest first.
+/// `git merge-base [--all] revs...` over `ancestry` (whose parsed commits
+/// later calls reuse): hex ids, newest first.
 pub fn merge_base(
-    repo: &packread::Repository,
+    ancestry: &mut Ancestry,
     revs: &[ObjectId],
     all: bool,
 ) -> Result<Vec<String>, packread::Error> {
-    let mut ancestry = Ancestry::new(repo);
     let (one, others) = revs.split_first().expect("checked by the caller");
     let mut bases = ancestry.merge_bases(*one, others)?;
     if !all {
@@ -498,18 +498,32 @@ pub fn merge_base(
     Ok(bases.iter().map(ObjectId::to_hex).collect())
 }
 
-/// `git merge-base --is-ancestor`.
-pub fn is_ancestor(
-    repo: &packread::Repository,
-    a: ObjectId,
-    b: ObjectId,
-) -> Result<bool, packread::Error> {
-    Ancestry::new(repo).is_ancestor(a, b)
+/// What `diff_tree` keeps between calls: a reader (its delta-base cache)
+/// and the trees read last (a commit's are its child's parent trees).
+pub struct DiffState {
+    reader: Reader,
+    trees: TreeCache,
+    /// git's automatic abbreviation length, once counted.
+    abbrev: Option<usize>,
 }
+
+impl DiffState {
+    pub fn new(repo: &packread::Repository) -> DiffState {
+        DiffState {
+            reader: repo.odb().reader(),
+            trees: TreeCache::new(TREE_CACHE_BYTES),
+            abbrev: None,
+        }
+    }
+}
+
+/// The trees `diff_tree` keeps for its next calls.
+const TREE_CACHE_BYTES: usize = 8 << 20;
 
 /// One path a tree diff found changed: `path`, `status` (`"A"`, `"D"`,
 /// `"M"`, `"T"`), `old_mode`/`new_mode` (0 for none), `old_id`/`new_id`
-/// (hex; all zeros for none), and with `numstat` the lines `added` and
+/// (hex, abbreviated with `abbrev`; zeros for none), and with `numstat`
+/// the lines `added` and
 /// `deleted` (`None` for a binary file, as git prints `-`).
 #[pyclass(module = "packread._packread", frozen, get_all)]
 pub struct FileChange {
@@ -537,21 +551,30 @@ type Counted = (packread::diff::Change, Option<(u64, u64)>);
 /// What `diff_tree` computes, owned: changes and their line counts.
 pub struct Diffed {
     changes: Vec<Counted>,
+    /// With `abbrev`, each change's ids abbreviated.
+    short: Vec<(String, String)>,
     hash: HashKind,
 }
 
 /// `git diff-tree -r [--numstat] old new -- paths`: `old` `None` for the
 /// empty tree; files classed for line counts by the attributes of
 /// `work_tree` and the repository's settings, as git classes them.
+#[allow(clippy::too_many_arguments)] // the diff's own parameters
 pub fn diff_tree(
     repo: &packread::Repository,
+    state: &mut DiffState,
     work_tree: Option<&std::path::Path>,
     old: Option<ObjectId>,
     new: ObjectId,
     paths: Pathspec,
     numstat: bool,
+    abbrev: bool,
 ) -> Result<Diffed, packread::Error> {
-    let mut reader = repo.odb().reader();
+    let DiffState {
+        reader,
+        trees,
+        abbrev: abbrev_len,
+    } = state;
     let options = TreeDiffOptions {
         recursive: true,
         pathspec: paths,
@@ -559,11 +582,17 @@ pub fn diff_tree(
     };
     let mut found = Vec::new();
     // The visitor never stops the diff early.
-    let _: ControlFlow<()> =
-        packread::diff::diff_trees(&mut reader, old.as_ref(), Some(&new), &options, &mut |c| {
+    let _: ControlFlow<()> = packread::diff::diff_trees_cached(
+        reader,
+        trees,
+        old.as_ref(),
+        Some(&new),
+        &options,
+        &mut |c| {
             found.push(c);
             ControlFlow::Continue(())
-        })?;
+        },
+    )?;
     let common = repo.refs().common_dir();
     let sources = Sources::for_repository(common, work_tree.map(Into::into));
     let mut attributes = Attributes::new(sources);
@@ -572,7 +601,7 @@ pub fn diff_tree(
     for c in found {
         let lines = if numstat {
             let classing = config.classing(&mut attributes, &c.path);
-            match line_stat_as(&mut reader, &c, config.big_file_threshold, classing)? {
+            match line_stat_as(reader, &c, config.big_file_threshold, classing)? {
                 LineStat::Text { added, removed } => Some((added, removed)),
                 LineStat::Binary => None,
             }
@@ -581,8 +610,24 @@ pub fn diff_tree(
         };
         changes.push((c, lines));
     }
+    // git's `--raw` ids, abbreviated as `git diff` shows them.
+    let mut short = Vec::new();
+    if abbrev {
+        let min = *abbrev_len
+            .get_or_insert_with(|| packread::auto_abbrev(repo.odb().approximate_object_count()));
+        for (c, _) in &changes {
+            let mut side = |s: Option<&packread::diff::Side>| -> Result<String, packread::Error> {
+                match s {
+                    Some(s) => reader.abbreviate(&s.id, min),
+                    None => Ok("0".repeat(min)),
+                }
+            };
+            short.push((side(c.old.as_ref())?, side(c.new.as_ref())?));
+        }
+    }
     Ok(Diffed {
         changes,
+        short,
         hash: repo.odb().hash_kind(),
     })
 }
@@ -590,14 +635,18 @@ pub fn diff_tree(
 impl Diffed {
     pub fn into_py(self, py: Python<'_>) -> PyResult<Vec<Py<FileChange>>> {
         let zero = "0".repeat(self.hash.len() * 2);
+        let mut short = self.short.into_iter();
         self.changes
             .into_iter()
             .map(|(c, lines)| {
                 let side = |s: Option<&packread::diff::Side>| {
                     s.map_or((0, zero.clone()), |s| (s.mode, s.id.to_hex()))
                 };
-                let (old_mode, old_id) = side(c.old.as_ref());
-                let (new_mode, new_id) = side(c.new.as_ref());
+                let (old_mode, mut old_id) = side(c.old.as_ref());
+                let (new_mode, mut new_id) = side(c.new.as_ref());
+                if let Some((old, new)) = short.next() {
+                    (old_id, new_id) = (old, new);
+                }
                 Py::new(
                     py,
                     FileChange {

@@ -1,7 +1,10 @@
 //! `Repository`: a repository's database and refs, for revisions and
 //! history.
 
+use std::sync::{Mutex, PoisonError};
+
 use packread::ObjectId;
+use packread::history::Ancestry;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -20,6 +23,10 @@ pub struct Repository {
     repo: packread::Repository,
     odb: Py<Odb>,
     work_tree: Option<std::path::PathBuf>,
+    /// The commits merge-base questions parsed, for the next questions.
+    ancestry: Mutex<Option<Ancestry>>,
+    /// What `diff_tree` keeps between calls.
+    diff: Mutex<Option<history::DiffState>>,
 }
 
 /// The work tree of the repository whose git directory is `git_dir`: the
@@ -51,6 +58,15 @@ impl Repository {
         &self.repo
     }
 
+    /// Runs `f` on the repository's `Ancestry` (made on first use).
+    fn with_ancestry<T>(
+        &self,
+        f: impl FnOnce(&mut Ancestry) -> Result<T, packread::Error>,
+    ) -> Result<T, packread::Error> {
+        let mut guard = self.ancestry.lock().unwrap_or_else(PoisonError::into_inner);
+        f(guard.get_or_insert_with(|| Ancestry::new(&self.repo)))
+    }
+
     /// The commit `spec` names (tags followed), as `spec^{commit}`.
     fn commit(&self, spec: &str) -> Result<ObjectId, packread::Error> {
         self.repo.rev_parse(&format!("{spec}^{{commit}}"))
@@ -70,6 +86,8 @@ impl Repository {
             repo,
             odb,
             work_tree,
+            ancestry: Mutex::new(None),
+            diff: Mutex::new(None),
         })
     }
 
@@ -195,7 +213,7 @@ impl Repository {
                 .iter()
                 .map(|r| self.commit(r))
                 .collect::<Result<Vec<_>, _>>()?;
-            history::merge_base(&self.repo, &ids, all)
+            self.with_ancestry(|a| history::merge_base(a, &ids, all))
         })
         .map_err(to_py)
     }
@@ -203,16 +221,20 @@ impl Repository {
     /// Whether `ancestor` is `rev` or one of its ancestors (`git
     /// merge-base --is-ancestor`).
     fn is_ancestor(&self, py: Python<'_>, ancestor: &str, rev: &str) -> PyResult<bool> {
-        py.detach(|| history::is_ancestor(&self.repo, self.commit(ancestor)?, self.commit(rev)?))
-            .map_err(to_py)
+        py.detach(|| {
+            let (a, b) = (self.commit(ancestor)?, self.commit(rev)?);
+            self.with_ancestry(|anc| anc.is_ancestor(a, b))
+        })
+        .map_err(to_py)
     }
 
     /// The files that differ between two trees, as `git diff-tree -r
     /// --numstat` finds them (no rename detection): with one revision, a
     /// commit against its first parent (against nothing for a root
     /// commit); with two, tree-ish `old` against tree-ish `new`. `paths`
-    /// limit it; `numstat=False` skips counting lines.
-    #[pyo3(signature = (old, new=None, paths=None, numstat=true))]
+    /// limit it; `numstat=False` skips counting lines; `abbrev=True`
+    /// abbreviates the ids as `git diff --raw` does.
+    #[pyo3(signature = (old, new=None, paths=None, numstat=true, abbrev=false))]
     fn diff_tree(
         &self,
         py: Python<'_>,
@@ -220,6 +242,7 @@ impl Repository {
         new: Option<&str>,
         paths: Option<&Bound<'_, PyAny>>,
         numstat: bool,
+        abbrev: bool,
     ) -> PyResult<Vec<Py<FileChange>>> {
         let spec = history::pathspec(&history::path_list(paths)?)?;
         let diffed = py
@@ -243,7 +266,9 @@ impl Repository {
                     (parent, parsed.tree)
                 };
                 let work_tree = self.work_tree.as_deref();
-                history::diff_tree(&self.repo, work_tree, a, b, spec, numstat)
+                let mut guard = self.diff.lock().unwrap_or_else(PoisonError::into_inner);
+                let state = guard.get_or_insert_with(|| history::DiffState::new(&self.repo));
+                history::diff_tree(&self.repo, state, work_tree, a, b, spec, numstat, abbrev)
             })
             .map_err(to_py)?;
         diffed.into_py(py)

@@ -71,6 +71,9 @@ CALLS = {
     "rev_list process": lambda r: (lambda p: (p.stdout.read(), p.wait()))(
         r.git.rev_list("main", as_process=True)),
     "stats": lambda r: [(c.stats.total, c.stats.files) for c in r.iter_commits("main")],
+    "diff as stats runs it": lambda r: r.git.diff("main~4", "main", "--", numstat=True, no_renames=True, raw=True),
+    "diff-tree as stats runs it": lambda r: r.git.diff_tree(
+        "main", "--", numstat=True, no_renames=True, root=True, raw=True),
 }
 
 
@@ -82,7 +85,12 @@ def test_history_calls_answer_as_stock_without_git(walks, launches, name):
 
 
 def test_stats_with_attributes_and_odd_files(diffs, launches):
-    call = lambda r: [(c.hexsha, c.stats.total, c.stats.files) for c in r.iter_commits("--all")]
+    def call(r):
+        commits = list(r.iter_commits("--all"))
+        raw = [r.git.diff(a.hexsha, b.hexsha, "--", numstat=True, no_renames=True, raw=True)
+               for a, b in zip(commits, commits[1:])]
+        return [(c.hexsha, c.stats.total, c.stats.files) for c in commits], raw
+
     stock, ours, started = both(diffs, call, launches)
     assert ours == stock
     assert started == 0
