@@ -21,27 +21,44 @@ threads can read one ``Odb``.
 
 import io
 
+from importlib.metadata import PackageNotFoundError, version
+
 from ._packread import (
     AmbiguousObjectName,
+    BadRevision,
+    Commit,
     CorruptObjectError,
+    FileChange,
     NotARepository,
     Object,
     ObjectNotFound,
     Odb,
     PackreadError,
+    PackreadWarning,
     Repository,
+    Signature,
 )
+
+try:
+    __version__ = version("packread")
+except PackageNotFoundError:  # pragma: no cover - run from a source tree
+    __version__ = "0.0.0"
 
 __all__ = [
     "AmbiguousObjectName",
+    "BadRevision",
+    "Commit",
     "CorruptObjectError",
+    "FileChange",
     "NotARepository",
     "Object",
     "ObjectNotFound",
     "ObjectStream",
     "Odb",
     "PackreadError",
+    "PackreadWarning",
     "Repository",
+    "Signature",
 ]
 
 
@@ -60,6 +77,12 @@ class ObjectStream(io.RawIOBase):
 
     def readable(self):
         return True
+
+    def close(self):
+        """Frees the native stream at once (not when collected)."""
+        if not self.closed:
+            self._native.close()
+        super().close()
 
     def read(self, size=-1):
         if self.closed:

@@ -1,29 +1,20 @@
-//! packread's errors as Python exceptions: `ObjectNotFound` (a `KeyError`),
-//! `AmbiguousObjectName` (a `ValueError`), `CorruptObjectError` (with
-//! `path` and `offset`), `NotARepository`, all but the first two under
-//! `PackreadError`; the operating system's errors as `OSError`.
+//! packread's errors as Python exceptions, all under `PackreadError`:
+//! `ObjectNotFound` (also a `KeyError`), `AmbiguousObjectName` (also a
+//! `ValueError`), `BadRevision` (a revision that names nothing; also a
+//! `KeyError`, as pygit2's), `CorruptObjectError` (with `path` and
+//! `offset`), `NotARepository`; the operating system's errors as `OSError`.
 
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyKeyError, PyOSError, PyValueError};
+use pyo3::exceptions::{PyException, PyKeyError, PyOSError, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
 
 create_exception!(
     packread,
     PackreadError,
     PyException,
     "A failure of packread's (the base of its own exceptions)."
-);
-create_exception!(
-    packread,
-    ObjectNotFound,
-    PyKeyError,
-    "No object has this id, or no object starts with this prefix."
-);
-create_exception!(
-    packread,
-    AmbiguousObjectName,
-    PyValueError,
-    "More than one object starts with this prefix."
 );
 create_exception!(
     packread,
@@ -38,25 +29,84 @@ create_exception!(
     "The path is not a repository, a git directory or an objects directory."
 );
 
+create_exception!(
+    packread,
+    PackreadWarning,
+    PyUserWarning,
+    "What git reports and goes on: a pack that doesn't match its index, a broken alternate..."
+);
+
+/// The exceptions with two bases (`PackreadError` and a built-in one),
+/// made when the module is.
+static OBJECT_NOT_FOUND: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static AMBIGUOUS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static BAD_REVISION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// `class <name>(PackreadError, <other>)` in module `packread`.
+fn two_bases<'py>(
+    py: Python<'py>,
+    name: &str,
+    other: Bound<'py, PyType>,
+    doc: &str,
+) -> PyResult<Bound<'py, PyType>> {
+    let dict = PyDict::new(py);
+    dict.set_item("__module__", "packread")?;
+    dict.set_item("__doc__", doc)?;
+    let bases = PyTuple::new(py, [py.get_type::<PackreadError>(), other])?;
+    Ok(py
+        .get_type::<PyType>()
+        .call1((name, bases, dict))?
+        .cast_into::<PyType>()?)
+}
+
+fn cached<'py>(py: Python<'py>, cell: &PyOnceLock<Py<PyType>>) -> Bound<'py, PyType> {
+    cell.get(py)
+        .map_or_else(|| py.get_type::<PackreadError>(), |t| t.bind(py).clone())
+}
+
 /// Adds the exceptions to the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("PackreadError", py.get_type::<PackreadError>())?;
-    m.add("ObjectNotFound", py.get_type::<ObjectNotFound>())?;
-    m.add("AmbiguousObjectName", py.get_type::<AmbiguousObjectName>())?;
     m.add("CorruptObjectError", py.get_type::<CorruptObjectError>())?;
     m.add("NotARepository", py.get_type::<NotARepository>())?;
+    m.add("PackreadWarning", py.get_type::<PackreadWarning>())?;
+    for (cell, name, other, doc) in [
+        (
+            &OBJECT_NOT_FOUND,
+            "ObjectNotFound",
+            py.get_type::<PyKeyError>(),
+            "No object has this id, or no object starts with this prefix.",
+        ),
+        (
+            &AMBIGUOUS,
+            "AmbiguousObjectName",
+            py.get_type::<PyValueError>(),
+            "More than one object starts with this prefix.",
+        ),
+        (
+            &BAD_REVISION,
+            "BadRevision",
+            py.get_type::<PyKeyError>(),
+            "A revision that names no object (an unknown ref, a missing path...).",
+        ),
+    ] {
+        let ty = two_bases(py, name, other, doc)?;
+        m.add(name, &ty)?;
+        let _ = cell.set(py, ty.unbind());
+    }
     Ok(())
 }
 
 /// The Python exception for `err`.
 pub fn to_py(err: packread::Error) -> PyErr {
     let message = err.to_string();
-    match err {
+    Python::attach(|py| match err {
         packread::Error::NotFound(_) | packread::Error::PrefixNotFound(_) => {
-            ObjectNotFound::new_err(message)
+            PyErr::from_type(cached(py, &OBJECT_NOT_FOUND), message)
         }
-        packread::Error::Ambiguous(_) => AmbiguousObjectName::new_err(message),
+        packread::Error::Ambiguous(_) => PyErr::from_type(cached(py, &AMBIGUOUS), message),
+        packread::Error::Revision { .. } => PyErr::from_type(cached(py, &BAD_REVISION), message),
         packread::Error::InvalidName(_) | packread::Error::InvalidOption(_) => {
             PyValueError::new_err(message)
         }
@@ -64,7 +114,7 @@ pub fn to_py(err: packread::Error) -> PyErr {
             PyOSError::new_err((source.raw_os_error().unwrap_or(0), message))
         }
         packread::Error::NotARepository(_) => NotARepository::new_err(message),
-        packread::Error::Corrupt { path, offset, .. } => Python::attach(|py| {
+        packread::Error::Corrupt { path, offset, .. } => {
             let err = CorruptObjectError::new_err(message);
             let value = err.value(py);
             // Attributes git's callers can act on; setting them can't fail
@@ -72,7 +122,7 @@ pub fn to_py(err: packread::Error) -> PyErr {
             let _ = value.setattr("path", path.to_string_lossy().into_owned());
             let _ = value.setattr("offset", offset);
             err
-        }),
+        }
         _ => PackreadError::new_err(message),
-    }
+    })
 }

@@ -43,3 +43,27 @@ fn from_hex(hex: &str, hash: HashKind) -> PyResult<ObjectId> {
         ))
     })
 }
+
+/// A path from a `str`, `bytes` (the file system's bytes) or `os.PathLike`.
+pub fn path(value: &Bound<'_, PyAny>) -> PyResult<std::path::PathBuf> {
+    if let Ok(b) = value.cast::<PyBytes>() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            return Ok(std::ffi::OsStr::from_bytes(b.as_bytes()).into());
+        }
+        #[cfg(not(unix))]
+        return Ok(String::from_utf8_lossy(b.as_bytes()).into_owned().into());
+    }
+    value.extract()
+}
+
+/// Text from a `str` or ASCII `bytes` (hex prefixes, say).
+pub fn text(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(b) = value.cast::<PyBytes>() {
+        return std::str::from_utf8(b.as_bytes())
+            .map(str::to_owned)
+            .map_err(|_| PyValueError::new_err("not ASCII text"));
+    }
+    value.extract()
+}

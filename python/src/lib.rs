@@ -31,6 +31,7 @@ fn _packread(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<odb::Odb>()?;
     m.add_class::<odb::Object>()?;
     m.add_class::<odb::ObjectWalk>()?;
+    m.add_class::<odb::IdIter>()?;
     m.add_class::<stream::Stream>()?;
     m.add_class::<repository::Repository>()?;
     m.add_class::<history::Commit>()?;

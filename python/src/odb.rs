@@ -2,19 +2,24 @@
 //! the GIL released.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use packread::{ObjectId, OpenOptions, Reader, Visited};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
 use crate::errors::to_py;
 use crate::ids;
 use crate::stream::Stream;
 
-/// An object read whole: `type` (`"blob"`, `"tree"`, `"commit"`, `"tag"`),
-/// `size` and `data` (the content, as `bytes`).
+/// An object read whole: `id` (hex), `type` (`"blob"`, `"tree"`,
+/// `"commit"`, `"tag"`), `size` and `data` (the content, as `bytes`).
+/// Objects with the same id are equal.
 #[pyclass(module = "packread._packread", frozen, get_all)]
 pub struct Object {
+    /// The object's id, hex.
+    id: String,
     /// The object's type name.
     #[pyo3(name = "type")]
     kind: &'static str,
@@ -27,7 +32,18 @@ pub struct Object {
 #[pymethods]
 impl Object {
     fn __repr__(&self) -> String {
-        format!("<packread.Object {} of {} bytes>", self.kind, self.size)
+        format!(
+            "<packread.Object {} {} of {} bytes>",
+            self.kind, self.id, self.size
+        )
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Object>().is_ok_and(|o| o.get().id == self.id)
+    }
+
+    fn __hash__(&self) -> u64 {
+        u64::from_str_radix(&self.id[..16], 16).unwrap_or(0)
     }
 }
 
@@ -40,11 +56,17 @@ impl Object {
 /// or an objects directory; the limits are smmap's (bytes, windows), unset
 /// for its defaults. Ids are a hex `str` or the raw `bytes`.
 #[pyclass(module = "packread._packread", frozen)]
+#[allow(clippy::struct_field_names)] // the database, and what wraps it
 pub struct Odb {
     odb: packread::Odb,
     /// Readers not in use: each call takes one (or makes one) and gives it
     /// back, so delta-base caches last across calls and threads don't wait.
     pool: Mutex<Vec<Reader>>,
+    /// Set by `close()`.
+    closed: AtomicBool,
+    /// The path and keyword arguments it was opened with (for pickling);
+    /// `None` for the database of a `Repository`.
+    opened: Option<(std::path::PathBuf, Py<PyDict>)>,
 }
 
 /// What [`Odb::iter_objects`]' walk sends: an object, or the error that
@@ -82,6 +104,41 @@ impl ObjectWalk {
     }
 }
 
+/// Each of `warnings` as a Python `PackreadWarning`, in git's words.
+pub fn warn(py: Python<'_>, warnings: &[packread::Warning]) -> PyResult<()> {
+    for w in warnings {
+        PyErr::warn(
+            py,
+            &py.get_type::<crate::errors::PackreadWarning>(),
+            &std::ffi::CString::new(w.to_string()).unwrap_or_default(),
+            1,
+        )?;
+    }
+    Ok(())
+}
+
+/// The iterator `iter(odb)` returns: ids (hex), read as they are needed.
+#[pyclass(module = "packread._packread", frozen)]
+pub struct IdIter {
+    ids: Mutex<packread::ObjectIds>,
+}
+
+#[pymethods]
+impl IdIter {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<String>> {
+        let next = py.detach(|| self.ids.lock().ok()?.next());
+        match next {
+            None => Ok(None),
+            Some(Ok(id)) => Ok(Some(id.to_hex())),
+            Some(Err(e)) => Err(to_py(e)),
+        }
+    }
+}
+
 /// `native` as the package's `packread.ObjectStream`.
 fn wrap_stream(py: Python<'_>, native: Stream) -> PyResult<Bound<'_, PyAny>> {
     py.import("packread")?
@@ -94,25 +151,38 @@ impl Odb {
         Odb {
             odb,
             pool: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+            opened: None,
         }
     }
 
-    /// Runs `f` on a pooled reader with the GIL released.
+    fn check_open(&self) -> PyResult<()> {
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(PyValueError::new_err("I/O operation on closed Odb"));
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on a pooled reader with the GIL released; what git would
+    /// have reported on the way becomes `PackreadWarning`s.
     fn with_reader<T: Send>(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&mut Reader) -> Result<T, packread::Error> + Send,
     ) -> PyResult<T> {
-        py.detach(|| {
+        self.check_open()?;
+        let (result, warnings) = py.detach(|| {
             let taken = self.pool.lock().ok().and_then(|mut p| p.pop());
             let mut reader = taken.unwrap_or_else(|| self.odb.reader());
             let result = f(&mut reader);
+            let warnings = reader.take_refresh_warnings();
             if let Ok(mut pool) = self.pool.lock() {
                 pool.push(reader);
             }
-            result
-        })
-        .map_err(to_py)
+            (result, warnings)
+        });
+        warn(py, &warnings)?;
+        result.map_err(to_py)
     }
 
     fn id(&self, value: &Bound<'_, PyAny>) -> PyResult<ObjectId> {
@@ -126,7 +196,7 @@ impl Odb {
     #[pyo3(signature = (path, *, window_size=None, memory_limit=None, handle_limit=None, delta_cache=None, r#static=false))]
     fn new(
         py: Python<'_>,
-        path: std::path::PathBuf,
+        path: &Bound<'_, PyAny>,
         window_size: Option<usize>,
         memory_limit: Option<usize>,
         handle_limit: Option<usize>,
@@ -146,8 +216,81 @@ impl Odb {
         if let Some(n) = delta_cache {
             options = options.delta_base_cache_limit(n);
         }
+        let path = crate::ids::path(path)?;
         let odb = py.detach(|| options.open(&path)).map_err(to_py)?;
-        Ok(Odb::from_odb(odb))
+        warn(py, &odb.warnings())?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("window_size", window_size)?;
+        kwargs.set_item("memory_limit", memory_limit)?;
+        kwargs.set_item("handle_limit", handle_limit)?;
+        kwargs.set_item("delta_cache", delta_cache)?;
+        kwargs.set_item("static", r#static)?;
+        Ok(Odb {
+            opened: Some((path, kwargs.unbind())),
+            ..Odb::from_odb(odb)
+        })
+    }
+
+    /// Lets go of the database's mapped windows, file handles and readers;
+    /// any read after is an error. `with Odb(path) as odb:` closes it at
+    /// the end of the block.
+    fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.clear();
+        }
+        let manager = self.odb.manager();
+        manager.collect();
+        manager.close_descriptors();
+    }
+
+    /// Whether `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        _kind: &Bound<'_, PyAny>,
+        _value: &Bound<'_, PyAny>,
+        _traceback: &Bound<'_, PyAny>,
+    ) -> bool {
+        self.close();
+        false
+    }
+
+    /// Pickled as what it was opened with (opened again on unpickling).
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let Some((path, kwargs)) = &self.opened else {
+            return Err(PyTypeError::new_err(
+                "a Repository's Odb is pickled with its Repository",
+            ));
+        };
+        let make = py
+            .import("functools")?
+            .getattr("partial")?
+            .call((py.get_type::<Odb>(),), Some(kwargs.bind(py)))?;
+        PyTuple::new(py, [make, PyTuple::new(py, [path.clone()])?.into_any()])
+    }
+
+    /// How many objects the database holds (each once).
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.check_open()?;
+        let mut n = 0;
+        py.detach(|| {
+            for id in self.odb.object_ids() {
+                id?;
+                n += 1;
+            }
+            Ok(())
+        })
+        .map_err(to_py)?;
+        Ok(n)
     }
 
     /// The object `id` names, read whole.
@@ -155,6 +298,7 @@ impl Odb {
         let id = self.id(id)?;
         let object = self.with_reader(py, |r| r.read(&id))?;
         Ok(Object {
+            id: id.to_hex(),
             kind: object.kind.as_str(),
             size: object.data.len() as u64,
             data: PyBytes::new(py, &object.data).unbind(),
@@ -239,9 +383,10 @@ impl Odb {
         self.with_reader(py, |r| r.contains(&id))
     }
 
-    /// The full id (hex) of the one object whose id starts with `hex`.
-    fn resolve_prefix(&self, py: Python<'_>, hex: &str) -> PyResult<String> {
-        let hex = hex.to_owned();
+    /// The full id (hex) of the one object whose id starts with `hex` (a
+    /// `str` or ASCII `bytes`).
+    fn resolve_prefix(&self, py: Python<'_>, hex: &Bound<'_, PyAny>) -> PyResult<String> {
+        let hex = crate::ids::text(hex)?;
         self.with_reader(py, move |r| r.resolve_prefix(&hex))
             .map(|id| id.to_hex())
     }
@@ -250,6 +395,7 @@ impl Odb {
     /// `binary=True`.
     #[pyo3(signature = (*, binary=false))]
     fn ids<'py>(&self, py: Python<'py>, binary: bool) -> PyResult<Bound<'py, PyList>> {
+        self.check_open()?;
         let all: Vec<ObjectId> = py
             .detach(|| self.odb.object_ids().collect::<Result<_, _>>())
             .map_err(to_py)?;
@@ -260,9 +406,13 @@ impl Odb {
         }
     }
 
-    /// Iterates over every object's id (hex).
-    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.ids(py, false)?.try_iter().map(Bound::into_any)
+    /// Iterates over every object's id (hex), in id order, as the
+    /// database lists them (lazily).
+    fn __iter__(&self) -> PyResult<IdIter> {
+        self.check_open()?;
+        Ok(IdIter {
+            ids: Mutex::new(self.odb.object_ids()),
+        })
     }
 
     /// Every object once, in the order cheapest to read (each pack's delta
@@ -288,11 +438,13 @@ impl Odb {
     }
 
     /// Picks up packs written or removed since the database was opened (as
-    /// git does after a miss); returns git's warnings, if any.
+    /// git does after a miss); returns git's warnings, if any, also issued
+    /// as `PackreadWarning`s.
     fn refresh(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        py.detach(|| self.odb.refresh())
-            .map(|warnings| warnings.iter().map(ToString::to_string).collect())
-            .map_err(to_py)
+        self.check_open()?;
+        let warnings = py.detach(|| self.odb.refresh()).map_err(to_py)?;
+        warn(py, &warnings)?;
+        Ok(warnings.iter().map(ToString::to_string).collect())
     }
 
     /// The database's hash: `"sha1"` or `"sha256"`.

@@ -7,7 +7,7 @@ use packread::ObjectId;
 use packread::history::Ancestry;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyType};
 
 use crate::errors::to_py;
 use crate::gitpython::GitPythonCommits;
@@ -76,7 +76,8 @@ impl Repository {
 #[pymethods]
 impl Repository {
     #[new]
-    fn new(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Repository> {
+    fn new(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Repository> {
+        let path = crate::ids::path(path)?;
         let repo = py
             .detach(|| packread::Repository::discover(&path))
             .map_err(to_py)?;
@@ -295,5 +296,13 @@ impl Repository {
 
     fn __repr__(&self) -> String {
         format!("<packread.Repository {}>", self.repo.git_dir().display())
+    }
+
+    /// Pickled as its git directory (opened again on unpickling).
+    fn __reduce__<'py>(&self, py: Python<'py>) -> (Bound<'py, PyType>, (std::path::PathBuf,)) {
+        (
+            py.get_type::<Repository>(),
+            (self.repo.git_dir().to_owned(),),
+        )
     }
 }

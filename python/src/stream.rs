@@ -12,7 +12,8 @@ use pyo3::types::PyBytes;
 /// An object's content as a stream: `read(n=-1)`, with `type` and `size`.
 #[pyclass(module = "packread._packread", frozen)]
 pub struct Stream {
-    inner: Mutex<ObjectStream>,
+    /// `None` once closed: the inflater and its buffers are freed then.
+    inner: Mutex<Option<ObjectStream>>,
     kind: &'static str,
     size: u64,
 }
@@ -22,7 +23,7 @@ impl Stream {
         Stream {
             kind: stream.kind().as_str(),
             size: stream.size(),
-            inner: Mutex::new(stream),
+            inner: Mutex::new(Some(stream)),
         }
     }
 }
@@ -34,10 +35,13 @@ impl Stream {
     #[pyo3(signature = (n=-1))]
     fn read<'py>(&self, py: Python<'py>, n: i64) -> PyResult<Bound<'py, PyBytes>> {
         let data = py.detach(|| -> std::io::Result<Vec<u8>> {
-            let mut inner = self
+            let mut guard = self
                 .inner
                 .lock()
                 .map_err(|_| std::io::Error::other("a read of this stream failed midway"))?;
+            let inner = guard
+                .as_mut()
+                .ok_or_else(|| std::io::Error::other("I/O operation on closed stream"))?;
             let mut out = Vec::new();
             if n < 0 {
                 inner.read_to_end(&mut out)?;
@@ -66,6 +70,14 @@ impl Stream {
         match data {
             Ok(bytes) => Ok(PyBytes::new(py, &bytes)),
             Err(e) => Err(io_error(e)),
+        }
+    }
+
+    /// Frees the stream (its inflater and buffers); reading after is an
+    /// error.
+    fn close(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            *inner = None;
         }
     }
 
