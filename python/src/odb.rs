@@ -305,7 +305,8 @@ impl Odb {
         })
     }
 
-    /// The content of the object `id` names, as `bytes`.
+    /// `(type, content)` of the object `id` names: its type name and its
+    /// content as `bytes`.
     fn read_data<'py>(
         &self,
         py: Python<'py>,

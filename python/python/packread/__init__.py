@@ -20,6 +20,7 @@ threads can read one ``Odb``.
 """
 
 import io
+import typing
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -38,6 +39,9 @@ from ._packread import (
     Repository,
     Signature,
 )
+
+if typing.TYPE_CHECKING:
+    from ._packread import Stream as _Stream
 
 try:
     __version__ = version("packread")
@@ -69,36 +73,36 @@ class ObjectStream(io.RawIOBase):
     bytes (all that is left without ``n``), ``b""`` at the end.
     """
 
-    def __init__(self, native):
+    def __init__(self, native: "_Stream") -> None:
         super().__init__()
         self._native = native
         self.type = native.type
         self.size = native.size
 
-    def readable(self):
+    def readable(self) -> bool:
         return True
 
-    def close(self):
+    def close(self) -> None:
         """Frees the native stream at once (not when collected)."""
         if not self.closed:
             self._native.close()
         super().close()
 
-    def read(self, size=-1):
+    def read(self, size: "int | None" = -1) -> bytes:
         if self.closed:
             raise ValueError("I/O operation on closed stream")
         if size is None or size < 0:
             return self._native.read(-1)
         return self._native.read(size)
 
-    def readall(self):
+    def readall(self) -> bytes:
         return self.read(-1)
 
-    def readinto(self, buffer):
+    def readinto(self, buffer: "bytearray | memoryview") -> int:  # type: ignore[override]
         view = memoryview(buffer).cast("B")
         data = self.read(len(view))
         view[: len(data)] = data
         return len(data)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<packread.ObjectStream {self.type} of {self.size} bytes>"

@@ -70,7 +70,7 @@ class PackreadDB(LooseObjectDB):
     ``packread.Odb`` (``window_size``, ``memory_limit``, ...).
     """
 
-    def __init__(self, root_path, **options):
+    def __init__(self, root_path: "str | os.PathLike[str]", **options: object) -> None:
         super().__init__(root_path)
         self._options = options
         self._odb = packread.Odb(root_path, **options)
@@ -385,7 +385,13 @@ class Repo(git.Repo):
 
     GitCommandWrapperType = Git
 
-    def __init__(self, path=None, odbt=PackreadDB, search_parent_directories=False, expand_vars=True):
+    def __init__(
+        self,
+        path: "str | os.PathLike[str] | None" = None,
+        odbt: type = PackreadDB,
+        search_parent_directories: bool = False,
+        expand_vars: bool = True,
+    ) -> None:
         super().__init__(path, odbt=odbt, search_parent_directories=search_parent_directories, expand_vars=expand_vars)
         _serve_history(self)
 
