@@ -117,6 +117,33 @@ pub fn warn(py: Python<'_>, warnings: &[packread::Warning]) -> PyResult<()> {
     Ok(())
 }
 
+/// A Python binary file-like object as a `Read` (its `read` called with
+/// the GIL taken for each piece).
+struct PyReader(Py<PyAny>);
+
+impl std::io::Read for PyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        Python::attach(|py| {
+            let got = self
+                .0
+                .bind(py)
+                .call_method1("read", (buf.len(),))
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
+            let bytes = got
+                .cast::<PyBytes>()
+                .map_err(|_| std::io::Error::other("read() gave no bytes"))?
+                .as_bytes();
+            if bytes.len() > buf.len() {
+                return Err(std::io::Error::other(
+                    "read() gave more bytes than asked for",
+                ));
+            }
+            buf[..bytes.len()].copy_from_slice(bytes);
+            Ok(bytes.len())
+        })
+    }
+}
+
 /// The iterator `iter(odb)` returns: ids (hex), read as they are needed.
 #[pyclass(module = "packread._packread", frozen)]
 pub struct IdIter {
@@ -376,6 +403,39 @@ impl Odb {
                 Ok((kind, size, wrap_stream(py, Stream::new(stream))?))
             }
         }
+    }
+
+    /// Writes an object of `type` (`"blob"`, `"tree"`, `"commit"`, `"tag"`)
+    /// as a loose object, as `git hash-object -w` writes it (the
+    /// repository's compression and shared permissions; an object the
+    /// database has is not written again); returns its id (hex). `data`
+    /// is `bytes`, or a binary file-like object giving exactly `size`
+    /// bytes, read piece by piece.
+    #[pyo3(signature = (r#type, data, size=None))]
+    fn write(
+        &self,
+        py: Python<'_>,
+        r#type: &str,
+        data: &Bound<'_, PyAny>,
+        size: Option<u64>,
+    ) -> PyResult<String> {
+        self.check_open()?;
+        let kind: packread::ObjectKind = r#type
+            .parse()
+            .map_err(|_| PyValueError::new_err(format!("not an object type: {type:?}")))?;
+        let id = if let Ok(bytes) = data.cast::<PyBytes>() {
+            let bytes = bytes.as_bytes().to_vec();
+            py.detach(|| self.odb.write_object(kind, &bytes))
+        } else {
+            let size =
+                size.ok_or_else(|| PyTypeError::new_err("writing from a stream needs its size"))?;
+            let source = data.clone().unbind();
+            py.detach(|| {
+                let mut reader = PyReader(source);
+                self.odb.write_object_from(kind, size, &mut reader)
+            })
+        };
+        id.map(|id| id.to_hex()).map_err(to_py)
     }
 
     /// Whether the database holds the object.

@@ -144,3 +144,21 @@ def test_what_packread_cannot_promise_runs_git(walks, launches):
     assert ours.git.rev_list("main", format="%s", max_count=1) == git.Repo(walks).git.rev_list(
         "main", format="%s", max_count=1)
     assert launches
+
+
+def test_store_writes_without_git(writable, launches):
+    """PackreadDB.store writes as `git hash-object -w` (GitPython's
+    default database runs it) without starting git."""
+    from io import BytesIO
+
+    from gitdb.base import IStream
+
+    repo = pg.Repo(writable)
+    data = b"stored by packread\n"
+    launches.clear()
+    istream = repo.odb.store(IStream(b"blob", len(data), BytesIO(data)))
+    assert launches == []
+    assert istream.hexsha.decode() == subprocess.run(
+        ["git", "hash-object", "--stdin"], cwd=writable, env=GIT_ENV, input=data, capture_output=True
+    ).stdout.decode().strip()
+    assert repo.odb.stream(istream.binsha).read() == data

@@ -4,6 +4,7 @@ iteration, bytes accepted where ids and paths are, streams that free
 their memory when closed, and git's warnings as Python warnings."""
 
 import glob
+import io
 import os
 import pickle
 import resource
@@ -104,3 +105,15 @@ def test_git_warnings_are_python_warnings(history, tmp_path):
     with pytest.warns(packread.PackreadWarning, match="does not match its index"):
         with pytest.raises(packread.ObjectNotFound):
             odb.read(packed)
+
+
+def test_writes_as_git_hash_object(writable):
+    odb = packread.Odb(writable)
+    for kind, data in [("blob", b"new blob\n"), ("blob", b""), ("blob", bytes(range(256)) * 500)]:
+        want = git(writable, "hash-object", "-t", kind, "--stdin", input=data).decode().strip()
+        assert odb.write(kind, data) == want
+        assert git(writable, "cat-file", kind, want) == data
+        assert odb.write(kind, io.BytesIO(data), len(data)) == want
+    with pytest.raises(ValueError, match="5 bytes short of the 10"):
+        odb.write("blob", io.BytesIO(b"short"), 10)
+    git(writable, "fsck", "--strict", "--no-dangling")

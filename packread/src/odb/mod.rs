@@ -11,6 +11,7 @@ mod prefix;
 pub use prefix::auto_abbrev;
 mod reader;
 pub(crate) mod stream;
+mod write;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -17,8 +17,8 @@ Reads (``info``, ``stream``, ``has_object``, ``partial_to_complete_sha_hex``,
 ``sha_iter``, ``size``) go to packread: packs, the multi-pack-index, loose
 objects and alternates, through sliding memory-map windows, with the GIL
 released. New objects (commits, trees and blobs GitPython writes) are
-stored as loose objects by gitdb's ``LooseObjectDB``, as GitPython's own
-``GitDB`` stores them, and are read back by packread at once.
+written by packread as ``git hash-object -w`` writes them (the
+repository's compression and shared permissions), without starting git.
 """
 
 import io
@@ -126,6 +126,21 @@ class PackreadDB(LooseObjectDB):
 
     def size(self):
         return len(self._odb.ids(binary=True))
+
+    # --- writing -------------------------------------------------------
+
+    def store(self, istream):
+        """Writes the object ``istream`` describes as a loose object, as
+        ``git hash-object -w --stdin`` would (GitPython's default database
+        runs that), and sets its ``binsha``. A stream with ``binsha`` set
+        already, or a database writing to another stream (``ostream``),
+        goes through gitdb's writer as before."""
+        kind = istream.type.decode() if isinstance(istream.type, bytes) else str(istream.type)
+        if istream.binsha is not None or self.ostream() is not None or kind not in _TYPES:
+            return super().store(istream)
+        hexsha = self._odb.write(kind, istream, istream.size)
+        istream.binsha = bytes.fromhex(hexsha)
+        return istream
 
     def update_cache(self, force=False):
         """Picks up packs written or removed since (after a fetch, say)."""
