@@ -104,6 +104,30 @@ impl ObjectWalk {
     }
 }
 
+/// The open options of the keyword arguments `Odb` and `Repository` take.
+pub fn open_options(
+    window_size: Option<usize>,
+    memory_limit: Option<usize>,
+    handle_limit: Option<usize>,
+    delta_cache: Option<usize>,
+    r#static: bool,
+) -> OpenOptions {
+    let mut options = OpenOptions::new().static_windows(r#static);
+    if let Some(n) = window_size {
+        options = options.window_size(n);
+    }
+    if let Some(n) = memory_limit {
+        options = options.max_memory(n);
+    }
+    if let Some(n) = handle_limit {
+        options = options.max_handles(n);
+    }
+    if let Some(n) = delta_cache {
+        options = options.delta_base_cache_limit(n);
+    }
+    options
+}
+
 /// Each of `warnings` as a Python `PackreadWarning`, in git's words.
 pub fn warn(py: Python<'_>, warnings: &[packread::Warning]) -> PyResult<()> {
     for w in warnings {
@@ -230,19 +254,13 @@ impl Odb {
         delta_cache: Option<usize>,
         r#static: bool,
     ) -> PyResult<Odb> {
-        let mut options = OpenOptions::new().static_windows(r#static);
-        if let Some(n) = window_size {
-            options = options.window_size(n);
-        }
-        if let Some(n) = memory_limit {
-            options = options.max_memory(n);
-        }
-        if let Some(n) = handle_limit {
-            options = options.max_handles(n);
-        }
-        if let Some(n) = delta_cache {
-            options = options.delta_base_cache_limit(n);
-        }
+        let options = open_options(
+            window_size,
+            memory_limit,
+            handle_limit,
+            delta_cache,
+            r#static,
+        );
         let path = crate::ids::path(path)?;
         let odb = py.detach(|| options.open(&path)).map_err(to_py)?;
         warn(py, &odb.warnings())?;
@@ -474,6 +492,32 @@ impl Odb {
         Ok(IdIter {
             ids: Mutex::new(self.odb.object_ids()),
         })
+    }
+
+    /// Every object once, in id order, as `git cat-file --batch-all-objects
+    /// --batch-check='%(objectname) %(objecttype) %(objectsize)
+    /// %(objectsize:disk)'` lists them: four lists (ids hex, type names,
+    /// sizes, sizes on disk), read with the GIL released.
+    #[allow(clippy::type_complexity)] // four columns
+    fn object_columns(
+        &self,
+        py: Python<'_>,
+    ) -> PyResult<(Vec<String>, Vec<&'static str>, Vec<u64>, Vec<u64>)> {
+        self.check_open()?;
+        py.detach(|| {
+            let mut reader = self.odb.reader();
+            let mut cols = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for id in self.odb.object_ids() {
+                let id = id?;
+                let info = reader.info(&id)?;
+                cols.0.push(id.to_hex());
+                cols.1.push(info.header.kind.as_str());
+                cols.2.push(info.header.size);
+                cols.3.push(info.disk.disk_size);
+            }
+            Ok(cols)
+        })
+        .map_err(to_py)
     }
 
     /// Every object once, in the order cheapest to read (each pack's delta

@@ -7,7 +7,7 @@ use packread::ObjectId;
 use packread::history::Ancestry;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyType};
+use pyo3::types::{PyDict, PyTuple};
 
 use crate::errors::to_py;
 use crate::gitpython::GitPythonCommits;
@@ -17,7 +17,7 @@ use crate::odb::Odb;
 /// A git repository found as git finds it (a work tree, a `.git` file or
 /// directory, a bare repository), with `rev_parse` for git's revisions
 /// and its history: `iter_commits`, `count`, `merge_base`, `is_ancestor`,
-/// `diff_tree`.
+/// `diff_tree`. Keyword arguments are `Odb`'s (window size, limits).
 #[pyclass(module = "packread._packread", frozen)]
 pub struct Repository {
     repo: packread::Repository,
@@ -27,6 +27,8 @@ pub struct Repository {
     ancestry: Mutex<Option<Ancestry>>,
     /// What `diff_tree` keeps between calls.
     diff: Mutex<Option<history::DiffState>>,
+    /// The keyword arguments it was opened with (for pickling).
+    options: Py<PyDict>,
 }
 
 /// The work tree of the repository whose git directory is `git_dir`: the
@@ -76,14 +78,37 @@ impl Repository {
 #[pymethods]
 impl Repository {
     #[new]
-    fn new(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Repository> {
+    #[pyo3(signature = (path, *, window_size=None, memory_limit=None, handle_limit=None, delta_cache=None, r#static=false))]
+    fn new(
+        py: Python<'_>,
+        path: &Bound<'_, PyAny>,
+        window_size: Option<usize>,
+        memory_limit: Option<usize>,
+        handle_limit: Option<usize>,
+        delta_cache: Option<usize>,
+        r#static: bool,
+    ) -> PyResult<Repository> {
         let path = crate::ids::path(path)?;
+        let options = crate::odb::open_options(
+            window_size,
+            memory_limit,
+            handle_limit,
+            delta_cache,
+            r#static,
+        );
         let repo = py
-            .detach(|| packread::Repository::discover(&path))
+            .detach(|| packread::Repository::discover_with(&path, &options))
             .map_err(to_py)?;
         let odb = Py::new(py, Odb::from_odb(repo.odb().clone()))?;
         let work_tree = work_tree_of(repo.git_dir());
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("window_size", window_size)?;
+        kwargs.set_item("memory_limit", memory_limit)?;
+        kwargs.set_item("handle_limit", handle_limit)?;
+        kwargs.set_item("delta_cache", delta_cache)?;
+        kwargs.set_item("static", r#static)?;
         Ok(Repository {
+            options: kwargs.unbind(),
             repo,
             odb,
             work_tree,
@@ -298,11 +323,14 @@ impl Repository {
         format!("<packread.Repository {}>", self.repo.git_dir().display())
     }
 
-    /// Pickled as its git directory (opened again on unpickling).
-    fn __reduce__<'py>(&self, py: Python<'py>) -> (Bound<'py, PyType>, (std::path::PathBuf,)) {
-        (
-            py.get_type::<Repository>(),
-            (self.repo.git_dir().to_owned(),),
-        )
+    /// Pickled as its git directory and options (opened again on
+    /// unpickling).
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let make = py
+            .import("functools")?
+            .getattr("partial")?
+            .call((py.get_type::<Repository>(),), Some(self.options.bind(py)))?;
+        let args = PyTuple::new(py, [self.repo.git_dir().to_owned()])?;
+        PyTuple::new(py, [make, args.into_any()])
     }
 }

@@ -43,10 +43,29 @@ impl Repository {
     /// directory, else the `.git` (directory or file) of `path` or of the
     /// nearest directory above it.
     pub fn discover(path: impl AsRef<Path>) -> Result<Repository, Error> {
+        Repository::discover_with(path, &OpenOptions::new())
+    }
+
+    /// As [`discover`](Self::discover), the objects opened with `options`
+    /// (window size, memory and handle limits...).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("discover-with", &[("a.txt", "a\n")])?;
+    /// use packread::{OpenOptions, Repository};
+    /// let options = OpenOptions::new().window_size(64 << 10).max_memory(1 << 20);
+    /// let repo = Repository::discover_with(&*dir, &options)?;
+    /// assert_eq!(repo.odb().manager().window_size(), 64 << 10);
+    /// # Ok(()) }
+    /// ```
+    pub fn discover_with(
+        path: impl AsRef<Path>,
+        options: &OpenOptions,
+    ) -> Result<Repository, Error> {
         let path = path.as_ref();
         let git_dir =
             git_dir::find_git_dir(path).ok_or_else(|| Error::NotARepository(path.to_owned()))?;
-        Repository::open_git_dir(&git_dir, &OpenOptions::new())
+        Repository::open_git_dir(&git_dir, options)
     }
 
     /// The repository whose git directory is `git_dir` (as `GIT_DIR` names
