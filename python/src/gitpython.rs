@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::errors::to_py;
+use crate::history::{Chunk, read_ahead};
 
 /// An identity line's parts, as GitPython reads them.
 struct Ident<'a> {
@@ -190,65 +191,29 @@ enum Item {
     Parsed(Vec<u8>, Vec<u8>),
 }
 
-/// How many commits one `__next__` hands over.
-const CHUNK: usize = 256;
-
-/// What the reading thread sends: a chunk of commits, or the error that
-/// ended the walk.
-type Chunk = Result<Vec<Item>, packread::Error>;
-
 /// The iterator `Repository.iter_gitpython` returns: lists of commits,
 /// each `bytes` (the raw id of a commit GitPython should read itself)
 /// or a tuple `(binsha, tree_binsha, parent_binshas, author_name,
 /// author_email, authored_date, author_tz_offset, committer_name,
 /// committer_email, committed_date, committer_tz_offset, message,
 /// gpgsig)`, names, emails, message and signature as `bytes`. A thread
-/// walks and reads ahead (two chunks at most) while Python builds its
-/// objects.
+/// walks and reads ahead while Python builds its objects.
 #[pyclass(module = "packread._packread", frozen)]
 pub struct GitPythonCommits {
-    rx: Mutex<std::sync::mpsc::Receiver<Chunk>>,
+    rx: Mutex<std::sync::mpsc::Receiver<Chunk<Item>>>,
     hash: HashKind,
 }
 
 impl GitPythonCommits {
-    pub fn new(mut walk: Walk, hash: HashKind) -> GitPythonCommits {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
+    pub fn new(walk: Walk, hash: HashKind) -> GitPythonCommits {
         let hex_len = hash.len() * 2;
-        std::thread::spawn(move || {
-            loop {
-                let mut items = Vec::with_capacity(CHUNK);
-                let mut failed = None;
-                while items.len() < CHUNK {
-                    match walk.next_with_data() {
-                        Some(Ok((c, data))) => {
-                            let id = c.id.as_bytes().to_vec();
-                            items.push(if fields(&data, hex_len).is_some() {
-                                Item::Parsed(id, data)
-                            } else {
-                                Item::Bare(id)
-                            });
-                        }
-                        Some(Err(e)) => {
-                            failed = Some(e);
-                            break;
-                        }
-                        None => break,
-                    }
-                }
-                let done = items.len() < CHUNK;
-                // A receiver gone (the iterator dropped) ends the walk.
-                if !items.is_empty() && tx.send(Ok(items)).is_err() {
-                    return;
-                }
-                if let Some(e) = failed {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
-                if done {
-                    return;
-                }
-            }
+        let rx = read_ahead(walk, move |c, data| {
+            let id = c.id.as_bytes().to_vec();
+            Ok(if fields(&data, hex_len).is_some() {
+                Item::Parsed(id, data)
+            } else {
+                Item::Bare(id)
+            })
         });
         GitPythonCommits {
             rx: Mutex::new(rx),

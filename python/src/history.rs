@@ -82,7 +82,7 @@ impl Commit {
 }
 
 /// A commit's fields, owned, read with the GIL released.
-struct Parsed {
+pub struct Parsed {
     id: ObjectId,
     tree: ObjectId,
     parents: Vec<ObjectId>,
@@ -177,12 +177,66 @@ impl Parsed {
     }
 }
 
+/// What a read-ahead thread sends: a chunk of the walk's commits made
+/// into `T`s, or the error that ended the walk.
+pub type Chunk<T> = Result<Vec<T>, packread::Error>;
+
+/// Commits a read-ahead thread hands over at once.
+pub const CHUNK: usize = 256;
+
+/// A thread that walks `walk`, reads each commit's bytes and makes them
+/// into a `T` with `make`, sending them in chunks (two at most waiting):
+/// the walk and the reads go on while Python uses what came before. The
+/// thread ends with the walk, at the first error, or when the receiver is
+/// dropped.
+pub fn read_ahead<T: Send + 'static>(
+    mut walk: Walk,
+    make: impl Fn(packread::history::Walked, Vec<u8>) -> Result<T, packread::Error> + Send + 'static,
+) -> std::sync::mpsc::Receiver<Chunk<T>> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk<T>>(2);
+    std::thread::spawn(move || {
+        loop {
+            let mut items = Vec::with_capacity(CHUNK);
+            let mut failed = None;
+            while items.len() < CHUNK {
+                match walk.next_with_data() {
+                    Some(Ok((c, data))) => match make(c, data) {
+                        Ok(item) => items.push(item),
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    },
+                    Some(Err(e)) => {
+                        failed = Some(e);
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            let done = items.len() < CHUNK;
+            if !items.is_empty() && tx.send(Ok(items)).is_err() {
+                return;
+            }
+            if let Some(e) = failed {
+                let _ = tx.send(Err(e));
+                return;
+            }
+            if done {
+                return;
+            }
+        }
+    });
+    rx
+}
+
 /// The iterator `Repository.iter_commits` returns: commits as the walk
-/// hands them over, one at a time.
+/// hands them over, read ahead by a thread.
 #[pyclass(module = "packread._packread", frozen)]
 pub struct CommitIter {
-    walk: Mutex<Option<Walk>>,
-    hash: HashKind,
+    rx: Mutex<std::sync::mpsc::Receiver<Chunk<Parsed>>>,
+    /// Commits received and not handed over yet.
+    ready: Mutex<std::collections::VecDeque<Parsed>>,
 }
 
 #[pymethods]
@@ -192,22 +246,20 @@ impl CommitIter {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Commit>> {
-        let next = py.detach(|| {
-            let mut guard = self.walk.lock().ok()?;
-            let walk = guard.as_mut()?;
-            let next = walk
-                .next_with_data()
-                .map(|r| r.and_then(|(c, data)| parse(c.id, &data, self.hash)));
-            if !matches!(next, Some(Ok(_))) {
-                // Done or failed: let go of the walk's memory and windows.
-                *guard = None;
+        let mut ready = self
+            .ready
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if ready.is_empty() {
+            match py.detach(|| self.rx.lock().ok()?.recv().ok()) {
+                None => return Ok(None),
+                Some(Err(e)) => return Err(to_py(e)),
+                Some(Ok(chunk)) => ready.extend(chunk),
             }
-            next
-        });
-        match next {
+        }
+        match ready.pop_front() {
+            Some(parsed) => parsed.into_py(py).map(Some),
             None => Ok(None),
-            Some(Ok(parsed)) => parsed.into_py(py).map(Some),
-            Some(Err(e)) => Err(to_py(e)),
         }
     }
 }
@@ -465,8 +517,8 @@ impl crate::repository::Repository {
 /// `iter_commits`: the walk, wrapped for Python.
 pub fn commit_iter(walk: Walk, hash: HashKind) -> CommitIter {
     CommitIter {
-        walk: Mutex::new(Some(walk)),
-        hash,
+        rx: Mutex::new(read_ahead(walk, move |c, data| parse(c.id, &data, hash))),
+        ready: Mutex::new(std::collections::VecDeque::new()),
     }
 }
 
