@@ -205,7 +205,8 @@ pub struct GitPythonCommits {
 }
 
 impl GitPythonCommits {
-    pub fn new(walk: Walk, hash: HashKind) -> GitPythonCommits {
+    pub fn new(mut walk: Walk, hash: HashKind) -> GitPythonCommits {
+        walk.keep_commit_data();
         let hex_len = hash.len() * 2;
         let rx = read_ahead(walk, move |c, data| {
             let id = c.id.as_bytes().to_vec();

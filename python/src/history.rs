@@ -508,14 +508,15 @@ impl crate::repository::Repository {
         }
         let repo = self.repo();
         let mut walk = Walk::new(repo, opts);
-        walk.keep_commit_data();
         walk.push_revisions(repo, &args).map_err(to_py)?;
         Ok(walk)
     }
 }
 
 /// `iter_commits`: the walk, wrapped for Python.
-pub fn commit_iter(walk: Walk, hash: HashKind) -> CommitIter {
+pub fn commit_iter(mut walk: Walk, hash: HashKind) -> CommitIter {
+    // Each commit's bytes are wanted: those parsed on the way are kept.
+    walk.keep_commit_data();
     CommitIter {
         rx: Mutex::new(read_ahead(walk, move |c, data| parse(c.id, &data, hash))),
         ready: Mutex::new(std::collections::VecDeque::new()),

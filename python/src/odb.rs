@@ -104,14 +104,22 @@ impl ObjectWalk {
     }
 }
 
-/// The open options of the keyword arguments `Odb` and `Repository` take.
+/// The open options of the keyword arguments `Odb` and `Repository`
+/// take, and those arguments as a dict (to pickle the object with).
 pub fn open_options(
+    py: Python<'_>,
     window_size: Option<usize>,
     memory_limit: Option<usize>,
     handle_limit: Option<usize>,
     delta_cache: Option<usize>,
     r#static: bool,
-) -> OpenOptions {
+) -> PyResult<(OpenOptions, Py<PyDict>)> {
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("window_size", window_size)?;
+    kwargs.set_item("memory_limit", memory_limit)?;
+    kwargs.set_item("handle_limit", handle_limit)?;
+    kwargs.set_item("delta_cache", delta_cache)?;
+    kwargs.set_item("static", r#static)?;
     let mut options = OpenOptions::new().static_windows(r#static);
     if let Some(n) = window_size {
         options = options.window_size(n);
@@ -125,7 +133,22 @@ pub fn open_options(
     if let Some(n) = delta_cache {
         options = options.delta_base_cache_limit(n);
     }
-    options
+    Ok((options, kwargs.unbind()))
+}
+
+/// What `__reduce__` gives for an object of type `ty` opened on `path`
+/// with the keyword arguments `kwargs`: it is opened again so.
+pub fn reopen<'py>(
+    py: Python<'py>,
+    ty: Bound<'py, pyo3::types::PyType>,
+    path: std::path::PathBuf,
+    kwargs: &Py<PyDict>,
+) -> PyResult<Bound<'py, PyTuple>> {
+    let make = py
+        .import("functools")?
+        .getattr("partial")?
+        .call((ty,), Some(kwargs.bind(py)))?;
+    PyTuple::new(py, [make, PyTuple::new(py, [path])?.into_any()])
 }
 
 /// Each of `warnings` as a Python `PackreadWarning`, in git's words.
@@ -254,24 +277,19 @@ impl Odb {
         delta_cache: Option<usize>,
         r#static: bool,
     ) -> PyResult<Odb> {
-        let options = open_options(
+        let (options, kwargs) = open_options(
+            py,
             window_size,
             memory_limit,
             handle_limit,
             delta_cache,
             r#static,
-        );
+        )?;
         let path = crate::ids::path(path)?;
         let odb = py.detach(|| options.open(&path)).map_err(to_py)?;
         warn(py, &odb.warnings())?;
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("window_size", window_size)?;
-        kwargs.set_item("memory_limit", memory_limit)?;
-        kwargs.set_item("handle_limit", handle_limit)?;
-        kwargs.set_item("delta_cache", delta_cache)?;
-        kwargs.set_item("static", r#static)?;
         Ok(Odb {
-            opened: Some((path, kwargs.unbind())),
+            opened: Some((path, kwargs)),
             ..Odb::from_odb(odb)
         })
     }
@@ -316,11 +334,7 @@ impl Odb {
                 "a Repository's Odb is pickled with its Repository",
             ));
         };
-        let make = py
-            .import("functools")?
-            .getattr("partial")?
-            .call((py.get_type::<Odb>(),), Some(kwargs.bind(py)))?;
-        PyTuple::new(py, [make, PyTuple::new(py, [path.clone()])?.into_any()])
+        reopen(py, py.get_type::<Odb>(), path.clone(), kwargs)
     }
 
     /// How many objects the database holds (each once).

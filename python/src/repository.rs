@@ -89,26 +89,21 @@ impl Repository {
         r#static: bool,
     ) -> PyResult<Repository> {
         let path = crate::ids::path(path)?;
-        let options = crate::odb::open_options(
+        let (options, kwargs) = crate::odb::open_options(
+            py,
             window_size,
             memory_limit,
             handle_limit,
             delta_cache,
             r#static,
-        );
+        )?;
         let repo = py
             .detach(|| packread::Repository::discover_with(&path, &options))
             .map_err(to_py)?;
         let odb = Py::new(py, Odb::from_odb(repo.odb().clone()))?;
         let work_tree = work_tree_of(repo.git_dir());
-        let kwargs = PyDict::new(py);
-        kwargs.set_item("window_size", window_size)?;
-        kwargs.set_item("memory_limit", memory_limit)?;
-        kwargs.set_item("handle_limit", handle_limit)?;
-        kwargs.set_item("delta_cache", delta_cache)?;
-        kwargs.set_item("static", r#static)?;
         Ok(Repository {
-            options: kwargs.unbind(),
+            options: kwargs,
             repo,
             odb,
             work_tree,
@@ -326,11 +321,7 @@ impl Repository {
     /// Pickled as its git directory and options (opened again on
     /// unpickling).
     fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
-        let make = py
-            .import("functools")?
-            .getattr("partial")?
-            .call((py.get_type::<Repository>(),), Some(self.options.bind(py)))?;
-        let args = PyTuple::new(py, [self.repo.git_dir().to_owned()])?;
-        PyTuple::new(py, [make, args.into_any()])
+        let path = self.repo.git_dir().to_owned();
+        crate::odb::reopen(py, py.get_type::<Repository>(), path, &self.options)
     }
 }
