@@ -102,7 +102,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 pub fn to_py(err: packread::Error) -> PyErr {
     let message = err.to_string();
     Python::attach(|py| match err {
-        packread::Error::NotFound(_) | packread::Error::PrefixNotFound(_) => {
+        packread::Error::NotFound(_)
+        | packread::Error::PrefixNotFound(_)
+        | packread::Error::PromisorFetchFailed(_) => {
             PyErr::from_type(cached(py, &OBJECT_NOT_FOUND), message)
         }
         packread::Error::Ambiguous(_) => PyErr::from_type(cached(py, &AMBIGUOUS), message),

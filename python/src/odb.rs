@@ -52,9 +52,12 @@ impl Object {
 /// memory-map windows.
 ///
 /// `Odb(path, *, window_size=None, memory_limit=None, handle_limit=None,
-/// delta_cache=None, static=False)`: `path` is a work tree, a git directory
-/// or an objects directory; the limits are smmap's (bytes, windows), unset
-/// for its defaults. Ids are a hex `str` or the raw `bytes`.
+/// delta_cache=None, static=False, lazy_fetch=True)`: `path` is a work
+/// tree, a git directory or an objects directory; the limits are smmap's
+/// (bytes, windows), unset for its defaults; with `lazy_fetch`, an object
+/// a partial clone lacks is fetched from its promisor remote as git
+/// fetches it (a child `git fetch`). Ids are a hex `str` or the raw
+/// `bytes`.
 #[pyclass(module = "packread._packread", frozen)]
 #[allow(clippy::struct_field_names)] // the database, and what wraps it
 pub struct Odb {
@@ -113,14 +116,18 @@ pub fn open_options(
     handle_limit: Option<usize>,
     delta_cache: Option<usize>,
     r#static: bool,
+    lazy_fetch: bool,
 ) -> PyResult<(OpenOptions, Py<PyDict>)> {
     let kwargs = PyDict::new(py);
+    kwargs.set_item("lazy_fetch", lazy_fetch)?;
     kwargs.set_item("window_size", window_size)?;
     kwargs.set_item("memory_limit", memory_limit)?;
     kwargs.set_item("handle_limit", handle_limit)?;
     kwargs.set_item("delta_cache", delta_cache)?;
     kwargs.set_item("static", r#static)?;
-    let mut options = OpenOptions::new().static_windows(r#static);
+    let mut options = OpenOptions::new()
+        .static_windows(r#static)
+        .lazy_fetch(lazy_fetch);
     if let Some(n) = window_size {
         options = options.window_size(n);
     }
@@ -267,7 +274,8 @@ impl Odb {
 #[pymethods]
 impl Odb {
     #[new]
-    #[pyo3(signature = (path, *, window_size=None, memory_limit=None, handle_limit=None, delta_cache=None, r#static=false))]
+    #[pyo3(signature = (path, *, window_size=None, memory_limit=None, handle_limit=None, delta_cache=None, r#static=false, lazy_fetch=true))]
+    #[allow(clippy::too_many_arguments)] // Python's keyword arguments
     fn new(
         py: Python<'_>,
         path: &Bound<'_, PyAny>,
@@ -276,6 +284,7 @@ impl Odb {
         handle_limit: Option<usize>,
         delta_cache: Option<usize>,
         r#static: bool,
+        lazy_fetch: bool,
     ) -> PyResult<Odb> {
         let (options, kwargs) = open_options(
             py,
@@ -284,6 +293,7 @@ impl Odb {
             handle_limit,
             delta_cache,
             r#static,
+            lazy_fetch,
         )?;
         let path = crate::ids::path(path)?;
         let odb = py.detach(|| options.open(&path)).map_err(to_py)?;

@@ -78,7 +78,8 @@ impl Repository {
 #[pymethods]
 impl Repository {
     #[new]
-    #[pyo3(signature = (path, *, window_size=None, memory_limit=None, handle_limit=None, delta_cache=None, r#static=false))]
+    #[pyo3(signature = (path, *, window_size=None, memory_limit=None, handle_limit=None, delta_cache=None, r#static=false, lazy_fetch=true))]
+    #[allow(clippy::too_many_arguments)] // Python's keyword arguments
     fn new(
         py: Python<'_>,
         path: &Bound<'_, PyAny>,
@@ -87,6 +88,7 @@ impl Repository {
         handle_limit: Option<usize>,
         delta_cache: Option<usize>,
         r#static: bool,
+        lazy_fetch: bool,
     ) -> PyResult<Repository> {
         let path = crate::ids::path(path)?;
         let (options, kwargs) = crate::odb::open_options(
@@ -96,6 +98,7 @@ impl Repository {
             handle_limit,
             delta_cache,
             r#static,
+            lazy_fetch,
         )?;
         let repo = py
             .detach(|| packread::Repository::discover_with(&path, &options))

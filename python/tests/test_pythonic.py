@@ -9,6 +9,7 @@ import os
 import pickle
 import resource
 import shutil
+import subprocess
 
 import pytest
 
@@ -117,3 +118,16 @@ def test_writes_as_git_hash_object(writable):
     with pytest.raises(ValueError, match="5 bytes short of the 10"):
         odb.write("blob", io.BytesIO(b"short"), 10)
     git(writable, "fsck", "--strict", "--no-dangling")
+
+
+def test_partial_clones_fetch_what_they_lack(writable, tmp_path):
+    git(writable, "config", "uploadpack.allowfilter", "true")
+    clone = tmp_path / "partial.git"
+    git(tmp_path, "clone", "-q", "--bare", "--filter=blob:none", f"file://{writable}", str(clone))
+    blob = git(writable, "rev-parse", "HEAD:loose.txt").decode().strip()
+    with pytest.raises(packread.ObjectNotFound):
+        packread.Odb(clone, lazy_fetch=False).read(blob)
+    # Fetched, as git would: git now finds it without fetching.
+    assert packread.Odb(clone).read(blob).data == b"a loose blob\n"
+    here = subprocess.run(["git", "cat-file", "-e", blob], cwd=clone, env={**os.environ, "GIT_NO_LAZY_FETCH": "1"})
+    assert here.returncode == 0

@@ -68,6 +68,10 @@ pub enum Error {
     },
     /// No object has this id.
     NotFound(ObjectId),
+    /// An object a partial clone's promisor pack refers to, missing, that
+    /// no promisor remote could be fetched from (git's `could not fetch
+    /// <id> from promisor remote`).
+    PromisorFetchFailed(ObjectId),
     /// No object starts with this prefix.
     PrefixNotFound(Prefix),
     /// More than one object starts with this prefix.
@@ -199,6 +203,9 @@ impl fmt::Display for Error {
                 )
             }
             Error::NotFound(id) => write!(f, "object {id} not found"),
+            Error::PromisorFetchFailed(id) => {
+                write!(f, "object {id} is missing and no promisor remote gave it")
+            }
             Error::PrefixNotFound(p) => write!(f, "no object starts with {p}"),
             Error::Ambiguous(p) => write!(f, "more than one object starts with {p}"),
             Error::InvalidName(n) => write!(f, "'{n}' is not a hex object id or a prefix of one"),

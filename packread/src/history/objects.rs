@@ -307,56 +307,17 @@ impl ObjectList {
         }
     }
 
-    /// git's `is_promisor_object` set: the objects of the promisor packs
-    /// and every object they refer to.
+    /// git's `is_promisor_object` set (see [`Odb::promisor_objects`]),
+    /// built on first use.
+    ///
+    /// [`Odb::promisor_objects`]: crate::Odb::promisor_objects
     fn promisor_objects(
         &mut self,
         reader: &mut Reader,
     ) -> Result<&std::collections::HashSet<ObjectId>, Error> {
         if self.promisor.is_none() {
-            let odb = reader.odb().clone();
-            let mut set = std::collections::HashSet::new();
-            for pack in odb.pack_ids() {
-                let path = odb.pack(pack).data_path().with_extension("promisor");
-                if !path.exists() {
-                    continue;
-                }
-                odb.for_each_in_pack_order(pack, 1, |o| {
-                    set.insert(*o.id);
-                    referred(o.kind, o.data, o.id.kind(), &mut set);
-                    true
-                })?;
-            }
-            self.promisor = Some(set);
+            self.promisor = Some(reader.odb().promisor_objects()?);
         }
         Ok(self.promisor.as_ref().expect("just made"))
-    }
-}
-
-/// The objects an object refers to (git's `add_promisor_object`).
-fn referred(
-    kind: ObjectKind,
-    data: &[u8],
-    hash: crate::object::HashKind,
-    set: &mut std::collections::HashSet<ObjectId>,
-) {
-    match kind {
-        ObjectKind::Tree => {
-            for e in tree::entries(data, hash).map_while(Result::ok) {
-                set.insert(e.id);
-            }
-        }
-        ObjectKind::Commit => {
-            if let Ok(c) = crate::object::commit::Commit::parse(data, hash) {
-                set.insert(c.tree);
-                set.extend(c.parents);
-            }
-        }
-        ObjectKind::Tag => {
-            if let Ok(t) = crate::object::commit::Tag::parse(data, hash) {
-                set.insert(t.object);
-            }
-        }
-        ObjectKind::Blob => {}
     }
 }

@@ -8,6 +8,7 @@ pub(crate) mod loose;
 mod options;
 mod packs;
 mod prefix;
+mod promisor;
 pub use prefix::auto_abbrev;
 mod reader;
 pub(crate) mod stream;
@@ -124,6 +125,12 @@ struct Inner {
     use_midx: bool,
     /// Whether a lookup that misses scans the directories again.
     refresh_on_miss: bool,
+    /// Whether a miss fetches from the promisor remotes (see
+    /// [`OpenOptions::lazy_fetch`]).
+    lazy_fetch: std::sync::atomic::AtomicBool,
+    /// The repository's promisor remotes, read on the first miss that
+    /// would fetch.
+    promisors: std::sync::OnceLock<Option<promisor::Promisors>>,
     cache_limit: usize,
     max_chain: usize,
     /// Reader states given back, for the next reader to take.
@@ -207,6 +214,8 @@ impl Odb {
                 extra_alternates,
                 use_midx,
                 refresh_on_miss: o.refreshes_on_miss(),
+                lazy_fetch: std::sync::atomic::AtomicBool::new(o.fetches_lazily()),
+                promisors: std::sync::OnceLock::new(),
                 cache_limit: o.cache_limit(),
                 max_chain: o.chain_limit(),
                 pool: Mutex::new(Vec::new()),
@@ -228,6 +237,36 @@ impl Odb {
     /// Whether lookups that miss refresh (see [`OpenOptions::refresh_on_miss`]).
     pub(crate) fn refreshes_on_miss(&self) -> bool {
         self.inner.refresh_on_miss
+    }
+
+    /// Turns git's lazy fetch of missing objects from a partial clone's
+    /// promisor remotes on or off (see [`OpenOptions::lazy_fetch`]): off
+    /// where git doesn't fetch (`rev-list --missing=...`, say).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("lazy", &[("a.txt", "a\n")])?;
+    /// let odb = packread::OpenOptions::new().lazy_fetch(true).open(&dir)?;
+    /// odb.set_lazy_fetch(false);
+    /// # Ok(()) }
+    /// ```
+    pub fn set_lazy_fetch(&self, on: bool) {
+        self.inner.lazy_fetch.store(on, Ordering::Relaxed);
+    }
+
+    /// The promisor remotes to fetch a missing object from, if lazy
+    /// fetching is on and the repository has any.
+    pub(crate) fn promisors_to_fetch(&self) -> Option<&promisor::Promisors> {
+        if !self.inner.lazy_fetch.load(Ordering::Relaxed) || promisor::disabled_by_environment() {
+            return None;
+        }
+        self.inner
+            .promisors
+            .get_or_init(|| {
+                let objects_dir = self.inner.objects_dir.as_ref()?;
+                promisor::Promisors::read(objects_dir.parent()?)
+            })
+            .as_ref()
     }
 
     /// How many scans changed the set so far.

@@ -40,6 +40,7 @@ pub struct OpenOptions {
     objects_dir: Option<PathBuf>,
     alternates: Vec<PathBuf>,
     refresh_on_miss: bool,
+    lazy_fetch: bool,
 }
 
 impl Default for OpenOptions {
@@ -56,6 +57,7 @@ impl Default for OpenOptions {
             objects_dir: None,
             alternates: Vec::new(),
             refresh_on_miss: true,
+            lazy_fetch: false,
         }
     }
 }
@@ -175,6 +177,25 @@ impl OpenOptions {
     pub fn refresh_on_miss(mut self, yes: bool) -> Self {
         self.refresh_on_miss = yes;
         self
+    }
+
+    /// Whether an object a partial clone lacks is fetched from its promisor
+    /// remotes when a lookup misses it, as git does (a child `git fetch`
+    /// for the object, then a rescan); off by default in the library, on
+    /// in the CLI as in git. `GIT_NO_LAZY_FETCH` turns it off either way.
+    /// Can be changed later with [`Odb::set_lazy_fetch`](crate::Odb::set_lazy_fetch).
+    ///
+    /// ```
+    /// let options = packread::OpenOptions::new().lazy_fetch(true);
+    /// ```
+    #[must_use]
+    pub fn lazy_fetch(mut self, yes: bool) -> Self {
+        self.lazy_fetch = yes;
+        self
+    }
+
+    pub(crate) fn fetches_lazily(&self) -> bool {
+        self.lazy_fetch
     }
 
     pub(crate) fn refreshes_on_miss(&self) -> bool {

@@ -411,7 +411,30 @@ impl Reader {
         }
         let warnings = self.odb.refresh()?;
         self.note_refresh(warnings);
-        self.locate_packed(id)
+        if let Some(found) = self.locate_packed(id)? {
+            return Ok(Some(found));
+        }
+        self.fetch_lazily(id)
+    }
+
+    /// git's lazy fetch of a missing object (a partial clone's): the child
+    /// `git fetch` for it, a rescan and a last look. An object a promisor
+    /// pack refers to that no remote gave is
+    /// [`Error::PromisorFetchFailed`], as git dies for it.
+    fn fetch_lazily(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        let odb = self.odb.clone();
+        let Some(promisors) = odb.promisors_to_fetch() else {
+            return Ok(None);
+        };
+        if promisors.fetch(id) {
+            let warnings = self.odb.refresh()?;
+            self.note_refresh(warnings);
+            return self.locate_packed(id);
+        }
+        if odb.promisor_objects()?.contains(id) {
+            return Err(Error::PromisorFetchFailed(*id));
+        }
+        Ok(None)
     }
 
     /// git's complaints about the packs it can't use that a lookup of `id`

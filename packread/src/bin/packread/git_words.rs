@@ -211,6 +211,7 @@ pub fn tree_error(e: TreeError) -> &'static str {
 pub fn fatal(e: &Error) -> String {
     match e {
         Error::Ambiguous(p) => format!("short object ID {p} is ambiguous"),
+        Error::PromisorFetchFailed(id) => format!("could not fetch {id} from promisor remote"),
         Error::UnexpectedKind {
             id,
             expected,

@@ -35,7 +35,7 @@ use context::Context;
 
 const USAGE: &str = "usage: packread [-C <path>] [--git-dir=<path>] [--window-size=<n>]
                 [--memory-limit=<n>] [--handle-limit=<n>] [--delta-cache=<n>] [--static]
-                <command> [<args>]
+                [--no-lazy-fetch] <command> [<args>]
 
 commands:
    cat-file      show object contents, type or size (git cat-file)
@@ -121,6 +121,9 @@ pub struct Global {
     handle_limit: Option<usize>,
     delta_cache: Option<usize>,
     static_windows: bool,
+    /// `--no-lazy-fetch`: a partial clone's missing objects are not
+    /// fetched (as git's option; `GIT_NO_LAZY_FETCH` does the same).
+    no_lazy_fetch: bool,
 }
 
 impl Global {
@@ -135,7 +138,11 @@ impl Global {
 
     /// The open options these global options describe.
     pub fn options(&self) -> OpenOptions {
-        let mut o = OpenOptions::new().static_windows(self.static_windows);
+        // As git, a partial clone's missing objects are fetched from its
+        // promisor remotes.
+        let mut o = OpenOptions::new()
+            .static_windows(self.static_windows)
+            .lazy_fetch(!self.no_lazy_fetch);
         if let Some(n) = self.window_size {
             o = o.window_size(n);
         }
@@ -302,6 +309,8 @@ fn run(args: Vec<String>) -> Result<i32, Exit> {
             global.delta_cache = Some(size(v, "delta cache size")?);
         } else if arg == "--static" {
             global.static_windows = true;
+        } else if arg == "--no-lazy-fetch" {
+            global.no_lazy_fetch = true;
         } else if arg == "-h" || arg == "--help" || arg == "help" {
             println!("{USAGE}");
             return Ok(0);

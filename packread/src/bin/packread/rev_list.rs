@@ -205,6 +205,10 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                 "marked counting and '--objects' cannot be used together".into(),
             ));
         }
+        // With --missing, git fetches nothing (`fetch_if_missing = 0`).
+        if parsed.out.missing.is_some() {
+            cx.odb.set_lazy_fetch(false);
+        }
         let missing = parsed.out.missing.unwrap_or_default();
         let list = ObjectList::new(parsed.opts.paths.clone(), missing);
         let (walk, list) = start_listing(cx, parsed.opts, parsed.tips, Some(list))?;
