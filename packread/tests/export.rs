@@ -221,3 +221,25 @@ fn never_overwrites_and_never_follows_existing_symlinks() {
     assert_eq!(fs::read(target.join("dir/sub/file")).unwrap(), b"deep\n");
     fs::remove_dir_all(&work).unwrap();
 }
+
+#[test]
+fn a_partial_clone_missing_files_writes_nothing() {
+    // A snapshot of a partial clone: blobs absent, no promisor remote.
+    let repo = fixture("make_diffs.sh").join("snapshot.git");
+    let out = scratch("partial");
+    let _ = std::fs::remove_dir_all(&out);
+    let dump = packread(&repo, &["dump", "--tree", "main", out.to_str().unwrap()]);
+    assert_eq!(dump.status.code(), Some(128));
+    let stderr = String::from_utf8_lossy(&dump.stderr);
+    assert!(
+        stderr.starts_with("fatal: object ") && stderr.trim_end().ends_with("not found"),
+        "{stderr}"
+    );
+    assert!(
+        !out.exists() || std::fs::read_dir(&out).unwrap().next().is_none(),
+        "something was written"
+    );
+    // git archive fails too.
+    let archive = git(&repo).args(["archive", "main"]).output().unwrap();
+    assert!(!archive.status.success());
+}

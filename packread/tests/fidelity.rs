@@ -1239,6 +1239,29 @@ fn diff_cases() -> Vec<Case> {
             cases.push(case(repo, command("rev-list", args)));
         }
     }
+    // A partial clone's missing blobs: sizes git can't give are BAD; a
+    // promisor remote that can't be reached ends in git's words.
+    for repo in ["diffs-snapshot", "diffs-partial"] {
+        for args in [
+            &["ls-tree", "-l", "-r", "main"][..],
+            &[
+                "ls-tree",
+                "-r",
+                "--format=%(objectsize:padded) %(path)",
+                "main",
+            ],
+            &["ls-tree", "-l", "main", "--", "t"],
+            &["cat-file", "-p", "main:t/last.txt"],
+            &["cat-file", "-s", "main:src/lib/util.c"],
+        ] {
+            cases.push(case(repo, args));
+        }
+        cases.push(batch(
+            repo,
+            &["cat-file", "--batch-check"],
+            "main:t/last.txt\nmain\n",
+        ));
+    }
     // In a work tree with attributes and settings that class files for
     // line counts (see make_diffs.sh).
     for args in DIFF_TREE_ARGS.iter().filter(|a| a.contains("--numstat")) {
@@ -1274,7 +1297,7 @@ fn diff_cases() -> Vec<Case> {
             cases.push(case(repo, args));
         }
     }
-    for repo in ["diffs-partial", "diffs-unexpected"] {
+    for repo in ["diffs-partial", "diffs-unexpected", "diffs-snapshot"] {
         for args in MISSING_ARGS {
             cases.push(case(repo, command("rev-list", args)));
         }

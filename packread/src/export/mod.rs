@@ -72,7 +72,9 @@ const TREE: u32 = 0o040_000;
 /// Writes the files of `tree_ish` (a tree, or a commit or tag that leads to
 /// one) under `dir`, which is created if missing and may already hold other
 /// files. Fails with [`Error::InvalidPath`] before writing anything if the
-/// tree holds a path git would not check out, with
+/// tree holds a path git would not check out, or with
+/// [`Error::NotFound`] if it lacks a file's object (a partial clone's,
+/// where no promisor remote gives it), with
 /// [`Error::MalformedTree`] for a tree git can't read, and with
 /// [`Error::Write`] (an [`AlreadyExists`](io::ErrorKind::AlreadyExists)
 /// source) at the first file or link that exists already; what was written
@@ -88,6 +90,12 @@ pub fn write_tree(reader: &mut Reader, tree_ish: &ObjectId, dir: &Path) -> Resul
         });
     };
     let items = collect(reader, root, buf)?;
+    // Every file's object is there before anything is written.
+    for item in &items {
+        if matches!(item.mode & 0o170_000, FILE | SYMLINK) && !reader.contains(&item.id)? {
+            return Err(Error::NotFound(item.id));
+        }
+    }
     fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
     let mut writer = Writer {
         reader,

@@ -260,6 +260,11 @@ impl Odb {
         if !self.inner.lazy_fetch.load(Ordering::Relaxed) || promisor::disabled_by_environment() {
             return None;
         }
+        self.promisors()
+    }
+
+    /// The repository's promisor remotes, if it has any.
+    pub(crate) fn promisors(&self) -> Option<&promisor::Promisors> {
         self.inner
             .promisors
             .get_or_init(|| {

@@ -130,12 +130,17 @@ pub(crate) fn disabled_by_environment() -> bool {
 impl Odb {
     /// git's `is_promisor_object` set: the objects of the promisor packs
     /// (those with a `.promisor` file) and every object they refer to —
-    /// what a partial clone may lack by design.
+    /// what a partial clone may lack by design. Empty, as git has it, for
+    /// a repository with no promisor remote configured (a snapshot of a
+    /// partial clone, say).
     ///
     /// # Errors
     /// A promisor pack that can't be read.
     pub fn promisor_objects(&self) -> Result<HashSet<ObjectId>, Error> {
         let mut set = HashSet::new();
+        if self.promisors().is_none() {
+            return Ok(set);
+        }
         for pack in self.pack_ids() {
             let path = self.pack(pack).data_path().with_extension("promisor");
             if !path.exists() {

@@ -506,25 +506,30 @@ fn show_entry(
     let end: &[u8] = if o.nul { b"\0" } else { b"\n" };
     if let Some(format) = &o.format {
         let pieces = format.as_ref().map_err(|e| Exit::Fatal(e.clone()))?;
+        // The line is made whole before it is written, as git expands it.
+        let mut line = Vec::new();
         for piece in pieces {
             match piece {
-                Piece::Literal(bytes) => out.write_all(bytes)?,
-                Piece::Mode => write!(out, "{:06o}", entry.mode)?,
-                Piece::Type => write!(out, "{kind}")?,
-                Piece::Name => out.write_all(name.as_bytes())?,
+                Piece::Literal(bytes) => line.extend_from_slice(bytes),
+                Piece::Mode => write!(line, "{:06o}", entry.mode)?,
+                Piece::Type => write!(line, "{kind}")?,
+                Piece::Name => line.extend_from_slice(name.as_bytes()),
                 Piece::Size { padded } => {
-                    let size = size_of(reader, entry, kind)?;
+                    let size = size_of(reader, entry, kind)?.ok_or_else(|| {
+                        Exit::Fatal(format!("could not get object info about '{}'", entry.id))
+                    })?;
                     if *padded {
-                        write!(out, "{size:>7}")?;
+                        write!(line, "{size:>7}")?;
                     } else {
-                        write!(out, "{size}")?;
+                        write!(line, "{size}")?;
                     }
                 }
                 // Quoted even with -z, as git quotes it.
-                Piece::Path => out.write_all(&quote_c_style(&shown))?,
+                Piece::Path => line.extend_from_slice(&quote_c_style(&shown)),
             }
         }
-        out.write_all(end)?;
+        line.extend_from_slice(end);
+        out.write_all(&line)?;
         return Ok(());
     }
     let path = if o.nul { shown } else { quote_c_style(&shown) };
@@ -536,11 +541,13 @@ fn show_entry(
         }
         Shown::NameOnly | Shown::NameStatus => {}
         Shown::Default | Shown::Long => {
-            write!(out, "{:06o} {kind} {name}", entry.mode)?;
             if o.shown == Shown::Long {
-                write!(out, " {:>7}", size_of(reader, entry, kind)?)?;
+                // A blob the repository lacks (a partial clone's): `BAD`.
+                let size = size_of(reader, entry, kind)?.unwrap_or_else(|| "BAD".to_owned());
+                write!(out, "{:06o} {kind} {name} {size:>7}\t", entry.mode)?;
+            } else {
+                write!(out, "{:06o} {kind} {name}\t", entry.mode)?;
             }
-            out.write_all(b"\t")?;
         }
     }
     out.write_all(&path)?;
@@ -549,11 +556,14 @@ fn show_entry(
 }
 
 /// A blob's size, or `-` for other entries, as `-l` and `%(objectsize)`
-/// show it.
-fn size_of(reader: &mut Reader, entry: &Entry, kind: ObjectKind) -> Result<String, Exit> {
-    Ok(if kind == ObjectKind::Blob {
-        reader.header(&entry.id)?.size.to_string()
-    } else {
-        "-".to_owned()
-    })
+/// show it; `None` for a blob the repository doesn't have.
+fn size_of(reader: &mut Reader, entry: &Entry, kind: ObjectKind) -> Result<Option<String>, Exit> {
+    if kind != ObjectKind::Blob {
+        return Ok(Some("-".to_owned()));
+    }
+    match reader.header(&entry.id) {
+        Ok(h) => Ok(Some(h.size.to_string())),
+        Err(packread::Error::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
