@@ -497,12 +497,22 @@ fn dump_stdout_gives_every_object_once_as_batch_records() {
                 repo.display()
             );
         }
-        // Only one type.
+        // Only one type: exactly git's blobs.
         let blobs = output(packread(&repo), &["dump", "--stdout", "--type=blob"], b"");
         assert!(
-            batch_records(&blobs.stdout)
-                .values()
-                .all(|(k, _)| k == "blob")
+            blobs.status.success(),
+            "{}",
+            String::from_utf8_lossy(&blobs.stderr)
+        );
+        let want: std::collections::BTreeMap<_, _> = batch_records(&theirs.stdout)
+            .into_iter()
+            .filter(|(_, (k, _))| k == "blob")
+            .collect();
+        assert_eq!(
+            batch_records(&blobs.stdout),
+            want,
+            "--type=blob in {}",
+            repo.display()
         );
     }
 }
