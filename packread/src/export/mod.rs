@@ -194,6 +194,7 @@ impl Writer<'_> {
 
     fn make_dir(&mut self, relative: &Path) -> Result<(), Error> {
         let path = self.root.join(relative);
+        #[cfg_attr(not(unix), allow(unused_mut))]
         let mut builder = fs::DirBuilder::new();
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o775);
