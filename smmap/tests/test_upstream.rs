@@ -103,11 +103,14 @@ fn placement_and_counts_match_upstream() {
     let mut diverged = false;
     let mut last_op = String::new();
     let mut unloaded_before = 0;
+    // The case's limits (memory, handles; 0: none).
+    let mut limits = (0u64, 0u64);
     for (n, line) in text.lines().enumerate() {
         let w: Vec<&str> = line.split_whitespace().collect();
         match w[0] {
             "case" => {
                 let (window, memory, handles) = (num(w[2]), num(w[3]), num(w[4]));
+                limits = (memory, handles);
                 let (window, memory, handles) =
                     (window as usize, memory as usize, handles as usize);
                 let manager: MapManager = if w[1] == "static" {
@@ -151,9 +154,14 @@ fn placement_and_counts_match_upstream() {
                     m.num_open_files()
                 );
                 let theirs = w[1..4].join(" ");
-                let evicted =
-                    num(w[4]) > 0 || (ours_unloaded > 0 && !last_op.starts_with("collect"));
-                // A collect unloads every idle window on both sides: no choice.
+                // The port may evict where upstream didn't only if upstream
+                // went over a limit the port keeps (upstream's defects);
+                // a collect unloads every idle window on both sides.
+                let (memory, handles) = limits;
+                let upstream_over =
+                    (memory > 0 && num(w[2]) > memory) || (handles > 0 && num(w[1]) > handles);
+                let evicted = num(w[4]) > 0
+                    || (ours_unloaded > 0 && !last_op.starts_with("collect") && upstream_over);
                 // The operation's own answer, where it has one.
                 let (ours_op, theirs_op) = last_op.split_once(" => ").unwrap_or(("", ""));
                 if ours == theirs && ours_op == theirs_op {
