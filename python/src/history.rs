@@ -3,6 +3,7 @@
 //! run with the GIL released.
 
 use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use packread::attributes::{Attributes, Sources};
@@ -555,19 +556,104 @@ pub fn merge_base(
 /// and the trees read last (a commit's are its child's parent trees).
 pub struct DiffState {
     reader: Reader,
+    /// A second reader, for counting lines on a second thread.
+    helper: Reader,
     trees: TreeCache,
     /// git's automatic abbreviation length, once counted.
     abbrev: Option<usize>,
+    /// The last results, with what they were computed from.
+    recent: std::collections::VecDeque<Recent>,
 }
+
+/// A diff's question: the trees, the paths, what was asked.
+#[derive(Clone, PartialEq, Eq)]
+struct DiffKey {
+    old: Option<ObjectId>,
+    new: ObjectId,
+    paths: Vec<String>,
+    numstat: bool,
+    abbrev: bool,
+}
+
+/// What a file was when a result was computed (`None`: absent).
+type FileStamp = Option<(std::time::SystemTime, u64)>;
+
+fn stamp_of(path: &std::path::Path) -> FileStamp {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+/// A result kept for the same question (GitPython asks `Commit.stats`
+/// anew on each access): valid while the files it was read from (the
+/// repository's config, the attribute files that could apply) are
+/// unchanged.
+struct Recent {
+    key: DiffKey,
+    files: Vec<(PathBuf, FileStamp)>,
+    diffed: Diffed,
+}
+
+/// Results kept.
+const RECENT: usize = 8;
 
 impl DiffState {
     pub fn new(repo: &packread::Repository) -> DiffState {
         DiffState {
             reader: repo.odb().reader(),
+            helper: repo.odb().reader(),
             trees: TreeCache::new(TREE_CACHE_BYTES),
             abbrev: None,
+            recent: std::collections::VecDeque::new(),
         }
     }
+}
+
+/// Changes past which lines are counted on two threads.
+const PARALLEL_FROM: usize = 8;
+
+/// The lines added and deleted of each change (`None`: binary), as
+/// `--numstat` counts them: on `reader`'s thread and, for many changes,
+/// on a second one with `helper`, each taking every other change.
+fn count_lines(
+    reader: &mut Reader,
+    helper: &mut Reader,
+    changes: &[packread::diff::Change],
+    classed: &[packread::diff::Classing],
+    threshold: u64,
+) -> Result<Vec<Option<(u64, u64)>>, packread::Error> {
+    let count = |reader: &mut Reader, i: usize| -> Result<Option<(u64, u64)>, packread::Error> {
+        Ok(
+            match line_stat_as(reader, &changes[i], threshold, classed[i])? {
+                LineStat::Text { added, removed } => Some((added, removed)),
+                LineStat::Binary => None,
+            },
+        )
+    };
+    if changes.len() < PARALLEL_FROM {
+        return (0..changes.len()).map(|i| count(reader, i)).collect();
+    }
+    let (odd, even) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            (1..changes.len())
+                .step_by(2)
+                .map(|i| count(helper, i))
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let first = (0..changes.len())
+            .step_by(2)
+            .map(|i| count(reader, i))
+            .collect::<Result<Vec<_>, _>>();
+        let second = second
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (second, first)
+    });
+    let (odd, even) = (odd?, even?);
+    let mut lines = Vec::with_capacity(changes.len());
+    for i in 0..changes.len() {
+        lines.push(if i % 2 == 0 { even[i / 2] } else { odd[i / 2] });
+    }
+    Ok(lines)
 }
 
 /// The trees `diff_tree` keeps for its next calls.
@@ -602,6 +688,7 @@ impl FileChange {
 type Counted = (packread::diff::Change, Option<(u64, u64)>);
 
 /// What `diff_tree` computes, owned: changes and their line counts.
+#[derive(Clone)]
 pub struct Diffed {
     changes: Vec<Counted>,
     /// With `abbrev`, each change's ids abbreviated.
@@ -619,18 +706,74 @@ pub fn diff_tree(
     work_tree: Option<&std::path::Path>,
     old: Option<ObjectId>,
     new: ObjectId,
-    paths: Pathspec,
+    (paths, pathspec): (&[String], Pathspec),
     numstat: bool,
     abbrev: bool,
 ) -> Result<Diffed, packread::Error> {
+    let key = DiffKey {
+        old,
+        new,
+        paths: paths.to_vec(),
+        numstat,
+        abbrev,
+    };
+    if let Some(hit) = state.recent.iter().find(|r| r.key == key)
+        && hit.files.iter().all(|(f, st)| stamp_of(f) == *st)
+    {
+        return Ok(hit.diffed.clone());
+    }
+    let diffed = compute(repo, state, work_tree, &key, pathspec)?;
+    // The files the result depends on: the config, and every attribute
+    // file that could apply to a changed path.
+    let common = repo.refs().common_dir();
+    let sources = Sources::for_repository(common, work_tree.map(Into::into));
+    let mut files = vec![common.join("config")];
+    files.extend(sources.info.clone());
+    files.extend(sources.global.clone());
+    if let Some(top) = work_tree {
+        let mut dirs = std::collections::BTreeSet::new();
+        dirs.insert(String::new());
+        for (c, _) in &diffed.changes {
+            let path = String::from_utf8_lossy(&c.path);
+            for (i, _) in path.match_indices('/') {
+                dirs.insert(path[..i].to_owned());
+            }
+        }
+        files.extend(dirs.iter().map(|d| top.join(d).join(".gitattributes")));
+    }
+    let files = files.into_iter().map(|f| {
+        let st = stamp_of(&f);
+        (f, st)
+    });
+    if state.recent.len() == RECENT {
+        state.recent.pop_front();
+    }
+    state.recent.push_back(Recent {
+        key,
+        files: files.collect(),
+        diffed: diffed.clone(),
+    });
+    Ok(diffed)
+}
+
+fn compute(
+    repo: &packread::Repository,
+    state: &mut DiffState,
+    work_tree: Option<&std::path::Path>,
+    key: &DiffKey,
+    pathspec: Pathspec,
+) -> Result<Diffed, packread::Error> {
+    let (old, new, numstat, abbrev) = (key.old, key.new, key.numstat, key.abbrev);
     let DiffState {
         reader,
+        helper,
         trees,
         abbrev: abbrev_len,
+        ..
     } = state;
     let options = TreeDiffOptions {
         recursive: true,
-        pathspec: paths,
+        pathspec,
         ..TreeDiffOptions::default()
     };
     let mut found = Vec::new();
@@ -650,19 +793,16 @@ pub fn diff_tree(
     let sources = Sources::for_repository(common, work_tree.map(Into::into));
     let mut attributes = Attributes::new(sources);
     let config = DiffConfig::read(common);
-    let mut changes = Vec::with_capacity(found.len());
-    for c in found {
-        let lines = if numstat {
-            let classing = config.classing(&mut attributes, &c.path);
-            match line_stat_as(reader, &c, config.big_file_threshold, classing)? {
-                LineStat::Text { added, removed } => Some((added, removed)),
-                LineStat::Binary => None,
-            }
-        } else {
-            None
-        };
-        changes.push((c, lines));
-    }
+    let lines = if numstat {
+        let classed: Vec<_> = found
+            .iter()
+            .map(|c| config.classing(&mut attributes, &c.path))
+            .collect();
+        count_lines(reader, helper, &found, &classed, config.big_file_threshold)?
+    } else {
+        vec![None; found.len()]
+    };
+    let changes: Vec<Counted> = found.into_iter().zip(lines).collect();
     // git's `--raw` ids, abbreviated as `git diff` shows them.
     let mut short = Vec::new();
     if abbrev {

@@ -268,7 +268,8 @@ impl Repository {
         numstat: bool,
         abbrev: bool,
     ) -> PyResult<Vec<Py<FileChange>>> {
-        let spec = history::pathspec(&history::path_list(paths)?)?;
+        let paths = history::path_list(paths)?;
+        let spec = history::pathspec(&paths)?;
         let diffed = py
             .detach(|| {
                 let (a, b) = if let Some(new) = new {
@@ -292,7 +293,8 @@ impl Repository {
                 let work_tree = self.work_tree.as_deref();
                 let mut guard = self.diff.lock().unwrap_or_else(PoisonError::into_inner);
                 let state = guard.get_or_insert_with(|| history::DiffState::new(&self.repo));
-                history::diff_tree(&self.repo, state, work_tree, a, b, spec, numstat, abbrev)
+                let paths = (&paths[..], spec);
+                history::diff_tree(&self.repo, state, work_tree, a, b, paths, numstat, abbrev)
             })
             .map_err(to_py)?;
         diffed.into_py(py)

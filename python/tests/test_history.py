@@ -120,3 +120,19 @@ def test_bad_revision_is_an_error(walks):
         repo.iter_commits("no-such-branch")
     with pytest.raises(packread.PackreadError):
         repo.merge_base("main", "no-such-branch")
+
+
+def test_diff_results_follow_attribute_changes(writable):
+    """Repeated diffs are answered from memory only while the attribute
+    files and settings they were read with are unchanged."""
+    repo = packread.Repository(writable)
+    head = git(writable, "rev-parse", "HEAD").decode().strip()
+    counted = [(c.path, c.added, c.deleted) for c in repo.diff_tree(head)]
+    assert counted and all(added is not None for _, added, _ in counted)
+    assert [(c.path, c.added, c.deleted) for c in repo.diff_tree(head)] == counted
+    (writable / ".gitattributes").write_text("* -diff\n")
+    assert all(c.added is None for c in repo.diff_tree(head))
+    want = git(writable, "diff-tree", "-r", "--numstat", "--no-commit-id", head).decode()
+    assert all(line.startswith("-\t-\t") for line in want.splitlines())
+    (writable / ".gitattributes").unlink()
+    assert [(c.path, c.added, c.deleted) for c in repo.diff_tree(head)] == counted
