@@ -87,6 +87,11 @@ pub struct Pack {
     /// A cursor (holding no window) on the `.rev` file once it was checked
     /// to fit this pack: `None` if it doesn't or there is none.
     rev: OnceLock<Option<WindowCursor>>,
+    /// Where the offset table is damaged (an entry's offset unreadable,
+    /// out of the pack, or shared): its usable entries sorted by offset,
+    /// those whose offset no other entry has, for reads of the entries the
+    /// damage doesn't touch (as git reads them).
+    usable: OnceLock<Vec<(u64, u32)>>,
 }
 
 /// How many offsets of a pack of `n` entries are checked one by one through
@@ -175,6 +180,7 @@ impl Pack {
             kinds: OnceLock::new(),
             quick_checks: AtomicU32::new(0),
             rev: OnceLock::new(),
+            usable: OnceLock::new(),
         })
     }
 
@@ -406,20 +412,58 @@ impl Pack {
     /// a few reads, or without a usable `.rev` file, the whole offset table
     /// is checked once, as the reverse index is built. (A damaged table may
     /// let a first read through that the whole table's check then refuses:
-    /// what is read is always the entry's own object.)
+    /// what is read is always the entry's own object.) Where the table is
+    /// damaged, the entries the damage doesn't touch are still read, as git
+    /// reads them; a damaged entry gives its own error.
     pub fn checked_offset(&self, c: &mut PackCursors, pos: u32) -> Result<u64, Error> {
         let idx = c.index_cursor();
         if self.by_offset.get().is_some() {
             return self.index.offset_at(idx, pos);
         }
-        if self.quick_checks.fetch_add(1, Ordering::Relaxed) < quick_checks(self.len()) {
-            let offset = self.index.offset_at(idx, pos)?;
-            if self.rev_file_confirms(idx, pos, offset) {
-                return Ok(offset);
+        // The entry's own offset first: its damage is its error alone.
+        let offset = self.index.offset_at(idx, pos)?;
+        if self.usable.get().is_none()
+            && self.quick_checks.fetch_add(1, Ordering::Relaxed) < quick_checks(self.len())
+            && self.rev_file_confirms(idx, pos, offset)
+        {
+            return Ok(offset);
+        }
+        let whole = match self.usable.get() {
+            Some(_) => None,
+            None => Some(self.rev_index(idx)),
+        };
+        match whole {
+            Some(Ok(_)) => Ok(offset),
+            Some(Err(e)) if !matches!(e, Error::Corrupt { .. }) => Err(e),
+            _ => {
+                let usable = self.usable.get_or_init(|| self.usable_entries(idx));
+                match usable.binary_search_by_key(&offset, |&(o, _)| o) {
+                    Ok(i) if usable[i].1 == pos => Ok(offset),
+                    _ => Err(Error::corrupt(
+                        self.index.path(),
+                        0,
+                        Corruption::OffsetOutOfRange(offset),
+                    )),
+                }
             }
         }
-        self.rev_index(idx)?;
-        self.index.offset_at(idx, pos)
+    }
+
+    /// The entries of a damaged offset table that can be read: readable
+    /// offsets inside the pack's data that no other entry shares, sorted.
+    fn usable_entries(&self, idx: &mut WindowCursor) -> Vec<(u64, u32)> {
+        let mut v: Vec<(u64, u32)> = (0..self.len())
+            .filter_map(|i| Some((self.index.offset_at(idx, i).ok()?, i)))
+            .filter(|&(o, _)| o >= PACK_HEADER_LEN && o < self.data_end())
+            .collect();
+        v.sort_unstable();
+        let shared: std::collections::HashSet<u64> = v
+            .windows(2)
+            .filter(|w| w[0].0 == w[1].0)
+            .map(|w| w[0].0)
+            .collect();
+        v.retain(|(o, _)| !shared.contains(o));
+        v
     }
 
     /// Whether the pack's `.rev` file (git's reverse index: the index
