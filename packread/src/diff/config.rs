@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::attributes::Attributes;
-use crate::git_dir::config::{config_value, parse_bool};
+use crate::git_dir::config::{config_value, entries, parse_bool};
 
 use super::stat::{BIG_FILE_THRESHOLD, Classing};
 
@@ -94,35 +94,11 @@ fn parse_size(v: &str) -> Option<u64> {
 /// as git's subsections; the last setting wins).
 fn binary_drivers(text: &str) -> HashMap<Vec<u8>, bool> {
     let mut out = HashMap::new();
-    let mut driver: Option<Vec<u8>> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(rest) = line.strip_prefix('[') {
-            let header = rest.split(']').next().unwrap_or("").trim();
-            driver = header
-                .split_once(char::is_whitespace)
-                .filter(|(section, _)| section.eq_ignore_ascii_case("diff"))
-                .and_then(|(_, sub)| {
-                    sub.trim()
-                        .strip_prefix('"')?
-                        .strip_suffix('"')
-                        .map(str::as_bytes)
-                })
-                .map(<[u8]>::to_vec);
-            continue;
-        }
-        let Some(name) = &driver else { continue };
-        let (key, value) = line.split_once('=').unwrap_or((line, "true"));
-        if key.trim().eq_ignore_ascii_case("binary") {
-            let value = value
-                .split(['#', ';'])
-                .next()
-                .unwrap_or("")
-                .trim()
-                .trim_matches('"');
-            if let Some(b) = parse_bool(value) {
-                out.insert(name.clone(), b);
-            }
+    for e in entries(text) {
+        if let (true, Some(name), true) = (e.section == "diff", &e.subsection, e.key == "binary")
+            && let Some(b) = parse_bool(&e.value)
+        {
+            out.insert(name.as_bytes().to_vec(), b);
         }
     }
     out

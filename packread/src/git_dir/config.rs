@@ -6,37 +6,61 @@ use std::path::Path;
 use crate::error::Error;
 use crate::object::HashKind;
 
-/// The value of `key` in `[section]` of a git config file (last one wins);
-/// keys and section names are case-insensitive.
-pub(crate) fn config_value(text: &str, section: &str, key: &str) -> Option<String> {
-    let mut current = String::new();
-    let mut value = None;
+/// One `key = value` of a git config file, in the section (lower case)
+/// and subsection (as written: `[remote "origin"]`) it is in; the key in
+/// lower case, the value without comments and quotes (`true` for a key
+/// alone).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) section: String,
+    pub(crate) subsection: Option<String>,
+    pub(crate) key: String,
+    pub(crate) value: String,
+}
+
+/// Every entry of a git config file's text, in order.
+pub(crate) fn entries(text: &str) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let (mut section, mut subsection) = (String::new(), None);
     for line in text.lines() {
         let line = line.trim();
         if let Some(rest) = line.strip_prefix('[') {
-            current = rest
-                .split(']')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
+            let header = rest.split(']').next().unwrap_or("").trim();
+            (section, subsection) = match header.split_once(char::is_whitespace) {
+                Some((name, sub)) => (
+                    name.to_ascii_lowercase(),
+                    sub.trim()
+                        .strip_prefix('"')
+                        .and_then(|s| s.strip_suffix('"'))
+                        .map(str::to_owned),
+                ),
+                None => (header.to_ascii_lowercase(), None),
+            };
             continue;
         }
-        if current != section || line.starts_with(['#', ';']) {
+        if line.is_empty() || line.starts_with(['#', ';']) {
             continue;
         }
-        let (k, v) = line.split_once('=').unwrap_or((line, "true"));
-        if k.trim().eq_ignore_ascii_case(key) {
-            let v = v
-                .split(['#', ';'])
-                .next()
-                .unwrap_or("")
-                .trim()
-                .trim_matches('"');
-            value = Some(v.to_owned());
-        }
+        let (key, value) = line.split_once('=').unwrap_or((line, "true"));
+        let value = value.split(['#', ';']).next().unwrap_or("").trim();
+        out.push(Entry {
+            section: section.clone(),
+            subsection: subsection.clone(),
+            key: key.trim().to_ascii_lowercase(),
+            value: value.trim_matches('"').to_owned(),
+        });
     }
-    value
+    out
+}
+
+/// The value of `key` in `[section]` of a git config file (last one wins);
+/// keys and section names are case-insensitive.
+pub(crate) fn config_value(text: &str, section: &str, key: &str) -> Option<String> {
+    entries(text)
+        .into_iter()
+        .rev()
+        .find(|e| e.subsection.is_none() && e.section == section && e.key.eq_ignore_ascii_case(key))
+        .map(|e| e.value)
 }
 
 /// Whether git reads the multi-pack-index of the repository whose git

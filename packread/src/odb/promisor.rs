@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::error::Error;
+use crate::git_dir::config::{entries, parse_bool};
 use crate::object::{ObjectId, ObjectKind, tree};
 
 use super::Odb;
@@ -32,43 +33,16 @@ impl Promisors {
         let mut remotes: Vec<String> = Vec::new();
         let mut partial_clone = None;
         let mut quiet = false;
-        let mut section = (String::new(), None::<String>);
-        for line in text.lines() {
-            let line = line.trim();
-            if let Some(rest) = line.strip_prefix('[') {
-                let header = rest.split(']').next().unwrap_or("").trim();
-                section = match header.split_once(char::is_whitespace) {
-                    Some((name, sub)) => (
-                        name.to_ascii_lowercase(),
-                        sub.trim()
-                            .strip_prefix('"')
-                            .and_then(|s| s.strip_suffix('"'))
-                            .map(str::to_owned),
-                    ),
-                    None => (header.to_ascii_lowercase(), None),
-                };
-                continue;
-            }
-            if line.starts_with(['#', ';']) || line.is_empty() {
-                continue;
-            }
-            let (key, value) = line.split_once('=').unwrap_or((line, "true"));
-            let key = key.trim().to_ascii_lowercase();
-            let value = value
-                .split(['#', ';'])
-                .next()
-                .unwrap_or("")
-                .trim()
-                .trim_matches('"');
-            let truth = crate::git_dir::config::parse_bool(value).unwrap_or(false);
-            match (section.0.as_str(), &section.1, key.as_str()) {
+        for e in entries(&text) {
+            let truth = parse_bool(&e.value).unwrap_or(false);
+            match (e.section.as_str(), &e.subsection, e.key.as_str()) {
                 ("remote", Some(name), "promisor") => {
                     remotes.retain(|r| r != name);
                     if truth {
                         remotes.push(name.clone());
                     }
                 }
-                ("extensions", None, "partialclone") => partial_clone = Some(value.to_owned()),
+                ("extensions", None, "partialclone") => partial_clone = Some(e.value.clone()),
                 ("promisor", None, "quiet") => quiet = truth,
                 _ => {}
             }
@@ -123,7 +97,7 @@ impl Promisors {
 pub(crate) fn disabled_by_environment() -> bool {
     std::env::var("GIT_NO_LAZY_FETCH")
         .ok()
-        .and_then(|v| crate::git_dir::config::parse_bool(&v))
+        .and_then(|v| parse_bool(&v))
         .unwrap_or(false)
 }
 
