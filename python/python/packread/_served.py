@@ -149,13 +149,15 @@ def _diff_tree(repository, args):
     options, revs, paths = _split_diff_args(args)
     if not options <= _DIFF_OPTIONS or len(revs) != 1 or not options & {"--numstat", "-r"}:
         return None
-    if not _diff_output_as_packread(repository, raw_abbrev=False):
+    if not _diff_output_as_packread(repository):
         return None
     commit = repository.rev_parse(revs[0] + "^{commit}")
     parents = repository.rev_parse_parents(commit)
     if len(parents) > 1 or (not parents and "--root" not in options):
         return 0, [], b""  # git shows no diff for merges and, without --root, roots
     changes = repository.diff_tree(commit, paths=paths, numstat="--numstat" in options)
+    if not _plain_paths(changes):
+        return None
     if not changes:
         return 0, [], b""
     out = [commit.encode() + b"\n"]
@@ -169,10 +171,18 @@ def _diff(repository, args):
         return None
     if len(revs) != 2 or "--" not in args or ".." in revs[0] + revs[1]:
         return None
-    if not _diff_output_as_packread(repository, raw_abbrev=True):
+    if not _diff_output_as_packread(repository):
         return None
     changes = repository.diff_tree(revs[0], revs[1], paths=paths, numstat="--numstat" in options, abbrev=True)
+    if not _plain_paths(changes):
+        return None
     return 0, [_diff_body(changes, options)], b""
+
+
+def _plain_paths(changes):
+    """Whether every path came through whole (names that are not UTF-8
+    reach Python with replacement characters: git shows those itself)."""
+    return not any("\ufffd" in c.path for c in changes)
 
 
 def _diff_body(changes, options):
@@ -232,7 +242,7 @@ _REPOSITORY_SETTINGS = {("core", "bigfilethreshold"), ("diff", "binary")}
 _SYSTEM_ATTRIBUTES = ("/etc/gitattributes", "/usr/local/etc/gitattributes")
 
 
-def _diff_output_as_packread(repository, raw_abbrev):
+def _diff_output_as_packread(repository):
     """Whether packread's diff prints what git's would here: no setting
     it doesn't read, no system attributes file, no GIT_ATTR_SOURCE."""
     settings = repository.settings()
