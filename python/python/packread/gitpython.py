@@ -239,8 +239,11 @@ class Git(git.Git):
     ``Commit.stats`` are served, ``as_process=True`` included, with git's
     bytes and exit status. Anything else — another command or option, a
     revision packread can't resolve, a repository whose settings change
-    what git prints (``core.quotePath``, ``diff.algorithm``, attributes…),
-    replace refs, grafts or a shallow clone — runs git as GitPython would.
+    what git prints and packread doesn't read (``core.quotePath``,
+    ``diff.algorithm``, ``core.attributesFile``, a system attributes
+    file…), replace refs, grafts or a shallow clone — runs git as GitPython
+    would. A partial clone's missing objects are fetched as git fetches
+    them.
     ``served`` counts the commands answered in-process.
     """
 
