@@ -387,7 +387,23 @@ impl Reader {
         self.again(|r| r.locate_once(id))
     }
 
+    /// As [`locate`](Self::locate), never fetching from a promisor remote
+    /// (where the database itself has the object: what git's writes check).
+    pub(crate) fn locate_local(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        self.again(|r| r.locate_without_fetch(id))
+    }
+
     fn locate_once(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
+        if let Some(found) = self.locate_without_fetch(id)? {
+            return Ok(Some(found));
+        }
+        if !self.odb.refreshes_on_miss() {
+            return Ok(None);
+        }
+        self.fetch_lazily(id)
+    }
+
+    fn locate_without_fetch(&mut self, id: &ObjectId) -> Result<Option<Location>, Error> {
         // git looks at its built-in objects first.
         if *id == self.odb.hash_kind().empty_tree() {
             return Ok(Some(Location::Builtin));
@@ -411,10 +427,7 @@ impl Reader {
         }
         let warnings = self.odb.refresh()?;
         self.note_refresh(warnings);
-        if let Some(found) = self.locate_packed(id)? {
-            return Ok(Some(found));
-        }
-        self.fetch_lazily(id)
+        self.locate_packed(id)
     }
 
     /// git's lazy fetch of a missing object (a partial clone's): the child

@@ -106,8 +106,8 @@ impl Odb {
     /// # Errors
     /// [`Error::Write`] naming the file or directory that could not be
     /// made; [`Error::Unsupported`] for a database opened without an
-    /// objects directory of its own; a SHA-1 collision attack
-    /// ([`Error::Sha1Collision`]).
+    /// objects directory of its own; [`Error::Corrupt`] for content that
+    /// SHA-1 collision detection finds to be part of an attack.
     pub fn write_object(&self, kind: ObjectKind, data: &[u8]) -> Result<ObjectId, Error> {
         self.write_object_from(kind, data.len() as u64, &mut &data[..])
     }
@@ -136,7 +136,8 @@ impl Odb {
             reader,
             &settings,
         )?;
-        let existing = match self.reader().locate(&id) {
+        // Only the database's own copies count (git checks, never fetches).
+        let existing = match self.reader().locate_local(&id) {
             Ok(Some(Location::Loose { path })) => Some(Some(path)),
             Ok(Some(Location::Packed { pack, .. })) => {
                 Some(Some(self.pack(pack).data_path().to_owned()))
