@@ -11,8 +11,8 @@
 
 use std::sync::Mutex;
 
-use packread::HashKind;
 use packread::history::Walk;
+use packread::{HashKind, ObjectId};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
@@ -175,20 +175,33 @@ fn fields(data: &[u8], hex_len: usize) -> Option<Fields<'_>> {
     })
 }
 
-/// An id's raw bytes from its hex (checked by `id_line`).
-fn binsha(hex: &[u8]) -> Vec<u8> {
-    hex.chunks_exact(2)
-        .map(|p| {
-            let digit = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-            (digit(p[0]) << 4) | digit(p[1])
-        })
-        .collect()
+/// An id from a `tree`/`parent` line's hex (checked by `id_line`).
+fn id_of(hex: &[u8]) -> Option<ObjectId> {
+    ObjectId::from_hex(std::str::from_utf8(hex).ok()?)
 }
 
-/// One commit, owned: its raw id and, when parsed, what GitPython reads.
-enum Item {
-    Bare(Vec<u8>),
-    Parsed(Vec<u8>, Vec<u8>),
+/// What GitPython reads of a commit, its ids decoded.
+struct Parsed<'a> {
+    tree: ObjectId,
+    parents: Vec<ObjectId>,
+    author: Ident<'a>,
+    committer: Ident<'a>,
+    message: &'a [u8],
+    gpgsig: Option<Vec<u8>>,
+}
+
+impl Parsed<'_> {
+    fn of(data: &[u8], hex_len: usize) -> Option<Parsed<'_>> {
+        let f = fields(data, hex_len)?;
+        Some(Parsed {
+            tree: id_of(f.tree)?,
+            parents: f.parents.iter().map(|p| id_of(p)).collect::<Option<_>>()?,
+            author: f.author,
+            committer: f.committer,
+            message: f.message,
+            gpgsig: f.gpgsig,
+        })
+    }
 }
 
 /// The iterator `Repository.iter_gitpython` returns: lists of commits,
@@ -197,28 +210,26 @@ enum Item {
 /// author_email, authored_date, author_tz_offset, committer_name,
 /// committer_email, committed_date, committer_tz_offset, message,
 /// gpgsig)`, names, emails, message and signature as `bytes`. A thread
-/// walks and reads ahead while Python builds its objects.
+/// walks and reads ahead (the commits' ids and bytes) while Python parses
+/// and builds its objects.
 #[pyclass(module = "packread._packread", frozen)]
 pub struct GitPythonCommits {
-    rx: Mutex<std::sync::mpsc::Receiver<Chunk<Item>>>,
-    hash: HashKind,
+    rx: Mutex<std::sync::mpsc::Receiver<Chunk<Read>>>,
+    hex_len: usize,
 }
+
+/// A commit as the reading thread sends it: its id and bytes.
+type Read = (ObjectId, Vec<u8>);
 
 impl GitPythonCommits {
     pub fn new(mut walk: Walk, hash: HashKind) -> GitPythonCommits {
         walk.keep_commit_data();
-        let hex_len = hash.len() * 2;
-        let rx = read_ahead(walk, move |c, data| {
-            let id = c.id.as_bytes().to_vec();
-            Ok(if fields(&data, hex_len).is_some() {
-                Item::Parsed(id, data)
-            } else {
-                Item::Bare(id)
-            })
-        });
+        // The reading thread is the slower side: it only reads; each
+        // commit is parsed once, here on the caller's.
+        let rx = read_ahead(walk, |c, data| Ok((c.id, data)));
         GitPythonCommits {
             rx: Mutex::new(rx),
-            hash,
+            hex_len: hash.len() * 2,
         }
     }
 }
@@ -236,24 +247,22 @@ impl GitPythonCommits {
             Some(Err(e)) => return Err(to_py(e)),
             Some(Ok(items)) => items,
         };
-        let hex_len = self.hash.len() * 2;
         let list = PyList::empty(py);
-        for item in items {
-            match item {
-                Item::Bare(id) => list.append(PyBytes::new(py, &id))?,
-                Item::Parsed(id, data) => {
-                    let f = fields(&data, hex_len).expect("parsed before");
+        for (id, data) in items {
+            match Parsed::of(&data, self.hex_len) {
+                None => list.append(PyBytes::new(py, id.as_bytes()))?,
+                Some(f) => {
                     let parents: Vec<Bound<'_, PyBytes>> = f
                         .parents
                         .iter()
-                        .map(|p| PyBytes::new(py, &binsha(p)))
+                        .map(|p| PyBytes::new(py, p.as_bytes()))
                         .collect();
                     let sig = f.gpgsig.as_ref().map(|s| PyBytes::new(py, s));
                     let tuple = PyTuple::new(
                         py,
                         [
-                            PyBytes::new(py, &id).into_any(),
-                            PyBytes::new(py, &binsha(f.tree)).into_any(),
+                            PyBytes::new(py, id.as_bytes()).into_any(),
+                            PyBytes::new(py, f.tree.as_bytes()).into_any(),
                             PyTuple::new(py, parents)?.into_any(),
                             PyBytes::new(py, f.author.name).into_any(),
                             PyBytes::new(py, f.author.email).into_any(),

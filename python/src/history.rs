@@ -74,11 +74,7 @@ impl Commit {
     }
 
     fn __hash__(&self) -> u64 {
-        let mut h = 0u64;
-        for b in self.id.bytes().take(16) {
-            h = (h << 4) | u64::from((b as char).to_digit(16).unwrap_or(0));
-        }
-        h
+        crate::ids::hash_of_hex(&self.id)
     }
 }
 

@@ -67,3 +67,10 @@ pub fn text(value: &Bound<'_, PyAny>) -> PyResult<String> {
     }
     value.extract()
 }
+
+/// Python's hash of an object named by its hex id: its first 16 digits.
+pub fn hash_of_hex(hex: &str) -> u64 {
+    hex.get(..16)
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .unwrap_or(0)
+}

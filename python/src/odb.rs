@@ -43,7 +43,7 @@ impl Object {
     }
 
     fn __hash__(&self) -> u64 {
-        u64::from_str_radix(&self.id[..16], 16).unwrap_or(0)
+        crate::ids::hash_of_hex(&self.id)
     }
 }
 
