@@ -718,11 +718,11 @@ pub fn diff_tree(
     {
         return Ok(hit.diffed.clone());
     }
-    let diffed = compute(repo, state, work_tree, &key, pathspec)?;
-    // The files the result depends on: the config, and every attribute
-    // file that could apply to a changed path.
     let common = repo.refs().common_dir();
     let sources = Sources::for_repository(common, work_tree.map(Into::into));
+    let diffed = compute(repo, state, &sources, &key, pathspec)?;
+    // The files the result depends on: the config, and every attribute
+    // file that could apply to a changed path.
     let mut files = vec![common.join("config")];
     files.extend(sources.info.clone());
     files.extend(sources.global.clone());
@@ -755,7 +755,7 @@ pub fn diff_tree(
 fn compute(
     repo: &packread::Repository,
     state: &mut DiffState,
-    work_tree: Option<&std::path::Path>,
+    sources: &Sources,
     key: &DiffKey,
     pathspec: Pathspec,
 ) -> Result<Diffed, packread::Error> {
@@ -785,11 +785,10 @@ fn compute(
             ControlFlow::Continue(())
         },
     )?;
-    let common = repo.refs().common_dir();
-    let sources = Sources::for_repository(common, work_tree.map(Into::into));
-    let mut attributes = Attributes::new(sources);
-    let config = DiffConfig::read(common);
+    // Attributes and settings are read only where lines are counted.
     let lines = if numstat {
+        let mut attributes = Attributes::new(sources.clone());
+        let config = DiffConfig::read(repo.refs().common_dir());
         let classed: Vec<_> = found
             .iter()
             .map(|c| config.classing(&mut attributes, &c.path))
