@@ -374,8 +374,10 @@ class _Repository:
         )
 
     def rev_parse_parents(self, commit):
-        found = next(iter(self.native.iter_commits(commit, max_count=1)), None)
-        return list(found.parents) if found is not None else []
+        """The parents of ``commit`` (hex), as ``rev-list --parents -1``
+        prints them: no read-ahead thread, no message read."""
+        line = b"".join(self.native.rev_list_lines(commit, max_count=1, parents=True))
+        return [p.decode() for p in line.split()[1:]]
 
 
 
