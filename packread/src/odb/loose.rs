@@ -114,13 +114,17 @@ pub(crate) fn read_header(path: &Path) -> Result<Option<(ObjectKind, u64)>, Erro
 
 /// Reads the loose object at `path` as git streams a blob: whatever its
 /// zlib stream inflates to after the header, however many bytes the header
-/// announced, bytes after the stream ignored. `Ok(None)` if there is none.
+/// announced, bytes after the stream ignored. Other kinds git reads whole,
+/// as [`read`]. `Ok(None)` if there is none.
 pub(crate) fn read_streamed(path: &Path, out: &mut Vec<u8>) -> Result<Option<ObjectKind>, Error> {
     let Some(bytes) = read_file(path)? else {
         return Ok(None);
     };
     let mut z = inflate::inflater();
     let (kind, _, header_len) = header_of(path, &mut z, &bytes)?;
+    if kind != ObjectKind::Blob {
+        return read(path, out);
+    }
     z.reset();
     let mut reader = sirocco::inflate::Reader::new(Format::Zlib, &bytes[..]);
     out.clear();

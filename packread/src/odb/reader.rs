@@ -754,7 +754,7 @@ impl Reader {
     }
 
     /// Reads the object stored at `loc` as git streams a blob to its output
-    /// (`cat-file -p`, `cat-file blob`, `--batch`): a loose object's content
+    /// (`cat-file -p`, `cat-file blob`, `--batch`): a loose blob's content
     /// is whatever its zlib stream inflates to, even where that is more or
     /// less than its header announced, and bytes after the stream are
     /// ignored; everything else reads as [`read_location`](Self::read_location).

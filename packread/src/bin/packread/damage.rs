@@ -1,46 +1,11 @@
-//! What git says about an object it can't read. A loose file whose zlib
-//! stream or header can't be unpacked counts as missing (with git's error
-//! lines on stderr), one of an unknown type is fatal. A packed object that
-//! can't be unpacked is fatal, after git's lines for the zlib error and for
-//! each delta base on the way that failed.
+//! What git says about a packed object it can't read: it is fatal, after
+//! git's lines for the zlib error and for each delta base on the way that
+//! failed. (Loose files git reads its own way: see `loose_replay`.)
 
 use packread::{Corruption, Error, Location, ObjectId, Reader};
 
 use crate::context::Context;
 use crate::git_words;
-
-/// How git treats a damaged object.
-pub enum Damage {
-    /// The object is missing: these lines go to stderr first.
-    Missing(Vec<String>),
-    /// git dies with this message.
-    Fatal(String),
-}
-
-/// git's answer for `err`, met reading the object `id` at `loc`; `None`
-/// where git has no answer of its own (the error is reported as it is).
-pub fn classify(id: &ObjectId, loc: &Location, err: &Error) -> Option<Damage> {
-    let Location::Loose { .. } = loc else {
-        return None;
-    };
-    let Error::Corrupt { reason, .. } = err else {
-        return None;
-    };
-    Some(match reason {
-        Corruption::Inflate(e) => Damage::Missing(vec![
-            format!(
-                "error: inflate: data stream error ({})",
-                git_words::stream_error_words(*e)
-            ),
-            format!("error: unable to unpack {id} header"),
-        ]),
-        Corruption::TruncatedStream | Corruption::BadLooseHeader => {
-            Damage::Missing(vec![format!("error: unable to unpack {id} header")])
-        }
-        Corruption::UnknownObjectType { .. } => Damage::Fatal("invalid object type".into()),
-        _ => return None,
-    })
-}
 
 /// git's answer for `err`, met unpacking the packed object `id` at `loc`:
 /// the `error:` lines (the zlib error, then each delta base that failed,

@@ -34,16 +34,6 @@ pub fn zlib_words(e: StreamError) -> Option<&'static str> {
     }
 }
 
-/// What `inflate: data stream error (...)` says for `e`: zlib's words, or
-/// a description where zlib's can't be known.
-pub fn stream_error_words(e: StreamError) -> &'static str {
-    zlib_words(e).unwrap_or(match e {
-        StreamError::PresetDictionary => "need dictionary",
-        StreamError::Stalled => "no progress",
-        _ => "invalid compressed data",
-    })
-}
-
 /// The line git's `patch_delta` prints for a delta it refuses, if it
 /// prints one.
 pub fn delta_error_line(e: DeltaError) -> Option<&'static str> {
@@ -418,10 +408,6 @@ mod tests {
             Some("incorrect data check")
         );
         assert_eq!(zlib_words(StreamError::InvalidData), None);
-        assert_eq!(
-            stream_error_words(StreamError::InvalidData),
-            "invalid compressed data"
-        );
         assert_eq!(
             delta_error_line(DeltaError::OpcodeZero),
             Some("unexpected delta opcode 0")

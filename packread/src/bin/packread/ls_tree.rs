@@ -7,8 +7,9 @@ use std::io::{self, BufWriter, Write};
 
 use packread::object::commit::{Commit, Tag};
 use packread::object::{ObjectKind, tree};
-use packread::{ObjectId, Reader, revision};
+use packread::{Location, ObjectId, Reader, revision};
 
+use crate::loose_replay::LooseFile;
 use crate::names::{MINIMUM_ABBREV, Resolved, quote_c_style, resolve};
 use crate::{Exit, Global};
 
@@ -274,11 +275,21 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let mut data = Vec::new();
     let peeled = match reader.read_peeled(&id, ObjectKind::Tree, &mut data) {
         Ok(p) => p,
-        // A damaged packed tree: git's lines, then it is no tree to git.
         Err(e) => {
-            let told = reader
-                .locate(&id)?
-                .and_then(|loc| crate::damage::packed(cx, &mut reader, &id, &loc, &e));
+            let loc = reader.locate(&id)?;
+            // A loose object the reader refused: git's steps on it.
+            if let Some(Location::Loose { path }) = &loc {
+                let parsed = LooseFile::open(cx, id, path)
+                    .parse_object()
+                    .map_err(|f| f.exit(String::new))?;
+                match parsed {
+                    None => return Err(Exit::Fatal("not a tree object".into())),
+                    Some((ObjectKind::Tree, tree)) => return print(&mut reader, &tree, &o, &specs),
+                    Some(_) => {}
+                }
+            }
+            // A damaged packed tree: git's lines, then it is no tree to git.
+            let told = loc.and_then(|loc| crate::damage::packed(cx, &mut reader, &id, &loc, &e));
             let Some((lines, fatal)) = told else {
                 return Err(e.into());
             };
@@ -301,9 +312,19 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         cx.report_warnings(reader.take_refresh_warnings());
         return Err(Exit::Fatal("not a tree object".into()));
     }
+    // git parses the tree it is given, checking its hash.
+    if peeled == Some(id) && ObjectId::compute(odb.hash_kind(), ObjectKind::Tree, &data) != id {
+        eprintln!("error: hash mismatch {id}");
+        return Err(Exit::Fatal("not a tree object".into()));
+    }
+    print(&mut reader, &data, &o, &specs)
+}
+
+/// Lists `tree` on stdout.
+fn print(reader: &mut Reader, tree: &[u8], o: &Options, specs: &[Vec<u8>]) -> Result<i32, Exit> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let listed = list(&mut reader, &data, &o, &specs, &mut out);
+    let listed = list(reader, tree, o, specs, &mut out);
     out.flush()?;
     listed.map(|()| 0)
 }

@@ -12,6 +12,7 @@ mod dump;
 mod format;
 mod git_words;
 mod log;
+mod loose_replay;
 mod ls_tree;
 mod merge_base;
 mod names;

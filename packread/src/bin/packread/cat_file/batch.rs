@@ -12,7 +12,10 @@ use packread::{Location, ObjectId, ObjectKind, Odb, Reader};
 use super::{Batch, BatchOptions};
 use crate::ambiguous;
 use crate::context::Context;
-use crate::damage::{self, Damage};
+use crate::damage;
+use crate::loose_replay::{Fail, LooseFile, Want};
+
+use super::replayed;
 use crate::format::Facts;
 use crate::names::{Followed, Resolved, resolve, resolve_following_symlinks};
 use crate::pipeline::{self, Consumer, Jobs};
@@ -114,8 +117,9 @@ pub(super) enum Piece {
     /// `loop`, `notdir` (with the name) or `symlink` (with the path
     /// outside), shown as `<what> <length>\n<text>\n`.
     Link(&'static str, Vec<u8>),
-    /// An object to show, with where it is stored and its `%(rest)`.
-    Object(ObjectId, Location, Vec<u8>),
+    /// An object to show, with where it is stored, its `%(rest)` and the
+    /// name it was asked by (for `<name> missing` if it can't be read).
+    Object(ObjectId, Location, Vec<u8>, Option<Vec<u8>>),
     /// An input line for the worker to resolve (whether `%(rest)` is split off).
     Line(Vec<u8>, bool),
     /// An object for the worker to find.
@@ -194,7 +198,7 @@ fn named_piece(
     // A miss made git scan the directories again, reporting the alternates.
     cx.report_warnings(reader.take_refresh_warnings());
     Ok(match found {
-        Some(loc) => Piece::Object(id, loc, rest.to_vec()),
+        Some(loc) => Piece::Object(id, loc, rest.to_vec(), Some(name.to_vec())),
         None => Piece::Status(name.to_vec(), "missing"),
     })
 }
@@ -444,9 +448,9 @@ impl Feeder {
                         .locate(&id)
                         .and_then(|l| l.ok_or(packread::Error::NotFound(id)))
                         .map_err(Stop::Failed)?;
-                    Piece::Object(id, loc, Vec::new())
+                    Piece::Object(id, loc, Vec::new(), None)
                 }
-                other => Piece::Object(id, other, Vec::new()),
+                other => Piece::Object(id, other, Vec::new(), None),
             };
             self.add(piece, run_bytes >= RUN_BYTES, jobs)?;
         }
@@ -482,7 +486,7 @@ impl Feeder {
         let mut reader = odb.reader();
         let mut stop = None;
         odb.for_each_object_location(&mut reader, |id, loc| {
-            match self.add(Piece::Object(id, loc, Vec::new()), false, jobs) {
+            match self.add(Piece::Object(id, loc, Vec::new(), None), false, jobs) {
                 Ok(()) => true,
                 Err(s) => {
                     stop = Some(s);
@@ -581,7 +585,7 @@ impl<'a> Renderer<'a> {
                     if id == empty_tree {
                         loc = Location::Builtin;
                     }
-                    self.object(id, &loc, &[], out)?;
+                    self.object(id, &loc, &[], None, out)?;
                 }
                 return Ok(());
             }
@@ -599,7 +603,9 @@ impl<'a> Renderer<'a> {
         {
             match piece {
                 Piece::Status(name, what) => self.status(&name, what, out),
-                Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, out)?,
+                Piece::Object(id, loc, rest, name) => {
+                    self.object(id, &loc, &rest, name.as_deref(), out)?;
+                }
                 Piece::Link(word, text) => self.link(word, &text, out),
                 Piece::Line(line, split) => {
                     match named_piece(
@@ -609,7 +615,9 @@ impl<'a> Renderer<'a> {
                         split,
                         self.opts.follow_symlinks,
                     )? {
-                        Piece::Object(id, loc, rest) => self.object(id, &loc, &rest, out)?,
+                        Piece::Object(id, loc, rest, name) => {
+                            self.object(id, &loc, &rest, name.as_deref(), out)?;
+                        }
                         Piece::Status(name, what) => self.status(&name, what, out),
                         Piece::Link(word, text) => self.link(word, &text, out),
                         Piece::Line(..) | Piece::Id(_) | Piece::Command(..) => {
@@ -622,7 +630,7 @@ impl<'a> Renderer<'a> {
                         .reader
                         .locate(&id)?
                         .ok_or(packread::Error::NotFound(id))?;
-                    self.object(id, &loc, &[], out)?;
+                    self.object(id, &loc, &[], None, out)?;
                 }
                 Piece::Command(contents, inner) => {
                     self.contents = contents;
@@ -652,6 +660,59 @@ impl<'a> Renderer<'a> {
         Ok((kind, data.len() as u64))
     }
 
+    /// One loose object the reader refused, as git's steps take it: its
+    /// header (else `<name> missing`), the format line, then with
+    /// `--batch` a blob streamed or anything else read whole (else git's
+    /// death, after the format line).
+    fn replayed(
+        &mut self,
+        id: ObjectId,
+        path: &std::path::Path,
+        rest: &[u8],
+        name: Option<&[u8]>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Exit> {
+        let file = LooseFile::open(self.cx, id, path);
+        let fmt = &self.opts.format;
+        let (kind, size) = match file.info(Want::default()) {
+            Ok((h, _)) => (h.kind.unwrap_or(ObjectKind::Blob), h.size),
+            Err(Fail::Missing) => {
+                let hex = id.to_hex();
+                self.status(name.unwrap_or(hex.as_bytes()), "missing", out);
+                return Ok(());
+            }
+            Err(Fail::Die(msg)) => return Err(Exit::Fatal(msg)),
+        };
+        let disk_size = std::fs::metadata(path).map_or(0, |m| m.len());
+        let facts = Facts {
+            id,
+            kind,
+            size,
+            disk_size,
+            delta_base: self.odb.hash_kind().null(),
+            rest,
+        };
+        fmt.write(out, &facts)?;
+        out.push(self.delim());
+        if !self.contents {
+            return Ok(());
+        }
+        if kind == ObjectKind::Blob {
+            replayed::stream(&file, &id, out)?;
+        } else {
+            match file.read() {
+                Ok((k, body)) if k == kind => out.extend_from_slice(&body),
+                Ok(_) => return Err(Exit::Fatal(format!("object {id} changed type!?"))),
+                Err(Fail::Missing) => {
+                    return Err(Exit::Fatal(format!("object {id} disappeared")));
+                }
+                Err(Fail::Die(msg)) => return Err(Exit::Fatal(msg)),
+            }
+        }
+        out.push(self.delim());
+        Ok(())
+    }
+
     /// Where `--follow-symlinks` ended outside an object:
     /// `<word> <length>\n<text>\n`.
     fn link(&self, word: &str, text: &[u8], out: &mut Vec<u8>) {
@@ -675,6 +736,7 @@ impl<'a> Renderer<'a> {
         id: ObjectId,
         loc: &Location,
         rest: &[u8],
+        name: Option<&[u8]>,
         out: &mut Vec<u8>,
     ) -> Result<(), Exit> {
         let fmt = &self.opts.format;
@@ -695,46 +757,42 @@ impl<'a> Renderer<'a> {
         let loc = &moved;
         match read {
             Ok(found) => (kind, size) = found,
-            // A damaged loose object is missing for git, after its error lines.
-            Err(e) => match damage::classify(&id, loc, &e) {
-                Some(Damage::Missing(lines)) => {
-                    eprintln!("{}", lines.join("\n"));
-                    self.status(id.to_hex().as_bytes(), "missing", out);
-                    return Ok(());
-                }
-                Some(Damage::Fatal(msg)) => return Err(Exit::Fatal(msg)),
-                None => match damage::packed(self.cx, &mut self.reader, &id, loc, &e) {
-                    // git writes the header line before it reads the
-                    // contents, and dies on them.
-                    Some((lines, mut fatal)) => {
-                        if self.contents
-                            && let Ok(h) = self.reader.header_location(loc)
-                        {
-                            // A blob is streamed (its failure names the
-                            // pack); anything else is read whole first.
-                            if h.kind != ObjectKind::Blob {
-                                fatal = format!("object {id} disappeared");
-                            }
-                            let facts = Facts {
-                                id,
-                                kind: h.kind,
-                                size: h.size,
-                                disk_size: 0,
-                                delta_base: self.odb.hash_kind().null(),
-                                rest,
-                            };
-                            if !fmt.needs_location() {
-                                fmt.write(out, &facts)?;
-                                out.push(self.delim());
-                            }
+            // git's steps on a loose file the reader refused.
+            Err(_) if let Location::Loose { path } = loc => {
+                let path = path.clone();
+                return self.replayed(id, &path, rest, name, out);
+            }
+            Err(e) => match damage::packed(self.cx, &mut self.reader, &id, loc, &e) {
+                // git writes the header line before it reads the
+                // contents, and dies on them.
+                Some((lines, mut fatal)) => {
+                    if self.contents
+                        && let Ok(h) = self.reader.header_location(loc)
+                    {
+                        // A blob is streamed (its failure names the
+                        // pack); anything else is read whole first.
+                        if h.kind != ObjectKind::Blob {
+                            fatal = format!("object {id} disappeared");
                         }
-                        for line in lines {
-                            eprintln!("{line}");
+                        let facts = Facts {
+                            id,
+                            kind: h.kind,
+                            size: h.size,
+                            disk_size: 0,
+                            delta_base: self.odb.hash_kind().null(),
+                            rest,
+                        };
+                        if !fmt.needs_location() {
+                            fmt.write(out, &facts)?;
+                            out.push(self.delim());
                         }
-                        return Err(Exit::Fatal(fatal));
                     }
-                    None => return Err(e.into()),
-                },
+                    for line in lines {
+                        eprintln!("{line}");
+                    }
+                    return Err(Exit::Fatal(fatal));
+                }
+                None => return Err(e.into()),
             },
         }
         let (disk_size, base) = if fmt.needs_location() {

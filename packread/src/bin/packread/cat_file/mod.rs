@@ -4,6 +4,7 @@
 mod batch;
 mod headers;
 mod pack_order;
+mod replayed;
 mod single;
 
 use std::sync::Arc;

@@ -187,7 +187,7 @@ fn slow(
     loc: Location,
     out: &mut impl Write,
 ) -> Result<(), Exit> {
-    let rendered = renderer.render(Job::Pieces(vec![Piece::Object(id, loc, Vec::new())]));
+    let rendered = renderer.render(Job::Pieces(vec![Piece::Object(id, loc, Vec::new(), None)]));
     out.write_all(&rendered.bytes)?;
     batch::take_error(rendered)
 }

@@ -5,10 +5,11 @@ use std::io::{self, BufWriter, Write};
 use packread::object::{ObjectKind, tree};
 use packread::{Corruption, Location, ObjectId, Odb, Reader};
 
-use super::Mode;
+use super::{Mode, replayed};
 use crate::ambiguous;
 use crate::context::Context;
-use crate::damage::{self, Damage};
+use crate::damage;
+use crate::loose_replay::LooseFile;
 use crate::names::{Resolved, quote_c_style, resolve};
 use crate::{Exit, Global};
 
@@ -46,30 +47,20 @@ pub(super) fn one_object(
     cx.report_warnings(r.take_refresh_warnings());
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    // A damaged loose object is missing for git, after its error lines; a
-    // damaged packed one is fatal (`packed`: git's own fatal message for it,
-    // where the mode has one).
-    let missing =
-        |e: packread::Error, loc: &Location, fatal: String, packed: Option<&str>| -> Exit {
-            match damage::classify(&id, loc, &e) {
-                Some(Damage::Missing(lines)) => {
-                    for line in lines {
-                        eprintln!("{line}");
-                    }
-                    Exit::Fatal(fatal)
+    // A damaged packed object is fatal (`packed`: git's own fatal message
+    // for it, where the mode has one); a loose one goes through git's steps
+    // (see `replayed`).
+    let fatal = |e: packread::Error, loc: &Location, packed: Option<&str>| -> Exit {
+        match damage::packed(cx, &mut odb.reader(), &id, loc, &e) {
+            Some((lines, fatal)) => {
+                for line in lines {
+                    eprintln!("{line}");
                 }
-                Some(Damage::Fatal(msg)) => Exit::Fatal(msg),
-                None => match damage::packed(cx, &mut odb.reader(), &id, loc, &e) {
-                    Some((lines, fatal)) => {
-                        for line in lines {
-                            eprintln!("{line}");
-                        }
-                        Exit::Fatal(packed.map_or(fatal, str::to_owned))
-                    }
-                    None => e.into(),
-                },
+                Exit::Fatal(packed.map_or(fatal, str::to_owned))
             }
-        };
+            None => e.into(),
+        }
+    };
     match mode {
         Mode::Exists => return Ok(i32::from(loc.is_none())),
         // Caught by the caller, which knows the option's name.
@@ -82,19 +73,19 @@ pub(super) fn one_object(
             };
             let (kind, size) = match r.relocating(&id, &loc, Reader::header_location) {
                 Ok(h) => (h.kind.to_string(), h.size),
+                // git's steps on a loose file the reader refused.
+                Err(_) if let Location::Loose { path } = &loc => {
+                    let file = LooseFile::open(cx, id, path);
+                    replayed::header(&file, mode, unknown_type, &mut out)?;
+                    out.flush()?;
+                    return Ok(0);
+                }
                 // `--allow-unknown-type`: the type as written.
                 Err(packread::Error::Corrupt {
                     reason: Corruption::UnknownObjectType { name, size },
                     ..
                 }) if unknown_type => (name, size),
-                Err(e) => {
-                    return Err(missing(
-                        e,
-                        &loc,
-                        "git cat-file: could not get object info".into(),
-                        None,
-                    ));
-                }
+                Err(e) => return Err(fatal(e, &loc, None)),
             };
             if mode == Mode::Type {
                 writeln!(out, "{kind}")?;
@@ -107,21 +98,39 @@ pub(super) fn one_object(
                 return Err(Exit::Fatal(format!("Not a valid object name {name}")));
             };
             let mut data = Vec::new();
-            // git hands a tree to its ls-tree, which can't read a damaged
-            // one as a tree.
             let header = r.relocating(&id, &loc, Reader::header_location);
-            let is_tree = matches!(header, Ok(h) if h.kind == ObjectKind::Tree);
-            let packed = is_tree.then_some("not a tree object");
             // Blobs are streamed as git streams them (see the batch's).
-            let kind = r
-                .relocating(&id, &loc, |r, at| {
-                    r.read_location_as_streamed(at, &mut data)
-                })
-                .map_err(|e| missing(e, &loc, format!("Not a valid object name {name}"), packed))?;
+            let read = r.relocating(&id, &loc, |r, at| {
+                r.read_location_as_streamed(at, &mut data)
+            });
+            let kind = match read {
+                Ok(kind) => kind,
+                Err(_) if let Location::Loose { path } = &loc => {
+                    // git's steps on a loose file the reader refused.
+                    let file = LooseFile::open(cx, id, path);
+                    let list = |tree: &[u8], out: &mut dyn Write| {
+                        resolve(cx, &mut r, name)?;
+                        pretty_tree(odb, tree, out)
+                    };
+                    replayed::pretty(&file, &id, name, list, &mut out)?;
+                    out.flush()?;
+                    return Ok(0);
+                }
+                Err(e) => {
+                    // git hands a tree to its ls-tree, which can't read a
+                    // damaged one as a tree.
+                    let is_tree = matches!(header, Ok(h) if h.kind == ObjectKind::Tree);
+                    return Err(fatal(e, &loc, is_tree.then_some("not a tree object")));
+                }
+            };
             if kind == ObjectKind::Tree {
                 // git hands a tree to its `ls-tree`, which reads the name
-                // again: its warnings come twice.
+                // again (its warnings come twice) and checks the tree's hash.
                 resolve(cx, &mut r, name)?;
+                if ObjectId::compute(odb.hash_kind(), kind, &data) != id {
+                    eprintln!("error: hash mismatch {id}");
+                    return Err(Exit::Fatal("not a tree object".into()));
+                }
                 pretty_tree(odb, &data, &mut out)?;
             } else {
                 out.write_all(&data)?;
@@ -135,7 +144,7 @@ pub(super) fn one_object(
 /// Prints a tree as `git ls-tree` does: `<mode> <type> <id>\t<path>`, modes
 /// as git reads them. A malformed tree prints nothing and dies with git's
 /// words, as git does (it parses the whole tree first).
-fn pretty_tree(odb: &Odb, data: &[u8], out: &mut impl Write) -> Result<(), Exit> {
+fn pretty_tree(odb: &Odb, data: &[u8], out: &mut dyn Write) -> Result<(), Exit> {
     let entries: Vec<_> = tree::entries(data, odb.hash_kind())
         .collect::<Result<_, _>>()
         .map_err(|e| Exit::Fatal(crate::git_words::tree_error(e).to_owned()))?;
@@ -172,6 +181,15 @@ pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32,
         Ok(p) => p,
         Err(e) => {
             let loc = r.locate(&id)?;
+            if let Some(Location::Loose { path }) = &loc {
+                // git's steps on a loose file the reader refused.
+                let file = LooseFile::open(cx, id, path);
+                let stdout = io::stdout();
+                let mut out = stdout.lock();
+                replayed::typed(&file, &id, want, name, &mut r, &mut out)?;
+                out.flush()?;
+                return Ok(0);
+            }
             let told = loc
                 .as_ref()
                 .and_then(|loc| damage::packed(cx, &mut r, &id, loc, &e));
