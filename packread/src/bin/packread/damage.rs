@@ -30,10 +30,17 @@ pub fn packed(
     };
     let pack_path = cx.git_path(path);
     let mut lines = Vec::new();
-    if let Corruption::Inflate(e) = reason
-        && let Some(words) = git_words::zlib_words(*e)
-    {
-        lines.push(format!("error: inflate: data stream error ({words})"));
+    if let Corruption::Inflate(e) = reason {
+        // zlib's own words, from its decoder run on the entry as git runs
+        // it; the words packread's reason carries where that can't be read.
+        match zlib_line(path, *bad, id.kind().len()) {
+            Some(line) => lines.push(format!("error: {line}")),
+            None => {
+                if let Some(words) = git_words::zlib_words(*e) {
+                    lines.push(format!("error: inflate: data stream error ({words})"));
+                }
+            }
+        }
     }
     // The chain from the object down to the entry that failed: git names
     // each base it could not read, from that entry up.
@@ -74,4 +81,54 @@ pub fn packed(
         lines,
         format!("packed object {id} (stored in {pack_path}) is corrupt"),
     ))
+}
+
+/// The line git prints inflating the entry at `offset` of the pack at
+/// `path` (ids `id_len` bytes long), read from the file; `None` if none
+/// or unreadable.
+fn zlib_line(path: &std::path::Path, offset: u64, id_len: usize) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    // The entry's header: type and size (7 bits a byte after the first 4),
+    // then an OFS_DELTA's offset or a REF_DELTA's base id.
+    file.seek(SeekFrom::Start(offset)).ok()?;
+    let mut head = [0u8; 64];
+    let n = file.read(&mut head).ok()?;
+    let head = &head[..n];
+    let mut i = 0;
+    let first = *head.first()?;
+    let kind = (first >> 4) & 7;
+    let mut size = u64::from(first & 0x0f);
+    let mut shift = 4;
+    let mut byte = first;
+    while byte & 0x80 != 0 {
+        i += 1;
+        byte = *head.get(i)?;
+        size |= u64::from(byte & 0x7f).checked_shl(shift)?;
+        shift += 7;
+    }
+    i += 1;
+    match kind {
+        6 => {
+            while head.get(i)? & 0x80 != 0 {
+                i += 1;
+            }
+            i += 1;
+        }
+        7 => i += id_len,
+        _ => {}
+    }
+    let size = usize::try_from(size).ok()?;
+    // A stream holds at most about its output plus its block headers.
+    let start = offset + i as u64;
+    let room = len.saturating_sub(start);
+    let want = (size as u64)
+        .saturating_add(size as u64 / 8)
+        .saturating_add(1024)
+        .min(room);
+    file.seek(SeekFrom::Start(start)).ok()?;
+    let mut stream = vec![0u8; usize::try_from(want).ok()?];
+    file.read_exact(&mut stream).ok()?;
+    crate::loose_replay::packed_inflate_error(&stream, size)
 }

@@ -117,6 +117,16 @@ impl<'a> Zs<'a> {
     /// git's `git_inflate` into `out`: the code and the bytes written. A
     /// data error is reported as git reports it.
     fn inflate(&mut self, out: &mut [u8], finish: bool) -> (Code, usize) {
+        let (code, written, line) = self.inflate_quietly(out, finish);
+        if let Some(line) = line {
+            error(&line);
+        }
+        (code, written)
+    }
+
+    /// [`inflate`](Self::inflate), giving the line git would print for a
+    /// data error instead of printing it.
+    fn inflate_quietly(&mut self, out: &mut [u8], finish: bool) -> (Code, usize, Option<String>) {
         let flush = if finish {
             InflateFlush::Finish
         } else {
@@ -141,11 +151,32 @@ impl<'a> Zs<'a> {
                     InflateError::MemError => "out of memory",
                 };
                 let msg = self.z.error_message().unwrap_or("no message");
-                error(&format!("inflate: {what} ({msg})"));
-                Code::Error
+                return (
+                    Code::Error,
+                    written,
+                    Some(format!("inflate: {what} ({msg})")),
+                );
             }
         };
-        (code, written)
+        (code, written, None)
+    }
+}
+
+/// The line git's `unpack_compressed_entry` prints for a pack entry's
+/// zlib `stream` (the bytes after the entry's header, to the end of the
+/// pack's data at most) that should inflate to `size` bytes: zlib's words
+/// for a data error met within `size + 1` bytes of output, as git inflates
+/// it; `None` if zlib finds none there.
+pub fn packed_inflate_error(stream: &[u8], size: usize) -> Option<String> {
+    let mut zs = Zs::new(stream);
+    let mut out = vec![0u8; size.saturating_add(1)];
+    let mut at = 0;
+    loop {
+        let (code, written, line) = zs.inflate_quietly(&mut out[at..], true);
+        at += written;
+        if line.is_some() || code != Code::Ok || at == out.len() {
+            return line;
+        }
     }
 }
 
