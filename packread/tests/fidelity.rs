@@ -1216,6 +1216,35 @@ const MISSING_ARGS: &[&str] = &[
     "--objects --missing=print --no-object-names main -- src",
 ];
 
+/// A pack whose index has one damaged entry (`make_damaged_pack.sh`: an
+/// offset past the pack, a 64-bit one past it, one into another entry, a
+/// slot past the 64-bit table): git reads the pack's other objects, finds
+/// that one to exist, and fails only where it reads it.
+fn damaged_entry_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for repo in ["off32", "off64", "offmid", "off64slot"] {
+        let id: &'static str = Box::leak(format!("{{{repo}id}}").into_boxed_str());
+        let args = |a: &[&'static str]| -> &'static [&'static str] {
+            Box::leak(a.to_vec().into_boxed_slice())
+        };
+        for mode in ["-p", "-t", "-s", "-e", "blob", "commit"] {
+            cases.push(case(repo, args(&["cat-file", mode, id])));
+        }
+        cases.push(case(repo, args(&["ls-tree", id])));
+        cases.push(case(repo, &["ls-tree", "-r", "HEAD"]));
+        cases.push(case(
+            repo,
+            &["cat-file", "--batch-all-objects", "--batch-check"],
+        ));
+        cases.push(case(repo, &["verify-pack", "{idx}"]));
+        cases.push(case(repo, &["verify-pack", "-v", "{idx}"]));
+        if repo != "offmid" {
+            cases.push(case(repo, &["rev-list", "--objects", "--all"]));
+        }
+    }
+    cases
+}
+
 /// Each loose object `make_damaged_loose.sh` damaged, asked about in every
 /// single-object mode, as `<kind> <object>` for its kind, in both batch
 /// modes and (trees) by `ls-tree`. Left out: reads that print a body whose
@@ -1466,7 +1495,9 @@ fn repo(name: &str) -> PathBuf {
         "fanout" => fixture("make_damaged_pack.sh").join("fanout"),
         "mismatch" => fixture("make_damaged_pack.sh").join("mismatch"),
         "midxcut" => fixture("make_damaged_pack.sh").join("midxcut"),
-        "midstream" => fixture("make_damaged_pack.sh").join("midstream"),
+        "midstream" | "off32" | "off64" | "offmid" | "off64slot" => {
+            fixture("make_damaged_pack.sh").join(name)
+        }
         "badindex" => fixture("make_bad_index.sh").join("repo"),
         "loose" => fixture("make_damaged_loose.sh").join("repo"),
         "oddloose" => fixture("make_fidelity.sh").join("damaged"),
@@ -1764,6 +1795,7 @@ fn main() -> ExitCode {
         .copied()
         .chain(damaged_index_cases())
         .chain(damaged_loose_cases())
+        .chain(damaged_entry_cases())
         .chain(walk_cases())
         .chain(diff_cases());
     let trials = cases

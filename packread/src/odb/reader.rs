@@ -103,6 +103,9 @@ pub(crate) struct ReaderState {
     refresh_warnings: Vec<Warning>,
     /// On each multi-pack-index of `set`, once used.
     midx_cursors: Vec<Option<WindowCursor>>,
+    /// While a lookup only asks whether the object exists: a pack entry's
+    /// offset is taken as the index gives it, unchecked (as git's).
+    existence_only: bool,
 }
 
 impl ReaderState {
@@ -121,6 +124,7 @@ impl ReaderState {
             decode: DecodeState::new(cache_limit, max_chain),
             refresh_warnings: Vec::new(),
             midx_cursors: Vec::new(),
+            existence_only: false,
         }
     }
 
@@ -314,8 +318,10 @@ impl Reader {
 
     /// The position and offset of `id` in pack `pack`.
     fn find_in_pack(&mut self, pack: PackId, id: &ObjectId) -> Result<Option<(u32, u64)>, Error> {
+        let unchecked = self.state().existence_only;
         let mut pr = self.pack_reader(pack);
         match pr.lookup(id)? {
+            Some(pos) if unchecked => Ok(Some((pos, pr.raw_offset_at(pos)?))),
             Some(pos) => Ok(Some((pos, pr.offset_at(pos)?))),
             None => Ok(None),
         }
@@ -549,9 +555,16 @@ impl Reader {
         std::mem::take(&mut self.state().refresh_warnings)
     }
 
-    /// Whether the database has the object.
+    /// Whether the database has the object. As git's existence check, a
+    /// pack index's entry is enough: its offset is not checked against the
+    /// pack (reading the object is what fails on a bad one).
     pub fn contains(&mut self, id: &ObjectId) -> Result<bool, Error> {
-        Ok(self.locate(id)?.is_some())
+        // As git's existence check: the index entry is enough (an offset
+        // outside the pack is an error only for a read).
+        self.state().existence_only = true;
+        let found = self.locate(id);
+        self.state().existence_only = false;
+        Ok(found?.is_some())
     }
 
     /// Reads an object into `out`, replacing its content;

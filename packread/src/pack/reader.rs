@@ -47,6 +47,14 @@ impl PackReader<'_> {
         self.pack.checked_offset(self.cursors, pos)
     }
 
+    /// The offset of the entry at index position `pos`, as the index gives
+    /// it (a 64-bit slot past the table is still an error, as in git).
+    pub(crate) fn raw_offset_at(&mut self, pos: u32) -> Result<u64, Error> {
+        self.pack
+            .index()
+            .offset_at(self.cursors.index_cursor(), pos)
+    }
+
     /// The index position of the first id not below `id`.
     pub(crate) fn lower_bound(&mut self, id: &ObjectId) -> Result<u32, Error> {
         self.pack

@@ -41,6 +41,9 @@ impl Context {
     /// A context for `odb`, found by `setup`, with nothing else known.
     pub fn new(odb: Odb, setup: Setup) -> Context {
         let objects_dir = objects_dir_name(&setup, &odb);
+        // The process reads one repository: its name for messages made
+        // far from any context (see `shown_path`).
+        crate::shown_path::remember(objects_dir.clone());
         Context {
             odb,
             setup,
@@ -95,12 +98,7 @@ impl Context {
     /// A path under the objects directory as git names it; others (packs
     /// of alternates) as they are.
     pub fn git_path(&self, path: &Path) -> String {
-        if let Some((dir, name)) = &self.objects_dir
-            && let Ok(rest) = path.strip_prefix(dir)
-        {
-            return format!("{name}/{}", rest.display());
-        }
-        path.display().to_string()
+        crate::shown_path::named_under(self.objects_dir.as_ref(), path)
     }
 
     /// `text` with the objects directory's path, where it names a file in

@@ -30,6 +30,13 @@ pub fn packed(
     };
     let pack_path = cx.git_path(path);
     let mut lines = Vec::new();
+    // An entry whose header announces more than packread will hold: git
+    // allocates it and inflates, and zlib may have words for the stream.
+    if let Corruption::ObjectTooLarge(_) = reason
+        && let Some(line) = zlib_line(path, *bad, id.kind().len())
+    {
+        lines.push(format!("error: {line}"));
+    }
     if let Corruption::Inflate(e) = reason {
         // zlib's own words, from its decoder run on the entry as git runs
         // it; the words packread's reason carries where that can't be read.

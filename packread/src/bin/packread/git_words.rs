@@ -7,7 +7,7 @@ use std::path::Path;
 use packread::object::tree::TreeError;
 use packread::pack::{MidxChunk, MidxProblem};
 use packread::revision::RevisionWarning;
-use packread::{DeltaError, Error, RevisionProblem, StreamError, Warning};
+use packread::{Corruption, DeltaError, Error, RevisionProblem, StreamError, Warning};
 
 /// What git adds after its warning when a full id is also a ref's name
 /// (`object_name_msg`, shown while `advice.objectNameWarning` is on).
@@ -208,6 +208,20 @@ pub fn fatal(e: &Error) -> String {
             found,
         } => format!("object {id} is a {found}, not a {expected}"),
         Error::MalformedTree { id, problem } => format!("tree {id}: {}", tree_error(*problem)),
+        // An index entry pointing past the pack's end, or past the index's
+        // table of 64-bit offsets (git's use_pack, check_pack_index_ptr).
+        Error::Corrupt {
+            reason: Corruption::OffsetOutOfRange(_),
+            ..
+        } => "offset beyond end of packfile (truncated pack?)".to_owned(),
+        Error::Corrupt {
+            path,
+            reason: Corruption::BadLargeOffsetIndex(_),
+            ..
+        } => format!(
+            "offset beyond end of pack index for {} (truncated index?)",
+            crate::shown_path::shown_path(&path.with_extension("pack"))
+        ),
         Error::MultiPackIndex { path, problem } => {
             midx(path, problem).1.unwrap_or_else(|| e.to_string())
         }

@@ -169,7 +169,10 @@ impl<'a> Zs<'a> {
 /// it; `None` if zlib finds none there.
 pub fn packed_inflate_error(stream: &[u8], size: usize) -> Option<String> {
     let mut zs = Zs::new(stream);
-    let mut out = vec![0u8; size.saturating_add(1)];
+    // No more than the stream can inflate to (zlib's ratio is at most
+    // 1032:1): the same words, whatever the header claims.
+    let room = size.min(stream.len().saturating_mul(1032) + 64);
+    let mut out = vec![0u8; room.saturating_add(1)];
     let mut at = 0;
     loop {
         let (code, written, line) = zs.inflate_quietly(&mut out[at..], true);

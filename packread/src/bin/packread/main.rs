@@ -22,6 +22,7 @@ mod progress;
 mod rev_list;
 mod rev_parse;
 mod show_index;
+mod shown_path;
 mod stats;
 mod verify_pack;
 

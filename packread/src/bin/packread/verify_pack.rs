@@ -7,9 +7,9 @@ use std::io::{self, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use packread::pack::verify::{EntryInfo, VerifyOptions, index_pack};
+use packread::pack::verify::{EntryInfo, SeenObject, VerifyOptions, index_pack};
 use packread::pack::{IndexEntry, PackIndex, index_file, reverse_index_file};
-use packread::{Corruption, Error, HashKind, ObjectId, Odb, OpenOptions};
+use packread::{Corruption, Error, HashKind, Location, ObjectId, Odb, OpenOptions, PackId, Reader};
 
 use crate::progress::Progress;
 use crate::{Exit, Global};
@@ -246,13 +246,33 @@ fn verify_one(
         let quick = global.options().refresh_on_miss(false);
         let repo = global.open_gently(quick);
         let mut reader = repo.as_ref().map(|cx| cx.odb.reader());
-        let seen = |id: &ObjectId| {
-            if let (Some(cx), Some(r)) = (&repo, &mut reader) {
-                let _ = r.contains(id);
+        let this_pack = std::fs::canonicalize(&pack_path).ok();
+        let mut same_pack: Vec<(PackId, bool)> = Vec::new();
+        let mut collision = None;
+        let seen = |o: &SeenObject| {
+            if let (Some(cx), Some(r), None) = (&repo, &mut reader, &collision) {
+                let mut is_this = |r: &mut Reader, pack: PackId| {
+                    if let Some(&(_, same)) = same_pack.iter().find(|(p, _)| *p == pack) {
+                        return same;
+                    }
+                    let path = r.odb().pack(pack).data_path().to_owned();
+                    let same = this_pack.is_some() && std::fs::canonicalize(path).ok() == this_pack;
+                    same_pack.push((pack, same));
+                    same
+                };
+                collision = collision_test(r, o, &mut is_this).map(|e| match e {
+                    Err(e) => died(e, &pack_path),
+                    Ok(msg) => msg,
+                });
                 cx.report_warnings(r.take_refresh_warnings());
             }
         };
-        let indexed = index_pack(&manager, &pack_path, hash, seen).map_err(|e| scan_message(&e))?;
+        let scanned = index_pack(&manager, &pack_path, hash, seen);
+        // git dies at the first collision, before anything the scan met later.
+        if let Some(msg) = collision {
+            return Err(msg);
+        }
+        let indexed = scanned.map_err(|e| scan_message(&e))?;
         let checksum = indexed.checksum;
         (indexed.entries, checksum)
     };
@@ -269,6 +289,75 @@ fn verify_one(
         compare_with_file(&rev, &expected, hash.len(), None)?;
     }
     Ok(())
+}
+
+/// git's check of an object it indexes against the repository's copy of it
+/// (`index-pack`'s `sha1_object`): if the copy can't be read or differs,
+/// git's fatal message, or the error git dies of inside its lookup (an
+/// index entry pointing nowhere). A copy at the same place of the same
+/// pack is the same bytes (`is_this` tells that pack).
+fn collision_test(
+    r: &mut Reader,
+    o: &SeenObject,
+    is_this: &mut impl FnMut(&mut Reader, PackId) -> bool,
+) -> Option<Result<String, Error>> {
+    let id = o.id;
+    let dies = |e: &Error| {
+        matches!(
+            e,
+            Error::Corrupt {
+                reason: Corruption::OffsetOutOfRange(_) | Corruption::BadLargeOffsetIndex(_),
+                ..
+            }
+        )
+    };
+    let no_info = || Some(Ok(format!("cannot read existing object info {id}")));
+    let loc = match r.locate(&id) {
+        Ok(Some(loc)) => loc,
+        Ok(None) => return None,
+        Err(e) if dies(&e) => return Some(Err(e)),
+        Err(_) => return no_info(),
+    };
+    if let Location::Packed { pack, offset, .. } = loc
+        && offset == o.offset
+        && is_this(r, pack)
+    {
+        return None;
+    }
+    let collided = || Some(Ok(format!("SHA1 COLLISION FOUND WITH {id} !")));
+    match r.header_location(&loc) {
+        Ok(h) if h.kind != o.kind || h.size != o.size => return collided(),
+        Ok(_) => {}
+        Err(e) if dies(&e) => return Some(Err(e)),
+        Err(_) => return no_info(),
+    }
+    let mut data = Vec::new();
+    match r.read_location(&loc, &mut data) {
+        Err(e) if dies(&e) => Some(Err(e)),
+        Err(_) => Some(Ok(format!("cannot read existing object {id}"))),
+        Ok(kind) if ObjectId::compute(id.kind(), kind, &data) != id => collided(),
+        Ok(_) => None,
+    }
+}
+
+/// What git dies of for `e`, met looking an object up while it verifies
+/// the pack at `pack_path`: that pack named as it was given.
+fn died(e: Error, pack_path: &Path) -> String {
+    match e {
+        Error::Corrupt {
+            path,
+            reason: Corruption::BadLargeOffsetIndex(_),
+            ..
+        } if std::fs::canonicalize(path.with_extension("pack")).ok()
+            == std::fs::canonicalize(pack_path).ok() =>
+        {
+            format!(
+                "offset beyond end of pack index for {} (truncated index?)",
+                pack_path.display()
+            )
+        }
+        e => crate::fatal_message(e),
+    }
 }
 
 /// How much git's `hashfile` buffers before it compares with the file.

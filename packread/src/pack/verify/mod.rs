@@ -9,7 +9,7 @@ pub(crate) mod entry;
 pub(crate) mod scan;
 pub(crate) mod whole_pack;
 
-pub use scan::{IndexedPack, index_pack};
+pub use scan::{IndexedPack, SeenObject, index_pack};
 
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicU64};

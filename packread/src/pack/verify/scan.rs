@@ -55,6 +55,19 @@ struct Raw {
     base: Option<u32>,
 }
 
+/// An object [`index_pack`] has just identified.
+#[derive(Debug, Clone, Copy)]
+pub struct SeenObject {
+    /// Its id.
+    pub id: ObjectId,
+    /// Its entry's offset in the pack.
+    pub offset: u64,
+    /// Its kind (a delta's: its base's).
+    pub kind: ObjectKind,
+    /// Its size (a delta's: the result's).
+    pub size: u64,
+}
+
 /// Reads the pack at `path` (ids of kind `hash`) through windows of
 /// `manager` without its index, in git's `index-pack` order, and fails
 /// where it fails: a file cut short ([`Corruption::UnexpectedEnd`]), a bad
@@ -64,7 +77,7 @@ struct Raw {
 /// to its base ([`Corruption::BadDelta`]), deltas with no base in the pack
 /// ([`Corruption::UnresolvedDeltas`]).
 ///
-/// `seen` is told each object's id as soon as it is known, in git's order
+/// `seen` is told each object as soon as its id is known, in git's order
 /// (whole objects in pack order, then the deltas as they resolve): where
 /// git looks each one up in the repository (its check for a collision with
 /// an object it already has).
@@ -91,7 +104,7 @@ pub fn index_pack(
     manager: &MapManager,
     path: impl AsRef<Path>,
     hash: HashKind,
-    mut seen: impl FnMut(&ObjectId),
+    mut seen: impl FnMut(&SeenObject),
 ) -> Result<IndexedPack, Error> {
     let path = path.as_ref();
     let corrupt = |offset, reason| Error::corrupt(path, offset, reason);
@@ -108,8 +121,13 @@ pub fn index_pack(
     let mut pos = PACK_HEADER_LEN;
     for _ in 0..count {
         let e = first_pass(&mut c, &mut z, &mut buf, path, pos, size, hash)?;
-        if let Some(id) = &e.id {
-            seen(id);
+        if let (Some(id), Some(kind)) = (e.id, e.kind) {
+            seen(&SeenObject {
+                id,
+                offset: e.offset,
+                kind,
+                size: e.header.size,
+            });
         }
         pos = e.end;
         raw.push(e);
@@ -301,7 +319,7 @@ fn resolve(
     z: &mut Inflater,
     path: &Path,
     hash: HashKind,
-    seen: &mut impl FnMut(&ObjectId),
+    seen: &mut impl FnMut(&SeenObject),
 ) -> Result<(), Error> {
     let edges = DeltaEdges::new(raw);
     let children = |raw: &[Raw], i: u32| edges.children(raw, i);
@@ -340,7 +358,12 @@ fn resolve(
             let kind = raw[base as usize].kind.expect("a resolved base");
             let id = ObjectId::compute_checked(hash, kind, &out)
                 .map_err(|col| Error::corrupt(path, offset, col.into()))?;
-            seen(&id);
+            seen(&SeenObject {
+                id,
+                offset,
+                kind,
+                size: out.len() as u64,
+            });
             let depth = raw[base as usize].depth + 1;
             let r = &mut raw[k as usize];
             r.id = Some(id);

@@ -42,6 +42,13 @@ pub(super) fn one_object(
     let odb = &cx.odb;
     let mut r = odb.reader();
     let id = name_to_id(cx, &mut r, name)?;
+    if mode == Mode::Exists {
+        // git asks whether the object exists, not where: an index entry
+        // is enough.
+        let found = r.contains(&id)?;
+        cx.report_warnings(r.take_refresh_warnings());
+        return Ok(i32::from(!found));
+    }
     let loc = r.locate(&id)?;
     // A miss made git scan the directories again, reporting the alternates.
     cx.report_warnings(r.take_refresh_warnings());
@@ -118,9 +125,16 @@ pub(super) fn one_object(
                 }
                 Err(e) => {
                     // git hands a tree to its ls-tree, which can't read a
-                    // damaged one as a tree.
-                    let is_tree = matches!(header, Ok(h) if h.kind == ObjectKind::Tree);
-                    return Err(fatal(e, &loc, is_tree.then_some("not a tree object")));
+                    // damaged one as a tree; a commit or tag it reads whole
+                    // (a blob it streams: the pack's own message).
+                    let told = match header.map(|h| h.kind) {
+                        Ok(ObjectKind::Tree) => Some("not a tree object".to_owned()),
+                        Ok(ObjectKind::Commit | ObjectKind::Tag) => {
+                            Some(format!("Cannot read object {name}"))
+                        }
+                        _ => None,
+                    };
+                    return Err(fatal(e, &loc, told.as_deref()));
                 }
             };
             if kind == ObjectKind::Tree {
