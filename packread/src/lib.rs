@@ -136,7 +136,7 @@ pub use odb::{
 };
 pub use repository::Repository;
 pub use smmap;
-pub use warning::Warning;
+pub use warning::{IndexProblem, Warning};
 
 // The README's Rust examples compile (`cargo test --doc`).
 #[cfg(doctest)]

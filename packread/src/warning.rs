@@ -2,8 +2,10 @@
 //! prints as `error:` lines without stopping.
 
 use std::fmt;
+use std::io::Read;
 use std::path::PathBuf;
 
+use crate::error::{Corruption, Error};
 use crate::pack::MidxProblem;
 
 /// A problem met while finding the object directories and packs, or while
@@ -52,10 +54,13 @@ pub enum Warning {
         /// What is wrong with it.
         problem: MidxProblem,
     },
-    /// A pack index whose fan-out table decreases: its pack is not used.
+    /// A pack index git can't load (reported at each lookup that reaches
+    /// it): its pack is not used.
     BadIndex {
         /// The index file.
         index: PathBuf,
+        /// What is wrong with it.
+        problem: IndexProblem,
     },
     /// A pack whose trailer doesn't match its index's copy of it: the pack
     /// is not used (reported when a lookup finds the object in its index).
@@ -82,11 +87,82 @@ impl fmt::Display for Warning {
             Warning::MultiPackIndexIgnored { path, problem } => {
                 write!(f, "'{}' not used: {problem}", path.display())
             }
-            Warning::BadIndex { index } => {
-                write!(f, "'{}' has a non-monotonic fan-out table", index.display())
+            Warning::BadIndex { index, problem } => {
+                write!(f, "'{}' not used: {problem}", index.display())
             }
             Warning::PackMismatchesIndex { pack } => {
                 write!(f, "'{}' does not match its index", pack.display())
+            }
+        }
+    }
+}
+
+/// Why git can't load a pack index (its `load_idx` checks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IndexProblem {
+    /// Shorter than a fan-out table and two checksums.
+    TooSmall,
+    /// A version other than 1 or 2.
+    UnsupportedVersion(u32),
+    /// The fan-out table decreases.
+    NonMonotonic,
+    /// A size that doesn't fit the object count (an index of another hash
+    /// kind has one); the version read.
+    WrongSize {
+        /// 1 or 2.
+        version: u8,
+    },
+}
+
+impl IndexProblem {
+    /// What git's `load_idx` refuses in the index that `err` (from
+    /// opening it) is about; `None` for an error of another kind.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::new("index-problem")?;
+    /// use packread::{IndexProblem, pack::PackIndex};
+    ///
+    /// let idx = dir.join("short.idx");
+    /// std::fs::write(&idx, b"\xfftOc\0\0\0\x02")?;
+    /// let manager = packread::OpenOptions::new().make_manager()?;
+    /// let err = PackIndex::open(&idx, &manager, packread::HashKind::Sha1).unwrap_err();
+    /// assert_eq!(IndexProblem::of(&err), Some(IndexProblem::TooSmall));
+    /// # Ok(()) }
+    /// ```
+    pub fn of(err: &Error) -> Option<IndexProblem> {
+        let Error::Corrupt { path, reason, .. } = err else {
+            return None;
+        };
+        Some(match reason {
+            Corruption::TooSmall => IndexProblem::TooSmall,
+            Corruption::UnsupportedVersion(v) => IndexProblem::UnsupportedVersion(*v),
+            Corruption::NonMonotonicFanout => IndexProblem::NonMonotonic,
+            Corruption::WrongIndexSize { .. } => {
+                // Version 2 starts with its magic; anything else is version 1.
+                let mut magic = [0u8; 4];
+                let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic));
+                let version = if read.is_ok() && magic == *b"\xfftOc" {
+                    2
+                } else {
+                    1
+                };
+                IndexProblem::WrongSize { version }
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for IndexProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IndexProblem::TooSmall => f.write_str("file too small"),
+            IndexProblem::UnsupportedVersion(v) => write!(f, "version {v} is not supported"),
+            IndexProblem::NonMonotonic => f.write_str("non-monotonic fan-out table"),
+            IndexProblem::WrongSize { version } => {
+                write!(f, "wrong size for a version {version} index")
             }
         }
     }

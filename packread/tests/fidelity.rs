@@ -867,6 +867,23 @@ const CASES: &[Case] = &[
         &["cat-file", "--batch-check"],
         "{top}\n{blob}\n{base}\n",
     ),
+    // An index of the other hash kind among the packs: git's complaint at
+    // each lookup that reaches it; the other objects read.
+    case("otherhash", &["cat-file", "-t", "HEAD"]),
+    case("otherhash", &["cat-file", "-p", "HEAD:a"]),
+    case("otherhash", &["cat-file", "-e", "{bad1}"]),
+    case("otherhash", &["cat-file", "-t", "{bad1}"]),
+    batch(
+        "otherhash",
+        &["cat-file", "--batch-check"],
+        "HEAD\n{bad1}\nHEAD:a\n",
+    ),
+    case("otherhash", &["ls-tree", "HEAD"]),
+    case("otherhash", &["rev-parse", "HEAD", "HEAD^{tree}"]),
+    case(
+        "otherhash",
+        &["verify-pack", ".git/objects/pack/{otheridx}"],
+    ),
     // Invalid deflate data in a pack: zlib's own words, then git's.
     case("midstream", &["cat-file", "-p", "{midblob}"]),
     case("midstream", &["cat-file", "blob", "{midblob}"]),
@@ -1495,7 +1512,7 @@ fn repo(name: &str) -> PathBuf {
         "fanout" => fixture("make_damaged_pack.sh").join("fanout"),
         "mismatch" => fixture("make_damaged_pack.sh").join("mismatch"),
         "midxcut" => fixture("make_damaged_pack.sh").join("midxcut"),
-        "midstream" | "off32" | "off64" | "offmid" | "off64slot" => {
+        "midstream" | "off32" | "off64" | "offmid" | "off64slot" | "otherhash" => {
             fixture("make_damaged_pack.sh").join(name)
         }
         "badindex" => fixture("make_bad_index.sh").join("repo"),

@@ -11,7 +11,7 @@ use crate::error::{Corruption, Error};
 use crate::object::{HashKind, ObjectId};
 use crate::odb::{PackId, alternates};
 use crate::pack::{MultiPackIndex, Pack, PackIndex};
-use crate::warning::Warning;
+use crate::warning::{IndexProblem, Warning};
 
 /// The object directories: `objects_dir`, then `extra` alternates (git's
 /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`, which git links first), then the
@@ -63,8 +63,8 @@ pub(crate) struct BrokenPack {
     /// The index of a pack that doesn't match it (`None` for an index git
     /// can't load).
     pub(crate) index: Option<PackIndex>,
-    /// Whether the index itself is what git refuses.
-    pub(crate) bad_index: bool,
+    /// What git refuses in the index itself, if that is the problem.
+    pub(crate) bad_index: Option<IndexProblem>,
 }
 
 impl BrokenPack {
@@ -72,9 +72,10 @@ impl BrokenPack {
     /// anything: an index it can't load each time; a pack that doesn't
     /// match its index when the index lists `id`.
     pub(crate) fn complaint(&self, id: &ObjectId) -> Option<Warning> {
-        if self.bad_index {
+        if let Some(problem) = self.bad_index {
             return Some(Warning::BadIndex {
                 index: self.index_path.clone(),
+                problem,
             });
         }
         match &self.index {
@@ -358,20 +359,25 @@ fn open_dir(
                 Ok(pack) => packs.push(pack),
                 Err(e) if e.is_file_gone() => {}
                 Err(Error::Corrupt {
-                    reason:
-                        reason @ (Corruption::NonMonotonicFanout | Corruption::PackChecksumMismatch),
+                    reason: Corruption::PackChecksumMismatch,
                     ..
                 }) => broken.push(Arc::new(BrokenPack {
                     pack_path: path.with_extension("pack"),
-                    index: match reason {
-                        Corruption::PackChecksumMismatch => {
-                            PackIndex::open(&path, manager, hash).ok()
-                        }
-                        _ => None,
-                    },
-                    bad_index: reason == Corruption::NonMonotonicFanout,
+                    index: PackIndex::open(&path, manager, hash).ok(),
+                    bad_index: None,
                     index_path: path,
                 })),
+                Err(e @ Error::Corrupt { .. })
+                    if let Some(problem) = IndexProblem::of(&e)
+                        && matches!(&e, Error::Corrupt { path: bad, .. } if *bad == path) =>
+                {
+                    broken.push(Arc::new(BrokenPack {
+                        pack_path: path.with_extension("pack"),
+                        index: None,
+                        bad_index: Some(problem),
+                        index_path: path,
+                    }));
+                }
                 Err(e) => return Err(e),
             }
         }

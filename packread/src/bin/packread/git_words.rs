@@ -7,7 +7,9 @@ use std::path::Path;
 use packread::object::tree::TreeError;
 use packread::pack::{MidxChunk, MidxProblem};
 use packread::revision::RevisionWarning;
-use packread::{Corruption, DeltaError, Error, RevisionProblem, StreamError, Warning};
+use packread::{
+    Corruption, DeltaError, Error, IndexProblem, RevisionProblem, StreamError, Warning,
+};
 
 /// What git adds after its warning when a full id is also a ref's name
 /// (`object_name_msg`, shown while `advice.objectNameWarning` is on).
@@ -31,6 +33,21 @@ pub fn zlib_words(e: StreamError) -> Option<&'static str> {
         StreamError::WindowSize => Some("invalid window size"),
         StreamError::Checksum => Some("incorrect data check"),
         _ => None,
+    }
+}
+
+/// The line git's `open_pack_index` prints for an index it can't load
+/// (after `error: `), the path as given.
+pub fn index_problem(index: &Path, problem: IndexProblem) -> String {
+    let idx = index.display();
+    match problem {
+        IndexProblem::TooSmall => format!("index file {idx} is too small"),
+        IndexProblem::UnsupportedVersion(v) => format!(
+            "index file {idx} is version {v} and is not supported by this binary (try upgrading GIT to a newer version)"
+        ),
+        IndexProblem::NonMonotonic => format!("non-monotonic index {idx}"),
+        IndexProblem::WrongSize { version } => format!("wrong index v{version} file size in {idx}"),
+        _ => format!("{idx}: {problem}"),
     }
 }
 
@@ -66,7 +83,7 @@ pub fn warning(w: &Warning) -> String {
             path.display()
         ),
         Warning::MultiPackIndexIgnored { path, problem } => midx(path, problem).0.join("\n"),
-        Warning::BadIndex { index } => format!("non-monotonic index {}", index.display()),
+        Warning::BadIndex { index, problem } => index_problem(index, *problem),
         Warning::PackMismatchesIndex { pack } => {
             format!("packfile {} does not match index", pack.display())
         }

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use packread::pack::verify::{EntryInfo, SeenObject, VerifyOptions, index_pack};
 use packread::pack::{IndexEntry, PackIndex, index_file, reverse_index_file};
-use packread::{Corruption, Error, HashKind, Location, ObjectId, Odb, OpenOptions, PackId, Reader};
+use packread::{
+    Corruption, Error, HashKind, IndexProblem, Location, ObjectId, Odb, OpenOptions, PackId, Reader,
+};
 
 use crate::progress::Progress;
 use crate::{Exit, Global};
@@ -128,29 +130,7 @@ fn write_listing(entries: &[EntryInfo], out: &mut impl Write, stat_only: bool) -
 
 /// The line git's `open_pack_index` prints for an index it can't use.
 fn index_error_line(err: &Error, path: &Path) -> Option<String> {
-    let idx = path.display();
-    let Error::Corrupt { reason, .. } = err else {
-        return None;
-    };
-    Some(match reason {
-        Corruption::TooSmall => format!("index file {idx} is too small"),
-        Corruption::UnsupportedVersion(v) => format!(
-            "index file {idx} is version {v} and is not supported by this binary (try upgrading GIT to a newer version)"
-        ),
-        Corruption::NonMonotonicFanout => format!("non-monotonic index {idx}"),
-        Corruption::WrongIndexSize { .. } => {
-            // git names the version it read: version 2 starts with its magic.
-            let mut magic = [0u8; 4];
-            let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic));
-            let v = if read.is_ok() && &magic == b"\xfftOc" {
-                2
-            } else {
-                1
-            };
-            format!("wrong index v{v} file size in {idx}")
-        }
-        _ => return None,
-    })
+    IndexProblem::of(err).map(|p| crate::git_words::index_problem(path, p))
 }
 
 /// git's `index-pack` words for what it finds reading a pack.
