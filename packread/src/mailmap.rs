@@ -124,17 +124,100 @@ impl Mailmap {
     /// The name and email `name <email>` is shown as (itself where the
     /// map says nothing of it).
     pub fn map<'a>(&'a self, name: &'a [u8], email: &'a [u8]) -> (&'a [u8], &'a [u8]) {
-        let Some(entry) = self.by_email.get(&email.to_ascii_lowercase()) else {
-            return (name, email);
-        };
+        self.lookup(name, email).unwrap_or((name, email))
+    }
+
+    /// As [`map`](Self::map), `None` where the map says nothing of the
+    /// person (git's `map_user` returning 0), even if what it says
+    /// changes nothing.
+    pub fn lookup<'a>(&'a self, name: &'a [u8], email: &'a [u8]) -> Option<(&'a [u8], &'a [u8])> {
+        let entry = self.by_email.get(&email.to_ascii_lowercase())?;
         let lower = name.to_ascii_lowercase();
         let person = match entry.by_name.iter().find(|e| e.0 == lower) {
             Some((_, p)) => p,
             None => &entry.default,
         };
-        (
+        if person.name.is_none() && person.email.is_none() {
+            return None;
+        }
+        Some((
             person.name.as_deref().unwrap_or(name),
             person.email.as_deref().unwrap_or(email),
-        )
+        ))
+    }
+
+    /// A commit's or tag's bytes with the people of its `author`,
+    /// `committer` and `tagger` header lines mapped, as `git cat-file
+    /// --use-mailmap` shows them (git's `apply_mailmap_to_header`). As in
+    /// git, headers are read from the top while each such line is mapped:
+    /// a line of another kind is stepped over, but one of these the map
+    /// says nothing of ends the rewriting.
+    ///
+    /// ```
+    /// use packread::mailmap::Mailmap;
+    ///
+    /// let mut map = Mailmap::default();
+    /// map.add(b"Proper <proper@example.com> <old@example.com>\n");
+    /// let commit = b"tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\n\
+    ///     author Old  <old@example.com> 1 +0000\ncommitter Old <old@example.com> 1 +0000\n\nmsg\n";
+    /// let shown = map.apply_to_header(commit);
+    /// assert!(shown.ends_with(b"\n\
+    ///     author Proper <proper@example.com> 1 +0000\ncommitter Proper <proper@example.com> 1 +0000\n\nmsg\n"));
+    /// ```
+    pub fn apply_to_header(&self, object: &[u8]) -> Vec<u8> {
+        const HEADERS: [&[u8]; 3] = [b"author ", b"committer ", b"tagger "];
+        let mut buf = object.to_vec();
+        let mut at = 0;
+        loop {
+            let line = &buf[at..];
+            if line.first().is_none_or(|&b| b == b'\n' || b == 0) {
+                return buf;
+            }
+            let end_of = |from: usize, buf: &[u8]| {
+                memchr::memchr2(b'\n', 0, &buf[from..]).map_or(buf.len(), |i| from + i)
+            };
+            let Some(h) = HEADERS.iter().find(|h| line.starts_with(h)) else {
+                at = end_of(at, &buf);
+                if buf.get(at) == Some(&b'\n') {
+                    at += 1;
+                }
+                continue;
+            };
+            let person = at + h.len();
+            let end = end_of(person, &buf);
+            let Some((from, to, text)) = self.rewrite_ident(&buf[person..end]) else {
+                // git stops at the end of this line: the headers after an
+                // ident it didn't map are left as they are.
+                return buf;
+            };
+            // The splice, and the step past the line git takes only after a
+            // mapped one.
+            let (from, to) = (person + from, person + to);
+            let rest = end - to;
+            let text_len = text.len();
+            buf.splice(from..to, text);
+            at = from + text_len + rest + 1;
+            if at > buf.len() {
+                return buf;
+            }
+        }
+    }
+
+    /// git's `rewrite_ident_line` on an ident (`Name <email> date`): the
+    /// range from the name's start to past the `>`, and `name <email>` to
+    /// put there; `None` if it isn't an ident or the map says nothing.
+    fn rewrite_ident(&self, ident: &[u8]) -> Option<(usize, usize, Vec<u8>)> {
+        let lt = memchr::memchr(b'<', ident)?;
+        let gt = lt + 1 + memchr::memchr(b'>', &ident[lt + 1..])?;
+        let name_end = ident[..lt]
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        let (name, email) = self.lookup(&ident[..name_end], &ident[lt + 1..gt])?;
+        let mut text = name.to_vec();
+        text.extend_from_slice(b" <");
+        text.extend_from_slice(email);
+        text.push(b'>');
+        Some((0, gt + 1, text))
     }
 }

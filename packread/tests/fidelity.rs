@@ -867,6 +867,53 @@ const CASES: &[Case] = &[
         &["cat-file", "--batch-check"],
         "{top}\n{blob}\n{base}\n",
     ),
+    // --use-mailmap: commits and tags with their people mapped (sizes
+    // too), git's quirks included; other objects as they are.
+    case("mailmap", &["cat-file", "--use-mailmap", "-s", "HEAD"]),
+    case("mailmap", &["cat-file", "--mailmap", "-p", "HEAD"]),
+    case("mailmap", &["cat-file", "--use-mailmap", "-p", "HEAD~1"]),
+    case("mailmap", &["cat-file", "--use-mailmap", "-s", "t1"]),
+    case("mailmap", &["cat-file", "--use-mailmap", "-p", "t1"]),
+    case("mailmap", &["cat-file", "--use-mailmap", "-t", "t1"]),
+    case("mailmap", &["cat-file", "--use-mailmap", "commit", "t1"]),
+    case("mailmap", &["cat-file", "--use-mailmap", "tree", "HEAD"]),
+    case("mailmap", &["cat-file", "--use-mailmap", "-s", "HEAD:a"]),
+    case(
+        "mailmap",
+        &["cat-file", "--mailmap", "--no-mailmap", "-p", "HEAD"],
+    ),
+    batch(
+        "mailmap",
+        &["cat-file", "--use-mailmap", "--batch"],
+        "HEAD\nHEAD~1\nt1\nHEAD^{tree}\nHEAD:a\n",
+    ),
+    batch(
+        "mailmap",
+        &["cat-file", "--use-mailmap", "--batch-check"],
+        "HEAD\nHEAD~1\nt1\nHEAD^{tree}\nHEAD:a\n",
+    ),
+    case(
+        "mailmap",
+        &[
+            "cat-file",
+            "--use-mailmap",
+            "--batch-all-objects",
+            "--batch-check",
+        ],
+    ),
+    case(
+        "mailmap",
+        &[
+            "cat-file",
+            "--use-mailmap",
+            "--batch-all-objects",
+            "--unordered",
+            "--batch",
+        ],
+    ),
+    case("mailmap", &["cat-file", "--path=x", "-t", "HEAD"]),
+    case("mailmap", &["cat-file", "--path", "x", "--batch"]),
+    case("mailmap", &["cat-file", "--path"]),
     // An index of the other hash kind among the packs: git's complaint at
     // each lookup that reaches it; the other objects read.
     case("otherhash", &["cat-file", "-t", "HEAD"]),

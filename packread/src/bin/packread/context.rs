@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use packread::graph::CommitGraph;
+use packread::mailmap::Mailmap;
+use packread::object::ObjectKind;
 use packread::refs::RefStore;
 use packread::repository::Setup;
 use packread::{Odb, Warning};
@@ -88,6 +90,29 @@ impl Context {
             }
         }
         graph.map(Arc::new)
+    }
+
+    /// The mailmap git reads: the work tree's `.mailmap`, or in a bare
+    /// repository the blob `HEAD:.mailmap`.
+    pub fn mailmap(&self) -> Mailmap {
+        let mut map = Mailmap::default();
+        if self.setup.in_work_tree() {
+            if let Ok(text) = std::fs::read(self.setup.work_tree_top().join(".mailmap")) {
+                map.add(&text);
+            }
+            return map;
+        }
+        let Some(refs) = self.refs.as_ref() else {
+            return map;
+        };
+        let mut reader = self.odb.reader();
+        if let Ok(rev) = packread::revision::resolve(&mut reader, refs, "HEAD:.mailmap")
+            && let Ok(blob) = reader.read(&rev.id)
+            && blob.kind == ObjectKind::Blob
+        {
+            map.add(&blob.data);
+        }
+        map
     }
 
     /// The length of a full hex id in this repository.

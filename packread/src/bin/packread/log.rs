@@ -7,9 +7,8 @@ use std::io::{self, Write};
 
 use packread::mailmap::Mailmap;
 use packread::object::commit::{Commit, Signature};
-use packread::{ObjectId, ObjectKind, Reader};
+use packread::{ObjectId, Reader};
 
-use crate::context::Context;
 use crate::dates::{DateKind, DateMode};
 use crate::{Exit, Global};
 
@@ -64,7 +63,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         _ => log_option(arg, &mut o),
     })?;
     if use_mailmap {
-        o.mailmap = Some(read_mailmap(cx));
+        o.mailmap = Some(cx.mailmap());
     }
     if parsed.is_empty() {
         let refs = cx.refs.as_ref().expect("checked by parse");
@@ -109,29 +108,6 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     }
     w.flush()?;
     Ok(0)
-}
-
-/// The mailmap git reads: the work tree's `.mailmap`, or in a bare
-/// repository the blob `HEAD:.mailmap`.
-fn read_mailmap(cx: &Context) -> Mailmap {
-    let mut map = Mailmap::default();
-    if cx.setup.in_work_tree() {
-        if let Ok(text) = std::fs::read(cx.setup.work_tree_top().join(".mailmap")) {
-            map.add(&text);
-        }
-        return map;
-    }
-    let Some(refs) = cx.refs.as_ref() else {
-        return map;
-    };
-    let mut reader = cx.odb.reader();
-    if let Ok(rev) = packread::revision::resolve(&mut reader, refs, "HEAD:.mailmap")
-        && let Ok(blob) = reader.read(&rev.id)
-        && blob.kind == ObjectKind::Blob
-    {
-        map.add(&blob.data);
-    }
-    map
 }
 
 /// Takes `log`'s own options; `Ok(false)` for the walk's.

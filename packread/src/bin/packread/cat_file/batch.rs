@@ -683,6 +683,18 @@ impl<'a> Renderer<'a> {
             }
             Err(Fail::Die(msg)) => return Err(Exit::Fatal(msg)),
         };
+        let mailmap = self.opts.mailmap.as_ref();
+        let mut size = size;
+        if let Some(map) = mailmap
+            && matches!(kind, ObjectKind::Commit | ObjectKind::Tag)
+        {
+            // git reads it whole for its mapped size.
+            match file.read() {
+                Ok((_, body)) => size = map.apply_to_header(&body).len() as u64,
+                Err(Fail::Missing) => return Err(Exit::Fatal(format!("unable to read {id}"))),
+                Err(Fail::Die(msg)) => return Err(Exit::Fatal(msg)),
+            }
+        }
         let disk_size = std::fs::metadata(path).map_or(0, |m| m.len());
         let facts = Facts {
             id,
@@ -701,7 +713,10 @@ impl<'a> Renderer<'a> {
             replayed::stream(&file, &id, out)?;
         } else {
             match file.read() {
-                Ok((k, body)) if k == kind => out.extend_from_slice(&body),
+                Ok((k, body)) if k == kind => match mailmap {
+                    Some(map) => out.extend_from_slice(&map.apply_to_header(&body)),
+                    None => out.extend_from_slice(&body),
+                },
                 Ok(_) => return Err(Exit::Fatal(format!("object {id} changed type!?"))),
                 Err(Fail::Missing) => {
                     return Err(Exit::Fatal(format!("object {id} disappeared")));
@@ -794,6 +809,20 @@ impl<'a> Renderer<'a> {
                 }
                 None => return Err(e.into()),
             },
+        }
+        if let Some(map) = &self.opts.mailmap {
+            // git shows a commit's or tag's size with its people mapped,
+            // and anything it reads whole (not a blob) mapped.
+            if matches!(kind, ObjectKind::Commit | ObjectKind::Tag) {
+                if !self.contents {
+                    self.reader
+                        .relocating(&id, loc, |r, at| r.read_location(at, &mut self.data))?;
+                }
+                size = map.apply_to_header(&self.data).len() as u64;
+            }
+            if self.contents && kind != ObjectKind::Blob {
+                self.data = map.apply_to_header(&self.data);
+            }
         }
         let (disk_size, base) = if fmt.needs_location() {
             let d = self.reader.relocating(&id, loc, Reader::disk_info)?;

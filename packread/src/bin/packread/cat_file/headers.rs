@@ -23,6 +23,7 @@ use crate::format::Facts;
 pub(super) fn applies(odb: &Odb, opts: &BatchOptions) -> Result<Option<Vec<PackId>>, Exit> {
     if opts.all
         && !opts.unordered
+        && opts.mailmap.is_none()
         && opts.kind == super::Batch::Check
         && !opts.format.needs_location()
     {

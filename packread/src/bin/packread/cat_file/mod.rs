@@ -9,6 +9,8 @@ mod single;
 
 use std::sync::Arc;
 
+use packread::mailmap::Mailmap;
+
 use crate::format::{DEFAULT, Format};
 use crate::{Exit, Global, unknown_option};
 
@@ -23,6 +25,7 @@ const USAGE: &str = "usage: packread cat-file <type> <object>
     -t                    show object type
     -s                    show object size
     --allow-unknown-type  allow -s and -t to work with objects of unknown type
+    --[no-]use-mailmap    use mail map file (alias --[no-]mailmap)
     --batch[=<format>]    show full <object> contents
     --batch-check[=<format>]
                           like --batch, but don't emit <contents>
@@ -73,6 +76,8 @@ struct BatchOptions {
     nul_output: bool,
     /// `--follow-symlinks`: `<rev>:<path>` names follow links in the tree.
     follow_symlinks: bool,
+    /// `--use-mailmap`: the mailmap commits and tags are shown through.
+    mailmap: Option<Mailmap>,
 }
 
 /// `cat-file`'s arguments, as given.
@@ -94,6 +99,10 @@ struct Args {
     positional: Vec<String>,
     unknown_type: bool,
     follow: bool,
+    /// `--use-mailmap`: commits and tags shown with their people mapped.
+    mailmap: bool,
+    /// `--path=<path>` (only for the filters, which aren't supported).
+    path: Option<String>,
 }
 
 impl Args {
@@ -128,6 +137,17 @@ impl Args {
                 "--no-follow-symlinks" => a.follow = false,
                 "--allow-unknown-type" => a.unknown_type = true,
                 "--no-allow-unknown-type" => a.unknown_type = false,
+                "--use-mailmap" | "--mailmap" => a.mailmap = true,
+                "--no-use-mailmap" | "--no-mailmap" => a.mailmap = false,
+                "--no-path" => a.path = None,
+                "--path" => match args.next() {
+                    Some(p) => a.path = Some(p),
+                    None => {
+                        return Err(Exit::UsageLine(
+                            "error: option `path' requires a value".into(),
+                        ));
+                    }
+                },
                 s => {
                     let formats = [
                         ("--batch=", Batch::Contents),
@@ -139,6 +159,8 @@ impl Args {
                         .find_map(|&(p, kind)| s.strip_prefix(p).map(|f| (f, kind)))
                     {
                         a.set_batch(kind, Some(fmt.to_owned()))?;
+                    } else if let Some(p) = s.strip_prefix("--path=") {
+                        a.path = Some(p.to_owned());
                     } else if s.starts_with('-') && s.len() > 1 {
                         return Err(unknown_option(s, USAGE));
                     } else {
@@ -200,8 +222,13 @@ impl Args {
 /// Parses `cat-file`'s arguments and runs the mode they name.
 pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     let mut a = Args::parse(args)?;
-    // In git's order: options that need a batch mode, the batch modes,
-    // then the single-object modes.
+    // In git's order: a path without a filter, options that need a batch
+    // mode, the batch modes, then the single-object modes.
+    if a.path.is_some() && !matches!(a.mode, Some((Mode::Filter, _))) {
+        return Err(usage(
+            "fatal: '--path=<path|tree-ish>' needs '--filters' or '--textconv'",
+        ));
+    }
     if a.batch.is_none() {
         a.refuse_batch_only_options()?;
     }
@@ -241,6 +268,7 @@ fn run_batch(global: &Global, a: &Args, kind: Batch, fmt: Option<&str>) -> Resul
         return Err(usage("fatal: batch modes take no arguments"));
     }
     let format = Format::parse(fmt.unwrap_or(DEFAULT)).map_err(Exit::Fatal)?;
+    let mut cx = global.open()?;
     // git buffers the output of --batch-all-objects as if --buffer were given.
     let opts = BatchOptions {
         kind,
@@ -251,8 +279,8 @@ fn run_batch(global: &Global, a: &Args, kind: Batch, fmt: Option<&str>) -> Resul
         nul_input: a.z || a.big_z,
         nul_output: a.big_z,
         follow_symlinks: a.follow,
+        mailmap: a.mailmap.then(|| cx.mailmap()),
     };
-    let mut cx = global.open()?;
     cx.batch = true;
     let cx = Arc::new(cx);
     let odb = &cx.odb;
@@ -289,14 +317,14 @@ fn run_single(global: &Global, mut a: Args) -> Result<i32, Exit> {
                 _ => return Err(usage("fatal: too many arguments")),
             };
             refuse_unknown_type(&a)?;
-            single::one_object(global, m, &obj, a.unknown_type)
+            single::one_object(global, m, &obj, a.unknown_type, a.mailmap)
         }
         None => match positional.len() {
             2 => {
                 let obj = positional.pop().expect("two");
                 let ty = positional.pop().expect("two");
                 refuse_unknown_type(&a)?;
-                single::typed_object(global, &ty, &obj)
+                single::typed_object(global, &ty, &obj, a.mailmap)
             }
             0 => Err(usage("")),
             1 => Err(usage(

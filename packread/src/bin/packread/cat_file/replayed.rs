@@ -5,6 +5,7 @@
 
 use std::io::Write;
 
+use packread::mailmap::Mailmap;
 use packread::object::ObjectKind;
 use packread::{ObjectId, Reader};
 
@@ -18,15 +19,20 @@ fn or_fatal(fail: Fail, missing: impl FnOnce() -> String) -> Exit {
 }
 
 /// `-t` and `-s`.
+/// `-t` and `-s`; with a mailmap, `-s` reads the object whole and gives a
+/// commit's or tag's size with its people mapped.
 pub(super) fn header(
     file: &LooseFile,
     mode: Mode,
     allow_unknown: bool,
-    out: &mut impl Write,
+    mailmap: Option<&Mailmap>,
+    out: &mut dyn Write,
 ) -> Result<(), Exit> {
-    let (h, _) = file
+    let whole = mode == Mode::Size && mailmap.is_some();
+    let (h, body) = file
         .info(Want {
             allow_unknown,
+            contents: whole,
             ..Want::default()
         })
         .map_err(|f| or_fatal(f, || "git cat-file: could not get object info".into()))?;
@@ -34,7 +40,13 @@ pub(super) fn header(
         out.write_all(&h.type_name)?;
         out.write_all(b"\n")?;
     } else {
-        writeln!(out, "{}", h.size)?;
+        let size = match (mailmap, h.kind, body) {
+            (Some(map), Some(ObjectKind::Commit | ObjectKind::Tag), Some(body)) => {
+                map.apply_to_header(&body).len() as u64
+            }
+            _ => h.size,
+        };
+        writeln!(out, "{size}")?;
     }
     Ok(())
 }
@@ -45,6 +57,7 @@ pub(super) fn pretty(
     file: &LooseFile,
     id: &ObjectId,
     name: &str,
+    mailmap: Option<&Mailmap>,
     list_tree: impl FnOnce(&[u8], &mut dyn Write) -> Result<(), Exit>,
     out: &mut dyn Write,
 ) -> Result<(), Exit> {
@@ -65,7 +78,10 @@ pub(super) fn pretty(
             let (_, body) = file
                 .read()
                 .map_err(|f| or_fatal(f, || format!("Cannot read object {name}")))?;
-            out.write_all(&body)?;
+            match mailmap {
+                Some(map) => out.write_all(&map.apply_to_header(&body))?,
+                None => out.write_all(&body)?,
+            }
             Ok(())
         }
     }
@@ -83,13 +99,33 @@ pub(super) fn stream(file: &LooseFile, id: &ObjectId, out: &mut dyn Write) -> Re
 /// `<type> <object>` for a loose `id`: a blob asked for as a blob is
 /// streamed (git looks its type up twice first), anything else is read
 /// whole and peeled through `reader` as git's `read_object_with_reference`.
+/// With a mailmap, what is read whole is shown with its people mapped.
 pub(super) fn typed(
     file: &LooseFile,
     id: &ObjectId,
     want: ObjectKind,
     name: &str,
+    mailmap: Option<&Mailmap>,
     reader: &mut Reader,
     out: &mut dyn Write,
+) -> Result<(), Exit> {
+    let mut shown = Vec::new();
+    let done = typed_into(file, id, want, name, reader, &mut shown);
+    // What a failing stream wrote stays written.
+    match mailmap {
+        Some(map) if done.is_ok() => out.write_all(&map.apply_to_header(&shown))?,
+        _ => out.write_all(&shown)?,
+    }
+    done
+}
+
+fn typed_into(
+    file: &LooseFile,
+    id: &ObjectId,
+    want: ObjectKind,
+    name: &str,
+    reader: &mut Reader,
+    out: &mut Vec<u8>,
 ) -> Result<(), Exit> {
     let bad = || format!("git cat-file {name}: bad file");
     if want == ObjectKind::Blob {

@@ -2,6 +2,7 @@
 
 use std::io::{self, BufWriter, Write};
 
+use packread::mailmap::Mailmap;
 use packread::object::{ObjectKind, tree};
 use packread::{Corruption, Location, ObjectId, Odb, Reader};
 
@@ -37,10 +38,10 @@ pub(super) fn one_object(
     mode: Mode,
     name: &str,
     unknown_type: bool,
+    use_mailmap: bool,
 ) -> Result<i32, Exit> {
     let cx = &global.open()?;
-    let odb = &cx.odb;
-    let mut r = odb.reader();
+    let mut r = cx.odb.reader();
     let id = name_to_id(cx, &mut r, name)?;
     if mode == Mode::Exists {
         // git asks whether the object exists, not where: an index entry
@@ -52,107 +53,160 @@ pub(super) fn one_object(
     let loc = r.locate(&id)?;
     // A miss made git scan the directories again, reporting the alternates.
     cx.report_warnings(r.take_refresh_warnings());
+    let one = One {
+        cx,
+        id,
+        name,
+        mailmap: use_mailmap.then(|| cx.mailmap()),
+    };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    // A damaged packed object is fatal (`packed`: git's own fatal message
-    // for it, where the mode has one); a loose one goes through git's steps
-    // (see `replayed`).
-    let fatal = |e: packread::Error, loc: &Location, packed: Option<&str>| -> Exit {
-        match damage::packed(cx, &mut odb.reader(), &id, loc, &e) {
-            Some((lines, fatal)) => {
-                for line in lines {
-                    eprintln!("{line}");
-                }
-                Exit::Fatal(packed.map_or(fatal, str::to_owned))
-            }
-            None => e.into(),
-        }
-    };
     match mode {
-        Mode::Exists => return Ok(i32::from(loc.is_none())),
         // Caught by the caller, which knows the option's name.
         Mode::Filter => return Err(Exit::Fatal("filters are not supported".into())),
+        Mode::Exists => return Ok(i32::from(loc.is_none())),
         Mode::Type | Mode::Size => {
-            let Some(loc) = loc else {
-                return Err(Exit::Fatal(
-                    "git cat-file: could not get object info".into(),
-                ));
-            };
-            let (kind, size) = match r.relocating(&id, &loc, Reader::header_location) {
-                Ok(h) => (h.kind.to_string(), h.size),
-                // git's steps on a loose file the reader refused.
-                Err(_) if let Location::Loose { path } = &loc => {
-                    let file = LooseFile::open(cx, id, path);
-                    replayed::header(&file, mode, unknown_type, &mut out)?;
-                    out.flush()?;
-                    return Ok(0);
-                }
-                // `--allow-unknown-type`: the type as written.
-                Err(packread::Error::Corrupt {
-                    reason: Corruption::UnknownObjectType { name, size },
-                    ..
-                }) if unknown_type => (name, size),
-                Err(e) => return Err(fatal(e, &loc, None)),
-            };
-            if mode == Mode::Type {
-                writeln!(out, "{kind}")?;
-            } else {
-                writeln!(out, "{size}")?;
-            }
+            let loc =
+                loc.ok_or_else(|| Exit::Fatal("git cat-file: could not get object info".into()))?;
+            one.header(&mut r, &loc, mode, unknown_type, &mut out)?;
         }
         Mode::Pretty => {
-            let Some(loc) = loc else {
-                return Err(Exit::Fatal(format!("Not a valid object name {name}")));
-            };
-            let mut data = Vec::new();
-            let header = r.relocating(&id, &loc, Reader::header_location);
-            // Blobs are streamed as git streams them (see the batch's).
-            let read = r.relocating(&id, &loc, |r, at| {
-                r.read_location_as_streamed(at, &mut data)
-            });
-            let kind = match read {
-                Ok(kind) => kind,
-                Err(_) if let Location::Loose { path } = &loc => {
-                    // git's steps on a loose file the reader refused.
-                    let file = LooseFile::open(cx, id, path);
-                    let list = |tree: &[u8], out: &mut dyn Write| {
-                        resolve(cx, &mut r, name)?;
-                        pretty_tree(odb, tree, out)
-                    };
-                    replayed::pretty(&file, &id, name, list, &mut out)?;
-                    out.flush()?;
-                    return Ok(0);
-                }
-                Err(e) => {
-                    // git hands a tree to its ls-tree, which can't read a
-                    // damaged one as a tree; a commit or tag it reads whole
-                    // (a blob it streams: the pack's own message).
-                    let told = match header.map(|h| h.kind) {
-                        Ok(ObjectKind::Tree) => Some("not a tree object".to_owned()),
-                        Ok(ObjectKind::Commit | ObjectKind::Tag) => {
-                            Some(format!("Cannot read object {name}"))
-                        }
-                        _ => None,
-                    };
-                    return Err(fatal(e, &loc, told.as_deref()));
-                }
-            };
-            if kind == ObjectKind::Tree {
-                // git hands a tree to its `ls-tree`, which reads the name
-                // again (its warnings come twice) and checks the tree's hash.
-                resolve(cx, &mut r, name)?;
-                if ObjectId::compute(odb.hash_kind(), kind, &data) != id {
-                    eprintln!("error: hash mismatch {id}");
-                    return Err(Exit::Fatal("not a tree object".into()));
-                }
-                pretty_tree(odb, &data, &mut out)?;
-            } else {
-                out.write_all(&data)?;
-            }
+            let loc = loc.ok_or_else(|| Exit::Fatal(format!("Not a valid object name {name}")))?;
+            one.pretty(&mut r, &loc, &mut out)?;
         }
     }
     out.flush()?;
     Ok(0)
+}
+
+/// One object asked for by a single-object mode.
+struct One<'a> {
+    cx: &'a Context,
+    id: ObjectId,
+    /// As given.
+    name: &'a str,
+    /// With `--use-mailmap`.
+    mailmap: Option<Mailmap>,
+}
+
+impl One<'_> {
+    /// git's end for a damaged packed object: its lines, then its fatal
+    /// message (`told`: the mode's own, where it has one). A loose one
+    /// goes through git's steps instead (see `replayed`).
+    fn fatal(&self, e: packread::Error, loc: &Location, told: Option<&str>) -> Exit {
+        match damage::packed(self.cx, &mut self.cx.odb.reader(), &self.id, loc, &e) {
+            Some((lines, fatal)) => {
+                for line in lines {
+                    eprintln!("{line}");
+                }
+                Exit::Fatal(told.map_or(fatal, str::to_owned))
+            }
+            None => e.into(),
+        }
+    }
+
+    /// `-t` and `-s`.
+    fn header(
+        &self,
+        r: &mut Reader,
+        loc: &Location,
+        mode: Mode,
+        unknown_type: bool,
+        out: &mut dyn Write,
+    ) -> Result<(), Exit> {
+        let id = self.id;
+        // `-s` with a mailmap reads the object: a commit's or tag's size is
+        // that of its bytes with the people mapped.
+        let mapped_size = |r: &mut Reader, at: &Location| {
+            let mut data = Vec::new();
+            let kind = r.read_location(at, &mut data)?;
+            let size = match (&self.mailmap, kind) {
+                (Some(map), ObjectKind::Commit | ObjectKind::Tag) => {
+                    map.apply_to_header(&data).len()
+                }
+                _ => data.len(),
+            };
+            Ok(packread::Header {
+                kind,
+                size: size as u64,
+            })
+        };
+        let header = if mode == Mode::Size && self.mailmap.is_some() {
+            r.relocating(&id, loc, mapped_size)
+        } else {
+            r.relocating(&id, loc, Reader::header_location)
+        };
+        let (kind, size) = match header {
+            Ok(h) => (h.kind.to_string(), h.size),
+            // git's steps on a loose file the reader refused.
+            Err(_) if let Location::Loose { path } = loc => {
+                let file = LooseFile::open(self.cx, id, path);
+                return replayed::header(&file, mode, unknown_type, self.mailmap.as_ref(), out);
+            }
+            // `--allow-unknown-type`: the type as written.
+            Err(packread::Error::Corrupt {
+                reason: Corruption::UnknownObjectType { name, size },
+                ..
+            }) if unknown_type => (name, size),
+            Err(e) => return Err(self.fatal(e, loc, None)),
+        };
+        if mode == Mode::Type {
+            writeln!(out, "{kind}")?;
+        } else {
+            writeln!(out, "{size}")?;
+        }
+        Ok(())
+    }
+
+    /// `-p`: a tree listed, a blob streamed, anything else as it is.
+    fn pretty(&self, r: &mut Reader, loc: &Location, out: &mut dyn Write) -> Result<(), Exit> {
+        let (cx, id, name) = (self.cx, self.id, self.name);
+        let odb = &cx.odb;
+        let mut data = Vec::new();
+        let header = r.relocating(&id, loc, Reader::header_location);
+        // Blobs are streamed as git streams them (see the batch's).
+        let read = r.relocating(&id, loc, |r, at| r.read_location_as_streamed(at, &mut data));
+        let kind = match read {
+            Ok(kind) => kind,
+            Err(_) if let Location::Loose { path } = loc => {
+                // git's steps on a loose file the reader refused.
+                let file = LooseFile::open(cx, id, path);
+                let list = |tree: &[u8], out: &mut dyn Write| {
+                    resolve(cx, r, name)?;
+                    pretty_tree(odb, tree, out)
+                };
+                return replayed::pretty(&file, &id, name, self.mailmap.as_ref(), list, out);
+            }
+            Err(e) => {
+                // git hands a tree to its ls-tree, which can't read a
+                // damaged one as a tree; a commit or tag it reads whole (a
+                // blob it streams: the pack's own message).
+                let told = match header.map(|h| h.kind) {
+                    Ok(ObjectKind::Tree) => Some("not a tree object".to_owned()),
+                    Ok(ObjectKind::Commit | ObjectKind::Tag) => {
+                        Some(format!("Cannot read object {name}"))
+                    }
+                    _ => None,
+                };
+                return Err(self.fatal(e, loc, told.as_deref()));
+            }
+        };
+        if kind == ObjectKind::Tree {
+            // git hands a tree to its `ls-tree`, which reads the name again
+            // (its warnings come twice) and checks the tree's hash.
+            resolve(cx, r, name)?;
+            if ObjectId::compute(odb.hash_kind(), kind, &data) != id {
+                eprintln!("error: hash mismatch {id}");
+                return Err(Exit::Fatal("not a tree object".into()));
+            }
+            pretty_tree(odb, &data, out)?;
+        } else if let (Some(map), ObjectKind::Commit | ObjectKind::Tag) = (&self.mailmap, kind) {
+            out.write_all(&map.apply_to_header(&data))?;
+        } else {
+            out.write_all(&data)?;
+        }
+        Ok(())
+    }
 }
 
 /// Prints a tree as `git ls-tree` does: `<mode> <type> <id>\t<path>`, modes
@@ -178,9 +232,16 @@ fn pretty_tree(odb: &Odb, data: &[u8], out: &mut dyn Write) -> Result<(), Exit> 
 
 /// `cat-file <type> <object>`: the object's bytes, peeling tags (and commits
 /// to their tree) until the type matches, as git's `read_object_with_reference`.
-pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32, Exit> {
+pub(super) fn typed_object(
+    global: &Global,
+    ty: &str,
+    name: &str,
+    use_mailmap: bool,
+) -> Result<i32, Exit> {
     let want: ObjectKind = ty.parse().map_err(|e| Exit::Fatal(format!("{e}")))?;
     let cx = &global.open()?;
+    // git maps the people of whatever it read whole (a blob it streams).
+    let mailmap = (use_mailmap && want != ObjectKind::Blob).then(|| cx.mailmap());
     let odb = &cx.odb;
     let mut r = odb.reader();
     let id = name_to_id(cx, &mut r, name)?;
@@ -200,7 +261,7 @@ pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32,
                 let file = LooseFile::open(cx, id, path);
                 let stdout = io::stdout();
                 let mut out = stdout.lock();
-                replayed::typed(&file, &id, want, name, &mut r, &mut out)?;
+                replayed::typed(&file, &id, want, name, mailmap.as_ref(), &mut r, &mut out)?;
                 out.flush()?;
                 return Ok(0);
             }
@@ -232,6 +293,9 @@ pub(super) fn typed_object(global: &Global, ty: &str, name: &str) -> Result<i32,
     cx.report_warnings(r.take_refresh_warnings());
     if peeled.is_none() {
         return Err(Exit::Fatal(format!("git cat-file {name}: bad file")));
+    }
+    if let Some(map) = &mailmap {
+        data = map.apply_to_header(&data);
     }
     let stdout = io::stdout();
     let mut out = stdout.lock();
