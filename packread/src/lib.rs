@@ -132,7 +132,7 @@ pub use error::{Corruption, DeltaError, Error, RefProblem, RevisionProblem, Stre
 pub use object::{HashKind, ObjectId, ObjectKind};
 pub use odb::{
     CacheStats, DiskInfo, Header, Location, Object, ObjectIds, ObjectInfo, ObjectStream, Odb,
-    OpenOptions, PackId, Packs, Reader, Visited, auto_abbrev,
+    OpenOptions, PackId, Packs, Parsed, Reader, Visited, auto_abbrev,
 };
 pub use repository::Repository;
 pub use smmap;

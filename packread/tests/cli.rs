@@ -359,12 +359,17 @@ fn verify_pack_says_bad_on_corrupt_packs() {
             let mut args = vec!["verify-pack"];
             args.extend_from_slice(flags);
             args.push(pack.to_str().unwrap());
-            let (ours, _) = same(&dir, &args, b"");
+            let (ours, theirs) = same(&dir, &args, b"");
             assert_eq!(
                 ours.status.code(),
                 Some(1),
                 "byte {at} flipped: {}",
                 String::from_utf8_lossy(&ours.stderr)
+            );
+            assert_eq!(
+                String::from_utf8_lossy(&ours.stderr),
+                String::from_utf8_lossy(&theirs.stderr),
+                "stderr, byte {at} flipped, {flags:?}"
             );
         }
     }

@@ -41,6 +41,9 @@ pub enum RevisionWarning {
         /// What it is.
         kind: ObjectKind,
     },
+    /// An object peeled whose content hashes to another id: no object, as
+    /// git's `parse_object` has it.
+    HashMismatch(ObjectId),
 }
 
 impl fmt::Display for RevisionWarning {
@@ -64,6 +67,7 @@ impl fmt::Display for RevisionWarning {
             RevisionWarning::NotACommit { id, kind } => {
                 write!(f, "object {id} is a {kind}, not a commit")
             }
+            RevisionWarning::HashMismatch(id) => write!(f, "object {id} does not hash to its id"),
         }
     }
 }

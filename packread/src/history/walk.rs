@@ -243,9 +243,12 @@ impl Walk {
         let mut id = id;
         let mut data = Vec::new();
         loop {
-            match self.commits.reader.read_into(&id, &mut data)? {
+            // As git's `get_reference`: the type from the header; only a
+            // tag is read (a commit is parsed as the walk parses it).
+            match self.commits.reader.header(&id)?.kind {
                 ObjectKind::Commit => return Ok(Some(id)),
                 ObjectKind::Tag => {
+                    self.commits.reader.read_into(&id, &mut data)?;
                     let tag = crate::object::commit::Tag::parse(&data, id.kind())
                         .map_err(|_| Error::MalformedCommit(id))?;
                     id = tag.object;

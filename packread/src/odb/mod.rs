@@ -28,7 +28,7 @@ use crate::warning::Warning;
 
 pub use iter::{ObjectIds, Visited};
 pub use options::OpenOptions;
-pub use reader::{CacheStats, DiskInfo, Header, Object, ObjectInfo, Reader};
+pub use reader::{CacheStats, DiskInfo, Header, Object, ObjectInfo, Parsed, Reader};
 pub use stream::ObjectStream;
 
 use packs::PackSet;

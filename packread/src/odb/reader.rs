@@ -26,6 +26,19 @@ pub struct Object {
     pub data: Vec<u8>,
 }
 
+/// What git's `parse_object` makes of an object (see
+/// [`Reader::parse_object`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Parsed {
+    /// The object, its hash checked (a blob's content is not kept).
+    Object(Object),
+    /// There is no such object.
+    Missing,
+    /// Its content hashes to another id: git reports `hash mismatch` and
+    /// takes it for no object.
+    HashMismatch,
+}
+
 /// An object's kind and size: what `git cat-file --batch-check` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Header {
@@ -613,6 +626,49 @@ impl Reader {
             Some(loc) => r.header_at_location(&loc, Some(id)),
             None => Err(Error::NotFound(*id)),
         })
+    }
+
+    /// Reads `id` as git's `parse_object` does, checking that it hashes to
+    /// its id: a blob is streamed as git streams it (a loose one's stream
+    /// whatever size its header announced) and hashed with the size its
+    /// header gives, anything else is read whole. What `rev-parse
+    /// <rev>^{<type>}` and `ls-tree` do to each object they meet.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("parse-object", &[("hello.txt", "hello\n")])?;
+    /// use packread::Parsed;
+    ///
+    /// let odb = packread::Odb::open(&dir)?;
+    /// let mut reader = odb.reader();
+    /// let blob = odb.resolve_prefix("ce01")?;
+    /// assert!(matches!(reader.parse_object(&blob)?, Parsed::Object(o) if o.kind == packread::ObjectKind::Blob));
+    /// assert_eq!(reader.parse_object(&odb.hash_kind().null())?, Parsed::Missing);
+    /// # Ok(()) }
+    /// ```
+    pub fn parse_object(&mut self, id: &ObjectId) -> Result<Parsed, Error> {
+        let Some(loc) = self.locate(id)? else {
+            return Ok(Parsed::Missing);
+        };
+        let header = self.relocating(id, &loc, Reader::header_location)?;
+        let mut data = Vec::new();
+        let hashed = if header.kind == ObjectKind::Blob {
+            self.relocating(id, &loc, |r, at| r.read_location_as_streamed(at, &mut data))?;
+            let mut h = ObjectId::object_hasher(id.kind(), ObjectKind::Blob, header.size);
+            h.update(&data);
+            data = Vec::new();
+            h.finish()
+        } else {
+            let kind = self.relocating(id, &loc, |r, at| r.read_location(at, &mut data))?;
+            ObjectId::compute(id.kind(), kind, &data)
+        };
+        if hashed != *id && loc != Location::Builtin {
+            return Ok(Parsed::HashMismatch);
+        }
+        Ok(Parsed::Object(Object {
+            kind: header.kind,
+            data,
+        }))
     }
 
     /// An object's kind and size; `None` if there is no such object.

@@ -13,7 +13,7 @@ pub use crate::error::RevisionWarning;
 use crate::error::{Error, RevisionProblem};
 use crate::object::commit::Commit;
 use crate::object::{ObjectId, ObjectKind};
-use crate::odb::Reader;
+use crate::odb::{Object, Parsed, Reader};
 use crate::refs::RefStore;
 
 /// How many tags git follows when peeling (as in `cat-file`).
@@ -318,6 +318,19 @@ impl Resolver<'_, '_> {
         }
     }
 
+    /// git's `parse_object` of `id`; `None` if there is no such object,
+    /// or (with git's warning) if it hashes to another id.
+    fn parsed(&mut self, id: &ObjectId) -> Result<Option<Object>, Error> {
+        Ok(match self.reader.parse_object(id)? {
+            Parsed::Object(o) => Some(o),
+            Parsed::Missing => None,
+            Parsed::HashMismatch => {
+                self.warnings.push(RevisionWarning::HashMismatch(*id));
+                None
+            }
+        })
+    }
+
     /// Follows tags (and, for a tree, a commit's tree line) until an
     /// object of kind `want` is reached, quietly.
     fn peel(&mut self, id: ObjectId, want: Option<ObjectKind>) -> Result<ObjectId, Error> {
@@ -336,9 +349,9 @@ impl Resolver<'_, '_> {
     ) -> Result<(ObjectId, ObjectKind), Error> {
         let hash = self.reader.odb().hash_kind();
         for _ in 0..MAX_PEEL {
-            // Read whole, as git's `parse_object`: a damaged object is an
-            // error here, not an id.
-            let Some(object) = self.reader.try_read(&id)? else {
+            // As git's `parse_object`: a damaged object is an error here,
+            // not an id; one that hashes to another id is no object.
+            let Some(object) = self.parsed(&id)? else {
                 return Err(self.unknown());
             };
             let kind = object.kind;

@@ -13,6 +13,7 @@ use packread::object::commit::Commit;
 use packread::{Error, HashKind, ObjectId, ObjectKind, Reader};
 
 use crate::context::Context;
+use crate::loose_replay::GitRead;
 use crate::names::quote_c_style;
 use crate::{Exit, Global};
 
@@ -400,6 +401,23 @@ impl Printer<'_> {
     /// the empty tree with `--root`, against each parent with `-m`.
     fn commit(&mut self, id: ObjectId) -> Result<(), Exit> {
         let mut data = Vec::new();
+        // git takes a blob's type from its header, and parses a tree (its
+        // hash checked) before it finds it is no commit.
+        let kind = self
+            .reader
+            .header(&id)
+            .map_err(|e| Exit::from_read(e, GitRead::Tip))?
+            .kind;
+        if kind == ObjectKind::Tree
+            && self.reader.parse_object(&id)? == packread::Parsed::HashMismatch
+        {
+            eprintln!("error: hash mismatch {id}");
+            return Ok(());
+        }
+        if matches!(kind, ObjectKind::Blob | ObjectKind::Tree) {
+            eprintln!("error: object {id} is a {kind}, not a commit");
+            return Ok(());
+        }
         let Some(commit_id) = self
             .reader
             .read_peeled(&id, ObjectKind::Commit, &mut data)?

@@ -191,6 +191,7 @@ pub fn revision_warning(w: &RevisionWarning, batch: bool) -> Vec<String> {
         RevisionWarning::NotACommit { id, kind } => {
             vec![format!("error: object {id} is a {kind}, not a commit")]
         }
+        RevisionWarning::HashMismatch(id) => vec![format!("error: hash mismatch {id}")],
         other => vec![format!("warning: {other}")],
     }
 }

@@ -46,6 +46,45 @@ impl Fail {
     }
 }
 
+/// Which of git's ways of reading an object met a damaged loose file.
+#[derive(Clone, Copy, Debug)]
+pub enum GitRead {
+    /// `repo_read_object_file`: the whole object, dying if it is corrupt.
+    Whole,
+    /// `parse_object_with_flags` as `rev-list` takes a starting point.
+    Tip,
+}
+
+impl GitRead {
+    /// git's death for the loose file of `id` at `path` (named `shown`),
+    /// after its lines, read this way; `None` where git reads it, or gets
+    /// no object without dying.
+    pub fn replay(self, id: ObjectId, path: &Path, shown: String) -> Option<String> {
+        let file = LooseFile::open_shown(id, path, shown);
+        let read = match self {
+            GitRead::Whole => file.read().map(Some),
+            GitRead::Tip => file.parse_object_with(true),
+        };
+        match read {
+            Err(Fail::Die(msg)) => Some(msg),
+            // A starting point git can't parse, without dying.
+            Ok(None) if matches!(self, GitRead::Tip) => Some(format!("bad object {id}")),
+            Ok(_) | Err(Fail::Missing) => None,
+        }
+    }
+}
+
+/// The id whose loose file `path` is (`<objects>/<2 hex>/<rest>`), if it
+/// is one.
+pub fn loose_id(path: &Path) -> Option<ObjectId> {
+    let file = path.file_name()?.to_str()?;
+    let dir = path.parent()?.file_name()?.to_str()?;
+    if dir.len() != 2 {
+        return None;
+    }
+    ObjectId::from_hex(&format!("{dir}{file}"))
+}
+
 /// A loose object's header as git parsed it.
 pub struct Header {
     /// The type as written.
@@ -318,9 +357,14 @@ fn unpack_rest(
 impl LooseFile {
     /// The loose file of `id` at `path`, named as git names it.
     pub fn open(cx: &Context, id: ObjectId, path: &Path) -> LooseFile {
+        Self::open_shown(id, path, cx.git_path(path))
+    }
+
+    /// The loose file of `id` at `path`, named `shown` in messages.
+    pub fn open_shown(id: ObjectId, path: &Path, shown: String) -> LooseFile {
         LooseFile {
             id,
-            shown: cx.git_path(path),
+            shown,
             bytes: std::fs::read(path).ok(),
         }
     }
@@ -411,7 +455,32 @@ impl LooseFile {
     /// streamed to check its hash, its body not kept), or `None` where git
     /// gets no object, after its lines (`hash mismatch` among them).
     pub fn parse_object(&self) -> Result<Option<(ObjectKind, Vec<u8>)>, Fail> {
+        self.parse_object_with(false)
+    }
+
+    /// git's `parse_object_with_flags`; `quick`: with `SKIP_HASH_CHECK`
+    /// and `DISCARD_TREE`, as `rev-list` takes its starting points (a blob
+    /// or tree only has its type read, nothing is hashed).
+    pub fn parse_object_with(&self, quick: bool) -> Result<Option<(ObjectKind, Vec<u8>)>, Fail> {
         let id = &self.id;
+        let kind_is = |kind: ObjectKind| match self.info(Want::default()) {
+            Ok((h, _)) => Ok(h.kind == Some(kind)),
+            Err(Fail::Missing) => Ok(false),
+            Err(die) => Err(die),
+        };
+        if quick {
+            if kind_is(ObjectKind::Blob)? {
+                return Ok(Some((ObjectKind::Blob, Vec::new())));
+            }
+            if kind_is(ObjectKind::Tree)? {
+                return Ok(Some((ObjectKind::Tree, Vec::new())));
+            }
+            return match self.read() {
+                Ok(found) => Ok(Some(found)),
+                Err(Fail::Missing) => Ok(None),
+                Err(die) => Err(die),
+            };
+        }
         match self.info(Want::default()) {
             Ok((
                 Header {

@@ -7,7 +7,7 @@ use std::io::{self, BufWriter, Write};
 
 use packread::object::commit::{Commit, Tag};
 use packread::object::{ObjectKind, tree};
-use packread::{Location, ObjectId, Reader, revision};
+use packread::{Location, ObjectId, Parsed, Reader, revision};
 
 use crate::loose_replay::LooseFile;
 use crate::names::{MINIMUM_ABBREV, Resolved, quote_c_style, resolve};
@@ -272,9 +272,10 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             return Err(Exit::Fatal(format!("Not a valid object name {name}")));
         }
     };
-    let mut data = Vec::new();
-    let peeled = match reader.read_peeled(&id, ObjectKind::Tree, &mut data) {
-        Ok(p) => p,
+    let peeled = match peel_to_tree(&mut reader, id) {
+        Ok(Peeled::Tree(tree)) => Some(tree),
+        Ok(Peeled::HashMismatch) => return Err(Exit::Fatal("not a tree object".into())),
+        Ok(Peeled::Elsewhere) => None,
         Err(e) => {
             let loc = reader.locate(&id)?;
             // A loose object the reader refused: git's steps on it.
@@ -283,7 +284,9 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                     .parse_object()
                     .map_err(|f| f.exit(String::new))?;
                 match parsed {
-                    None => return Err(Exit::Fatal("not a tree object".into())),
+                    None | Some((ObjectKind::Blob, _)) => {
+                        return Err(Exit::Fatal("not a tree object".into()));
+                    }
                     Some((ObjectKind::Tree, tree)) => return print(&mut reader, &tree, &o, &specs),
                     Some(_) => {}
                 }
@@ -305,19 +308,55 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             }));
         }
     };
-    if peeled.is_none() {
+    let Some(tree) = peeled else {
         explain_not_a_tree(&mut reader, &id)?;
         // Packs git can't use, met on the way (git looks the object up
         // twice, as packread's two reads above did).
         cx.report_warnings(reader.take_refresh_warnings());
         return Err(Exit::Fatal("not a tree object".into()));
+    };
+    print(&mut reader, &tree, &o, &specs)
+}
+
+/// Where git's `parse_tree_indirect` ends.
+enum Peeled {
+    /// At a tree: its contents.
+    Tree(Vec<u8>),
+    /// At an object that hashes to another id (git's line printed).
+    HashMismatch,
+    /// At something else, or nothing.
+    Elsewhere,
+}
+
+/// git's `parse_tree_indirect` from `id`: each object on the way parsed,
+/// its hash checked (`Reader::parse_object`), tags followed and commits to
+/// their trees.
+fn peel_to_tree(reader: &mut Reader, id: ObjectId) -> Result<Peeled, packread::Error> {
+    let hash = reader.odb().hash_kind();
+    let mut at = id;
+    for _ in 0..64 {
+        let object = match reader.parse_object(&at)? {
+            Parsed::Object(object) => object,
+            Parsed::HashMismatch => {
+                eprintln!("error: hash mismatch {at}");
+                return Ok(Peeled::HashMismatch);
+            }
+            Parsed::Missing => return Ok(Peeled::Elsewhere),
+        };
+        at = match object.kind {
+            ObjectKind::Tree => return Ok(Peeled::Tree(object.data)),
+            ObjectKind::Commit => match Commit::parse(&object.data, hash) {
+                Ok(commit) => commit.tree,
+                Err(_) => return Ok(Peeled::Elsewhere),
+            },
+            ObjectKind::Tag => match Tag::parse(&object.data, hash) {
+                Ok(tag) => tag.object,
+                Err(_) => return Ok(Peeled::Elsewhere),
+            },
+            ObjectKind::Blob => return Ok(Peeled::Elsewhere),
+        };
     }
-    // git parses the tree it is given, checking its hash.
-    if peeled == Some(id) && ObjectId::compute(odb.hash_kind(), ObjectKind::Tree, &data) != id {
-        eprintln!("error: hash mismatch {id}");
-        return Err(Exit::Fatal("not a tree object".into()));
-    }
-    print(&mut reader, &data, &o, &specs)
+    Ok(Peeled::Elsewhere)
 }
 
 /// Lists `tree` on stdout.
@@ -335,6 +374,11 @@ fn explain_not_a_tree(reader: &mut Reader, id: &ObjectId) -> Result<(), Exit> {
     let hash = reader.odb().hash_kind();
     let mut id = *id;
     for _ in 0..64 {
+        // Only tags and commits lead on (a blob is not read).
+        match reader.try_header(&id)? {
+            Some(h) if matches!(h.kind, ObjectKind::Tag | ObjectKind::Commit) => {}
+            _ => return Ok(()),
+        }
         let Some(object) = reader.try_read(&id)? else {
             return Ok(());
         };

@@ -71,6 +71,19 @@ pub enum Exit {
     UsageLine(String),
     /// stdout was closed under us (`| head`): stop quietly.
     BrokenPipe,
+    /// A loose object packread's reader refused: git's whole read of the
+    /// file is replayed (its lines, its death); `fatal:` `fallback` where
+    /// git would read it.
+    DamagedLoose {
+        /// How git read it.
+        how: loose_replay::GitRead,
+        /// The object.
+        id: packread::ObjectId,
+        /// Its file.
+        path: PathBuf,
+        /// packread's own message for it.
+        fallback: String,
+    },
 }
 
 impl From<io::Error> for Exit {
@@ -85,6 +98,23 @@ impl From<io::Error> for Exit {
 
 impl From<packread::Error> for Exit {
     fn from(e: packread::Error) -> Self {
+        Exit::from_read(e, loose_replay::GitRead::Whole)
+    }
+}
+
+impl Exit {
+    /// The end for `e`, met where git reads an object `how`.
+    pub fn from_read(e: packread::Error, how: loose_replay::GitRead) -> Exit {
+        if let packread::Error::Corrupt { path, .. } = &e
+            && let Some(id) = loose_replay::loose_id(path)
+        {
+            return Exit::DamagedLoose {
+                how,
+                id,
+                path: path.clone(),
+                fallback: fatal_message(e),
+            };
+        }
         Exit::Fatal(fatal_message(e))
     }
 }
@@ -388,6 +418,18 @@ fn main() {
                 129
             }
             Err(Exit::BrokenPipe) => 141,
+            Err(Exit::DamagedLoose {
+                how,
+                id,
+                path,
+                fallback,
+            }) => {
+                let _ = io::stdout().flush();
+                let shown = shown_path::shown_path(&path);
+                let msg = how.replay(id, &path, shown).unwrap_or(fallback);
+                eprintln!("fatal: {msg}");
+                128
+            }
         },
     };
     let _ = io::stdout().flush();

@@ -19,6 +19,7 @@ use packread::refs::RefStore;
 use packread::{Error, ObjectId, ObjectKind, Reader};
 
 use crate::context::Context;
+use crate::loose_replay::GitRead;
 use crate::{Exit, Global};
 
 const USAGE: &str = "usage: git rev-list [<options>] <commit>... [--] [<path>...]
@@ -673,7 +674,7 @@ fn start_listing(
     let mut reader = cx.odb.reader();
     let bad = |e: Error| match e {
         Error::NotFound(id) => Exit::Fatal(format!("bad object {id}")),
-        other => other.into(),
+        other => Exit::from_read(other, GitRead::Tip),
     };
     for t in tips {
         match t {

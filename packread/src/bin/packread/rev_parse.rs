@@ -11,6 +11,7 @@ use packread::{Error, ObjectId, Reader, RevisionProblem, revision};
 use crate::ambiguous;
 use crate::context::Context;
 use crate::git_words;
+use crate::loose_replay::{self, Fail, LooseFile};
 use crate::names::MINIMUM_ABBREV;
 use crate::{Exit, Global};
 
@@ -135,6 +136,9 @@ fn unresolved(
     arg: &str,
     e: Error,
 ) -> Result<Option<i32>, Exit> {
+    // A loose object the reader refused on the way: git parses it (its
+    // lines, its hash checked) and, unless it dies, finds no revision.
+    let mut damaged = None;
     let (warnings, problem) = match e {
         Error::Revision {
             warnings, problem, ..
@@ -146,6 +150,17 @@ fn unresolved(
             Some(problem),
         ),
         Error::Ambiguous(_) => (ambiguous::report(reader, arg)?, None),
+        Error::Corrupt { ref path, .. } if let Some(id) = loose_replay::loose_id(path) => {
+            let file = LooseFile::open(cx, id, path);
+            match file.parse_object() {
+                Err(Fail::Die(msg)) => return Err(Exit::Fatal(msg)),
+                // git reads what packread refused.
+                Ok(Some(_)) => return Err(Exit::Fatal(crate::fatal_message(e))),
+                Ok(None) | Err(Fail::Missing) => {}
+            }
+            damaged = Some(file);
+            (Vec::new(), None)
+        }
         other => return Err(other.into()),
     };
     for w in &warnings {
@@ -178,6 +193,9 @@ fn unresolved(
         // failure, saying what it said the first time again.
         for w in &warnings {
             eprintln!("{w}");
+        }
+        if let Some(file) = &damaged {
+            let _ = file.parse_object();
         }
         if let Some(RevisionProblem::PathNotInTree { path, rev }) = problem {
             return Err(Exit::Fatal(crate::names::missing_path(
