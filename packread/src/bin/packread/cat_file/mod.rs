@@ -250,7 +250,12 @@ fn refuse_filters(a: &Args, option: &str) -> Exit {
         }
         [] => usage(format!("fatal: <rev> required with '{option}'")),
         [_, _, ..] => usage("fatal: too many arguments"),
-        [name] if !name.contains(':') => Exit::Fatal(format!(
+        // Checked once the arguments are counted, before the name is read.
+        _ if a.unknown_type => {
+            Exit::Fatal("git cat-file --allow-unknown-type: use with -s or -t".into())
+        }
+        // `--path` gives the path a bare object name lacks.
+        [name] if !name.contains(':') && a.path.is_none() => Exit::Fatal(format!(
             "<object>:<path> required, only <object> '{name}' given"
         )),
         _ => Exit::Fatal(format!("packread cat-file does not support {option}")),
