@@ -8,9 +8,11 @@
 //! prints its own lines (zlib's message among them) and is retried by its
 //! callers. The functions here follow git 2.47's `loose_object_info`,
 //! `unpack_loose_header`, `parse_loose_header`, `unpack_loose_rest` and the
-//! loose stream of `streaming.c`, with zlib-rs (zlib's state machine and
-//! messages) as the decoder. They are only called once packread's own
-//! reader has refused a loose file, so their speed doesn't matter.
+//! loose stream of `streaming.c`, `stream_object_signature` and
+//! `parse_object`, with zlib-rs (zlib's state machine and messages) as the
+//! decoder; and zlib's words for a pack entry's stream. They are only
+//! called once packread's own reader has refused a file, so their speed
+//! doesn't matter; a file is read whole into memory for them.
 
 use std::io::Write;
 use std::path::Path;
