@@ -217,6 +217,25 @@ impl CommitGraph {
 
     /// What the graph holds for the commit at graph position `pos`.
     pub fn commit_at(&self, cursors: &mut GraphCursors, pos: u32) -> Result<GraphCommit, Error> {
+        let mut parents = Vec::new();
+        let (tree, date, generation) = self.commit_parts(cursors, pos, &mut parents)?;
+        Ok(GraphCommit {
+            tree,
+            parents,
+            date,
+            generation,
+        })
+    }
+
+    /// [`commit_at`](Self::commit_at) without an allocation: the tree,
+    /// date and generation, the parents' positions put in `parents`.
+    pub(crate) fn commit_parts(
+        &self,
+        cursors: &mut GraphCursors,
+        pos: u32,
+        parents: &mut Vec<u32>,
+    ) -> Result<(ObjectId, u64, u64), Error> {
+        parents.clear();
         let (i, lex) = self.layer_of(pos)?;
         let layer = &self.layers[i];
         let c = &mut cursors.0[i];
@@ -233,7 +252,6 @@ impl CommitGraph {
                 ))
             }
         };
-        let mut parents = Vec::new();
         if data.parent1 != NO_PARENT {
             parents.push(check(data.parent1)?);
             if data.parent2 & EDGE_LAST_OR_EXTRA != 0 {
@@ -248,12 +266,7 @@ impl CommitGraph {
             Some(offset) => data.date.saturating_add(offset),
             None => u64::from(data.level),
         };
-        Ok(GraphCommit {
-            tree: data.tree,
-            parents,
-            date: data.date,
-            generation,
-        })
+        Ok((data.tree, data.date, generation))
     }
 }
 

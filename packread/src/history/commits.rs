@@ -118,6 +118,9 @@ pub(crate) struct Commits {
     /// Node of each graph position met so far (`u32::MAX`: none yet).
     by_graph_pos: Vec<Node>,
     buf: Vec<u8>,
+    /// The parents' graph positions of the commit being filled (kept to
+    /// spare an allocation per commit).
+    graph_parents: Vec<u32>,
     /// The bytes of the commits parsed from their objects most recently
     /// (a few: a walk shows a commit soon after parsing it), for callers
     /// that read them again (`log`); off until asked for.
@@ -146,6 +149,7 @@ impl Commits {
             by_id: IdMap::default(),
             by_graph_pos: Vec::new(),
             buf: Vec::new(),
+            graph_parents: Vec::new(),
             recent: std::collections::VecDeque::new(),
             keep_recent: false,
         }
@@ -363,11 +367,26 @@ impl Commits {
 
     fn fill_from_graph(&mut self, n: Node, pos: u32) -> Result<(), ParseFailure> {
         let (graph, cursors) = self.graph.as_mut().expect("found in it");
-        let c = graph.commit_at(cursors, pos)?;
+        let mut positions = std::mem::take(&mut self.graph_parents);
+        let parts = graph.commit_parts(cursors, pos, &mut positions);
+        let (tree, date, generation) = match parts {
+            Ok(parts) => parts,
+            Err(e) => {
+                self.graph_parents = positions;
+                return Err(e.into());
+            }
+        };
         let mut parents = Parents::default();
-        for &p in &c.parents {
-            parents.push(self.node_at_graph_pos(p)?);
+        for &p in &positions {
+            match self.node_at_graph_pos(p) {
+                Ok(node) => parents.push(node),
+                Err(e) => {
+                    self.graph_parents = positions;
+                    return Err(e.into());
+                }
+            }
         }
+        self.graph_parents = positions;
         if self.by_graph_pos.len() <= pos as usize {
             let len = self.graph.as_ref().expect("found in it").0.len() as usize;
             self.by_graph_pos
@@ -377,9 +396,9 @@ impl Commits {
         let node = &mut self.nodes[n as usize];
         node.graph_pos = Some(pos);
         node.parents = parents;
-        node.tree = c.tree;
-        node.date = c.date;
-        node.generation = c.generation;
+        node.tree = tree;
+        node.date = date;
+        node.generation = generation;
         node.parsed = true;
         Ok(())
     }
