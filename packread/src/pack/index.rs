@@ -336,6 +336,95 @@ impl PackIndex {
         be_u64_at(c, at64)?.ok_or_else(|| self.corrupt(at64, Corruption::TooSmall))
     }
 
+    /// Every entry's `(offset, position)`, in index order, the offset
+    /// table read in large pieces. The first entry whose offset can't be
+    /// read fails it.
+    pub fn offsets(&self, c: &mut WindowCursor) -> Result<Vec<(u64, u32)>, Error> {
+        let n = self.len();
+        let mut out = Vec::with_capacity(n as usize);
+        if self.version == IndexVersion::V1 {
+            for i in 0..n {
+                out.push((self.offset_at(c, i)?, i));
+            }
+            return Ok(out);
+        }
+        let mut large = Vec::new();
+        self.each_offset32(c, |i, v| {
+            if v & 0x8000_0000 == 0 {
+                out.push((u64::from(v), i));
+            } else {
+                large.push(out.len());
+                out.push((0, i));
+            }
+            true
+        })?;
+        for k in large {
+            out[k].0 = self.offset_at(c, out[k].1)?;
+        }
+        Ok(out)
+    }
+
+    /// Whether an entry other than position `pos` has the pack offset
+    /// `offset`: one pass over the offset table in large reads, without
+    /// sorting it (entries that can't be read are not counted).
+    pub fn offset_shared(
+        &self,
+        c: &mut WindowCursor,
+        pos: u32,
+        offset: u64,
+    ) -> Result<bool, Error> {
+        if self.version == IndexVersion::V1 {
+            for i in (0..self.len()).filter(|&i| i != pos) {
+                if self.offset_at(c, i)? == offset {
+                    return Ok(true);
+                }
+            }
+            return Ok(false);
+        }
+        let (mut shared, mut large) = (false, Vec::new());
+        self.each_offset32(c, |i, v| {
+            if i != pos && v & 0x8000_0000 != 0 {
+                large.push(i);
+            } else if i != pos && u64::from(v) == offset {
+                shared = true;
+            }
+            !shared
+        })?;
+        Ok(shared
+            || large
+                .into_iter()
+                .any(|i| self.offset_at(c, i).is_ok_and(|o| o == offset)))
+    }
+
+    /// Gives `f` each entry's position and 32-bit offset slot of this
+    /// (version 2) index, in order, read in large pieces, while `f` says
+    /// to go on.
+    fn each_offset32(
+        &self,
+        c: &mut WindowCursor,
+        mut f: impl FnMut(u32, u32) -> bool,
+    ) -> Result<(), Error> {
+        const CHUNK: u32 = 16 * 1024;
+        let n = self.len();
+        let mut buf = vec![0u8; CHUNK as usize * 4];
+        let mut first = 0;
+        while first < n {
+            let count = CHUNK.min(n - first);
+            let bytes = &mut buf[..count as usize * 4];
+            let at = self.ofs32_at + u64::from(first) * 4;
+            if c.read_at(at, bytes)? < bytes.len() {
+                return Err(self.corrupt(at, Corruption::TooSmall));
+            }
+            for (i, raw) in (first..).zip(bytes.chunks_exact(4)) {
+                if !f(i, u32::from_be_bytes(raw.try_into().expect("4 bytes"))) {
+                    return Ok(());
+                }
+            }
+            first += count;
+        }
+        Ok(())
+    }
+
     /// The offsets below 2 GiB that this (version 2) index keeps in its
     /// 64-bit table all the same, sorted: git's `index-pack --verify` writes
     /// them there too, so that an index written that way still verifies.
