@@ -238,3 +238,51 @@ fn a_bad_large_offset_fails_its_entry_only() {
     );
     std::fs::remove_dir_all(repo).unwrap();
 }
+
+/// Without a `.rev` file, a pack's first reads take an entry's offset as
+/// the index gives it (as git does) and check what they read by its hash,
+/// and header reads check the offset by a pass over the table: whatever
+/// one entry's offset is changed to (another entry's, a byte into an
+/// entry, past the pack), every object read, first reads included, is
+/// git's own or an error, and every header is git's or an error.
+#[test]
+fn without_a_rev_file_first_reads_never_give_another_object() {
+    let src = fixture("make_history.sh").join("ofs.git");
+    let objects = git_objects(&src);
+    let repo = copy_repo(&src, "norev");
+    let idx = pack_file(&repo, "idx");
+    std::fs::remove_file(idx.with_extension("rev")).unwrap();
+    let bytes = std::fs::read(&idx).unwrap();
+    let n = u32::from_be_bytes(bytes[8 + 255 * 4..8 + 1024].try_into().unwrap()) as usize;
+    let offsets = 8 + 1024 + n * 24;
+    let offset_of = |pos: usize| {
+        u32::from_be_bytes(
+            bytes[offsets + 4 * pos..offsets + 4 * pos + 4]
+                .try_into()
+                .unwrap(),
+        )
+    };
+    let victim = n / 3;
+    for new in [offset_of(n / 3 + 1), offset_of(victim) + 1, 0x7fff_0000] {
+        let mut damaged = bytes.clone();
+        damaged[offsets + 4 * victim..offsets + 4 * victim + 4].copy_from_slice(&new.to_be_bytes());
+        std::fs::write(&idx, &damaged).unwrap();
+        // A fresh database for each object: every read is a first read.
+        for o in &objects {
+            let odb = OpenOptions::new().open(&repo).unwrap();
+            if let Ok(obj) = odb.reader().read(&o.id) {
+                assert_eq!(
+                    (obj.kind, &obj.data),
+                    (o.kind, &o.data),
+                    "{} (offset {new})",
+                    o.id
+                );
+            }
+            let odb = OpenOptions::new().open(&repo).unwrap();
+            if let Ok(h) = odb.reader().header(&o.id) {
+                assert_eq!((h.kind, h.size), (o.kind, o.data.len() as u64), "{}", o.id);
+            }
+        }
+    }
+    std::fs::remove_dir_all(repo).unwrap();
+}
