@@ -420,3 +420,72 @@ mod tests {
         assert_eq!(a.get(b"sp ace", "diff"), State::Value(b"x".to_vec()));
     }
 }
+
+/// What git's `convert_to_working_tree` would do to a file's bytes, from
+/// the repository's `config` and a path's attributes: `git cat-file
+/// --filters` shows a blob as git would write it to the work tree.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = packread::doctest::Scratch::new("checkout")?;
+/// # dir.git(&["init", "-q"])?;
+/// use packread::attributes::{Attributes, Checkout, Sources};
+///
+/// std::fs::write(dir.join(".gitattributes"), "*.sh text eol=lf\n*.png binary\n")?;
+/// let git_dir = dir.join(".git");
+/// let mut attributes = Attributes::new(Sources::for_repository(&git_dir, Some(dir.to_path_buf())));
+/// let checkout = Checkout::read(&git_dir);
+/// assert_eq!(checkout.conversion(&mut attributes, b"run.sh").as_deref(), Some("text"));
+/// assert_eq!(checkout.conversion(&mut attributes, b"logo.png"), None);
+/// assert_eq!(checkout.conversion(&mut attributes, b"README"), None);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Checkout {
+    /// `core.autocrlf` is `true`: text files get CRLF line ends.
+    autocrlf: bool,
+}
+
+impl Checkout {
+    /// The settings of the repository whose (common) git directory is
+    /// `git_dir`, from its `config` file (git's defaults without one; the
+    /// user's and the system's configuration are not read).
+    pub fn read(git_dir: &std::path::Path) -> Checkout {
+        let text = std::fs::read_to_string(git_dir.join("config")).unwrap_or_default();
+        let autocrlf = crate::git_dir::config_value(&text, "core", "autocrlf")
+            .is_some_and(|v| crate::git_dir::config::parse_bool(&v) == Some(true));
+        Checkout { autocrlf }
+    }
+
+    /// Why git would change the bytes of the file at `path` as it writes
+    /// it to the work tree: the attribute or setting that says so (`ident`,
+    /// `filter=<driver>`, `working-tree-encoding`, `text`, `eol`,
+    /// `core.autocrlf`); `None` where git writes the bytes as stored. A
+    /// `filter` counts whether or not a driver is configured for it (the
+    /// user's configuration, where drivers usually are, is not read).
+    pub fn conversion(&self, attributes: &mut Attributes, path: &[u8]) -> Option<String> {
+        if attributes.get(path, "ident") == State::Set {
+            return Some("ident".into());
+        }
+        if let State::Value(driver) = attributes.get(path, "filter") {
+            return Some(format!("filter={}", String::from_utf8_lossy(&driver)));
+        }
+        if let State::Value(_) = attributes.get(path, "working-tree-encoding") {
+            return Some("working-tree-encoding".into());
+        }
+        let text = match attributes.get(path, "text") {
+            State::Unspecified => attributes.get(path, "crlf"),
+            text => text,
+        };
+        match text {
+            // Binary: line ends are left as they are.
+            State::Unset => None,
+            State::Set | State::Value(_) => Some("text".into()),
+            State::Unspecified => match attributes.get(path, "eol") {
+                State::Unspecified if self.autocrlf => Some("core.autocrlf".into()),
+                State::Unspecified => None,
+                _ => Some("eol".into()),
+            },
+        }
+    }
+}

@@ -40,9 +40,9 @@ struct Case {
 enum Differs {
     /// git crashes (a signal); packread exits, saying this on stderr.
     GitCrashes(&'static str),
-    /// git reads what packread refuses as corrupt (a body shorter than its
-    /// header, padded with memory git never set): git exits 0, packread
-    /// 128 naming the damage with this.
+    /// git answers where packread refuses (a body shorter than its header,
+    /// padded with memory git never set; a conversion or textconv program
+    /// packread doesn't run): git exits 0, packread 128 saying this.
     Refused(&'static str),
     /// git reads a size it never set (a header it can't parse): the exit
     /// code is git's, and the rest too unless git ran out of memory.
@@ -940,6 +940,27 @@ const CASES: &[Case] = &[
             "--unordered",
             "--batch",
         ],
+    ),
+    // --filters and --textconv where the attributes call for nothing: the
+    // object as stored; where they call for a conversion or a textconv
+    // program, git runs it and packread refuses, saying so.
+    case("attrs", &["cat-file", "--filters", "HEAD:a.txt"]),
+    case("attrs", &["cat-file", "--textconv", "HEAD:a.txt"]),
+    case("attrs", &["cat-file", "--filters", "HEAD:b.bin"]),
+    case("attrs", &["cat-file", "--textconv", "HEAD:b.bin"]),
+    case("attrs", &["cat-file", "--textconv", "HEAD:"]),
+    case(
+        "attrs",
+        &["cat-file", "--filters", "--path=a.txt", "HEAD:s.sh"],
+    ),
+    case("attrs", &["cat-file", "--textconv", "--path=x.txt", "HEAD"]),
+    differs(
+        Differs::Refused("does not convert for the work tree"),
+        case("attrs", &["cat-file", "--filters", "HEAD:s.sh"]),
+    ),
+    differs(
+        Differs::Refused("does not run textconv programs"),
+        case("attrs", &["cat-file", "--textconv", "HEAD:c.c"]),
     ),
     // git crashes peeling a commit to a tag under a mailmap.
     differs(

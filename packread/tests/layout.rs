@@ -86,7 +86,11 @@ fn references(
     // `use` statements, whose trees may name several modules.
     let mut rest = code.as_str();
     while let Some(at) = rest.find("use ") {
-        let is_word = at == 0 || !rest.as_bytes()[at - 1].is_ascii_alphanumeric();
+        // A statement: at the start of its line, or after a visibility
+        // (not "use" inside a string or a word).
+        let line_start = rest[..at].rfind('\n').map_or(0, |i| i + 1);
+        let before = rest[line_start..at].trim();
+        let is_word = before.is_empty() || before.starts_with("pub");
         let end = rest[at..].find(';').map_or(rest.len(), |e| at + e);
         if is_word {
             paths.extend(expand(&rest[at + 4..end]));

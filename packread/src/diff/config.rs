@@ -32,6 +32,8 @@ pub struct DiffConfig {
     pub big_file_threshold: u64,
     /// `diff.<driver>.binary`, by driver name.
     drivers: HashMap<Vec<u8>, bool>,
+    /// The drivers with a `diff.<driver>.textconv` program.
+    textconv: Vec<Vec<u8>>,
 }
 
 impl Default for DiffConfig {
@@ -39,6 +41,7 @@ impl Default for DiffConfig {
         DiffConfig {
             big_file_threshold: BIG_FILE_THRESHOLD,
             drivers: HashMap::new(),
+            textconv: Vec::new(),
         }
     }
 }
@@ -53,10 +56,22 @@ impl DiffConfig {
         let big_file_threshold = config_value(&text, "core", "bigfilethreshold")
             .and_then(|v| parse_size(&v))
             .unwrap_or(BIG_FILE_THRESHOLD);
+        let textconv = entries(&text)
+            .into_iter()
+            .filter(|e| e.section == "diff" && e.key == "textconv")
+            .filter_map(|e| e.subsection.map(String::into_bytes))
+            .collect();
         DiffConfig {
             big_file_threshold,
             drivers: binary_drivers(&text),
+            textconv,
         }
+    }
+
+    /// Whether diff driver `name` has a `textconv` program (git runs it
+    /// for `cat-file --textconv` and textconv diffs).
+    pub fn driver_textconv(&self, name: &[u8]) -> bool {
+        self.textconv.iter().any(|d| d == name)
     }
 
     /// The `binary` setting of diff driver `name`, if set.

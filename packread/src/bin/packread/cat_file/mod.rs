@@ -233,7 +233,12 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
         a.refuse_batch_only_options()?;
     }
     if let Some((Mode::Filter, option)) = a.mode {
-        return Err(refuse_filters(&a, option));
+        if let Some(refused) = refuse_filters(&a, option) {
+            return Err(refused);
+        }
+        let name = a.positional.first().map_or("", String::as_str);
+        let textconv = option == "--textconv";
+        return single::filtered(global, textconv, name, a.path.as_deref());
     }
     if let Some((kind, fmt)) = a.batch.take() {
         return run_batch(global, &a, kind, fmt.as_deref());
@@ -241,13 +246,13 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     run_single(global, a)
 }
 
-/// `--textconv`/`--filters` <object>:<path>: a path needs revisions, and
-/// batches with filters need attributes; neither is supported.
-fn refuse_filters(a: &Args, option: &str) -> Exit {
-    match a.positional.as_slice() {
-        _ if a.batch.is_some() => {
-            Exit::Fatal(format!("packread cat-file does not support {option}"))
-        }
+/// git's refusals of `--textconv`/`--filters` <object>:<path> (`None`:
+/// none; a batch with them is not supported).
+fn refuse_filters(a: &Args, option: &str) -> Option<Exit> {
+    Some(match a.positional.as_slice() {
+        _ if a.batch.is_some() => Exit::Fatal(format!(
+            "packread cat-file does not support {option} in a batch"
+        )),
         [] => usage(format!("fatal: <rev> required with '{option}'")),
         [_, _, ..] => usage("fatal: too many arguments"),
         // Checked once the arguments are counted, before the name is read.
@@ -258,8 +263,8 @@ fn refuse_filters(a: &Args, option: &str) -> Exit {
         [name] if !name.contains(':') && a.path.is_none() => Exit::Fatal(format!(
             "<object>:<path> required, only <object> '{name}' given"
         )),
-        _ => Exit::Fatal(format!("packread cat-file does not support {option}")),
-    }
+        _ => return None,
+    })
 }
 
 /// A batch mode of `kind` with `fmt` (git's default if none).

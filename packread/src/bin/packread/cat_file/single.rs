@@ -2,6 +2,8 @@
 
 use std::io::{self, BufWriter, Write};
 
+use packread::attributes::{Attributes, Checkout, Sources, State};
+use packread::diff::DiffConfig;
 use packread::mailmap::Mailmap;
 use packread::object::{ObjectKind, tree};
 use packread::{Corruption, Location, ObjectId, Odb, Reader};
@@ -11,7 +13,7 @@ use crate::ambiguous;
 use crate::context::Context;
 use crate::damage;
 use crate::loose_replay::LooseFile;
-use crate::names::{Resolved, quote_c_style, resolve};
+use crate::names::{Resolved, quote_c_style, resolve, resolve_revision};
 use crate::{Exit, Global};
 
 /// Resolves a command-line name to an id, or dies as git does.
@@ -75,6 +77,80 @@ pub(super) fn one_object(
             one.pretty(&mut r, &loc, &mut out)?;
         }
     }
+    out.flush()?;
+    Ok(0)
+}
+
+/// `--textconv` and `--filters` of `name` (`<rev>:<path>`, or any object
+/// with `--path`): as git, a blob whose path's attributes call for nothing
+/// is shown as it is stored (`--textconv` falling back to `-p`, `--filters`
+/// showing any object's bytes); packread runs no textconv program and makes
+/// no work-tree conversion, and refuses where git would.
+pub(super) fn filtered(
+    global: &Global,
+    textconv: bool,
+    name: &str,
+    path: Option<&str>,
+) -> Result<i32, Exit> {
+    let cx = &global.open()?;
+    let mut r = cx.odb.reader();
+    let id = name_to_id(cx, &mut r, name)?;
+    // The path whose attributes apply: as given, or the one `name` looked up.
+    let path: Vec<u8> = match (path, &cx.refs) {
+        (Some(p), _) => p.as_bytes().to_vec(),
+        (None, Some(refs)) => resolve_revision(cx, &mut r, refs, name)
+            .ok()
+            .and_then(|rev| rev.path)
+            .map(|(p, _)| p.into_bytes())
+            .unwrap_or_default(),
+        (None, None) => Vec::new(),
+    };
+    let (mut attributes, git_dir) = match &cx.refs {
+        Some(refs) => {
+            let work_tree = cx.setup.in_work_tree().then(|| cx.setup.work_tree_top());
+            let sources = Sources::for_repository(refs.common_dir(), work_tree);
+            (Attributes::new(sources), Some(refs.common_dir().to_owned()))
+        }
+        None => (Attributes::new(Sources::default()), None),
+    };
+    let shown = String::from_utf8_lossy(&path).into_owned();
+    if textconv {
+        let config = git_dir.as_deref().map(DiffConfig::read).unwrap_or_default();
+        if let State::Value(driver) = attributes.get(&path, "diff")
+            && config.driver_textconv(&driver)
+        {
+            return Err(Exit::Fatal(format!(
+                "packread cat-file does not run textconv programs (diff={} for '{shown}')",
+                String::from_utf8_lossy(&driver)
+            )));
+        }
+        // No textconv: git shows the object as `-p` does.
+        let loc = r
+            .locate(&id)?
+            .ok_or_else(|| Exit::Fatal(format!("Not a valid object name {name}")))?;
+        let one = One {
+            cx,
+            id,
+            name,
+            mailmap: None,
+        };
+        let stdout = io::stdout();
+        let mut out = BufWriter::new(stdout.lock());
+        one.pretty(&mut r, &loc, &mut out)?;
+        out.flush()?;
+        return Ok(0);
+    }
+    let checkout = git_dir.as_deref().map(Checkout::read).unwrap_or_default();
+    if let Some(why) = checkout.conversion(&mut attributes, &path) {
+        return Err(Exit::Fatal(format!(
+            "packread cat-file does not convert for the work tree ({why} for '{shown}')"
+        )));
+    }
+    // Read whole, whatever its type, as git's `filter_object`.
+    let object = r.read(&id)?;
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(&object.data)?;
     out.flush()?;
     Ok(0)
 }
