@@ -524,6 +524,12 @@ impl Reader {
             if self.state().set.covered[pack.index()] {
                 continue;
             }
+            // A pack read the checked way (the usual case: it has a `.rev`
+            // file, or has been read enough) is left to the checked lookup,
+            // which then searches from the start.
+            if !self.state().set.packs[pack.index()].may_read_unchecked() {
+                return None;
+            }
             let mut pr = self.pack_reader(pack);
             let pos = pr.lookup(id).ok()??;
             if !pr.pack.take_unchecked_read() {

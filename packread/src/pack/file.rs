@@ -409,9 +409,16 @@ impl Pack {
     /// the first reads of a pack with no usable `.rev` file, before its
     /// offset table is sorted. Counts the read.
     pub(crate) fn take_unchecked_read(&self) -> bool {
+        self.may_read_unchecked()
+            && self.quick_checks.fetch_add(1, Ordering::Relaxed) < quick_checks(self.len())
+    }
+
+    /// Whether [`take_unchecked_read`](Self::take_unchecked_read) may say
+    /// yes (without counting a read).
+    pub(crate) fn may_read_unchecked(&self) -> bool {
         self.by_offset.get().is_none()
             && self.usable.get().is_none()
-            && self.quick_checks.fetch_add(1, Ordering::Relaxed) < quick_checks(self.len())
+            && self.quick_checks.load(Ordering::Relaxed) < quick_checks(self.len())
             && self.rev_file().is_none()
     }
 
