@@ -623,8 +623,6 @@ impl Reader {
     /// pack index's entry is enough: its offset is not checked against the
     /// pack (reading the object is what fails on a bad one).
     pub fn contains(&mut self, id: &ObjectId) -> Result<bool, Error> {
-        // As git's existence check: the index entry is enough (an offset
-        // outside the pack is an error only for a read).
         self.state().existence_only = true;
         let found = self.locate(id);
         self.state().existence_only = false;
