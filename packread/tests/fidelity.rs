@@ -954,9 +954,27 @@ const CASES: &[Case] = &[
         &["cat-file", "--filters", "--path=a.txt", "HEAD:s.sh"],
     ),
     case("attrs", &["cat-file", "--textconv", "--path=x.txt", "HEAD"]),
+    batch(
+        "attrs",
+        &["cat-file", "--batch", "--textconv"],
+        "HEAD:a.txt a.txt\nHEAD:b.bin b.bin\nHEAD\nHEAD:s.sh x.txt\nHEAD:a.txt\n",
+    ),
+    batch(
+        "attrs",
+        &["cat-file", "--filters", "--batch=%(objectname) %(rest)"],
+        "HEAD:a.txt a.txt\nHEAD:b.bin b.bin\nHEAD\nHEAD:s.sh x.txt\nHEAD:a.txt\n",
+    ),
     differs(
         Differs::Refused("does not convert for the work tree"),
         case("attrs", &["cat-file", "--filters", "HEAD:s.sh"]),
+    ),
+    differs(
+        Differs::Refused("does not convert for the work tree"),
+        batch(
+            "attrs",
+            &["cat-file", "--batch", "--filters"],
+            "HEAD:s.sh s.sh\n",
+        ),
     ),
     differs(
         Differs::Refused("does not run textconv programs"),

@@ -14,6 +14,8 @@ use crate::ambiguous;
 use crate::context::Context;
 use crate::damage;
 use crate::loose_replay::{Fail, LooseFile, Want};
+use packread::attributes::{Attributes, Checkout, Sources, State};
+use packread::diff::DiffConfig;
 
 use super::replayed;
 use crate::format::Facts;
@@ -305,7 +307,7 @@ impl Feeder {
                 },
                 (false, _) => Input::Stdin {
                     nul: opts.nul_input,
-                    split_rest: opts.format.splits_rest(),
+                    split_rest: opts.format.splits_rest() || opts.textconv.is_some(),
                 },
                 (true, false) => Input::AllSorted,
                 (true, true) => Input::AllUnordered,
@@ -525,6 +527,9 @@ pub(super) struct Renderer<'a> {
     data: Vec<u8>,
     /// Whether the answer being rendered shows the contents.
     contents: bool,
+    /// For `--textconv`/`--filters`: the attributes and settings, once
+    /// needed.
+    conversions: Option<(Attributes, Checkout, DiffConfig)>,
 }
 
 impl<'a> Renderer<'a> {
@@ -545,6 +550,7 @@ impl<'a> Renderer<'a> {
             spare,
             data: Vec::new(),
             contents: opts.kind == Batch::Contents,
+            conversions: None,
         }
     }
 
@@ -842,10 +848,73 @@ impl<'a> Renderer<'a> {
         let d = self.delim();
         out.push(d);
         if self.contents {
+            if kind == ObjectKind::Blob
+                && let Some(textconv) = self.opts.textconv
+            {
+                self.transform(id, loc, rest, textconv)?;
+            }
             out.extend_from_slice(&self.data);
             out.push(d);
         }
         Ok(())
+    }
+
+    /// A blob as `--textconv`/`--filters` show it, for the path `rest`
+    /// (after its header line, as git dies there): read whole, where the
+    /// path's attributes call for no textconv program and no conversion
+    /// (packread runs neither and refuses, saying which).
+    fn transform(
+        &mut self,
+        id: ObjectId,
+        loc: &Location,
+        rest: &[u8],
+        textconv: bool,
+    ) -> Result<(), Exit> {
+        if rest.is_empty() {
+            return Err(Exit::Fatal(format!("missing path for '{id}'")));
+        }
+        let cx = self.cx;
+        let (attributes, checkout, diff) = self
+            .conversions
+            .get_or_insert_with(|| conversion_settings(cx));
+        let shown = String::from_utf8_lossy(rest);
+        if textconv {
+            if let State::Value(driver) = attributes.get(rest, "diff")
+                && diff.driver_textconv(&driver)
+            {
+                return Err(Exit::Fatal(format!(
+                    "packread cat-file does not run textconv programs (diff={} for '{shown}')",
+                    String::from_utf8_lossy(&driver)
+                )));
+            }
+        } else if let Some(why) = checkout.conversion(attributes, rest) {
+            return Err(Exit::Fatal(format!(
+                "packread cat-file does not convert for the work tree ({why} for '{shown}')"
+            )));
+        }
+        // Read whole (a loose blob's stream must end as announced).
+        self.reader
+            .relocating(&id, loc, |r, at| r.read_location(at, &mut self.data))?;
+        Ok(())
+    }
+}
+
+/// The attributes and settings `--textconv`/`--filters` look paths up in.
+fn conversion_settings(cx: &Context) -> (Attributes, Checkout, DiffConfig) {
+    match &cx.refs {
+        Some(refs) => {
+            let work_tree = cx.setup.in_work_tree().then(|| cx.setup.work_tree_top());
+            (
+                Attributes::new(Sources::for_repository(refs.common_dir(), work_tree)),
+                Checkout::read(refs.common_dir()),
+                DiffConfig::read(refs.common_dir()),
+            )
+        }
+        None => (
+            Attributes::new(Sources::default()),
+            Checkout::default(),
+            DiffConfig::default(),
+        ),
     }
 }
 

@@ -24,6 +24,7 @@ pub(super) fn applies(odb: &Odb, opts: &BatchOptions) -> Result<Option<Vec<PackI
     if opts.all
         && !opts.unordered
         && opts.mailmap.is_none()
+        && opts.textconv.is_none()
         && opts.kind == super::Batch::Check
         && !opts.format.needs_location()
     {

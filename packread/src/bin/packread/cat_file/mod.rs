@@ -78,6 +78,9 @@ struct BatchOptions {
     follow_symlinks: bool,
     /// `--use-mailmap`: the mailmap commits and tags are shown through.
     mailmap: Option<Mailmap>,
+    /// `--textconv` (`Some(true)`) or `--filters` (`Some(false)`): blobs
+    /// shown as git shows them for the path given after each name.
+    textconv: Option<bool>,
 }
 
 /// `cat-file`'s arguments, as given.
@@ -232,7 +235,9 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
     if a.batch.is_none() {
         a.refuse_batch_only_options()?;
     }
-    if let Some((Mode::Filter, option)) = a.mode {
+    if let Some((Mode::Filter, option)) = a.mode
+        && a.batch.is_none()
+    {
         if let Some(refused) = refuse_filters(&a, option) {
             return Err(refused);
         }
@@ -247,12 +252,9 @@ pub fn run(global: &Global, args: Vec<String>) -> Result<i32, Exit> {
 }
 
 /// git's refusals of `--textconv`/`--filters` <object>:<path> (`None`:
-/// none; a batch with them is not supported).
+/// none).
 fn refuse_filters(a: &Args, option: &str) -> Option<Exit> {
     Some(match a.positional.as_slice() {
-        _ if a.batch.is_some() => Exit::Fatal(format!(
-            "packread cat-file does not support {option} in a batch"
-        )),
         [] => usage(format!("fatal: <rev> required with '{option}'")),
         [_, _, ..] => usage("fatal: too many arguments"),
         // Checked once the arguments are counted, before the name is read.
@@ -269,11 +271,16 @@ fn refuse_filters(a: &Args, option: &str) -> Option<Exit> {
 
 /// A batch mode of `kind` with `fmt` (git's default if none).
 fn run_batch(global: &Global, a: &Args, kind: Batch, fmt: Option<&str>) -> Result<i32, Exit> {
-    if let Some((_, c)) = a.mode {
-        return Err(usage(format!(
-            "fatal: '{c}' is incompatible with batch mode"
-        )));
-    }
+    // `--textconv`/`--filters` transform the blobs a batch shows.
+    let transform = match a.mode {
+        Some((Mode::Filter, c)) => Some(c == "--textconv"),
+        Some((_, c)) => {
+            return Err(usage(format!(
+                "fatal: '{c}' is incompatible with batch mode"
+            )));
+        }
+        None => None,
+    };
     if !a.positional.is_empty() {
         return Err(usage("fatal: batch modes take no arguments"));
     }
@@ -290,6 +297,7 @@ fn run_batch(global: &Global, a: &Args, kind: Batch, fmt: Option<&str>) -> Resul
         nul_output: a.big_z,
         follow_symlinks: a.follow,
         mailmap: a.mailmap.then(|| cx.mailmap()),
+        textconv: transform,
     };
     cx.batch = true;
     let cx = Arc::new(cx);

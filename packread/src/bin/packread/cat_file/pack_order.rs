@@ -22,6 +22,7 @@ pub(super) fn applies(odb: &Odb, opts: &BatchOptions) -> bool {
     opts.all
         && opts.unordered
         && opts.mailmap.is_none()
+        && opts.textconv.is_none()
         && opts.kind == super::Batch::Contents
         && !opts.format.needs_location()
         && odb.manager().max_file_handles() >= 8
