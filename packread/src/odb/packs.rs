@@ -65,6 +65,8 @@ pub(crate) struct BrokenPack {
     pub(crate) index: Option<PackIndex>,
     /// What git refuses in the index itself, if that is the problem.
     pub(crate) bad_index: Option<IndexProblem>,
+    /// Its place in git's list, as the packs' keys (see `PackSet::keys`).
+    pub(crate) key: (i64, bool, u64),
 }
 
 impl BrokenPack {
@@ -181,7 +183,21 @@ impl PackSet {
         // git puts each pack it finds at the front of its list.
         let mut front = keys.iter().map(|k| k.0).min().unwrap_or(0);
         for (i, dir) in dirs.iter().enumerate() {
-            for pack in open_dir(&dir.join("pack"), manager, hash, &known, &mut broken)? {
+            let known_broken = broken.len();
+            let found = open_dir(&dir.join("pack"), manager, hash, &known, &mut broken)?;
+            // The packs git can't use take their place in its list too.
+            for b in &mut broken[known_broken..] {
+                let secs = std::fs::metadata(&b.pack_path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_secs());
+                front -= 1;
+                if let Some(b) = Arc::get_mut(b) {
+                    b.key = (front, i == 0, secs);
+                }
+            }
+            for pack in found {
                 let secs = pack
                     .mtime()
                     .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
@@ -193,10 +209,7 @@ impl PackSet {
         }
         let mut order: Vec<usize> = (0..current.len()).filter(|&i| current[i]).collect();
         order.extend(current.len()..packs.len());
-        order.sort_by(|&a, &b| {
-            let (ka, kb) = (keys[a], keys[b]);
-            kb.1.cmp(&ka.1).then(kb.2.cmp(&ka.2)).then(ka.0.cmp(&kb.0))
-        });
+        order.sort_by(|&a, &b| lookup_order(keys[a], keys[b]));
         // Each object directory's multi-pack-index (`core.multiPackIndex`,
         // on by default); one git rejects is reported and not used. git
         // keeps the first it loads first and puts each later one second.
@@ -229,6 +242,20 @@ impl PackSet {
             covered,
             broken,
         })
+    }
+}
+
+/// git's lookup order of two packs by their keys: local first, then the
+/// newest, then the place in git's list.
+pub(crate) fn lookup_order(ka: (i64, bool, u64), kb: (i64, bool, u64)) -> std::cmp::Ordering {
+    kb.1.cmp(&ka.1).then(kb.2.cmp(&ka.2)).then(ka.0.cmp(&kb.0))
+}
+
+impl PackSet {
+    /// Whether the pack git can't use `b` comes before pack `p` in git's
+    /// lookup order as a scan left it.
+    pub(crate) fn broken_before(&self, b: &BrokenPack, p: PackId) -> bool {
+        lookup_order(b.key, self.keys[p.index()]) == std::cmp::Ordering::Less
     }
 }
 
@@ -366,6 +393,7 @@ fn open_dir(
                     index: PackIndex::open(&path, manager, hash).ok(),
                     bad_index: None,
                     index_path: path,
+                    key: (0, false, 0),
                 })),
                 Err(e @ Error::Corrupt { .. })
                     if let Some(problem) = IndexProblem::of(&e)
@@ -376,6 +404,7 @@ fn open_dir(
                         index: None,
                         bad_index: Some(problem),
                         index_path: path,
+                        key: (0, false, 0),
                     }));
                 }
                 Err(e) => return Err(e),

@@ -119,6 +119,9 @@ pub(crate) struct ReaderState {
     /// While a lookup only asks whether the object exists: a pack entry's
     /// offset is taken as the index gives it, unchecked (as git's).
     existence_only: bool,
+    /// Which packs (by `PackId`) a lookup has hit since the last scan: git
+    /// moved them to the front of its list, before the packs it can't use.
+    hit: Vec<bool>,
 }
 
 impl ReaderState {
@@ -138,6 +141,7 @@ impl ReaderState {
             refresh_warnings: Vec::new(),
             midx_cursors: Vec::new(),
             existence_only: false,
+            hit: Vec::new(),
         }
     }
 
@@ -150,6 +154,7 @@ impl ReaderState {
             self.set = odb.set();
             self.generation = generation;
             self.mru = self.set.order.clone();
+            self.hit.clear();
             self.midx_cursors.clear();
         }
     }
@@ -471,6 +476,29 @@ impl Reader {
 
     /// git's complaints about the packs it can't use that a lookup of `id`
     /// reached (it found the object nowhere else), as warnings.
+    /// git's complaints about the packs it can't use that come before
+    /// `pack` in its list, where a lookup of `id` found the object; marks
+    /// `pack` as moved to the front.
+    fn complain_of_broken_packs_before(&mut self, id: &ObjectId, pack: PackId) {
+        let st = self.state();
+        if st.set.broken.is_empty() {
+            return;
+        }
+        if st.hit.len() <= pack.index() {
+            st.hit.resize(pack.index() + 1, false);
+        }
+        if std::mem::replace(&mut st.hit[pack.index()], true) {
+            return;
+        }
+        let set = Arc::clone(&st.set);
+        let complaints = set
+            .broken
+            .iter()
+            .filter(|b| set.broken_before(b, pack))
+            .filter_map(|b| b.complaint(id));
+        st.refresh_warnings.extend(complaints);
+    }
+
     fn complain_of_broken_packs(&mut self, id: &ObjectId) {
         let set = self.snapshot();
         let complaints: Vec<Warning> = set.broken.iter().filter_map(|b| b.complaint(id)).collect();
@@ -491,6 +519,7 @@ impl Reader {
                 continue;
             }
             if let Some((index_position, offset)) = self.find_in_pack(pack, id)? {
+                self.complain_of_broken_packs_before(id, pack);
                 // git moves the pack of a hit to the front of its list.
                 self.state().mru[..=k].rotate_right(1);
                 return Ok(Some(Location::Packed {
@@ -516,7 +545,9 @@ impl Reader {
             return None;
         }
         self.catch_up();
-        if !self.state().set.midxs.is_empty() {
+        // A lookup that may reach a pack git can't use says so: the
+        // checked lookup.
+        if !self.state().set.midxs.is_empty() || !self.state().set.broken.is_empty() {
             return None;
         }
         for k in 0..self.state().mru.len() {

@@ -272,7 +272,10 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             return Err(Exit::Fatal(format!("Not a valid object name {name}")));
         }
     };
-    let peeled = match peel_to_tree(&mut reader, id) {
+    let peeled = peel_to_tree(&mut reader, id);
+    // Packs git can't use that its lookups reached.
+    cx.report_warnings(reader.take_refresh_warnings());
+    let peeled = match peeled {
         Ok(Peeled::Tree(tree)) => Some(tree),
         Ok(Peeled::HashMismatch) => return Err(Exit::Fatal("not a tree object".into())),
         Ok(Peeled::Elsewhere) => None,
