@@ -14,10 +14,9 @@ use crate::ambiguous;
 use crate::context::Context;
 use crate::damage;
 use crate::loose_replay::{Fail, LooseFile, Want};
-use packread::attributes::{Attributes, Checkout, Sources, State};
-use packread::diff::DiffConfig;
 
 use super::replayed;
+use super::transform::Transform;
 use crate::format::Facts;
 use crate::names::{Followed, Resolved, resolve, resolve_following_symlinks};
 use crate::pipeline::{self, Consumer, Jobs};
@@ -529,7 +528,7 @@ pub(super) struct Renderer<'a> {
     contents: bool,
     /// For `--textconv`/`--filters`: the attributes and settings, once
     /// needed.
-    conversions: Option<(Attributes, Checkout, DiffConfig)>,
+    transform: Option<Transform>,
 }
 
 impl<'a> Renderer<'a> {
@@ -550,7 +549,7 @@ impl<'a> Renderer<'a> {
             spare,
             data: Vec::new(),
             contents: opts.kind == Batch::Contents,
-            conversions: None,
+            transform: None,
         }
     }
 
@@ -851,7 +850,7 @@ impl<'a> Renderer<'a> {
             if kind == ObjectKind::Blob
                 && let Some(textconv) = self.opts.textconv
             {
-                self.transform(id, loc, rest, textconv)?;
+                self.transformed(id, loc, rest, textconv)?;
             }
             out.extend_from_slice(&self.data);
             out.push(d);
@@ -863,7 +862,7 @@ impl<'a> Renderer<'a> {
     /// (after its header line, as git dies there): read whole, where the
     /// path's attributes call for no textconv program and no conversion
     /// (packread runs neither and refuses, saying which).
-    fn transform(
+    fn transformed(
         &mut self,
         id: ObjectId,
         loc: &Location,
@@ -874,47 +873,14 @@ impl<'a> Renderer<'a> {
             return Err(Exit::Fatal(format!("missing path for '{id}'")));
         }
         let cx = self.cx;
-        let (attributes, checkout, diff) = self
-            .conversions
-            .get_or_insert_with(|| conversion_settings(cx));
-        let shown = String::from_utf8_lossy(rest);
-        if textconv {
-            if let State::Value(driver) = attributes.get(rest, "diff")
-                && diff.driver_textconv(&driver)
-            {
-                return Err(Exit::Fatal(format!(
-                    "packread cat-file does not run textconv programs (diff={} for '{shown}')",
-                    String::from_utf8_lossy(&driver)
-                )));
-            }
-        } else if let Some(why) = checkout.conversion(attributes, rest) {
-            return Err(Exit::Fatal(format!(
-                "packread cat-file does not convert for the work tree ({why} for '{shown}')"
-            )));
+        let transform = self.transform.get_or_insert_with(|| Transform::new(cx));
+        if let Some(refused) = transform.refusal(rest, textconv) {
+            return Err(refused);
         }
         // Read whole (a loose blob's stream must end as announced).
         self.reader
             .relocating(&id, loc, |r, at| r.read_location(at, &mut self.data))?;
         Ok(())
-    }
-}
-
-/// The attributes and settings `--textconv`/`--filters` look paths up in.
-fn conversion_settings(cx: &Context) -> (Attributes, Checkout, DiffConfig) {
-    match &cx.refs {
-        Some(refs) => {
-            let work_tree = cx.setup.in_work_tree().then(|| cx.setup.work_tree_top());
-            (
-                Attributes::new(Sources::for_repository(refs.common_dir(), work_tree)),
-                Checkout::read(refs.common_dir()),
-                DiffConfig::read(refs.common_dir()),
-            )
-        }
-        None => (
-            Attributes::new(Sources::default()),
-            Checkout::default(),
-            DiffConfig::default(),
-        ),
     }
 }
 

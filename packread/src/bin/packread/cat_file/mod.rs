@@ -6,6 +6,7 @@ mod headers;
 mod pack_order;
 mod replayed;
 mod single;
+mod transform;
 
 use std::sync::Arc;
 

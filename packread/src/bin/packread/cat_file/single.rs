@@ -2,12 +2,11 @@
 
 use std::io::{self, BufWriter, Write};
 
-use packread::attributes::{Attributes, Checkout, Sources, State};
-use packread::diff::DiffConfig;
 use packread::mailmap::Mailmap;
 use packread::object::{ObjectKind, tree};
 use packread::{Corruption, Location, ObjectId, Odb, Reader};
 
+use super::transform::Transform;
 use super::{Mode, replayed};
 use crate::ambiguous;
 use crate::context::Context;
@@ -105,25 +104,10 @@ pub(super) fn filtered(
             .unwrap_or_default(),
         (None, None) => Vec::new(),
     };
-    let (mut attributes, git_dir) = match &cx.refs {
-        Some(refs) => {
-            let work_tree = cx.setup.in_work_tree().then(|| cx.setup.work_tree_top());
-            let sources = Sources::for_repository(refs.common_dir(), work_tree);
-            (Attributes::new(sources), Some(refs.common_dir().to_owned()))
-        }
-        None => (Attributes::new(Sources::default()), None),
-    };
-    let shown = String::from_utf8_lossy(&path).into_owned();
+    if let Some(refused) = Transform::new(cx).refusal(&path, textconv) {
+        return Err(refused);
+    }
     if textconv {
-        let config = git_dir.as_deref().map(DiffConfig::read).unwrap_or_default();
-        if let State::Value(driver) = attributes.get(&path, "diff")
-            && config.driver_textconv(&driver)
-        {
-            return Err(Exit::Fatal(format!(
-                "packread cat-file does not run textconv programs (diff={} for '{shown}')",
-                String::from_utf8_lossy(&driver)
-            )));
-        }
         // No textconv: git shows the object as `-p` does.
         let loc = r
             .locate(&id)?
@@ -139,12 +123,6 @@ pub(super) fn filtered(
         one.pretty(&mut r, &loc, &mut out)?;
         out.flush()?;
         return Ok(0);
-    }
-    let checkout = git_dir.as_deref().map(Checkout::read).unwrap_or_default();
-    if let Some(why) = checkout.conversion(&mut attributes, &path) {
-        return Err(Exit::Fatal(format!(
-            "packread cat-file does not convert for the work tree ({why} for '{shown}')"
-        )));
     }
     // Read whole, whatever its type, as git's `filter_object`.
     let object = r.read(&id)?;
