@@ -39,6 +39,10 @@ pub enum Parsed {
     HashMismatch,
 }
 
+/// The largest object a read checks by its hash instead of its offset
+/// (see `Reader::read_unchecked`).
+const UNCHECKED_MAX_SIZE: u64 = 1 << 20;
+
 /// An object's kind and size: what `git cat-file --batch-check` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Header {
@@ -575,6 +579,11 @@ impl Reader {
                 index_position: pos,
                 offset,
             };
+            // A big object costs more to hash than the offset table does
+            // to sort: the checked read.
+            if self.header_location(&loc).ok()?.size > UNCHECKED_MAX_SIZE {
+                return None;
+            }
             let kind = self.read_location(&loc, out).ok()?;
             if ObjectId::compute(id.kind(), kind, out) != *id {
                 return None;
