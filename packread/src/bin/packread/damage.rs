@@ -2,6 +2,7 @@
 //! git's lines for the zlib error and for each delta base on the way that
 //! failed. (Loose files git reads its own way: see `loose_replay`.)
 
+use packread::pack::Pack;
 use packread::{Corruption, Error, Location, ObjectId, Reader};
 
 use crate::context::Context;
@@ -33,14 +34,14 @@ pub fn packed(
     // An entry whose header announces more than packread will hold: git
     // allocates it and inflates, and zlib may have words for the stream.
     if let Corruption::ObjectTooLarge(_) = reason
-        && let Some(line) = zlib_line(path, *bad, id.kind().len())
+        && let Some(line) = zlib_line(&reader.odb().pack(*pack), path, *bad)
     {
         lines.push(format!("error: {line}"));
     }
     if let Corruption::Inflate(e) = reason {
         // zlib's own words, from its decoder run on the entry as git runs
         // it; the words packread's reason carries where that can't be read.
-        match zlib_line(path, *bad, id.kind().len()) {
+        match zlib_line(&reader.odb().pack(*pack), path, *bad) {
             Some(line) => lines.push(format!("error: {line}")),
             None => {
                 if let Some(words) = git_words::zlib_words(*e) {
@@ -90,50 +91,25 @@ pub fn packed(
     ))
 }
 
-/// The line git prints inflating the entry at `offset` of the pack at
-/// `path` (ids `id_len` bytes long), read from the file; `None` if none
-/// or unreadable.
-fn zlib_line(path: &std::path::Path, offset: u64, id_len: usize) -> Option<String> {
+/// The line git prints inflating the entry at `offset` of `pack` (the
+/// damage met at `path`, if that is its data file), its stream read from
+/// the file; `None` if none or unreadable.
+fn zlib_line(pack: &Pack, path: &std::path::Path, offset: u64) -> Option<String> {
     use std::io::{Read, Seek, SeekFrom};
-    let mut file = std::fs::File::open(path).ok()?;
-    let len = file.metadata().ok()?.len();
-    // The entry's header: type and size (7 bits a byte after the first 4),
-    // then an OFS_DELTA's offset or a REF_DELTA's base id.
-    file.seek(SeekFrom::Start(offset)).ok()?;
-    let mut head = [0u8; 64];
-    let n = file.read(&mut head).ok()?;
-    let head = &head[..n];
-    let mut i = 0;
-    let first = *head.first()?;
-    let kind = (first >> 4) & 7;
-    let mut size = u64::from(first & 0x0f);
-    let mut shift = 4;
-    let mut byte = first;
-    while byte & 0x80 != 0 {
-        i += 1;
-        byte = *head.get(i)?;
-        size |= u64::from(byte & 0x7f).checked_shl(shift)?;
-        shift += 7;
+    if pack.data_path() != path {
+        return None;
     }
-    i += 1;
-    match kind {
-        6 => {
-            while head.get(i)? & 0x80 != 0 {
-                i += 1;
-            }
-            i += 1;
-        }
-        7 => i += id_len,
-        _ => {}
-    }
-    let size = usize::try_from(size).ok()?;
+    let header = pack.entry_header(&mut pack.cursors(), offset).ok()?;
+    let size = usize::try_from(header.size).ok()?;
     // A stream holds at most about its output plus its block headers.
-    let start = offset + i as u64;
-    let room = len.saturating_sub(start);
-    let want = (size as u64)
-        .saturating_add(size as u64 / 8)
+    let start = offset + u64::from(header.header_len);
+    let room = pack.data_end().saturating_sub(start);
+    let want = header
+        .size
+        .saturating_add(header.size / 8)
         .saturating_add(1024)
         .min(room);
+    let mut file = std::fs::File::open(pack.data_path()).ok()?;
     file.seek(SeekFrom::Start(start)).ok()?;
     let mut stream = vec![0u8; usize::try_from(want).ok()?];
     file.read_exact(&mut stream).ok()?;
