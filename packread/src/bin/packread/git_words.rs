@@ -51,6 +51,12 @@ pub fn index_problem(index: &Path, problem: IndexProblem) -> String {
     }
 }
 
+/// What git dies of for a 32-bit offset slot that names a 64-bit entry
+/// past the table, in the index of the pack git names `pack`.
+pub fn index_offset_beyond_end(pack: &str) -> String {
+    format!("offset beyond end of pack index for {pack} (truncated index?)")
+}
+
 /// The line git's `patch_delta` prints for a delta it refuses, if it
 /// prints one.
 pub fn delta_error_line(e: DeltaError) -> Option<&'static str> {
@@ -236,10 +242,7 @@ pub fn fatal(e: &Error) -> String {
             path,
             reason: Corruption::BadLargeOffsetIndex(_),
             ..
-        } => format!(
-            "offset beyond end of pack index for {} (truncated index?)",
-            crate::shown_path::shown_path(&path.with_extension("pack"))
-        ),
+        } => index_offset_beyond_end(&crate::shown_path::shown_path(&path.with_extension("pack"))),
         Error::MultiPackIndex { path, problem } => {
             midx(path, problem).1.unwrap_or_else(|| e.to_string())
         }

@@ -331,10 +331,7 @@ fn died(e: Error, pack_path: &Path) -> String {
         } if std::fs::canonicalize(path.with_extension("pack")).ok()
             == std::fs::canonicalize(pack_path).ok() =>
         {
-            format!(
-                "offset beyond end of pack index for {} (truncated index?)",
-                pack_path.display()
-            )
+            crate::git_words::index_offset_beyond_end(&pack_path.display().to_string())
         }
         e => crate::fatal_message(e),
     }

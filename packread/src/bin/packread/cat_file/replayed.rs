@@ -138,11 +138,7 @@ fn typed_into(
                 let (_, body) = file
                     .read()
                     .map_err(|f| or_fatal(f, || format!("unable to read {id}")))?;
-                let target = body
-                    .strip_prefix(b"object ")
-                    .and_then(|rest| rest.get(..id.kind().hex_len()))
-                    .and_then(|hex| std::str::from_utf8(hex).ok())
-                    .and_then(ObjectId::from_hex)
+                let target = id_after(&body, b"object ", id)
                     .ok_or_else(|| Exit::Fatal(format!("{id} not a valid tag")))?;
                 return peel_rest(reader, target, want, bad, out);
             }
@@ -164,13 +160,15 @@ fn typed_into(
         ObjectKind::Tag => b"object ",
         _ => return Err(Exit::Fatal(bad())),
     };
-    let next = body
-        .strip_prefix(prefix)
-        .and_then(|rest| rest.get(..id.kind().hex_len()))
-        .and_then(|hex| std::str::from_utf8(hex).ok())
-        .and_then(ObjectId::from_hex)
-        .ok_or_else(|| Exit::Fatal(bad()))?;
+    let next = id_after(&body, prefix, id).ok_or_else(|| Exit::Fatal(bad()))?;
     peel_rest(reader, next, want, bad, out)
+}
+
+/// The id in hex right after `prefix` at the start of `body` (git reads a
+/// commit's tree or a tag's object so when it peels), of `id`'s hash kind.
+fn id_after(body: &[u8], prefix: &[u8], id: &ObjectId) -> Option<ObjectId> {
+    let hex = body.strip_prefix(prefix)?.get(..id.kind().hex_len())?;
+    ObjectId::from_hex(std::str::from_utf8(hex).ok()?)
 }
 
 /// The rest of a peel, from `next` on, through packread's reader.
