@@ -287,7 +287,37 @@ impl WindowCursor {
     ///
     /// # Errors
     /// As [`use_region`](Self::use_region).
+    #[inline]
     pub fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
+        // The common case, the bytes inside the window the cursor is in:
+        // copied where the loop below would copy them from, the cursor
+        // placed where it would place it.
+        if let Some(lease) = &self.lease
+            && !buf.is_empty()
+        {
+            let region = lease.region();
+            let window = region.buffer();
+            if let Some(start) = offset.checked_sub(region.ofs_begin())
+                && let Ok(start) = usize::try_from(start)
+                && let Some(end) = start.checked_add(buf.len())
+                && end <= window.len()
+                && buf.len() as u64 <= self.max_request
+            {
+                let len = buf.len() as u64;
+                let placed = self.includes_ofs(offset);
+                if !placed || offset + len <= self.ofs_end() {
+                    buf.copy_from_slice(&window[start..end]);
+                    if !placed {
+                        self.place(offset, len);
+                    }
+                    return Ok(buf.len());
+                }
+            }
+        }
+        self.read_at_slowly(offset, buf)
+    }
+
+    fn read_at_slowly(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
         let mut done = 0;
         while done < buf.len() {
             let at = offset + done as u64;
@@ -433,5 +463,51 @@ impl fmt::Debug for WindowCursor {
             .field("ofs_begin", &self.begin)
             .field("size", &self.size)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `read_at`'s shortcut for bytes inside the cursor's window gives
+    /// the bytes and the placement the window-by-window loop gives, from
+    /// every kind of starting placement.
+    #[test]
+    fn read_at_shortcut_places_as_the_loop_does() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/cursor.rs");
+        let data = std::fs::read(path).unwrap();
+        let len = data.len() as u64;
+        let manager = crate::SlidingWindowMapManager::with_limits(4096, 0, 0);
+        let mut cursor = manager.make_cursor(path);
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        };
+        for _ in 0..5_000 {
+            if next(4) == 0 {
+                let at = next(len);
+                let size = next(6000) as usize;
+                cursor.use_region(at, size).unwrap();
+            }
+            let at = next(len + 10);
+            let bound = if next(3) == 0 { 9000 } else { 64 };
+            let n = next(bound) as usize;
+            let mut fast = cursor.clone();
+            let mut slow = cursor.clone();
+            let (mut a, mut b) = (vec![0; n], vec![0; n]);
+            let got = fast.read_at(at, &mut a).unwrap();
+            assert_eq!(got, slow.read_at_slowly(at, &mut b).unwrap());
+            assert_eq!(a[..got], b[..got]);
+            let start = (at as usize).min(data.len());
+            assert_eq!(a[..got], data[start..start + got]);
+            assert_eq!(
+                (fast.is_valid(), fast.ofs_begin(), fast.size()),
+                (slow.is_valid(), slow.ofs_begin(), slow.size()),
+                "read of {n} at {at}"
+            );
+            cursor = fast;
+        }
     }
 }
