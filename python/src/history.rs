@@ -521,14 +521,10 @@ pub fn commit_iter(mut walk: Walk, hash: HashKind) -> CommitIter {
 }
 
 /// The number of commits `walk` selects.
-pub fn count(py: Python<'_>, walk: Walk) -> PyResult<usize> {
+pub fn count(py: Python<'_>, mut walk: Walk) -> PyResult<usize> {
     py.detach(|| {
-        let mut n = 0;
-        for c in walk {
-            c?;
-            n += 1;
-        }
-        Ok(n)
+        walk.count_sides()
+            .map(|(left, right)| (left + right) as usize)
     })
     .map_err(to_py)
 }

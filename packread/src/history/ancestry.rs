@@ -49,7 +49,7 @@ impl Ancestry {
         ids.iter().map(|id| self.commits.lookup(id)).collect()
     }
 
-    fn ids(&self, nodes: Vec<Node>) -> Vec<ObjectId> {
+    fn ids(&mut self, nodes: Vec<Node>) -> Result<Vec<ObjectId>, Error> {
         nodes.into_iter().map(|n| self.commits.id(n)).collect()
     }
 
@@ -63,7 +63,7 @@ impl Ancestry {
         let one = self.commits.lookup(&one);
         let others = self.nodes(others);
         let found = merge_base::merge_bases(&mut self.commits, one, &others)?;
-        Ok(self.ids(found))
+        self.ids(found)
     }
 
     /// The best common ancestors of all of `commits` at once (`git
@@ -71,7 +71,7 @@ impl Ancestry {
     pub fn octopus_merge_bases(&mut self, commits: &[ObjectId]) -> Result<Vec<ObjectId>, Error> {
         let nodes = self.nodes(commits);
         let found = merge_base::octopus(&mut self.commits, &nodes)?;
-        Ok(self.ids(found))
+        self.ids(found)
     }
 
     /// The commits of `commits` that none of the others reaches (`git
@@ -79,7 +79,7 @@ impl Ancestry {
     pub fn independent(&mut self, commits: &[ObjectId]) -> Result<Vec<ObjectId>, Error> {
         let nodes = self.nodes(commits);
         let found = merge_base::independent(&mut self.commits, &nodes)?;
-        Ok(self.ids(found))
+        self.ids(found)
     }
 
     /// Whether `ancestor` is reachable from `descendant` (or is it): `git

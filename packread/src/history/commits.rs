@@ -17,7 +17,10 @@ pub(crate) type Node = u32;
 /// What is known of one commit.
 #[derive(Clone, Debug)]
 pub(crate) struct CommitNode {
-    pub(crate) id: ObjectId,
+    /// Read from the graph only when asked for ([`Commits::id`]) for a
+    /// commit met through it: a walk that counts never needs it.
+    id: ObjectId,
+    id_known: bool,
     /// Valid once `parsed`; a path-limited walk may cut it down (git's
     /// history simplification).
     pub(crate) parents: Parents,
@@ -184,10 +187,8 @@ impl Commits {
         if let Some(&n) = self.by_id.get(id) {
             return n;
         }
-        if let Some(pos) = self.graph_pos_of(id)
-            && let Ok(n) = self.node_at_graph_pos(pos)
-        {
-            return n;
+        if let Some(pos) = self.graph_pos_of(id) {
+            return self.node_at_graph_pos(pos, Some(*id));
         }
         let n = self.insert(*id);
         self.by_id.insert(*id, n);
@@ -208,6 +209,7 @@ impl Commits {
         let n = self.nodes.len() as Node;
         self.nodes.push(CommitNode {
             id,
+            id_known: true,
             parents: Parents::default(),
             tree: id,
             date: 0,
@@ -298,8 +300,25 @@ impl Commits {
         g.bloom_settings()
     }
 
-    pub(crate) fn id(&self, n: Node) -> ObjectId {
-        self.nodes[n as usize].id
+    /// The commit's id (read from the graph the first time for a commit
+    /// met through it).
+    pub(crate) fn id(&mut self, n: Node) -> Result<ObjectId, Error> {
+        let node = &self.nodes[n as usize];
+        if node.id_known {
+            return Ok(node.id);
+        }
+        let pos = node
+            .graph_pos
+            .expect("only graph commits are met without their id");
+        self.before_graph();
+        let (graph, cursors) = self.graph.as_mut().expect("met through the graph");
+        let id = graph.id_at(cursors, pos);
+        self.after_graph();
+        let id = id?;
+        let node = &mut self.nodes[n as usize];
+        node.id = id;
+        node.id_known = true;
+        Ok(id)
     }
 
     /// Parses the commit if it isn't yet: from the graph if it lists it,
@@ -317,6 +336,7 @@ impl Commits {
                 Some(pos) => Ok(Some(pos)),
                 None => graph.find(cursors, &id),
             };
+            // A commit met through the graph has its place there.
             let filled = match found {
                 Ok(Some(pos)) => Some(self.fill_from_graph(n, pos)),
                 Ok(None) => None,
@@ -346,23 +366,26 @@ impl Commits {
         }
     }
 
-    fn node_at_graph_pos(&mut self, pos: u32) -> Result<Node, Error> {
+    /// The node of the commit at graph position `pos` (whose id, if
+    /// known, is `id`), made if new.
+    fn node_at_graph_pos(&mut self, pos: u32, id: Option<ObjectId>) -> Node {
         let i = pos as usize;
         if let Some(&n) = self.by_graph_pos.get(i)
             && n != Node::MAX
         {
-            return Ok(n);
+            return n;
         }
-        let (graph, cursors) = self.graph.as_mut().expect("positions come from the graph");
-        let id = graph.id_at(cursors, pos)?;
+        let (graph, _) = self.graph.as_ref().expect("positions come from the graph");
         let len = graph.len() as usize;
-        let n = self.insert(id);
-        self.nodes[n as usize].graph_pos = Some(pos);
+        let n = self.insert(id.unwrap_or(self.hash.null()));
+        let node = &mut self.nodes[n as usize];
+        node.graph_pos = Some(pos);
+        node.id_known = id.is_some();
         if self.by_graph_pos.len() <= i {
             self.by_graph_pos.resize(len.max(i + 1), Node::MAX);
         }
         self.by_graph_pos[i] = n;
-        Ok(n)
+        n
     }
 
     fn fill_from_graph(&mut self, n: Node, pos: u32) -> Result<(), ParseFailure> {
@@ -378,13 +401,7 @@ impl Commits {
         };
         let mut parents = Parents::default();
         for &p in &positions {
-            match self.node_at_graph_pos(p) {
-                Ok(node) => parents.push(node),
-                Err(e) => {
-                    self.graph_parents = positions;
-                    return Err(e.into());
-                }
-            }
+            parents.push(self.node_at_graph_pos(p, None));
         }
         self.graph_parents = positions;
         if self.by_graph_pos.len() <= pos as usize {
@@ -479,14 +496,16 @@ impl Commits {
             let (_, data) = self.recent.remove(k).expect("found");
             return Ok(data);
         }
-        let id = self.nodes[n as usize].id;
+        let id = self.id(n)?;
         Ok(self.reader.read(&id)?.data)
     }
 
     /// The author date of a commit (for `--author-date-order`), as git's
     /// `record_author_date` reads it (0 where it can't).
     pub(crate) fn author_date(&mut self, n: Node) -> u64 {
-        let id = self.nodes[n as usize].id;
+        let Ok(id) = self.id(n) else {
+            return 0;
+        };
         let mut buf = std::mem::take(&mut self.buf);
         let date = match self.reader.read_into(&id, &mut buf) {
             Ok(ObjectKind::Commit) => author_date(&buf),

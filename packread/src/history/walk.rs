@@ -230,7 +230,7 @@ impl Walk {
         let (na, nb) = (self.commits.lookup(&ca), self.commits.lookup(&cb));
         let bases = crate::history::merge_base::merge_bases(&mut self.commits, na, &[nb])?;
         for base in bases {
-            let id = self.commits.id(base);
+            let id = self.commits.id(base)?;
             self.push(id, !not, false)?;
         }
         self.push(a, not, true)?;
@@ -285,9 +285,9 @@ impl Walk {
             return Ok(());
         }
         self.commits.set(n, ADDED);
-        let parents = self.commits.parents(n).to_vec();
+        let parents = self.commits.get(n).parents.clone();
         if self.commits.flags(n) & UNINTERESTING != 0 {
-            for p in parents {
+            for &p in parents.as_slice() {
                 self.commits.set(p, UNINTERESTING);
                 if self.commits.parse(p).is_err() {
                     continue;
@@ -308,12 +308,12 @@ impl Walk {
         let parents = match self.pruning.as_mut() {
             Some(pruning) => {
                 pruning.simplify(&mut self.commits, n)?;
-                self.commits.parents(n).to_vec()
+                self.commits.get(n).parents.clone()
             }
             None => parents,
         };
         let pass = self.commits.flags(n) & SYMMETRIC_LEFT;
-        for p in parents {
+        for &p in parents.as_slice() {
             self.commits.parse(p)?;
             self.commits.set(p, pass);
             if self.commits.flags(p) & SEEN == 0 {
@@ -712,7 +712,7 @@ impl Walk {
             }
         }
         if let Some(filter) = self.opts.filter.as_ref().filter(|f| !f.is_empty()) {
-            let id = self.commits.id(n);
+            let id = self.commits.id(n)?;
             let commit = self.commits.reader.read(&id)?;
             return Ok(filter.matches(&commit.data));
         }
@@ -969,35 +969,86 @@ impl Walk {
                 return Some(Err(e));
             }
         };
-        let walked = self.hand_over(n);
+        let walked = match self.hand_over(n) {
+            Ok(walked) => walked,
+            Err(e) => {
+                self.failed = true;
+                return Some(Err(e));
+            }
+        };
         Some(self.commits.data(n).map(|data| (walked, data)))
+    }
+
+    /// Counts the commits the walk has left to select, as `rev-list
+    /// --count` does: `(left, right)`, the commits reached from the left
+    /// side of `A...B` and the others. Cheaper than counting what the
+    /// iterator hands over (no [`Walked`] is made).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("count", &[("a.txt", "a\n")])?;
+    /// # dir.git(&["commit", "-q", "--allow-empty", "-m", "second"])?;
+    /// use packread::history::{Walk, WalkOptions};
+    ///
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// let mut walk = Walk::new(&repo, WalkOptions::default());
+    /// walk.push(repo.rev_parse("HEAD")?, false, false)?;
+    /// assert_eq!(walk.count_sides()?, (0, 2));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As the iterator's items.
+    pub fn count_sides(&mut self) -> Result<(u64, u64), Error> {
+        let (mut left, mut right) = (0, 0);
+        while !self.failed {
+            match self.next_node() {
+                Ok(Some(n)) => {
+                    if self.commits.flags(n) & SYMMETRIC_LEFT != 0 {
+                        left += 1;
+                    } else {
+                        right += 1;
+                    }
+                    self.commits.set_parents(n, &[]);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.failed = true;
+                    return Err(e);
+                }
+            }
+        }
+        Ok((left, right))
     }
 
     /// What the caller gets of `n`. git's `rev-list` and `log` then drop
     /// the commit's parents (`finish_commit`), which later parent
     /// rewriting sees (a shown commit it passes through ends the line):
     /// so does the walk.
-    fn hand_over(&mut self, n: Node) -> Walked {
-        let walked = self.walked(n);
+    fn hand_over(&mut self, n: Node) -> Result<Walked, Error> {
+        let walked = self.walked(n)?;
         self.commits.set_parents(n, &[]);
-        walked
+        Ok(walked)
     }
 
-    fn walked(&self, n: Node) -> Walked {
+    fn walked(&mut self, n: Node) -> Result<Walked, Error> {
+        let id = self.commits.id(n)?;
         let c = self.commits.get(n);
-        Walked {
-            id: c.id,
-            parents: c
-                .parents
-                .as_slice()
-                .iter()
-                .map(|&p| self.commits.id(p))
-                .collect(),
-            date: c.date,
-            boundary: c.flags & BOUNDARY != 0,
-            uninteresting: c.flags & UNINTERESTING != 0,
-            left: c.flags & SYMMETRIC_LEFT != 0,
-        }
+        let (date, flags) = (c.date, c.flags);
+        let parents = c.parents.clone();
+        let parents = parents
+            .as_slice()
+            .iter()
+            .map(|&p| self.commits.id(p))
+            .collect::<Result<_, _>>()?;
+        Ok(Walked {
+            id,
+            parents,
+            date,
+            boundary: flags & BOUNDARY != 0,
+            uninteresting: flags & UNINTERESTING != 0,
+            left: flags & SYMMETRIC_LEFT != 0,
+        })
     }
 }
 
@@ -1009,7 +1060,11 @@ impl Iterator for Walk {
             return None;
         }
         match self.next_node() {
-            Ok(Some(n)) => Some(Ok(self.hand_over(n))),
+            Ok(Some(n)) => {
+                let walked = self.hand_over(n);
+                self.failed = walked.is_err();
+                Some(walked)
+            }
             Ok(None) => None,
             Err(e) => {
                 self.failed = true;

@@ -775,6 +775,14 @@ fn print_listing(mut walk: Walk, list: Option<ObjectList>, out: &mut Output) -> 
     let mut w = io::BufWriter::new(stdout.lock());
     let mut list = list;
     let result = (|| -> Result<(), Exit> {
+        if list.is_none()
+            && let Some(count) = out.count.as_mut()
+        {
+            let (left, right) = walk.count_sides().map_err(walk_error)?;
+            count.left += left as usize;
+            count.right += right as usize;
+            return Ok(());
+        }
         while let Some(c) = walk.next() {
             let c = c.map_err(walk_error)?;
             if let Some(list) = list.as_mut()
