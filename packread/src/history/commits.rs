@@ -520,8 +520,10 @@ impl Commits {
 const RECENT: usize = 64;
 
 fn parse_hex(hex: &[u8], hash: HashKind) -> Option<ObjectId> {
-    let s = std::str::from_utf8(hex).ok()?;
-    ObjectId::from_hex(s).filter(|id| id.kind() == hash)
+    match ObjectId::parse_hex_prefix(hex, hash) {
+        Some((id, [])) => Some(id),
+        _ => None,
+    }
 }
 
 /// git's `parse_commit_date`: the number after the last `>` of the

@@ -102,7 +102,7 @@ impl ObjectId {
             _ => return None,
         };
         let mut id = kind.null();
-        hex::decode_to_slice(hex, &mut id.bytes[..kind.len()]).ok()?;
+        decode_hex(hex.as_bytes(), &mut id.bytes[..kind.len()])?;
         Some(id)
     }
 
@@ -123,7 +123,7 @@ impl ObjectId {
     pub fn parse_hex_prefix(text: &[u8], hash: HashKind) -> Option<(ObjectId, &[u8])> {
         let (hex, rest) = text.split_at_checked(hash.hex_len())?;
         let mut id = hash.null();
-        hex::decode_to_slice(hex, &mut id.bytes[..hash.len()]).ok()?;
+        decode_hex(hex, &mut id.bytes[..hash.len()])?;
         Some((id, rest))
     }
 
@@ -170,6 +170,42 @@ pub struct Prefix {
     bytes: [u8; 32],
     /// Number of hex digits.
     hex_len: usize,
+}
+
+/// Each byte's value as a hex digit (either case); 0xff for the others.
+const HEX_VALUE: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// Decodes `hex` (twice `out`'s length) into `out`; `None` if a byte isn't
+/// a hex digit. A table lookup per digit and one check at the end: ids
+/// are decoded for every parent line of every commit a walk parses.
+fn decode_hex(hex: &[u8], out: &mut [u8]) -> Option<()> {
+    if hex.len() != 2 * out.len() {
+        return None;
+    }
+    let mut bad = 0;
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        let (high, low) = (
+            HEX_VALUE[usize::from(pair[0])],
+            HEX_VALUE[usize::from(pair[1])],
+        );
+        bad |= high | low;
+        *byte = (high << 4) | low;
+    }
+    (bad & 0xf0 == 0).then_some(())
 }
 
 impl Prefix {
@@ -227,6 +263,29 @@ impl fmt::Display for Prefix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table decoder agrees with the `hex` crate on every digit pair,
+    /// valid or not.
+    #[test]
+    fn decode_hex_as_the_hex_crate() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let pair = [a, b];
+                let mut ours = [0u8; 1];
+                let mut theirs = [0u8; 1];
+                let ok = decode_hex(&pair, &mut ours).is_some();
+                assert_eq!(
+                    ok,
+                    hex::decode_to_slice(pair, &mut theirs).is_ok(),
+                    "{pair:?}"
+                );
+                if ok {
+                    assert_eq!(ours, theirs);
+                }
+            }
+        }
+        assert!(decode_hex(b"abc", &mut [0u8; 2]).is_none());
+    }
 
     #[test]
     fn prefixes_compare_over_their_digits() {
