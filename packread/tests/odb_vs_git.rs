@@ -49,6 +49,20 @@ fn check_all(repo: &Path, label: &str, opts: &OpenOptions) -> usize {
             );
         }
     }
+    // A reader that keeps every tree its chains pass through (as history
+    // walks use it), both ways round.
+    let mut walker = odb.reader();
+    walker.keep_tree_bases(true);
+    for o in objects.iter().chain(objects.iter().rev()) {
+        let kind = walker
+            .read_into(&o.id, &mut buf)
+            .unwrap_or_else(|e| panic!("{label}: read {} keeping tree bases: {e}", o.id));
+        assert!(
+            kind == o.kind && buf == o.data,
+            "{label}: {} read keeping tree bases",
+            o.id
+        );
+    }
     // The sorted listing is git's --batch-all-objects order.
     let ids: Vec<_> = objects.iter().map(|o| o.id).collect();
     let listed: Vec<_> = odb.object_ids().collect::<Result<_, _>>().unwrap();

@@ -590,8 +590,11 @@ const RECENT: usize = 8;
 
 impl DiffState {
     pub fn new(repo: &packread::Repository) -> DiffState {
+        let mut reader = repo.odb().reader();
+        // Commits are diffed in history order: their trees share chains.
+        reader.keep_tree_bases(true);
         DiffState {
-            reader: repo.odb().reader(),
+            reader,
             helper: repo.odb().reader(),
             trees: TreeCache::new(TREE_CACHE_BYTES),
             abbrev: None,

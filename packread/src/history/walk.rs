@@ -162,9 +162,17 @@ impl Walk {
     }
 
     /// A walk that reads commits with `reader` and, if given, `graph`.
-    pub fn with_graph(reader: Reader, graph: Option<Arc<CommitGraph>>, opts: WalkOptions) -> Walk {
+    pub fn with_graph(
+        mut reader: Reader,
+        graph: Option<Arc<CommitGraph>>,
+        opts: WalkOptions,
+    ) -> Walk {
         let pruning = (!opts.paths.is_empty())
             .then(|| Pruning::new(opts.paths.clone(), opts.full_history, opts.first_parent));
+        if pruning.is_some() {
+            // Each commit's trees are diffed with its parent's.
+            reader.keep_tree_bases(true);
+        }
         Walk {
             commits: Commits::new(reader, graph),
             max_count: opts.max_count,

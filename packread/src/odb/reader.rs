@@ -1009,6 +1009,27 @@ impl Reader {
         self.state().decode.cache.set_limit(bytes);
     }
 
+    /// Also keeps in the delta-base cache every tree a delta chain passes
+    /// through (git's policy for every base), not only the object read and
+    /// the whole object under its chain. For readers that walk history:
+    /// the trees of consecutive commits lie on shared chains (a path-limited
+    /// walk of git.git applies a third of the deltas with it), where random
+    /// reads only churn the cache with them.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("treebases", &[("a.txt", "a\n")])?;
+    /// let repo = packread::Repository::discover(&*dir)?;
+    /// let mut reader = repo.odb().reader();
+    /// reader.keep_tree_bases(true);
+    /// let tree = reader.read(&repo.rev_parse("HEAD^{tree}")?)?;
+    /// assert_eq!(tree.kind, packread::ObjectKind::Tree);
+    /// # Ok(()) }
+    /// ```
+    pub fn keep_tree_bases(&mut self, keep: bool) {
+        self.state().decode.keep_tree_bases = keep;
+    }
+
     /// The database this reader reads.
     pub fn odb(&self) -> &Odb {
         &self.odb

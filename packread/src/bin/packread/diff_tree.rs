@@ -198,6 +198,9 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let (o, names, mut paths, dashdash) = parse_args(args)?;
     let cx = &global.open()?;
     let mut reader = cx.odb.reader();
+    // Commits from `--stdin` come in history order: their trees share
+    // delta chains.
+    reader.keep_tree_bases(true);
     let pending = pending_objects(cx, &mut reader, &names, &mut paths, dashdash)?;
     let pathspec = cx.pathspec(&paths)?;
     let mut printer = Printer {
