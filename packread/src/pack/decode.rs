@@ -5,7 +5,7 @@ use crate::error::{Corruption, Error};
 use crate::inflate::{self, Inflater, inflate_into, inflate_prefix};
 use crate::object::ObjectId;
 use crate::object::ObjectKind;
-use crate::pack::cache::DeltaBaseCache;
+use crate::pack::cache::{DeltaBaseCache, Worth};
 use crate::pack::delta;
 use crate::pack::entry::{EntryHeader, EntryKind};
 use crate::pack::file::{Pack, PackCursors};
@@ -194,7 +194,7 @@ pub(crate) fn read_object(
             inflate_entry(pack, c, &mut st.z, (at, pack.data_end()), &h, out)?;
             if !st.chain.is_empty() {
                 // The whole object under a chain: a base for more deltas.
-                st.cache.put(pack_id, at, kind, out);
+                st.cache.put(pack_id, at, kind, out, Worth::Base);
             }
             break kind;
         }
@@ -244,7 +244,7 @@ pub(crate) fn read_object(
         }
         base_at = link.offset;
         if st.keep_tree_bases && kind == ObjectKind::Tree && !st.chain.is_empty() {
-            st.cache.put(pack_id, base_at, kind, out);
+            st.cache.put(pack_id, base_at, kind, out, Worth::Base);
         }
     }
     // 3. Cache the object made (as gitoxide does) and, above, the whole
@@ -257,7 +257,7 @@ pub(crate) fn read_object(
     //    the way too (`keep_tree_bases`, above): consecutive commits' trees
     //    share chains.
     if depth > 0 {
-        st.cache.put(pack_id, offset, kind, out);
+        st.cache.put(pack_id, offset, kind, out, Worth::Made);
     }
     Ok(Decoded { kind, depth })
 }

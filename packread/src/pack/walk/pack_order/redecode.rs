@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use crate::error::Error;
 use crate::object::ObjectKind;
+use crate::pack::cache::Worth;
 use crate::pack::decode::DecodeState;
 use crate::pack::delta;
 use crate::pack::entry::EntryKind;
@@ -152,7 +153,7 @@ pub(crate) fn from_held_ancestor(
             inflate_unmapped(pack, tree, a as usize, (c, st), ahead, out)?;
             if !chain.is_empty() {
                 // A base for more deltas, as `read_object` keeps it.
-                st.cache.put(0, offset, kind, out);
+                st.cache.put(0, offset, kind, out, Worth::Base);
             }
             break (kind, None);
         }
@@ -183,7 +184,8 @@ pub(crate) fn from_held_ancestor(
     }
     if held.is_none() {
         // As `read_object` keeps it.
-        st.cache.put(0, tree.sorted[p as usize].0, kind, out);
+        st.cache
+            .put(0, tree.sorted[p as usize].0, kind, out, Worth::Base);
     }
     Ok(Some(kind))
 }
