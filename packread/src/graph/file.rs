@@ -316,6 +316,16 @@ impl GraphFile {
         })
     }
 
+    /// The two parent slots of the commit-data entry at position `lex`
+    /// (the rest of the entry unread).
+    pub(crate) fn parent_slots(&self, c: &mut WindowCursor, lex: u32) -> Result<(u32, u32), Error> {
+        let h = self.hash.len() as u64;
+        let mut raw = [0u8; 8];
+        let at = self.commit_data + u64::from(lex) * (h + 16) + h;
+        self.read(c, at, &mut raw)?;
+        Ok((be32(&raw), be32(&raw[4..])))
+    }
+
     /// The corrected commit date offset of position `lex`, if this file's
     /// generation data is read.
     pub(crate) fn generation_offset(

@@ -215,6 +215,64 @@ impl CommitGraph {
         self.layers[i].id_at(&mut cursors.0[i], lex)
     }
 
+    /// The graph positions of the parents of the commit at graph position
+    /// `pos`, put in `parents` (the first only, with `first_parent`),
+    /// checked as [`commit_at`](Self::commit_at) checks them.
+    pub(crate) fn parent_positions(
+        &self,
+        cursors: &mut GraphCursors,
+        pos: u32,
+        first_parent: bool,
+        parents: &mut Vec<u32>,
+    ) -> Result<(), Error> {
+        parents.clear();
+        let (i, lex) = self.layer_of(pos)?;
+        let c = &mut cursors.0[i];
+        let slots = self.layers[i].parent_slots(c, lex)?;
+        self.push_parents(i, c, slots, first_parent, parents)
+    }
+
+    /// Puts the parents two parent slots of layer `i` name in `parents`
+    /// (the first only, with `first_parent`), each checked to lie in the
+    /// graph, the extra edges read from `c`.
+    fn push_parents(
+        &self,
+        i: usize,
+        c: &mut WindowCursor,
+        (parent1, parent2): (u32, u32),
+        first_parent: bool,
+        parents: &mut Vec<u32>,
+    ) -> Result<(), Error> {
+        let layer = &self.layers[i];
+        let total = self.len();
+        let check = |p: u32| -> Result<u32, Error> {
+            if p < total {
+                Ok(p)
+            } else {
+                Err(Error::corrupt(
+                    layer.path(),
+                    0,
+                    Corruption::GraphPositionOutOfRange(p),
+                ))
+            }
+        };
+        if parent1 == NO_PARENT {
+            return Ok(());
+        }
+        parents.push(check(parent1)?);
+        if first_parent {
+            return Ok(());
+        }
+        if parent2 & EDGE_LAST_OR_EXTRA != 0 {
+            for p in layer.extra_edges(c, parent2 & !EDGE_LAST_OR_EXTRA)? {
+                parents.push(check(p)?);
+            }
+        } else if parent2 != NO_PARENT {
+            parents.push(check(parent2)?);
+        }
+        Ok(())
+    }
+
     /// What the graph holds for the commit at graph position `pos`.
     pub fn commit_at(&self, cursors: &mut GraphCursors, pos: u32) -> Result<GraphCommit, Error> {
         let mut parents = Vec::new();
@@ -240,28 +298,7 @@ impl CommitGraph {
         let layer = &self.layers[i];
         let c = &mut cursors.0[i];
         let data = layer.commit_data(c, lex)?;
-        let total = self.len();
-        let check = |p: u32| -> Result<u32, Error> {
-            if p < total {
-                Ok(p)
-            } else {
-                Err(Error::corrupt(
-                    layer.path(),
-                    0,
-                    Corruption::GraphPositionOutOfRange(p),
-                ))
-            }
-        };
-        if data.parent1 != NO_PARENT {
-            parents.push(check(data.parent1)?);
-            if data.parent2 & EDGE_LAST_OR_EXTRA != 0 {
-                for p in layer.extra_edges(c, data.parent2 & !EDGE_LAST_OR_EXTRA)? {
-                    parents.push(check(p)?);
-                }
-            } else if data.parent2 != NO_PARENT {
-                parents.push(check(data.parent2)?);
-            }
-        }
+        self.push_parents(i, c, (data.parent1, data.parent2), false, parents)?;
         let generation = match layer.generation_offset(c, lex)? {
             Some(offset) => data.date.saturating_add(offset),
             None => u64::from(data.level),

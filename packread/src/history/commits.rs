@@ -244,6 +244,11 @@ impl Commits {
         }
     }
 
+    /// Whether commits are read through a commit-graph.
+    pub(crate) fn has_graph(&self) -> bool {
+        self.graph.is_some()
+    }
+
     /// Whether the graph has corrected commit dates git would read.
     pub(crate) fn corrected_commit_dates_enabled(&self) -> bool {
         self.graph
@@ -481,6 +486,76 @@ impl Commits {
         node.generation = GENERATION_INFINITY;
         node.parsed = true;
         Ok(())
+    }
+
+    /// How many commits `starts` reach, themselves included, each once
+    /// (only first parents with `first_parent`): what `rev-list --count`
+    /// of starting points alone answers, in no order. Commits the graph
+    /// lists are followed by their graph positions alone (no node made,
+    /// no id read, one bit each); the others are parsed as a walk parses
+    /// them.
+    pub(crate) fn count_reachable(
+        &mut self,
+        starts: &[Node],
+        first_parent: bool,
+    ) -> Result<u64, Error> {
+        enum Next {
+            Position(u32),
+            Node(Node),
+        }
+        let next_of = |commits: &Commits, n: Node| match commits.nodes[n as usize].graph_pos {
+            Some(pos) => Next::Position(pos),
+            None => Next::Node(n),
+        };
+        let graph_len = self.graph.as_ref().map_or(0, |(g, _)| g.len() as usize);
+        let mut seen_positions = vec![0u64; graph_len.div_ceil(64)];
+        let mut seen_nodes: Vec<bool> = Vec::new();
+        let mut todo: Vec<Next> = starts.iter().map(|&n| next_of(self, n)).collect();
+        let mut parents = std::mem::take(&mut self.graph_parents);
+        let mut count = 0;
+        while let Some(next) = todo.pop() {
+            match next {
+                Next::Position(pos) => {
+                    let (word, bit) = (pos as usize / 64, 1u64 << (pos % 64));
+                    if seen_positions[word] & bit != 0 {
+                        continue;
+                    }
+                    seen_positions[word] |= bit;
+                    count += 1;
+                    self.before_graph();
+                    let (graph, cursors) = self.graph.as_mut().expect("positions come from it");
+                    let read = graph.parent_positions(cursors, pos, first_parent, &mut parents);
+                    self.after_graph();
+                    if let Err(e) = read {
+                        self.graph_parents = parents;
+                        return Err(e);
+                    }
+                    todo.extend(parents.iter().map(|&p| Next::Position(p)));
+                }
+                Next::Node(n) => {
+                    let i = n as usize;
+                    if seen_nodes.len() <= i {
+                        seen_nodes.resize(self.nodes.len().max(i + 1), false);
+                    }
+                    if seen_nodes[i] {
+                        continue;
+                    }
+                    seen_nodes[i] = true;
+                    count += 1;
+                    if let Err(e) = self.parse(n) {
+                        self.graph_parents = parents;
+                        return Err(e.into());
+                    }
+                    let node_parents = self.nodes[i].parents.clone();
+                    let take = if first_parent { 1 } else { usize::MAX };
+                    for &p in node_parents.as_slice().iter().take(take) {
+                        todo.push(next_of(self, p));
+                    }
+                }
+            }
+        }
+        self.graph_parents = parents;
+        Ok(count)
     }
 
     /// Keeps the bytes of the last commits parsed from their objects for

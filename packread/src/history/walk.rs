@@ -1008,6 +1008,21 @@ impl Walk {
     /// # Errors
     /// As the iterator's items.
     pub fn count_sides(&mut self) -> Result<(u64, u64), Error> {
+        if self.counts_by_reach() {
+            // Every commit the starting points reach: no order needed.
+            self.prepared = true;
+            let starts = std::mem::take(&mut self.pending);
+            return match self
+                .commits
+                .count_reachable(&starts, self.opts.first_parent)
+            {
+                Ok(n) => Ok((0, n)),
+                Err(e) => {
+                    self.failed = true;
+                    Err(e)
+                }
+            };
+        }
         let (mut left, mut right) = (0, 0);
         while !self.failed {
             match self.next_node() {
@@ -1027,6 +1042,34 @@ impl Walk {
             }
         }
         Ok((left, right))
+    }
+
+    /// Whether the walk selects exactly the commits its starting points
+    /// reach (nothing excluded, limited, filtered or simplified, none on
+    /// the left of `A...B`, nothing handed over yet), and a commit-graph
+    /// lists commits: then a count follows graph positions in no order.
+    /// Without a graph, the date-ordered walk reads the commits in about
+    /// the order the pack holds them, which a count in no order loses
+    /// (git.git: 0.318 against 0.337 s).
+    fn counts_by_reach(&self) -> bool {
+        let o = &self.opts;
+        self.commits.has_graph()
+            && !self.prepared
+            && self.pruning.is_none()
+            && self.max_count.is_none()
+            && self.skip == 0
+            && o.max_age.is_none()
+            && o.min_age.is_none()
+            && o.min_parents == 0
+            && o.max_parents.is_none()
+            && !o.boundary
+            && o.filter
+                .as_ref()
+                .is_none_or(crate::history::CommitFilter::is_empty)
+            && self
+                .pending
+                .iter()
+                .all(|&n| self.commits.flags(n) & (UNINTERESTING | SYMMETRIC_LEFT) == 0)
     }
 
     /// What the caller gets of `n`. git's `rev-list` and `log` then drop
