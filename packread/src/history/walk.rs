@@ -129,6 +129,7 @@ struct TopoWalk {
 /// assert_eq!(ids, [repo.rev_parse("HEAD")?, repo.rev_parse("HEAD~")?]);
 /// # Ok(()) }
 /// ```
+#[allow(clippy::struct_excessive_bools)] // independent states of git's walk
 pub struct Walk {
     commits: Commits,
     opts: WalkOptions,
@@ -151,6 +152,8 @@ pub struct Walk {
     /// The starting points, sorted (git's `revs->commits` after
     /// `prepare_revision_walk` for a walk that isn't limited).
     initial: Vec<Node>,
+    /// Whether [`Walked::parents`] is filled.
+    parent_ids: bool,
 }
 
 impl Walk {
@@ -190,6 +193,7 @@ impl Walk {
             failed: false,
             pruning,
             initial: Vec::new(),
+            parent_ids: true,
         }
     }
 
@@ -1044,6 +1048,29 @@ impl Walk {
         Ok((left, right))
     }
 
+    /// Leaves [`Walked::parents`] empty from now on, for a caller that
+    /// never looks at it (`rev-list` without `--parents`): each parent's
+    /// id is not read for it.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("noparents", &[("a.txt", "a\n")])?;
+    /// # dir.git(&["commit", "-q", "--allow-empty", "-m", "second"])?;
+    /// use packread::history::{Walk, WalkOptions};
+    ///
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// let mut walk = Walk::new(&repo, WalkOptions::default());
+    /// walk.push(repo.rev_parse("HEAD")?, false, false)?;
+    /// walk.without_parent_ids();
+    /// let first = walk.next().unwrap()?;
+    /// assert_eq!(first.id, repo.rev_parse("HEAD")?);
+    /// assert!(first.parents.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn without_parent_ids(&mut self) {
+        self.parent_ids = false;
+    }
+
     /// Whether the walk selects exactly the commits its starting points
     /// reach (nothing excluded, limited, filtered or simplified, none on
     /// the left of `A...B`, nothing handed over yet), and a commit-graph
@@ -1086,12 +1113,16 @@ impl Walk {
         let id = self.commits.id(n)?;
         let c = self.commits.get(n);
         let (date, flags) = (c.date, c.flags);
-        let parents = c.parents.clone();
-        let parents = parents
-            .as_slice()
-            .iter()
-            .map(|&p| self.commits.id(p))
-            .collect::<Result<_, _>>()?;
+        let parents = if self.parent_ids {
+            let parents = c.parents.clone();
+            parents
+                .as_slice()
+                .iter()
+                .map(|&p| self.commits.id(p))
+                .collect::<Result<_, _>>()?
+        } else {
+            Vec::new()
+        };
         Ok(Walked {
             id,
             parents,

@@ -146,14 +146,31 @@ impl ObjectId {
     pub fn to_hex(&self) -> String {
         hex::encode(self.as_bytes())
     }
+
+    /// The id in lowercase hex, written into `buf`: for output written
+    /// as bytes, without a formatter (a walk prints one per commit).
+    ///
+    /// ```
+    /// let id = packread::HashKind::Sha1.null();
+    /// let mut buf = [0u8; 64];
+    /// assert_eq!(id.hex_into(&mut buf), &[b'0'; 40][..]);
+    /// ```
+    pub fn hex_into<'b>(&self, buf: &'b mut [u8; 64]) -> &'b [u8] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let bytes = self.as_bytes();
+        for (pair, &b) in buf.chunks_exact_mut(2).zip(bytes) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 15)];
+        }
+        &buf[..2 * bytes.len()]
+    }
 }
 
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut buf = [0u8; 64];
-        let n = self.kind.hex_len();
-        hex::encode_to_slice(self.as_bytes(), &mut buf[..n]).map_err(|_| fmt::Error)?;
-        f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
+        let hex = self.hex_into(&mut buf);
+        f.write_str(std::str::from_utf8(hex).map_err(|_| fmt::Error)?)
     }
 }
 

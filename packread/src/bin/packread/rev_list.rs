@@ -774,6 +774,9 @@ fn print_listing(mut walk: Walk, list: Option<ObjectList>, out: &mut Output) -> 
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
     let mut list = list;
+    if !out.parents {
+        walk.without_parent_ids();
+    }
     let result = (|| -> Result<(), Exit> {
         if list.is_none()
             && let Some(count) = out.count.as_mut()
@@ -884,11 +887,14 @@ fn line(w: &mut impl Write, out: &Output, c: &Walked) -> io::Result<()> {
     if out.timestamp {
         write!(w, "{} ", c.date)?;
     }
-    write!(w, "{}{}", mark(c, out.left_right), c.id)?;
+    let mut hex = [0u8; 64];
+    w.write_all(mark(c, out.left_right).as_bytes())?;
+    w.write_all(c.id.hex_into(&mut hex))?;
     if out.parents {
         for p in &c.parents {
-            write!(w, " {p}")?;
+            w.write_all(b" ")?;
+            w.write_all(p.hex_into(&mut hex))?;
         }
     }
-    writeln!(w)
+    w.write_all(b"\n")
 }
