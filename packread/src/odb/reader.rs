@@ -1009,12 +1009,12 @@ impl Reader {
         self.state().decode.cache.set_limit(bytes);
     }
 
-    /// Also keeps in the delta-base cache every tree a delta chain passes
-    /// through (git's policy for every base), not only the object read and
-    /// the whole object under its chain. For readers that walk history:
-    /// the trees of consecutive commits lie on shared chains (a path-limited
-    /// walk of git.git applies a third of the deltas with it), where random
-    /// reads only churn the cache with them.
+    /// Also keeps in the delta-base cache the trees right under each tree
+    /// read on its delta chain (git keeps every base on the way), not only
+    /// the object read and the whole object under its chain. For readers
+    /// that walk history: the trees of consecutive commits lie on shared
+    /// chains (a path-limited walk of git.git applies a third of the
+    /// deltas with it), where random reads only churn the cache with them.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
