@@ -52,7 +52,7 @@ fn check_all(repo: &Path, label: &str, opts: &OpenOptions) -> usize {
     // A reader that keeps every tree its chains pass through (as history
     // walks use it), both ways round.
     let mut walker = odb.reader();
-    walker.keep_tree_bases(true);
+    walker.keep_tree_bases(usize::MAX);
     for o in objects.iter().chain(objects.iter().rev()) {
         let kind = walker
             .read_into(&o.id, &mut buf)

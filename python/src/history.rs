@@ -592,7 +592,7 @@ impl DiffState {
     pub fn new(repo: &packread::Repository) -> DiffState {
         let mut reader = repo.odb().reader();
         // Commits are diffed in history order: their trees share chains.
-        reader.keep_tree_bases(true);
+        reader.keep_tree_bases(usize::MAX);
         DiffState {
             reader,
             helper: repo.odb().reader(),

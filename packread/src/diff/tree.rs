@@ -299,10 +299,12 @@ impl<'d> Cursor<'d> {
         self.head = None;
     }
 
-    /// Steps both cursors over their next entries if these are the same
-    /// bytes (nothing to report), without decoding them.
+    /// Steps both cursors over their next entries while these are the
+    /// same bytes (nothing to report), without decoding them.
     fn skip_same(&mut self, other: &mut Cursor<'_>) -> bool {
-        self.head.is_none() && other.head.is_none() && self.entries.skip_if_same(&mut other.entries)
+        self.head.is_none()
+            && other.head.is_none()
+            && self.entries.skip_while_same(&mut other.entries)
     }
 
     /// Gives up the rest of the tree.

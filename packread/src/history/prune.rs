@@ -100,6 +100,11 @@ impl Pruning {
         self.bloom = Some(BloomKeys { keys });
     }
 
+    /// Whether changed-path Bloom filters answer for the paths.
+    pub(crate) fn uses_bloom(&self) -> bool {
+        self.bloom.is_some()
+    }
+
     /// git's `check_maybe_different_in_bloom_filter`: `Some(false)` when
     /// the filter says the paths did not change, `None` where there is no
     /// filter to ask.

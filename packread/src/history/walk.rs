@@ -173,8 +173,9 @@ impl Walk {
         let pruning = (!opts.paths.is_empty())
             .then(|| Pruning::new(opts.paths.clone(), opts.full_history, opts.first_parent));
         if pruning.is_some() {
-            // Each commit's trees are diffed with its parent's.
-            reader.keep_tree_bases(true);
+            // Each commit's trees are diffed with its parent's (fewer
+            // where Bloom filters answer: see `prepare`).
+            reader.keep_tree_bases(usize::MAX);
         }
         Walk {
             commits: Commits::new(reader, graph),
@@ -369,6 +370,10 @@ impl Walk {
             }
             if !initial.is_empty() {
                 pruning.prepare_bloom(&self.commits);
+                if pruning.uses_bloom() {
+                    // Trees read far apart in history.
+                    self.commits.reader.keep_tree_bases(2);
+                }
             }
         }
         // A stable sort, newest first.

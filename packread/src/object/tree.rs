@@ -139,6 +139,51 @@ impl<'a> Entries<'a> {
         true
     }
 
+    /// Steps over every next entry whose bytes are the same as those of
+    /// `other`'s next entry, both together, as
+    /// [`skip_if_same`](Self::skip_if_same) called until it returns
+    /// `false` would, but
+    /// comparing the bytes of both trees once, not entry by entry: a
+    /// tree diffed with its parent's is mostly the same. Whether it
+    /// stepped over any.
+    ///
+    /// ```
+    /// use packread::object::{HashKind, tree};
+    /// let entry = |name: &str, id: u8| {
+    ///     let mut e = format!("100644 {name}\0").into_bytes();
+    ///     e.extend_from_slice(&[id; 20]);
+    ///     e
+    /// };
+    /// let a = [entry("a", 1), entry("b", 2), entry("c", 3)].concat();
+    /// let b = [entry("a", 1), entry("b", 2), entry("c", 4)].concat();
+    /// let (mut x, mut y) = (tree::entries(&a, HashKind::Sha1), tree::entries(&b, HashKind::Sha1));
+    /// assert!(x.skip_while_same(&mut y));
+    /// assert_eq!(x.next().unwrap().unwrap().name, b"c");
+    /// assert!(!x.skip_while_same(&mut y));
+    /// ```
+    pub fn skip_while_same(&mut self, other: &mut Entries<'_>) -> bool {
+        if self.failed || other.failed || self.hash != other.hash {
+            return false;
+        }
+        let same = common_prefix(self.rest, other.rest);
+        // An entry's checks look at its own bytes and at the end of its
+        // buffer, which stays where it is: the other tree's end is
+        // checked once.
+        if same == 0 || split_entry(other.rest, other.hash).is_err() {
+            return false;
+        }
+        let mut at = 0;
+        while let Ok((_, _, _, len)) = split_entry(&self.rest[at..], self.hash) {
+            if at + len > same {
+                break;
+            }
+            at += len;
+        }
+        self.rest = &self.rest[at..];
+        other.rest = &other.rest[at..];
+        at > 0
+    }
+
     /// The bytes not yet decoded: where the next entry starts.
     ///
     /// ```
@@ -153,6 +198,24 @@ impl<'a> Entries<'a> {
     pub fn remaining(&self) -> &'a [u8] {
         self.rest
     }
+}
+
+/// How many bytes `a` and `b` start with alike, eight at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+    let mut i = 0;
+    while i + 8 <= n {
+        let differ = word(a, i) ^ word(b, i);
+        if differ != 0 {
+            return i + (differ.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < n && a[i] == b[i] {
+        i += 1;
+    }
+    i
 }
 
 /// Where the parts of the entry at the start of `buf` lie: its mode (as
@@ -212,6 +275,46 @@ impl<'a> Iterator for Entries<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Skipping the same entries at once stops where skipping them one at
+    /// a time stops, on trees alike up to a random point (and damaged).
+    #[test]
+    fn skip_while_same_as_skip_if_same_repeated() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        for _ in 0..2_000 {
+            let n = next(12);
+            let mut a = Vec::new();
+            for i in 0..n {
+                let mode = ["100644", "40000", "100755", "120000"][next(4)];
+                let mut e = format!("{mode} f{i}{}\0", "x".repeat(next(9))).into_bytes();
+                e.extend((0..20).map(|_| next(256) as u8));
+                a.extend(e);
+            }
+            let mut b = a.clone();
+            if !b.is_empty() && next(4) != 0 {
+                let at = next(b.len());
+                b[at] = b[at].wrapping_add(1 + next(200) as u8);
+            }
+            if next(5) == 0 {
+                b.truncate(next(b.len() + 1));
+            }
+            let (mut x1, mut y1) = (entries(&a, HashKind::Sha1), entries(&b, HashKind::Sha1));
+            let (mut x2, mut y2) = (entries(&a, HashKind::Sha1), entries(&b, HashKind::Sha1));
+            let mut stepped = false;
+            while x1.skip_if_same(&mut y1) {
+                stepped = true;
+            }
+            assert_eq!(x2.skip_while_same(&mut y2), stepped);
+            assert_eq!(x1.remaining().len(), x2.remaining().len());
+            assert_eq!(y1.remaining().len(), y2.remaining().len());
+        }
+    }
 
     fn entry(mode: &str, name: &[u8]) -> Vec<u8> {
         let mut v = format!("{mode} ").into_bytes();

@@ -34,14 +34,10 @@ pub(crate) struct DecodeState {
     delta: Vec<u8>,
     scratch: Vec<u8>,
     max_chain: usize,
-    /// Whether the trees right under a tree read are cached too (git
-    /// caches every base on the way), not only its top and bottom.
-    pub(crate) keep_tree_bases: bool,
+    /// How many of the trees under a tree read on its chain are cached
+    /// too (git caches every base on the way), besides its top and bottom.
+    pub(crate) keep_tree_bases: usize,
 }
-
-/// How many of the trees right under a tree read are kept with
-/// [`DecodeState::keep_tree_bases`].
-const KEPT_TREE_BASES: usize = 2;
 
 /// What decoding a packed object found out on the way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +57,7 @@ impl DecodeState {
             delta: Vec::new(),
             scratch: Vec::new(),
             max_chain,
-            keep_tree_bases: false,
+            keep_tree_bases: 0,
         }
     }
 
@@ -247,14 +243,8 @@ pub(crate) fn read_object(
             std::mem::swap(out, &mut st.scratch);
         }
         base_at = link.offset;
-        // The two trees under the one read: a walk reads them next where
-        // a chain runs back and forth in time; the deeper ones it has read
-        // already. Keeping every tree on the way made a walk that Bloom
-        // filters thin out copy them for nothing (git.git: 31 -> 42 ms).
-        if st.keep_tree_bases
-            && kind == ObjectKind::Tree
-            && (1..=KEPT_TREE_BASES).contains(&st.chain.len())
-        {
+        // The trees nearest the one read (`keep_tree_bases` of them).
+        if kind == ObjectKind::Tree && (1..=st.keep_tree_bases).contains(&st.chain.len()) {
             st.cache.put(pack_id, base_at, kind, out, Worth::Base);
         }
     }

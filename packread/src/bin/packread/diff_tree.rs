@@ -200,7 +200,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let mut reader = cx.odb.reader();
     // Commits from `--stdin` come in history order: their trees share
     // delta chains.
-    reader.keep_tree_bases(true);
+    reader.keep_tree_bases(usize::MAX);
     let pending = pending_objects(cx, &mut reader, &names, &mut paths, dashdash)?;
     let pathspec = cx.pathspec(&paths)?;
     let mut printer = Printer {
