@@ -370,8 +370,10 @@ impl Walk {
             }
             if !initial.is_empty() {
                 pruning.prepare_bloom(&self.commits);
-                if pruning.uses_bloom() {
-                    // Trees read far apart in history.
+                if pruning.uses_bloom() && !self.opts.full_history {
+                    // Trees read far apart in history (with the whole
+                    // history, the other parents of merges are diffed
+                    // all the same).
                     self.commits.reader.keep_tree_bases(2);
                 }
             }
