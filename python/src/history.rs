@@ -282,16 +282,18 @@ impl LineIter {
         let chunk = py.detach(|| {
             let mut guard = self.walk.lock().ok()?;
             let walk = guard.as_mut()?;
+            if !self.parents {
+                walk.without_parent_ids();
+            }
             let mut out = Vec::new();
+            let mut hex = [0u8; 64];
             for _ in 0..LINES_PER_CHUNK {
                 match walk.next() {
                     Some(Ok(c)) => {
-                        out.extend_from_slice(c.id.to_hex().as_bytes());
-                        if self.parents {
-                            for p in &c.parents {
-                                out.push(b' ');
-                                out.extend_from_slice(p.to_hex().as_bytes());
-                            }
+                        out.extend_from_slice(c.id.hex_into(&mut hex));
+                        for p in &c.parents {
+                            out.push(b' ');
+                            out.extend_from_slice(p.hex_into(&mut hex));
                         }
                         out.push(b'\n');
                     }
