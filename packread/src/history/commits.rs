@@ -341,7 +341,6 @@ impl Commits {
                 Some(pos) => Ok(Some(pos)),
                 None => graph.find(cursors, &id),
             };
-            // A commit met through the graph has its place there.
             let filled = match found {
                 Ok(Some(pos)) => Some(self.fill_from_graph(n, pos)),
                 Ok(None) => None,
