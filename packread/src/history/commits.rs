@@ -540,11 +540,17 @@ impl Commits {
                         continue;
                     }
                     seen_nodes[i] = true;
-                    count += 1;
                     if let Err(e) = self.parse(n) {
                         self.graph_parents = parents;
                         return Err(e.into());
                     }
+                    // Found in the graph after all (its lookup failed to
+                    // read it): counted by its position, once.
+                    if let Some(pos) = self.nodes[i].graph_pos {
+                        todo.push(Next::Position(pos));
+                        continue;
+                    }
+                    count += 1;
                     let node_parents = self.nodes[i].parents.clone();
                     let take = if first_parent { 1 } else { usize::MAX };
                     for &p in node_parents.as_slice().iter().take(take) {
