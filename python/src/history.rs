@@ -266,7 +266,6 @@ impl CommitIter {
 #[pyclass(module = "packread._packread", frozen)]
 pub struct LineIter {
     walk: Mutex<Option<Walk>>,
-    parents: bool,
 }
 
 /// Lines a [`LineIter`] hands over at once.
@@ -282,9 +281,6 @@ impl LineIter {
         let chunk = py.detach(|| {
             let mut guard = self.walk.lock().ok()?;
             let walk = guard.as_mut()?;
-            if !self.parents {
-                walk.without_parent_ids();
-            }
             let mut out = Vec::new();
             let mut hex = [0u8; 64];
             for _ in 0..LINES_PER_CHUNK {
@@ -318,10 +314,12 @@ impl LineIter {
 }
 
 /// `rev_list_lines`: the walk, wrapped for Python.
-pub fn line_iter(walk: Walk, parents: bool) -> LineIter {
+pub fn line_iter(mut walk: Walk, parents: bool) -> LineIter {
+    if !parents {
+        walk.without_parent_ids();
+    }
     LineIter {
         walk: Mutex::new(Some(walk)),
-        parents,
     }
 }
 

@@ -299,13 +299,18 @@ impl GraphFile {
         Ok(ObjectId::from_bytes(self.hash, &raw[..h]))
     }
 
+    /// Where the commit-data entry at position `lex` starts (a tree id,
+    /// two parent slots, generation and date).
+    fn commit_data_at(&self, lex: u32) -> u64 {
+        self.commit_data + u64::from(lex) * (self.hash.len() as u64 + 16)
+    }
+
     /// The commit-data entry at position `lex`.
     pub(crate) fn commit_data(&self, c: &mut WindowCursor, lex: u32) -> Result<CommitData, Error> {
         let h = self.hash.len();
         let mut raw = [0u8; 48];
         let raw = &mut raw[..h + 16];
-        let at = self.commit_data + u64::from(lex) * (h as u64 + 16);
-        self.read(c, at, raw)?;
+        self.read(c, self.commit_data_at(lex), raw)?;
         let high = be32(&raw[h + 8..]);
         Ok(CommitData {
             tree: ObjectId::from_bytes(self.hash, &raw[..h]),
@@ -319,9 +324,8 @@ impl GraphFile {
     /// The two parent slots of the commit-data entry at position `lex`
     /// (the rest of the entry unread).
     pub(crate) fn parent_slots(&self, c: &mut WindowCursor, lex: u32) -> Result<(u32, u32), Error> {
-        let h = self.hash.len() as u64;
         let mut raw = [0u8; 8];
-        let at = self.commit_data + u64::from(lex) * (h + 16) + h;
+        let at = self.commit_data_at(lex) + self.hash.len() as u64;
         self.read(c, at, &mut raw)?;
         Ok((be32(&raw), be32(&raw[4..])))
     }

@@ -144,7 +144,7 @@ impl ObjectId {
 
     /// The id in lowercase hex.
     pub fn to_hex(&self) -> String {
-        hex::encode(self.as_bytes())
+        self.to_string()
     }
 
     /// The id in lowercase hex, written into `buf`: for output written

@@ -142,10 +142,9 @@ impl<'a> Entries<'a> {
     /// Steps over every next entry whose bytes are the same as those of
     /// `other`'s next entry, both together, as
     /// [`skip_if_same`](Self::skip_if_same) called until it returns
-    /// `false` would, but
-    /// comparing the bytes of both trees once, not entry by entry: a
-    /// tree diffed with its parent's is mostly the same. Whether it
-    /// stepped over any.
+    /// `false` would, but comparing the bytes of both trees once, not
+    /// entry by entry: a tree diffed with its parent's is mostly the
+    /// same. Whether it stepped over any.
     ///
     /// ```
     /// use packread::object::{HashKind, tree};
