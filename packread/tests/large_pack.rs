@@ -24,9 +24,32 @@ fn options() -> OpenOptions {
     OpenOptions::new().window_size(WINDOW).max_memory(LIMIT)
 }
 
-fn fresh_repo(name: &str) -> PathBuf {
+/// A bare repository under the temporary directory (or `PACKREAD_BIG_DIR`),
+/// removed when dropped: a failing test leaves no gigabytes behind.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn fresh_repo(name: &str) -> Scratch {
     let base = std::env::var_os("PACKREAD_BIG_DIR").map_or_else(std::env::temp_dir, PathBuf::from);
-    let dir = base.join(format!("packread-large-{}-{name}", std::process::id()));
+    let dir = Scratch(base.join(format!("packread-large-{}-{name}", std::process::id())));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let ok = git(&dir)
@@ -35,6 +58,31 @@ fn fresh_repo(name: &str) -> PathBuf {
         .unwrap();
     assert!(ok.success());
     dir
+}
+
+/// Fails, saying why, unless the file system holding `dir` has `need`
+/// bytes free (as `df` reports them).
+fn assert_room(dir: &Path, need: u64) {
+    let out = std::process::Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(dir)
+        .output()
+        .expect("df runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let free: u64 = text
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("df's answer for {}: {text}", dir.display()));
+    let mib = |b: u64| b >> 20;
+    assert!(
+        free >= need,
+        "this test writes a {} MiB pack: {} has {} MiB free \
+         (set PACKREAD_BIG_DIR to a directory with more room)",
+        mib(need),
+        dir.display(),
+        mib(free)
+    );
 }
 
 /// Text of `n` lines, different for each `seed`.
@@ -186,7 +234,6 @@ fn sparse_pack_over_4_gib_reads_like_git_with_4_mib_mapped() {
         "at most 4 MiB mapped: {stats:?}"
     );
     drop(r);
-    std::fs::remove_dir_all(&repo).unwrap();
 }
 
 /// Pseudo-random, incompressible bytes (xorshift64), different per `seed`.
@@ -209,6 +256,7 @@ const BIGS: u64 = 4;
 #[ignore = "writes a 4.4 GiB pack with git (about a minute); run with --ignored"]
 fn git_pack_over_4_gib_reads_and_verifies_with_4_mib_mapped() {
     let repo = fresh_repo("git");
+    assert_room(&repo, BIGS * BIG as u64 + (256 << 20));
     // fast-import writes one pack; stored (level 0) deflate keeps it quick.
     // (Below `fastimport.unpackLimit` objects it would unpack them: 0.)
     let mut child = git(&repo)
@@ -307,5 +355,4 @@ fn git_pack_over_4_gib_reads_and_verifies_with_4_mib_mapped() {
         stats.peak_mapped_memory
     );
     drop(r);
-    std::fs::remove_dir_all(&repo).unwrap();
 }
