@@ -137,6 +137,18 @@ pub(crate) fn step(
             z.reset();
             z.decompress(input, buf, false).map_err(failed)?
         }
+    } else if last && fresh && window.len() > input.len() {
+        // The window goes on past the entry: give the inflater those bytes
+        // too, so that its fast loop runs to the stream's end (a stream ends
+        // by itself). One that runs past `limit` is decoded again within it,
+        // for the error the bounded input gives.
+        match z.decompress(window, buf, true) {
+            Ok(p) if p.consumed <= input.len() => p,
+            _ => {
+                z.reset();
+                z.decompress(input, buf, last).map_err(failed)?
+            }
+        }
     } else {
         z.decompress(input, buf, last).map_err(failed)?
     };
@@ -195,29 +207,56 @@ fn too_short(size: u64, actual: u64) -> Corruption {
     }
 }
 
+/// Bytes of room past an object's end that [`inflate_onto`] gives the
+/// inflater: its fast loop runs only while a longest match (and the word
+/// copies that overrun it) fits before the buffer's end, and checks every
+/// match on its last stretch otherwise.
+pub(crate) const OUTPUT_ROOM: usize = 320;
+
 /// Inflates the zlib stream at file offset `ofs` (which must end before
-/// `limit`) into `out`, which it must fill exactly, fed window by window
-/// from the cursor (the compressed bytes are never copied). Returns the
-/// number of compressed bytes the stream took.
+/// `limit`) onto the end of `out`, which it must grow by exactly `size`
+/// bytes, fed window by window from the cursor (the compressed bytes are
+/// never copied). Returns the number of compressed bytes the stream took.
 ///
-/// Fails if the stream is invalid, ends early, or holds more than
-/// `out.len()` bytes.
-pub(crate) fn inflate_into(
+/// Fails if the stream is invalid, ends early, or holds more than `size`
+/// bytes; `out` is left as it was then.
+pub(crate) fn inflate_onto(
+    z: &mut Inflater,
+    cursor: &mut WindowCursor,
+    ofs: u64,
+    limit: u64,
+    out: &mut Vec<u8>,
+    size: usize,
+) -> Result<u64, InflateError> {
+    let start = out.len();
+    out.resize(start + size + OUTPUT_ROOM, 0);
+    let r = inflate_into(z, cursor, ofs, limit, &mut out[start..], size);
+    out.truncate(if r.is_ok() { start + size } else { start });
+    r
+}
+
+/// Inflates the stream at `ofs` (see [`inflate_onto`]) into the first `size`
+/// bytes of `out`, which it must fill exactly; the rest is room the
+/// inflater may scribble on.
+fn inflate_into(
     z: &mut Inflater,
     cursor: &mut WindowCursor,
     ofs: u64,
     limit: u64,
     out: &mut [u8],
+    size: usize,
 ) -> Result<u64, InflateError> {
     z.reset();
-    let size = out.len();
     let mut pos = ofs;
     let mut made = 0;
     loop {
         let s = step(z, cursor, pos, limit, out, size as u64)?;
         pos += s.consumed;
         made += s.made;
-        if s.done {
+        if s.done || made > size {
+            if made > size {
+                return Err(too_long(size as u64).into());
+            }
             if made != size {
                 return Err(too_short(size as u64, made as u64).into());
             }
@@ -390,8 +429,7 @@ mod tests {
         size: usize,
     ) -> Result<u64, InflateError> {
         out.clear();
-        out.resize(size, 0);
-        inflate_into(z, cursor, ofs, limit, out)
+        inflate_onto(z, cursor, ofs, limit, out, size)
     }
 
     /// A file holding `pad` bytes, a zlib stream of `data`, and more bytes;

@@ -2,7 +2,7 @@
 //! delta chains through the delta-base cache.
 
 use crate::error::{Corruption, Error};
-use crate::inflate::{self, Inflater, inflate_into, inflate_prefix};
+use crate::inflate::{self, Inflater, inflate_onto, inflate_prefix};
 use crate::object::ObjectId;
 use crate::object::ObjectKind;
 use crate::pack::cache::{DeltaBaseCache, Worth};
@@ -95,7 +95,7 @@ pub(crate) fn reserve(
     }
     let size = usize::try_from(h.size)
         .map_err(|_| pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)))?;
-    out.try_reserve_exact(size)
+    out.try_reserve_exact(size.saturating_add(inflate::OUTPUT_ROOM))
         .map_err(|_| pack.corrupt(offset, Corruption::ObjectTooLarge(h.size)))?;
     Ok(size)
 }
@@ -113,13 +113,9 @@ pub(crate) fn inflate_entry(
     out: &mut Vec<u8>,
 ) -> Result<u64, Error> {
     let size = reserve(pack, offset, h, out)?;
-    let start = out.len();
-    out.resize(start + size, 0);
     let data_offset = offset + u64::from(h.header_len);
-    inflate::inflate_into(z, c.data_cursor(), data_offset, limit, &mut out[start..]).map_err(|e| {
-        out.truncate(start);
-        e.at(pack.data_path(), offset)
-    })
+    inflate::inflate_onto(z, c.data_cursor(), data_offset, limit, out, size)
+        .map_err(|e| e.at(pack.data_path(), offset))
 }
 
 /// The offset of a `REF_DELTA` base, which must be in the same pack.
@@ -219,13 +215,13 @@ pub(crate) fn read_object(
             header_len: 0,
         };
         let size = prepare(pack, link.data_offset, &h, &mut st.delta)?;
-        st.delta.resize(size, 0);
-        inflate_into(
+        inflate_onto(
             &mut st.z,
             c.data_cursor(),
             link.data_offset,
             pack.data_end(),
             &mut st.delta,
+            size,
         )
         .map_err(|e| e.at(pack.data_path(), link.offset))?;
         if base_cached {

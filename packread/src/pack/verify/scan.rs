@@ -12,7 +12,7 @@ use std::path::Path;
 use smmap::{MapManager, WindowCursor};
 
 use crate::error::{Corruption, Error};
-use crate::inflate::{InflateError, Inflater, inflate_into, inflate_to, inflater};
+use crate::inflate::{InflateError, Inflater, inflate_onto, inflate_to, inflater};
 use crate::object::{HashKind, ObjectId, ObjectKind};
 use crate::pack::delta::apply_delta;
 use crate::pack::entry::{self, EntryHeader, EntryKind, MAX_HEADER_LEN};
@@ -299,13 +299,14 @@ fn inflate_raw(
 ) -> Result<Vec<u8>, Error> {
     let size = usize::try_from(r.header.size)
         .map_err(|_| Error::corrupt(path, r.offset, Corruption::ObjectTooLarge(r.header.size)))?;
-    let mut out = vec![0; size];
-    inflate_into(
+    let mut out = Vec::new();
+    inflate_onto(
         z,
         c,
         r.offset + u64::from(r.header.header_len),
         r.end,
         &mut out,
+        size,
     )
     .map_err(|e| inflate_failure(path, r.offset, e))?;
     Ok(out)
