@@ -590,14 +590,13 @@ impl Pack {
         if rev.read_at(12, &mut raw).ok()? != raw.len() {
             return None;
         }
+        // The offset table in large reads, not an offset at a time.
+        let offsets = self.index.offsets(idx).ok()?;
         let mut v = Vec::with_capacity(n as usize);
         let mut last = PACK_HEADER_LEN.checked_sub(1)?;
         for chunk in raw.chunks_exact(4) {
             let i = u32::from_be_bytes(chunk.try_into().ok()?);
-            if i >= n {
-                return None;
-            }
-            let offset = self.index.offset_at(idx, i).ok()?;
+            let &(offset, _) = offsets.get(i as usize)?;
             if offset <= last || offset >= self.data_end() {
                 return None;
             }
