@@ -31,26 +31,65 @@ impl Fanout {
     }
 
     /// The position of the id `want` among the sorted ids the table
-    /// counts, by binary search in its first byte's bucket; `cmp_at(i)`
-    /// compares the id at position `i` with `want`.
+    /// counts; `cmp_at(i)` compares the id at position `i` with `want`.
+    ///
+    /// Ids are uniformly spread, so the search starts where `want`'s next
+    /// eight bytes put it in its first byte's bucket, widens from there by
+    /// doubling steps until it has `want` between two ids, and ends by
+    /// binary search: a few neighbouring probes where a binary search over
+    /// the bucket touches a dozen places far apart. Ids not spread
+    /// uniformly only cost more probes; ids out of order give `None`, as a
+    /// binary search does.
     pub(crate) fn search<E>(
         &self,
         want: &[u8],
         mut cmp_at: impl FnMut(u32) -> Result<std::cmp::Ordering, E>,
     ) -> Result<Option<u32>, E> {
+        use std::cmp::Ordering::{Equal, Greater, Less};
         let Some(&first) = want.first() else {
             return Ok(None);
         };
-        let (mut lo, mut hi) = self.bucket(first);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match cmp_at(mid)? {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(Some(mid)),
+        let (lo, hi) = self.bucket(first);
+        let n = hi.saturating_sub(lo);
+        if n < 16 {
+            return binary_search(lo, hi, cmp_at);
+        }
+        let mut key = [0u8; 8];
+        let rest = &want[1..want.len().min(9)];
+        key[..rest.len()].copy_from_slice(rest);
+        let guess = lo + ((u128::from(u64::from_be_bytes(key)) * u128::from(n)) >> 64) as u32;
+        match cmp_at(guess)? {
+            Equal => Ok(Some(guess)),
+            Less => {
+                // Every id up to `guess` is below `want`.
+                let (mut a, mut step) = (guess + 1, 8u32);
+                loop {
+                    let b = a.saturating_add(step - 1);
+                    if b >= hi {
+                        return binary_search(a, hi, cmp_at);
+                    }
+                    match cmp_at(b)? {
+                        Less => (a, step) = (b + 1, step.saturating_mul(2)),
+                        Equal => return Ok(Some(b)),
+                        Greater => return binary_search(a, b, cmp_at),
+                    }
+                }
+            }
+            Greater => {
+                // Every id from `guess` on is above `want`.
+                let (mut z, mut step) = (guess, 8u32);
+                loop {
+                    let Some(b) = z.checked_sub(step).filter(|&b| b >= lo) else {
+                        return binary_search(lo, z, cmp_at);
+                    };
+                    match cmp_at(b)? {
+                        Greater => (z, step) = (b, step.saturating_mul(2)),
+                        Equal => return Ok(Some(b)),
+                        Less => return binary_search(b + 1, z, cmp_at),
+                    }
+                }
             }
         }
-        Ok(None)
     }
 
     /// The range of positions whose ids start with byte `b`.
@@ -59,6 +98,24 @@ impl Fanout {
         let lo = if b == 0 { 0 } else { self.0[b - 1] };
         (lo, self.0[b])
     }
+}
+
+/// Binary search for the position in `lo..hi` where `cmp_at` answers
+/// `Equal`.
+fn binary_search<E>(
+    mut lo: u32,
+    mut hi: u32,
+    mut cmp_at: impl FnMut(u32) -> Result<std::cmp::Ordering, E>,
+) -> Result<Option<u32>, E> {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match cmp_at(mid)? {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Ok(Some(mid)),
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -85,5 +142,74 @@ mod tests {
         assert_eq!(f.total(), 9);
         table[7] = 2;
         assert_eq!(Fanout::parse(&raw(&table)).unwrap_err(), 7);
+    }
+
+    /// A fan-out table and sorted ids of `len` bytes from `byte`.
+    fn ids(count: usize, len: usize, mut byte: impl FnMut() -> u64) -> (Fanout, Vec<Vec<u8>>) {
+        let mut ids: Vec<Vec<u8>> = (0..count)
+            .map(|_| (0..len).map(|_| byte() as u8).collect())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let mut table = [0u32; 256];
+        for id in &ids {
+            for v in &mut table[usize::from(id[0])..] {
+                *v += 1;
+            }
+        }
+        (Fanout::parse(&raw(&table)).unwrap(), ids)
+    }
+
+    #[test]
+    fn the_search_finds_what_a_binary_search_finds() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Uniform ids, ids crowded into a few values of each byte (far
+        // from where a guess puts them), and short ones.
+        let sets = [
+            ids(20_000, 20, &mut rand),
+            ids(5_000, 32, || rand() % 3),
+            ids(3_000, 4, || rand() & 0x81),
+            ids(300, 2, &mut rand),
+        ];
+        for (fanout, ids) in &sets {
+            let mut probes = 0;
+            let mut find = |want: &[u8]| {
+                fanout
+                    .search::<()>(want, |i| {
+                        probes += 1;
+                        Ok(ids[i as usize].as_slice().cmp(want))
+                    })
+                    .unwrap()
+            };
+            for (i, id) in ids.iter().enumerate() {
+                assert_eq!(find(id), Some(i as u32));
+                let mut other = id.clone();
+                *other.last_mut().unwrap() ^= 0x40;
+                assert_eq!(
+                    find(&other),
+                    ids.binary_search(&other).ok().map(|i| i as u32)
+                );
+            }
+            assert_eq!(find(&[]), None);
+            assert!(probes < 40 * ids.len(), "{probes} probes for {}", ids.len());
+        }
+        // Out of order: nothing found, no probe out of the bucket.
+        let (fanout, mut ids) = ids(2_000, 20, &mut rand);
+        ids.reverse();
+        let want = ids[700].clone();
+        let bucket = fanout.bucket(want[0]);
+        let found = fanout
+            .search::<()>(&want, |i| {
+                assert!((bucket.0..bucket.1).contains(&i));
+                Ok(ids[i as usize].as_slice().cmp(&want[..]))
+            })
+            .unwrap();
+        assert!(found.is_none_or(|i| ids[i as usize] == want));
     }
 }
