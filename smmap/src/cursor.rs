@@ -317,6 +317,35 @@ impl WindowCursor {
         self.read_at_slowly(offset, buf)
     }
 
+    /// Asks the processor to fetch the byte at file `offset` into its cache
+    /// ahead of a read, if it lies in the window the cursor is in (a hint:
+    /// no window is mapped or placed for it, nothing is read, nothing can
+    /// fail). A walk that learns where it will read next, say the next
+    /// entries of a table in random order, overlaps their fetches.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), smmap::Error> {
+    /// let manager = smmap::SlidingWindowMapManager::new();
+    /// let mut cursor = manager.make_cursor("Cargo.toml");
+    /// cursor.use_region(0, 64)?;
+    /// cursor.prefetch(40);
+    /// let mut buf = [0u8; 8];
+    /// assert_eq!(cursor.read_at(40, &mut buf)?, 8);
+    /// # Ok(()) }
+    /// ```
+    #[inline]
+    pub fn prefetch(&self, offset: u64) {
+        if let Some(lease) = &self.lease {
+            let region = lease.region();
+            if let Some(start) = offset.checked_sub(region.ofs_begin())
+                && let Ok(start) = usize::try_from(start)
+                && let Some(bytes) = region.buffer().get(start..)
+            {
+                crate::sys::prefetch(bytes);
+            }
+        }
+    }
+
     fn read_at_slowly(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
         let mut done = 0;
         while done < buf.len() {

@@ -1,8 +1,8 @@
 //! The operating-system boundary: the only place in the crate that maps memory.
 //!
 //! Everything `unsafe` in `smmap` lives in this module. Each block states why it
-//! is sound; the rest of the crate is safe Rust built on [`map_read_only`] and
-//! [`page_size`].
+//! is sound; the rest of the crate is safe Rust built on [`map_read_only`],
+//! [`page_size`] and [`prefetch`].
 
 use std::fs::File;
 use std::io;
@@ -65,4 +65,22 @@ pub(crate) fn map_read_only(file: &File, offset: u64, len: usize) -> io::Result<
         // against the commit limit, so a plain read-only view is used instead.
         unsafe { options.map(file) }
     }
+}
+
+/// Asks the processor to bring the cache line holding `bytes[0]` closer
+/// (a hint: nothing happens where the target has no such instruction, or
+/// for an empty slice).
+#[inline]
+pub(crate) fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    if !bytes.is_empty() {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: `prefetch` is a hint: it reads nothing into the program,
+        // writes nothing and never faults, whatever the address; SSE, which
+        // it needs, is part of every x86_64 processor. The address is that
+        // of a live slice's first byte all the same.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(bytes.as_ptr().cast()) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
 }

@@ -299,6 +299,17 @@ impl GraphFile {
         Ok(ObjectId::from_bytes(self.hash, &raw[..h]))
     }
 
+    /// Asks for the bytes a walk reads of position `lex` (its commit data,
+    /// generation data and id) to be fetched into the processor's cache
+    /// (see [`WindowCursor::prefetch`]).
+    pub(crate) fn prefetch(&self, c: &WindowCursor, lex: u32) {
+        c.prefetch(self.commit_data_at(lex));
+        c.prefetch(self.oid_lookup + u64::from(lex) * self.hash.len() as u64);
+        if let Some(gda2) = self.generation_data {
+            c.prefetch(gda2 + u64::from(lex) * 4);
+        }
+    }
+
     /// Where the commit-data entry at position `lex` starts (a tree id,
     /// two parent slots, generation and date).
     fn commit_data_at(&self, lex: u32) -> u64 {

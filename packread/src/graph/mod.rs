@@ -209,6 +209,15 @@ impl CommitGraph {
         Ok((i, lex))
     }
 
+    /// Asks for what a walk reads of the commit at graph position `pos` to
+    /// be fetched into the processor's cache while it does other work: the
+    /// positions a walk goes to next are far apart in the graph.
+    pub(crate) fn prefetch(&self, cursors: &GraphCursors, pos: u32) {
+        if let Ok((i, lex)) = self.layer_of(pos) {
+            self.layers[i].prefetch(&cursors.0[i], lex);
+        }
+    }
+
     /// The id at graph position `pos`.
     pub fn id_at(&self, cursors: &mut GraphCursors, pos: u32) -> Result<ObjectId, Error> {
         let (i, lex) = self.layer_of(pos)?;

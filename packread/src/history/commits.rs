@@ -403,6 +403,10 @@ impl Commits {
                 return Err(e.into());
             }
         };
+        let (graph, cursors) = self.graph.as_ref().expect("found in it");
+        for &p in &positions {
+            graph.prefetch(cursors, p);
+        }
         let mut parents = Parents::default();
         for &p in &positions {
             parents.push(self.node_at_graph_pos(p, None));
