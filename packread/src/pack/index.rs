@@ -396,6 +396,22 @@ impl PackIndex {
                 .any(|i| self.offset_at(c, i).is_ok_and(|o| o == offset)))
     }
 
+    /// Each entry's 32-bit offset slot by position, read in large pieces
+    /// (an offset of 2 GiB or more is a slot with its high bit set, read
+    /// whole by [`offset_at`](Self::offset_at)); `None` for a version 1
+    /// index, whose offsets lie among its ids.
+    pub(crate) fn offset_slots(&self, c: &mut WindowCursor) -> Result<Option<Vec<u32>>, Error> {
+        if self.version == IndexVersion::V1 {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(self.len() as usize);
+        self.each_offset32(c, |_, v| {
+            out.push(v);
+            true
+        })?;
+        Ok(Some(out))
+    }
+
     /// Gives `f` each entry's position and 32-bit offset slot of this
     /// (version 2) index, in order, read in large pieces, while `f` says
     /// to go on.
