@@ -132,6 +132,8 @@ struct Inner {
     /// would fetch.
     promisors: std::sync::OnceLock<Option<promisor::Promisors>>,
     cache_limit: usize,
+    /// The cache limit of readers that keep trees for history.
+    history_cache_limit: usize,
     max_chain: usize,
     /// Reader states given back, for the next reader to take.
     pool: Mutex<Vec<ReaderState>>,
@@ -217,6 +219,7 @@ impl Odb {
                 lazy_fetch: std::sync::atomic::AtomicBool::new(o.fetches_lazily()),
                 promisors: std::sync::OnceLock::new(),
                 cache_limit: o.cache_limit(),
+                history_cache_limit: o.history_cache_limit(),
                 max_chain: o.chain_limit(),
                 pool: Mutex::new(Vec::new()),
             }),
@@ -328,6 +331,27 @@ impl Odb {
     /// Bytes of delta bases each reader keeps by default.
     pub fn delta_base_cache_limit(&self) -> usize {
         self.inner.cache_limit
+    }
+
+    /// Bytes of delta bases a reader that diffs trees along history keeps
+    /// by default (see [`Reader::keep_tree_bases`]): the limit the database
+    /// was opened with, else [`HISTORY_DELTA_BASE_CACHE_LIMIT`](crate::pack::HISTORY_DELTA_BASE_CACHE_LIMIT).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("historylimit", &[("a.txt", "a\n")])?;
+    /// use packread::pack::{DEFAULT_DELTA_BASE_CACHE_LIMIT, HISTORY_DELTA_BASE_CACHE_LIMIT};
+    /// let odb = packread::Repository::discover(&*dir)?.odb().clone();
+    /// assert_eq!(odb.delta_base_cache_limit(), DEFAULT_DELTA_BASE_CACHE_LIMIT);
+    /// assert_eq!(odb.history_delta_base_cache_limit(), HISTORY_DELTA_BASE_CACHE_LIMIT);
+    /// let odb = packread::OpenOptions::new()
+    ///     .delta_base_cache_limit(1 << 20)
+    ///     .open(&*dir)?;
+    /// assert_eq!(odb.history_delta_base_cache_limit(), 1 << 20);
+    /// # Ok(()) }
+    /// ```
+    pub fn history_delta_base_cache_limit(&self) -> usize {
+        self.inner.history_cache_limit
     }
 
     /// The hash the database's ids use.

@@ -8,7 +8,9 @@ use crate::error::Error;
 use crate::git_dir;
 use crate::object::HashKind;
 use crate::odb::{Odb, alternates, packs};
-use crate::pack::{DEFAULT_DELTA_BASE_CACHE_LIMIT, DEFAULT_MAX_DELTA_CHAIN, Pack};
+use crate::pack::{
+    DEFAULT_DELTA_BASE_CACHE_LIMIT, DEFAULT_MAX_DELTA_CHAIN, HISTORY_DELTA_BASE_CACHE_LIMIT, Pack,
+};
 
 /// How to open a database: window size and limits of the window manager,
 /// the delta-base cache, the hash.
@@ -34,7 +36,7 @@ pub struct OpenOptions {
     max_handles: Option<usize>,
     static_windows: bool,
     manager: Option<MapManager>,
-    delta_base_cache_limit: usize,
+    delta_base_cache_limit: Option<usize>,
     max_delta_chain: usize,
     hash: Option<HashKind>,
     objects_dir: Option<PathBuf>,
@@ -51,7 +53,7 @@ impl Default for OpenOptions {
             max_handles: None,
             static_windows: false,
             manager: None,
-            delta_base_cache_limit: DEFAULT_DELTA_BASE_CACHE_LIMIT,
+            delta_base_cache_limit: None,
             max_delta_chain: DEFAULT_MAX_DELTA_CHAIN,
             hash: None,
             objects_dir: None,
@@ -110,9 +112,12 @@ impl OpenOptions {
     }
 
     /// Bytes of delta bases each reader keeps; 0 turns the cache off.
+    /// Without it, 96 MiB ([`DEFAULT_DELTA_BASE_CACHE_LIMIT`]), and 16 MiB
+    /// for readers that diff trees along history
+    /// ([`HISTORY_DELTA_BASE_CACHE_LIMIT`]).
     #[must_use]
     pub fn delta_base_cache_limit(mut self, bytes: usize) -> Self {
-        self.delta_base_cache_limit = bytes;
+        self.delta_base_cache_limit = Some(bytes);
         self
     }
 
@@ -204,6 +209,12 @@ impl OpenOptions {
 
     pub(crate) fn cache_limit(&self) -> usize {
         self.delta_base_cache_limit
+            .unwrap_or(DEFAULT_DELTA_BASE_CACHE_LIMIT)
+    }
+
+    pub(crate) fn history_cache_limit(&self) -> usize {
+        self.delta_base_cache_limit
+            .unwrap_or(HISTORY_DELTA_BASE_CACHE_LIMIT)
     }
 
     pub(crate) fn chain_limit(&self) -> usize {

@@ -248,7 +248,9 @@ impl Drop for Reader {
 
 impl Reader {
     pub(crate) fn new(odb: Odb, mut state: ReaderState) -> Reader {
+        // A pooled state starts over with the database's defaults.
         state.decode.cache.set_limit(odb.inner.cache_limit);
+        state.decode.keep_tree_bases = 0;
         state.catch_up(&odb);
         Reader {
             odb,
@@ -1021,6 +1023,12 @@ impl Reader {
     /// need (a walk that Bloom filters thin out: git.git 42 ms keeping
     /// every one, 35 ms keeping 2).
     ///
+    /// Such a reader's delta-base cache (for `depth` above 0) takes the
+    /// history limit, [`Odb::history_delta_base_cache_limit`] (16 MiB unless
+    /// the database was opened with a limit):
+    /// [`set_delta_base_cache_limit`](Self::set_delta_base_cache_limit)
+    /// after this call sets another.
+    ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let dir = packread::doctest::Scratch::committed("treebases", &[("a.txt", "a\n")])?;
@@ -1032,6 +1040,10 @@ impl Reader {
     /// # Ok(()) }
     /// ```
     pub fn keep_tree_bases(&mut self, depth: usize) {
+        if depth > 0 {
+            let limit = self.odb.history_delta_base_cache_limit();
+            self.set_delta_base_cache_limit(limit);
+        }
         self.state().decode.keep_tree_bases = depth;
     }
 

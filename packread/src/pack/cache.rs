@@ -11,6 +11,15 @@ use crate::object::ObjectKind;
 /// git's default `core.deltaBaseCacheLimit`: 96 MiB.
 pub const DEFAULT_DELTA_BASE_CACHE_LIMIT: usize = 96 * 1024 * 1024;
 
+/// The default limit of readers that diff trees along history (see
+/// [`Reader::keep_tree_bases`](crate::Reader::keep_tree_bases)): 16 MiB.
+/// Their reuse lies close by, in the trees of neighbouring commits, and
+/// every cache byte is fresh memory the first time it is filled (a page
+/// fault each 4 KiB): measured against 96 MiB on git.git and rails,
+/// path-limited walks and `diff-tree --stdin` ran 8-17 % faster, as fast
+/// as with 8 MiB; 2 MiB lost some of it again.
+pub const HISTORY_DELTA_BASE_CACHE_LIMIT: usize = 16 * 1024 * 1024;
+
 /// What a cached object is kept as, which decides what goes first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Worth {
