@@ -650,3 +650,66 @@ fn ls_tree_and_revisions_from_subdirectories() {
     }
     std::fs::remove_dir_all(&bare).unwrap();
 }
+
+/// A commit message with a line `<character>\t|` for a sample of every
+/// kind of character (wide, combining, format, control, not UTF-8, every
+/// 61st code point up to plane 3), and git's `log` in the formats that
+/// expand tabs: the columns git counts for each, or where it gives up.
+#[test]
+fn log_expands_tabs_after_any_character_as_git_does() {
+    let dir = std::env::temp_dir().join(format!("packread-tabs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str], stdin: &[u8]| {
+        let mut cmd = git(&dir);
+        cmd.env("GIT_AUTHOR_NAME", "A")
+            .env("GIT_AUTHOR_EMAIL", "a@example.com")
+            .env("GIT_AUTHOR_DATE", "1700000000 +0000")
+            .env("GIT_COMMITTER_NAME", "C")
+            .env("GIT_COMMITTER_EMAIL", "c@example.com")
+            .env("GIT_COMMITTER_DATE", "1700000000 +0000");
+        let out = output(cmd, args, stdin);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    run(&["init", "-q", "."], b"");
+    let mut message = b"subject\n\n".to_vec();
+    let special = [
+        0x41, 0xAD, 0x300, 0x483, 0x600, 0x1100, 0x1160, 0x11FF, 0x200B, 0x2E3A, 0x3000, 0x3164,
+        0xFE0F, 0xFEFF, 0xFF21, 0x1F600, 0x1F1E6, 0x2A6E0, 0x3FFFD, 0xE0001,
+    ];
+    let sampled = (0xA0..0x40000).step_by(61);
+    for c in special
+        .into_iter()
+        .chain(sampled)
+        .filter_map(char::from_u32)
+    {
+        let mut b = [0u8; 4];
+        message.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+        message.extend_from_slice(b"\t|\n");
+    }
+    for raw in [
+        &b"\x01"[..],
+        b"\x1b[31m",
+        b"\x7f",
+        b"\xc2\x85",
+        b"\xff",
+        b"\xef\xbf\xbf",
+    ] {
+        message.extend_from_slice(raw);
+        message.extend_from_slice(b"\t|\t|\n");
+    }
+    let tree = run(&["mktree"], b"");
+    let tree = String::from_utf8(tree).unwrap();
+    let commit = run(&["commit-tree", tree.trim()], &message);
+    let commit = String::from_utf8(commit).unwrap();
+    run(&["update-ref", "HEAD", commit.trim()], b"");
+    for format in ["medium", "full", "fuller"] {
+        same(&dir, &["log", &format!("--format={format}")], b"");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

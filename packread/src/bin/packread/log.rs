@@ -330,7 +330,7 @@ fn body(o: &Options, message: &[u8], out: &mut Vec<u8>) {
         first = false;
         out.extend_from_slice(b"    ");
         if expand {
-            expand_tabs(text, out);
+            crate::width::expand_tabs(text, out);
         } else {
             out.extend_from_slice(text);
         }
@@ -341,25 +341,6 @@ fn body(o: &Options, message: &[u8], out: &mut Vec<u8>) {
         out.pop();
     }
     out.push(b'\n');
-}
-
-/// Tabs to the next multiple of 8 columns, counting a UTF-8 character as
-/// one column.
-fn expand_tabs(text: &[u8], out: &mut Vec<u8>) {
-    let mut column = 0usize;
-    for &b in text {
-        if b == b'\t' {
-            let n = 8 - column % 8;
-            out.extend(std::iter::repeat_n(b' ', n));
-            column += n;
-        } else {
-            out.push(b);
-            // Continuation bytes take no column.
-            if b & 0xC0 != 0x80 {
-                column += 1;
-            }
-        }
-    }
 }
 
 /// A date as git's `show_date` shows it.

@@ -25,6 +25,7 @@ mod show_index;
 mod shown_path;
 mod stats;
 mod verify_pack;
+mod width;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
