@@ -202,6 +202,40 @@ impl Pathspec {
         }
     }
 
+    /// The last entry name of the tree at `base` (empty, or ending in `/`)
+    /// that the pathspec can select, byte order, where it can tell: the
+    /// greatest first component of its paths under `base`; `None` where
+    /// any name may be selected (no paths, a glob, or a path that selects
+    /// all of `base`). Entries named after it are never selected.
+    ///
+    /// ```
+    /// use packread::diff::Pathspec;
+    /// let spec = Pathspec::new(["src/lib.rs", "docs/a.md", "Makefile"], "").unwrap();
+    /// assert_eq!(spec.last_name_in(b""), Some(&b"src"[..]));
+    /// assert_eq!(spec.last_name_in(b"src/"), Some(&b"lib.rs"[..]));
+    /// assert_eq!(spec.last_name_in(b"tests/"), Some(&b""[..]));
+    /// assert_eq!(Pathspec::new(["src"], "").unwrap().last_name_in(b"src/"), None);
+    /// ```
+    pub fn last_name_in(&self, base: &[u8]) -> Option<&[u8]> {
+        if self.items.is_empty() || self.has_wildcard {
+            return None;
+        }
+        let mut last: &[u8] = b"";
+        for item in &self.items {
+            let spec = item.path.as_slice();
+            if base.len() >= spec.len() {
+                if dir_prefix(base, spec) {
+                    return None;
+                }
+            } else if spec.starts_with(base) {
+                let rest = &spec[base.len()..];
+                let name = rest.split(|&b| b == b'/').next().unwrap_or(rest);
+                last = last.max(name);
+            }
+        }
+        Some(last)
+    }
+
     /// The literal paths (no globs) the pathspec consists of, without a
     /// trailing `/`; `None` if any path has a glob or is empty (git's
     /// test for using changed-path Bloom filters).

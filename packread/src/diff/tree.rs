@@ -301,10 +301,14 @@ impl<'d> Cursor<'d> {
 
     /// Steps both cursors over their next entries while these are the
     /// same bytes (nothing to report), without decoding them.
-    fn skip_same(&mut self, other: &mut Cursor<'_>) -> bool {
+    /// Steps both over their same entries, up to the entry named `last`
+    /// (see [`Pathspec::last_name_in`]).
+    fn skip_same(&mut self, other: &mut Cursor<'_>, last: Option<&[u8]>) -> bool {
         self.head.is_none()
             && other.head.is_none()
-            && self.entries.skip_while_same(&mut other.entries)
+            && self
+                .entries
+                .skip_while_same_through(&mut other.entries, last)
     }
 
     /// Gives up the rest of the tree.
@@ -389,8 +393,15 @@ impl Walk<'_, '_> {
         let new_data = self.read(new)?;
         let mut a = Cursor::new(&old_data, old);
         let mut b = Cursor::new(&new_data, new);
+        // Same entries are skipped only as far as the pathspec reaches: git
+        // stops reading a tree there.
+        let last = self
+            .options
+            .pathspec
+            .last_name_in(&self.base)
+            .map(<[u8]>::to_vec);
         loop {
-            if a.skip_same(&mut b) {
+            if a.skip_same(&mut b, last.as_deref()) {
                 continue;
             }
             self.skip(&mut a)?;

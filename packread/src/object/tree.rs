@@ -161,6 +161,30 @@ impl<'a> Entries<'a> {
     /// assert!(!x.skip_while_same(&mut y));
     /// ```
     pub fn skip_while_same(&mut self, other: &mut Entries<'_>) -> bool {
+        self.skip_while_same_through(other, None)
+    }
+
+    /// As [`skip_while_same`](Self::skip_while_same), stopping before the
+    /// first entry whose name sorts (byte by byte) after `last`, if given:
+    /// a diff limited to paths that end there needs no more of the trees.
+    ///
+    /// ```
+    /// use packread::object::{HashKind, tree};
+    /// let entry = |name: &str| {
+    ///     let mut e = format!("100644 {name}\0").into_bytes();
+    ///     e.extend_from_slice(&[1; 20]);
+    ///     e
+    /// };
+    /// let a = [entry("a"), entry("b"), entry("c")].concat();
+    /// let (mut x, mut y) = (tree::entries(&a, HashKind::Sha1), tree::entries(&a, HashKind::Sha1));
+    /// assert!(x.skip_while_same_through(&mut y, Some(b"a")));
+    /// assert_eq!(x.next().unwrap().unwrap().name, b"b");
+    /// ```
+    pub fn skip_while_same_through(
+        &mut self,
+        other: &mut Entries<'_>,
+        last: Option<&[u8]>,
+    ) -> bool {
         if self.failed || other.failed || self.hash != other.hash {
             return false;
         }
@@ -172,8 +196,8 @@ impl<'a> Entries<'a> {
             return false;
         }
         let mut at = 0;
-        while let Ok((_, _, _, len)) = split_entry(&self.rest[at..], self.hash) {
-            if at + len > same {
+        while let Ok((_, name, name_end, len)) = split_entry(&self.rest[at..], self.hash) {
+            if at + len > same || last.is_some_and(|l| self.rest[at + name..at + name_end] > *l) {
                 break;
             }
             at += len;
@@ -312,6 +336,23 @@ mod tests {
             assert_eq!(x2.skip_while_same(&mut y2), stepped);
             assert_eq!(x1.remaining().len(), x2.remaining().len());
             assert_eq!(y1.remaining().len(), y2.remaining().len());
+            // Bounded by a name: as far as the entries up to that name go.
+            let last = format!("f{}", next(n + 1)).into_bytes();
+            let (mut x3, mut y3) = (entries(&a, HashKind::Sha1), entries(&b, HashKind::Sha1));
+            let (mut x4, mut y4) = (entries(&a, HashKind::Sha1), entries(&b, HashKind::Sha1));
+            let mut stepped = false;
+            while x4
+                .clone()
+                .next()
+                .and_then(Result::ok)
+                .is_some_and(|e| e.name <= &last[..])
+                && x4.skip_if_same(&mut y4)
+            {
+                stepped = true;
+            }
+            assert_eq!(x3.skip_while_same_through(&mut y3, Some(&last)), stepped);
+            assert_eq!(x3.remaining().len(), x4.remaining().len());
+            assert_eq!(y3.remaining().len(), y4.remaining().len());
         }
     }
 
