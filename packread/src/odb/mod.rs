@@ -132,8 +132,8 @@ struct Inner {
     /// would fetch.
     promisors: std::sync::OnceLock<Option<promisor::Promisors>>,
     cache_limit: usize,
-    /// The cache limit of readers that keep trees for history.
-    history_cache_limit: usize,
+    /// The cache limit given when the database was opened, if one was.
+    given_cache_limit: Option<usize>,
     max_chain: usize,
     /// Reader states given back, for the next reader to take.
     pool: Mutex<Vec<ReaderState>>,
@@ -219,7 +219,7 @@ impl Odb {
                 lazy_fetch: std::sync::atomic::AtomicBool::new(o.fetches_lazily()),
                 promisors: std::sync::OnceLock::new(),
                 cache_limit: o.cache_limit(),
-                history_cache_limit: o.history_cache_limit(),
+                given_cache_limit: o.given_cache_limit(),
                 max_chain: o.chain_limit(),
                 pool: Mutex::new(Vec::new()),
             }),
@@ -335,23 +335,34 @@ impl Odb {
 
     /// Bytes of delta bases a reader that diffs trees along history keeps
     /// by default (see [`Reader::keep_tree_bases`]): the limit the database
-    /// was opened with, else [`HISTORY_DELTA_BASE_CACHE_LIMIT`](crate::pack::HISTORY_DELTA_BASE_CACHE_LIMIT).
+    /// was opened with, else
+    /// [`HISTORY_DELTA_BASE_CACHE_LIMIT`](crate::pack::HISTORY_DELTA_BASE_CACHE_LIMIT),
+    /// or [`SPARSE_HISTORY_DELTA_BASE_CACHE_LIMIT`](crate::pack::SPARSE_HISTORY_DELTA_BASE_CACHE_LIMIT)
+    /// for a reader whose tree reads lie far apart (`sparse`).
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let dir = packread::doctest::Scratch::committed("historylimit", &[("a.txt", "a\n")])?;
-    /// use packread::pack::{DEFAULT_DELTA_BASE_CACHE_LIMIT, HISTORY_DELTA_BASE_CACHE_LIMIT};
+    /// use packread::pack::{
+    ///     DEFAULT_DELTA_BASE_CACHE_LIMIT, HISTORY_DELTA_BASE_CACHE_LIMIT,
+    ///     SPARSE_HISTORY_DELTA_BASE_CACHE_LIMIT,
+    /// };
     /// let odb = packread::Repository::discover(&*dir)?.odb().clone();
     /// assert_eq!(odb.delta_base_cache_limit(), DEFAULT_DELTA_BASE_CACHE_LIMIT);
-    /// assert_eq!(odb.history_delta_base_cache_limit(), HISTORY_DELTA_BASE_CACHE_LIMIT);
+    /// assert_eq!(odb.history_delta_base_cache_limit(false), HISTORY_DELTA_BASE_CACHE_LIMIT);
+    /// assert_eq!(odb.history_delta_base_cache_limit(true), SPARSE_HISTORY_DELTA_BASE_CACHE_LIMIT);
     /// let odb = packread::OpenOptions::new()
     ///     .delta_base_cache_limit(1 << 20)
     ///     .open(&*dir)?;
-    /// assert_eq!(odb.history_delta_base_cache_limit(), 1 << 20);
+    /// assert_eq!(odb.history_delta_base_cache_limit(false), 1 << 20);
     /// # Ok(()) }
     /// ```
-    pub fn history_delta_base_cache_limit(&self) -> usize {
-        self.inner.history_cache_limit
+    pub fn history_delta_base_cache_limit(&self, sparse: bool) -> usize {
+        self.inner.given_cache_limit.unwrap_or(if sparse {
+            crate::pack::SPARSE_HISTORY_DELTA_BASE_CACHE_LIMIT
+        } else {
+            crate::pack::HISTORY_DELTA_BASE_CACHE_LIMIT
+        })
     }
 
     /// The hash the database's ids use.

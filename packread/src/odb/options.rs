@@ -8,9 +8,7 @@ use crate::error::Error;
 use crate::git_dir;
 use crate::object::HashKind;
 use crate::odb::{Odb, alternates, packs};
-use crate::pack::{
-    DEFAULT_DELTA_BASE_CACHE_LIMIT, DEFAULT_MAX_DELTA_CHAIN, HISTORY_DELTA_BASE_CACHE_LIMIT, Pack,
-};
+use crate::pack::{DEFAULT_DELTA_BASE_CACHE_LIMIT, DEFAULT_MAX_DELTA_CHAIN, Pack};
 
 /// How to open a database: window size and limits of the window manager,
 /// the delta-base cache, the hash.
@@ -112,9 +110,9 @@ impl OpenOptions {
     }
 
     /// Bytes of delta bases each reader keeps; 0 turns the cache off.
-    /// Without it, 96 MiB ([`DEFAULT_DELTA_BASE_CACHE_LIMIT`]), and 16 MiB
-    /// for readers that diff trees along history
-    /// ([`HISTORY_DELTA_BASE_CACHE_LIMIT`]).
+    /// Without it, 96 MiB ([`DEFAULT_DELTA_BASE_CACHE_LIMIT`]), and less
+    /// for readers that diff trees along history (see
+    /// [`Reader::keep_tree_bases`](crate::Reader::keep_tree_bases)).
     #[must_use]
     pub fn delta_base_cache_limit(mut self, bytes: usize) -> Self {
         self.delta_base_cache_limit = Some(bytes);
@@ -212,9 +210,9 @@ impl OpenOptions {
             .unwrap_or(DEFAULT_DELTA_BASE_CACHE_LIMIT)
     }
 
-    pub(crate) fn history_cache_limit(&self) -> usize {
+    /// The limit given, if one was.
+    pub(crate) fn given_cache_limit(&self) -> Option<usize> {
         self.delta_base_cache_limit
-            .unwrap_or(HISTORY_DELTA_BASE_CACHE_LIMIT)
     }
 
     pub(crate) fn chain_limit(&self) -> usize {

@@ -1024,8 +1024,9 @@ impl Reader {
     /// every one, 35 ms keeping 2).
     ///
     /// Such a reader's delta-base cache (for `depth` above 0) takes the
-    /// history limit, [`Odb::history_delta_base_cache_limit`] (16 MiB unless
-    /// the database was opened with a limit):
+    /// history limit, [`Odb::history_delta_base_cache_limit`] (unless the
+    /// database was opened with a limit, 16 MiB keeping every tree, 1 MiB
+    /// keeping fewer: reads far apart):
     /// [`set_delta_base_cache_limit`](Self::set_delta_base_cache_limit)
     /// after this call sets another.
     ///
@@ -1041,7 +1042,7 @@ impl Reader {
     /// ```
     pub fn keep_tree_bases(&mut self, depth: usize) {
         if depth > 0 {
-            let limit = self.odb.history_delta_base_cache_limit();
+            let limit = self.odb.history_delta_base_cache_limit(depth != usize::MAX);
             self.set_delta_base_cache_limit(limit);
         }
         self.state().decode.keep_tree_bases = depth;

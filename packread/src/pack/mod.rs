@@ -50,7 +50,10 @@ pub(crate) mod walk;
 pub(crate) mod write;
 
 pub use crate::error::{MidxChunk, MidxProblem};
-pub use cache::{DEFAULT_DELTA_BASE_CACHE_LIMIT, HISTORY_DELTA_BASE_CACHE_LIMIT};
+pub use cache::{
+    DEFAULT_DELTA_BASE_CACHE_LIMIT, HISTORY_DELTA_BASE_CACHE_LIMIT,
+    SPARSE_HISTORY_DELTA_BASE_CACHE_LIMIT,
+};
 pub use decode::{DEFAULT_MAX_DELTA_CHAIN, Decoded};
 pub use delta::apply_delta;
 pub use entry::{EntryHeader, EntryKind};
