@@ -134,6 +134,9 @@ struct Inner {
     cache_limit: usize,
     /// The cache limit given when the database was opened, if one was.
     given_cache_limit: Option<usize>,
+    /// How many loose objects this database wrote: readers' listings of
+    /// loose objects made before a write are stale.
+    loose_writes: AtomicU64,
     max_chain: usize,
     /// Reader states given back, for the next reader to take.
     pool: Mutex<Vec<ReaderState>>,
@@ -220,6 +223,7 @@ impl Odb {
                 promisors: std::sync::OnceLock::new(),
                 cache_limit: o.cache_limit(),
                 given_cache_limit: o.given_cache_limit(),
+                loose_writes: AtomicU64::new(0),
                 max_chain: o.chain_limit(),
                 pool: Mutex::new(Vec::new()),
             }),
@@ -331,6 +335,16 @@ impl Odb {
     /// Bytes of delta bases each reader keeps by default.
     pub fn delta_base_cache_limit(&self) -> usize {
         self.inner.cache_limit
+    }
+
+    /// Counts a loose object written (see `loose_writes`).
+    pub(crate) fn note_loose_write(&self) {
+        self.inner.loose_writes.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many loose objects this database wrote.
+    pub(crate) fn loose_writes(&self) -> u64 {
+        self.inner.loose_writes.load(Ordering::Acquire)
     }
 
     /// Bytes of delta bases a reader that diffs trees along history keeps

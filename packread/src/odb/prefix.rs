@@ -158,9 +158,24 @@ impl Reader {
                 }
             }
         }
-        for dir in &set.dirs {
-            let mut ids = Vec::new();
-            loose::list_fan(dir, id.as_bytes()[0], odb.hash_kind(), &mut ids)?;
+        // Each fan-out directory listed once (git's loose-object cache): a
+        // log abbreviates every merge's parents.
+        let writes = odb.loose_writes();
+        let state = self.state();
+        if state.loose_writes != writes {
+            state.loose_fans.clear();
+            state.loose_writes = writes;
+        }
+        let fan = id.as_bytes()[0];
+        for (i, dir) in set.dirs.iter().enumerate() {
+            let ids = match state.loose_fans.entry((i, fan)) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let mut ids = Vec::new();
+                    loose::list_fan(dir, fan, odb.hash_kind(), &mut ids)?;
+                    e.insert(ids)
+                }
+            };
             ids.iter().for_each(&mut note);
         }
         Ok((shared + 1).max(min).min(hex_len))
@@ -196,4 +211,44 @@ fn common_hex_digits(a: &ObjectId, b: &ObjectId) -> usize {
         }
     }
     n
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::doctest::Scratch;
+    use crate::{HashKind, ObjectId, ObjectKind};
+
+    /// A reader's listing of a fan-out directory is kept, and renewed when
+    /// the database writes a loose object: an abbreviation grows when an
+    /// object sharing more of its digits is written.
+    #[test]
+    fn abbreviations_see_the_objects_the_database_writes() {
+        let dir = Scratch::committed("abbrevwrite", &[("a.txt", "a\n")]).unwrap();
+        // (Without rescans on a miss, which would renew the listing too.)
+        let odb = crate::OpenOptions::new()
+            .refresh_on_miss(false)
+            .open(&*dir)
+            .unwrap();
+        let x = odb.write_object(ObjectKind::Blob, b"x").unwrap();
+        let mut r = odb.reader();
+        let before = r.unique_abbrev_len(&x, 1).unwrap();
+        // A blob sharing x's first two digits (and more, maybe).
+        let y = (0u32..100_000)
+            .map(|i| format!("y{i}").into_bytes())
+            .find(|d| {
+                let id = ObjectId::compute(HashKind::Sha1, ObjectKind::Blob, d);
+                id.as_bytes()[0] == x.as_bytes()[0] && id != x
+            })
+            .unwrap();
+        let y_id = odb.write_object(ObjectKind::Blob, &y).unwrap();
+        let shared = (0..40)
+            .take_while(|&i| x.to_hex().as_bytes()[i] == y_id.to_hex().as_bytes()[i])
+            .count();
+        let after = r.unique_abbrev_len(&x, 1).unwrap();
+        assert!(
+            after > shared && after > 2,
+            "{before} -> {after} ({shared} shared)"
+        );
+        assert_eq!(after, odb.reader().unique_abbrev_len(&x, 1).unwrap());
+    }
 }

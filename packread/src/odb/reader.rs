@@ -126,6 +126,12 @@ pub(crate) struct ReaderState {
     /// Which packs (by `PackId`) a lookup has hit since the last scan: git
     /// moved them to the front of its list, before the packs it can't use.
     hit: Vec<bool>,
+    /// Loose objects listed by object directory (its place in the scan's
+    /// list) and fan-out byte, as git's loose-object cache: until the next
+    /// scan, a loose object this database writes (`loose_writes`) or the
+    /// reader's end.
+    pub(crate) loose_fans: std::collections::HashMap<(usize, u8), Vec<crate::ObjectId>>,
+    pub(crate) loose_writes: u64,
 }
 
 impl ReaderState {
@@ -146,6 +152,8 @@ impl ReaderState {
             midx_cursors: Vec::new(),
             existence_only: false,
             hit: Vec::new(),
+            loose_fans: std::collections::HashMap::new(),
+            loose_writes: 0,
         }
     }
 
@@ -160,6 +168,7 @@ impl ReaderState {
             self.mru = self.set.order.clone();
             self.hit.clear();
             self.midx_cursors.clear();
+            self.loose_fans.clear();
         }
     }
 
@@ -251,6 +260,7 @@ impl Reader {
         // A pooled state starts over with the database's defaults.
         state.decode.cache.set_limit(odb.inner.cache_limit);
         state.decode.keep_tree_bases = 0;
+        state.loose_fans.clear();
         state.catch_up(&odb);
         Reader {
             odb,
@@ -302,7 +312,7 @@ impl Reader {
         }
     }
 
-    fn state(&mut self) -> &mut ReaderState {
+    pub(crate) fn state(&mut self) -> &mut ReaderState {
         self.state.as_mut().expect("present until drop")
     }
 

@@ -166,6 +166,7 @@ impl Odb {
         }
         finalize(&temp, &path)?;
         adjust_shared(&path, &settings, false);
+        self.note_loose_write();
         Ok(id)
     }
 
