@@ -3,7 +3,6 @@
 //! id or mode reported, directories entered when the diff is recursive,
 //! and entries outside the pathspec never read.
 
-use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -194,48 +193,47 @@ fn run(
 /// ```
 #[derive(Debug)]
 pub struct TreeCache {
-    /// Each tree and when it was last used.
-    trees: IdMap<(Arc<Vec<u8>>, u64)>,
-    /// The trees by last use, oldest first.
-    lru: BTreeMap<u64, ObjectId>,
-    clock: u64,
-    bytes: usize,
+    /// The trees used since the last turn over.
+    young: IdMap<Arc<Vec<u8>>>,
+    /// The trees used in the turn before: a tree used again moves to
+    /// `young`; the rest go at the next turn over.
+    old: IdMap<Arc<Vec<u8>>>,
+    /// Bytes of trees in `young`.
+    young_bytes: usize,
     limit: usize,
 }
 
 impl TreeCache {
-    /// A cache of at most `limit` bytes of trees.
+    /// A cache of at most `limit` bytes of trees (and one tree more).
+    ///
+    /// Two generations stand for least-recently-used order: the trees
+    /// used since the last turn over, and those of the turn before, gone
+    /// at the next turn unless used again. A turn comes when the young
+    /// ones hold half the limit: no order is kept tree by tree.
     pub fn new(limit: usize) -> TreeCache {
         TreeCache {
-            trees: IdMap::default(),
-            lru: BTreeMap::new(),
-            clock: 0,
-            bytes: 0,
+            young: IdMap::default(),
+            old: IdMap::default(),
+            young_bytes: 0,
             limit,
         }
     }
 
     fn get(&mut self, reader: &mut Reader, id: &ObjectId) -> Result<Arc<Vec<u8>>, Error> {
-        self.clock += 1;
-        if let Some((data, stamp)) = self.trees.get_mut(id) {
-            self.lru.remove(stamp);
-            *stamp = self.clock;
-            self.lru.insert(self.clock, *id);
+        if let Some(data) = self.young.get(id) {
             return Ok(Arc::clone(data));
         }
-        let data = Arc::new(read_tree(reader, id)?);
-        if data.len() <= self.limit {
-            self.bytes += data.len();
-            self.trees.insert(*id, (Arc::clone(&data), self.clock));
-            self.lru.insert(self.clock, *id);
-            while self.bytes > self.limit {
-                let Some((_, old)) = self.lru.pop_first() else {
-                    break;
-                };
-                if let Some((gone, _)) = self.trees.remove(&old) {
-                    self.bytes -= gone.len();
-                }
+        let data = match self.old.remove(id) {
+            Some(data) => data,
+            None => Arc::new(read_tree(reader, id)?),
+        };
+        if data.len() <= self.limit / 2 {
+            if self.young_bytes + data.len() > self.limit / 2 {
+                self.old = std::mem::take(&mut self.young);
+                self.young_bytes = 0;
             }
+            self.young_bytes += data.len();
+            self.young.insert(*id, Arc::clone(&data));
         }
         Ok(data)
     }
@@ -477,5 +475,63 @@ impl Walk<'_, '_> {
             return flow;
         }
         Ok(ControlFlow::Continue(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctest::Scratch;
+
+    /// The cache holds at most its limit (and one tree more), keeps a tree
+    /// used in each turn, and lets go of one not used for two turns.
+    #[test]
+    fn the_tree_cache_keeps_what_is_used_within_its_limit() {
+        let files: Vec<(String, String)> = (0..8)
+            .map(|i| (format!("d{i}/f"), format!("{i}\n")))
+            .collect();
+        let dir = Scratch::new("treecache-gen").unwrap();
+        dir.git(&["init", "-q"]).unwrap();
+        for (path, content) in &files {
+            std::fs::create_dir_all(dir.join(path).parent().unwrap()).unwrap();
+            std::fs::write(dir.join(path), content).unwrap();
+        }
+        dir.git(&["add", "."]).unwrap();
+        dir.git(&[
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@b",
+            "commit",
+            "-qm",
+            "c",
+        ])
+        .unwrap();
+        let repo = crate::Repository::discover(&*dir).unwrap();
+        let mut reader = repo.odb().reader();
+        let trees: Vec<ObjectId> = (0..8)
+            .map(|i| repo.rev_parse(&format!("HEAD:d{i}")).unwrap())
+            .collect();
+        let size = read_tree(&mut reader, &trees[0]).unwrap().len();
+        // Room for two trees a turn.
+        let mut cache = TreeCache::new(4 * size);
+        let kept = trees[0];
+        for round in 0..5 {
+            for id in &trees[1..] {
+                let got = cache.get(&mut reader, id).unwrap();
+                assert_eq!(*got, read_tree(&mut reader, id).unwrap());
+                let held: usize = cache
+                    .young
+                    .values()
+                    .chain(cache.old.values())
+                    .map(|d| d.len())
+                    .sum();
+                assert!(held <= 4 * size + size, "{held} bytes held, round {round}");
+                // Used between every two reads: always among the young.
+                cache.get(&mut reader, &kept).unwrap();
+                assert!(cache.young.contains_key(&kept));
+            }
+        }
+        assert!(!cache.young.contains_key(&trees[1]) && !cache.old.contains_key(&trees[1]));
     }
 }
