@@ -4,7 +4,8 @@
 //! for a reader go first, least recently used first; the whole objects
 //! under chains (and trees on chains, for walks) only when none is left.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::object::ObjectKind;
 
@@ -41,20 +42,58 @@ pub(crate) enum Worth {
     Base,
 }
 
-struct Entry {
-    kind: ObjectKind,
-    data: Vec<u8>,
-    stamp: (Worth, u64),
+/// Hashes `(pack, offset)` keys by multiplication: offsets are distinct
+/// positions in a file, no adversary picks them, and `SipHash` was a
+/// noticeable part of a walk's cache lookups.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
 }
 
-/// Bases keyed by (pack, offset).
+/// Where no slot is.
+const NIL: u32 = u32::MAX;
+
+/// One cached object, linked into its class's list in use order.
+struct Slot {
+    key: (u32, u64),
+    kind: ObjectKind,
+    data: Vec<u8>,
+    worth: Worth,
+    prev: u32,
+    next: u32,
+}
+
+/// Bases keyed by (pack, offset), each class (see [`Worth`]) in a list
+/// from least to most recently used: a use moves an object to its list's
+/// end, eviction takes the first object made, else the first base. Every
+/// step is O(1) (slots linked by index, keys hashed by multiplication).
 pub(crate) struct DeltaBaseCache {
     limit: usize,
     bytes: usize,
-    clock: u64,
-    map: HashMap<(u32, u64), Entry>,
-    /// Entries in eviction order: by worth, then last use.
-    lru: BTreeMap<(Worth, u64), (u32, u64)>,
+    map: HashMap<(u32, u64), u32, BuildHasherDefault<KeyHasher>>,
+    slots: Vec<Slot>,
+    /// Slots not in use.
+    free: Vec<u32>,
+    /// The first and last slot of each class's list.
+    ends: [(u32, u32); 2],
     pub(crate) hits: u64,
     pub(crate) misses: u64,
 }
@@ -64,39 +103,78 @@ impl DeltaBaseCache {
         DeltaBaseCache {
             limit,
             bytes: 0,
-            clock: 0,
-            map: HashMap::new(),
-            lru: BTreeMap::new(),
+            map: HashMap::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            ends: [(NIL, NIL); 2],
             hits: 0,
             misses: 0,
         }
     }
 
+    /// Takes slot `i` out of its class's list.
+    fn unlink(&mut self, i: u32) {
+        let (prev, next, class) = {
+            let s = &self.slots[i as usize];
+            (s.prev, s.next, s.worth as usize)
+        };
+        match prev {
+            NIL => self.ends[class].0 = next,
+            p => self.slots[p as usize].next = next,
+        }
+        match next {
+            NIL => self.ends[class].1 = prev,
+            n => self.slots[n as usize].prev = prev,
+        }
+    }
+
+    /// Puts slot `i` at the end of its class's list (most recently used).
+    fn push_back(&mut self, i: u32) {
+        let class = self.slots[i as usize].worth as usize;
+        let last = self.ends[class].1;
+        self.slots[i as usize].prev = last;
+        self.slots[i as usize].next = NIL;
+        match last {
+            NIL => self.ends[class].0 = i,
+            l => self.slots[l as usize].next = i,
+        }
+        self.ends[class].1 = i;
+    }
+
+    /// Unloads the next object in eviction order; its buffer, if any.
+    fn evict(&mut self) -> Option<Vec<u8>> {
+        let i = [
+            self.ends[Worth::Made as usize].0,
+            self.ends[Worth::Base as usize].0,
+        ]
+        .into_iter()
+        .find(|&i| i != NIL)?;
+        self.unlink(i);
+        let slot = &mut self.slots[i as usize];
+        let data = std::mem::take(&mut slot.data);
+        self.map.remove(&slot.key);
+        self.bytes -= data.capacity();
+        self.free.push(i);
+        Some(data)
+    }
+
     /// The cached base at `(pack, offset)`, marked as just used.
     pub(crate) fn get(&mut self, pack: u32, offset: u64) -> Option<(ObjectKind, &[u8])> {
-        let Some(e) = self.map.get_mut(&(pack, offset)) else {
+        let Some(&i) = self.map.get(&(pack, offset)) else {
             self.misses += 1;
             return None;
         };
         self.hits += 1;
-        self.clock += 1;
-        self.lru.remove(&e.stamp);
-        e.stamp = (e.stamp.0, self.clock);
-        self.lru.insert(e.stamp, (pack, offset));
-        Some((e.kind, &e.data))
+        self.unlink(i);
+        self.push_back(i);
+        let slot = &self.slots[i as usize];
+        Some((slot.kind, &slot.data))
     }
 
     /// Changes the limit, unloading least recently used bases if needed.
     pub(crate) fn set_limit(&mut self, limit: usize) {
         self.limit = limit;
-        while self.bytes > self.limit {
-            let Some((_, key)) = self.lru.pop_first() else {
-                break;
-            };
-            if let Some(old) = self.map.remove(&key) {
-                self.bytes -= old.data.capacity();
-            }
-        }
+        while self.bytes > self.limit && self.evict().is_some() {}
     }
 
     /// Whether `(pack, offset)` is cached (without marking it used).
@@ -105,8 +183,8 @@ impl DeltaBaseCache {
     }
 
     /// Caches a copy of `data` as `worth` unless it is larger than half the
-    /// cache or already cached (then it is only raised to `worth`),
-    /// unloading objects in eviction order to stay within the limit,
+    /// cache or already cached (then it is only raised to `worth`, as just
+    /// used), unloading objects in eviction order to stay within the limit,
     /// counted in allocated bytes. Evicted buffers are reused when their
     /// size fits, so a full cache allocates little.
     pub(crate) fn put(
@@ -117,11 +195,11 @@ impl DeltaBaseCache {
         data: &[u8],
         worth: Worth,
     ) {
-        if let Some(e) = self.map.get_mut(&(pack, offset)) {
-            if e.stamp.0 < worth {
-                self.lru.remove(&e.stamp);
-                e.stamp.0 = worth;
-                self.lru.insert(e.stamp, (pack, offset));
+        if let Some(&i) = self.map.get(&(pack, offset)) {
+            if self.slots[i as usize].worth < worth {
+                self.unlink(i);
+                self.slots[i as usize].worth = worth;
+                self.push_back(i);
             }
             return;
         }
@@ -130,40 +208,36 @@ impl DeltaBaseCache {
         }
         let mut spare: Option<Vec<u8>> = None;
         while self.bytes + data.len() > self.limit {
-            let Some((_, key)) = self.lru.pop_first() else {
+            let Some(old) = self.evict() else {
                 break;
             };
-            if let Some(old) = self.map.remove(&key) {
-                self.bytes -= old.data.capacity();
-                let cap = old.data.capacity();
-                if cap >= data.len() && cap <= 2 * data.len().max(64) {
-                    spare = Some(old.data);
-                }
+            let cap = old.capacity();
+            if cap >= data.len() && cap <= 2 * data.len().max(64) {
+                spare = Some(old);
             }
         }
         let mut buf = spare.unwrap_or_else(|| Vec::with_capacity(data.len()));
         buf.clear();
         buf.extend_from_slice(data);
-        self.clock += 1;
         self.bytes += buf.capacity();
-        let stamp = (worth, self.clock);
-        self.lru.insert(stamp, (pack, offset));
-        self.map.insert(
-            (pack, offset),
-            Entry {
-                kind,
-                data: buf,
-                stamp,
-            },
-        );
-        while self.bytes > self.limit {
-            let Some((_, key)) = self.lru.pop_first() else {
-                break;
-            };
-            if let Some(old) = self.map.remove(&key) {
-                self.bytes -= old.data.capacity();
-            }
-        }
+        let slot = Slot {
+            key: (pack, offset),
+            kind,
+            data: buf,
+            worth,
+            prev: NIL,
+            next: NIL,
+        };
+        let i = if let Some(i) = self.free.pop() {
+            self.slots[i as usize] = slot;
+            i
+        } else {
+            self.slots.push(slot);
+            (self.slots.len() - 1) as u32
+        };
+        self.push_back(i);
+        self.map.insert((pack, offset), i);
+        while self.bytes > self.limit && self.evict().is_some() {}
     }
 
     /// Bytes held (allocated).
@@ -213,5 +287,72 @@ mod tests {
         c.put(0, 1, ObjectKind::Blob, &[1; 30], Worth::Made);
         assert!(c.contains(0, 1) && c.contains(0, 2) && c.contains(0, 4) && !c.contains(0, 5));
         assert_eq!(c.bytes(), 90);
+    }
+
+    /// Random puts, gets and limit changes give what a plain list ordered
+    /// by (worth, last use) gives: the same objects cached, the same bytes
+    /// (objects of one size, so that a reused buffer's size is the size).
+    #[test]
+    fn the_lists_evict_as_an_ordered_list_would() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        };
+        let mut c = DeltaBaseCache::new(1000);
+        // (key, worth, last use, len)
+        let mut model: Vec<((u32, u64), Worth, u64, usize)> = Vec::new();
+        let (mut limit, mut clock) = (1000usize, 0u64);
+        for _ in 0..20_000 {
+            clock += 1;
+            let key = (next(2) as u32, next(40));
+            match next(10) {
+                0..=4 => {
+                    let worth = if next(2) == 0 {
+                        Worth::Made
+                    } else {
+                        Worth::Base
+                    };
+                    let len = 100;
+                    c.put(key.0, key.1, ObjectKind::Blob, &vec![7; len], worth);
+                    if let Some(e) = model.iter_mut().find(|e| e.0 == key) {
+                        if e.1 < worth {
+                            (e.1, e.2) = (worth, clock);
+                        }
+                    } else if len <= limit / 2 {
+                        let used = |m: &Vec<((u32, u64), Worth, u64, usize)>| {
+                            m.iter().map(|e| e.3).sum::<usize>()
+                        };
+                        while used(&model) + len > limit && !model.is_empty() {
+                            let i = (0..model.len()).min_by_key(|&i| (model[i].1, model[i].2));
+                            model.swap_remove(i.unwrap());
+                        }
+                        model.push((key, worth, clock, len));
+                    }
+                }
+                5..=8 => {
+                    let got = c.get(key.0, key.1).map(|(_, d)| d.len());
+                    let want = model.iter_mut().find(|e| e.0 == key).map(|e| {
+                        e.2 = clock;
+                        e.3
+                    });
+                    assert_eq!(got, want);
+                }
+                _ => {
+                    limit = 200 + next(1000) as usize;
+                    c.set_limit(limit);
+                    while model.iter().map(|e| e.3).sum::<usize>() > limit {
+                        let i = (0..model.len()).min_by_key(|&i| (model[i].1, model[i].2));
+                        model.swap_remove(i.unwrap());
+                    }
+                }
+            }
+            assert_eq!(c.bytes(), model.iter().map(|e| e.3).sum::<usize>());
+            for e in &model {
+                assert!(c.contains(e.0.0, e.0.1));
+            }
+        }
     }
 }
