@@ -23,11 +23,14 @@ impl Scratch {
     }
 
     /// A repository for the example `name` with one commit of `files`
-    /// (path, content).
+    /// (path, content; directories made as needed).
     pub fn committed(name: &str, files: &[(&str, &str)]) -> io::Result<Scratch> {
         let dir = Scratch::new(name)?;
         dir.git(&["init", "-q"])?;
         for (path, content) in files {
+            if let Some(parent) = dir.join(path).parent() {
+                std::fs::create_dir_all(parent)?;
+            }
             std::fs::write(dir.join(path), content)?;
             dir.git(&["add", path])?;
         }

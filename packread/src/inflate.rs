@@ -419,7 +419,7 @@ mod tests {
     use super::*;
     use smmap::SlidingWindowMapManager;
 
-    /// [`inflate_into`] a buffer of `size` bytes.
+    /// [`inflate_onto`] an emptied buffer, which must grow by `size` bytes.
     fn inflate_exact(
         z: &mut Inflater,
         cursor: &mut WindowCursor,

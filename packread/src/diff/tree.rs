@@ -490,23 +490,8 @@ mod tests {
         let files: Vec<(String, String)> = (0..8)
             .map(|i| (format!("d{i}/f"), format!("{i}\n")))
             .collect();
-        let dir = Scratch::new("treecache-gen").unwrap();
-        dir.git(&["init", "-q"]).unwrap();
-        for (path, content) in &files {
-            std::fs::create_dir_all(dir.join(path).parent().unwrap()).unwrap();
-            std::fs::write(dir.join(path), content).unwrap();
-        }
-        dir.git(&["add", "."]).unwrap();
-        dir.git(&[
-            "-c",
-            "user.name=a",
-            "-c",
-            "user.email=a@b",
-            "commit",
-            "-qm",
-            "c",
-        ])
-        .unwrap();
+        let files: Vec<(&str, &str)> = files.iter().map(|(p, c)| (&p[..], &c[..])).collect();
+        let dir = Scratch::committed("treecache-gen", &files).unwrap();
         let repo = crate::Repository::discover(&*dir).unwrap();
         let mut reader = repo.odb().reader();
         let trees: Vec<ObjectId> = (0..8)
