@@ -560,39 +560,7 @@ impl Pack {
     fn rev_file_confirms_table(&self, idx: &mut WindowCursor) -> bool {
         *self
             .table_confirmed
-            .get_or_init(|| self.check_table_by_rev_file(idx).is_some())
-    }
-
-    fn check_table_by_rev_file(&self, idx: &mut WindowCursor) -> Option<()> {
-        const CHUNK: u64 = 16 * 1024;
-        let n = u64::from(self.len());
-        let mut rev = self.rev_file()?;
-        let slots = self.index.offset_slots(idx).ok()??;
-        let mut last = PACK_HEADER_LEN.checked_sub(1)?;
-        let mut buf = vec![0u8; CHUNK as usize * 4];
-        let mut first = 0;
-        while first < n {
-            let raw = &mut buf[..(CHUNK.min(n - first) * 4) as usize];
-            if rev.read_at(12 + 4 * first, raw).ok()? != raw.len() {
-                return None;
-            }
-            for chunk in raw.chunks_exact(4) {
-                let i = u32::from_be_bytes(chunk.try_into().ok()?);
-                let slot = *slots.get(i as usize)?;
-                let offset = if slot & 0x8000_0000 == 0 {
-                    u64::from(slot)
-                } else {
-                    self.index.offset_at(idx, i).ok()?
-                };
-                if offset <= last || offset >= self.data_end() {
-                    return None;
-                }
-                last = offset;
-            }
-            first += raw.len() as u64 / 4;
-        }
-        rev.unuse_region();
-        Some(())
+            .get_or_init(|| self.each_in_rev_order(idx, |_, _| {}).is_some())
     }
 
     /// A cursor on the pack's `.rev` file (git's reverse index), if it has
@@ -630,31 +598,56 @@ impl Pack {
         fits.then_some(rev)
     }
 
-    /// The entries in pack order as the `.rev` file lists them, checked:
-    /// every position once, offsets strictly increasing inside the pack's
-    /// data (what sorting the offset table would give). `None` without a
-    /// usable file or if the check fails.
+    /// The entries in pack order as the `.rev` file lists them, checked
+    /// (see [`each_in_rev_order`](Self::each_in_rev_order)).
     fn order_from_rev_file(&self, idx: &mut WindowCursor) -> Option<Vec<(u64, u32)>> {
-        let n = self.len();
+        let mut v = Vec::with_capacity(self.len() as usize);
+        self.each_in_rev_order(idx, |offset, i| v.push((offset, i)))?;
+        Some(v)
+    }
+
+    /// Gives `f` each entry's offset and index position in pack order as
+    /// the `.rev` file lists them, checked: every position once, offsets
+    /// strictly increasing inside the pack's data (what sorting the offset
+    /// table would give). `None` without a usable file or if the check
+    /// fails. The file is read in pieces, the offset table in large reads.
+    fn each_in_rev_order(&self, idx: &mut WindowCursor, mut f: impl FnMut(u64, u32)) -> Option<()> {
+        const CHUNK: u64 = 16 * 1024;
+        let n = u64::from(self.len());
         let mut rev = self.rev_file()?;
-        let mut raw = vec![0u8; 4 * n as usize];
-        if rev.read_at(12, &mut raw).ok()? != raw.len() {
-            return None;
-        }
-        // The offset table in large reads, not an offset at a time.
-        let offsets = self.index.offsets(idx).ok()?;
-        let mut v = Vec::with_capacity(n as usize);
+        // A version 2 index's 32-bit slots (a large offset read whole when
+        // met); a version 1 index's offsets as they are.
+        let slots = self.index.offset_slots(idx).ok()?;
+        let v1 = match slots {
+            Some(_) => None,
+            None => Some(self.index.offsets(idx).ok()?),
+        };
         let mut last = PACK_HEADER_LEN.checked_sub(1)?;
-        for chunk in raw.chunks_exact(4) {
-            let i = u32::from_be_bytes(chunk.try_into().ok()?);
-            let &(offset, _) = offsets.get(i as usize)?;
-            if offset <= last || offset >= self.data_end() {
+        let mut buf = vec![0u8; CHUNK as usize * 4];
+        let mut first = 0;
+        while first < n {
+            let raw = &mut buf[..(CHUNK.min(n - first) * 4) as usize];
+            if rev.read_at(12 + 4 * first, raw).ok()? != raw.len() {
                 return None;
             }
-            last = offset;
-            v.push((offset, i));
+            for chunk in raw.chunks_exact(4) {
+                let i = u32::from_be_bytes(chunk.try_into().ok()?);
+                let offset = match &slots {
+                    Some(slots) => match *slots.get(i as usize)? {
+                        slot if slot & 0x8000_0000 == 0 => u64::from(slot),
+                        _ => self.index.offset_at(idx, i).ok()?,
+                    },
+                    None => v1.as_ref()?.get(i as usize)?.0,
+                };
+                if offset <= last || offset >= self.data_end() {
+                    return None;
+                }
+                last = offset;
+                f(offset, i);
+            }
+            first += raw.len() as u64 / 4;
         }
-        Some(v)
+        Some(())
     }
 
     /// The offset where the entry at `offset` ends (the next entry, or the
