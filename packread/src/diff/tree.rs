@@ -393,13 +393,11 @@ impl Walk<'_, '_> {
         let mut b = Cursor::new(&new_data, new);
         // Same entries are skipped only as far as the pathspec reaches: git
         // stops reading a tree there.
-        let last = self
-            .options
-            .pathspec
-            .last_name_in(&self.base)
-            .map(<[u8]>::to_vec);
+        // (The name borrows from the options, which outlive the walk.)
+        let options = self.options;
+        let last = options.pathspec.last_name_in(&self.base);
         loop {
-            if a.skip_same(&mut b, last.as_deref()) {
+            if a.skip_same(&mut b, last) {
                 continue;
             }
             self.skip(&mut a)?;
