@@ -3,8 +3,24 @@
 
 use std::path::Path;
 
-use packread::{Error, Odb, OpenOptions};
-use testkit::{configurations, fixture, git_objects};
+use packread::{Error, Odb, OpenOptions, Reader};
+use testkit::{GitObject, configurations, fixture, git_objects};
+
+/// Reads `o` through `reader` into `buf`: git's kind and bytes, or a
+/// failure naming `what` and the object.
+fn read_as_git(reader: &mut Reader, buf: &mut Vec<u8>, o: &GitObject, what: &str) {
+    let kind = reader
+        .read_into(&o.id, buf)
+        .unwrap_or_else(|e| panic!("{what} {}: {e}", o.id));
+    assert_eq!(kind, o.kind, "{what}: kind of {}", o.id);
+    assert!(
+        *buf == o.data,
+        "{what}: bytes of {} ({} vs git's {})",
+        o.id,
+        buf.len(),
+        o.data.len()
+    );
+}
 
 /// Reads every object git lists through `odb` and compares.
 fn check_all(repo: &Path, label: &str, opts: &OpenOptions) -> usize {
@@ -15,17 +31,7 @@ fn check_all(repo: &Path, label: &str, opts: &OpenOptions) -> usize {
     let mut reader = odb.reader();
     let mut buf = Vec::new();
     for o in &objects {
-        let kind = reader
-            .read_into(&o.id, &mut buf)
-            .unwrap_or_else(|e| panic!("{label}: read {}: {e}", o.id));
-        assert_eq!(kind, o.kind, "{label}: kind of {}", o.id);
-        assert!(
-            buf == o.data,
-            "{label}: bytes of {} ({} vs git's {})",
-            o.id,
-            buf.len(),
-            o.data.len()
-        );
+        read_as_git(&mut reader, &mut buf, o, &format!("{label}: read"));
         let h = reader.header(&o.id).unwrap();
         assert_eq!(
             (h.kind, h.size),
@@ -39,13 +45,11 @@ fn check_all(repo: &Path, label: &str, opts: &OpenOptions) -> usize {
     // by now, and come straight from the cache or serve as bases.
     for o in objects.iter().rev() {
         for pass in 0..2 {
-            let kind = reader
-                .read_into(&o.id, &mut buf)
-                .unwrap_or_else(|e| panic!("{label}: read {} again: {e}", o.id));
-            assert!(
-                kind == o.kind && buf == o.data,
-                "{label}: {} read again ({pass})",
-                o.id
+            read_as_git(
+                &mut reader,
+                &mut buf,
+                o,
+                &format!("{label}: read again ({pass})"),
             );
         }
     }
@@ -54,13 +58,11 @@ fn check_all(repo: &Path, label: &str, opts: &OpenOptions) -> usize {
     let mut walker = odb.reader();
     walker.keep_tree_bases(usize::MAX);
     for o in objects.iter().chain(objects.iter().rev()) {
-        let kind = walker
-            .read_into(&o.id, &mut buf)
-            .unwrap_or_else(|e| panic!("{label}: read {} keeping tree bases: {e}", o.id));
-        assert!(
-            kind == o.kind && buf == o.data,
-            "{label}: {} read keeping tree bases",
-            o.id
+        read_as_git(
+            &mut walker,
+            &mut buf,
+            o,
+            &format!("{label}: read keeping tree bases"),
         );
     }
     // The sorted listing is git's --batch-all-objects order.
