@@ -108,6 +108,7 @@ with [`Error::Corrupt`].
 #![forbid(unsafe_code)]
 
 pub mod attributes;
+mod cheap_hash;
 pub mod diff;
 #[doc(hidden)]
 pub mod doctest;

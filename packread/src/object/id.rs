@@ -277,6 +277,19 @@ impl fmt::Display for Prefix {
     }
 }
 
+/// A map keyed by object ids, hashed by their first bytes.
+pub(crate) type IdMap<V> = std::collections::HashMap<
+    ObjectId,
+    V,
+    std::hash::BuildHasherDefault<crate::cheap_hash::CheapHasher>,
+>;
+
+/// A set of object ids, hashed by their first bytes.
+pub(crate) type IdSet = std::collections::HashSet<
+    ObjectId,
+    std::hash::BuildHasherDefault<crate::cheap_hash::CheapHasher>,
+>;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,30 +341,3 @@ mod tests {
         assert_eq!(Prefix::from_hex("abc").unwrap().to_string(), "abc");
     }
 }
-
-/// A hasher for maps keyed by [`ObjectId`]: ids are digests, so their first
-/// bytes are already spread evenly (git's own hash maps use the first four
-/// bytes the same way); hashing them again with `SipHash` would cost more
-/// than the lookups it serves.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        if let Some(first) = bytes.first_chunk::<8>() {
-            self.0 ^= u64::from_le_bytes(*first);
-        } else {
-            for &b in bytes {
-                self.0 = self.0.rotate_left(8) ^ u64::from(b);
-            }
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A map keyed by object ids, hashed by [`IdHasher`].
-pub(crate) type IdMap<V> =
-    std::collections::HashMap<ObjectId, V, std::hash::BuildHasherDefault<IdHasher>>;

@@ -16,6 +16,6 @@ mod kind;
 pub mod tree;
 
 pub use hash::{Hasher, Sha1Collision};
-pub(crate) use id::IdMap;
 pub use id::{HashKind, ObjectId, Prefix};
+pub(crate) use id::{IdMap, IdSet};
 pub use kind::{ObjectKind, ParseKindError};

@@ -5,8 +5,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::error::Error;
-use crate::object::{ObjectId, ObjectKind};
-use crate::odb::id_set::IdSet;
+use crate::object::{IdSet, ObjectId, ObjectKind};
 use crate::odb::{Header, Location, Odb, PackId, Reader, loose};
 use crate::pack::reader::PackReader;
 

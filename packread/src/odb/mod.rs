@@ -2,7 +2,6 @@
 //! git's order, and the [`Reader`]s that read from it.
 
 pub(crate) mod alternates;
-mod id_set;
 mod iter;
 pub(crate) mod loose;
 mod options;

@@ -5,8 +5,9 @@
 //! under chains (and trees on chains, for walks) only when none is left.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
+use crate::cheap_hash::CheapHasher;
 use crate::object::ObjectKind;
 
 /// git's default `core.deltaBaseCacheLimit`: 96 MiB.
@@ -42,32 +43,6 @@ pub(crate) enum Worth {
     Base,
 }
 
-/// Hashes `(pack, offset)` keys by multiplication: offsets are distinct
-/// positions in a file, no adversary picks them, and `SipHash` was a
-/// noticeable part of a walk's cache lookups.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
 /// Where no slot is.
 const NIL: u32 = u32::MAX;
 
@@ -84,11 +59,11 @@ struct Slot {
 /// Bases keyed by (pack, offset), each class (see [`Worth`]) in a list
 /// from least to most recently used: a use moves an object to its list's
 /// end, eviction takes the first object made, else the first base. Every
-/// step is O(1) (slots linked by index, keys hashed by multiplication).
+/// step is O(1) (slots linked by index, keys hashed cheaply).
 pub(crate) struct DeltaBaseCache {
     limit: usize,
     bytes: usize,
-    map: HashMap<(u32, u64), u32, BuildHasherDefault<KeyHasher>>,
+    map: HashMap<(u32, u64), u32, BuildHasherDefault<CheapHasher>>,
     slots: Vec<Slot>,
     /// Slots not in use.
     free: Vec<u32>,
