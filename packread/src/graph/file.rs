@@ -289,14 +289,11 @@ impl GraphFile {
 
     /// The id at position `lex` of this file.
     pub(crate) fn id_at(&self, c: &mut WindowCursor, lex: u32) -> Result<ObjectId, Error> {
-        let h = self.hash.len();
-        let mut raw = [0u8; 32];
-        self.read(
-            c,
-            self.oid_lookup + u64::from(lex) * h as u64,
-            &mut raw[..h],
-        )?;
-        Ok(ObjectId::from_bytes(self.hash, &raw[..h]))
+        let at = self.oid_lookup + u64::from(lex) * self.hash.len() as u64;
+        Ok(match self.hash {
+            HashKind::Sha1 => ObjectId::from_bytes(self.hash, &self.array::<20>(c, at)?),
+            HashKind::Sha256 => ObjectId::from_bytes(self.hash, &self.array::<32>(c, at)?),
+        })
     }
 
     /// Asks for the bytes a walk reads of position `lex` (its commit data,
@@ -318,18 +315,24 @@ impl GraphFile {
 
     /// The commit-data entry at position `lex`.
     pub(crate) fn commit_data(&self, c: &mut WindowCursor, lex: u32) -> Result<CommitData, Error> {
+        let at = self.commit_data_at(lex);
+        match self.hash {
+            HashKind::Sha1 => Ok(self.parse_commit_data(&self.array::<36>(c, at)?)),
+            HashKind::Sha256 => Ok(self.parse_commit_data(&self.array::<48>(c, at)?)),
+        }
+    }
+
+    #[inline]
+    fn parse_commit_data(&self, raw: &[u8]) -> CommitData {
         let h = self.hash.len();
-        let mut raw = [0u8; 48];
-        let raw = &mut raw[..h + 16];
-        self.read(c, self.commit_data_at(lex), raw)?;
         let high = be32(&raw[h + 8..]);
-        Ok(CommitData {
+        CommitData {
             tree: ObjectId::from_bytes(self.hash, &raw[..h]),
             parent1: be32(&raw[h..]),
             parent2: be32(&raw[h + 4..]),
             level: high >> 2,
             date: (u64::from(high & 3) << 32) | u64::from(be32(&raw[h + 12..])),
-        })
+        }
     }
 
     /// The two parent slots of the commit-data entry at position `lex`
@@ -422,6 +425,15 @@ impl GraphFile {
         Ok(Some((b.settings, filter)))
     }
 
+    /// The `N` bytes at `at` (a copy of a length known when compiled).
+    #[inline]
+    fn array<const N: usize>(&self, c: &mut WindowCursor, at: u64) -> Result<[u8; N], Error> {
+        let mut raw = [0u8; N];
+        self.read(c, at, &mut raw)?;
+        Ok(raw)
+    }
+
+    #[inline]
     fn read(&self, c: &mut WindowCursor, at: u64, buf: &mut [u8]) -> Result<(), Error> {
         if c.read_at(at, buf)? < buf.len() {
             return Err(self.corrupt(at, Corruption::TooSmall));
