@@ -195,8 +195,14 @@ impl CommitGraph {
     }
 
     /// The layer holding graph position `pos`, and the position in it.
+    #[inline]
     fn layer_of(&self, pos: u32) -> Result<(usize, u32), Error> {
-        let i = self.below.partition_point(|&b| b <= pos).saturating_sub(1);
+        // One file (most graphs): no search through the layers.
+        let i = if self.layers.len() == 1 {
+            0
+        } else {
+            self.below.partition_point(|&b| b <= pos).saturating_sub(1)
+        };
         let layer = &self.layers[i];
         let lex = pos - self.below[i];
         if lex >= layer.len() {
@@ -222,6 +228,12 @@ impl CommitGraph {
     pub fn id_at(&self, cursors: &mut GraphCursors, pos: u32) -> Result<ObjectId, Error> {
         let (i, lex) = self.layer_of(pos)?;
         self.layers[i].id_at(&mut cursors.0[i], lex)
+    }
+
+    /// The root tree of the commit at graph position `pos`.
+    pub(crate) fn tree_at(&self, cursors: &mut GraphCursors, pos: u32) -> Result<ObjectId, Error> {
+        let (i, lex) = self.layer_of(pos)?;
+        Ok(self.layers[i].commit_data(&mut cursors.0[i], lex)?.tree)
     }
 
     /// The graph positions of the parents of the commit at graph position

@@ -14,63 +14,57 @@ use crate::odb::Reader;
 /// A commit's place in a [`Commits`] arena.
 pub(crate) type Node = u32;
 
-/// What is known of one commit.
+/// What is known of one commit: 48 bytes, for walks that meet hundreds of
+/// thousands. Its id and tree are not kept for a commit the graph lists
+/// (read from the graph when asked for); the others' are in
+/// [`Commits`]' `named`.
 #[derive(Clone, Debug)]
 pub(crate) struct CommitNode {
-    /// Read from the graph only when asked for ([`Commits::id`]) for a
-    /// commit met through it: a walk that counts never needs it.
-    id: ObjectId,
-    id_known: bool,
-    /// Valid once `parsed`; a path-limited walk may cut it down (git's
-    /// history simplification).
-    pub(crate) parents: Parents,
-    /// The root tree, valid once `parsed`.
-    pub(crate) tree: ObjectId,
     /// The committer date as git reads it (0 where it can't).
     pub(crate) date: u64,
     /// git's generation (infinite for a commit no graph lists).
     pub(crate) generation: u64,
+    /// Valid once `parsed`; a path-limited walk may cut it down (git's
+    /// history simplification).
+    parents: Parents,
     /// The walk's marks (see `flags`).
     pub(crate) flags: u32,
+    /// Its graph position, when it was met through the graph (`NONE`: not).
+    graph_pos: u32,
+    /// Its id and tree in `named` (`NONE`: none kept).
+    named: u32,
     pub(crate) parsed: bool,
-    /// Its graph position, when it was met through the graph.
-    graph_pos: Option<u32>,
 }
 
-/// A commit's parents: up to two kept inline (most commits), more on
-/// the heap.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Parents {
-    inline: [Node; 2],
-    len: u8,
-    more: Vec<Node>,
+/// No graph position, no `named` entry.
+const NONE: u32 = u32::MAX;
+
+/// The id of a commit, and its root tree once parsed from its object.
+#[derive(Clone, Copy, Debug)]
+struct Named {
+    id: ObjectId,
+    tree: ObjectId,
 }
 
-impl Parents {
-    fn from_slice(parents: &[Node]) -> Parents {
-        let mut list = Parents::default();
-        for &p in parents {
-            list.push(p);
-        }
-        list
-    }
+/// A commit's parents: up to two in place (most commits), more in
+/// [`Commits`]' `octopus` (`first` is where they start there).
+#[derive(Clone, Copy, Debug, Default)]
+struct Parents {
+    first: [Node; 2],
+    len: u32,
+}
 
-    fn push(&mut self, p: Node) {
-        match self.len {
-            0 | 1 => self.inline[usize::from(self.len)] = p,
-            2 => {
-                self.more = self.inline.to_vec();
-                self.more.push(p);
-            }
-            _ => self.more.push(p),
-        }
-        self.len = self.len.saturating_add(1).min(3);
-    }
+/// A copy of a commit's parents, to go through while the arena changes.
+pub(crate) enum ParentList {
+    Few([Node; 2], usize),
+    Many(Vec<Node>),
+}
 
+impl ParentList {
     pub(crate) fn as_slice(&self) -> &[Node] {
-        match self.len {
-            0..=2 => &self.inline[..usize::from(self.len)],
-            _ => &self.more,
+        match self {
+            ParentList::Few(first, len) => &first[..*len],
+            ParentList::Many(all) => all,
         }
     }
 }
@@ -117,6 +111,10 @@ pub(crate) struct Commits {
     hash: HashKind,
     graph: Option<(Arc<CommitGraph>, GraphCursors)>,
     nodes: Vec<CommitNode>,
+    /// Ids and trees of the commits met by id.
+    named: Vec<Named>,
+    /// The parents of commits with more than two, one after another.
+    octopus: Vec<Node>,
     by_id: IdMap<Node>,
     /// Node of each graph position met so far (`u32::MAX`: none yet).
     by_graph_pos: Vec<Node>,
@@ -124,6 +122,8 @@ pub(crate) struct Commits {
     /// The parents' graph positions of the commit being filled (kept to
     /// spare an allocation per commit).
     graph_parents: Vec<u32>,
+    /// The parents of the commit being parsed from its object.
+    object_parents: Vec<Node>,
     /// The bytes of the commits parsed from their objects most recently
     /// (a few: a walk shows a commit soon after parsing it), for callers
     /// that read them again (`log`); off until asked for.
@@ -149,10 +149,13 @@ impl Commits {
             hash,
             graph,
             nodes: Vec::new(),
+            named: Vec::new(),
+            octopus: Vec::new(),
             by_id: IdMap::default(),
             by_graph_pos: Vec::new(),
             buf: Vec::new(),
             graph_parents: Vec::new(),
+            object_parents: Vec::new(),
             recent: std::collections::VecDeque::new(),
             keep_recent: false,
         }
@@ -188,9 +191,10 @@ impl Commits {
             return n;
         }
         if let Some(pos) = self.graph_pos_of(id) {
-            return self.node_at_graph_pos(pos, Some(*id));
+            return self.node_at_graph_pos(pos);
         }
-        let n = self.insert(*id);
+        let n = self.insert(NONE);
+        self.name(n, *id);
         self.by_id.insert(*id, n);
         n
     }
@@ -205,20 +209,32 @@ impl Commits {
         found
     }
 
-    fn insert(&mut self, id: ObjectId) -> Node {
+    fn insert(&mut self, graph_pos: u32) -> Node {
         let n = self.nodes.len() as Node;
         self.nodes.push(CommitNode {
-            id,
-            id_known: true,
             parents: Parents::default(),
-            tree: id,
             date: 0,
             generation: GENERATION_INFINITY,
             flags: 0,
             parsed: false,
-            graph_pos: None,
+            graph_pos,
+            named: NONE,
         });
         n
+    }
+
+    /// Keeps `id` as the id of `n`.
+    fn name(&mut self, n: Node, id: ObjectId) {
+        self.nodes[n as usize].named = self.named.len() as u32;
+        self.named.push(Named {
+            id,
+            tree: self.hash.null(),
+        });
+    }
+
+    /// The graph position of `n`, if it was met through the graph.
+    fn graph_pos(&self, n: Node) -> Option<u32> {
+        Some(self.nodes[n as usize].graph_pos).filter(|&p| p != NONE)
     }
 
     pub(crate) fn get(&self, n: Node) -> &CommitNode {
@@ -265,18 +281,59 @@ impl Commits {
     }
 
     pub(crate) fn parents(&self, n: Node) -> &[Node] {
-        self.nodes[n as usize].parents.as_slice()
+        let p = &self.nodes[n as usize].parents;
+        if p.len <= 2 {
+            &p.first[..p.len as usize]
+        } else {
+            let start = p.first[0] as usize;
+            &self.octopus[start..start + p.len as usize]
+        }
+    }
+
+    /// A copy of a commit's parents.
+    pub(crate) fn parent_list(&self, n: Node) -> ParentList {
+        let p = &self.nodes[n as usize].parents;
+        match p.len {
+            0..=2 => ParentList::Few(p.first, p.len as usize),
+            _ => ParentList::Many(self.parents(n).to_vec()),
+        }
     }
 
     /// The root tree of a parsed commit.
-    pub(crate) fn tree(&self, n: Node) -> ObjectId {
-        self.nodes[n as usize].tree
+    pub(crate) fn tree(&mut self, n: Node) -> Result<ObjectId, Error> {
+        let Some(pos) = self.graph_pos(n) else {
+            return Ok(self.named[self.nodes[n as usize].named as usize].tree);
+        };
+        self.before_graph();
+        let (graph, cursors) = self.graph.as_mut().expect("met through the graph");
+        let tree = graph.tree_at(cursors, pos);
+        self.after_graph();
+        tree
     }
 
     /// Cuts a commit's parents down to `parents` (git's history
     /// simplification).
     pub(crate) fn set_parents(&mut self, n: Node, parents: &[Node]) {
-        self.nodes[n as usize].parents = Parents::from_slice(parents);
+        let list = match *parents {
+            [] => Parents::default(),
+            [a] => Parents {
+                first: [a, 0],
+                len: 1,
+            },
+            [a, b] => Parents {
+                first: [a, b],
+                len: 2,
+            },
+            _ => {
+                let start = self.octopus.len() as Node;
+                self.octopus.extend_from_slice(parents);
+                Parents {
+                    first: [start, 0],
+                    len: parents.len() as u32,
+                }
+            }
+        };
+        self.nodes[n as usize].parents = list;
     }
 
     /// The changed-path Bloom filter the graph holds for a parsed commit,
@@ -286,7 +343,7 @@ impl Commits {
         &mut self,
         n: Node,
     ) -> Result<Option<(crate::graph::BloomSettings, Vec<u8>)>, Error> {
-        let Some(pos) = self.nodes[n as usize].graph_pos else {
+        let Some(pos) = self.graph_pos(n) else {
             return Ok(None);
         };
         self.before_graph();
@@ -309,21 +366,17 @@ impl Commits {
     /// met through it).
     pub(crate) fn id(&mut self, n: Node) -> Result<ObjectId, Error> {
         let node = &self.nodes[n as usize];
-        if node.id_known {
-            return Ok(node.id);
+        if node.named != NONE {
+            return Ok(self.named[node.named as usize].id);
         }
-        let pos = node
-            .graph_pos
+        let pos = self
+            .graph_pos(n)
             .expect("only graph commits are met without their id");
         self.before_graph();
         let (graph, cursors) = self.graph.as_mut().expect("met through the graph");
         let id = graph.id_at(cursors, pos);
         self.after_graph();
-        let id = id?;
-        let node = &mut self.nodes[n as usize];
-        node.id = id;
-        node.id_known = true;
-        Ok(id)
+        id
     }
 
     /// Parses the commit if it isn't yet: from the graph if it lists it,
@@ -332,14 +385,18 @@ impl Commits {
         if self.nodes[n as usize].parsed {
             return Ok(());
         }
-        let id = self.nodes[n as usize].id;
+        let known = self.graph_pos(n);
+        let id = match known {
+            Some(_) => None,
+            None => Some(self.named[self.nodes[n as usize].named as usize].id),
+        };
         if self.graph.is_some() {
             self.before_graph();
-            let known = self.nodes[n as usize].graph_pos;
             let (graph, cursors) = self.graph.as_mut().expect("checked");
-            let found = match known {
-                Some(pos) => Ok(Some(pos)),
-                None => graph.find(cursors, &id),
+            let found = match (known, &id) {
+                (Some(pos), _) => Ok(Some(pos)),
+                (None, Some(id)) => graph.find(cursors, id),
+                (None, None) => Ok(None),
             };
             let filled = match found {
                 Ok(Some(pos)) => Some(self.fill_from_graph(n, pos)),
@@ -351,6 +408,7 @@ impl Commits {
                 return filled;
             }
         }
+        let id = id.expect("a commit met without its id is in the graph");
         self.parse_object(n, id)
     }
 
@@ -372,7 +430,7 @@ impl Commits {
 
     /// The node of the commit at graph position `pos` (whose id, if
     /// known, is `id`), made if new.
-    fn node_at_graph_pos(&mut self, pos: u32, id: Option<ObjectId>) -> Node {
+    fn node_at_graph_pos(&mut self, pos: u32) -> Node {
         let i = pos as usize;
         if let Some(&n) = self.by_graph_pos.get(i)
             && n != Node::MAX
@@ -381,10 +439,7 @@ impl Commits {
         }
         let (graph, _) = self.graph.as_ref().expect("positions come from the graph");
         let len = graph.len() as usize;
-        let n = self.insert(id.unwrap_or(self.hash.null()));
-        let node = &mut self.nodes[n as usize];
-        node.graph_pos = Some(pos);
-        node.id_known = id.is_some();
+        let n = self.insert(pos);
         if self.by_graph_pos.len() <= i {
             self.by_graph_pos.resize(len.max(i + 1), Node::MAX);
         }
@@ -396,7 +451,7 @@ impl Commits {
         let (graph, cursors) = self.graph.as_mut().expect("found in it");
         let mut positions = std::mem::take(&mut self.graph_parents);
         let parts = graph.commit_parts(cursors, pos, &mut positions);
-        let (tree, date, generation) = match parts {
+        let (_tree, date, generation) = match parts {
             Ok(parts) => parts,
             Err(e) => {
                 self.graph_parents = positions;
@@ -407,11 +462,14 @@ impl Commits {
         for &p in &positions {
             graph.prefetch(cursors, p);
         }
-        let mut parents = Parents::default();
+        let mut parents = std::mem::take(&mut self.object_parents);
+        parents.clear();
         for &p in &positions {
-            parents.push(self.node_at_graph_pos(p, None));
+            parents.push(self.node_at_graph_pos(p));
         }
         self.graph_parents = positions;
+        self.set_parents(n, &parents);
+        self.object_parents = parents;
         if self.by_graph_pos.len() <= pos as usize {
             let len = self.graph.as_ref().expect("found in it").0.len() as usize;
             self.by_graph_pos
@@ -419,9 +477,7 @@ impl Commits {
         }
         self.by_graph_pos[pos as usize] = n;
         let node = &mut self.nodes[n as usize];
-        node.graph_pos = Some(pos);
-        node.parents = parents;
-        node.tree = tree;
+        node.graph_pos = pos;
         node.date = date;
         node.generation = generation;
         node.parsed = true;
@@ -470,11 +526,13 @@ impl Commits {
         };
         let mut at = tree_line + 1;
         let parent_line = hex + 7;
-        let mut parents = Vec::new();
+        let mut parents = std::mem::take(&mut self.object_parents);
+        parents.clear();
         while at + parent_line < data.len() && data[at..].starts_with(b"parent ") {
             let Some(p) = parse_hex(&data[at + 7..at + parent_line], self.hash)
                 .filter(|_| data[at + parent_line] == b'\n')
             else {
+                self.object_parents = parents;
                 return Err(ParseFailure::Bogus(id));
             };
             at += parent_line + 1;
@@ -482,9 +540,10 @@ impl Commits {
         }
         let date = parse_commit_date(&data[at..]);
         // A commit the graph doesn't list has an infinite generation.
+        self.set_parents(n, &parents);
+        self.object_parents = parents;
         let node = &mut self.nodes[n as usize];
-        node.parents = Parents::from_slice(&parents);
-        node.tree = tree;
+        self.named[node.named as usize].tree = tree;
         node.date = date;
         node.generation = GENERATION_INFINITY;
         node.parsed = true;
@@ -506,7 +565,7 @@ impl Commits {
             Position(u32),
             Node(Node),
         }
-        let next_of = |commits: &Commits, n: Node| match commits.nodes[n as usize].graph_pos {
+        let next_of = |commits: &Commits, n: Node| match commits.graph_pos(n) {
             Some(pos) => Next::Position(pos),
             None => Next::Node(n),
         };
@@ -550,12 +609,12 @@ impl Commits {
                     }
                     // Found in the graph after all (its lookup failed to
                     // read it): counted by its position, once.
-                    if let Some(pos) = self.nodes[i].graph_pos {
+                    if let Some(pos) = self.graph_pos(n) {
                         todo.push(Next::Position(pos));
                         continue;
                     }
                     count += 1;
-                    let node_parents = self.nodes[i].parents.clone();
+                    let node_parents = self.parent_list(n);
                     let take = if first_parent { 1 } else { usize::MAX };
                     for &p in node_parents.as_slice().iter().take(take) {
                         todo.push(next_of(self, p));

@@ -167,7 +167,7 @@ impl Pruning {
         if nth == 0 && self.maybe_different(commits, n)? == Some(false) {
             return Ok(TreeDiff::Same);
         }
-        let (old, new) = (commits.tree(p), commits.tree(n));
+        let (old, new) = (commits.tree(p)?, commits.tree(n)?);
         self.compare_trees(commits, Some(old), new)
     }
 
@@ -176,7 +176,7 @@ impl Pruning {
         if nth == 0 && self.maybe_different(commits, n)? == Some(false) {
             return Ok(true);
         }
-        let tree = commits.tree(n);
+        let tree = commits.tree(n)?;
         Ok(self.compare_trees(commits, None, tree)? == TreeDiff::Same)
     }
 

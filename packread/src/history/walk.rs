@@ -298,7 +298,7 @@ impl Walk {
             return Ok(());
         }
         self.commits.set(n, ADDED);
-        let parents = self.commits.get(n).parents.clone();
+        let parents = self.commits.parent_list(n);
         if self.commits.flags(n) & UNINTERESTING != 0 {
             for &p in parents.as_slice() {
                 self.commits.set(p, UNINTERESTING);
@@ -321,7 +321,7 @@ impl Walk {
         let parents = match self.pruning.as_mut() {
             Some(pruning) => {
                 pruning.simplify(&mut self.commits, n)?;
-                self.commits.get(n).parents.clone()
+                self.commits.parent_list(n)
             }
             None => parents,
         };
@@ -944,13 +944,13 @@ impl Walk {
         for c in commits {
             if self.commits.flags(c) & UNINTERESTING != 0 {
                 if self.commits.get(c).parsed {
-                    trees.push(self.commits.tree(c));
+                    trees.push(self.commits.tree(c)?);
                 }
                 continue;
             }
             for p in self.commits.parents(c).to_vec() {
                 if self.commits.flags(p) & UNINTERESTING != 0 && self.commits.get(p).parsed {
-                    trees.push(self.commits.tree(p));
+                    trees.push(self.commits.tree(p)?);
                 }
             }
         }
@@ -962,10 +962,19 @@ impl Walk {
         self.commits.reader.odb().reader()
     }
 
-    /// The root tree of a commit the walk has handed over.
-    pub fn tree_of(&mut self, id: &ObjectId) -> Option<ObjectId> {
-        let n = self.commits.find(id)?;
-        self.commits.get(n).parsed.then(|| self.commits.tree(n))
+    /// The root tree of a commit the walk has handed over (`None` for one
+    /// it has not met).
+    ///
+    /// # Errors
+    /// When the commit-graph the tree is read from can't be read.
+    pub fn tree_of(&mut self, id: &ObjectId) -> Result<Option<ObjectId>, Error> {
+        let Some(n) = self.commits.find(id) else {
+            return Ok(None);
+        };
+        if !self.commits.get(n).parsed {
+            return Ok(None);
+        }
+        self.commits.tree(n).map(Some)
     }
 
     /// Makes [`next_with_data`](Self::next_with_data) cheap: the bytes of
@@ -1121,7 +1130,7 @@ impl Walk {
         let c = self.commits.get(n);
         let (date, flags) = (c.date, c.flags);
         let parents = if self.parent_ids {
-            let parents = c.parents.clone();
+            let parents = self.commits.parent_list(n);
             parents
                 .as_slice()
                 .iter()

@@ -789,7 +789,7 @@ fn print_listing(mut walk: Walk, list: Option<ObjectList>, out: &mut Output) -> 
         while let Some(c) = walk.next() {
             let c = c.map_err(walk_error)?;
             if let Some(list) = list.as_mut()
-                && let Some(tree) = walk.tree_of(&c.id)
+                && let Some(tree) = walk.tree_of(&c.id).map_err(walk_error)?
             {
                 list.add(tree, ObjectKind::Tree, b"");
             }
