@@ -429,7 +429,9 @@ impl GraphFile {
     #[inline]
     fn array<const N: usize>(&self, c: &mut WindowCursor, at: u64) -> Result<[u8; N], Error> {
         let mut raw = [0u8; N];
-        self.read(c, at, &mut raw)?;
+        if c.read_at(at, &mut raw)? < N {
+            return Err(self.corrupt(at, Corruption::TooSmall));
+        }
         Ok(raw)
     }
 
