@@ -24,6 +24,12 @@ pub(crate) struct Queue {
     heap: BinaryHeap<(u64, u64, Reverse<u64>, Node)>,
     stack: Vec<Node>,
     counter: u64,
+    /// The node [`get`](Self::get) last returned is still on top of the
+    /// heap: the next `put` takes its place (one sift down, where a pop
+    /// and a push sift twice, most of the way), anything else removes it
+    /// first. A walk takes a commit and puts its parents right after, and
+    /// along a line of history the parent goes straight out again.
+    taken: bool,
 }
 
 impl Queue {
@@ -33,6 +39,7 @@ impl Queue {
             heap: BinaryHeap::new(),
             stack: Vec::new(),
             counter: 0,
+            taken: false,
         }
     }
 
@@ -41,8 +48,16 @@ impl Queue {
         match self.order {
             QueueOrder::Stack => self.stack.push(n),
             QueueOrder::Keyed => {
-                self.heap.push((first, second, Reverse(self.counter), n));
+                let entry = (first, second, Reverse(self.counter), n);
                 self.counter += 1;
+                if self.taken
+                    && let Some(mut top) = self.heap.peek_mut()
+                {
+                    *top = entry;
+                    self.taken = false;
+                } else {
+                    self.heap.push(entry);
+                }
             }
         }
     }
@@ -50,19 +65,36 @@ impl Queue {
     pub(crate) fn get(&mut self) -> Option<Node> {
         match self.order {
             QueueOrder::Stack => self.stack.pop(),
-            QueueOrder::Keyed => self.heap.pop().map(|e| e.3),
+            QueueOrder::Keyed => {
+                self.settle();
+                let n = self.heap.peek()?.3;
+                self.taken = true;
+                Some(n)
+            }
         }
     }
 
-    pub(crate) fn peek(&self) -> Option<Node> {
+    /// Removes the node `get` returned, if still there.
+    fn settle(&mut self) {
+        if self.taken {
+            self.heap.pop();
+            self.taken = false;
+        }
+    }
+
+    pub(crate) fn peek(&mut self) -> Option<Node> {
         match self.order {
             QueueOrder::Stack => self.stack.last().copied(),
-            QueueOrder::Keyed => self.heap.peek().map(|e| e.3),
+            QueueOrder::Keyed => {
+                self.settle();
+                self.heap.peek().map(|e| e.3)
+            }
         }
     }
 
     /// The key the next node out was put in with.
-    pub(crate) fn peek_key(&self) -> Option<(u64, u64)> {
+    pub(crate) fn peek_key(&mut self) -> Option<(u64, u64)> {
+        self.settle();
         self.heap.peek().map(|e| (e.0, e.1))
     }
 
@@ -73,7 +105,8 @@ impl Queue {
     }
 
     /// Every node in the queue, in no order.
-    pub(crate) fn nodes(&self) -> impl Iterator<Item = Node> + '_ {
+    pub(crate) fn nodes(&mut self) -> impl Iterator<Item = Node> + '_ {
+        self.settle();
         self.heap
             .iter()
             .map(|e| e.3)
@@ -100,11 +133,11 @@ impl DateList {
     }
 
     /// The date of the first node.
-    pub(crate) fn first_date(&self) -> Option<u64> {
+    pub(crate) fn first_date(&mut self) -> Option<u64> {
         self.0.peek_key().map(|k| k.0)
     }
 
-    pub(crate) fn nodes(&self) -> impl Iterator<Item = Node> + '_ {
+    pub(crate) fn nodes(&mut self) -> impl Iterator<Item = Node> + '_ {
         self.0.nodes()
     }
 }

@@ -417,7 +417,7 @@ impl Walk {
             self.process_parents(c, Some(&mut list))?;
             if self.commits.flags(c) & UNINTERESTING != 0 {
                 self.mark_parents_uninteresting(c);
-                slop = self.still_interesting(&list, date, slop, &mut cache);
+                slop = self.still_interesting(&mut list, date, slop, &mut cache);
                 if slop > 0 {
                     continue;
                 }
@@ -446,7 +446,7 @@ impl Walk {
 
     fn still_interesting(
         &self,
-        list: &DateList,
+        list: &mut DateList,
         date: u64,
         slop: u32,
         cache: &mut Option<Node>,
