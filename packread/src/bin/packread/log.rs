@@ -85,13 +85,15 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let mut w = io::BufWriter::new(stdout.lock());
     let mut reader = cx.odb.reader();
     let mut first = true;
+    // One buffer for every commit's text, written out after each.
+    let mut out = Vec::new();
     while let Some(next) = walk.next_with_data() {
         let (c, data) = next.map_err(crate::rev_list::walk_error)?;
         let mut commit = Commit::parse(&data, c.id.kind())
             .map_err(|_| Exit::Fatal(format!("unable to parse commit {}", c.id)))?;
         // git shows the parents the walk left (simplified, rewritten).
         commit.parents.clone_from(&c.parents);
-        let mut out = Vec::new();
+        out.clear();
         let mark = crate::rev_list::mark(&c, o.left_right);
         show(&mut reader, &o, (&c.id, mark), &commit, first, &mut out)?;
         w.write_all(&out)?;
