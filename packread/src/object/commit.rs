@@ -165,12 +165,29 @@ impl<'a> Commit<'a> {
             parents.push(hex_id(after, hash).ok_or(ParseError::BadParents)?);
             rest = &after[hash.hex_len() + 1..];
         }
+        // The first `author`, `committer` and `encoding` lines, in one pass.
+        let (mut author, mut committer, mut encoding) = (None, None, None);
+        let mut lines = headers;
+        while !lines.is_empty() {
+            let end = memchr::memchr(b'\n', lines).unwrap_or(lines.len());
+            let line = &lines[..end];
+            lines = lines.get(end + 1..).unwrap_or_default();
+            let (slot, name): (&mut Option<&[u8]>, &[u8]) = match line.first() {
+                Some(b'a') => (&mut author, b"author "),
+                Some(b'c') => (&mut committer, b"committer "),
+                Some(b'e') => (&mut encoding, b"encoding "),
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = line.strip_prefix(name);
+            }
+        }
         Ok(Commit {
             tree,
             parents,
-            author: header(headers, b"author").and_then(Signature::parse),
-            committer: header(headers, b"committer").and_then(Signature::parse),
-            encoding: header(headers, b"encoding"),
+            author: author.and_then(Signature::parse),
+            committer: committer.and_then(Signature::parse),
+            encoding,
             headers,
             message,
         })
@@ -296,5 +313,35 @@ mod tests {
         assert_eq!(s.email, b"Spaces> <a@b");
         assert_eq!((s.time, s.zone_minutes), (1_700_000_000, 330));
         assert_eq!(Signature::parse(b"no email"), None);
+    }
+
+    #[test]
+    fn identities_and_encoding_are_the_first_lines_header_finds() {
+        let bodies = [
+            "author A <a@b> 1 +0000\ncommitter C <c@d> 2 +0000\nencoding latin1\n",
+            // Continuation lines, lookalike names and repeats.
+            "mergetag object x\n author F <f@g> 3 +0000\n committer F <f@g> 3 +0000\n\
+             authors X <x@y> 4 +0000\nauthor A <a@b> 5 +0100\nauthor B <b@c> 6 +0000\n\
+             committer\nencodingx y\nencoding \ncommitter C <c@d> 7 +0000\n",
+            "committer C <c@d> 7 +0000\n",
+            "author A <a@b> 5 +0100",
+            "",
+        ];
+        for body in bodies {
+            let data = format!("tree {TREE}\n{body}\nmessage\n");
+            let c = Commit::parse(data.as_bytes(), HashKind::Sha1).unwrap();
+            let (headers, _) = split(data.as_bytes());
+            assert_eq!(
+                c.author,
+                header(headers, b"author").and_then(Signature::parse),
+                "{body}"
+            );
+            assert_eq!(
+                c.committer,
+                header(headers, b"committer").and_then(Signature::parse),
+                "{body}"
+            );
+            assert_eq!(c.encoding, header(headers, b"encoding"), "{body}");
+        }
     }
 }
