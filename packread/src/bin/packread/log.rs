@@ -314,8 +314,11 @@ fn body(o: &Options, message: &[u8], out: &mut Vec<u8>) {
     let expand = matches!(o.format, Format::Medium | Format::Full | Format::Fuller);
     let start = out.len();
     let mut first = true;
-    for line in message.split_inclusive(|&b| b == b'\n') {
-        let text = line.strip_suffix(b"\n").unwrap_or(line);
+    let mut rest = message;
+    while !rest.is_empty() {
+        let eol = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let text = &rest[..eol];
+        rest = rest.get(eol + 1..).unwrap_or_default();
         let end = text
             .iter()
             .rposition(|b| !b.is_ascii_whitespace())
