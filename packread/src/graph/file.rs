@@ -8,7 +8,7 @@ use smmap::{MapManager, WindowCursor};
 
 use crate::error::{Corruption, Error};
 use crate::graph::problem::GraphProblem;
-use crate::object::{HashKind, ObjectId};
+use crate::object::{HashKind, ObjectId, cmp_digests};
 use crate::pack::chunks::{Chunks, read_toc};
 use crate::pack::fanout::Fanout;
 
@@ -283,8 +283,9 @@ impl GraphFile {
         if want.len() != self.hash.len() {
             return Ok(None);
         }
-        self.fanout
-            .search(want, |i| Ok(self.id_at(c, i)?.as_bytes().cmp(want)))
+        self.fanout.search(want, |i| {
+            Ok(cmp_digests(self.id_at(c, i)?.as_bytes(), want))
+        })
     }
 
     /// The id at position `lex` of this file.

@@ -17,5 +17,5 @@ pub mod tree;
 
 pub use hash::{Hasher, Sha1Collision};
 pub use id::{HashKind, ObjectId, Prefix};
-pub(crate) use id::{IdMap, IdSet};
+pub(crate) use id::{IdMap, IdSet, cmp_digests};
 pub use kind::{ObjectKind, ParseKindError};

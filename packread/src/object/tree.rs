@@ -252,20 +252,14 @@ fn split_entry(buf: &[u8], hash: HashKind) -> Result<(u32, usize, usize, usize),
     if buf[0] == b' ' {
         return Err(TreeError::MalformedMode);
     }
-    // Octal digits up to a space (a NUL, always present here, stops it).
-    let mut mode: u32 = 0;
-    let mut i = 0;
-    loop {
-        let c = buf[i];
-        i += 1;
-        if c == b' ' {
-            break;
-        }
-        if !(b'0'..=b'7').contains(&c) {
-            return Err(TreeError::MalformedMode);
-        }
-        mode = (mode << 3).wrapping_add(u32::from(c - b'0'));
-    }
+    // The two modes most entries have are recognised whole.
+    let (mode, i) = if buf.starts_with(b"100644 ") {
+        (0o100_644, 7)
+    } else if buf.starts_with(b"40000 ") {
+        (0o40000, 6)
+    } else {
+        parse_mode(buf)?
+    };
     let name_len = memchr::memchr(0, &buf[i..]).expect("a NUL is known to follow");
     if name_len == 0 {
         return Err(TreeError::EmptyName);
@@ -273,6 +267,24 @@ fn split_entry(buf: &[u8], hash: HashKind) -> Result<(u32, usize, usize, usize),
     // The first NUL lies at or before the one checked above, which has
     // a whole id after it.
     Ok((mode, i, i + name_len, i + name_len + 1 + h))
+}
+
+/// The octal digits at the start of `buf` up to a space, and where the
+/// name after it starts (a NUL, known to follow, stops a mode without one).
+fn parse_mode(buf: &[u8]) -> Result<(u32, usize), TreeError> {
+    let mut mode: u32 = 0;
+    let mut i = 0;
+    loop {
+        let c = buf[i];
+        i += 1;
+        if c == b' ' {
+            return Ok((mode, i));
+        }
+        if !(b'0'..=b'7').contains(&c) {
+            return Err(TreeError::MalformedMode);
+        }
+        mode = (mode << 3).wrapping_add(u32::from(c - b'0'));
+    }
 }
 
 impl<'a> Iterator for Entries<'a> {

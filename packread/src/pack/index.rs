@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use smmap::{MapManager, WindowCursor};
 
 use crate::error::{Corruption, Error};
-use crate::object::{HashKind, ObjectId, Prefix};
+use crate::object::{HashKind, ObjectId, Prefix, cmp_digests};
 use crate::pack::fanout::Fanout;
 
 const V2_MAGIC: [u8; 4] = [0xff, b't', b'O', b'c'];
@@ -233,8 +233,9 @@ impl PackIndex {
         if want.len() != self.hash.len() {
             return Ok(None);
         }
-        self.fanout
-            .search(want, |i| self.with_name(c, i, |name| name.cmp(want)))
+        self.fanout.search(want, |i| {
+            self.with_name(c, i, |name| cmp_digests(name, want))
+        })
     }
 
     /// Finds the ids starting with `prefix`: none, exactly one, or several.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use smmap::{MapManager, WindowCursor};
 
 use crate::error::{Corruption, Error, MidxChunk, MidxProblem, map_error_is_file_gone};
-use crate::object::{HashKind, ObjectId};
+use crate::object::{HashKind, ObjectId, cmp_digests};
 use crate::pack::chunks::{TocProblem, read_toc};
 use crate::pack::fanout::Fanout;
 
@@ -171,8 +171,9 @@ impl MultiPackIndex {
         if want.len() != self.hash.len() {
             return Ok(None);
         }
-        self.fanout
-            .search(want, |i| Ok(self.oid_at(c, i)?.as_bytes().cmp(want)))
+        self.fanout.search(want, |i| {
+            Ok(cmp_digests(self.oid_at(c, i)?.as_bytes(), want))
+        })
     }
 
     /// The pack-int-id and offset of the object at position `i`.
