@@ -109,6 +109,7 @@ with [`Error::Corrupt`].
 
 pub mod attributes;
 mod cheap_hash;
+mod common_bytes;
 pub mod diff;
 #[doc(hidden)]
 pub mod doctest;

@@ -90,6 +90,24 @@ fn records(data: &[u8]) -> Vec<&[u8]> {
     out
 }
 
+/// How many bytes of whole lines `a` and `b` begin with alike, and end
+/// with alike after those: both split into the same lines there.
+fn shared_lines(a: &[u8], b: &[u8]) -> (usize, usize) {
+    let same = crate::common_bytes::prefix(a, b);
+    if same == a.len() && same == b.len() {
+        return (same, 0);
+    }
+    // Up to the last newline both start with.
+    let head = memchr::memrchr(b'\n', &a[..same]).map_or(0, |i| i + 1);
+    let (a_rest, b_rest) = (&a[head..], &b[head..]);
+    let same = crate::common_bytes::suffix(a_rest, b_rest);
+    // From just after the first newline of the bytes both end with: a
+    // line start on both sides (the end of a line, or of the file, after).
+    let ends = &a_rest[a_rest.len() - same..];
+    let tail = memchr::memchr(b'\n', ends).map_or(0, |i| same - i - 1);
+    (head, tail)
+}
+
 /// One side: its lines' classes and which lines changed.
 struct Side {
     classes: Vec<u32>,
@@ -101,23 +119,46 @@ struct Side {
 
 /// The number of lines added to and removed from `old` to make `new`,
 /// as git counts them.
-pub(crate) fn changed_lines(old: &[u8], new: &[u8]) -> (u64, u64) {
-    let (r1, r2) = (records(old), records(new));
+pub(crate) fn changed_lines<'a>(old: &'a [u8], new: &'a [u8]) -> (u64, u64) {
+    // Every line is classed and counted on its side, as git's
+    // `xdl_prepare_ctx` does; the lines both texts begin and end with are
+    // classed once for both (most of a file an edit leaves alone).
+    let (head, tail) = shared_lines(old, new);
+    let shared_head = records(&old[..head]);
+    let shared_tail = records(&old[old.len() - tail..]);
+    let r1 = records(&old[head..old.len() - tail]);
+    let r2 = records(&new[head..new.len() - tail]);
+    let shared = shared_head.len() + shared_tail.len();
     let mut classes: HashMap<&[u8], u32, BuildHasherDefault<LineHasher>> =
-        HashMap::with_capacity_and_hasher(r1.len() + r2.len(), BuildHasherDefault::default());
+        HashMap::with_capacity_and_hasher(
+            shared + r1.len() + r2.len(),
+            BuildHasherDefault::default(),
+        );
     let mut counts: Vec<[usize; 2]> = Vec::new();
-    let mut c1 = Vec::with_capacity(r1.len());
-    let mut c2 = Vec::with_capacity(r2.len());
-    for (recs, side, out) in [(&r1, 0, &mut c1), (&r2, 1, &mut c2)] {
-        for &line in recs.as_slice() {
-            let next = classes.len() as u32;
-            let class = *classes.entry(line).or_insert(next);
-            if class == next {
-                counts.push([0, 0]);
-            }
-            counts[class as usize][side] += 1;
-            out.push(class);
+    let mut class_of = |line: &'a [u8], sides: [usize; 2]| {
+        let next = classes.len() as u32;
+        let class = *classes.entry(line).or_insert(next);
+        if class == next {
+            counts.push([0, 0]);
         }
+        let count = &mut counts[class as usize];
+        count[0] += sides[0];
+        count[1] += sides[1];
+        class
+    };
+    let mut c1 = Vec::with_capacity(shared + r1.len());
+    let mut c2 = Vec::with_capacity(shared + r2.len());
+    for &line in &shared_head {
+        let class = class_of(line, [1, 1]);
+        c1.push(class);
+        c2.push(class);
+    }
+    c1.extend(r1.iter().map(|&line| class_of(line, [1, 0])));
+    c2.extend(r2.iter().map(|&line| class_of(line, [0, 1])));
+    for &line in &shared_tail {
+        let class = class_of(line, [1, 1]);
+        c1.push(class);
+        c2.push(class);
     }
     let mut a = Side::new(c1);
     let mut b = Side::new(c2);

@@ -188,7 +188,7 @@ impl<'a> Entries<'a> {
         if self.failed || other.failed || self.hash != other.hash {
             return false;
         }
-        let same = common_prefix(self.rest, other.rest);
+        let same = crate::common_bytes::prefix(self.rest, other.rest);
         // An entry's checks look at its own bytes and at the end of its
         // buffer, which stays where it is: the other tree's end is
         // checked once.
@@ -221,24 +221,6 @@ impl<'a> Entries<'a> {
     pub fn remaining(&self) -> &'a [u8] {
         self.rest
     }
-}
-
-/// How many bytes `a` and `b` start with alike, eight at a time.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    let n = a.len().min(b.len());
-    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
-    let mut i = 0;
-    while i + 8 <= n {
-        let differ = word(a, i) ^ word(b, i);
-        if differ != 0 {
-            return i + (differ.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while i < n && a[i] == b[i] {
-        i += 1;
-    }
-    i
 }
 
 /// Where the parts of the entry at the start of `buf` lie: its mode (as
