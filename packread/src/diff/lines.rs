@@ -90,6 +90,51 @@ fn records(data: &[u8]) -> Vec<&[u8]> {
     out
 }
 
+/// The class of the lines both texts begin and end with: never compared
+/// with another line's (see [`changed_lines`]).
+const SHARED: u32 = u32::MAX;
+
+/// Which lines may be among those put in (no false "no"): a bit for each
+/// line's length and first and last eight bytes, for a set of lines built
+/// once and asked about many others.
+struct LineFilter {
+    bits: Vec<u64>,
+    shift: u32,
+}
+
+impl LineFilter {
+    fn new(lines: usize) -> LineFilter {
+        let len = (lines * 8).next_power_of_two().clamp(64, 1 << 16);
+        LineFilter {
+            bits: vec![0; len / 64],
+            shift: 64 - len.trailing_zeros(),
+        }
+    }
+
+    fn slot(&self, line: &[u8]) -> (usize, u64) {
+        let word = |b: Option<&[u8; 8]>| b.map_or(0, |w| u64::from_le_bytes(*w));
+        let (first, last) = match (line.first_chunk::<8>(), line.last_chunk::<8>()) {
+            (Some(f), l) => (word(Some(f)), word(l)),
+            // Short lines: their bytes, one per byte of a word.
+            _ => (line.iter().fold(0, |w, &b| (w << 8) | u64::from(b)), 0),
+        };
+        let h =
+            (first ^ last.rotate_left(29) ^ line.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let bit = (h >> self.shift) as usize;
+        (bit / 64, 1 << (bit % 64))
+    }
+
+    fn add(&mut self, line: &[u8]) {
+        let (i, bit) = self.slot(line);
+        self.bits[i] |= bit;
+    }
+
+    fn may_hold(&self, line: &[u8]) -> bool {
+        let (i, bit) = self.slot(line);
+        self.bits[i] & bit != 0
+    }
+}
+
 /// How many bytes of whole lines `a` and `b` begin with alike, and end
 /// with alike after those: both split into the same lines there.
 fn shared_lines(a: &[u8], b: &[u8]) -> (usize, usize) {
@@ -119,47 +164,68 @@ struct Side {
 
 /// The number of lines added to and removed from `old` to make `new`,
 /// as git counts them.
-pub(crate) fn changed_lines<'a>(old: &'a [u8], new: &'a [u8]) -> (u64, u64) {
-    // Every line is classed and counted on its side, as git's
-    // `xdl_prepare_ctx` does; the lines both texts begin and end with are
-    // classed once for both (most of a file an edit leaves alone).
-    let (head, tail) = shared_lines(old, new);
-    let shared_head = records(&old[..head]);
-    let shared_tail = records(&old[old.len() - tail..]);
+pub(crate) fn changed_lines(old: &[u8], new: &[u8]) -> (u64, u64) {
+    changed_lines_sharing(old, new, true)
+}
+
+/// [`changed_lines`], the shared lines looked for (`share`) or not: the
+/// same answer either way.
+fn changed_lines_sharing<'a>(old: &'a [u8], new: &'a [u8], share: bool) -> (u64, u64) {
+    // Every line is classed by its bytes and counted on its side, as git's
+    // `xdl_prepare_ctx` does. The whole lines both texts begin and end with
+    // (most of a file an edit leaves alone) are trimmed before their
+    // classes are compared with any other line's: they take one class of
+    // their own, `SHARED`, and count towards the other lines' classes,
+    // looked up only where a filter of those lines says they may be one.
+    let (head, tail) = if share {
+        shared_lines(old, new)
+    } else {
+        (0, 0)
+    };
     let r1 = records(&old[head..old.len() - tail]);
     let r2 = records(&new[head..new.len() - tail]);
-    let shared = shared_head.len() + shared_tail.len();
     let mut classes: HashMap<&[u8], u32, BuildHasherDefault<LineHasher>> =
-        HashMap::with_capacity_and_hasher(
-            shared + r1.len() + r2.len(),
-            BuildHasherDefault::default(),
-        );
+        HashMap::with_capacity_and_hasher(r1.len() + r2.len(), BuildHasherDefault::default());
     let mut counts: Vec<[usize; 2]> = Vec::new();
-    let mut class_of = |line: &'a [u8], sides: [usize; 2]| {
+    let mut filter = LineFilter::new(r1.len() + r2.len());
+    let mut class_of = |line: &'a [u8], side: usize| {
         let next = classes.len() as u32;
         let class = *classes.entry(line).or_insert(next);
         if class == next {
             counts.push([0, 0]);
+            filter.add(line);
         }
-        let count = &mut counts[class as usize];
-        count[0] += sides[0];
-        count[1] += sides[1];
+        counts[class as usize][side] += 1;
         class
     };
-    let mut c1 = Vec::with_capacity(shared + r1.len());
-    let mut c2 = Vec::with_capacity(shared + r2.len());
-    for &line in &shared_head {
-        let class = class_of(line, [1, 1]);
-        c1.push(class);
-        c2.push(class);
-    }
-    c1.extend(r1.iter().map(|&line| class_of(line, [1, 0])));
-    c2.extend(r2.iter().map(|&line| class_of(line, [0, 1])));
-    for &line in &shared_tail {
-        let class = class_of(line, [1, 1]);
-        c1.push(class);
-        c2.push(class);
-    }
+    let middle1: Vec<u32> = r1.iter().map(|&line| class_of(line, 0)).collect();
+    let middle2: Vec<u32> = r2.iter().map(|&line| class_of(line, 1)).collect();
+    let mut shared = |text: &[u8]| {
+        let mut lines = 0;
+        let mut rest = text;
+        while !rest.is_empty() {
+            let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |i| i + 1);
+            let line = &rest[..end];
+            if filter.may_hold(line)
+                && let Some(&class) = classes.get(line)
+            {
+                counts[class as usize][0] += 1;
+                counts[class as usize][1] += 1;
+            }
+            lines += 1;
+            rest = &rest[end..];
+        }
+        lines
+    };
+    let (first, last) = (shared(&old[..head]), shared(&old[old.len() - tail..]));
+    let whole = |middle: Vec<u32>| {
+        let mut all = Vec::with_capacity(first + middle.len() + last);
+        all.resize(first, SHARED);
+        all.extend(middle);
+        all.resize(all.len() + last, SHARED);
+        all
+    };
+    let (c1, c2) = (whole(middle1), whole(middle2));
     let mut a = Side::new(c1);
     let mut b = Side::new(c2);
 
@@ -581,5 +647,68 @@ mod tests {
         let (added, removed) = changed_lines(&old, &new);
         assert_eq!(added, removed);
         assert!(added >= 32);
+    }
+
+    #[test]
+    fn shared_lines_make_a_line_frequent() {
+        // 41 "}" lines in the old text, 40 of them shared: the new text's
+        // "}" amid lines without partners is frequent, and set aside (git
+        // diff --no-index --numstat says 9 and 3).
+        let old = ["}\n".repeat(40), "p\n}\nq\n".into()].concat();
+        let new = ["}\n".repeat(40), "r\ns\nv\nw\n}\nt\nu\ny\nz\n".into()].concat();
+        assert_eq!(changed_lines(old.as_bytes(), new.as_bytes()), (9, 3));
+    }
+
+    #[test]
+    fn lines_shared_at_the_ends_count_as_if_classed_one_by_one() {
+        let mut x = 0x1234_5678_9abc_def1_u64;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        // Lines of skewed frequencies, so that counts cross the
+        // frequent-line limit; edits in the middle, lines shared at both
+        // ends (the head made of frequent lines, as a file of braces).
+        let words: Vec<String> = (0..24).map(|i| format!("{}\n", "x".repeat(i))).collect();
+        let word = |n: &mut dyn FnMut(u64) -> u64| words[(n(24) * n(24) / 24) as usize].clone();
+        for _ in 0..3000 {
+            let len = next(300) as usize;
+            let old: Vec<u8> = (0..len)
+                .flat_map(|i| {
+                    if i < len / 3 {
+                        "}\n".to_string()
+                    } else {
+                        word(&mut next)
+                    }
+                    .into_bytes()
+                })
+                .collect();
+            let mut new = old.clone();
+            for _ in 0..next(4) {
+                let at = next(new.len() as u64 + 1) as usize;
+                let cut = next(20).min((new.len() - at) as u64) as usize;
+                // New lines (no partner), common ones and braces.
+                let put: Vec<u8> = (0..next(16))
+                    .flat_map(|_| {
+                        match next(4) {
+                            0 => "}\n".to_string(),
+                            1 => word(&mut next),
+                            _ => format!("new {}\n", next(1 << 30)),
+                        }
+                        .into_bytes()
+                    })
+                    .collect();
+                new.splice(at..at + cut, put);
+            }
+            assert_eq!(
+                changed_lines_sharing(&old, &new, true),
+                changed_lines_sharing(&old, &new, false),
+                "{:?} {:?}",
+                String::from_utf8_lossy(&old),
+                String::from_utf8_lossy(&new)
+            );
+        }
     }
 }
