@@ -38,33 +38,44 @@ const LINE_MAX: i64 = i64::MAX;
 
 /// A fast hash for lines (the map is private to one diff, so no
 /// defence against chosen collisions is needed beyond the map's own
-/// probing): eight bytes at a time, multiplied and rotated.
+/// probing): sixteen bytes at a time, as two words multiplied together
+/// and folded.
 #[derive(Default)]
 struct LineHasher(u64);
 
+const K0: u64 = 0x243f_6a88_85a3_08d3;
+const K1: u64 = 0x1319_8a2e_0370_7344;
+
+/// The two halves of `a * b`, one folded onto the other.
+fn folded(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
 impl Hasher for LineHasher {
     fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0xf135_7aea_2e62_a9c5;
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
+        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
+        let mut h = self.0 ^ (bytes.len() as u64).wrapping_mul(K0);
+        let mut chunks = bytes.chunks_exact(16);
         for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-            h = (h.rotate_left(26) ^ w).wrapping_mul(K);
+            h = folded(word(&c[..8]) ^ h ^ K0, word(&c[8..]) ^ K1);
         }
-        let mut tail = [0u8; 8];
         let rest = chunks.remainder();
-        tail[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(26) ^ u64::from_le_bytes(tail) ^ (rest.len() as u64) << 59)
-            .wrapping_mul(K);
-        self.0 = h;
+        let (a, b) = if rest.len() >= 8 {
+            // Two words that overlap: the first eight bytes and the last.
+            (word(&rest[..8]), word(&rest[rest.len() - 8..]))
+        } else {
+            (rest.iter().fold(0, |w, &x| (w << 8) | u64::from(x)), 0)
+        };
+        self.0 = folded(a ^ h ^ K0, b ^ K1);
     }
 
     fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0.rotate_left(26) ^ n as u64).wrapping_mul(0xf135_7aea_2e62_a9c5);
+        self.0 = folded(self.0 ^ n as u64 ^ K0, K1);
     }
 
     fn finish(&self) -> u64 {
-        self.0 ^ (self.0 >> 29)
+        self.0
     }
 }
 
