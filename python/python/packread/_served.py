@@ -11,6 +11,7 @@ runs git itself, which also gives git's own error messages.
 """
 
 import os
+import re
 
 import packread
 
@@ -207,7 +208,7 @@ def _quote(path):
     escapes if it holds a control character, a quote, a backslash or a
     byte past ASCII."""
     raw = path.encode("utf-8", "surrogateescape")
-    if not any(b < 0x20 or b in (0x22, 0x5C) or b >= 0x7F for b in raw):
+    if not _NEEDS_QUOTES.search(raw):
         return path
     out = []
     for b in raw:
@@ -219,6 +220,9 @@ def _quote(path):
             out.append(chr(b))
     return '"' + "".join(out) + '"'
 
+
+# The bytes that make git quote a path (core.quotePath).
+_NEEDS_QUOTES = re.compile(rb'[\x00-\x1f"\\\x7f-\xff]')
 
 _ESCAPES = {0x07: "\\a", 0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0B: "\\v", 0x0C: "\\f", 0x0D: "\\r", 0x22: '\\"', 0x5C: "\\\\"}
 
