@@ -201,7 +201,12 @@ pub struct TreeCache {
     /// Bytes of trees in `young`.
     young_bytes: usize,
     limit: usize,
+    /// Buffers of trees gone at a turn over, for the next trees read.
+    spare: Vec<Vec<u8>>,
 }
+
+/// How many buffers of trees gone a [`TreeCache`] keeps.
+const SPARE_BUFFERS: usize = 32;
 
 impl TreeCache {
     /// A cache of at most `limit` bytes of trees (and one tree more).
@@ -216,6 +221,7 @@ impl TreeCache {
             old: IdMap::default(),
             young_bytes: 0,
             limit,
+            spare: Vec::new(),
         }
     }
 
@@ -223,13 +229,25 @@ impl TreeCache {
         if let Some(data) = self.young.get(id) {
             return Ok(Arc::clone(data));
         }
-        let data = match self.old.remove(id) {
-            Some(data) => data,
-            None => Arc::new(read_tree(reader, id)?),
+        let data = if let Some(data) = self.old.remove(id) {
+            data
+        } else {
+            let mut buf = self.spare.pop().unwrap_or_default();
+            read_tree(reader, id, &mut buf)?;
+            Arc::new(buf)
         };
         if data.len() <= self.limit / 2 {
             if self.young_bytes + data.len() > self.limit / 2 {
-                self.old = std::mem::take(&mut self.young);
+                let gone = std::mem::replace(&mut self.old, std::mem::take(&mut self.young));
+                for (_, tree) in gone {
+                    if self.spare.len() == SPARE_BUFFERS {
+                        break;
+                    }
+                    // Unless a diff still holds it.
+                    if let Ok(buf) = Arc::try_unwrap(tree) {
+                        self.spare.push(buf);
+                    }
+                }
                 self.young_bytes = 0;
             }
             self.young_bytes += data.len();
@@ -239,6 +257,9 @@ impl TreeCache {
     }
 }
 
+/// The bytes of no tree (one side of an added or removed tree).
+static EMPTY: std::sync::LazyLock<Arc<Vec<u8>>> = std::sync::LazyLock::new(|| Arc::new(Vec::new()));
+
 struct Walk<'a, 'v> {
     reader: &'a mut Reader,
     cache: Option<&'a mut TreeCache>,
@@ -247,10 +268,9 @@ struct Walk<'a, 'v> {
     base: Vec<u8>,
 }
 
-/// A tree's entries, decoded.
-fn read_tree(reader: &mut Reader, id: &ObjectId) -> Result<Vec<u8>, Error> {
-    let mut data = Vec::new();
-    let kind = reader.read_into(id, &mut data)?;
+/// A tree's bytes, into `data`.
+fn read_tree(reader: &mut Reader, id: &ObjectId, data: &mut Vec<u8>) -> Result<(), Error> {
+    let kind = reader.read_into(id, data)?;
     if kind != ObjectKind::Tree {
         return Err(Error::UnexpectedKind {
             id: *id,
@@ -258,7 +278,7 @@ fn read_tree(reader: &mut Reader, id: &ObjectId) -> Result<Vec<u8>, Error> {
             found: kind,
         });
     }
-    Ok(data)
+    Ok(())
 }
 
 /// A tree's entries, decoded one at a time.
@@ -345,9 +365,13 @@ fn side(e: &TreeEntry<'_>) -> Side {
 impl Walk<'_, '_> {
     fn read(&mut self, id: Option<&ObjectId>) -> Result<Arc<Vec<u8>>, Error> {
         match (id, self.cache.as_deref_mut()) {
-            (None, _) => Ok(Arc::new(Vec::new())),
+            (None, _) => Ok(Arc::clone(&EMPTY)),
             (Some(id), Some(cache)) => cache.get(self.reader, id),
-            (Some(id), None) => Ok(Arc::new(read_tree(self.reader, id)?)),
+            (Some(id), None) => {
+                let mut data = Vec::new();
+                read_tree(self.reader, id, &mut data)?;
+                Ok(Arc::new(data))
+            }
         }
     }
 
@@ -495,14 +519,19 @@ mod tests {
         let trees: Vec<ObjectId> = (0..8)
             .map(|i| repo.rev_parse(&format!("HEAD:d{i}")).unwrap())
             .collect();
-        let size = read_tree(&mut reader, &trees[0]).unwrap().len();
+        let read = |reader: &mut Reader, id: &ObjectId| {
+            let mut data = vec![7; 3];
+            read_tree(reader, id, &mut data).unwrap();
+            data
+        };
+        let size = read(&mut reader, &trees[0]).len();
         // Room for two trees a turn.
         let mut cache = TreeCache::new(4 * size);
         let kept = trees[0];
         for round in 0..5 {
             for id in &trees[1..] {
                 let got = cache.get(&mut reader, id).unwrap();
-                assert_eq!(*got, read_tree(&mut reader, id).unwrap());
+                assert_eq!(*got, read(&mut reader, id));
                 let held: usize = cache
                     .young
                     .values()

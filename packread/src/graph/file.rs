@@ -399,11 +399,14 @@ impl GraphFile {
     /// The Bloom filter of position `lex` (without the data chunk's
     /// header), if this file has filters; an empty slice if its bounds are
     /// out of the chunk (git then has no filter for it).
+    /// The filter is put in `filter`, replacing what it held.
     pub(crate) fn bloom_filter(
         &self,
         c: &mut WindowCursor,
         lex: u32,
-    ) -> Result<Option<(BloomSettings, Vec<u8>)>, Error> {
+        filter: &mut Vec<u8>,
+    ) -> Result<Option<BloomSettings>, Error> {
+        filter.clear();
         let Some(b) = self.bloom else {
             return Ok(None);
         };
@@ -419,11 +422,11 @@ impl GraphFile {
             u64::from(be32(&raw))
         };
         if start > end || end > b.data_len - 12 {
-            return Ok(Some((b.settings, Vec::new())));
+            return Ok(Some(b.settings));
         }
-        let mut filter = vec![0u8; (end - start) as usize];
-        self.read(c, b.data + 12 + start, &mut filter)?;
-        Ok(Some((b.settings, filter)))
+        filter.resize((end - start) as usize, 0);
+        self.read(c, b.data + 12 + start, filter)?;
+        Ok(Some(b.settings))
     }
 
     /// The `N` bytes at `at` (a copy of a length known when compiled).

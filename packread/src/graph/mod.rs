@@ -347,8 +347,21 @@ impl CommitGraph {
         cursors: &mut GraphCursors,
         pos: u32,
     ) -> Result<Option<(BloomSettings, Vec<u8>)>, Error> {
+        let mut filter = Vec::new();
+        let settings = self.changed_paths_filter_into(cursors, pos, &mut filter)?;
+        Ok(settings.map(|s| (s, filter)))
+    }
+
+    /// [`changed_paths_filter`](Self::changed_paths_filter) into `filter`
+    /// (replacing what it held), for a caller that reads many.
+    pub(crate) fn changed_paths_filter_into(
+        &self,
+        cursors: &mut GraphCursors,
+        pos: u32,
+        filter: &mut Vec<u8>,
+    ) -> Result<Option<BloomSettings>, Error> {
         let (i, lex) = self.layer_of(pos)?;
-        self.layers[i].bloom_filter(&mut cursors.0[i], lex)
+        self.layers[i].bloom_filter(&mut cursors.0[i], lex, filter)
     }
 }
 

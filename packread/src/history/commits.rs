@@ -337,18 +337,20 @@ impl Commits {
     }
 
     /// The changed-path Bloom filter the graph holds for a parsed commit,
-    /// with its settings: `None` for a commit the graph doesn't list, or
-    /// whose layer has no filters.
+    /// put in `filter`, and its settings: `None` for a commit the graph
+    /// doesn't list, or whose layer has no filters.
     pub(crate) fn bloom_filter(
         &mut self,
         n: Node,
-    ) -> Result<Option<(crate::graph::BloomSettings, Vec<u8>)>, Error> {
+        filter: &mut Vec<u8>,
+    ) -> Result<Option<crate::graph::BloomSettings>, Error> {
+        filter.clear();
         let Some(pos) = self.graph_pos(n) else {
             return Ok(None);
         };
         self.before_graph();
         let result = match &mut self.graph {
-            Some((g, c)) => g.changed_paths_filter(c, pos),
+            Some((g, c)) => g.changed_paths_filter_into(c, pos, filter),
             None => Ok(None),
         };
         self.after_graph();

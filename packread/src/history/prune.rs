@@ -45,6 +45,8 @@ pub(crate) struct Pruning {
     /// Each commit's tree is compared twice (with its child's, then with
     /// its parent's): the recent trees are kept.
     trees: diff::TreeCache,
+    /// The Bloom filter being read (one buffer for all).
+    filter: Vec<u8>,
 }
 
 /// git's `relevant_commit`: interesting, or a bottom of a range.
@@ -65,6 +67,7 @@ impl Pruning {
             bloom: None,
             treesame: None,
             trees: diff::TreeCache::new(TREE_CACHE_BYTES),
+            filter: Vec::new(),
         }
     }
 
@@ -108,13 +111,14 @@ impl Pruning {
     /// git's `check_maybe_different_in_bloom_filter`: `Some(false)` when
     /// the filter says the paths did not change, `None` where there is no
     /// filter to ask.
-    fn maybe_different(&self, commits: &mut Commits, n: Node) -> Result<Option<bool>, Error> {
+    fn maybe_different(&mut self, commits: &mut Commits, n: Node) -> Result<Option<bool>, Error> {
         let Some(bloom) = &self.bloom else {
             return Ok(None);
         };
-        let Some((_, filter)) = commits.bloom_filter(n)? else {
+        let filter = &mut self.filter;
+        if commits.bloom_filter(n, filter)?.is_none() {
             return Ok(None);
-        };
+        }
         if filter.is_empty() {
             return Ok(None);
         }
@@ -189,7 +193,8 @@ impl Pruning {
         if !commits.get(n).parsed {
             return Ok(());
         }
-        let parents = commits.parents(n).to_vec();
+        let parents = commits.parent_list(n);
+        let parents = parents.as_slice();
         if parents.is_empty() {
             if self.same_as_empty(commits, n, 0)? {
                 commits.set(n, TREESAME);
