@@ -141,3 +141,51 @@ impl DateList {
         self.0.nodes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The queue against git's `prio_queue` as a plain heap would be:
+    /// greatest key first, ties in the order they came in.
+    #[test]
+    fn nodes_come_out_as_from_a_plain_heap() {
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut queue = Queue::new(QueueOrder::Keyed);
+        let mut model: BinaryHeap<(u64, u64, Reverse<u64>, Node)> = BinaryHeap::new();
+        let mut counter = 0;
+        for step in 0..20_000u32 {
+            match next(8) {
+                // Puts, often right after a get, as walks do.
+                0..=3 => {
+                    let (first, second) = (next(50), next(3));
+                    queue.put(step, first, second);
+                    model.push((first, second, Reverse(counter), step));
+                    counter += 1;
+                }
+                4 | 5 => assert_eq!(queue.get(), model.pop().map(|e| e.3)),
+                6 => {
+                    assert_eq!(queue.peek(), model.peek().map(|e| e.3));
+                    assert_eq!(queue.peek_key(), model.peek().map(|e| (e.0, e.1)));
+                }
+                _ => {
+                    let mut ours: Vec<Node> = queue.nodes().collect();
+                    let mut theirs: Vec<Node> = model.iter().map(|e| e.3).collect();
+                    ours.sort_unstable();
+                    theirs.sort_unstable();
+                    assert_eq!(ours, theirs);
+                }
+            }
+        }
+        while let Some(e) = model.pop() {
+            assert_eq!(queue.get(), Some(e.3));
+        }
+        assert_eq!(queue.get(), None);
+    }
+}
