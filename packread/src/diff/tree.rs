@@ -214,7 +214,9 @@ impl TreeCache {
     /// Two generations stand for least-recently-used order: the trees
     /// used since the last turn over, and those of the turn before, gone
     /// at the next turn unless used again. A turn comes when the young
-    /// ones hold half the limit: no order is kept tree by tree.
+    /// ones hold half the limit: no order is kept tree by tree. The
+    /// buffers of the trees a turn drops (up to 32, at most the half
+    /// they held) are kept for the next trees read.
     pub fn new(limit: usize) -> TreeCache {
         TreeCache {
             young: IdMap::default(),
