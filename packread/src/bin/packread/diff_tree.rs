@@ -14,7 +14,7 @@ use packread::{Error, HashKind, ObjectId, ObjectKind, Reader};
 
 use crate::context::Context;
 use crate::loose_replay::GitRead;
-use crate::names::quote_c_style;
+use crate::names::{needs_c_quotes, quote_c_style};
 use crate::{Exit, Global};
 
 const USAGE: &str = "usage: git diff-tree [--stdin] [-m] [-s] [-v] [--no-commit-id] [--pretty]
@@ -513,7 +513,7 @@ impl Printer<'_> {
                 if f.raw {
                     let (om, oi) = c.old.map_or((0, null), |s| (s.mode, s.id));
                     let (nm, ni) = c.new.map_or((0, null), |s| (s.mode, s.id));
-                    write!(self.out, ":{om:06o} {nm:06o} {oi} {ni} ")?;
+                    raw_prefix(&mut self.out, (om, &oi), (nm, &ni))?;
                 }
                 self.out.write_all(&[c.status().letter() as u8, inter])?;
                 self.name(&c.path, term)?;
@@ -549,7 +549,7 @@ impl Printer<'_> {
     }
 
     fn name(&mut self, path: &[u8], term: u8) -> io::Result<()> {
-        if self.o.nul {
+        if self.o.nul || !needs_c_quotes(path) {
             self.out.write_all(path)?;
         } else {
             self.out.write_all(&quote_c_style(path))?;
@@ -669,6 +669,59 @@ impl Printer<'_> {
             other => {
                 eprintln!("error: Object {id} is a {other}, not a commit or tree");
                 Ok(())
+            }
+        }
+    }
+}
+
+/// The start of a `--raw` line, `:<old mode> <new mode> <old id> <new id> `,
+/// made without the formatting machinery (a line per changed file).
+fn raw_prefix(
+    out: &mut impl Write,
+    (old_mode, old): (u32, &ObjectId),
+    (new_mode, new): (u32, &ObjectId),
+) -> io::Result<()> {
+    if old_mode > 0o777_777 || new_mode > 0o777_777 {
+        return write!(out, ":{old_mode:06o} {new_mode:06o} {old} {new} ");
+    }
+    let mut line = [0u8; 2 * 7 + 2 * 65 + 1];
+    line[0] = b':';
+    let mut n = 1;
+    for mode in [old_mode, new_mode] {
+        for (k, digit) in line[n..n + 6].iter_mut().enumerate() {
+            *digit = b'0' + ((mode >> (3 * (5 - k))) & 7) as u8;
+        }
+        line[n + 6] = b' ';
+        n += 7;
+    }
+    let mut hex = [0u8; 64];
+    for id in [old, new] {
+        let hex = id.hex_into(&mut hex);
+        line[n..n + hex.len()].copy_from_slice(hex);
+        line[n + hex.len()] = b' ';
+        n += hex.len() + 1;
+    }
+    out.write_all(&line[..n])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_lines_start_as_formatted() {
+        let a = ObjectId::from_hex("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391").unwrap();
+        let b = HashKind::Sha256.empty_tree();
+        for (om, nm) in [
+            (0, 0o100_644),
+            (0o40000, 0o160_000),
+            (0o120_000, 0o100_755),
+            (0o1_000_000, 7),
+        ] {
+            for (x, y) in [(&a, &a), (&b, &b)] {
+                let mut ours = Vec::new();
+                raw_prefix(&mut ours, (om, x), (nm, y)).unwrap();
+                assert_eq!(ours, format!(":{om:06o} {nm:06o} {x} {y} ").into_bytes());
             }
         }
     }

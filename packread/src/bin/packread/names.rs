@@ -261,13 +261,17 @@ fn resolve_hex(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolv
     }
 }
 
+/// Whether [`quote_c_style`] quotes `path`: a control character, a
+/// quote, a backslash or a byte past ASCII in it.
+pub fn needs_c_quotes(path: &[u8]) -> bool {
+    path.iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\' || b >= 0x7f)
+}
+
 /// Quotes `path` as git's `quote_c_style` does (with `core.quotePath` on):
 /// unchanged unless it holds control characters, `"`, `\` or non-ASCII bytes.
 pub fn quote_c_style(path: &[u8]) -> Vec<u8> {
-    let needs = path
-        .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\' || b >= 0x7f);
-    if !needs {
+    if !needs_c_quotes(path) {
         return path.to_vec();
     }
     let mut out = vec![b'"'];
