@@ -115,7 +115,11 @@ struct LineFilter {
 
 impl LineFilter {
     fn new(lines: usize) -> LineFilter {
-        let len = (lines * 8).next_power_of_two().clamp(64, 1 << 16);
+        let len = lines
+            .saturating_mul(8)
+            .min(1 << 16)
+            .next_power_of_two()
+            .max(64);
         LineFilter {
             bits: vec![0; len / 64],
             shift: 64 - len.trailing_zeros(),
