@@ -965,6 +965,19 @@ impl Walk {
     /// The root tree of a commit the walk has handed over (`None` for one
     /// it has not met).
     ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("tree-of", &[("a.txt", "a\n")])?;
+    /// use packread::history::{Walk, WalkOptions};
+    ///
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// let mut walk = Walk::new(&repo, WalkOptions::default());
+    /// walk.push(repo.rev_parse("HEAD")?, false, false)?;
+    /// let first = walk.next().expect("one commit")?;
+    /// assert_eq!(walk.tree_of(&first.id)?, Some(repo.rev_parse("HEAD^{tree}")?));
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// When the commit-graph the tree is read from can't be read.
     pub fn tree_of(&mut self, id: &ObjectId) -> Result<Option<ObjectId>, Error> {
