@@ -397,9 +397,9 @@ impl GraphFile {
     }
 
     /// The Bloom filter of position `lex` (without the data chunk's
-    /// header), if this file has filters; an empty slice if its bounds are
-    /// out of the chunk (git then has no filter for it).
-    /// The filter is put in `filter`, replacing what it held.
+    /// header), put in `filter` (replacing what it held), and the
+    /// settings, if this file has filters; the filter is left empty if
+    /// its bounds are out of the chunk (git then has no filter for it).
     pub(crate) fn bloom_filter(
         &self,
         c: &mut WindowCursor,
