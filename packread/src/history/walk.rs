@@ -176,6 +176,10 @@ impl Walk {
             // Each commit's trees are diffed with its parent's (fewer
             // where Bloom filters answer: see `prepare`).
             reader.keep_tree_bases(usize::MAX);
+        } else {
+            // Commits alone, each read once.
+            let limit = reader.odb().commit_walk_delta_base_cache_limit();
+            reader.set_delta_base_cache_limit(limit);
         }
         Walk {
             commits: Commits::new(reader, graph),

@@ -378,6 +378,28 @@ impl Odb {
         })
     }
 
+    /// The delta-base cache limit of a reader that walks commits alone (no
+    /// paths to diff): the limit the database was opened with, if one was
+    /// given, else [`COMMIT_WALK_DELTA_BASE_CACHE_LIMIT`](crate::pack::COMMIT_WALK_DELTA_BASE_CACHE_LIMIT).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("walklimit", &[("a.txt", "a\n")])?;
+    /// use packread::pack::COMMIT_WALK_DELTA_BASE_CACHE_LIMIT;
+    /// let odb = packread::Repository::discover(&*dir)?.odb().clone();
+    /// assert_eq!(odb.commit_walk_delta_base_cache_limit(), COMMIT_WALK_DELTA_BASE_CACHE_LIMIT);
+    /// let odb = packread::OpenOptions::new()
+    ///     .delta_base_cache_limit(8 << 20)
+    ///     .open(&*dir)?;
+    /// assert_eq!(odb.commit_walk_delta_base_cache_limit(), 8 << 20);
+    /// # Ok(()) }
+    /// ```
+    pub fn commit_walk_delta_base_cache_limit(&self) -> usize {
+        self.inner
+            .given_cache_limit
+            .unwrap_or(crate::pack::COMMIT_WALK_DELTA_BASE_CACHE_LIMIT)
+    }
+
     /// The hash the database's ids use.
     pub fn hash_kind(&self) -> HashKind {
         self.inner.hash

@@ -29,6 +29,13 @@ pub const HISTORY_DELTA_BASE_CACHE_LIMIT: usize = 16 * 1024 * 1024;
 /// in 31 ms with 16 MiB, 25 with 4, 24 with 1; rails' path rows alike.
 pub const SPARSE_HISTORY_DELTA_BASE_CACHE_LIMIT: usize = 1024 * 1024;
 
+/// The default limit of walks that read commits alone (no paths): 1 MiB.
+/// Each commit is read once, and the deltas among commits are few and
+/// short: git.git `rev-list --all` without a graph peaked at 163 MB of
+/// RSS with 64 MiB (git: 150 MB) and at 147 MB with 1 MiB, in the same
+/// time.
+pub const COMMIT_WALK_DELTA_BASE_CACHE_LIMIT: usize = 1024 * 1024;
+
 /// What a cached object is kept as, which decides what goes first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Worth {

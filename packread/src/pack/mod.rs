@@ -51,8 +51,8 @@ pub(crate) mod write;
 
 pub use crate::error::{MidxChunk, MidxProblem};
 pub use cache::{
-    DEFAULT_DELTA_BASE_CACHE_LIMIT, HISTORY_DELTA_BASE_CACHE_LIMIT,
-    SPARSE_HISTORY_DELTA_BASE_CACHE_LIMIT,
+    COMMIT_WALK_DELTA_BASE_CACHE_LIMIT, DEFAULT_DELTA_BASE_CACHE_LIMIT,
+    HISTORY_DELTA_BASE_CACHE_LIMIT, SPARSE_HISTORY_DELTA_BASE_CACHE_LIMIT,
 };
 pub use decode::{DEFAULT_MAX_DELTA_CHAIN, Decoded};
 pub use delta::apply_delta;
