@@ -55,13 +55,7 @@ mod tests {
                 .take_while(|(x, y)| x == y)
                 .count()
         };
-        let mut x = 0x243f_6a88_85a3_08d3_u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rand::xorshift(0x243f_6a88_85a3_08d3);
         for _ in 0..5000 {
             let len = (next() % 40) as usize;
             let a: Vec<u8> = (0..len).map(|_| (next() % 3) as u8).collect();

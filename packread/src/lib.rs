@@ -127,6 +127,8 @@ mod quote;
 pub mod refs;
 pub mod repository;
 pub mod revision;
+#[cfg(test)]
+mod test_rand;
 mod warning;
 mod wildmatch;
 

@@ -676,13 +676,8 @@ mod tests {
 
     #[test]
     fn lines_shared_at_the_ends_count_as_if_classed_one_by_one() {
-        let mut x = 0x1234_5678_9abc_def1_u64;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rand = crate::test_rand::xorshift(0x1234_5678_9abc_def1);
+        let mut next = move |n: u64| rand() % n;
         // Lines of skewed frequencies, so that counts cross the
         // frequent-line limit; edits in the middle, lines shared at both
         // ends (the head made of frequent lines, as a file of braces).

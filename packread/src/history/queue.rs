@@ -150,13 +150,8 @@ mod tests {
     /// greatest key first, ties in the order they came in.
     #[test]
     fn nodes_come_out_as_from_a_plain_heap() {
-        let mut x = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rand = crate::test_rand::xorshift(0x2545_f491_4f6c_dd1d);
+        let mut next = move |n: u64| rand() % n;
         let mut queue = Queue::new(QueueOrder::Keyed);
         let mut model: BinaryHeap<(u64, u64, Reverse<u64>, Node)> = BinaryHeap::new();
         let mut counter = 0;

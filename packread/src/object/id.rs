@@ -317,18 +317,12 @@ mod tests {
     /// valid or not.
     #[test]
     fn digests_order_as_their_bytes() {
-        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::test_rand::xorshift(0x9e37_79b9_7f4a_7c15);
         for len in [0, 3, 8, 20, 32] {
             for _ in 0..2000 {
                 let a: Vec<u8> = (0..len).map(|_| (next() % 4) as u8).collect();
                 let mut b = a.clone();
-                if len > 0 && next() % 2 == 0 {
+                if len > 0 && next().is_multiple_of(2) {
                     let i = (next() % len as u64) as usize;
                     b[i] = (next() % 4) as u8;
                 }

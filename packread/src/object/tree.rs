@@ -297,13 +297,8 @@ mod tests {
     /// a time stops, on trees alike up to a random point (and damaged).
     #[test]
     fn skip_while_same_as_skip_if_same_repeated() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = |bound: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % bound as u64) as usize
-        };
+        let mut rand = crate::test_rand::xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut next = move |bound: usize| (rand() % bound as u64) as usize;
         for _ in 0..2_000 {
             let n = next(12);
             let mut a = Vec::new();

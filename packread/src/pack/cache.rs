@@ -276,13 +276,8 @@ mod tests {
     /// (objects of one size, so that a reused buffer's size is the size).
     #[test]
     fn the_lists_evict_as_an_ordered_list_would() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |bound: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % bound
-        };
+        let mut rand = crate::test_rand::xorshift(0x2545_f491_4f6c_dd1d);
+        let mut next = move |bound: u64| rand() % bound;
         let mut c = DeltaBaseCache::new(1000);
         // (key, worth, last use, len)
         let mut model: Vec<((u32, u64), Worth, u64, usize)> = Vec::new();

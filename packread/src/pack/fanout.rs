@@ -162,13 +162,7 @@ mod tests {
 
     #[test]
     fn the_search_finds_what_a_binary_search_finds() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut rand = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rand = crate::test_rand::xorshift(0x9e37_79b9_7f4a_7c15);
         // Uniform ids, ids crowded into a few values of each byte (far
         // from where a guess puts them), and short ones.
         let sets = [
