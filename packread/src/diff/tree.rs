@@ -320,9 +320,8 @@ impl<'d> Cursor<'d> {
     }
 
     /// Steps both cursors over their next entries while these are the
-    /// same bytes (nothing to report), without decoding them.
-    /// Steps both over their same entries, up to the entry named `last`
-    /// (see [`Pathspec::last_name_in`]).
+    /// same bytes (nothing to report), without decoding them, up to the
+    /// entry named `last` (see [`Pathspec::last_name_in`]).
     fn skip_same(&mut self, other: &mut Cursor<'_>, last: Option<&[u8]>) -> bool {
         self.head.is_none()
             && other.head.is_none()
