@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::graph::{CommitGraph, GENERATION_INFINITY, GraphCursors};
-use crate::object::IdMap;
 use crate::object::{HashKind, ObjectId, ObjectKind};
 use crate::odb::Reader;
+
+use super::id_index::IdIndex;
 
 /// A commit's place in a [`Commits`] arena.
 pub(crate) type Node = u32;
@@ -115,7 +116,7 @@ pub(crate) struct Commits {
     named: Vec<Named>,
     /// The parents of commits with more than two, one after another.
     octopus: Vec<Node>,
-    by_id: IdMap<Node>,
+    by_id: IdIndex,
     /// Node of each graph position met so far (`u32::MAX`: none yet).
     by_graph_pos: Vec<Node>,
     buf: Vec<u8>,
@@ -151,7 +152,7 @@ impl Commits {
             nodes: Vec::new(),
             named: Vec::new(),
             octopus: Vec::new(),
-            by_id: IdMap::default(),
+            by_id: IdIndex::default(),
             by_graph_pos: Vec::new(),
             buf: Vec::new(),
             graph_parents: Vec::new(),
@@ -174,7 +175,7 @@ impl Commits {
 
     /// The node of `id`, if met.
     pub(crate) fn find(&mut self, id: &ObjectId) -> Option<Node> {
-        if let Some(&n) = self.by_id.get(id) {
+        if let Some(n) = self.met_by_id(id) {
             return Some(n);
         }
         let pos = self.graph_pos_of(id)?;
@@ -187,7 +188,7 @@ impl Commits {
     /// The node of `id`, made (unparsed) if new. A commit the graph lists
     /// is kept by its graph position, not hashed by id.
     pub(crate) fn lookup(&mut self, id: &ObjectId) -> Node {
-        if let Some(&n) = self.by_id.get(id) {
+        if let Some(n) = self.met_by_id(id) {
             return n;
         }
         if let Some(pos) = self.graph_pos_of(id) {
@@ -195,8 +196,15 @@ impl Commits {
         }
         let n = self.insert(NONE);
         self.name(n, *id);
-        self.by_id.insert(*id, n);
+        self.by_id.insert(id, n);
         n
+    }
+
+    /// The node of `id` if it was met by id (not through the graph).
+    fn met_by_id(&self, id: &ObjectId) -> Option<Node> {
+        let (nodes, named) = (&self.nodes, &self.named);
+        self.by_id
+            .find(id, |n| &named[nodes[n as usize].named as usize].id)
     }
 
     /// Where the graph lists `id`, if it does.
