@@ -235,4 +235,12 @@ mod tests {
             "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813"
         );
     }
+
+    #[test]
+    fn built_in_empty_trees_hash_as_empty_trees() {
+        for kind in [HashKind::Sha1, HashKind::Sha256] {
+            let id = ObjectId::compute(kind, ObjectKind::Tree, b"");
+            assert_eq!(kind.empty_tree(), id, "{kind:?}");
+        }
+    }
 }

@@ -43,12 +43,11 @@ impl HashKind {
     /// use packread::object::HashKind;
     /// assert_eq!(HashKind::Sha1.empty_tree().to_hex(), "4b825dc642cb6eb9a060e54bf8d69288fbee4904");
     /// ```
-    pub fn empty_tree(self) -> ObjectId {
-        let hex = match self {
-            HashKind::Sha1 => "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
-            HashKind::Sha256 => "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
-        };
-        ObjectId::from_hex(hex).expect("a valid id")
+    pub const fn empty_tree(self) -> ObjectId {
+        match self {
+            HashKind::Sha1 => EMPTY_TREE_SHA1,
+            HashKind::Sha256 => EMPTY_TREE_SHA256,
+        }
     }
 
     /// git's name for the format (`sha1`, `sha256`).
@@ -58,6 +57,34 @@ impl HashKind {
             HashKind::Sha256 => "sha256",
         }
     }
+}
+
+/// The empty tree's ids, decoded when compiled (every object read compares
+/// its id with one).
+const EMPTY_TREE_SHA1: ObjectId =
+    const_id(HashKind::Sha1, b"4b825dc642cb6eb9a060e54bf8d69288fbee4904");
+const EMPTY_TREE_SHA256: ObjectId = const_id(
+    HashKind::Sha256,
+    b"6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+);
+
+/// An id from lowercase hex of the right length; fails to compile otherwise.
+const fn const_id(kind: HashKind, hex: &[u8]) -> ObjectId {
+    const fn nibble(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => panic!("not lowercase hex"),
+        }
+    }
+    assert!(hex.len() == kind.len() * 2, "hex of the wrong length");
+    let mut id = kind.null();
+    let mut i = 0;
+    while i < kind.len() {
+        id.bytes[i] = nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]);
+        i += 1;
+    }
+    id
 }
 
 /// The id (name) of an object: a SHA-1 or SHA-256 digest.
