@@ -1511,6 +1511,9 @@ fn diff_cases() -> Vec<Case> {
             cases.push(batch(repo, args, "{revparents}"));
             cases.push(batch(repo, args, "{diffmix}"));
         }
+        // Ids alone: each commit's parent read once, as the line before's
+        // parent (from the commit-graph where there is one).
+        cases.push(batch(repo, &["diff-tree", "--stdin", "-r"], "{revs}"));
         cases.push(with(
             ONE_HANDLE,
             batch(
@@ -1577,9 +1580,15 @@ fn diff_cases() -> Vec<Case> {
             &["rev-list", "--all"][..],
             &["log", "--oneline", "-2", "side"],
             &["merge-base", "--all", "main", "side"],
+            &["diff-tree", "-r", "main~1", "main"],
         ] {
             cases.push(case(repo, args));
         }
+        cases.push(batch(
+            repo,
+            &["diff-tree", "--stdin", "-r", "--root"],
+            "{revs}",
+        ));
     }
     for repo in ["diffs-partial", "diffs-unexpected", "diffs-snapshot"] {
         for args in MISSING_ARGS {
@@ -1741,6 +1750,7 @@ fn value(repo: &Path, name: &str) -> String {
         "revparents" => {
             String::from_utf8(git_out(repo, &["rev-list", "--parents", "--all"])).unwrap()
         }
+        "revs" => String::from_utf8(git_out(repo, &["rev-list", "--all"])).unwrap(),
         "diffmix" => diff_mix(repo),
         "allids" | "allprefixes" => {
             let ids = git_out(

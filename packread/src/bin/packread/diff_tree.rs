@@ -6,9 +6,11 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use packread::attributes::{Attributes, Sources};
 use packread::diff::{self, Change, DiffConfig, LineStat, TreeDiffOptions};
+use packread::graph::{CommitGraph, GraphCursors};
 use packread::object::commit::Commit;
 use packread::{Error, HashKind, ObjectId, ObjectKind, Reader};
 
@@ -204,6 +206,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let pending = pending_objects(cx, &mut reader, &names, &mut paths, dashdash)?;
     let pathspec = cx.pathspec(&paths)?;
     let mut printer = Printer {
+        cx,
         reader,
         hash: cx.odb.hash_kind(),
         diff: TreeDiffOptions {
@@ -215,6 +218,8 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         out: BufWriter::with_capacity(64 << 10, io::stdout().lock()),
         grafts: HashMap::new(),
         seen: HashMap::new(),
+        parsed: HashMap::new(),
+        graph: Graph::NotLoaded,
         lines: line_settings(cx),
     };
     if pending.is_empty() && !printer.o.stdin {
@@ -321,6 +326,7 @@ fn pending_objects<'a>(
 
 /// Prints diffs as git's `log_tree_diff_flush` does.
 struct Printer<'o> {
+    cx: &'o Context,
     reader: Reader,
     hash: HashKind,
     diff: TreeDiffOptions,
@@ -331,8 +337,36 @@ struct Printer<'o> {
     grafts: HashMap<ObjectId, Vec<ObjectId>>,
     /// Objects earlier `--stdin` lines read, by kind.
     seen: HashMap<ObjectId, ObjectKind>,
+    /// The commits parsed so far: git parses each commit once, so a
+    /// `--stdin` line naming a commit an earlier line diffed against is
+    /// not read again.
+    parsed: HashMap<ObjectId, ParsedCommit>,
+    /// The commit-graph once git would have loaded it (at the first commit
+    /// it parses), with cursors into it.
+    graph: Graph,
     /// What decides `--numstat`'s binary files: attributes and settings.
     lines: (Attributes, DiffConfig),
+}
+
+/// The commit-graph as far as a diff has needed it.
+enum Graph {
+    NotLoaded,
+    /// Loaded: none git would use.
+    Absent,
+    Loaded(Arc<CommitGraph>, GraphCursors),
+}
+
+/// A commit as parsed: from its object, or from the commit-graph where git
+/// parses a parent from there (its tree is all a diff against it needs).
+enum ParsedCommit {
+    Object {
+        tree: ObjectId,
+        parents: Vec<ObjectId>,
+    },
+    Graph {
+        tree: ObjectId,
+        pos: u32,
+    },
 }
 
 /// The attributes and settings of `cx`'s repository that class files for
@@ -368,6 +402,18 @@ impl Printer<'_> {
     /// `read_object_with_reference` finds it.
     fn tree_of(&mut self, id: ObjectId) -> Result<ObjectId, Exit> {
         let mut data = Vec::new();
+        // git parses a commit on the way (and so loads the commit-graph).
+        let through_commit = match self.reader.header(&id).map(|h| h.kind) {
+            Ok(ObjectKind::Commit) => true,
+            Ok(ObjectKind::Tag) => self
+                .reader
+                .read_peeled(&id, ObjectKind::Commit, &mut data)
+                .is_ok_and(|c| c.is_some()),
+            _ => false,
+        };
+        if through_commit {
+            self.graph();
+        }
         match self.reader.read_peeled(&id, ObjectKind::Tree, &mut data)? {
             Some(tree) => Ok(tree),
             None => Err(Exit::Fatal(format!("unable to read tree ({id})"))),
@@ -434,20 +480,85 @@ impl Printer<'_> {
         self.diff_commit(commit_id, tree, &parents)
     }
 
+    /// Parses commit `id` from its object's `data`, as git's
+    /// `parse_commit_buffer` (which loads the commit-graph first).
     fn parse_commit(
         &mut self,
         id: ObjectId,
         data: &[u8],
     ) -> Result<(ObjectId, Vec<ObjectId>), Exit> {
+        self.graph();
         let commit = Commit::parse(data, self.hash)
             .map_err(|_| Exit::Fatal(format!("unable to parse commit {id}")))?;
+        self.parsed.insert(
+            id,
+            ParsedCommit::Object {
+                tree: commit.tree,
+                parents: commit.parents.clone(),
+            },
+        );
         Ok((commit.tree, commit.parents))
     }
 
+    /// The commit-graph, loaded the first time (its problems printed as
+    /// git prints them).
+    fn graph(&mut self) -> Option<(&CommitGraph, &mut GraphCursors)> {
+        if let Graph::NotLoaded = self.graph {
+            self.graph = match self.cx.commit_graph() {
+                Some(g) => {
+                    let c = g.cursors();
+                    Graph::Loaded(g, c)
+                }
+                None => Graph::Absent,
+            };
+        }
+        match &mut self.graph {
+            Graph::Loaded(g, c) => Some((g, c)),
+            Graph::NotLoaded | Graph::Absent => None,
+        }
+    }
+
+    /// The tree and parents of a commit parsed before.
+    fn parsed_before(&mut self, id: &ObjectId) -> Result<Option<(ObjectId, Vec<ObjectId>)>, Exit> {
+        match self.parsed.get(id) {
+            None => Ok(None),
+            Some(ParsedCommit::Object { tree, parents }) => Ok(Some((*tree, parents.clone()))),
+            Some(&ParsedCommit::Graph { tree, pos }) => {
+                let (graph, cursors) = self.graph().expect("parsed from it");
+                let commit = graph.commit_at(cursors, pos)?;
+                let parents = commit
+                    .parents
+                    .iter()
+                    .map(|&p| graph.id_at(cursors, p))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Some((tree, parents)))
+            }
+        }
+    }
+
+    /// The tree of a parent, parsed as git's `repo_parse_commit` parses it:
+    /// once, from the commit-graph if it lists it.
     fn commit_tree(&mut self, id: ObjectId) -> Result<ObjectId, Exit> {
+        match self.parsed.get(&id) {
+            Some(ParsedCommit::Object { tree, .. } | ParsedCommit::Graph { tree, .. }) => {
+                return Ok(*tree);
+            }
+            None => {}
+        }
+        if let Some((graph, cursors)) = self.graph()
+            && let Some(pos) = graph.find(cursors, &id)?
+        {
+            let tree = graph.commit_at(cursors, pos)?.tree;
+            self.parsed.insert(id, ParsedCommit::Graph { tree, pos });
+            self.seen.insert(id, ObjectKind::Commit);
+            return Ok(tree);
+        }
         let mut data = Vec::new();
         match self.reader.read_into(&id, &mut data) {
-            Ok(ObjectKind::Commit) => Ok(self.parse_commit(id, &data)?.0),
+            Ok(ObjectKind::Commit) => {
+                self.seen.insert(id, ObjectKind::Commit);
+                Ok(self.parse_commit(id, &data)?.0)
+            }
             Ok(_) | Err(Error::NotFound(_)) => {
                 Err(Exit::Fatal(format!("unable to parse commit {id}")))
             }
@@ -589,15 +700,23 @@ impl Printer<'_> {
 
     fn stdin_line(&mut self, id: ObjectId, rest: &[u8]) -> Result<(), Exit> {
         let mut data = Vec::new();
-        let kind = match self.reader.read_into(&id, &mut data) {
-            Ok(kind) => kind,
-            Err(Error::NotFound(_)) => return Ok(()),
-            Err(e) => return Err(e.into()),
+        // git's `parse_object` returns a commit parsed before as it is.
+        let before = self.parsed_before(&id)?;
+        let kind = match before {
+            Some(_) => ObjectKind::Commit,
+            None => match self.reader.read_into(&id, &mut data) {
+                Ok(kind) => kind,
+                Err(Error::NotFound(_)) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            },
         };
         self.seen.insert(id, kind);
         match kind {
             ObjectKind::Commit => {
-                let (tree, real) = self.parse_commit(id, &data)?;
+                let (tree, real) = match before {
+                    Some(parsed) => parsed,
+                    None => self.parse_commit(id, &data)?,
+                };
                 let mut fake: Option<Vec<ObjectId>> = None;
                 let mut p = rest;
                 let hex = self.hash.hex_len();
