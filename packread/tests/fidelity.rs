@@ -1489,8 +1489,7 @@ fn damaged_loose_cases() -> Vec<Case> {
     cases
 }
 
-/// Cases on the diff fixture (`diff-tree`, paths, `--objects`) and on
-/// broken commit-graphs.
+/// Cases on the diff fixture (`diff-tree`, paths, `--objects`).
 fn diff_cases() -> Vec<Case> {
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     let mut cases = Vec::new();
@@ -1559,8 +1558,19 @@ fn diff_cases() -> Vec<Case> {
         &["diff-tree", "--stdin", "-r", "--numstat", "--root"],
         "{revparents}",
     ));
-    // Commit-graphs git refuses: its errors and warnings, then the same
-    // answers from the objects.
+    for repo in ["diffs-partial", "diffs-unexpected", "diffs-snapshot"] {
+        for args in MISSING_ARGS {
+            cases.push(case(repo, command("rev-list", args)));
+        }
+    }
+    cases
+}
+
+/// Commit-graphs git refuses: its errors and warnings where it loads the
+/// graph, then the same answers from the objects.
+fn bad_graph_cases() -> Vec<Case> {
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut cases = Vec::new();
     for which in [
         "badsig",
         "badversion",
@@ -1581,6 +1591,18 @@ fn diff_cases() -> Vec<Case> {
             &["log", "--oneline", "-2", "side"],
             &["merge-base", "--all", "main", "side"],
             &["diff-tree", "-r", "main~1", "main"],
+            // git loads the graph where it first parses a commit: in
+            // `~`, `^` and `^{...}`, in ls-tree, not in `<rev>:<path>`.
+            &["rev-parse", "main~1"],
+            &["rev-parse", "main", "main^{tree}"],
+            &["rev-parse", "main:f1.txt"],
+            &["rev-parse", "main~1:f1.txt"],
+            &["rev-parse", "--verify", "main~9"],
+            &["ls-tree", "main"],
+            &["cat-file", "-p", "main^{tree}"],
+            &["cat-file", "-t", "main"],
+            &["merge-base", "main~9", "side"],
+            &["rev-list", "main^{blob}"],
         ] {
             cases.push(case(repo, args));
         }
@@ -1589,11 +1611,11 @@ fn diff_cases() -> Vec<Case> {
             &["diff-tree", "--stdin", "-r", "--root"],
             "{revs}",
         ));
-    }
-    for repo in ["diffs-partial", "diffs-unexpected", "diffs-snapshot"] {
-        for args in MISSING_ARGS {
-            cases.push(case(repo, command("rev-list", args)));
-        }
+        cases.push(batch(
+            repo,
+            &["cat-file", "--batch-check"],
+            "main:f1.txt\nmain~1\nside~1\n",
+        ));
     }
     cases
 }
@@ -2040,7 +2062,8 @@ fn main() -> ExitCode {
         .chain(damaged_loose_cases())
         .chain(damaged_entry_cases())
         .chain(walk_cases())
-        .chain(diff_cases());
+        .chain(diff_cases())
+        .chain(bad_graph_cases());
     let trials = cases
         .enumerate()
         .map(|(i, c)| Trial::test(name(i, &c), move || check(&c).map_err(Failed::from)))

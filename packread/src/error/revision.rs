@@ -44,6 +44,12 @@ pub enum RevisionWarning {
     /// An object peeled whose content hashes to another id: no object, as
     /// git's `parse_object` has it.
     HashMismatch(ObjectId),
+    /// Not a problem in itself: the first commit parsed on the way (to
+    /// follow `~`/`^`, or peel with `^{...}`). That is where git reads the
+    /// commit-graph, and reports one it refuses: a caller that prints
+    /// git's words prints [`CommitGraph::load`](crate::graph::CommitGraph::load)'s
+    /// problems here, once per process.
+    CommitParsed,
 }
 
 impl fmt::Display for RevisionWarning {
@@ -68,6 +74,9 @@ impl fmt::Display for RevisionWarning {
                 write!(f, "object {id} is a {kind}, not a commit")
             }
             RevisionWarning::HashMismatch(id) => write!(f, "object {id} does not hash to its id"),
+            RevisionWarning::CommitParsed => {
+                write!(f, "a commit was parsed (where git reads the commit-graph)")
+            }
         }
     }
 }

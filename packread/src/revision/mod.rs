@@ -70,6 +70,8 @@ pub fn resolve(reader: &mut Reader, refs: &RefStore, spec: &str) -> Result<Revis
         refs,
         warnings: Vec::new(),
         spec,
+        parse_commits: true,
+        commit_parsed: false,
     };
     if let Some(rest) = spec.strip_prefix(':') {
         let what = if rest.starts_with('/') {
@@ -84,7 +86,11 @@ pub fn resolve(reader: &mut Reader, refs: &RefStore, spec: &str) -> Result<Revis
             let base = r.object(rev)?;
             // A revision that names an object but no readable tree (a blob,
             // an object missing or damaged) has no such path, as git says.
-            let tree = match r.peel(base, Some(ObjectKind::Tree)) {
+            // git reads the tree through the commit without parsing it.
+            r.parse_commits = false;
+            let peeled = r.peel(base, Some(ObjectKind::Tree));
+            r.parse_commits = true;
+            let tree = match peeled {
                 Ok(tree) => tree,
                 Err(Error::Revision {
                     problem: RevisionProblem::Unknown,
@@ -175,9 +181,13 @@ pub fn resolve_following_symlinks(
         refs,
         warnings: Vec::new(),
         spec,
+        parse_commits: true,
+        commit_parsed: false,
     };
     let base = r.object(rev)?;
+    r.parse_commits = false;
     let tree = r.peel(base, Some(ObjectKind::Tree))?;
+    r.parse_commits = true;
     let path = path::from_top(path).map_err(|p| r.problem(p))?;
     let target = match path::follow(r.reader, tree, path.as_bytes())? {
         path::Walked::Found(id) => Target::Object(id),
@@ -217,6 +227,11 @@ struct Resolver<'r, 'a> {
     refs: &'a RefStore,
     warnings: Vec<RevisionWarning>,
     spec: &'a str,
+    /// Whether a commit parsed now is one git parses (`false` while a
+    /// `<rev>:<path>`'s tree is found, which git reads without parsing).
+    parse_commits: bool,
+    /// Whether [`RevisionWarning::CommitParsed`] was recorded.
+    commit_parsed: bool,
 }
 
 impl Resolver<'_, '_> {
@@ -322,7 +337,19 @@ impl Resolver<'_, '_> {
     /// or (with git's warning) if it hashes to another id.
     fn parsed(&mut self, id: &ObjectId) -> Result<Option<Object>, Error> {
         Ok(match self.reader.parse_object(id)? {
-            Parsed::Object(o) => Some(o),
+            Parsed::Object(o) => {
+                // git loads the graph once a commit's headers are read.
+                let hash = self.reader.odb().hash_kind();
+                if o.kind == ObjectKind::Commit
+                    && self.parse_commits
+                    && !self.commit_parsed
+                    && Commit::parse(&o.data, hash).is_ok()
+                {
+                    self.commit_parsed = true;
+                    self.warnings.push(RevisionWarning::CommitParsed);
+                }
+                Some(o)
+            }
             Parsed::Missing => None,
             Parsed::HashMismatch => {
                 self.warnings.push(RevisionWarning::HashMismatch(*id));

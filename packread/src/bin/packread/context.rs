@@ -4,13 +4,15 @@
 //! it down to whatever needs it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use packread::graph::CommitGraph;
 use packread::mailmap::Mailmap;
 use packread::object::ObjectKind;
 use packread::refs::RefStore;
 use packread::repository::Setup;
+use packread::revision::RevisionWarning;
 use packread::{Odb, Warning};
 
 use crate::git_words;
@@ -37,6 +39,11 @@ pub struct Context {
     /// work tree, `./objects` in a bare repository, the given `--git-dir`
     /// followed by `/objects`).
     objects_dir: Option<(PathBuf, String)>,
+    /// The commit-graph once loaded, and git's lines about it: git loads
+    /// it once, where it first parses a commit.
+    graph: OnceLock<(Option<Arc<CommitGraph>>, Vec<String>)>,
+    /// Whether those lines were given out to be printed.
+    graph_reported: AtomicBool,
 }
 
 impl Context {
@@ -54,6 +61,8 @@ impl Context {
             work_tree: false,
             batch: false,
             objects_dir,
+            graph: OnceLock::new(),
+            graph_reported: AtomicBool::new(false),
         }
     }
 
@@ -81,15 +90,44 @@ impl Context {
     ///
     /// What git reports while loading it is printed on stderr, as git
     /// prints it (`error:` and `warning:` lines).
+    ///
+    /// Loaded once: later calls give the same graph and print nothing.
     pub fn commit_graph(&self) -> Option<Arc<CommitGraph>> {
-        let refs = self.refs.as_ref()?;
-        let (graph, problems) = CommitGraph::load(&self.odb, refs.git_dir());
-        for p in &problems {
-            for line in git_words::graph_problem(p) {
-                eprintln!("{line}");
-            }
+        for line in self.graph_problem_lines() {
+            eprintln!("{line}");
         }
-        graph.map(Arc::new)
+        self.loaded_graph().0.clone()
+    }
+
+    fn loaded_graph(&self) -> &(Option<Arc<CommitGraph>>, Vec<String>) {
+        self.graph.get_or_init(|| {
+            let Some(refs) = self.refs.as_ref() else {
+                return (None, Vec::new());
+            };
+            let (graph, problems) = CommitGraph::load(&self.odb, refs.git_dir());
+            let lines = problems.iter().flat_map(git_words::graph_problem).collect();
+            (graph.map(Arc::new), lines)
+        })
+    }
+
+    /// git's lines about the commit-graph it loads, the first time they
+    /// are asked for (loading it then); none after.
+    pub fn graph_problem_lines(&self) -> Vec<String> {
+        let lines = &self.loaded_graph().1;
+        if lines.is_empty() || self.graph_reported.swap(true, Ordering::Relaxed) {
+            return Vec::new();
+        }
+        lines.clone()
+    }
+
+    /// git's lines for a warning met resolving a revision (`batch`: in
+    /// batch mode); where a commit was parsed, those about the
+    /// commit-graph, which git loads there.
+    pub fn revision_warning_lines(&self, w: &RevisionWarning, batch: bool) -> Vec<String> {
+        match w {
+            RevisionWarning::CommitParsed => self.graph_problem_lines(),
+            other => git_words::revision_warning(other, batch),
+        }
     }
 
     /// The mailmap git reads: the work tree's `.mailmap`, or in a bare

@@ -258,8 +258,15 @@ fn pending_objects<'a>(
         };
         let resolve = |reader: &mut Reader, n: &str| -> Result<Option<ObjectId>, Exit> {
             match crate::names::resolve_revision(cx, reader, refs, n) {
-                Ok(rev) => Ok(Some(rev.id)),
-                Err(Error::Revision { .. } | Error::Ambiguous(_)) => Ok(None),
+                Ok(rev) => {
+                    crate::names::print_warnings(cx, &rev.warnings);
+                    Ok(Some(rev.id))
+                }
+                Err(Error::Revision { warnings, .. }) => {
+                    crate::names::print_warnings(cx, &warnings);
+                    Ok(None)
+                }
+                Err(Error::Ambiguous(_)) => Ok(None),
                 Err(e) => Err(e.into()),
             }
         };

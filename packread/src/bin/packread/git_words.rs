@@ -198,16 +198,10 @@ pub fn revision_warning(w: &RevisionWarning, batch: bool) -> Vec<String> {
             vec![format!("error: object {id} is a {kind}, not a commit")]
         }
         RevisionWarning::HashMismatch(id) => vec![format!("error: hash mismatch {id}")],
+        // The commit-graph's lines, which only the context knows
+        // (`Context::revision_warning_lines`).
+        RevisionWarning::CommitParsed => Vec::new(),
         other => vec![format!("warning: {other}")],
-    }
-}
-
-/// Prints git's lines for each of `warnings` met resolving a revision.
-pub fn print_revision_warnings(warnings: &[RevisionWarning], batch: bool) {
-    for w in warnings {
-        for line in revision_warning(w, batch) {
-            eprintln!("{line}");
-        }
     }
 }
 

@@ -9,6 +9,7 @@ use packread::object::commit::{Commit, Tag};
 use packread::object::{ObjectKind, tree};
 use packread::{Location, ObjectId, Parsed, Reader, revision};
 
+use crate::context::Context;
 use crate::loose_replay::LooseFile;
 use crate::names::{MINIMUM_ABBREV, Resolved, quote_c_style, resolve};
 use crate::{Exit, Global};
@@ -272,7 +273,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             return Err(Exit::Fatal(format!("Not a valid object name {name}")));
         }
     };
-    let peeled = peel_to_tree(&mut reader, id);
+    let peeled = peel_to_tree(cx, &mut reader, id);
     // Packs git can't use that its lookups reached.
     cx.report_warnings(reader.take_refresh_warnings());
     let peeled = match peeled {
@@ -333,8 +334,12 @@ enum Peeled {
 
 /// git's `parse_tree_indirect` from `id`: each object on the way parsed,
 /// its hash checked (`Reader::parse_object`), tags followed and commits to
-/// their trees.
-fn peel_to_tree(reader: &mut Reader, id: ObjectId) -> Result<Peeled, packread::Error> {
+/// their trees (a commit parsed where git loads the commit-graph).
+fn peel_to_tree(
+    cx: &Context,
+    reader: &mut Reader,
+    id: ObjectId,
+) -> Result<Peeled, packread::Error> {
     let hash = reader.odb().hash_kind();
     let mut at = id;
     for _ in 0..64 {
@@ -349,7 +354,12 @@ fn peel_to_tree(reader: &mut Reader, id: ObjectId) -> Result<Peeled, packread::E
         at = match object.kind {
             ObjectKind::Tree => return Ok(Peeled::Tree(object.data)),
             ObjectKind::Commit => match Commit::parse(&object.data, hash) {
-                Ok(commit) => commit.tree,
+                Ok(commit) => {
+                    for line in cx.graph_problem_lines() {
+                        eprintln!("{line}");
+                    }
+                    commit.tree
+                }
                 Err(_) => return Ok(Peeled::Elsewhere),
             },
             ObjectKind::Tag => match Tag::parse(&object.data, hash) {

@@ -158,8 +158,15 @@ fn commit_reference(cx: &Context, name: &str) -> Result<ObjectId, Exit> {
     })?;
     let mut reader = cx.odb.reader();
     let id = match crate::names::resolve_revision(cx, &mut reader, refs, name) {
-        Ok(rev) => rev.id,
-        Err(Error::Revision { .. } | Error::Ambiguous(_)) => {
+        Ok(rev) => {
+            crate::names::print_warnings(cx, &rev.warnings);
+            rev.id
+        }
+        Err(Error::Revision { warnings, .. }) => {
+            crate::names::print_warnings(cx, &warnings);
+            return Err(Exit::Fatal(format!("Not a valid object name {name}")));
+        }
+        Err(Error::Ambiguous(_)) => {
             return Err(Exit::Fatal(format!("Not a valid object name {name}")));
         }
         Err(e) => return Err(e.into()),

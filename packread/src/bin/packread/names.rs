@@ -46,9 +46,14 @@ pub fn missing_path(cx: &Context, reader: Option<&mut Reader>, path: &str, rev: 
 
 /// git's `maybe_die_on_misspelt_object_name`: for a name that is neither
 /// a revision nor a file, what git says instead of "ambiguous argument"
-/// when the name is `<rev>:<path>` with a path not in the tree.
+/// when the name is `<rev>:<path>` with a path not in the tree. The name
+/// is resolved again, with git's warnings printed again.
 pub fn misspelt(cx: &Context, reader: &mut Reader, refs: &RefStore, name: &str) -> Option<String> {
-    match resolve_revision(cx, reader, refs, name) {
+    let result = resolve_revision(cx, reader, refs, name);
+    if let Err(Error::Revision { warnings, .. }) = &result {
+        print_warnings(cx, warnings);
+    }
+    match result {
         Err(Error::Revision {
             problem: RevisionProblem::PathNotInTree { path, rev },
             ..
@@ -192,8 +197,12 @@ pub fn resolve_following_symlinks(
 
 /// Prints git's warnings; in batch mode not those about refs named like
 /// ids (git turns them off there).
-fn print_warnings(cx: &Context, warnings: &[RevisionWarning]) {
-    crate::git_words::print_revision_warnings(warnings, cx.batch);
+pub fn print_warnings(cx: &Context, warnings: &[RevisionWarning]) {
+    for w in warnings {
+        for line in cx.revision_warning_lines(w, cx.batch) {
+            eprintln!("{line}");
+        }
+    }
 }
 
 /// A revision's resolution as the commands take it: warnings printed, a

@@ -613,13 +613,17 @@ fn resolve_with_path(
             for w in rev
                 .warnings
                 .iter()
-                .flat_map(|w| crate::git_words::revision_warning(w, false))
+                .flat_map(|w| cx.revision_warning_lines(w, false))
             {
                 eprintln!("{w}");
             }
             Ok(Some((rev.id, rev.path.map(|(p, _)| p))))
         }
-        Err(Error::Revision { .. } | Error::Ambiguous(_)) => Ok(None),
+        Err(Error::Revision { warnings, .. }) => {
+            crate::names::print_warnings(cx, &warnings);
+            Ok(None)
+        }
+        Err(Error::Ambiguous(_)) => Ok(None),
         Err(e) => Err(e.into()),
     }
 }

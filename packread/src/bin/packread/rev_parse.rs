@@ -95,7 +95,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                 for w in rev
                     .warnings
                     .iter()
-                    .flat_map(|w| git_words::revision_warning(w, false))
+                    .flat_map(|w| cx.revision_warning_lines(w, false))
                 {
                     eprintln!("{w}");
                 }
@@ -139,17 +139,26 @@ fn unresolved(
     // A loose object the reader refused on the way: git parses it (its
     // lines, its hash checked) and, unless it dies, finds no revision.
     let mut damaged = None;
-    let (warnings, problem) = match e {
+    // Lines printed now, and again when git looks the name up once more
+    // (without the commit-graph's: git loads that once).
+    let (warnings, again, problem) = match e {
         Error::Revision {
             warnings, problem, ..
         } => (
+            warnings
+                .iter()
+                .flat_map(|w| cx.revision_warning_lines(w, false))
+                .collect(),
             warnings
                 .iter()
                 .flat_map(|w| git_words::revision_warning(w, false))
                 .collect(),
             Some(problem),
         ),
-        Error::Ambiguous(_) => (ambiguous::report(reader, arg)?, None),
+        Error::Ambiguous(_) => {
+            let lines = ambiguous::report(reader, arg)?;
+            (lines.clone(), lines, None)
+        }
         Error::Corrupt { ref path, .. } if let Some(id) = loose_replay::loose_id(path) => {
             let file = LooseFile::open(cx, id, path);
             match file.parse_object() {
@@ -159,7 +168,7 @@ fn unresolved(
                 Ok(None) | Err(Fail::Missing) => {}
             }
             damaged = Some(file);
-            (Vec::new(), None)
+            (Vec::new(), Vec::new(), None)
         }
         other => return Err(other.into()),
     };
@@ -191,7 +200,7 @@ fn unresolved(
         out.flush()?;
         // git looks the name up once more to explain the
         // failure, saying what it said the first time again.
-        for w in &warnings {
+        for w in &again {
             eprintln!("{w}");
         }
         if let Some(file) = &damaged {
