@@ -1558,6 +1558,22 @@ fn diff_cases() -> Vec<Case> {
         &["diff-tree", "--stdin", "-r", "--numstat", "--root"],
         "{revparents}",
     ));
+    // A revision that is also a file of the work tree: refused without
+    // `--` (git's `verify_non_filename`), whole for a range.
+    for args in [
+        "rev-list -1 noeol.txt",
+        "rev-list -1 noeol.txt --",
+        "rev-list -1 main ^noeol.txt",
+        "rev-list noeol.txt..main",
+        "rev-list -1 main noeol.txt",
+        "log --oneline -1 noeol.txt",
+        "diff-tree -r noeol.txt main",
+        "diff-tree -r noeol.txt main --",
+        "diff-tree -r main noeol.txt",
+    ] {
+        let (first, rest) = args.split_once(' ').expect("a command and its arguments");
+        cases.push(case("diffs-base", command(leak(first.to_owned()), rest)));
+    }
     for repo in ["diffs-partial", "diffs-unexpected", "diffs-snapshot"] {
         for args in MISSING_ARGS {
             cases.push(case(repo, command("rev-list", args)));

@@ -110,6 +110,11 @@ impl Context {
         })
     }
 
+    /// Whether the commit-graph was loaded (and its lines given out).
+    pub fn graph_loaded(&self) -> bool {
+        self.graph.get().is_some()
+    }
+
     /// git's lines about the commit-graph it loads, the first time they
     /// are asked for (loading it then); none after.
     pub fn graph_problem_lines(&self) -> Vec<String> {

@@ -260,6 +260,7 @@ fn pending_objects<'a>(
             match crate::names::resolve_revision(cx, reader, refs, n) {
                 Ok(rev) => {
                     crate::names::print_warnings(cx, &rev.warnings);
+                    crate::names::parse_reference(cx, reader, &rev.id);
                     Ok(Some(rev.id))
                 }
                 Err(Error::Revision { warnings, .. }) => {
@@ -326,6 +327,10 @@ fn pending_objects<'a>(
             all.append(paths);
             *paths = all;
             break;
+        }
+        if !dashdash {
+            let arg = crate::rev_list::revision_as_checked(names[at]);
+            crate::rev_list::verify_non_filename(cx, arg)?;
         }
     }
     Ok(pending)

@@ -44,6 +44,23 @@ pub fn missing_path(cx: &Context, reader: Option<&mut Reader>, path: &str, rev: 
     format!("path '{path}' does not exist in '{rev}'")
 }
 
+/// git's `get_reference` for a revision argument: the object is parsed,
+/// and a commit parsed loads the commit-graph (its problems printed then,
+/// before any later argument is looked at).
+pub fn parse_reference(cx: &Context, reader: &mut Reader, id: &ObjectId) {
+    if cx.graph_loaded() {
+        return;
+    }
+    if reader
+        .header(id)
+        .is_ok_and(|h| h.kind == packread::ObjectKind::Commit)
+    {
+        for line in cx.graph_problem_lines() {
+            eprintln!("{line}");
+        }
+    }
+}
+
 /// git's `maybe_die_on_misspelt_object_name`: for a name that is neither
 /// a revision nor a file, what git says instead of "ambiguous argument"
 /// when the name is `<rev>:<path>` with a path not in the tree. The name

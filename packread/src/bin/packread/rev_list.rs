@@ -67,6 +67,10 @@ const AMBIGUOUS_ARGUMENT: &str = "unknown revision or path not in the working tr
 Use '--' to separate paths from revisions, like this:\n\
 'git <command> [<revision>...] -- [<file>...]'";
 
+/// git's advice after an argument both a revision and a file.
+const USE_DASHDASH: &str = "Use '--' to separate paths from revisions, like this:\n\
+'git <command> [<revision>...] -- [<file>...]'";
+
 /// How each commit is printed (with `count`, only how many there are).
 #[allow(clippy::struct_excessive_bools)] // git's independent options
 #[derive(Default)]
@@ -342,6 +346,9 @@ pub fn parse(
             paths = paths_from(&args[i - 1..])?;
             break;
         }
+        if !dashdash {
+            verify_non_filename(cx, revision_as_checked(arg))?;
+        }
     }
     if stdin {
         given = true;
@@ -587,6 +594,38 @@ fn is_file(path: &str) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
+/// What git checks against the work tree of a revision argument: a
+/// range whole, a single revision without its `^`.
+pub fn revision_as_checked(arg: &str) -> &str {
+    if arg.contains("..") {
+        arg
+    } else {
+        arg.strip_prefix('^').unwrap_or(arg)
+    }
+}
+
+/// git's `verify_non_filename`: in a work tree, a revision argument
+/// (without `--` on the command line) that also names a file is refused.
+pub fn verify_non_filename(cx: &Context, arg: &str) -> Result<(), Exit> {
+    if !cx.work_tree || arg.starts_with('-') {
+        return Ok(());
+    }
+    // git's `check_filename`, with its pathspec magic.
+    let exists = if let Some(rest) = arg.strip_prefix(":/") {
+        rest.is_empty() || std::fs::symlink_metadata(cx.setup.work_tree_top().join(rest)).is_ok()
+    } else if let Some(rest) = arg.strip_prefix(":!").or_else(|| arg.strip_prefix(":^")) {
+        rest.is_empty() || is_file(rest)
+    } else {
+        is_file(arg)
+    };
+    if exists {
+        return Err(Exit::Fatal(format!(
+            "ambiguous argument '{arg}': both revision and filename\n{USE_DASHDASH}"
+        )));
+    }
+    Ok(())
+}
+
 fn ambiguous(arg: &str) -> Exit {
     Exit::Fatal(format!("ambiguous argument '{arg}': {AMBIGUOUS_ARGUMENT}"))
 }
@@ -617,6 +656,7 @@ fn resolve_with_path(
             {
                 eprintln!("{w}");
             }
+            crate::names::parse_reference(cx, reader, &rev.id);
             Ok(Some((rev.id, rev.path.map(|(p, _)| p))))
         }
         Err(Error::Revision { warnings, .. }) => {
