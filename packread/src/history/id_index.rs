@@ -6,7 +6,9 @@
 
 use crate::object::ObjectId;
 
-use super::commits::Node;
+/// A place in the arena (the arena's `Node`; the index knows no more of
+/// it).
+type Node = u32;
 
 /// An index of nodes by their ids' hashes; the ids are asked of the arena.
 #[derive(Default)]

@@ -493,15 +493,15 @@ impl Printer<'_> {
     }
 
     /// Parses commit `id` from its object's `data`, as git's
-    /// `parse_commit_buffer` (which loads the commit-graph first).
+    /// `parse_commit_buffer` (which then loads the commit-graph).
     fn parse_commit(
         &mut self,
         id: ObjectId,
         data: &[u8],
     ) -> Result<(ObjectId, Vec<ObjectId>), Exit> {
-        self.graph();
         let commit = Commit::parse(data, self.hash)
             .map_err(|_| Exit::Fatal(format!("unable to parse commit {id}")))?;
+        self.graph();
         self.parsed.insert(
             id,
             ParsedCommit::Object {
