@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use packread::attributes::{Attributes, Sources};
-use packread::diff::{DiffConfig, LineStat, Pathspec, TreeCache, TreeDiffOptions, line_stat_as};
+use packread::diff::{
+    BlobCache, DiffConfig, LineStat, Pathspec, TreeCache, TreeDiffOptions, line_stat_cached,
+};
 use packread::history::{Ancestry, CommitFilter, Order, PatternSyntax, Walk, WalkOptions};
 use packread::object::commit;
 use packread::{HashKind, ObjectId, Reader};
@@ -551,6 +553,9 @@ pub struct DiffState {
     /// A second reader, for counting lines on a second thread.
     helper: Reader,
     trees: TreeCache,
+    /// The files each reader read last: a version between two commits
+    /// is counted for both (GitPython's `stats` along history).
+    blobs: [BlobCache; 2],
     /// git's automatic abbreviation length, once counted.
     abbrev: Option<usize>,
     /// The last results, with what they were computed from.
@@ -597,6 +602,10 @@ impl DiffState {
             reader,
             helper: repo.odb().reader(),
             trees: TreeCache::new(TREE_CACHE_BYTES),
+            blobs: [
+                BlobCache::new(BLOB_CACHE_BYTES),
+                BlobCache::new(BLOB_CACHE_BYTES),
+            ],
             abbrev: None,
             recent: std::collections::VecDeque::new(),
         }
@@ -610,33 +619,37 @@ const PARALLEL_FROM: usize = 8;
 /// `--numstat` counts them: on `reader`'s thread and, for many changes,
 /// on a second one with `helper`, each taking every other change.
 fn count_lines(
-    reader: &mut Reader,
-    helper: &mut Reader,
+    (reader, helper): (&mut Reader, &mut Reader),
+    blobs: &mut [BlobCache; 2],
     changes: &[packread::diff::Change],
     classed: &[packread::diff::Classing],
     threshold: u64,
 ) -> Result<Vec<Option<(u64, u64)>>, packread::Error> {
-    let count = |reader: &mut Reader, i: usize| -> Result<Option<(u64, u64)>, packread::Error> {
+    let count = |reader: &mut Reader,
+                 blobs: &mut BlobCache,
+                 i: usize|
+     -> Result<Option<(u64, u64)>, packread::Error> {
         Ok(
-            match line_stat_as(reader, &changes[i], threshold, classed[i])? {
+            match line_stat_cached(reader, blobs, &changes[i], threshold, classed[i])? {
                 LineStat::Text { added, removed } => Some((added, removed)),
                 LineStat::Binary => None,
             },
         )
     };
+    let [mine, helpers] = blobs;
     if changes.len() < PARALLEL_FROM {
-        return (0..changes.len()).map(|i| count(reader, i)).collect();
+        return (0..changes.len()).map(|i| count(reader, mine, i)).collect();
     }
     let (odd, even) = std::thread::scope(|scope| {
         let second = scope.spawn(|| {
             (1..changes.len())
                 .step_by(2)
-                .map(|i| count(helper, i))
+                .map(|i| count(helper, helpers, i))
                 .collect::<Result<Vec<_>, _>>()
         });
         let first = (0..changes.len())
             .step_by(2)
-            .map(|i| count(reader, i))
+            .map(|i| count(reader, mine, i))
             .collect::<Result<Vec<_>, _>>();
         let second = second
             .join()
@@ -653,6 +666,9 @@ fn count_lines(
 
 /// The trees `diff_tree` keeps for its next calls.
 const TREE_CACHE_BYTES: usize = 8 << 20;
+
+/// The bytes of files each reader of `diff_tree` keeps for its next calls.
+const BLOB_CACHE_BYTES: usize = 8 << 20;
 
 /// One path a tree diff found changed: `path`, `status` (`"A"`, `"D"`,
 /// `"M"`, `"T"`), `old_mode`/`new_mode` (0 for none), `old_id`/`new_id`
@@ -763,6 +779,7 @@ fn compute(
         reader,
         helper,
         trees,
+        blobs,
         abbrev: abbrev_len,
         ..
     } = state;
@@ -792,7 +809,13 @@ fn compute(
             .iter()
             .map(|c| config.classing(&mut attributes, &c.path))
             .collect();
-        count_lines(reader, helper, &found, &classed, config.big_file_threshold)?
+        count_lines(
+            (reader, helper),
+            blobs,
+            &found,
+            &classed,
+            config.big_file_threshold,
+        )?
     } else {
         vec![None; found.len()]
     };

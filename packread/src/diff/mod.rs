@@ -6,14 +6,15 @@
 mod config;
 mod lines;
 mod pathspec;
+mod recent;
 mod stat;
 mod tree;
 
 pub use config::DiffConfig;
 pub use pathspec::{Interest, OutsideRepository, Pathspec};
 pub use stat::{
-    BIG_FILE_THRESHOLD, Classing, LineStat, count_lines, is_binary, line_counts, line_stat,
-    line_stat_as,
+    BIG_FILE_THRESHOLD, BlobCache, Classing, LineStat, count_lines, is_binary, line_counts,
+    line_stat, line_stat_as, line_stat_cached,
 };
 pub use tree::{
     Change, MAX_TREE_DEPTH, Side, Status, TreeCache, TreeDiffOptions, diff_trees, diff_trees_cached,

@@ -4,10 +4,13 @@
 //! `core.bigFileThreshold`) marked instead, submodules compared as git
 //! shows them (`Subproject commit <id>`).
 
+use std::sync::Arc;
+
 use crate::error::Error;
-use crate::object::ObjectKind;
+use crate::object::{ObjectId, ObjectKind};
 use crate::odb::Reader;
 
+use super::recent::Recent;
 use super::tree::{Change, Side};
 
 /// How many bytes git looks at for a NUL (`FIRST_FEW_BYTES`).
@@ -60,34 +63,92 @@ pub fn line_counts(old: &[u8], new: &[u8]) -> (u64, u64) {
     super::lines::changed_lines(old, new)
 }
 
-/// Reads a side's content as `git diff` sees it: `None` for a file
-/// larger than `threshold` (binary without reading it).
+/// The contents of files read recently, for the line counts of diffs
+/// along history: a file one commit changes is often changed by the next
+/// one too, and its version between them is read for both diffs.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = packread::doctest::Scratch::committed("blobcache", &[("a.txt", "a\nb\n")])?;
+/// # std::fs::write(dir.join("a.txt"), "a\nc\nd\n")?;
+/// # dir.git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qam", "second"])?;
+/// use packread::diff::{diff_trees, line_stat_cached, BlobCache, Classing, LineStat,
+///     TreeDiffOptions, BIG_FILE_THRESHOLD};
+/// use packread::Repository;
+///
+/// let repo = Repository::discover(&*dir)?;
+/// let (old, new) = (repo.rev_parse("HEAD~^{tree}")?, repo.rev_parse("HEAD^{tree}")?);
+/// let mut reader = repo.odb().reader();
+/// let mut changes = Vec::new();
+/// diff_trees(&mut reader, Some(&old), Some(&new), &TreeDiffOptions::default(), &mut |c| {
+///     changes.push(c);
+///     std::ops::ControlFlow::Continue(())
+/// })?;
+/// let mut cache = BlobCache::new(16 << 20);
+/// for _ in 0..2 {
+///     // The second count reads both versions from the cache.
+///     let stat = line_stat_cached(&mut reader, &mut cache, &changes[0], BIG_FILE_THRESHOLD,
+///         Classing::Detect)?;
+///     assert_eq!(stat, LineStat::Text { added: 2, removed: 1 });
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct BlobCache(Recent);
+
+impl BlobCache {
+    /// A cache of at most `limit` bytes of files (and one file more),
+    /// kept as [`TreeCache`](super::TreeCache) keeps trees.
+    pub fn new(limit: usize) -> BlobCache {
+        BlobCache(Recent::new(limit))
+    }
+}
+
+/// Reads a side's content as `git diff` sees it, through `cache` if
+/// given: `None` for a file larger than `threshold` (binary without
+/// reading it).
 fn content(
     reader: &mut Reader,
+    mut cache: Option<&mut Recent>,
     side: Option<&Side>,
     threshold: u64,
-) -> Result<Option<Vec<u8>>, Error> {
+) -> Result<Option<Arc<Vec<u8>>>, Error> {
     let Some(side) = side else {
-        return Ok(Some(Vec::new()));
+        return Ok(Some(Arc::default()));
     };
     if side.is_gitlink() {
-        return Ok(Some(
+        return Ok(Some(Arc::new(
             format!("Subproject commit {}\n", side.id).into_bytes(),
-        ));
+        )));
+    }
+    if let Some(data) = cache.as_deref_mut().and_then(|c| c.get(&side.id)) {
+        return Ok((data.len() as u64 <= threshold).then_some(data));
     }
     if reader.header(&side.id)?.size > threshold {
         return Ok(None);
     }
+    let id = &side.id;
+    if let Some(cache) = cache {
+        return cache
+            .get_or_read(id, |buf| read_blob(reader, id, buf))
+            .map(Some);
+    }
     let mut data = Vec::new();
-    let kind = reader.read_into(&side.id, &mut data)?;
+    read_blob(reader, id, &mut data)?;
+    Ok(Some(Arc::new(data)))
+}
+
+/// A blob's bytes, into `data`.
+fn read_blob(reader: &mut Reader, id: &ObjectId, data: &mut Vec<u8>) -> Result<(), Error> {
+    let kind = reader.read_into(id, data)?;
     if kind != ObjectKind::Blob {
         return Err(Error::UnexpectedKind {
-            id: side.id,
+            id: *id,
             expected: ObjectKind::Blob,
             found: kind,
         });
     }
-    Ok(Some(data))
+    Ok(())
 }
 
 /// The line counts of `change` (a file's, not a directory's): git's
@@ -177,6 +238,37 @@ pub fn line_stat_as(
     big_file_threshold: u64,
     classing: Classing,
 ) -> Result<LineStat, Error> {
+    stat(reader, None, change, big_file_threshold, classing)
+}
+
+/// As [`line_stat_as`], the files read through `cache` (see
+/// [`BlobCache`]).
+///
+/// # Errors
+/// A side that can't be read, or that is not a blob.
+pub fn line_stat_cached(
+    reader: &mut Reader,
+    cache: &mut BlobCache,
+    change: &Change,
+    big_file_threshold: u64,
+    classing: Classing,
+) -> Result<LineStat, Error> {
+    stat(
+        reader,
+        Some(&mut cache.0),
+        change,
+        big_file_threshold,
+        classing,
+    )
+}
+
+fn stat(
+    reader: &mut Reader,
+    mut cache: Option<&mut Recent>,
+    change: &Change,
+    big_file_threshold: u64,
+    classing: Classing,
+) -> Result<LineStat, Error> {
     let threshold = match classing {
         Classing::Binary => return Ok(LineStat::Binary),
         Classing::Text => u64::MAX,
@@ -186,11 +278,11 @@ pub fn line_stat_as(
         (Some(a), Some(b)) => a.id == b.id,
         _ => false,
     };
-    let old = content(reader, change.old.as_ref(), threshold)?;
+    let old = content(reader, cache.as_deref_mut(), change.old.as_ref(), threshold)?;
     let new = if same {
         old.clone()
     } else {
-        content(reader, change.new.as_ref(), threshold)?
+        content(reader, cache, change.new.as_ref(), threshold)?
     };
     let (Some(old), Some(new)) = (old, new) else {
         return Ok(LineStat::Binary);

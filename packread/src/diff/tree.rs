@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use crate::error::Error;
 use crate::object::tree::{self, TreeEntry};
-use crate::object::{IdMap, ObjectId, ObjectKind};
+use crate::object::{ObjectId, ObjectKind};
 use crate::odb::Reader;
 
 use super::pathspec::{Interest, Pathspec};
+use super::recent::Recent;
 
 /// How deep git enters trees before it gives up (`core.maxTreeDepth`).
 pub const MAX_TREE_DEPTH: usize = 2048;
@@ -192,21 +193,7 @@ fn run(
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
-pub struct TreeCache {
-    /// The trees used since the last turn over.
-    young: IdMap<Arc<Vec<u8>>>,
-    /// The trees used in the turn before: a tree used again moves to
-    /// `young`; the rest go at the next turn over.
-    old: IdMap<Arc<Vec<u8>>>,
-    /// Bytes of trees in `young`.
-    young_bytes: usize,
-    limit: usize,
-    /// Buffers of trees gone at a turn over, for the next trees read.
-    spare: Vec<Vec<u8>>,
-}
-
-/// How many buffers of trees gone a [`TreeCache`] keeps.
-const SPARE_BUFFERS: usize = 32;
+pub struct TreeCache(Recent);
 
 impl TreeCache {
     /// A cache of at most `limit` bytes of trees (and one tree more).
@@ -215,47 +202,14 @@ impl TreeCache {
     /// used since the last turn over, and those of the turn before, gone
     /// at the next turn unless used again. A turn comes when the young
     /// ones hold half the limit: no order is kept tree by tree. The
-    /// buffers of the trees a turn drops (up to 32, at most the half
-    /// they held) are kept for the next trees read.
+    /// buffers of the trees a turn drops (up to 32) are kept for the next
+    /// trees read.
     pub fn new(limit: usize) -> TreeCache {
-        TreeCache {
-            young: IdMap::default(),
-            old: IdMap::default(),
-            young_bytes: 0,
-            limit,
-            spare: Vec::new(),
-        }
+        TreeCache(Recent::new(limit))
     }
 
     fn get(&mut self, reader: &mut Reader, id: &ObjectId) -> Result<Arc<Vec<u8>>, Error> {
-        if let Some(data) = self.young.get(id) {
-            return Ok(Arc::clone(data));
-        }
-        let data = if let Some(data) = self.old.remove(id) {
-            data
-        } else {
-            let mut buf = self.spare.pop().unwrap_or_default();
-            read_tree(reader, id, &mut buf)?;
-            Arc::new(buf)
-        };
-        if data.len() <= self.limit / 2 {
-            if self.young_bytes + data.len() > self.limit / 2 {
-                let gone = std::mem::replace(&mut self.old, std::mem::take(&mut self.young));
-                for (_, tree) in gone {
-                    if self.spare.len() == SPARE_BUFFERS {
-                        break;
-                    }
-                    // Unless a diff still holds it.
-                    if let Ok(buf) = Arc::try_unwrap(tree) {
-                        self.spare.push(buf);
-                    }
-                }
-                self.young_bytes = 0;
-            }
-            self.young_bytes += data.len();
-            self.young.insert(*id, Arc::clone(&data));
-        }
-        Ok(data)
+        self.0.get_or_read(id, |buf| read_tree(reader, id, buf))
     }
 }
 
@@ -506,10 +460,10 @@ mod tests {
     use super::*;
     use crate::doctest::Scratch;
 
-    /// The cache holds at most its limit (and one tree more), keeps a tree
-    /// used in each turn, and lets go of one not used for two turns.
+    /// Trees read through the cache are the trees read directly, a blob
+    /// is refused, and a tree held is handed out again, not read again.
     #[test]
-    fn the_tree_cache_keeps_what_is_used_within_its_limit() {
+    fn the_tree_cache_gives_the_trees_read() {
         let files: Vec<(String, String)> = (0..8)
             .map(|i| (format!("d{i}/f"), format!("{i}\n")))
             .collect();
@@ -520,31 +474,22 @@ mod tests {
         let trees: Vec<ObjectId> = (0..8)
             .map(|i| repo.rev_parse(&format!("HEAD:d{i}")).unwrap())
             .collect();
-        let read = |reader: &mut Reader, id: &ObjectId| {
+        let mut cache = TreeCache::new(1 << 20);
+        for id in &trees {
             let mut data = vec![7; 3];
-            read_tree(reader, id, &mut data).unwrap();
-            data
-        };
-        let size = read(&mut reader, &trees[0]).len();
-        // Room for two trees a turn.
-        let mut cache = TreeCache::new(4 * size);
-        let kept = trees[0];
-        for round in 0..5 {
-            for id in &trees[1..] {
-                let got = cache.get(&mut reader, id).unwrap();
-                assert_eq!(*got, read(&mut reader, id));
-                let held: usize = cache
-                    .young
-                    .values()
-                    .chain(cache.old.values())
-                    .map(|d| d.len())
-                    .sum();
-                assert!(held <= 4 * size + size, "{held} bytes held, round {round}");
-                // Used between every two reads: always among the young.
-                cache.get(&mut reader, &kept).unwrap();
-                assert!(cache.young.contains_key(&kept));
-            }
+            read_tree(&mut reader, id, &mut data).unwrap();
+            assert_eq!(*cache.get(&mut reader, id).unwrap(), data);
         }
-        assert!(!cache.young.contains_key(&trees[1]) && !cache.old.contains_key(&trees[1]));
+        let blob = repo.rev_parse("HEAD:d0/f").unwrap();
+        assert!(matches!(
+            cache.get(&mut reader, &blob),
+            Err(Error::UnexpectedKind { .. })
+        ));
+        // Held: the same bytes handed out again, not read again.
+        let first = cache.get(&mut reader, &trees[3]).unwrap();
+        assert!(Arc::ptr_eq(
+            &first,
+            &cache.get(&mut reader, &trees[3]).unwrap()
+        ));
     }
 }

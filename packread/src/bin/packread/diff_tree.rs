@@ -221,6 +221,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         parsed: HashMap::new(),
         graph: Graph::NotLoaded,
         lines: line_settings(cx),
+        blobs: diff::BlobCache::new(BLOB_CACHE_BYTES),
     };
     if pending.is_empty() && !printer.o.stdin {
         return Err(Exit::Usage(String::new(), USAGE));
@@ -358,7 +359,13 @@ struct Printer<'o> {
     graph: Graph,
     /// What decides `--numstat`'s binary files: attributes and settings.
     lines: (Attributes, DiffConfig),
+    /// The files `--numstat` read last (a version between two commits is
+    /// read for both).
+    blobs: diff::BlobCache,
 }
+
+/// Bytes of files `--numstat` keeps for the next commits' diffs.
+const BLOB_CACHE_BYTES: usize = 16 << 20;
 
 /// The commit-graph as far as a diff has needed it.
 enum Graph {
@@ -654,13 +661,17 @@ impl Printer<'_> {
                 let (attributes, config) = &mut self.lines;
                 let classing = config.classing(attributes, &c.path);
                 let threshold = config.big_file_threshold;
-                let stat =
-                    diff::line_stat_as(&mut self.reader, c, threshold, classing).map_err(|e| {
-                        match e {
-                            Error::NotFound(id) => Exit::Fatal(format!("unable to read {id}")),
-                            other => other.into(),
-                        }
-                    })?;
+                let stat = diff::line_stat_cached(
+                    &mut self.reader,
+                    &mut self.blobs,
+                    c,
+                    threshold,
+                    classing,
+                )
+                .map_err(|e| match e {
+                    Error::NotFound(id) => Exit::Fatal(format!("unable to read {id}")),
+                    other => other.into(),
+                })?;
                 match stat {
                     LineStat::Binary => self.out.write_all(b"-\t-\t")?,
                     LineStat::Text { added, removed } => write!(self.out, "{added}\t{removed}\t")?,
