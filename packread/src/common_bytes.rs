@@ -7,6 +7,16 @@ pub(crate) fn prefix(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
     let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
     let mut i = 0;
+    // Whole blocks first (compared as vectors), then the words of the
+    // block that differs.
+    while i + 32 <= n {
+        let x: &[u8; 32] = a[i..i + 32].try_into().expect("32 bytes");
+        let y: &[u8; 32] = b[i..i + 32].try_into().expect("32 bytes");
+        if x != y {
+            break;
+        }
+        i += 32;
+    }
     while i + 8 <= n {
         let differ = word(a, i) ^ word(b, i);
         if differ != 0 {

@@ -190,13 +190,17 @@ impl<'a> Entries<'a> {
         }
         let same = crate::common_bytes::prefix(self.rest, other.rest);
         // An entry's checks look at its own bytes and at the end of its
-        // buffer, which stays where it is: the other tree's end is
-        // checked once.
-        if same == 0 || split_entry(other.rest, other.hash).is_err() {
+        // buffer, which stays where it is: both ends are checked once,
+        // then each entry's own bytes.
+        if same == 0
+            || split_entry(other.rest, other.hash).is_err()
+            || split_entry(self.rest, self.hash).is_err()
+        {
             return false;
         }
+        let h = self.hash.len();
         let mut at = 0;
-        while let Ok((_, name, name_end, len)) = split_entry(&self.rest[at..], self.hash) {
+        while let Ok((_, name, name_end, len)) = split_ending_entry(&self.rest[at..], h) {
             if at + len > same || last.is_some_and(|l| self.rest[at + name..at + name_end] > *l) {
                 break;
             }
@@ -231,24 +235,64 @@ fn split_entry(buf: &[u8], hash: HashKind) -> Result<(u32, usize, usize, usize),
     if buf.len() < h + 3 || buf[buf.len() - (h + 1)] != 0 {
         return Err(TreeError::TooShort);
     }
+    split_ending_entry(buf, h)
+}
+
+/// [`split_entry`] of an entry in a buffer known to end in a NUL and an
+/// id of `h` bytes (every entry of a tree ends where the tree ends: a
+/// caller that walks many checks that once).
+// Inlined into the skipping loop, whose callers don't need the mode: 4 %
+// fewer instructions in `diff-tree --stdin -r` than a call (callgrind).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn split_ending_entry(buf: &[u8], h: usize) -> Result<(u32, usize, usize, usize), TreeError> {
+    if buf.len() < h + 3 {
+        return Err(TreeError::TooShort);
+    }
     if buf[0] == b' ' {
         return Err(TreeError::MalformedMode);
     }
-    // The two modes most entries have are recognised whole.
-    let (mode, i) = if buf.starts_with(b"100644 ") {
-        (0o100_644, 7)
-    } else if buf.starts_with(b"40000 ") {
-        (0o40000, 6)
-    } else {
-        parse_mode(buf)?
+    // The three modes most entries have are recognised whole, in the
+    // entry's first eight bytes (there are more: an id follows).
+    let head = u64::from_le_bytes(buf[..8].try_into().expect("eight bytes"));
+    let (mode, i) = match (head & 0x00ff_ffff_ffff_ffff, head & 0xffff_ffff_ffff) {
+        (FILE, _) => (0o100_644, 7),
+        (_, DIRECTORY) => (0o40000, 6),
+        (EXECUTABLE, _) => (0o100_755, 7),
+        _ => parse_mode(buf)?,
     };
-    let name_len = memchr::memchr(0, &buf[i..]).expect("a NUL is known to follow");
+    let name_len = find_nul(&buf[i..]).expect("a NUL is known to follow");
     if name_len == 0 {
         return Err(TreeError::EmptyName);
     }
     // The first NUL lies at or before the one checked above, which has
     // a whole id after it.
     Ok((mode, i, i + name_len, i + name_len + 1 + h))
+}
+
+/// `100644 `, `40000 ` and `100755 ` as the low bytes of a word.
+const FILE: u64 = u64::from_le_bytes(*b"100644 \0");
+const DIRECTORY: u64 = u64::from_le_bytes(*b"40000 \0\0");
+const EXECUTABLE: u64 = u64::from_le_bytes(*b"100755 \0");
+
+/// Where the first NUL of `buf` is, looked for eight bytes at a time: an
+/// entry's name is short, shorter than a vector search takes to set up.
+#[inline]
+fn find_nul(buf: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while let Some(word) = buf.get(at..at + 8) {
+        let v = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        // A high bit set for each zero byte, and maybe for bytes after the
+        // first zero (a borrow): the lowest is the first zero.
+        let zeros = v.wrapping_sub(ONES) & !v & HIGHS;
+        if zeros != 0 {
+            return Some(at + (zeros.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    buf[at..].iter().position(|&b| b == 0).map(|p| at + p)
 }
 
 /// The octal digits at the start of `buf` up to a space, and where the
@@ -291,6 +335,26 @@ impl<'a> Iterator for Entries<'a> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn find_nul_finds_the_first_nul_as_memchr() {
+        let mut next = crate::test_rand::xorshift(11);
+        for len in 0..40 {
+            for _ in 0..200 {
+                // Bytes that are often 0, 1 or 0x80 (the borrows' cases).
+                let buf: Vec<u8> = (0..len)
+                    .map(|_| match next() % 8 {
+                        0 => 0,
+                        1 => 1,
+                        2 => 0x80,
+                        3 => 0xff,
+                        _ => next() as u8,
+                    })
+                    .collect();
+                assert_eq!(super::find_nul(&buf), memchr::memchr(0, &buf), "{buf:?}");
+            }
+        }
+    }
+
     use super::*;
 
     /// Skipping the same entries at once stops where skipping them one at
