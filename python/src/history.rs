@@ -668,7 +668,7 @@ fn count_lines(
 const TREE_CACHE_BYTES: usize = 8 << 20;
 
 /// The bytes of files each reader of `diff_tree` keeps for its next calls.
-const BLOB_CACHE_BYTES: usize = 8 << 20;
+const BLOB_CACHE_BYTES: usize = 2 << 20;
 
 /// One path a tree diff found changed: `path`, `status` (`"A"`, `"D"`,
 /// `"M"`, `"T"`), `old_mode`/`new_mode` (0 for none), `old_id`/`new_id`
