@@ -1619,6 +1619,10 @@ fn bad_graph_cases() -> Vec<Case> {
             &["cat-file", "-t", "main"],
             &["merge-base", "main~9", "side"],
             &["rev-list", "main^{blob}"],
+            // Any argument found loads it (git's `get_reference` looks in
+            // the graph first), before a later one fails.
+            &["rev-list", "-1", "main", "nope"],
+            &["diff-tree", "main^{tree}", "side^{tree}"],
         ] {
             cases.push(case(repo, args));
         }

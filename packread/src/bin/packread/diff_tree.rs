@@ -253,6 +253,7 @@ fn pending_objects<'a>(
     })?;
     let mut pending = Vec::new();
     for (at, name) in names.iter().enumerate() {
+        let before = pending.len();
         let (name, negated) = match name.strip_prefix('^') {
             Some(rest) => (rest, true),
             None => (*name, false),
@@ -261,7 +262,6 @@ fn pending_objects<'a>(
             match crate::names::resolve_revision(cx, reader, refs, n) {
                 Ok(rev) => {
                     crate::names::print_warnings(cx, &rev.warnings);
-                    crate::names::parse_reference(cx, reader, &rev.id);
                     Ok(Some(rev.id))
                 }
                 Err(Error::Revision { warnings, .. }) => {
@@ -317,11 +317,7 @@ fn pending_objects<'a>(
                     if let Some(msg) = crate::names::misspelt(cx, reader, refs, path) {
                         return Err(Exit::Fatal(msg));
                     }
-                    return Err(Exit::Fatal(format!(
-                        "ambiguous argument '{path}': unknown revision or path not in the working tree.\n\
-                         Use '--' to separate paths from revisions, like this:\n\
-                         'git <command> [<revision>...] -- [<file>...]'"
-                    )));
+                    return Err(Exit::Fatal(crate::names::unknown_revision_or_path(path)));
                 }
             }
             let mut all: Vec<&str> = names[at..].to_vec();
@@ -330,8 +326,12 @@ fn pending_objects<'a>(
             break;
         }
         if !dashdash {
-            let arg = crate::rev_list::revision_as_checked(names[at]);
-            crate::rev_list::verify_non_filename(cx, arg)?;
+            let arg = crate::names::revision_as_checked(names[at]);
+            crate::names::verify_non_filename(cx, arg).map_err(Exit::Fatal)?;
+        }
+        // git's `get_reference` of the objects named, once checked.
+        if pending.len() > before {
+            crate::names::parse_reference(cx);
         }
     }
     Ok(pending)
@@ -425,18 +425,6 @@ impl Printer<'_> {
     /// `read_object_with_reference` finds it.
     fn tree_of(&mut self, id: ObjectId) -> Result<ObjectId, Exit> {
         let mut data = Vec::new();
-        // git parses a commit on the way (and so loads the commit-graph).
-        let through_commit = match self.reader.header(&id).map(|h| h.kind) {
-            Ok(ObjectKind::Commit) => true,
-            Ok(ObjectKind::Tag) => self
-                .reader
-                .read_peeled(&id, ObjectKind::Commit, &mut data)
-                .is_ok_and(|c| c.is_some()),
-            _ => false,
-        };
-        if through_commit {
-            self.graph();
-        }
         match self.reader.read_peeled(&id, ObjectKind::Tree, &mut data)? {
             Some(tree) => Ok(tree),
             None => Err(Exit::Fatal(format!("unable to read tree ({id})"))),

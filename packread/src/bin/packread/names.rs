@@ -44,20 +44,60 @@ pub fn missing_path(cx: &Context, reader: Option<&mut Reader>, path: &str, rev: 
     format!("path '{path}' does not exist in '{rev}'")
 }
 
-/// git's `get_reference` for a revision argument: the object is parsed,
-/// and a commit parsed loads the commit-graph (its problems printed then,
-/// before any later argument is looked at).
-pub fn parse_reference(cx: &Context, reader: &mut Reader, id: &ObjectId) {
-    if cx.graph_loaded() {
-        return;
+/// git's advice after an argument it can't tell a revision or a path.
+const USE_DASHDASH: &str = "Use '--' to separate paths from revisions, like this:\n\
+'git <command> [<revision>...] -- [<file>...]'";
+
+/// git's death for an argument that is neither a revision nor a path of
+/// the work tree.
+pub fn unknown_revision_or_path(arg: &str) -> String {
+    format!(
+        "ambiguous argument '{arg}': unknown revision or path not in the working tree.\n\
+         {USE_DASHDASH}"
+    )
+}
+
+/// What git checks against the work tree of a revision argument: a
+/// range whole, a single revision without its `^`.
+pub fn revision_as_checked(arg: &str) -> &str {
+    if arg.contains("..") {
+        arg
+    } else {
+        arg.strip_prefix('^').unwrap_or(arg)
     }
-    if reader
-        .header(id)
-        .is_ok_and(|h| h.kind == packread::ObjectKind::Commit)
-    {
-        for line in cx.graph_problem_lines() {
-            eprintln!("{line}");
-        }
+}
+
+/// git's `verify_non_filename`: in a work tree, a revision argument
+/// (without `--` on the command line) that also names a file is refused,
+/// with git's message.
+pub fn verify_non_filename(cx: &Context, arg: &str) -> Result<(), String> {
+    if !cx.work_tree || arg.starts_with('-') {
+        return Ok(());
+    }
+    let exists = |path: &std::path::Path| std::fs::symlink_metadata(path).is_ok();
+    // git's `check_filename`, with its pathspec magic.
+    let found = if let Some(rest) = arg.strip_prefix(":/") {
+        rest.is_empty() || exists(&cx.setup.work_tree_top().join(rest))
+    } else if let Some(rest) = arg.strip_prefix(":!").or_else(|| arg.strip_prefix(":^")) {
+        rest.is_empty() || exists(rest.as_ref())
+    } else {
+        exists(arg.as_ref())
+    };
+    if found {
+        return Err(format!(
+            "ambiguous argument '{arg}': both revision and filename\n{USE_DASHDASH}"
+        ));
+    }
+    Ok(())
+}
+
+/// git's `get_reference` for a revision argument: it looks the object up
+/// in the commit-graph before reading it, whatever its kind, which loads
+/// the graph (its problems printed then, before any later argument is
+/// looked at).
+pub fn parse_reference(cx: &Context) {
+    for line in cx.graph_problem_lines() {
+        eprintln!("{line}");
     }
 }
 

@@ -63,14 +63,6 @@ const USAGE: &str = "usage: git rev-list [<options>] <commit>... [--] [<path>...
     --bisect-vars
     --bisect-all";
 
-const AMBIGUOUS_ARGUMENT: &str = "unknown revision or path not in the working tree.\n\
-Use '--' to separate paths from revisions, like this:\n\
-'git <command> [<revision>...] -- [<file>...]'";
-
-/// git's advice after an argument both a revision and a file.
-const USE_DASHDASH: &str = "Use '--' to separate paths from revisions, like this:\n\
-'git <command> [<revision>...] -- [<file>...]'";
-
 /// How each commit is printed (with `count`, only how many there are).
 #[allow(clippy::struct_excessive_bools)] // git's independent options
 #[derive(Default)]
@@ -339,6 +331,7 @@ pub fn parse(
             continue;
         }
         given = true;
+        let before = tips.len();
         if let Err(e) = revision(cx, &mut reader, refs, arg, not, &mut tips) {
             if dashdash || arg.starts_with('^') || !cx.work_tree || !is_file(arg) {
                 return Err(e);
@@ -347,8 +340,10 @@ pub fn parse(
             break;
         }
         if !dashdash {
-            verify_non_filename(cx, revision_as_checked(arg))?;
+            crate::names::verify_non_filename(cx, crate::names::revision_as_checked(arg))
+                .map_err(Exit::Fatal)?;
         }
+        parse_references(cx, &tips[before..]);
     }
     if stdin {
         given = true;
@@ -594,40 +589,8 @@ fn is_file(path: &str) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
 
-/// What git checks against the work tree of a revision argument: a
-/// range whole, a single revision without its `^`.
-pub fn revision_as_checked(arg: &str) -> &str {
-    if arg.contains("..") {
-        arg
-    } else {
-        arg.strip_prefix('^').unwrap_or(arg)
-    }
-}
-
-/// git's `verify_non_filename`: in a work tree, a revision argument
-/// (without `--` on the command line) that also names a file is refused.
-pub fn verify_non_filename(cx: &Context, arg: &str) -> Result<(), Exit> {
-    if !cx.work_tree || arg.starts_with('-') {
-        return Ok(());
-    }
-    // git's `check_filename`, with its pathspec magic.
-    let exists = if let Some(rest) = arg.strip_prefix(":/") {
-        rest.is_empty() || std::fs::symlink_metadata(cx.setup.work_tree_top().join(rest)).is_ok()
-    } else if let Some(rest) = arg.strip_prefix(":!").or_else(|| arg.strip_prefix(":^")) {
-        rest.is_empty() || is_file(rest)
-    } else {
-        is_file(arg)
-    };
-    if exists {
-        return Err(Exit::Fatal(format!(
-            "ambiguous argument '{arg}': both revision and filename\n{USE_DASHDASH}"
-        )));
-    }
-    Ok(())
-}
-
 fn ambiguous(arg: &str) -> Exit {
-    Exit::Fatal(format!("ambiguous argument '{arg}': {AMBIGUOUS_ARGUMENT}"))
+    Exit::Fatal(crate::names::unknown_revision_or_path(arg))
 }
 
 /// The id `name` names, printing git's warnings; `None` if it names none.
@@ -656,7 +619,6 @@ fn resolve_with_path(
             {
                 eprintln!("{w}");
             }
-            crate::names::parse_reference(cx, reader, &rev.id);
             Ok(Some((rev.id, rev.path.map(|(p, _)| p))))
         }
         Err(Error::Revision { warnings, .. }) => {
@@ -694,9 +656,19 @@ fn read_stdin(
                 "invalid option '{line}' in --stdin mode"
             )));
         }
+        let before = tips.len();
         revision(cx, reader, refs, &line, not, tips)?;
+        parse_references(cx, &tips[before..]);
     }
     Ok(())
+}
+
+/// git's `get_reference` of the objects an argument named, after the
+/// argument was checked against the work tree.
+fn parse_references(cx: &Context, tips: &[Tip]) {
+    if !tips.is_empty() {
+        crate::names::parse_reference(cx);
+    }
 }
 
 /// The walk of `tips` (git's pending list, in order).

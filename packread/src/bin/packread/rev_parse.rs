@@ -15,10 +15,6 @@ use crate::loose_replay::{self, Fail, LooseFile};
 use crate::names::MINIMUM_ABBREV;
 use crate::{Exit, Global};
 
-const AMBIGUOUS_ARGUMENT: &str = "unknown revision or path not in the working tree.\n\
-Use '--' to separate paths from revisions, like this:\n\
-'git <command> [<revision>...] -- [<file>...]'";
-
 #[derive(Default)]
 struct Options {
     verify: bool,
@@ -214,9 +210,7 @@ fn unresolved(
                 &rev,
             )));
         }
-        return Err(Exit::Fatal(format!(
-            "ambiguous argument '{arg}': {AMBIGUOUS_ARGUMENT}"
-        )));
+        return Err(Exit::Fatal(crate::names::unknown_revision_or_path(arg)));
     }
     Ok(None)
 }
