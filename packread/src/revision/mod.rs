@@ -65,14 +65,7 @@ pub fn ref_candidates(refs: &RefStore, name: &str) -> Result<Vec<crate::refs::Re
 /// # Ok::<(), packread::Error>(())
 /// ```
 pub fn resolve(reader: &mut Reader, refs: &RefStore, spec: &str) -> Result<Revision, Error> {
-    let mut r = Resolver {
-        reader,
-        refs,
-        warnings: Vec::new(),
-        spec,
-        parse_commits: true,
-        commit_parsed: false,
-    };
+    let mut r = Resolver::new(reader, refs, spec);
     if let Some(rest) = spec.strip_prefix(':') {
         let what = if rest.starts_with('/') {
             "message search (`:/<text>`)"
@@ -176,14 +169,7 @@ pub fn resolve_following_symlinks(
             warnings: found.warnings,
         });
     };
-    let mut r = Resolver {
-        reader,
-        refs,
-        warnings: Vec::new(),
-        spec,
-        parse_commits: true,
-        commit_parsed: false,
-    };
+    let mut r = Resolver::new(reader, refs, spec);
     let base = r.object(rev)?;
     r.parse_commits = false;
     let tree = r.peel(base, Some(ObjectKind::Tree))?;
@@ -232,6 +218,19 @@ struct Resolver<'r, 'a> {
     parse_commits: bool,
     /// Whether [`RevisionWarning::CommitParsed`] was recorded.
     commit_parsed: bool,
+}
+
+impl<'r, 'a> Resolver<'r, 'a> {
+    fn new(reader: &'r mut Reader, refs: &'a RefStore, spec: &'a str) -> Self {
+        Resolver {
+            reader,
+            refs,
+            warnings: Vec::new(),
+            spec,
+            parse_commits: true,
+            commit_parsed: false,
+        }
+    }
 }
 
 impl Resolver<'_, '_> {
