@@ -147,7 +147,11 @@ impl Reader {
         };
         for &pack in &set.order {
             let mut pr = self.pack_reader(pack);
-            let at = pr.lower_bound(id)?;
+            // Where `id` is (found from where its bytes put it), or would be.
+            let at = match pr.lookup(id)? {
+                Some(at) => at,
+                None => pr.lower_bound(id)?,
+            };
             // The neighbours in sorted order share the longest prefixes.
             for pos in [at.checked_sub(1), Some(at), at.checked_add(1)]
                 .into_iter()

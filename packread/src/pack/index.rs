@@ -310,7 +310,7 @@ impl PackIndex {
         let (mut lo, mut hi) = self.bucket(want[0]);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if self.with_name(c, mid, |name| name < want)? {
+            if self.with_name(c, mid, |name| cmp_digests(name, want).is_lt())? {
                 lo = mid + 1;
             } else {
                 hi = mid;
