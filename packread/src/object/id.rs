@@ -238,9 +238,6 @@ const HEX_VALUE: [u8; 256] = {
     table
 };
 
-/// Decodes `hex` (twice `out`'s length) into `out`; `None` if a byte isn't
-/// a hex digit. A table lookup per digit and one check at the end: ids
-/// are decoded for every parent line of every commit a walk parses.
 /// Orders two digests as their bytes do, deciding by their first eight
 /// bytes as one number where those differ (nearly always, for different
 /// ids): a slice comparison is a call to `memcmp`.
@@ -255,6 +252,9 @@ pub(crate) fn cmp_digests(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
     a.cmp(b)
 }
 
+/// Decodes `hex` (twice `out`'s length) into `out`; `None` if a byte isn't
+/// a hex digit. A table lookup per digit and one check at the end: ids
+/// are decoded for every parent line of every commit a walk parses.
 fn decode_hex(hex: &[u8], out: &mut [u8]) -> Option<()> {
     if hex.len() != 2 * out.len() {
         return None;
@@ -340,8 +340,8 @@ pub(crate) type IdSet = std::collections::HashSet<
 mod tests {
     use super::*;
 
-    /// The table decoder agrees with the `hex` crate on every digit pair,
-    /// valid or not.
+    /// `cmp_digests` orders as a slice comparison, for ids of any length
+    /// (shorter than a word too) and ids differing anywhere.
     #[test]
     fn digests_order_as_their_bytes() {
         let mut next = crate::test_rand::xorshift(0x9e37_79b9_7f4a_7c15);
@@ -362,6 +362,8 @@ mod tests {
         }
     }
 
+    /// The table decoder agrees with the `hex` crate on every digit pair,
+    /// valid or not.
     #[test]
     fn decode_hex_as_the_hex_crate() {
         for a in 0..=255u8 {

@@ -335,6 +335,8 @@ impl<'a> Iterator for Entries<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn find_nul_finds_the_first_nul_as_memchr() {
         let mut next = crate::test_rand::xorshift(11);
@@ -350,12 +352,10 @@ mod tests {
                         _ => next() as u8,
                     })
                     .collect();
-                assert_eq!(super::find_nul(&buf), memchr::memchr(0, &buf), "{buf:?}");
+                assert_eq!(find_nul(&buf), memchr::memchr(0, &buf), "{buf:?}");
             }
         }
     }
-
-    use super::*;
 
     /// Skipping the same entries at once stops where skipping them one at
     /// a time stops, on trees alike up to a random point (and damaged).
