@@ -93,10 +93,16 @@ impl Context {
     ///
     /// Loaded once: later calls give the same graph and print nothing.
     pub fn commit_graph(&self) -> Option<Arc<CommitGraph>> {
+        self.load_graph();
+        self.loaded_graph().0.clone()
+    }
+
+    /// Loads the commit-graph where git does, printing git's lines about
+    /// it the first time (nothing after).
+    pub fn load_graph(&self) {
         for line in self.graph_problem_lines() {
             eprintln!("{line}");
         }
-        self.loaded_graph().0.clone()
     }
 
     fn loaded_graph(&self) -> &(Option<Arc<CommitGraph>>, Vec<String>) {
@@ -110,14 +116,9 @@ impl Context {
         })
     }
 
-    /// Whether the commit-graph was loaded (and its lines given out).
-    pub fn graph_loaded(&self) -> bool {
-        self.graph.get().is_some()
-    }
-
     /// git's lines about the commit-graph it loads, the first time they
     /// are asked for (loading it then); none after.
-    pub fn graph_problem_lines(&self) -> Vec<String> {
+    fn graph_problem_lines(&self) -> Vec<String> {
         let lines = &self.loaded_graph().1;
         if lines.is_empty() || self.graph_reported.swap(true, Ordering::Relaxed) {
             return Vec::new();

@@ -329,9 +329,10 @@ fn pending_objects<'a>(
             let arg = crate::names::revision_as_checked(names[at]);
             crate::names::verify_non_filename(cx, arg).map_err(Exit::Fatal)?;
         }
-        // git's `get_reference` of the objects named, once checked.
+        // git's `get_reference` of the objects named, once checked: it
+        // looks each up in the commit-graph first (see rev-list's).
         if pending.len() > before {
-            crate::names::parse_reference(cx);
+            cx.load_graph();
         }
     }
     Ok(pending)

@@ -355,9 +355,7 @@ fn peel_to_tree(
             ObjectKind::Tree => return Ok(Peeled::Tree(object.data)),
             ObjectKind::Commit => match Commit::parse(&object.data, hash) {
                 Ok(commit) => {
-                    for line in cx.graph_problem_lines() {
-                        eprintln!("{line}");
-                    }
+                    cx.load_graph();
                     commit.tree
                 }
                 Err(_) => return Ok(Peeled::Elsewhere),

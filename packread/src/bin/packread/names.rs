@@ -91,16 +91,6 @@ pub fn verify_non_filename(cx: &Context, arg: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// git's `get_reference` for a revision argument: it looks the object up
-/// in the commit-graph before reading it, whatever its kind, which loads
-/// the graph (its problems printed then, before any later argument is
-/// looked at).
-pub fn parse_reference(cx: &Context) {
-    for line in cx.graph_problem_lines() {
-        eprintln!("{line}");
-    }
-}
-
 /// git's `maybe_die_on_misspelt_object_name`: for a name that is neither
 /// a revision nor a file, what git says instead of "ambiguous argument"
 /// when the name is `<rev>:<path>` with a path not in the tree. The name

@@ -664,10 +664,12 @@ fn read_stdin(
 }
 
 /// git's `get_reference` of the objects an argument named, after the
-/// argument was checked against the work tree.
+/// argument was checked against the work tree: it looks each up in the
+/// commit-graph before reading it, whatever its kind, which loads the
+/// graph (before any later argument is looked at).
 fn parse_references(cx: &Context, tips: &[Tip]) {
     if !tips.is_empty() {
-        crate::names::parse_reference(cx);
+        cx.load_graph();
     }
 }
 
