@@ -346,6 +346,32 @@ impl WindowCursor {
         }
     }
 
+    /// The `len` bytes at file `offset`, if the window the cursor holds
+    /// maps them all: nothing is mapped, the cursor's place is left as it
+    /// is (where [`read_at`](Self::read_at) would move it), nothing can
+    /// fail. For a reader that looks up small records all over a file
+    /// mapped in one window (a commit-graph's tables), the check before a
+    /// [`read_at`](Self::read_at) that would place the cursor.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), smmap::Error> {
+    /// let manager = smmap::SlidingWindowMapManager::new();
+    /// let mut cursor = manager.make_cursor("Cargo.toml");
+    /// assert_eq!(cursor.mapped_at(0, 4), None); // no window yet
+    /// cursor.use_region(0, 64)?;
+    /// let file = std::fs::read("Cargo.toml").unwrap();
+    /// assert_eq!(cursor.mapped_at(10, 4), Some(&file[10..14]));
+    /// assert_eq!(cursor.ofs_begin(), 0);
+    /// assert_eq!(cursor.mapped_at(file.len() as u64 - 2, 4), None);
+    /// # Ok(()) }
+    /// ```
+    #[inline]
+    pub fn mapped_at(&self, offset: u64, len: usize) -> Option<&[u8]> {
+        let region = self.lease.as_ref()?.region();
+        let start = usize::try_from(offset.checked_sub(region.ofs_begin())?).ok()?;
+        region.buffer().get(start..start.checked_add(len)?)
+    }
+
     fn read_at_slowly(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
         let mut done = 0;
         while done < buf.len() {

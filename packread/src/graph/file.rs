@@ -88,10 +88,6 @@ fn be32(b: &[u8]) -> u32 {
     u32::from_be_bytes(b[..4].try_into().expect("4 bytes"))
 }
 
-fn be64(b: &[u8]) -> u64 {
-    u64::from_be_bytes(b[..8].try_into().expect("8 bytes"))
-}
-
 impl GraphFile {
     /// Opens the graph file at `path`: `Ok(None)` if there is none,
     /// `Err` with git's reason if git would not use it.
@@ -289,6 +285,7 @@ impl GraphFile {
     }
 
     /// The id at position `lex` of this file.
+    #[inline]
     pub(crate) fn id_at(&self, c: &mut WindowCursor, lex: u32) -> Result<ObjectId, Error> {
         let at = self.oid_lookup + u64::from(lex) * self.hash.len() as u64;
         Ok(match self.hash {
@@ -315,6 +312,7 @@ impl GraphFile {
     }
 
     /// The commit-data entry at position `lex`.
+    #[inline]
     pub(crate) fn commit_data(&self, c: &mut WindowCursor, lex: u32) -> Result<CommitData, Error> {
         let at = self.commit_data_at(lex);
         match self.hash {
@@ -338,6 +336,7 @@ impl GraphFile {
 
     /// The two parent slots of the commit-data entry at position `lex`
     /// (the rest of the entry unread).
+    #[inline]
     pub(crate) fn parent_slots(&self, c: &mut WindowCursor, lex: u32) -> Result<(u32, u32), Error> {
         let mut raw = [0u8; 8];
         let at = self.commit_data_at(lex) + self.hash.len() as u64;
@@ -347,6 +346,7 @@ impl GraphFile {
 
     /// The corrected commit date offset of position `lex`, if this file's
     /// generation data is read.
+    #[inline]
     pub(crate) fn generation_offset(
         &self,
         c: &mut WindowCursor,
@@ -355,18 +355,15 @@ impl GraphFile {
         let Some(gda2) = self.generation_data else {
             return Ok(None);
         };
-        let mut raw = [0u8; 8];
         let at = gda2 + u64::from(lex) * 4;
-        self.read(c, at, &mut raw[..4])?;
-        let v = be32(&raw);
+        let v = u32::from_be_bytes(self.array::<4>(c, at)?);
         if v & GENERATION_OVERFLOW == 0 {
             return Ok(Some(u64::from(v)));
         }
         let i = u64::from(v ^ GENERATION_OVERFLOW);
         match self.generation_overflow {
             Some((gdo2, len)) if (i + 1) * 8 <= len => {
-                self.read(c, gdo2 + i * 8, &mut raw)?;
-                Ok(Some(be64(&raw)))
+                Ok(Some(u64::from_be_bytes(self.array::<8>(c, gdo2 + i * 8)?)))
             }
             Some(_) => Err(self.corrupt(at, Corruption::GraphOverflowTooSmall)),
             None => Err(self.corrupt(at, Corruption::GraphOverflowMissing)),
@@ -433,6 +430,10 @@ impl GraphFile {
     #[inline]
     fn array<const N: usize>(&self, c: &mut WindowCursor, at: u64) -> Result<[u8; N], Error> {
         let mut raw = [0u8; N];
+        if let Some(mapped) = c.mapped_at(at, N) {
+            raw.copy_from_slice(mapped);
+            return Ok(raw);
+        }
         if c.read_at(at, &mut raw)? < N {
             return Err(self.corrupt(at, Corruption::TooSmall));
         }
@@ -441,12 +442,18 @@ impl GraphFile {
 
     #[inline]
     fn read(&self, c: &mut WindowCursor, at: u64, buf: &mut [u8]) -> Result<(), Error> {
+        // Most reads fall in the window the cursor holds: no placing.
+        if let Some(mapped) = c.mapped_at(at, buf.len()) {
+            buf.copy_from_slice(mapped);
+            return Ok(());
+        }
         if c.read_at(at, buf)? < buf.len() {
             return Err(self.corrupt(at, Corruption::TooSmall));
         }
         Ok(())
     }
 
+    #[cold]
     fn corrupt(&self, offset: u64, reason: Corruption) -> Error {
         Error::corrupt(&self.path, offset, reason)
     }

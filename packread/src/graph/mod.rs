@@ -225,6 +225,7 @@ impl CommitGraph {
     }
 
     /// The id at graph position `pos`.
+    #[inline]
     pub fn id_at(&self, cursors: &mut GraphCursors, pos: u32) -> Result<ObjectId, Error> {
         let (i, lex) = self.layer_of(pos)?;
         self.layers[i].id_at(&mut cursors.0[i], lex)
@@ -239,6 +240,7 @@ impl CommitGraph {
     /// The graph positions of the parents of the commit at graph position
     /// `pos`, put in `parents` (the first only, with `first_parent`),
     /// checked as [`commit_at`](Self::commit_at) checks them.
+    #[inline]
     pub(crate) fn parent_positions(
         &self,
         cursors: &mut GraphCursors,
@@ -256,6 +258,7 @@ impl CommitGraph {
     /// Puts the parents two parent slots of layer `i` name in `parents`
     /// (the first only, with `first_parent`), each checked to lie in the
     /// graph, the extra edges read from `c`.
+    #[inline]
     fn push_parents(
         &self,
         i: usize,
@@ -264,34 +267,41 @@ impl CommitGraph {
         first_parent: bool,
         parents: &mut Vec<u32>,
     ) -> Result<(), Error> {
-        let layer = &self.layers[i];
         let total = self.len();
-        let check = |p: u32| -> Result<u32, Error> {
-            if p < total {
-                Ok(p)
-            } else {
-                Err(Error::corrupt(
-                    layer.path(),
-                    0,
-                    Corruption::GraphPositionOutOfRange(p),
-                ))
-            }
-        };
         if parent1 == NO_PARENT {
             return Ok(());
         }
-        parents.push(check(parent1)?);
+        if parent1 >= total {
+            return Err(self.out_of_range(i, parent1));
+        }
+        parents.push(parent1);
         if first_parent {
             return Ok(());
         }
         if parent2 & EDGE_LAST_OR_EXTRA != 0 {
-            for p in layer.extra_edges(c, parent2 & !EDGE_LAST_OR_EXTRA)? {
-                parents.push(check(p)?);
+            for p in self.layers[i].extra_edges(c, parent2 & !EDGE_LAST_OR_EXTRA)? {
+                if p >= total {
+                    return Err(self.out_of_range(i, p));
+                }
+                parents.push(p);
             }
         } else if parent2 != NO_PARENT {
-            parents.push(check(parent2)?);
+            if parent2 >= total {
+                return Err(self.out_of_range(i, parent2));
+            }
+            parents.push(parent2);
         }
         Ok(())
+    }
+
+    /// A parent position `p` of layer `i` past the graph's end.
+    #[cold]
+    fn out_of_range(&self, i: usize, p: u32) -> Error {
+        Error::corrupt(
+            self.layers[i].path(),
+            0,
+            Corruption::GraphPositionOutOfRange(p),
+        )
     }
 
     /// What the graph holds for the commit at graph position `pos`.
@@ -308,6 +318,7 @@ impl CommitGraph {
 
     /// [`commit_at`](Self::commit_at) without an allocation: the tree,
     /// date and generation, the parents' positions put in `parents`.
+    #[inline]
     pub(crate) fn commit_parts(
         &self,
         cursors: &mut GraphCursors,
