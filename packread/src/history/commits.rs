@@ -208,7 +208,7 @@ impl Commits {
     }
 
     /// Where the graph lists `id`, if it does.
-    fn graph_pos_of(&mut self, id: &ObjectId) -> Option<u32> {
+    pub(crate) fn graph_pos_of(&mut self, id: &ObjectId) -> Option<u32> {
         self.graph.as_ref()?;
         self.before_graph();
         let (graph, cursors) = self.graph.as_mut().expect("checked");
@@ -241,7 +241,7 @@ impl Commits {
     }
 
     /// The graph position of `n`, if it was met through the graph.
-    fn graph_pos(&self, n: Node) -> Option<u32> {
+    pub(crate) fn graph_pos(&self, n: Node) -> Option<u32> {
         Some(self.nodes[n as usize].graph_pos).filter(|&p| p != NONE)
     }
 
@@ -312,11 +312,7 @@ impl Commits {
         let Some(pos) = self.graph_pos(n) else {
             return Ok(self.named[self.nodes[n as usize].named as usize].tree);
         };
-        self.before_graph();
-        let (graph, cursors) = self.graph.as_mut().expect("met through the graph");
-        let tree = graph.tree_at(cursors, pos);
-        self.after_graph();
-        tree
+        self.graph_tree(pos)
     }
 
     /// Cuts a commit's parents down to `parents` (git's history
@@ -382,11 +378,61 @@ impl Commits {
         let pos = self
             .graph_pos(n)
             .expect("only graph commits are met without their id");
+        self.graph_id(pos)
+    }
+
+    /// The id at graph position `pos`.
+    pub(crate) fn graph_id(&mut self, pos: u32) -> Result<ObjectId, Error> {
         self.before_graph();
-        let (graph, cursors) = self.graph.as_mut().expect("met through the graph");
+        let (graph, cursors) = self.graph.as_mut().expect("positions come from the graph");
         let id = graph.id_at(cursors, pos);
         self.after_graph();
         id
+    }
+
+    /// The root tree of the commit at graph position `pos`.
+    pub(crate) fn graph_tree(&mut self, pos: u32) -> Result<ObjectId, Error> {
+        self.before_graph();
+        let (graph, cursors) = self.graph.as_mut().expect("positions come from the graph");
+        let tree = graph.tree_at(cursors, pos);
+        self.after_graph();
+        tree
+    }
+
+    /// The number of commits the graph lists (none without a graph).
+    pub(crate) fn graph_len(&self) -> usize {
+        self.graph.as_ref().map_or(0, |(g, _)| g.len() as usize)
+    }
+
+    /// The positions of the parents of the commit at graph position `pos`
+    /// (one [`read_graph_commit`](Self::read_graph_commit) has read).
+    pub(crate) fn graph_parents(&mut self, pos: u32, parents: &mut Vec<u32>) -> Result<(), Error> {
+        self.before_graph();
+        let (graph, cursors) = self.graph.as_mut().expect("positions come from the graph");
+        let read = graph.parent_positions(cursors, pos, false, parents);
+        self.after_graph();
+        read
+    }
+
+    /// Reads the commit at graph position `pos` as [`parse`](Self::parse)
+    /// reads it from the graph (every parent's position checked), without
+    /// a node: its committer date, and its parents' positions in
+    /// `parents`, asked to be fetched into the cache.
+    pub(crate) fn read_graph_commit(
+        &mut self,
+        pos: u32,
+        parents: &mut Vec<u32>,
+    ) -> Result<u64, Error> {
+        self.before_graph();
+        let (graph, cursors) = self.graph.as_mut().expect("positions come from the graph");
+        let read = graph.commit_parts(cursors, pos, parents);
+        if read.is_ok() {
+            for &p in parents.iter() {
+                graph.prefetch(cursors, p);
+            }
+        }
+        self.after_graph();
+        read.map(|(_tree, date, _generation)| date)
     }
 
     /// Parses the commit if it isn't yet: from the graph if it lists it,

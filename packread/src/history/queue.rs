@@ -132,6 +132,12 @@ impl DateList {
         self.0.get()
     }
 
+    /// [`pop`](Self::pop), with the date the node was put in with.
+    pub(crate) fn pop_dated(&mut self) -> Option<(Node, u64)> {
+        let date = self.0.peek_key()?.0;
+        self.0.get().map(|n| (n, date))
+    }
+
     /// The date of the first node.
     pub(crate) fn first_date(&mut self) -> Option<u64> {
         self.0.peek_key().map(|k| k.0)

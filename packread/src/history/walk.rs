@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::error::Error;
 use crate::graph::CommitGraph;
 use crate::history::commits::{Commits, Node};
+use crate::history::position_walk::PositionWalk;
 use crate::history::prune::Pruning;
 use crate::history::queue::{DateList, Queue, QueueOrder};
 use crate::object::{ObjectId, ObjectKind};
@@ -154,6 +155,9 @@ pub struct Walk {
     initial: Vec<Node>,
     /// Whether [`Walked::parents`] is filled.
     parent_ids: bool,
+    /// The walk over graph positions that replaces the arena's, when it
+    /// selects what the arena's would (see `lists_by_position`).
+    by_position: Option<PositionWalk>,
 }
 
 impl Walk {
@@ -199,6 +203,7 @@ impl Walk {
             pruning,
             initial: Vec::new(),
             parent_ids: true,
+            by_position: None,
         }
     }
 
@@ -384,6 +389,22 @@ impl Walk {
         }
         // A stable sort, newest first.
         initial.sort_by_key(|&n| std::cmp::Reverse(self.commits.date(n)));
+        if self.lists_by_position(&initial) {
+            let starts: Vec<(u32, u64)> = initial
+                .iter()
+                .filter_map(|&n| Some((self.commits.graph_pos(n)?, self.commits.date(n))))
+                .collect();
+            let len = self.commits.graph_len();
+            self.by_position = Some(PositionWalk::new(
+                len,
+                &starts,
+                self.opts.first_parent,
+                self.max_count.take(),
+                std::mem::take(&mut self.skip),
+            ));
+            self.initial = initial;
+            return Ok(());
+        }
         for &n in &initial {
             self.list.insert(n, self.commits.date(n));
         }
@@ -985,6 +1006,13 @@ impl Walk {
     /// # Errors
     /// When the commit-graph the tree is read from can't be read.
     pub fn tree_of(&mut self, id: &ObjectId) -> Result<Option<ObjectId>, Error> {
+        if self.by_position.is_some() {
+            // The commits it hands over are the graph's.
+            return match self.commits.graph_pos_of(id) {
+                Some(pos) => self.commits.graph_tree(pos).map(Some),
+                None => Ok(None),
+            };
+        }
         let Some(n) = self.commits.find(id) else {
             return Ok(None);
         };
@@ -1005,6 +1033,23 @@ impl Walk {
     pub fn next_with_data(&mut self) -> Option<Result<(Walked, Vec<u8>), Error>> {
         if self.failed {
             return None;
+        }
+        match self.by_position() {
+            Ok(true) => {
+                let walked = match self.next_by_position() {
+                    Ok(Some(walked)) => walked,
+                    Ok(None) => return None,
+                    Err(e) => return Some(Err(e)),
+                };
+                let data = self.commits.reader.read(&walked.id).map(|o| o.data);
+                self.failed = data.is_err();
+                return Some(data.map(|data| (walked, data)));
+            }
+            Ok(false) => {}
+            Err(e) => {
+                self.failed = true;
+                return Some(Err(e));
+            }
         }
         let n = match self.next_node() {
             Ok(Some(n)) => n,
@@ -1061,6 +1106,20 @@ impl Walk {
             };
         }
         let (mut left, mut right) = (0, 0);
+        if self.by_position()? {
+            let walk = self.by_position.as_mut().expect("walking by position");
+            let mut right = 0;
+            loop {
+                match walk.next(&mut self.commits) {
+                    Ok(Some(_)) => right += 1,
+                    Ok(None) => return Ok((0, right)),
+                    Err(e) => {
+                        self.failed = true;
+                        return Err(e);
+                    }
+                }
+            }
+        }
         while !self.failed {
             match self.next_node() {
                 Ok(Some(n)) => {
@@ -1112,12 +1171,31 @@ impl Walk {
     /// the order the pack holds them, which a count in no order loses
     /// (git.git: 0.318 against 0.337 s).
     fn counts_by_reach(&self) -> bool {
+        !self.prepared && self.max_count.is_none() && self.skip == 0 && self.selects_all_reached()
+    }
+
+    /// Whether the walk, once prepared with the starting points `initial`,
+    /// can follow graph positions alone ([`PositionWalk`]): it selects
+    /// what its starting points reach, in git's default order, with a
+    /// count or a skip at most, and the graph lists every starting point
+    /// (and so all they reach). git.git's `rev-list HEAD`, 82,000
+    /// commits: 131 M instructions against 147 M through the arena, and
+    /// no arena's pages to fault in (4 MB).
+    fn lists_by_position(&self, initial: &[Node]) -> bool {
+        self.selects_all_reached()
+            && !self.limited
+            && self.opts.order == Order::Default
+            && !self.opts.reverse
+            && initial.iter().all(|&n| self.commits.graph_pos(n).is_some())
+    }
+
+    /// Whether the walk selects exactly the commits its starting points
+    /// reach (nothing excluded, limited by date, filtered or simplified,
+    /// none on the left of `A...B`), and a commit-graph lists commits.
+    fn selects_all_reached(&self) -> bool {
         let o = &self.opts;
         self.commits.has_graph()
-            && !self.prepared
             && self.pruning.is_none()
-            && self.max_count.is_none()
-            && self.skip == 0
             && o.max_age.is_none()
             && o.min_age.is_none()
             && o.min_parents == 0
@@ -1140,6 +1218,49 @@ impl Walk {
         let walked = self.walked(n)?;
         self.commits.set_parents(n, &[]);
         Ok(walked)
+    }
+
+    /// Prepares the walk if it isn't yet; whether it follows graph
+    /// positions ([`next_by_position`](Self::next_by_position)).
+    fn by_position(&mut self) -> Result<bool, Error> {
+        if !self.prepared {
+            self.prepare()?;
+        }
+        Ok(self.by_position.is_some())
+    }
+
+    /// The next commit of a walk over graph positions.
+    fn next_by_position(&mut self) -> Result<Option<Walked>, Error> {
+        let walk = self.by_position.as_mut().expect("walking by position");
+        let next = walk.next(&mut self.commits);
+        let walked = match next {
+            Ok(Some((pos, date))) => self.walked_at(pos, date).map(Some),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
+        self.failed = walked.is_err();
+        walked
+    }
+
+    /// What the caller gets of the commit at graph position `pos` (with
+    /// committer date `date`), the last a walk over positions selected.
+    fn walked_at(&mut self, pos: u32, date: u64) -> Result<Walked, Error> {
+        let id = self.commits.graph_id(pos)?;
+        let mut parents = Vec::new();
+        if self.parent_ids {
+            let walk = self.by_position.as_ref().expect("walking by position");
+            for &p in walk.parents() {
+                parents.push(self.commits.graph_id(p)?);
+            }
+        }
+        Ok(Walked {
+            id,
+            parents,
+            date,
+            boundary: false,
+            uninteresting: false,
+            left: false,
+        })
     }
 
     fn walked(&mut self, n: Node) -> Result<Walked, Error> {
@@ -1173,6 +1294,14 @@ impl Iterator for Walk {
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
             return None;
+        }
+        match self.by_position() {
+            Ok(true) => return self.next_by_position().transpose(),
+            Ok(false) => {}
+            Err(e) => {
+                self.failed = true;
+                return Some(Err(e));
+            }
         }
         match self.next_node() {
             Ok(Some(n)) => {
