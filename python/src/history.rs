@@ -283,7 +283,8 @@ impl LineIter {
         let chunk = py.detach(|| {
             let mut guard = self.walk.lock().ok()?;
             let walk = guard.as_mut()?;
-            let mut out = Vec::new();
+            // A line is 41 bytes (65 with SHA-256), more with parents.
+            let mut out = Vec::with_capacity(LINES_PER_CHUNK * 41);
             let mut hex = [0u8; 64];
             for _ in 0..LINES_PER_CHUNK {
                 match walk.next() {

@@ -187,6 +187,21 @@ class _Stdout(io.RawIOBase):
         self._pending = self._pending[n:]
         return n
 
+    def readall(self):
+        # What `read()` to the end asks for (`communicate`): the chunks
+        # joined once, not copied through a buffer eight KiB at a time.
+        parts = [self._pending]
+        self._pending = b""
+        while self._chunks is not None:
+            try:
+                parts.append(next(self._chunks))
+            except StopIteration:
+                self._chunks = None
+            except (packread.PackreadError, KeyError, OSError) as e:
+                self._chunks = None
+                self._process._fail(e)
+        return b"".join(parts)
+
 
 class _ServedProcess:
     """What ``Git.execute(..., as_process=True)`` wraps for a served
