@@ -132,7 +132,9 @@ mod test_rand;
 mod warning;
 mod wildmatch;
 
-pub use error::{Corruption, DeltaError, Error, RefProblem, RevisionProblem, StreamError};
+pub use error::{
+    Corruption, DeltaError, Error, RefProblem, RevisionProblem, StreamError, WalkStage,
+};
 pub use object::{HashKind, ObjectId, ObjectKind};
 pub use odb::{
     CacheStats, DiskInfo, Header, Location, Object, ObjectIds, ObjectInfo, ObjectStream, Odb,

@@ -1652,6 +1652,52 @@ fn command(first: &'static str, args: &str) -> &'static [&'static str] {
     Box::leak(v.into_boxed_slice())
 }
 
+/// Walks that meet a parent they can't read (`make_walks.sh`'s
+/// `broken`): git's error where it parses the parent, then its death where
+/// the walk gives up (going through commits, setting up a limited walk,
+/// simplifying for paths), the commits before it printed. With a
+/// commit-graph, git walks without reading the commits.
+fn broken_parent_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for args in [
+        "main",
+        "--parents main",
+        "--count main",
+        "--reverse main",
+        "--topo-order main",
+        "--date-order main",
+        "--first-parent main",
+        "--objects main",
+        "main -- x",
+        "--full-history main -- x",
+        "main~1..main",
+        "-n 1 main",
+        "bad",
+        "--topo-order bad",
+        "--count bad",
+        "bad -- x",
+        "--all",
+    ] {
+        cases.push(case("walks-broken", command("rev-list", args)));
+    }
+    for args in [
+        "--oneline main",
+        "--topo-order --format=%s main",
+        "--oneline bad",
+    ] {
+        cases.push(case("walks-broken", command("log", args)));
+    }
+    for args in [
+        "main",
+        "--topo-order main",
+        "--parents main",
+        "--count main",
+    ] {
+        cases.push(case("walks-brokengraph", command("rev-list", args)));
+    }
+    cases
+}
+
 fn walk_cases() -> Vec<Case> {
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     let mut cases = Vec::new();
@@ -2082,6 +2128,7 @@ fn main() -> ExitCode {
         .chain(damaged_loose_cases())
         .chain(damaged_entry_cases())
         .chain(walk_cases())
+        .chain(broken_parent_cases())
         .chain(diff_cases())
         .chain(bad_graph_cases());
     let trials = cases

@@ -2,7 +2,8 @@
 //! `ObjectNotFound` (also a `KeyError`), `AmbiguousObjectName` (also a
 //! `ValueError`), `BadRevision` (a revision that names nothing; also a
 //! `KeyError`, as pygit2's), `CorruptObjectError` (with `path` and
-//! `offset`), `NotARepository`; the operating system's errors as `OSError`.
+//! `offset`), `NotARepository`, `WalkParentError` (a walk that could not read
+//! a parent); the operating system's errors as `OSError`.
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyKeyError, PyOSError, PyUserWarning, PyValueError};
@@ -27,6 +28,15 @@ create_exception!(
     NotARepository,
     PackreadError,
     "The path is not a repository, a git directory or an objects directory."
+);
+
+create_exception!(
+    packread,
+    WalkParentError,
+    PackreadError,
+    "A revision walk could not read a parent of a commit it went through: `commit`, \
+     `parent` (hex ids), `stage` (`\"traverse\"`, `\"setup\"` or `\"simplify\"`) and \
+     `reason` (`\"missing\"`, `\"not a commit\"` or `\"unreadable\"`)."
 );
 
 create_exception!(
@@ -70,6 +80,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PackreadError", py.get_type::<PackreadError>())?;
     m.add("CorruptObjectError", py.get_type::<CorruptObjectError>())?;
     m.add("NotARepository", py.get_type::<NotARepository>())?;
+    m.add("WalkParentError", py.get_type::<WalkParentError>())?;
     m.add("PackreadWarning", py.get_type::<PackreadWarning>())?;
     for (cell, name, other, doc) in [
         (
@@ -116,6 +127,33 @@ pub fn to_py(err: packread::Error) -> PyErr {
             PyOSError::new_err((source.raw_os_error().unwrap_or(0), message))
         }
         packread::Error::NotARepository(_) => NotARepository::new_err(message),
+        packread::Error::WalkParent {
+            commit,
+            parent,
+            stage,
+            source,
+        } => {
+            let err = WalkParentError::new_err(message);
+            let value = err.value(py);
+            // What git says of it: the walk's commit, the parent it could
+            // not read, where the walk was and why (setting attributes on
+            // a fresh exception object can't fail).
+            let stage = match stage {
+                packread::WalkStage::Setup => "setup",
+                packread::WalkStage::Simplify => "simplify",
+                _ => "traverse",
+            };
+            let reason = match *source {
+                packread::Error::NotFound(_) => "missing",
+                packread::Error::UnexpectedKind { .. } => "not a commit",
+                _ => "unreadable",
+            };
+            let _ = value.setattr("commit", commit.to_hex());
+            let _ = value.setattr("parent", parent.to_hex());
+            let _ = value.setattr("stage", stage);
+            let _ = value.setattr("reason", reason);
+            err
+        }
         packread::Error::Corrupt { path, offset, .. } => {
             let err = CorruptObjectError::new_err(message);
             let value = err.value(py);

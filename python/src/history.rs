@@ -265,9 +265,17 @@ impl CommitIter {
 
 /// The iterator `Repository.rev_list_lines` returns: `git rev-list`'s
 /// output (`<id>\n`, or `<id> <parents>\n`), in `bytes` of many lines.
+/// A failure of the walk is raised after the lines before it.
 #[pyclass(module = "packread._packread", frozen)]
 pub struct LineIter {
-    walk: Mutex<Option<Walk>>,
+    state: Mutex<Lines>,
+}
+
+/// What a [`LineIter`] has left: its walk, or the error that ended it
+/// (raised once the lines before it are handed over).
+struct Lines {
+    walk: Option<Walk>,
+    failed: Option<packread::Error>,
 }
 
 /// Lines a [`LineIter`] hands over at once.
@@ -281,8 +289,12 @@ impl LineIter {
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let chunk = py.detach(|| {
-            let mut guard = self.walk.lock().ok()?;
-            let walk = guard.as_mut()?;
+            let mut guard = self.state.lock().ok()?;
+            let lines = &mut *guard;
+            if let Some(e) = lines.failed.take() {
+                return Some(Err(e));
+            }
+            let walk = lines.walk.as_mut()?;
             // A line is 41 bytes (65 with SHA-256), more with parents.
             let mut out = Vec::with_capacity(LINES_PER_CHUNK * 41);
             let mut hex = [0u8; 64];
@@ -297,11 +309,15 @@ impl LineIter {
                         out.push(b'\n');
                     }
                     Some(Err(e)) => {
-                        *guard = None;
-                        return Some(Err(e));
+                        lines.walk = None;
+                        if out.is_empty() {
+                            return Some(Err(e));
+                        }
+                        lines.failed = Some(e);
+                        break;
                     }
                     None => {
-                        *guard = None;
+                        lines.walk = None;
                         break;
                     }
                 }
@@ -322,7 +338,10 @@ pub fn line_iter(mut walk: Walk, parents: bool) -> LineIter {
         walk.without_parent_ids();
     }
     LineIter {
-        walk: Mutex::new(Some(walk)),
+        state: Mutex::new(Lines {
+            walk: Some(walk),
+            failed: None,
+        }),
     }
 }
 

@@ -84,6 +84,42 @@ def test_history_calls_answer_as_stock_without_git(walks, launches, name):
     assert started == 0
 
 
+BROKEN_CALLS = {
+    "rev_list": lambda r, ref: r.git.rev_list(ref),
+    "rev_list parents": lambda r, ref: r.git.rev_list(ref, parents=True),
+    "rev_list topo": lambda r, ref: r.git.rev_list(ref, topo_order=True),
+    "rev_list paths": lambda r, ref: r.git.rev_list(ref, "--", "x"),
+    "rev_list process": lambda r, ref: (lambda p: (p.stdout.read(), p.wait()))(
+        r.git.rev_list(ref, as_process=True)),
+    "iter_commits": lambda r, ref: [c.hexsha for c in r.iter_commits(ref)],
+    "count": lambda r, ref: r.commit(ref).count(),
+}
+
+
+def outcome(call):
+    """What `call` returned, or how git's failure showed."""
+    try:
+        return ("answered", call())
+    except git.GitCommandError as e:
+        return ("failed", e.status, e.stderr, e.stdout)
+
+
+@pytest.mark.parametrize("ref", ["main", "bad"])
+@pytest.mark.parametrize("name", BROKEN_CALLS)
+def test_unreadable_parents_fail_as_git_fails(walks, launches, name, ref):
+    """A walk that meets a missing commit (`main`) or a parent that is a
+    blob (`bad`): the commits before it, then git's messages and status."""
+    repo = walks.parent / "broken.git"
+    call = BROKEN_CALLS[name]
+    stock = outcome(lambda: call(git.Repo(repo), ref))
+    ours_repo = pg.Repo(repo)
+    launches.clear()
+    ours = outcome(lambda: call(ours_repo, ref))
+    assert stock[0] == "failed"
+    assert ours == stock
+    assert launches == []
+
+
 def test_stats_with_attributes_and_odd_files(diffs, launches):
     def call(r):
         commits = list(r.iter_commits("--all"))

@@ -42,6 +42,35 @@ def test_walks_list_what_rev_list_lists(histories, kwargs, args):
     assert lines == git(histories, "rev-list", "--parents", *args, *([] if "--" in args else ["--"]))
 
 
+@pytest.mark.parametrize("rev,kwargs,stage,reason", [
+    ("main", {}, "traverse", "missing"),
+    ("main", {"topo_order": True}, "setup", "missing"),
+    ("bad", {}, "traverse", "not a commit"),
+    ("bad", {"paths": "x"}, "simplify", "not a commit"),
+])
+def test_unreadable_parents_end_the_walk_after_what_it_listed(walks, rev, kwargs, stage, reason):
+    """The commits git lists before it meets the parent it can't read,
+    then a WalkParentError saying which commit, which parent and where."""
+    broken = walks.parent / "broken.git"
+    listed = subprocess.run(["git", "rev-list", *(["--topo-order"] if kwargs.get("topo_order") else []),
+                             rev, "--", *([kwargs["paths"]] if "paths" in kwargs else [])],
+                            cwd=broken, env=GIT_ENV, capture_output=True)
+    assert listed.returncode == 128
+    repo = packread.Repository(broken)
+    kwargs = dict(kwargs)
+    paths = kwargs.pop("paths", None)
+    lines = repo.rev_list_lines(rev, paths, **kwargs)
+    got = b""
+    with pytest.raises(packread.WalkParentError) as err:
+        for chunk in lines:
+            got += chunk
+    assert got == listed.stdout
+    assert err.value.stage == stage and err.value.reason == reason
+    assert f"commit {err.value.commit}" in listed.stderr.decode() or stage == "setup"
+    assert f"{err.value.parent}" in listed.stderr.decode()
+    assert isinstance(err.value, packread.PackreadError)
+
+
 def test_commit_fields_are_gits(histories):
     repo = packread.Repository(histories)
     fmt = "%H%x00%T%x00%P%x00%an%x00%ae%x00%at%x00%ai%x00%cn%x00%ce%x00%ct%x00%ci%x00%e%x00%B%x01"

@@ -115,6 +115,20 @@ pub enum Error {
     /// A commit whose headers git can't read (no `tree` line first, a
     /// `parent` line that is not an id).
     MalformedCommit(ObjectId),
+    /// A revision walk could not parse a parent of a commit it went
+    /// through (a missing or damaged object): git's `Failed to traverse
+    /// parents of commit …`, or its words for the `stage`.
+    WalkParent {
+        /// The commit whose parent it is.
+        commit: ObjectId,
+        /// The parent.
+        parent: ObjectId,
+        /// Where the walk was.
+        stage: WalkStage,
+        /// What reading the parent met ([`Error::NotFound`] for a missing
+        /// object).
+        source: Box<Error>,
+    },
     /// A path in a tree that git would not write to a work tree (see
     /// [`export::verify_path`](crate::export::verify_path)).
     InvalidPath(String),
@@ -172,6 +186,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn corrupt(path: impl Into<PathBuf>, offset: u64, reason: Corruption) -> Error {
         Error::Corrupt {
             path: path.into(),
@@ -224,6 +239,15 @@ impl fmt::Display for Error {
             } => write!(f, "object {id} is a {found}, not a {expected}"),
             Error::MalformedTree { id, problem } => write!(f, "tree {id}: {problem}"),
             Error::MalformedCommit(id) => write!(f, "commit {id} can't be parsed"),
+            Error::WalkParent {
+                commit,
+                parent,
+                source,
+                ..
+            } => write!(
+                f,
+                "parent {parent} of commit {commit} can't be read: {source}"
+            ),
             Error::InvalidPath(path) => write!(f, "invalid path '{path}'"),
             Error::TreeTooDeep(id) => write!(f, "tree {id} lies deeper than 2048 trees"),
             Error::MultiPackIndex { path, problem } => {
@@ -253,9 +277,52 @@ impl std::error::Error for Error {
         match self {
             Error::Io { source, .. } | Error::Write { source, .. } => Some(source),
             Error::Map(err) => Some(err),
+            Error::WalkParent { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }
+}
+
+/// Where a revision walk was when it could not read a parent
+/// ([`Error::WalkParent`]).
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = packread::doctest::Scratch::committed("walk-parent", &[("a.txt", "a\n")])?;
+/// # dir.git(&["commit", "-q", "--allow-empty", "-m", "second"])?;
+/// # dir.git(&["commit", "-q", "--allow-empty", "-m", "third"])?;
+/// use packread::history::{Walk, WalkOptions};
+/// use packread::{Error, WalkStage};
+///
+/// let repo = packread::Repository::discover(&dir)?;
+/// let (second, first) = (repo.rev_parse("HEAD~")?, repo.rev_parse("HEAD~2")?);
+/// let hex = first.to_hex();
+/// std::fs::remove_file(dir.join(".git/objects").join(&hex[..2]).join(&hex[2..]))?;
+/// let mut walk = Walk::new(&repo, WalkOptions::default());
+/// walk.push(repo.rev_parse("HEAD")?, false, false)?;
+/// // A commit goes out once its parents are read: the third, not the second.
+/// assert_eq!(walk.next().unwrap()?.id, repo.rev_parse("HEAD")?);
+/// match walk.next() {
+///     Some(Err(Error::WalkParent { commit, parent, stage: WalkStage::Traverse, source })) => {
+///         assert_eq!((commit, parent), (second, first));
+///         assert!(matches!(*source, Error::NotFound(id) if id == first));
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WalkStage {
+    /// Going through the commits one by one (git: `Failed to traverse
+    /// parents of commit <commit>`).
+    Traverse,
+    /// Walking the whole history before the first commit goes out, as a
+    /// limited walk does (git: `revision walk setup failed`).
+    Setup,
+    /// Comparing the commit's trees with its parents' for paths (git:
+    /// `cannot simplify commit <commit> (because of <parent>)`).
+    Simplify,
 }
 
 /// Whether the window manager failed because the file was deleted or

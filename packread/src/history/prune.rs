@@ -11,7 +11,7 @@ use std::ops::ControlFlow;
 use crate::diff::{self, Pathspec, TreeDiffOptions};
 use crate::error::Error;
 use crate::graph::BloomSettings;
-use crate::history::commits::{Commits, Node};
+use crate::history::commits::{Commits, Node, ParseFailure};
 use crate::history::flags::{BOTTOM, TREESAME, UNINTERESTING};
 use crate::object::ObjectId;
 
@@ -30,6 +30,20 @@ enum TreeDiff {
 /// each directory leading to it.
 struct BloomKeys {
     keys: Vec<Vec<u32>>,
+}
+
+/// Why [`Pruning::simplify`] failed.
+pub(crate) enum SimplifyError {
+    /// A parent could not be parsed (git: `cannot simplify commit`).
+    Parent(Node, ParseFailure),
+    /// Anything else (a tree that can't be read).
+    Other(Error),
+}
+
+impl From<Error> for SimplifyError {
+    fn from(e: Error) -> Self {
+        SimplifyError::Other(e)
+    }
 }
 
 /// What a path-limited walk needs beyond the plain walk.
@@ -187,7 +201,7 @@ impl Pruning {
     /// git's `try_to_simplify_commit`: marks `n` TREESAME where it doesn't
     /// change the paths, and with history simplification, cuts its
     /// parents down to the first relevant one it took the paths from.
-    pub(crate) fn simplify(&mut self, commits: &mut Commits, n: Node) -> Result<(), Error> {
+    pub(crate) fn simplify(&mut self, commits: &mut Commits, n: Node) -> Result<(), SimplifyError> {
         // git has no tree for a commit not parsed (a parent met only
         // through `--parents` rewriting past `--first-parent`).
         if !commits.get(n).parsed {
@@ -221,7 +235,9 @@ impl Pruning {
                     per_parent = Some(ts);
                 }
             }
-            commits.parse(p)?;
+            if let Err(failure) = commits.parse(p) {
+                return Err(SimplifyError::Parent(p, failure));
+            }
             match self.compare(commits, p, n, nth)? {
                 TreeDiff::Same => {
                     if !self.simplify_history || !relevant(commits, p) {

@@ -9,11 +9,12 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::error::Error;
+use crate::error::{Error, WalkStage};
 use crate::graph::CommitGraph;
-use crate::history::commits::{Commits, Node};
+use crate::history::commits::{Commits, Node, ParseFailure};
 use crate::history::position_walk::PositionWalk;
 use crate::history::prune::Pruning;
+use crate::history::prune::SimplifyError;
 use crate::history::queue::{DateList, Queue, QueueOrder};
 use crate::object::{ObjectId, ObjectKind};
 use crate::odb::Reader;
@@ -329,14 +330,23 @@ impl Walk {
         }
         let parents = match self.pruning.as_mut() {
             Some(pruning) => {
-                pruning.simplify(&mut self.commits, n)?;
+                if let Err(e) = pruning.simplify(&mut self.commits, n) {
+                    return Err(match e {
+                        SimplifyError::Parent(p, failure) => {
+                            self.parent_error(n, p, failure, WalkStage::Simplify)
+                        }
+                        SimplifyError::Other(e) => e,
+                    });
+                }
                 self.commits.parent_list(n)
             }
             None => parents,
         };
         let pass = self.commits.flags(n) & SYMMETRIC_LEFT;
         for &p in parents.as_slice() {
-            self.commits.parse(p)?;
+            if let Err(failure) = self.commits.parse(p) {
+                return Err(self.parent_error(n, p, failure, WalkStage::Traverse));
+            }
             self.commits.set(p, pass);
             if self.commits.flags(p) & SEEN == 0 {
                 self.commits.set(p, SEEN);
@@ -349,6 +359,20 @@ impl Walk {
             }
         }
         Ok(())
+    }
+
+    /// The error of a walk that could not parse `p`, a parent of `n`.
+    fn parent_error(&mut self, n: Node, p: Node, failure: ParseFailure, stage: WalkStage) -> Error {
+        let source = Box::new(Error::from(failure));
+        match (self.commits.id(n), self.commits.id(p)) {
+            (Ok(commit), Ok(parent)) => Error::WalkParent {
+                commit,
+                parent,
+                stage,
+                source,
+            },
+            (Err(e), _) | (_, Err(e)) => e,
+        }
     }
 
     /// `process_parents` into the walk's own date list.
@@ -369,11 +393,13 @@ impl Walk {
                 initial.push(n);
             }
         }
+        // git limits a topological walk without generation numbers
+        // (`setup_revisions`): the whole history is walked first, and a
+        // parent that can't be read fails the setup, before any output.
+        if self.topo_order() && !self.commits.generation_numbers_enabled() {
+            self.limited = true;
+        }
         if let Some(pruning) = self.pruning.as_mut() {
-            // git limits a topological walk without generation numbers.
-            if self.opts.order != Order::Default && !self.commits.generation_numbers_enabled() {
-                self.limited = true;
-            }
             if self.limited && pruning.can_increase_treesame() {
                 pruning.keep_treesame();
             }
@@ -439,7 +465,21 @@ impl Walk {
             {
                 self.commits.set(c, UNINTERESTING);
             }
-            self.process_parents(c, Some(&mut list))?;
+            self.process_parents(c, Some(&mut list))
+                .map_err(|e| match e {
+                    Error::WalkParent {
+                        commit,
+                        parent,
+                        stage: WalkStage::Traverse,
+                        source,
+                    } => Error::WalkParent {
+                        commit,
+                        parent,
+                        stage: WalkStage::Setup,
+                        source,
+                    },
+                    other => other,
+                })?;
             if self.commits.flags(c) & UNINTERESTING != 0 {
                 self.mark_parents_uninteresting(c);
                 slop = self.still_interesting(&mut list, date, slop, &mut cache);

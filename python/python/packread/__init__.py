@@ -38,6 +38,7 @@ from ._packread import (
     PackreadWarning,
     Repository,
     Signature,
+    WalkParentError,
 )
 
 if typing.TYPE_CHECKING:
@@ -63,6 +64,7 @@ __all__ = [
     "PackreadWarning",
     "Repository",
     "Signature",
+    "WalkParentError",
 ]
 
 

@@ -24,6 +24,12 @@ class CorruptObjectError(PackreadError):
     path: str
     offset: int
 
+class WalkParentError(PackreadError):
+    commit: str
+    parent: str
+    stage: Literal["traverse", "setup", "simplify"]
+    reason: Literal["missing", "not a commit", "unreadable"]
+
 class PackreadWarning(UserWarning): ...
 
 class Object:

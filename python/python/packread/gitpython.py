@@ -203,6 +203,25 @@ class _Stdout(io.RawIOBase):
         return b"".join(parts)
 
 
+def _git_death(error):
+    """What git prints where a served command fails with ``error``: for
+    a walk that could not read a parent, what parsing the parent said, then
+    where the walk gave up."""
+    stage = getattr(error, "stage", None)
+    reason = getattr(error, "reason", None)
+    if stage is None or reason not in ("missing", "not a commit"):
+        return f"fatal: {error}\n"
+    parent, commit = error.parent, error.commit
+    said = f"Could not read {parent}" if reason == "missing" else f"Object {parent} not a commit"
+    if stage == "setup":
+        death = "revision walk setup failed"
+    elif stage == "simplify":
+        death = f"cannot simplify commit {commit} (because of {parent})"
+    else:
+        death = f"Failed to traverse parents of commit {commit}"
+    return f"error: {said}\nfatal: {death}\n"
+
+
 class _ServedProcess:
     """What ``Git.execute(..., as_process=True)`` wraps for a served
     command: a finished process as ``subprocess.Popen`` shows one."""
@@ -220,7 +239,7 @@ class _ServedProcess:
 
     def _fail(self, error):
         self._status = 128
-        self._stderr += f"fatal: {error}\n".encode()
+        self._stderr += _git_death(error).encode()
         self.stderr = io.BytesIO(self._stderr)
 
     def poll(self):
@@ -498,4 +517,4 @@ def _read_ahead(self, command, chunks):
                 )
     except (packread.PackreadError, KeyError, OSError) as e:
         # As git's rev-list failing: GitPython raises when it waits for it.
-        raise GitCommandError(command, 128, f"fatal: {e}".encode()) from e
+        raise GitCommandError(command, 128, _git_death(e).encode()) from e

@@ -63,6 +63,9 @@ pub enum Exit {
     Fatal(String),
     /// `error: <msg>`, exit 128 (git's `error()` then `exit(128)`).
     Error(String),
+    /// `error: <first>` then `fatal: <second>`, exit 128 (git's `error()`
+    /// where it met the problem, then `die()` where it gave up).
+    ErrorThenFatal(String, String),
     /// A usage error: the message (a `fatal:` one followed by a blank line,
     /// as git's `usage_msg_opt` does), then the command's usage; exit 129.
     Usage(String, &'static str),
@@ -397,6 +400,11 @@ fn main() {
             Err(Exit::Error(msg)) => {
                 let _ = io::stdout().flush();
                 eprintln!("error: {msg}");
+                128
+            }
+            Err(Exit::ErrorThenFatal(error, fatal)) => {
+                let _ = io::stdout().flush();
+                eprintln!("error: {error}\nfatal: {fatal}");
                 128
             }
             Err(Exit::Usage(msg, usage)) => {

@@ -16,7 +16,7 @@ use packread::history::{
 };
 use packread::mailmap::Mailmap;
 use packread::refs::RefStore;
-use packread::{Error, ObjectId, ObjectKind, Reader};
+use packread::{Error, ObjectId, ObjectKind, Reader, WalkStage};
 
 use crate::context::Context;
 use crate::loose_replay::GitRead;
@@ -774,9 +774,30 @@ fn listed_tip(
     }
 }
 
-/// A commit the walk failed on, in git's words.
+/// A commit the walk failed on, in git's words: what parsing the parent
+/// said, then where the walk gave up.
 pub fn walk_error(e: Error) -> Exit {
     match e {
+        Error::WalkParent {
+            commit,
+            parent,
+            stage,
+            source,
+        } => {
+            let error = match *source {
+                Error::NotFound(id) => format!("Could not read {id}"),
+                Error::UnexpectedKind { id, .. } => format!("Object {id} not a commit"),
+                other => return other.into(),
+            };
+            let fatal = match stage {
+                WalkStage::Setup => "revision walk setup failed".to_owned(),
+                WalkStage::Simplify => {
+                    format!("cannot simplify commit {commit} (because of {parent})")
+                }
+                _ => format!("Failed to traverse parents of commit {commit}"),
+            };
+            Exit::ErrorThenFatal(error, fatal)
+        }
         Error::NotFound(id) => Exit::Fatal(format!("Failed to traverse parents of commit {id}")),
         other => other.into(),
     }
