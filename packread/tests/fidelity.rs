@@ -1698,6 +1698,30 @@ fn broken_parent_cases() -> Vec<Case> {
     cases
 }
 
+/// Walks long enough to run on a thread of their own
+/// (`make_long_walks.sh`): git's answers, and git's death where the walk
+/// meets a parent past the graph's end, after the commits before it.
+fn long_walk_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for repo in ["long-long", "long-longbroken"] {
+        for args in [
+            "main",
+            "--parents main",
+            "--first-parent main",
+            "-n 1200 main",
+            "--skip=1000 main",
+            "--count main",
+            "--all",
+        ] {
+            cases.push(case(repo, command("rev-list", args)));
+        }
+        for args in ["--oneline -n 1300 main", "--format=%H%x20%P main"] {
+            cases.push(case(repo, command("log", args)));
+        }
+    }
+    cases
+}
+
 fn walk_cases() -> Vec<Case> {
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     let mut cases = Vec::new();
@@ -1779,6 +1803,9 @@ fn repo(name: &str) -> PathBuf {
     }
     if let Some(state) = name.strip_prefix("diffs-") {
         return fixture("make_diffs.sh").join(format!("{state}.git"));
+    }
+    if let Some(which) = name.strip_prefix("long-") {
+        return fixture("make_long_walks.sh").join(format!("{which}.git"));
     }
     if let Some(state) = name.strip_prefix("walks-") {
         return fixture("make_walks.sh").join(format!("{state}.git"));
@@ -2129,6 +2156,7 @@ fn main() -> ExitCode {
         .chain(damaged_entry_cases())
         .chain(walk_cases())
         .chain(broken_parent_cases())
+        .chain(long_walk_cases())
         .chain(diff_cases())
         .chain(bad_graph_cases());
     let trials = cases

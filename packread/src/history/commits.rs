@@ -399,40 +399,15 @@ impl Commits {
         tree
     }
 
-    /// The number of commits the graph lists (none without a graph).
-    pub(crate) fn graph_len(&self) -> usize {
-        self.graph.as_ref().map_or(0, |(g, _)| g.len() as usize)
+    /// The commit-graph commits are read from, if any.
+    pub(crate) fn graph(&self) -> Option<&Arc<CommitGraph>> {
+        self.graph.as_ref().map(|(g, _)| g)
     }
 
-    /// The positions of the parents of the commit at graph position `pos`
-    /// (one [`read_graph_commit`](Self::read_graph_commit) has read).
-    pub(crate) fn graph_parents(&mut self, pos: u32, parents: &mut Vec<u32>) -> Result<(), Error> {
-        self.before_graph();
-        let (graph, cursors) = self.graph.as_mut().expect("positions come from the graph");
-        let read = graph.parent_positions(cursors, pos, false, parents);
-        self.after_graph();
-        read
-    }
-
-    /// Reads the commit at graph position `pos` as [`parse`](Self::parse)
-    /// reads it from the graph (every parent's position checked), without
-    /// a node: its committer date, and its parents' positions in
-    /// `parents`, asked to be fetched into the cache.
-    pub(crate) fn read_graph_commit(
-        &mut self,
-        pos: u32,
-        parents: &mut Vec<u32>,
-    ) -> Result<u64, Error> {
-        self.before_graph();
-        let (graph, cursors) = self.graph.as_mut().expect("positions come from the graph");
-        let read = graph.commit_parts(cursors, pos, parents);
-        if read.is_ok() {
-            for &p in parents.iter() {
-                graph.prefetch(cursors, p);
-            }
-        }
-        self.after_graph();
-        read.map(|(_tree, date, _generation)| date)
+    /// Whether the handle limit is too small for the reader's windows and
+    /// one per graph layer at once (each read then lets go of its windows).
+    pub(crate) fn is_tight(&self) -> bool {
+        self.tight
     }
 
     /// Parses the commit if it isn't yet: from the graph if it lists it,

@@ -11,15 +11,26 @@
 //! out. Each commit is read as the arena's walk reads it, at the same
 //! point of the walk (a parent when its child goes out, every parent's
 //! position checked), so a broken graph fails at the same commit.
+//!
+//! A long walk runs on a thread of its own ([`Positions`]), handing over
+//! batches of selected commits: the caller reads their ids (another table
+//! of the graph) and writes them while the walk goes on, and each core's
+//! caches hold one table's working set.
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use crate::error::Error;
+use crate::graph::{CommitGraph, GraphCursors};
 
-use super::commits::Commits;
 use super::queue::DateList;
 
-/// The walk's state: the commits still to go out, by date, and the
-/// positions met so far.
+/// The walk's state: the commits still to go out, by date, the positions
+/// met so far, and its own cursors over the graph.
 pub(crate) struct PositionWalk {
+    graph: Arc<CommitGraph>,
+    cursors: GraphCursors,
     list: DateList,
     /// Bit `pos` set: the commit at `pos` has been put in `list`.
     seen: Vec<u64>,
@@ -36,18 +47,21 @@ pub(crate) struct PositionWalk {
 }
 
 impl PositionWalk {
-    /// A walk from `starts` (graph positions and committer dates, newest
-    /// first, each once, as `prepare_revision_walk` sorts them) over a
-    /// graph of `len` commits, selecting `max_count` commits at most after
-    /// passing over `skip`.
+    /// A walk of `graph` from `starts` (graph positions and committer
+    /// dates, newest first, each once, as `prepare_revision_walk` sorts
+    /// them), selecting `max_count` commits at most after passing over
+    /// `skip`.
     pub(crate) fn new(
-        len: usize,
+        graph: Arc<CommitGraph>,
         starts: &[(u32, u64)],
         first_parent: bool,
         max_count: Option<usize>,
         skip: usize,
     ) -> PositionWalk {
+        let len = graph.len() as usize;
         let mut walk = PositionWalk {
+            cursors: graph.cursors(),
+            graph,
             list: DateList::new(),
             seen: vec![0; len.div_ceil(64)],
             first_parent,
@@ -73,21 +87,25 @@ impl PositionWalk {
 
     /// The next commit out's position and committer date, its parents put
     /// in the list (the first only with `first_parent`), each parent read
-    /// when it is first met; its parents' positions in `self.parents`.
-    ///
-    /// # Errors
-    /// When the graph can't be read at the commit or at a new parent.
-    fn step(&mut self, commits: &mut Commits) -> Result<Option<(u32, u64)>, Error> {
+    /// whole when it is first met, as the arena's walk parses it (and its
+    /// own parents' records asked for); its parents' positions in
+    /// `self.parents`.
+    fn step(&mut self) -> Result<Option<(u32, u64)>, Error> {
         let Some((pos, date)) = self.list.pop_dated() else {
             return Ok(None);
         };
-        // Read whole, and its parents' data fetched, when it was met.
-        commits.graph_parents(pos, &mut self.parents)?;
+        self.graph
+            .parent_positions(&mut self.cursors, pos, false, &mut self.parents)?;
         let take = if self.first_parent { 1 } else { usize::MAX };
         for i in 0..self.parents.len().min(take) {
             let p = self.parents[i];
             if self.mark(p) {
-                let parent_date = commits.read_graph_commit(p, &mut self.scratch)?;
+                let (_tree, parent_date, _generation) =
+                    self.graph
+                        .commit_parts(&mut self.cursors, p, &mut self.scratch)?;
+                for &q in &self.scratch {
+                    self.graph.prefetch(&self.cursors, q);
+                }
                 self.list.insert(p, parent_date);
             }
         }
@@ -100,15 +118,15 @@ impl PositionWalk {
     ///
     /// # Errors
     /// When the graph can't be read at the commit or at a new parent.
-    pub(crate) fn next(&mut self, commits: &mut Commits) -> Result<Option<(u32, u64)>, Error> {
+    pub(crate) fn next(&mut self) -> Result<Option<(u32, u64)>, Error> {
         if self.max_count == Some(0) {
             return Ok(None);
         }
-        let mut next = self.step(commits);
+        let mut next = self.step();
         if matches!(next, Ok(Some(_))) {
             while self.skip > 0 {
                 self.skip -= 1;
-                next = self.step(commits);
+                next = self.step();
                 if !matches!(next, Ok(Some(_))) {
                     break;
                 }
@@ -124,5 +142,201 @@ impl PositionWalk {
     /// last, all of them, in the commit's order.
     pub(crate) fn parents(&self) -> &[u32] {
         &self.parents
+    }
+
+    /// Whether the walk may select more than `n` commits (worth a thread).
+    pub(crate) fn selects_over(&self, n: usize) -> bool {
+        self.max_count.is_none_or(|m| m > n)
+    }
+}
+
+/// Commits a walk on its own thread selected, in order.
+#[derive(Default)]
+struct Batch {
+    /// Position, committer date, and where its parents lie in `parents`.
+    commits: Vec<(u32, u64, u32, u32)>,
+    parents: Vec<u32>,
+}
+
+/// Commits a [`Batch`] holds: enough to keep both threads busy, few
+/// enough for the first ones to come soon.
+const BATCH: usize = 256;
+
+/// What the walk's thread sends.
+enum Message {
+    /// The next commits selected.
+    Batch(Batch),
+    /// The walk ended: nothing more.
+    Done,
+    /// The walk failed (after the commits sent before).
+    Failed(Error),
+}
+
+/// A [`PositionWalk`] on a thread of its own, read batch by batch; what
+/// ended it (the end, or an error) comes after the commits before.
+pub(crate) struct Positions {
+    rx: Receiver<Message>,
+    thread: Option<JoinHandle<()>>,
+    batch: Batch,
+    /// The next commit of `batch` to hand over.
+    next: usize,
+    /// Where this commit's parents lie in `batch.parents`.
+    last_parents: (u32, u32),
+    done: bool,
+}
+
+impl Positions {
+    /// `walk` moved to a thread of its own, or left here where the
+    /// system starts no thread.
+    fn spawn(walk: PositionWalk) -> Positional {
+        let (tx, rx) = sync_channel(2);
+        let slot = Arc::new(Mutex::new(Some(walk)));
+        let theirs = Arc::clone(&slot);
+        let spawned = std::thread::Builder::new()
+            .name("packread-walk".into())
+            .spawn(move || {
+                let walk = theirs.lock().ok().and_then(|mut w| w.take());
+                if let Some(walk) = walk {
+                    run(walk, &tx);
+                }
+            });
+        match spawned {
+            Ok(thread) => Positional::Away(Positions {
+                rx,
+                thread: Some(thread),
+                batch: Batch::default(),
+                next: 0,
+                last_parents: (0, 0),
+                done: false,
+            }),
+            // The closure never ran: the walk is still in its slot.
+            Err(_) => Positional::Here(
+                slot.lock()
+                    .ok()
+                    .and_then(|mut w| w.take())
+                    .expect("a thread that did not start left the walk"),
+            ),
+        }
+    }
+
+    /// As [`PositionWalk::next`].
+    ///
+    /// # Errors
+    /// As [`PositionWalk::next`], after the commits selected before.
+    ///
+    /// # Panics
+    /// Where the walk's thread panicked (its panic, carried over).
+    pub(crate) fn next(&mut self) -> Result<Option<(u32, u64)>, Error> {
+        while self.next == self.batch.commits.len() {
+            if self.done {
+                return Ok(None);
+            }
+            match self.rx.recv() {
+                Ok(Message::Batch(batch)) => {
+                    self.batch = batch;
+                    self.next = 0;
+                }
+                Ok(Message::Done) => self.done = true,
+                Ok(Message::Failed(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                // The thread ended without saying how: it panicked.
+                Err(_) => {
+                    self.done = true;
+                    if let Some(Err(panic)) = self.thread.take().map(JoinHandle::join) {
+                        std::panic::resume_unwind(panic);
+                    }
+                    unreachable!("the walk's thread ends with a message or a panic");
+                }
+            }
+        }
+        let (pos, date, start, len) = self.batch.commits[self.next];
+        self.next += 1;
+        self.last_parents = (start, len);
+        Ok(Some((pos, date)))
+    }
+
+    /// The parents' positions of the commit [`next`](Self::next) returned
+    /// last.
+    pub(crate) fn parents(&self) -> &[u32] {
+        let (start, len) = (self.last_parents.0 as usize, self.last_parents.1 as usize);
+        &self.batch.parents[start..start + len]
+    }
+}
+
+/// The walk's thread: batches until the walk ends or fails, or the caller
+/// stops listening (its end of the channel dropped).
+fn run(mut walk: PositionWalk, tx: &SyncSender<Message>) {
+    loop {
+        let mut batch = Batch::default();
+        let mut end = None;
+        while batch.commits.len() < BATCH {
+            match walk.next() {
+                Ok(Some((pos, date))) => {
+                    let start = batch.parents.len() as u32;
+                    batch.parents.extend_from_slice(walk.parents());
+                    let len = walk.parents().len() as u32;
+                    batch.commits.push((pos, date, start, len));
+                }
+                Ok(None) => {
+                    end = Some(Message::Done);
+                    break;
+                }
+                Err(e) => {
+                    end = Some(Message::Failed(e));
+                    break;
+                }
+            }
+        }
+        if !batch.commits.is_empty() && tx.send(Message::Batch(batch)).is_err() {
+            return;
+        }
+        if let Some(end) = end {
+            let _ = tx.send(end);
+            return;
+        }
+    }
+}
+
+/// A walk over graph positions: here, or on a thread of its own once it
+/// is known to be long.
+pub(crate) enum Positional {
+    Here(PositionWalk),
+    Away(Positions),
+}
+
+/// Commits a walk may still select for it to move to a thread of its own
+/// (below, the thread costs more than it saves).
+const AWAY_FROM: usize = 1_000;
+
+impl Positional {
+    /// As [`PositionWalk::next`].
+    ///
+    /// # Errors
+    /// As [`PositionWalk::next`].
+    pub(crate) fn next(&mut self) -> Result<Option<(u32, u64)>, Error> {
+        match self {
+            Positional::Here(walk) => walk.next(),
+            Positional::Away(walk) => walk.next(),
+        }
+    }
+
+    /// As [`PositionWalk::parents`].
+    pub(crate) fn parents(&self) -> &[u32] {
+        match self {
+            Positional::Here(walk) => walk.parents(),
+            Positional::Away(walk) => walk.parents(),
+        }
+    }
+
+    /// `walk`, moved to a thread of its own if it may select many more
+    /// commits and a second processor can run it.
+    pub(crate) fn away_if_long(walk: PositionWalk) -> Positional {
+        let two = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        if !two || !walk.selects_over(AWAY_FROM) {
+            return Positional::Here(walk);
+        }
+        Positions::spawn(walk)
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::error::{Error, WalkStage};
 use crate::graph::CommitGraph;
 use crate::history::commits::{Commits, Node, ParseFailure};
-use crate::history::position_walk::PositionWalk;
+use crate::history::position_walk::{PositionWalk, Positional};
 use crate::history::prune::Pruning;
 use crate::history::prune::SimplifyError;
 use crate::history::queue::{DateList, Queue, QueueOrder};
@@ -158,7 +158,10 @@ pub struct Walk {
     parent_ids: bool,
     /// The walk over graph positions that replaces the arena's, when it
     /// selects what the arena's would (see `lists_by_position`).
-    by_position: Option<PositionWalk>,
+    by_position: Option<Positional>,
+    /// Whether the walk over positions may move to a thread of its own
+    /// (decided when the first commit is handed over).
+    position_thread_decided: bool,
 }
 
 impl Walk {
@@ -205,6 +208,7 @@ impl Walk {
             initial: Vec::new(),
             parent_ids: true,
             by_position: None,
+            position_thread_decided: false,
         }
     }
 
@@ -420,14 +424,14 @@ impl Walk {
                 .iter()
                 .filter_map(|&n| Some((self.commits.graph_pos(n)?, self.commits.date(n))))
                 .collect();
-            let len = self.commits.graph_len();
-            self.by_position = Some(PositionWalk::new(
-                len,
+            let graph = self.commits.graph().expect("listing by position").clone();
+            self.by_position = Some(Positional::Here(PositionWalk::new(
+                graph,
                 &starts,
                 self.opts.first_parent,
                 self.max_count.take(),
                 std::mem::take(&mut self.skip),
-            ));
+            )));
             self.initial = initial;
             return Ok(());
         }
@@ -1150,7 +1154,7 @@ impl Walk {
             let walk = self.by_position.as_mut().expect("walking by position");
             let mut right = 0;
             loop {
-                match walk.next(&mut self.commits) {
+                match walk.next() {
                     Ok(Some(_)) => right += 1,
                     Ok(None) => return Ok((0, right)),
                     Err(e) => {
@@ -1226,6 +1230,7 @@ impl Walk {
             && !self.limited
             && self.opts.order == Order::Default
             && !self.opts.reverse
+            && !self.commits.is_tight()
             && initial.iter().all(|&n| self.commits.graph_pos(n).is_some())
     }
 
@@ -1271,8 +1276,16 @@ impl Walk {
 
     /// The next commit of a walk over graph positions.
     fn next_by_position(&mut self) -> Result<Option<Walked>, Error> {
+        if !self.position_thread_decided {
+            // The caller reads ids (another table of the graph) while the
+            // walk goes on, on a thread of its own if the walk is long.
+            self.position_thread_decided = true;
+            if let Some(Positional::Here(walk)) = self.by_position.take() {
+                self.by_position = Some(Positional::away_if_long(walk));
+            }
+        }
         let walk = self.by_position.as_mut().expect("walking by position");
-        let next = walk.next(&mut self.commits);
+        let next = walk.next();
         let walked = match next {
             Ok(Some((pos, date))) => self.walked_at(pos, date).map(Some),
             Ok(None) => Ok(None),

@@ -237,6 +237,12 @@ pub fn fatal(e: &Error) -> String {
             reason: Corruption::BadLargeOffsetIndex(_),
             ..
         } => index_offset_beyond_end(&crate::shown_path::shown_path(&path.with_extension("pack"))),
+        // A commit-graph parent past the graph's end (git's
+        // `insert_parent_or_die`).
+        Error::Corrupt {
+            reason: Corruption::GraphPositionOutOfRange(pos),
+            ..
+        } => format!("invalid parent position {pos}"),
         Error::MultiPackIndex { path, problem } => {
             midx(path, problem).1.unwrap_or_else(|| e.to_string())
         }
