@@ -28,6 +28,7 @@ from io import BytesIO
 try:
     import git
     from git.cmd import safe_decode
+    from git.compat import defenc
     from git.exc import GitCommandError
     from gitdb.base import OInfo, OStream
     from gitdb.db.loose import LooseObjectDB
@@ -328,14 +329,20 @@ class Git(git.Git):
         process = _ServedProcess(list(command), status, chunks, stderr)
         stdout, stderr = process.communicate()
         status = process.wait()
+        # A view, not a copy: `rev-list` of a long history is megabytes,
+        # and each copy of it faults its pages in.
+        out = memoryview(stdout)
         if stdout.endswith(b"\n") and kwargs.get("strip_newline_in_stdout", True):
-            stdout = stdout[:-1]
+            out = out[:-1]
         if stderr.endswith(b"\n"):
             stderr = stderr[:-1]
         if kwargs.get("with_exceptions", True) and status != 0:
-            raise GitCommandError(list(command), status, stderr, stdout)
+            raise GitCommandError(list(command), status, stderr, bytes(out))
         if kwargs.get("stdout_as_string", True):
-            stdout = safe_decode(stdout)
+            # safe_decode's decoding, from the view.
+            stdout = str(out, defenc, "surrogateescape")
+        else:
+            stdout = bytes(out) if len(out) != len(stdout) else stdout
         if kwargs.get("with_extended_output"):
             return status, stdout, safe_decode(stderr)
         return stdout
