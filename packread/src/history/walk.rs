@@ -1149,21 +1149,28 @@ impl Walk {
                 }
             };
         }
-        let (mut left, mut right) = (0, 0);
-        if self.by_position()? {
-            let walk = self.by_position.as_mut().expect("walking by position");
-            let mut right = 0;
-            loop {
-                match walk.next() {
-                    Ok(Some(_)) => right += 1,
-                    Ok(None) => return Ok((0, right)),
-                    Err(e) => {
-                        self.failed = true;
-                        return Err(e);
+        match self.by_position() {
+            Ok(true) => {
+                let walk = self.by_position.as_mut().expect("walking by position");
+                let mut count = 0;
+                loop {
+                    match walk.next() {
+                        Ok(Some(_)) => count += 1,
+                        Ok(None) => return Ok((0, count)),
+                        Err(e) => {
+                            self.failed = true;
+                            return Err(e);
+                        }
                     }
                 }
             }
+            Ok(false) => {}
+            Err(e) => {
+                self.failed = true;
+                return Err(e);
+            }
         }
+        let (mut left, mut right) = (0, 0);
         while !self.failed {
             match self.next_node() {
                 Ok(Some(n)) => {
