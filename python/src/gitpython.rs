@@ -11,13 +11,12 @@
 
 use std::sync::Mutex;
 
-use packread::history::Walk;
+use packread::history::{ReadAhead, Walk};
 use packread::{HashKind, ObjectId};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyTuple};
 
 use crate::errors::to_py;
-use crate::history::{Chunk, read_ahead};
 
 /// An identity line's parts, as GitPython reads them.
 struct Ident<'a> {
@@ -214,7 +213,7 @@ impl Parsed<'_> {
 /// and builds its objects.
 #[pyclass(module = "packread._packread", frozen)]
 pub struct GitPythonCommits {
-    rx: Mutex<std::sync::mpsc::Receiver<Chunk<Read>>>,
+    read: Mutex<ReadAhead<Read>>,
     hex_len: usize,
 }
 
@@ -226,9 +225,9 @@ impl GitPythonCommits {
         walk.keep_commit_data();
         // The reading thread is the slower side: it only reads; each
         // commit is parsed once, here on the caller's.
-        let rx = read_ahead(walk, |c, data| Ok((c.id, data)));
+        let read = ReadAhead::new(walk, |c, data| Ok((c.id, data)));
         GitPythonCommits {
-            rx: Mutex::new(rx),
+            read: Mutex::new(read),
             hex_len: hash.len() * 2,
         }
     }
@@ -241,7 +240,7 @@ impl GitPythonCommits {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
-        let chunk = py.detach(|| self.rx.lock().ok()?.recv().ok());
+        let chunk = py.detach(|| self.read.lock().ok()?.next_chunk());
         let items = match chunk {
             None => return Ok(None),
             Some(Err(e)) => return Err(to_py(e)),

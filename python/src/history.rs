@@ -10,7 +10,9 @@ use packread::attributes::{Attributes, Sources};
 use packread::diff::{
     BlobCache, DiffConfig, LineStat, Pathspec, TreeCache, TreeDiffOptions, line_stat_cached,
 };
-use packread::history::{Ancestry, CommitFilter, Order, PatternSyntax, Walk, WalkOptions};
+use packread::history::{
+    Ancestry, CommitFilter, Order, PatternSyntax, ReadAhead, Walk, WalkOptions,
+};
 use packread::object::commit;
 use packread::{HashKind, ObjectId, Reader};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -176,64 +178,11 @@ impl Parsed {
     }
 }
 
-/// What a read-ahead thread sends: a chunk of the walk's commits made
-/// into `T`s, or the error that ended the walk.
-pub type Chunk<T> = Result<Vec<T>, packread::Error>;
-
-/// Commits a read-ahead thread hands over at once.
-pub const CHUNK: usize = 256;
-
-/// A thread that walks `walk`, reads each commit's bytes and makes them
-/// into a `T` with `make`, sending them in chunks (two at most waiting):
-/// the walk and the reads go on while Python uses what came before. The
-/// thread ends with the walk, at the first error, or when the receiver is
-/// dropped.
-pub fn read_ahead<T: Send + 'static>(
-    mut walk: Walk,
-    make: impl Fn(packread::history::Walked, Vec<u8>) -> Result<T, packread::Error> + Send + 'static,
-) -> std::sync::mpsc::Receiver<Chunk<T>> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk<T>>(2);
-    std::thread::spawn(move || {
-        loop {
-            let mut items = Vec::with_capacity(CHUNK);
-            let mut failed = None;
-            while items.len() < CHUNK {
-                match walk.next_with_data() {
-                    Some(Ok((c, data))) => match make(c, data) {
-                        Ok(item) => items.push(item),
-                        Err(e) => {
-                            failed = Some(e);
-                            break;
-                        }
-                    },
-                    Some(Err(e)) => {
-                        failed = Some(e);
-                        break;
-                    }
-                    None => break,
-                }
-            }
-            let done = items.len() < CHUNK;
-            if !items.is_empty() && tx.send(Ok(items)).is_err() {
-                return;
-            }
-            if let Some(e) = failed {
-                let _ = tx.send(Err(e));
-                return;
-            }
-            if done {
-                return;
-            }
-        }
-    });
-    rx
-}
-
 /// The iterator `Repository.iter_commits` returns: commits as the walk
 /// hands them over, read ahead by a thread.
 #[pyclass(module = "packread._packread", frozen)]
 pub struct CommitIter {
-    rx: Mutex<std::sync::mpsc::Receiver<Chunk<Parsed>>>,
+    read: Mutex<ReadAhead<Parsed>>,
     /// Commits received and not handed over yet.
     ready: Mutex<std::collections::VecDeque<Parsed>>,
 }
@@ -250,7 +199,7 @@ impl CommitIter {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if ready.is_empty() {
-            match py.detach(|| self.rx.lock().ok()?.recv().ok()) {
+            match py.detach(|| self.read.lock().ok()?.next_chunk()) {
                 None => return Ok(None),
                 Some(Err(e)) => return Err(to_py(e)),
                 Some(Ok(chunk)) => ready.extend(chunk),
@@ -537,7 +486,9 @@ pub fn commit_iter(mut walk: Walk, hash: HashKind) -> CommitIter {
     // Each commit's bytes are wanted: those parsed on the way are kept.
     walk.keep_commit_data();
     CommitIter {
-        rx: Mutex::new(read_ahead(walk, move |c, data| parse(c.id, &data, hash))),
+        read: Mutex::new(ReadAhead::new(walk, move |c, data| {
+            parse(c.id, &data, hash)
+        })),
         ready: Mutex::new(std::collections::VecDeque::new()),
     }
 }

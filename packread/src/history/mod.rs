@@ -13,6 +13,7 @@ mod objects;
 mod position_walk;
 mod prune;
 mod queue;
+mod read_ahead;
 mod revisions;
 mod walk;
 
@@ -20,4 +21,5 @@ pub use ancestry::Ancestry;
 pub use date::approxidate;
 pub use grep::{BadPattern, CommitFilter, PatternSyntax};
 pub use objects::{ListError, Listed, Missing, ObjectList};
+pub use read_ahead::ReadAhead;
 pub use walk::{Order, Walk, WalkOptions, Walked};

@@ -25,6 +25,7 @@ use crate::error::Error;
 use crate::graph::{CommitGraph, GraphCursors};
 
 use super::queue::DateList;
+use super::read_ahead::resume_panic;
 
 /// The walk's state: the commits still to go out, by date, the positions
 /// met so far, and its own cursors over the graph.
@@ -244,10 +245,7 @@ impl Positions {
                 // The thread ended without saying how: it panicked.
                 Err(_) => {
                     self.done = true;
-                    if let Some(Err(panic)) = self.thread.take().map(JoinHandle::join) {
-                        std::panic::resume_unwind(panic);
-                    }
-                    unreachable!("the walk's thread ends with a message or a panic");
+                    resume_panic(self.thread.take());
                 }
             }
         }

@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 
+use packread::history::ReadAhead;
 use packread::mailmap::Mailmap;
 use packread::object::commit::{Commit, Signature};
 use packread::{ObjectId, Reader};
@@ -87,7 +88,8 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let mut first = true;
     // One buffer for every commit's text, written out after each.
     let mut out = Vec::new();
-    while let Some(next) = walk.next_with_data() {
+    // Commits read on a second thread while this one shows the ones before.
+    for next in ReadAhead::new(walk, |c, data| Ok((c, data))) {
         let (c, data) = next.map_err(crate::rev_list::walk_error)?;
         let mut commit = Commit::parse(&data, c.id.kind())
             .map_err(|_| Exit::Fatal(format!("unable to parse commit {}", c.id)))?;
