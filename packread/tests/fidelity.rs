@@ -1548,6 +1548,15 @@ fn diff_cases() -> Vec<Case> {
             "main:t/last.txt\nmain\n",
         ));
     }
+    // A blob gone: git counts every file's lines before it shows any,
+    // and dies at the first it can't read (raw lines shown before).
+    for args in [
+        "-r --numstat main~4 main",
+        "-r --raw --numstat main~4 main",
+        "-r --numstat main~2 main",
+    ] {
+        cases.push(case("diffs-holed", command("diff-tree", args)));
+    }
     // In a work tree with attributes and settings that class files for
     // line counts (see make_diffs.sh).
     for args in DIFF_TREE_ARGS.iter().filter(|a| a.contains("--numstat")) {

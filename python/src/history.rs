@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use packread::attributes::{Attributes, Sources};
 use packread::diff::{
-    BlobCache, DiffConfig, LineStat, Pathspec, TreeCache, TreeDiffOptions, line_stat_cached,
+    DiffConfig, LineCounters, LineStat, Pathspec, TreeCache, TreeDiffOptions, line_stats,
 };
 use packread::history::{
     Ancestry, CommitFilter, Order, PatternSyntax, ReadAhead, Walk, WalkOptions,
@@ -521,12 +521,11 @@ pub fn merge_base(
 /// and the trees read last (a commit's are its child's parent trees).
 pub struct DiffState {
     reader: Reader,
-    /// A second reader, for counting lines on a second thread.
-    helper: Reader,
     trees: TreeCache,
-    /// The files each reader read last: a version between two commits
-    /// is counted for both (GitPython's `stats` along history).
-    blobs: [BlobCache; 2],
+    /// A second reader, for counting lines on a second thread, and the
+    /// files each thread read last: a version between two commits is
+    /// counted for both (GitPython's `stats` along history).
+    counters: LineCounters,
     /// git's automatic abbreviation length, once counted.
     abbrev: Option<usize>,
     /// The last results, with what they were computed from.
@@ -571,68 +570,12 @@ impl DiffState {
         reader.keep_tree_bases(usize::MAX);
         DiffState {
             reader,
-            helper: repo.odb().reader(),
             trees: TreeCache::new(TREE_CACHE_BYTES),
-            blobs: [
-                BlobCache::new(BLOB_CACHE_BYTES),
-                BlobCache::new(BLOB_CACHE_BYTES),
-            ],
+            counters: LineCounters::new(repo.odb().reader(), BLOB_CACHE_BYTES),
             abbrev: None,
             recent: std::collections::VecDeque::new(),
         }
     }
-}
-
-/// Changes past which lines are counted on two threads.
-const PARALLEL_FROM: usize = 8;
-
-/// The lines added and deleted of each change (`None`: binary), as
-/// `--numstat` counts them: on `reader`'s thread and, for many changes,
-/// on a second one with `helper`, each taking every other change.
-fn count_lines(
-    (reader, helper): (&mut Reader, &mut Reader),
-    blobs: &mut [BlobCache; 2],
-    changes: &[packread::diff::Change],
-    classed: &[packread::diff::Classing],
-    threshold: u64,
-) -> Result<Vec<Option<(u64, u64)>>, packread::Error> {
-    let count = |reader: &mut Reader,
-                 blobs: &mut BlobCache,
-                 i: usize|
-     -> Result<Option<(u64, u64)>, packread::Error> {
-        Ok(
-            match line_stat_cached(reader, blobs, &changes[i], threshold, classed[i])? {
-                LineStat::Text { added, removed } => Some((added, removed)),
-                LineStat::Binary => None,
-            },
-        )
-    };
-    let [mine, helpers] = blobs;
-    if changes.len() < PARALLEL_FROM {
-        return (0..changes.len()).map(|i| count(reader, mine, i)).collect();
-    }
-    let (odd, even) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| {
-            (1..changes.len())
-                .step_by(2)
-                .map(|i| count(helper, helpers, i))
-                .collect::<Result<Vec<_>, _>>()
-        });
-        let first = (0..changes.len())
-            .step_by(2)
-            .map(|i| count(reader, mine, i))
-            .collect::<Result<Vec<_>, _>>();
-        let second = second
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (second, first)
-    });
-    let (odd, even) = (odd?, even?);
-    let mut lines = Vec::with_capacity(changes.len());
-    for i in 0..changes.len() {
-        lines.push(if i % 2 == 0 { even[i / 2] } else { odd[i / 2] });
-    }
-    Ok(lines)
 }
 
 /// The trees `diff_tree` keeps for its next calls.
@@ -748,9 +691,8 @@ fn compute(
     let (old, new, numstat, abbrev) = (key.old, key.new, key.numstat, key.abbrev);
     let DiffState {
         reader,
-        helper,
         trees,
-        blobs,
+        counters,
         abbrev: abbrev_len,
         ..
     } = state;
@@ -780,13 +722,19 @@ fn compute(
             .iter()
             .map(|c| config.classing(&mut attributes, &c.path))
             .collect();
-        count_lines(
-            (reader, helper),
-            blobs,
+        line_stats(
+            reader,
+            counters,
             &found,
             &classed,
             config.big_file_threshold,
         )?
+        .into_iter()
+        .map(|stat| match stat {
+            LineStat::Text { added, removed } => Some((added, removed)),
+            LineStat::Binary => None,
+        })
+        .collect()
     } else {
         vec![None; found.len()]
     };

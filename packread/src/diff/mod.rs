@@ -8,6 +8,7 @@ mod lines;
 mod pathspec;
 mod recent;
 mod stat;
+mod stats;
 mod tree;
 
 pub use config::DiffConfig;
@@ -16,6 +17,7 @@ pub use stat::{
     BIG_FILE_THRESHOLD, BlobCache, Classing, LineStat, count_lines, is_binary, line_counts,
     line_stat, line_stat_as, line_stat_cached,
 };
+pub use stats::{LineCounters, line_stats};
 pub use tree::{
     Change, MAX_TREE_DEPTH, Side, Status, TreeCache, TreeDiffOptions, diff_trees, diff_trees_cached,
 };

@@ -221,7 +221,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         parsed: HashMap::new(),
         graph: Graph::NotLoaded,
         lines: line_settings(cx),
-        blobs: diff::BlobCache::new(BLOB_CACHE_BYTES),
+        counters: diff::LineCounters::new(cx.odb.reader(), BLOB_CACHE_BYTES),
     };
     if pending.is_empty() && !printer.o.stdin {
         return Err(Exit::Usage(String::new(), USAGE));
@@ -360,9 +360,10 @@ struct Printer<'o> {
     graph: Graph,
     /// What decides `--numstat`'s binary files: attributes and settings.
     lines: (Attributes, DiffConfig),
-    /// The files `--numstat` read last (a version between two commits is
-    /// read for both).
-    blobs: diff::BlobCache,
+    /// A second reader for `--numstat` (lines of large diffs are counted
+    /// on two threads), and the files each thread read last (a version
+    /// between two commits is read for both).
+    counters: diff::LineCounters,
 }
 
 /// Bytes of files `--numstat` keeps for the next commits' diffs: the
@@ -647,24 +648,32 @@ impl Printer<'_> {
             }
         }
         if f.numstat {
-            for c in changes {
-                if c.old.is_some_and(|s| s.is_tree()) || c.new.is_some_and(|s| s.is_tree()) {
-                    continue;
-                }
-                let (attributes, config) = &mut self.lines;
-                let classing = config.classing(attributes, &c.path);
-                let threshold = config.big_file_threshold;
-                let stat = diff::line_stat_cached(
-                    &mut self.reader,
-                    &mut self.blobs,
-                    c,
-                    threshold,
-                    classing,
-                )
-                .map_err(|e| match e {
-                    Error::NotFound(id) => Exit::Fatal(format!("unable to read {id}")),
-                    other => other.into(),
-                })?;
+            // As git, every file's lines are counted before any is shown.
+            let files: Vec<Change> = changes
+                .iter()
+                .filter(|c| {
+                    !c.old.is_some_and(|s| s.is_tree()) && !c.new.is_some_and(|s| s.is_tree())
+                })
+                .cloned()
+                .collect();
+            let (attributes, config) = &mut self.lines;
+            let classings: Vec<_> = files
+                .iter()
+                .map(|c| config.classing(attributes, &c.path))
+                .collect();
+            let threshold = config.big_file_threshold;
+            let stats = diff::line_stats(
+                &mut self.reader,
+                &mut self.counters,
+                &files,
+                &classings,
+                threshold,
+            )
+            .map_err(|e| match e {
+                Error::NotFound(id) => Exit::Fatal(format!("unable to read {id}")),
+                other => other.into(),
+            })?;
+            for (c, stat) in files.iter().zip(stats) {
                 match stat {
                     LineStat::Binary => self.out.write_all(b"-\t-\t")?,
                     LineStat::Text { added, removed } => write!(self.out, "{added}\t{removed}\t")?,
