@@ -16,6 +16,7 @@ mod queue;
 mod read_ahead;
 mod revisions;
 mod walk;
+mod worker;
 
 pub use ancestry::Ancestry;
 pub use date::approxidate;

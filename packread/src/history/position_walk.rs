@@ -25,7 +25,7 @@ use crate::error::Error;
 use crate::graph::{CommitGraph, GraphCursors};
 
 use super::queue::DateList;
-use super::read_ahead::resume_panic;
+use super::worker::resume_panic;
 
 /// The walk's state: the commits still to go out, by date, the positions
 /// met so far, and its own cursors over the graph.

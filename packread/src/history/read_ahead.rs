@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 use crate::error::Error;
 
 use super::walk::{Walk, Walked};
+use super::worker::resume_panic;
 
 /// Commits a read-ahead thread hands over at once.
 const CHUNK: usize = 256;
@@ -212,15 +213,6 @@ fn chunk<T>(walk: &mut Walk, make: &mut Make<T>) -> (Vec<T>, Option<Message<T>>)
         }
     }
     (items, None)
-}
-
-/// Carries the panic of a worker thread that ended without its last
-/// message over to the caller.
-pub(super) fn resume_panic(thread: Option<JoinHandle<()>>) -> ! {
-    if let Some(Err(panic)) = thread.map(JoinHandle::join) {
-        std::panic::resume_unwind(panic);
-    }
-    unreachable!("a worker thread ends with its last message or a panic");
 }
 
 #[cfg(test)]
