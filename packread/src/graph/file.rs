@@ -430,6 +430,9 @@ impl GraphFile {
     #[inline]
     fn array<const N: usize>(&self, c: &mut WindowCursor, at: u64) -> Result<[u8; N], Error> {
         let mut raw = [0u8; N];
+        // `read`'s steps, written out: through `read` the copy's length is
+        // not known when compiled and each becomes a `memcpy` call (9 %
+        // more instructions in `rev-list --count --topo-order`).
         if let Some(mapped) = c.mapped_at(at, N) {
             raw.copy_from_slice(mapped);
             return Ok(raw);

@@ -3,6 +3,7 @@
 //! `--numstat`, `-z`, `-s`, `--no-commit-id`, `--always`, `--stdin`,
 //! paths), with git's output, messages and exit codes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufWriter, Write};
 use std::ops::ControlFlow;
@@ -648,14 +649,16 @@ impl Printer<'_> {
             }
         }
         if f.numstat {
-            // As git, every file's lines are counted before any is shown.
-            let files: Vec<Change> = changes
-                .iter()
-                .filter(|c| {
-                    !c.old.is_some_and(|s| s.is_tree()) && !c.new.is_some_and(|s| s.is_tree())
-                })
-                .cloned()
-                .collect();
+            // As git, every file's lines are counted before any is shown;
+            // trees (`-t`) have none: the changes are copied only then.
+            let tree = |c: &Change| {
+                c.old.is_some_and(|s| s.is_tree()) || c.new.is_some_and(|s| s.is_tree())
+            };
+            let files: Cow<'_, [Change]> = if changes.iter().any(tree) {
+                Cow::Owned(changes.iter().filter(|c| !tree(c)).cloned().collect())
+            } else {
+                Cow::Borrowed(changes)
+            };
             let (attributes, config) = &mut self.lines;
             let classings: Vec<_> = files
                 .iter()
