@@ -17,15 +17,15 @@
 //! of the graph) and writes them while the walk goes on, and each core's
 //! caches hold one table's working set.
 
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::error::Error;
 use crate::graph::{CommitGraph, GraphCursors};
 
 use super::queue::DateList;
-use super::worker::resume_panic;
+use super::worker::{self, resume_panic};
 
 /// The walk's state: the commits still to go out, by date, the positions
 /// met so far, and its own cursors over the graph.
@@ -191,17 +191,7 @@ impl Positions {
     /// system starts no thread.
     fn spawn(walk: PositionWalk) -> Positional {
         let (tx, rx) = sync_channel(2);
-        let slot = Arc::new(Mutex::new(Some(walk)));
-        let theirs = Arc::clone(&slot);
-        let spawned = std::thread::Builder::new()
-            .name("packread-walk".into())
-            .spawn(move || {
-                let walk = theirs.lock().ok().and_then(|mut w| w.take());
-                if let Some(walk) = walk {
-                    run(walk, &tx);
-                }
-            });
-        match spawned {
+        match worker::spawn("packread-walk", walk, move |walk| run(walk, &tx)) {
             Ok(thread) => Positional::Away(Positions {
                 rx,
                 thread: Some(thread),
@@ -210,13 +200,7 @@ impl Positions {
                 last_parents: (0, 0),
                 done: false,
             }),
-            // The closure never ran: the walk is still in its slot.
-            Err(_) => Positional::Here(
-                slot.lock()
-                    .ok()
-                    .and_then(|mut w| w.take())
-                    .expect("a thread that did not start left the walk"),
-            ),
+            Err(walk) => Positional::Here(walk),
         }
     }
 

@@ -5,13 +5,12 @@
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, sync_channel};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::error::Error;
 
 use super::walk::{Walk, Walked};
-use super::worker::resume_panic;
+use super::worker::{self, resume_panic};
 
 /// Commits a read-ahead thread hands over at once.
 const CHUNK: usize = 256;
@@ -29,10 +28,6 @@ enum Message<T> {
 /// Turns a commit the walk handed over and its bytes into what the caller
 /// wants, on the reading thread.
 type Make<T> = Box<dyn FnMut(Walked, Vec<u8>) -> Result<T, Error> + Send>;
-
-/// The walk and the function, handed to the reading thread (or taken
-/// back where it does not start).
-type Slot<T> = Arc<Mutex<Option<(Walk, Make<T>)>>>;
 
 /// Where the commits come from.
 enum Source<T> {
@@ -86,43 +81,29 @@ impl<T: Send + 'static> ReadAhead<T> {
         make: impl FnMut(Walked, Vec<u8>) -> Result<T, Error> + Send + 'static,
     ) -> ReadAhead<T> {
         let (tx, rx) = sync_channel(2);
-        let slot: Slot<T> = Arc::new(Mutex::new(Some((walk, Box::new(make)))));
-        let theirs = Arc::clone(&slot);
-        let spawned = std::thread::Builder::new()
-            .name("packread-read".into())
-            .spawn(move || {
-                let Some((mut walk, mut make)) = theirs.lock().ok().and_then(|mut s| s.take())
-                else {
+        let state: (Walk, Make<T>) = (walk, Box::new(make));
+        let spawned = worker::spawn("packread-read", state, move |(mut walk, mut make)| {
+            loop {
+                let (items, end) = chunk(&mut walk, &mut make);
+                if !items.is_empty() && tx.send(Message::Chunk(items)).is_err() {
                     return;
-                };
-                loop {
-                    let (items, end) = chunk(&mut walk, &mut make);
-                    if !items.is_empty() && tx.send(Message::Chunk(items)).is_err() {
-                        return;
-                    }
-                    if let Some(end) = end {
-                        let _ = tx.send(end);
-                        return;
-                    }
                 }
-            });
-        let source = if let Ok(thread) = spawned {
-            Source::Thread {
+                if let Some(end) = end {
+                    let _ = tx.send(end);
+                    return;
+                }
+            }
+        });
+        let source = match spawned {
+            Ok(thread) => Source::Thread {
                 rx,
                 thread: Some(thread),
-            }
-        } else {
-            // The closure never ran: the walk is still in its slot.
-            let (walk, make) = slot
-                .lock()
-                .ok()
-                .and_then(|mut s| s.take())
-                .expect("a thread that did not start left the walk");
-            Source::Here {
+            },
+            Err((walk, make)) => Source::Here {
                 walk: Box::new(walk),
                 make,
                 end: None,
-            }
+            },
         };
         ReadAhead {
             source,

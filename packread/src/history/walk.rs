@@ -1090,10 +1090,7 @@ impl Walk {
                 return Some(data.map(|data| (walked, data)));
             }
             Ok(false) => {}
-            Err(e) => {
-                self.failed = true;
-                return Some(Err(e));
-            }
+            Err(e) => return Some(Err(e)),
         }
         let n = match self.next_node() {
             Ok(Some(n)) => n,
@@ -1149,25 +1146,18 @@ impl Walk {
                 }
             };
         }
-        match self.by_position() {
-            Ok(true) => {
-                let walk = self.by_position.as_mut().expect("walking by position");
-                let mut count = 0;
-                loop {
-                    match walk.next() {
-                        Ok(Some(_)) => count += 1,
-                        Ok(None) => return Ok((0, count)),
-                        Err(e) => {
-                            self.failed = true;
-                            return Err(e);
-                        }
+        if self.by_position()? {
+            let walk = self.by_position.as_mut().expect("walking by position");
+            let mut count = 0;
+            loop {
+                match walk.next() {
+                    Ok(Some(_)) => count += 1,
+                    Ok(None) => return Ok((0, count)),
+                    Err(e) => {
+                        self.failed = true;
+                        return Err(e);
                     }
                 }
-            }
-            Ok(false) => {}
-            Err(e) => {
-                self.failed = true;
-                return Err(e);
             }
         }
         let (mut left, mut right) = (0, 0);
@@ -1272,11 +1262,12 @@ impl Walk {
         Ok(walked)
     }
 
-    /// Prepares the walk if it isn't yet; whether it follows graph
-    /// positions ([`next_by_position`](Self::next_by_position)).
+    /// Prepares the walk if it isn't yet (a failure marks the walk
+    /// failed); whether it follows graph positions
+    /// ([`next_by_position`](Self::next_by_position)).
     fn by_position(&mut self) -> Result<bool, Error> {
         if !self.prepared {
-            self.prepare()?;
+            self.prepare().inspect_err(|_| self.failed = true)?;
         }
         Ok(self.by_position.is_some())
     }
@@ -1358,10 +1349,7 @@ impl Iterator for Walk {
         match self.by_position() {
             Ok(true) => return self.next_by_position().transpose(),
             Ok(false) => {}
-            Err(e) => {
-                self.failed = true;
-                return Some(Err(e));
-            }
+            Err(e) => return Some(Err(e)),
         }
         match self.next_node() {
             Ok(Some(n)) => {

@@ -1,6 +1,33 @@
 //! What the walks' worker threads share.
 
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+
+/// Runs `work(state)` on a new thread named `name`; `state` back where
+/// the system starts no thread (the caller then does the work itself).
+pub(super) fn spawn<S: Send + 'static>(
+    name: &str,
+    state: S,
+    work: impl FnOnce(S) + Send + 'static,
+) -> Result<JoinHandle<()>, S> {
+    // The state goes through a slot: a closure that never ran leaves it
+    // there, where a closure that owned it would drop it.
+    let slot = Arc::new(Mutex::new(Some(state)));
+    let theirs = Arc::clone(&slot);
+    let spawned = std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || {
+            if let Some(state) = theirs.lock().ok().and_then(|mut s| s.take()) {
+                work(state);
+            }
+        });
+    spawned.map_err(|_| {
+        slot.lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .expect("a thread that did not start left its state")
+    })
+}
 
 /// Carries the panic of a worker thread that ended without its last
 /// message over to the caller.
