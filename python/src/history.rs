@@ -237,6 +237,24 @@ impl LineIter {
     }
 
     fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        self.take(py, LINES_PER_CHUNK)
+    }
+
+    /// All the lines left, in one `bytes` (`b""` at the end): what reading
+    /// the whole output wants, without a chunk per 512 lines to join. A
+    /// failure after some lines is raised by the next call, as `__next__`
+    /// raises it.
+    fn rest<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(self
+            .take(py, usize::MAX)?
+            .unwrap_or_else(|| PyBytes::new(py, b"")))
+    }
+}
+
+impl LineIter {
+    /// Up to `max` more lines, the GIL released while walking; `None` at
+    /// the end.
+    fn take<'py>(&self, py: Python<'py>, max: usize) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let chunk = py.detach(|| {
             let mut guard = self.state.lock().ok()?;
             let lines = &mut *guard;
@@ -245,9 +263,9 @@ impl LineIter {
             }
             let walk = lines.walk.as_mut()?;
             // A line is 41 bytes (65 with SHA-256), more with parents.
-            let mut out = Vec::with_capacity(LINES_PER_CHUNK * 41);
+            let mut out = Vec::with_capacity(max.min(LINES_PER_CHUNK) * 41);
             let mut hex = [0u8; 64];
-            for _ in 0..LINES_PER_CHUNK {
+            for _ in 0..max {
                 match walk.next() {
                     Some(Ok(c)) => {
                         out.extend_from_slice(c.id.hex_into(&mut hex));

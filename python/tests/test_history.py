@@ -40,6 +40,11 @@ def test_walks_list_what_rev_list_lists(histories, kwargs, args):
     assert repo.count(rev, paths, **kwargs) == len(want)
     lines = b"".join(repo.rev_list_lines(rev, paths, parents=True, **kwargs))
     assert lines == git(histories, "rev-list", "--parents", *args, *([] if "--" in args else ["--"]))
+    # The rest in one piece, after a first chunk; then nothing.
+    rest = repo.rev_list_lines(rev, paths, parents=True, **kwargs)
+    first = next(rest, b"")
+    assert first + rest.rest() == lines
+    assert rest.rest() == b""
 
 
 @pytest.mark.parametrize("rev,kwargs,stage,reason", [
@@ -66,6 +71,12 @@ def test_unreadable_parents_end_the_walk_after_what_it_listed(walks, rev, kwargs
             got += chunk
     assert got == listed.stdout
     assert err.value.stage == stage and err.value.reason == reason
+    # In one piece: the lines, then the failure on the next call.
+    lines = repo.rev_list_lines(rev, paths, **kwargs)
+    if listed.stdout:
+        assert lines.rest() == listed.stdout
+    with pytest.raises(packread.WalkParentError):
+        lines.rest()
     assert f"commit {err.value.commit}" in listed.stderr.decode() or stage == "setup"
     assert f"{err.value.parent}" in listed.stderr.decode()
     assert isinstance(err.value, packread.PackreadError)

@@ -191,17 +191,22 @@ class _Stdout(io.RawIOBase):
     def readall(self):
         # What `read()` to the end asks for (`communicate`): the chunks
         # joined once, not copied through a buffer eight KiB at a time.
-        parts = [self._pending]
+        # A walk's lines come in one piece (`LineIter.rest`).
+        parts = [self._pending] if self._pending else []
         self._pending = b""
+        rest = getattr(self._chunks, "rest", None)
         while self._chunks is not None:
             try:
-                parts.append(next(self._chunks))
+                part = rest() if rest is not None else next(self._chunks)
+                if rest is not None and not part:
+                    raise StopIteration
+                parts.append(part)
             except StopIteration:
                 self._chunks = None
             except (packread.PackreadError, KeyError, OSError) as e:
                 self._chunks = None
                 self._process._fail(e)
-        return b"".join(parts)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _git_death(error):
