@@ -1095,8 +1095,12 @@ const LOG_ARGS: &[&str] = &[
     "--format=%cn|%ce|%cN|%cE|%cd|%ct|%ci|%cI|%cs --all",
     "--format=%s%x00%b%x09%B --all",
     "--format=%an|%aN|%s -2",
-    "--pretty=format:%h %s --all",
-    "--format=%% %q %z --all",
+    "--pretty=format:%h%x20%s --all",
+    "--pretty=format:%h%n%b -3",
+    "--format=%e|%f|%al|%aL|%cl|%cL|%m --all",
+    "--format=%h%+s%-b%x20%+b%x20%+Q%-Q --all",
+    "--format=%m%h --boundary HEAD~2..HEAD",
+    "--format=%%%x20%q%x20%z --all",
     "--date=iso --all",
     "--date=iso-strict -3",
     "--date=rfc -3",
@@ -1701,8 +1705,29 @@ fn broken_parent_cases() -> Vec<Case> {
         "--topo-order main",
         "--parents main",
         "--count main",
+        "--grep=c main",
+        "--author=x main",
     ] {
         cases.push(case("walks-brokengraph", command("rev-list", args)));
+    }
+    // The graph lists a commit whose object is gone: git shows what the
+    // graph holds of it, and dies where it needs the commit's text.
+    for args in [
+        "main",
+        "--oneline main",
+        "--oneline --parents --reverse main",
+        "--pretty=short main",
+        "--pretty=raw main",
+        "--format=%H main",
+        "--format=%H%x20%T%x20%P%x20%h%x20%t%x20%p%x20%m main",
+        "--pretty=format:%H main",
+        "--pretty=format:%s main",
+        "--format=%H%n%s main",
+        "--format=%Q main",
+        "--author=x main",
+        "--grep=c --format=%H main",
+    ] {
+        cases.push(case("walks-brokengraph", command("log", args)));
     }
     cases
 }

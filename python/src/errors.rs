@@ -154,6 +154,17 @@ pub fn to_py(err: packread::Error) -> PyErr {
             let _ = value.setattr("reason", reason);
             err
         }
+        packread::Error::CommitText { commit, source } => {
+            // As reading the commit would fail, with the commit named.
+            let err = match *source {
+                packread::Error::NotFound(_) => {
+                    PyErr::from_type(cached(py, &OBJECT_NOT_FOUND), message)
+                }
+                _ => PackreadError::new_err(message),
+            };
+            let _ = err.value(py).setattr("commit", commit.to_hex());
+            err
+        }
         packread::Error::Corrupt { path, offset, .. } => {
             let err = CorruptObjectError::new_err(message);
             let value = err.value(py);

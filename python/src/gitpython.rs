@@ -217,15 +217,17 @@ pub struct GitPythonCommits {
     hex_len: usize,
 }
 
-/// A commit as the reading thread sends it: its id and bytes.
-type Read = (ObjectId, Vec<u8>);
+/// A commit as the reading thread sends it: its id and bytes (`None`
+/// where they could not be read: GitPython reads such a commit itself,
+/// when it is used, and fails there as it would with git).
+type Read = (ObjectId, Option<Vec<u8>>);
 
 impl GitPythonCommits {
     pub fn new(mut walk: Walk, hash: HashKind) -> GitPythonCommits {
         walk.keep_commit_data();
         // The reading thread is the slower side: it only reads; each
         // commit is parsed once, here on the caller's.
-        let read = ReadAhead::new(walk, |c, data| Ok((c.id, data)));
+        let read = ReadAhead::with_reads(walk, |c, data| Ok((c.id, data.ok())));
         GitPythonCommits {
             read: Mutex::new(read),
             hex_len: hash.len() * 2,
@@ -248,7 +250,7 @@ impl GitPythonCommits {
         };
         let list = PyList::empty(py);
         for (id, data) in items {
-            match Parsed::of(&data, self.hex_len) {
+            match data.as_deref().and_then(|d| Parsed::of(d, self.hex_len)) {
                 None => list.append(PyBytes::new(py, id.as_bytes()))?,
                 Some(f) => {
                     let parents: Vec<Bound<'_, PyBytes>> = f

@@ -120,6 +120,40 @@ def test_unreadable_parents_fail_as_git_fails(walks, launches, name, ref):
     assert launches == []
 
 
+def _messages(r, ref):
+    """Each commit's id and message, or the kind of error reading it met."""
+    shown = []
+    for c in r.iter_commits(ref):
+        try:
+            shown.append((c.hexsha, c.message))
+        except ValueError as e:
+            shown.append((c.hexsha, "ValueError", str(e).split(",")[0]))
+    return shown
+
+
+GRAPH_LISTED_CALLS = {
+    **BROKEN_CALLS,
+    "messages": _messages,
+    "rev_list grep": lambda r, ref: r.git.rev_list(ref, grep="c"),
+    "iter_commits author": lambda r, ref: [c.hexsha for c in r.iter_commits(ref, author="x")],
+}
+
+
+@pytest.mark.parametrize("name", GRAPH_LISTED_CALLS)
+def test_commits_the_graph_lists_without_objects_as_git(walks, launches, name):
+    """A commit the commit-graph lists, whose object is gone: git lists it
+    (GitPython fails only when it reads the commit), and dies where a
+    filter needs its text."""
+    repo = walks.parent / "brokengraph.git"
+    call = GRAPH_LISTED_CALLS[name]
+    stock = outcome(lambda: call(git.Repo(repo), "main"))
+    ours_repo = pg.Repo(repo)
+    launches.clear()
+    ours = outcome(lambda: call(ours_repo, "main"))
+    assert ours == stock
+    assert launches == []
+
+
 def test_stats_with_attributes_and_odd_files(diffs, launches):
     def call(r):
         commits = list(r.iter_commits("--all"))

@@ -129,6 +129,15 @@ pub enum Error {
         /// object).
         source: Box<Error>,
     },
+    /// A commit a walk lists (a commit-graph holds it) whose object could
+    /// not be read when its text was wanted: to show it, or for a filter
+    /// (`--author`, `--grep`). git's `cannot read commit object …`.
+    CommitText {
+        /// The commit.
+        commit: ObjectId,
+        /// What reading it met ([`Error::NotFound`] for a missing object).
+        source: Box<Error>,
+    },
     /// A path in a tree that git would not write to a work tree (see
     /// [`export::verify_path`](crate::export::verify_path)).
     InvalidPath(String),
@@ -248,6 +257,9 @@ impl fmt::Display for Error {
                 f,
                 "parent {parent} of commit {commit} can't be read: {source}"
             ),
+            Error::CommitText { commit, source } => {
+                write!(f, "the object of commit {commit} can't be read: {source}")
+            }
             Error::InvalidPath(path) => write!(f, "invalid path '{path}'"),
             Error::TreeTooDeep(id) => write!(f, "tree {id} lies deeper than 2048 trees"),
             Error::MultiPackIndex { path, problem } => {
@@ -277,7 +289,9 @@ impl std::error::Error for Error {
         match self {
             Error::Io { source, .. } | Error::Write { source, .. } => Some(source),
             Error::Map(err) => Some(err),
-            Error::WalkParent { source, .. } => Some(source.as_ref()),
+            Error::WalkParent { source, .. } | Error::CommitText { source, .. } => {
+                Some(source.as_ref())
+            }
             _ => None,
         }
     }

@@ -23,4 +23,4 @@ pub use date::approxidate;
 pub use grep::{BadPattern, CommitFilter, PatternSyntax};
 pub use objects::{ListError, Listed, Missing, ObjectList};
 pub use read_ahead::ReadAhead;
-pub use walk::{Order, Walk, WalkOptions, Walked};
+pub use walk::{CommitRead, Order, Walk, WalkOptions, Walked};

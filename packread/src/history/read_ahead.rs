@@ -25,9 +25,9 @@ enum Message<T> {
     Failed(Error),
 }
 
-/// Turns a commit the walk handed over and its bytes into what the caller
-/// wants, on the reading thread.
-type Make<T> = Box<dyn FnMut(Walked, Vec<u8>) -> Result<T, Error> + Send>;
+/// Turns a commit the walk handed over and its bytes (or why they could
+/// not be read) into what the caller wants, on the reading thread.
+type Make<T> = Box<dyn FnMut(Walked, Result<Vec<u8>, Error>) -> Result<T, Error> + Send>;
 
 /// Where the commits come from.
 enum Source<T> {
@@ -47,7 +47,7 @@ enum Source<T> {
 
 /// A walk whose commits are read, and made into `T`s by a function of the
 /// caller's, on a thread of their own: the thread walks, reads each
-/// commit's bytes ([`Walk::next_with_data`]) and runs the function while
+/// commit's bytes ([`Walk::next_with_read`]) and runs the function while
 /// the caller uses the commits before. Errors come in order, after the
 /// commits before them; a panic of the thread is carried over to the
 /// caller; dropping the `ReadAhead` ends the thread at its next chunk.
@@ -76,9 +76,36 @@ pub struct ReadAhead<T> {
 
 impl<T: Send + 'static> ReadAhead<T> {
     /// Starts reading `walk`'s commits, each made into a `T` by `make`.
+    /// A commit whose object can't be read ends the walk with
+    /// [`Error::CommitText`].
     pub fn new(
         walk: Walk,
-        make: impl FnMut(Walked, Vec<u8>) -> Result<T, Error> + Send + 'static,
+        mut make: impl FnMut(Walked, Vec<u8>) -> Result<T, Error> + Send + 'static,
+    ) -> ReadAhead<T> {
+        ReadAhead::with_reads(walk, move |c, data| make(c, data?))
+    }
+
+    /// As [`new`](Self::new), but `make` also gets the commits whose
+    /// objects could not be read, with the error ([`Error::CommitText`]),
+    /// and the walk goes on after them: git shows what the graph holds of
+    /// such a commit ([`Walk::next_with_read`]).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("with-reads", &[("a.txt", "a\n")])?;
+    /// use packread::history::{ReadAhead, Walk, WalkOptions};
+    ///
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// let mut walk = Walk::new(&repo, WalkOptions::default());
+    /// walk.push(repo.rev_parse("HEAD")?, false, false)?;
+    /// let read: Vec<bool> = ReadAhead::with_reads(walk, |_, data| Ok(data.is_ok()))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert_eq!(read, [true]);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_reads(
+        walk: Walk,
+        make: impl FnMut(Walked, Result<Vec<u8>, Error>) -> Result<T, Error> + Send + 'static,
     ) -> ReadAhead<T> {
         let (tx, rx) = sync_channel(2);
         let state: (Walk, Make<T>) = (walk, Box::new(make));
@@ -183,7 +210,7 @@ impl<T: Send + 'static> Iterator for ReadAhead<T> {
 fn chunk<T>(walk: &mut Walk, make: &mut Make<T>) -> (Vec<T>, Option<Message<T>>) {
     let mut items = Vec::with_capacity(CHUNK);
     while items.len() < CHUNK {
-        let made = match walk.next_with_data() {
+        let made = match walk.next_with_read() {
             Some(Ok((c, data))) => make(c, data),
             Some(Err(e)) => Err(e),
             None => return (items, Some(Message::Done)),

@@ -85,6 +85,10 @@ pub struct WalkOptions {
     pub rewrite_parents: bool,
 }
 
+/// A commit a walk handed over, and the bytes of its object or why they
+/// could not be read ([`Walk::next_with_read`]).
+pub type CommitRead = (Walked, Result<Vec<u8>, Error>);
+
 /// One commit the walk selected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Walked {
@@ -801,7 +805,14 @@ impl Walk {
         }
         if let Some(filter) = self.opts.filter.as_ref().filter(|f| !f.is_empty()) {
             let id = self.commits.id(n)?;
-            let commit = self.commits.reader.read(&id)?;
+            let commit = self
+                .commits
+                .reader
+                .read(&id)
+                .map_err(|e| Error::CommitText {
+                    commit: id,
+                    source: Box::new(e),
+                })?;
             return Ok(filter.matches(&commit.data));
         }
         Ok(true)
@@ -1074,11 +1085,43 @@ impl Walk {
     }
 
     /// The next commit and the bytes of its object (`git log` shows them).
+    /// A commit whose object can't be read ends the walk with
+    /// [`Error::CommitText`].
     pub fn next_with_data(&mut self) -> Option<Result<(Walked, Vec<u8>), Error>> {
+        match self.next_with_read()? {
+            Ok((walked, data)) => {
+                self.failed = data.is_err();
+                Some(data.map(|data| (walked, data)))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// The next commit, and the bytes of its object or why they could not
+    /// be read ([`Error::CommitText`]; the walk goes on, as `rev-list`
+    /// does). A commit-graph lists commits whose objects may be gone: git
+    /// shows what the graph holds of such a commit (its id, parents and
+    /// tree) and fails only where it needs the rest.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("with-read", &[("a.txt", "a\n")])?;
+    /// use packread::history::{Walk, WalkOptions};
+    ///
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// let mut walk = Walk::new(&repo, WalkOptions::default());
+    /// walk.push(repo.rev_parse("HEAD")?, false, false)?;
+    /// let (commit, data) = walk.next_with_read().expect("one commit")?;
+    /// assert_eq!(commit.id, repo.rev_parse("HEAD")?);
+    /// assert!(data?.starts_with(b"tree "));
+    /// assert!(walk.next_with_read().is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn next_with_read(&mut self) -> Option<Result<CommitRead, Error>> {
         if self.failed {
             return None;
         }
-        match self.by_position() {
+        let (walked, data) = match self.by_position() {
             Ok(true) => {
                 let walked = match self.next_by_position() {
                     Ok(Some(walked)) => walked,
@@ -1086,28 +1129,34 @@ impl Walk {
                     Err(e) => return Some(Err(e)),
                 };
                 let data = self.commits.reader.read(&walked.id).map(|o| o.data);
-                self.failed = data.is_err();
-                return Some(data.map(|data| (walked, data)));
+                (walked, data)
             }
-            Ok(false) => {}
+            Ok(false) => {
+                let n = match self.next_node() {
+                    Ok(Some(n)) => n,
+                    Ok(None) => return None,
+                    Err(e) => {
+                        self.failed = true;
+                        return Some(Err(e));
+                    }
+                };
+                let walked = match self.hand_over(n) {
+                    Ok(walked) => walked,
+                    Err(e) => {
+                        self.failed = true;
+                        return Some(Err(e));
+                    }
+                };
+                let data = self.commits.data(n);
+                (walked, data)
+            }
             Err(e) => return Some(Err(e)),
-        }
-        let n = match self.next_node() {
-            Ok(Some(n)) => n,
-            Ok(None) => return None,
-            Err(e) => {
-                self.failed = true;
-                return Some(Err(e));
-            }
         };
-        let walked = match self.hand_over(n) {
-            Ok(walked) => walked,
-            Err(e) => {
-                self.failed = true;
-                return Some(Err(e));
-            }
-        };
-        Some(self.commits.data(n).map(|data| (walked, data)))
+        let data = data.map_err(|e| Error::CommitText {
+            commit: walked.id,
+            source: Box::new(e),
+        });
+        Some(Ok((walked, data)))
     }
 
     /// Counts the commits the walk has left to select, as `rev-list

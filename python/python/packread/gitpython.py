@@ -215,6 +215,9 @@ def _git_death(error):
     where the walk gave up."""
     stage = getattr(error, "stage", None)
     reason = getattr(error, "reason", None)
+    if stage is None and isinstance(error, KeyError) and getattr(error, "commit", None):
+        # A commit the graph lists, whose object is gone, read for a filter.
+        return f"fatal: cannot read commit object {error.commit}\n"
     if stage is None or reason not in ("missing", "not a commit"):
         return f"fatal: {error}\n"
     parent, commit = error.parent, error.commit

@@ -5,7 +5,8 @@
 
 use std::io::{self, Write};
 
-use packread::history::ReadAhead;
+use packread::history::Walked;
+use packread::history::{ReadAhead, Walk};
 use packread::mailmap::Mailmap;
 use packread::object::commit::{Commit, Signature};
 use packread::{ObjectId, Reader};
@@ -80,38 +81,99 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         }
     }
     (o.left_right, o.parents) = parsed.marks();
-    let mut walk = parsed.walk(cx, o.mailmap.clone())?;
-    walk.keep_commit_data();
+    let walk = parsed.walk(cx, o.mailmap.clone())?;
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
     let mut reader = cx.odb.reader();
+    let needs_text = match &o.format {
+        Format::User { template, .. } => template_needs_text(template)?,
+        _ => true,
+    };
+    let shown = if needs_text {
+        show_read(walk, &mut reader, &o, &mut w)
+    } else {
+        show_from_graph(walk, &mut reader, &o, &mut w)
+    };
+    // `format:` separates commits: the last one ends without a newline.
+    w.flush()?;
+    shown.map(|()| 0)
+}
+
+/// Shows the walk's commits as a template that needs no more than the
+/// ids, the parents and the tree: git shows them from the commit-graph,
+/// without reading the commits' objects.
+fn show_from_graph(
+    mut walk: Walk,
+    reader: &mut Reader,
+    o: &Options,
+    w: &mut impl Write,
+) -> Result<(), Exit> {
+    let mut first = true;
+    let mut out = Vec::new();
+    while let Some(next) = walk.next() {
+        let c = next.map_err(crate::rev_list::walk_error)?;
+        let tree = walk
+            .tree_of(&c.id)
+            .map_err(crate::rev_list::walk_error)?
+            .ok_or_else(|| Exit::Fatal(format!("unable to parse commit {}", c.id)))?;
+        let commit = Commit {
+            tree,
+            parents: c.parents.clone(),
+            author: None,
+            committer: None,
+            encoding: None,
+            headers: b"",
+            message: b"",
+        };
+        out.clear();
+        show(
+            reader,
+            o,
+            &shown(&c, o.left_right),
+            &commit,
+            first,
+            &mut out,
+        )?;
+        w.write_all(&out)?;
+        first = false;
+    }
+    Ok(())
+}
+
+/// Shows the walk's commits, each read (on a second thread, while this
+/// one shows the ones before). A commit whose object can't be read: what
+/// git writes of it before it reads it, then git's death.
+fn show_read(
+    mut walk: Walk,
+    reader: &mut Reader,
+    o: &Options,
+    w: &mut impl Write,
+) -> Result<(), Exit> {
+    walk.keep_commit_data();
     let mut first = true;
     // One buffer for every commit's text, written out after each.
     let mut out = Vec::new();
-    // Commits read on a second thread while this one shows the ones before.
-    for next in ReadAhead::new(walk, |c, data| Ok((c, data))) {
+    for next in ReadAhead::with_reads(walk, |c, data| Ok((c, data))) {
         let (c, data) = next.map_err(crate::rev_list::walk_error)?;
+        let s = shown(&c, o.left_right);
+        out.clear();
+        let data = match data {
+            Ok(data) => data,
+            Err(e) => {
+                show_before_text(reader, o, &s, &c.parents, first, &mut out)?;
+                w.write_all(&out)?;
+                return Err(crate::rev_list::walk_error(e));
+            }
+        };
         let mut commit = Commit::parse(&data, c.id.kind())
             .map_err(|_| Exit::Fatal(format!("unable to parse commit {}", c.id)))?;
         // git shows the parents the walk left (simplified, rewritten).
         commit.parents.clone_from(&c.parents);
-        out.clear();
-        let mark = crate::rev_list::mark(&c, o.left_right);
-        show(&mut reader, &o, (&c.id, mark), &commit, first, &mut out)?;
+        show(reader, o, &s, &commit, first, &mut out)?;
         w.write_all(&out)?;
         first = false;
     }
-    // `format:` separates commits; the last one ends without a newline...
-    // unless something was shown (git ends the output with one).
-    if let Format::User {
-        terminator: false, ..
-    } = o.format
-        && !first
-    {
-        w.write_all(b"\n")?;
-    }
-    w.flush()?;
-    Ok(0)
+    Ok(())
 }
 
 /// Takes `log`'s own options; `Ok(false)` for the walk's.
@@ -183,51 +245,52 @@ fn parse_format(v: &str, user: bool) -> Result<Format, Exit> {
     })
 }
 
+/// A commit as the walk handed it over: its id and marks.
+struct Shown<'a> {
+    id: &'a ObjectId,
+    /// The mark before the id (`--left-right`, `--boundary`).
+    mark: &'static str,
+    /// git's `get_revision_mark` without a walk: `%m`.
+    m: &'static str,
+}
+
+fn shown(c: &Walked, left_right: bool) -> Shown<'_> {
+    Shown {
+        id: &c.id,
+        mark: crate::rev_list::mark(c, left_right),
+        m: crate::rev_list::mark(c, true),
+    }
+}
+
 /// One commit in the chosen format, with the separator before it.
 fn show(
     reader: &mut Reader,
     o: &Options,
-    (id, mark): (&ObjectId, &str),
+    s: &Shown<'_>,
     c: &Commit<'_>,
     first: bool,
     out: &mut Vec<u8>,
 ) -> Result<(), Exit> {
-    let name = |reader: &mut Reader, id: &ObjectId| -> Result<String, Exit> {
-        if o.abbrev_commit {
-            Ok(reader.abbreviate(id, 0)?)
-        } else {
-            Ok(id.to_hex())
-        }
-    };
-    match &o.format {
-        Format::User {
-            template,
-            terminator,
-        } => {
-            if !first && !terminator {
-                out.push(b'\n');
-            }
-            expand(reader, o, template, id, c, out)?;
-            if *terminator {
-                out.push(b'\n');
-            }
-            return Ok(());
-        }
-        Format::Oneline => {
-            head_line(reader, o, mark, id, c, out, &name)?;
-            out.push(b' ');
-            subject(c.message, out);
+    if let Format::User {
+        template,
+        terminator,
+    } = &o.format
+    {
+        if !first && !terminator {
             out.push(b'\n');
-            return Ok(());
         }
-        _ => {}
+        expand(reader, o, template, s, c, out)?;
+        if *terminator {
+            out.push(b'\n');
+        }
+        return Ok(());
     }
-    if !first {
+    show_before_text(reader, o, s, &c.parents, first, out)?;
+    if o.format == Format::Oneline {
+        subject(c.message, out);
         out.push(b'\n');
+        return Ok(());
     }
-    out.extend_from_slice(b"commit ");
-    head_line(reader, o, mark, id, c, out, &name)?;
-    out.push(b'\n');
     if o.format == Format::Raw {
         out.extend_from_slice(c.headers);
     } else {
@@ -245,25 +308,65 @@ fn show(
     Ok(())
 }
 
+/// What git writes of a commit before it reads the commit's object (git's
+/// `show_log` up to `pretty_print_commit`): the separator, and for the
+/// built-in formats the `commit` line (`oneline`: the id and a space).
+fn show_before_text(
+    reader: &mut Reader,
+    o: &Options,
+    s: &Shown<'_>,
+    parents: &[ObjectId],
+    first: bool,
+    out: &mut Vec<u8>,
+) -> Result<(), Exit> {
+    match &o.format {
+        Format::User { terminator, .. } => {
+            if !first && !terminator {
+                out.push(b'\n');
+            }
+        }
+        Format::Oneline => {
+            head_line(reader, o, s, parents, out)?;
+            out.push(b' ');
+        }
+        _ => {
+            if !first {
+                out.push(b'\n');
+            }
+            out.extend_from_slice(b"commit ");
+            head_line(reader, o, s, parents, out)?;
+            out.push(b'\n');
+        }
+    }
+    Ok(())
+}
+
 /// The mark (and a space), the id and, with `--parents`, the parents.
 fn head_line(
     reader: &mut Reader,
     o: &Options,
-    mark: &str,
-    id: &ObjectId,
-    c: &Commit<'_>,
+    s: &Shown<'_>,
+    parents: &[ObjectId],
     out: &mut Vec<u8>,
-    name: &dyn Fn(&mut Reader, &ObjectId) -> Result<String, Exit>,
 ) -> Result<(), Exit> {
-    if !mark.is_empty() {
-        out.extend_from_slice(mark.as_bytes());
+    let mut name = |id: &ObjectId, out: &mut Vec<u8>| -> Result<(), Exit> {
+        if o.abbrev_commit {
+            out.extend_from_slice(reader.abbreviate(id, 0)?.as_bytes());
+        } else {
+            let mut hex = [0u8; 64];
+            out.extend_from_slice(id.hex_into(&mut hex));
+        }
+        Ok(())
+    };
+    if !s.mark.is_empty() {
+        out.extend_from_slice(s.mark.as_bytes());
         out.push(b' ');
     }
-    out.extend_from_slice(name(reader, id)?.as_bytes());
+    name(s.id, out)?;
     if o.parents {
-        for p in &c.parents {
+        for p in parents {
             out.push(b' ');
-            out.extend_from_slice(name(reader, p)?.as_bytes());
+            name(p, out)?;
         }
     }
     Ok(())
@@ -356,12 +459,13 @@ fn show_date(s: &Signature<'_>, mode: DateMode) -> String {
 }
 
 /// A `--format` template with the commit's values in place of git's
-/// placeholders (an unknown one is left as written, as git leaves it).
+/// placeholders (an unknown one is left as written, as git leaves it), with
+/// git's `%+`, `%-` and `% ` before a placeholder.
 fn expand(
     reader: &mut Reader,
     o: &Options,
     template: &str,
-    id: &ObjectId,
+    s: &Shown<'_>,
     c: &Commit<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), Exit> {
@@ -374,7 +478,25 @@ fn expand(
             continue;
         }
         let rest = &t[i + 1..];
-        let taken = placeholder(reader, o, rest, id, c, out)?;
+        let magic = matches!(rest[0], b'+' | b'-' | b' ').then_some(rest[0]);
+        let p = if magic.is_some() { &rest[1..] } else { rest };
+        let before = out.len();
+        let mut taken = if p.is_empty() {
+            0
+        } else {
+            placeholder(reader, o, p, s, c, out)?
+        };
+        // git's `format_commit_item`.
+        if let Some(magic) = magic {
+            if out.len() == before && magic == b'-' {
+                while out.last() == Some(&b'\n') {
+                    out.pop();
+                }
+            } else if out.len() != before && magic != b'-' {
+                out.insert(before, if magic == b'+' { b'\n' } else { b' ' });
+            }
+            taken += 1;
+        }
         if taken == 0 {
             out.push(b'%');
             i += 1;
@@ -385,13 +507,69 @@ fn expand(
     Ok(())
 }
 
+/// Whether a template needs the commit's text (git reads the object for
+/// any placeholder but the ids, the parents, the tree, `%m`, `%n` and
+/// `%xNN`); placeholders git expands and packread doesn't are refused.
+fn template_needs_text(template: &str) -> Result<bool, Exit> {
+    let t = template.as_bytes();
+    let mut needs = false;
+    let mut i = 0;
+    while i < t.len() {
+        if t[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        let mut p = &t[i + 1..];
+        if p.first() == Some(&b'%') {
+            i += 2;
+            continue;
+        }
+        if matches!(p.first(), Some(b'+' | b'-' | b' ')) {
+            p = &p[1..];
+        }
+        let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
+        match p.first() {
+            Some(b'n' | b'H' | b'h' | b'T' | b't' | b'P' | b'p' | b'm') => {}
+            Some(b'x') if hex(p.get(1)) && hex(p.get(2)) => {}
+            Some(b'C' | b'w' | b'<' | b'>' | b'd' | b'D' | b'S' | b'g' | b'N' | b'G') => {
+                return Err(unsupported(p));
+            }
+            Some(b'(')
+                if [&b"(trailers"[..], b"(decorate", b"(describe"]
+                    .iter()
+                    .any(|name| p.starts_with(name)) =>
+            {
+                return Err(unsupported(p));
+            }
+            _ => needs = true,
+        }
+        i += 1;
+    }
+    Ok(needs)
+}
+
+fn unsupported(placeholder: &[u8]) -> Exit {
+    let end = if placeholder.first() == Some(&b'(') {
+        placeholder
+            .iter()
+            .position(|&b| b == b')')
+            .map_or(placeholder.len(), |e| e + 1)
+    } else {
+        1
+    };
+    Exit::Fatal(format!(
+        "packread does not support the placeholder '%{}'",
+        String::from_utf8_lossy(&placeholder[..end])
+    ))
+}
+
 /// Expands the placeholder at the start of `p` (after its `%`); how many
 /// bytes it took (0: not a placeholder).
 fn placeholder(
     reader: &mut Reader,
     o: &Options,
     p: &[u8],
-    id: &ObjectId,
+    s: &Shown<'_>,
     c: &Commit<'_>,
     out: &mut Vec<u8>,
 ) -> Result<usize, Exit> {
@@ -399,8 +577,11 @@ fn placeholder(
     match p[0] {
         b'%' => out.push(b'%'),
         b'n' => out.push(b'\n'),
-        b'H' => out.extend_from_slice(id.to_hex().as_bytes()),
-        b'h' => out.extend_from_slice(abbrev(reader, id)?.as_bytes()),
+        b'H' => out.extend_from_slice(s.id.to_hex().as_bytes()),
+        b'h' => out.extend_from_slice(abbrev(reader, s.id)?.as_bytes()),
+        b'm' => out.extend_from_slice(s.m.as_bytes()),
+        b'e' => out.extend_from_slice(c.encoding.unwrap_or_default()),
+        b'f' => sanitized_subject(c.message, out),
         b'T' => out.extend_from_slice(c.tree.to_hex().as_bytes()),
         b't' => out.extend_from_slice(abbrev(reader, &c.tree)?.as_bytes()),
         b'P' | b'p' => {
@@ -433,7 +614,11 @@ fn placeholder(
             let Some(&what) = p.get(1) else { return Ok(0) };
             let person = if p[0] == b'a' { c.author } else { c.committer };
             let Some(s) = person else {
-                return Ok(if b"neNEadtiIsD".contains(&what) { 2 } else { 0 });
+                return Ok(if b"neNElLdDrtiIsh".contains(&what) {
+                    2
+                } else {
+                    0
+                });
             };
             // Names and emails are written as they are, whatever their bytes.
             let (mapped_name, mapped_email) = match &o.mailmap {
@@ -445,6 +630,8 @@ fn placeholder(
                 b'e' => Some(s.email),
                 b'N' => Some(mapped_name),
                 b'E' => Some(mapped_email),
+                b'l' => Some(local_part(s.email)),
+                b'L' => Some(local_part(mapped_email)),
                 _ => None,
             };
             if let Some(b) = bytes {
@@ -494,6 +681,47 @@ fn subject(message: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(&line[..end]);
         first = false;
     }
+}
+
+/// git's `%f`: the subject's first line with each run of characters other
+/// than letters, digits, `.` and `_` made one `-`, runs of `.` one `.`,
+/// and no `.` or `-` at the end.
+fn sanitized_subject(message: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    let line = message
+        .split(|&b| b == b'\n')
+        .find(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .unwrap_or_default();
+    let title = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'_';
+    // 2: nothing yet; 1: characters to drop since the last kept one.
+    let mut space = 2;
+    let mut i = 0;
+    while i < line.len() {
+        let b = line[i];
+        if title(b) {
+            if space == 1 {
+                out.push(b'-');
+            }
+            space = 0;
+            out.push(b);
+            if b == b'.' {
+                while line.get(i + 1) == Some(&b'.') {
+                    i += 1;
+                }
+            }
+        } else {
+            space |= 1;
+        }
+        i += 1;
+    }
+    while out.len() > start && matches!(out.last(), Some(b'.' | b'-')) {
+        out.pop();
+    }
+}
+
+/// An email's part before its `@` (all of it without one): `%al`.
+fn local_part(email: &[u8]) -> &[u8] {
+    memchr::memchr(b'@', email).map_or(email, |at| &email[..at])
 }
 
 /// git's `%b`: the message after its subject paragraph and the blank

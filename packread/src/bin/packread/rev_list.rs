@@ -798,6 +798,10 @@ pub fn walk_error(e: Error) -> Exit {
             };
             Exit::ErrorThenFatal(error, fatal)
         }
+        Error::CommitText { commit, source } => match *source {
+            Error::NotFound(_) => Exit::Fatal(format!("cannot read commit object {commit}")),
+            other => other.into(),
+        },
         Error::NotFound(id) => Exit::Fatal(format!("Failed to traverse parents of commit {id}")),
         other => other.into(),
     }
