@@ -1732,6 +1732,50 @@ fn broken_parent_cases() -> Vec<Case> {
     cases
 }
 
+/// A shallow clone (`make_walks.sh`'s `shallow`): git takes the commits
+/// its `shallow` file lists for parentless, in walks, merge bases,
+/// revisions and diffs; a line of it that is no id is git's death
+/// (`badshallow`) wherever git parses a commit.
+fn shallow_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for (command_name, args) in [
+        ("rev-list", "HEAD"),
+        ("rev-list", "--parents --all"),
+        ("rev-list", "--count --all"),
+        ("rev-list", "--topo-order --parents --all"),
+        ("rev-list", "--date-order --all"),
+        ("rev-list", "--boundary HEAD~1..HEAD"),
+        ("rev-list", "--objects --all"),
+        ("rev-list", "--all -- t"),
+        ("log", "--oneline --all"),
+        ("log", "--format=%H%x20%P --all"),
+        ("log", "--oneline --reverse HEAD"),
+        ("merge-base", "--all HEAD origin/topic"),
+        ("merge-base", "--is-ancestor HEAD~2 HEAD"),
+        ("merge-base", "--independent HEAD origin/topic origin/side"),
+        ("diff-tree", "-r HEAD~2"),
+        ("diff-tree", "-r --root HEAD~2"),
+        ("diff-tree", "-r HEAD~1"),
+        ("rev-parse", "HEAD~2"),
+        ("rev-parse", "HEAD~3"),
+        ("rev-parse", "HEAD~2^2"),
+    ] {
+        cases.push(case("walks-shallow", command(command_name, args)));
+    }
+    for (command_name, args) in [
+        ("rev-list", "HEAD"),
+        ("log", "--oneline"),
+        ("merge-base", "HEAD HEAD~1"),
+        ("rev-parse", "HEAD~1"),
+        ("rev-parse", "HEAD"),
+        ("diff-tree", "HEAD"),
+        ("cat-file", "-t HEAD"),
+    ] {
+        cases.push(case("walks-badshallow", command(command_name, args)));
+    }
+    cases
+}
+
 /// Walks long enough to run on a thread of their own
 /// (`make_long_walks.sh`): git's answers, and git's death where the walk
 /// meets a parent past the graph's end, after the commits before it.
@@ -2190,6 +2234,7 @@ fn main() -> ExitCode {
         .chain(damaged_entry_cases())
         .chain(walk_cases())
         .chain(broken_parent_cases())
+        .chain(shallow_cases())
         .chain(long_walk_cases())
         .chain(diff_cases())
         .chain(bad_graph_cases());

@@ -4,7 +4,7 @@
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use packread::attributes::{Attributes, Sources};
 use packread::diff::{
@@ -503,9 +503,15 @@ impl crate::repository::Repository {
 pub fn commit_iter(mut walk: Walk, hash: HashKind) -> CommitIter {
     // Each commit's bytes are wanted: those parsed on the way are kept.
     walk.keep_commit_data();
+    // A shallow repository's boundary commits have no parents, as git has it.
+    let shallow = Arc::clone(walk.shallow());
     CommitIter {
         read: Mutex::new(ReadAhead::new(walk, move |c, data| {
-            parse(c.id, &data, hash)
+            let mut parsed = parse(c.id, &data, hash)?;
+            if shallow.contains(&c.id) {
+                parsed.parents.clear();
+            }
+            Ok(parsed)
         })),
         ready: Mutex::new(std::collections::VecDeque::new()),
     }

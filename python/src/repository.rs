@@ -66,7 +66,10 @@ impl Repository {
         f: impl FnOnce(&mut Ancestry) -> Result<T, packread::Error>,
     ) -> Result<T, packread::Error> {
         let mut guard = self.ancestry.lock().unwrap_or_else(PoisonError::into_inner);
-        f(guard.get_or_insert_with(|| Ancestry::new(&self.repo)))
+        if guard.is_none() {
+            *guard = Some(Ancestry::new(&self.repo)?);
+        }
+        f(guard.as_mut().expect("made above"))
     }
 
     /// The commit `spec` names (tags followed), as `spec^{commit}`.

@@ -154,6 +154,33 @@ def test_commits_the_graph_lists_without_objects_as_git(walks, launches, name):
     assert launches == []
 
 
+SHALLOW_CALLS = {
+    "iter_commits": lambda r: [described(c) for c in r.iter_commits("HEAD")],
+    "iter_commits --all": lambda r: [c.hexsha for c in r.iter_commits("--all")],
+    "iter_commits topo": lambda r: [c.hexsha for c in r.iter_commits("--all", topo_order=True)],
+    "iter_parents": lambda r: [c.hexsha for c in r.commit("HEAD").iter_parents()],
+    "count": lambda r: r.commit("HEAD").count(),
+    "merge_base": lambda r: [c.hexsha for c in r.merge_base("HEAD", "origin/topic")],
+    "is_ancestor": lambda r: r.is_ancestor("HEAD~2", "HEAD"),
+    "rev_list parents": lambda r: r.git.rev_list("--all", "--parents"),
+    "stats": lambda r: [(c.stats.total, c.stats.files) for c in r.iter_commits("HEAD", max_count=2)],
+    "stats of the boundary": lambda r: [c.stats.total for c in r.iter_commits("HEAD")],
+}
+
+
+@pytest.mark.parametrize("name", SHALLOW_CALLS)
+def test_shallow_clone_answers_as_stock_without_git(walks, launches, name):
+    """A shallow clone (as CI checkouts are): git's answers, in-process."""
+    repo = walks.parent / "shallow.git"
+    call = SHALLOW_CALLS[name]
+    stock = outcome(lambda: call(git.Repo(repo)))
+    ours_repo = pg.Repo(repo)
+    launches.clear()
+    ours = outcome(lambda: call(ours_repo))
+    assert ours == stock
+    assert launches == []
+
+
 def test_stats_with_attributes_and_odd_files(diffs, launches):
     def call(r):
         commits = list(r.iter_commits("--all"))

@@ -176,3 +176,25 @@ def test_diff_results_follow_attribute_changes(writable):
     assert all(line.startswith("-\t-\t") for line in want.splitlines())
     (writable / ".gitattributes").unlink()
     assert [(c.path, c.added, c.deleted) for c in repo.diff_tree(head)] == counted
+
+
+def test_shallow_clone_walks_as_git(walks):
+    """A shallow clone: the commits of its `shallow` file have no parents,
+    for walks, counts, merge bases and `~` revisions alike."""
+    shallow = walks.parent / "shallow.git"
+    repo = packread.Repository(shallow)
+    want = git(shallow, "rev-list", "--parents", "--all").decode().splitlines()
+    got = b"".join(repo.rev_list_lines("--all", parents=True)).decode().splitlines()
+    assert got == want
+    assert [c.id for c in repo.iter_commits("--all")] == [line.split()[0] for line in want]
+    assert repo.count("--all") == len(want)
+    boundary = (shallow / ".git" / "shallow").read_text().split()
+    for commit in repo.iter_commits("--all"):
+        if commit.id in boundary:
+            assert tuple(commit.parents) == ()
+    assert repo.rev_parse("HEAD~2") == git(shallow, "rev-parse", "HEAD~2").decode().strip()
+    with pytest.raises(packread.PackreadError):
+        repo.rev_parse("HEAD~3")
+    bad = packread.Repository(walks.parent / "badshallow.git")
+    with pytest.raises(packread.PackreadError, match="bad shallow line"):
+        list(bad.iter_commits("HEAD"))

@@ -138,6 +138,9 @@ pub enum Error {
         /// What reading it met ([`Error::NotFound`] for a missing object).
         source: Box<Error>,
     },
+    /// A line of a shallow repository's `shallow` file that doesn't start
+    /// with an id (as read, its newline included): git dies on it.
+    BadShallowLine(String),
     /// A path in a tree that git would not write to a work tree (see
     /// [`export::verify_path`](crate::export::verify_path)).
     InvalidPath(String),
@@ -260,6 +263,7 @@ impl fmt::Display for Error {
             Error::CommitText { commit, source } => {
                 write!(f, "the object of commit {commit} can't be read: {source}")
             }
+            Error::BadShallowLine(line) => write!(f, "bad shallow line: {line}"),
             Error::InvalidPath(path) => write!(f, "invalid path '{path}'"),
             Error::TreeTooDeep(id) => write!(f, "tree {id} lies deeper than 2048 trees"),
             Error::MultiPackIndex { path, problem } => {

@@ -3,6 +3,7 @@
 //! its configuration says about reading it.
 
 pub(crate) mod config;
+pub(crate) mod shallow;
 
 pub(crate) use config::{config_value, repo_hash, uses_midx};
 

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::error::Error;
+use crate::git_dir::shallow::Shallow;
 use crate::graph::CommitGraph;
 use crate::history::commits::{Commits, Node};
 use crate::history::merge_base;
@@ -20,7 +21,7 @@ use crate::odb::Reader;
 ///
 /// let repo = packread::Repository::discover(&dir)?;
 /// let (head, first) = (repo.rev_parse("HEAD")?, repo.rev_parse("HEAD~")?);
-/// let mut ancestry = Ancestry::new(&repo);
+/// let mut ancestry = Ancestry::new(&repo)?;
 /// assert!(ancestry.is_ancestor(first, head)?);
 /// assert!(!ancestry.is_ancestor(head, first)?);
 /// assert_eq!(ancestry.merge_bases(head, &[first])?, [first]);
@@ -33,9 +34,20 @@ pub struct Ancestry {
 
 impl Ancestry {
     /// For `repo`'s commits, through its commit-graph if git would use one.
-    pub fn new(repo: &crate::Repository) -> Ancestry {
+    ///
+    /// # Errors
+    /// Where the repository's `shallow` file can't be read.
+    pub fn new(repo: &crate::Repository) -> Result<Ancestry, Error> {
         let (graph, _) = repo.commit_graph();
-        Ancestry::with_graph(repo.odb().reader(), graph)
+        let mut ancestry = Ancestry::with_graph(repo.odb().reader(), graph);
+        ancestry.set_shallow(repo.shallow()?);
+        Ok(ancestry)
+    }
+
+    /// Takes the commits of `shallow` for parentless, as git does in a
+    /// shallow repository ([`Ancestry::new`] reads the repository's).
+    pub fn set_shallow(&mut self, shallow: Arc<Shallow>) {
+        self.commits.set_shallow(shallow);
     }
 
     /// Reading commits with `reader` and, if given, `graph`.

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::error::Error;
+use crate::git_dir::shallow::Shallow;
 use crate::graph::{CommitGraph, GENERATION_INFINITY, GraphCursors};
 use crate::object::{HashKind, ObjectId, ObjectKind};
 use crate::odb::Reader;
@@ -133,6 +134,8 @@ pub(crate) struct Commits {
     /// Under a handle limit too small for the reader's windows and one per
     /// graph layer at once, each read lets go of its windows first.
     tight: bool,
+    /// A shallow repository's boundary: commits parsed without parents.
+    shallow: Arc<Shallow>,
 }
 
 impl Commits {
@@ -159,7 +162,18 @@ impl Commits {
             object_parents: Vec::new(),
             recent: std::collections::VecDeque::new(),
             keep_recent: false,
+            shallow: Arc::default(),
         }
+    }
+
+    /// Parses the commits of `shallow` without their parents, as git does
+    /// in a shallow repository.
+    pub(crate) fn set_shallow(&mut self, shallow: Arc<Shallow>) {
+        self.shallow = shallow;
+    }
+
+    pub(crate) fn shallow(&self) -> &Arc<Shallow> {
+        &self.shallow
     }
 
     /// Whether git would use generation numbers here.
@@ -559,6 +573,8 @@ impl Commits {
         let parent_line = hex + 7;
         let mut parents = std::mem::take(&mut self.object_parents);
         parents.clear();
+        // git reads a shallow commit's parent lines, and keeps none.
+        let shallow = self.shallow.contains(&id);
         while at + parent_line < data.len() && data[at..].starts_with(b"parent ") {
             let Some(p) = parse_hex(&data[at + 7..at + parent_line], self.hash)
                 .filter(|_| data[at + parent_line] == b'\n')
@@ -567,7 +583,9 @@ impl Commits {
                 return Err(ParseFailure::Bogus(id));
             };
             at += parent_line + 1;
-            parents.push(self.lookup(&p));
+            if !shallow {
+                parents.push(self.lookup(&p));
+            }
         }
         let date = parse_commit_date(&data[at..]);
         // A commit the graph doesn't list has an infinite generation.

@@ -18,6 +18,7 @@ mod revisions;
 mod walk;
 mod worker;
 
+pub use crate::git_dir::shallow::Shallow;
 pub use ancestry::Ancestry;
 pub use date::approxidate;
 pub use grep::{BadPattern, CommitFilter, PatternSyntax};

@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::error::{Error, WalkStage};
+use crate::git_dir::shallow::Shallow;
 use crate::graph::CommitGraph;
 use crate::history::commits::{Commits, Node, ParseFailure};
 use crate::history::position_walk::{PositionWalk, Positional};
@@ -154,6 +155,9 @@ pub struct Walk {
     boundary_commits: Vec<Node>,
     reversed: Option<VecDeque<Node>>,
     failed: bool,
+    /// What reading the repository's `shallow` file met: the first push
+    /// fails with it (git dies before it walks).
+    setup_error: Option<Error>,
     pruning: Option<Pruning>,
     /// The starting points, sorted (git's `revs->commits` after
     /// `prepare_revision_walk` for a walk that isn't limited).
@@ -173,7 +177,23 @@ impl Walk {
     /// use one.
     pub fn new(repo: &crate::Repository, opts: WalkOptions) -> Walk {
         let (graph, _) = repo.commit_graph();
-        Walk::with_graph(repo.odb().reader(), graph, opts)
+        let mut walk = Walk::with_graph(repo.odb().reader(), graph, opts);
+        match repo.shallow() {
+            Ok(shallow) => walk.set_shallow(shallow),
+            Err(e) => walk.setup_error = Some(e),
+        }
+        walk
+    }
+
+    /// Takes the commits of `shallow` for parentless, as git does in a
+    /// shallow repository ([`Walk::new`] reads the repository's).
+    pub fn set_shallow(&mut self, shallow: Arc<Shallow>) {
+        self.commits.set_shallow(shallow);
+    }
+
+    /// The commits the walk takes for parentless (none unless set).
+    pub fn shallow(&self) -> &Arc<Shallow> {
+        self.commits.shallow()
     }
 
     /// A walk that reads commits with `reader` and, if given, `graph`.
@@ -208,6 +228,7 @@ impl Walk {
             boundary_commits: Vec::new(),
             reversed: None,
             failed: false,
+            setup_error: None,
             pruning,
             initial: Vec::new(),
             parent_ids: true,
@@ -225,6 +246,10 @@ impl Walk {
     /// what they tag; trees and blobs are not walked. An exclusion whose
     /// tag leads to a missing object is ignored, as git ignores it.
     pub fn push(&mut self, id: ObjectId, uninteresting: bool, left: bool) -> Result<(), Error> {
+        if let Some(e) = self.setup_error.take() {
+            self.failed = true;
+            return Err(e);
+        }
         let mark = if uninteresting {
             UNINTERESTING | BOTTOM
         } else {
@@ -255,6 +280,10 @@ impl Walk {
     /// on the left, as git adds them. `Ok(false)` if either is not a
     /// commit (git: an invalid symmetric difference).
     pub fn push_symmetric(&mut self, a: ObjectId, b: ObjectId, not: bool) -> Result<bool, Error> {
+        if let Some(e) = self.setup_error.take() {
+            self.failed = true;
+            return Err(e);
+        }
         let (Some(ca), Some(cb)) = (self.peel_to_commit(a)?, self.peel_to_commit(b)?) else {
             return Ok(false);
         };

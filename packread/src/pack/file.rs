@@ -97,17 +97,17 @@ pub struct Pack {
     table_confirmed: OnceLock<bool>,
 }
 
+/// How many first reads of a pack without a `.rev` file check their offset
+/// by a pass over the offset table (a pass costs about a twentieth of
+/// sorting it): enough for a one-shot command's few reads.
+const SCAN_CHECKS: u32 = 8;
+
 /// How many offsets of a pack of `n` entries are checked one by one through
 /// the `.rev` file (a binary search: about 3 log n reads, 3-4 µs on tokio's
 /// pack) before the whole reverse index is built (n reads and a sort, about
 /// 55 ns an entry): a command that reads a few objects, or walks a few
 /// hundred commits, never pays for the whole index; one that reads many
 /// pays for the checks a tenth of what the index costs, once.
-/// How many first reads of a pack without a `.rev` file check their offset
-/// by a pass over the offset table (a pass costs about a twentieth of
-/// sorting it): enough for a one-shot command's few reads.
-const SCAN_CHECKS: u32 = 8;
-
 fn quick_checks(n: u32) -> u32 {
     (n / 128).max(256)
 }

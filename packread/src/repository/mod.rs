@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use crate::error::Error;
-use crate::git_dir;
+use crate::git_dir::shallow::Shallow;
+use crate::git_dir::{self, common_dir};
 use crate::graph::{CommitGraph, GraphProblem};
 use crate::object::ObjectId;
 use crate::odb::{Odb, OpenOptions};
@@ -36,6 +37,8 @@ pub struct Repository {
     refs: RefStore,
     /// The commit-graph, loaded on first use.
     graph: OnceLock<(Option<Arc<CommitGraph>>, Vec<GraphProblem>)>,
+    /// The shallow commits, read on first use.
+    shallow: OnceLock<Arc<Shallow>>,
 }
 
 impl Repository {
@@ -79,6 +82,7 @@ impl Repository {
             odb,
             refs,
             graph: OnceLock::new(),
+            shallow: OnceLock::new(),
         })
     }
 
@@ -97,6 +101,23 @@ impl Repository {
             (graph.map(Arc::new), problems)
         });
         (graph.clone(), problems)
+    }
+
+    /// The commits git takes for parentless in a shallow repository (its
+    /// `shallow` file, read once): what walks, merge bases and `~`/`^`
+    /// revisions go by. Empty unless the repository is shallow.
+    ///
+    /// # Errors
+    /// [`Error::BadShallowLine`] (git dies on it), or the file's read error.
+    pub fn shallow(&self) -> Result<Arc<Shallow>, Error> {
+        if let Some(shallow) = self.shallow.get() {
+            return Ok(Arc::clone(shallow));
+        }
+        let shallow = Arc::new(Shallow::load(
+            &common_dir(&self.git_dir),
+            self.odb.hash_kind(),
+        )?);
+        Ok(Arc::clone(self.shallow.get_or_init(|| shallow)))
     }
 
     /// The object database.

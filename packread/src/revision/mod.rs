@@ -11,6 +11,7 @@ pub use path::normalize_path;
 
 pub use crate::error::RevisionWarning;
 use crate::error::{Error, RevisionProblem};
+use crate::git_dir::shallow::Shallow;
 use crate::object::commit::Commit;
 use crate::object::{ObjectId, ObjectKind};
 use crate::odb::{Object, Parsed, Reader};
@@ -218,6 +219,8 @@ struct Resolver<'r, 'a> {
     parse_commits: bool,
     /// Whether [`RevisionWarning::CommitParsed`] was recorded.
     commit_parsed: bool,
+    /// The repository's shallow commits, read when parents are first asked.
+    shallow: Option<Shallow>,
 }
 
 impl<'r, 'a> Resolver<'r, 'a> {
@@ -229,6 +232,7 @@ impl<'r, 'a> Resolver<'r, 'a> {
             spec,
             parse_commits: true,
             commit_parsed: false,
+            shallow: None,
         }
     }
 }
@@ -424,8 +428,16 @@ impl Resolver<'_, '_> {
     fn parents(&mut self, commit: ObjectId) -> Result<Vec<ObjectId>, Error> {
         let hash = self.reader.odb().hash_kind();
         let object = self.reader.read(&commit)?;
-        Ok(Commit::parse(&object.data, hash)
+        let parents = Commit::parse(&object.data, hash)
             .map_err(|_| self.unknown())?
-            .parents)
+            .parents;
+        // A shallow repository's boundary commits have no parents for git.
+        if self.shallow.is_none() {
+            self.shallow = Some(Shallow::load(self.refs.common_dir(), hash)?);
+        }
+        if self.shallow.as_ref().is_some_and(|s| s.contains(&commit)) {
+            return Ok(Vec::new());
+        }
+        Ok(parents)
     }
 }

@@ -371,10 +371,11 @@ class _Repository:
         return getattr(self.native, name)
 
     def plain_history(self):
-        """Whether git's history here is the objects' own: no replace
-        refs, grafts or shallow boundary rewrite it."""
+        """Whether git's history here is what packread walks: no replace
+        refs or grafts rewrite it (a shallow boundary packread keeps as git
+        does)."""
         common = self.common_dir
-        if os.path.exists(os.path.join(common, "shallow")) or os.path.exists(os.path.join(common, "info", "grafts")):
+        if os.path.exists(os.path.join(common, "info", "grafts")):
             return False
         if os.environ.get("GIT_NO_REPLACE_OBJECTS"):
             return True

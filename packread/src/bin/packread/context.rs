@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use packread::graph::CommitGraph;
+use packread::history::Shallow;
 use packread::mailmap::Mailmap;
 use packread::object::ObjectKind;
 use packread::refs::RefStore;
@@ -15,6 +16,7 @@ use packread::repository::Setup;
 use packread::revision::RevisionWarning;
 use packread::{Odb, Warning};
 
+use crate::Exit;
 use crate::git_words;
 
 /// A command's view of its repository.
@@ -84,6 +86,18 @@ impl Context {
             };
             crate::Exit::Fatal(format!("{0}: '{0}' is outside repository at '{top}'", e.0))
         })
+    }
+
+    /// The commits git takes for parentless in a shallow repository (none
+    /// outside a repository), read from its `shallow` file.
+    pub fn shallow(&self) -> Result<Arc<Shallow>, Exit> {
+        let Some(refs) = self.refs.as_ref() else {
+            return Ok(Arc::default());
+        };
+        Ok(Arc::new(Shallow::load(
+            refs.common_dir(),
+            self.odb.hash_kind(),
+        )?))
     }
 
     /// The commit-graph git would use here (none without a git directory).

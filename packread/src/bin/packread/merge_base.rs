@@ -124,6 +124,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         ));
     }
     let mut ancestry = Ancestry::with_graph(cx.odb.reader(), cx.commit_graph());
+    ancestry.set_shallow(cx.shallow()?);
     let found = match mode {
         Mode::IsAncestor => {
             let yes = ancestry.is_ancestor(ids[0], ids[1]).map_err(failed)?;

@@ -688,6 +688,7 @@ fn start_listing(
     objects: Option<ObjectList>,
 ) -> Result<(Walk, Option<ObjectList>), Exit> {
     let mut walk = Walk::with_graph(cx.odb.reader(), cx.commit_graph(), opts);
+    walk.set_shallow(cx.shallow()?);
     let mut list = objects;
     let mut reader = cx.odb.reader();
     let bad = |e: Error| match e {
