@@ -66,6 +66,11 @@ impl Shallow {
         self.ids.contains(id)
     }
 
+    /// The commits, in no order.
+    pub fn ids(&self) -> impl Iterator<Item = ObjectId> + '_ {
+        self.ids.iter().copied()
+    }
+
     /// Whether the repository is not shallow.
     pub fn is_empty(&self) -> bool {
         self.ids.is_empty()

@@ -12,6 +12,7 @@ use packread::object::commit::{Commit, Signature};
 use packread::{ObjectId, Reader};
 
 use crate::dates::{DateKind, DateMode};
+use crate::decorations::{Decorations, Style};
 use crate::{Exit, Global};
 
 /// The commit formats.
@@ -35,6 +36,11 @@ struct Options {
     /// git's `log.mailmap` (on by default): the built-in formats and
     /// `%aN`/`%aE` show people as `.mailmap` names them.
     mailmap: Option<Mailmap>,
+    /// `--decorate[=...]`/`--no-decorate` as given (`None`: not given).
+    decorate: Option<Decorate>,
+    /// The refs shown beside each commit (the built-in formats) or by
+    /// `%d`/`%D`, if any are.
+    decorations: Option<Decorations>,
     format: Format,
     abbrev_commit: bool,
     date: DateMode,
@@ -47,6 +53,8 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let mut use_mailmap = true;
     let mut o = Options {
         mailmap: None,
+        decorate: None,
+        decorations: None,
         format: Format::Medium,
         abbrev_commit: false,
         date: DateMode::DEFAULT,
@@ -82,6 +90,9 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     }
     (o.left_right, o.parents) = parsed.marks();
     let walk = parsed.walk(cx, o.mailmap.clone())?;
+    if let Some(style) = decoration_style(&o) {
+        o.decorations = Some(Decorations::load(cx, style)?);
+    }
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
     let mut reader = cx.odb.reader();
@@ -210,7 +221,51 @@ fn log_option(arg: &str, o: &mut Options) -> Result<bool, Exit> {
         o.date = DateMode::of(DateKind::Relative);
         return Ok(true);
     }
+    if arg == "--no-decorate" {
+        o.decorate = Some(Decorate(None));
+        return Ok(true);
+    }
+    if arg == "--decorate" {
+        o.decorate = Some(Decorate(Some(Style::Short)));
+        return Ok(true);
+    }
+    if let Some(v) = arg.strip_prefix("--decorate=") {
+        // git's `parse_decoration_style`.
+        o.decorate = Some(Decorate(match v.to_ascii_lowercase().as_str() {
+            "short" | "yes" | "true" | "on" | "1" => Some(Style::Short),
+            "full" => Some(Style::Full),
+            "no" | "false" | "off" | "0" => None,
+            "auto" => auto_decorations(),
+            _ => return Err(Exit::Fatal(format!("invalid --decorate option: {v}"))),
+        }));
+        return Ok(true);
+    }
     Ok(false)
+}
+
+/// A `--decorate[=...]` (a style) or `--no-decorate` (none) given.
+#[derive(Clone, Copy)]
+struct Decorate(Option<Style>);
+
+/// git's `auto` decorations: short ones on a terminal.
+fn auto_decorations() -> Option<Style> {
+    use std::io::IsTerminal;
+    io::stdout().is_terminal().then_some(Style::Short)
+}
+
+/// How `log` decorates commits, as `cmd_log_init_finish` decides: as
+/// given, else `auto`; never for `raw` unless given; for a template, only
+/// if it shows decorations (`%d`, `%D`), then short unless given.
+fn decoration_style(o: &Options) -> Option<Style> {
+    let given = o.decorate;
+    let style = given.map_or_else(auto_decorations, |Decorate(style)| style);
+    match &o.format {
+        Format::Raw if given.is_none() => None,
+        Format::User { template, .. } => {
+            template_decorates(template).then(|| style.unwrap_or(Style::Short))
+        }
+        _ => style,
+    }
 }
 
 /// A `--pretty=`/`--format=` value: a format's name, or a template.
@@ -368,6 +423,9 @@ fn head_line(
             out.push(b' ');
             name(p, out)?;
         }
+    }
+    if let Some(d) = &o.decorations {
+        d.write(s.id, (" (", ")"), out);
     }
     Ok(())
 }
@@ -529,9 +587,9 @@ fn template_needs_text(template: &str) -> Result<bool, Exit> {
         }
         let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
         match p.first() {
-            Some(b'n' | b'H' | b'h' | b'T' | b't' | b'P' | b'p' | b'm') => {}
+            Some(b'n' | b'H' | b'h' | b'T' | b't' | b'P' | b'p' | b'm' | b'd' | b'D') => {}
             Some(b'x') if hex(p.get(1)) && hex(p.get(2)) => {}
-            Some(b'C' | b'w' | b'<' | b'>' | b'd' | b'D' | b'S' | b'g' | b'N' | b'G') => {
+            Some(b'C' | b'w' | b'<' | b'>' | b'S' | b'g' | b'N' | b'G') => {
                 return Err(unsupported(p));
             }
             Some(b'(')
@@ -546,6 +604,32 @@ fn template_needs_text(template: &str) -> Result<bool, Exit> {
         i += 1;
     }
     Ok(needs)
+}
+
+/// Whether a template shows decorations (git's `userformat_want`:
+/// `%d`, `%D`, `%(decorate...)`), magic prefixes aside.
+fn template_decorates(template: &str) -> bool {
+    let t = template.as_bytes();
+    let mut i = 0;
+    while i < t.len() {
+        if t[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        let mut p = &t[i + 1..];
+        if p.first() == Some(&b'%') {
+            i += 2;
+            continue;
+        }
+        if matches!(p.first(), Some(b'+' | b'-' | b' ')) {
+            p = &p[1..];
+        }
+        if matches!(p.first(), Some(b'd' | b'D')) || p.starts_with(b"(decorate") {
+            return true;
+        }
+        i += 1;
+    }
+    false
 }
 
 fn unsupported(placeholder: &[u8]) -> Exit {
@@ -580,6 +664,11 @@ fn placeholder(
         b'H' => out.extend_from_slice(s.id.to_hex().as_bytes()),
         b'h' => out.extend_from_slice(abbrev(reader, s.id)?.as_bytes()),
         b'm' => out.extend_from_slice(s.m.as_bytes()),
+        b'd' | b'D' => {
+            if let Some(d) = &o.decorations {
+                d.write(s.id, if p[0] == b'd' { (" (", ")") } else { ("", "") }, out);
+            }
+        }
         b'e' => out.extend_from_slice(c.encoding.unwrap_or_default()),
         b'f' => sanitized_subject(c.message, out),
         b'T' => out.extend_from_slice(c.tree.to_hex().as_bytes()),

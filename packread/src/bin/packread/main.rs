@@ -7,6 +7,7 @@ mod civil;
 mod context;
 mod damage;
 mod dates;
+mod decorations;
 mod diff_tree;
 mod dump;
 mod format;
