@@ -1131,6 +1131,16 @@ const LOG_ARGS: &[&str] = &[
 
 /// `rev-list` arguments of [`walk_cases`].
 const WALK_ARGS: &[&str] = &[
+    // Parent shorthands: `^@`, `^!`, `^-<n>`.
+    "main^@",
+    "--parents main^!",
+    "main^-",
+    "main^-1 side",
+    "^main~2^@ main",
+    "--not main^@ --not topic",
+    "v1^!",
+    "main^-9",
+    "main^-x",
     // Path limiting: TREESAME, history simplification, --full-history.
     "--all -- f-a.txt",
     "--all -- f-t2.txt",
@@ -1785,6 +1795,32 @@ fn shallow_cases() -> Vec<Case> {
     cases
 }
 
+/// `rev-parse` of ranges, excluded revisions and parent shorthands: the
+/// ends git prints (`^` before an excluded one; a tag's own id).
+fn rev_parse_range_cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    for args in [
+        "HEAD^@",
+        "HEAD^! main^-1",
+        "v1^! v1^-",
+        "HEAD~1..HEAD",
+        "side...main",
+        "main.. ..main",
+        "v1..main",
+        "^HEAD ^v1 HEAD",
+        "--verify ^HEAD",
+        "--short ^HEAD",
+        "HEAD^-9",
+        "nope..HEAD",
+        "^nope",
+    ] {
+        for repo in ["walks-none", "walks-graph"] {
+            cases.push(case(repo, command("rev-parse", args)));
+        }
+    }
+    cases
+}
+
 /// Walks long enough to run on a thread of their own
 /// (`make_long_walks.sh`): git's answers, and git's death where the walk
 /// meets a parent past the graph's end, after the commits before it.
@@ -2244,6 +2280,7 @@ fn main() -> ExitCode {
         .chain(walk_cases())
         .chain(broken_parent_cases())
         .chain(shallow_cases())
+        .chain(rev_parse_range_cases())
         .chain(long_walk_cases())
         .chain(diff_cases())
         .chain(bad_graph_cases());

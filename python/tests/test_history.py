@@ -198,3 +198,20 @@ def test_shallow_clone_walks_as_git(walks):
     bad = packread.Repository(walks.parent / "badshallow.git")
     with pytest.raises(packread.PackreadError, match="bad shallow line"):
         list(bad.iter_commits("HEAD"))
+
+
+@pytest.mark.parametrize("revs", [["main^@"], ["main^!"], ["main^-"], ["main^-1", "side"],
+                                  ["--not", "main^@", "--not", "topic"], ["^main~2^@", "main"],
+                                  ["v1^!"]])
+def test_parent_shorthands_select_what_git_selects(walks, revs):
+    repo = packread.Repository(walks)
+    want = git(walks, "rev-list", *revs, "--").decode().split()
+    assert [c.id for c in repo.iter_commits(revs)] == want
+
+
+@pytest.mark.parametrize("rev", ["main^-x", "main^-0", "main^-9"])
+def test_a_bad_parent_shorthand_is_a_bad_revision(walks, rev):
+    assert subprocess.run(["git", "rev-list", rev, "--"], cwd=walks, env=GIT_ENV,
+                          capture_output=True).returncode == 128
+    with pytest.raises(packread.PackreadError):
+        packread.Repository(walks).iter_commits(rev)

@@ -1,18 +1,22 @@
 //! Starting points named as `git rev-list` names them on its command line:
-//! `A`, `^A`, `A..B`, `A...B`, `--all`, `--branches`, `--tags`,
-//! `--remotes` and `--not`.
+//! `A`, `^A`, `A..B`, `A...B`, `A^@`, `A^!`, `A^-<n>`, `--all`,
+//! `--branches`, `--tags`, `--remotes` and `--not`.
 
-use crate::error::Error;
+use crate::error::{Error, RevisionProblem};
 use crate::history::Walk;
-use crate::object::ObjectKind;
+use crate::object::commit::Commit;
+use crate::object::{ObjectId, ObjectKind};
 use crate::repository::Repository;
+use crate::revision::{ParentShorthand, parent_shorthand};
 
 impl Walk {
     /// Adds the starting points `args` name, in order, as `git rev-list`
     /// reads its revision arguments: `A` (a revision as
     /// [`Repository::rev_parse`] resolves it), `^A` (excluded), `A..B`
     /// (`^A B`), `A...B` (the symmetric difference; an empty side is
-    /// `HEAD`), `--all` (every ref and `HEAD`), `--branches`, `--tags`,
+    /// `HEAD`), `A^@` (`A`'s parents), `A^!` (`A` without its parents),
+    /// `A^-<n>` (`A` without its `n`th parent), `--all` (every ref and
+    /// `HEAD`), `--branches`, `--tags`,
     /// `--remotes`, and `--not` (flips the exclusion of what follows).
     ///
     /// ```
@@ -96,11 +100,60 @@ impl Walk {
             self.push(a, !not, false)?;
             return self.push(b, not, false);
         }
+        // git's `add_parents_only`: the parents, with the sign of `A`
+        // (`^@`) or excluded, then `A` itself.
+        let shorthand = parent_shorthand(arg).map_err(|()| Error::Revision {
+            name: arg.to_owned(),
+            problem: RevisionProblem::Unknown,
+            warnings: Vec::new(),
+        })?;
+        if let Some((base, shorthand)) = shorthand {
+            let (name, flip) = match base.strip_prefix('^') {
+                Some(rest) => (rest, true),
+                None => (base, false),
+            };
+            if let Some(parents) = self.parents_of(repo, name)? {
+                let wanted = match shorthand {
+                    ParentShorthand::WithoutParent(n) => parents.get(n - 1..n),
+                    _ => Some(&parents[..]),
+                };
+                if let Some(wanted) = wanted {
+                    let excluded = (flip != not) != (shorthand != ParentShorthand::Parents);
+                    for &p in wanted {
+                        self.push(p, excluded, false)?;
+                    }
+                    if shorthand == ParentShorthand::Parents {
+                        return Ok(());
+                    }
+                    return self.push_revision(repo, base, not);
+                }
+            }
+        }
         let (name, negated) = match arg.strip_prefix('^') {
             Some(rest) => (rest, true),
             None => (arg, false),
         };
         let id = repo.rev_parse(name)?;
         self.push(id, negated != not, false)
+    }
+
+    /// The parents of the commit `name` names (tags followed; none at a
+    /// shallow boundary), `None` where it names no commit.
+    fn parents_of(
+        &mut self,
+        repo: &Repository,
+        name: &str,
+    ) -> Result<Option<Vec<ObjectId>>, Error> {
+        let Ok(id) = repo.rev_parse(name) else {
+            return Ok(None);
+        };
+        let Some(id) = self.peel_to_commit(id)? else {
+            return Ok(None);
+        };
+        if self.shallow().contains(&id) {
+            return Ok(Some(Vec::new()));
+        }
+        let data = repo.odb().read(&id)?.data;
+        Ok(Commit::parse(&data, id.kind()).ok().map(|c| c.parents))
     }
 }

@@ -6,8 +6,10 @@
 
 mod name;
 mod path;
+mod shorthand;
 
 pub use path::normalize_path;
+pub use shorthand::{ParentShorthand, parent_shorthand, rev_parse_shorthand};
 
 pub use crate::error::RevisionWarning;
 use crate::error::{Error, RevisionProblem};

@@ -22,6 +22,7 @@ mod pipeline;
 mod progress;
 mod rev_list;
 mod rev_parse;
+mod shorthands;
 mod show_index;
 mod shown_path;
 mod stats;

@@ -21,6 +21,7 @@ use packread::{Error, ObjectId, ObjectKind, Reader, WalkStage};
 use crate::context::Context;
 use crate::loose_replay::GitRead;
 use crate::{Exit, Global};
+use packread::revision::ParentShorthand as Shorthand;
 
 const USAGE: &str = "usage: git rev-list [<options>] <commit>... [--] [<path>...]
 
@@ -550,6 +551,34 @@ fn revision(
             path: None,
         });
         return Ok(());
+    }
+    // `X^@`, `X^!`, `X^-<n>` (git's `add_parents_only`): the parents,
+    // with the sign of `X` (`^@`) or excluded, then `X` itself.
+    let shorthand = packread::revision::parent_shorthand(arg).map_err(|()| ambiguous(arg))?;
+    if let Some((base, shorthand)) = shorthand {
+        let (name, flip) = match base.strip_prefix('^') {
+            Some(rest) => (rest, true),
+            None => (base, false),
+        };
+        if let Some((_, parents)) = crate::shorthands::commit_and_parents(cx, reader, refs, name)? {
+            let uninteresting = (flip != not) != (shorthand != Shorthand::Parents);
+            let wanted = match shorthand {
+                Shorthand::WithoutParent(n) if n > parents.len() => None,
+                Shorthand::WithoutParent(n) => Some(&parents[n - 1..n]),
+                _ => Some(&parents[..]),
+            };
+            if let Some(wanted) = wanted {
+                tips.extend(wanted.iter().map(|&id| Tip::One {
+                    id,
+                    uninteresting,
+                    path: None,
+                }));
+                if shorthand == Shorthand::Parents {
+                    return Ok(());
+                }
+                return revision(cx, reader, refs, base, not, tips);
+            }
+        }
     }
     let (name, negated) = match arg.strip_prefix('^') {
         Some(rest) => (rest, true),

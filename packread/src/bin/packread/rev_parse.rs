@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use packread::history::Ancestry;
 use packread::refs::RefStore;
 use packread::{Error, ObjectId, Reader, RevisionProblem, revision};
 
@@ -14,6 +15,7 @@ use crate::git_words;
 use crate::loose_replay::{self, Fail, LooseFile};
 use crate::names::MINIMUM_ABBREV;
 use crate::{Exit, Global};
+use packread::revision::ParentShorthand as Shorthand;
 
 #[derive(Default)]
 struct Options {
@@ -36,7 +38,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let mut o = Options::default();
     let mut as_is = 0u8;
     let mut end_of_options = false;
-    let mut verified: Vec<(String, ObjectId)> = Vec::new();
+    let mut verified: Vec<(String, ObjectId, bool)> = Vec::new();
     for arg in args {
         if as_is > 0 {
             writeln!(out, "{arg}")?;
@@ -83,7 +85,15 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
             }
             continue;
         }
-        let resolved = crate::names::resolve_revision(cx, &mut reader, refs, arg);
+        if printed_range(cx, &mut reader, &mut out, &o, arg)? {
+            continue;
+        }
+        // `^<rev>`: the revision, excluded.
+        let (name, reversed) = match arg.strip_prefix('^') {
+            Some(name) if !name.is_empty() => (name, true),
+            _ => (arg.as_str(), false),
+        };
+        let resolved = crate::names::resolve_revision(cx, &mut reader, refs, name);
         // Packs git keeps but can't use, met on the way.
         cx.report_warnings(reader.take_refresh_warnings());
         match resolved {
@@ -96,9 +106,9 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
                     eprintln!("{w}");
                 }
                 if o.verify {
-                    verified.push((arg.clone(), rev.id));
+                    verified.push((name.to_owned(), rev.id, reversed));
                 } else {
-                    show(&mut out, &mut reader, refs, &o, arg, rev.id)?;
+                    show(&mut out, &mut reader, refs, &o, (name, reversed), rev.id)?;
                 }
             }
             Err(e) => {
@@ -114,8 +124,8 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         if verified.len() != 1 {
             return no_single_revision(&mut out, o.quiet);
         }
-        let (name, id) = verified.pop().expect("one");
-        show(&mut out, &mut reader, refs, &o, &name, id)?;
+        let (name, id, reversed) = verified.pop().expect("one");
+        show(&mut out, &mut reader, refs, &o, (&name, reversed), id)?;
     }
     out.flush()?;
     Ok(0)
@@ -230,22 +240,124 @@ fn show(
     reader: &mut Reader,
     refs: &RefStore,
     o: &Options,
-    name: &str,
+    (name, reversed): (&str, bool),
     id: ObjectId,
 ) -> Result<(), Exit> {
+    let sign = if reversed { "^" } else { "" };
     if o.symbolic_full_name {
         let found = revision::ref_candidates(refs, name)?;
         match found.as_slice() {
             [] => {}
-            [one] => writeln!(out, "{}", one.name)?,
+            [one] => writeln!(out, "{sign}{}", one.name)?,
             _ => eprintln!("error: refname '{name}' is ambiguous"),
         }
         return Ok(());
     }
     if let Some(min) = o.short {
-        writeln!(out, "{}", reader.abbreviate(&id, min)?)?;
+        writeln!(out, "{sign}{}", reader.abbreviate(&id, min)?)?;
         return Ok(());
     }
-    writeln!(out, "{id}")?;
+    writeln!(out, "{sign}{id}")?;
     Ok(())
+}
+
+/// Prints the ends of a range or a parent shorthand (git's
+/// `try_difference`, `try_parent_shorthands`), if `arg` is one; not with
+/// `--verify`, `--short` or `--symbolic-full-name`, which packread refuses
+/// them.
+fn printed_range(
+    cx: &Context,
+    reader: &mut Reader,
+    out: &mut impl Write,
+    o: &Options,
+    arg: &str,
+) -> Result<bool, Exit> {
+    let refs = cx.refs.as_ref().expect("checked by the caller");
+    if o.verify || o.short.is_some() || o.symbolic_full_name {
+        return Ok(false);
+    }
+    let Some(lines) = range_ends(cx, reader, refs, arg)? else {
+        return Ok(false);
+    };
+    for (reversed, id) in lines {
+        writeln!(out, "{}{id}", if reversed { "^" } else { "" })?;
+    }
+    Ok(true)
+}
+
+/// What `rev-parse` prints for a range or a parent shorthand (each id,
+/// and whether it is excluded: `^<id>`), as git's `try_difference` and
+/// `try_parent_shorthands`; `None` where `arg` is neither or its ends name
+/// no commit (then it is read as a revision).
+fn range_ends(
+    cx: &Context,
+    reader: &mut Reader,
+    refs: &RefStore,
+    arg: &str,
+) -> Result<Option<Vec<(bool, ObjectId)>>, Exit> {
+    if let Some(at) = arg.find("..") {
+        let (a, mut b) = (&arg[..at], &arg[at + 2..]);
+        let symmetric = b.starts_with('.');
+        if symmetric {
+            b = &b[1..];
+        }
+        if a.is_empty() && b.is_empty() && !symmetric {
+            // `..` is the parent directory.
+            return Ok(None);
+        }
+        let a = if a.is_empty() { "HEAD" } else { a };
+        let b = if b.is_empty() { "HEAD" } else { b };
+        let resolve = |reader: &mut Reader, name: &str| {
+            crate::names::resolve_revision(cx, reader, refs, name)
+                .ok()
+                .map(|r| r.id)
+        };
+        let (Some(start), Some(end)) = (resolve(reader, a), resolve(reader, b)) else {
+            return Ok(None);
+        };
+        let mut lines = vec![(false, end), (!symmetric, start)];
+        if symmetric {
+            let commit = |reader: &mut Reader, name: &str| {
+                crate::shorthands::commit_and_parents(cx, reader, refs, name)
+            };
+            let (Some((x, _)), Some((y, _))) = (commit(reader, a)?, commit(reader, b)?) else {
+                return Ok(None);
+            };
+            let mut ancestry = Ancestry::with_graph(cx.odb.reader(), cx.commit_graph());
+            ancestry.set_shallow(cx.shallow()?);
+            let bases = ancestry
+                .merge_bases(x, &[y])
+                .map_err(crate::rev_list::walk_error)?;
+            lines.extend(bases.into_iter().map(|id| (true, id)));
+        }
+        return Ok(Some(lines));
+    }
+    let Some((base, shorthand)) = packread::revision::rev_parse_shorthand(arg) else {
+        return Ok(None);
+    };
+    let Some((_, parents)) = crate::shorthands::commit_and_parents(cx, reader, refs, base)? else {
+        return Ok(None);
+    };
+    // The name's own object (a tag's, for a tag), as git prints it.
+    let id = crate::names::resolve_revision(cx, reader, refs, base)
+        .map_err(Exit::from)?
+        .id;
+    let mut lines = Vec::new();
+    let wanted = match shorthand {
+        Shorthand::Parents => &parents[..],
+        Shorthand::Only => {
+            lines.push((false, id));
+            &parents[..]
+        }
+        Shorthand::WithoutParent(n) => {
+            let Some(parent) = parents.get(n - 1) else {
+                return Ok(None);
+            };
+            lines.push((false, id));
+            std::slice::from_ref(parent)
+        }
+    };
+    let excluded = shorthand != Shorthand::Parents;
+    lines.extend(wanted.iter().map(|&p| (excluded, p)));
+    Ok(Some(lines))
 }
