@@ -713,3 +713,57 @@ fn log_expands_tabs_after_any_character_as_git_does() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Replace refs: git reads the replaced objects through them, packread
+/// reads objects as stored. Where git would answer through one, packread
+/// refuses, saying so; `--batch-all-objects` (git lists objects as stored)
+/// and `GIT_NO_REPLACE_OBJECTS=1` (git too reads them as stored) answer as
+/// git does.
+#[test]
+fn replace_refs_are_refused_where_git_reads_through_them() {
+    let dir = fixture("make_walks.sh").join("replaced.git");
+    for args in [
+        &["rev-list", "main"][..],
+        &["log", "--oneline"],
+        &["cat-file", "-p", "main~1"],
+        &["cat-file", "-t", "main~1"],
+        &["ls-tree", "main~1"],
+        &["merge-base", "main", "side"],
+        &["diff-tree", "main~1"],
+        &["rev-parse", "main~1^{tree}"],
+    ] {
+        let theirs = output(git(&dir), args, b"");
+        let ours = output(packread(&dir), args, b"");
+        assert!(matches!(theirs.status.code(), Some(0 | 1)), "git {args:?}");
+        assert_eq!(ours.status.code(), Some(128), "packread {args:?}");
+        assert!(ours.stdout.is_empty(), "packread {args:?}");
+        assert!(
+            String::from_utf8_lossy(&ours.stderr)
+                .contains("does not read objects through replace refs"),
+            "packread {args:?}: {}",
+            String::from_utf8_lossy(&ours.stderr)
+        );
+        // As stored, both agree.
+        let mut git_stored = git(&dir);
+        git_stored.env("GIT_NO_REPLACE_OBJECTS", "1");
+        let mut ours_stored = packread(&dir);
+        ours_stored.env("GIT_NO_REPLACE_OBJECTS", "1");
+        let (theirs, ours) = (
+            output(git_stored, args, b""),
+            output(ours_stored, args, b""),
+        );
+        assert_eq!(ours.stdout, theirs.stdout, "{args:?} as stored");
+        assert_eq!(
+            ours.status.code(),
+            theirs.status.code(),
+            "{args:?} as stored"
+        );
+    }
+    // What git answers without reading through them.
+    same(
+        &dir,
+        &["cat-file", "--batch-all-objects", "--batch-check"],
+        b"",
+    );
+    same(&dir, &["rev-parse", "main", "side"], b"");
+}

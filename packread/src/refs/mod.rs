@@ -30,6 +30,7 @@ use std::time::SystemTime;
 
 use crate::error::{Corruption, Error, RefProblem};
 use crate::git_dir;
+use crate::git_dir::config::{config_value, parse_bool};
 use crate::object::{HashKind, ObjectId};
 
 pub use name::is_valid_name;
@@ -247,6 +248,37 @@ impl RefStore {
             ids.extend(id);
         }
         Ok(ids)
+    }
+
+    /// Whether git reads objects through this repository's replace refs
+    /// (`git replace`): there are some under `refs/replace/`, and neither
+    /// `GIT_NO_REPLACE_OBJECTS` nor `core.useReplaceRefs` turns them off.
+    /// packread reads objects as stored: where this is true, git's answers
+    /// about the replaced objects differ from packread's.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("replace", &[("a.txt", "a\n")])?;
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// assert!(!repo.refs().replaces_objects()?);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ids_under`](Self::ids_under).
+    pub fn replaces_objects(&self) -> Result<bool, Error> {
+        if let Some(v) = std::env::var_os("GIT_NO_REPLACE_OBJECTS")
+            && parse_bool(&v.to_string_lossy()).unwrap_or(true)
+        {
+            return Ok(false);
+        }
+        let config = std::fs::read_to_string(self.common_dir.join("config")).unwrap_or_default();
+        if config_value(&config, "core", "usereplacerefs")
+            .is_some_and(|v| parse_bool(&v) == Some(false))
+        {
+            return Ok(false);
+        }
+        Ok(!self.ids_under("refs/replace/")?.is_empty())
     }
 
     /// Every ref under `refs/` (loose ones shadowing packed ones), sorted

@@ -88,6 +88,19 @@ impl Context {
         })
     }
 
+    /// Refuses to answer where git would read objects through replace refs
+    /// (packread reads them as stored: the answers would differ).
+    pub fn refuse_replace_refs(&self) -> Result<(), Exit> {
+        match self.refs.as_ref() {
+            Some(refs) if refs.replaces_objects()? => Err(Exit::Fatal(
+                "packread does not read objects through replace refs (refs/replace/); \
+                 GIT_NO_REPLACE_OBJECTS=1 reads them as stored, as git then does"
+                    .into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The commits git takes for parentless in a shallow repository (none
     /// outside a repository), read from its `shallow` file.
     pub fn shallow(&self) -> Result<Arc<Shallow>, Exit> {

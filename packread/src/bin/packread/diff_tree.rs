@@ -201,6 +201,7 @@ struct Pending {
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let (o, names, mut paths, dashdash) = parse_args(args)?;
     let cx = &global.open()?;
+    cx.refuse_replace_refs()?;
     let mut reader = cx.odb.reader();
     // Commits from `--stdin` come in history order: their trees share
     // delta chains.

@@ -50,6 +50,7 @@ struct Options {
 
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let cx = &global.open()?;
+    cx.refuse_replace_refs()?;
     let mut use_mailmap = true;
     let mut o = Options {
         mailmap: None,

@@ -264,6 +264,7 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     // "-d -r should imply -t, but -d by itself should not have to" (git).
     o.show_trees |= o.trees_only && o.recursive;
     let cx = &global.open()?;
+    cx.refuse_replace_refs()?;
     let odb = &cx.odb;
     let mut reader = odb.reader();
     let id = match resolve(cx, &mut reader, name)? {

@@ -114,6 +114,7 @@ fn parse_args(args: &[String]) -> Result<(Mode, bool, Vec<&str>), Exit> {
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let (mode, all, names) = parse_args(args)?;
     let cx = &global.open()?;
+    cx.refuse_replace_refs()?;
     let mut ids = Vec::with_capacity(names.len());
     for name in &names {
         ids.push(commit_reference(cx, name)?);

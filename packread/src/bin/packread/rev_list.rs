@@ -192,6 +192,7 @@ enum Tip {
 
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let cx = &global.open()?;
+    cx.refuse_replace_refs()?;
     let mut parsed = parse(cx, args, |_| Ok(false))?;
     if parsed.tips.is_empty() && !parsed.given {
         return Err(Exit::Usage(String::new(), USAGE));

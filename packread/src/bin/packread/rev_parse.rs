@@ -264,7 +264,8 @@ fn show(
 /// Prints the ends of a range or a parent shorthand (git's
 /// `try_difference`, `try_parent_shorthands`), if `arg` is one; not with
 /// `--verify`, `--short` or `--symbolic-full-name`, which packread refuses
-/// them.
+/// them. First refuses a name that leads through objects where git would
+/// read them through replace refs.
 fn printed_range(
     cx: &Context,
     reader: &mut Reader,
@@ -273,6 +274,14 @@ fn printed_range(
     arg: &str,
 ) -> Result<bool, Exit> {
     let refs = cx.refs.as_ref().expect("checked by the caller");
+    // What replace refs change: the objects a name leads through.
+    if arg
+        .get(1..)
+        .is_some_and(|rest| rest.contains(['^', '~', ':']))
+        || arg.contains("...")
+    {
+        cx.refuse_replace_refs()?;
+    }
     if o.verify || o.short.is_some() || o.symbolic_full_name {
         return Ok(false);
     }

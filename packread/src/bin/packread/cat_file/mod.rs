@@ -287,6 +287,10 @@ fn run_batch(global: &Global, a: &Args, kind: Batch, fmt: Option<&str>) -> Resul
     }
     let format = Format::parse(fmt.unwrap_or(DEFAULT)).map_err(Exit::Fatal)?;
     let mut cx = global.open()?;
+    // Every object as stored: git walks them so too.
+    if !a.all {
+        cx.refuse_replace_refs()?;
+    }
     // git buffers the output of --batch-all-objects as if --buffer were given.
     let opts = BatchOptions {
         kind,

@@ -42,6 +42,7 @@ pub(super) fn one_object(
     use_mailmap: bool,
 ) -> Result<i32, Exit> {
     let cx = &global.open()?;
+    cx.refuse_replace_refs()?;
     let mut r = cx.odb.reader();
     let id = name_to_id(cx, &mut r, name)?;
     if mode == Mode::Exists {
@@ -92,6 +93,7 @@ pub(super) fn filtered(
     path: Option<&str>,
 ) -> Result<i32, Exit> {
     let cx = &global.open()?;
+    cx.refuse_replace_refs()?;
     let mut r = cx.odb.reader();
     let id = name_to_id(cx, &mut r, name)?;
     // The path whose attributes apply: as given, or the one `name` looked up.
@@ -294,6 +296,7 @@ pub(super) fn typed_object(
 ) -> Result<i32, Exit> {
     let want: ObjectKind = ty.parse().map_err(|e| Exit::Fatal(format!("{e}")))?;
     let cx = &global.open()?;
+    cx.refuse_replace_refs()?;
     // git maps the people of whatever it read whole (a blob it streams).
     let mailmap = (use_mailmap && want != ObjectKind::Blob).then(|| cx.mailmap());
     let odb = &cx.odb;
