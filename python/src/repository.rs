@@ -185,6 +185,21 @@ impl Repository {
             .map_err(to_py)
     }
 
+    /// The replacements git reads objects through (`git replace`): each
+    /// replaced object's hex id and its replacement's; empty where none are
+    /// in effect (no refs under `refs/replace/`, `GIT_NO_REPLACE_OBJECTS`,
+    /// `core.useReplaceRefs=false`). packread's own reads are as stored.
+    fn replacements(&self, py: Python<'_>) -> PyResult<Vec<(String, String)>> {
+        py.detach(|| self.repo.refs().replacements())
+            .map(|pairs| {
+                pairs
+                    .iter()
+                    .map(|(a, b)| (a.to_hex(), b.to_hex()))
+                    .collect()
+            })
+            .map_err(to_py)
+    }
+
     /// The commits `iter_commits` yields, as `packread.gitpython` builds
     /// GitPython's commits from them: lists of raw ids (commits GitPython
     /// reads itself) and tuples of the fields GitPython would read (see

@@ -8,6 +8,7 @@ import git
 import pytest
 
 import packread.gitpython as pg
+from packread.gitpython import PackreadDB
 from conftest import GIT_ENV
 
 
@@ -179,6 +180,28 @@ def test_shallow_clone_answers_as_stock_without_git(walks, launches, name):
     ours = outcome(lambda: call(ours_repo))
     assert ours == stock
     assert launches == []
+
+
+def test_replaced_objects_read_as_stock(walks):
+    """A replace ref (`git replace`): GitPython's default database reads the
+    object through its replacement, under its own id; so does PackreadDB."""
+    repo = walks.parent / "replaced.git"
+    replaced = git_stored(repo, "rev-parse", "main~1")
+
+    def read(r):
+        c = r.commit(replaced)
+        return c.message, c.size, [p.hexsha for p in c.parents], r.odb.info(bytes.fromhex(replaced)).size
+
+    stock = read(git.Repo(repo))
+    assert read(git.Repo(repo, odbt=PackreadDB)) == stock
+    assert read(pg.Repo(repo)) == stock
+    assert stock[0].strip() == "replaced"
+
+
+def git_stored(repo, *args):
+    out = subprocess.run(["git", *args], cwd=repo, env={**GIT_ENV, "GIT_NO_REPLACE_OBJECTS": "1"},
+                         capture_output=True, check=True)
+    return out.stdout.decode().strip()
 
 
 def test_stats_with_attributes_and_odd_files(diffs, launches):

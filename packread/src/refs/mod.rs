@@ -281,6 +281,38 @@ impl RefStore {
         Ok(!self.ids_under("refs/replace/")?.is_empty())
     }
 
+    /// The replacements git reads objects through where
+    /// [`replaces_objects`](Self::replaces_objects) says it does: each
+    /// replaced object and its replacement (`refs/replace/<id>`), in name
+    /// order; none otherwise. Names that are no id are left out, as git
+    /// leaves them out.
+    ///
+    /// # Errors
+    /// As [`ids_under`](Self::ids_under).
+    pub fn replacements(&self) -> Result<Vec<(ObjectId, ObjectId)>, Error> {
+        if !self.replaces_objects()? {
+            return Ok(Vec::new());
+        }
+        let mut pairs = Vec::new();
+        for r in self.all()? {
+            let Ok(r) = r else { continue };
+            let Some(original) = r
+                .name
+                .strip_prefix("refs/replace/")
+                .and_then(ObjectId::from_hex)
+                .filter(|id| id.kind() == self.hash)
+            else {
+                continue;
+            };
+            let id = match r.target {
+                Target::Object { id, .. } => Some(id),
+                Target::Symbolic(_) => self.resolve(&r.name)?.and_then(|res| res.id),
+            };
+            pairs.extend(id.map(|id| (original, id)));
+        }
+        Ok(pairs)
+    }
+
     /// Every ref under `refs/` (loose ones shadowing packed ones), sorted
     /// by name as `git for-each-ref` lists them; a loose ref git can't read
     /// is an `Err` in its place (git warns and goes on). The outer error is

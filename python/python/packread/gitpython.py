@@ -75,6 +75,9 @@ class PackreadDB(LooseObjectDB):
         super().__init__(root_path)
         self._options = options
         self._odb = packread.Odb(root_path, **options)
+        # git's `cat-file`, which GitPython's default database runs, reads
+        # an object through its replacement (`git replace`), under its id.
+        self._replaced = _replacements(root_path)
 
     def __reduce__(self):
         # Pickled (with a git.Repo, say) as what it was opened on.
@@ -84,14 +87,14 @@ class PackreadDB(LooseObjectDB):
 
     def info(self, binsha):
         try:
-            kind, size = self._odb.header(binsha)
+            kind, size = self._odb.header(self._replaced.get(binsha, binsha))
         except packread.ObjectNotFound:
             raise MissingObject(binsha) from None
         return OInfo(binsha, _TYPES[kind], size)
 
     def stream(self, binsha):
         try:
-            kind, size, content = self._odb.read_or_stream(binsha, _WHOLE_BELOW)
+            kind, size, content = self._odb.read_or_stream(self._replaced.get(binsha, binsha), _WHOLE_BELOW)
         except packread.ObjectNotFound:
             raise MissingObject(binsha) from None
         if isinstance(content, bytes):
@@ -150,6 +153,31 @@ class PackreadDB(LooseObjectDB):
 
     def __repr__(self):
         return f"<packread.gitpython.PackreadDB {self.root_path()}>"
+
+
+def _replacements(objects_dir):
+    """The objects git reads through replacements in the repository whose
+    objects directory this is: raw id to raw id, chains followed as git
+    follows them (five replacements at most; past that git dies on the
+    object, and so does reading it here)."""
+    try:
+        repo = packread.Repository(os.path.dirname(os.path.abspath(objects_dir)))
+        pairs = repo.replacements()
+    except (packread.PackreadError, KeyError, OSError):
+        return {}
+    direct = {bytes.fromhex(a): bytes.fromhex(b) for a, b in pairs}
+    followed = {}
+    for original, target in direct.items():
+        for _ in range(3):
+            if target not in direct:
+                break
+            target = direct[target]
+        else:
+            if target in direct:
+                # git: "replace depth too high for object ..."
+                target = b"\0" * len(original)
+        followed[original] = target
+    return followed
 
 
 def _reopen(cls, root_path, options):
