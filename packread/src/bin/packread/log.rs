@@ -566,27 +566,41 @@ fn expand(
     Ok(())
 }
 
-/// Whether a template needs the commit's text (git reads the object for
-/// any placeholder but the ids, the parents, the tree, `%m`, `%n` and
-/// `%xNN`); placeholders git expands and packread doesn't are refused.
-fn template_needs_text(template: &str) -> Result<bool, Exit> {
+/// The placeholders of a template as git's `userformat_find_requirements`
+/// finds them: the bytes after each `%` (a `%+`, `%-` or `% ` prefix
+/// skipped; `%%` is none).
+fn placeholders(template: &str) -> impl Iterator<Item = &[u8]> {
     let t = template.as_bytes();
-    let mut needs = false;
     let mut i = 0;
-    while i < t.len() {
-        if t[i] != b'%' {
+    std::iter::from_fn(move || {
+        while i < t.len() {
+            if t[i] != b'%' {
+                i += 1;
+                continue;
+            }
+            let mut p = &t[i + 1..];
+            if p.first() == Some(&b'%') {
+                i += 2;
+                continue;
+            }
             i += 1;
-            continue;
+            if matches!(p.first(), Some(b'+' | b'-' | b' ')) {
+                p = &p[1..];
+            }
+            return Some(p);
         }
-        let mut p = &t[i + 1..];
-        if p.first() == Some(&b'%') {
-            i += 2;
-            continue;
-        }
-        if matches!(p.first(), Some(b'+' | b'-' | b' ')) {
-            p = &p[1..];
-        }
-        let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
+        None
+    })
+}
+
+/// Whether a template needs the commit's text (git reads the object for
+/// any placeholder but the ids, the parents, the tree, `%m`, `%d`, `%D`,
+/// `%n` and `%xNN`); placeholders git expands and packread doesn't are
+/// refused.
+fn template_needs_text(template: &str) -> Result<bool, Exit> {
+    let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
+    let mut needs = false;
+    for p in placeholders(template) {
         match p.first() {
             Some(b'n' | b'H' | b'h' | b'T' | b't' | b'P' | b'p' | b'm' | b'd' | b'D') => {}
             Some(b'x') if hex(p.get(1)) && hex(p.get(2)) => {}
@@ -602,35 +616,15 @@ fn template_needs_text(template: &str) -> Result<bool, Exit> {
             }
             _ => needs = true,
         }
-        i += 1;
     }
     Ok(needs)
 }
 
 /// Whether a template shows decorations (git's `userformat_want`:
-/// `%d`, `%D`, `%(decorate...)`), magic prefixes aside.
+/// `%d`, `%D`, `%(decorate...)`).
 fn template_decorates(template: &str) -> bool {
-    let t = template.as_bytes();
-    let mut i = 0;
-    while i < t.len() {
-        if t[i] != b'%' {
-            i += 1;
-            continue;
-        }
-        let mut p = &t[i + 1..];
-        if p.first() == Some(&b'%') {
-            i += 2;
-            continue;
-        }
-        if matches!(p.first(), Some(b'+' | b'-' | b' ')) {
-            p = &p[1..];
-        }
-        if matches!(p.first(), Some(b'd' | b'D')) || p.starts_with(b"(decorate") {
-            return true;
-        }
-        i += 1;
-    }
-    false
+    placeholders(template)
+        .any(|p| matches!(p.first(), Some(b'd' | b'D')) || p.starts_with(b"(decorate"))
 }
 
 fn unsupported(placeholder: &[u8]) -> Exit {
