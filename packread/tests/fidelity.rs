@@ -1131,6 +1131,20 @@ const LOG_ARGS: &[&str] = &[
 
 /// `rev-list` arguments of [`walk_cases`].
 const WALK_ARGS: &[&str] = &[
+    // Ref options with patterns, and exclusions.
+    "--branches=s*",
+    "--branches=o",
+    "--exclude=o* --branches",
+    "--exclude=refs/heads/o* --all",
+    "--exclude=o* --branches --branches",
+    "--glob=heads/t*",
+    "--glob heads",
+    "--tags=v*",
+    "--remotes=origin",
+    "--exclude=origin/HEAD --remotes",
+    "--exclude=HEAD --all",
+    "--not --branches=o* --not --all",
+    "--exclude",
     // Parent shorthands: `^@`, `^!`, `^-<n>`.
     "main^@",
     "--parents main^!",

@@ -215,3 +215,12 @@ def test_a_bad_parent_shorthand_is_a_bad_revision(walks, rev):
                           capture_output=True).returncode == 128
     with pytest.raises(packread.PackreadError):
         packread.Repository(walks).iter_commits(rev)
+
+
+@pytest.mark.parametrize("revs", [["--branches=s*"], ["--exclude=o*", "--branches"],
+                                  ["--exclude=refs/heads/o*", "--all"], ["--glob=heads/t*"],
+                                  ["--tags=v*"], ["--remotes=origin"], ["--not", "--branches=o*", "--not", "--all"]])
+def test_ref_patterns_select_what_git_selects(walks, revs):
+    repo = packread.Repository(walks)
+    want = git(walks, "rev-list", *revs, "--").decode().split()
+    assert [c.id for c in repo.iter_commits(revs)] == want

@@ -1,11 +1,13 @@
 //! Starting points named as `git rev-list` names them on its command line:
 //! `A`, `^A`, `A..B`, `A...B`, `A^@`, `A^!`, `A^-<n>`, `--all`,
-//! `--branches`, `--tags`, `--remotes` and `--not`.
+//! `--branches[=<pattern>]`, `--tags[=...]`, `--remotes[=...]`,
+//! `--glob=<pattern>`, `--exclude=<pattern>` and `--not`.
 
 use crate::error::{Error, RevisionProblem};
 use crate::history::Walk;
 use crate::object::commit::Commit;
 use crate::object::{ObjectId, ObjectKind};
+use crate::refs::RefSelection;
 use crate::repository::Repository;
 use crate::revision::{ParentShorthand, parent_shorthand};
 
@@ -16,8 +18,12 @@ impl Walk {
     /// (`^A B`), `A...B` (the symmetric difference; an empty side is
     /// `HEAD`), `A^@` (`A`'s parents), `A^!` (`A` without its parents),
     /// `A^-<n>` (`A` without its `n`th parent), `--all` (every ref and
-    /// `HEAD`), `--branches`, `--tags`,
-    /// `--remotes`, and `--not` (flips the exclusion of what follows).
+    /// `HEAD`), `--branches`, `--tags`, `--remotes` (each with an optional
+    /// `=<pattern>`), `--glob=<pattern>`, `--exclude=<pattern>` (left out
+    /// of the next of those; see [`RefStore::select`]), and `--not` (flips
+    /// the exclusion of what follows).
+    ///
+    /// [`RefStore::select`]: crate::refs::RefStore::select
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -43,28 +49,36 @@ impl Walk {
         args: &[S],
     ) -> Result<(), Error> {
         let mut not = false;
+        let mut excludes: Vec<String> = Vec::new();
         for arg in args {
             let arg = arg.as_ref();
-            let refs = match arg {
-                "--not" => {
-                    not = !not;
-                    continue;
-                }
-                "--all" => Some("refs/"),
-                "--branches" => Some("refs/heads/"),
-                "--tags" => Some("refs/tags/"),
-                "--remotes" => Some("refs/remotes/"),
-                _ => None,
+            if arg == "--not" {
+                not = !not;
+                continue;
+            }
+            if let Some(pattern) = arg.strip_prefix("--exclude=") {
+                excludes.push(pattern.to_owned());
+                continue;
+            }
+            let selection = match arg {
+                "--all" => Some(RefSelection::All),
+                "--branches" => Some(RefSelection::Branches(None)),
+                "--tags" => Some(RefSelection::Tags(None)),
+                "--remotes" => Some(RefSelection::Remotes(None)),
+                _ => [
+                    ("--branches=", RefSelection::Branches as fn(_) -> _),
+                    ("--tags=", RefSelection::Tags),
+                    ("--remotes=", RefSelection::Remotes),
+                ]
+                .into_iter()
+                .find_map(|(prefix, make)| arg.strip_prefix(prefix).map(|p| make(Some(p))))
+                .or_else(|| arg.strip_prefix("--glob=").map(RefSelection::Glob)),
             };
-            if let Some(prefix) = refs {
-                for id in repo.refs().ids_under(prefix)? {
+            if let Some(selection) = selection {
+                for id in repo.refs().select(selection, &excludes)? {
                     self.push(id, not, false)?;
                 }
-                if arg == "--all"
-                    && let Some(head) = repo.refs().resolve("HEAD")?.and_then(|r| r.id)
-                {
-                    self.push(head, not, false)?;
-                }
+                excludes.clear();
                 continue;
             }
             self.push_revision(repo, arg, not)?;

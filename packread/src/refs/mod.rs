@@ -23,6 +23,7 @@
 mod loose;
 mod name;
 mod packed;
+mod select;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -35,6 +36,7 @@ use crate::object::{HashKind, ObjectId};
 
 pub use name::is_valid_name;
 use packed::PackedRefs;
+pub use select::RefSelection;
 
 /// How many refs git reads while following symbolic refs before it gives
 /// up (`SYMREF_MAXDEPTH`).

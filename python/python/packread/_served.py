@@ -53,6 +53,7 @@ _REV_LIST_VALUES = {
 _PATTERNS = {"--author": "author", "--committer": "committer", "--grep": "grep"}
 
 _REF_SETS = {"--all", "--branches", "--tags", "--remotes", "--not"}
+_REF_PATTERNS = ("--branches=", "--tags=", "--remotes=", "--glob=", "--exclude=")
 
 
 def serve(repository, args):
@@ -86,7 +87,7 @@ def _rev_list(repository, args):
             count = True
         elif a in _REV_LIST_FLAGS:
             options[_REV_LIST_FLAGS[a]] = True
-        elif a in _REF_SETS:
+        elif a in _REF_SETS or a.startswith(_REF_PATTERNS):
             revs.append(a)
         elif a.startswith("-n") and a[2:].isdigit():
             options["max_count"] = int(a[2:])

@@ -15,6 +15,7 @@ use packread::history::{
     CommitFilter, ListError, Missing, ObjectList, Order, PatternSyntax, Walk, WalkOptions, Walked,
 };
 use packread::mailmap::Mailmap;
+use packread::refs::RefSelection;
 use packread::refs::RefStore;
 use packread::{Error, ObjectId, ObjectKind, Reader, WalkStage};
 
@@ -276,6 +277,7 @@ pub fn parse(
     let mut given = false;
     let mut unknown: Option<Exit> = None;
     let mut paths: Vec<String> = Vec::new();
+    let mut excludes: Vec<String> = Vec::new();
     let dashdash = args.iter().any(|a| a == "--");
     let mut i = 0;
     while i < args.len() {
@@ -285,19 +287,12 @@ pub fn parse(
             paths.extend(args[i..].iter().cloned());
             break;
         }
+        if ref_option(refs, (arg, args, &mut i), &mut excludes, not, &mut tips)? {
+            given |= !arg.starts_with("--exclude");
+            continue;
+        }
         if let Some(word) = arg.strip_prefix("--") {
             match word {
-                "all" | "branches" | "tags" | "remotes" => {
-                    given = true;
-                    for id in ref_tips(refs, word)? {
-                        tips.push(Tip::One {
-                            id,
-                            uninteresting: not,
-                            path: None,
-                        });
-                    }
-                    continue;
-                }
                 "not" => {
                     not = !not;
                     continue;
@@ -493,22 +488,101 @@ fn parse_epoch(v: &str) -> u64 {
     digits.parse().unwrap_or(0)
 }
 
-/// The ids of the refs `--all` (and `HEAD`), `--branches`, `--tags` or
-/// `--remotes` add, in git's order.
-fn ref_tips(refs: &RefStore, which: &str) -> Result<Vec<ObjectId>, Exit> {
-    let prefix = match which {
-        "branches" => "refs/heads/",
-        "tags" => "refs/tags/",
-        "remotes" => "refs/remotes/",
-        _ => "refs/",
-    };
-    let mut ids = refs.ids_under(prefix)?;
-    if which == "all"
-        && let Some(head) = refs.resolve("HEAD")?.and_then(|r| r.id)
-    {
-        ids.push(head);
+/// Takes a ref option (`--all`, `--branches[=...]`, ..., `--glob`) and
+/// adds its refs, leaving out those the `--exclude`s before it match, or
+/// takes an `--exclude`; `false` for another argument.
+fn ref_option(
+    refs: &RefStore,
+    (arg, args, i): (&str, &[String], &mut usize),
+    excludes: &mut Vec<String>,
+    not: bool,
+    tips: &mut Vec<Tip>,
+) -> Result<bool, Exit> {
+    if let Some(v) = long_value(arg, "--exclude", args, i) {
+        excludes.push(v?);
+        return Ok(true);
     }
-    Ok(ids)
+    let Some(selection) = ref_selection(arg, args, i)? else {
+        return Ok(false);
+    };
+    for id in refs.select(selection.as_selection(), excludes)? {
+        tips.push(Tip::One {
+            id,
+            uninteresting: not,
+            path: None,
+        });
+    }
+    excludes.clear();
+    Ok(true)
+}
+
+/// A ref option's refs: which, and the pattern it was given.
+enum Selected {
+    All,
+    Branches(Option<String>),
+    Tags(Option<String>),
+    Remotes(Option<String>),
+    Glob(String),
+}
+
+impl Selected {
+    fn as_selection(&self) -> RefSelection<'_> {
+        match self {
+            Selected::All => RefSelection::All,
+            Selected::Branches(p) => RefSelection::Branches(p.as_deref()),
+            Selected::Tags(p) => RefSelection::Tags(p.as_deref()),
+            Selected::Remotes(p) => RefSelection::Remotes(p.as_deref()),
+            Selected::Glob(p) => RefSelection::Glob(p),
+        }
+    }
+}
+
+/// The refs `arg` adds (`--all`, `--branches[=<pattern>]`,
+/// `--tags[=<pattern>]`, `--remotes[=<pattern>]`, `--glob[=]<pattern>`),
+/// if it is one of those options.
+fn ref_selection(arg: &str, args: &[String], i: &mut usize) -> Result<Option<Selected>, Exit> {
+    let pattern = |prefix: &str| arg.strip_prefix(prefix).map(str::to_owned);
+    Ok(Some(match arg {
+        "--all" => Selected::All,
+        "--branches" => Selected::Branches(None),
+        "--tags" => Selected::Tags(None),
+        "--remotes" => Selected::Remotes(None),
+        _ => {
+            if let Some(p) = pattern("--branches=") {
+                Selected::Branches(Some(p))
+            } else if let Some(p) = pattern("--tags=") {
+                Selected::Tags(Some(p))
+            } else if let Some(p) = pattern("--remotes=") {
+                Selected::Remotes(Some(p))
+            } else if let Some(p) = long_value(arg, "--glob", args, i) {
+                Selected::Glob(p?)
+            } else {
+                return Ok(None);
+            }
+        }
+    }))
+}
+
+/// The value of option `name` (`--name=<v>` or `--name <v>`), if `arg` is
+/// it; git's `requires a value` if the value is missing.
+fn long_value(
+    arg: &str,
+    name: &str,
+    args: &[String],
+    i: &mut usize,
+) -> Option<Result<String, Exit>> {
+    if let Some(v) = arg
+        .strip_prefix(name)
+        .and_then(|rest| rest.strip_prefix('='))
+    {
+        return Some(Ok(v.to_owned()));
+    }
+    if arg != name {
+        return None;
+    }
+    let v = args.get(*i).cloned();
+    *i += 1;
+    Some(v.ok_or_else(|| Exit::Fatal(format!("Option '{name}' requires a value"))))
 }
 
 /// Adds what a revision argument names: `A`, `^A`, `A..B`.

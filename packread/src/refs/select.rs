@@ -1,0 +1,110 @@
+//! The refs a walk's ref options add (`--all`, `--branches[=<pattern>]`,
+//! `--tags[=<pattern>]`, `--remotes[=<pattern>]`, `--glob=<pattern>`), with
+//! the `--exclude=<pattern>`s given before them, as git's
+//! `handle_revision_pseudo_opt` selects them.
+
+use crate::error::Error;
+use crate::object::ObjectId;
+use crate::wildmatch::{Wild, is_glob_special, wildmatch};
+
+use super::{RefStore, Target};
+
+/// Which refs a ref option names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefSelection<'a> {
+    /// `--all`: every ref, then `HEAD`.
+    All,
+    /// `--branches[=<pattern>]`.
+    Branches(Option<&'a str>),
+    /// `--tags[=<pattern>]`.
+    Tags(Option<&'a str>),
+    /// `--remotes[=<pattern>]`.
+    Remotes(Option<&'a str>),
+    /// `--glob=<pattern>` (under `refs/` unless it starts there).
+    Glob(&'a str),
+}
+
+impl RefStore {
+    /// The ids of the refs `selection` names, in name order (`HEAD` last
+    /// for [`RefSelection::All`]), symbolic refs followed, leaving out
+    /// those an `excludes` pattern matches. As git matches them: a pattern
+    /// without glob characters names everything under it (`feature` is
+    /// `feature/*`); exclusions match the names `--branches`, `--tags` and
+    /// `--remotes` list without their `refs/heads/`, `refs/tags/` or
+    /// `refs/remotes/` (given a pattern too), and whole names for `--all`
+    /// and `--glob`.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("select", &[("a.txt", "a\n")])?;
+    /// # dir.git(&["branch", "feature/x"])?;
+    /// # dir.git(&["branch", "other"])?;
+    /// use packread::refs::RefSelection;
+    ///
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// let refs = repo.refs();
+    /// assert_eq!(refs.select(RefSelection::Branches(Some("feature")), &[])?.len(), 1);
+    /// let all_but = refs.select(RefSelection::Branches(None), &["feature/*".to_owned()])?;
+    /// assert_eq!(all_but.len(), 2); // main (or master) and other
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ids_under`](Self::ids_under).
+    pub fn select(
+        &self,
+        selection: RefSelection<'_>,
+        excludes: &[String],
+    ) -> Result<Vec<ObjectId>, Error> {
+        let (pattern, strip) = match selection {
+            RefSelection::All => (None, ""),
+            RefSelection::Branches(p) => (p.map(|p| ("refs/heads/", p)), "refs/heads/"),
+            RefSelection::Tags(p) => (p.map(|p| ("refs/tags/", p)), "refs/tags/"),
+            RefSelection::Remotes(p) => (p.map(|p| ("refs/remotes/", p)), "refs/remotes/"),
+            RefSelection::Glob(p) => (
+                Some((if p.starts_with("refs/") { "" } else { "refs/" }, p)),
+                "",
+            ),
+        };
+        // git's `refs_for_each_glob_ref_in`: the prefix, the pattern, and
+        // `/*` after a pattern without glob characters.
+        let pattern = pattern.map(|(prefix, p)| {
+            let mut full = format!("{prefix}{p}");
+            if !p.bytes().any(is_glob_special) {
+                if !full.ends_with('/') {
+                    full.push('/');
+                }
+                full.push('*');
+            }
+            full
+        });
+        let excluded = |name: &str| {
+            excludes
+                .iter()
+                .any(|e| wildmatch(e.as_bytes(), name.as_bytes()) == Wild::Match)
+        };
+        let mut ids = Vec::new();
+        for r in self.all()? {
+            let Ok(r) = r else { continue };
+            let listed = match &pattern {
+                Some(p) => wildmatch(p.as_bytes(), r.name.as_bytes()) == Wild::Match,
+                None => r.name.starts_with(strip),
+            };
+            if !listed || excluded(r.name.strip_prefix(strip).unwrap_or(&r.name)) {
+                continue;
+            }
+            let id = match r.target {
+                Target::Object { id, .. } => Some(id),
+                Target::Symbolic(_) => self.resolve(&r.name)?.and_then(|res| res.id),
+            };
+            ids.extend(id);
+        }
+        if selection == RefSelection::All
+            && !excluded("HEAD")
+            && let Some(head) = self.resolve("HEAD")?.and_then(|r| r.id)
+        {
+            ids.push(head);
+        }
+        Ok(ids)
+    }
+}
