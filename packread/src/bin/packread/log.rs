@@ -5,8 +5,7 @@
 
 use std::io::{self, Write};
 
-use packread::history::Walked;
-use packread::history::{ReadAhead, Walk};
+use packread::history::{ReadAhead, Walk, Walked};
 use packread::mailmap::Mailmap;
 use packread::object::commit::{Commit, Signature};
 use packread::{ObjectId, Reader};
