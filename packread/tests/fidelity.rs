@@ -1131,6 +1131,17 @@ const LOG_ARGS: &[&str] = &[
 
 /// `rev-list` arguments of [`walk_cases`].
 const WALK_ARGS: &[&str] = &[
+    // One side of a symmetric difference.
+    "--left-only side...main",
+    "--right-only --parents side...main",
+    "--left-only --count side...main",
+    "--right-only --left-right --count side...main",
+    "--left-right --left-only --boundary side...main",
+    "--left-only main",
+    "--left-only --topo-order main",
+    "--left-only --right-only side...main",
+    "--right-only --left-only side...main",
+    "--left-only --parents side...main -- f-s1.txt",
     // Ref options with patterns, and exclusions.
     "--branches=s*",
     "--branches=o",

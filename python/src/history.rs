@@ -421,6 +421,11 @@ pub fn walk_options(
                     }
                 }
                 "reverse" => opts.reverse = flag()?,
+                "left_only" | "right_only" => {
+                    if flag()? {
+                        opts.only_side = Some(key == "left_only");
+                    }
+                }
                 "all" => all = flag()?,
                 "merges" | "no_merges" => {
                     if flag()? && key == "merges" {

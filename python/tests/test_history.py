@@ -224,3 +224,11 @@ def test_ref_patterns_select_what_git_selects(walks, revs):
     repo = packread.Repository(walks)
     want = git(walks, "rev-list", *revs, "--").decode().split()
     assert [c.id for c in repo.iter_commits(revs)] == want
+
+
+@pytest.mark.parametrize("side", ["left_only", "right_only"])
+def test_one_side_of_a_symmetric_difference(walks, side):
+    repo = packread.Repository(walks)
+    want = git(walks, "rev-list", "--" + side.replace("_", "-"), "side...main", "--").decode().split()
+    assert [c.id for c in repo.iter_commits("side...main", **{side: True})] == want
+    assert repo.count("side...main", **{side: True}) == len(want)

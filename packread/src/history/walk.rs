@@ -84,6 +84,10 @@ pub struct WalkOptions {
     /// parents become the nearest commits the walk shows, and merges
     /// that join shown lines are kept.
     pub rewrite_parents: bool,
+    /// `--left-only` (`Some(true)`) or `--right-only` (`Some(false)`): of
+    /// the commits a limited walk selects (`A...B`, or one git limits for
+    /// its order), only those reached from that side.
+    pub only_side: Option<bool>,
 }
 
 /// A commit a walk handed over, and the bytes of its object or why they
@@ -534,6 +538,14 @@ impl Walk {
             }
             date = self.commits.date(c);
             self.out.push_back(c);
+        }
+        // git's `limit_left_right`.
+        if let Some(left) = self.opts.only_side {
+            for &c in &self.out {
+                if (self.commits.flags(c) & SYMMETRIC_LEFT != 0) != left {
+                    self.commits.set(c, SHOWN);
+                }
+            }
         }
         // Merges may have become TREESAME by parents becoming uninteresting.
         if let Some(pruning) = self.pruning.as_ref().filter(|p| p.can_increase_treesame()) {

@@ -185,6 +185,8 @@ class Repository:
         author_date_order: bool = ...,
         reverse: bool = ...,
         all: bool = ...,
+        left_only: bool = ...,
+        right_only: bool = ...,
         merges: bool = ...,
         no_merges: bool = ...,
         min_parents: int = ...,

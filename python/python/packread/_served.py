@@ -34,6 +34,8 @@ _REV_LIST_FLAGS = {
     "-F": "fixed_strings",
     "--fixed-strings": "fixed_strings",
     "--parents": "parents",
+    "--left-only": "left_only",
+    "--right-only": "right_only",
 }
 
 # rev-list options with a value (`--name=value`), and how it is read.

@@ -392,6 +392,20 @@ fn option(
         "--no-max-parents" => opts.max_parents = None,
         "--boundary" => opts.boundary = true,
         "--left-right" => out.left_right = true,
+        "--left-only" | "--right-only" => {
+            let left = arg == "--left-only";
+            if opts.only_side == Some(!left) {
+                let other = if left {
+                    "--right-only/--cherry"
+                } else {
+                    "--left-only"
+                };
+                return Err(Exit::Fatal(format!(
+                    "options '{arg}' and '{other}' cannot be used together"
+                )));
+            }
+            opts.only_side = Some(left);
+        }
         "--count" => out.count = Some(Count::default()),
         "--parents" => {
             out.parents = true;
