@@ -392,20 +392,7 @@ fn option(
         "--no-max-parents" => opts.max_parents = None,
         "--boundary" => opts.boundary = true,
         "--left-right" => out.left_right = true,
-        "--left-only" | "--right-only" => {
-            let left = arg == "--left-only";
-            if opts.only_side == Some(!left) {
-                let other = if left {
-                    "--right-only/--cherry"
-                } else {
-                    "--left-only"
-                };
-                return Err(Exit::Fatal(format!(
-                    "options '{arg}' and '{other}' cannot be used together"
-                )));
-            }
-            opts.only_side = Some(left);
-        }
+        "--left-only" | "--right-only" => only_side(arg, opts)?,
         "--count" => out.count = Some(Count::default()),
         "--parents" => {
             out.parents = true;
@@ -500,6 +487,23 @@ fn set_date_limit(name: &str, value: &str, opts: &mut WalkOptions) {
 fn parse_epoch(v: &str) -> u64 {
     let digits: String = v.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().unwrap_or(0)
+}
+
+/// `--left-only` or `--right-only` (not both, as git).
+fn only_side(arg: &str, opts: &mut WalkOptions) -> Result<(), Exit> {
+    let left = arg == "--left-only";
+    if opts.only_side == Some(!left) {
+        let other = if left {
+            "--right-only/--cherry"
+        } else {
+            "--left-only"
+        };
+        return Err(Exit::Fatal(format!(
+            "options '{arg}' and '{other}' cannot be used together"
+        )));
+    }
+    opts.only_side = Some(left);
+    Ok(())
 }
 
 /// Takes a ref option (`--all`, `--branches[=...]`, ..., `--glob`) and
