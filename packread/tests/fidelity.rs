@@ -1103,6 +1103,7 @@ const LOG_ARGS: &[&str] = &[
     "--format=%h%d%x20%D%+d --all",
     "--decorate=full --format=%d --all",
     "--decorate=sometimes -1",
+    "--no-walk --decorate --oneline --tags",
     "--pretty=format:%h%n%b -3",
     "--format=%e|%f|%al|%aL|%cl|%cL|%m --all",
     "--format=%h%+s%-b%x20%+b%x20%+Q%-Q --all",
@@ -1131,6 +1132,19 @@ const LOG_ARGS: &[&str] = &[
 
 /// `rev-list` arguments of [`walk_cases`].
 const WALK_ARGS: &[&str] = &[
+    // The starting points alone.
+    "--no-walk main side o1",
+    "--no-walk=unsorted o1 main side",
+    "--no-walk ^side main",
+    "^side main --no-walk",
+    "--no-walk -n 2 main side o1",
+    "-n 2 --no-walk main side o1 o2",
+    "--no-walk --count --parents main side o1",
+    "--no-walk --reverse --tags",
+    "--no-walk side...main",
+    "side...main --no-walk",
+    "--no-walk --do-walk main",
+    "--no-walk=sometimes main",
     // One side of a symmetric difference.
     "--left-only side...main",
     "--right-only --parents side...main",

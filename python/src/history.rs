@@ -421,6 +421,7 @@ pub fn walk_options(
                     }
                 }
                 "reverse" => opts.reverse = flag()?,
+                "no_walk" => opts.no_walk = flag()?.then_some(true),
                 "left_only" | "right_only" => {
                     if flag()? {
                         opts.only_side = Some(key == "left_only");

@@ -135,7 +135,7 @@ impl Repository {
     /// Keyword options are `rev-list`'s: `max_count`, `skip`, `since`,
     /// `until` (int, datetime or git's date strings), `first_parent`,
     /// `topo_order`, `date_order`, `author_date_order`, `reverse`, `all`,
-    /// `left_only`, `right_only`, `merges`, `no_merges`, `min_parents`,
+    /// `left_only`, `right_only`, `no_walk`, `merges`, `no_merges`, `min_parents`,
     /// `max_parents`,
     /// `full_history`, `author`, `committer`, `grep`,
     /// `regexp_ignore_case`, `extended_regexp`, `fixed_strings`,

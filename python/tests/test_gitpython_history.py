@@ -62,6 +62,7 @@ CALLS = {
     "iter_commits first_parent reverse": lambda r: [c.hexsha for c in r.iter_commits(
         "main", first_parent=True, reverse=True)],
     "iter_commits range": lambda r: [c.hexsha for c in r.iter_commits("side..main")],
+    "iter_commits no_walk": lambda r: [c.hexsha for c in r.iter_commits(["main", "side", "o1"], no_walk=True)],
     "iter_commits left_only": lambda r: [c.hexsha for c in r.iter_commits("side...main", left_only=True)],
     "iter_commits ref patterns": lambda r: [c.hexsha for c in r.iter_commits(
         ["--exclude=o*", "--branches", "--tags=v*"])],

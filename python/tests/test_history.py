@@ -232,3 +232,10 @@ def test_one_side_of_a_symmetric_difference(walks, side):
     want = git(walks, "rev-list", "--" + side.replace("_", "-"), "side...main", "--").decode().split()
     assert [c.id for c in repo.iter_commits("side...main", **{side: True})] == want
     assert repo.count("side...main", **{side: True}) == len(want)
+
+
+@pytest.mark.parametrize("revs", [["main", "side", "o1"], ["--tags"], ["^side", "main"]])
+def test_no_walk_lists_the_starting_points(walks, revs):
+    repo = packread.Repository(walks)
+    want = git(walks, "rev-list", "--no-walk", *revs, "--").decode().split()
+    assert [c.id for c in repo.iter_commits(revs, no_walk=True)] == want

@@ -74,14 +74,20 @@ impl Walk {
                 .find_map(|(prefix, make)| arg.strip_prefix(prefix).map(|p| make(Some(p))))
                 .or_else(|| arg.strip_prefix("--glob=").map(RefSelection::Glob)),
             };
+            let excluded_before = self.excluded_pushed;
             if let Some(selection) = selection {
                 for id in repo.refs().select(selection, &excludes)? {
                     self.push(id, not, false)?;
                 }
                 excludes.clear();
-                continue;
+            } else {
+                self.push_revision(repo, arg, not)?;
             }
-            self.push_revision(repo, arg, not)?;
+            // git's `add_pending_object_with_path`: an excluded starting
+            // point turns `--no-walk` off.
+            if self.excluded_pushed > excluded_before {
+                self.walk_after_all();
+            }
         }
         Ok(())
     }

@@ -88,6 +88,11 @@ pub struct WalkOptions {
     /// the commits a limited walk selects (`A...B`, or one git limits for
     /// its order), only those reached from that side.
     pub only_side: Option<bool>,
+    /// `--no-walk`: the starting points alone, not what they lead to,
+    /// newest first (`Some(true)`, git's `sorted`) or as pushed
+    /// (`Some(false)`, `unsorted`). Not with `paths` or `boundary`
+    /// ([`Error::InvalidOption`]).
+    pub no_walk: Option<bool>,
 }
 
 /// A commit a walk handed over, and the bytes of its object or why they
@@ -162,6 +167,9 @@ pub struct Walk {
     /// What reading the repository's `shallow` file met: the first push
     /// fails with it (git dies before it walks).
     setup_error: Option<Error>,
+    /// Excluded starting points pushed so far (symmetric differences
+    /// counting for their merge bases).
+    pub(crate) excluded_pushed: usize,
     pruning: Option<Pruning>,
     /// The starting points, sorted (git's `revs->commits` after
     /// `prepare_revision_walk` for a walk that isn't limited).
@@ -193,6 +201,11 @@ impl Walk {
     /// shallow repository ([`Walk::new`] reads the repository's).
     pub fn set_shallow(&mut self, shallow: Arc<Shallow>) {
         self.commits.set_shallow(shallow);
+    }
+
+    /// Turns `--no-walk` off (an excluded starting point came after it).
+    pub(crate) fn walk_after_all(&mut self) {
+        self.opts.no_walk = None;
     }
 
     /// The commits the walk takes for parentless (none unless set).
@@ -233,6 +246,7 @@ impl Walk {
             reversed: None,
             failed: false,
             setup_error: None,
+            excluded_pushed: 0,
             pruning,
             initial: Vec::new(),
             parent_ids: true,
@@ -254,6 +268,7 @@ impl Walk {
             self.failed = true;
             return Err(e);
         }
+        self.excluded_pushed += usize::from(uninteresting);
         let mark = if uninteresting {
             UNINTERESTING | BOTTOM
         } else {
@@ -288,6 +303,7 @@ impl Walk {
             self.failed = true;
             return Err(e);
         }
+        self.excluded_pushed += 1;
         let (Some(ca), Some(cb)) = (self.peel_to_commit(a)?, self.peel_to_commit(b)?) else {
             return Ok(false);
         };
@@ -433,6 +449,22 @@ impl Walk {
                 self.commits.set(n, SEEN);
                 initial.push(n);
             }
+        }
+        if let Some(sorted) = self.opts.no_walk {
+            // git's `prepare_revision_walk` stops here: no limiting, no
+            // topological order, the starting points as the list.
+            if self.pruning.is_some() || self.opts.boundary {
+                return Err(Error::InvalidOption(
+                    "--no-walk with paths or --boundary".into(),
+                ));
+            }
+            if sorted {
+                // A stable sort, newest first.
+                initial.sort_by_key(|&n| std::cmp::Reverse(self.commits.date(n)));
+            }
+            self.out = initial.iter().copied().collect();
+            self.initial = initial;
+            return Ok(());
         }
         // git limits a topological walk without generation numbers
         // (`setup_revisions`): the whole history is walked first, and a
@@ -936,15 +968,25 @@ impl Walk {
     /// git's `get_revision_1`.
     fn next_selected(&mut self) -> Result<Option<Node>, Error> {
         loop {
+            let no_walk = self.opts.no_walk.is_some();
             let c = if self.topo.is_some() {
                 self.next_topo_commit()
-            } else if self.limited {
+            } else if self.limited || no_walk {
                 self.out.pop_front()
             } else {
                 self.list.pop()
             };
             let Some(c) = c else { return Ok(None) };
-            if !self.limited {
+            if no_walk {
+                // git's `process_parents` returns before the parents.
+                if self
+                    .opts
+                    .max_age
+                    .is_some_and(|age| self.commits.date(c) < age)
+                {
+                    continue;
+                }
+            } else if !self.limited {
                 if self
                     .opts
                     .max_age
@@ -1327,6 +1369,7 @@ impl Walk {
     fn selects_all_reached(&self) -> bool {
         let o = &self.opts;
         self.commits.has_graph()
+            && o.no_walk.is_none()
             && self.pruning.is_none()
             && o.max_age.is_none()
             && o.min_age.is_none()

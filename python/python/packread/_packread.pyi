@@ -187,6 +187,7 @@ class Repository:
         all: bool = ...,
         left_only: bool = ...,
         right_only: bool = ...,
+        no_walk: bool = ...,
         merges: bool = ...,
         no_merges: bool = ...,
         min_parents: int = ...,

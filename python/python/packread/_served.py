@@ -34,6 +34,7 @@ _REV_LIST_FLAGS = {
     "-F": "fixed_strings",
     "--fixed-strings": "fixed_strings",
     "--parents": "parents",
+    "--no-walk": "no_walk",
     "--left-only": "left_only",
     "--right-only": "right_only",
 }
@@ -77,6 +78,7 @@ def serve(repository, args):
 
 def _rev_list(repository, args):
     options, revs, paths, count = {}, [], [], False
+    not_seen = False
     patterns = {}
     i = 0
     while i < len(args):
@@ -87,9 +89,14 @@ def _rev_list(repository, args):
             break
         if a == "--count":
             count = True
+        elif a == "--no-walk" and (revs or not_seen):
+            # git keeps walking for excluded revisions given before it
+            # only; packread's options come first: git answers.
+            return None
         elif a in _REV_LIST_FLAGS:
             options[_REV_LIST_FLAGS[a]] = True
         elif a in _REF_SETS or a.startswith(_REF_PATTERNS):
+            not_seen = not_seen or a == "--not"
             revs.append(a)
         elif a.startswith("-n") and a[2:].isdigit():
             options["max_count"] = int(a[2:])

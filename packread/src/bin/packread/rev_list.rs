@@ -280,7 +280,9 @@ pub fn parse(
     let mut excludes: Vec<String> = Vec::new();
     let dashdash = args.iter().any(|a| a == "--");
     let mut i = 0;
+    let mut checked = 0;
     while i < args.len() {
+        no_walk_after(&mut opts, &tips, &mut checked);
         let arg = args[i].as_str();
         i += 1;
         if arg == "--" {
@@ -310,7 +312,7 @@ pub fn parse(
                 i += usize::from(v.is_some());
                 v
             };
-            if grep.option(arg, &mut value)? {
+            if walk_or_not(arg, &mut opts)? || grep.option(arg, &mut value)? {
                 continue;
             }
             if !extra(arg)? {
@@ -342,9 +344,11 @@ pub fn parse(
         }
         parse_references(cx, &tips[before..]);
     }
+    no_walk_after(&mut opts, &tips, &mut checked);
     if stdin {
         given = true;
         read_stdin(cx, &mut reader, refs, &mut tips, not)?;
+        no_walk_after(&mut opts, &tips, &mut checked);
     }
     if let Some(e) = unknown {
         return Err(e);
@@ -487,6 +491,46 @@ fn set_date_limit(name: &str, value: &str, opts: &mut WalkOptions) {
 fn parse_epoch(v: &str) -> u64 {
     let digits: String = v.chars().take_while(char::is_ascii_digit).collect();
     digits.parse().unwrap_or(0)
+}
+
+/// `--no-walk[=sorted|unsorted]` and `--do-walk` (`Ok(true)`: taken),
+/// and the count options after which git walks again (`-n`,
+/// `--max-count`, `-<n>`: `Ok(false)`, left to be read).
+fn walk_or_not(arg: &str, opts: &mut WalkOptions) -> Result<bool, Exit> {
+    opts.no_walk = match arg {
+        "--no-walk" | "--no-walk=sorted" => Some(true),
+        "--no-walk=unsorted" => Some(false),
+        "--do-walk" => None,
+        _ if arg.starts_with("--no-walk=") => {
+            return Err(Exit::Usage(
+                "error: invalid argument to --no-walk".into(),
+                USAGE,
+            ));
+        }
+        _ => {
+            let digits = arg.len() > 1 && arg[1..].bytes().all(|b| b.is_ascii_digit());
+            if arg.starts_with("-n") || arg.starts_with("--max-count") || digits {
+                opts.no_walk = None;
+            }
+            return Ok(false);
+        }
+    };
+    Ok(true)
+}
+
+/// git's `add_pending_object_with_path`: an excluded starting point added
+/// while `--no-walk` is on turns it off. Looks at the tips added since
+/// `checked`.
+fn no_walk_after(opts: &mut WalkOptions, tips: &[Tip], checked: &mut usize) {
+    let excluded = tips[*checked..].iter().any(|t| match t {
+        Tip::One { uninteresting, .. } => *uninteresting,
+        // Its merge bases are.
+        Tip::Symmetric { .. } => true,
+    });
+    if excluded {
+        opts.no_walk = None;
+    }
+    *checked = tips.len();
 }
 
 /// `--left-only` or `--right-only` (not both, as git).
