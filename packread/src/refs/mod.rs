@@ -243,13 +243,31 @@ impl RefStore {
             if !r.name.starts_with(prefix) {
                 continue;
             }
-            let id = match r.target {
-                Target::Object { id, .. } => Some(id),
-                Target::Symbolic(_) => self.resolve(&r.name)?.and_then(|res| res.id),
-            };
-            ids.extend(id);
+            ids.extend(self.target_id(&r)?);
         }
         Ok(ids)
+    }
+
+    /// The id a listed ref leads to, a symbolic one followed (`None` where
+    /// its chain leads nowhere).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("target-id", &[("a.txt", "a\n")])?;
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// let refs = repo.refs();
+    /// let first = refs.all()?.into_iter().next().expect("a branch")?;
+    /// assert_eq!(refs.target_id(&first)?, Some(repo.rev_parse("HEAD")?));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// A broken loose ref on a symbolic ref's chain.
+    pub fn target_id(&self, r: &Reference) -> Result<Option<ObjectId>, Error> {
+        Ok(match r.target {
+            Target::Object { id, .. } => Some(id),
+            Target::Symbolic(_) => self.resolve(&r.name)?.and_then(|res| res.id),
+        })
     }
 
     /// Whether git reads objects through this repository's replace refs
@@ -269,18 +287,20 @@ impl RefStore {
     /// # Errors
     /// As [`ids_under`](Self::ids_under).
     pub fn replaces_objects(&self) -> Result<bool, Error> {
+        Ok(self.reads_replace_refs() && !self.ids_under("refs/replace/")?.is_empty())
+    }
+
+    /// Whether git would read replace refs here at all: neither
+    /// `GIT_NO_REPLACE_OBJECTS` nor `core.useReplaceRefs` says not.
+    fn reads_replace_refs(&self) -> bool {
         if let Some(v) = std::env::var_os("GIT_NO_REPLACE_OBJECTS")
             && parse_bool(&v.to_string_lossy()).unwrap_or(true)
         {
-            return Ok(false);
+            return false;
         }
         let config = std::fs::read_to_string(self.common_dir.join("config")).unwrap_or_default();
-        if config_value(&config, "core", "usereplacerefs")
-            .is_some_and(|v| parse_bool(&v) == Some(false))
-        {
-            return Ok(false);
-        }
-        Ok(!self.ids_under("refs/replace/")?.is_empty())
+        config_value(&config, "core", "usereplacerefs")
+            .is_none_or(|v| parse_bool(&v) != Some(false))
     }
 
     /// The replacements git reads objects through where
@@ -292,7 +312,7 @@ impl RefStore {
     /// # Errors
     /// As [`ids_under`](Self::ids_under).
     pub fn replacements(&self) -> Result<Vec<(ObjectId, ObjectId)>, Error> {
-        if !self.replaces_objects()? {
+        if !self.reads_replace_refs() {
             return Ok(Vec::new());
         }
         let mut pairs = Vec::new();
@@ -306,11 +326,7 @@ impl RefStore {
             else {
                 continue;
             };
-            let id = match r.target {
-                Target::Object { id, .. } => Some(id),
-                Target::Symbolic(_) => self.resolve(&r.name)?.and_then(|res| res.id),
-            };
-            pairs.extend(id.map(|id| (original, id)));
+            pairs.extend(self.target_id(&r)?.map(|id| (original, id)));
         }
         Ok(pairs)
     }

@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::object::ObjectId;
 use crate::wildmatch::{Wild, is_glob_special, wildmatch};
 
-use super::{RefStore, Target};
+use super::RefStore;
 
 /// Which refs a ref option names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,11 +93,7 @@ impl RefStore {
             if !listed || excluded(r.name.strip_prefix(strip).unwrap_or(&r.name)) {
                 continue;
             }
-            let id = match r.target {
-                Target::Object { id, .. } => Some(id),
-                Target::Symbolic(_) => self.resolve(&r.name)?.and_then(|res| res.id),
-            };
-            ids.extend(id);
+            ids.extend(self.target_id(&r)?);
         }
         if selection == RefSelection::All
             && !excluded("HEAD")

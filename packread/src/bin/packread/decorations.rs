@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 
 use packread::object::commit::Tag;
-use packread::refs::Target;
 use packread::{ObjectId, ObjectKind};
 
 use crate::Exit;
@@ -68,11 +67,7 @@ impl Decorations {
         let mut named: Vec<(String, ObjectId)> = Vec::new();
         for r in refs.all()? {
             let Ok(r) = r else { continue };
-            let id = match r.target {
-                Target::Object { id, .. } => Some(id),
-                Target::Symbolic(_) => refs.resolve(&r.name)?.and_then(|res| res.id),
-            };
-            named.extend(id.map(|id| (r.name, id)));
+            named.extend(refs.target_id(&r)?.map(|id| (r.name, id)));
         }
         if let Some(head) = refs.resolve("HEAD")? {
             if head.symbolic {
