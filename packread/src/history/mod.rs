@@ -24,4 +24,5 @@ pub use date::approxidate;
 pub use grep::{BadPattern, CommitFilter, PatternSyntax};
 pub use objects::{ListError, Listed, Missing, ObjectList};
 pub use read_ahead::ReadAhead;
+pub use revisions::commit_and_parents;
 pub use walk::{CommitRead, Order, Walk, WalkOptions, Walked};

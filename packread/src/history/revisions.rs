@@ -4,9 +4,11 @@
 //! `--glob=<pattern>`, `--exclude=<pattern>` and `--not`.
 
 use crate::error::{Error, RevisionProblem};
+use crate::git_dir::shallow::Shallow;
 use crate::history::Walk;
-use crate::object::commit::Commit;
+use crate::object::commit::{Commit, Tag};
 use crate::object::{ObjectId, ObjectKind};
+use crate::odb::Reader;
 use crate::refs::RefSelection;
 use crate::repository::Repository;
 use crate::revision::{ParentShorthand, parent_shorthand};
@@ -167,13 +169,52 @@ impl Walk {
         let Ok(id) = repo.rev_parse(name) else {
             return Ok(None);
         };
-        let Some(id) = self.peel_to_commit(id)? else {
-            return Ok(None);
-        };
-        if self.shallow().contains(&id) {
-            return Ok(Some(Vec::new()));
-        }
-        let data = repo.odb().read(&id)?.data;
-        Ok(Commit::parse(&data, id.kind()).ok().map(|c| c.parents))
+        let shallow = std::sync::Arc::clone(self.shallow());
+        Ok(commit_and_parents(&mut repo.odb().reader(), id, &shallow)?.map(|(_, parents)| parents))
     }
+}
+
+/// The commit `id` names (tags followed) and its parents as git's walks
+/// take them (none for a commit of `shallow`); `None` where it names no
+/// commit, or a tag or commit on the way can't be parsed.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let dir = packread::doctest::Scratch::committed("commit-parents", &[("a.txt", "a\n")])?;
+/// # dir.git(&["commit", "-q", "--allow-empty", "-m", "second"])?;
+/// use packread::history::commit_and_parents;
+///
+/// let repo = packread::Repository::discover(&dir)?;
+/// let (head, first) = (repo.rev_parse("HEAD")?, repo.rev_parse("HEAD~1")?);
+/// let shallow = repo.shallow()?;
+/// let found = commit_and_parents(&mut repo.odb().reader(), head, &shallow)?;
+/// assert_eq!(found, Some((head, vec![first])));
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// A read that fails (a missing object on the way: [`Error::NotFound`]).
+pub fn commit_and_parents(
+    reader: &mut Reader,
+    id: ObjectId,
+    shallow: &Shallow,
+) -> Result<Option<(ObjectId, Vec<ObjectId>)>, Error> {
+    let mut id = id;
+    let mut data = Vec::new();
+    loop {
+        match reader.read_into(&id, &mut data)? {
+            ObjectKind::Tag => match Tag::parse(&data, id.kind()) {
+                Ok(tag) => id = tag.object,
+                Err(_) => return Ok(None),
+            },
+            ObjectKind::Commit => break,
+            _ => return Ok(None),
+        }
+    }
+    if shallow.contains(&id) {
+        return Ok(Some((id, Vec::new())));
+    }
+    Ok(Commit::parse(&data, id.kind())
+        .ok()
+        .map(|c| (id, c.parents)))
 }

@@ -319,7 +319,7 @@ impl Walk {
     }
 
     /// The commit `id` names, tags followed; `None` for another kind.
-    pub(crate) fn peel_to_commit(&mut self, id: ObjectId) -> Result<Option<ObjectId>, Error> {
+    fn peel_to_commit(&mut self, id: ObjectId) -> Result<Option<ObjectId>, Error> {
         let mut id = id;
         let mut data = Vec::new();
         loop {

@@ -697,7 +697,9 @@ fn revision(
             Some(rest) => (rest, true),
             None => (base, false),
         };
-        if let Some((_, parents)) = crate::shorthands::commit_and_parents(cx, reader, refs, name)? {
+        if let Some((_, _, parents)) =
+            crate::shorthands::commit_and_parents(cx, reader, refs, name)?
+        {
             let uninteresting = (flip != not) != (shorthand != Shorthand::Parents);
             let wanted = match shorthand {
                 Shorthand::WithoutParent(n) if n > parents.len() => None,

@@ -326,14 +326,18 @@ fn range_ends(
         };
         let mut lines = vec![(false, end), (!symmetric, start)];
         if symmetric {
-            let commit = |reader: &mut Reader, name: &str| {
-                crate::shorthands::commit_and_parents(cx, reader, refs, name)
+            let shallow = cx.shallow()?;
+            let mut commit = |id| {
+                packread::history::commit_and_parents(reader, id, &shallow)
+                    .ok()
+                    .flatten()
+                    .map(|(commit, _)| commit)
             };
-            let (Some((x, _)), Some((y, _))) = (commit(reader, a)?, commit(reader, b)?) else {
+            let (Some(x), Some(y)) = (commit(start), commit(end)) else {
                 return Ok(None);
             };
             let mut ancestry = Ancestry::with_graph(cx.odb.reader(), cx.commit_graph());
-            ancestry.set_shallow(cx.shallow()?);
+            ancestry.set_shallow(shallow);
             let bases = ancestry
                 .merge_bases(x, &[y])
                 .map_err(crate::rev_list::walk_error)?;
@@ -344,13 +348,11 @@ fn range_ends(
     let Some((base, shorthand)) = packread::revision::rev_parse_shorthand(arg) else {
         return Ok(None);
     };
-    let Some((_, parents)) = crate::shorthands::commit_and_parents(cx, reader, refs, base)? else {
+    // The name's own object (a tag's, for a tag) is what git prints.
+    let Some((id, _, parents)) = crate::shorthands::commit_and_parents(cx, reader, refs, base)?
+    else {
         return Ok(None);
     };
-    // The name's own object (a tag's, for a tag), as git prints it.
-    let id = crate::names::resolve_revision(cx, reader, refs, base)
-        .map_err(Exit::from)?
-        .id;
     let mut lines = Vec::new();
     let wanted = match shorthand {
         Shorthand::Parents => &parents[..],
