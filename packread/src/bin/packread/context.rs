@@ -44,6 +44,11 @@ pub struct Context {
     /// The commit-graph once loaded, and git's lines about it: git loads
     /// it once, where it first parses a commit.
     graph: OnceLock<(Option<Arc<CommitGraph>>, Vec<String>)>,
+    /// The shallow commits, once read.
+    shallow: OnceLock<Arc<Shallow>>,
+    /// Whether git would read objects through replace refs here, once
+    /// found out.
+    replaces_objects: OnceLock<bool>,
     /// Whether those lines were given out to be printed.
     graph_reported: AtomicBool,
 }
@@ -64,6 +69,8 @@ impl Context {
             batch: false,
             objects_dir,
             graph: OnceLock::new(),
+            shallow: OnceLock::new(),
+            replaces_objects: OnceLock::new(),
             graph_reported: AtomicBool::new(false),
         }
     }
@@ -90,27 +97,39 @@ impl Context {
 
     /// Refuses to answer where git would read objects through replace refs
     /// (packread reads them as stored: the answers would differ).
+    /// Asked once per argument by `rev-parse`: found out once.
     pub fn refuse_replace_refs(&self) -> Result<(), Exit> {
-        match self.refs.as_ref() {
-            Some(refs) if refs.replaces_objects()? => Err(Exit::Fatal(
+        let replaces = if let Some(&replaces) = self.replaces_objects.get() {
+            replaces
+        } else {
+            let replaces = match self.refs.as_ref() {
+                Some(refs) => refs.replaces_objects()?,
+                None => false,
+            };
+            *self.replaces_objects.get_or_init(|| replaces)
+        };
+        if replaces {
+            return Err(Exit::Fatal(
                 "packread does not read objects through replace refs (refs/replace/); \
                  GIT_NO_REPLACE_OBJECTS=1 reads them as stored, as git then does"
                     .into(),
-            )),
-            _ => Ok(()),
+            ));
         }
+        Ok(())
     }
 
     /// The commits git takes for parentless in a shallow repository (none
-    /// outside a repository), read from its `shallow` file.
+    /// outside a repository), read from its `shallow` file once (a file
+    /// git can't read is an error each time asked).
     pub fn shallow(&self) -> Result<Arc<Shallow>, Exit> {
-        let Some(refs) = self.refs.as_ref() else {
-            return Ok(Arc::default());
+        if let Some(shallow) = self.shallow.get() {
+            return Ok(Arc::clone(shallow));
+        }
+        let shallow = match self.refs.as_ref() {
+            Some(refs) => Arc::new(Shallow::load(refs.common_dir(), self.odb.hash_kind())?),
+            None => Arc::default(),
         };
-        Ok(Arc::new(Shallow::load(
-            refs.common_dir(),
-            self.odb.hash_kind(),
-        )?))
+        Ok(Arc::clone(self.shallow.get_or_init(|| shallow)))
     }
 
     /// The commit-graph git would use here (none without a git directory).

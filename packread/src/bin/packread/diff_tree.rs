@@ -12,7 +12,6 @@ use std::sync::Arc;
 use packread::attributes::{Attributes, Sources};
 use packread::diff::{self, Change, DiffConfig, LineStat, TreeDiffOptions};
 use packread::graph::{CommitGraph, GraphCursors};
-use packread::history::Shallow;
 use packread::object::commit::Commit;
 use packread::{Error, HashKind, ObjectId, ObjectKind, Reader};
 
@@ -220,7 +219,6 @@ pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
         o,
         out: BufWriter::with_capacity(64 << 10, io::stdout().lock()),
         grafts: HashMap::new(),
-        shallow: None,
         seen: HashMap::new(),
         parsed: HashMap::new(),
         graph: Graph::NotLoaded,
@@ -353,9 +351,6 @@ struct Printer<'o> {
     /// Parents given on `--stdin` lines, which git keeps for the commit's
     /// later lines.
     grafts: HashMap<ObjectId, Vec<ObjectId>>,
-    /// A shallow repository's boundary: commits without parents (read
-    /// when a commit is first parsed).
-    shallow: Option<Arc<Shallow>>,
     /// Objects earlier `--stdin` lines read, by kind.
     seen: HashMap<ObjectId, ObjectKind>,
     /// The commits parsed so far: git parses each commit once, so a
@@ -511,10 +506,7 @@ impl Printer<'_> {
             .map_err(|_| Exit::Fatal(format!("unable to parse commit {id}")))?;
         // A shallow repository's boundary commits have no parents for git
         // (which reads its `shallow` file when it first parses a commit).
-        if self.shallow.is_none() {
-            self.shallow = Some(self.cx.shallow()?);
-        }
-        if self.shallow.as_ref().is_some_and(|s| s.contains(&id)) {
+        if self.cx.shallow()?.contains(&id) {
             commit.parents.clear();
         }
         self.graph();
