@@ -186,11 +186,20 @@ pub(crate) fn read_object(
         }
         let h = pack.header_at(c.data_cursor(), at)?;
         if let EntryKind::Base(kind) = h.kind {
-            out.clear();
-            inflate_entry(pack, c, &mut st.z, (at, pack.data_end()), &h, out)?;
-            if !st.chain.is_empty() {
-                // The whole object under a chain: a base for more deltas.
-                st.cache.put(pack_id, at, kind, out, Worth::Base);
+            let len = usize::try_from(h.size).unwrap_or(usize::MAX);
+            if !st.chain.is_empty() && st.cache.admits(len, Worth::Base) {
+                // The whole object under a chain, a base for more deltas:
+                // made in the cache's buffer, and the first delta reads it
+                // from there (no copy).
+                let mut buf = st
+                    .cache
+                    .buffer_for(len.saturating_add(inflate::OUTPUT_ROOM));
+                inflate_entry(pack, c, &mut st.z, (at, pack.data_end()), &h, &mut buf)?;
+                st.cache.insert(pack_id, at, kind, buf, Worth::Base);
+                base_cached = true;
+            } else {
+                out.clear();
+                inflate_entry(pack, c, &mut st.z, (at, pack.data_end()), &h, out)?;
             }
             break kind;
         }
