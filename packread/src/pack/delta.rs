@@ -97,18 +97,25 @@ pub(crate) fn patch(base: &[u8], delta: &[u8], sink: &mut impl Sink) -> Result<(
         let cmd = delta[pos];
         pos += 1;
         if cmd & 0x80 != 0 {
-            let mut arg = |bit: u8, shift: u32| -> Result<usize, Corruption> {
-                if cmd & bit == 0 {
-                    return Ok(0);
-                }
-                let Some(&b) = delta.get(pos) else {
-                    return Err(Corruption::BadDelta(DeltaError::TruncatedCopy));
-                };
-                pos += 1;
-                Ok(usize::from(b) << shift)
+            // The argument bytes the opcode's bits call for, bounds-checked
+            // once and taken in order (checking and advancing the position
+            // byte by byte kept it on the stack: most of this function's
+            // own time on deep chains of short copies).
+            let n = (cmd & 0x7f).count_ones() as usize;
+            let Some(args) = delta.get(pos..pos + n) else {
+                return Err(Corruption::BadDelta(DeltaError::TruncatedCopy));
             };
-            let off = arg(0x01, 0)? | arg(0x02, 8)? | arg(0x04, 16)? | arg(0x08, 24)?;
-            let mut size = arg(0x10, 0)? | arg(0x20, 8)? | arg(0x40, 16)?;
+            let mut args = args.iter().map(|&b| usize::from(b));
+            let mut next = |bit: u8| {
+                if cmd & bit != 0 {
+                    args.next().unwrap_or(0)
+                } else {
+                    0
+                }
+            };
+            let off = next(0x01) | next(0x02) << 8 | next(0x04) << 16 | next(0x08) << 24;
+            let mut size = next(0x10) | next(0x20) << 8 | next(0x40) << 16;
+            pos += n;
             if size == 0 {
                 size = 0x10000;
             }
