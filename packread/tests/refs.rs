@@ -89,6 +89,55 @@ fn all_refs_as_git_lists_them() {
     }
 }
 
+/// The ids of the refs under a prefix are those `git for-each-ref <prefix>`
+/// lists, whether only the prefix's own directory and part of
+/// `packed-refs` are read (`refs/tags/`) or everything is (`refs/`, and
+/// the per-worktree parts of a linked work tree).
+#[test]
+fn ids_under_a_prefix_as_git_lists_them() {
+    let root = fixture("make_refs.sh");
+    let wt = root.join("wt");
+    let wt_git_dir = text(git_out(&wt, &["rev-parse", "--absolute-git-dir"]));
+    let repo = root.join("repo");
+    let cases = [
+        (
+            repo.clone(),
+            repo.join(".git"),
+            vec![
+                "refs/tags/",
+                "refs/heads/",
+                "refs/",
+                "refs/remotes/",
+                "refs/nothing/",
+            ],
+        ),
+        (
+            wt.clone(),
+            Path::new(wt_git_dir.trim()).to_owned(),
+            vec!["refs/bisect/", "refs/worktree/", "refs/heads/", "refs/"],
+        ),
+    ];
+    for (dir, git_dir, prefixes) in cases {
+        let store = RefStore::open(&git_dir).unwrap();
+        for prefix in prefixes {
+            let git: Vec<String> = text(git_out(
+                &dir,
+                &["for-each-ref", "--format=%(objectname)", prefix],
+            ))
+            .lines()
+            .map(str::to_owned)
+            .collect();
+            let ours: Vec<String> = store
+                .ids_under(prefix)
+                .unwrap()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            assert_eq!(ours, git, "{prefix} in {}", dir.display());
+        }
+    }
+}
+
 #[test]
 fn symbolic_refs_are_followed_as_git_follows_them() {
     let repo = fixture("make_refs.sh").join("repo");

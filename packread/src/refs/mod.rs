@@ -35,7 +35,7 @@ use crate::git_dir::config::{config_value, parse_bool};
 use crate::object::{HashKind, ObjectId};
 
 pub use name::is_valid_name;
-use packed::PackedRefs;
+use packed::{PackedRef, PackedRefs};
 pub use select::RefSelection;
 
 /// How many refs git reads while following symbolic refs before it gives
@@ -238,11 +238,8 @@ impl RefStore {
     /// whose chain fails to be read.
     pub fn ids_under(&self, prefix: &str) -> Result<Vec<ObjectId>, Error> {
         let mut ids = Vec::new();
-        for r in self.all()? {
+        for r in self.under(prefix)? {
             let Ok(r) = r else { continue };
-            if !r.name.starts_with(prefix) {
-                continue;
-            }
             ids.extend(self.target_id(&r)?);
         }
         Ok(ids)
@@ -316,7 +313,7 @@ impl RefStore {
             return Ok(Vec::new());
         }
         let mut pairs = Vec::new();
-        for r in self.all()? {
+        for r in self.under("refs/replace/")? {
             let Ok(r) = r else { continue };
             let Some(original) = r
                 .name
@@ -346,6 +343,48 @@ impl RefStore {
                 loose::walk(&self.git_dir.join(name), name, &mut files)?;
             }
         }
+        let packed = self.packed()?;
+        let packed = packed
+            .refs()?
+            .iter()
+            .filter(|p| p.name.starts_with("refs/"));
+        Ok(self.merged(files, packed))
+    }
+
+    /// The refs whose names start with `prefix`, as [`all`](Self::all)
+    /// lists them. Under a directory of refs git keeps in the common
+    /// directory (`refs/replace/`, `refs/tags/`: a prefix ending in `/`),
+    /// only that directory is read, and only its part of a sorted
+    /// `packed-refs`: asking whether any replace refs exist cost every
+    /// command 10 ms on rust-analyzer's 13,736 packed refs.
+    fn under(&self, prefix: &str) -> Result<Vec<Result<Reference, Error>>, Error> {
+        let per_worktree_part = PER_WORKTREE_DIRS
+            .iter()
+            .any(|d| d.starts_with(prefix) || prefix.starts_with(d));
+        let dir = prefix
+            .strip_suffix('/')
+            .filter(|_| prefix.starts_with("refs/") && !per_worktree_part);
+        let Some(dir) = dir else {
+            let mut refs = self.all()?;
+            refs.retain(|r| {
+                r.as_ref().is_err() || r.as_ref().is_ok_and(|r| r.name.starts_with(prefix))
+            });
+            return Ok(refs);
+        };
+        let mut files = Vec::new();
+        loose::walk(&self.common_dir.join(dir), dir, &mut files)?;
+        let packed = self.packed()?.under(prefix)?;
+        Ok(self.merged(files, packed.iter()))
+    }
+
+    /// The loose refs `files` (name and path) and the packed refs `packed`
+    /// (sorted), a loose one shadowing a packed one of its name, sorted by
+    /// name.
+    fn merged<'a>(
+        &self,
+        files: Vec<(String, PathBuf)>,
+        packed: impl Iterator<Item = &'a PackedRef>,
+    ) -> Vec<Result<Reference, Error>> {
         let mut found: Vec<(String, Result<Reference, Error>)> = Vec::new();
         for (name, path) in files {
             let result = if is_valid_name(&name, false) {
@@ -363,14 +402,10 @@ impl RefStore {
             };
             found.push((name, result));
         }
-        let packed = self.packed()?;
         found.sort_by(|a, b| a.0.cmp(&b.0));
-        for p in packed
-            .refs()?
-            .iter()
-            .filter(|p| p.name.starts_with("refs/"))
-        {
-            if found
+        let loose = found.len();
+        for p in packed {
+            if found[..loose]
                 .binary_search_by(|(n, _)| n.as_str().cmp(&p.name))
                 .is_err()
             {
@@ -378,7 +413,7 @@ impl RefStore {
             }
         }
         found.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(found.into_iter().map(|(_, r)| r).collect())
+        found.into_iter().map(|(_, r)| r).collect()
     }
 
     /// The file a loose ref `name` lives in: per-worktree refs (`HEAD` and

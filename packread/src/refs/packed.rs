@@ -124,6 +124,54 @@ impl PackedRefs {
     /// [`search`](Self::search); `None` where it meets a line it can't
     /// read.
     fn try_search(&self, name: &str) -> Option<Search> {
+        let at = self.lower_bound(name)?;
+        match self.record_at(at) {
+            Some(Ok((r, _))) if r.name == name => Some(Search::Found(r)),
+            Some(Ok(_)) | None => Some(Search::Absent),
+            Some(Err(())) => None,
+        }
+    }
+
+    /// The refs whose names start with `prefix`, sorted by name. A sorted
+    /// file is searched for the first and read on while names match; the
+    /// other lines are never read (a bad one among those read has the
+    /// whole file parsed, to name it).
+    pub(crate) fn under(&self, prefix: &str) -> Result<Vec<PackedRef>, Error> {
+        if self.sorted
+            && self.parsed.get().is_none()
+            && let Some(refs) = self.try_under(prefix)
+        {
+            return Ok(refs);
+        }
+        let refs = self.refs()?;
+        let first = refs.partition_point(|r| r.name.as_str() < prefix);
+        Ok(refs[first..]
+            .iter()
+            .take_while(|r| r.name.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+
+    /// [`under`](Self::under) by a search; `None` where it meets a line it
+    /// can't read.
+    fn try_under(&self, prefix: &str) -> Option<Vec<PackedRef>> {
+        let mut at = self.lower_bound(prefix)?;
+        let mut refs = Vec::new();
+        while let Some(record) = self.record_at(at) {
+            let (r, end) = record.ok()?;
+            if !r.name.starts_with(prefix) {
+                break;
+            }
+            refs.push(r);
+            at = end;
+        }
+        Some(refs)
+    }
+
+    /// Where the first record of the sorted records whose name is not less
+    /// than `name` starts (the end of the data if none); `None` where the
+    /// binary search meets a line it can't read.
+    fn lower_bound(&self, name: &str) -> Option<usize> {
         let data = &self.data;
         let (mut lo, mut hi) = (self.records, data.len());
         while lo < hi {
@@ -136,28 +184,41 @@ impl PackedRefs {
                 }
                 start = memchr::memrchr(b'\n', &data[lo..start - 1]).map_or(lo, |i| lo + i + 1);
             }
-            let line_end = start + memchr::memchr(b'\n', &data[start..])?;
-            let (id, line_name) = parse_ref_line(&data[start..line_end], self.hash)?;
+            let (r, end) = self.record_at(start)?.ok()?;
+            if r.name.as_str() < name {
+                lo = end;
+            } else {
+                hi = start;
+            }
+        }
+        Some(lo)
+    }
+
+    /// The record (a ref line and its peeled line, if any) starting at
+    /// `start`, and where the next one starts; `None` at the end of the
+    /// data, `Err` for a line git can't read.
+    fn record_at(&self, start: usize) -> Option<Result<(PackedRef, usize), ()>> {
+        let data = &self.data;
+        if start >= data.len() {
+            return None;
+        }
+        Some((|| {
+            let line_end = start + memchr::memchr(b'\n', &data[start..]).ok_or(())?;
+            let (id, name) = parse_ref_line(&data[start..line_end], self.hash).ok_or(())?;
             let mut end = line_end + 1;
             let mut peeled = None;
             if data.get(end) == Some(&b'^') {
-                let peel_end = end + memchr::memchr(b'\n', &data[end..])?;
-                peeled = Some(parse_id(&data[end + 1..peel_end], self.hash)?);
+                let peel_end = end + memchr::memchr(b'\n', &data[end..]).ok_or(())?;
+                peeled = Some(parse_id(&data[end + 1..peel_end], self.hash).ok_or(())?);
                 end = peel_end + 1;
             }
-            match line_name.cmp(name) {
-                std::cmp::Ordering::Less => lo = end,
-                std::cmp::Ordering::Greater => hi = start,
-                std::cmp::Ordering::Equal => {
-                    return Some(Search::Found(PackedRef {
-                        name: line_name.to_owned(),
-                        id,
-                        peeled,
-                    }));
-                }
-            }
-        }
-        Some(Search::Absent)
+            let r = PackedRef {
+                name: name.to_owned(),
+                id,
+                peeled,
+            };
+            Ok((r, end))
+        })())
     }
 }
 
@@ -293,6 +354,56 @@ mod tests {
         let p = PackedRefs::new(Path::new("p"), bad.into_bytes(), HashKind::Sha1).unwrap();
         assert!(p.find("refs/tags/v0000").unwrap().is_some());
         assert!(matches!(p.refs(), Err(Error::Corrupt { .. })));
+    }
+
+    /// The refs under a prefix, found by a search of a sorted file, are
+    /// those of the whole file's parse; a bad line outside the prefix's
+    /// part is never read, one inside has the whole file parsed.
+    #[test]
+    fn refs_under_a_prefix_are_searched() {
+        let mut text = String::from("# pack-refs with: peeled fully-peeled sorted \n");
+        for (i, dir) in ["heads", "remotes/origin", "replace", "tags"]
+            .iter()
+            .enumerate()
+        {
+            for j in 0..40 {
+                writeln!(text, "{A} refs/{dir}/r{j:02}").unwrap();
+                if (i + j) % 4 == 0 {
+                    writeln!(text, "^{B}").unwrap();
+                }
+            }
+        }
+        let parsed = parse(&text).unwrap();
+        for prefix in [
+            "refs/",
+            "refs/heads/",
+            "refs/replace/",
+            "refs/tags/r1",
+            "refs/tags/",
+            "refs/zz/",
+            "a",
+        ] {
+            let fresh =
+                PackedRefs::new(Path::new("p"), text.clone().into_bytes(), HashKind::Sha1).unwrap();
+            let searched = fresh.under(prefix).unwrap();
+            assert!(
+                fresh.parsed.get().is_none(),
+                "{prefix}: searched, not parsed"
+            );
+            assert_eq!(searched, parsed.under(prefix).unwrap(), "{prefix}");
+            let want = parsed
+                .refs()
+                .unwrap()
+                .iter()
+                .filter(|r| r.name.starts_with(prefix))
+                .count();
+            assert_eq!(searched.len(), want, "{prefix}");
+        }
+        let bad = text.replace("refs/tags/r30", "refs/tags/r30..x");
+        let p = PackedRefs::new(Path::new("p"), bad.clone().into_bytes(), HashKind::Sha1).unwrap();
+        assert_eq!(p.under("refs/replace/").unwrap().len(), 40);
+        let p = PackedRefs::new(Path::new("p"), bad.into_bytes(), HashKind::Sha1).unwrap();
+        assert!(matches!(p.under("refs/tags/"), Err(Error::Corrupt { .. })));
     }
 
     #[test]
