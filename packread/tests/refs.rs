@@ -3,11 +3,12 @@
 //! them; peeled tags; a linked work tree's own refs; broken and dangling
 //! refs; reftable refused.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use packread::refs::{RefStore, Target};
 use packread::{Corruption, Error, ObjectId};
-use testkit::{fixture, git, git_out};
+use testkit::{copy_repo, fixture, git, git_out, run_with_stdin};
 
 fn text(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap()
@@ -136,6 +137,58 @@ fn ids_under_a_prefix_as_git_lists_them() {
             assert_eq!(ours, git, "{prefix} in {}", dir.display());
         }
     }
+}
+
+/// A `packed-refs` file large enough to be mapped (64 KiB and more) is
+/// read as a small one is: every ref as git lists it, a search for one, the
+/// refs under a prefix; and again after git rewrites it.
+#[test]
+fn large_packed_refs_as_git_lists_them() {
+    let repo = copy_repo(&fixture("make_refs.sh").join("repo"), "large-packed-refs");
+    let head = text(git_out(&repo, &["rev-parse", "HEAD"]));
+    let mut updates = String::new();
+    for i in 0..2000 {
+        writeln!(updates, "create refs/tags/many/t{i:04} {}", head.trim()).unwrap();
+    }
+    let out = run_with_stdin(git(&repo), &["update-ref", "--stdin"], updates.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    git_out(&repo, &["pack-refs", "--all"]);
+    let size = std::fs::metadata(repo.join(".git/packed-refs"))
+        .unwrap()
+        .len();
+    assert!(size >= 64 * 1024, "{size} bytes");
+    let store = RefStore::open(&repo.join(".git")).unwrap();
+    for round in 0..2 {
+        let (listed, _) = our_refs(&store);
+        assert_eq!(listed, git_refs(&repo), "round {round}");
+        let found = store.find("refs/tags/many/t1234").unwrap().unwrap();
+        assert_eq!(
+            store.target_id(&found).unwrap().unwrap().to_string(),
+            head.trim()
+        );
+        let git: Vec<String> = text(git_out(
+            &repo,
+            &["for-each-ref", "--format=%(objectname)", "refs/tags/many/"],
+        ))
+        .lines()
+        .map(str::to_owned)
+        .collect();
+        let ours: Vec<String> = store
+            .ids_under("refs/tags/many/")
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(ours, git);
+        // git rewrites the file (a rename over it): read anew.
+        git_out(&repo, &["update-ref", "-d", "refs/tags/many/t0007"]);
+        git_out(&repo, &["pack-refs", "--all"]);
+    }
+    let _ = std::fs::remove_dir_all(&repo);
 }
 
 #[test]

@@ -447,7 +447,16 @@ impl RefStore {
         {
             return Ok(Arc::clone(&c.refs));
         }
-        let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        // A large file is mapped, as git maps it: reading rust-analyzer's
+        // 1.1 MB (13,736 refs) into fresh memory was a third of a one-shot
+        // command's time, for the few lines a search reads.
+        let mapped = (stamp.0 >= MAP_PACKED_REFS_FROM)
+            .then(|| smmap::MapRegion::new(&path, 0, 0).ok())
+            .flatten();
+        let data = match mapped {
+            Some(region) => packed::Contents::Mapped(region),
+            None => packed::Contents::Read(std::fs::read(&path).map_err(|e| Error::io(&path, e))?),
+        };
         let refs = Arc::new(PackedRefs::new(&path, data, self.hash)?);
         *cached = Some(CachedPacked {
             stamp,
@@ -458,6 +467,9 @@ impl RefStore {
 }
 
 /// The ref folders each work tree has for itself.
+/// `packed-refs` files this large or larger are mapped rather than read.
+const MAP_PACKED_REFS_FROM: u64 = 64 * 1024;
+
 const PER_WORKTREE_DIRS: [&str; 3] = ["refs/bisect/", "refs/worktree/", "refs/rewritten/"];
 
 fn per_worktree(name: &str) -> bool {

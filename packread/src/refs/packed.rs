@@ -31,6 +31,39 @@ impl PackedRef {
     }
 }
 
+/// The bytes of a `packed-refs` file: read, or mapped where it is large.
+#[derive(Debug)]
+pub(crate) enum Contents {
+    /// Read into memory.
+    Read(Vec<u8>),
+    /// Mapped (git replaces the file by a rename, never rewrites it in
+    /// place, as it does packs).
+    Mapped(smmap::MapRegion),
+}
+
+impl Default for Contents {
+    fn default() -> Contents {
+        Contents::Read(Vec::new())
+    }
+}
+
+impl From<Vec<u8>> for Contents {
+    fn from(data: Vec<u8>) -> Contents {
+        Contents::Read(data)
+    }
+}
+
+impl std::ops::Deref for Contents {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Contents::Read(data) => data,
+            Contents::Mapped(region) => region.buffer(),
+        }
+    }
+}
+
 /// A `packed-refs` file. Where its header says the file is `sorted` (as
 /// git writes it), a ref is found by a binary search over its lines, as
 /// git's packed backend finds it, without reading the other lines; the
@@ -39,7 +72,7 @@ impl PackedRef {
 #[derive(Debug, Default)]
 pub(crate) struct PackedRefs {
     path: PathBuf,
-    data: Vec<u8>,
+    data: Contents,
     hash: HashKind,
     /// Where the records start, past the header if there is one.
     records: usize,
@@ -55,7 +88,12 @@ impl PackedRefs {
     /// <traits>` header, then ref and peeled lines, the last one ended. A
     /// header git doesn't write, or an unended last line, is an error here;
     /// any other bad line is one when a lookup meets it.
-    pub(crate) fn new(path: &Path, data: Vec<u8>, hash: HashKind) -> Result<PackedRefs, Error> {
+    pub(crate) fn new(
+        path: &Path,
+        data: impl Into<Contents>,
+        hash: HashKind,
+    ) -> Result<PackedRefs, Error> {
+        let data = data.into();
         let bad =
             |offset: usize| Error::corrupt(path, offset as u64, Corruption::BadPackedRefsLine);
         if let Some(&last) = data.last()
