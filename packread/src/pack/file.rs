@@ -109,7 +109,10 @@ const SCAN_CHECKS: u32 = 8;
 /// reads a few objects, or walks a few hundred commits, never pays for the
 /// pass; one that reads many pays for the checks about what the pass costs,
 /// once (n / 128 checks, eight times that, cost 20,000 random reads on
-/// git.git 3-4 % of their time).
+/// git.git 3-4 % of their time). Without a `.rev` file, as many reads by
+/// id take their offsets unchecked (their objects' hashes are checked
+/// instead) before the offset table is sorted: 20,000 random reads on
+/// git.git without its `.rev` took the same time with n / 128.
 fn quick_checks(n: u32) -> u32 {
     (n / 1024).max(256)
 }
