@@ -83,8 +83,20 @@ impl RefStore {
                 .iter()
                 .any(|e| wildmatch(e.as_bytes(), name.as_bytes()) == Wild::Match)
         };
+        // Only the refs under the pattern's literal directory are read
+        // (`refs/heads/` for `--branches`): rust-analyzer's 13,736 packed
+        // refs are nearly all tags.
+        let scope = match &pattern {
+            Some(p) => literal_dir(p),
+            None => strip,
+        };
+        let refs = if scope.is_empty() {
+            self.all()?
+        } else {
+            self.under(scope)?
+        };
         let mut ids = Vec::new();
-        for r in self.all()? {
+        for r in refs {
             let Ok(r) = r else { continue };
             let listed = match &pattern {
                 Some(p) => wildmatch(p.as_bytes(), r.name.as_bytes()) == Wild::Match,
@@ -102,5 +114,29 @@ impl RefStore {
             ids.push(head);
         }
         Ok(ids)
+    }
+}
+
+/// The directory part of `pattern` before its first glob character
+/// (`refs/tags/` of `refs/tags/v1*`), with its `/`; empty if none.
+fn literal_dir(pattern: &str) -> &str {
+    let literal = pattern
+        .bytes()
+        .position(is_glob_special)
+        .map_or(pattern, |i| &pattern[..i]);
+    literal.rfind('/').map_or("", |i| &pattern[..=i])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::literal_dir;
+
+    #[test]
+    fn the_literal_directory_ends_before_the_first_glob_character() {
+        assert_eq!(literal_dir("refs/tags/v1*"), "refs/tags/");
+        assert_eq!(literal_dir("refs/heads/feature/*"), "refs/heads/feature/");
+        assert_eq!(literal_dir("refs/heads/a[/]b/*"), "refs/heads/");
+        assert_eq!(literal_dir("refs/*/x"), "refs/");
+        assert_eq!(literal_dir("*"), "");
     }
 }
