@@ -366,9 +366,7 @@ impl RefStore {
             .filter(|_| prefix.starts_with("refs/") && !per_worktree_part);
         let Some(dir) = dir else {
             let mut refs = self.all()?;
-            refs.retain(|r| {
-                r.as_ref().is_err() || r.as_ref().is_ok_and(|r| r.name.starts_with(prefix))
-            });
+            refs.retain(|r| r.as_ref().map_or(true, |r| r.name.starts_with(prefix)));
             return Ok(refs);
         };
         let mut files = Vec::new();
@@ -466,10 +464,10 @@ impl RefStore {
     }
 }
 
-/// The ref folders each work tree has for itself.
 /// `packed-refs` files this large or larger are mapped rather than read.
 const MAP_PACKED_REFS_FROM: u64 = 64 * 1024;
 
+/// The ref folders each work tree has for itself.
 const PER_WORKTREE_DIRS: [&str; 3] = ["refs/bisect/", "refs/worktree/", "refs/rewritten/"];
 
 fn per_worktree(name: &str) -> bool {

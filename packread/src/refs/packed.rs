@@ -164,7 +164,7 @@ impl PackedRefs {
     fn try_search(&self, name: &str) -> Option<Search> {
         let at = self.lower_bound(name)?;
         match self.record_at(at) {
-            Some(Ok((r, _))) if r.name == name => Some(Search::Found(r)),
+            Some(Ok(r)) if r.name == name => Some(Search::Found(r.to_packed())),
             Some(Ok(_)) | None => Some(Search::Absent),
             Some(Err(())) => None,
         }
@@ -196,12 +196,12 @@ impl PackedRefs {
         let mut at = self.lower_bound(prefix)?;
         let mut refs = Vec::new();
         while let Some(record) = self.record_at(at) {
-            let (r, end) = record.ok()?;
+            let r = record.ok()?;
             if !r.name.starts_with(prefix) {
                 break;
             }
-            refs.push(r);
-            at = end;
+            refs.push(r.to_packed());
+            at = r.end;
         }
         Some(refs)
     }
@@ -222,9 +222,9 @@ impl PackedRefs {
                 }
                 start = memchr::memrchr(b'\n', &data[lo..start - 1]).map_or(lo, |i| lo + i + 1);
             }
-            let (r, end) = self.record_at(start)?.ok()?;
-            if r.name.as_str() < name {
-                lo = end;
+            let r = self.record_at(start)?.ok()?;
+            if r.name < name {
+                lo = r.end;
             } else {
                 hi = start;
             }
@@ -235,7 +235,7 @@ impl PackedRefs {
     /// The record (a ref line and its peeled line, if any) starting at
     /// `start`, and where the next one starts; `None` at the end of the
     /// data, `Err` for a line git can't read.
-    fn record_at(&self, start: usize) -> Option<Result<(PackedRef, usize), ()>> {
+    fn record_at(&self, start: usize) -> Option<Result<Record<'_>, ()>> {
         let data = &self.data;
         if start >= data.len() {
             return None;
@@ -250,13 +250,31 @@ impl PackedRefs {
                 peeled = Some(parse_id(&data[end + 1..peel_end], self.hash).ok_or(())?);
                 end = peel_end + 1;
             }
-            let r = PackedRef {
-                name: name.to_owned(),
+            Ok(Record {
+                name,
                 id,
                 peeled,
-            };
-            Ok((r, end))
+                end,
+            })
         })())
+    }
+}
+
+/// A record of the file, borrowed from it, and where the next one starts.
+struct Record<'a> {
+    name: &'a str,
+    id: ObjectId,
+    peeled: Option<ObjectId>,
+    end: usize,
+}
+
+impl Record<'_> {
+    fn to_packed(&self) -> PackedRef {
+        PackedRef {
+            name: self.name.to_owned(),
+            id: self.id,
+            peeled: self.peeled,
+        }
     }
 }
 
