@@ -460,14 +460,20 @@ fn option(
                 opts.max_age = Some(parse_epoch(v));
             } else if let Some(v) = arg.strip_prefix("--min-age=") {
                 opts.min_age = Some(parse_epoch(v));
-            } else if arg.len() > 1 && arg[1..].bytes().all(|b| b.is_ascii_digit()) {
-                opts.max_count = count_value(&arg[1..])?;
+            } else if let Some(n) = dash_count(arg) {
+                opts.max_count = count_value(n)?;
             } else {
                 return Err(Exit::Fatal(format!("packread does not support '{arg}'")));
             }
         }
     }
     Ok(())
+}
+
+/// The digits of `-<n>` (git's short form of `--max-count=<n>`).
+fn dash_count(arg: &str) -> Option<&str> {
+    arg.strip_prefix('-')
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `--since`/`--after` (the oldest commit date shown) or
@@ -508,8 +514,8 @@ fn walk_or_not(arg: &str, opts: &mut WalkOptions) -> Result<bool, Exit> {
             ));
         }
         _ => {
-            let digits = arg.len() > 1 && arg[1..].bytes().all(|b| b.is_ascii_digit());
-            if arg.starts_with("-n") || arg.starts_with("--max-count") || digits {
+            if arg.starts_with("-n") || arg.starts_with("--max-count") || dash_count(arg).is_some()
+            {
                 opts.no_walk = None;
             }
             return Ok(false);
