@@ -584,7 +584,11 @@ impl Commits {
             };
             at += parent_line + 1;
             if !shallow {
-                parents.push(self.lookup(&p));
+                let parent = self.lookup(&p);
+                if !self.nodes[parent as usize].parsed {
+                    self.reader.prefetch_lookup(&p);
+                }
+                parents.push(parent);
             }
         }
         let date = parse_commit_date(&data[at..]);

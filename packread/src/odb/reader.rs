@@ -549,6 +549,24 @@ impl Reader {
         Ok(None)
     }
 
+    /// A hint that `id` will be looked up soon: where its lookup starts in
+    /// the most recently used pack's index is brought into the processor's
+    /// cache (nothing with a multi-pack-index, or where the index's window
+    /// isn't mapped). A walk without a commit-graph gives it the parents
+    /// of each commit it parses: they are looked up when their child's
+    /// turn comes.
+    pub(crate) fn prefetch_lookup(&mut self, id: &ObjectId) {
+        let st = self.state();
+        if !st.set.midxs.is_empty() {
+            return;
+        }
+        let Some(&pack) = st.mru.first() else {
+            return;
+        };
+        let pr = self.pack_reader(pack);
+        pr.pack.index().prefetch(pr.cursors.index_cursor(), id);
+    }
+
     /// git reads the entry at the offset a pack index gives, unchecked; the
     /// first reads of a pack with no `.rev` file do so too (rather than
     /// sort its whole offset table, work in proportion to the pack for one

@@ -54,10 +54,7 @@ impl Fanout {
         if n < 16 {
             return binary_search(lo, hi, cmp_at);
         }
-        let mut key = [0u8; 8];
-        let rest = &want[1..want.len().min(9)];
-        key[..rest.len()].copy_from_slice(rest);
-        let guess = lo + ((u128::from(u64::from_be_bytes(key)) * u128::from(n)) >> 64) as u32;
+        let guess = interpolate(lo, n, want);
         match cmp_at(guess)? {
             Equal => Ok(Some(guess)),
             Less => {
@@ -92,12 +89,30 @@ impl Fanout {
         }
     }
 
+    /// Where [`search`](Self::search) looks for `want` first: the position
+    /// its bytes after the first put it at in its first byte's bucket
+    /// (`None` for an empty bucket).
+    pub(crate) fn guess(&self, want: &[u8]) -> Option<u32> {
+        let (lo, hi) = self.bucket(*want.first()?);
+        let n = hi.checked_sub(lo).filter(|&n| n > 0)?;
+        Some(interpolate(lo, n, want))
+    }
+
     /// The range of positions whose ids start with byte `b`.
     pub(crate) fn bucket(&self, b: u8) -> (u32, u32) {
         let b = usize::from(b);
         let lo = if b == 0 { 0 } else { self.0[b - 1] };
         (lo, self.0[b])
     }
+}
+
+/// The position in the bucket of `n` ids from `lo` where `want`'s eight
+/// bytes after its first put it, ids being uniformly spread.
+fn interpolate(lo: u32, n: u32, want: &[u8]) -> u32 {
+    let mut key = [0u8; 8];
+    let rest = &want[1.min(want.len())..want.len().min(9)];
+    key[..rest.len()].copy_from_slice(rest);
+    lo + ((u128::from(u64::from_be_bytes(key)) * u128::from(n)) >> 64) as u32
 }
 
 /// Binary search for the position in `lo..hi` where `cmp_at` answers
@@ -205,5 +220,32 @@ mod tests {
             })
             .unwrap();
         assert!(found.is_none_or(|i| ids[i as usize] == want));
+    }
+
+    /// The guess a prefetch takes is the search's first probe: inside the
+    /// id's bucket, near it for uniform ids; none for an empty bucket.
+    #[test]
+    fn the_guess_is_the_first_probe() {
+        let mut rand = crate::test_rand::xorshift(0x2545_f491_4f6c_dd1d);
+        let (empty, _) = ids(100, 20, || 7);
+        assert_eq!(empty.guess(&[8, 1, 2]), None);
+        assert_eq!(empty.guess(&[]), None);
+        let (fanout, ids) = ids(20_000, 20, &mut rand);
+        let mut far = 0;
+        for (i, id) in ids.iter().enumerate() {
+            let guess = fanout.guess(id).unwrap();
+            let mut first = None;
+            fanout
+                .search::<()>(id, |probe| {
+                    first.get_or_insert(probe);
+                    Ok(ids[probe as usize].as_slice().cmp(id))
+                })
+                .unwrap();
+            assert_eq!(first, Some(guess));
+            let (lo, hi) = fanout.bucket(id[0]);
+            assert!((lo..hi).contains(&guess));
+            far += usize::from(guess.abs_diff(i as u32) > 16);
+        }
+        assert!(far < ids.len() / 20, "{far} guesses far off");
     }
 }

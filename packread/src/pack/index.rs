@@ -227,6 +227,18 @@ impl PackIndex {
         self.fanout.bucket(b)
     }
 
+    /// Asks the processor to bring the places where a lookup of `id` will
+    /// start (its name and offset where its bytes put it) into its cache,
+    /// if the cursor's window maps them: a hint, for a lookup to come.
+    pub(crate) fn prefetch(&self, c: &WindowCursor, id: &ObjectId) {
+        if let Some(guess) = self.fanout.guess(id.as_bytes()) {
+            c.prefetch(self.name_ofs(guess));
+            if self.version == IndexVersion::V2 {
+                c.prefetch(self.ofs32_at + u64::from(guess) * 4);
+            }
+        }
+    }
+
     /// The position of `id`, if the index lists it.
     pub fn lookup(&self, c: &mut WindowCursor, id: &ObjectId) -> Result<Option<u32>, Error> {
         let want = id.as_bytes();
