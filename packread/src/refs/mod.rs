@@ -447,8 +447,10 @@ impl RefStore {
         }
         // A large file is mapped, as git maps it: reading rust-analyzer's
         // 1.1 MB (13,736 refs) into fresh memory was a third of a one-shot
-        // command's time, for the few lines a search reads.
-        let mapped = (stamp.0 >= MAP_PACKED_REFS_FROM)
+        // command's time, for the few lines a search reads. Not on Windows,
+        // where a mapped file can't be replaced (git maps it only for a
+        // moment there) and the store keeps it as long as it lives.
+        let mapped = (cfg!(unix) && stamp.0 >= MAP_PACKED_REFS_FROM)
             .then(|| smmap::MapRegion::new(&path, 0, 0).ok())
             .flatten();
         let data = match mapped {
