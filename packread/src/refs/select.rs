@@ -84,24 +84,15 @@ impl RefStore {
                 .any(|e| wildmatch(e.as_bytes(), name.as_bytes()) == Wild::Match)
         };
         // Only the refs under the pattern's literal directory are read
-        // (`refs/heads/` for `--branches`): rust-analyzer's 13,736 packed
-        // refs are nearly all tags.
-        let scope = match &pattern {
-            Some(p) => literal_dir(p),
-            None => strip,
-        };
-        let refs = if scope.is_empty() {
-            self.all()?
-        } else {
-            self.under(scope)?
-        };
+        // (`refs/heads/` for `--branches`, everything for `--all`):
+        // rust-analyzer's 13,736 packed refs are nearly all tags.
+        let scope = pattern.as_deref().map_or(strip, literal_dir);
         let mut ids = Vec::new();
-        for r in refs {
+        for r in self.under(scope)? {
             let Ok(r) = r else { continue };
-            let listed = match &pattern {
-                Some(p) => wildmatch(p.as_bytes(), r.name.as_bytes()) == Wild::Match,
-                None => r.name.starts_with(strip),
-            };
+            let listed = pattern
+                .as_ref()
+                .is_none_or(|p| wildmatch(p.as_bytes(), r.name.as_bytes()) == Wild::Match);
             if !listed || excluded(r.name.strip_prefix(strip).unwrap_or(&r.name)) {
                 continue;
             }
