@@ -414,6 +414,45 @@ pub(crate) fn inflate_prefix(
     }
 }
 
+/// Inflates the start of the stream at `ofs` (which must end before `limit`
+/// and announces `size` bytes) into `out`, `first` bytes at first and a
+/// quarter (at least 64 bytes) more each time `enough` rejects what came
+/// out, until `enough` accepts it: then `out` holds that prefix and the answer is `true`. The stream is
+/// inflated once, on from where it stopped. `false` (and `out` emptied) if
+/// the stream ends first, or would reach `size`: a read of the whole object
+/// checks that.
+pub(crate) fn inflate_until(
+    z: &mut Inflater,
+    cursor: &mut WindowCursor,
+    (ofs, limit): (u64, u64),
+    size: u64,
+    first: usize,
+    out: &mut Vec<u8>,
+    enough: &mut dyn FnMut(&[u8]) -> bool,
+) -> Result<bool, InflateError> {
+    z.reset();
+    out.clear();
+    let mut pos = ofs;
+    let mut want = first;
+    while (want as u64) < size {
+        out.resize(want, 0);
+        let s = step(z, cursor, pos, limit, out, size)?;
+        pos += s.consumed;
+        let made = z.total_out() as usize;
+        if s.done {
+            break;
+        }
+        if made == want {
+            if enough(out) {
+                return Ok(true);
+            }
+            want = want.saturating_add((want / 4).max(64));
+        }
+    }
+    out.clear();
+    Ok(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,6 +551,63 @@ mod tests {
         let n = inflate_prefix(&mut z, &mut c, start, end, &mut head).ok();
         assert_eq!(n, Some(20));
         assert_eq!(head[..], data[..20]);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_prefix_grows_until_it_is_enough() {
+        let data = text();
+        let (path, start, end) = stream_file("until", &data, 10);
+        let mut c = cursor(&path);
+        let mut z = inflater();
+        let size = data.len() as u64;
+        let mut out = Vec::new();
+        // Enough once it holds `need` bytes: the first prefix of the
+        // growing sizes that does (across many windows for the last).
+        let sizes = |first: usize| {
+            std::iter::successors(Some(first), |&n: &usize| Some(n + (n / 4).max(64)))
+        };
+        let first_over = |first, need| sizes(first).find(|&n| n >= need).unwrap();
+        for (first, need) in [(100, 1), (100, 101), (256, 321), (64, 70_000)] {
+            let got = first_over(first, need);
+            let mut asked = Vec::new();
+            let r = inflate_until(
+                &mut z,
+                &mut c,
+                (start, end),
+                size,
+                first,
+                &mut out,
+                &mut |p| {
+                    asked.push(p.len());
+                    p.len() >= need
+                },
+            );
+            assert_eq!(r.ok(), Some(true));
+            assert_eq!(out.len(), got);
+            assert!(out[..] == data[..got]);
+            assert_eq!(asked.last(), Some(&got));
+        }
+        // Never enough: the whole object is left to a checked read, and
+        // the prefixes asked about never reached its end.
+        let mut longest = 0;
+        let r = inflate_until(&mut z, &mut c, (start, end), size, 64, &mut out, &mut |p| {
+            longest = p.len();
+            false
+        });
+        assert_eq!(r.ok(), Some(false));
+        assert!(out.is_empty() && longest < data.len() && longest >= data.len() / 2);
+        // A stream shorter than announced ends before its prefix is enough.
+        let r = inflate_until(
+            &mut z,
+            &mut c,
+            (start, end),
+            size * 4,
+            1 << 20,
+            &mut out,
+            &mut |_| true,
+        );
+        assert_eq!(r.ok(), Some(false));
         std::fs::remove_file(path).unwrap();
     }
 

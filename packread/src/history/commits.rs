@@ -531,7 +531,14 @@ impl Commits {
 
     fn parse_object(&mut self, n: Node, id: ObjectId) -> Result<(), ParseFailure> {
         let mut buf = std::mem::take(&mut self.buf);
-        let read = self.reader.read_into(&id, &mut buf);
+        // Only the header lines, unless the bytes are kept for more.
+        let read = if self.keep_recent {
+            self.reader.read_into(&id, &mut buf)
+        } else {
+            let hash = self.hash;
+            self.reader
+                .read_prefix_into(&id, &mut buf, &mut |p| head_complete(p, hash))
+        };
         let result = match read {
             Ok(ObjectKind::Commit) => {
                 let filled = self.fill_from_object(n, id, &buf);
@@ -551,38 +558,13 @@ impl Commits {
         result
     }
 
-    /// git's `parse_commit_buffer`: `tree <hex>\n`, then `parent <hex>\n`
-    /// lines, then the committer date.
+    /// Fills node `n` from its commit object's bytes (see [`parse_head`]).
     fn fill_from_object(&mut self, n: Node, id: ObjectId, data: &[u8]) -> Result<(), ParseFailure> {
-        let hex = self.hash.len() * 2;
-        let tree_line = hex + 5;
-        let tree = match parse_hex(
-            &data[5.min(data.len())..tree_line.min(data.len())],
-            self.hash,
-        ) {
-            Some(tree)
-                if data.len() > tree_line + 1
-                    && data.starts_with(b"tree ")
-                    && data[tree_line] == b'\n' =>
-            {
-                tree
-            }
-            _ => return Err(ParseFailure::Bogus(id)),
-        };
-        let mut at = tree_line + 1;
-        let parent_line = hex + 7;
         let mut parents = std::mem::take(&mut self.object_parents);
         parents.clear();
         // git reads a shallow commit's parent lines, and keeps none.
         let shallow = self.shallow.contains(&id);
-        while at + parent_line < data.len() && data[at..].starts_with(b"parent ") {
-            let Some(p) = parse_hex(&data[at + 7..at + parent_line], self.hash)
-                .filter(|_| data[at + parent_line] == b'\n')
-            else {
-                self.object_parents = parents;
-                return Err(ParseFailure::Bogus(id));
-            };
-            at += parent_line + 1;
+        let head = parse_head(data, self.hash, &mut |p| {
             if !shallow {
                 let parent = self.lookup(&p);
                 if !self.nodes[parent as usize].parsed {
@@ -590,8 +572,11 @@ impl Commits {
                 }
                 parents.push(parent);
             }
-        }
-        let date = parse_commit_date(&data[at..]);
+        });
+        let Some((tree, date)) = head else {
+            self.object_parents = parents;
+            return Err(ParseFailure::Bogus(id));
+        };
         // A commit the graph doesn't list has an infinite generation.
         self.set_parents(n, &parents);
         self.object_parents = parents;
@@ -703,13 +688,66 @@ impl Commits {
             return 0;
         };
         let mut buf = std::mem::take(&mut self.buf);
-        let date = match self.reader.read_into(&id, &mut buf) {
+        let read = self
+            .reader
+            .read_prefix_into(&id, &mut buf, &mut author_line_complete);
+        let date = match read {
             Ok(ObjectKind::Commit) => author_date(&buf),
             _ => 0,
         };
         self.buf = buf;
         date
     }
+}
+
+/// git's `parse_commit_buffer`: `tree <hex>\n`, then `parent <hex>\n` lines
+/// (each parent's id handed to `on_parent`), then the committer date. The
+/// tree's id and the date; `None` for a bogus commit.
+fn parse_head(
+    data: &[u8],
+    hash: HashKind,
+    on_parent: &mut dyn FnMut(ObjectId),
+) -> Option<(ObjectId, u64)> {
+    let hex = hash.len() * 2;
+    let tree_line = hex + 5;
+    let tree =
+        parse_hex(&data[5.min(data.len())..tree_line.min(data.len())], hash).filter(|_| {
+            data.len() > tree_line + 1 && data.starts_with(b"tree ") && data[tree_line] == b'\n'
+        })?;
+    let mut at = tree_line + 1;
+    let parent_line = hex + 7;
+    while at + parent_line < data.len() && data[at..].starts_with(b"parent ") {
+        let p = parse_hex(&data[at + 7..at + parent_line], hash)
+            .filter(|_| data[at + parent_line] == b'\n')?;
+        at += parent_line + 1;
+        on_parent(p);
+    }
+    Some((tree, parse_commit_date(&data[at..])))
+}
+
+/// Whether `data`, the start of a commit object, decides all that
+/// [`parse_head`] reads: its tree and parent lines, and the two lines after
+/// them (author and committer) whole, and no test of the parent lines ran
+/// into its end. The whole object then gives the same answers.
+fn head_complete(data: &[u8], hash: HashKind) -> bool {
+    let hex = hash.len() * 2;
+    let tree_line = hex + 5;
+    let parent_line = hex + 7;
+    if data.len() <= tree_line + 1 {
+        return false;
+    }
+    let mut at = tree_line + 1;
+    while at + parent_line < data.len() && data[at..].starts_with(b"parent ") {
+        at += parent_line + 1;
+    }
+    // The parent lines stopped at a line that isn't one, not at the end.
+    if at + parent_line >= data.len() {
+        return false;
+    }
+    let Some(nl) = memchr::memchr(b'\n', &data[at..]) else {
+        return false;
+    };
+    memchr::memchr(b'\n', &data[at + nl + 1..]).is_some()
 }
 
 /// How many parsed commits' bytes are kept for [`Commits::data`].
@@ -780,6 +818,18 @@ fn author_date(data: &[u8]) -> u64 {
     0
 }
 
+/// Whether `data`, the start of a commit object, decides what
+/// [`author_date`] reads: its whole lines reach the author line or the end
+/// of the header lines.
+fn author_line_complete(data: &[u8]) -> bool {
+    let Some(end) = memchr::memrchr(b'\n', data) else {
+        return false;
+    };
+    data[..end]
+        .split(|&b| b == b'\n')
+        .any(|line| line.is_empty() || line.starts_with(b"author "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -802,5 +852,90 @@ mod tests {
             0
         );
         assert_eq!(author_date(b"tree x\nauthor A <a> 42 +0100\n\n"), 42);
+    }
+
+    /// What [`parse_head`] makes of `data`: tree, parents and date.
+    fn head(data: &[u8]) -> Option<(ObjectId, Vec<ObjectId>, u64)> {
+        let mut parents = Vec::new();
+        let (tree, date) = parse_head(data, HashKind::Sha1, &mut |p| parents.push(p))?;
+        Some((tree, parents, date))
+    }
+
+    /// Every prefix of a commit that [`head_complete`] accepts parses as
+    /// the whole commit does, and a well-formed commit's is accepted as
+    /// soon as it holds the committer line.
+    #[test]
+    fn a_complete_head_parses_as_the_whole_commit() {
+        let tree = format!("tree {}\n", "1".repeat(40));
+        let parent = |c: &str| format!("parent {}\n", c.repeat(40));
+        let author = "author A U Thor <a@example.com> 1112911993 -0700\n";
+        let committer = "committer C O Mitter <c@example.com> 1112912053 -0700\n";
+        let long = format!("committer {} <c> 99 +0000\n", "x".repeat(600));
+        let well_formed = [
+            format!("{tree}{author}{committer}\nroot commit\n"),
+            format!("{tree}{}{author}{committer}\nmsg\n", parent("2")),
+            format!(
+                "{tree}{}{}{}{author}{committer}gpgsig x\n\nmerge\n",
+                parent("2"),
+                parent("3"),
+                parent("4")
+            ),
+            format!("{tree}{}{author}{long}\n{}", parent("5"), "m".repeat(900)),
+        ];
+        let odd = [
+            format!("{tree}{}{committer}\nmsg\n", parent("6")),
+            format!("{tree}{author}committer\nzzzzzzzzzzzzzzzzzz\n"),
+            format!("{tree}{author}commit\n{}", "m".repeat(60)),
+            format!("{tree}parent {}\n{author}{committer}", "7".repeat(39)),
+            format!("{tree}parent 12\na\nb\n\n{}", "m".repeat(100)),
+            format!("{tree}{author}committer C <c> 5 +0000"),
+            format!("{tree}{}", parent("8")),
+            "tree 12".to_string(),
+        ];
+        for (k, data) in well_formed.iter().chain(&odd).enumerate() {
+            let data = data.as_bytes();
+            let text = String::from_utf8_lossy(data);
+            let whole = head(data);
+            let mut accepted = false;
+            for len in 0..=data.len() {
+                if head_complete(&data[..len], HashKind::Sha1) {
+                    accepted = true;
+                    assert_eq!(head(&data[..len]), whole, "{text:?} cut at {len}");
+                }
+            }
+            if k < well_formed.len() {
+                let c = find(data, b"\ncommitter ").unwrap() + 1;
+                let end = c + memchr::memchr(b'\n', &data[c..]).unwrap() + 1;
+                assert!(head_complete(&data[..end], HashKind::Sha1), "{text:?}");
+                assert!(!head_complete(&data[..end - 1], HashKind::Sha1), "{text:?}");
+                assert!(accepted);
+            }
+        }
+    }
+
+    #[test]
+    fn a_complete_author_line_dates_as_the_whole_commit() {
+        let tree = format!("tree {}\n", "1".repeat(40));
+        let cases = [
+            format!("{tree}author A <a> 42 +0100\ncommitter C <c> 7 +0000\n\nmsg\n"),
+            format!("{tree}committer C <c> 7 +0000\n\nauthor B <b> 9 +0000\n"),
+            format!("{tree}committer C <c> 7 +0000\nauthor B <b> 9 +0000\n\n"),
+            format!("{tree}author A <a> 42 +0100"),
+        ];
+        for data in &cases {
+            let data = data.as_bytes();
+            for len in 0..=data.len() {
+                if author_line_complete(&data[..len]) {
+                    assert_eq!(author_date(&data[..len]), author_date(data), "cut at {len}");
+                }
+            }
+        }
+        assert!(author_line_complete(&cases[0].as_bytes()[..70]));
+        assert_eq!(author_date(cases[1].as_bytes()), 0);
+        assert_eq!(author_date(cases[2].as_bytes()), 9);
+    }
+
+    fn find(data: &[u8], what: &[u8]) -> Option<usize> {
+        data.windows(what.len()).position(|w| w == what)
     }
 }

@@ -718,6 +718,35 @@ impl Reader {
         }
     }
 
+    /// Reads an object into `out` as [`read_into`](Self::read_into) does,
+    /// or, for a packed whole object, only as much of its start as `enough`
+    /// accepts: it is asked about prefixes of growing length, and `out`
+    /// holds the first it accepts, unchecked past its end (the rest of the
+    /// stream isn't inflated). For walks that need a commit's header lines
+    /// alone, as git's commit-graph spares git the object.
+    pub(crate) fn read_prefix_into(
+        &mut self,
+        id: &ObjectId,
+        out: &mut Vec<u8>,
+        enough: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<ObjectKind, Error> {
+        self.again(|r| {
+            if let Some(kind) = r.read_unchecked(id, out) {
+                return Ok(kind);
+            }
+            match r.locate_once(id)? {
+                Some(Location::Packed { pack, offset, .. }) => {
+                    Ok(r.pack_reader(pack).read_prefix(offset, out, enough)?.kind)
+                }
+                Some(Location::Loose { path }) => r
+                    .with_descriptors(|| loose::read(&path, out))?
+                    .ok_or(Error::NotFound(*id)),
+                Some(loc) => r.read_location(&loc, out),
+                None => Err(Error::NotFound(*id)),
+            }
+        })
+    }
+
     /// Reads an object; [`Error::NotFound`] if there is no such object.
     pub fn read(&mut self, id: &ObjectId) -> Result<Object, Error> {
         let mut data = Vec::new();

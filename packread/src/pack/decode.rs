@@ -268,6 +268,50 @@ pub(crate) fn read_object(
     Ok(Decoded { kind, depth })
 }
 
+/// The first bytes [`read_prefix`] inflates of a whole object (it inflates
+/// on while `enough` says no): a commit's header lines through its committer
+/// are 209–267 bytes long in nine of ten of git.git's, 219 in the middle.
+const PREFIX_START: usize = 224;
+
+/// Reads the object at `offset` into `out` as [`read_object`] does, but for
+/// a whole (undeltified) object that isn't cached only as much of its start
+/// as `enough` asks for: it is called on prefixes of growing length, and the
+/// first it accepts is what `out` holds. Deltas, cached objects and objects
+/// `enough` never accepts before their end are read whole (and checked).
+///
+/// A prefix is not checked past its end: what follows it in the stream, and
+/// the stream's checksum, are not read.
+pub(crate) fn read_prefix(
+    pack: &Pack,
+    pack_id: u32,
+    c: &mut PackCursors,
+    st: &mut DecodeState,
+    offset: u64,
+    out: &mut Vec<u8>,
+    enough: &mut dyn FnMut(&[u8]) -> bool,
+) -> Result<Decoded, Error> {
+    if !st.cache.contains(pack_id, offset) {
+        let h = pack.header_at(c.data_cursor(), offset)?;
+        if let EntryKind::Base(kind) = h.kind {
+            let data = offset + u64::from(h.header_len);
+            let accepted = inflate::inflate_until(
+                &mut st.z,
+                c.data_cursor(),
+                (data, pack.data_end()),
+                h.size,
+                PREFIX_START,
+                out,
+                enough,
+            )
+            .map_err(|e| e.at(pack.data_path(), offset))?;
+            if accepted {
+                return Ok(Decoded { kind, depth: 0 });
+            }
+        }
+    }
+    read_object(pack, pack_id, c, st, offset, out)
+}
+
 /// The kind and size of the object at `offset`, without inflating more than
 /// the first bytes of a delta (its size header), as git's `packed_object_info`.
 pub(crate) fn read_header(

@@ -95,6 +95,25 @@ impl PackReader<'_> {
         decode::read_object(self.pack, self.key, self.cursors, self.state, offset, out)
     }
 
+    /// The object at `offset`, or only as much of its start as `enough`
+    /// accepts (see [`decode::read_prefix`]).
+    pub(crate) fn read_prefix(
+        &mut self,
+        offset: u64,
+        out: &mut Vec<u8>,
+        enough: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> Result<Decoded, Error> {
+        decode::read_prefix(
+            self.pack,
+            self.key,
+            self.cursors,
+            self.state,
+            offset,
+            out,
+            enough,
+        )
+    }
+
     /// The kind and size of the object at `offset`, inflating no more than
     /// a delta's size header.
     pub(crate) fn read_header(&mut self, offset: u64) -> Result<(ObjectKind, u64), Error> {
