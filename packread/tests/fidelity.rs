@@ -1952,6 +1952,22 @@ fn walk_cases() -> Vec<Case> {
             case(repo, &["rev-list", "--topo-order", "--parents", "--all"]),
         ));
     }
+    // Subjects that end in every way: walks that read only the commits'
+    // starts (`%s`, `--oneline`) and the whole (`%b`, `%B`).
+    for args in [
+        "--format=%s",
+        "--oneline",
+        "--format=%H%x20%an%x20%s%x20%e",
+        "--format=%f",
+        "--format=%s%n%b",
+        "--format=%B",
+        "--format=%s --author-date-order",
+    ] {
+        let args = command("log", args);
+        cases.push(case("walks-subjects", args));
+        cases.push(with(ONE_HANDLE, case("walks-subjects", args)));
+    }
+    cases.push(case("walks-subjects", &["rev-list", "--all"]));
     cases
 }
 

@@ -130,10 +130,18 @@ pub(crate) struct Commits {
     /// (a few: a walk shows a commit soon after parsing it), for callers
     /// that read them again (`log`); off until asked for.
     recent: std::collections::VecDeque<(Node, Vec<u8>)>,
-    keep_recent: bool,
+    /// How much of each commit's object is read and kept for
+    /// [`data`](Self::data); `None`: only what a walk needs.
+    keep_recent: Option<CommitText>,
+    /// Trees are read after their commits (path-limited walks): the index
+    /// lookup of a commit's tree is prefetched when the commit is parsed.
+    prefetch_trees: bool,
     /// Under a handle limit too small for the reader's windows and one per
     /// graph layer at once, each read lets go of its windows first.
     tight: bool,
+    /// The handle limit leaves room for another reader's windows as many
+    /// as this one's (see [`fits_two_readers`](Self::fits_two_readers)).
+    fits_two: bool,
     /// A shallow repository's boundary: commits parsed without parents.
     shallow: Arc<Shallow>,
 }
@@ -142,13 +150,16 @@ impl Commits {
     pub(crate) fn new(reader: Reader, graph: Option<Arc<CommitGraph>>) -> Commits {
         let hash = reader.odb().hash_kind();
         let layers = graph.as_ref().map_or(0, |g| g.layers().len());
-        let tight = reader.odb().manager().max_file_handles() < layers + 4;
+        let handles = reader.odb().manager().max_file_handles();
+        let tight = handles < layers + 4;
+        let fits_two = handles >= 2 * (layers + 4);
         let graph = graph.map(|g| {
             let c = g.cursors();
             (g, c)
         });
         Commits {
             tight,
+            fits_two,
             reader,
             hash,
             graph,
@@ -161,9 +172,15 @@ impl Commits {
             graph_parents: Vec::new(),
             object_parents: Vec::new(),
             recent: std::collections::VecDeque::new(),
-            keep_recent: false,
+            keep_recent: None,
+            prefetch_trees: false,
             shallow: Arc::default(),
         }
+    }
+
+    /// Whether commits' trees will be read (see `prefetch_trees`).
+    pub(crate) fn set_prefetch_trees(&mut self, on: bool) {
+        self.prefetch_trees = on;
     }
 
     /// Parses the commits of `shallow` without their parents, as git does
@@ -457,6 +474,20 @@ impl Commits {
         self.parse_object(n, id)
     }
 
+    /// Whether another reader of the same window manager can read while
+    /// this one holds its windows (and the graph's).
+    pub(crate) fn fits_two_readers(&self) -> bool {
+        self.fits_two
+    }
+
+    /// Lets go of the windows of the reader and the graph between reads.
+    pub(crate) fn release_windows(&mut self) {
+        self.reader.release_windows();
+        if let Some((_, cursors)) = &mut self.graph {
+            cursors.release();
+        }
+    }
+
     /// Makes room for the graph's windows under a tight handle limit.
     fn before_graph(&mut self) {
         if self.tight {
@@ -532,17 +563,20 @@ impl Commits {
     fn parse_object(&mut self, n: Node, id: ObjectId) -> Result<(), ParseFailure> {
         let mut buf = std::mem::take(&mut self.buf);
         // Only the header lines, unless the bytes are kept for more.
-        let read = if self.keep_recent {
-            self.reader.read_into(&id, &mut buf)
-        } else {
-            let hash = self.hash;
-            self.reader
-                .read_prefix_into(&id, &mut buf, &mut |p| head_complete(p, hash))
+        let hash = self.hash;
+        let read = match self.keep_recent {
+            None => self
+                .reader
+                .read_prefix_into(&id, &mut buf, &mut |p| head_complete(p, hash)),
+            Some(CommitText::Whole) => self.reader.read_into(&id, &mut buf),
+            Some(CommitText::Subject) => self.reader.read_prefix_into(&id, &mut buf, &mut |p| {
+                head_complete(p, hash) && subject_complete(p)
+            }),
         };
         let result = match read {
             Ok(ObjectKind::Commit) => {
                 let filled = self.fill_from_object(n, id, &buf);
-                if self.keep_recent && filled.is_ok() {
+                if self.keep_recent.is_some() && filled.is_ok() {
                     if self.recent.len() == RECENT {
                         self.recent.pop_front();
                     }
@@ -577,6 +611,9 @@ impl Commits {
             self.object_parents = parents;
             return Err(ParseFailure::Bogus(id));
         };
+        if self.prefetch_trees {
+            self.reader.prefetch_lookup(&tree);
+        }
         // A commit the graph doesn't list has an infinite generation.
         self.set_parents(n, &parents);
         self.object_parents = parents;
@@ -665,9 +702,10 @@ impl Commits {
     }
 
     /// Keeps the bytes of the last commits parsed from their objects for
-    /// [`data`](Self::data).
-    pub(crate) fn keep_recent(&mut self) {
-        self.keep_recent = true;
+    /// [`data`](Self::data): the whole objects, or their start (see
+    /// [`CommitText`]).
+    pub(crate) fn keep_recent(&mut self, how: CommitText) {
+        self.keep_recent = Some(how);
     }
 
     /// The bytes of commit `n`'s object: kept from its parsing if it was
@@ -678,7 +716,21 @@ impl Commits {
             return Ok(data);
         }
         let id = self.id(n)?;
-        Ok(self.reader.read(&id)?.data)
+        self.text(&id)
+    }
+
+    /// The bytes of commit `id`'s object, as much as
+    /// [`keep_recent`](Self::keep_recent) asked for (all of them if it
+    /// wasn't called).
+    pub(crate) fn text(&mut self, id: &ObjectId) -> Result<Vec<u8>, Error> {
+        let mut data = Vec::new();
+        if self.keep_recent == Some(CommitText::Subject) {
+            self.reader
+                .read_prefix_into(id, &mut data, &mut subject_complete)?;
+        } else {
+            self.reader.read_into(id, &mut data)?;
+        }
+        Ok(data)
     }
 
     /// The author date of a commit (for `--author-date-order`), as git's
@@ -816,6 +868,58 @@ fn author_date(data: &[u8]) -> u64 {
         }
     }
     0
+}
+
+/// How much of each commit's object a walk that hands their bytes over
+/// reads (see [`Walk::keep_commit_data`](crate::history::Walk::keep_commit_data)).
+///
+/// ```
+/// use packread::history::CommitText;
+///
+/// // `log --oneline` and `--format=%h %an %s` need no more than this.
+/// let how = CommitText::Subject;
+/// assert_ne!(how, CommitText::Whole);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitText {
+    /// The whole object, its stream checked to its end.
+    Whole,
+    /// The header lines and the message's subject (its first paragraph,
+    /// git's `%s`), whole, and the line that ends it; the rest of the
+    /// object's stream is not inflated (nor checked). The whole object
+    /// where its header names an `encoding` (the message is re-encoded as
+    /// a whole), or where the subject runs to the object's end.
+    Subject,
+}
+
+/// Whether `data`, the start of a commit object, holds its header lines
+/// and its message's subject as git's `format_subject` reads them: blank
+/// lines skipped, then lines up to a blank one (blank for git's `isspace`:
+/// spaces, tabs, carriage returns), that line whole too. Never where the
+/// header has an `encoding` line.
+fn subject_complete(data: &[u8]) -> bool {
+    let Some(last) = memchr::memrchr(b'\n', data) else {
+        return false;
+    };
+    // The whole lines.
+    let mut lines = data[..last].split(|&b| b == b'\n');
+    for line in lines.by_ref() {
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with(b"encoding ") {
+            return false;
+        }
+    }
+    let mut in_subject = false;
+    for line in lines {
+        let blank = line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'));
+        if blank && in_subject {
+            return true;
+        }
+        in_subject |= !blank;
+    }
+    false
 }
 
 /// Whether `data`, the start of a commit object, decides what

@@ -20,6 +20,7 @@ mod worker;
 
 pub use crate::git_dir::shallow::Shallow;
 pub use ancestry::Ancestry;
+pub use commits::CommitText;
 pub use date::approxidate;
 pub use grep::{BadPattern, CommitFilter, PatternSyntax};
 pub use objects::{ListError, Listed, Missing, ObjectList};

@@ -109,6 +109,11 @@ impl<T: Send + 'static> ReadAhead<T> {
     ) -> ReadAhead<T> {
         let (tx, rx) = sync_channel(2);
         let state: (Walk, Make<T>) = (walk, Box::new(make));
+        // Under a handle limit too small for two readers at once, the
+        // caller's reads and the walk's take turns.
+        if !state.0.fits_two_readers() {
+            return ReadAhead::here(state);
+        }
         let spawned = worker::spawn("packread-read", state, move |(mut walk, mut make)| {
             loop {
                 let (items, end) = chunk(&mut walk, &mut make);
@@ -121,22 +126,56 @@ impl<T: Send + 'static> ReadAhead<T> {
                 }
             }
         });
-        let source = match spawned {
-            Ok(thread) => Source::Thread {
-                rx,
-                thread: Some(thread),
+        match spawned {
+            Ok(thread) => ReadAhead {
+                source: Source::Thread {
+                    rx,
+                    thread: Some(thread),
+                },
+                ready: VecDeque::new(),
+                ended: false,
             },
-            Err((walk, make)) => Source::Here {
+            Err(state) => ReadAhead::here(state),
+        }
+    }
+
+    /// Reads on the caller's thread, chunk by chunk.
+    fn here((walk, make): (Walk, Make<T>)) -> ReadAhead<T> {
+        ReadAhead {
+            source: Source::Here {
                 walk: Box::new(walk),
                 make,
                 end: None,
             },
-        };
-        ReadAhead {
-            source,
             ready: VecDeque::new(),
             ended: false,
         }
+    }
+
+    /// Whether the commits are read on a thread of their own. If not, they
+    /// are read a chunk at a time when the caller asks for the next, and
+    /// the walk lets go of its windows after each chunk: a caller that
+    /// reads through the same window manager under a small handle limit
+    /// lets go of its own before asking ([`Reader::release_windows`]).
+    ///
+    /// [`Reader::release_windows`]: crate::Reader::release_windows
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("threaded", &[("a.txt", "a\n")])?;
+    /// use packread::history::{ReadAhead, Walk, WalkOptions};
+    ///
+    /// let options = packread::OpenOptions::new().max_handles(1);
+    /// let repo = packread::Repository::discover_with(&*dir, &options)?;
+    /// let mut walk = Walk::new(&repo, WalkOptions::default());
+    /// walk.push(repo.rev_parse("HEAD")?, false, false)?;
+    /// let ahead = ReadAhead::new(walk, |c, _| Ok(c.id));
+    /// assert!(!ahead.is_threaded());
+    /// assert_eq!(ahead.count(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn is_threaded(&self) -> bool {
+        matches!(self.source, Source::Thread { .. })
     }
 
     /// The next commits, as many as are read: `None` after the last, an
@@ -164,6 +203,7 @@ impl<T: Send + 'static> ReadAhead<T> {
                     message
                 } else {
                     let (items, ended) = chunk(walk, make);
+                    walk.release_windows();
                     if items.is_empty() {
                         ended.unwrap_or(Message::Done)
                     } else {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::error::{Error, WalkStage};
 use crate::git_dir::shallow::Shallow;
 use crate::graph::CommitGraph;
-use crate::history::commits::{Commits, Node, ParseFailure};
+use crate::history::commits::{CommitText, Commits, Node, ParseFailure};
 use crate::history::position_walk::{PositionWalk, Positional};
 use crate::history::prune::Pruning;
 use crate::history::prune::SimplifyError;
@@ -231,7 +231,11 @@ impl Walk {
             reader.set_delta_base_cache_limit(limit);
         }
         Walk {
-            commits: Commits::new(reader, graph),
+            commits: {
+                let mut commits = Commits::new(reader, graph);
+                commits.set_prefetch_trees(pruning.is_some());
+                commits
+            },
             max_count: opts.max_count,
             skip: opts.skip,
             opts,
@@ -478,6 +482,10 @@ impl Walk {
             }
             if !initial.is_empty() {
                 pruning.prepare_bloom(&self.commits);
+                if pruning.uses_bloom() {
+                    // Most commits' trees are never read.
+                    self.commits.set_prefetch_trees(false);
+                }
                 if pruning.uses_bloom() && !self.opts.full_history {
                     // Trees read far apart in history (with the whole
                     // history, the other parents of merges are diffed
@@ -1160,11 +1168,45 @@ impl Walk {
         self.commits.tree(n).map(Some)
     }
 
+    /// Whether a reader of the same window manager on another thread can
+    /// read while this walk holds its windows: the handle limit leaves
+    /// room for both.
+    pub(crate) fn fits_two_readers(&self) -> bool {
+        self.commits.fits_two_readers()
+    }
+
+    /// Lets go of the windows the walk's reads hold between reads.
+    pub(crate) fn release_windows(&mut self) {
+        self.commits.release_windows();
+    }
+
     /// Makes [`next_with_data`](Self::next_with_data) cheap: the bytes of
     /// the commits the walk parses from their objects are kept a while,
     /// so that a commit shown soon after it was parsed is not read twice.
     pub fn keep_commit_data(&mut self) {
-        self.commits.keep_recent();
+        self.commits.keep_recent(CommitText::Whole);
+    }
+
+    /// As [`keep_commit_data`](Self::keep_commit_data), but the bytes
+    /// handed over may be only a commit's start: as much as `how` says
+    /// (its header lines and subject, say, for `log --oneline`), which
+    /// is all that is read of it.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("subject", &[("a.txt", "a\n")])?;
+    /// use packread::history::{CommitText, Walk, WalkOptions};
+    ///
+    /// let repo = packread::Repository::discover(&dir)?;
+    /// let mut walk = Walk::new(&repo, WalkOptions::default());
+    /// walk.keep_commit_data_up_to(CommitText::Subject);
+    /// walk.push(repo.rev_parse("HEAD")?, false, false)?;
+    /// let (_, data) = walk.next_with_data().expect("one commit")?;
+    /// assert!(data.starts_with(b"tree "));
+    /// # Ok(()) }
+    /// ```
+    pub fn keep_commit_data_up_to(&mut self, how: CommitText) {
+        self.commits.keep_recent(how);
     }
 
     /// The next commit and the bytes of its object (`git log` shows them).
@@ -1211,7 +1253,7 @@ impl Walk {
                     Ok(None) => return None,
                     Err(e) => return Some(Err(e)),
                 };
-                let data = self.commits.reader.read(&walked.id).map(|o| o.data);
+                let data = self.commits.text(&walked.id);
                 (walked, data)
             }
             Ok(false) => {

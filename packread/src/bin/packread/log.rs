@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use packread::history::{ReadAhead, Walk, Walked};
+use packread::history::{CommitText, ReadAhead, Walk, Walked};
 use packread::mailmap::Mailmap;
 use packread::object::commit::{Commit, Signature};
 use packread::{ObjectId, Reader};
@@ -160,11 +160,20 @@ fn show_read(
     o: &Options,
     w: &mut impl Write,
 ) -> Result<(), Exit> {
-    walk.keep_commit_data();
+    walk.keep_commit_data_up_to(text_needed(&o.format));
     let mut first = true;
     // One buffer for every commit's text, written out after each.
     let mut out = Vec::new();
-    for next in ReadAhead::with_reads(walk, |c, data| Ok((c, data))) {
+    let mut ahead = ReadAhead::with_reads(walk, |c, data| Ok((c, data)));
+    let threaded = ahead.is_threaded();
+    loop {
+        if !threaded {
+            // The walk's reads and ours take turns.
+            reader.release_windows();
+        }
+        let Some(next) = ahead.next() else {
+            break;
+        };
         let (c, data) = next.map_err(crate::rev_list::walk_error)?;
         let s = shown(&c, o.left_right);
         out.clear();
@@ -617,6 +626,32 @@ fn template_needs_text(template: &str) -> Result<bool, Exit> {
         }
     }
     Ok(needs)
+}
+
+/// How much of each commit's object `format` shows: its header lines and
+/// subject for `--oneline` and templates of ids, people, dates, the
+/// encoding and the subject (`%s`, `%f`); the whole object otherwise.
+fn text_needed(format: &Format) -> CommitText {
+    let template = match format {
+        Format::Oneline => return CommitText::Subject,
+        Format::User { template, .. } => template,
+        _ => return CommitText::Whole,
+    };
+    let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
+    let subject = placeholders(template).all(|p| match p.first() {
+        Some(
+            b'n' | b'H' | b'h' | b'T' | b't' | b'P' | b'p' | b'm' | b'd' | b'D' | b's' | b'f'
+            | b'e',
+        ) => true,
+        Some(b'a' | b'c') => p.get(1).is_some_and(u8::is_ascii_alphabetic),
+        Some(b'x') => hex(p.get(1)) && hex(p.get(2)),
+        _ => false,
+    });
+    if subject {
+        CommitText::Subject
+    } else {
+        CommitText::Whole
+    }
 }
 
 /// Whether a template shows decorations (git's `userformat_want`:
