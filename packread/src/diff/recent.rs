@@ -51,19 +51,18 @@ impl Recent {
         Some(data)
     }
 
-    /// The object `id`, held or read by `read` into a buffer given to it
-    /// (empty, or another object's bytes to write over).
+    /// The object `id`, held or read by `read`, which is given a buffer to
+    /// read into (empty, or another object's bytes to write over) and may
+    /// hand over another (one the reader shares).
     pub(crate) fn get_or_read(
         &mut self,
         id: &ObjectId,
-        read: impl FnOnce(&mut Vec<u8>) -> Result<(), Error>,
+        read: impl FnOnce(Vec<u8>) -> Result<Arc<Vec<u8>>, Error>,
     ) -> Result<Arc<Vec<u8>>, Error> {
         if let Some(data) = self.get(id) {
             return Ok(data);
         }
-        let mut buf = self.spare.pop().unwrap_or_default();
-        read(&mut buf)?;
-        let data = Arc::new(buf);
+        let data = read(self.spare.pop().unwrap_or_default())?;
         self.keep(id, &data);
         Ok(data)
     }
@@ -130,10 +129,10 @@ mod tests {
         let mut cache = Recent::new(4 * size);
         let mut reads = 0;
         let read = |n: u8| {
-            move |buf: &mut Vec<u8>| -> Result<(), Error> {
+            move |mut buf: Vec<u8>| -> Result<Arc<Vec<u8>>, Error> {
                 buf.clear();
                 buf.resize(size, n);
-                Ok(())
+                Ok(Arc::new(buf))
             }
         };
         let kept = id(0);
@@ -168,9 +167,9 @@ mod tests {
     fn objects_over_half_the_limit_are_not_kept() {
         let mut cache = Recent::new(100);
         let big = cache
-            .get_or_read(&id(1), |b| {
+            .get_or_read(&id(1), |mut b| {
                 b.resize(51, 1);
-                Ok(())
+                Ok(Arc::new(b))
             })
             .unwrap();
         assert_eq!(big.len(), 51);

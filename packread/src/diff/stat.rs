@@ -133,14 +133,13 @@ fn content(
             .get_or_read(id, |buf| read_blob(reader, id, buf))
             .map(Some);
     }
-    let mut data = Vec::new();
-    read_blob(reader, id, &mut data)?;
-    Ok(Some(Arc::new(data)))
+    read_blob(reader, id, Vec::new()).map(Some)
 }
 
-/// A blob's bytes, into `data`.
-fn read_blob(reader: &mut Reader, id: &ObjectId, data: &mut Vec<u8>) -> Result<(), Error> {
-    let kind = reader.read_into(id, data)?;
+/// A blob's bytes (made in `buf` if they must be made), shared with the
+/// reader's delta-base cache.
+fn read_blob(reader: &mut Reader, id: &ObjectId, buf: Vec<u8>) -> Result<Arc<Vec<u8>>, Error> {
+    let (kind, data) = reader.read_shared(id, buf)?;
     if kind != ObjectKind::Blob {
         return Err(Error::UnexpectedKind {
             id: *id,
@@ -148,7 +147,7 @@ fn read_blob(reader: &mut Reader, id: &ObjectId, data: &mut Vec<u8>) -> Result<(
             found: kind,
         });
     }
-    Ok(())
+    Ok(data)
 }
 
 /// The line counts of `change` (a file's, not a directory's): git's

@@ -224,9 +224,10 @@ struct Walk<'a, 'v> {
     base: Vec<u8>,
 }
 
-/// A tree's bytes, into `data`.
-fn read_tree(reader: &mut Reader, id: &ObjectId, data: &mut Vec<u8>) -> Result<(), Error> {
-    let kind = reader.read_into(id, data)?;
+/// A tree's bytes (made in `buf` if they must be made), shared with the
+/// reader's delta-base cache.
+fn read_tree(reader: &mut Reader, id: &ObjectId, buf: Vec<u8>) -> Result<Arc<Vec<u8>>, Error> {
+    let (kind, data) = reader.read_shared(id, buf)?;
     if kind != ObjectKind::Tree {
         return Err(Error::UnexpectedKind {
             id: *id,
@@ -234,7 +235,7 @@ fn read_tree(reader: &mut Reader, id: &ObjectId, data: &mut Vec<u8>) -> Result<(
             found: kind,
         });
     }
-    Ok(())
+    Ok(data)
 }
 
 /// A tree's entries, decoded one at a time.
@@ -322,11 +323,7 @@ impl Walk<'_, '_> {
         match (id, self.cache.as_deref_mut()) {
             (None, _) => Ok(Arc::clone(&EMPTY)),
             (Some(id), Some(cache)) => cache.get(self.reader, id),
-            (Some(id), None) => {
-                let mut data = Vec::new();
-                read_tree(self.reader, id, &mut data)?;
-                Ok(Arc::new(data))
-            }
+            (Some(id), None) => read_tree(self.reader, id, Vec::new()),
         }
     }
 
@@ -476,9 +473,8 @@ mod tests {
             .collect();
         let mut cache = TreeCache::new(1 << 20);
         for id in &trees {
-            let mut data = vec![7; 3];
-            read_tree(&mut reader, id, &mut data).unwrap();
-            assert_eq!(*cache.get(&mut reader, id).unwrap(), data);
+            let data = read_tree(&mut reader, id, vec![7; 3]).unwrap();
+            assert_eq!(*cache.get(&mut reader, id).unwrap(), *data);
         }
         let blob = repo.rev_parse("HEAD:d0/f").unwrap();
         assert!(matches!(

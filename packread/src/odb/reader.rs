@@ -718,6 +718,42 @@ impl Reader {
         }
     }
 
+    /// Reads an object as [`read_into`](Self::read_into) does, shared with
+    /// the delta-base cache rather than copied: an object cached is handed
+    /// over as it is, and one made from deltas is cached as it is handed
+    /// over. `buf` is a buffer to make it in (a spare one, or empty). For
+    /// callers that keep what they read a while themselves (tree diffs).
+    pub(crate) fn read_shared(
+        &mut self,
+        id: &ObjectId,
+        buf: Vec<u8>,
+    ) -> Result<(ObjectKind, Arc<Vec<u8>>), Error> {
+        let mut spare = Some(buf);
+        self.again(|r| {
+            let mut buf = spare.take().unwrap_or_default();
+            if let Some(kind) = r.read_unchecked(id, &mut buf) {
+                return Ok((kind, Arc::new(buf)));
+            }
+            match r.locate_once(id)? {
+                Some(Location::Packed { pack, offset, .. }) => {
+                    let (decoded, data) = r.pack_reader(pack).read_object_shared(offset, buf)?;
+                    Ok((decoded.kind, data))
+                }
+                Some(Location::Loose { path }) => {
+                    let kind = r
+                        .with_descriptors(|| loose::read(&path, &mut buf))?
+                        .ok_or(Error::NotFound(*id))?;
+                    Ok((kind, Arc::new(buf)))
+                }
+                Some(loc) => {
+                    let kind = r.read_location(&loc, &mut buf)?;
+                    Ok((kind, Arc::new(buf)))
+                }
+                None => Err(Error::NotFound(*id)),
+            }
+        })
+    }
+
     /// Reads an object into `out` as [`read_into`](Self::read_into) does,
     /// or, for a packed whole object, only as much of its start as `enough`
     /// accepts: it is asked about prefixes of growing length, and `out`
@@ -1164,4 +1200,68 @@ fn out_of_descriptors(e: &std::io::Error) -> bool {
     }
     let _ = e;
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write;
+    use std::process::Command;
+    use std::sync::Arc;
+
+    use crate::doctest::Scratch;
+    use crate::object::ObjectId;
+
+    /// Objects made from deltas are shared with the delta-base cache:
+    /// read again, the same bytes come back without a copy; whole objects
+    /// are not cached. Every object's bytes are `read_into`'s.
+    #[test]
+    fn objects_made_from_deltas_are_shared_with_the_cache() {
+        let dir = Scratch::new("read-shared").unwrap();
+        dir.git(&["init", "-q"]).unwrap();
+        let mut text = String::new();
+        for i in 0..12 {
+            for j in 0..200 {
+                writeln!(text, "line {j} of version {}", i * (j % 3)).unwrap();
+            }
+            std::fs::write(dir.join("f.txt"), &text).unwrap();
+            dir.git(&["add", "f.txt"]).unwrap();
+            dir.git(&[
+                "-c",
+                "user.name=a",
+                "-c",
+                "user.email=a@b",
+                "commit",
+                "-qm",
+                "c",
+            ])
+            .unwrap();
+        }
+        dir.git(&["repack", "-adfq", "--depth=50"]).unwrap();
+        let out = Command::new("git")
+            .args([
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check=%(objectname) %(deltabase)",
+            ])
+            .current_dir(&*dir)
+            .output()
+            .unwrap();
+        let odb = crate::Odb::open(&dir).unwrap();
+        let mut reader = odb.reader();
+        let mut deltas = 0;
+        for line in String::from_utf8(out.stdout).unwrap().lines() {
+            let (id, base) = line.split_once(' ').unwrap();
+            let id = ObjectId::from_hex(id).unwrap();
+            let delta = base.bytes().any(|b| b != b'0');
+            let mut want = Vec::new();
+            let kind = reader.read_into(&id, &mut want).unwrap();
+            let (k1, first) = reader.read_shared(&id, Vec::new()).unwrap();
+            let (k2, again) = reader.read_shared(&id, vec![1, 2, 3]).unwrap();
+            assert_eq!((k1, k2), (kind, kind));
+            assert!(*first == want && *again == want, "{id}");
+            assert_eq!(Arc::ptr_eq(&first, &again), delta, "{id}");
+            deltas += usize::from(delta);
+        }
+        assert!(deltas >= 5, "{deltas} deltas");
+    }
 }

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
 use crate::cheap_hash::CheapHasher;
 use crate::object::ObjectKind;
@@ -137,7 +138,11 @@ impl Admission {
 struct Slot {
     key: (u32, u64),
     kind: ObjectKind,
-    data: Vec<u8>,
+    /// The object (shared with readers that asked for it so: see
+    /// [`get_shared`](DeltaBaseCache::get_shared)); `None` in a free slot.
+    data: Option<Arc<Vec<u8>>>,
+    /// The bytes it counts for (its buffer's capacity).
+    size: usize,
     worth: Worth,
     /// The [`Admission`] era it was cached in.
     era: u32,
@@ -218,15 +223,33 @@ impl DeltaBaseCache {
         .find(|&i| i != NIL)?;
         self.unlink(i);
         let slot = &mut self.slots[i as usize];
-        let data = std::mem::take(&mut slot.data);
+        let data = slot.data.take();
         self.map.remove(&slot.key);
-        self.bytes -= data.capacity();
+        self.bytes -= slot.size;
         self.free.push(i);
-        Some(data)
+        // Unless a reader still holds it.
+        data.and_then(|d| Arc::try_unwrap(d).ok())
     }
 
     /// The cached base at `(pack, offset)`, marked as just used.
     pub(crate) fn get(&mut self, pack: u32, offset: u64) -> Option<(ObjectKind, &[u8])> {
+        let slot = self.slot(pack, offset)?;
+        Some((slot.kind, slot.data.as_deref().expect("in use")))
+    }
+
+    /// The cached object at `(pack, offset)`, shared (no copy), marked as
+    /// just used.
+    pub(crate) fn get_shared(
+        &mut self,
+        pack: u32,
+        offset: u64,
+    ) -> Option<(ObjectKind, Arc<Vec<u8>>)> {
+        let slot = self.slot(pack, offset)?;
+        Some((slot.kind, Arc::clone(slot.data.as_ref().expect("in use"))))
+    }
+
+    /// The slot of `(pack, offset)`, marked as just used.
+    fn slot(&mut self, pack: u32, offset: u64) -> Option<&Slot> {
         let Some(&i) = self.map.get(&(pack, offset)) else {
             self.misses += 1;
             return None;
@@ -238,8 +261,7 @@ impl DeltaBaseCache {
         }
         self.unlink(i);
         self.push_back(i);
-        let slot = &self.slots[i as usize];
-        Some((slot.kind, &slot.data))
+        Some(&self.slots[i as usize])
     }
 
     /// Changes the limit, unloading least recently used bases if needed.
@@ -326,14 +348,29 @@ impl DeltaBaseCache {
         data: Vec<u8>,
         worth: Worth,
     ) {
+        self.insert_shared(pack, offset, kind, Arc::new(data), worth);
+    }
+
+    /// As [`insert`](Self::insert), an object a reader holds too (its
+    /// buffer is reused only once no one else holds it).
+    pub(crate) fn insert_shared(
+        &mut self,
+        pack: u32,
+        offset: u64,
+        kind: ObjectKind,
+        data: Arc<Vec<u8>>,
+        worth: Worth,
+    ) {
         if self.raise(pack, offset, worth) {
             return;
         }
-        self.bytes += data.capacity();
+        let size = data.capacity();
+        self.bytes += size;
         let slot = Slot {
             key: (pack, offset),
             kind,
-            data,
+            data: Some(data),
+            size,
             worth,
             era: self.admission.era,
             prev: NIL,

@@ -1,6 +1,8 @@
 //! Decoding pack entries into objects: header, inflation from the windows,
 //! delta chains through the delta-base cache.
 
+use std::sync::Arc;
+
 use crate::error::{Corruption, Error};
 use crate::inflate::{self, Inflater, inflate_onto, inflate_prefix};
 use crate::object::ObjectId;
@@ -175,6 +177,55 @@ pub(crate) fn read_object(
     offset: u64,
     out: &mut Vec<u8>,
 ) -> Result<Decoded, Error> {
+    let decoded = make_object(pack, pack_id, c, st, offset, out)?;
+    // The object made (see `make_object`), a copy.
+    if decoded.depth > 0 {
+        st.cache
+            .put(pack_id, offset, decoded.kind, out, Worth::Made);
+    }
+    Ok(decoded)
+}
+
+/// As [`read_object`], but the object is shared with the delta-base cache
+/// rather than copied out of it or into it: one cached is handed over as
+/// it is, one made from deltas goes into the cache as it is handed over.
+/// `buf` is the buffer to make it in (a spare one, or empty).
+pub(crate) fn read_object_shared(
+    pack: &Pack,
+    pack_id: u32,
+    c: &mut PackCursors,
+    st: &mut DecodeState,
+    offset: u64,
+    mut buf: Vec<u8>,
+) -> Result<(Decoded, Arc<Vec<u8>>), Error> {
+    if let Some((kind, data)) = st.cache.get_shared(pack_id, offset) {
+        return Ok((Decoded { kind, depth: 0 }, data));
+    }
+    let decoded = make_object(pack, pack_id, c, st, offset, &mut buf)?;
+    let data = Arc::new(buf);
+    if decoded.depth > 0 && st.cache.admits(data.len(), Worth::Made) {
+        st.cache.insert_shared(
+            pack_id,
+            offset,
+            decoded.kind,
+            Arc::clone(&data),
+            Worth::Made,
+        );
+    }
+    Ok((decoded, data))
+}
+
+/// Makes the object whose entry is at `offset` in `out`, resolving its
+/// delta chain through the delta-base cache; the caller caches the object
+/// made.
+fn make_object(
+    pack: &Pack,
+    pack_id: u32,
+    c: &mut PackCursors,
+    st: &mut DecodeState,
+    offset: u64,
+    out: &mut Vec<u8>,
+) -> Result<Decoded, Error> {
     st.chain.clear();
     let mut at = offset;
     // 1. Walk down the chain to a cached base or a whole object.
@@ -253,18 +304,15 @@ pub(crate) fn read_object(
             st.cache.put(pack_id, base_at, kind, out, Worth::Base);
         }
     }
-    // 3. Cache the object made (as gitoxide does) and, above, the whole
-    //    object at the bottom of its chain, rather than each base on the way
-    //    (as git does): the bases of a pack's deltas are mostly objects read
-    //    themselves, earlier (pack order) or again (any order), and a copy
-    //    or two per read keeps the cache from churning. Every object of the
-    //    benchmark pack in id order: 4.1 s -> 1.6 s; 20,000 at random 0.57 ->
-    //    0.25 s; pack order 0.60 -> 0.53 s. History walks keep the trees on
-    //    the way too (`keep_tree_bases`, above): consecutive commits' trees
-    //    share chains.
-    if depth > 0 {
-        st.cache.put(pack_id, offset, kind, out, Worth::Made);
-    }
+    // 3. The caller caches the object made (as gitoxide does) and, above,
+    //    the whole object at the bottom of its chain is cached, rather than
+    //    each base on the way (as git does): the bases of a pack's deltas
+    //    are mostly objects read themselves, earlier (pack order) or again
+    //    (any order), and a copy or two per read keeps the cache from
+    //    churning. Every object of the benchmark pack in id order: 4.1 s ->
+    //    1.6 s; 20,000 at random 0.57 -> 0.25 s; pack order 0.60 -> 0.53 s.
+    //    History walks keep the trees on the way too (`keep_tree_bases`,
+    //    above): consecutive commits' trees share chains.
     Ok(Decoded { kind, depth })
 }
 

@@ -2,6 +2,7 @@
 //! windows, and the decoding state (inflater, delta-base cache, chain).
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::object::{ObjectId, ObjectKind, Prefix};
@@ -93,6 +94,16 @@ impl PackReader<'_> {
     /// resolved through the delta-base cache.
     pub(crate) fn read_object(&mut self, offset: u64, out: &mut Vec<u8>) -> Result<Decoded, Error> {
         decode::read_object(self.pack, self.key, self.cursors, self.state, offset, out)
+    }
+
+    /// The object at `offset`, shared with the delta-base cache (see
+    /// [`decode::read_object_shared`]), made in `buf` if it must be made.
+    pub(crate) fn read_object_shared(
+        &mut self,
+        offset: u64,
+        buf: Vec<u8>,
+    ) -> Result<(Decoded, Arc<Vec<u8>>), Error> {
+        decode::read_object_shared(self.pack, self.key, self.cursors, self.state, offset, buf)
     }
 
     /// The object at `offset`, or only as much of its start as `enough`
