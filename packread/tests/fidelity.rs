@@ -1962,12 +1962,22 @@ fn walk_cases() -> Vec<Case> {
         "--format=%s%n%b",
         "--format=%B",
         "--format=%s --author-date-order",
+        "--format=%an%x09%ad%x09%e",
+        "--author=Thor --format=%s",
+        "--committer=Mitter --oneline",
+        "--author=Thor --format=%B",
+        "--grep=line.5 --format=%s",
+        "--grep=tab --author=Thor --oneline",
     ] {
         let args = command("log", args);
         cases.push(case("walks-subjects", args));
         cases.push(with(ONE_HANDLE, case("walks-subjects", args)));
     }
     cases.push(case("walks-subjects", &["rev-list", "--all"]));
+    cases.push(case(
+        "walks-subjects",
+        &["rev-list", "--author=A U", "--all"],
+    ));
     cases
 }
 

@@ -107,6 +107,19 @@ impl From<Error> for ParseFailure {
     }
 }
 
+/// How many readers' windows a handle limit has room for: a reader holds
+/// at most two windows of a pack, and one per commit-graph layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HandleRoom {
+    /// Not one reader's and the graph's at once: each read lets go of its
+    /// windows first.
+    Tight,
+    /// One reader's and the graph's.
+    OneReader,
+    /// Another reader's as many as this one's.
+    TwoReaders,
+}
+
 /// The arena, and where commits are read from.
 pub(crate) struct Commits {
     pub(crate) reader: Reader,
@@ -129,19 +142,21 @@ pub(crate) struct Commits {
     /// The bytes of the commits parsed from their objects most recently
     /// (a few: a walk shows a commit soon after parsing it), for callers
     /// that read them again (`log`); off until asked for.
-    recent: std::collections::VecDeque<(Node, Vec<u8>)>,
+    /// Each with how much of the object it holds (the walk may have asked
+    /// for less when it was parsed).
+    recent: std::collections::VecDeque<(Node, Vec<u8>, CommitText)>,
     /// How much of each commit's object is read and kept for
     /// [`data`](Self::data); `None`: only what a walk needs.
     keep_recent: Option<CommitText>,
+    /// Whether the walk's parsing reads and keeps them as
+    /// [`keep_recent`](Self::keep_recent) says (else only what the walk
+    /// needs, and [`data`](Self::data) reads them).
+    keep_parsed: bool,
     /// Trees are read after their commits (path-limited walks): the index
     /// lookup of a commit's tree is prefetched when the commit is parsed.
     prefetch_trees: bool,
-    /// Under a handle limit too small for the reader's windows and one per
-    /// graph layer at once, each read lets go of its windows first.
-    tight: bool,
-    /// The handle limit leaves room for another reader's windows as many
-    /// as this one's (see [`fits_two_readers`](Self::fits_two_readers)).
-    fits_two: bool,
+    /// How many readers' windows the handle limit has room for.
+    room: HandleRoom,
     /// A shallow repository's boundary: commits parsed without parents.
     shallow: Arc<Shallow>,
 }
@@ -151,15 +166,20 @@ impl Commits {
         let hash = reader.odb().hash_kind();
         let layers = graph.as_ref().map_or(0, |g| g.layers().len());
         let handles = reader.odb().manager().max_file_handles();
-        let tight = handles < layers + 4;
-        let fits_two = handles >= 2 * (layers + 4);
+        let one = layers + 4;
+        let room = if handles < one {
+            HandleRoom::Tight
+        } else if handles < 2 * one {
+            HandleRoom::OneReader
+        } else {
+            HandleRoom::TwoReaders
+        };
         let graph = graph.map(|g| {
             let c = g.cursors();
             (g, c)
         });
         Commits {
-            tight,
-            fits_two,
+            room,
             reader,
             hash,
             graph,
@@ -173,6 +193,7 @@ impl Commits {
             object_parents: Vec::new(),
             recent: std::collections::VecDeque::new(),
             keep_recent: None,
+            keep_parsed: false,
             prefetch_trees: false,
             shallow: Arc::default(),
         }
@@ -438,7 +459,7 @@ impl Commits {
     /// Whether the handle limit is too small for the reader's windows and
     /// one per graph layer at once (each read then lets go of its windows).
     pub(crate) fn is_tight(&self) -> bool {
-        self.tight
+        self.room == HandleRoom::Tight
     }
 
     /// Parses the commit if it isn't yet: from the graph if it lists it,
@@ -477,7 +498,7 @@ impl Commits {
     /// Whether another reader of the same window manager can read while
     /// this one holds its windows (and the graph's).
     pub(crate) fn fits_two_readers(&self) -> bool {
-        self.fits_two
+        self.room == HandleRoom::TwoReaders
     }
 
     /// Lets go of the windows of the reader and the graph between reads.
@@ -490,14 +511,14 @@ impl Commits {
 
     /// Makes room for the graph's windows under a tight handle limit.
     fn before_graph(&mut self) {
-        if self.tight {
+        if self.is_tight() {
             self.reader.release_windows();
         }
     }
 
     /// Lets go of the graph's windows under a tight handle limit.
     fn after_graph(&mut self) {
-        if self.tight
+        if self.is_tight()
             && let Some((_, cursors)) = &mut self.graph
         {
             cursors.release();
@@ -564,23 +585,26 @@ impl Commits {
         let mut buf = std::mem::take(&mut self.buf);
         // Only the header lines, unless the bytes are kept for more.
         let hash = self.hash;
-        let read = match self.keep_recent {
+        let kept = self.keep_recent.filter(|_| self.keep_parsed);
+        let read = match kept {
             None => self
                 .reader
                 .read_prefix_into(&id, &mut buf, &mut |p| head_complete(p, hash)),
             Some(CommitText::Whole) => self.reader.read_into(&id, &mut buf),
-            Some(CommitText::Subject) => self.reader.read_prefix_into(&id, &mut buf, &mut |p| {
-                head_complete(p, hash) && subject_complete(p)
+            Some(how) => self.reader.read_prefix_into(&id, &mut buf, &mut |p| {
+                head_complete(p, hash) && how.holds(p)
             }),
         };
         let result = match read {
             Ok(ObjectKind::Commit) => {
                 let filled = self.fill_from_object(n, id, &buf);
-                if self.keep_recent.is_some() && filled.is_ok() {
+                if let Some(how) = kept
+                    && filled.is_ok()
+                {
                     if self.recent.len() == RECENT {
                         self.recent.pop_front();
                     }
-                    self.recent.push_back((n, buf.clone()));
+                    self.recent.push_back((n, buf.clone(), how));
                 }
                 filled
             }
@@ -703,32 +727,62 @@ impl Commits {
 
     /// Keeps the bytes of the last commits parsed from their objects for
     /// [`data`](Self::data): the whole objects, or their start (see
-    /// [`CommitText`]).
-    pub(crate) fn keep_recent(&mut self, how: CommitText) {
+    /// [`CommitText`]). With `at_parse` unset, commits are parsed from only
+    /// what the walk needs, and `data` reads what it hands over: for walks
+    /// that show few of the commits they parse (path-limited ones).
+    pub(crate) fn keep_recent(&mut self, how: CommitText, at_parse: bool) {
         self.keep_recent = Some(how);
+        self.keep_parsed = at_parse;
+    }
+
+    /// As much of commit `n`'s object as `need` says, from the recent ones
+    /// if they hold that much, else read (and not kept).
+    pub(crate) fn text_for(
+        &mut self,
+        n: Node,
+        need: CommitText,
+    ) -> Result<std::borrow::Cow<'_, [u8]>, Error> {
+        if let Some(k) = self.recent_with(n, need) {
+            return Ok(std::borrow::Cow::Borrowed(&self.recent[k].1));
+        }
+        let id = self.id(n)?;
+        Ok(std::borrow::Cow::Owned(self.read_text(&id, need)?))
     }
 
     /// The bytes of commit `n`'s object: kept from its parsing if it was
     /// recent, else read.
     pub(crate) fn data(&mut self, n: Node) -> Result<Vec<u8>, Error> {
-        if let Some(k) = self.recent.iter().position(|(m, _)| *m == n) {
-            let (_, data) = self.recent.remove(k).expect("found");
+        let need = self.keep_recent.unwrap_or(CommitText::Whole);
+        if let Some(k) = self.recent_with(n, need) {
+            let (_, data, _) = self.recent.remove(k).expect("found");
             return Ok(data);
         }
         let id = self.id(n)?;
         self.text(&id)
     }
 
+    /// Where `recent` holds at least `need` of commit `n`'s object.
+    fn recent_with(&self, n: Node, need: CommitText) -> Option<usize> {
+        self.recent
+            .iter()
+            .position(|&(m, _, how)| m == n && how >= need)
+    }
+
     /// The bytes of commit `id`'s object, as much as
     /// [`keep_recent`](Self::keep_recent) asked for (all of them if it
     /// wasn't called).
     pub(crate) fn text(&mut self, id: &ObjectId) -> Result<Vec<u8>, Error> {
+        self.read_text(id, self.keep_recent.unwrap_or(CommitText::Whole))
+    }
+
+    /// As much of commit `id`'s object as `need` says.
+    fn read_text(&mut self, id: &ObjectId, need: CommitText) -> Result<Vec<u8>, Error> {
         let mut data = Vec::new();
-        if self.keep_recent == Some(CommitText::Subject) {
-            self.reader
-                .read_prefix_into(id, &mut data, &mut subject_complete)?;
-        } else {
+        if need == CommitText::Whole {
             self.reader.read_into(id, &mut data)?;
+        } else {
+            self.reader
+                .read_prefix_into(id, &mut data, &mut |p| need.holds(p))?;
         }
         Ok(data)
     }
@@ -880,16 +934,59 @@ fn author_date(data: &[u8]) -> u64 {
 /// let how = CommitText::Subject;
 /// assert_ne!(how, CommitText::Whole);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+///
+/// The kinds are ordered by how much they read: `Headers < Subject <
+/// Whole`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CommitText {
+    /// The header lines (`--author`, `--committer` and the dates read no
+    /// more), through the blank line that ends them; the rest of the
+    /// object's stream is not inflated (nor checked). The whole object
+    /// where its header names an `encoding` (the object is re-encoded as a
+    /// whole), or has no end.
+    Headers,
+    /// The header lines and the message's subject (its first paragraph,
+    /// git's `%s`), whole, and the line that ends it; as for
+    /// [`Headers`](Self::Headers), the rest is not read, and the whole
+    /// object where the subject runs to the object's end.
+    Subject,
     /// The whole object, its stream checked to its end.
     Whole,
-    /// The header lines and the message's subject (its first paragraph,
-    /// git's `%s`), whole, and the line that ends it; the rest of the
-    /// object's stream is not inflated (nor checked). The whole object
-    /// where its header names an `encoding` (the message is re-encoded as
-    /// a whole), or where the subject runs to the object's end.
-    Subject,
+}
+
+impl CommitText {
+    /// Whether `data`, the start of a commit object, holds as much as this
+    /// says.
+    fn holds(self, data: &[u8]) -> bool {
+        match self {
+            CommitText::Headers => headers_complete(data),
+            CommitText::Subject => subject_complete(data),
+            CommitText::Whole => false,
+        }
+    }
+}
+
+/// Whether `data`, the start of a commit object, holds its header lines
+/// whole, through the blank line that ends them, and none of them is an
+/// `encoding` line.
+fn headers_complete(data: &[u8]) -> bool {
+    header_lines(data).is_some()
+}
+
+/// The whole lines of `data` after its header lines, if `data` holds its
+/// header lines whole and none of them is an `encoding` line.
+fn header_lines(data: &[u8]) -> Option<std::slice::Split<'_, u8, impl FnMut(&u8) -> bool>> {
+    let last = memchr::memrchr(b'\n', data)?;
+    let mut lines = data[..last].split(|&b| b == b'\n');
+    for line in lines.by_ref() {
+        if line.is_empty() {
+            return Some(lines);
+        }
+        if line.starts_with(b"encoding ") {
+            return None;
+        }
+    }
+    None
 }
 
 /// Whether `data`, the start of a commit object, holds its header lines
@@ -898,19 +995,9 @@ pub enum CommitText {
 /// spaces, tabs, carriage returns), that line whole too. Never where the
 /// header has an `encoding` line.
 fn subject_complete(data: &[u8]) -> bool {
-    let Some(last) = memchr::memrchr(b'\n', data) else {
+    let Some(lines) = header_lines(data) else {
         return false;
     };
-    // The whole lines.
-    let mut lines = data[..last].split(|&b| b == b'\n');
-    for line in lines.by_ref() {
-        if line.is_empty() {
-            break;
-        }
-        if line.starts_with(b"encoding ") {
-            return false;
-        }
-    }
     let mut in_subject = false;
     for line in lines {
         let blank = line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'));

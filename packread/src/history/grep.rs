@@ -7,6 +7,7 @@
 
 use regex::bytes::{Regex, RegexBuilder};
 
+use crate::history::CommitText;
 use crate::mailmap::Mailmap;
 
 /// How patterns are written.
@@ -282,6 +283,26 @@ impl CommitFilter {
             hits.iter().all(|&h| h)
         } else {
             hits.iter().any(|&h| h)
+        }
+    }
+
+    /// How much of a commit's object [`matches`](Self::matches) reads:
+    /// the header lines alone for people, the whole for messages.
+    ///
+    /// ```
+    /// use packread::history::{CommitFilter, CommitText, PatternSyntax};
+    ///
+    /// let people = CommitFilter::new(&["Junio"], &[], &[], PatternSyntax::Basic, false, false)?;
+    /// assert_eq!(people.needs(), CommitText::Headers);
+    /// let words = CommitFilter::new(&[], &[], &["fix"], PatternSyntax::Basic, false, false)?;
+    /// assert_eq!(words.needs(), CommitText::Whole);
+    /// # Ok::<(), packread::history::BadPattern>(())
+    /// ```
+    pub fn needs(&self) -> CommitText {
+        if self.messages.is_empty() {
+            CommitText::Headers
+        } else {
+            CommitText::Whole
         }
     }
 

@@ -234,6 +234,12 @@ impl Walk {
             commits: {
                 let mut commits = Commits::new(reader, graph);
                 commits.set_prefetch_trees(pruning.is_some());
+                if let Some(filter) = opts.filter.as_ref().filter(|f| !f.is_empty()) {
+                    // `--grep` and the like read each commit (whole, or its
+                    // headers): once, when it is parsed (where no paths
+                    // thin them out).
+                    commits.keep_recent(filter.needs(), pruning.is_none());
+                }
                 commits
             },
             max_count: opts.max_count,
@@ -886,15 +892,14 @@ impl Walk {
         }
         if let Some(filter) = self.opts.filter.as_ref().filter(|f| !f.is_empty()) {
             let id = self.commits.id(n)?;
-            let commit = self
+            let text = self
                 .commits
-                .reader
-                .read(&id)
+                .text_for(n, filter.needs())
                 .map_err(|e| Error::CommitText {
                     commit: id,
                     source: Box::new(e),
                 })?;
-            return Ok(filter.matches(&commit.data));
+            return Ok(filter.matches(&text));
         }
         Ok(true)
     }
@@ -1184,7 +1189,7 @@ impl Walk {
     /// the commits the walk parses from their objects are kept a while,
     /// so that a commit shown soon after it was parsed is not read twice.
     pub fn keep_commit_data(&mut self) {
-        self.commits.keep_recent(CommitText::Whole);
+        self.keep_commit_data_up_to(CommitText::Whole);
     }
 
     /// As [`keep_commit_data`](Self::keep_commit_data), but the bytes
@@ -1206,7 +1211,16 @@ impl Walk {
     /// # Ok(()) }
     /// ```
     pub fn keep_commit_data_up_to(&mut self, how: CommitText) {
-        self.commits.keep_recent(how);
+        // A path-limited walk shows few of the commits it parses: it reads
+        // the bytes of those it shows alone.
+        let at_parse = self.pruning.is_none();
+        // `--grep` and the like read every commit (as much as they need):
+        // kept for the show.
+        let how = match self.opts.filter.as_ref().filter(|f| !f.is_empty()) {
+            Some(filter) => how.max(filter.needs()),
+            None => how,
+        };
+        self.commits.keep_recent(how, at_parse);
     }
 
     /// The next commit and the bytes of its object (`git log` shows them).

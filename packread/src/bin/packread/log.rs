@@ -628,9 +628,10 @@ fn template_needs_text(template: &str) -> Result<bool, Exit> {
     Ok(needs)
 }
 
-/// How much of each commit's object `format` shows: its header lines and
-/// subject for `--oneline` and templates of ids, people, dates, the
-/// encoding and the subject (`%s`, `%f`); the whole object otherwise.
+/// How much of each commit's object `format` shows: its header lines for
+/// templates of ids, people, dates and the encoding, and the subject too
+/// for `--oneline` and templates with `%s` or `%f`; the whole object
+/// otherwise.
 fn text_needed(format: &Format) -> CommitText {
     let template = match format {
         Format::Oneline => return CommitText::Subject,
@@ -638,20 +639,20 @@ fn text_needed(format: &Format) -> CommitText {
         _ => return CommitText::Whole,
     };
     let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
-    let subject = placeholders(template).all(|p| match p.first() {
-        Some(
-            b'n' | b'H' | b'h' | b'T' | b't' | b'P' | b'p' | b'm' | b'd' | b'D' | b's' | b'f'
-            | b'e',
-        ) => true,
-        Some(b'a' | b'c') => p.get(1).is_some_and(u8::is_ascii_alphabetic),
-        Some(b'x') => hex(p.get(1)) && hex(p.get(2)),
-        _ => false,
-    });
-    if subject {
-        CommitText::Subject
-    } else {
-        CommitText::Whole
-    }
+    placeholders(template)
+        .map(|p| match p.first() {
+            Some(b'n' | b'H' | b'h' | b'T' | b't' | b'P' | b'p' | b'm' | b'd' | b'D' | b'e') => {
+                CommitText::Headers
+            }
+            Some(b's' | b'f') => CommitText::Subject,
+            Some(b'a' | b'c') if p.get(1).is_some_and(u8::is_ascii_alphabetic) => {
+                CommitText::Headers
+            }
+            Some(b'x') if hex(p.get(1)) && hex(p.get(2)) => CommitText::Headers,
+            _ => CommitText::Whole,
+        })
+        .max()
+        .unwrap_or(CommitText::Headers)
 }
 
 /// Whether a template shows decorations (git's `userformat_want`:
