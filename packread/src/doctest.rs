@@ -34,16 +34,21 @@ impl Scratch {
             std::fs::write(dir.join(path), content)?;
             dir.git(&["add", path])?;
         }
-        dir.git(&[
+        dir.commit("c")?;
+        Ok(dir)
+    }
+
+    /// Commits what is staged, as an author who needs no configuration.
+    pub fn commit(&self, message: &str) -> io::Result<()> {
+        self.git(&[
             "-c",
             "user.name=a",
             "-c",
             "user.email=a@b",
             "commit",
             "-qm",
-            "c",
-        ])?;
-        Ok(dir)
+            message,
+        ])
     }
 
     /// Runs git with `args` in the directory; an error if it fails.

@@ -145,13 +145,12 @@ pub(crate) struct Commits {
     /// Each with how much of the object it holds (the walk may have asked
     /// for less when it was parsed).
     recent: std::collections::VecDeque<(Node, Vec<u8>, CommitText)>,
-    /// How much of each commit's object is read and kept for
-    /// [`data`](Self::data); `None`: only what a walk needs.
-    keep_recent: Option<CommitText>,
-    /// Whether the walk's parsing reads and keeps them as
-    /// [`keep_recent`](Self::keep_recent) says (else only what the walk
-    /// needs, and [`data`](Self::data) reads them).
-    keep_parsed: bool,
+    /// How much of each commit's object the walk's parsing reads and keeps
+    /// in `recent`; `None`: only what the walk needs, and nothing kept.
+    parse_keeps: Option<CommitText>,
+    /// How much of a commit's object [`data`](Self::data) and
+    /// [`text`](Self::text) hand over.
+    hand_over: CommitText,
     /// Trees are read after their commits (path-limited walks): the index
     /// lookup of a commit's tree is prefetched when the commit is parsed.
     prefetch_trees: bool,
@@ -192,8 +191,8 @@ impl Commits {
             graph_parents: Vec::new(),
             object_parents: Vec::new(),
             recent: std::collections::VecDeque::new(),
-            keep_recent: None,
-            keep_parsed: false,
+            parse_keeps: None,
+            hand_over: CommitText::Whole,
             prefetch_trees: false,
             shallow: Arc::default(),
         }
@@ -585,7 +584,7 @@ impl Commits {
         let mut buf = std::mem::take(&mut self.buf);
         // Only the header lines, unless the bytes are kept for more.
         let hash = self.hash;
-        let kept = self.keep_recent.filter(|_| self.keep_parsed);
+        let kept = self.parse_keeps;
         let read = match kept {
             None => self
                 .reader
@@ -726,13 +725,21 @@ impl Commits {
     }
 
     /// Keeps the bytes of the last commits parsed from their objects for
-    /// [`data`](Self::data): the whole objects, or their start (see
-    /// [`CommitText`]). With `at_parse` unset, commits are parsed from only
-    /// what the walk needs, and `data` reads what it hands over: for walks
-    /// that show few of the commits they parse (path-limited ones).
+    /// [`data`](Self::data), as much of each as `how` says (see
+    /// [`CommitText`]), and has `data` and [`text`](Self::text) hand over
+    /// that much. With `at_parse` unset, commits are parsed from only what
+    /// the walk needs, and `data` reads what it hands over: for walks that
+    /// show few of the commits they parse (path-limited ones).
     pub(crate) fn keep_recent(&mut self, how: CommitText, at_parse: bool) {
-        self.keep_recent = Some(how);
-        self.keep_parsed = at_parse;
+        self.hand_over = how;
+        self.parse_keeps = at_parse.then_some(how);
+    }
+
+    /// Has the walk's parsing read and keep `how` much of each commit (for
+    /// [`text_for`](Self::text_for): a filter that reads every commit),
+    /// unless it keeps more already.
+    pub(crate) fn keep_at_parse(&mut self, how: CommitText) {
+        self.parse_keeps = Some(self.parse_keeps.map_or(how, |kept| kept.max(how)));
     }
 
     /// As much of commit `n`'s object as `need` says, from the recent ones
@@ -752,8 +759,7 @@ impl Commits {
     /// The bytes of commit `n`'s object: kept from its parsing if it was
     /// recent, else read.
     pub(crate) fn data(&mut self, n: Node) -> Result<Vec<u8>, Error> {
-        let need = self.keep_recent.unwrap_or(CommitText::Whole);
-        if let Some(k) = self.recent_with(n, need) {
+        if let Some(k) = self.recent_with(n, self.hand_over) {
             let (_, data, _) = self.recent.remove(k).expect("found");
             return Ok(data);
         }
@@ -772,7 +778,7 @@ impl Commits {
     /// [`keep_recent`](Self::keep_recent) asked for (all of them if it
     /// wasn't called).
     pub(crate) fn text(&mut self, id: &ObjectId) -> Result<Vec<u8>, Error> {
-        self.read_text(id, self.keep_recent.unwrap_or(CommitText::Whole))
+        self.read_text(id, self.hand_over)
     }
 
     /// As much of commit `id`'s object as `need` says.
@@ -927,16 +933,18 @@ fn author_date(data: &[u8]) -> u64 {
 /// How much of each commit's object a walk that hands their bytes over
 /// reads (see [`Walk::keep_commit_data`](crate::history::Walk::keep_commit_data)).
 ///
+/// The kinds are ordered by how much they read, so that what several
+/// readers need is the greatest:
+///
 /// ```
 /// use packread::history::CommitText;
 ///
-/// // `log --oneline` and `--format=%h %an %s` need no more than this.
-/// let how = CommitText::Subject;
-/// assert_ne!(how, CommitText::Whole);
+/// // `log --author=... --oneline`: the filter reads the header lines, the
+/// // format the subject.
+/// let need = CommitText::Headers.max(CommitText::Subject);
+/// assert_eq!(need, CommitText::Subject);
+/// assert!(need < CommitText::Whole);
 /// ```
-///
-/// The kinds are ordered by how much they read: `Headers < Subject <
-/// Whole`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum CommitText {
     /// The header lines (`--author`, `--committer` and the dates read no
@@ -1124,6 +1132,74 @@ mod tests {
         assert!(author_line_complete(&cases[0].as_bytes()[..70]));
         assert_eq!(author_date(cases[1].as_bytes()), 0);
         assert_eq!(author_date(cases[2].as_bytes()), 9);
+    }
+
+    /// What a walk hands over of packed commits with long messages: the
+    /// whole objects unless asked for less (a filter that reads only the
+    /// header lines changes nothing there), the header lines and subject,
+    /// or the header lines alone, each a start of the whole object.
+    #[test]
+    fn walks_hand_over_as_much_as_asked() {
+        use crate::history::{CommitFilter, PatternSyntax, Walk, WalkOptions};
+        let dir = crate::doctest::Scratch::committed("hand-over", &[("a.txt", "a\n")]).unwrap();
+        let body = "a line of the body\n".repeat(100);
+        for i in 0..3 {
+            dir.git(&[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                &format!("subject {i}"),
+                "-m",
+                &body,
+            ])
+            .unwrap();
+        }
+        dir.git(&["repack", "-adq", "--window=0"]).unwrap();
+        let repo = crate::Repository::discover(&dir).unwrap();
+        let hand_over = |how: Option<CommitText>, filter: Option<CommitFilter>| {
+            let opts = WalkOptions {
+                filter,
+                ..WalkOptions::default()
+            };
+            let mut walk = Walk::new(&repo, opts);
+            if let Some(how) = how {
+                walk.keep_commit_data_up_to(how);
+            }
+            walk.push(repo.rev_parse("HEAD").unwrap(), false, false)
+                .unwrap();
+            let mut got = Vec::new();
+            while let Some(next) = walk.next_with_data() {
+                let (c, data) = next.unwrap();
+                got.push((c.id, data));
+            }
+            got
+        };
+        let people =
+            || CommitFilter::new(&["a"], &[], &[], PatternSyntax::Basic, false, false).unwrap();
+        let whole = hand_over(None, None);
+        assert_eq!(whole.len(), 4);
+        let mut reader = repo.odb().reader();
+        for (id, data) in &whole {
+            assert_eq!(*data, reader.read(id).unwrap().data);
+        }
+        assert_eq!(hand_over(None, Some(people())), whole);
+        assert_eq!(hand_over(Some(CommitText::Whole), Some(people())), whole);
+        for (how, filter) in [
+            (CommitText::Subject, None),
+            (CommitText::Subject, Some(people())),
+            (CommitText::Headers, None),
+        ] {
+            let got = hand_over(Some(how), filter);
+            assert_eq!(got.len(), 4);
+            for ((id, part), (_, all)) in got.iter().zip(&whole).take(3) {
+                assert!(all.starts_with(part) && part.len() < all.len(), "{id}");
+                assert!(how.holds(part), "{id}");
+                if how == CommitText::Subject {
+                    assert!(find(part, b"\n\nsubject ").is_some(), "{id}");
+                }
+            }
+        }
     }
 
     fn find(data: &[u8], what: &[u8]) -> Option<usize> {

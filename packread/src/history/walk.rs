@@ -238,7 +238,9 @@ impl Walk {
                     // `--grep` and the like read each commit (whole, or its
                     // headers): once, when it is parsed (where no paths
                     // thin them out).
-                    commits.keep_recent(filter.needs(), pruning.is_none());
+                    if pruning.is_none() {
+                        commits.keep_at_parse(filter.needs());
+                    }
                 }
                 commits
             },
@@ -1214,13 +1216,14 @@ impl Walk {
         // A path-limited walk shows few of the commits it parses: it reads
         // the bytes of those it shows alone.
         let at_parse = self.pruning.is_none();
-        // `--grep` and the like read every commit (as much as they need):
-        // kept for the show.
-        let how = match self.opts.filter.as_ref().filter(|f| !f.is_empty()) {
-            Some(filter) => how.max(filter.needs()),
-            None => how,
-        };
         self.commits.keep_recent(how, at_parse);
+        // `--grep` and the like read every commit (as much as they need):
+        // kept for the show too.
+        if let Some(filter) = self.opts.filter.as_ref().filter(|f| !f.is_empty())
+            && at_parse
+        {
+            self.commits.keep_at_parse(filter.needs());
+        }
     }
 
     /// The next commit and the bytes of its object (`git log` shows them).

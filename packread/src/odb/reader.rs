@@ -1225,16 +1225,7 @@ mod tests {
             }
             std::fs::write(dir.join("f.txt"), &text).unwrap();
             dir.git(&["add", "f.txt"]).unwrap();
-            dir.git(&[
-                "-c",
-                "user.name=a",
-                "-c",
-                "user.email=a@b",
-                "commit",
-                "-qm",
-                "c",
-            ])
-            .unwrap();
+            dir.commit("c").unwrap();
         }
         dir.git(&["repack", "-adfq", "--depth=50"]).unwrap();
         let out = Command::new("git")
