@@ -95,6 +95,14 @@ pub struct WalkOptions {
     pub no_walk: Option<bool>,
 }
 
+impl WalkOptions {
+    /// The filter, if it leaves any commit out (`--author`, `--committer`,
+    /// `--grep` given).
+    fn active_filter(&self) -> Option<&crate::history::CommitFilter> {
+        self.filter.as_ref().filter(|f| !f.is_empty())
+    }
+}
+
 /// A commit a walk handed over, and the bytes of its object or why they
 /// could not be read ([`Walk::next_with_read`]).
 pub type CommitRead = (Walked, Result<Vec<u8>, Error>);
@@ -234,7 +242,7 @@ impl Walk {
             commits: {
                 let mut commits = Commits::new(reader, graph);
                 commits.set_prefetch_trees(pruning.is_some());
-                if let Some(filter) = opts.filter.as_ref().filter(|f| !f.is_empty()) {
+                if let Some(filter) = opts.active_filter() {
                     // `--grep` and the like read each commit (whole, or its
                     // headers): once, when it is parsed (where no paths
                     // thin them out).
@@ -892,7 +900,7 @@ impl Walk {
                 return Ok(false);
             }
         }
-        if let Some(filter) = self.opts.filter.as_ref().filter(|f| !f.is_empty()) {
+        if let Some(filter) = self.opts.active_filter() {
             let id = self.commits.id(n)?;
             let text = self
                 .commits
@@ -1219,7 +1227,7 @@ impl Walk {
         self.commits.keep_recent(how, at_parse);
         // `--grep` and the like read every commit (as much as they need):
         // kept for the show too.
-        if let Some(filter) = self.opts.filter.as_ref().filter(|f| !f.is_empty())
+        if let Some(filter) = self.opts.active_filter()
             && at_parse
         {
             self.commits.keep_at_parse(filter.needs());
@@ -1435,9 +1443,7 @@ impl Walk {
             && o.min_parents == 0
             && o.max_parents.is_none()
             && !o.boundary
-            && o.filter
-                .as_ref()
-                .is_none_or(crate::history::CommitFilter::is_empty)
+            && o.active_filter().is_none()
             && self
                 .pending
                 .iter()

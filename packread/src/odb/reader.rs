@@ -706,16 +706,39 @@ impl Reader {
     }
 
     fn read_into_once(&mut self, id: &ObjectId, out: &mut Vec<u8>) -> Result<ObjectKind, Error> {
+        self.read_once(
+            id,
+            out,
+            |mut pr, offset, out| Ok(pr.read_object(offset, out)?.kind),
+            |kind, _| kind,
+        )
+    }
+
+    /// One attempt at reading `id` (the reads by id repeat it after a
+    /// rescan: see [`again`](Self::again)): a packed object by `packed`,
+    /// given its pack's reader, its entry's offset and `out`; any other
+    /// into `out`, whose kind and `out` go to `other`.
+    fn read_once<T>(
+        &mut self,
+        id: &ObjectId,
+        out: &mut Vec<u8>,
+        packed: impl FnOnce(PackReader<'_>, u64, &mut Vec<u8>) -> Result<T, Error>,
+        other: impl FnOnce(ObjectKind, &mut Vec<u8>) -> T,
+    ) -> Result<T, Error> {
         if let Some(kind) = self.read_unchecked(id, out) {
-            return Ok(kind);
+            return Ok(other(kind, out));
         }
-        match self.locate_once(id)? {
+        let kind = match self.locate_once(id)? {
+            Some(Location::Packed { pack, offset, .. }) => {
+                return packed(self.pack_reader(pack), offset, out);
+            }
             Some(Location::Loose { path }) => self
                 .with_descriptors(|| loose::read(&path, out))?
-                .ok_or(Error::NotFound(*id)),
-            Some(loc) => self.read_location(&loc, out),
-            None => Err(Error::NotFound(*id)),
-        }
+                .ok_or(Error::NotFound(*id))?,
+            Some(loc) => self.read_location(&loc, out)?,
+            None => return Err(Error::NotFound(*id)),
+        };
+        Ok(other(kind, out))
     }
 
     /// Reads an object as [`read_into`](Self::read_into) does, shared with
@@ -726,31 +749,18 @@ impl Reader {
     pub(crate) fn read_shared(
         &mut self,
         id: &ObjectId,
-        buf: Vec<u8>,
+        mut buf: Vec<u8>,
     ) -> Result<(ObjectKind, Arc<Vec<u8>>), Error> {
-        let mut spare = Some(buf);
         self.again(|r| {
-            let mut buf = spare.take().unwrap_or_default();
-            if let Some(kind) = r.read_unchecked(id, &mut buf) {
-                return Ok((kind, Arc::new(buf)));
-            }
-            match r.locate_once(id)? {
-                Some(Location::Packed { pack, offset, .. }) => {
-                    let (decoded, data) = r.pack_reader(pack).read_object_shared(offset, buf)?;
+            r.read_once(
+                id,
+                &mut buf,
+                |mut pr, offset, buf| {
+                    let (decoded, data) = pr.read_object_shared(offset, std::mem::take(buf))?;
                     Ok((decoded.kind, data))
-                }
-                Some(Location::Loose { path }) => {
-                    let kind = r
-                        .with_descriptors(|| loose::read(&path, &mut buf))?
-                        .ok_or(Error::NotFound(*id))?;
-                    Ok((kind, Arc::new(buf)))
-                }
-                Some(loc) => {
-                    let kind = r.read_location(&loc, &mut buf)?;
-                    Ok((kind, Arc::new(buf)))
-                }
-                None => Err(Error::NotFound(*id)),
-            }
+                },
+                |kind, buf| (kind, Arc::new(std::mem::take(buf))),
+            )
         })
     }
 
@@ -767,19 +777,12 @@ impl Reader {
         enough: &mut dyn FnMut(&[u8]) -> bool,
     ) -> Result<ObjectKind, Error> {
         self.again(|r| {
-            if let Some(kind) = r.read_unchecked(id, out) {
-                return Ok(kind);
-            }
-            match r.locate_once(id)? {
-                Some(Location::Packed { pack, offset, .. }) => {
-                    Ok(r.pack_reader(pack).read_prefix(offset, out, enough)?.kind)
-                }
-                Some(Location::Loose { path }) => r
-                    .with_descriptors(|| loose::read(&path, out))?
-                    .ok_or(Error::NotFound(*id)),
-                Some(loc) => r.read_location(&loc, out),
-                None => Err(Error::NotFound(*id)),
-            }
+            r.read_once(
+                id,
+                out,
+                |mut pr, offset, out| Ok(pr.read_prefix(offset, out, enough)?.kind),
+                |kind, _| kind,
+            )
         })
     }
 

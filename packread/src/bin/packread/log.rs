@@ -606,12 +606,9 @@ fn placeholders(template: &str) -> impl Iterator<Item = &[u8]> {
 /// `%n` and `%xNN`); placeholders git expands and packread doesn't are
 /// refused.
 fn template_needs_text(template: &str) -> Result<bool, Exit> {
-    let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
     let mut needs = false;
     for p in placeholders(template) {
         match p.first() {
-            Some(b'n' | b'H' | b'h' | b'T' | b't' | b'P' | b'p' | b'm' | b'd' | b'D') => {}
-            Some(b'x') if hex(p.get(1)) && hex(p.get(2)) => {}
             Some(b'C' | b'w' | b'<' | b'>' | b'S' | b'g' | b'N' | b'G') => {
                 return Err(unsupported(p));
             }
@@ -622,7 +619,7 @@ fn template_needs_text(template: &str) -> Result<bool, Exit> {
             {
                 return Err(unsupported(p));
             }
-            _ => needs = true,
+            _ => needs |= placeholder_text(p).is_some(),
         }
     }
     Ok(needs)
@@ -638,21 +635,29 @@ fn text_needed(format: &Format) -> CommitText {
         Format::User { template, .. } => template,
         _ => return CommitText::Whole,
     };
-    let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
     placeholders(template)
-        .map(|p| match p.first() {
-            Some(b'n' | b'H' | b'h' | b'T' | b't' | b'P' | b'p' | b'm' | b'd' | b'D' | b'e') => {
-                CommitText::Headers
-            }
-            Some(b's' | b'f') => CommitText::Subject,
-            Some(b'a' | b'c') if p.get(1).is_some_and(u8::is_ascii_alphabetic) => {
-                CommitText::Headers
-            }
-            Some(b'x') if hex(p.get(1)) && hex(p.get(2)) => CommitText::Headers,
-            _ => CommitText::Whole,
-        })
+        .filter_map(placeholder_text)
         .max()
         .unwrap_or(CommitText::Headers)
+}
+
+/// How much of a commit's object the placeholder `p` (what follows its
+/// `%`) shows: `None` for the ids, the parents, the tree, `%m`, `%d`,
+/// `%D`, `%n` and `%xNN` (the commit-graph holds them), the header lines
+/// for people, dates and the encoding, the subject for `%s` and `%f`, the
+/// whole object for anything else.
+fn placeholder_text(p: &[u8]) -> Option<CommitText> {
+    let hex = |b: Option<&u8>| b.is_some_and(u8::is_ascii_hexdigit);
+    match p.first() {
+        Some(b'n' | b'H' | b'h' | b'T' | b't' | b'P' | b'p' | b'm' | b'd' | b'D') => None,
+        Some(b'x') if hex(p.get(1)) && hex(p.get(2)) => None,
+        Some(b'e') => Some(CommitText::Headers),
+        Some(b'a' | b'c') if p.get(1).is_some_and(u8::is_ascii_alphabetic) => {
+            Some(CommitText::Headers)
+        }
+        Some(b's' | b'f') => Some(CommitText::Subject),
+        _ => Some(CommitText::Whole),
+    }
 }
 
 /// Whether a template shows decorations (git's `userformat_want`:
