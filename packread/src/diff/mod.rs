@@ -18,6 +18,7 @@ pub use stat::{
     line_stat, line_stat_as, line_stat_cached,
 };
 pub use stats::{LineCounters, line_stats};
+pub(crate) use tree::read_tree;
 pub use tree::{
     Change, MAX_TREE_DEPTH, Side, Status, TreeCache, TreeDiffOptions, diff_trees, diff_trees_cached,
 };

@@ -240,16 +240,30 @@ impl Pathspec {
     /// trailing `/`; `None` if any path has a glob or is empty (git's
     /// test for using changed-path Bloom filters).
     pub fn literal_paths(&self) -> Option<Vec<&[u8]>> {
+        Some(
+            self.literal_items()?
+                .into_iter()
+                .map(|(path, _)| path)
+                .collect(),
+        )
+    }
+
+    /// As [`literal_paths`](Self::literal_paths), each with whether it
+    /// selects directories only (was given with a trailing `/`).
+    pub(crate) fn literal_items(&self) -> Option<Vec<(&[u8], bool)>> {
         if self.items.is_empty() || self.has_wildcard {
             return None;
         }
         let mut out = Vec::with_capacity(self.items.len());
         for item in &self.items {
-            let path = item.path.strip_suffix(b"/").unwrap_or(&item.path);
+            let (path, dir_only) = match item.path.strip_suffix(b"/") {
+                Some(path) => (path, true),
+                None => (item.path.as_slice(), false),
+            };
             if path.is_empty() {
                 return None;
             }
-            out.push(path);
+            out.push((path, dir_only));
         }
         Some(out)
     }

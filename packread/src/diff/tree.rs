@@ -226,7 +226,11 @@ struct Walk<'a, 'v> {
 
 /// A tree's bytes (made in `buf` if they must be made), shared with the
 /// reader's delta-base cache.
-fn read_tree(reader: &mut Reader, id: &ObjectId, buf: Vec<u8>) -> Result<Arc<Vec<u8>>, Error> {
+pub(crate) fn read_tree(
+    reader: &mut Reader,
+    id: &ObjectId,
+    buf: Vec<u8>,
+) -> Result<Arc<Vec<u8>>, Error> {
     let (kind, data) = reader.read_shared(id, buf)?;
     if kind != ObjectKind::Tree {
         return Err(Error::UnexpectedKind {

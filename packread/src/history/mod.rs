@@ -10,6 +10,7 @@ mod grep;
 mod id_index;
 mod merge_base;
 mod objects;
+mod path_entries;
 mod position_walk;
 mod prune;
 mod queue;

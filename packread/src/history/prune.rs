@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::graph::BloomSettings;
 use crate::history::commits::{Commits, Node, ParseFailure};
 use crate::history::flags::{BOTTOM, TREESAME, UNINTERESTING};
+use crate::history::path_entries::{PathEntries, Verdict};
 use crate::object::ObjectId;
 
 /// How many bytes of recently read trees a path-limited walk keeps.
@@ -59,6 +60,8 @@ pub(crate) struct Pruning {
     /// Each commit's tree is compared twice (with its child's, then with
     /// its parent's): the recent trees are kept.
     trees: diff::TreeCache,
+    /// Literal paths: each tree's entries at them, where those decide.
+    entries: Option<PathEntries>,
     /// The Bloom filter being read (one buffer for all).
     filter: Vec<u8>,
 }
@@ -71,6 +74,7 @@ fn relevant(commits: &Commits, n: Node) -> bool {
 impl Pruning {
     pub(crate) fn new(paths: Pathspec, full_history: bool, first_parent: bool) -> Pruning {
         Pruning {
+            entries: PathEntries::new(&paths),
             diff: TreeDiffOptions {
                 recursive: true,
                 show_trees: false,
@@ -154,6 +158,13 @@ impl Pruning {
         old: Option<ObjectId>,
         new: ObjectId,
     ) -> Result<TreeDiff, Error> {
+        if let Some(entries) = self.entries.as_mut() {
+            match entries.compare(&mut commits.reader, old.as_ref(), &new)? {
+                Verdict::Same => return Ok(TreeDiff::Same),
+                Verdict::Different => return Ok(TreeDiff::Different),
+                Verdict::Undecided => {}
+            }
+        }
         let mut changed = false;
         let _: ControlFlow<()> = diff::diff_trees_cached(
             &mut commits.reader,

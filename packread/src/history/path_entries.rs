@@ -1,0 +1,380 @@
+//! What a tree holds at each literal path of a pathspec, remembered tree by
+//! tree: a path-limited walk compares every commit's tree with its
+//! parent's for the paths, and where the paths name files the entries
+//! found there decide it without a diff. Each tree is looked through once,
+//! up to where the path's name would be, however many commits share it
+//! (the subtrees on the way are shared by most).
+
+use crate::diff::{Pathspec, Side, read_tree};
+use crate::error::Error;
+use crate::object::tree;
+use crate::object::{IdMap, ObjectId};
+use crate::odb::Reader;
+
+/// How many lookups of one step each generation of the memory holds (two
+/// generations: about 4 MiB at most for a step).
+const GENERATION: usize = 1 << 15;
+
+/// What a tree has at one name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Found {
+    /// No entry of that name.
+    Nothing,
+    /// One entry (its canonical mode and id).
+    Entry(Side),
+    /// More than one (a damaged tree): only a diff says what git sees.
+    Several,
+}
+
+/// Where a path leads in a tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reached {
+    Nothing,
+    Entry(Side),
+    /// Past anything a lookup can decide.
+    Unknown,
+}
+
+/// One name looked up in the trees found at one place (the path's
+/// directories so far): the answers for recent trees.
+struct Step {
+    name: Vec<u8>,
+    young: IdMap<Found>,
+    old: IdMap<Found>,
+}
+
+impl Step {
+    fn remembered(&mut self, tree: &ObjectId) -> Option<Found> {
+        if let Some(&f) = self.young.get(tree) {
+            return Some(f);
+        }
+        let f = self.old.remove(tree)?;
+        self.remember(*tree, f);
+        Some(f)
+    }
+
+    fn remember(&mut self, tree: ObjectId, f: Found) {
+        if self.young.len() >= GENERATION {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(tree, f);
+    }
+}
+
+/// One literal path: the steps its names are looked up by.
+struct Path {
+    steps: Vec<usize>,
+    /// A path given with a trailing `/` selects directories only.
+    dir_only: bool,
+}
+
+/// How the paths compare between two trees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The paths hold the same entries: nothing under them differs.
+    Same,
+    /// A file at a path differs (in id or mode, or is only on one side).
+    Different,
+    /// Directories at a path differ, or a tree is damaged: a diff decides
+    /// (an empty directory, an unusual mode or a damaged tree may differ
+    /// in its id alone).
+    Undecided,
+}
+
+/// The entries at a pathspec's literal paths, tree by tree.
+pub(crate) struct PathEntries {
+    paths: Vec<Path>,
+    steps: Vec<Step>,
+    /// A buffer for the next tree read.
+    spare: Vec<u8>,
+}
+
+impl PathEntries {
+    /// Lookups for `spec`'s paths, if they are all literal (no globs).
+    pub(crate) fn new(spec: &Pathspec) -> Option<PathEntries> {
+        let items = spec.literal_items()?;
+        let mut steps: Vec<Step> = Vec::new();
+        // A step per distinct directory prefix and name: paths that share
+        // their leading directories share those lookups.
+        let mut prefixes: Vec<Vec<u8>> = Vec::new();
+        let mut paths = Vec::with_capacity(items.len());
+        for (path, dir_only) in items {
+            let mut at = Vec::new();
+            let mut end = 0;
+            for name in path.split(|&b| b == b'/') {
+                end += name.len();
+                let prefix = &path[..end];
+                end += 1;
+                let step = prefixes
+                    .iter()
+                    .position(|p| p == prefix)
+                    .unwrap_or_else(|| {
+                        prefixes.push(prefix.to_vec());
+                        steps.push(Step {
+                            name: name.to_vec(),
+                            young: IdMap::default(),
+                            old: IdMap::default(),
+                        });
+                        steps.len() - 1
+                    });
+                at.push(step);
+            }
+            paths.push(Path {
+                steps: at,
+                dir_only,
+            });
+        }
+        Some(PathEntries {
+            paths,
+            steps,
+            spare: Vec::new(),
+        })
+    }
+
+    /// How the paths compare between the trees `old` (`None`: the empty
+    /// tree) and `new`.
+    pub(crate) fn compare(
+        &mut self,
+        reader: &mut Reader,
+        old: Option<&ObjectId>,
+        new: &ObjectId,
+    ) -> Result<Verdict, Error> {
+        let mut verdict = Verdict::Same;
+        for p in 0..self.paths.len() {
+            let a = match old {
+                Some(old) => self.reach(reader, old, p)?,
+                None => Reached::Nothing,
+            };
+            let b = self.reach(reader, new, p)?;
+            if a == b && a != Reached::Unknown {
+                continue;
+            }
+            let is_file = |r: Reached| match r {
+                Reached::Nothing => true,
+                Reached::Entry(side) => !side.is_tree(),
+                Reached::Unknown => false,
+            };
+            if self.paths[p].dir_only || !is_file(a) || !is_file(b) {
+                return Ok(Verdict::Undecided);
+            }
+            verdict = Verdict::Different;
+        }
+        Ok(verdict)
+    }
+
+    /// What `root` has at path `p`.
+    fn reach(&mut self, reader: &mut Reader, root: &ObjectId, p: usize) -> Result<Reached, Error> {
+        let mut tree = *root;
+        let last = self.paths[p].steps.len() - 1;
+        for i in 0..=last {
+            let s = self.paths[p].steps[i];
+            let found = if let Some(f) = self.steps[s].remembered(&tree) {
+                f
+            } else {
+                let f = self.look_up(reader, &tree, s)?;
+                self.steps[s].remember(tree, f);
+                f
+            };
+            match found {
+                Found::Several => return Ok(Reached::Unknown),
+                Found::Entry(side) if i == last => return Ok(Reached::Entry(side)),
+                // Only a directory leads further (git enters no submodule).
+                Found::Entry(side) if side.is_tree() => tree = side.id,
+                Found::Nothing | Found::Entry(_) => return Ok(Reached::Nothing),
+            }
+        }
+        Ok(Reached::Nothing)
+    }
+
+    /// Reads `tree` and finds the entry named as step `s` says, looking
+    /// no further than where such a name sorts.
+    fn look_up(&mut self, reader: &mut Reader, tree: &ObjectId, s: usize) -> Result<Found, Error> {
+        let data = read_tree(reader, tree, std::mem::take(&mut self.spare))?;
+        let name = self.steps[s].name.as_slice();
+        let mut found = Found::Nothing;
+        for entry in tree::entries(&data, tree.kind()) {
+            let Ok(entry) = entry else {
+                // git's diff meets the damage (or stops before it).
+                found = Found::Several;
+                break;
+            };
+            let n = name.len().min(entry.name.len());
+            if entry.name[..n] > name[..n] {
+                break;
+            }
+            if entry.name == name {
+                found = match found {
+                    Found::Nothing => Found::Entry(Side {
+                        mode: entry.canonical_mode(),
+                        id: entry.id,
+                    }),
+                    _ => Found::Several,
+                };
+            }
+        }
+        if let Ok(buf) = std::sync::Arc::try_unwrap(data) {
+            self.spare = buf;
+        }
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diff::TreeDiffOptions;
+    use crate::doctest::Scratch;
+    use crate::{ObjectKind, Odb};
+    use std::ops::ControlFlow;
+
+    /// A tree of `entries` (mode, name, id), written as given (in git's
+    /// order, or not).
+    fn tree(odb: &Odb, entries: &[(&str, &str, ObjectId)]) -> ObjectId {
+        let mut data = Vec::new();
+        for (mode, name, id) in entries {
+            data.extend_from_slice(format!("{mode} {name}\0").as_bytes());
+            data.extend_from_slice(id.as_bytes());
+        }
+        odb.write_object(ObjectKind::Tree, &data).unwrap()
+    }
+
+    /// A scratch database with root trees of files and directories that
+    /// change every way: ids, modes (some written unusually), files that
+    /// become directories, an empty directory, a gitlink, a damaged tree.
+    fn trees(name: &str) -> (Scratch, Odb, Vec<ObjectId>) {
+        let dir = Scratch::new(name).unwrap();
+        dir.git(&["init", "-q"]).unwrap();
+        let odb = Odb::open(&*dir).unwrap();
+        let blob = |s: &str| odb.write_object(ObjectKind::Blob, s.as_bytes()).unwrap();
+        let (b1, b2) = (blob("one\n"), blob("two\n"));
+        let empty = tree(&odb, &[]);
+        let s1 = tree(&odb, &[("100644", "f", b1)]);
+        let s2 = tree(&odb, &[("100644", "f", b2)]);
+        let s1_odd_mode = tree(&odb, &[("100664", "f", b1)]);
+        let s1_empty_dir = tree(&odb, &[("40000", "e", empty), ("100644", "f", b1)]);
+        let commit = blob("a commit id, for a gitlink\n");
+        let roots = vec![
+            tree(
+                &odb,
+                &[("100644", "a", b1), ("40000", "d", s1), ("100644", "t", b1)],
+            ),
+            tree(
+                &odb,
+                &[("100644", "a", b2), ("40000", "d", s2), ("40000", "t", s1)],
+            ),
+            tree(&odb, &[("100755", "a", b1), ("40000", "d", s1_odd_mode)]),
+            tree(
+                &odb,
+                &[
+                    ("100664", "a", b1),
+                    ("40000", "d", s1_empty_dir),
+                    ("160000", "sub", commit),
+                ],
+            ),
+            tree(&odb, &[("100644", "a", b1), ("100644", "a", b2)]),
+            tree(
+                &odb,
+                &[
+                    ("100644", "a", b1),
+                    ("100644", "d", b1),
+                    ("100644", "d.c", b2),
+                ],
+            ),
+            tree(&odb, &[("40000", "d", s2), ("100644", "a", b1)]),
+            tree(&odb, &[("160000", "sub", b1), ("40000", "t", s2)]),
+            empty,
+        ];
+        (dir, odb, roots)
+    }
+
+    /// Every verdict the entries give is the diff's answer: the same where
+    /// the diff finds no change under the paths, different where it finds
+    /// one. Directories that differ in id alone (a mode written unusually,
+    /// an empty directory), files that become directories, damaged trees
+    /// and directory-only paths are left to the diff, which decides them.
+    #[test]
+    fn verdicts_agree_with_the_diff() {
+        let (_dir, odb, roots) = trees("path-entries");
+        let specs: &[&[&str]] = &[
+            &["a"],
+            &["d"],
+            &["d/f"],
+            &["d/"],
+            &["d/e"],
+            &["t"],
+            &["t/f"],
+            &["sub"],
+            &["sub/x"],
+            &["x"],
+            &["a", "d/f"],
+            &["d/f", "t/f"],
+        ];
+        let mut reader = odb.reader();
+        let mut decided = [0; 3];
+        for spec in specs {
+            let pathspec = Pathspec::new(spec.iter(), "").unwrap();
+            let options = TreeDiffOptions {
+                recursive: true,
+                show_trees: false,
+                pathspec: pathspec.clone(),
+            };
+            let mut entries = PathEntries::new(&pathspec).unwrap();
+            let olds = roots.iter().map(Some).chain([None]);
+            for old in olds {
+                for new in &roots {
+                    let mut changed = false;
+                    let diff =
+                        crate::diff::diff_trees(&mut reader, old, Some(new), &options, &mut |_| {
+                            changed = true;
+                            ControlFlow::Break(())
+                        });
+                    let verdict = entries.compare(&mut reader, old, new);
+                    let (Ok(_), Ok(verdict)) = (diff, verdict) else {
+                        continue;
+                    };
+                    let case = format!("{spec:?} {old:?} -> {new}");
+                    match verdict {
+                        Verdict::Same => assert!(!changed, "{case}"),
+                        Verdict::Different => assert!(changed, "{case}"),
+                        Verdict::Undecided => {}
+                    }
+                    decided[verdict as usize] += 1;
+                }
+            }
+        }
+        // Each answer is given, and most pairs are decided without a diff.
+        let [same, different, undecided] = decided;
+        assert!(same > 0 && different > 0 && undecided > 0, "{decided:?}");
+        assert!(undecided * 2 < same + different, "{decided:?}");
+        // The lookups of a path's directories are shared between paths.
+        let two = PathEntries::new(&Pathspec::new(["d/f", "d/g", "a"], "").unwrap()).unwrap();
+        assert_eq!(two.steps.len(), 4);
+    }
+
+    /// The verdicts of particular paths and pairs of trees.
+    #[test]
+    fn files_decide_and_directories_are_left_to_the_diff() {
+        let (_dir, odb, roots) = trees("path-entries-verdicts");
+        let mut reader = odb.reader();
+        let mut verdict = |spec: &str, old: usize, new: usize| {
+            let mut entries = PathEntries::new(&Pathspec::new([spec], "").unwrap()).unwrap();
+            entries
+                .compare(&mut reader, Some(&roots[old]), &roots[new])
+                .unwrap()
+        };
+        // A mode written unusually is the mode git reads.
+        assert_eq!(verdict("a", 0, 3), Verdict::Same);
+        assert_eq!(verdict("a", 0, 2), Verdict::Different);
+        assert_eq!(verdict("d/f", 0, 1), Verdict::Different);
+        assert_eq!(verdict("d/f", 0, 2), Verdict::Same);
+        // Directories of other ids whose files are the same.
+        assert_eq!(verdict("d", 0, 2), Verdict::Undecided);
+        assert_eq!(verdict("d", 0, 3), Verdict::Undecided);
+        // A file that became a directory, a damaged tree.
+        assert_eq!(verdict("t", 0, 1), Verdict::Undecided);
+        assert_eq!(verdict("a", 0, 4), Verdict::Undecided);
+        // Not a directory on the way: nothing there on either side.
+        assert_eq!(verdict("sub/x", 3, 7), Verdict::Same);
+        assert_eq!(verdict("t/f", 0, 1), Verdict::Different);
+    }
+}
