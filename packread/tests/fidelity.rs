@@ -1409,6 +1409,14 @@ const PATH_ARGS: &[&str] = &[
     "rev-list --parents --all --full-history -- src/lib/util.c",
     "rev-list --parents --full-history --topo-order main -- src/lib",
     "log --parents --oneline main -- src/lib/util.c",
+    // Paths that change type (a directory that becomes a file and the
+    // reverse), directory-only paths (a trailing `/`) meeting files, a
+    // directory and a submodule, and paths under a file.
+    "rev-list main -- docs bin.dat",
+    "rev-list --full-history main -- docs/ bin.dat/",
+    "rev-list main -- bin.dat/inside docs/readme.txt",
+    "rev-list main -- sub/ src/",
+    "rev-list --all -- noeol.txt/x link",
 ];
 
 /// `rev-list --objects` on the diff fixture.

@@ -1,11 +1,15 @@
 //! What a tree holds at each literal path of a pathspec, remembered tree by
 //! tree: a path-limited walk compares every commit's tree with its
-//! parent's for the paths, and where the paths name files the entries
-//! found there decide it without a diff. Each tree is looked through once,
-//! up to where the path's name would be, however many commits share it
-//! (the subtrees on the way are shared by most).
+//! parent's for the paths, and the entries found there decide it without
+//! a diff from the top. Each tree is looked through once, up to where the
+//! path's name would be, however many commits share it (the subtrees on
+//! the way are shared by most). Files decide by their ids and modes;
+//! directories of other ids are compared whole (everything under them is
+//! selected), which stops at their first difference.
 
-use crate::diff::{Pathspec, Side, read_tree};
+use std::ops::ControlFlow;
+
+use crate::diff::{Pathspec, Side, TreeCache, TreeDiffOptions, diff_trees_cached, read_tree};
 use crate::error::Error;
 use crate::object::tree;
 use crate::object::{IdMap, ObjectId};
@@ -71,13 +75,15 @@ struct Path {
 /// How the paths compare between two trees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    /// The paths hold the same entries: nothing under them differs.
+    /// Nothing under the paths differs: the same entries, or directories
+    /// of other ids with the same files (an empty directory, a mode
+    /// written unusually).
     Same,
-    /// A file at a path differs (in id or mode, or is only on one side).
+    /// A file at a path differs (in id or mode, or is only on one side),
+    /// or one under a directory at a path.
     Different,
-    /// Directories at a path differ, or a tree is damaged: a diff decides
-    /// (an empty directory, an unusual mode or a damaged tree may differ
-    /// in its id alone).
+    /// A tree on the way is damaged (or a directory-only path meets a
+    /// submodule): the diff from the top decides.
     Undecided,
 }
 
@@ -87,6 +93,8 @@ pub(crate) struct PathEntries {
     steps: Vec<Step>,
     /// A buffer for the next tree read.
     spare: Vec<u8>,
+    /// A recursive diff of everything.
+    everything: TreeDiffOptions,
 }
 
 impl PathEntries {
@@ -128,18 +136,25 @@ impl PathEntries {
             paths,
             steps,
             spare: Vec::new(),
+            everything: TreeDiffOptions {
+                recursive: true,
+                ..TreeDiffOptions::default()
+            },
         })
     }
 
     /// How the paths compare between the trees `old` (`None`: the empty
-    /// tree) and `new`.
+    /// tree) and `new`. Directories found at the paths on both sides (or
+    /// on one) that differ are compared whole, their trees kept in
+    /// `trees`.
     pub(crate) fn compare(
         &mut self,
         reader: &mut Reader,
+        trees: &mut TreeCache,
         old: Option<&ObjectId>,
         new: &ObjectId,
     ) -> Result<Verdict, Error> {
-        let mut verdict = Verdict::Same;
+        let mut directories = Vec::new();
         for p in 0..self.paths.len() {
             let a = match old {
                 Some(old) => self.reach(reader, old, p)?,
@@ -149,17 +164,50 @@ impl PathEntries {
             if a == b && a != Reached::Unknown {
                 continue;
             }
-            let is_file = |r: Reached| match r {
-                Reached::Nothing => true,
-                Reached::Entry(side) => !side.is_tree(),
-                Reached::Unknown => false,
+            let (a, b) = match (a, b) {
+                (Reached::Unknown, _) | (_, Reached::Unknown) => return Ok(Verdict::Undecided),
+                (Reached::Entry(a), Reached::Entry(b)) => (Some(a), Some(b)),
+                (Reached::Entry(a), Reached::Nothing) => (Some(a), None),
+                (Reached::Nothing, Reached::Entry(b)) => (None, Some(b)),
+                (Reached::Nothing, Reached::Nothing) => (None, None),
             };
-            if self.paths[p].dir_only || !is_file(a) || !is_file(b) {
+            let dir_only = self.paths[p].dir_only;
+            if dir_only && [a, b].iter().flatten().any(Side::is_gitlink) {
+                // A directory-only path selects a submodule too.
                 return Ok(Verdict::Undecided);
             }
-            verdict = Verdict::Different;
+            let is_file = |s: &Option<Side>| s.is_some_and(|s| !s.is_tree());
+            // A file is reported as changed, deleted or added; for a
+            // directory-only path it is not selected, and what is under the
+            // directory side decides.
+            if (is_file(&a) || is_file(&b)) && !dir_only {
+                return Ok(Verdict::Different);
+            }
+            let tree = |s: Option<Side>| s.filter(Side::is_tree).map(|s| s.id);
+            let (a, b) = (tree(a), tree(b));
+            if a != b {
+                directories.push((a, b));
+            }
         }
-        Ok(verdict)
+        // Everything under a directory a path names is selected.
+        for (a, b) in directories {
+            let mut changed = false;
+            let _: ControlFlow<()> = diff_trees_cached(
+                reader,
+                trees,
+                a.as_ref(),
+                b.as_ref(),
+                &self.everything,
+                &mut |_| {
+                    changed = true;
+                    ControlFlow::Break(())
+                },
+            )?;
+            if changed {
+                return Ok(Verdict::Different);
+            }
+        }
+        Ok(Verdict::Same)
     }
 
     /// What `root` has at path `p`.
@@ -288,10 +336,11 @@ mod tests {
     }
 
     /// Every verdict the entries give is the diff's answer: the same where
-    /// the diff finds no change under the paths, different where it finds
-    /// one. Directories that differ in id alone (a mode written unusually,
-    /// an empty directory), files that become directories, damaged trees
-    /// and directory-only paths are left to the diff, which decides them.
+    /// the diff from the top finds no change under the paths, different
+    /// where it finds one, for paths of files, directories (some differing
+    /// in id alone: a mode written unusually, an empty directory), files
+    /// that become directories, submodules and directory-only paths.
+    /// Damaged trees are left to the diff.
     #[test]
     fn verdicts_agree_with_the_diff() {
         let (_dir, odb, roots) = trees("path-entries");
@@ -303,13 +352,16 @@ mod tests {
             &["d/e"],
             &["t"],
             &["t/f"],
+            &["t/"],
             &["sub"],
+            &["sub/"],
             &["sub/x"],
             &["x"],
             &["a", "d/f"],
             &["d/f", "t/f"],
         ];
         let mut reader = odb.reader();
+        let mut trees = TreeCache::new(1 << 20);
         let mut decided = [0; 3];
         for spec in specs {
             let pathspec = Pathspec::new(spec.iter(), "").unwrap();
@@ -328,7 +380,7 @@ mod tests {
                             changed = true;
                             ControlFlow::Break(())
                         });
-                    let verdict = entries.compare(&mut reader, old, new);
+                    let verdict = entries.compare(&mut reader, &mut trees, old, new);
                     let (Ok(_), Ok(verdict)) = (diff, verdict) else {
                         continue;
                     };
@@ -345,7 +397,7 @@ mod tests {
         // Each answer is given, and most pairs are decided without a diff.
         let [same, different, undecided] = decided;
         assert!(same > 0 && different > 0 && undecided > 0, "{decided:?}");
-        assert!(undecided * 2 < same + different, "{decided:?}");
+        assert!(undecided * 8 < same + different, "{decided:?}");
         // The lookups of a path's directories are shared between paths.
         let two = PathEntries::new(&Pathspec::new(["d/f", "d/g", "a"], "").unwrap()).unwrap();
         assert_eq!(two.steps.len(), 4);
@@ -356,10 +408,11 @@ mod tests {
     fn files_decide_and_directories_are_left_to_the_diff() {
         let (_dir, odb, roots) = trees("path-entries-verdicts");
         let mut reader = odb.reader();
+        let mut trees = TreeCache::new(1 << 20);
         let mut verdict = |spec: &str, old: usize, new: usize| {
             let mut entries = PathEntries::new(&Pathspec::new([spec], "").unwrap()).unwrap();
             entries
-                .compare(&mut reader, Some(&roots[old]), &roots[new])
+                .compare(&mut reader, &mut trees, Some(&roots[old]), &roots[new])
                 .unwrap()
         };
         // A mode written unusually is the mode git reads.
@@ -367,11 +420,16 @@ mod tests {
         assert_eq!(verdict("a", 0, 2), Verdict::Different);
         assert_eq!(verdict("d/f", 0, 1), Verdict::Different);
         assert_eq!(verdict("d/f", 0, 2), Verdict::Same);
-        // Directories of other ids whose files are the same.
-        assert_eq!(verdict("d", 0, 2), Verdict::Undecided);
-        assert_eq!(verdict("d", 0, 3), Verdict::Undecided);
-        // A file that became a directory, a damaged tree.
-        assert_eq!(verdict("t", 0, 1), Verdict::Undecided);
+        // Directories of other ids whose files are the same, or not.
+        assert_eq!(verdict("d", 0, 2), Verdict::Same);
+        assert_eq!(verdict("d", 0, 3), Verdict::Same);
+        assert_eq!(verdict("d", 0, 1), Verdict::Different);
+        // A file that became a directory, unless only directories count.
+        assert_eq!(verdict("t", 0, 1), Verdict::Different);
+        assert_eq!(verdict("t/", 0, 1), Verdict::Different);
+        assert_eq!(verdict("t/", 0, 8), Verdict::Same);
+        assert_eq!(verdict("sub/", 0, 3), Verdict::Undecided);
+        // A damaged tree.
         assert_eq!(verdict("a", 0, 4), Verdict::Undecided);
         // Not a directory on the way: nothing there on either side.
         assert_eq!(verdict("sub/x", 3, 7), Verdict::Same);

@@ -159,7 +159,7 @@ impl Pruning {
         new: ObjectId,
     ) -> Result<TreeDiff, Error> {
         if let Some(entries) = self.entries.as_mut() {
-            match entries.compare(&mut commits.reader, old.as_ref(), &new)? {
+            match entries.compare(&mut commits.reader, &mut self.trees, old.as_ref(), &new)? {
                 Verdict::Same => return Ok(TreeDiff::Same),
                 Verdict::Different => return Ok(TreeDiff::Different),
                 Verdict::Undecided => {}
