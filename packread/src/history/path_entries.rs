@@ -95,6 +95,8 @@ pub(crate) struct PathEntries {
     spare: Vec<u8>,
     /// A recursive diff of everything.
     everything: TreeDiffOptions,
+    /// Whether directories were compared whole.
+    compared_directories: bool,
 }
 
 impl PathEntries {
@@ -140,6 +142,7 @@ impl PathEntries {
                 recursive: true,
                 ..TreeDiffOptions::default()
             },
+            compared_directories: false,
         })
     }
 
@@ -191,6 +194,7 @@ impl PathEntries {
         }
         // Everything under a directory a path names is selected.
         for (a, b) in directories {
+            self.compared_directories = true;
             let mut changed = false;
             let _: ControlFlow<()> = diff_trees_cached(
                 reader,
@@ -208,6 +212,12 @@ impl PathEntries {
             }
         }
         Ok(Verdict::Same)
+    }
+
+    /// Whether [`compare`](Self::compare) has compared directories whole
+    /// (read trees beyond those on the way to the paths).
+    pub(crate) fn compared_directories(&self) -> bool {
+        self.compared_directories
     }
 
     /// What `root` has at path `p`.

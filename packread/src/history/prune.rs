@@ -15,9 +15,20 @@ use crate::history::commits::{Commits, Node, ParseFailure};
 use crate::history::flags::{BOTTOM, TREESAME, UNINTERESTING};
 use crate::history::path_entries::{PathEntries, Verdict};
 use crate::object::ObjectId;
+use crate::odb::Reader;
 
 /// How many bytes of recently read trees a path-limited walk keeps.
 const TREE_CACHE_BYTES: usize = 4 << 20;
+
+/// The delta-base cache of a walk whose literal paths name files: each
+/// tree is read once (see [`PathEntries`]), and only the bases of the
+/// next trees' deltas are worth keeping. Every byte of the cache is fresh
+/// memory the first time it is filled: git.git `rev-list --count HEAD --
+/// README.md` 0.209 s with 16 MiB, 0.201 with 8, 0.191 with 4, and
+/// `--full-history` alike; a walk that compares directories whole reads
+/// many more trees and takes the history limit (`log -- t`: 1.098 s with
+/// 16 MiB, 1.235 with 4).
+const FILE_PATHS_DELTA_BASE_CACHE_LIMIT: usize = 4 << 20;
 
 /// How a commit's tree compares with a parent's for the paths (git's
 /// `REV_TREE_*`; the walk stops at the first change, as git's quick diff).
@@ -62,6 +73,9 @@ pub(crate) struct Pruning {
     trees: diff::TreeCache,
     /// Literal paths: each tree's entries at them, where those decide.
     entries: Option<PathEntries>,
+    /// The delta-base cache limit to go back to once the walk reads more
+    /// than the trees on the way to its paths (see `narrow_cache`).
+    widen_to: Option<usize>,
     /// The Bloom filter being read (one buffer for all).
     filter: Vec<u8>,
 }
@@ -75,6 +89,7 @@ impl Pruning {
     pub(crate) fn new(paths: Pathspec, full_history: bool, first_parent: bool) -> Pruning {
         Pruning {
             entries: PathEntries::new(&paths),
+            widen_to: None,
             diff: TreeDiffOptions {
                 recursive: true,
                 show_trees: false,
@@ -87,6 +102,22 @@ impl Pruning {
             trees: diff::TreeCache::new(TREE_CACHE_BYTES),
             filter: Vec::new(),
         }
+    }
+
+    /// Gives `reader` (whose cache has the history limit) a smaller
+    /// delta-base cache while the paths' entries decide, unless the
+    /// database was opened with a limit.
+    pub(crate) fn narrow_cache(&mut self, reader: &mut Reader) {
+        if self.entries.is_some() && reader.odb().given_delta_base_cache_limit().is_none() {
+            self.widen_to = Some(reader.odb().history_delta_base_cache_limit(false));
+            reader.set_delta_base_cache_limit(FILE_PATHS_DELTA_BASE_CACHE_LIMIT);
+        }
+    }
+
+    /// Leaves the reader's delta-base cache limit as it is now (set for
+    /// trees read far apart).
+    pub(crate) fn keep_cache_limit(&mut self) {
+        self.widen_to = None;
     }
 
     /// git's `limiting_can_increase_treesame` (with pruning on).
@@ -159,7 +190,14 @@ impl Pruning {
         new: ObjectId,
     ) -> Result<TreeDiff, Error> {
         if let Some(entries) = self.entries.as_mut() {
-            match entries.compare(&mut commits.reader, &mut self.trees, old.as_ref(), &new)? {
+            let verdict =
+                entries.compare(&mut commits.reader, &mut self.trees, old.as_ref(), &new)?;
+            if (verdict == Verdict::Undecided || entries.compared_directories())
+                && let Some(limit) = self.widen_to.take()
+            {
+                commits.reader.set_delta_base_cache_limit(limit);
+            }
+            match verdict {
                 Verdict::Same => return Ok(TreeDiff::Same),
                 Verdict::Different => return Ok(TreeDiff::Different),
                 Verdict::Undecided => {}

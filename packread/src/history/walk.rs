@@ -227,12 +227,13 @@ impl Walk {
         graph: Option<Arc<CommitGraph>>,
         opts: WalkOptions,
     ) -> Walk {
-        let pruning = (!opts.paths.is_empty())
+        let mut pruning = (!opts.paths.is_empty())
             .then(|| Pruning::new(opts.paths.clone(), opts.full_history, opts.first_parent));
-        if pruning.is_some() {
+        if let Some(pruning) = pruning.as_mut() {
             // Each commit's trees are diffed with its parent's (fewer
             // where Bloom filters answer: see `prepare`).
             reader.keep_tree_bases(usize::MAX);
+            pruning.narrow_cache(&mut reader);
         } else {
             // Commits alone, each read once.
             let limit = reader.odb().commit_walk_delta_base_cache_limit();
@@ -507,6 +508,7 @@ impl Walk {
                     // history, the other parents of merges are diffed
                     // all the same).
                     self.commits.reader.keep_tree_bases(2);
+                    pruning.keep_cache_limit();
                 }
             }
         }

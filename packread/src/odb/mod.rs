@@ -346,6 +346,11 @@ impl Odb {
         self.inner.loose_writes.load(Ordering::Acquire)
     }
 
+    /// The limit the database was opened with, if one was given.
+    pub(crate) fn given_delta_base_cache_limit(&self) -> Option<usize> {
+        self.inner.given_cache_limit
+    }
+
     /// Bytes of delta bases a reader that diffs trees along history keeps
     /// by default (see [`Reader::keep_tree_bases`]): the limit the database
     /// was opened with, else
