@@ -30,6 +30,10 @@ const TREE_CACHE_BYTES: usize = 4 << 20;
 /// 16 MiB, 1.235 with 4).
 const FILE_PATHS_DELTA_BASE_CACHE_LIMIT: usize = 4 << 20;
 
+/// How many commits' Bloom filters a walk asks before it decides whether
+/// its trees are read far apart.
+const FILTER_SAMPLE: u32 = 256;
+
 /// How a commit's tree compares with a parent's for the paths (git's
 /// `REV_TREE_*`; the walk stops at the first change, as git's quick diff).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +80,9 @@ pub(crate) struct Pruning {
     /// The delta-base cache limit to go back to once the walk reads more
     /// than the trees on the way to its paths (see `narrow_cache`).
     widen_to: Option<usize>,
+    /// While trees are taken to be read far apart: how many commits'
+    /// filters were asked, and how many said "maybe".
+    sampled: Option<(u32, u32)>,
     /// The Bloom filter being read (one buffer for all).
     filter: Vec<u8>,
 }
@@ -90,6 +97,7 @@ impl Pruning {
         Pruning {
             entries: PathEntries::new(&paths),
             widen_to: None,
+            sampled: None,
             diff: TreeDiffOptions {
                 recursive: true,
                 show_trees: false,
@@ -108,16 +116,46 @@ impl Pruning {
     /// delta-base cache while the paths' entries decide, unless the
     /// database was opened with a limit.
     pub(crate) fn narrow_cache(&mut self, reader: &mut Reader) {
-        if self.entries.is_some() && reader.odb().given_delta_base_cache_limit().is_none() {
+        let files_decide = self
+            .entries
+            .as_ref()
+            .is_some_and(|e| !e.compared_directories());
+        if files_decide && reader.odb().given_delta_base_cache_limit().is_none() {
             self.widen_to = Some(reader.odb().history_delta_base_cache_limit(false));
             reader.set_delta_base_cache_limit(FILE_PATHS_DELTA_BASE_CACHE_LIMIT);
         }
     }
 
-    /// Leaves the reader's delta-base cache limit as it is now (set for
-    /// trees read far apart).
-    pub(crate) fn keep_cache_limit(&mut self) {
+    /// Sets `reader` up for trees read far apart in history, as a walk
+    /// that changed-path Bloom filters thin out reads them: the nearest
+    /// bases kept, in a small cache. Unless the filters turn out to say
+    /// "maybe" for many commits (see `note_filter_answer`).
+    pub(crate) fn read_trees_far_apart(&mut self, reader: &mut Reader) {
+        reader.keep_tree_bases(2);
         self.widen_to = None;
+        self.sampled = Some((0, 0));
+    }
+
+    /// Counts the filters' answers while trees are taken to be read far
+    /// apart; if more than one commit in eight of the first
+    /// `FILTER_SAMPLE` needs its trees read, the walk keeps them as a walk
+    /// without filters does (git.git `log -- t` with a graph: 1.38 s
+    /// keeping two bases in 1 MiB, 0.95 s keeping every base in 16 MiB).
+    fn note_filter_answer(&mut self, reader: &mut Reader, maybe: bool) {
+        let Some((asked, maybes)) = self.sampled.as_mut() else {
+            return;
+        };
+        *asked += 1;
+        *maybes += u32::from(maybe);
+        if *asked < FILTER_SAMPLE {
+            return;
+        }
+        let dense = *maybes * 8 > *asked;
+        self.sampled = None;
+        if dense {
+            reader.keep_tree_bases(usize::MAX);
+            self.narrow_cache(reader);
+        }
     }
 
     /// git's `limiting_can_increase_treesame` (with pruning on).
@@ -178,7 +216,9 @@ impl Pruning {
                 filter[(at / 8) as usize] & (1 << (at % 8)) != 0
             })
         };
-        Ok(Some(bloom.keys.iter().all(|k| contains(k))))
+        let maybe = bloom.keys.iter().all(|k| contains(k));
+        self.note_filter_answer(&mut commits.reader, maybe);
+        Ok(Some(maybe))
     }
 
     /// Whether the paths differ between `old` (none: the empty tree) and

@@ -507,8 +507,7 @@ impl Walk {
                     // Trees read far apart in history (with the whole
                     // history, the other parents of merges are diffed
                     // all the same).
-                    self.commits.reader.keep_tree_bases(2);
-                    pruning.keep_cache_limit();
+                    pruning.read_trees_far_apart(&mut self.commits.reader);
                 }
             }
         }
