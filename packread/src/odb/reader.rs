@@ -147,7 +147,7 @@ impl ReaderState {
             generation,
             cursors: Vec::new(),
             current: None,
-            decode: DecodeState::new(cache_limit, max_chain),
+            decode: DecodeState::with_deltas(cache_limit, max_chain),
             refresh_warnings: Vec::new(),
             midx_cursors: Vec::new(),
             existence_only: false,
@@ -258,7 +258,7 @@ impl Drop for Reader {
 impl Reader {
     pub(crate) fn new(odb: Odb, mut state: ReaderState) -> Reader {
         // A pooled state starts over with the database's defaults.
-        state.decode.cache.set_limit(odb.inner.cache_limit);
+        state.decode.set_cache_limit(odb.inner.cache_limit);
         state.decode.keep_tree_bases = 0;
         state.loose_fans.clear();
         state.catch_up(&odb);
@@ -1104,7 +1104,7 @@ impl Reader {
     /// Sets this reader's delta-base cache limit in bytes (0 turns it off),
     /// e.g. to split one budget between the readers of several threads.
     pub fn set_delta_base_cache_limit(&mut self, bytes: usize) {
-        self.state().decode.cache.set_limit(bytes);
+        self.state().decode.set_cache_limit(bytes);
     }
 
     /// Also keeps in the delta-base cache the `depth` trees right under

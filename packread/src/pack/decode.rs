@@ -11,6 +11,7 @@ use crate::pack::cache::{DeltaBaseCache, Worth};
 use crate::pack::delta;
 use crate::pack::entry::{EntryHeader, EntryKind};
 use crate::pack::file::{Pack, PackCursors};
+use crate::pack::inflated_deltas::InflatedDeltas;
 
 /// Longest delta chain followed before giving up (git writes at most 4095).
 pub const DEFAULT_MAX_DELTA_CHAIN: usize = 10_000;
@@ -32,6 +33,8 @@ struct Link {
 pub(crate) struct DecodeState {
     z: Box<Inflater>,
     pub(crate) cache: DeltaBaseCache,
+    /// Deltas kept inflated (none unless the limit was split).
+    deltas: InflatedDeltas,
     chain: Vec<Link>,
     delta: Vec<u8>,
     scratch: Vec<u8>,
@@ -40,6 +43,10 @@ pub(crate) struct DecodeState {
     /// too (git caches every base on the way), besides its top and bottom.
     pub(crate) keep_tree_bases: usize,
 }
+
+/// The share of a reader's cache limit that keeps deltas inflated: one
+/// part in this many.
+const DELTA_SHARE: usize = 4;
 
 /// What decoding a packed object found out on the way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,10 +58,31 @@ pub struct Decoded {
 }
 
 impl DecodeState {
+    /// A state whose cache limit is split between the delta-base cache
+    /// and inflated deltas (see [`set_cache_limit`](Self::set_cache_limit)).
+    pub(crate) fn with_deltas(cache_limit: usize, max_chain: usize) -> DecodeState {
+        let mut st = DecodeState::new(cache_limit, max_chain);
+        st.set_cache_limit(cache_limit);
+        st
+    }
+
+    /// Splits `limit` bytes between the delta-base cache (three quarters)
+    /// and the deltas kept inflated (a quarter). 20,000 random reads on
+    /// one CPU with 96 MiB: rust-analyzer 0.49-0.51 -> 0.43-0.44 s, git.git
+    /// 0.65 -> 0.63 s, against the whole limit for bases; a sixth or a
+    /// tenth kept less, a third no more, and the quarter added to the
+    /// limit rather than taken from it no more either.
+    pub(crate) fn set_cache_limit(&mut self, limit: usize) {
+        let deltas = limit / DELTA_SHARE;
+        self.cache.set_limit(limit - deltas);
+        self.deltas.set_limit(deltas);
+    }
+
     pub(crate) fn new(cache_limit: usize, max_chain: usize) -> DecodeState {
         DecodeState {
             z: inflate::inflater(),
             cache: DeltaBaseCache::new(cache_limit),
+            deltas: InflatedDeltas::new(0),
             chain: Vec::new(),
             delta: Vec::new(),
             scratch: Vec::new(),
@@ -274,27 +302,33 @@ fn make_object(
             size: link.size,
             header_len: 0,
         };
-        let size = prepare(pack, link.data_offset, &h, &mut st.delta)?;
-        inflate_onto(
-            &mut st.z,
-            c.data_cursor(),
-            link.data_offset,
-            pack.data_end(),
-            &mut st.delta,
-            size,
-        )
-        .map_err(|e| e.at(pack.data_path(), link.offset))?;
+        let delta = if let Some(kept) = st.deltas.get(pack_id, link.offset) {
+            kept
+        } else {
+            let size = prepare(pack, link.data_offset, &h, &mut st.delta)?;
+            inflate_onto(
+                &mut st.z,
+                c.data_cursor(),
+                link.data_offset,
+                pack.data_end(),
+                &mut st.delta,
+                size,
+            )
+            .map_err(|e| e.at(pack.data_path(), link.offset))?;
+            st.deltas.insert(pack_id, link.offset, &st.delta);
+            &st.delta
+        };
         if base_cached {
             let (k, base) = st
                 .cache
                 .get(pack_id, base_at)
                 .expect("checked above, and nothing was added since");
             kind = k;
-            delta::apply_delta(base, &st.delta, out)
+            delta::apply_delta(base, delta, out)
                 .map_err(|reason| pack.corrupt(link.offset, reason))?;
             base_cached = false;
         } else {
-            delta::apply_delta(out, &st.delta, &mut st.scratch)
+            delta::apply_delta(out, delta, &mut st.scratch)
                 .map_err(|reason| pack.corrupt(link.offset, reason))?;
             std::mem::swap(out, &mut st.scratch);
         }

@@ -42,6 +42,7 @@ pub(crate) mod entry;
 pub(crate) mod fanout;
 pub(crate) mod file;
 pub(crate) mod index;
+mod inflated_deltas;
 pub(crate) mod midx;
 pub(crate) mod reader;
 pub(crate) mod revindex;
