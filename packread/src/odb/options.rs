@@ -109,9 +109,10 @@ impl OpenOptions {
         self
     }
 
-    /// Bytes of delta bases each reader keeps; 0 turns the cache off.
-    /// Without it, 96 MiB ([`DEFAULT_DELTA_BASE_CACHE_LIMIT`]), and less
-    /// for readers that diff trees along history (see
+    /// Bytes of delta bases each reader keeps (a quarter of them as
+    /// deltas kept inflated, for chains made again); 0 turns the cache
+    /// off. Without it, 96 MiB ([`DEFAULT_DELTA_BASE_CACHE_LIMIT`]), and
+    /// less for readers that diff trees along history (see
     /// [`Reader::keep_tree_bases`](crate::Reader::keep_tree_bases)).
     #[must_use]
     pub fn delta_base_cache_limit(mut self, bytes: usize) -> Self {
