@@ -161,6 +161,7 @@ impl PathEntries {
         new: &ObjectId,
     ) -> Result<Verdict, Error> {
         let mut directories = Vec::new();
+        let mut files_differ = false;
         for p in 0..self.paths.len() {
             let a = match old {
                 Some(old) => self.reach(reader, old, p)?,
@@ -186,14 +187,20 @@ impl PathEntries {
             // A file is reported as changed, deleted or added; for a
             // directory-only path it is not selected, and what is under the
             // directory side decides.
+            // (Each path is looked up all the same: a damaged tree on the
+            // way to another leaves the answer to the diff.)
             if (is_file(&a) || is_file(&b)) && !dir_only {
-                return Ok(Verdict::Different);
+                files_differ = true;
+                continue;
             }
             let tree = |s: Option<Side>| s.filter(Side::is_tree).map(|s| s.id);
             let (a, b) = (tree(a), tree(b));
             if a != b {
                 directories.push((a, b));
             }
+        }
+        if files_differ {
+            return Ok(Verdict::Different);
         }
         // Everything under a directory a path names is selected.
         for (a, b) in directories {
@@ -447,5 +454,15 @@ mod tests {
         // Not a directory on the way: nothing there on either side.
         assert_eq!(verdict("sub/x", 3, 7), Verdict::Same);
         assert_eq!(verdict("t/f", 0, 1), Verdict::Different);
+        // A file that differs leaves a damaged tree on the way to another
+        // path to the diff (which may meet it first).
+        let z = odb.write_object(ObjectKind::Blob, b"z\n").unwrap();
+        let damaged = tree(&odb, &[("100644", "y", z), ("100644", "y", z)]);
+        let r1 = tree(&odb, &[("100644", "a", z), ("40000", "x", damaged)]);
+        let r2 = tree(&odb, &[("100644", "a", damaged), ("40000", "x", damaged)]);
+        let mut entries = PathEntries::new(&Pathspec::new(["a", "x/y"], "").unwrap()).unwrap();
+        let mut reader = odb.reader();
+        let verdict = entries.compare(&mut reader, &mut TreeCache::new(1 << 20), Some(&r1), &r2);
+        assert_eq!(verdict.unwrap(), Verdict::Undecided);
     }
 }
