@@ -35,15 +35,16 @@ impl InflatedDeltas {
         }
     }
 
-    /// Keeps at most `limit` bytes from now on.
+    /// Keeps at most `limit` bytes from now on (a lower limit than before
+    /// lets go of every delta kept: limits are set as a reader starts a
+    /// kind of work).
     pub(crate) fn set_limit(&mut self, limit: usize) {
-        self.limit = limit;
-        if self.young_bytes > limit / 2 {
-            self.turn();
-        }
-        if limit == 0 {
+        if limit < self.limit {
+            self.young = Map::default();
             self.old = Map::default();
+            self.young_bytes = 0;
         }
+        self.limit = limit;
     }
 
     /// The delta of the entry at `offset` of pack `pack`, if kept; it
