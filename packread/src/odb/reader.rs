@@ -1216,12 +1216,10 @@ mod tests {
     use crate::doctest::Scratch;
     use crate::object::ObjectId;
 
-    /// Objects made from deltas are shared with the delta-base cache:
-    /// read again, the same bytes come back without a copy; whole objects
-    /// are not cached. Every object's bytes are `read_into`'s.
-    #[test]
-    fn objects_made_from_deltas_are_shared_with_the_cache() {
-        let dir = Scratch::new("read-shared").unwrap();
+    /// A repository of twelve versions of one file packed in chains of
+    /// deltas, and each object's id and delta base (`%(deltabase)`).
+    fn versions(name: &str) -> (Scratch, std::process::Output) {
+        let dir = Scratch::new(name).unwrap();
         dir.git(&["init", "-q"]).unwrap();
         let mut text = String::new();
         for i in 0..12 {
@@ -1242,6 +1240,71 @@ mod tests {
             .current_dir(&*dir)
             .output()
             .unwrap();
+        (dir, out)
+    }
+
+    /// Chains made again from cached bases with the deltas kept inflated
+    /// give git's bytes: every object read over and over, in orders that
+    /// evict bases and keep deltas, at several limits.
+    #[test]
+    fn chains_made_again_from_kept_deltas_are_gits_objects() {
+        let (dir, out) = versions("kept-deltas");
+        let ids: Vec<&str> = std::str::from_utf8(&out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        let mut git = Command::new("git")
+            .args(["cat-file", "--batch"])
+            .current_dir(&*dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(
+            git.stdin.as_mut().unwrap(),
+            (ids.join("\n") + "\n").as_bytes(),
+        )
+        .unwrap();
+        let answer = git.wait_with_output().unwrap().stdout;
+        let mut want = std::collections::HashMap::new();
+        let mut rest = &answer[..];
+        for id in &ids {
+            let eol = rest.iter().position(|&b| b == b'\n').unwrap();
+            let size: usize = std::str::from_utf8(&rest[..eol])
+                .unwrap()
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap();
+            want.insert(*id, &rest[eol + 1..eol + 1 + size]);
+            rest = &rest[eol + 2 + size..];
+        }
+        let odb = crate::Odb::open(&dir).unwrap();
+        for limit in [8 << 10, 64 << 10, 1 << 20] {
+            let mut reader = odb.reader();
+            reader.set_delta_base_cache_limit(limit);
+            let order = ids
+                .iter()
+                .chain(ids.iter().rev())
+                .chain(ids.iter().step_by(3));
+            for id in order {
+                let mut data = Vec::new();
+                reader
+                    .read_into(&ObjectId::from_hex(id).unwrap(), &mut data)
+                    .unwrap();
+                assert_eq!(data, want[id], "{id} at {limit}");
+            }
+        }
+    }
+
+    /// Objects made from deltas are shared with the delta-base cache:
+    /// read again, the same bytes come back without a copy; whole objects
+    /// are not cached. Every object's bytes are `read_into`'s.
+    #[test]
+    fn objects_made_from_deltas_are_shared_with_the_cache() {
+        let (dir, out) = versions("read-shared");
         let odb = crate::Odb::open(&dir).unwrap();
         let mut reader = odb.reader();
         let mut deltas = 0;
