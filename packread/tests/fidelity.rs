@@ -1870,7 +1870,8 @@ fn rev_parse_range_cases() -> Vec<Case> {
 
 /// Walks long enough to run on a thread of their own
 /// (`make_long_walks.sh`): git's answers, and git's death where the walk
-/// meets a parent past the graph's end, after the commits before it.
+/// meets a parent past the graph's end, after the commits before it; and
+/// path-limited walks long enough to sample their Bloom filters.
 fn long_walk_cases() -> Vec<Case> {
     let mut cases = Vec::new();
     for repo in ["long-long", "long-longbroken"] {
@@ -1886,6 +1887,26 @@ fn long_walk_cases() -> Vec<Case> {
             cases.push(case(repo, command("rev-list", args)));
         }
         for args in ["--oneline -n 1300 main", "--format=%H%x20%P main"] {
+            cases.push(case(repo, command("log", args)));
+        }
+    }
+    // Path-limited walks long enough to sample the Bloom filters (a path
+    // that changes often, one in seven, a directory, a rare one, one the
+    // merges leave out), with the filters and without.
+    for repo in ["long-paths", "long-pathsnone"] {
+        for args in [
+            "main -- hot.txt",
+            "--count main -- d",
+            "main -- d/f3",
+            "--full-history main -- d/f3",
+            "--parents main -- d/ hot.txt",
+            "main -- d/cold.txt",
+            "--all -- side/s.txt",
+            "--full-history --parents --all -- side/s.txt",
+        ] {
+            cases.push(case(repo, command("rev-list", args)));
+        }
+        for args in ["--format=%H%x20%P main -- hot.txt", "--oneline main -- d"] {
             cases.push(case(repo, command("log", args)));
         }
     }
