@@ -22,24 +22,26 @@ use crate::odb::Reader;
 /// generation took 10 MiB and no less time.
 const GENERATION: usize = 1 << 12;
 
-/// What a tree has at one name.
+/// What a tree has at one name, or a path at its end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Found {
     /// No entry of that name.
     Nothing,
     /// One entry (its canonical mode and id).
     Entry(Side),
-    /// More than one (a damaged tree): only a diff says what git sees.
+    /// More than one, or a damaged entry before it (a damaged tree): only
+    /// a diff says what git sees.
     Several,
 }
 
-/// Where a path leads in a tree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Reached {
-    Nothing,
-    Entry(Side),
-    /// Past anything a lookup can decide.
-    Unknown,
+impl Found {
+    /// The entry, if there is one.
+    fn entry(self) -> Option<Side> {
+        match self {
+            Found::Entry(side) => Some(side),
+            Found::Nothing | Found::Several => None,
+        }
+    }
 }
 
 /// One name looked up in the trees found at one place (the path's
@@ -165,19 +167,16 @@ impl PathEntries {
         for p in 0..self.paths.len() {
             let a = match old {
                 Some(old) => self.reach(reader, old, p)?,
-                None => Reached::Nothing,
+                None => Found::Nothing,
             };
             let b = self.reach(reader, new, p)?;
-            if a == b && a != Reached::Unknown {
+            if a == Found::Several || b == Found::Several {
+                return Ok(Verdict::Undecided);
+            }
+            let (a, b) = (a.entry(), b.entry());
+            if a == b {
                 continue;
             }
-            let (a, b) = match (a, b) {
-                (Reached::Unknown, _) | (_, Reached::Unknown) => return Ok(Verdict::Undecided),
-                (Reached::Entry(a), Reached::Entry(b)) => (Some(a), Some(b)),
-                (Reached::Entry(a), Reached::Nothing) => (Some(a), None),
-                (Reached::Nothing, Reached::Entry(b)) => (None, Some(b)),
-                (Reached::Nothing, Reached::Nothing) => (None, None),
-            };
             let dir_only = self.paths[p].dir_only;
             if dir_only && [a, b].iter().flatten().any(Side::is_gitlink) {
                 // A directory-only path selects a submodule too.
@@ -231,7 +230,7 @@ impl PathEntries {
     }
 
     /// What `root` has at path `p`.
-    fn reach(&mut self, reader: &mut Reader, root: &ObjectId, p: usize) -> Result<Reached, Error> {
+    fn reach(&mut self, reader: &mut Reader, root: &ObjectId, p: usize) -> Result<Found, Error> {
         let mut tree = *root;
         let last = self.paths[p].steps.len() - 1;
         for i in 0..=last {
@@ -244,14 +243,14 @@ impl PathEntries {
                 f
             };
             match found {
-                Found::Several => return Ok(Reached::Unknown),
-                Found::Entry(side) if i == last => return Ok(Reached::Entry(side)),
+                Found::Several => return Ok(Found::Several),
+                Found::Entry(_) if i == last => return Ok(found),
                 // Only a directory leads further (git enters no submodule).
                 Found::Entry(side) if side.is_tree() => tree = side.id,
-                Found::Nothing | Found::Entry(_) => return Ok(Reached::Nothing),
+                Found::Nothing | Found::Entry(_) => return Ok(Found::Nothing),
             }
         }
-        Ok(Reached::Nothing)
+        Ok(Found::Nothing)
     }
 
     /// Reads `tree` and finds the entry named as step `s` says, looking
