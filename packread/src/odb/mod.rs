@@ -8,6 +8,7 @@ mod options;
 mod packs;
 mod prefix;
 mod promisor;
+mod race;
 pub use prefix::auto_abbrev;
 mod reader;
 pub(crate) mod stream;

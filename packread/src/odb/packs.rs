@@ -354,37 +354,39 @@ fn open_dir(
     known: &std::collections::HashSet<PathBuf>,
     broken: &mut Vec<Arc<BrokenPack>>,
 ) -> Result<Vec<Pack>, Error> {
-    let entries = match std::fs::read_dir(pack_dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(Error::Io {
-                path: pack_dir.to_owned(),
-                source,
-            });
-        }
-    };
     let mut packs = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|source| Error::Io {
-                path: pack_dir.to_owned(),
-                source,
-            })?
-            .path();
-        if path.extension().is_some_and(|e| e == "idx")
-            && path.with_extension("pack").is_file()
-            && !known.contains(&path)
-        {
-            // Deleted since the listing (a repack beside us): as git, go on
-            // without it; replaced: open the new one.
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..MAX_LISTINGS {
+        let Some(entries) = list_dir(pack_dir)? else {
+            break;
+        };
+        super::race::at(super::race::Point::Listed);
+        // A pack listed that is gone when opened was deleted by a repack
+        // that installed its replacement first, perhaps after the listing:
+        // list again, as the replacement may hold what the gone one held.
+        let mut changed = false;
+        for path in entries {
+            if !(path.extension().is_some_and(|e| e == "idx")
+                && !known.contains(&path)
+                && seen.insert(path.clone()))
+            {
+                continue;
+            }
+            // git deletes a pack's index first: an index without its pack
+            // is one git never wrote whole, a pack gone with its index one
+            // deleted since the listing.
+            if !path.with_extension("pack").is_file() {
+                changed |= !path.is_file();
+                continue;
+            }
+            // Replaced since the listing: open the new one.
             let opened = match Pack::open(&path, manager, hash) {
                 Err(e) if e.is_file_gone() && path.is_file() => Pack::open(&path, manager, hash),
                 opened => opened,
             };
             match opened {
                 Ok(pack) => packs.push(pack),
-                Err(e) if e.is_file_gone() => {}
+                Err(e) if e.is_file_gone() => changed = true,
                 Err(Error::Corrupt {
                     reason: Corruption::PackChecksumMismatch,
                     ..
@@ -410,6 +412,29 @@ fn open_dir(
                 Err(e) => return Err(e),
             }
         }
+        if !changed {
+            break;
+        }
     }
     Ok(packs)
+}
+
+/// How many times one scan lists a pack directory that changes under it.
+const MAX_LISTINGS: usize = 8;
+
+/// The paths in `dir`; `None` if it doesn't exist.
+fn list_dir(dir: &Path) -> Result<Option<Vec<PathBuf>>, Error> {
+    let io = |source| Error::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(io(source)),
+    };
+    entries
+        .map(|entry| entry.map(|e| e.path()).map_err(io))
+        .collect::<Result<_, _>>()
+        .map(Some)
 }

@@ -456,6 +456,7 @@ impl Reader {
         for dir in &set.dirs {
             let path = loose::path_of(dir, id);
             if path.is_file() {
+                super::race::at(super::race::Point::FoundLoose);
                 return Ok(Some(Location::Loose { path }));
             }
         }
@@ -732,9 +733,11 @@ impl Reader {
             Some(Location::Packed { pack, offset, .. }) => {
                 return packed(self.pack_reader(pack), offset, out);
             }
+            // Deleted since it was found (packed by a `git gc` beside
+            // us): gone, and found again after a rescan.
             Some(Location::Loose { path }) => self
                 .with_descriptors(|| loose::read(&path, out))?
-                .ok_or(Error::NotFound(*id))?,
+                .ok_or_else(|| missing_loose(&path))?,
             Some(loc) => self.read_location(&loc, out)?,
             None => return Err(Error::NotFound(*id)),
         };
@@ -813,7 +816,7 @@ impl Reader {
     /// [`Error::NotFound`] if there is no such object.
     pub fn header(&mut self, id: &ObjectId) -> Result<Header, Error> {
         self.again(|r| match r.locate_once(id)? {
-            Some(loc) => r.header_at_location(&loc, Some(id)),
+            Some(loc) => r.header_location(&loc),
             None => Err(Error::NotFound(*id)),
         })
     }
@@ -866,29 +869,18 @@ impl Reader {
         not_found_is_none(self.header(id), id)
     }
 
-    fn header_at_location(
-        &mut self,
-        loc: &Location,
-        id: Option<&ObjectId>,
-    ) -> Result<Header, Error> {
+    /// Kind and size of the object stored at `loc` (see [`header`](Self::header)).
+    pub fn header_location(&mut self, loc: &Location) -> Result<Header, Error> {
         let (kind, size) = match loc {
             Location::Packed { pack, offset, .. } => {
                 self.pack_reader(*pack).read_header(*offset)?
             }
             Location::Loose { path } => self
                 .with_descriptors(|| loose::read_header(path))?
-                .ok_or_else(|| match id {
-                    Some(id) => Error::NotFound(*id),
-                    None => missing_loose(path),
-                })?,
+                .ok_or_else(|| missing_loose(path))?,
             Location::Builtin => (ObjectKind::Tree, 0),
         };
         Ok(Header { kind, size })
-    }
-
-    /// Kind and size of the object stored at `loc` (see [`header`](Self::header)).
-    pub fn header_location(&mut self, loc: &Location) -> Result<Header, Error> {
-        self.header_at_location(loc, None)
     }
 
     /// Everything known about an object without reading its content: kind
@@ -902,7 +894,7 @@ impl Reader {
 
     fn info_once(&mut self, id: &ObjectId) -> Result<ObjectInfo, Error> {
         let location = self.locate_once(id)?.ok_or(Error::NotFound(*id))?;
-        let header = self.header_at_location(&location, Some(id))?;
+        let header = self.header_location(&location)?;
         let disk = self.disk_info(&location)?;
         let num_deltas = match &location {
             Location::Packed { pack, offset, .. } => {
@@ -984,7 +976,7 @@ impl Reader {
             Some(Location::Loose { path }) => {
                 let (kind, size, reader) = self
                     .with_descriptors(|| loose::open_stream(&path))?
-                    .ok_or(Error::NotFound(*id))?;
+                    .ok_or_else(|| missing_loose(&path))?;
                 Ok(ObjectStream::loose(kind, size, reader, path))
             }
             Some(Location::Builtin) => Ok(ObjectStream::memory(ObjectKind::Tree, Vec::new())),
@@ -1322,5 +1314,129 @@ mod tests {
             deltas += usize::from(delta);
         }
         assert!(deltas >= 5, "{deltas} deltas");
+    }
+
+    /// What git prints for `args` in `dir`.
+    fn git_stdout(dir: &std::path::Path, args: &[&str]) -> Vec<u8> {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        out.stdout
+    }
+
+    /// Commits `content` as the file `name` in the repository at `dir`;
+    /// the blob's id.
+    fn commit_file(dir: &std::path::Path, name: &str, content: &str) -> ObjectId {
+        std::fs::write(dir.join(name), content).unwrap();
+        git_stdout(dir, &["add", name]);
+        git_stdout(
+            dir,
+            &[
+                "-c",
+                "user.name=a",
+                "-c",
+                "user.email=a@b",
+                "commit",
+                "-qm",
+                name,
+            ],
+        );
+        let id = git_stdout(dir, &["rev-parse", &format!("HEAD:{name}")]);
+        ObjectId::from_hex(std::str::from_utf8(&id).unwrap().trim()).unwrap()
+    }
+
+    /// A pack listed by a scan and deleted before it is opened (a repack
+    /// that installed its replacement after the listing) sends the scan
+    /// back to list the directory again: the replacement is found without
+    /// any rescan on a miss.
+    #[test]
+    fn a_scan_lists_again_when_a_pack_it_listed_is_gone() {
+        use super::super::race::{self, Point};
+        let dir = Scratch::committed("listed-gone", &[("a.txt", "a\n")]).unwrap();
+        dir.git(&["repack", "-adq"]).unwrap();
+        let packs = |dir: &std::path::Path| -> Vec<_> {
+            std::fs::read_dir(dir.join(".git/objects/pack"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .filter(|n| n.to_string_lossy().ends_with(".pack"))
+                .collect()
+        };
+        let old_packs = packs(&dir);
+        let path = dir.to_path_buf();
+        let mut repacked = false;
+        let hook = race::on(move |point| {
+            if point == Point::Listed && !std::mem::replace(&mut repacked, true) {
+                commit_file(&path, "b.txt", "b\n");
+                git_stdout(&path, &["repack", "-adq"]);
+            }
+        });
+        let odb = crate::OpenOptions::new()
+            .refresh_on_miss(false)
+            .open(&dir)
+            .unwrap();
+        drop(hook);
+        // Another pack in place of the one listed.
+        let new_packs = packs(&dir);
+        assert!(old_packs.len() == 1 && new_packs.len() == 1 && old_packs != new_packs);
+        assert_eq!(odb.pack_ids().len(), 1);
+        let listed = String::from_utf8(git_stdout(
+            &dir,
+            &[
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check=%(objectname)",
+            ],
+        ))
+        .unwrap();
+        assert_eq!(listed.lines().count(), 6);
+        let mut reader = odb.reader();
+        for id in listed.lines() {
+            let id = ObjectId::from_hex(id).unwrap();
+            let object = reader.read(&id).unwrap();
+            let want = git_stdout(&dir, &["cat-file", object.kind.as_str(), &id.to_string()]);
+            assert_eq!(object.data, want, "{id}");
+        }
+    }
+
+    /// A loose object found and then packed and deleted by a repack before
+    /// it is opened is found again in the pack, by every read by id.
+    #[test]
+    fn a_loose_object_packed_after_it_was_found_is_read_from_the_pack() {
+        use super::super::race::{self, Point};
+        let dir = Scratch::committed("found-loose", &[("a.txt", "a\n")]).unwrap();
+        let odb = crate::Odb::open(&dir).unwrap();
+        let mut reader = odb.reader();
+        for op in ["read", "header", "stream", "info"] {
+            let content = format!("a blob for {op}\n");
+            let id = commit_file(&dir, op, &content);
+            let path = dir.to_path_buf();
+            let loose = crate::odb::loose::path_of(&path.join(".git/objects"), &id);
+            assert!(loose.exists());
+            let mut packed = false;
+            let hook = race::on(move |point| {
+                if point == Point::FoundLoose && !std::mem::replace(&mut packed, true) {
+                    git_stdout(&path, &["repack", "-adq"]);
+                    assert!(!loose.exists(), "the repack deleted the loose file");
+                }
+            });
+            match op {
+                "read" => assert_eq!(reader.read(&id).unwrap().data, content.as_bytes()),
+                "header" => assert_eq!(reader.header(&id).unwrap().size, content.len() as u64),
+                "stream" => {
+                    let mut data = Vec::new();
+                    std::io::Read::read_to_end(&mut reader.stream(&id).unwrap(), &mut data)
+                        .unwrap();
+                    assert_eq!(data, content.as_bytes());
+                }
+                _ => assert!(matches!(
+                    reader.info(&id).unwrap().location,
+                    super::Location::Packed { .. }
+                )),
+            }
+            drop(hook);
+        }
     }
 }
