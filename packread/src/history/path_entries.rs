@@ -259,7 +259,9 @@ impl PathEntries {
         let data = read_tree(reader, tree, std::mem::take(&mut self.spare))?;
         let name = self.steps[s].name.as_slice();
         let mut found = Found::Nothing;
-        for entry in tree::entries(&data, tree.kind()) {
+        let mut entries = tree::entries(&data, tree.kind());
+        entries.skip_below(name.first().copied().unwrap_or(0));
+        for entry in entries {
             let Ok(entry) = entry else {
                 // git's diff meets the damage (or stops before it).
                 found = Found::Several;

@@ -211,6 +211,40 @@ impl<'a> Entries<'a> {
         at > 0
     }
 
+    /// Steps over the entries whose names start with a byte below
+    /// `first` (in a well-formed tree, all those before any name that
+    /// starts with it), without decoding them; stops before an entry git
+    /// can't read. For a lookup of one name, most of whose entries compare
+    /// at their first byte.
+    ///
+    /// ```
+    /// use packread::object::{HashKind, tree};
+    /// let entry = |name: &str| {
+    ///     let mut e = format!("100644 {name}\0").into_bytes();
+    ///     e.extend_from_slice(&[1; 20]);
+    ///     e
+    /// };
+    /// let a = [entry("a"), entry("b"), entry("c")].concat();
+    /// let mut entries = tree::entries(&a, HashKind::Sha1);
+    /// entries.skip_below(b'c');
+    /// assert_eq!(entries.next().unwrap().unwrap().name, b"c");
+    /// ```
+    pub fn skip_below(&mut self, first: u8) {
+        // The end of the buffer is checked once (see `skip_while_same_through`).
+        if self.failed || split_entry(self.rest, self.hash).is_err() {
+            return;
+        }
+        let h = self.hash.len();
+        let mut at = 0;
+        while let Ok((_, name, _, len)) = split_ending_entry(&self.rest[at..], h) {
+            if self.rest[at + name] >= first {
+                break;
+            }
+            at += len;
+        }
+        self.rest = &self.rest[at..];
+    }
+
     /// The bytes not yet decoded: where the next entry starts.
     ///
     /// ```
