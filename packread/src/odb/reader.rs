@@ -1241,14 +1241,58 @@ mod tests {
     #[test]
     fn chains_made_again_from_kept_deltas_are_gits_objects() {
         let (dir, out) = versions("kept-deltas");
-        let ids: Vec<&str> = std::str::from_utf8(&out.stdout)
+        reads_are_gits(&dir, &out.stdout, &[0]);
+    }
+
+    /// Trees kept on the way up their chains (`keep_tree_bases`, as walks
+    /// keep them) are git's trees, read again from the cache or as bases:
+    /// every object of a history of a directory of 150 files read over and
+    /// over, at several limits and depths.
+    #[test]
+    fn trees_kept_on_the_way_are_gits_trees() {
+        let dir = Scratch::new("kept-trees").unwrap();
+        dir.git(&["init", "-q"]).unwrap();
+        for i in 0..150 {
+            std::fs::write(dir.join(format!("f{i:03}")), format!("{i}\n")).unwrap();
+        }
+        for c in 0..16 {
+            for i in (c % 5..150).step_by(17) {
+                std::fs::write(dir.join(format!("f{i:03}")), format!("{i} {c}\n")).unwrap();
+            }
+            dir.git(&["add", "."]).unwrap();
+            dir.commit("c").unwrap();
+        }
+        dir.git(&["repack", "-adfq", "--depth=50"]).unwrap();
+        let listed = git_stdout(
+            &dir,
+            &[
+                "cat-file",
+                "--batch-all-objects",
+                "--batch-check=%(objectname) %(objecttype) %(deltabase)",
+            ],
+        );
+        let text = String::from_utf8(listed.clone()).unwrap();
+        let tree_deltas = text
+            .lines()
+            .filter(|l| l.contains(" tree ") && !l.ends_with(&"0".repeat(40)))
+            .count();
+        assert!(tree_deltas >= 10, "{tree_deltas} trees stored as deltas");
+        reads_are_gits(&dir, &listed, &[1, 3, usize::MAX]);
+    }
+
+    /// Reads every object `listed` names (one id at the start of each
+    /// line) forwards, backwards and every third again, with each of
+    /// `keeps` as the reader's `keep_tree_bases`, at several cache limits;
+    /// each must be git's bytes.
+    fn reads_are_gits(dir: &std::path::Path, listed: &[u8], keeps: &[usize]) {
+        let ids: Vec<&str> = std::str::from_utf8(listed)
             .unwrap()
             .lines()
             .map(|l| l.split(' ').next().unwrap())
             .collect();
         let mut git = Command::new("git")
             .args(["cat-file", "--batch"])
-            .current_dir(&*dir)
+            .current_dir(dir)
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -1273,20 +1317,23 @@ mod tests {
             want.insert(*id, &rest[eol + 1..eol + 1 + size]);
             rest = &rest[eol + 2 + size..];
         }
-        let odb = crate::Odb::open(&dir).unwrap();
-        for limit in [8 << 10, 64 << 10, 1 << 20] {
-            let mut reader = odb.reader();
-            reader.set_delta_base_cache_limit(limit);
-            let order = ids
-                .iter()
-                .chain(ids.iter().rev())
-                .chain(ids.iter().step_by(3));
-            for id in order {
-                let mut data = Vec::new();
-                reader
-                    .read_into(&ObjectId::from_hex(id).unwrap(), &mut data)
-                    .unwrap();
-                assert_eq!(data, want[id], "{id} at {limit}");
+        let odb = crate::Odb::open(dir).unwrap();
+        for &keep in keeps {
+            for limit in [8 << 10, 64 << 10, 1 << 20] {
+                let mut reader = odb.reader();
+                reader.keep_tree_bases(keep);
+                reader.set_delta_base_cache_limit(limit);
+                let order = ids
+                    .iter()
+                    .chain(ids.iter().rev())
+                    .chain(ids.iter().step_by(3));
+                for id in order {
+                    let mut data = Vec::new();
+                    reader
+                        .read_into(&ObjectId::from_hex(id).unwrap(), &mut data)
+                        .unwrap();
+                    assert_eq!(data, want[id], "{id} at {limit}, keeping {keep}");
+                }
             }
         }
     }

@@ -286,12 +286,26 @@ impl DeltaBaseCache {
         data: &[u8],
         worth: Worth,
     ) {
-        if self.raise(pack, offset, worth) || !self.admits(data.len(), worth) {
+        if !self.would_insert(pack, offset, data.len(), worth) {
             return;
         }
         let mut buf = self.buffer_for(data.len());
         buf.extend_from_slice(data);
         self.insert(pack, offset, kind, buf, worth);
+    }
+
+    /// Whether [`insert`](Self::insert) would take an object of `len`
+    /// bytes at `(pack, offset)` as `worth`: if it is cached already, it is
+    /// raised to `worth` instead, as [`put`](Self::put) does, and the
+    /// answer is no.
+    pub(crate) fn would_insert(
+        &mut self,
+        pack: u32,
+        offset: u64,
+        len: usize,
+        worth: Worth,
+    ) -> bool {
+        !self.raise(pack, offset, worth) && self.admits(len, worth)
     }
 
     /// Whether an object of `len` bytes would be cached as `worth`: not if

@@ -333,9 +333,19 @@ fn make_object(
             std::mem::swap(out, &mut st.scratch);
         }
         base_at = link.offset;
-        // The trees nearest the one read (`keep_tree_bases` of them).
-        if kind == ObjectKind::Tree && (1..=st.keep_tree_bases).contains(&st.chain.len()) {
-            st.cache.put(pack_id, base_at, kind, out, Worth::Base);
+        // The trees nearest the one read (`keep_tree_bases` of them), moved
+        // into the cache (the next delta reads its base from there) for a
+        // buffer of the cache's to make the next one in.
+        if kind == ObjectKind::Tree
+            && (1..=st.keep_tree_bases).contains(&st.chain.len())
+            && st
+                .cache
+                .would_insert(pack_id, base_at, out.len(), Worth::Base)
+        {
+            let spare = st.cache.buffer_for(out.len());
+            let made = std::mem::replace(out, spare);
+            st.cache.insert(pack_id, base_at, kind, made, Worth::Base);
+            base_cached = true;
         }
     }
     // 3. The caller caches the object made (as gitoxide does) and, above,

@@ -46,13 +46,25 @@ pub(crate) trait Sink {
 impl Sink for Vec<u8> {
     fn start(&mut self, size: usize) -> Result<(), Corruption> {
         self.clear();
-        self.try_reserve_exact(size)
-            .map_err(|_| Corruption::ObjectTooLarge(size as u64))
+        reserve_exact(self, size).map_err(|_| Corruption::ObjectTooLarge(size as u64))
     }
 
     fn piece(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
     }
+}
+
+/// `Vec::try_reserve_exact`, but an empty buffer too small is replaced
+/// rather than grown: growing copies its old bytes, which no one needs
+/// (a buffer reused for objects of growing sizes copied each time).
+pub(crate) fn reserve_exact(
+    buf: &mut Vec<u8>,
+    additional: usize,
+) -> Result<(), std::collections::TryReserveError> {
+    if buf.is_empty() && buf.capacity() < additional {
+        *buf = Vec::new();
+    }
+    buf.try_reserve_exact(additional)
 }
 
 /// Applies git delta data (as a delta pack entry inflates to) to `base`,
