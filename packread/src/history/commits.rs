@@ -978,21 +978,24 @@ impl CommitText {
 /// whole, through the blank line that ends them, and none of them is an
 /// `encoding` line.
 fn headers_complete(data: &[u8]) -> bool {
-    header_lines(data).is_some()
+    body_start(data).is_some()
 }
 
-/// The whole lines of `data` after its header lines, if `data` holds its
-/// header lines whole and none of them is an `encoding` line.
-fn header_lines(data: &[u8]) -> Option<std::slice::Split<'_, u8, impl FnMut(&u8) -> bool>> {
-    let last = memchr::memrchr(b'\n', data)?;
-    let mut lines = data[..last].split(|&b| b == b'\n');
-    for line in lines.by_ref() {
+/// Where the lines after the header lines of `data` start, if `data` holds
+/// its header lines whole (through the blank line that ends them) and none
+/// of them is an `encoding` line. Lines found with `memchr`: this is asked
+/// of every commit a `log` shows, of prefixes of growing length.
+fn body_start(data: &[u8]) -> Option<usize> {
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', data) {
+        let line = &data[start..end];
         if line.is_empty() {
-            return Some(lines);
+            return Some(end + 1);
         }
         if line.starts_with(b"encoding ") {
             return None;
         }
+        start = end + 1;
     }
     None
 }
@@ -1003,16 +1006,19 @@ fn header_lines(data: &[u8]) -> Option<std::slice::Split<'_, u8, impl FnMut(&u8)
 /// spaces, tabs, carriage returns), that line whole too. Never where the
 /// header has an `encoding` line.
 fn subject_complete(data: &[u8]) -> bool {
-    let Some(lines) = header_lines(data) else {
+    let Some(body) = body_start(data) else {
         return false;
     };
-    let mut in_subject = false;
-    for line in lines {
-        let blank = line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'));
+    let (mut start, mut in_subject) = (body, false);
+    for end in memchr::memchr_iter(b'\n', &data[body..]).map(|e| body + e) {
+        let blank = data[start..end]
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\r'));
         if blank && in_subject {
             return true;
         }
         in_subject |= !blank;
+        start = end + 1;
     }
     false
 }
@@ -1051,6 +1057,76 @@ mod tests {
             0
         );
         assert_eq!(author_date(b"tree x\nauthor A <a> 42 +0100\n\n"), 42);
+    }
+
+    /// [`headers_complete`] and [`subject_complete`] as plainly as they
+    /// can be said: lines split on every newline, the last unended one
+    /// left out.
+    fn plain_complete(data: &[u8], subject: bool) -> bool {
+        let Some(last) = data.iter().rposition(|&b| b == b'\n') else {
+            return false;
+        };
+        let mut lines = data[..last].split(|&b| b == b'\n');
+        if !lines.by_ref().any(<[u8]>::is_empty) {
+            return false;
+        }
+        let header = &data[..data.len() - lines.clone().map(|l| l.len() + 1).sum::<usize>() - 1];
+        if header
+            .split(|&b| b == b'\n')
+            .any(|l| l.starts_with(b"encoding "))
+        {
+            return false;
+        }
+        if !subject {
+            return true;
+        }
+        let mut in_subject = false;
+        for line in lines {
+            let blank = line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'));
+            if blank && in_subject {
+                return true;
+            }
+            in_subject |= !blank;
+        }
+        false
+    }
+
+    /// Every prefix of commits of many shapes is complete exactly where
+    /// the plain reading says.
+    #[test]
+    fn prefixes_hold_headers_and_subjects_where_plainly_they_do() {
+        let head = format!(
+            "tree {}\nauthor A <a> 1 +0000\ncommitter C <c> 2 +0000\n",
+            "1".repeat(40)
+        );
+        let texts = [
+            format!("{head}\nsubject\n\nbody\n"),
+            format!("{head}\n\n\n  \nsubject\nmore subject\n \t\r\nbody"),
+            format!("{head}\nsubject only, no newline"),
+            format!("{head}\nsubject\r\n\r\nbody\r\n"),
+            format!("{head}encoding ISO-8859-1\n\nsubject\n\n"),
+            format!("{head}gpgsig -----BEGIN\n line\n -----END\n\nsigned\n\n"),
+            format!("{head}\n"),
+            head.clone(),
+            String::new(),
+            "\n\nsubject\n\n".to_owned(),
+        ];
+        for text in &texts {
+            let bytes = text.as_bytes();
+            for end in 0..=bytes.len() {
+                let prefix = &bytes[..end];
+                assert_eq!(
+                    headers_complete(prefix),
+                    plain_complete(prefix, false),
+                    "{prefix:?}"
+                );
+                assert_eq!(
+                    subject_complete(prefix),
+                    plain_complete(prefix, true),
+                    "{prefix:?}"
+                );
+            }
+        }
     }
 
     /// What [`parse_head`] makes of `data`: tree, parents and date.
