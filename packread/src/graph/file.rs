@@ -10,7 +10,7 @@ use crate::error::{Corruption, Error};
 use crate::graph::problem::GraphProblem;
 use crate::object::{HashKind, ObjectId, cmp_digests};
 use crate::pack::chunks::{Chunks, read_toc};
-use crate::pack::fanout::Fanout;
+use crate::pack::fanout::{self, Fanout};
 
 /// `CGPH`.
 const SIGNATURE: u32 = 0x4347_5048;
@@ -280,7 +280,8 @@ impl GraphFile {
             return Ok(None);
         }
         self.fanout.search(want, |i| {
-            Ok(cmp_digests(self.id_at(c, i)?.as_bytes(), want))
+            let id = self.id_at(c, i)?;
+            Ok((cmp_digests(id.as_bytes(), want), fanout::key(id.as_bytes())))
         })
     }
 

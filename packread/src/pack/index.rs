@@ -7,7 +7,7 @@ use smmap::{MapManager, WindowCursor};
 
 use crate::error::{Corruption, Error};
 use crate::object::{HashKind, ObjectId, Prefix, cmp_digests};
-use crate::pack::fanout::Fanout;
+use crate::pack::fanout::{self, Fanout};
 
 const V2_MAGIC: [u8; 4] = [0xff, b't', b'O', b'c'];
 
@@ -246,7 +246,7 @@ impl PackIndex {
             return Ok(None);
         }
         self.fanout.search(want, |i| {
-            self.with_name(c, i, |name| cmp_digests(name, want))
+            self.with_name(c, i, |name| (cmp_digests(name, want), fanout::key(name)))
         })
     }
 

@@ -15,7 +15,7 @@ use smmap::{MapManager, WindowCursor};
 use crate::error::{Corruption, Error, MidxChunk, MidxProblem, map_error_is_file_gone};
 use crate::object::{HashKind, ObjectId, cmp_digests};
 use crate::pack::chunks::{TocProblem, read_toc};
-use crate::pack::fanout::Fanout;
+use crate::pack::fanout::{self, Fanout};
 
 const SIGNATURE: &[u8; 4] = b"MIDX";
 const HEADER_LEN: u64 = 12;
@@ -172,7 +172,8 @@ impl MultiPackIndex {
             return Ok(None);
         }
         self.fanout.search(want, |i| {
-            Ok(cmp_digests(self.oid_at(c, i)?.as_bytes(), want))
+            let id = self.oid_at(c, i)?;
+            Ok((cmp_digests(id.as_bytes(), want), fanout::key(id.as_bytes())))
         })
     }
 
