@@ -344,7 +344,9 @@ fn link_alternates(
 }
 
 /// Opens every pack in `pack_dir` that has both an index and a data file,
-/// in directory order, but for those whose index is in `known`. A pack git
+/// in directory order, but for those whose index is in `known`; lists the
+/// directory again (a few times at most) while packs it listed are gone
+/// when opened. A pack git
 /// would keep but can't use (a non-monotonic index, a pack that doesn't
 /// match its index) goes to `broken`.
 fn open_dir(
