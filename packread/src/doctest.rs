@@ -40,7 +40,21 @@ impl Scratch {
 
     /// Commits what is staged, as an author who needs no configuration.
     pub fn commit(&self, message: &str) -> io::Result<()> {
-        self.git(&[
+        commit_in(&self.0, message)
+    }
+
+    /// Runs git with `args` in the directory; an error if it fails.
+    pub fn git(&self, args: &[&str]) -> io::Result<()> {
+        git_in(&self.0, args)
+    }
+}
+
+/// Commits what is staged in the repository at `dir`, as an author who
+/// needs no configuration.
+pub fn commit_in(dir: &Path, message: &str) -> io::Result<()> {
+    git_in(
+        dir,
+        &[
             "-c",
             "user.name=a",
             "-c",
@@ -48,23 +62,20 @@ impl Scratch {
             "commit",
             "-qm",
             message,
-        ])
-    }
+        ],
+    )
+}
 
-    /// Runs git with `args` in the directory; an error if it fails.
-    pub fn git(&self, args: &[&str]) -> io::Result<()> {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(&self.0)
-            .output()?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(io::Error::other(format!(
-                "git {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            )))
-        }
+/// Runs git with `args` in `dir`; an error if it fails.
+pub fn git_in(dir: &Path, args: &[&str]) -> io::Result<()> {
+    let out = Command::new("git").args(args).current_dir(dir).output()?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )))
     }
 }
 

@@ -1379,18 +1379,7 @@ mod tests {
     fn commit_file(dir: &std::path::Path, name: &str, content: &str) -> ObjectId {
         std::fs::write(dir.join(name), content).unwrap();
         git_stdout(dir, &["add", name]);
-        git_stdout(
-            dir,
-            &[
-                "-c",
-                "user.name=a",
-                "-c",
-                "user.email=a@b",
-                "commit",
-                "-qm",
-                name,
-            ],
-        );
+        crate::doctest::commit_in(dir, name).unwrap();
         let id = git_stdout(dir, &["rev-parse", &format!("HEAD:{name}")]);
         ObjectId::from_hex(std::str::from_utf8(&id).unwrap().trim()).unwrap()
     }
