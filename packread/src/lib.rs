@@ -115,6 +115,7 @@ pub mod diff;
 pub mod doctest;
 mod error;
 pub mod export;
+mod generations;
 mod git_dir;
 pub mod graph;
 pub mod history;

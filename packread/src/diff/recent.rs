@@ -5,25 +5,18 @@
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::object::{IdMap, ObjectId};
+use crate::generations::Generations;
+use crate::object::ObjectId;
 
 /// How many buffers of objects gone a cache keeps for the next reads.
 const SPARE_BUFFERS: usize = 32;
 
-/// Two generations stand for least-recently-used order: the objects used
-/// since the last turn over, and those of the turn before, gone at the
-/// next turn unless used again. A turn comes when the young ones hold half
-/// the limit: no order is kept object by object. The buffers of the
-/// objects a turn drops (up to 32) are kept for the next objects read.
+/// Objects kept in two generations ([`Generations`]): a turn comes when
+/// the young ones hold half the limit. The buffers of the objects a turn
+/// drops (up to 32) are kept for the next objects read.
 #[derive(Debug)]
 pub(crate) struct Recent {
-    /// The objects used since the last turn over.
-    young: IdMap<Arc<Vec<u8>>>,
-    /// The objects used in the turn before: one used again moves to
-    /// `young`; the rest go at the next turn over.
-    old: IdMap<Arc<Vec<u8>>>,
-    /// Bytes of objects in `young`.
-    young_bytes: usize,
+    objects: Generations<ObjectId, Arc<Vec<u8>>>,
     limit: usize,
     /// Buffers of objects gone at a turn over.
     spare: Vec<Vec<u8>>,
@@ -33,9 +26,7 @@ impl Recent {
     /// At most `limit` bytes (and one object more).
     pub(crate) fn new(limit: usize) -> Recent {
         Recent {
-            young: IdMap::default(),
-            old: IdMap::default(),
-            young_bytes: 0,
+            objects: Generations::new(limit / 2),
             limit,
             spare: Vec::new(),
         }
@@ -43,12 +34,12 @@ impl Recent {
 
     /// The object `id` if it is held (it becomes young).
     pub(crate) fn get(&mut self, id: &ObjectId) -> Option<Arc<Vec<u8>>> {
-        if let Some(data) = self.young.get(id) {
-            return Some(Arc::clone(data));
-        }
-        let data = self.old.remove(id)?;
-        self.keep(id, &data);
-        Some(data)
+        let spare = &mut self.spare;
+        self.objects
+            .get(id, |gone| {
+                recycle(spare, gone);
+            })
+            .cloned()
     }
 
     /// The object `id`, held or read by `read`, which is given a buffer to
@@ -63,50 +54,41 @@ impl Recent {
             return Ok(data);
         }
         let data = read(self.spare.pop().unwrap_or_default())?;
-        self.keep(id, &data);
+        // Objects larger than half the limit are not kept.
+        if data.len() <= self.limit / 2 {
+            let spare = &mut self.spare;
+            self.objects
+                .insert(*id, Arc::clone(&data), data.len(), |gone| {
+                    recycle(spare, gone);
+                });
+        }
         Ok(data)
-    }
-
-    /// Makes `data` young, unless it is larger than half the limit.
-    fn keep(&mut self, id: &ObjectId, data: &Arc<Vec<u8>>) {
-        if data.len() > self.limit / 2 {
-            return;
-        }
-        if self.young_bytes + data.len() > self.limit / 2 {
-            let gone = std::mem::replace(&mut self.old, std::mem::take(&mut self.young));
-            for (_, object) in gone {
-                if self.spare.len() == SPARE_BUFFERS {
-                    break;
-                }
-                // Unless a caller still holds it.
-                if let Ok(buf) = Arc::try_unwrap(object) {
-                    self.spare.push(buf);
-                }
-            }
-            self.young_bytes = 0;
-        }
-        self.young_bytes += data.len();
-        self.young.insert(*id, Arc::clone(data));
     }
 
     /// Bytes held.
     #[cfg(test)]
     fn held(&self) -> usize {
-        self.young
-            .values()
-            .chain(self.old.values())
-            .map(|d| d.len())
-            .sum()
+        self.objects.values().map(|d| d.len()).sum()
     }
 
     #[cfg(test)]
     fn is_young(&self, id: &ObjectId) -> bool {
-        self.young.contains_key(id)
+        self.objects.is_young(id)
     }
 
     #[cfg(test)]
     fn holds(&self, id: &ObjectId) -> bool {
-        self.young.contains_key(id) || self.old.contains_key(id)
+        self.objects.holds(id)
+    }
+}
+
+/// Keeps the buffer of an object gone (unless a caller still holds it) for
+/// the next objects read, up to [`SPARE_BUFFERS`].
+fn recycle(spare: &mut Vec<Vec<u8>>, gone: Arc<Vec<u8>>) {
+    if spare.len() < SPARE_BUFFERS
+        && let Ok(buf) = Arc::try_unwrap(gone)
+    {
+        spare.push(buf);
     }
 }
 

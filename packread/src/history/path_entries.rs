@@ -11,8 +11,9 @@ use std::ops::ControlFlow;
 
 use crate::diff::{Pathspec, Side, TreeCache, TreeDiffOptions, diff_trees_cached, read_tree};
 use crate::error::Error;
+use crate::generations::Generations;
+use crate::object::ObjectId;
 use crate::object::tree;
-use crate::object::{IdMap, ObjectId};
 use crate::odb::Reader;
 
 /// How many lookups of one step each generation of the memory holds (two
@@ -45,28 +46,20 @@ impl Found {
 }
 
 /// One name looked up in the trees found at one place (the path's
-/// directories so far): the answers for recent trees.
+/// directories so far): the answers for recent trees, [`GENERATION`] of
+/// them a generation.
 struct Step {
     name: Vec<u8>,
-    young: IdMap<Found>,
-    old: IdMap<Found>,
+    found: Generations<ObjectId, Found>,
 }
 
 impl Step {
     fn remembered(&mut self, tree: &ObjectId) -> Option<Found> {
-        if let Some(&f) = self.young.get(tree) {
-            return Some(f);
-        }
-        let f = self.old.remove(tree)?;
-        self.remember(*tree, f);
-        Some(f)
+        self.found.get(tree, drop).copied()
     }
 
     fn remember(&mut self, tree: ObjectId, f: Found) {
-        if self.young.len() >= GENERATION {
-            self.old = std::mem::take(&mut self.young);
-        }
-        self.young.insert(tree, f);
+        self.found.insert(tree, f, 1, drop);
     }
 }
 
@@ -127,8 +120,7 @@ impl PathEntries {
                         prefixes.push(prefix.to_vec());
                         steps.push(Step {
                             name: name.to_vec(),
-                            young: IdMap::default(),
-                            old: IdMap::default(),
+                            found: Generations::new(GENERATION),
                         });
                         steps.len() - 1
                     });

@@ -6,32 +6,23 @@
 //! of rust-analyzer inflate, two in five had been inflated before, seven
 //! bytes in ten.
 //!
-//! Least-recently-used order is kept by two generations, as the tree
-//! cache keeps it: the deltas used since the last turn and those of the
-//! turn before, gone at the next turn unless used again; a turn comes
-//! when the young hold half the limit.
+//! Least-recently-used order is kept by two generations
+//! ([`Generations`]), as the tree cache keeps it: a turn comes when the
+//! young hold half the limit.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
-use crate::cheap_hash::CheapHasher;
-
-type Map = HashMap<(u32, u64), Vec<u8>, BuildHasherDefault<CheapHasher>>;
+use crate::generations::Generations;
 
 /// Inflated deltas by pack and offset, up to a number of bytes.
-#[derive(Default)]
 pub(crate) struct InflatedDeltas {
-    young: Map,
-    old: Map,
-    young_bytes: usize,
+    deltas: Generations<(u32, u64), Vec<u8>>,
     limit: usize,
 }
 
 impl InflatedDeltas {
     pub(crate) fn new(limit: usize) -> InflatedDeltas {
         InflatedDeltas {
+            deltas: Generations::new(limit / 2),
             limit,
-            ..InflatedDeltas::default()
         }
     }
 
@@ -40,25 +31,16 @@ impl InflatedDeltas {
     /// kind of work).
     pub(crate) fn set_limit(&mut self, limit: usize) {
         if limit < self.limit {
-            self.young = Map::default();
-            self.old = Map::default();
-            self.young_bytes = 0;
+            self.deltas.clear();
         }
+        self.deltas.set_bound(limit / 2);
         self.limit = limit;
     }
 
     /// The delta of the entry at `offset` of pack `pack`, if kept; it
     /// counts as used.
     pub(crate) fn get(&mut self, pack: u32, offset: u64) -> Option<&[u8]> {
-        let key = (pack, offset);
-        if !self.young.contains_key(&key) {
-            let delta = self.old.remove(&key)?;
-            self.young_bytes += delta.len();
-            self.young.insert(key, delta);
-            // (A turn here would drop what was just moved: it waits for the
-            // next insert.)
-        }
-        self.young.get(&key).map(Vec::as_slice)
+        self.deltas.get(&(pack, offset), drop).map(Vec::as_slice)
     }
 
     /// Whether a delta of `len` bytes would be kept.
@@ -69,24 +51,12 @@ impl InflatedDeltas {
     /// Keeps a copy of `delta`, the entry at `offset` of pack `pack`
     /// (if [`admits`](Self::admits) says so).
     pub(crate) fn insert(&mut self, pack: u32, offset: u64, delta: &[u8]) {
-        if !self.admits(delta.len()) {
-            return;
+        if self.admits(delta.len()) {
+            // A buffer of the generation dropped last could be reused
+            // here; deltas are small enough that the allocator does as well.
+            self.deltas
+                .insert((pack, offset), delta.to_vec(), delta.len(), drop);
         }
-        if self.young_bytes + delta.len() > self.limit / 2 {
-            self.turn();
-        }
-        // A buffer of the generation dropped last could be reused here;
-        // deltas are small enough that the allocator does as well.
-        if let Some(old) = self.young.insert((pack, offset), delta.to_vec()) {
-            self.young_bytes -= old.len();
-        }
-        self.young_bytes += delta.len();
-    }
-
-    /// The young become the old; the old are dropped.
-    fn turn(&mut self) {
-        self.old = std::mem::take(&mut self.young);
-        self.young_bytes = 0;
     }
 }
 
