@@ -15,7 +15,7 @@ use crate::odb::{Location, Odb, PackId, loose};
 use crate::pack::decode::DecodeState;
 use crate::pack::reader::PackReader;
 use crate::pack::verify::EntryInfo;
-use crate::pack::{Decoded, EntryKind, Pack, PackCursors};
+use crate::pack::{Decoded, EntryKind, Pack, PackCursors, SharedBases};
 
 /// An object's kind and bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -260,6 +260,7 @@ impl Reader {
         // A pooled state starts over with the database's defaults.
         state.decode.set_cache_limit(odb.inner.cache_limit);
         state.decode.keep_tree_bases = 0;
+        state.decode.shared = None;
         state.loose_fans.clear();
         state.catch_up(&odb);
         Reader {
@@ -1138,6 +1139,25 @@ impl Reader {
         self.state().decode.keep_tree_bases = depth;
     }
 
+    /// Shares the whole objects under delta chains this reader inflates
+    /// with the other readers of its database given `bases`, and takes
+    /// those they inflated from there (see [`SharedBases`]): for workers
+    /// that read one database side by side.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = packread::doctest::Scratch::committed("share-bases", &[("a.txt", "a\n")])?;
+    /// let odb = packread::Odb::open(&dir)?;
+    /// let bases = packread::pack::SharedBases::new(16 << 20);
+    /// let (mut a, mut b) = (odb.reader(), odb.reader());
+    /// a.share_bases(&bases);
+    /// b.share_bases(&bases);
+    /// # Ok(()) }
+    /// ```
+    pub fn share_bases(&mut self, bases: &SharedBases) {
+        self.state().decode.shared = Some(bases.clone());
+    }
+
     /// The database this reader reads.
     pub fn odb(&self) -> &Odb {
         &self.odb
@@ -1244,6 +1264,81 @@ mod tests {
         reads_are_gits(&dir, &out.stdout, &[0]);
     }
 
+    /// A base one reader inflated is the very buffer another reader
+    /// sharing bases resolves its delta from (not inflated again), and
+    /// readers sharing bases on threads of their own, at limits that evict
+    /// all the time, read git's bytes.
+    #[test]
+    fn readers_sharing_bases_take_each_others_and_read_gits_objects() {
+        let (dir, out) = versions("shared-bases");
+        let text = String::from_utf8(out.stdout.clone()).unwrap();
+        let base_of: std::collections::HashMap<&str, &str> = text
+            .lines()
+            .map(|l| l.split_once(' ').unwrap())
+            .filter(|(_, base)| !base.bytes().all(|b| b == b'0'))
+            .collect();
+        let bottom = |id: &str| {
+            let mut id = id.to_owned();
+            while let Some(base) = base_of.get(id.as_str()) {
+                id = (*base).to_owned();
+            }
+            id
+        };
+        // Two deltas on one chain.
+        let mut deltas: Vec<&str> = base_of.keys().copied().collect();
+        deltas.sort_unstable();
+        let first = deltas[0];
+        let second = *deltas[1..]
+            .iter()
+            .find(|d| bottom(d) == bottom(first))
+            .expect("a chain of two deltas");
+        let odb = crate::Odb::open(&*dir).unwrap();
+        let bases = crate::pack::SharedBases::new(1 << 20);
+        let id = |hex: &str| ObjectId::from_hex(hex).unwrap();
+        let mut a = odb.reader();
+        a.share_bases(&bases);
+        let mut b = odb.reader();
+        b.share_bases(&bases);
+        a.read_into(&id(first), &mut Vec::new()).unwrap();
+        let Some(crate::Location::Packed { pack, offset, .. }) =
+            a.locate(&id(&bottom(first))).unwrap()
+        else {
+            panic!("git repack packed it");
+        };
+        let (_, stored) = bases.get(pack.key(), offset).expect("left for others");
+        b.read_into(&id(second), &mut Vec::new()).unwrap();
+        let (_, used) = b
+            .state()
+            .decode
+            .cache
+            .get_shared(pack.key(), offset)
+            .expect("the base under the delta read");
+        assert!(Arc::ptr_eq(&stored, &used), "inflated again");
+
+        let ids: Vec<&str> = text.lines().map(|l| &l[..40]).collect();
+        let want = gits_objects(&dir, &ids);
+        let bases = crate::pack::SharedBases::new(16 << 10);
+        std::thread::scope(|s| {
+            for t in 0..3 {
+                let (ids, want, bases, odb) = (&ids, &want, &bases, &odb);
+                s.spawn(move || {
+                    let mut r = odb.reader();
+                    r.set_delta_base_cache_limit([8 << 10, 32 << 10, 1 << 20][t]);
+                    r.share_bases(bases);
+                    let n = ids.len();
+                    for round in 0..4 {
+                        for k in 0..n {
+                            let k = if t == 1 { n - 1 - k } else { k };
+                            let hex = ids[(k + round + t * n / 3) % n];
+                            let got = r.read(&id(hex)).unwrap();
+                            assert_eq!(got.data, want[hex], "{hex} on {t}");
+                        }
+                    }
+                });
+            }
+        });
+    }
+
     /// Trees kept on the way up their chains (`keep_tree_bases`, as walks
     /// keep them) are git's trees, read again from the cache or as bases:
     /// every object of a history of a directory of 150 files read over and
@@ -1280,16 +1375,12 @@ mod tests {
         reads_are_gits(&dir, &listed, &[1, 3, usize::MAX]);
     }
 
-    /// Reads every object `listed` names (one id at the start of each
-    /// line) forwards, backwards and every third again, with each of
-    /// `keeps` as the reader's `keep_tree_bases`, at several cache limits;
-    /// each must be git's bytes.
-    fn reads_are_gits(dir: &std::path::Path, listed: &[u8], keeps: &[usize]) {
-        let ids: Vec<&str> = std::str::from_utf8(listed)
-            .unwrap()
-            .lines()
-            .map(|l| l.split(' ').next().unwrap())
-            .collect();
+    /// The contents of the objects `ids` names, as `git cat-file --batch`
+    /// gives them.
+    fn gits_objects<'a>(
+        dir: &std::path::Path,
+        ids: &[&'a str],
+    ) -> std::collections::HashMap<&'a str, Vec<u8>> {
         let mut git = Command::new("git")
             .args(["cat-file", "--batch"])
             .current_dir(dir)
@@ -1305,7 +1396,7 @@ mod tests {
         let answer = git.wait_with_output().unwrap().stdout;
         let mut want = std::collections::HashMap::new();
         let mut rest = &answer[..];
-        for id in &ids {
+        for id in ids {
             let eol = rest.iter().position(|&b| b == b'\n').unwrap();
             let size: usize = std::str::from_utf8(&rest[..eol])
                 .unwrap()
@@ -1314,9 +1405,23 @@ mod tests {
                 .unwrap()
                 .parse()
                 .unwrap();
-            want.insert(*id, &rest[eol + 1..eol + 1 + size]);
+            want.insert(*id, rest[eol + 1..eol + 1 + size].to_vec());
             rest = &rest[eol + 2 + size..];
         }
+        want
+    }
+
+    /// Reads every object `listed` names (one id at the start of each
+    /// line) forwards, backwards and every third again, with each of
+    /// `keeps` as the reader's `keep_tree_bases`, at several cache limits;
+    /// each must be git's bytes.
+    fn reads_are_gits(dir: &std::path::Path, listed: &[u8], keeps: &[usize]) {
+        let ids: Vec<&str> = std::str::from_utf8(listed)
+            .unwrap()
+            .lines()
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        let want = gits_objects(dir, &ids);
         let odb = crate::Odb::open(dir).unwrap();
         for &keep in keeps {
             for limit in [8 << 10, 64 << 10, 1 << 20] {

@@ -12,6 +12,7 @@ use crate::pack::delta;
 use crate::pack::entry::{EntryHeader, EntryKind};
 use crate::pack::file::{Pack, PackCursors};
 use crate::pack::inflated_deltas::InflatedDeltas;
+use crate::pack::shared_bases::SharedBases;
 
 /// Longest delta chain followed before giving up (git writes at most 4095).
 pub const DEFAULT_MAX_DELTA_CHAIN: usize = 10_000;
@@ -42,6 +43,8 @@ pub(crate) struct DecodeState {
     /// How many of the trees under a tree read on its chain are cached
     /// too (git caches every base on the way), besides its top and bottom.
     pub(crate) keep_tree_bases: usize,
+    /// Where the whole objects under chains are shared with other readers.
+    pub(crate) shared: Option<SharedBases>,
 }
 
 /// The share of a reader's cache limit that keeps deltas inflated: one
@@ -88,6 +91,7 @@ impl DecodeState {
             scratch: Vec::new(),
             max_chain,
             keep_tree_bases: 0,
+            shared: None,
         }
     }
 
@@ -269,12 +273,26 @@ fn make_object(
             if !st.chain.is_empty() && st.cache.admits(len, Worth::Base) {
                 // The whole object under a chain, a base for more deltas:
                 // made in the cache's buffer, and the first delta reads it
-                // from there (no copy).
+                // from there (no copy); shared with other readers if they
+                // share their bases, or taken from them.
+                let shared = st.shared.as_ref();
+                if let Some((kind, data)) = shared.and_then(|s| s.get(pack_id, at)) {
+                    st.cache.insert_shared(pack_id, at, kind, data, Worth::Base);
+                    base_cached = true;
+                    break kind;
+                }
                 let mut buf = st
                     .cache
                     .buffer_for(len.saturating_add(inflate::OUTPUT_ROOM));
                 inflate_entry(pack, c, &mut st.z, (at, pack.data_end()), &h, &mut buf)?;
-                st.cache.insert(pack_id, at, kind, buf, Worth::Base);
+                match &st.shared {
+                    Some(shared) => {
+                        let data = Arc::new(buf);
+                        shared.put(pack_id, at, kind, &data);
+                        st.cache.insert_shared(pack_id, at, kind, data, Worth::Base);
+                    }
+                    None => st.cache.insert(pack_id, at, kind, buf, Worth::Base),
+                }
                 base_cached = true;
             } else {
                 out.clear();

@@ -33,7 +33,7 @@ pub(super) fn run(global: &Global, cx: &Context, opts: &BatchOptions) -> Result<
     let odb = &cx.odb;
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let spare = Spare::new(2);
-    let mut renderer = Renderer::new(cx, opts, global.delta_cache_budget(), &spare);
+    let mut renderer = Renderer::new(cx, opts, global.delta_cache_budget(), None, &spare);
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let result = write_all(odb, opts, threads, &mut renderer, &mut out);
