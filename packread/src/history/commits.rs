@@ -148,8 +148,8 @@ pub(crate) struct Commits {
     /// How much of each commit's object the walk's parsing reads and keeps
     /// in `recent`; `None`: only what the walk needs, and nothing kept.
     parse_keeps: Option<CommitText>,
-    /// How much of a commit's object [`data`](Self::data) and
-    /// [`text`](Self::text) hand over.
+    /// How much of a commit's object [`handover`](Self::handover) and
+    /// [`handover_of`](Self::handover_of) hand over.
     hand_over: CommitText,
     /// Trees are read after their commits (path-limited walks): the index
     /// lookup of a commit's tree is prefetched when the commit is parsed.
@@ -500,6 +500,15 @@ impl Commits {
         self.room == HandleRoom::TwoReaders
     }
 
+    /// How many readers besides this one (each holding a pack's windows
+    /// and the multi-pack-index's, four handles) the handle limit has room
+    /// for while this one holds its windows and the graph's.
+    pub(crate) fn readers_room(&self) -> usize {
+        let layers = self.graph.as_ref().map_or(0, |(g, _)| g.layers().len());
+        let handles = self.reader.odb().manager().max_file_handles();
+        handles.saturating_sub(layers + 4) / 4
+    }
+
     /// Lets go of the windows of the reader and the graph between reads.
     pub(crate) fn release_windows(&mut self) {
         self.reader.release_windows();
@@ -725,11 +734,11 @@ impl Commits {
     }
 
     /// Keeps the bytes of the last commits parsed from their objects for
-    /// [`data`](Self::data), as much of each as `how` says (see
-    /// [`CommitText`]), and has `data` and [`text`](Self::text) hand over
-    /// that much. With `at_parse` unset, commits are parsed from only what
-    /// the walk needs, and `data` reads what it hands over: for walks that
-    /// show few of the commits they parse (path-limited ones).
+    /// [`handover`](Self::handover), as much of each as `how` says (see
+    /// [`CommitText`]), and has it and [`handover_of`](Self::handover_of)
+    /// hand over that much. With `at_parse` unset, commits are parsed from
+    /// only what the walk needs, and what is handed over is read: for
+    /// walks that show few of the commits they parse (path-limited ones).
     pub(crate) fn keep_recent(&mut self, how: CommitText, at_parse: bool) {
         self.hand_over = how;
         self.parse_keeps = at_parse.then_some(how);
@@ -756,17 +765,6 @@ impl Commits {
         Ok(std::borrow::Cow::Owned(self.read_text(&id, need)?))
     }
 
-    /// The bytes of commit `n`'s object: kept from its parsing if it was
-    /// recent, else read.
-    pub(crate) fn data(&mut self, n: Node) -> Result<Vec<u8>, Error> {
-        if let Some(k) = self.recent_with(n, self.hand_over) {
-            let (_, data, _) = self.recent.remove(k).expect("found");
-            return Ok(data);
-        }
-        let id = self.id(n)?;
-        self.text(&id)
-    }
-
     /// Where `recent` holds at least `need` of commit `n`'s object.
     fn recent_with(&self, n: Node, need: CommitText) -> Option<usize> {
         self.recent
@@ -774,23 +772,28 @@ impl Commits {
             .position(|&(m, _, how)| m == n && how >= need)
     }
 
-    /// The bytes of commit `id`'s object, as much as
-    /// [`keep_recent`](Self::keep_recent) asked for (all of them if it
-    /// wasn't called).
-    pub(crate) fn text(&mut self, id: &ObjectId) -> Result<Vec<u8>, Error> {
-        self.read_text(id, self.hand_over)
-    }
-
     /// As much of commit `id`'s object as `need` says.
     fn read_text(&mut self, id: &ObjectId, need: CommitText) -> Result<Vec<u8>, Error> {
-        let mut data = Vec::new();
-        if need == CommitText::Whole {
-            self.reader.read_into(id, &mut data)?;
-        } else {
-            self.reader
-                .read_prefix_into(id, &mut data, &mut |p| need.holds(p))?;
+        read_text(&mut self.reader, id, need)
+    }
+
+    /// The bytes of commit `n`'s object the walk hands over: kept from its
+    /// parsing if it was recent (and let go of here), else what to read
+    /// ([`Handover::read`], by this reader or one elsewhere).
+    pub(crate) fn handover(&mut self, n: Node) -> Handover {
+        if let Some(k) = self.recent_with(n, self.hand_over) {
+            let (_, data, _) = self.recent.remove(k).expect("found");
+            return Handover::Kept(Ok(data));
         }
-        Ok(data)
+        match self.id(n) {
+            Ok(id) => Handover::Read(id, self.hand_over),
+            Err(e) => Handover::Kept(Err(e)),
+        }
+    }
+
+    /// What to read of commit `id`'s object for the walk to hand it over.
+    pub(crate) fn handover_of(&self, id: ObjectId) -> Handover {
+        Handover::Read(id, self.hand_over)
     }
 
     /// The author date of a commit (for `--author-date-order`), as git's
@@ -810,6 +813,35 @@ impl Commits {
         self.buf = buf;
         date
     }
+}
+
+/// The bytes of a commit the walk hands over: kept from its parsing (or
+/// why they couldn't be had), or still to be read, as much as the walk was
+/// asked for.
+pub(crate) enum Handover {
+    Kept(Result<Vec<u8>, Error>),
+    Read(ObjectId, CommitText),
+}
+
+impl Handover {
+    /// The bytes, read through `reader` if they weren't kept.
+    pub(crate) fn read(self, reader: &mut Reader) -> Result<Vec<u8>, Error> {
+        match self {
+            Handover::Kept(data) => data,
+            Handover::Read(id, need) => read_text(reader, &id, need),
+        }
+    }
+}
+
+/// As much of commit `id`'s object as `need` says, read through `reader`.
+fn read_text(reader: &mut Reader, id: &ObjectId, need: CommitText) -> Result<Vec<u8>, Error> {
+    let mut data = Vec::new();
+    if need == CommitText::Whole {
+        reader.read_into(id, &mut data)?;
+    } else {
+        reader.read_prefix_into(id, &mut data, &mut |p| need.holds(p))?;
+    }
+    Ok(data)
 }
 
 /// git's `parse_commit_buffer`: `tree <hex>\n`, then `parent <hex>\n` lines

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::error::{Error, WalkStage};
 use crate::git_dir::shallow::Shallow;
 use crate::graph::CommitGraph;
-use crate::history::commits::{CommitText, Commits, Node, ParseFailure};
+use crate::history::commits::{CommitText, Commits, Handover, Node, ParseFailure};
 use crate::history::position_walk::{PositionWalk, Positional};
 use crate::history::prune::Pruning;
 use crate::history::prune::SimplifyError;
@@ -1269,18 +1269,32 @@ impl Walk {
     /// # Ok(()) }
     /// ```
     pub fn next_with_read(&mut self) -> Option<Result<CommitRead, Error>> {
+        Some(self.next_with_handover()?.map(|(walked, bytes)| {
+            let data = bytes.read(&mut self.commits.reader);
+            let data = data.map_err(|e| Error::CommitText {
+                commit: walked.id,
+                source: Box::new(e),
+            });
+            (walked, data)
+        }))
+    }
+
+    /// As [`next_with_read`](Self::next_with_read), but the commit's bytes
+    /// are left to read where the walk didn't keep them from its parsing:
+    /// for readers on other threads.
+    pub(crate) fn next_with_handover(&mut self) -> Option<Result<(Walked, Handover), Error>> {
         if self.failed {
             return None;
         }
-        let (walked, data) = match self.by_position() {
+        match self.by_position() {
             Ok(true) => {
                 let walked = match self.next_by_position() {
                     Ok(Some(walked)) => walked,
                     Ok(None) => return None,
                     Err(e) => return Some(Err(e)),
                 };
-                let data = self.commits.text(&walked.id);
-                (walked, data)
+                let bytes = self.commits.handover_of(walked.id);
+                Some(Ok((walked, bytes)))
             }
             Ok(false) => {
                 let n = match self.next_node() {
@@ -1298,16 +1312,32 @@ impl Walk {
                         return Some(Err(e));
                     }
                 };
-                let data = self.commits.data(n);
-                (walked, data)
+                let bytes = self.commits.handover(n);
+                Some(Ok((walked, bytes)))
             }
-            Err(e) => return Some(Err(e)),
-        };
-        let data = data.map_err(|e| Error::CommitText {
-            commit: walked.id,
-            source: Box::new(e),
-        });
-        Some(Ok((walked, data)))
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// How many readers besides the walk's the handle limit has room for
+    /// while the walk holds its windows.
+    pub(crate) fn readers_room(&self) -> usize {
+        self.commits.readers_room()
+    }
+
+    /// Whether a commit-graph gives the walk its commits' parents and
+    /// dates, so that it walks without reading their objects.
+    pub(crate) fn walks_by_graph(&self) -> bool {
+        self.commits.has_graph()
+    }
+
+    /// A reader of the walk's database with the cache a commit walk's
+    /// reads want.
+    pub(crate) fn commit_reader(&self) -> Reader {
+        let odb = self.commits.reader.odb();
+        let mut reader = odb.reader();
+        reader.set_delta_base_cache_limit(odb.commit_walk_delta_base_cache_limit());
+        reader
     }
 
     /// Counts the commits the walk has left to select, as `rev-list

@@ -37,3 +37,14 @@ pub(super) fn resume_panic(thread: Option<JoinHandle<()>>) -> ! {
     }
     unreachable!("a worker thread ends with its last message or a panic");
 }
+
+/// Carries the first panic of threads that ended (one at least did,
+/// without its last message) over to the caller.
+pub(super) fn resume_any_panic(threads: Vec<JoinHandle<()>>) -> ! {
+    for thread in threads {
+        if let Err(panic) = thread.join() {
+            std::panic::resume_unwind(panic);
+        }
+    }
+    unreachable!("a worker thread ends with its last message or a panic");
+}
