@@ -18,7 +18,7 @@ use packread::{Error, HashKind, ObjectId, ObjectKind, Reader};
 use crate::context::Context;
 use crate::loose_replay::GitRead;
 use crate::names::{needs_c_quotes, quote_c_style};
-use crate::{Exit, Global};
+use crate::{Exit, Global, pipeline};
 
 const USAGE: &str = "usage: git diff-tree [--stdin] [-m] [-s] [-v] [--no-commit-id] [--pretty]
               [-t] [-r] [-c | --cc] [--combined-all-paths] [--root] [--merge-base]
@@ -105,7 +105,7 @@ struct Format {
 
 /// The command line, parsed.
 #[allow(clippy::struct_excessive_bools)] // git's independent options
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Options {
     format: Format,
     recursive: bool,
@@ -199,45 +199,163 @@ struct Pending {
 
 pub fn run(global: &Global, args: &[String]) -> Result<i32, Exit> {
     let (o, names, mut paths, dashdash) = parse_args(args)?;
-    let cx = &global.open()?;
+    let cx = Arc::new(global.open()?);
     cx.refuse_replace_refs()?;
     let mut reader = cx.odb.reader();
-    // Commits from `--stdin` come in history order: their trees share
-    // delta chains.
-    reader.keep_tree_bases(usize::MAX);
-    let pending = pending_objects(cx, &mut reader, &names, &mut paths, dashdash)?;
+    let pending = pending_objects(&cx, &mut reader, &names, &mut paths, dashdash)?;
     let pathspec = cx.pathspec(&paths)?;
-    let mut printer = Printer {
-        cx,
+    if pending.is_empty() && !o.stdin {
+        return Err(Exit::Usage(String::new(), USAGE));
+    }
+    let o = Arc::new(o);
+    let diff = TreeDiffOptions {
+        recursive: o.recursive,
+        show_trees: o.show_trees,
+        pathspec,
+    };
+    let mut resolver = Resolver {
+        cx: Arc::clone(&cx),
         reader,
         hash: cx.odb.hash_kind(),
-        diff: TreeDiffOptions {
-            recursive: o.recursive,
-            show_trees: o.show_trees,
-            pathspec,
-        },
-        o,
-        out: BufWriter::with_capacity(64 << 10, io::stdout().lock()),
+        o: Arc::clone(&o),
         grafts: HashMap::new(),
         seen: HashMap::new(),
         parsed: HashMap::new(),
         graph: Graph::NotLoaded,
-        lines: line_settings(cx),
-        counters: diff::LineCounters::new(cx.odb.reader(), BLOB_CACHE_BYTES),
+        failed: None,
+        said: Vec::new(),
     };
-    if pending.is_empty() && !printer.o.stdin {
-        return Err(Exit::Usage(String::new(), USAGE));
-    }
-    let result = printer.run_pending(&pending);
-    let result = result.and_then(|()| {
-        if printer.o.stdin {
-            printer.run_stdin()
-        } else {
-            Ok(())
-        }
-    });
-    printer.out.flush()?;
+    let mut differ = Differ::new(&cx, &o, &diff);
+    let mut out = BufWriter::with_capacity(64 << 10, io::stdout().lock());
+    // One reader finds what to diff, another diffs: under a tight handle
+    // limit each lets go of its windows before the other reads.
+    let result = resolver
+        .run_pending(&pending)
+        .and_then(|plan| {
+            resolver.release_windows();
+            match plan {
+                Some(plan) => differ.run_plan(&mut out, &plan),
+                None => Ok(()),
+            }
+        })
+        .and_then(|()| {
+            if o.stdin {
+                run_stdin(resolver, differ, &cx, &o, &diff, &mut out)
+            } else {
+                Ok(())
+            }
+        });
+    out.flush()?;
     result.map(|()| 0)
+}
+
+/// Lines of `--stdin` a job holds at most: few handoffs between threads.
+const LINES_PER_JOB: usize = 32;
+
+/// git's `--stdin` loop: lines naming a commit (and parents to diff it
+/// against) or two trees; other lines copied. The lines are resolved in
+/// order on a thread of their own (commits parsed, parents' trees found,
+/// git's messages about them kept), the diffs made on every core, and
+/// messages and diffs written in order: an error stops both after the
+/// lines before it. rails, 20,000 commits `-r` on two CPUs: 0.72 -> 0.47 s
+/// (git 1.02 s); 2,000 with `--numstat` 0.57 -> 0.33 s (git 0.99 s).
+fn run_stdin(
+    mut resolver: Resolver,
+    differ: Differ,
+    cx: &Arc<Context>,
+    o: &Arc<Options>,
+    diff: &TreeDiffOptions,
+    out: &mut BufWriter<io::StdoutLock<'static>>,
+) -> Result<(), Exit> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    // The resolver's reader and the commit-graph may hold four windows,
+    // each thread's two readers six: all must fit the handle limit, or the
+    // lines are diffed here, one after the other.
+    let room = cx.odb.manager().max_file_handles().saturating_sub(4) / 6;
+    let threads = cores.min(room);
+    if threads < 2 {
+        let mut differ = differ;
+        let mut input = io::BufReader::with_capacity(1 << 16, io::stdin());
+        while let Some(plans) = resolver.next_plans(&mut input, 1) {
+            resolver.release_windows();
+            for plan in plans? {
+                for message in &plan.stderr {
+                    eprintln!("{message}");
+                }
+                differ.run_plan(out, &plan)?;
+                differ.reader.release_windows();
+                if plan.flush {
+                    out.flush()?;
+                }
+            }
+        }
+        return Ok(());
+    }
+    drop(differ);
+    let mut output = PlanOutput { out };
+    pipeline::ordered(
+        move |jobs: &mut pipeline::Jobs<Result<Vec<Plan>, Exit>>| {
+            let mut input = io::BufReader::with_capacity(1 << 16, io::stdin());
+            while let Some(plans) = resolver.next_plans(&mut input, LINES_PER_JOB) {
+                let failed = plans.is_err();
+                if !jobs.push(plans) || failed {
+                    return;
+                }
+            }
+        },
+        threads,
+        4 * threads,
+        || Differ::new(cx, o, diff),
+        |differ, plans| {
+            let mut made = Made {
+                stderr: Vec::new(),
+                stdout: Vec::new(),
+                flush: false,
+                done: Ok(()),
+            };
+            made.done = plans.and_then(|plans| {
+                for plan in &plans {
+                    made.stderr.extend_from_slice(&plan.stderr);
+                    differ.run_plan(&mut made.stdout, plan)?;
+                    made.flush |= plan.flush;
+                }
+                Ok(())
+            });
+            made
+        },
+        &mut output,
+    )
+}
+
+/// What a job of `--stdin` lines made: git's messages, the output, whether
+/// git flushes it, and the error that stops the output after it.
+struct Made {
+    stderr: Vec<String>,
+    stdout: Vec<u8>,
+    flush: bool,
+    done: Result<(), Exit>,
+}
+
+/// Writes what the pipeline made, in order.
+struct PlanOutput<'a> {
+    out: &'a mut BufWriter<io::StdoutLock<'static>>,
+}
+
+impl pipeline::Consumer<Made, Exit> for PlanOutput<'_> {
+    fn take(&mut self, made: Made) -> Result<(), Exit> {
+        for message in &made.stderr {
+            eprintln!("{message}");
+        }
+        self.out.write_all(&made.stdout)?;
+        if made.flush {
+            self.out.flush()?;
+        }
+        made.done
+    }
+
+    fn idle(&mut self) -> Result<(), Exit> {
+        Ok(())
+    }
 }
 
 /// The objects `names` name, as git's `setup_revisions` collects them; at
@@ -340,14 +458,46 @@ fn pending_objects<'a>(
     Ok(pending)
 }
 
-/// Prints diffs as git's `log_tree_diff_flush` does.
-struct Printer<'o> {
-    cx: &'o Context,
+/// What a line (or the objects named) asks to be shown: bytes first, then
+/// the diffs of pairs of trees, each after the commit's header if it shows
+/// anything.
+struct Plan {
+    /// git's messages about the line's objects, for stderr (in order with
+    /// the lines', and not after an error that stops the output).
+    stderr: Vec<String>,
+    /// Written first whatever the diffs: a line copied, or two trees' ids.
+    lead: Vec<u8>,
+    /// The commit's id line, before each diff that shows anything.
+    header: Option<Vec<u8>>,
+    /// The trees to compare, old and new.
+    pairs: Vec<(Option<ObjectId>, Option<ObjectId>)>,
+    /// The header even when no diff shows anything (`--always`).
+    always: bool,
+    /// Whether git flushes its output after this (a line copied).
+    flush: bool,
+}
+
+impl Plan {
+    fn lead(lead: Vec<u8>) -> Plan {
+        Plan {
+            stderr: Vec::new(),
+            lead,
+            header: None,
+            pairs: Vec::new(),
+            always: false,
+            flush: false,
+        }
+    }
+}
+
+/// Finds what to diff as git's `diff-tree` does: the objects named, or
+/// each `--stdin` line in turn (commits parsed, their parents' trees
+/// found, and git's messages about the objects printed).
+struct Resolver {
+    cx: Arc<Context>,
     reader: Reader,
     hash: HashKind,
-    diff: TreeDiffOptions,
-    o: Options,
-    out: BufWriter<io::StdoutLock<'o>>,
+    o: Arc<Options>,
     /// Parents given on `--stdin` lines, which git keeps for the commit's
     /// later lines.
     grafts: HashMap<ObjectId, Vec<ObjectId>>,
@@ -360,6 +510,18 @@ struct Printer<'o> {
     /// The commit-graph once git would have loaded it (at the first commit
     /// it parses), with cursors into it.
     graph: Graph,
+    /// What ended the `--stdin` lines, for after the plans before it.
+    failed: Option<Exit>,
+    /// git's messages about the current `--stdin` line's objects.
+    said: Vec<String>,
+}
+
+/// Makes the diffs and writes them as git's `log_tree_diff_flush` does.
+struct Differ {
+    reader: Reader,
+    hash: HashKind,
+    diff: TreeDiffOptions,
+    o: Arc<Options>,
     /// What decides `--numstat`'s binary files: attributes and settings.
     lines: (Attributes, DiffConfig),
     /// A second reader for `--numstat` (lines of large diffs are counted
@@ -410,18 +572,28 @@ fn line_settings(cx: &Context) -> (Attributes, DiffConfig) {
     }
 }
 
-impl Printer<'_> {
-    fn run_pending(&mut self, pending: &[Pending]) -> Result<(), Exit> {
+impl Resolver {
+    /// Lets go of the windows its reads hold (the commit-graph's too).
+    fn release_windows(&mut self) {
+        self.reader.release_windows();
+        if let Graph::Loaded(_, cursors) = &mut self.graph {
+            cursors.release();
+        }
+    }
+
+    /// What the objects named on the command line ask for.
+    fn run_pending(&mut self, pending: &[Pending]) -> Result<Option<Plan>, Exit> {
         match pending {
             [one] => self.commit(one.id),
             [a, b] => {
                 let (a, b) = if b.uninteresting { (b, a) } else { (a, b) };
                 let old = self.tree_of(a.id)?;
                 let new = self.tree_of(b.id)?;
-                let changes = self.changes(Some(old), Some(new))?;
-                self.flush(None, &changes).map(drop)
+                let mut plan = Plan::lead(Vec::new());
+                plan.pairs.push((Some(old), Some(new)));
+                Ok(Some(plan))
             }
-            _ => Ok(()),
+            _ => Ok(None),
         }
     }
 
@@ -435,35 +607,9 @@ impl Printer<'_> {
         }
     }
 
-    fn changes(
-        &mut self,
-        old: Option<ObjectId>,
-        new: Option<ObjectId>,
-    ) -> Result<Vec<Change>, Exit> {
-        let mut changes = Vec::new();
-        let _: ControlFlow<()> = diff::diff_trees(
-            &mut self.reader,
-            old.as_ref(),
-            new.as_ref(),
-            &self.diff,
-            &mut |c| {
-                changes.push(c);
-                ControlFlow::Continue(())
-            },
-        )
-        .map_err(|e| match e {
-            Error::NotFound(id) | Error::UnexpectedKind { id, .. } => {
-                Exit::Fatal(format!("unable to read tree ({id})"))
-            }
-            Error::TreeTooDeep(_) => Exit::Fatal("exceeded maximum allowed tree depth".into()),
-            other => other.into(),
-        })?;
-        Ok(changes)
-    }
-
     /// git's `log_tree_commit` for one commit: against its parent, against
     /// the empty tree with `--root`, against each parent with `-m`.
-    fn commit(&mut self, id: ObjectId) -> Result<(), Exit> {
+    fn commit(&mut self, id: ObjectId) -> Result<Option<Plan>, Exit> {
         let mut data = Vec::new();
         // git takes a blob's type from its header, and parses a tree (its
         // hash checked) before it finds it is no commit.
@@ -476,11 +622,11 @@ impl Printer<'_> {
             && self.reader.parse_object(&id)? == packread::Parsed::HashMismatch
         {
             eprintln!("error: hash mismatch {id}");
-            return Ok(());
+            return Ok(None);
         }
         if matches!(kind, ObjectKind::Blob | ObjectKind::Tree) {
             eprintln!("error: object {id} is a {kind}, not a commit");
-            return Ok(());
+            return Ok(None);
         }
         let Some(commit_id) = self
             .reader
@@ -488,11 +634,11 @@ impl Printer<'_> {
         else {
             let kind = self.reader.header(&id)?.kind;
             eprintln!("error: object {id} is a {kind}, not a commit");
-            return Ok(());
+            return Ok(None);
         };
         let (tree, real_parents) = self.parse_commit(commit_id, &data)?;
         let parents = self.grafts.get(&commit_id).cloned().unwrap_or(real_parents);
-        self.diff_commit(commit_id, tree, &parents)
+        self.plan_commit(commit_id, tree, &parents).map(Some)
     }
 
     /// Parses commit `id` from its object's `data`, as git's
@@ -586,39 +732,33 @@ impl Printer<'_> {
         }
     }
 
-    fn diff_commit(
+    /// What commit `id` (its tree and the parents it is diffed against)
+    /// shows, its parents' trees found.
+    fn plan_commit(
         &mut self,
         id: ObjectId,
         tree: ObjectId,
         parents: &[ObjectId],
-    ) -> Result<(), Exit> {
-        let header = self.header(&id);
-        let shown = match parents {
-            [] if !self.o.root => false,
-            [] => {
-                let changes = self.changes(None, Some(tree))?;
-                self.flush(Some(&header), &changes)?
-            }
+    ) -> Result<Plan, Exit> {
+        let mut plan = Plan::lead(Vec::new());
+        plan.header = Some(self.header(&id));
+        plan.always = self.o.always && !self.o.no_commit_id;
+        match parents {
+            [] if !self.o.root => {}
+            [] => plan.pairs.push((None, Some(tree))),
             [parent] => {
                 let old = self.commit_tree(*parent)?;
-                let changes = self.changes(Some(old), Some(tree))?;
-                self.flush(Some(&header), &changes)?
+                plan.pairs.push((Some(old), Some(tree)));
             }
             many if self.o.merges => {
-                let mut any = false;
                 for parent in many {
                     let old = self.commit_tree(*parent)?;
-                    let changes = self.changes(Some(old), Some(tree))?;
-                    any |= self.flush(Some(&header), &changes)?;
+                    plan.pairs.push((Some(old), Some(tree)));
                 }
-                any
             }
-            _ => false,
-        };
-        if !shown && self.o.always && !self.o.no_commit_id {
-            self.out.write_all(&header)?;
+            _ => {}
         }
-        Ok(())
+        Ok(plan)
     }
 
     fn header(&self, id: &ObjectId) -> Vec<u8> {
@@ -627,13 +767,248 @@ impl Printer<'_> {
         line
     }
 
+    /// What the next `--stdin` lines ask for (up to `most` of them, fewer
+    /// where no more input is buffered yet); `None` at the end of the
+    /// input. An error comes after the plans of the lines before it.
+    fn next_plans(
+        &mut self,
+        input: &mut io::BufReader<impl io::Read>,
+        most: usize,
+    ) -> Option<Result<Vec<Plan>, Exit>> {
+        if let Some(e) = self.failed.take() {
+            return Some(Err(e));
+        }
+        let mut plans = Vec::new();
+        let mut line = Vec::new();
+        let hex = self.hash.hex_len();
+        loop {
+            line.clear();
+            match input.read_until(b'\n', &mut line) {
+                Ok(0) => return (!plans.is_empty()).then_some(Ok(plans)),
+                Ok(_) => {}
+                Err(e) => {
+                    self.failed = Some(e.into());
+                    break;
+                }
+            }
+            let id = line
+                .get(..hex)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(ObjectId::from_hex)
+                .filter(|id| id.kind() == self.hash);
+            if let Some(id) = id {
+                if line.last() == Some(&b'\n') {
+                    let rest = line[hex..line.len() - 1].to_vec();
+                    let planned = self.stdin_line(id, &rest);
+                    let said = std::mem::take(&mut self.said);
+                    let (plan, failed) = match planned {
+                        Ok(plan) => (plan, None),
+                        Err(e) => (None, Some(e)),
+                    };
+                    match plan {
+                        Some(mut plan) => {
+                            plan.stderr = said;
+                            plans.push(plan);
+                        }
+                        None if !said.is_empty() => {
+                            let mut plan = Plan::lead(Vec::new());
+                            plan.stderr = said;
+                            plans.push(plan);
+                        }
+                        None => {}
+                    }
+                    if let Some(e) = failed {
+                        self.failed = Some(e);
+                        break;
+                    }
+                }
+            } else {
+                let mut plan = Plan::lead(line.clone());
+                plan.flush = true;
+                plans.push(plan);
+            }
+            if !plans.is_empty() && (plans.len() >= most || input.buffer().is_empty()) {
+                break;
+            }
+        }
+        if plans.is_empty() {
+            return self.failed.take().map(Err);
+        }
+        Some(Ok(plans))
+    }
+
+    /// Keeps one of git's messages about the current line for stderr.
+    fn say(&mut self, message: String) {
+        self.said.push(message);
+    }
+
+    fn stdin_line(&mut self, id: ObjectId, rest: &[u8]) -> Result<Option<Plan>, Exit> {
+        let mut data = Vec::new();
+        // git's `parse_object` returns a commit parsed before as it is.
+        let before = self.parsed_before(&id)?;
+        let kind = match before {
+            Some(_) => ObjectKind::Commit,
+            None => match self.reader.read_into(&id, &mut data) {
+                Ok(kind) => kind,
+                Err(Error::NotFound(_)) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            },
+        };
+        self.seen.insert(id, kind);
+        match kind {
+            ObjectKind::Commit => {
+                let (tree, real) = match before {
+                    Some(parsed) => parsed,
+                    None => self.parse_commit(id, &data)?,
+                };
+                let mut fake: Option<Vec<ObjectId>> = None;
+                let mut p = rest;
+                let hex = self.hash.hex_len();
+                while let Some((&c, after)) = p.split_first() {
+                    if !c.is_ascii_whitespace() {
+                        break;
+                    }
+                    let Some(parent) = after
+                        .get(..hex)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .and_then(ObjectId::from_hex)
+                    else {
+                        break;
+                    };
+                    p = &after[hex..];
+                    let list = fake.get_or_insert_with(Vec::new);
+                    match self.seen.get(&parent) {
+                        Some(kind) if *kind != ObjectKind::Commit => {
+                            self.say(format!("error: object {parent} is a {kind}, not a commit"));
+                        }
+                        _ => list.push(parent),
+                    }
+                }
+                if let Some(list) = fake {
+                    for parent in &list {
+                        if !self.seen.contains_key(parent) {
+                            let kind = self.reader.header(parent).map(|h| h.kind);
+                            if let Ok(kind) = kind
+                                && kind != ObjectKind::Commit
+                            {
+                                self.say(format!("error: Object {parent} not a commit"));
+                                return Err(Exit::Fatal(format!(
+                                    "unable to parse commit {parent}"
+                                )));
+                            }
+                        }
+                    }
+                    self.grafts.insert(id, list);
+                }
+                let parents = self.grafts.get(&id).cloned().unwrap_or(real);
+                self.plan_commit(id, tree, &parents).map(Some)
+            }
+            ObjectKind::Tree => {
+                let hex = self.hash.hex_len();
+                // git: one whitespace byte, then exactly an id.
+                let second = rest
+                    .split_first()
+                    .filter(|(c, _)| c.is_ascii_whitespace())
+                    .map(|(_, r)| r)
+                    .filter(|r| r.len() == hex)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(ObjectId::from_hex);
+                let Some(other) = second else {
+                    self.say("error: Need exactly two trees, separated by a space".into());
+                    return Ok(None);
+                };
+                let mut other_data = Vec::new();
+                match self.reader.read_into(&other, &mut other_data) {
+                    Ok(ObjectKind::Tree) => {}
+                    Ok(_) | Err(Error::NotFound(_)) => return Ok(None),
+                    Err(e) => return Err(e.into()),
+                }
+                self.seen.insert(other, ObjectKind::Tree);
+                let mut plan = Plan::lead(format!("{id} {other}\n").into_bytes());
+                plan.pairs.push((Some(id), Some(other)));
+                Ok(Some(plan))
+            }
+            other => {
+                self.say(format!(
+                    "error: Object {id} is a {other}, not a commit or tree"
+                ));
+                Ok(None)
+            }
+        }
+    }
+}
+
+impl Differ {
+    fn new(cx: &Context, o: &Arc<Options>, diff: &TreeDiffOptions) -> Differ {
+        let mut reader = cx.odb.reader();
+        // Commits from `--stdin` come in history order: their trees share
+        // delta chains.
+        reader.keep_tree_bases(usize::MAX);
+        Differ {
+            reader,
+            hash: cx.odb.hash_kind(),
+            diff: diff.clone(),
+            o: Arc::clone(o),
+            lines: line_settings(cx),
+            counters: diff::LineCounters::new(cx.odb.reader(), BLOB_CACHE_BYTES),
+        }
+    }
+
+    /// Writes what `plan` shows to `out`.
+    fn run_plan(&mut self, out: &mut impl Write, plan: &Plan) -> Result<(), Exit> {
+        out.write_all(&plan.lead)?;
+        let mut shown = false;
+        for &(old, new) in &plan.pairs {
+            let changes = self.changes(old, new)?;
+            shown |= self.flush(out, plan.header.as_deref(), &changes)?;
+        }
+        if !shown
+            && plan.always
+            && let Some(header) = &plan.header
+        {
+            out.write_all(header)?;
+        }
+        Ok(())
+    }
+
+    fn changes(
+        &mut self,
+        old: Option<ObjectId>,
+        new: Option<ObjectId>,
+    ) -> Result<Vec<Change>, Exit> {
+        let mut changes = Vec::new();
+        let _: ControlFlow<()> = diff::diff_trees(
+            &mut self.reader,
+            old.as_ref(),
+            new.as_ref(),
+            &self.diff,
+            &mut |c| {
+                changes.push(c);
+                ControlFlow::Continue(())
+            },
+        )
+        .map_err(|e| match e {
+            Error::NotFound(id) | Error::UnexpectedKind { id, .. } => {
+                Exit::Fatal(format!("unable to read tree ({id})"))
+            }
+            Error::TreeTooDeep(_) => Exit::Fatal("exceeded maximum allowed tree depth".into()),
+            other => other.into(),
+        })?;
+        Ok(changes)
+    }
+
     /// Prints `changes` after `header`; whether anything was printed.
-    fn flush(&mut self, header: Option<&[u8]>, changes: &[Change]) -> Result<bool, Exit> {
+    fn flush(
+        &mut self,
+        out: &mut impl Write,
+        header: Option<&[u8]>,
+        changes: &[Change],
+    ) -> Result<bool, Exit> {
         if changes.is_empty() {
             return Ok(false);
         }
         if let Some(header) = header.filter(|_| !self.o.no_commit_id) {
-            self.out.write_all(header)?;
+            out.write_all(header)?;
         }
         let f = self.o.format;
         let term = if self.o.nul { 0 } else { b'\n' };
@@ -644,14 +1019,14 @@ impl Printer<'_> {
                 if f.raw {
                     let (om, oi) = c.old.map_or((0, null), |s| (s.mode, s.id));
                     let (nm, ni) = c.new.map_or((0, null), |s| (s.mode, s.id));
-                    raw_prefix(&mut self.out, (om, &oi), (nm, &ni))?;
+                    raw_prefix(out, (om, &oi), (nm, &ni))?;
                 }
-                self.out.write_all(&[c.status().letter() as u8, inter])?;
-                self.name(&c.path, term)?;
+                out.write_all(&[c.status().letter() as u8, inter])?;
+                self.name(out, &c.path, term)?;
             }
         } else if f.name_only {
             for c in changes {
-                self.name(&c.path, term)?;
+                self.name(out, &c.path, term)?;
             }
         }
         if f.numstat {
@@ -684,146 +1059,22 @@ impl Printer<'_> {
             })?;
             for (c, stat) in files.iter().zip(stats) {
                 match stat {
-                    LineStat::Binary => self.out.write_all(b"-\t-\t")?,
-                    LineStat::Text { added, removed } => write!(self.out, "{added}\t{removed}\t")?,
+                    LineStat::Binary => out.write_all(b"-\t-\t")?,
+                    LineStat::Text { added, removed } => write!(out, "{added}\t{removed}\t")?,
                 }
-                self.name(&c.path, term)?;
+                self.name(out, &c.path, term)?;
             }
         }
         Ok(true)
     }
 
-    fn name(&mut self, path: &[u8], term: u8) -> io::Result<()> {
+    fn name(&self, out: &mut impl Write, path: &[u8], term: u8) -> io::Result<()> {
         if self.o.nul || !needs_c_quotes(path) {
-            self.out.write_all(path)?;
+            out.write_all(path)?;
         } else {
-            self.out.write_all(&quote_c_style(path))?;
+            out.write_all(&quote_c_style(path))?;
         }
-        self.out.write_all(&[term])
-    }
-
-    /// git's `--stdin` loop: lines naming a commit (and parents to diff it
-    /// against) or two trees; other lines copied.
-    fn run_stdin(&mut self) -> Result<(), Exit> {
-        let stdin = io::stdin();
-        let mut input = stdin.lock();
-        let mut line = Vec::new();
-        let hex = self.hash.hex_len();
-        loop {
-            line.clear();
-            if input.read_until(b'\n', &mut line)? == 0 {
-                return Ok(());
-            }
-            let id = line
-                .get(..hex)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(ObjectId::from_hex)
-                .filter(|id| id.kind() == self.hash);
-            let Some(id) = id else {
-                self.out.write_all(&line)?;
-                self.out.flush()?;
-                continue;
-            };
-            if line.last() != Some(&b'\n') {
-                continue;
-            }
-            let rest = line[hex..line.len() - 1].to_vec();
-            self.stdin_line(id, &rest)?;
-        }
-    }
-
-    fn stdin_line(&mut self, id: ObjectId, rest: &[u8]) -> Result<(), Exit> {
-        let mut data = Vec::new();
-        // git's `parse_object` returns a commit parsed before as it is.
-        let before = self.parsed_before(&id)?;
-        let kind = match before {
-            Some(_) => ObjectKind::Commit,
-            None => match self.reader.read_into(&id, &mut data) {
-                Ok(kind) => kind,
-                Err(Error::NotFound(_)) => return Ok(()),
-                Err(e) => return Err(e.into()),
-            },
-        };
-        self.seen.insert(id, kind);
-        match kind {
-            ObjectKind::Commit => {
-                let (tree, real) = match before {
-                    Some(parsed) => parsed,
-                    None => self.parse_commit(id, &data)?,
-                };
-                let mut fake: Option<Vec<ObjectId>> = None;
-                let mut p = rest;
-                let hex = self.hash.hex_len();
-                while let Some((&c, after)) = p.split_first() {
-                    if !c.is_ascii_whitespace() {
-                        break;
-                    }
-                    let Some(parent) = after
-                        .get(..hex)
-                        .and_then(|h| std::str::from_utf8(h).ok())
-                        .and_then(ObjectId::from_hex)
-                    else {
-                        break;
-                    };
-                    p = &after[hex..];
-                    let list = fake.get_or_insert_with(Vec::new);
-                    match self.seen.get(&parent) {
-                        Some(kind) if *kind != ObjectKind::Commit => {
-                            eprintln!("error: object {parent} is a {kind}, not a commit");
-                        }
-                        _ => list.push(parent),
-                    }
-                }
-                if let Some(list) = fake {
-                    for parent in &list {
-                        if !self.seen.contains_key(parent) {
-                            let kind = self.reader.header(parent).map(|h| h.kind);
-                            if let Ok(kind) = kind
-                                && kind != ObjectKind::Commit
-                            {
-                                eprintln!("error: Object {parent} not a commit");
-                                return Err(Exit::Fatal(format!(
-                                    "unable to parse commit {parent}"
-                                )));
-                            }
-                        }
-                    }
-                    self.grafts.insert(id, list);
-                }
-                let parents = self.grafts.get(&id).cloned().unwrap_or(real);
-                self.diff_commit(id, tree, &parents)
-            }
-            ObjectKind::Tree => {
-                let hex = self.hash.hex_len();
-                // git: one whitespace byte, then exactly an id.
-                let second = rest
-                    .split_first()
-                    .filter(|(c, _)| c.is_ascii_whitespace())
-                    .map(|(_, r)| r)
-                    .filter(|r| r.len() == hex)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(ObjectId::from_hex);
-                let Some(other) = second else {
-                    eprintln!("error: Need exactly two trees, separated by a space");
-                    return Ok(());
-                };
-                let mut other_data = Vec::new();
-                match self.reader.read_into(&other, &mut other_data) {
-                    Ok(ObjectKind::Tree) => {}
-                    Ok(_) | Err(Error::NotFound(_)) => return Ok(()),
-                    Err(e) => return Err(e.into()),
-                }
-                self.seen.insert(other, ObjectKind::Tree);
-                writeln!(self.out, "{id} {other}")?;
-                let changes = self.changes(Some(id), Some(other))?;
-                self.flush(None, &changes)?;
-                Ok(())
-            }
-            other => {
-                eprintln!("error: Object {id} is a {other}, not a commit or tree");
-                Ok(())
-            }
-        }
+        out.write_all(&[term])
     }
 }
 
