@@ -5,8 +5,9 @@ that share its objects (git clone --shared): one without a commit-graph, one
 with `git commit-graph write --reachable --changed-paths`. Prints the median
 wall time and the median CPU time (user + system) of 7 rounds; every
 program's output is compared with the first's once per row (a difference
-stops the run). Every program runs on one thread here: git, and packread's
-walks (one reader).
+stops the run). git runs on one thread; packread uses the cores it is given
+(log reads a graph walk's commits on two threads, diff-tree --stdin diffs on
+every core): the CPU column says what that costs.
 
 usage: history.py [--gix GIX] REPO OLD PROGRAM...
   REPO     a repository (read only: the copies are made in a temporary
@@ -21,7 +22,8 @@ usage: history.py [--gix GIX] REPO OLD PROGRAM...
 HISTORY_ROWS=<word> runs only the rows whose command has that word (e.g.
 diff-tree). `--stdin` rows read the ids `git rev-list` gives for STDIN.
 HISTORY_PATH=<path> is the path of the path-limited rows (README.md if
-unset; t/t0000-basic.sh in git.git).
+unset; t/t0000-basic.sh in git.git). HISTORY_CPUS=<n> runs every program on
+the first n CPUs only (taskset).
 """
 import os
 import resource
@@ -74,10 +76,16 @@ def gix_args(args, old):
     return None
 
 
+def pinned():
+    """The taskset prefix HISTORY_CPUS asks for (none if unset)."""
+    cpus = os.environ.get("HISTORY_CPUS")
+    return ["taskset", "-c", f"0-{int(cpus) - 1}"] if cpus else []
+
+
 def run_gix(gix, repo, args):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([gix, "--repository", repo] + args, capture_output=True)
+    done = subprocess.run(pinned() + [gix, "--repository", repo] + args, capture_output=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -98,7 +106,8 @@ def gix_agrees(args, done, git_out):
 def run(program, repo, args, stdin=None):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([program, "-C", repo] + args, capture_output=True, input=stdin)
+    done = subprocess.run(pinned() + [program, "-C", repo] + args, capture_output=True,
+                          input=stdin)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
