@@ -484,16 +484,26 @@ mod tests {
         walk
     }
 
+    /// A repository of a file's commit and `n` empty ones after it, with a
+    /// commit-graph if `graph`.
+    fn commits(name: &str, n: usize, graph: bool) -> (Scratch, crate::Repository) {
+        let dir = Scratch::committed(name, &[("a.txt", "a\n")]).unwrap();
+        for i in 0..n {
+            dir.git(&["commit", "-q", "--allow-empty", "-m", &format!("c{i}")])
+                .unwrap();
+        }
+        if graph {
+            dir.git(&["commit-graph", "write", "--reachable"]).unwrap();
+        }
+        let repo = crate::Repository::discover(&dir).unwrap();
+        (dir, repo)
+    }
+
     /// The commits and bytes the walk hands over, in its order, made by
     /// the caller's function; more than a chunk of them.
     #[test]
     fn reads_what_the_walk_reads() {
-        let dir = Scratch::committed("read-ahead-all", &[("a.txt", "a\n")]).unwrap();
-        for i in 0..300 {
-            dir.git(&["commit", "-q", "--allow-empty", "-m", &format!("c{i}")])
-                .unwrap();
-        }
-        let repo = crate::Repository::discover(&dir).unwrap();
+        let (_dir, repo) = commits("read-ahead-all", 300, false);
         let mut want = Vec::new();
         let mut walk = walk_of(&repo);
         while let Some(next) = walk.next_with_data() {
@@ -517,13 +527,7 @@ mod tests {
     /// the commits before.
     #[test]
     fn readers_taking_turns_read_what_the_walk_reads() {
-        let dir = Scratch::committed("read-ahead-pool", &[("a.txt", "a\n")]).unwrap();
-        for i in 0..700 {
-            dir.git(&["commit", "-q", "--allow-empty", "-m", &format!("c{i}")])
-                .unwrap();
-        }
-        dir.git(&["commit-graph", "write", "--reachable"]).unwrap();
-        let repo = crate::Repository::discover(&dir).unwrap();
+        let (dir, repo) = commits("read-ahead-pool", 700, true);
         let pooled = |ahead: &ReadAhead<_>| matches!(ahead.source, Source::Pool { .. });
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let mut want = Vec::new();
