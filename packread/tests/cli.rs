@@ -767,3 +767,65 @@ fn replace_refs_are_refused_where_git_reads_through_them() {
     );
     same(&dir, &["rev-parse", "main", "side"], b"");
 }
+
+/// `diff-tree --stdin` on every core keeps git's order between its output
+/// and its messages, both on one pipe (git flushes its output after each
+/// commit where it isn't a file): a line naming a blob says so after the
+/// diffs of the lines before it, and a tree that can't be read stops
+/// everything after the diffs before it, with git's exit code.
+#[test]
+fn diff_tree_stdin_messages_come_in_order_with_the_diffs() {
+    let dir = std::env::temp_dir().join(format!("packread-cli-dt-order-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        let out = git(&dir).args(args).output().unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    };
+    run(&["init", "-q"]);
+    for i in 0..40 {
+        std::fs::create_dir_all(dir.join(format!("d{i}"))).unwrap();
+        std::fs::write(dir.join(format!("d{i}/x")), format!("{i}\n")).unwrap();
+        std::fs::write(dir.join("a"), format!("{i}\n")).unwrap();
+        run(&["add", "-A"]);
+        run(&[
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@b",
+            "commit",
+            "-qm",
+            "c",
+        ]);
+    }
+    let mut lines: Vec<String> = (0..30)
+        .map(|i| run(&["rev-parse", &format!("HEAD~{i}")]))
+        .collect();
+    lines.insert(3, "not an id".into());
+    lines.insert(7, run(&["rev-parse", "HEAD:a"]));
+    lines.insert(12, run(&["rev-parse", "HEAD^{tree}"]));
+    // The tree of `d20` is gone: the diff of HEAD~19 needs it.
+    let gone = run(&["rev-parse", "HEAD~19:d20"]);
+    std::fs::remove_file(dir.join(".git/objects").join(&gone[..2]).join(&gone[2..])).unwrap();
+    std::fs::write(dir.join("input"), lines.join("\n") + "\n").unwrap();
+    let merged = |program: &str| {
+        let script = format!("{program} diff-tree --stdin -r < input 2>&1");
+        Command::new("sh")
+            .args(["-c", &script])
+            .current_dir(&dir)
+            .output()
+            .unwrap()
+    };
+    let ours = merged(env!("CARGO_BIN_EXE_packread"));
+    let theirs = merged("git");
+    assert_eq!(ours.status.code(), Some(128));
+    assert_eq!(ours.status.code(), theirs.status.code());
+    assert!(
+        ours.stdout == theirs.stdout,
+        "packread:\n{}\ngit:\n{}",
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&theirs.stdout)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

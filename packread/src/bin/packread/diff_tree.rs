@@ -279,6 +279,10 @@ fn run_stdin(
         while let Some(plans) = resolver.next_plans(&mut input, 1) {
             resolver.release_windows();
             for plan in plans? {
+                if !plan.stderr.is_empty() {
+                    // As in the pipeline's output (`PlanOutput::take`).
+                    out.flush()?;
+                }
                 for message in &plan.stderr {
                     eprintln!("{message}");
                 }
@@ -308,16 +312,18 @@ fn run_stdin(
         || Differ::new(cx, o, diff),
         |differ, plans| {
             let mut made = Made {
-                stderr: Vec::new(),
                 stdout: Vec::new(),
-                flush: false,
+                plans: Vec::new(),
                 done: Ok(()),
             };
             made.done = plans.and_then(|plans| {
-                for plan in &plans {
-                    made.stderr.extend_from_slice(&plan.stderr);
-                    differ.run_plan(&mut made.stdout, plan)?;
-                    made.flush |= plan.flush;
+                for plan in plans {
+                    let ran = differ.run_plan(&mut made.stdout, &plan);
+                    // What a failed plan wrote goes out too, as git's
+                    // buffered output does when it dies.
+                    made.plans
+                        .push((made.stdout.len(), plan.stderr, plan.flush));
+                    ran?;
                 }
                 Ok(())
             });
@@ -327,12 +333,13 @@ fn run_stdin(
     )
 }
 
-/// What a job of `--stdin` lines made: git's messages, the output, whether
-/// git flushes it, and the error that stops the output after it.
+/// What a job of `--stdin` lines made: the output, and for each line's
+/// plan where its output ends, git's messages about the line (printed
+/// before its output, as git prints them while it reads the line) and
+/// whether git flushes after it; then the error that stops the output.
 struct Made {
-    stderr: Vec<String>,
     stdout: Vec<u8>,
-    flush: bool,
+    plans: Vec<(usize, Vec<String>, bool)>,
     done: Result<(), Exit>,
 }
 
@@ -343,12 +350,21 @@ struct PlanOutput<'a> {
 
 impl pipeline::Consumer<Made, Exit> for PlanOutput<'_> {
     fn take(&mut self, made: Made) -> Result<(), Exit> {
-        for message in &made.stderr {
-            eprintln!("{message}");
-        }
-        self.out.write_all(&made.stdout)?;
-        if made.flush {
-            self.out.flush()?;
+        let mut at = 0;
+        for (end, messages, flush) in &made.plans {
+            if !messages.is_empty() {
+                // git flushes its output after each commit where it isn't
+                // a file: a message comes after the lines before it.
+                self.out.flush()?;
+            }
+            for message in messages {
+                eprintln!("{message}");
+            }
+            self.out.write_all(&made.stdout[at..*end])?;
+            at = *end;
+            if *flush {
+                self.out.flush()?;
+            }
         }
         made.done
     }
