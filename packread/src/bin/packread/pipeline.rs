@@ -46,18 +46,31 @@ impl Window {
     }
 }
 
-/// Where a feeder hands its jobs: each job waits for room in the window of
-/// jobs in flight.
-pub struct Jobs<J> {
-    win: Arc<Window>,
-    tx: mpsc::Sender<(usize, J)>,
+/// Where a feeder hands its jobs: to the workers, each job waiting for room
+/// in the window of jobs in flight, or, with one worker, done at once.
+pub struct Jobs<'a, J> {
+    sink: Sink<'a, J>,
     seq: usize,
 }
 
-impl<J> Jobs<J> {
+/// Where jobs go.
+enum Sink<'a, J> {
+    Workers {
+        win: Arc<Window>,
+        tx: mpsc::Sender<(usize, J)>,
+    },
+    /// One worker: the job is done and its result taken on the feeder's
+    /// thread; false once the consumer stopped.
+    Here(&'a mut dyn FnMut(J) -> bool),
+}
+
+impl<J> Jobs<'_, J> {
     /// Hands over a job; false once no more are wanted (the consumer stopped).
     pub fn push(&mut self, job: J) -> bool {
-        let sent = self.win.acquire() && self.tx.send((self.seq, job)).is_ok();
+        let sent = match &mut self.sink {
+            Sink::Workers { win, tx } => win.acquire() && tx.send((self.seq, job)).is_ok(),
+            Sink::Here(run) => run(job),
+        };
         self.seq += 1;
         sent
     }
@@ -75,9 +88,12 @@ pub trait Consumer<R, E> {
 /// Runs the pipeline. `feed` runs on a detached thread (it may block, e.g.
 /// on stdin, and is abandoned if the consumer fails) and hands each job to
 /// [`Jobs::push`]; `work` runs on `threads` workers, each with a state from
-/// `init`; `consumer` gets each result in job order.
+/// `init`; `consumer` gets each result in job order. With one worker all of
+/// it runs on the calling thread, job after job, the consumer idle after
+/// each (three threads taking turns on one CPU cost 20,000 random reads of
+/// cargo 3-4 %, in hand-offs and wake-ups).
 pub fn ordered<J, R, S, E>(
-    feed: impl FnOnce(&mut Jobs<J>) + Send + 'static,
+    feed: impl FnOnce(&mut Jobs<'_, J>) + Send + 'static,
     threads: usize,
     window: usize,
     init: impl Fn() -> S + Sync,
@@ -88,6 +104,21 @@ where
     J: Send + 'static,
     R: Send,
 {
+    if threads <= 1 {
+        let mut state = init();
+        let mut failed = None;
+        let mut run = |job: J| {
+            let done = consumer
+                .take(work(&mut state, job))
+                .and_then(|()| consumer.idle());
+            done.map_err(|e| failed = Some(e)).is_ok()
+        };
+        feed(&mut Jobs {
+            sink: Sink::Here(&mut run),
+            seq: 0,
+        });
+        return failed.map_or(Ok(()), Err);
+    }
     let win = Arc::new(Window {
         in_flight: Mutex::new(0),
         freed: Condvar::new(),
@@ -95,12 +126,16 @@ where
         stop: AtomicBool::new(false),
     });
     let (job_tx, job_rx) = mpsc::channel::<(usize, J)>();
-    let mut jobs = Jobs {
-        win: Arc::clone(&win),
-        tx: job_tx,
-        seq: 0,
-    };
-    std::thread::spawn(move || feed(&mut jobs));
+    let feeder_win = Arc::clone(&win);
+    std::thread::spawn(move || {
+        feed(&mut Jobs {
+            sink: Sink::Workers {
+                win: feeder_win,
+                tx: job_tx,
+            },
+            seq: 0,
+        });
+    });
     let job_rx = Mutex::new(job_rx);
     let (res_tx, res_rx) = mpsc::channel::<(usize, R)>();
     std::thread::scope(|s| {
