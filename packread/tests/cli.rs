@@ -829,3 +829,66 @@ fn diff_tree_stdin_messages_come_in_order_with_the_diffs() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A caller that feeds `diff-tree --stdin` one commit at a time gets each
+/// diff before it sends the next line (git flushes after each commit where
+/// its output is a pipe), on every core and on one.
+#[test]
+fn diff_tree_stdin_answers_a_line_at_a_time() {
+    use std::io::{BufRead, BufReader, Write};
+    let repo = fixture("make_diffs.sh").join("none.git");
+    let ids = String::from_utf8(testkit::git_out(
+        &repo,
+        &["rev-list", "--no-merges", "-n", "3", "main"],
+    ))
+    .unwrap();
+    for pin in [None, Some("0")] {
+        let mut cmd = match pin {
+            Some(cpu) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", cpu, env!("CARGO_BIN_EXE_packread")]);
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_packread")),
+        };
+        let mut child = cmd
+            .args([
+                "-C",
+                repo.to_str().unwrap(),
+                "diff-tree",
+                "--stdin",
+                "--name-only",
+                "-r",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line.unwrap()).is_err() {
+                    return;
+                }
+            }
+        });
+        for id in ids.lines() {
+            writeln!(stdin, "{id}").unwrap();
+            stdin.flush().unwrap();
+            let header = rx
+                .recv_timeout(std::time::Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("no answer to {id} (pinned to {pin:?})"));
+            assert_eq!(header, id);
+            // The commit's files follow at once.
+            rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+            while rx
+                .recv_timeout(std::time::Duration::from_millis(200))
+                .is_ok()
+            {}
+        }
+        drop(stdin);
+        assert!(child.wait().unwrap().success());
+    }
+}

@@ -292,6 +292,10 @@ fn run_stdin(
                     out.flush()?;
                 }
             }
+            // Before waiting for more lines (see `PlanOutput::idle`).
+            if input.buffer().is_empty() {
+                out.flush()?;
+            }
         }
         return Ok(());
     }
@@ -369,7 +373,12 @@ impl pipeline::Consumer<Made, Exit> for PlanOutput<'_> {
         made.done
     }
 
+    /// The next lines' diffs aren't made yet (or their lines not read):
+    /// what was made goes out, as git flushes after each commit where its
+    /// output isn't a file, so that a caller feeding lines one at a time
+    /// gets each diff before it sends the next.
     fn idle(&mut self) -> Result<(), Exit> {
+        self.out.flush()?;
         Ok(())
     }
 }
