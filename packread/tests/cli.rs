@@ -775,9 +775,7 @@ fn replace_refs_are_refused_where_git_reads_through_them() {
 /// everything after the diffs before it, with git's exit code.
 #[test]
 fn diff_tree_stdin_messages_come_in_order_with_the_diffs() {
-    let dir = std::env::temp_dir().join(format!("packread-cli-dt-order-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = packread::doctest::Scratch::new("cli-dt-order").unwrap();
     let run = |args: &[&str]| {
         let out = git(&dir).args(args).output().unwrap();
         assert!(out.status.success(), "git {args:?}");
@@ -789,15 +787,7 @@ fn diff_tree_stdin_messages_come_in_order_with_the_diffs() {
         std::fs::write(dir.join(format!("d{i}/x")), format!("{i}\n")).unwrap();
         std::fs::write(dir.join("a"), format!("{i}\n")).unwrap();
         run(&["add", "-A"]);
-        run(&[
-            "-c",
-            "user.name=a",
-            "-c",
-            "user.email=a@b",
-            "commit",
-            "-qm",
-            "c",
-        ]);
+        dir.commit("c").unwrap();
     }
     let mut lines: Vec<String> = (0..30)
         .map(|i| run(&["rev-parse", &format!("HEAD~{i}")]))
@@ -813,7 +803,7 @@ fn diff_tree_stdin_messages_come_in_order_with_the_diffs() {
         let script = format!("{program} diff-tree --stdin -r < input 2>&1");
         Command::new("sh")
             .args(["-c", &script])
-            .current_dir(&dir)
+            .current_dir(&*dir)
             .output()
             .unwrap()
     };
@@ -827,7 +817,6 @@ fn diff_tree_stdin_messages_come_in_order_with_the_diffs() {
         String::from_utf8_lossy(&ours.stdout),
         String::from_utf8_lossy(&theirs.stdout)
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A caller that feeds `diff-tree --stdin` one commit at a time gets each
