@@ -269,42 +269,18 @@ fn run_stdin(
 ) -> Result<(), Exit> {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     // The resolver's reader and the commit-graph may hold four windows,
-    // each thread's two readers six: all must fit the handle limit, or the
-    // lines are diffed here, one after the other.
+    // each thread's two readers six: all must fit the handle limit, or one
+    // thread resolves and diffs in turn, each reader letting go of its
+    // windows before the other reads.
     let room = cx.odb.manager().max_file_handles().saturating_sub(4) / 6;
-    let threads = cores.min(room);
-    if threads < 2 {
-        let mut differ = differ;
-        let mut input = io::BufReader::with_capacity(1 << 16, io::stdin());
-        while let Some(plans) = resolver.next_plans(&mut input, 1) {
-            resolver.release_windows();
-            for plan in plans? {
-                if !plan.stderr.is_empty() {
-                    // As in the pipeline's output (`PlanOutput::take`).
-                    out.flush()?;
-                }
-                for message in &plan.stderr {
-                    eprintln!("{message}");
-                }
-                differ.run_plan(out, &plan)?;
-                differ.reader.release_windows();
-                if plan.flush {
-                    out.flush()?;
-                }
-            }
-            // Before waiting for more lines (see `PlanOutput::idle`).
-            if input.buffer().is_empty() {
-                out.flush()?;
-            }
-        }
-        return Ok(());
-    }
+    let threads = cores.min(room).max(1);
     drop(differ);
     let mut output = PlanOutput { out };
     pipeline::ordered(
         move |jobs: &mut pipeline::Jobs<Result<Vec<Plan>, Exit>>| {
             let mut input = io::BufReader::with_capacity(1 << 16, io::stdin());
             while let Some(plans) = resolver.next_plans(&mut input, LINES_PER_JOB) {
+                resolver.release_windows();
                 let failed = plans.is_err();
                 if !jobs.push(plans) || failed {
                     return;
@@ -331,6 +307,7 @@ fn run_stdin(
                 }
                 Ok(())
             });
+            differ.reader.release_windows();
             made
         },
         &mut output,
