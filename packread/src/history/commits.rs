@@ -762,7 +762,11 @@ impl Commits {
             return Ok(std::borrow::Cow::Borrowed(&self.recent[k].1));
         }
         let id = self.id(n)?;
-        Ok(std::borrow::Cow::Owned(self.read_text(&id, need)?))
+        Ok(std::borrow::Cow::Owned(read_text(
+            &mut self.reader,
+            &id,
+            need,
+        )?))
     }
 
     /// Where `recent` holds at least `need` of commit `n`'s object.
@@ -770,11 +774,6 @@ impl Commits {
         self.recent
             .iter()
             .position(|&(m, _, how)| m == n && how >= need)
-    }
-
-    /// As much of commit `id`'s object as `need` says.
-    fn read_text(&mut self, id: &ObjectId, need: CommitText) -> Result<Vec<u8>, Error> {
-        read_text(&mut self.reader, id, need)
     }
 
     /// The bytes of commit `n`'s object the walk hands over: kept from its
