@@ -148,3 +148,20 @@ pub use manager::{MapManager, SlidingWindowMapManager, StaticWindowMapManager};
 pub use region::MapRegion;
 pub use shared::{IDLE_RECHECK_INTERVAL, ManagerKind, Stats};
 pub use window::MapWindow;
+
+/// Asks the processor to bring the cache line holding `bytes[0]` closer: a
+/// hint for a reader about to look at it after other work (a table's entry
+/// a gather will reach a few steps on). Nothing happens for an empty slice,
+/// where the target has no such instruction, or where the page isn't
+/// mapped in yet (a prefetch never faults).
+///
+/// ```
+/// let table = vec![7u8; 4096];
+/// smmap::prefetch(&table[2048..]);
+/// smmap::prefetch(&[]);
+/// assert_eq!(table[2048], 7);
+/// ```
+#[inline]
+pub fn prefetch(bytes: &[u8]) {
+    sys::prefetch(bytes);
+}

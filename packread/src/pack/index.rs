@@ -425,6 +425,17 @@ impl PackIndex {
         Ok(Some(out))
     }
 
+    /// The 32-bit offset slots of this (version 2) index in place, four
+    /// big-endian bytes an entry, if the window `c` holds (or takes) maps
+    /// them all; `None` for a version 1 index or a window too small.
+    pub(crate) fn mapped_offset_slots<'c>(&self, c: &'c mut WindowCursor) -> Option<&'c [u8]> {
+        if self.version == IndexVersion::V1 {
+            return None;
+        }
+        let len = usize::try_from(self.len()).ok()?.checked_mul(4)?;
+        c.window_at(self.ofs32_at).ok()?.get(..len)
+    }
+
     /// Gives `f` each entry's position and 32-bit offset slot of this
     /// (version 2) index, in order, read in large pieces, while `f` says
     /// to go on.
