@@ -305,9 +305,8 @@ fn resolve_hex(reader: &mut Reader, hex_len: usize, name: &str) -> Result<Resolv
             .map_or(Resolved::Invalid, |id| Resolved::Id(*id)));
     }
     if name.len() == hex_len {
-        return Ok(
-            ObjectId::from_hex(&name.to_ascii_lowercase()).map_or(Resolved::Invalid, Resolved::Id)
-        );
+        // Either case, as git's `get_oid_hex`.
+        return Ok(ObjectId::from_hex(name).map_or(Resolved::Invalid, Resolved::Id));
     }
     match reader.resolve_prefix(name) {
         Ok(id) => Ok(Resolved::Id(id)),
