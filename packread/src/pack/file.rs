@@ -710,10 +710,10 @@ impl Pack {
 
     /// [`each_in_rev_order`](Self::each_in_rev_order) for the entries of
     /// `ranks` in pack order, over the `.rev` file's positions and the
-    /// index's offset table where they are mapped (`None` unless the
-    /// cursors' windows hold them whole), the slot a step will read
-    /// prefetched a few steps before: the positions are read in order, the
-    /// slots all over the table.
+    /// index's offset table where they are mapped ([`RevRun::Unmapped`]
+    /// unless the cursors' windows hold them whole), the slot a step will
+    /// read prefetched a few steps before: the positions are read in
+    /// order, the slots all over the table.
     fn rev_order_mapped(
         &self,
         rev: &mut WindowCursor,
@@ -750,7 +750,8 @@ impl Pack {
         let mut first = None;
         for k in ranks {
             if let Some(ahead) = word(positions, k + AHEAD)
-                && let Some(slot) = slots.get(ahead as usize * 4..)
+                && let Some(at) = (ahead as usize).checked_mul(4)
+                && let Some(slot) = slots.get(at..)
             {
                 smmap::prefetch(slot);
             }
