@@ -1,9 +1,10 @@
 //! `Odb`: a packread database for Python, read by a pool of readers with
 //! the GIL released.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
+use packread::pack::SharedBases;
 use packread::{ObjectId, OpenOptions, Reader, Visited};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -65,6 +66,12 @@ pub struct Odb {
     /// Readers not in use: each call takes one (or makes one) and gives it
     /// back, so delta-base caches last across calls and threads don't wait.
     pool: Mutex<Vec<Reader>>,
+    /// Readers in use now.
+    busy: AtomicUsize,
+    /// The whole objects under delta chains, shared by the readers once two
+    /// have worked side by side (each then takes the bases another
+    /// inflated rather than inflating them again).
+    bases: OnceLock<SharedBases>,
     /// Set by `close()`.
     closed: AtomicBool,
     /// The path and keyword arguments it was opened with (for pickling);
@@ -232,6 +239,8 @@ impl Odb {
         Odb {
             odb,
             pool: Mutex::new(Vec::new()),
+            busy: AtomicUsize::new(0),
+            bases: OnceLock::new(),
             closed: AtomicBool::new(false),
             opened: None,
         }
@@ -253,9 +262,15 @@ impl Odb {
     ) -> PyResult<T> {
         self.check_open()?;
         let (result, warnings) = py.detach(|| {
+            let others = self.busy.fetch_add(1, Ordering::Relaxed);
             let taken = self.pool.lock().ok().and_then(|mut p| p.pop());
             let mut reader = taken.unwrap_or_else(|| self.odb.reader());
+            if others > 0 || self.bases.get().is_some() {
+                let limit = self.odb.delta_base_cache_limit() / 2;
+                reader.share_bases(self.bases.get_or_init(|| SharedBases::new(limit)));
+            }
             let result = f(&mut reader);
+            self.busy.fetch_sub(1, Ordering::Relaxed);
             let warnings = reader.take_refresh_warnings();
             if let Ok(mut pool) = self.pool.lock() {
                 pool.push(reader);
