@@ -1,8 +1,8 @@
 //! `Odb`: a packread database for Python, read by a pool of readers with
 //! the GIL released.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
 
 use packread::pack::SharedBases;
 use packread::{ObjectId, OpenOptions, Reader, Visited};
@@ -70,8 +70,8 @@ pub struct Odb {
     busy: AtomicUsize,
     /// The whole objects under delta chains, shared by the readers once two
     /// have worked side by side (each then takes the bases another
-    /// inflated rather than inflating them again).
-    bases: OnceLock<SharedBases>,
+    /// inflated rather than inflating them again); let go by `close()`.
+    bases: Mutex<Option<SharedBases>>,
     /// Set by `close()`.
     closed: AtomicBool,
     /// The path and keyword arguments it was opened with (for pickling);
@@ -240,7 +240,7 @@ impl Odb {
             odb,
             pool: Mutex::new(Vec::new()),
             busy: AtomicUsize::new(0),
-            bases: OnceLock::new(),
+            bases: Mutex::new(None),
             closed: AtomicBool::new(false),
             opened: None,
         }
@@ -265,9 +265,8 @@ impl Odb {
             let others = self.busy.fetch_add(1, Ordering::Relaxed);
             let taken = self.pool.lock().ok().and_then(|mut p| p.pop());
             let mut reader = taken.unwrap_or_else(|| self.odb.reader());
-            if others > 0 || self.bases.get().is_some() {
-                let limit = self.odb.delta_base_cache_limit() / 2;
-                reader.share_bases(self.bases.get_or_init(|| SharedBases::new(limit)));
+            if let Some(bases) = self.shared_bases(others > 0) {
+                reader.share_bases(&bases);
             }
             let result = f(&mut reader);
             self.busy.fetch_sub(1, Ordering::Relaxed);
@@ -279,6 +278,16 @@ impl Odb {
         });
         warn(py, &warnings)?;
         result.map_err(to_py)
+    }
+
+    /// The readers' shared bases, made now if `make` (readers side by
+    /// side) and there are none yet.
+    fn shared_bases(&self, make: bool) -> Option<SharedBases> {
+        let mut bases = self.bases.lock().ok()?;
+        if bases.is_none() && make {
+            *bases = Some(SharedBases::new(self.odb.delta_base_cache_limit() / 2));
+        }
+        bases.clone()
     }
 
     fn id(&self, value: &Bound<'_, PyAny>) -> PyResult<ObjectId> {
@@ -326,6 +335,9 @@ impl Odb {
         self.closed.store(true, Ordering::Relaxed);
         if let Ok(mut pool) = self.pool.lock() {
             pool.clear();
+        }
+        if let Ok(mut bases) = self.bases.lock() {
+            *bases = None;
         }
         let manager = self.odb.manager();
         manager.collect();
