@@ -601,12 +601,19 @@ impl Pack {
         let (mut rev, mut idx2) = (self.rev_file()?, idx.clone());
         let mut rev2 = rev.clone();
         let (low, high) = std::thread::scope(|s| {
-            let high =
-                s.spawn(|| self.rev_order_mapped(&mut rev2, &mut idx2, mid..n, &mut |_, _| {}));
+            let high = std::thread::Builder::new().spawn_scoped(s, || {
+                self.rev_order_mapped(&mut rev2, &mut idx2, mid..n, &mut |_, _| {})
+            });
             let low = self.rev_order_mapped(&mut rev, idx, 0..mid, &mut |_, _| {});
-            let high = high
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let high = if let Ok(thread) = high {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            } else {
+                // No thread to be had: the other half here, after.
+                let (mut rev, mut idx) = (rev.clone(), idx.clone());
+                self.rev_order_mapped(&mut rev, &mut idx, mid..n, &mut |_, _| {})
+            };
             (low, high)
         });
         match (low, high) {
