@@ -670,7 +670,9 @@ impl Pack {
     /// the `.rev` file lists them, checked: every position once, offsets
     /// strictly increasing inside the pack's data (what sorting the offset
     /// table would give). `None` without a usable file or if the check
-    /// fails. The file is read in pieces, the offset table in large reads.
+    /// fails. Both tables are read in place where their windows map them
+    /// whole ([`rev_order_mapped`](Self::rev_order_mapped)); else the file
+    /// in pieces, the offset table in large reads.
     fn each_in_rev_order(&self, idx: &mut WindowCursor, mut f: impl FnMut(u64, u32)) -> Option<()> {
         const CHUNK: u64 = 16 * 1024;
         let n = u64::from(self.len());
