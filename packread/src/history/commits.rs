@@ -893,7 +893,7 @@ fn head_complete(data: &[u8], hash: HashKind) -> bool {
     memchr::memchr(b'\n', &data[at + nl + 1..]).is_some()
 }
 
-/// How many parsed commits' bytes are kept for [`Commits::data`].
+/// How many parsed commits' bytes are kept for [`Commits::text_for`].
 const RECENT: usize = 64;
 
 fn parse_hex(hex: &[u8], hash: HashKind) -> Option<ObjectId> {
