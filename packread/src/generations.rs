@@ -53,17 +53,32 @@ impl<K: Hash + Eq, V> Generations<K, V> {
     /// bound: `dropped` is given each entry the turn lets go of.
     pub(crate) fn insert(&mut self, key: K, value: V, weight: usize, mut dropped: impl FnMut(V)) {
         if self.young_weight + weight > self.bound {
-            let gone = std::mem::replace(&mut self.old, std::mem::take(&mut self.young));
-            for (value, _) in gone.into_values() {
-                dropped(value);
-            }
-            self.young_weight = 0;
+            self.turn(&mut dropped);
         }
         if let Some((old, old_weight)) = self.young.insert(key, (value, weight)) {
             self.young_weight -= old_weight;
             dropped(old);
         }
         self.young_weight += weight;
+    }
+
+    /// Turns the generations now: the old are let go of (`dropped` is given
+    /// each), the young become the old.
+    pub(crate) fn turn(&mut self, mut dropped: impl FnMut(V)) {
+        let gone = std::mem::replace(&mut self.old, std::mem::take(&mut self.young));
+        for (value, _) in gone.into_values() {
+            dropped(value);
+        }
+        self.young_weight = 0;
+    }
+
+    /// Takes the entry at `key` out, if held.
+    pub(crate) fn take(&mut self, key: &K) -> Option<V> {
+        if let Some((value, weight)) = self.young.remove(key) {
+            self.young_weight -= weight;
+            return Some(value);
+        }
+        self.old.remove(key).map(|(value, _)| value)
     }
 
     /// Lets go of every entry.

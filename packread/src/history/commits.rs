@@ -11,6 +11,7 @@ use crate::graph::{CommitGraph, GENERATION_INFINITY, GraphCursors};
 use crate::object::{HashKind, ObjectId, ObjectKind};
 use crate::odb::Reader;
 
+use super::heads_ahead::{HeadsAhead, ReadHead};
 use super::id_index::IdIndex;
 
 /// A commit's place in a [`Commits`] arena.
@@ -158,6 +159,27 @@ pub(crate) struct Commits {
     room: HandleRoom,
     /// A shallow repository's boundary: commits parsed without parents.
     shallow: Arc<Shallow>,
+    /// Commits read ahead on a thread of their own (see [`HeadsAhead`]).
+    ahead: Ahead,
+    /// The first parent of the commit being parsed from its object (none
+    /// past a shallow boundary), for [`HeadsAhead::missed`].
+    first_parent: Option<ObjectId>,
+}
+
+/// How many commits a walk parses from their objects before a thread reads
+/// them ahead of it: walks that stop after a few never start one.
+const PARSES_BEFORE_AHEAD: u32 = 64;
+
+/// Whether commits are read ahead of the walk.
+enum Ahead {
+    /// No: the walk reads no trees, a commit-graph lists the commits, a
+    /// handle limit leaves no room for another reader, or no thread
+    /// started.
+    Off,
+    /// Not yet: so many commits were parsed from their objects.
+    Counting(u32),
+    /// By this thread, as much of each as this says (as `parse_keeps`).
+    On(HeadsAhead, Option<CommitText>),
 }
 
 impl Commits {
@@ -195,12 +217,22 @@ impl Commits {
             hand_over: CommitText::Whole,
             prefetch_trees: false,
             shallow: Arc::default(),
+            ahead: Ahead::Off,
+            first_parent: None,
         }
     }
 
-    /// Whether commits' trees will be read (see `prefetch_trees`).
+    /// Whether commits' trees will be read (see `prefetch_trees`): then,
+    /// where the commits are read from their objects, a thread reads them
+    /// ahead of the walk (see [`HeadsAhead`]) while it compares trees.
     pub(crate) fn set_prefetch_trees(&mut self, on: bool) {
         self.prefetch_trees = on;
+        let ahead = on && self.graph.is_none() && self.room == HandleRoom::TwoReaders;
+        match (&self.ahead, ahead) {
+            (Ahead::Off, true) => self.ahead = Ahead::Counting(0),
+            (_, false) => self.ahead = Ahead::Off,
+            _ => {}
+        }
     }
 
     /// Parses the commits of `shallow` without their parents, as git does
@@ -591,21 +623,25 @@ impl Commits {
 
     fn parse_object(&mut self, n: Node, id: ObjectId) -> Result<(), ParseFailure> {
         let mut buf = std::mem::take(&mut self.buf);
-        // Only the header lines, unless the bytes are kept for more.
-        let hash = self.hash;
         let kept = self.parse_keeps;
-        let read = match kept {
-            None => self
-                .reader
-                .read_prefix_into(&id, &mut buf, &mut |p| head_complete(p, hash)),
-            Some(CommitText::Whole) => self.reader.read_into(&id, &mut buf),
-            Some(how) => self.reader.read_prefix_into(&id, &mut buf, &mut |p| {
-                head_complete(p, hash) && how.holds(p)
-            }),
+        let read_ahead = match &self.ahead {
+            Ahead::On(ahead, how) if *how == kept => ahead.take(&id),
+            _ => None,
+        };
+        let missed = read_ahead.is_none();
+        let read = match read_ahead {
+            Some(bytes) => {
+                buf = bytes;
+                Ok(ObjectKind::Commit)
+            }
+            None => read_head(&mut self.reader, &id, &mut buf, self.hash, kept),
         };
         let result = match read {
             Ok(ObjectKind::Commit) => {
                 let filled = self.fill_from_object(n, id, &buf);
+                if missed && filled.is_ok() {
+                    self.after_miss(n, &id);
+                }
                 if let Some(how) = kept
                     && filled.is_ok()
                 {
@@ -630,8 +666,12 @@ impl Commits {
         parents.clear();
         // git reads a shallow commit's parent lines, and keeps none.
         let shallow = self.shallow.contains(&id);
+        self.first_parent = None;
         let head = parse_head(data, self.hash, &mut |p| {
             if !shallow {
+                if self.first_parent.is_none() {
+                    self.first_parent = Some(p);
+                }
                 let parent = self.lookup(&p);
                 if !self.nodes[parent as usize].parsed {
                     self.reader.prefetch_lookup(&p);
@@ -655,6 +695,63 @@ impl Commits {
         node.generation = GENERATION_INFINITY;
         node.parsed = true;
         Ok(())
+    }
+
+    /// After commit `n` was parsed from its object `id`, which the thread
+    /// reading ahead hadn't read: the thread follows its first parents, or
+    /// starts once [`PARSES_BEFORE_AHEAD`] commits were so parsed.
+    fn after_miss(&mut self, n: Node, id: &ObjectId) {
+        if let Ahead::Counting(parsed) = &mut self.ahead {
+            *parsed += 1;
+            if *parsed < PARSES_BEFORE_AHEAD {
+                return;
+            }
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+            let started = (cores > 1)
+                .then(|| HeadsAhead::start(self.head_reader()))
+                .flatten();
+            self.ahead = match started {
+                Some(ahead) => Ahead::On(ahead, self.parse_keeps),
+                None => Ahead::Off,
+            };
+        }
+        if let Ahead::On(ahead, _) = &self.ahead {
+            ahead.missed(id, self.nodes[n as usize].date, self.first_parent);
+        }
+    }
+
+    /// How many commits the walk took from the thread reading ahead, if
+    /// one started.
+    #[cfg(test)]
+    pub(crate) fn taken_from_thread(&self) -> Option<u64> {
+        match &self.ahead {
+            Ahead::On(ahead, _) => Some(ahead.taken()),
+            _ => None,
+        }
+    }
+
+    /// What the thread reading ahead reads a commit with: as the walk
+    /// reads it, through a reader of its own that never fetches.
+    fn head_reader(&self) -> ReadHead {
+        let odb = self.reader.odb();
+        let mut reader = odb.reader();
+        reader.set_delta_base_cache_limit(odb.commit_walk_delta_base_cache_limit());
+        reader.never_fetch();
+        let (hash, kept, shallow) = (self.hash, self.parse_keeps, Arc::clone(&self.shallow));
+        Box::new(move |id, buf| {
+            match read_head(&mut reader, id, buf, hash, kept) {
+                Ok(ObjectKind::Commit) => {}
+                _ => return None,
+            }
+            let shallow = shallow.contains(id);
+            let mut first = None;
+            let (_, date) = parse_head(buf, hash, &mut |p| {
+                if !shallow && first.is_none() {
+                    first = Some(p);
+                }
+            })?;
+            Some((date, first))
+        })
     }
 
     /// How many commits `starts` reach, themselves included, each once
@@ -841,6 +938,24 @@ fn read_text(reader: &mut Reader, id: &ObjectId, need: CommitText) -> Result<Vec
         reader.read_prefix_into(id, &mut data, &mut |p| need.holds(p))?;
     }
     Ok(data)
+}
+
+/// Reads as much of commit `id` into `buf` as `kept` says, at least the
+/// header lines [`parse_head`] reads (see `Commits::parse_keeps`).
+fn read_head(
+    reader: &mut Reader,
+    id: &ObjectId,
+    buf: &mut Vec<u8>,
+    hash: HashKind,
+    kept: Option<CommitText>,
+) -> Result<ObjectKind, Error> {
+    match kept {
+        None => reader.read_prefix_into(id, buf, &mut |p| head_complete(p, hash)),
+        Some(CommitText::Whole) => reader.read_into(id, buf),
+        Some(how) => {
+            reader.read_prefix_into(id, buf, &mut |p| head_complete(p, hash) && how.holds(p))
+        }
+    }
 }
 
 /// git's `parse_commit_buffer`: `tree <hex>\n`, then `parent <hex>\n` lines

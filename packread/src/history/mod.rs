@@ -7,6 +7,7 @@ mod commits;
 mod date;
 mod flags;
 mod grep;
+mod heads_ahead;
 mod id_index;
 mod merge_base;
 mod objects;

@@ -1331,6 +1331,13 @@ impl Walk {
         self.commits.has_graph()
     }
 
+    /// How many commits the walk took from the thread reading them ahead
+    /// (see `heads_ahead`), if one started.
+    #[cfg(test)]
+    pub(crate) fn taken_from_thread(&self) -> Option<u64> {
+        self.commits.taken_from_thread()
+    }
+
     /// A reader of the walk's database with the cache a commit walk's
     /// reads want.
     pub(crate) fn commit_reader(&self) -> Reader {

@@ -132,6 +132,9 @@ pub(crate) struct ReaderState {
     /// reader's end.
     pub(crate) loose_fans: std::collections::HashMap<(usize, u8), Vec<crate::ObjectId>>,
     pub(crate) loose_writes: u64,
+    /// Misses are never fetched from a promisor remote (a reader that reads
+    /// ahead of what is asked for: see [`Reader::never_fetch`]).
+    no_fetch: bool,
 }
 
 impl ReaderState {
@@ -154,6 +157,7 @@ impl ReaderState {
             hit: Vec::new(),
             loose_fans: std::collections::HashMap::new(),
             loose_writes: 0,
+            no_fetch: false,
         }
     }
 
@@ -262,11 +266,19 @@ impl Reader {
         state.decode.keep_tree_bases = 0;
         state.decode.shared = None;
         state.loose_fans.clear();
+        state.no_fetch = false;
         state.catch_up(&odb);
         Reader {
             odb,
             state: Some(state),
         }
+    }
+
+    /// Never fetches a missing object from a promisor remote: for a reader
+    /// that reads what may be asked for later (it may never be), whose
+    /// misses the reader asked then fetches if git would.
+    pub(crate) fn never_fetch(&mut self) {
+        self.state().no_fetch = true;
     }
 
     /// After a scan this reader asked for: its packs, and its warnings kept
@@ -438,7 +450,7 @@ impl Reader {
         if let Some(found) = self.locate_without_fetch(id)? {
             return Ok(Some(found));
         }
-        if !self.odb.refreshes_on_miss() {
+        if !self.odb.refreshes_on_miss() || self.state().no_fetch {
             return Ok(None);
         }
         self.fetch_lazily(id)
