@@ -306,6 +306,38 @@ impl GraphFile {
         }
     }
 
+    /// Asks for the changed-path filter index entries of position `lex`
+    /// (where its filter starts and ends) to be fetched into the
+    /// processor's cache, for [`prefetch_filter`](Self::prefetch_filter).
+    pub(crate) fn prefetch_filter_index(&self, c: &WindowCursor, lex: u32) {
+        if let Some(b) = self.bloom {
+            c.prefetch(b.index + u64::from(lex) * 4);
+            if let Some(before) = lex.checked_sub(1) {
+                c.prefetch(b.index + u64::from(before) * 4);
+            }
+        }
+    }
+
+    /// Asks for the first bytes of the changed-path filter of position
+    /// `lex` to be fetched into the processor's cache: a walk that asks
+    /// the filters reads them far apart (in date order, the file holds
+    /// them in id order), a cache miss each.
+    pub(crate) fn prefetch_filter(&self, c: &mut WindowCursor, lex: u32) {
+        let Some(b) = self.bloom else {
+            return;
+        };
+        let start = match lex.checked_sub(1) {
+            None => 0,
+            Some(before) => match self.array::<4>(c, b.index + u64::from(before) * 4) {
+                Ok(raw) => u64::from(be32(&raw)),
+                Err(_) => return,
+            },
+        };
+        if start.saturating_add(12) < b.data_len {
+            c.prefetch(b.data + 12 + start);
+        }
+    }
+
     /// Where the commit-data entry at position `lex` starts (a tree id,
     /// two parent slots, generation and date).
     fn commit_data_at(&self, lex: u32) -> u64 {

@@ -224,6 +224,25 @@ impl CommitGraph {
         }
     }
 
+    /// Asks for the changed-path filter index entries of the commit at
+    /// graph position `pos` to be fetched into the processor's cache (see
+    /// [`prefetch_filter`](Self::prefetch_filter)).
+    pub(crate) fn prefetch_filter_index(&self, cursors: &GraphCursors, pos: u32) {
+        if let Ok((i, lex)) = self.layer_of(pos) {
+            self.layers[i].prefetch_filter_index(&cursors.0[i], lex);
+        }
+    }
+
+    /// Asks for the start of the changed-path filter of the commit at
+    /// graph position `pos` to be fetched into the processor's cache,
+    /// reading where it starts (best asked for before, with
+    /// [`prefetch_filter_index`](Self::prefetch_filter_index)).
+    pub(crate) fn prefetch_filter(&self, cursors: &mut GraphCursors, pos: u32) {
+        if let Ok((i, lex)) = self.layer_of(pos) {
+            self.layers[i].prefetch_filter(&mut cursors.0[i], lex);
+        }
+    }
+
     /// The id at graph position `pos`.
     #[inline]
     pub fn id_at(&self, cursors: &mut GraphCursors, pos: u32) -> Result<ObjectId, Error> {

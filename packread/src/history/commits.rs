@@ -155,6 +155,9 @@ pub(crate) struct Commits {
     /// Trees are read after their commits (path-limited walks): the index
     /// lookup of a commit's tree is prefetched when the commit is parsed.
     prefetch_trees: bool,
+    /// The walk asks each commit's changed-path filter: it is prefetched
+    /// when the commit is parsed, its index entries with its child.
+    prefetch_filters: bool,
     /// How many readers' windows the handle limit has room for.
     room: HandleRoom,
     /// A shallow repository's boundary: commits parsed without parents.
@@ -216,6 +219,7 @@ impl Commits {
             parse_keeps: None,
             hand_over: CommitText::Whole,
             prefetch_trees: false,
+            prefetch_filters: false,
             shallow: Arc::default(),
             ahead: Ahead::Off,
             first_parent: None,
@@ -233,6 +237,12 @@ impl Commits {
             (_, false) => self.ahead = Ahead::Off,
             _ => {}
         }
+    }
+
+    /// Whether the walk asks each commit's changed-path filter (see
+    /// `prefetch_filters`).
+    pub(crate) fn set_prefetch_filters(&mut self, on: bool) {
+        self.prefetch_filters = on;
     }
 
     /// Parses the commits of `shallow` without their parents, as git does
@@ -595,9 +605,17 @@ impl Commits {
                 return Err(e.into());
             }
         };
-        let (graph, cursors) = self.graph.as_ref().expect("found in it");
+        let (graph, cursors) = self.graph.as_mut().expect("found in it");
         for &p in &positions {
             graph.prefetch(cursors, p);
+            if self.prefetch_filters {
+                graph.prefetch_filter_index(cursors, p);
+            }
+        }
+        // The walk asks this commit's filter when it takes the commit,
+        // soon: its index entries were asked for with its child's parents.
+        if self.prefetch_filters {
+            graph.prefetch_filter(cursors, pos);
         }
         let mut parents = std::mem::take(&mut self.object_parents);
         parents.clear();

@@ -500,8 +500,9 @@ impl Walk {
             if !initial.is_empty() {
                 pruning.prepare_bloom(&self.commits);
                 if pruning.uses_bloom() {
-                    // Most commits' trees are never read.
+                    // Most commits' trees are never read; their filters are.
                     self.commits.set_prefetch_trees(false);
+                    self.commits.set_prefetch_filters(true);
                 }
                 if pruning.uses_bloom() && !self.opts.full_history {
                     // Trees read far apart in history (with the whole
