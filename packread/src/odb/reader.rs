@@ -275,8 +275,9 @@ impl Reader {
     }
 
     /// Never fetches a missing object from a promisor remote: for a reader
-    /// that reads what may be asked for later (it may never be), whose
-    /// misses the reader asked then fetches if git would.
+    /// that reads what may be asked for later (it may never be); what it
+    /// misses, the reader that is asked for it reads, fetching if git
+    /// would.
     pub(crate) fn never_fetch(&mut self) {
         self.state().no_fetch = true;
     }
