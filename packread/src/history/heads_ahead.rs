@@ -261,8 +261,10 @@ fn read_ahead(shared: &Shared, mut read: ReadHead) {
         {
             let mut s = shared.lock();
             if let Some((id, bytes)) = done.take() {
-                s.held += 1;
-                s.ready.insert(id, bytes, 1, drop);
+                // A commit read again (once forgotten) replaces itself.
+                let mut replaced = 0;
+                s.ready.insert(id, bytes, 1, |_| replaced += 1);
+                s.held = s.held + 1 - replaced;
             }
             loop {
                 if s.stop {
