@@ -176,8 +176,9 @@ const PARSES_BEFORE_AHEAD: u32 = 64;
 /// Whether commits are read ahead of the walk.
 enum Ahead {
     /// No: the walk reads no trees, a commit-graph lists the commits, a
-    /// handle limit leaves no room for another reader, or no thread
-    /// started.
+    /// handle limit leaves no room for another reader, no thread started,
+    /// or the walk came to keep more or less of each commit than the
+    /// thread reads.
     Off,
     /// Not yet: so many commits were parsed from their objects.
     Counting(u32),
@@ -642,8 +643,13 @@ impl Commits {
     fn parse_object(&mut self, n: Node, id: ObjectId) -> Result<(), ParseFailure> {
         let mut buf = std::mem::take(&mut self.buf);
         let kept = self.parse_keeps;
+        // The thread reads as much of each commit as the walk read when it
+        // started; a walk that now keeps more (or less) reads alone.
+        if matches!(&self.ahead, Ahead::On(_, how) if *how != kept) {
+            self.ahead = Ahead::Off;
+        }
         let read_ahead = match &self.ahead {
-            Ahead::On(ahead, how) if *how == kept => ahead.take(&id),
+            Ahead::On(ahead, _) => ahead.take(&id),
             _ => None,
         };
         let missed = read_ahead.is_none();
