@@ -328,8 +328,8 @@ impl GraphFile {
         };
         let start = match lex.checked_sub(1) {
             None => 0,
-            Some(before) => match self.array::<4>(c, b.index + u64::from(before) * 4) {
-                Ok(raw) => u64::from(be32(&raw)),
+            Some(before) => match self.filter_end(c, b, before) {
+                Ok(end) => end,
                 Err(_) => return,
             },
         };
@@ -440,16 +440,10 @@ impl GraphFile {
         let Some(b) = self.bloom else {
             return Ok(None);
         };
-        let mut raw = [0u8; 4];
-        let end = {
-            self.read(c, b.index + u64::from(lex) * 4, &mut raw)?;
-            u64::from(be32(&raw))
-        };
-        let start = if lex == 0 {
-            0
-        } else {
-            self.read(c, b.index + u64::from(lex - 1) * 4, &mut raw)?;
-            u64::from(be32(&raw))
+        let end = self.filter_end(c, b, lex)?;
+        let start = match lex.checked_sub(1) {
+            None => 0,
+            Some(before) => self.filter_end(c, b, before)?,
         };
         if start > end || end > b.data_len - 12 {
             return Ok(Some(b.settings));
@@ -457,6 +451,14 @@ impl GraphFile {
         filter.resize((end - start) as usize, 0);
         self.read(c, b.data + 12 + start, filter)?;
         Ok(Some(b.settings))
+    }
+
+    /// Where the changed-path filter of position `lex` ends in the filter
+    /// data (its index entry; the next position's filter starts there).
+    fn filter_end(&self, c: &mut WindowCursor, b: BloomChunks, lex: u32) -> Result<u64, Error> {
+        Ok(u64::from(be32(
+            &self.array::<4>(c, b.index + u64::from(lex) * 4)?,
+        )))
     }
 
     /// The `N` bytes at `at` (a copy of a length known when compiled).
