@@ -81,6 +81,11 @@ impl<K: Hash + Eq, V> Generations<K, V> {
         self.old.remove(key).map(|(value, _)| value)
     }
 
+    /// How many entries the generations hold.
+    pub(crate) fn len(&self) -> usize {
+        self.young.len() + self.old.len()
+    }
+
     /// Lets go of every entry.
     pub(crate) fn clear(&mut self) {
         self.young = Map::default();

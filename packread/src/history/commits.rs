@@ -164,9 +164,6 @@ pub(crate) struct Commits {
     shallow: Arc<Shallow>,
     /// Commits read ahead on a thread of their own (see [`HeadsAhead`]).
     ahead: Ahead,
-    /// The first parent of the commit being parsed from its object (none
-    /// past a shallow boundary), for [`HeadsAhead::missed`].
-    first_parent: Option<ObjectId>,
 }
 
 /// How many commits a walk parses from their objects before a thread reads
@@ -223,7 +220,6 @@ impl Commits {
             prefetch_filters: false,
             shallow: Arc::default(),
             ahead: Ahead::Off,
-            first_parent: None,
         }
     }
 
@@ -690,12 +686,8 @@ impl Commits {
         parents.clear();
         // git reads a shallow commit's parent lines, and keeps none.
         let shallow = self.shallow.contains(&id);
-        self.first_parent = None;
         let head = parse_head(data, self.hash, &mut |p| {
             if !shallow {
-                if self.first_parent.is_none() {
-                    self.first_parent = Some(p);
-                }
                 let parent = self.lookup(&p);
                 if !self.nodes[parent as usize].parsed {
                     self.reader.prefetch_lookup(&p);
@@ -739,8 +731,15 @@ impl Commits {
                 None => Ahead::Off,
             };
         }
-        if let Ahead::On(ahead, _) = &self.ahead {
-            ahead.missed(id, self.nodes[n as usize].date, self.first_parent);
+        if matches!(self.ahead, Ahead::On(..)) {
+            // None past a shallow boundary: parsed without its parents.
+            let first_parent = match self.parents(n).first() {
+                Some(&p) => self.id(p).ok(),
+                None => None,
+            };
+            if let Ahead::On(ahead, _) = &self.ahead {
+                ahead.missed(id, self.nodes[n as usize].date, first_parent);
+            }
         }
     }
 
@@ -754,12 +753,18 @@ impl Commits {
         }
     }
 
-    /// What the thread reading ahead reads a commit with: as the walk
-    /// reads it, through a reader of its own that never fetches.
-    fn head_reader(&self) -> ReadHead {
+    /// A reader of the database with the cache a commit walk's reads want.
+    pub(crate) fn commit_reader(&self) -> Reader {
         let odb = self.reader.odb();
         let mut reader = odb.reader();
         reader.set_delta_base_cache_limit(odb.commit_walk_delta_base_cache_limit());
+        reader
+    }
+
+    /// What the thread reading ahead reads a commit with: as the walk
+    /// reads it, through a reader of its own that never fetches.
+    fn head_reader(&self) -> ReadHead {
+        let mut reader = self.commit_reader();
         reader.never_fetch();
         let (hash, kept, shallow) = (self.hash, self.parse_keeps, Arc::clone(&self.shallow));
         Box::new(move |id, buf| {

@@ -23,6 +23,7 @@
 //! never fetch from a promisor remote, and a read that fails is left to
 //! the walk: the walk reads that commit itself, with its own error.
 
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
@@ -77,8 +78,6 @@ struct State {
     /// Commits the walk read itself since the thread last looked, each
     /// with its date and first parent: the thread follows from there.
     missed: Vec<Line>,
-    /// How many commits `ready` holds.
-    held: usize,
     /// How many commits the walk parsed from their objects, and had parsed
     /// at the last turn of `ready`.
     parsed: usize,
@@ -123,7 +122,6 @@ impl HeadsAhead {
                 // Turned by the walk's parses, not by what it holds.
                 ready: Generations::new(usize::MAX),
                 missed: Vec::new(),
-                held: 0,
                 parsed: 0,
                 turned: 0,
                 #[cfg(test)]
@@ -150,22 +148,17 @@ impl HeadsAhead {
         let mut s = self.shared.lock();
         s.parsed += 1;
         let found = s.ready.take(id);
+        #[cfg(test)]
         if found.is_some() {
-            s.held -= 1;
-            #[cfg(test)]
-            {
-                s.taken += 1;
-            }
+            s.taken += 1;
         }
         // What the thread holds was read in vain if the walk went on as far
         // without taking enough of it to let the thread go on.
-        if s.held >= LEAD && s.parsed >= s.turned + LEAD {
+        if s.ready.len() >= LEAD && s.parsed >= s.turned + LEAD {
             s.turned = s.parsed;
-            let mut gone = 0;
-            s.ready.turn(|_| gone += 1);
-            s.held -= gone;
+            s.ready.turn(drop);
         }
-        let wake = s.waiting == Some(Waiting::Room) && s.held < LEAD / 2;
+        let wake = s.waiting == Some(Waiting::Room) && s.ready.len() < LEAD / 2;
         drop(s);
         if wake {
             self.shared.wake.notify_one();
@@ -215,37 +208,12 @@ impl Drop for HeadsAhead {
 }
 
 /// A line's place in the thread's queue: the newest last commit first, of
-/// equal dates the line met first.
+/// equal dates the line met first (`order` is unique: `next` never decides).
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct Queued {
     date: u64,
-    order: u64,
+    order: Reverse<u64>,
     next: ObjectId,
-}
-
-impl Queued {
-    fn key(&self) -> (u64, std::cmp::Reverse<u64>) {
-        (self.date, std::cmp::Reverse(self.order))
-    }
-}
-
-impl PartialEq for Queued {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Queued {}
-
-impl PartialOrd for Queued {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Queued {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.key().cmp(&other.key())
-    }
 }
 
 /// The thread: reads the next commit of the line whose last commit is the
@@ -261,10 +229,7 @@ fn read_ahead(shared: &Shared, mut read: ReadHead) {
         {
             let mut s = shared.lock();
             if let Some((id, bytes)) = done.take() {
-                // A commit read again (once forgotten) replaces itself.
-                let mut replaced = 0;
-                s.ready.insert(id, bytes, 1, |_| replaced += 1);
-                s.held = s.held + 1 - replaced;
+                s.ready.insert(id, bytes, 1, drop);
             }
             loop {
                 if s.stop {
@@ -276,16 +241,17 @@ fn read_ahead(shared: &Shared, mut read: ReadHead) {
                         met += 1;
                         lines.push(Queued {
                             date: line.date,
-                            order: met,
+                            order: Reverse(met),
                             next,
                         });
                     }
                 }
-                if s.held < LEAD && !lines.is_empty() {
+                let held = s.ready.len();
+                if held < LEAD && !lines.is_empty() {
                     looks = 0;
                     break;
                 }
-                if s.held < LEAD && looks < LOOKS {
+                if held < LEAD && looks < LOOKS {
                     looks += 1;
                     s = shared
                         .wake
@@ -294,7 +260,7 @@ fn read_ahead(shared: &Shared, mut read: ReadHead) {
                         .0;
                     continue;
                 }
-                s.waiting = Some(if s.held < LEAD {
+                s.waiting = Some(if held < LEAD {
                     Waiting::News
                 } else {
                     Waiting::Room
@@ -439,7 +405,7 @@ mod tests {
     fn wait_held(ahead: &HeadsAhead, n: usize) -> usize {
         let until = Instant::now() + Duration::from_secs(10);
         loop {
-            let held = ahead.shared.lock().held;
+            let held = ahead.shared.lock().ready.len();
             if held >= n || Instant::now() > until {
                 return held;
             }
@@ -470,7 +436,11 @@ mod tests {
         ahead.missed(&id(0), 1_000_000_000, Some(id(1)));
         assert_eq!(wait_held(&ahead, LEAD), LEAD);
         std::thread::sleep(Duration::from_millis(20));
-        assert_eq!(ahead.shared.lock().held, LEAD, "no more than the lead");
+        assert_eq!(
+            ahead.shared.lock().ready.len(),
+            LEAD,
+            "no more than the lead"
+        );
         for i in 1..=100 {
             assert_eq!(ahead.take(&id(i)), Some(format!("commit {i}").into_bytes()));
             assert_eq!(ahead.take(&id(i)), None, "handed over once");

@@ -1342,10 +1342,7 @@ impl Walk {
     /// A reader of the walk's database with the cache a commit walk's
     /// reads want.
     pub(crate) fn commit_reader(&self) -> Reader {
-        let odb = self.commits.reader.odb();
-        let mut reader = odb.reader();
-        reader.set_delta_base_cache_limit(odb.commit_walk_delta_base_cache_limit());
-        reader
+        self.commits.commit_reader()
     }
 
     /// Counts the commits the walk has left to select, as `rev-list
