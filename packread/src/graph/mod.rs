@@ -395,6 +395,18 @@ impl CommitGraph {
     }
 }
 
+/// Whether a (non-empty) changed-path filter may hold each of `keys` (the
+/// path's and its directories'): every bit of each key set.
+pub(crate) fn filter_may_hold(filter: &[u8], keys: &[Vec<u32>]) -> bool {
+    let bits = filter.len() as u64 * 8;
+    keys.iter().all(|key| {
+        key.iter().all(|&h| {
+            let at = u64::from(h) % bits;
+            filter[(at / 8) as usize] & (1 << (at % 8)) != 0
+        })
+    })
+}
+
 /// The split chain of `dir`, as much of it as git would use.
 fn open_chain(
     dir: &Path,

@@ -293,7 +293,7 @@ fn read_ahead(shared: &Shared, mut read: ReadHead) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::fmt::Write as _;
     use std::io::Write;
     use std::process::{Command, Stdio};
@@ -310,7 +310,7 @@ mod tests {
     /// A fast-import stream of `n` commits on main, each changing
     /// `f<i % 5>.txt`, and each tenth a merge of a side commit (made off
     /// the commit before) that changes `side.txt`.
-    fn history(n: usize) -> String {
+    pub(in crate::history) fn history(n: usize) -> String {
         let mut s = String::new();
         for i in 1..=n {
             if i % 10 == 0 {
@@ -334,7 +334,7 @@ mod tests {
         s
     }
 
-    fn git(dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    pub(in crate::history) fn git(dir: &std::path::Path, args: &[&str], stdin: &str) -> String {
         let mut child = Command::new("git")
             .args(args)
             .current_dir(dir)

@@ -12,6 +12,7 @@ mod id_index;
 mod merge_base;
 mod objects;
 mod path_entries;
+mod paths_ahead;
 mod position_walk;
 mod prune;
 mod queue;

@@ -25,7 +25,7 @@ const GENERATION: usize = 1 << 12;
 
 /// What a tree has at one name, or a path at its end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Found {
+pub(crate) enum Found {
     /// No entry of that name.
     Nothing,
     /// One entry (its canonical mode and id).
@@ -153,15 +153,20 @@ impl PathEntries {
         trees: &mut TreeCache,
         old: Option<&ObjectId>,
         new: &ObjectId,
+        known: [Option<&[Found]>; 2],
     ) -> Result<Verdict, Error> {
         let mut directories = Vec::new();
         let mut files_differ = false;
         for p in 0..self.paths.len() {
-            let a = match old {
-                Some(old) => self.reach(reader, old, p)?,
-                None => Found::Nothing,
+            let a = match (old, known[0]) {
+                (Some(_), Some(k)) => k[p],
+                (Some(old), None) => self.reach(reader, old, p)?,
+                (None, _) => Found::Nothing,
             };
-            let b = self.reach(reader, new, p)?;
+            let b = match known[1] {
+                Some(k) => k[p],
+                None => self.reach(reader, new, p)?,
+            };
             if a == Found::Several || b == Found::Several {
                 return Ok(Verdict::Undecided);
             }
@@ -219,6 +224,42 @@ impl PathEntries {
     /// (read trees beyond those on the way to the paths).
     pub(crate) fn compared_directories(&self) -> bool {
         self.compared_directories
+    }
+
+    /// What `root` has at each path, in order.
+    pub(crate) fn reach_all(
+        &mut self,
+        reader: &mut Reader,
+        root: &ObjectId,
+    ) -> Result<std::sync::Arc<[Found]>, Error> {
+        (0..self.paths.len())
+            .map(|p| self.reach(reader, root, p))
+            .collect()
+    }
+
+    /// A lookup of the same paths, with a memory of its own.
+    pub(crate) fn same_paths(&self) -> PathEntries {
+        PathEntries {
+            paths: self
+                .paths
+                .iter()
+                .map(|p| Path {
+                    steps: p.steps.clone(),
+                    dir_only: p.dir_only,
+                })
+                .collect(),
+            steps: self
+                .steps
+                .iter()
+                .map(|s| Step {
+                    name: s.name.clone(),
+                    found: Generations::new(GENERATION),
+                })
+                .collect(),
+            spare: Vec::new(),
+            everything: self.everything.clone(),
+            compared_directories: false,
+        }
     }
 
     /// What `root` has at path `p`.
@@ -393,7 +434,7 @@ mod tests {
                             changed = true;
                             ControlFlow::Break(())
                         });
-                    let verdict = entries.compare(&mut reader, &mut trees, old, new);
+                    let verdict = entries.compare(&mut reader, &mut trees, old, new, [None, None]);
                     let (Ok(_), Ok(verdict)) = (diff, verdict) else {
                         continue;
                     };
@@ -425,7 +466,13 @@ mod tests {
         let mut verdict = |spec: &str, old: usize, new: usize| {
             let mut entries = PathEntries::new(&Pathspec::new([spec], "").unwrap()).unwrap();
             entries
-                .compare(&mut reader, &mut trees, Some(&roots[old]), &roots[new])
+                .compare(
+                    &mut reader,
+                    &mut trees,
+                    Some(&roots[old]),
+                    &roots[new],
+                    [None, None],
+                )
                 .unwrap()
         };
         // A mode written unusually is the mode git reads.
@@ -455,7 +502,13 @@ mod tests {
         let r2 = tree(&odb, &[("100644", "a", damaged), ("40000", "x", damaged)]);
         let mut entries = PathEntries::new(&Pathspec::new(["a", "x/y"], "").unwrap()).unwrap();
         let mut reader = odb.reader();
-        let verdict = entries.compare(&mut reader, &mut TreeCache::new(1 << 20), Some(&r1), &r2);
+        let verdict = entries.compare(
+            &mut reader,
+            &mut TreeCache::new(1 << 20),
+            Some(&r1),
+            &r2,
+            [None, None],
+        );
         assert_eq!(verdict.unwrap(), Verdict::Undecided);
     }
 }

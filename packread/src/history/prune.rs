@@ -7,13 +7,15 @@
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use crate::diff::{self, Pathspec, TreeDiffOptions};
 use crate::error::Error;
-use crate::graph::BloomSettings;
+use crate::graph::{BloomSettings, filter_may_hold};
 use crate::history::commits::{Commits, Node, ParseFailure};
 use crate::history::flags::{BOTTOM, TREESAME, UNINTERESTING};
 use crate::history::path_entries::{PathEntries, Verdict};
+use crate::history::paths_ahead::{PathsAhead, Plan};
 use crate::object::ObjectId;
 use crate::odb::Reader;
 
@@ -85,6 +87,8 @@ pub(crate) struct Pruning {
     sampled: Option<(u32, u32)>,
     /// The Bloom filter being read (one buffer for all).
     filter: Vec<u8>,
+    /// A thread finding the paths' entries ahead, if one started.
+    ahead: Option<PathsAhead>,
 }
 
 /// git's `relevant_commit`: interesting, or a bottom of a range.
@@ -109,7 +113,39 @@ impl Pruning {
             treesame: None,
             trees: diff::TreeCache::new(TREE_CACHE_BYTES),
             filter: Vec::new(),
+            ahead: None,
         }
+    }
+
+    /// Whether a thread finding the paths' entries ahead started.
+    #[cfg(test)]
+    pub(crate) fn ahead_started(&self) -> bool {
+        self.ahead.is_some()
+    }
+
+    /// Starts a thread finding the paths' entries ahead of the walk (see
+    /// [`PathsAhead`]) from the commits at graph positions `starts`.
+    pub(crate) fn start_ahead(&mut self, commits: &Commits, starts: Vec<(u32, u64)>) {
+        let (Some(entries), Some(graph)) = (self.entries.as_ref(), commits.graph()) else {
+            return;
+        };
+        let bloom = match (&self.bloom, commits.bloom_settings()) {
+            (Some(b), Some(settings)) => Some((b.keys.clone(), settings)),
+            _ => None,
+        };
+        let mut reader = commits.commit_reader();
+        reader.never_fetch();
+        reader.keep_tree_bases(usize::MAX);
+        reader.set_delta_base_cache_limit(FILE_PATHS_DELTA_BASE_CACHE_LIMIT);
+        self.ahead = PathsAhead::start(Plan {
+            graph: Arc::clone(graph),
+            reader,
+            entries: entries.same_paths(),
+            bloom,
+            starts,
+            full_history: !self.simplify_history,
+            first_parent: self.first_parent,
+        });
     }
 
     /// Gives `reader` (whose cache has the history limit) a smaller
@@ -209,14 +245,7 @@ impl Pruning {
         if filter.is_empty() {
             return Ok(None);
         }
-        let bits = filter.len() as u64 * 8;
-        let contains = |key: &[u32]| {
-            key.iter().all(|&h| {
-                let at = u64::from(h) % bits;
-                filter[(at / 8) as usize] & (1 << (at % 8)) != 0
-            })
-        };
-        let maybe = bloom.keys.iter().all(|k| contains(k));
+        let maybe = filter_may_hold(filter, &bloom.keys);
         self.note_filter_answer(&mut commits.reader, maybe);
         Ok(Some(maybe))
     }
@@ -230,8 +259,17 @@ impl Pruning {
         new: ObjectId,
     ) -> Result<TreeDiff, Error> {
         if let Some(entries) = self.entries.as_mut() {
-            let verdict =
-                entries.compare(&mut commits.reader, &mut self.trees, old.as_ref(), &new)?;
+            let (a, b) = match &self.ahead {
+                Some(ahead) => (old.as_ref().and_then(|o| ahead.found(o)), ahead.found(&new)),
+                None => (None, None),
+            };
+            let verdict = entries.compare(
+                &mut commits.reader,
+                &mut self.trees,
+                old.as_ref(),
+                &new,
+                [a.as_deref(), b.as_deref()],
+            )?;
             if (verdict == Verdict::Undecided || entries.compared_directories())
                 && let Some(limit) = self.widen_to.take()
             {
@@ -295,6 +333,9 @@ impl Pruning {
         // through `--parents` rewriting past `--first-parent`).
         if !commits.get(n).parsed {
             return Ok(());
+        }
+        if let Some(ahead) = &self.ahead {
+            ahead.at(commits.date(n));
         }
         let parents = commits.parent_list(n);
         let parents = parents.as_slice();

@@ -504,6 +504,20 @@ impl Walk {
                     self.commits.set_prefetch_trees(false);
                     self.commits.set_prefetch_filters(true);
                 }
+                // With two cores, the paths' entries are found on a
+                // thread ahead of the walk too (the graph gives it the
+                // commits' trees).
+                let two_cores = std::thread::available_parallelism().is_ok_and(|c| c.get() > 1);
+                if two_cores && self.commits.fits_two_readers() {
+                    let starts: Option<Vec<(u32, u64)>> = initial
+                        .iter()
+                        .filter(|&&n| self.commits.flags(n) & UNINTERESTING == 0)
+                        .map(|&n| Some((self.commits.graph_pos(n)?, self.commits.date(n))))
+                        .collect();
+                    if let Some(starts) = starts {
+                        pruning.start_ahead(&self.commits, starts);
+                    }
+                }
                 if pruning.uses_bloom() && !self.opts.full_history {
                     // Trees read far apart in history (with the whole
                     // history, the other parents of merges are diffed
@@ -1330,6 +1344,13 @@ impl Walk {
     /// dates, so that it walks without reading their objects.
     pub(crate) fn walks_by_graph(&self) -> bool {
         self.commits.has_graph()
+    }
+
+    /// Whether a thread finds the paths' entries ahead of the walk (see
+    /// `paths_ahead`).
+    #[cfg(test)]
+    pub(crate) fn paths_ahead_started(&self) -> bool {
+        self.pruning.as_ref().is_some_and(Pruning::ahead_started)
     }
 
     /// How many commits the walk took from the thread reading them ahead
