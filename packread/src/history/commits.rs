@@ -184,7 +184,9 @@ enum Ahead {
 }
 
 impl Commits {
-    pub(crate) fn new(reader: Reader, graph: Option<Arc<CommitGraph>>) -> Commits {
+    pub(crate) fn new(mut reader: Reader, graph: Option<Arc<CommitGraph>>) -> Commits {
+        // A walk reads many objects, or none (over a graph).
+        reader.check_offsets_in_background();
         let hash = reader.odb().hash_kind();
         let layers = graph.as_ref().map_or(0, |g| g.layers().len());
         let handles = reader.odb().manager().max_file_handles();
@@ -758,6 +760,7 @@ impl Commits {
         let odb = self.reader.odb();
         let mut reader = odb.reader();
         reader.set_delta_base_cache_limit(odb.commit_walk_delta_base_cache_limit());
+        reader.check_offsets_in_background();
         reader
     }
 

@@ -135,6 +135,9 @@ pub(crate) struct ReaderState {
     /// Misses are never fetched from a promisor remote (a reader that reads
     /// ahead of what is asked for: see [`Reader::never_fetch`]).
     no_fetch: bool,
+    /// Its reads may start a large pack's offset-table check in the
+    /// background (see [`Reader::check_offsets_in_background`]).
+    background_checks: bool,
 }
 
 impl ReaderState {
@@ -158,6 +161,14 @@ impl ReaderState {
             loose_fans: std::collections::HashMap::new(),
             loose_writes: 0,
             no_fetch: false,
+            background_checks: false,
+        }
+    }
+
+    fn set_background_checks(&mut self, on: bool) {
+        self.background_checks = on;
+        for c in self.cursors.iter_mut().flatten() {
+            c.background_check = on;
         }
     }
 
@@ -267,6 +278,7 @@ impl Reader {
         state.decode.shared = None;
         state.loose_fans.clear();
         state.no_fetch = false;
+        state.set_background_checks(false);
         state.catch_up(&odb);
         Reader {
             odb,
@@ -280,6 +292,18 @@ impl Reader {
     /// would.
     pub(crate) fn never_fetch(&mut self) {
         self.state().no_fetch = true;
+    }
+
+    /// Tells the reader it will read many objects (a history walk, a batch):
+    /// once it has made a quarter of a large pack's quick offset checks,
+    /// the check of the pack's whole offset table through its `.rev` file
+    /// starts on a thread of its own, and is made (or nearly) by the time
+    /// the quick checks run out (rails' `log -n 5000` 51 -> 46 ms). A
+    /// reader of a few objects never starts it: the thread's pages cost a
+    /// one-shot command more than it gains (rails' `diff-tree -r v6.0.0
+    /// HEAD`, 1,900 trees: 14.8 -> 15.8 ms).
+    pub(crate) fn check_offsets_in_background(&mut self) {
+        self.state().set_background_checks(true);
     }
 
     /// After a scan this reader asked for: its packs, and its warnings kept
@@ -353,12 +377,17 @@ impl Reader {
             set,
             cursors,
             decode,
+            background_checks,
             ..
         } = st;
         let p: &Pack = &set.packs[i];
         PackReader {
             pack: p,
-            cursors: cursors[i].get_or_insert_with(|| p.cursors()),
+            cursors: cursors[i].get_or_insert_with(|| {
+                let mut c = p.cursors();
+                c.background_check = *background_checks;
+                c
+            }),
             state: decode,
             key: pack.key(),
         }

@@ -1,8 +1,8 @@
 //! A pack: its `.pack` data file and `.idx` index, read through window cursors.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use smmap::{MapManager, WindowCursor};
@@ -32,6 +32,9 @@ pub struct PackCursors {
     data: WindowCursor,
     /// Hold one window at a time.
     one_window: bool,
+    /// Whether the reads through these cursors may start the offset
+    /// table's check in the background (see [`Pack::checked_offset`]).
+    pub(crate) background_check: bool,
 }
 
 impl PackCursors {
@@ -66,7 +69,7 @@ impl PackCursors {
 /// An open pack: index and data.
 #[derive(Debug)]
 pub struct Pack {
-    index: PackIndex,
+    index: Arc<PackIndex>,
     data_path: PathBuf,
     manager: MapManager,
     /// The cursor the data file was opened with, holding no window: its
@@ -94,7 +97,7 @@ pub struct Pack {
     usable: OnceLock<Vec<(u64, u32)>>,
     /// Whether git's `.rev` file confirmed the whole offset table (checked
     /// once, when the first reads' quick checks run out).
-    table_confirmed: OnceLock<bool>,
+    table_confirmed: Arc<OnceLock<bool>>,
 }
 
 /// How many first reads of a pack without a `.rev` file check their offset
@@ -118,7 +121,7 @@ fn quick_checks(n: u32) -> u32 {
     (n / 512).max(256)
 }
 
-/// What [`Pack::rev_order_mapped`] found in a range of ranks.
+/// What [`RevCheck::rev_order_mapped`] found in a range of ranks.
 enum RevRun {
     /// The tables aren't mapped whole.
     Unmapped,
@@ -129,8 +132,19 @@ enum RevRun {
     InOrder { first: u64, last: u64 },
 }
 
-/// The fewest entries whose `.rev` file check is split over two threads.
+/// The fewest entries whose `.rev` file check is split over two threads,
+/// or made on a thread in the background.
 const SPLIT_CHECK: u32 = 1 << 18;
+
+/// The fewest file handles a manager must allow for the background check
+/// (its windows on the index and the `.rev` file stay mapped while it
+/// runs).
+const BACKGROUND_HANDLES: usize = 8;
+
+/// Whether the process may run on two CPUs or more.
+fn two_cpus() -> bool {
+    std::thread::available_parallelism().is_ok_and(|c| c.get() > 1)
+}
 
 /// A pack's 12-byte header: its version (2 or 3) and object count, or
 /// where and why it is wrong.
@@ -196,7 +210,7 @@ impl Pack {
             .and_then(|m| m.modified())
             .ok();
         Ok(Pack {
-            index,
+            index: Arc::new(index),
             data_path,
             manager: manager.clone(),
             opened: c,
@@ -209,7 +223,7 @@ impl Pack {
             quick_checks: AtomicU32::new(0),
             rev: OnceLock::new(),
             usable: OnceLock::new(),
-            table_confirmed: OnceLock::new(),
+            table_confirmed: Arc::new(OnceLock::new()),
         })
     }
 
@@ -219,6 +233,7 @@ impl Pack {
             index: self.index.cursor(),
             data: self.opened.clone(),
             one_window: self.manager.max_file_handles() < 2,
+            background_check: false,
         }
     }
 
@@ -462,6 +477,7 @@ impl Pack {
     /// damaged, the entries the damage doesn't touch are still read, as git
     /// reads them; a damaged entry gives its own error.
     pub fn checked_offset(&self, c: &mut PackCursors, pos: u32) -> Result<u64, Error> {
+        let background = c.background_check;
         let idx = c.index_cursor();
         if self.by_offset.get().is_some() || self.table_confirmed.get() == Some(&true) {
             return self.index.offset_at(idx, pos);
@@ -470,6 +486,9 @@ impl Pack {
         let offset = self.index.offset_at(idx, pos)?;
         if self.usable.get().is_none() {
             let done = self.quick_checks.fetch_add(1, Ordering::Relaxed);
+            if background && done == quick_checks(self.len()) / 4 {
+                self.confirm_in_background();
+            }
             if done < quick_checks(self.len()) && self.rev_file_confirms(idx, pos, offset) {
                 return Ok(offset);
             }
@@ -583,44 +602,59 @@ impl Pack {
     /// check, or the one that makes it, would leave one idle).
     fn rev_file_confirms_table(&self, idx: &mut WindowCursor) -> bool {
         *self.table_confirmed.get_or_init(|| {
-            let halves = self.len() >= SPLIT_CHECK
-                && std::thread::available_parallelism().is_ok_and(|c| c.get() > 1);
-            if halves && let Some(confirmed) = self.rev_order_confirmed_in_halves(idx) {
-                return confirmed;
-            }
-            self.each_in_rev_order(idx, |_, _| {}).is_some()
+            let halves = self.len() >= SPLIT_CHECK && two_cpus();
+            self.rev_check()
+                .is_some_and(|check| check.confirms_table(idx, halves))
         })
     }
 
-    /// [`rev_file_confirms_table`](Self::rev_file_confirms_table)'s check,
-    /// each half of the ranks on its own thread; `None` unless the tables
-    /// are mapped whole.
-    fn rev_order_confirmed_in_halves(&self, idx: &mut WindowCursor) -> Option<bool> {
-        let n = usize::try_from(self.len()).ok()?;
-        let mid = n / 2;
-        let (mut rev, mut idx2) = (self.rev_file()?, idx.clone());
-        let mut rev2 = rev.clone();
-        let (low, high) = std::thread::scope(|s| {
-            let high = std::thread::Builder::new().spawn_scoped(s, || {
-                self.rev_order_mapped(&mut rev2, &mut idx2, mid..n, &mut |_, _| {})
-            });
-            let low = self.rev_order_mapped(&mut rev, idx, 0..mid, &mut |_, _| {});
-            let high = if let Ok(thread) = high {
-                thread
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            } else {
-                // No thread to be had: the other half here, after.
-                let (mut rev, mut idx) = (rev.clone(), idx.clone());
-                self.rev_order_mapped(&mut rev, &mut idx, mid..n, &mut |_, _| {})
-            };
-            (low, high)
-        });
-        match (low, high) {
-            (RevRun::InOrder { last, .. }, RevRun::InOrder { first, .. }) => Some(last < first),
-            (RevRun::Unmapped, _) | (_, RevRun::Unmapped) => None,
-            _ => Some(false),
+    /// Starts the offset table's check on a thread of its own, for a large
+    /// pack with a `.rev` file read by many ids (a quarter of its quick
+    /// checks made, by a reader that expects to read many: see
+    /// `Reader::check_offsets_in_background`) where there are two CPUs and
+    /// the handle limit has room for the thread's windows: the reads that run out of quick checks
+    /// then find it made, or wait for the rest of it, rather than make it
+    /// all (rails' 1.24M entries: about 7 ms).
+    fn confirm_in_background(&self) {
+        if self.len() < SPLIT_CHECK
+            || self.table_confirmed.get().is_some()
+            || self.manager.max_file_handles() < BACKGROUND_HANDLES
+            || !two_cpus()
+        {
+            return;
         }
+        let _ = self.spawn_check();
+    }
+
+    /// Checks the offset table on a new thread (see
+    /// [`confirm_in_background`](Self::confirm_in_background)), if the pack
+    /// has a `.rev` file that fits it and the system starts a thread.
+    fn spawn_check(&self) -> Option<std::thread::JoinHandle<()>> {
+        let check = self.rev_check()?;
+        let confirmed = Arc::clone(&self.table_confirmed);
+        let mut idx = self.index.cursor();
+        std::thread::Builder::new()
+            .name("packread-rev".into())
+            .spawn(move || {
+                confirmed.get_or_init(|| check.confirms_table(&mut idx, false));
+            })
+            .ok()
+    }
+
+    /// What the offset table's check reads, if the pack has a `.rev` file
+    /// that fits it.
+    fn rev_check(&self) -> Option<RevCheck> {
+        Some(RevCheck {
+            index: Arc::clone(&self.index),
+            rev: self.rev_file()?,
+            data_end: self.data_end(),
+        })
+    }
+
+    /// Gives `f` each entry's offset and index position in pack order as
+    /// the `.rev` file lists them, checked (see [`RevCheck`]).
+    fn each_in_rev_order(&self, idx: &mut WindowCursor, f: impl FnMut(u64, u32)) -> Option<()> {
+        self.rev_check()?.each_in_rev_order(idx, f)
     }
 
     /// A cursor on the pack's `.rev` file (git's reverse index), if it has
@@ -664,130 +698,6 @@ impl Pack {
         let mut v = Vec::with_capacity(self.len() as usize);
         self.each_in_rev_order(idx, |offset, i| v.push((offset, i)))?;
         Some(v)
-    }
-
-    /// Gives `f` each entry's offset and index position in pack order as
-    /// the `.rev` file lists them, checked: every position once, offsets
-    /// strictly increasing inside the pack's data (what sorting the offset
-    /// table would give). `None` without a usable file or if the check
-    /// fails. Both tables are read in place where their windows map them
-    /// whole ([`rev_order_mapped`](Self::rev_order_mapped)); else the file
-    /// in pieces, the offset table in large reads.
-    fn each_in_rev_order(&self, idx: &mut WindowCursor, mut f: impl FnMut(u64, u32)) -> Option<()> {
-        const CHUNK: u64 = 16 * 1024;
-        let n = u64::from(self.len());
-        let mut rev = self.rev_file()?;
-        match self.rev_order_mapped(&mut rev, idx, 0..self.len() as usize, &mut f) {
-            RevRun::Unmapped => {}
-            RevRun::Broken => return None,
-            RevRun::InOrder { .. } => return Some(()),
-        }
-        // A version 2 index's 32-bit slots (a large offset read whole when
-        // met); a version 1 index's offsets as they are.
-        let slots = self.index.offset_slots(idx).ok()?;
-        let v1 = match slots {
-            Some(_) => None,
-            None => Some(self.index.offsets(idx).ok()?),
-        };
-        let mut last = PACK_HEADER_LEN.checked_sub(1)?;
-        let mut buf = vec![0u8; CHUNK as usize * 4];
-        let mut first = 0;
-        while first < n {
-            let raw = &mut buf[..(CHUNK.min(n - first) * 4) as usize];
-            if rev.read_at(12 + 4 * first, raw).ok()? != raw.len() {
-                return None;
-            }
-            for chunk in raw.chunks_exact(4) {
-                let i = u32::from_be_bytes(chunk.try_into().ok()?);
-                let offset = match &slots {
-                    Some(slots) => match *slots.get(i as usize)? {
-                        slot if slot & 0x8000_0000 == 0 => u64::from(slot),
-                        _ => self.index.offset_at(idx, i).ok()?,
-                    },
-                    None => v1.as_ref()?.get(i as usize)?.0,
-                };
-                if offset <= last || offset >= self.data_end() {
-                    return None;
-                }
-                last = offset;
-                f(offset, i);
-            }
-            first += raw.len() as u64 / 4;
-        }
-        Some(())
-    }
-
-    /// [`each_in_rev_order`](Self::each_in_rev_order) for the entries of
-    /// `ranks` in pack order, over the `.rev` file's positions and the
-    /// index's offset table where they are mapped ([`RevRun::Unmapped`]
-    /// unless the cursors' windows hold them whole), the slot a step will
-    /// read prefetched a few steps before: the positions are read in
-    /// order, the slots all over the table.
-    fn rev_order_mapped(
-        &self,
-        rev: &mut WindowCursor,
-        idx: &mut WindowCursor,
-        ranks: std::ops::Range<usize>,
-        f: &mut impl FnMut(u64, u32),
-    ) -> RevRun {
-        /// How many steps ahead a slot is prefetched.
-        const AHEAD: usize = 16;
-        let n = self.len() as usize;
-        let Some(positions) = rev
-            .window_at(12)
-            .ok()
-            .and_then(|w| w.get(..n.checked_mul(4)?))
-        else {
-            return RevRun::Unmapped;
-        };
-        // Offsets of 2 GiB or more, read while `idx` lends the table.
-        let mut large = idx.clone();
-        let Some(slots) = self.index.mapped_offset_slots(idx) else {
-            return RevRun::Unmapped;
-        };
-        let word = |bytes: &[u8], i: usize| -> Option<u32> {
-            let b = bytes.get(i.checked_mul(4)?..)?.get(..4)?;
-            Some(u32::from_be_bytes(b.try_into().ok()?))
-        };
-        // The entry before the first rank lies at or before `last` (the
-        // pack's header for rank 0; any offset for a later half, whose
-        // first offset the caller compares with the half before).
-        let mut last = match ranks.start {
-            0 => PACK_HEADER_LEN - 1,
-            _ => 0,
-        };
-        let mut first = None;
-        for k in ranks {
-            if let Some(ahead) = word(positions, k + AHEAD)
-                && let Some(at) = (ahead as usize).checked_mul(4)
-                && let Some(slot) = slots.get(at..)
-            {
-                smmap::prefetch(slot);
-            }
-            let Some(i) = word(positions, k) else {
-                return RevRun::Broken;
-            };
-            let Some(slot) = word(slots, i as usize) else {
-                return RevRun::Broken;
-            };
-            let offset = match slot & 0x8000_0000 {
-                0 => u64::from(slot),
-                _ => match self.index.offset_at(&mut large, i) {
-                    Ok(offset) => offset,
-                    Err(_) => return RevRun::Broken,
-                },
-            };
-            if offset <= last || offset >= self.data_end() {
-                return RevRun::Broken;
-            }
-            first.get_or_insert(offset);
-            last = offset;
-            f(offset, i);
-        }
-        RevRun::InOrder {
-            first: first.unwrap_or(u64::MAX),
-            last,
-        }
     }
 
     /// The offset where the entry at `offset` ends (the next entry, or the
@@ -834,6 +744,184 @@ impl Pack {
     }
 }
 
+/// What confirming a pack's offset table through its `.rev` file reads:
+/// the index, the `.rev` file (checked to fit the pack) and where the
+/// pack's entries end. Shared with a thread that makes the check in the
+/// background (see [`Pack::checked_offset`]).
+#[derive(Clone, Debug)]
+struct RevCheck {
+    index: Arc<PackIndex>,
+    rev: WindowCursor,
+    data_end: u64,
+}
+
+impl RevCheck {
+    /// Whether the `.rev` file lists every entry once, at offsets strictly
+    /// increasing inside the pack's data; a large pack's mapped tables in
+    /// two halves on two threads where `halves` says so.
+    fn confirms_table(&self, idx: &mut WindowCursor, halves: bool) -> bool {
+        if halves && let Some(confirmed) = self.confirmed_in_halves(idx) {
+            return confirmed;
+        }
+        self.each_in_rev_order(idx, |_, _| {}).is_some()
+    }
+
+    /// The offset table's check,
+    /// each half of the ranks on its own thread; `None` unless the tables
+    /// are mapped whole.
+    fn confirmed_in_halves(&self, idx: &mut WindowCursor) -> Option<bool> {
+        let n = usize::try_from(self.index.len()).ok()?;
+        let mid = n / 2;
+        let (mut rev, mut idx2) = (self.rev.clone(), idx.clone());
+        let mut rev2 = rev.clone();
+        let (low, high) = std::thread::scope(|s| {
+            let high = std::thread::Builder::new().spawn_scoped(s, || {
+                self.rev_order_mapped(&mut rev2, &mut idx2, mid..n, &mut |_, _| {})
+            });
+            let low = self.rev_order_mapped(&mut rev, idx, 0..mid, &mut |_, _| {});
+            let high = if let Ok(thread) = high {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            } else {
+                // No thread to be had: the other half here, after.
+                let (mut rev, mut idx) = (rev.clone(), idx.clone());
+                self.rev_order_mapped(&mut rev, &mut idx, mid..n, &mut |_, _| {})
+            };
+            (low, high)
+        });
+        match (low, high) {
+            (RevRun::InOrder { last, .. }, RevRun::InOrder { first, .. }) => Some(last < first),
+            (RevRun::Unmapped, _) | (_, RevRun::Unmapped) => None,
+            _ => Some(false),
+        }
+    }
+
+    /// Gives `f` each entry's offset and index position in pack order as
+    /// the `.rev` file lists them, checked: every position once, offsets
+    /// strictly increasing inside the pack's data (what sorting the offset
+    /// table would give). `None` without a usable file or if the check
+    /// fails. Both tables are read in place where their windows map them
+    /// whole ([`rev_order_mapped`](Self::rev_order_mapped)); else the file
+    /// in pieces, the offset table in large reads.
+    fn each_in_rev_order(&self, idx: &mut WindowCursor, mut f: impl FnMut(u64, u32)) -> Option<()> {
+        const CHUNK: u64 = 16 * 1024;
+        let n = u64::from(self.index.len());
+        let mut rev = self.rev.clone();
+        match self.rev_order_mapped(&mut rev, idx, 0..self.index.len() as usize, &mut f) {
+            RevRun::Unmapped => {}
+            RevRun::Broken => return None,
+            RevRun::InOrder { .. } => return Some(()),
+        }
+        // A version 2 index's 32-bit slots (a large offset read whole when
+        // met); a version 1 index's offsets as they are.
+        let slots = self.index.offset_slots(idx).ok()?;
+        let v1 = match slots {
+            Some(_) => None,
+            None => Some(self.index.offsets(idx).ok()?),
+        };
+        let mut last = PACK_HEADER_LEN.checked_sub(1)?;
+        let mut buf = vec![0u8; CHUNK as usize * 4];
+        let mut first = 0;
+        while first < n {
+            let raw = &mut buf[..(CHUNK.min(n - first) * 4) as usize];
+            if rev.read_at(12 + 4 * first, raw).ok()? != raw.len() {
+                return None;
+            }
+            for chunk in raw.chunks_exact(4) {
+                let i = u32::from_be_bytes(chunk.try_into().ok()?);
+                let offset = match &slots {
+                    Some(slots) => match *slots.get(i as usize)? {
+                        slot if slot & 0x8000_0000 == 0 => u64::from(slot),
+                        _ => self.index.offset_at(idx, i).ok()?,
+                    },
+                    None => v1.as_ref()?.get(i as usize)?.0,
+                };
+                if offset <= last || offset >= self.data_end {
+                    return None;
+                }
+                last = offset;
+                f(offset, i);
+            }
+            first += raw.len() as u64 / 4;
+        }
+        Some(())
+    }
+
+    /// [`each_in_rev_order`](Self::each_in_rev_order) for the entries of
+    /// `ranks` in pack order, over the `.rev` file's positions and the
+    /// index's offset table where they are mapped ([`RevRun::Unmapped`]
+    /// unless the cursors' windows hold them whole), the slot a step will
+    /// read prefetched a few steps before: the positions are read in
+    /// order, the slots all over the table.
+    fn rev_order_mapped(
+        &self,
+        rev: &mut WindowCursor,
+        idx: &mut WindowCursor,
+        ranks: std::ops::Range<usize>,
+        f: &mut impl FnMut(u64, u32),
+    ) -> RevRun {
+        /// How many steps ahead a slot is prefetched.
+        const AHEAD: usize = 16;
+        let n = self.index.len() as usize;
+        let Some(positions) = rev
+            .window_at(12)
+            .ok()
+            .and_then(|w| w.get(..n.checked_mul(4)?))
+        else {
+            return RevRun::Unmapped;
+        };
+        // Offsets of 2 GiB or more, read while `idx` lends the table.
+        let mut large = idx.clone();
+        let Some(slots) = self.index.mapped_offset_slots(idx) else {
+            return RevRun::Unmapped;
+        };
+        let word = |bytes: &[u8], i: usize| -> Option<u32> {
+            let b = bytes.get(i.checked_mul(4)?..)?.get(..4)?;
+            Some(u32::from_be_bytes(b.try_into().ok()?))
+        };
+        // The entry before the first rank lies at or before `last` (the
+        // pack's header for rank 0; any offset for a later half, whose
+        // first offset the caller compares with the half before).
+        let mut last = match ranks.start {
+            0 => PACK_HEADER_LEN - 1,
+            _ => 0,
+        };
+        let mut first = None;
+        for k in ranks {
+            if let Some(ahead) = word(positions, k + AHEAD)
+                && let Some(at) = (ahead as usize).checked_mul(4)
+                && let Some(slot) = slots.get(at..)
+            {
+                smmap::prefetch(slot);
+            }
+            let Some(i) = word(positions, k) else {
+                return RevRun::Broken;
+            };
+            let Some(slot) = word(slots, i as usize) else {
+                return RevRun::Broken;
+            };
+            let offset = match slot & 0x8000_0000 {
+                0 => u64::from(slot),
+                _ => match self.index.offset_at(&mut large, i) {
+                    Ok(offset) => offset,
+                    Err(_) => return RevRun::Broken,
+                },
+            };
+            if offset <= last || offset >= self.data_end {
+                return RevRun::Broken;
+            }
+            first.get_or_insert(offset);
+            last = offset;
+            f(offset, i);
+        }
+        RevRun::InOrder {
+            first: first.unwrap_or(u64::MAX),
+            last,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -867,7 +955,10 @@ mod tests {
         let manager = SlidingWindowMapManager::new().into();
         let pack = Pack::open(idx, &manager, HashKind::Sha1).unwrap();
         let mut c = pack.cursors();
-        let halves = pack.rev_order_confirmed_in_halves(c.index_cursor());
+        let halves = pack
+            .rev_check()
+            .unwrap()
+            .confirmed_in_halves(c.index_cursor());
         let whole = pack
             .each_in_rev_order(c.index_cursor(), |_, _| {})
             .is_some();
@@ -886,6 +977,29 @@ mod tests {
         perms.set_readonly(false);
         std::fs::set_permissions(&rev, perms).unwrap();
         std::fs::write(&rev, bytes).unwrap();
+    }
+
+    /// The check made in the background answers as the check the reads
+    /// make, and reads through the table it confirmed take its offsets.
+    #[test]
+    fn a_rev_file_checked_in_the_background_is_checked_as_in_one_pass() {
+        let dir = Scratch::committed("rev-background", &[("a", "a\n")]).unwrap();
+        let idx = packed(&dir);
+        let background = |idx: &Path| {
+            let manager = SlidingWindowMapManager::new().into();
+            let pack = Pack::open(idx, &manager, HashKind::Sha1).unwrap();
+            pack.spawn_check().expect("a thread").join().unwrap();
+            let confirmed = pack.table_confirmed.get().copied();
+            let mut c = pack.cursors();
+            let want = pack.index.offset_at(c.index_cursor(), 7).unwrap();
+            assert_eq!(pack.checked_offset(&mut c, 7).unwrap(), want);
+            confirmed
+        };
+        assert_eq!(background(&idx), Some(true));
+        swap_ranks(&idx, 10, 20);
+        assert_eq!(background(&idx), Some(false));
+        swap_ranks(&idx, 10, 20);
+        assert_eq!(background(&idx), Some(true));
     }
 
     /// The check split in halves answers as the pass over every entry: a
