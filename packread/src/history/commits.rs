@@ -558,6 +558,20 @@ impl Commits {
         }
     }
 
+    /// Runs `f` on the commit-graph and its cursors (making room for their
+    /// windows under a tight handle limit), if the walk reads one.
+    pub(crate) fn with_graph<R>(
+        &mut self,
+        f: impl FnOnce(&CommitGraph, &mut GraphCursors) -> R,
+    ) -> Option<R> {
+        self.graph.as_ref()?;
+        self.before_graph();
+        let (graph, cursors) = self.graph.as_mut().expect("checked");
+        let r = f(graph, cursors);
+        self.after_graph();
+        Some(r)
+    }
+
     /// Makes room for the graph's windows under a tight handle limit.
     fn before_graph(&mut self) {
         if self.is_tight() {
