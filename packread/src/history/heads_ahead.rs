@@ -361,13 +361,29 @@ pub(super) mod tests {
         git(&dir, &["init", "-q", "-b", "main"], "");
         git(&dir, &["fast-import", "--quiet"], &history(600));
         let two_cores = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        path_walks_list_what_git_lists(&dir, |walk, args| {
+            // Whether it took commits from the thread depends on how soon
+            // the thread ran: the test below checks that it can.
+            if two_cores {
+                assert!(walk.taken_from_thread().is_some(), "{args:?}: no thread");
+            }
+        });
+    }
+
+    /// Walks `main` of a `history` for `f1.txt` and `side.txt`, with and
+    /// without `--full-history`, checks that each lists what `git
+    /// rev-list` lists, and hands `check` the walk after it ended.
+    pub(in crate::history) fn path_walks_list_what_git_lists(
+        dir: &std::path::Path,
+        mut check: impl FnMut(&Walk, &[&str]),
+    ) {
         for (path, full_history) in [
             ("f1.txt", false),
             ("f1.txt", true),
             ("side.txt", false),
             ("side.txt", true),
         ] {
-            let repo = Repository::discover(&*dir).unwrap();
+            let repo = Repository::discover(dir).unwrap();
             let opts = WalkOptions {
                 paths: Pathspec::new([path], "").unwrap(),
                 full_history,
@@ -385,12 +401,8 @@ pub(super) mod tests {
                 args.push("--full-history");
             }
             args.extend(["--", path]);
-            assert_eq!(listed, git(&dir, &args, ""), "{args:?}");
-            // Whether it took commits from the thread depends on how soon
-            // the thread ran: the test below checks that it can.
-            if two_cores {
-                assert!(walk.taken_from_thread().is_some(), "{args:?}: no thread");
-            }
+            assert_eq!(listed, git(dir, &args, ""), "{args:?}");
+            check(&walk, &args);
         }
     }
 

@@ -15,10 +15,10 @@
 //! [`JUMP`] commits that need lookups to the walk ([`JUMP_SIMPLIFYING`]
 //! with simplification): each then does about half of them, in runs long
 //! enough that consecutive commits' subtrees are looked up by the same
-//! thread. It works at most [`LEAD`] such
-//! commits ahead of the walk. Without simplification (`--full-history`)
-//! it follows every parent; with it, the parents git's simplification
-//! follows, as far as the entries it found tell.
+//! thread. It works at most [`LEAD`] such commits ahead of the walk.
+//! Without simplification (`--full-history`) it follows every parent;
+//! with it, the parents git's simplification follows, as far as the
+//! entries it found tell.
 //!
 //! Its reads never fetch from a promisor remote; a tree it can't read is
 //! left to the walk (which then meets its own error).
@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use crate::generations::Generations;
-use crate::graph::{BloomSettings, CommitGraph, GraphCursors, filter_may_hold};
+use crate::graph::{CommitGraph, GraphCursors, filter_may_hold};
 use crate::object::ObjectId;
 use crate::odb::Reader;
 
@@ -59,18 +59,21 @@ const JUMP_SIMPLIFYING: usize = 64;
 /// walk at most (the walk may stop, or take its time between commits).
 const LEAD: usize = 4096;
 
-/// How long the thread waits for the walk to catch up before it looks
-/// again.
+/// How long the thread first waits for the walk to catch up before it
+/// looks again; each wait after is twice as long, up to [`LONGEST_LOOK`]
+/// (a walk left half done, say by a Python iterator kept alive, costs the
+/// thread a wakeup every few milliseconds, not thousands a second).
 const LOOK: std::time::Duration = std::time::Duration::from_micros(50);
+const LONGEST_LOOK: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// What the thread needs to know of the walk.
 pub(crate) struct Plan {
     pub(crate) graph: Arc<CommitGraph>,
     pub(crate) reader: Reader,
     pub(crate) entries: PathEntries,
-    /// The Bloom filter keys of the path and its directories, with the
-    /// filters' settings, where the walk asks the filters.
-    pub(crate) bloom: Option<(Vec<Vec<u32>>, BloomSettings)>,
+    /// The Bloom filter keys of the path and its directories, where the
+    /// walk asks the changed-path filters.
+    pub(crate) bloom: Option<Vec<Vec<u32>>>,
     /// The graph positions and dates of the walk's starting commits.
     pub(crate) starts: Vec<(u32, u64)>,
     pub(crate) full_history: bool,
@@ -179,7 +182,7 @@ fn run(mut plan: Plan, shared: &Shared) {
         let maybe = plan
             .bloom
             .as_ref()
-            .is_none_or(|(keys, _)| maybe_changed(&graph, &mut cursors, pos, keys, &mut filter));
+            .is_none_or(|keys| maybe_changed(&graph, &mut cursors, pos, keys, &mut filter));
         let needs = maybe || (plan.full_history && parent_parts.len() > 1);
         if date >= shared.walk_date.load(Ordering::Relaxed) && skip == 0 {
             skip = if plan.full_history {
@@ -258,6 +261,7 @@ fn maybe_changed(
 /// Waits while the thread has worked on [`LEAD`] commits the walk hasn't
 /// reached, then counts the commit dated `date`; `false` if the walk ended.
 fn wait_for_walk(shared: &Shared, worked: &mut VecDeque<u64>, date: u64) -> bool {
+    let mut look = LOOK;
     loop {
         if shared.stop.load(Ordering::Relaxed) {
             return false;
@@ -270,7 +274,8 @@ fn wait_for_walk(shared: &Shared, worked: &mut VecDeque<u64>, date: u64) -> bool
             worked.push_back(date);
             return true;
         }
-        std::thread::sleep(LOOK);
+        std::thread::sleep(look);
+        look = (look * 2).min(LONGEST_LOOK);
     }
 }
 
@@ -312,8 +317,7 @@ mod tests {
     use crate::Repository;
     use crate::diff::Pathspec;
     use crate::doctest::Scratch;
-    use crate::history::heads_ahead::tests::{git, history};
-    use crate::history::{Walk, WalkOptions};
+    use crate::history::heads_ahead::tests::{git, history, path_walks_list_what_git_lists};
 
     /// A scratch repository of `history(600)` (merges every tenth commit)
     /// and its commit-graph, written with `args`.
@@ -337,34 +341,16 @@ mod tests {
             ("paths-ahead", vec![]),
         ] {
             let dir = repo(name, &args);
-            for (path, full_history) in [
-                ("f1.txt", false),
-                ("f1.txt", true),
-                ("side.txt", false),
-                ("side.txt", true),
-            ] {
-                let repo = Repository::discover(&*dir).unwrap();
-                assert!(repo.commit_graph().0.is_some());
-                let opts = WalkOptions {
-                    paths: Pathspec::new([path], "").unwrap(),
-                    full_history,
-                    ..WalkOptions::default()
-                };
-                let mut walk = Walk::new(&repo, opts);
-                walk.push(repo.rev_parse("main").unwrap(), false, false)
-                    .unwrap();
-                let listed: String = walk
-                    .by_ref()
-                    .map(|w| w.unwrap().id.to_hex() + "\n")
-                    .collect();
-                let mut args = vec!["rev-list", "main"];
-                if full_history {
-                    args.push("--full-history");
-                }
-                args.extend(["--", path]);
-                assert_eq!(listed, git(&dir, &args, ""), "{name}: {args:?}");
+            assert!(
+                Repository::discover(&*dir)
+                    .unwrap()
+                    .commit_graph()
+                    .0
+                    .is_some()
+            );
+            path_walks_list_what_git_lists(&dir, |walk, args| {
                 assert_eq!(walk.paths_ahead_started(), two_cores, "{name}: {args:?}");
-            }
+            });
         }
     }
 

@@ -129,10 +129,7 @@ impl Pruning {
         let (Some(entries), Some(graph)) = (self.entries.as_ref(), commits.graph()) else {
             return;
         };
-        let bloom = match (&self.bloom, commits.bloom_settings()) {
-            (Some(b), Some(settings)) => Some((b.keys.clone(), settings)),
-            _ => None,
-        };
+        let bloom = self.bloom.as_ref().map(|b| b.keys.clone());
         let mut reader = commits.commit_reader();
         reader.never_fetch();
         reader.keep_tree_bases(usize::MAX);
