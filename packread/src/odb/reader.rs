@@ -294,11 +294,11 @@ impl Reader {
         self.state().no_fetch = true;
     }
 
-    /// Tells the reader it will read many objects (a history walk, a batch):
-    /// once it has made a quarter of a large pack's quick offset checks,
-    /// the check of the pack's whole offset table through its `.rev` file
+    /// Tells the reader it will read many objects (a history walk's): once
+    /// it has made a quarter of a large pack's quick offset checks, the
+    /// check of the pack's whole offset table through its `.rev` file
     /// starts on a thread of its own, and is made (or nearly) by the time
-    /// the quick checks run out (rails' `log -n 5000` 51 -> 46 ms). A
+    /// the quick checks run out (rails' `log -n 5000` 51 -> 46-49 ms). A
     /// reader of a few objects never starts it: the thread's pages cost a
     /// one-shot command more than it gains (rails' `diff-tree -r v6.0.0
     /// HEAD`, 1,900 trees: 14.8 -> 15.8 ms).
