@@ -8,7 +8,7 @@ use crate::pack::chunks::TocProblem;
 
 /// Why git would not use (part of) a commit-graph: it reports each and
 /// reads commits from the object database instead. Returned by
-/// [`CommitGraph::open`](crate::graph::CommitGraph::open) beside the graph
+/// [`CommitGraph::load`](crate::graph::CommitGraph::load) beside the graph
 /// (if any was usable).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
