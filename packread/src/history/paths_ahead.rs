@@ -5,8 +5,9 @@
 //! activerecord/lib/active_record/base.rb`: 71 % of it in
 //! `PathEntries::compare`, the second parents of 26,000 merges).
 //!
-//! The thread walks the graph as the walk does (newest first, from the
-//! same commits), and for each commit whose trees the walk will compare
+//! The thread starts once the walk has compared trees a few times (see
+//! `prune::AHEAD_AFTER`). It walks the graph as the walk does (newest
+//! first, from the same commits), and for each commit whose trees the walk will compare
 //! (where the changed-path filter says "maybe", or no filter answers, or
 //! for a merge's other parents) looks up what the root trees of the commit
 //! and its parents hold at the paths. The walk takes those answers by root

@@ -515,7 +515,7 @@ impl Walk {
                         .map(|&n| Some((self.commits.graph_pos(n)?, self.commits.date(n))))
                         .collect();
                     if let Some(starts) = starts {
-                        pruning.start_ahead(&self.commits, starts);
+                        pruning.read_ahead_from(starts);
                     }
                 }
                 if pruning.uses_bloom() && !self.opts.full_history {
