@@ -256,13 +256,8 @@ impl Commits {
 
     /// Whether git would use generation numbers here.
     pub(crate) fn generation_numbers_enabled(&mut self) -> bool {
-        self.before_graph();
-        let enabled = match &mut self.graph {
-            Some((g, c)) => g.generation_numbers_enabled(c),
-            None => false,
-        };
-        self.after_graph();
-        enabled
+        self.with_graph(CommitGraph::generation_numbers_enabled)
+            .unwrap_or(false)
     }
 
     /// The node of `id`, if met.
@@ -301,12 +296,7 @@ impl Commits {
 
     /// Where the graph lists `id`, if it does.
     pub(crate) fn graph_pos_of(&mut self, id: &ObjectId) -> Option<u32> {
-        self.graph.as_ref()?;
-        self.before_graph();
-        let (graph, cursors) = self.graph.as_mut().expect("checked");
-        let found = graph.find(cursors, id).ok().flatten();
-        self.after_graph();
-        found
+        self.with_graph(|g, c| g.find(c, id).ok().flatten())?
     }
 
     fn insert(&mut self, graph_pos: u32) -> Node {
@@ -444,13 +434,8 @@ impl Commits {
         let Some(pos) = self.graph_pos(n) else {
             return Ok(None);
         };
-        self.before_graph();
-        let result = match &mut self.graph {
-            Some((g, c)) => g.changed_paths_filter_into(c, pos, filter),
-            None => Ok(None),
-        };
-        self.after_graph();
-        result
+        self.with_graph(|g, c| g.changed_paths_filter_into(c, pos, filter))
+            .unwrap_or(Ok(None))
     }
 
     /// The settings of the graph's changed-path filters, if it has any
@@ -475,20 +460,14 @@ impl Commits {
 
     /// The id at graph position `pos`.
     pub(crate) fn graph_id(&mut self, pos: u32) -> Result<ObjectId, Error> {
-        self.before_graph();
-        let (graph, cursors) = self.graph.as_mut().expect("positions come from the graph");
-        let id = graph.id_at(cursors, pos);
-        self.after_graph();
-        id
+        self.with_graph(|g, c| g.id_at(c, pos))
+            .expect("positions come from the graph")
     }
 
     /// The root tree of the commit at graph position `pos`.
     pub(crate) fn graph_tree(&mut self, pos: u32) -> Result<ObjectId, Error> {
-        self.before_graph();
-        let (graph, cursors) = self.graph.as_mut().expect("positions come from the graph");
-        let tree = graph.tree_at(cursors, pos);
-        self.after_graph();
-        tree
+        self.with_graph(|g, c| g.tree_at(c, pos))
+            .expect("positions come from the graph")
     }
 
     /// The commit-graph commits are read from, if any.
@@ -834,10 +813,9 @@ impl Commits {
                     }
                     seen_positions[word] |= bit;
                     count += 1;
-                    self.before_graph();
-                    let (graph, cursors) = self.graph.as_mut().expect("positions come from it");
-                    let read = graph.parent_positions(cursors, pos, first_parent, &mut parents);
-                    self.after_graph();
+                    let read = self
+                        .with_graph(|g, c| g.parent_positions(c, pos, first_parent, &mut parents))
+                        .expect("positions come from it");
                     if let Err(e) = read {
                         self.graph_parents = parents;
                         return Err(e);

@@ -237,31 +237,6 @@ impl PathEntries {
             .collect()
     }
 
-    /// A lookup of the same paths, with a memory of its own.
-    pub(crate) fn same_paths(&self) -> PathEntries {
-        PathEntries {
-            paths: self
-                .paths
-                .iter()
-                .map(|p| Path {
-                    steps: p.steps.clone(),
-                    dir_only: p.dir_only,
-                })
-                .collect(),
-            steps: self
-                .steps
-                .iter()
-                .map(|s| Step {
-                    name: s.name.clone(),
-                    found: Generations::new(GENERATION),
-                })
-                .collect(),
-            spare: Vec::new(),
-            everything: self.everything.clone(),
-            compared_directories: false,
-        }
-    }
-
     /// What `root` has at path `p`.
     fn reach(&mut self, reader: &mut Reader, root: &ObjectId, p: usize) -> Result<Found, Error> {
         let mut tree = *root;

@@ -374,7 +374,7 @@ mod tests {
         let ahead = PathsAhead::start(Plan {
             graph: Arc::clone(&graph),
             reader: repo.odb().reader(),
-            entries: entries.same_paths(),
+            entries: PathEntries::new(&spec).expect("literal paths"),
             bloom: None,
             starts: vec![(pos, date)],
             full_history: true,

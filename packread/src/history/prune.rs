@@ -159,7 +159,8 @@ impl Pruning {
     /// Starts a thread finding the paths' entries ahead of the walk from
     /// the commits at graph positions `starts`.
     fn start_ahead(&mut self, commits: &Commits, starts: Vec<(u32, u64)>) {
-        let (Some(entries), Some(graph)) = (self.entries.as_ref(), commits.graph()) else {
+        let (Some(entries), Some(graph)) = (PathEntries::new(&self.diff.pathspec), commits.graph())
+        else {
             return;
         };
         let bloom = self.bloom.as_ref().map(|b| b.keys.clone());
@@ -170,7 +171,7 @@ impl Pruning {
         self.ahead = PathsAhead::start(Plan {
             graph: Arc::clone(graph),
             reader,
-            entries: entries.same_paths(),
+            entries,
             bloom,
             starts,
             full_history: !self.simplify_history,
