@@ -167,7 +167,9 @@ impl Pruning {
         let mut reader = commits.commit_reader();
         reader.never_fetch();
         reader.keep_tree_bases(usize::MAX);
-        reader.set_delta_base_cache_limit(FILE_PATHS_DELTA_BASE_CACHE_LIMIT);
+        // As the walk's own reader: the database's limit, if it was given.
+        let limit = reader.odb().given_delta_base_cache_limit();
+        reader.set_delta_base_cache_limit(limit.unwrap_or(FILE_PATHS_DELTA_BASE_CACHE_LIMIT));
         self.ahead = PathsAhead::start(Plan {
             graph: Arc::clone(graph),
             reader,
