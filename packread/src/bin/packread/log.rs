@@ -493,7 +493,7 @@ fn body(o: &Options, message: &[u8], out: &mut Vec<u8>) {
         rest = rest.get(eol + 1..).unwrap_or_default();
         let end = text
             .iter()
-            .rposition(|b| !b.is_ascii_whitespace())
+            .rposition(|&b| !git_space(b))
             .map_or(0, |i| i + 1);
         let text = &text[..end];
         if text.is_empty() {
@@ -514,7 +514,7 @@ fn body(o: &Options, message: &[u8], out: &mut Vec<u8>) {
         out.push(b'\n');
     }
     // git trims the end of the whole, then ends it with one newline.
-    while out.len() > start && out.last().is_some_and(u8::is_ascii_whitespace) {
+    while out.len() > start && out.last().is_some_and(|&b| git_space(b)) {
         out.pop();
     }
     out.push(b'\n');
@@ -790,7 +790,7 @@ fn subject(message: &[u8], out: &mut Vec<u8>) {
     for line in message.split(|&b| b == b'\n') {
         let end = line
             .iter()
-            .rposition(|b| !b.is_ascii_whitespace())
+            .rposition(|&b| !git_space(b))
             .map_or(0, |i| i + 1);
         if end == 0 {
             if started {
@@ -814,7 +814,7 @@ fn sanitized_subject(message: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
     let line = message
         .split(|&b| b == b'\n')
-        .find(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .find(|line| !line.iter().all(|&b| git_space(b)))
         .unwrap_or_default();
     let title = |b: u8| b.is_ascii_alphanumeric() || b == b'.' || b == b'_';
     // 2: nothing yet; 1: characters to drop since the last kept one.
@@ -848,15 +848,24 @@ fn local_part(email: &[u8]) -> &[u8] {
     memchr::memchr(b'@', email).map_or(email, |at| &email[..at])
 }
 
+/// Whether git's `isspace` takes `b` for a space: a space, a tab, a line
+/// feed or a carriage return (a form feed or a vertical tab is none).
+fn git_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
 /// git's `%b`: the message after its subject paragraph and the blank
 /// lines that follow it.
 fn body_text(message: &[u8]) -> &[u8] {
     let mut rest = message;
-    // Leading blank lines, the subject paragraph, then blank lines.
+    // Leading blank lines, the subject paragraph, then blank lines (the
+    // last line a blank one too without its newline, as git's
+    // `skip_blank_lines` takes it).
     let skip_blank = |rest: &mut &[u8]| {
-        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
-            if rest[..nl].iter().all(u8::is_ascii_whitespace) {
-                *rest = &rest[nl + 1..];
+        while !rest.is_empty() {
+            let end = memchr::memchr(b'\n', rest).map_or(rest.len(), |nl| nl + 1);
+            if rest[..end].iter().all(|&b| git_space(b)) {
+                *rest = &rest[end..];
             } else {
                 break;
             }
@@ -866,7 +875,7 @@ fn body_text(message: &[u8]) -> &[u8] {
     loop {
         let nl = rest.iter().position(|&b| b == b'\n');
         let line = &rest[..nl.unwrap_or(rest.len())];
-        if line.iter().all(u8::is_ascii_whitespace) {
+        if line.iter().all(|&b| git_space(b)) {
             break;
         }
         rest = match nl {
