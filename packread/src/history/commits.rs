@@ -10,9 +10,11 @@ use crate::git_dir::shallow::Shallow;
 use crate::graph::{CommitGraph, GENERATION_INFINITY, GraphCursors};
 use crate::object::{HashKind, ObjectId, ObjectKind};
 use crate::odb::Reader;
+use crate::pack::reader::PackReader;
 
 use super::heads_ahead::{HeadsAhead, ReadHead};
 use super::id_index::IdIndex;
+use super::pack_ahead::{PackAhead, ReadAt};
 
 /// A commit's place in a [`Commits`] arena.
 pub(crate) type Node = u32;
@@ -172,15 +174,19 @@ const PARSES_BEFORE_AHEAD: u32 = 64;
 
 /// Whether commits are read ahead of the walk.
 enum Ahead {
-    /// No: the walk reads no trees, a commit-graph lists the commits, a
-    /// handle limit leaves no room for another reader, no thread started,
-    /// or the walk came to keep more or less of each commit than the
-    /// thread reads.
+    /// No: a commit-graph lists the commits, a handle limit leaves no room
+    /// for another reader, or no thread started.
     Off,
-    /// Not yet: so many commits were parsed from their objects.
+    /// Not yet: so many commits were parsed from their objects (or the
+    /// walk came to keep more or less of each commit than the thread read:
+    /// a new one starts at the next commit parsed so).
     Counting(u32),
-    /// By this thread, as much of each as this says (as `parse_keeps`).
+    /// Along first parents by this thread, as much of each as this says
+    /// (as `parse_keeps`), for a walk that compares trees.
     On(HeadsAhead, Option<CommitText>),
+    /// In pack order, by this thread and the walk, as much of each as this
+    /// says, for a walk that compares no trees.
+    Pack(PackAhead, Option<CommitText>),
 }
 
 impl Commits {
@@ -225,12 +231,13 @@ impl Commits {
         }
     }
 
-    /// Whether commits' trees will be read (see `prefetch_trees`): then,
-    /// where the commits are read from their objects, a thread reads them
-    /// ahead of the walk (see [`HeadsAhead`]) while it compares trees.
+    /// Whether commits' trees will be read (see `prefetch_trees`). Where
+    /// the commits are read from their objects, a thread reads them ahead
+    /// of the walk: along first parents while the walk compares trees
+    /// (see [`HeadsAhead`]), else in pack order (see [`PackAhead`]).
     pub(crate) fn set_prefetch_trees(&mut self, on: bool) {
         self.prefetch_trees = on;
-        let ahead = on && self.graph.is_none() && self.room == HandleRoom::TwoReaders;
+        let ahead = self.graph.is_none() && self.room == HandleRoom::TwoReaders;
         match (&self.ahead, ahead) {
             (Ahead::Off, true) => self.ahead = Ahead::Counting(0),
             (_, false) => self.ahead = Ahead::Off,
@@ -481,6 +488,18 @@ impl Commits {
         self.room == HandleRoom::Tight
     }
 
+    /// Parses a walk's starting point as [`parse`](Self::parse) does, but
+    /// read alone, never by or for a thread reading ahead: starting points
+    /// lie anywhere in a pack, by thousands where there are many refs
+    /// (rust-analyzer's `--all`: 13,735 refs; placing each in its pack for
+    /// the commits read in pack order cost more than reading them).
+    pub(crate) fn parse_start(&mut self, n: Node) -> Result<(), ParseFailure> {
+        let ahead = std::mem::replace(&mut self.ahead, Ahead::Off);
+        let parsed = self.parse(n);
+        self.ahead = ahead;
+        parsed
+    }
+
     /// Parses the commit if it isn't yet: from the graph if it lists it,
     /// else from its object.
     pub(crate) fn parse(&mut self, n: Node) -> Result<(), ParseFailure> {
@@ -635,21 +654,24 @@ impl Commits {
         let mut buf = std::mem::take(&mut self.buf);
         let kept = self.parse_keeps;
         // The thread reads as much of each commit as the walk read when it
-        // started; a walk that now keeps more (or less) reads alone.
-        if matches!(&self.ahead, Ahead::On(_, how) if *how != kept) {
-            self.ahead = Ahead::Off;
-        }
-        let read_ahead = match &self.ahead {
-            Ahead::On(ahead, _) => ahead.take(&id),
-            _ => None,
+        // started; a walk that now keeps more (or less) starts another.
+        let other = match &self.ahead {
+            Ahead::On(_, how) | Ahead::Pack(_, how) => *how != kept,
+            _ => false,
         };
-        let missed = read_ahead.is_none();
-        let read = match read_ahead {
-            Some(bytes) => {
-                buf = bytes;
-                Ok(ObjectKind::Commit)
-            }
-            None => read_head(&mut self.reader, &id, &mut buf, self.hash, kept),
+        if other {
+            self.ahead = Ahead::Counting(PARSES_BEFORE_AHEAD - 1);
+        }
+        let read_ahead = match &mut self.ahead {
+            Ahead::On(ahead, _) => ahead.take(&id).map(|bytes| buf = bytes).is_some(),
+            Ahead::Pack(ahead, _) => ahead.take(&id, &mut self.reader, &mut buf),
+            _ => false,
+        };
+        let missed = !read_ahead;
+        let read = if read_ahead {
+            Ok(ObjectKind::Commit)
+        } else {
+            read_head(&mut self.reader, &id, &mut buf, self.hash, kept)
         };
         let result = match read {
             Ok(ObjectKind::Commit) => {
@@ -718,13 +740,17 @@ impl Commits {
                 return;
             }
             let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-            let started = (cores > 1)
-                .then(|| HeadsAhead::start(self.head_reader()))
-                .flatten();
-            self.ahead = match started {
-                Some(ahead) => Ahead::On(ahead, self.parse_keeps),
-                None => Ahead::Off,
+            let started = if cores < 2 {
+                None
+            } else if self.prefetch_trees {
+                HeadsAhead::start(self.head_reader()).map(|a| Ahead::On(a, self.parse_keeps))
+            } else {
+                let (hash, kept) = (self.hash, self.parse_keeps);
+                let read_at: ReadAt =
+                    Arc::new(move |pr, offset, buf| read_head_at(pr, offset, buf, hash, kept));
+                PackAhead::start(self.ahead_reader(), read_at).map(|a| Ahead::Pack(a, kept))
             };
+            self.ahead = started.unwrap_or(Ahead::Off);
         }
         if matches!(self.ahead, Ahead::On(..)) {
             // None past a shallow boundary: parsed without its parents.
@@ -744,6 +770,7 @@ impl Commits {
     pub(crate) fn taken_from_thread(&self) -> Option<u64> {
         match &self.ahead {
             Ahead::On(ahead, _) => Some(ahead.taken()),
+            Ahead::Pack(ahead, _) => Some(ahead.taken()),
             _ => None,
         }
     }
@@ -757,11 +784,18 @@ impl Commits {
         reader
     }
 
-    /// What the thread reading ahead reads a commit with: as the walk
-    /// reads it, through a reader of its own that never fetches.
-    fn head_reader(&self) -> ReadHead {
+    /// A reader for a thread reading commits ahead: as the walk's, but it
+    /// never fetches.
+    fn ahead_reader(&self) -> Reader {
         let mut reader = self.commit_reader();
         reader.never_fetch();
+        reader
+    }
+
+    /// What the thread reading ahead along first parents reads a commit
+    /// with: as the walk reads it.
+    fn head_reader(&self) -> ReadHead {
+        let mut reader = self.ahead_reader();
         let (hash, kept, shallow) = (self.hash, self.parse_keeps, Arc::clone(&self.shallow));
         Box::new(move |id, buf| {
             match read_head(&mut reader, id, buf, hash, kept) {
@@ -980,6 +1014,25 @@ fn read_head(
             reader.read_prefix_into(id, buf, &mut |p| head_complete(p, hash) && how.holds(p))
         }
     }
+}
+
+/// Reads as much of the object at `offset` of a pack as [`read_head`]
+/// reads of a commit.
+fn read_head_at(
+    pr: &mut PackReader<'_>,
+    offset: u64,
+    buf: &mut Vec<u8>,
+    hash: HashKind,
+    kept: Option<CommitText>,
+) -> Result<ObjectKind, Error> {
+    let decoded = match kept {
+        None => pr.read_prefix(offset, buf, &mut |p| head_complete(p, hash))?,
+        Some(CommitText::Whole) => pr.read_object(offset, buf)?,
+        Some(how) => {
+            pr.read_prefix(offset, buf, &mut |p| head_complete(p, hash) && how.holds(p))?
+        }
+    };
+    Ok(decoded.kind)
 }
 
 /// git's `parse_commit_buffer`: `tree <hex>\n`, then `parent <hex>\n` lines

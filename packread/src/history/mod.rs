@@ -11,6 +11,7 @@ mod heads_ahead;
 mod id_index;
 mod merge_base;
 mod objects;
+mod pack_ahead;
 mod path_entries;
 mod paths_ahead;
 mod position_walk;

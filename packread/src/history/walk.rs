@@ -304,7 +304,7 @@ impl Walk {
         };
         let n = self.commits.lookup(&id);
         self.commits.set(n, mark);
-        self.commits.parse(n)?;
+        self.commits.parse_start(n)?;
         if uninteresting {
             self.mark_parents_uninteresting(n);
             if !self.topo_order() || !self.commits.generation_numbers_enabled() {

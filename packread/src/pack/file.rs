@@ -146,6 +146,18 @@ fn two_cpus() -> bool {
     std::thread::available_parallelism().is_ok_and(|c| c.get() > 1)
 }
 
+/// The index position the `.rev` file on `rev` (checked to fit its pack)
+/// puts at `rank` (one of the pack's ranks).
+fn rev_position(rev: &mut WindowCursor, rank: u32) -> Result<u32, Error> {
+    let mut b = [0u8; 4];
+    let at = 12 + 4 * u64::from(rank);
+    if rev.read_at(at, &mut b)? != 4 {
+        let path = rev.path().map(Path::to_path_buf).unwrap_or_default();
+        return Err(Error::corrupt(path, at, Corruption::UnexpectedEnd));
+    }
+    Ok(u32::from_be_bytes(b))
+}
+
 /// A pack's 12-byte header: its version (2 or 3) and object count, or
 /// where and why it is wrong.
 pub(crate) fn parse_header(head: &[u8; 12]) -> Result<(u32, u32), (u64, Corruption)> {
@@ -352,6 +364,67 @@ impl Pack {
     /// reverse index. Built once, on first use.
     pub fn entries_by_offset(&self, c: &mut PackCursors) -> Result<&[(u64, u32)], Error> {
         Ok(self.rev_index(c.index_cursor())?.entries())
+    }
+
+    /// Whether entries can be had by their rank in offset order (see
+    /// [`entries_by_rank`](Self::entries_by_rank)) without a pass over
+    /// the pack's tables first: git's `.rev` file confirmed the offset
+    /// table, or the reverse index was built.
+    pub(crate) fn has_ranks(&self) -> bool {
+        self.by_offset.get().is_some() || self.table_confirmed.get() == Some(&true)
+    }
+
+    /// Appends to `out` the offsets and index positions of the entries at
+    /// `ranks` in offset order (none past the last): read from git's `.rev`
+    /// file where it confirms the offset table (checked once; no reverse
+    /// index is built, 16 bytes an entry), else from the reverse index
+    /// (built on first use).
+    pub(crate) fn entries_by_rank(
+        &self,
+        c: &mut PackCursors,
+        ranks: std::ops::Range<usize>,
+        out: &mut Vec<(u64, u32)>,
+    ) -> Result<(), Error> {
+        let n = self.len() as usize;
+        let ranks = ranks.start.min(n)..ranks.end.min(n);
+        if let Some(mut rev) = self.confirmed_rev_file(c.index_cursor()) {
+            for rank in ranks {
+                let pos = rev_position(&mut rev, rank as u32)?;
+                out.push((self.index.offset_at(c.index_cursor(), pos)?, pos));
+            }
+            return Ok(());
+        }
+        out.extend_from_slice(&self.rev_index(c.index_cursor())?.entries()[ranks]);
+        Ok(())
+    }
+
+    /// The rank in offset order of the entry at exactly `offset` (as
+    /// [`entries_by_rank`](Self::entries_by_rank) reads ranks).
+    pub(crate) fn rank_of(&self, c: &mut PackCursors, offset: u64) -> Result<Option<usize>, Error> {
+        let idx = c.index_cursor();
+        let Some(mut rev) = self.confirmed_rev_file(idx) else {
+            return self.position_of(idx, offset);
+        };
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let pos = rev_position(&mut rev, mid)?;
+            match self.index.offset_at(idx, pos)?.cmp(&offset) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(Some(mid as usize)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// A cursor on the `.rev` file, if the reverse index wasn't built and
+    /// the file confirms the offset table (checked once).
+    fn confirmed_rev_file(&self, idx: &mut WindowCursor) -> Option<WindowCursor> {
+        if self.by_offset.get().is_some() || !self.rev_file_confirms_table(idx) {
+            return None;
+        }
+        self.rev_file()
     }
 
     /// The reverse index, built on first use.

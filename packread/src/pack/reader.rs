@@ -70,6 +70,27 @@ impl PackReader<'_> {
             .prefix_range(self.cursors.index_cursor(), prefix)
     }
 
+    /// Appends the offsets and index positions of the entries at `ranks`
+    /// in offset order to `out` (see [`Pack::entries_by_rank`]).
+    pub(crate) fn entries_by_rank(
+        &mut self,
+        ranks: Range<usize>,
+        out: &mut Vec<(u64, u32)>,
+    ) -> Result<(), Error> {
+        self.pack.entries_by_rank(self.cursors, ranks, out)
+    }
+
+    /// The rank in offset order of the entry at exactly `offset`.
+    pub(crate) fn rank_of(&mut self, offset: u64) -> Result<Option<usize>, Error> {
+        self.pack.rank_of(self.cursors, offset)
+    }
+
+    /// Whether entries can be had by rank without a pass over the pack's
+    /// tables first (see [`Pack::has_ranks`]).
+    pub(crate) fn has_ranks(&self) -> bool {
+        self.pack.has_ranks()
+    }
+
     /// Where the entry at `offset` ends (the next entry, or the trailer).
     pub(crate) fn entry_end(&mut self, offset: u64) -> Result<u64, Error> {
         self.pack.next_offset(self.cursors, offset)
