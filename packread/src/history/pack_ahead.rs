@@ -399,7 +399,14 @@ impl PackAhead {
                 Next::Wait => {
                     let before = self.shared.delivered.load(Ordering::Acquire);
                     drop(s);
-                    wait_for_delivery(&self.shared.delivered, before);
+                    let thread = self.thread.as_ref();
+                    if !wait_for_delivery(&self.shared.delivered, before, || {
+                        thread.is_none_or(JoinHandle::is_finished)
+                    }) {
+                        // The thread ended (it panicked): the walk reads
+                        // alone; the panic comes out when the walk ends.
+                        return false;
+                    }
                     continue;
                 }
                 Next::Alone => {
@@ -535,18 +542,22 @@ fn place_of(reader: &mut Reader, id: &ObjectId) -> Place {
     }
 }
 
-/// Spins until `delivered` moves past `before`: a run is about 150 µs of
-/// work, less than sleeping and being woken costs.
-fn wait_for_delivery(delivered: &AtomicU64, before: u64) {
+/// Spins until `delivered` moves past `before` (a run is about 150 µs of
+/// work, less than sleeping and being woken costs); `false` if the thread
+/// that would move it ended first (`ended` says).
+fn wait_for_delivery(delivered: &AtomicU64, before: u64, ended: impl Fn() -> bool) -> bool {
     let mut spins = 0u32;
     while delivered.load(Ordering::Acquire) == before {
         spins += 1;
         if spins < 1024 {
             std::hint::spin_loop();
+        } else if ended() {
+            return false;
         } else {
             std::thread::yield_now();
         }
     }
+    true
 }
 
 /// Reads the commits of the entries at ranks `run` of `pack`, for the
