@@ -663,7 +663,7 @@ impl Commits {
             self.ahead = Ahead::Counting(PARSES_BEFORE_AHEAD - 1);
         }
         let read_ahead = match &mut self.ahead {
-            Ahead::On(ahead, _) => ahead.take(&id).map(|bytes| buf = bytes).is_some(),
+            Ahead::On(ahead, _) => ahead.take(&id, &mut buf),
             Ahead::Pack(ahead, _) => ahead.take(&id, &mut self.reader, &mut buf),
             _ => false,
         };

@@ -53,6 +53,12 @@ const LOOKS: u32 = 200;
 /// this many at most.
 const SEEN: usize = 1 << 16;
 
+/// How many buffers the walk hands back for the thread to read commits
+/// into again, at most: a buffer made on one thread and freed on another
+/// takes the allocator's lock of the arena it came from, as often as the
+/// walk takes a commit.
+const SPARE: usize = 256;
+
 /// Reads one commit: its bytes into the buffer (as much as the walk needs);
 /// its committer date and first parent (none past a shallow boundary), or
 /// `None` if it can't be read or isn't a commit.
@@ -90,6 +96,8 @@ struct State {
     waiting: Option<Waiting>,
     /// The walk is done: the thread ends.
     stop: bool,
+    /// Buffers of commits the walk took, for the thread to read into.
+    spare: Vec<Vec<u8>>,
 }
 
 /// What the sleeping thread waits for.
@@ -128,6 +136,7 @@ impl HeadsAhead {
                 taken: 0,
                 waiting: None,
                 stop: false,
+                spare: Vec::new(),
             }),
             wake: Condvar::new(),
         });
@@ -142,15 +151,23 @@ impl HeadsAhead {
         })
     }
 
-    /// The bytes the thread read of commit `id`, if it did; counts a parse
-    /// either way.
-    pub(super) fn take(&self, id: &ObjectId) -> Option<Vec<u8>> {
+    /// Puts the bytes the thread read of commit `id` in `out`, if it read
+    /// them; counts a parse either way.
+    pub(super) fn take(&self, id: &ObjectId, out: &mut Vec<u8>) -> bool {
         let mut s = self.shared.lock();
         s.parsed += 1;
         let found = s.ready.take(id);
-        #[cfg(test)]
-        if found.is_some() {
-            s.taken += 1;
+        let taken = found.is_some();
+        if let Some(bytes) = found {
+            out.clear();
+            out.extend_from_slice(&bytes);
+            if s.spare.len() < SPARE {
+                s.spare.push(bytes);
+            }
+            #[cfg(test)]
+            {
+                s.taken += 1;
+            }
         }
         // What the thread holds was read in vain if the walk went on as far
         // without taking enough of it to let the thread go on.
@@ -163,7 +180,7 @@ impl HeadsAhead {
         if wake {
             self.shared.wake.notify_one();
         }
-        found
+        taken
     }
 
     /// Says that the walk read commit `id` itself (dated `date`, its first
@@ -223,7 +240,7 @@ fn read_ahead(shared: &Shared, mut read: ReadHead) {
     let mut lines: BinaryHeap<Queued> = BinaryHeap::new();
     let mut met = 0u64;
     let mut looks = 0;
-    let mut buf = Vec::new();
+    let mut spare: Vec<Vec<u8>> = Vec::new();
     let mut done: Option<(ObjectId, Vec<u8>)> = None;
     loop {
         {
@@ -231,6 +248,7 @@ fn read_ahead(shared: &Shared, mut read: ReadHead) {
             if let Some((id, bytes)) = done.take() {
                 s.ready.insert(id, bytes, 1, drop);
             }
+            spare.append(&mut s.spare);
             loop {
                 if s.stop {
                     return;
@@ -282,12 +300,15 @@ fn read_ahead(shared: &Shared, mut read: ReadHead) {
             continue;
         }
         seen.insert(id, (), 1, drop);
+        let mut buf = spare.pop().unwrap_or_default();
         buf.clear();
         if let Some((date, first_parent)) = read(&id, &mut buf) {
             if let Some(next) = first_parent {
                 lines.push(Queued { date, order, next });
             }
-            done = Some((id, buf.as_slice().to_vec()));
+            done = Some((id, buf));
+        } else {
+            spare.push(buf);
         }
     }
 }
@@ -444,7 +465,8 @@ pub(super) mod tests {
             ))
         });
         let ahead = HeadsAhead::start(read).expect("a thread starts");
-        assert_eq!(ahead.take(&id(0)), None, "nothing read before a miss");
+        let mut out = Vec::new();
+        assert!(!ahead.take(&id(0), &mut out), "nothing read before a miss");
         ahead.missed(&id(0), 1_000_000_000, Some(id(1)));
         assert_eq!(wait_held(&ahead, LEAD), LEAD);
         std::thread::sleep(Duration::from_millis(20));
@@ -454,12 +476,13 @@ pub(super) mod tests {
             "no more than the lead"
         );
         for i in 1..=100 {
-            assert_eq!(ahead.take(&id(i)), Some(format!("commit {i}").into_bytes()));
-            assert_eq!(ahead.take(&id(i)), None, "handed over once");
+            assert!(ahead.take(&id(i), &mut out));
+            assert_eq!(out, format!("commit {i}").into_bytes());
+            assert!(!ahead.take(&id(i), &mut out), "handed over once");
         }
         // Taking more than half lets the thread go on to the lead again.
         for i in 101..=(LEAD as u32 / 2 + 1) {
-            assert!(ahead.take(&id(i)).is_some());
+            assert!(ahead.take(&id(i), &mut out));
         }
         assert_eq!(wait_held(&ahead, LEAD), LEAD);
         let before = reads.lock().unwrap().clone();
@@ -468,7 +491,7 @@ pub(super) mod tests {
         let next = before.len() as u32 + 1;
         ahead.missed(&id(next + 3), 0, None);
         for i in (LEAD as u32 / 2 + 2)..next {
-            assert!(ahead.take(&id(i)).is_some());
+            assert!(ahead.take(&id(i), &mut out));
         }
         assert_eq!(wait_held(&ahead, 3), 3);
         std::thread::sleep(Duration::from_millis(20));
