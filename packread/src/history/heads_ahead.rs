@@ -216,11 +216,7 @@ impl Drop for HeadsAhead {
         s.stop = true;
         drop(s);
         self.shared.wake.notify_one();
-        if let Some(Err(panic)) = self.thread.take().map(JoinHandle::join)
-            && !std::thread::panicking()
-        {
-            std::panic::resume_unwind(panic);
-        }
+        worker::join(self.thread.take());
     }
 }
 

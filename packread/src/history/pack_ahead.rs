@@ -63,8 +63,9 @@ const CHUNK: usize = 32;
 /// next run rather than that commit alone.
 const NEAR: usize = 4 * CHUNK;
 
-/// How many commits are held for the walk, as a thread reading ahead
-/// along first parents holds them (see `heads_ahead`).
+/// How many commits are held for the walk at most: git.git's `log --all`
+/// took as long holding 8,192 as 16,384, its peak RSS 4 MB lower (4,096:
+/// rails as fast, git.git 2 % slower).
 const LEAD: usize = 8192;
 
 /// How many places of a pack are read at once.
@@ -498,11 +499,7 @@ impl Drop for PackAhead {
         s.stop = true;
         drop(s);
         self.shared.wake.notify_one();
-        if let Some(Err(panic)) = self.thread.take().map(JoinHandle::join)
-            && !std::thread::panicking()
-        {
-            std::panic::resume_unwind(panic);
-        }
+        worker::join(self.thread.take());
     }
 }
 

@@ -29,6 +29,17 @@ pub(super) fn spawn<S: Send + 'static>(
     })
 }
 
+/// Waits for a worker thread told to end, and carries its panic over to
+/// the caller (unless the caller is panicking already: a drop while
+/// unwinding).
+pub(super) fn join(thread: Option<JoinHandle<()>>) {
+    if let Some(Err(panic)) = thread.map(JoinHandle::join)
+        && !std::thread::panicking()
+    {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 /// Carries the panic of a worker thread that ended without its last
 /// message over to the caller.
 pub(super) fn resume_panic(thread: Option<JoinHandle<()>>) -> ! {
