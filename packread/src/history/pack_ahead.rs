@@ -575,8 +575,10 @@ fn read_run(
     let mut idle_tail = 0;
     let mut pr = reader.pack_reader(pack);
     let mut entries = Vec::with_capacity(len);
-    // Entries past a failed read are left to the walk.
+    // Entries past a failed read are left to the walk, and count as idle
+    // (a front that can't be read stops).
     let _ = pr.entries_by_rank(run, &mut entries);
+    let unlisted = len - entries.len();
     for (i, (offset, pos)) in entries.into_iter().enumerate() {
         idle_tail += 1;
         let whole_commit = pr
@@ -593,6 +595,7 @@ fn read_run(
             bytes.extend_from_slice(&buf);
         }
     }
+    idle_tail += unlisted;
     Read {
         slot,
         serial,
