@@ -158,6 +158,27 @@ fn rev_position(rev: &mut WindowCursor, rank: u32) -> Result<u32, Error> {
     Ok(u32::from_be_bytes(b))
 }
 
+/// The rank among `n` whose entry lies at `offset`, by binary search over
+/// ranks whose offsets increase, and what `at` (the index position and
+/// offset at a rank) gave there; `at`'s first error ends the search.
+fn search_ranks<E>(
+    n: u32,
+    offset: u64,
+    mut at: impl FnMut(u32) -> Result<(u32, u64), E>,
+) -> Result<Option<(u32, u32)>, E> {
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let (pos, o) = at(mid)?;
+        match o.cmp(&offset) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Ok(Some((mid, pos))),
+        }
+    }
+    Ok(None)
+}
+
 /// A pack's 12-byte header: its version (2 or 3) and object count, or
 /// where and why it is wrong.
 pub(crate) fn parse_header(head: &[u8; 12]) -> Result<(u32, u32), (u64, Corruption)> {
@@ -405,17 +426,11 @@ impl Pack {
         let Some(mut rev) = self.confirmed_rev_file(idx) else {
             return self.position_of(idx, offset);
         };
-        let (mut lo, mut hi) = (0, self.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let pos = rev_position(&mut rev, mid)?;
-            match self.index.offset_at(idx, pos)?.cmp(&offset) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(Some(mid as usize)),
-            }
-        }
-        Ok(None)
+        let found = search_ranks(self.len(), offset, |rank| {
+            let pos = rev_position(&mut rev, rank)?;
+            Ok::<_, Error>((pos, self.index.offset_at(idx, pos)?))
+        })?;
+        Ok(found.map(|(rank, _)| rank as usize))
     }
 
     /// A cursor on the `.rev` file, if the reverse index wasn't built and
@@ -628,39 +643,24 @@ impl Pack {
             return false;
         };
         let mut at = |p: u32| -> Option<(u32, u64)> {
-            let mut b = [0u8; 4];
-            (rev.read_at(12 + 4 * u64::from(p), &mut b).ok()? == 4).then_some(())?;
-            let i = u32::from_be_bytes(b);
+            let i = rev_position(&mut rev, p).ok()?;
             (i < n).then_some(())?;
             Some((i, self.index.offset_at(idx, i).ok()?))
         };
-        let (mut lo, mut hi) = (0, n);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let Some((i, o)) = at(mid) else {
-                return false;
-            };
-            match o.cmp(&offset) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => {
-                    let before = if mid == 0 {
-                        Some(PACK_HEADER_LEN.saturating_sub(1))
-                    } else {
-                        at(mid - 1).map(|(_, o)| o)
-                    };
-                    let after = if mid + 1 == n {
-                        Some(self.data_end())
-                    } else {
-                        at(mid + 1).map(|(_, o)| o)
-                    };
-                    return i == pos
-                        && before.is_some_and(|b| b < offset)
-                        && after.is_some_and(|a| offset < a);
-                }
-            }
-        }
-        false
+        let Ok(Some((mid, i))) = search_ranks(n, offset, |p| at(p).ok_or(())) else {
+            return false;
+        };
+        let before = if mid == 0 {
+            Some(PACK_HEADER_LEN.saturating_sub(1))
+        } else {
+            at(mid - 1).map(|(_, o)| o)
+        };
+        let after = if mid + 1 == n {
+            Some(self.data_end())
+        } else {
+            at(mid + 1).map(|(_, o)| o)
+        };
+        i == pos && before.is_some_and(|b| b < offset) && after.is_some_and(|a| offset < a)
     }
 
     /// Whether the pack's `.rev` file lists every entry once, at offsets
